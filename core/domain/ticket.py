@@ -1,0 +1,121 @@
+"""A ticket as the ledger knows it: rebuilt by applying its events in order."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from baton_itsm.core.domain.bounces import BounceCounter
+from baton_itsm.core.domain.errors import InvalidTransition
+from baton_itsm.core.domain.events import (
+    HandoffAccepted, HandoffApplied, HandoffDeclined, HandoffExpired, HandoffForced, HandoffRequested,
+    HandoffWithdrawn, HolderChanged, LedgerEvent,
+)
+from baton_itsm.core.domain.holders import Holder, TicketKey
+from baton_itsm.core.domain.kinds import TRANSITIONS, HandoffKind, HandoffState
+
+
+@dataclass
+class HandoffRecord:
+    handoff_id: str
+    state: HandoffState
+    from_holder: Holder | None
+    to_holder: Holder
+    kind: HandoffKind
+    reason: str
+    summary: str
+    requested_by: str | None
+    requested_at: datetime
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    decline_reason: str | None = None
+    forced: bool = False
+
+    def move_to(self, state: HandoffState) -> None:
+        if state not in TRANSITIONS[self.state]:
+            raise InvalidTransition(f"handoff {self.handoff_id} is {self.state}; it cannot become {state}")
+        self.state = state
+
+
+@dataclass
+class Ticket:
+    key: TicketKey
+    holder: Holder | None = None
+    version: int = 0  # number of ledger entries applied; the store uses it to refuse lost updates
+    holders: list[Holder] = field(default_factory=list)  # every holder since the first assignment
+    handoffs: dict[str, HandoffRecord] = field(default_factory=dict)
+    first_assigned_at: datetime | None = None
+    holder_since: datetime | None = None
+    _bounces: BounceCounter = field(default_factory=BounceCounter, repr=False)
+
+    @classmethod
+    def from_events(cls, key: TicketKey, events: Iterable[LedgerEvent]) -> Ticket:
+        ticket = cls(key)
+        for event in events:
+            ticket.apply(event)
+        return ticket
+
+    @property
+    def bounces(self) -> int:
+        return self._bounces.bounces
+
+    def open_handoff(self) -> HandoffRecord | None:
+        return next((h for h in self.handoffs.values() if h.state.is_open), None)
+
+    def handoff(self, handoff_id: str) -> HandoffRecord | None:
+        return self.handoffs.get(handoff_id)
+
+    def apply(self, event: LedgerEvent) -> None:
+        match event:
+            case HandoffRequested() | HandoffForced():
+                forced = isinstance(event, HandoffForced)
+                if event.handoff_id in self.handoffs:
+                    raise InvalidTransition(f"handoff {event.handoff_id} exists already")
+                self.handoffs[event.handoff_id] = HandoffRecord(
+                    handoff_id=event.handoff_id,
+                    state=HandoffState.FORCED if forced else HandoffState.REQUESTED,
+                    from_holder=event.from_holder, to_holder=event.to_holder, kind=event.kind,
+                    reason=event.reason, summary=event.summary, requested_by=event.by,
+                    requested_at=event.at, forced=forced,
+                    decided_by=event.by if forced else None, decided_at=event.at if forced else None,
+                )
+            case HandoffAccepted():
+                record = self._record(event.handoff_id)
+                record.move_to(HandoffState.ACCEPTED)
+                record.decided_by, record.decided_at = event.by, event.at
+            case HandoffApplied():
+                self._record(event.handoff_id).move_to(HandoffState.APPLIED)
+                self._set_holder(event.to_holder, event.at)
+            case HandoffDeclined():
+                record = self._record(event.handoff_id)
+                record.move_to(HandoffState.DECLINED)
+                record.decided_by, record.decided_at, record.decline_reason = event.by, event.at, event.reason
+            case HandoffExpired():
+                record = self._record(event.handoff_id)
+                record.move_to(HandoffState.EXPIRED)
+                record.decided_at = event.at
+            case HandoffWithdrawn():
+                record = self._record(event.handoff_id)
+                record.move_to(HandoffState.WITHDRAWN)
+                record.decided_by, record.decided_at = event.by, event.at
+            case HolderChanged():
+                self._set_holder(event.to_holder, event.at)
+            case _:
+                raise TypeError(f"not a ledger event: {event!r}")
+        self.version += 1
+
+    def _record(self, handoff_id: str) -> HandoffRecord:
+        try:
+            return self.handoffs[handoff_id]
+        except KeyError:
+            raise InvalidTransition(f"handoff {handoff_id} was never requested on {self.key}") from None
+
+    def _set_holder(self, holder: Holder, at: datetime) -> None:
+        if holder == self.holder:
+            return
+        if self.first_assigned_at is None:
+            self.first_assigned_at = at
+        self.holder = holder
+        self.holder_since = at
+        self.holders.append(holder)
+        self._bounces.observe(holder)
