@@ -1,0 +1,45 @@
+"""The handoff use cases: run one protocol command in one store transaction."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from baton_itsm.core.clock import Clock
+from baton_itsm.core.domain.commands import Command
+from baton_itsm.core.domain.directory import Directory
+from baton_itsm.core.domain.errors import UnknownHandoff
+from baton_itsm.core.domain.events import LedgerEvent
+from baton_itsm.core.domain.holders import TicketKey
+from baton_itsm.core.domain.protocol import decide
+from baton_itsm.core.store.unit_of_work import LedgerEntry, Store
+
+
+def new_handoff_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+@dataclass
+class HandoffService:
+    store: Store
+    directory: Directory
+    clock: Clock
+
+    def execute(self, command: Command) -> list[LedgerEvent]:
+        """Decide and record `command`; returns the events written (nothing is written on refusal)."""
+        now = self.clock.now()
+        with self.store.unit_of_work(now) as uow:
+            ticket = uow.load_ticket(command.ticket)
+            events = decide(ticket, command, now=now, directory=self.directory)
+            uow.append(ticket, events)
+        return events
+
+    def ticket_of(self, handoff_id: str) -> TicketKey:
+        with self.store.unit_of_work(self.clock.now()) as uow:
+            key = uow.ticket_of_handoff(handoff_id)
+        if key is None:
+            raise UnknownHandoff(f"no handoff {handoff_id} in the ledger")
+        return key
+
+    def ledger(self, key: TicketKey) -> list[LedgerEntry]:
+        with self.store.unit_of_work(self.clock.now()) as uow:
+            return uow.ledger(key)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the ledger store (run by `baton db upgrade`)."""

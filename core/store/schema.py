@@ -1,0 +1,101 @@
+"""The tables. Migrations under migrations/versions create them; this module is how code reads them."""
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
+)
+
+from baton_itsm.core.store.types import BigId, UTCDateTime
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+# One row per ticket Baton has seen: a projection of its ledger, kept in the same transaction.
+tickets = Table(
+    "tickets", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("instance", String(100), nullable=False),
+    Column("external_id", String(200), nullable=False),
+    Column("holder_group", String(200)),
+    Column("holder_person", String(200)),
+    Column("owner", String(200)),
+    Column("version", Integer, nullable=False, default=0),
+    Column("bounces", Integer, nullable=False, default=0),
+    Column("first_assigned_at", UTCDateTime),
+    Column("holder_since", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("instance", "external_id"),
+)
+
+# Append-only: triggers refuse UPDATE and DELETE. (ticket_id, version) unique refuses lost updates.
+ledger_entries = Table(
+    "ledger_entries", metadata,
+    Column("seq", BigId, primary_key=True, autoincrement=True),
+    Column("ticket_id", BigId, ForeignKey("tickets.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("entry_type", String(32), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(200)),
+    Column("handoff_id", String(64), index=True),
+    Column("from_group", String(200)),
+    Column("from_person", String(200)),
+    Column("to_group", String(200)),
+    Column("to_person", String(200)),
+    Column("kind", String(32)),
+    Column("reason", Text),
+    Column("data", JSON, nullable=False, default=dict),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    UniqueConstraint("ticket_id", "version"),
+)
+
+# Incoming tool events, de-duplicated by the source's own event (delivery) id.
+inbox = Table(
+    "inbox", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("source", String(100), nullable=False),
+    Column("event_id", String(200), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(16), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("claimed_until", UTCDateTime),
+    Column("processed_at", UTCDateTime),
+    Column("last_error", Text),
+    UniqueConstraint("source", "event_id"),
+    Index("ix_inbox_status_received_at", "status", "received_at"),
+)
+
+# Tool actions and notifications decided but not yet done. The idempotency key makes a repeat a no-op.
+outbox = Table(
+    "outbox", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("idempotency_key", String(255), nullable=False, unique=True),
+    Column("channel", String(32), nullable=False),
+    Column("ticket_id", BigId, ForeignKey("tickets.id")),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(16), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("claimed_until", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("last_error", Text),
+    Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+)
+
+# Live timers only: a fired or cancelled timer is deleted, so the due-time index holds what is due.
+timers = Table(
+    "timers", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("timer_key", String(255), nullable=False, unique=True),
+    Column("ticket_id", BigId, ForeignKey("tickets.id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("handoff_id", String(64)),
+    Column("due_at", UTCDateTime, nullable=False, index=True),
+    Column("payload", JSON, nullable=False, default=dict),
+    Column("claimed_until", UTCDateTime),
+)

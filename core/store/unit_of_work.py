@@ -1,0 +1,158 @@
+"""One transaction over the store: everything handling one command or event writes commits together."""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from baton_itsm.core.domain.events import LedgerEvent
+from baton_itsm.core.domain.holders import TicketKey
+from baton_itsm.core.domain.ownership import OwnershipPolicy
+from baton_itsm.core.domain.ticket import Ticket
+from baton_itsm.core.errors import BatonError
+from baton_itsm.core.store.codec import event_to_row, row_to_event
+from baton_itsm.core.store.schema import inbox, ledger_entries, outbox, tickets, timers
+
+
+class ConcurrentChange(BatonError):
+    """Someone else changed the ticket at the same moment; the command can be tried again."""
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """A ledger row as people read it: the event plus where it sits in the ledger."""
+
+    seq: int
+    version: int
+    recorded_at: datetime
+    event: LedgerEvent
+
+
+class UnitOfWork:
+    def __init__(self, connection: Connection, now: datetime, ownership: OwnershipPolicy):
+        self.connection = connection
+        self.now = now
+        self.ownership = ownership
+
+    # --- tickets and the ledger -------------------------------------------------------------
+    def load_ticket(self, key: TicketKey) -> Ticket:
+        """The ticket rebuilt from its ledger; its row is locked (PostgreSQL) until commit."""
+        row_id = self._ticket_row_id(key, lock=True)
+        if row_id is None:
+            return Ticket(key)
+        return Ticket.from_events(key, (entry.event for entry in self._entries(row_id, key)))
+
+    def append(self, ticket: Ticket, events: Sequence[LedgerEvent]) -> None:
+        """Apply `events` to `ticket` and write them; refuses if another writer got there first."""
+        if not events:
+            return
+        row_id = self._ticket_row_id(ticket.key) or self._create_ticket(ticket.key)
+        rows = []
+        for event in events:
+            ticket.apply(event)
+            rows.append({**event_to_row(event), "ticket_id": row_id, "version": ticket.version,
+                         "recorded_at": self.now})
+        try:
+            self.connection.execute(insert(ledger_entries), rows)
+        except IntegrityError:
+            raise ConcurrentChange(f"{ticket.key} changed while this command ran; try again") from None
+        holder = ticket.holder
+        self.connection.execute(update(tickets).where(tickets.c.id == row_id).values(
+            holder_group=holder.group if holder else None,
+            holder_person=holder.person if holder else None,
+            owner=self.ownership.owner(ticket.holders),
+            version=ticket.version, bounces=ticket.bounces,
+            first_assigned_at=ticket.first_assigned_at, holder_since=ticket.holder_since,
+        ))
+
+    def ledger(self, key: TicketKey) -> list[LedgerEntry]:
+        row_id = self._ticket_row_id(key)
+        return [] if row_id is None else self._entries(row_id, key)
+
+    def ticket_of_handoff(self, handoff_id: str) -> TicketKey | None:
+        row = self.connection.execute(
+            select(tickets.c.instance, tickets.c.external_id)
+            .join(ledger_entries, ledger_entries.c.ticket_id == tickets.c.id)
+            .where(ledger_entries.c.handoff_id == handoff_id).limit(1)
+        ).first()
+        return TicketKey(row.instance, row.external_id) if row else None
+
+    def ticket_summary(self, key: TicketKey) -> Any | None:
+        return self.connection.execute(
+            select(tickets).where(tickets.c.instance == key.instance, tickets.c.external_id == key.ticket_id)
+        ).first()
+
+    # --- inbox, outbox, timers ---------------------------------------------------------------
+    def record_incoming(self, source: str, event_id: str, payload: dict) -> bool:
+        """Keep an incoming tool event; False when that (source, event id) was already kept."""
+        return self._insert_once(inbox, {
+            "source": source, "event_id": event_id, "received_at": self.now, "payload": payload,
+            "status": "pending", "attempts": 0,
+        }, ["source", "event_id"])
+
+    def queue_outgoing(self, idempotency_key: str, channel: str, payload: dict,
+                       ticket: TicketKey | None = None) -> bool:
+        """Queue a tool action or notification; False when that idempotency key is already queued."""
+        ticket_id = self._ticket_row_id(ticket) if ticket else None
+        return self._insert_once(outbox, {
+            "idempotency_key": idempotency_key, "channel": channel, "ticket_id": ticket_id,
+            "payload": payload, "status": "pending", "attempts": 0, "next_attempt_at": self.now,
+            "created_at": self.now,
+        }, ["idempotency_key"])
+
+    def set_timer(self, timer_key: str, ticket: TicketKey, kind: str, due_at: datetime,
+                  handoff_id: str | None = None, payload: dict | None = None) -> None:
+        """Start a timer, or move it if one with that key runs already."""
+        ticket_id = self._ticket_row_id(ticket) or self._create_ticket(ticket)
+        values = {"ticket_id": ticket_id, "kind": kind, "handoff_id": handoff_id, "due_at": due_at,
+                  "payload": payload or {}, "claimed_until": None}
+        moved = self.connection.execute(update(timers).where(timers.c.timer_key == timer_key).values(**values))
+        if moved.rowcount == 0:
+            self.connection.execute(insert(timers).values(timer_key=timer_key, **values))
+
+    def cancel_timer(self, timer_key: str) -> None:
+        self.connection.execute(delete(timers).where(timers.c.timer_key == timer_key))
+
+    # --- internals ---------------------------------------------------------------------------
+    def _insert_once(self, table, values: dict, conflict_columns: list[str]) -> bool:
+        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
+        statement = (dialect.insert(table).values(**values)
+                     .on_conflict_do_nothing(index_elements=conflict_columns).returning(table.c.id))
+        return self.connection.execute(statement).first() is not None
+
+    def _ticket_row_id(self, key: TicketKey, lock: bool = False) -> int | None:
+        query = select(tickets.c.id).where(tickets.c.instance == key.instance,
+                                           tickets.c.external_id == key.ticket_id)
+        if lock and self.connection.dialect.name == "postgresql":
+            query = query.with_for_update()
+        return self.connection.execute(query).scalar_one_or_none()
+
+    def _create_ticket(self, key: TicketKey) -> int:
+        self._insert_once(tickets, {"instance": key.instance, "external_id": key.ticket_id, "version": 0,
+                                    "bounces": 0, "created_at": self.now}, ["instance", "external_id"])
+        return self._ticket_row_id(key, lock=True)
+
+    def _entries(self, row_id: int, key: TicketKey) -> list[LedgerEntry]:
+        rows = self.connection.execute(
+            select(ledger_entries).where(ledger_entries.c.ticket_id == row_id).order_by(ledger_entries.c.version)
+        )
+        return [LedgerEntry(row.seq, row.version, row.recorded_at, row_to_event(row, key)) for row in rows]
+
+
+class Store:
+    """The ledger store. Open a unit of work per command or incoming event."""
+
+    def __init__(self, engine: Engine, ownership: OwnershipPolicy | None = None):
+        self.engine = engine
+        self.ownership = ownership or OwnershipPolicy()
+
+    @contextmanager
+    def unit_of_work(self, now: datetime) -> Iterator[UnitOfWork]:
+        with self.engine.begin() as connection:
+            yield UnitOfWork(connection, now, self.ownership)
