@@ -1,0 +1,117 @@
+"""What a deployment file may say. Every key is documented in config/baton.example.yaml."""
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from baton_itsm.core.domain.directory import Directory, GroupInfo
+from baton_itsm.core.domain.ownership import OwnershipModel, OwnershipPolicy
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+EnvVarName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GroupConfig(Strict):
+    members: list[Name] = []
+    managers: list[Name] = []
+    lead: Name | None = None  # who hears about expired requests; defaults to the first manager
+    email: str | None = None
+    ownership: OwnershipModel | None = None  # overrides the deployment's model for tickets that start here
+
+
+class PersonConfig(Strict):
+    name: str | None = None
+    email: str | None = None
+
+
+class OwnershipConfig(Strict):
+    model: OwnershipModel = OwnershipModel.FOLLOWS
+    desk_groups: list[Name] = []
+
+
+class AuthConfig(Strict):
+    type: str = Field("basic", pattern="^(basic|token|oauth)$")
+    username_env: EnvVarName | None = None
+    password_env: EnvVarName | None = None
+    token_env: EnvVarName | None = None
+
+    def env_vars(self) -> list[tuple[str, str]]:
+        """(key, environment variable) pairs this auth needs."""
+        return [(k, v) for k, v in (("username_env", self.username_env), ("password_env", self.password_env),
+                                    ("token_env", self.token_env)) if v]
+
+
+class ConnectorMode(StrEnum):
+    POLL = "poll"
+    WEBHOOK = "webhook"
+    BOTH = "both"
+
+
+class ConnectorConfig(Strict):
+    type: Name  # a registered connector type: rest, servicenow, jira, or a plugin's
+    url: Name
+    auth: AuthConfig = AuthConfig()
+    mode: ConnectorMode = ConnectorMode.POLL
+    poll_interval_seconds: float = Field(60, gt=0)
+    webhook_secret_env: EnvVarName | None = None
+    options: dict = {}  # connector-specific settings (profile, table, field mappings...)
+
+
+class AcceptBeforeReassignMode(StrEnum):
+    REVERT = "revert"
+    HOLD = "hold"
+    FLAG = "flag"
+
+
+class AcceptBeforeReassignConfig(Strict):
+    mode: AcceptBeforeReassignMode = AcceptBeforeReassignMode.REVERT
+    per_group: dict[Name, AcceptBeforeReassignMode] = {}
+    exempt_groups: list[Name] = []
+    triage_groups: list[Name] = []
+
+
+class RulesConfig(Strict):
+    accept_before_reassign: AcceptBeforeReassignConfig = AcceptBeforeReassignConfig()
+
+
+class DatabaseConfig(Strict):
+    url: str | None = None  # without a password; a URL with credentials belongs in BATON_DATABASE_URL
+
+    @field_validator("url")
+    @classmethod
+    def no_password(cls, url: str | None) -> str | None:
+        if url and "://" in url and "@" in url.split("://", 1)[1] and ":" in url.split("://", 1)[1].split("@")[0]:
+            raise ValueError("a database URL with a password belongs in the environment variable "
+                             "BATON_DATABASE_URL, not in the file")
+        return url
+
+
+class BatonConfig(Strict):
+    ownership: OwnershipConfig = OwnershipConfig()
+    groups: dict[Name, GroupConfig] = {}
+    people: dict[Name, PersonConfig] = {}
+    connectors: dict[Name, ConnectorConfig] = {}
+    rules: RulesConfig = RulesConfig()
+    database: DatabaseConfig = DatabaseConfig()
+
+    def directory(self) -> Directory:
+        return Directory({name: GroupInfo(frozenset(g.members), frozenset(g.managers))
+                          for name, g in self.groups.items()})
+
+    def ownership_policy(self) -> OwnershipPolicy:
+        overrides = {name: g.ownership for name, g in self.groups.items() if g.ownership}
+        return OwnershipPolicy(self.ownership.model, frozenset(self.ownership.desk_groups), overrides)
+
+    def default_instance(self) -> str | None:
+        """The instance a bare ticket id means: the only connector, or `local` when there is none."""
+        if not self.connectors:
+            return "local"
+        if len(self.connectors) == 1:
+            return next(iter(self.connectors))
+        return None
