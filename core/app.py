@@ -1,0 +1,41 @@
+"""The composition root: builds Baton's parts from settings. Nothing connects until a part is used."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from baton_itsm.core.clock import Clock, SystemClock
+from baton_itsm.core.handoffs import HandoffService
+from baton_itsm.core.settings.loader import find_config, load_config
+from baton_itsm.core.settings.models import BatonConfig
+from baton_itsm.core.store.database import make_engine, resolve_database_url
+from baton_itsm.core.store.migrate import ensure_current
+from baton_itsm.core.store.unit_of_work import Store
+
+
+@dataclass
+class App:
+    config: BatonConfig
+    config_path: Path | None
+    database_url: str
+    clock: Clock = field(default_factory=SystemClock)
+
+    @cached_property
+    def engine(self):
+        return make_engine(self.database_url)
+
+    @cached_property
+    def store(self) -> Store:
+        ensure_current(self.engine)
+        return Store(self.engine, self.config.ownership_policy())
+
+    @cached_property
+    def handoffs(self) -> HandoffService:
+        return HandoffService(self.store, self.config.directory(), self.clock)
+
+
+def build_app(config_option: str | None = None, db_option: str | None = None, clock: Clock | None = None) -> App:
+    path = find_config(config_option)
+    config = load_config(path)
+    return App(config, path, resolve_database_url(db_option, config.database.url), clock or SystemClock())

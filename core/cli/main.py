@@ -1,0 +1,95 @@
+"""`baton`: the command line entry point and its top-level commands."""
+from __future__ import annotations
+
+import shutil
+from functools import cached_property
+from importlib.metadata import version
+from importlib.resources import as_file, files
+from pathlib import Path
+
+import click
+
+from baton_itsm.core.app import App, build_app
+from baton_itsm.core.cli.errors import BatonGroup
+from baton_itsm.core.errors import ConfigError
+from baton_itsm.core.settings.loader import DEFAULT_CONFIG_NAME, missing_environment
+from baton_itsm.core.store.database import redact
+from baton_itsm.core.store.migrate import current_revision, head_revision
+
+
+class CliState:
+    """What the top-level options say; the app is built only when a command needs it."""
+
+    def __init__(self, config_option: str | None, db_option: str | None):
+        self.config_option = config_option
+        self.db_option = db_option
+
+    @cached_property
+    def app(self) -> App:
+        return build_app(self.config_option, self.db_option)
+
+    @property
+    def database_url(self) -> str:
+        return self.app.database_url
+
+
+@click.group(cls=BatonGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_option", metavar="FILE", envvar=None,
+              help="Deployment file (default: $BATON_CONFIG, else ./baton.yaml, else built-in defaults).")
+@click.option("--db", "db_option", metavar="PATH|URL",
+              help="Ledger store: a SQLite file or a database URL (default: $BATON_DATABASE_URL, the config, "
+                   "else SQLite in the user data dir).")
+@click.version_option(version("baton-itsm"), prog_name="baton")
+@click.pass_context
+def cli(ctx: click.Context, config_option: str | None, db_option: str | None) -> None:
+    """Baton: handoff governance beside your help desk."""
+    ctx.obj = CliState(config_option, db_option)
+
+
+@cli.command()
+@click.option("--path", "target", default=DEFAULT_CONFIG_NAME, show_default=True, type=click.Path(dir_okay=False),
+              help="Where to write the starter config.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(target: str, force: bool) -> None:
+    """Write a starter deployment file (the documented example) to edit."""
+    path = Path(target)
+    if path.exists() and not force:
+        raise ConfigError([f"{path} exists already; pass --force to overwrite it"])
+    with as_file(files("baton_itsm.config").joinpath("baton.example.yaml")) as example:
+        shutil.copyfile(example, path)
+    click.echo(f"wrote {path}: edit the groups and connectors, then run `baton check`")
+
+
+@cli.command()
+@click.pass_obj
+def check(state: CliState) -> None:
+    """Validate the deployment file, its environment and the ledger store."""
+    app = state.app  # a broken file raises ConfigError with every problem listed
+    problems = missing_environment(app.config)
+    if problems:
+        source = str(app.config_path or "built-in defaults")
+        raise ConfigError([f"{source}: {p}" for p in problems])
+    where = app.config_path or "built-in defaults (no baton.yaml found)"
+    config = app.config
+    click.echo(f"config: {where}: OK ({len(config.groups)} groups, {len(config.connectors)} connectors, "
+               f"ownership model {config.ownership.model})")
+    revision, head = current_revision(app.engine), head_revision()
+    state_text = "current" if revision == head else (
+        "empty: it will be created on first use" if revision is None and app.engine.dialect.name == "sqlite"
+        else f"at {revision or 'no schema'}, needs `baton db upgrade` to {head}")
+    click.echo(f"ledger store: {redact(app.database_url)}: reachable, schema {state_text}")
+
+
+def _register_subcommands() -> None:
+    from baton_itsm.core.cli import db, handoff, ledger
+
+    cli.add_command(db.db)
+    cli.add_command(handoff.handoff)
+    cli.add_command(ledger.ledger)
+
+
+_register_subcommands()
+
+
+def main() -> None:
+    cli(prog_name="baton")
