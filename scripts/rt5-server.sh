@@ -211,8 +211,10 @@ my @agent_rights = qw(SeeQueue ShowTicket ShowTicketComments CreateTicket Modify
                       OwnTicket TakeTicket StealTicket ReplyToTicket CommentOnTicket
                       Watch WatchAsAdminCc);
 my $baton_pw = $ENV{BATON_SEED_PASSWORD};
+# ReassignTicket: without it RT refuses to move a ticket from one owner to another
+# ("You can only reassign tickets that you own or that are unowned"), even with ModifyTicket.
 my @baton_rights = qw(SeeQueue ShowTicket ShowTicketComments ModifyTicket OwnTicket
-                      TakeTicket StealTicket ReplyToTicket CommentOnTicket);
+                      TakeTicket StealTicket ReassignTicket ReplyToTicket CommentOnTicket);
 
 @Groups = ({ Name => $group, Description => 'Agents who may own tickets' });
 @Queues = map { { Name => $_, Description => "$_ queue" } } @queues;
