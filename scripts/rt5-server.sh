@@ -97,7 +97,7 @@ stop_server() {
 start_server() {
     local pid
     if pid=$(running_pid); then
-        rest_ok || fail "rt-server pid $pid is running but REST2 does not answer at $URL" "$SERVER_LOG"
+        rest_ok || fail "rt-server pid $pid is running but REST2 does not answer at $URL (other RT_PORT? run '$0 stop' first)" "$SERVER_LOG"
         say "rt-server already running (pid $pid): $URL/REST/2.0/"
         return 0
     fi
@@ -168,6 +168,8 @@ Set(\$WebDomain, "127.0.0.1");
 Set(\$WebPort, $RT_PORT);
 Set(\$WebBaseURL, "$URL");
 Set(\$MailCommand, "mbox");         # never send mail; append it to \$VarPath/*.mbox
+Set(\$Timezone, "UTC");             # Debian's 40-timezone.pm copies /etc/timezone; TransactionSQL
+                                    # dates ("Created > '...'") are read in this zone
 Set(\$LogToSTDERR, "warning");
 Set(\$LogToSyslog, undef);
 1;
@@ -213,8 +215,10 @@ my @agent_rights = qw(SeeQueue ShowTicket ShowTicketComments CreateTicket Modify
 my $baton_pw = $ENV{BATON_SEED_PASSWORD};
 # ReassignTicket: without it RT refuses to move a ticket from one owner to another
 # ("You can only reassign tickets that you own or that are unowned"), even with ModifyTicket.
+# CreateTicket: moving a ticket into a queue needs it there, else "Permission Denied".
 my @baton_rights = qw(SeeQueue ShowTicket ShowTicketComments ModifyTicket OwnTicket
-                      TakeTicket StealTicket ReassignTicket ReplyToTicket CommentOnTicket);
+                      TakeTicket StealTicket ReassignTicket CreateTicket
+                      ReplyToTicket CommentOnTicket);
 
 @Groups = ({ Name => $group, Description => 'Agents who may own tickets' });
 @Queues = map { { Name => $_, Description => "$_ queue" } } @queues;
