@@ -65,6 +65,8 @@ fail() {
 www() { setpriv --reuid=www-data --regid=www-data --init-groups env HOME=/var/www "$@"; }
 
 [ "$(id -u)" = 0 ] || { echo "rt5-server.sh: must run as root" >&2; exit 1; }
+[[ "$RT_PORT" =~ ^[0-9]+$ && "$RT_WORKERS" =~ ^[1-9][0-9]*$ ]] \
+    || { echo "rt5-server.sh: RT_PORT and RT_WORKERS must be numbers" >&2; exit 2; }
 mkdir -p "$STATE"
 # one invocation at a time (parallel test workers may call reset); fd 9 is closed for the server
 exec 9>"$STATE/lock"
@@ -75,7 +77,7 @@ running_pid() {  # prints the pid of the rt-server we started, if it is alive
     local pid
     [ -s "$PIDFILE" ] || return 1
     pid=$(<"$PIDFILE")
-    [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" == *rt-server* ]] || return 1
+    [[ "$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")" == *rt-server* ]] || return 1
     echo "$pid"
 }
 
