@@ -73,11 +73,14 @@ exec 9>"$STATE/lock"
 flock -w 120 9 || fail "another rt5-server.sh holds $STATE/lock"
 
 # -------------------------------------------------------------------------- server process
+# alive PID: running and not a zombie (the sandbox's pid 1 reaps orphans only every second or so)
+alive() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null) && [[ "$st" != Z* ]]; }
+
 running_pid() {  # prints the pid of the rt-server we started, if it is alive
     local pid
     [ -s "$PIDFILE" ] || return 1
     pid=$(<"$PIDFILE")
-    [[ "$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")" == *rt-server* ]] || return 1
+    alive "$pid" && [[ "$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")" == *rt-server* ]] || return 1
     echo "$pid"
 }
 
@@ -87,8 +90,8 @@ stop_server() {
     local pid
     if pid=$(running_pid); then
         kill -TERM "$pid"                 # the master takes its workers down with it
-        for _ in $(seq 100); do [ -d "/proc/$pid" ] || break; sleep 0.05; done
-        [ -d "/proc/$pid" ] && fail "rt-server pid $pid still alive 5 s after TERM" "$SERVER_LOG"
+        for _ in $(seq 100); do alive "$pid" || break; sleep 0.05; done
+        alive "$pid" && fail "rt-server pid $pid still alive 5 s after TERM" "$SERVER_LOG"
         say "stopped rt-server (pid $pid)"
     else
         say "rt-server not running"
