@@ -25,3 +25,42 @@ class StoreError(BatonError):
     """The ledger store is unreachable or not at the schema this version of Baton needs."""
 
     exit_code = 3
+
+
+class ToolError(BatonError):
+    """A help-desk tool refused or failed a call. `retryable` says whether trying again can help."""
+
+    retryable = False
+
+    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None):
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class ToolAuthError(ToolError):
+    """The tool did not accept Baton's credentials (expired, revoked, wrong): fix them in the environment."""
+
+
+class ToolNotFound(ToolError):
+    """The ticket (or user, group, queue) does not exist in the tool, or Baton may not see it."""
+
+
+class ToolConflict(ToolError):
+    """The ticket changed in the tool since Baton read it; Baton re-reads before deciding again."""
+
+
+class ToolRefused(ToolError):
+    """The tool understood the call and said no (rights, validation); the message is the tool's."""
+
+
+class ToolRateLimited(ToolError):
+    """The tool asked Baton to slow down; `retry_after` is how long it asked for (seconds), if it said."""
+
+    retryable = True
+
+
+class ToolUnavailable(ToolError):
+    """The tool did not answer or answered 5xx; Baton retries with backoff and loses nothing."""
+
+    retryable = True

@@ -1,0 +1,23 @@
+"""The plugin hooks of Baton (pluggy project name `baton`).
+
+Plugin authors import `hookimpl` from here. Hooks are called with keyword arguments only; an
+implementation's parameters have no defaults. Every hookspec is documented in docs/plugins.md and
+tested (tests/unit/test_hookspecs.py enforces both).
+"""
+from __future__ import annotations
+
+import pluggy
+
+PROJECT = "baton"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def register_connectors(register):
+    """Call `register(type_name, factory)` for each connector type; returns nothing."""
+
+
+@hookspec
+def register_notifiers(register):
+    """Call `register(channel, factory)` for each notification channel (email, ticket reply); returns nothing."""

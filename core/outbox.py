@@ -1,0 +1,105 @@
+"""The outbox dispatcher: performs decided tool actions and notifications, with retries.
+
+Rows are claimed under a lease (FOR UPDATE SKIP LOCKED on PostgreSQL), so several processes can share
+one outbox and a dead process's claims come back when the lease runs out. A row is marked sent right
+after its handler returns; handlers use the row's idempotency key so a repeat after a crash is harmless.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+
+from baton_itsm.core.clock import Clock
+from baton_itsm.core.errors import ToolError
+from baton_itsm.core.store.schema import outbox
+from baton_itsm.core.store.unit_of_work import Store
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    idempotency_key: str
+    channel: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+Handler = Callable[[OutboxItem], None]
+
+
+@dataclass
+class DispatchReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def backoff(attempts: int, base: float = 5.0, cap: float = 900.0) -> timedelta:
+    """5 s, 10 s, 20 s ... capped at 15 minutes."""
+    return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
+
+
+@dataclass
+class OutboxDispatcher:
+    store: Store
+    handlers: Mapping[str, Handler]
+    clock: Clock
+    lease: timedelta = timedelta(minutes=5)
+    max_attempts: int = 20  # about 4 hours of retries with the default backoff
+
+    def run_once(self, limit: int = 100) -> DispatchReport:
+        report = DispatchReport()
+        for item in self._claim(limit):
+            self._deliver(item, report)
+        return report
+
+    def _claim(self, limit: int) -> list[OutboxItem]:
+        now = self.clock.now()
+        with self.store.unit_of_work(now) as uow:
+            connection = uow.connection
+            query = (select(outbox.c.id, outbox.c.idempotency_key, outbox.c.channel, outbox.c.payload,
+                            outbox.c.attempts)
+                     .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now,
+                            outbox.c.channel.in_(list(self.handlers)),
+                            or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now))
+                     .order_by(outbox.c.next_attempt_at, outbox.c.id).limit(limit))
+            if connection.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            items = [OutboxItem(*row) for row in connection.execute(query)]
+            if items:
+                connection.execute(update(outbox).where(outbox.c.id.in_([i.id for i in items]))
+                                   .values(claimed_until=now + self.lease))
+        return items
+
+    def _deliver(self, item: OutboxItem, report: DispatchReport) -> None:
+        attempts = item.attempts + 1
+        try:
+            self.handlers[item.channel](item)
+        except Exception as error:  # noqa: BLE001 - every failure is recorded on the row, none is lost
+            retryable = error.retryable if isinstance(error, ToolError) else True
+            message = f"{type(error).__name__}: {error}"
+            report.errors.append(f"{item.idempotency_key}: {message}")
+            if retryable and attempts < self.max_attempts:
+                delay = backoff(attempts)
+                retry_after = getattr(error, "retry_after", None)
+                if retry_after:
+                    delay = max(delay, timedelta(seconds=retry_after))
+                self._finish(item, status="pending", attempts=attempts, last_error=message,
+                             next_attempt_at=self.clock.now() + delay)
+                report.retrying += 1
+            else:
+                self._finish(item, status="failed", attempts=attempts, last_error=message)
+                report.failed += 1
+            return
+        self._finish(item, status="sent", attempts=attempts, sent_at=self.clock.now(), last_error=None)
+        report.sent += 1
+
+    def _finish(self, item: OutboxItem, **values: Any) -> None:
+        with self.store.unit_of_work(self.clock.now()) as uow:
+            uow.connection.execute(update(outbox).where(and_(outbox.c.id == item.id, outbox.c.status == "pending"))
+                                   .values(claimed_until=None, **values))
