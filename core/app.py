@@ -7,6 +7,10 @@ from pathlib import Path
 
 from baton_itsm.core.clock import Clock, SystemClock
 from baton_itsm.core.handoffs import HandoffService
+from baton_itsm.core.intake import Intake
+from baton_itsm.core.rules.build import build_policy
+from baton_itsm.core.rules.engine import RulesEngine
+from baton_itsm.core.scheduler import Scheduler
 from baton_itsm.core.settings.loader import find_config, load_config
 from baton_itsm.core.settings.models import BatonConfig
 from baton_itsm.core.store.database import make_engine, resolve_database_url
@@ -28,11 +32,23 @@ class App:
     @cached_property
     def store(self) -> Store:
         ensure_current(self.engine)
-        return Store(self.engine, self.config.ownership_policy())
+        return Store(self.engine, self.config.ownership_policy(), self.config.intake_groups())
+
+    @cached_property
+    def rules(self) -> RulesEngine:
+        return RulesEngine(build_policy(self.config))
 
     @cached_property
     def handoffs(self) -> HandoffService:
-        return HandoffService(self.store, self.config.directory(), self.clock)
+        return HandoffService(self.store, self.config.directory(), self.clock, self.rules)
+
+    @cached_property
+    def intake(self) -> Intake:
+        return Intake(self.store, self.rules, self.clock)
+
+    @cached_property
+    def scheduler(self) -> Scheduler:
+        return Scheduler(self.store, self.rules, self.clock)
 
 
 def build_app(config_option: str | None = None, db_option: str | None = None, clock: Clock | None = None) -> App:
