@@ -464,9 +464,11 @@ def group_incidents(
     """The updates of each incident, in update order, without exact duplicate snapshots.
 
     `order="mod_count"` sorts by (mod_count, updated_at), trusting ServiceNow's update counter.
-    `order="updated_at"` sorts by (updated_at, mod_count), trusting the clock; it is right where the
-    counter is wrong (in the UCI log 5 incidents carry a second row with a repeated, lower
-    mod_count that is in fact their earliest snapshot) and identical elsewhere in that log.
+    `order="updated_at"` sorts by (updated_at, mod_count), trusting the clock. On the UCI log the
+    two orders differ for 5 incidents only, each with two rows carrying the same mod_count; in the
+    3 where it changes the count, the repeated counter sits on what is plainly the creation
+    snapshot (state New, reassignment_count 0, earliest time) and the clock order is the one that
+    reproduces ServiceNow's reassignment_count.
     Incidents keep the order in which they first appear.
     """
     key = _SORT_KEYS[order]
