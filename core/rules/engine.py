@@ -5,7 +5,6 @@ rules decide obeys the protocol's invariants; the caller writes the events to th
 """
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -40,7 +39,7 @@ class Scratch:
     """A copy of the ticket that the engine advances as it decides."""
 
     def __init__(self, ticket: Ticket, policy: Policy, now: datetime):
-        self.ticket = copy.deepcopy(ticket)
+        self.ticket = ticket.clone()
         self.policy, self.now = policy, now
         self.events: list[LedgerEvent] = []
 
@@ -87,7 +86,7 @@ class RulesEngine:
     def on_commands(self, ticket: Ticket, events: Sequence[LedgerEvent], facts: TicketFacts,
                     now: datetime) -> Decisions:
         """What follows from protocol events a person caused (CLI, API, accept link)."""
-        after = copy.deepcopy(ticket)
+        after = ticket.clone()
         for event in events:
             after.apply(event)
         return consequences(self.policy, ticket, after, list(events), facts, now, activity_at=now)
