@@ -30,10 +30,7 @@ quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar
 @click.pass_obj
 def servicenow_log(state, file: Path, instance: str, quiet: bool) -> None:
     """Import a ServiceNow incident event log (.csv, or a .zip holding one .csv)."""
-    from baton_itsm.core.history.servicenow_import import read_servicenow_log
-
-    _run(state, file, instance, quiet, lambda grouped, progress: read_servicenow_log(file, progress,
-                                                                                     grouped=grouped))
+    import_file(state, file, instance, quiet)
 
 
 @import_history.command("jira-changelog")
@@ -47,15 +44,24 @@ def jira_changelog(state, file: Path, instance: str, group_field: str, quiet: bo
     """Import Jira issues fetched with expand=changelog (a search response, a list of issues, or one issue)."""
     from baton_itsm.core.history.jira_changelog import read_jira_changelog
 
-    _run(state, file, instance, quiet, lambda grouped, progress: read_jira_changelog(file, group_field, progress))
+    import_file(state, file, instance, quiet,
+                lambda grouped, progress: read_jira_changelog(file, group_field, progress))
 
 
-def _run(state, file: Path, instance: str, quiet: bool,
-         read: Callable[[bool, Progress], HistoryReading]) -> None:
+def _servicenow(file: Path) -> Callable[[bool, Progress], HistoryReading]:
+    from baton_itsm.core.history.servicenow_import import read_servicenow_log
+
+    return lambda grouped, progress: read_servicenow_log(file, progress, grouped=grouped)
+
+
+def import_file(state, file: Path, instance: str, quiet: bool,
+                read: Callable[[bool, Progress], HistoryReading] | None = None) -> None:
+    """Import `file` (a ServiceNow log unless `read` says otherwise) and tell what was imported."""
     from baton_itsm.core.history.ledger_import import file_digest, import_history
     from baton_itsm.core.store.bulk import open_bulk
 
-    settings = history_settings(state.config_option, state.db_option)
+    read = read or _servicenow(file)
+    settings = history_settings(state)
     bar = ProgressBar(f"importing {file.name}", quiet=quiet)
     bulk = open_bulk(settings.database_url)
     try:

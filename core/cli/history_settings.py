@@ -23,8 +23,10 @@ class HistorySettings:
     config: Any = None  # the validated BatonConfig, when there is a deployment file
 
 
-def history_settings(config_option: str | None, db_option: str | None) -> HistorySettings:
-    path = find_config(config_option)
+def history_settings(state) -> HistorySettings:
+    """From the CLI state's --config and --db; a state with `ignore_config` set (the demo) reads no file."""
+    config_option, db_option = state.config_option, state.db_option
+    path = None if getattr(state, "ignore_config", False) else find_config(config_option)
     if path is None:
         return HistorySettings(resolve_database_url(db_option))
     from baton_itsm.core.settings.loader import load_config

@@ -34,7 +34,7 @@ def build_metrics(state, instances: tuple[str, ...] = (), late_within: float = D
     from baton_itsm.core.metrics.summary import compute_metrics
     from baton_itsm.core.store.bulk import open_bulk
 
-    settings = history_settings(state.config_option, state.db_option)
+    settings = history_settings(state)
     bulk = open_bulk(settings.database_url)
     try:
         views = load_views(bulk, instances)

@@ -15,6 +15,7 @@ order (benchmarks/history_agreement.py). Exact duplicate snapshots are dropped.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import os
 import zipfile
@@ -31,6 +32,19 @@ _NEEDED = ("number", "incident_state", "reassignment_count", "reopen_count", "sy
            "sys_updated_by", "sys_updated_at", "category", "priority", "assignment_group", "assigned_to",
            "caller_id")
 _CHUNK = 1 << 20  # decoded characters per read: big enough to amortise, small enough to stay lean
+
+
+def open_log_text(path: str) -> tuple[io.TextIOBase, int]:
+    """A log file's decoded text (.csv, .csv.gz, or a .zip holding one .csv) and its size (for progress)."""
+    if zipfile.is_zipfile(path):
+        archive = zipfile.ZipFile(path)
+        member = _only_csv_member(archive, path)
+        return (io.TextIOWrapper(archive.open(member), encoding="utf-8-sig", newline=""),
+                archive.getinfo(member).file_size)
+    if path.endswith(".gz"):
+        size = os.path.getsize(path) * 8  # a guess at the text size: progress only
+        return gzip.open(path, "rt", encoding="utf-8-sig", newline=""), size
+    return open(path, encoding="utf-8-sig", newline=""), os.path.getsize(path)  # noqa: SIM115 (caller closes)
 
 
 class _Timestamps(dict):
@@ -97,16 +111,8 @@ class ServiceNowLogImport:
 
     # --- the file ------------------------------------------------------------------------------
     def _open(self) -> tuple[io.TextIOBase, int]:
-        """The decoded text and its size in bytes (for progress)."""
-        if zipfile.is_zipfile(self.path):
-            archive = zipfile.ZipFile(self.path)
-            member = _only_csv_member(archive, self.path)
-            raw = archive.open(member)
-            size = archive.getinfo(member).file_size
-        else:
-            raw = open(self.path, "rb")  # noqa: SIM115 - closed with the wrapper below
-            size = os.path.getsize(self.path)
-        return io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""), size
+        """The decoded text and its size in characters, roughly (for progress)."""
+        return open_log_text(self.path)
 
     def _tickets(self) -> Iterator[ImportedTicket]:
         """One pass over the file; each incident is derived as soon as its last row is read."""
