@@ -128,6 +128,7 @@ class ServiceNowLogImport:
         # One loop over every row, with locals only: this is where an import spends its time.
         reading, rejected, stamps, counts = self.reading, self.reading.rejected, self._timestamps, self._counts
         limit, pos = self._limit, self._pos
+        tail_commas = self._width - 1 - limit  # in the joined rest of a row of the right width
         i_number, i_at, i_mod, i_opened, i_reassign, i_reopen = (
             pos["number"], pos["sys_updated_at"], pos["sys_mod_count"], pos["opened_at"],
             pos["reassignment_count"], pos["reopen_count"])
@@ -141,11 +142,12 @@ class ServiceNowLogImport:
             for line in lines:
                 line_no += 1
                 fields = self._quoted(line) if '"' in line else line.split(",", limit)
-                if len(fields) != limit + 1:
+                if len(fields) != limit + 1 or fields[limit].count(",") != tail_commas:
                     if line.strip():
                         reading.rows_read += 1
-                        rejected.append(Rejection(line_no, f"fields: expected {self._width}, found "
-                                                           f"{line.count(',') + 1 if fields else 'unreadable CSV'}"))
+                        found = len(fields) if '"' in line else line.count(",") + 1
+                        rejected.append(Rejection(line_no, f"fields: expected {self._width}, found {found}"
+                                                  if fields else "fields: unreadable CSV"))
                     continue
                 reading.rows_read += 1
                 number = fields[i_number]
