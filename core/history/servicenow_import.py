@@ -10,7 +10,7 @@ a second pass over the file collects them and the incident is derived again from
 
 Order within an incident is (updated_at, mod_count): the clock order, which on the UCI log
 reproduces ServiceNow's reassignment_count for 99.61% of incidents against 99.60% for mod_count
-order (benchmarks/history_agreement.py). Exact duplicate snapshots are dropped.
+order (benchmarks/history_reassignment_agreement.py). Exact duplicate snapshots are dropped.
 """
 from __future__ import annotations
 
