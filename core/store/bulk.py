@@ -110,7 +110,6 @@ def open_bulk(url: str) -> BulkConnection:
 def _sqlite(path) -> BulkConnection:
     raw = sqlite3.connect(path, timeout=30)
     sqlite_pragmas(raw)
-    raw.execute("PRAGMA cache_size = -65536")  # 64 MiB of page cache: bulk inserts touch many index pages
     return BulkConnection(raw, "sqlite")
 
 
