@@ -16,6 +16,9 @@ from baton_itsm.core.domain.events import (
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.kinds import TRANSITIONS, HandoffKind, HandoffState
 
+# Entries that record something beside the protocol (core/domain/rule_events, history_events).
+RECORD_ONLY_ENTRY_TYPES = frozenset({"rule", "history"})
+
 
 @dataclass
 class HandoffRecord:
@@ -116,8 +119,8 @@ class Ticket:
                 record.decided_by, record.decided_at = event.by, event.at
             case HolderChanged():
                 self._set_holder(event.to_holder, event.at)
-            case _ if event.entry_type == "rule":
-                pass  # a rule's record: it changes no holder and no handoff
+            case _ if event.entry_type in RECORD_ONLY_ENTRY_TYPES:
+                pass  # a rule's or an import's record: it changes no holder and no handoff
             case _:
                 raise TypeError(f"not a ledger event: {event!r}")
         self.version += 1
