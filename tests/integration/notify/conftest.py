@@ -71,6 +71,11 @@ class MailServer:
 
 
 @pytest.fixture
+def link_secret() -> str:
+    return LINK_SECRET
+
+
+@pytest.fixture
 def mail_server():
     server = MailServer(free_port())
     server.start()
