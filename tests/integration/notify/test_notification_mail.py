@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from baton_itsm.core.domain.commands import RequestHandoff
@@ -175,3 +176,34 @@ def test_a_requester_served_by_ticket_reply_gets_a_reply_queued_for_the_connecto
     assert (reply.payload["instance"], reply.payload["ticket_id"]) == ("local", "42")
     assert "Team working on it: Service Desk (Alice Agent)" in reply.payload["text"]
     assert mail_server.to(REQUESTER) == []
+
+
+def test_a_mailbox_refused_for_good_fails_its_row_and_the_others_go(make_desk, mail_server):
+    mail_server.refuse.add("frank@example.com")
+    desk = make_desk()
+    open_ticket(desk)
+    request_network(desk)
+    desk.drain()
+    assert [r.envelope_to for r in mail_server.received] == [["carol@example.com"]]
+    [failed] = [r for r in outbox_rows(desk, "email") if r.status == "failed"]
+    assert failed.payload["to"] == "Frank Field <frank@example.com>"
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # loopback only, on purpose
+def test_mail_credentials_come_from_the_environment(make_desk, mail_server, tmp_path):
+    mail_server.stop()
+    mail_server.login = ("baton", "s3cret")
+    mail_server.start()
+    smtp = "  smtp: {host: 127.0.0.1, port: %d, username_env: SMTP_USER, password_env: SMTP_PASSWORD}"
+    desk = make_desk(extra=smtp % mail_server.port, environ={"SMTP_USER": "baton", "SMTP_PASSWORD": "s3cret"})
+    open_ticket(desk)
+    request_network(desk)
+    desk.drain()
+    assert sorted(r.envelope_to[0] for r in mail_server.received) == ["carol@example.com", "frank@example.com"]
+
+    wrong = make_desk(extra=smtp % mail_server.port, environ={"SMTP_USER": "baton", "SMTP_PASSWORD": "nope"},
+                      database_url=f"sqlite:///{tmp_path / 'wrong.db'}")
+    open_ticket(wrong)
+    request_network(wrong)
+    wrong.drain()
+    assert {r.status for r in outbox_rows(wrong, "email")} == {"failed"}, "bad credentials do not fix themselves"
