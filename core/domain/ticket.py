@@ -1,6 +1,8 @@
 """A ticket as the ledger knows it: rebuilt by applying its events in order."""
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -60,6 +62,14 @@ class Ticket:
         for event in events:
             ticket.apply(event)
         return ticket
+
+    def clone(self) -> Ticket:
+        """A copy to decide on: what `apply` changes is copied, the frozen rest is shared."""
+        twin = copy.copy(self)
+        twin.holders = list(self.holders)
+        twin.handoffs = {k: dataclasses.replace(v) for k, v in self.handoffs.items()}
+        twin._bounces = copy.copy(self._bounces)
+        return twin
 
     @property
     def bounces(self) -> int:

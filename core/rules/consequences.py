@@ -48,7 +48,8 @@ def consequences(policy: Policy, before: Ticket, after: Ticket, events: Sequence
                 requester=True, holder=str(event.to_holder), previous_holder=str(event.from_holder or ""),
                 owner=policy.ownership.owner(after.holders), ownership_model=str(policy.ownership.model_for(
                     after.holders)), pending=_pending(after), at=event.at.isoformat()))
-    if activity_at is not None or before.holder != after.holder:
+    stops_ageing = facts.is_resolved or policy.is_pending(facts)
+    if activity_at is not None or before.holder != after.holder or stops_ageing:
         timer = stale_timer(policy, after, facts, activity_at or facts.last_activity_at or now, now)
         if timer is None:
             decisions.cancel_timers.append(stale_key(after))
