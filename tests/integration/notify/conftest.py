@@ -41,7 +41,7 @@ class Received:
         return self.message.get_body((kind,)).get_content()
 
 
-class _Collect:
+class CollectingHandler:
     def __init__(self, into: list[Received], refuse: set[str]):
         self.into, self.refuse = into, refuse
 
@@ -70,7 +70,7 @@ class MailServer:
         if self.login:
             # Plain AUTH on loopback only: the settings refuse credentials in clear text to a remote relay.
             auth = {"authenticator": self._check_login, "auth_required": True, "auth_require_tls": False}
-        self._controller = Controller(_Collect(self.received, self.refuse), hostname="127.0.0.1", port=self.port,
+        self._controller = Controller(CollectingHandler(self.received, self.refuse), hostname="127.0.0.1", port=self.port,
                                       **auth)
         self._controller.start()
 
