@@ -47,15 +47,15 @@ class LinkAnswers:
             return self._view(uow, claim)
 
     def accept(self, token: str) -> LinkView:
-        claim = self._claim(token)
         view = self.inspect(token)
+        claim = view.claim
         self.handoffs.execute(AcceptHandoff(ticket=view.ticket, handoff_id=claim.handoff_id, by=claim.receiver),
                               within=lambda uow: use_link(uow.connection, claim, "accept", uow.now))
         return view
 
     def decline(self, token: str, reason: str) -> LinkView:
-        claim = self._claim(token)
         view = self.inspect(token)
+        claim = view.claim
         self.handoffs.execute(DeclineHandoff(ticket=view.ticket, handoff_id=claim.handoff_id, by=claim.receiver,
                                              reason=reason.strip()),
                               within=lambda uow: use_link(uow.connection, claim, "decline", uow.now))

@@ -80,8 +80,11 @@ class NoticeRouter:
         return not (self.settings.first_assignment_only and notice.details.get("previous_holder"))
 
     def _staff(self, notice: Notice, facts: TicketFacts, now: datetime) -> list[Outgoing]:
+        recipients = self.addresses.staff(notice)
+        if not recipients:  # e.g. a group with no members configured: say so rather than drop it silently
+            log.warning("%s: nobody to tell among %s", notice.key, [*notice.to_people, *notice.to_groups])
         rows = []
-        for recipient in self.addresses.staff(notice):
+        for recipient in recipients:
             context = self._context(notice.ticket, facts, recipient).build(
                 notice.details, links=self._links(notice, recipient, now))
             rows += self._compose(f"{notice.key}:{recipient.person}", notice.template, notice.ticket, STAFF,

@@ -39,8 +39,8 @@ class SmtpSender:
         except smtplib.SMTPResponseException as error:
             kind = MailUnavailable if _is_temporary(error.smtp_code) else MailRefused
             raise kind(f"the mail server {self._where()} answered {error.smtp_code} {_text(error.smtp_error)}") from None
-        except (OSError, smtplib.SMTPException) as error:  # dropped connection mid-way: the message was not taken
-            raise MailUnavailable(f"the mail server {self._where()} dropped the connection: {error}") from None
+        except (OSError, smtplib.SMTPException) as error:  # TLS refused, connection dropped: the message was not taken
+            raise MailUnavailable(f"the conversation with the mail server {self._where()} failed: {error}") from None
         finally:
             _close(smtp)
 
