@@ -110,3 +110,13 @@ timers = Table(
     Column("payload", JSON, nullable=False, default=dict),
     Column("claimed_until", UTCDateTime),
 )
+
+# Accept/decline links already followed (rev 0005): a link is single use, and its use must survive restarts.
+link_tokens = Table(
+    "link_tokens", metadata,
+    Column("token_id", String(64), primary_key=True),
+    Column("handoff_id", String(64), nullable=False, index=True),
+    Column("receiver", String(200), nullable=False),
+    Column("action", String(16), nullable=False),  # accept or decline: what the link was used for
+    Column("used_at", UTCDateTime, nullable=False),
+)
