@@ -111,7 +111,7 @@ timers = Table(
     Column("claimed_until", UTCDateTime),
 )
 
-# Accept/decline links already followed (rev 0005): a link is single use, and its use must survive restarts.
+# Accept/decline links already followed (rev 0003): a link is single use, and its use must survive restarts.
 link_tokens = Table(
     "link_tokens", metadata,
     Column("token_id", String(64), primary_key=True),
