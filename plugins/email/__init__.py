@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from baton_itsm.core.hookspecs import hookimpl
 from baton_itsm.core.notify.notifier import Message, NotifierContext
-from baton_itsm.core.outbox import Handler, OutboxItem
+from baton_itsm.core.outbox import AtMostOnce, Handler, OutboxItem
 from baton_itsm.core.rules.decisions import Outgoing
 from baton_itsm.plugins.email.message import EMAIL_CHANNEL, build_email, email_payload
 from baton_itsm.plugins.email.smtp import SmtpSender
@@ -33,7 +33,8 @@ class EmailNotifier:
 
     @property
     def handlers(self) -> Mapping[str, Handler]:
-        return {EMAIL_CHANNEL: self.deliver}
+        # An email cannot be taken back: one interrupted mid-send is parked as uncertain, never sent twice.
+        return {EMAIL_CHANNEL: AtMostOnce(self.deliver)}
 
     def deliver(self, item: OutboxItem) -> None:
         self.sender.send(build_email(item.payload))
