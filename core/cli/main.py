@@ -101,6 +101,7 @@ def _register_subcommands() -> None:
         "backtest": "baton_itsm.core.cli.backtest:backtest",
         "demo": "baton_itsm.core.cli.demo:demo",
         "run": "baton_itsm.core.cli.run:run",
+        "outbox": "baton_itsm.core.cli.outbox:outbox",
     })
 
 

@@ -72,3 +72,31 @@ def test_a_delivery_interrupted_by_a_crash(store, clock, wrap, after_crash):
     assert handler.done.count("m1") == (1 if after_crash == "sent" else 0) and handler.done.count("m2") == 1
     assert report.uncertain == (after_crash == "uncertain")
     assert dispatcher.run_once().sent == 0, "nothing more to do"
+
+
+def test_an_admin_lists_and_requeues_an_uncertain_row(tmp_path, monkeypatch, clock):
+    from click.testing import CliRunner
+
+    from baton_itsm.core.cli.main import cli
+    from baton_itsm.core.store.database import make_engine
+    from baton_itsm.core.store.migrate import upgrade
+    from baton_itsm.core.store.unit_of_work import Store
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BATON_DATABASE_URL", f"sqlite:///{tmp_path / 'l.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'l.db'}")
+    upgrade(engine)
+    store = Store(engine)
+    queue(store, clock, "<m1@baton>", channel="email")
+    dispatcher = OutboxDispatcher(store, {"email": AtMostOnce(Recorder())}, clock)
+    [item] = dispatcher._claim(1)
+    dispatcher._begin(item)
+    clock.advance(minutes=6)
+    dispatcher.run_once()
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["outbox", "list", "--status", "uncertain"])
+    assert "<m1@baton>" in listed.output and "may or may not have gone out" in listed.output
+    assert runner.invoke(cli, ["outbox", "retry", "<m1@baton>"]).exit_code == 0
+    assert status(store) == {"<m1@baton>": "pending"}
+    again = runner.invoke(cli, ["outbox", "retry", "<m1@baton>"])
+    assert again.exit_code == 1 and "no failed or uncertain outbox row" in again.stderr
