@@ -11,7 +11,9 @@ from baton_itsm.core import hookspecs
 from baton_itsm.core.errors import ConfigError
 
 # Built-in plugins, registered exactly like third-party ones.
-DEFAULT_PLUGINS: tuple[str, ...] = ()
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "baton_itsm.connectors.rest.plugin",
+)
 
 
 def build_plugin_manager(extra: tuple[object, ...] = ()) -> pluggy.PluginManager:
