@@ -11,7 +11,7 @@ import click
 
 from baton_itsm.core.app import App, build_app
 from baton_itsm.core.cli.errors import BatonGroup
-from baton_itsm.core.errors import ConfigError
+from baton_itsm.core.errors import BatonError, ConfigError, ToolError
 from baton_itsm.core.settings.loader import DEFAULT_CONFIG_NAME, missing_environment
 from baton_itsm.core.store.database import redact
 from baton_itsm.core.store.migrate import current_revision, head_revision
@@ -63,7 +63,7 @@ def init(target: str, force: bool) -> None:
 @cli.command()
 @click.pass_obj
 def check(state: CliState) -> None:
-    """Validate the deployment file, its environment and the ledger store."""
+    """Validate the deployment file, its environment, the ledger store, and reach each configured tool."""
     app = state.app  # a broken file raises ConfigError with every problem listed
     problems = missing_environment(app.config)
     if problems:
@@ -78,14 +78,23 @@ def check(state: CliState) -> None:
         "empty: it will be created on first use" if revision is None and app.engine.dialect.name == "sqlite"
         else f"at {revision or 'no schema'}, needs `baton db upgrade` to {head}")
     click.echo(f"ledger store: {redact(app.database_url)}: reachable, schema {state_text}")
+    unreachable = []
+    for name, connector in app.connectors.items():
+        try:
+            click.echo(f"tool {name}: {connector.check()}")
+        except ToolError as error:
+            unreachable.append(f"tool {name}: {error}")
+    if unreachable:
+        raise BatonError("\n".join(unreachable))
 
 
 def _register_subcommands() -> None:
-    from baton_itsm.core.cli import db, handoff, ledger
+    from baton_itsm.core.cli import db, handoff, ledger, poll
 
     cli.add_command(db.db)
     cli.add_command(handoff.handoff)
     cli.add_command(ledger.ledger)
+    cli.add_command(poll.poll)
 
 
 _register_subcommands()

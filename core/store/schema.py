@@ -99,3 +99,11 @@ timers = Table(
     Column("payload", JSON, nullable=False, default=dict),
     Column("claimed_until", UTCDateTime),
 )
+
+# How far each connector instance's changes have been read (an opaque cursor the connector gave).
+checkpoints = Table(
+    "checkpoints", metadata,
+    Column("instance", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
