@@ -12,7 +12,9 @@ from baton_itsm.core.intake import Intake
 from baton_itsm.core.outbox import OutboxDispatcher
 from baton_itsm.core.plugins import build_plugin_manager, connector_registry
 from baton_itsm.core.poller import Poller
+from baton_itsm.core.rules.build import build_policy
 from baton_itsm.core.rules.engine import RulesEngine
+from baton_itsm.core.scheduler import Scheduler
 from baton_itsm.core.settings.loader import find_config, load_config
 from baton_itsm.core.settings.models import BatonConfig
 from baton_itsm.core.store.checkpoints import Checkpoints
@@ -36,11 +38,23 @@ class App:
     @cached_property
     def store(self) -> Store:
         ensure_current(self.engine)
-        return Store(self.engine, self.config.ownership_policy())
+        return Store(self.engine, self.config.ownership_policy(), self.config.intake_groups())
+
+    @cached_property
+    def rules(self) -> RulesEngine:
+        return RulesEngine(build_policy(self.config))
 
     @cached_property
     def handoffs(self) -> HandoffService:
-        return HandoffService(self.store, self.config.directory(), self.clock)
+        return HandoffService(self.store, self.config.directory(), self.clock, self.rules)
+
+    @cached_property
+    def intake(self) -> Intake:
+        return Intake(self.store, self.rules, self.clock)
+
+    @cached_property
+    def scheduler(self) -> Scheduler:
+        return Scheduler(self.store, self.rules, self.clock)
 
     @cached_property
     def plugins(self):
@@ -50,10 +64,6 @@ class App:
     def connectors(self) -> dict[str, Connector]:
         """Every configured tool instance; building one connects to nothing."""
         return build_connectors(self.config.connectors, connector_registry(self.plugins))
-
-    @cached_property
-    def intake(self) -> Intake:
-        return Intake(self.store, RulesEngine(), self.clock)
 
     @cached_property
     def dispatcher(self) -> OutboxDispatcher:

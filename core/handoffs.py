@@ -5,12 +5,14 @@ import uuid
 from dataclasses import dataclass
 
 from baton_itsm.core.clock import Clock
-from baton_itsm.core.domain.commands import Command
+from baton_itsm.core.domain.commands import Command, RequestHandoff
 from baton_itsm.core.domain.directory import Directory
 from baton_itsm.core.domain.errors import UnknownHandoff
 from baton_itsm.core.domain.events import LedgerEvent
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.domain.protocol import decide
+from baton_itsm.core.intake import write_decisions
+from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.store.unit_of_work import LedgerEntry, Store
 
 
@@ -23,14 +25,22 @@ class HandoffService:
     store: Store
     directory: Directory
     clock: Clock
+    engine: RulesEngine | None = None  # the deployment's rules: queue-first, timers, tool writes, notices
 
     def execute(self, command: Command) -> list[LedgerEvent]:
-        """Decide and record `command`; returns the events written (nothing is written on refusal)."""
+        """Decide and record `command` and what follows from it; nothing is written on refusal."""
         now = self.clock.now()
         with self.store.unit_of_work(now) as uow:
             ticket = uow.load_ticket(command.ticket)
+            if self.engine is not None and isinstance(command, RequestHandoff):
+                command = self.engine.shape_request(ticket, command)
             events = decide(ticket, command, now=now, directory=self.directory)
-            uow.append(ticket, events)
+            if self.engine is None:
+                uow.append(ticket, events)
+                return events
+            decisions = self.engine.on_commands(ticket, events, uow.load_facts(command.ticket), now)
+            decisions.events = events
+            write_decisions(uow, ticket, decisions)
         return events
 
     def ticket_of(self, handoff_id: str) -> TicketKey:

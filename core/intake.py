@@ -44,8 +44,11 @@ class Intake:
                     report.duplicates += 1
                     continue
                 ticket = uow.load_ticket(event.ticket)
-                decisions = self.engine.on_tool_event(ticket, event, now)
+                previous = uow.load_facts(event.ticket)
+                facts = previous.updated_from(event)
+                decisions = self.engine.on_tool_event(ticket, event, now, facts=facts, previous=previous)
                 write_decisions(uow, ticket, decisions)
+                uow.save_facts(event.ticket, facts)
                 uow.mark_incoming_done(source, event.event_id)
             report.new += 1
             report.entries.extend(e.entry_type for e in decisions.events)

@@ -33,7 +33,7 @@ def ledger(state, ticket: str, fmt: str) -> None:
     if not entries:
         click.echo(f"{key}: no ledger entries")
         return
-    ticket_state = Ticket.from_events(key, (e.event for e in entries))
+    ticket_state = Ticket.from_events(key, (e.event for e in entries), state.app.config.intake_groups())
     owner = state.app.config.ownership_policy().owner(ticket_state.holders)
     click.echo(f"{key}: held by {ticket_state.holder or '(nobody)'}, owner {owner or '(nobody yet)'}, "
                f"{ticket_state.bounces} bounce{'s' if ticket_state.bounces != 1 else ''}")

@@ -1,7 +1,8 @@
 """The bounce count, defined once.
 
 A bounce is a change of hands after the ticket's first assignment: the ticket moves to another
-group, or from one named person to another. Taking a ticket from one's own group queue, or putting
+group, or from one named person to another. A ticket waiting in an intake (triage) queue is not yet
+assigned: leaving intake is the first assignment. Taking a ticket from one's own group queue, or putting
 it back there, is not a change of hands; but if someone else in the group picks it up afterwards,
 that is one (the group's last named person is remembered across queue spells).
 """
@@ -15,23 +16,27 @@ from baton_itsm.core.domain.holders import Holder
 class BounceCounter:
     """Feed it each new holder in order; it counts the bounces."""
 
-    __slots__ = ("bounces", "_group", "_last_person")
+    __slots__ = ("bounces", "_group", "_last_person", "_intake_groups", "_assigned")
 
-    def __init__(self) -> None:
-        self.bounces = 0
+    def __init__(self, intake_groups: frozenset[str] = frozenset()) -> None:
+        self._intake_groups = intake_groups
+        self._assigned = False
         self._group: str | None = None
         self._last_person: str | None = None
+        self.bounces = 0
 
     def observe(self, holder: Holder) -> bool:
         """Record the ticket's new holder; return True when this change is a bounce."""
-        bounced = False
-        if self._group is None:
-            pass  # the first assignment
+        if not self._assigned:
+            if holder.group in self._intake_groups:
+                return False  # still waiting in intake
+            self._assigned = True  # the first assignment
+            bounced = False
         elif holder.group != self._group:
             bounced = True
             self._last_person = None
-        elif holder.person is not None and self._last_person not in (None, holder.person):
-            bounced = True
+        else:
+            bounced = holder.person is not None and self._last_person not in (None, holder.person)
         self._group = holder.group
         if holder.person is not None:
             self._last_person = holder.person
@@ -39,9 +44,9 @@ class BounceCounter:
         return bounced
 
 
-def count_bounces(holders: Iterable[Holder]) -> int:
+def count_bounces(holders: Iterable[Holder], intake_groups: frozenset[str] = frozenset()) -> int:
     """Bounces in a ticket's sequence of holders, the first assignment first."""
-    counter = BounceCounter()
+    counter = BounceCounter(intake_groups)
     for holder in holders:
         counter.observe(holder)
     return counter.bounces

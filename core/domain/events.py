@@ -84,6 +84,7 @@ class HolderChanged(LedgerEvent):
     from_holder: Holder | None
     to_holder: Holder
     source_event_id: str = ""
+    cause: str = ""  # pull, triage, release, exempt, flagged, baton, first-seen, import
     entry_type: ClassVar[str] = "holder-changed"
 
 

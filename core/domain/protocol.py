@@ -5,7 +5,9 @@ Rules enforced here:
 - a request needs a reason and a receiver in a known group (a named receiver must be a member);
 - only the named receiver, a member of the receiving group (for a queue request), or a manager of the
   receiving group can accept or decline; a decline needs a reason;
-- only a manager of the current or the receiving group can force; the ledger records who forced.
+- only a manager of the current or the receiving group can force; the ledger records who forced;
+- a rule of the deployment acts as a system actor (`rule:NAME`): it may force (category routing) and
+  withdraw, and the ledger names the rule.
 """
 from __future__ import annotations
 
@@ -31,6 +33,13 @@ def decide(ticket: Ticket, command: Command, *, now: datetime, directory: Direct
     """The events that `command` causes on `ticket` at `now`; raises a ProtocolError to refuse."""
     handler = HANDLERS[type(command)]
     return handler(ticket, command, now, directory)
+
+
+SYSTEM_PREFIX = "rule:"
+
+
+def is_system_actor(actor: str | None) -> bool:
+    return actor is not None and actor.startswith(SYSTEM_PREFIX)
 
 
 def may_receive(person: str, receiver: Holder, directory: Directory) -> bool:
@@ -83,7 +92,8 @@ def decline_handoff(ticket: Ticket, cmd: DeclineHandoff, now: datetime, director
 def withdraw_handoff(ticket: Ticket, cmd: WithdrawHandoff, now: datetime, directory: Directory) -> list[LedgerEvent]:
     record = _requested(ticket, cmd.handoff_id, "withdrawn")
     sender_group = record.from_holder.group if record.from_holder else None
-    if cmd.by != record.requested_by and not directory.manages_any(cmd.by, sender_group, record.to_holder.group):
+    if (cmd.by != record.requested_by and not is_system_actor(cmd.by)
+            and not directory.manages_any(cmd.by, sender_group, record.to_holder.group)):
         raise NotAllowed(
             f"{cmd.by} cannot withdraw handoff {cmd.handoff_id}: only {record.requested_by} who asked for it "
             "or a manager of either group can"
@@ -102,7 +112,7 @@ def force_handoff(ticket: Ticket, cmd: ForceHandoff, now: datetime, directory: D
     _need_text(cmd.reason, "a forced handoff needs a reason")
     _check_new_id(ticket, cmd.handoff_id)
     current_group = ticket.holder.group if ticket.holder else None
-    if not directory.manages_any(cmd.by, current_group, cmd.to_holder.group):
+    if not is_system_actor(cmd.by) and not directory.manages_any(cmd.by, current_group, cmd.to_holder.group):
         raise NotAllowed(
             f"{cmd.by} cannot force a handoff of {ticket.key}: only a manager of "
             f"{_either(current_group, cmd.to_holder.group)} can"

@@ -46,11 +46,17 @@ class Ticket:
     handoffs: dict[str, HandoffRecord] = field(default_factory=dict)
     first_assigned_at: datetime | None = None
     holder_since: datetime | None = None
-    _bounces: BounceCounter = field(default_factory=BounceCounter, repr=False)
+    intake_groups: frozenset[str] = frozenset()  # triage queues: leaving them is the first assignment
+    _bounces: BounceCounter | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self._bounces is None:
+            self._bounces = BounceCounter(self.intake_groups)
 
     @classmethod
-    def from_events(cls, key: TicketKey, events: Iterable[LedgerEvent]) -> Ticket:
-        ticket = cls(key)
+    def from_events(cls, key: TicketKey, events: Iterable[LedgerEvent],
+                    intake_groups: frozenset[str] = frozenset()) -> Ticket:
+        ticket = cls(key, intake_groups=intake_groups)
         for event in events:
             ticket.apply(event)
         return ticket
@@ -100,6 +106,8 @@ class Ticket:
                 record.decided_by, record.decided_at = event.by, event.at
             case HolderChanged():
                 self._set_holder(event.to_holder, event.at)
+            case _ if event.entry_type == "rule":
+                pass  # a rule's record: it changes no holder and no handoff
             case _:
                 raise TypeError(f"not a ledger event: {event!r}")
         self.version += 1

@@ -33,23 +33,18 @@ def find_config(option: str | None = None) -> Path | None:
 def load_config(path: Path | None) -> BatonConfig:
     if path is None:
         return BatonConfig()
-    text = path.read_text(encoding="utf-8")
-    return parse_config(text, str(path))
+    return parse_config(path.read_text(encoding="utf-8"), str(path), base_dir=path.parent)
 
 
-def parse_config(text: str, source: str) -> BatonConfig:
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark else source
-        raise ConfigError([f"{where}: not valid YAML: {getattr(error, 'problem', None) or error}"]) from None
-    if data is None:
-        data = {}
-    lines = _line_index(node) if node is not None else {}
-    if not isinstance(data, dict):
-        raise ConfigError([f"{source}:1: expected a mapping of settings at the top level, got {type(data).__name__}"])
+def parse_config(text: str, source: str, base_dir: Path | None = None) -> BatonConfig:
+    data, lines = _read_yaml(text, source)
+    sources = [((), source, lines)]
+    if isinstance(data.get("rules"), str):  # `rules: rules.yaml` keeps the policy in a file of its own
+        rules_path = (base_dir or Path.cwd()) / data["rules"]
+        if not rules_path.is_file():
+            raise ConfigError([f"{_where(source, lines, ('rules',))}: rules: no such rules file {str(rules_path)!r}"])
+        data["rules"], rules_lines = _read_yaml(rules_path.read_text(encoding="utf-8"), str(rules_path))
+        sources.append((("rules",), str(rules_path), {("rules", *k): v for k, v in rules_lines.items()}))
 
     problems = list(_literal_secrets(data))
     flagged = {path for path, _ in problems}
@@ -61,8 +56,30 @@ def parse_config(text: str, source: str) -> BatonConfig:
     # Checked on the raw data, so a broken reference is reported beside structural mistakes.
     problems += list(_cross_references(data))
     if problems:
-        raise ConfigError([_format(source, lines, path, message) for path, message in problems])
+        raise ConfigError([_format(sources, path, message) for path, message in problems])
     return config
+
+
+def load_rules_file(path: Path, deployment: BatonConfig) -> BatonConfig:
+    """The deployment with its rules replaced by those of `path` (for back-tests of another rule set)."""
+    data = deployment.model_dump(mode="json", exclude_none=True)
+    data["rules"] = str(path.resolve())
+    return parse_config(yaml.safe_dump(data), "(deployment)", base_dir=path.parent)
+
+
+def _read_yaml(text: str, source: str) -> tuple[dict, dict[tuple, int]]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        raise ConfigError([f"{where}: not valid YAML: {getattr(error, 'problem', None) or error}"]) from None
+    if data is None:
+        return {}, {}
+    if not isinstance(data, dict):
+        raise ConfigError([f"{source}:1: expected a mapping of settings at the top level, got {type(data).__name__}"])
+    return data, _line_index(node)
 
 
 def missing_environment(config: BatonConfig) -> list[str]:
@@ -92,35 +109,71 @@ def _literal_secrets(data: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]
             yield from _literal_secrets(item, path + (i,))
 
 
+# Where the config names a group (or a calendar): (path pattern, what it names). `*` is any list index or
+# mapping key; a pattern ending in `{}` means the mapping's keys are the names.
+_GROUP_REFERENCES = [
+    ("ownership", "desk_groups", "*"),
+    ("rules", "accept_before_reassign", "exempt_groups", "*"),
+    ("rules", "accept_before_reassign", "triage_groups", "*"),
+    ("rules", "accept_before_reassign", "per_group", "{}"),
+    ("rules", "queue_first", "allow_direct", "*", "from"),
+    ("rules", "queue_first", "allow_direct", "*", "to"),
+    ("rules", "acceptance_timeout", "per_group", "{}"),
+    ("rules", "stale", "overrides", "*", "group", "*"),
+    ("rules", "category_routing", "*", "group"),
+    ("groups", "*", "escalates_to"),
+]
+_CALENDAR_REFERENCES = [("groups", "*", "calendar"), ("default_calendar",)]
+
+
+def _names_at(node: Any, pattern: tuple, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
+    if not pattern:
+        yield path, node
+        return
+    step, rest = pattern[0], pattern[1:]
+    if step == "{}":
+        if isinstance(node, dict):
+            yield from ((path + (key,), key) for key in node)
+    elif step == "*":
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, child in items:
+            yield from _names_at(child, rest, path + (key,))
+    elif isinstance(node, dict) and step in node:
+        yield from _names_at(node[step], rest, path + (step,))
+
+
 def _cross_references(data: dict) -> Iterator[tuple[tuple, str]]:
-    raw_groups = data.get("groups")
-    groups = set(raw_groups) if isinstance(raw_groups, dict) else set()
-    known = ", ".join(sorted(map(str, groups))) or "none are defined under `groups`"
-
-    def names_at(*path: str) -> Iterator[tuple[tuple, Any]]:
-        node: Any = data
-        for key in path:
-            node = node.get(key) if isinstance(node, dict) else None
-        if isinstance(node, list):
-            yield from ((path + (i,), name) for i, name in enumerate(node))
-        elif isinstance(node, dict):
-            yield from ((path + (name,), name) for name in node)
-
-    references = [
-        *names_at("ownership", "desk_groups"),
-        *names_at("rules", "accept_before_reassign", "exempt_groups"),
-        *names_at("rules", "accept_before_reassign", "triage_groups"),
-        *names_at("rules", "accept_before_reassign", "per_group"),
-    ]
-    for path, name in references:
-        if isinstance(name, str) and name not in groups:
-            yield path, f"unknown group {name!r} (known groups: {known})"
-    for name, group in (raw_groups or {}).items() if isinstance(raw_groups, dict) else ():
-        if not isinstance(group, dict) or not group.get("lead"):
+    for kind, references in (("group", _GROUP_REFERENCES), ("calendar", _CALENDAR_REFERENCES)):
+        defined = data.get(kind + "s")
+        names = set(defined) if isinstance(defined, dict) else set()
+        known = ", ".join(sorted(map(str, names))) or f"none are defined under `{kind}s`"
+        for pattern in references:
+            for path, name in _names_at(data, pattern):
+                if isinstance(name, str) and name not in names:
+                    yield path, f"unknown {kind} {name!r} (known {kind}s: {known})"
+    groups = data.get("groups") if isinstance(data.get("groups"), dict) else {}
+    for name, group in groups.items():
+        if not isinstance(group, dict):
             continue
-        people = [*_as_list(group.get("managers")), *_as_list(group.get("members"))]
-        if group["lead"] not in people:
-            yield ("groups", name, "lead"), f"{group['lead']!r} is neither a manager nor a member of {name}"
+        if group.get("lead"):
+            people = [*_as_list(group.get("managers")), *_as_list(group.get("members"))]
+            if group["lead"] not in people:
+                yield ("groups", name, "lead"), f"{group['lead']!r} is neither a manager nor a member of {name}"
+        if (loop := _escalation_loop(groups, name)) is not None:
+            yield ("groups", name, "escalates_to"), f"the escalation path loops: {' -> '.join(loop)}"
+
+
+def _escalation_loop(groups: dict, start: str) -> list[str] | None:
+    """The looping path from `start`, if following escalates_to comes back to `start`."""
+    path, current = [start], start
+    while isinstance(groups.get(current), dict) and (following := groups[current].get("escalates_to")):
+        if following == start:
+            return [*path, following] if start == min(path) else None  # report each loop once
+        if following in path:
+            return None  # a loop further on; reported from a group on it
+        path.append(following)
+        current = following
+    return None
 
 
 def _as_list(value: Any) -> list:
@@ -139,18 +192,25 @@ def _explain(error: dict) -> str:
         expected = {"list_type": "a list", "dict_type": "a mapping", "model_type": "a mapping"}[kind]
         return f"expected {expected}, got {error['input']!r}"
     message = error["msg"].removeprefix("Value error, ")
-    return f"{message[0].lower()}{message[1:]}, got {error['input']!r}" if "input" in error else message
+    message = message[0].lower() + message[1:]
+    if "input" not in error or repr(error["input"]) in message:
+        return message
+    return f"{message}, got {error['input']!r}"
 
 
-def _format(source: str, lines: dict[tuple, int], path: tuple, message: str) -> str:
-    line = None
-    probe = path
+def _format(sources: list[tuple[tuple, str, dict]], path: tuple, message: str) -> str:
+    prefix, source, lines = max((s for s in sources if path[:len(s[0])] == s[0]), key=lambda s: len(s[0]))
+    shown = path[len(prefix):] if prefix else path  # inside a rules file, keys are the file's own
+    dotted = ".".join(str(p) for p in shown) or "(top level)"
+    return f"{_where(source, lines, path)}: {dotted}: {message}"
+
+
+def _where(source: str, lines: dict[tuple, int], path: tuple) -> str:
+    line, probe = None, path
     while probe and line is None:
         line = lines.get(probe)
         probe = probe[:-1]
-    where = f"{source}:{line}" if line else source
-    dotted = ".".join(str(p) for p in path) or "(top level)"
-    return f"{where}: {dotted}: {message}"
+    return f"{source}:{line}" if line else source
 
 
 def _line_index(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:

@@ -2,19 +2,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import Field, field_validator
 
 from baton_itsm.core.domain.directory import Directory, GroupInfo
 from baton_itsm.core.domain.ownership import OwnershipModel, OwnershipPolicy
-
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-EnvVarName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from baton_itsm.core.settings.base import EnvVarName, Name, Strict
+from baton_itsm.core.settings.rules import CalendarConfig, RulesConfig
 
 
 class GroupConfig(Strict):
@@ -23,6 +17,8 @@ class GroupConfig(Strict):
     lead: Name | None = None  # who hears about expired requests; defaults to the first manager
     email: str | None = None
     ownership: OwnershipModel | None = None  # overrides the deployment's model for tickets that start here
+    escalates_to: Name | None = None  # the next step of this group's escalation path (L1 -> L2 -> L3 -> vendor)
+    calendar: Name | None = None  # business hours of this group (a key of `calendars`)
 
 
 class PersonConfig(Strict):
@@ -56,28 +52,12 @@ class ConnectorMode(StrEnum):
 class ConnectorConfig(Strict):
     type: Name  # a registered connector type: rest, servicenow, jira, or a plugin's
     url: Name
+    account: Name | None = None  # the tool account Baton acts as, so it recognises its own changes
     auth: AuthConfig = AuthConfig()
     mode: ConnectorMode = ConnectorMode.POLL
     poll_interval_seconds: float = Field(60, gt=0)
     webhook_secret_env: EnvVarName | None = None
     options: dict = {}  # connector-specific settings (profile, table, field mappings...)
-
-
-class AcceptBeforeReassignMode(StrEnum):
-    REVERT = "revert"
-    HOLD = "hold"
-    FLAG = "flag"
-
-
-class AcceptBeforeReassignConfig(Strict):
-    mode: AcceptBeforeReassignMode = AcceptBeforeReassignMode.REVERT
-    per_group: dict[Name, AcceptBeforeReassignMode] = {}
-    exempt_groups: list[Name] = []
-    triage_groups: list[Name] = []
-
-
-class RulesConfig(Strict):
-    accept_before_reassign: AcceptBeforeReassignConfig = AcceptBeforeReassignConfig()
 
 
 class DatabaseConfig(Strict):
@@ -98,6 +78,8 @@ class BatonConfig(Strict):
     people: dict[Name, PersonConfig] = {}
     connectors: dict[Name, ConnectorConfig] = {}
     rules: RulesConfig = RulesConfig()
+    calendars: dict[Name, CalendarConfig] = {}
+    default_calendar: Name | None = None  # for groups without one; none means always open
     database: DatabaseConfig = DatabaseConfig()
 
     def directory(self) -> Directory:
@@ -107,6 +89,9 @@ class BatonConfig(Strict):
     def ownership_policy(self) -> OwnershipPolicy:
         overrides = {name: g.ownership for name, g in self.groups.items() if g.ownership}
         return OwnershipPolicy(self.ownership.model, frozenset(self.ownership.desk_groups), overrides)
+
+    def intake_groups(self) -> frozenset[str]:
+        return frozenset(self.rules.accept_before_reassign.triage_groups)
 
     def default_instance(self) -> str | None:
         """The instance a bare ticket id means: the only connector, or `local` when there is none."""

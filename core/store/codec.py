@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from baton_itsm.core.domain import rule_events  # noqa: F401  (registers the rules' entry type)
 from baton_itsm.core.domain.events import EVENT_TYPES, LedgerEvent
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.kinds import HandoffKind
@@ -39,7 +40,7 @@ def row_to_event(row: Any, key: TicketKey) -> LedgerEvent:
     if "from_holder" in names:
         values["from_holder"] = Holder(row.from_group, row.from_person) if row.from_group else None
     if "to_holder" in names:
-        values["to_holder"] = Holder(row.to_group, row.to_person)
+        values["to_holder"] = Holder(row.to_group, row.to_person) if row.to_group else None
     if "kind" in names:
         values["kind"] = HandoffKind(row.kind)
     if "reason" in names:

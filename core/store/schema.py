@@ -28,6 +28,17 @@ tickets = Table(
     Column("first_assigned_at", UTCDateTime),
     Column("holder_since", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
+    # Facts as the tool states them (rev 0002): what the rules read, and the tool's own holder,
+    # which differs from the governed holder while a held push waits for acceptance.
+    Column("subject", Text),
+    Column("requester", String(320)),
+    Column("priority", String(64)),
+    Column("category", String(200)),
+    Column("status", String(64)),
+    Column("url", Text),
+    Column("tool_group", String(200)),
+    Column("tool_person", String(200)),
+    Column("last_activity_at", UTCDateTime),
     UniqueConstraint("instance", "external_id"),
 )
 

@@ -12,10 +12,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from baton_itsm.core.domain.events import LedgerEvent
-from baton_itsm.core.domain.holders import TicketKey
+from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.ownership import OwnershipPolicy
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.errors import BatonError
+from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.store.codec import event_to_row, row_to_event
 from baton_itsm.core.store.schema import inbox, ledger_entries, outbox, tickets, timers
 
@@ -35,18 +36,20 @@ class LedgerEntry:
 
 
 class UnitOfWork:
-    def __init__(self, connection: Connection, now: datetime, ownership: OwnershipPolicy):
+    def __init__(self, connection: Connection, now: datetime, ownership: OwnershipPolicy,
+                 intake_groups: frozenset[str] = frozenset()):
         self.connection = connection
         self.now = now
         self.ownership = ownership
+        self.intake_groups = intake_groups
 
     # --- tickets and the ledger -------------------------------------------------------------
     def load_ticket(self, key: TicketKey) -> Ticket:
         """The ticket rebuilt from its ledger; its row is locked (PostgreSQL) until commit."""
         row_id = self._ticket_row_id(key, lock=True)
         if row_id is None:
-            return Ticket(key)
-        return Ticket.from_events(key, (entry.event for entry in self._entries(row_id, key)))
+            return Ticket(key, intake_groups=self.intake_groups)
+        return Ticket.from_events(key, (entry.event for entry in self._entries(row_id, key)), self.intake_groups)
 
     def append(self, ticket: Ticket, events: Sequence[LedgerEvent]) -> None:
         """Apply `events` to `ticket` and write them; refuses if another writer got there first."""
@@ -70,6 +73,23 @@ class UnitOfWork:
             version=ticket.version, bounces=ticket.bounces,
             first_assigned_at=ticket.first_assigned_at, holder_since=ticket.holder_since,
         ))
+
+    def load_facts(self, key: TicketKey) -> TicketFacts:
+        row = self.ticket_summary(key)
+        if row is None:
+            return TicketFacts()
+        tool_holder = Holder(row.tool_group, row.tool_person) if row.tool_group else None
+        return TicketFacts(subject=row.subject, requester=row.requester, priority=row.priority,
+                           category=row.category, status=row.status, url=row.url, tool_holder=tool_holder,
+                           last_activity_at=row.last_activity_at)
+
+    def save_facts(self, key: TicketKey, facts: TicketFacts) -> None:
+        row_id = self._ticket_row_id(key) or self._create_ticket(key)
+        holder = facts.tool_holder
+        self.connection.execute(update(tickets).where(tickets.c.id == row_id).values(
+            subject=facts.subject, requester=facts.requester, priority=facts.priority, category=facts.category,
+            status=facts.status, url=facts.url, tool_group=holder.group if holder else None,
+            tool_person=holder.person if holder else None, last_activity_at=facts.last_activity_at))
 
     def ledger(self, key: TicketKey) -> list[LedgerEntry]:
         row_id = self._ticket_row_id(key)
@@ -152,11 +172,13 @@ class UnitOfWork:
 class Store:
     """The ledger store. Open a unit of work per command or incoming event."""
 
-    def __init__(self, engine: Engine, ownership: OwnershipPolicy | None = None):
+    def __init__(self, engine: Engine, ownership: OwnershipPolicy | None = None,
+                 intake_groups: frozenset[str] = frozenset()):
         self.engine = engine
         self.ownership = ownership or OwnershipPolicy()
+        self.intake_groups = intake_groups
 
     @contextmanager
     def unit_of_work(self, now: datetime) -> Iterator[UnitOfWork]:
         with self.engine.begin() as connection:
-            yield UnitOfWork(connection, now, self.ownership)
+            yield UnitOfWork(connection, now, self.ownership, self.intake_groups)

@@ -23,6 +23,7 @@ connectors:
   rt:
     type: rest
     url: {url}
+    account: baton
     auth: {{username_env: BATON_E2E_RT_USER, password_env: BATON_E2E_RT_PASSWORD}}
     poll_interval_seconds: 5
     options: {{profile: request-tracker5}}

@@ -27,6 +27,16 @@ def test_bounce_count(sequence, expected):
     assert count_bounces(holders(*sequence)) == expected
 
 
+@pytest.mark.parametrize(("sequence", "expected"), [
+    (["Triage", "SD/alice"], 0),  # leaving intake is the first assignment
+    (["Triage", "Triage/tina", "SD"], 0),
+    (["Triage", "SD/alice", "Triage"], 1),  # going back to intake later is a change of hands
+    (["Triage", "SD/alice", "Net"], 1),
+])
+def test_intake_queues_are_not_yet_an_assignment(sequence, expected):
+    assert count_bounces(holders(*sequence), intake_groups=frozenset({"Triage"})) == expected
+
+
 TRIP = holders("SD", "SD/alice", "SD/bob", "Net/carol", "Vendor/vic")
 
 

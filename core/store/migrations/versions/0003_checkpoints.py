@@ -1,7 +1,7 @@
 """Checkpoints: how far Baton has read each connector instance's changes.
 
 Revision ID: 0003
-Revises: 0001 (becomes 0002 once the ticket-facts migration is on main)
+Revises: 0002
 """
 import sqlalchemy as sa
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 from baton_itsm.core.store.types import UTCDateTime
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

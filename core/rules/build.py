@@ -1,0 +1,60 @@
+"""Build the engine's Policy from the validated settings (holiday calendars are expanded here)."""
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from baton_itsm.core.rules.calendar import BusinessCalendar
+from baton_itsm.core.rules.policy import Policy, Route, StaleRule
+from baton_itsm.core.settings.models import BatonConfig
+from baton_itsm.core.settings.rules import DAY_NUMBERS, CalendarConfig, parse_span
+
+HOLIDAY_YEARS_AHEAD = 3
+
+
+def build_calendar(config: CalendarConfig, today: date | None = None) -> BusinessCalendar:
+    spans = tuple(sorted(parse_span(h) for h in config.hours))
+    week = {DAY_NUMBERS[d.lower()[:3]]: spans for d in config.days}
+    holidays = set(config.holidays)
+    if config.holiday_country:
+        import holidays as holiday_package  # only deployments that name a country need it
+
+        first = (today or date.today()).year - 1
+        years = range(first, first + HOLIDAY_YEARS_AHEAD + 1)
+        holidays |= set(holiday_package.country_holidays(config.holiday_country, subdiv=config.holiday_subdivision,
+                                                         years=years))
+    return BusinessCalendar(ZoneInfo(config.timezone), week, frozenset(holidays))
+
+
+def build_policy(config: BatonConfig) -> Policy:
+    rules = config.rules
+    calendars = {name: build_calendar(c) for name, c in config.calendars.items()}
+    default_calendar = calendars[config.default_calendar] if config.default_calendar else BusinessCalendar()
+    overrides = tuple(StaleRule(o.remind_after, o.escalate_after, frozenset(o.priority), frozenset(o.category),
+                                frozenset(o.group)) for o in rules.stale.overrides)
+    default_stale = StaleRule(rules.stale.default.remind_after, rules.stale.default.escalate_after)
+    push = rules.accept_before_reassign
+    return Policy(
+        directory=config.directory(),
+        ownership=config.ownership_policy(),
+        push_mode=str(push.mode),
+        push_mode_per_group={g: str(m) for g, m in push.per_group.items()},
+        exempt_groups=frozenset(push.exempt_groups),
+        triage_groups=frozenset(push.triage_groups),
+        queue_first=rules.queue_first.enabled,
+        direct_pairs=frozenset((p["from"], p["to"]) for p in rules.queue_first.allow_direct),
+        acceptance_after=rules.acceptance_timeout.after,
+        acceptance_per_group=dict(rules.acceptance_timeout.per_group),
+        remind_at=rules.acceptance_timeout.remind_at,
+        escalation_manager=rules.acceptance_timeout.escalation_manager,
+        stale_rules=(*overrides, default_stale),
+        pending_statuses=frozenset(s.strip().lower() for s in rules.stale.pending_statuses),
+        routing={category: Route(r.group, r.kind) for category, r in rules.category_routing.items()},
+        escalates_to={g: c.escalates_to for g, c in config.groups.items() if c.escalates_to},
+        leads={g: c.lead or (c.managers[0] if c.managers else None) for g, c in config.groups.items()
+               if c.lead or c.managers},
+        calendars={g: calendars[c.calendar] for g, c in config.groups.items() if c.calendar},
+        default_calendar=default_calendar,
+        instances=frozenset(config.connectors),
+        accounts={name: c.account for name, c in config.connectors.items() if c.account},
+    )

@@ -1,0 +1,65 @@
+"""What follows from ledger events, whoever caused them: timers, tool writes and notices."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from baton_itsm.core.domain.events import (
+    HandoffAccepted, HandoffApplied, HandoffDeclined, HandoffExpired, HandoffRequested, HandoffWithdrawn,
+    HolderChanged, LedgerEvent,
+)
+from baton_itsm.core.domain.ticket import Ticket
+from baton_itsm.core.rules.actions import notify, set_holder
+from baton_itsm.core.rules.decisions import Decisions
+from baton_itsm.core.rules.facts import TicketFacts
+from baton_itsm.core.rules.policy import Policy
+from baton_itsm.core.rules.timers import acceptance_keys, acceptance_timers, stale_key, stale_timer
+
+
+def consequences(policy: Policy, before: Ticket, after: Ticket, events: Sequence[LedgerEvent], facts: TicketFacts,
+                 now: datetime, *, activity_at: datetime | None) -> Decisions:
+    """`activity_at` is when the ticket last saw activity, if this change counts as activity (restarts ageing)."""
+    decisions = Decisions()
+    key = after.key
+    for event in events:
+        if isinstance(event, HandoffRequested):
+            record = after.handoff(event.handoff_id)
+            decisions.timers += acceptance_timers(policy, record, now)
+            receiver = event.to_holder
+            decisions.outgoing.append(notify(
+                "handoff-request", key, key=f"{key}:{event.handoff_id}", people=[receiver.person],
+                groups=[] if receiver.person else [receiver.group], handoff_id=event.handoff_id,
+                to_holder=str(receiver), requested_by=event.by, reason=event.reason, summary=event.summary,
+                kind=str(event.kind)))
+        elif isinstance(event, (HandoffAccepted, HandoffDeclined, HandoffWithdrawn, HandoffExpired)):
+            decisions.cancel_timers += acceptance_keys(event.handoff_id)
+            if isinstance(event, HandoffDeclined):
+                record = after.handoff(event.handoff_id)
+                decisions.outgoing.append(notify(
+                    "handoff-declined", key, key=f"{key}:{event.handoff_id}", people=[record.requested_by],
+                    handoff_id=event.handoff_id, declined_by=event.by, reason=event.reason,
+                    to_holder=str(record.to_holder)))
+        elif isinstance(event, (HandoffApplied, HolderChanged)):
+            if isinstance(event, HandoffApplied) and policy.governs(key.instance) and facts.tool_holder != event.to_holder:
+                decisions.outgoing.append(set_holder(key, event.to_holder, expected=facts.tool_holder,
+                                                     key=f"apply:{key}:{event.handoff_id}"))
+            decisions.outgoing.append(notify(
+                "status-update", key, key=f"{key}:{event.at.isoformat()}:{event.to_holder}",
+                requester=True, holder=str(event.to_holder), previous_holder=str(event.from_holder or ""),
+                owner=policy.ownership.owner(after.holders), ownership_model=str(policy.ownership.model_for(
+                    after.holders)), pending=_pending(after), at=event.at.isoformat()))
+    stops_ageing = facts.is_resolved or policy.is_pending(facts)
+    if activity_at is not None or before.holder != after.holder or stops_ageing:
+        timer = stale_timer(policy, after, facts, activity_at or facts.last_activity_at or now, now)
+        if timer is None:
+            decisions.cancel_timers.append(stale_key(after))
+        else:
+            decisions.timers.append(timer)
+    return decisions
+
+
+def _pending(ticket: Ticket) -> str:
+    open_handoff = ticket.open_handoff()
+    if open_handoff is None:
+        return ""
+    return f"waiting for {open_handoff.to_holder} to accept a handoff"

@@ -1,0 +1,152 @@
+"""The handoff policy's settings: rules, calendars and durations (validated at load)."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BeforeValidator, Field, field_validator
+
+from enum import StrEnum
+
+from baton_itsm.core.domain.kinds import HandoffKind
+from baton_itsm.core.settings.base import Name, Strict
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|minutes?|h|hours?|d|days?)?\s*$", re.IGNORECASE)
+_UNIT_MINUTES = {"m": 1, "h": 60, "d": 480}  # a business day is 8 business hours
+
+
+def parse_minutes(value: object) -> object:
+    """30, "30m", "4h", "2d" (business days of 8 hours) -> minutes. Negative or zero is refused."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 30, '45m', '4h' or '2d'")
+    if isinstance(value, (int, float)):
+        minutes = float(value)
+    elif isinstance(value, str) and (match := _DURATION.match(value)):
+        minutes = float(match.group(1)) * _UNIT_MINUTES[(match.group(2) or "m")[0].lower()]
+    elif isinstance(value, str) and value.strip().startswith("-"):
+        raise ValueError("a duration must be positive")
+    else:
+        raise ValueError("expected a duration such as 30, '45m', '4h' or '2d'")
+    if minutes <= 0:
+        raise ValueError("a duration must be positive")
+    return minutes
+
+
+BusinessMinutes = Annotated[float, BeforeValidator(parse_minutes)]
+DAY_NUMBERS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+_SPAN = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+
+
+def parse_span(text: str) -> tuple[int, int]:
+    match = _SPAN.match(text.strip())
+    if not match:
+        raise ValueError(f"expected hours as HH:MM-HH:MM, got {text!r}")
+    h1, m1, h2, m2 = map(int, match.groups())
+    start, end = h1 * 60 + m1, h2 * 60 + m2
+    if not (0 <= start < end <= 1440) or m1 > 59 or m2 > 59:
+        raise ValueError(f"{text!r} is not a span within one day (start before end, at most 24:00)")
+    return start, end
+
+
+class CalendarConfig(Strict):
+    timezone: str = "UTC"
+    days: list[str] = ["mon", "tue", "wed", "thu", "fri"]
+    hours: list[str] = ["09:00-17:00"]
+    holidays: list[date] = []
+    holiday_country: str | None = None  # e.g. FR, US; dates come from the `holidays` package
+    holiday_subdivision: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def known_timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Europe/Paris)") from None
+        return name
+
+    @field_validator("days")
+    @classmethod
+    def known_days(cls, days: list[str]) -> list[str]:
+        wrong = [d for d in days if d.lower()[:3] not in DAY_NUMBERS]
+        if wrong:
+            raise ValueError(f"unknown day(s) {', '.join(map(repr, wrong))}: use mon, tue, wed, thu, fri, sat, sun")
+        if not days:
+            raise ValueError("a calendar needs at least one working day")
+        return days
+
+    @field_validator("hours")
+    @classmethod
+    def valid_hours(cls, hours: list[str]) -> list[str]:
+        spans = sorted(parse_span(h) for h in hours)
+        if not spans:
+            raise ValueError("a calendar needs opening hours")
+        if any(a[1] > b[0] for a, b in zip(spans, spans[1:])):
+            raise ValueError("opening hours overlap")
+        return hours
+
+
+class AcceptBeforeReassignMode(StrEnum):
+    REVERT = "revert"  # put the ticket back, open a request to the would-be receiver, tell them
+    HOLD = "hold"  # leave it, open the request, escalate if it is not accepted in time
+    FLAG = "flag"  # record it only
+
+
+class AcceptBeforeReassignConfig(Strict):
+    mode: AcceptBeforeReassignMode = AcceptBeforeReassignMode.REVERT
+    per_group: dict[Name, AcceptBeforeReassignMode] = {}  # receiving group: its own mode
+    exempt_groups: list[Name] = []
+    triage_groups: list[Name] = []
+
+
+class QueueFirstConfig(Strict):
+    enabled: bool = True
+    # Pairs of groups between which a handoff may go straight to a named person.
+    allow_direct: list[dict[str, Name]] = []
+
+    @field_validator("allow_direct")
+    @classmethod
+    def pairs(cls, pairs: list[dict[str, str]]) -> list[dict[str, str]]:
+        for pair in pairs:
+            if set(pair) != {"from", "to"}:
+                raise ValueError("each pair is {from: GROUP, to: GROUP}")
+        return pairs
+
+
+class AcceptanceTimeoutConfig(Strict):
+    after: BusinessMinutes = 60.0  # business minutes a request may wait for acceptance
+    remind_at: float = Field(0.5, gt=0, lt=1)  # remind the receiver at this fraction of `after`
+    per_group: dict[Name, BusinessMinutes] = {}  # receiving group: its own timeout
+    escalation_manager: Name | None = None  # who hears when a group has no lead or manager
+
+
+class StaleThresholds(Strict):
+    remind_after: BusinessMinutes | None = None  # T1: no update for this long reminds the holder
+    escalate_after: BusinessMinutes | None = None  # T2: escalates one step along the group's path
+
+
+class StaleMatch(StaleThresholds):
+    priority: list[str] = []
+    category: list[str] = []
+    group: list[Name] = []
+
+
+class StaleConfig(Strict):
+    default: StaleThresholds = StaleThresholds(remind_after=240, escalate_after=480)
+    overrides: list[StaleMatch] = []  # the first that matches priority, category and group wins
+    pending_statuses: list[str] = ["pending", "stalled", "awaiting user", "on hold"]
+
+
+class RouteConfig(Strict):
+    group: Name
+    kind: HandoffKind = HandoffKind.TECHNICAL
+
+
+class RulesConfig(Strict):
+    accept_before_reassign: AcceptBeforeReassignConfig = AcceptBeforeReassignConfig()
+    queue_first: QueueFirstConfig = QueueFirstConfig()
+    acceptance_timeout: AcceptanceTimeoutConfig = AcceptanceTimeoutConfig()
+    stale: StaleConfig = StaleConfig()
+    category_routing: dict[Name, RouteConfig] = {}  # category: the group it goes straight to

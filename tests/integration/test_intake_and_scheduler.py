@@ -1,0 +1,101 @@
+"""Tool events through the intake and due timers through the scheduler, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+
+import pytest
+from sqlalchemy import func, select
+
+from baton_itsm.core.domain.holders import Holder, TicketKey
+from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
+from baton_itsm.core.handoffs import HandoffService
+from baton_itsm.core.intake import Intake
+from baton_itsm.core.rules.build import build_policy
+from baton_itsm.core.rules.engine import RulesEngine
+from baton_itsm.core.scheduler import Scheduler
+from baton_itsm.core.settings.loader import parse_config
+from baton_itsm.core.store.schema import inbox, outbox, timers
+from baton_itsm.core.store.unit_of_work import Store
+
+CONFIG = """\
+groups:
+  Triage: {members: [tina]}
+  Service Desk: {members: [alice, bob], managers: [dana]}
+  Network: {members: [carol], managers: [erin], lead: erin}
+connectors:
+  rt: {type: rest, url: "http://127.0.0.1:8080/REST/2.0", account: baton}
+rules:
+  accept_before_reassign: {mode: revert, triage_groups: [Triage]}
+  acceptance_timeout: {after: 60}
+  stale: {default: {remind_after: 4h, escalate_after: 8h}}
+"""
+KEY = TicketKey("rt", "7")
+
+
+@pytest.fixture
+def desk(store, clock):
+    config = parse_config(CONFIG, "test.yaml")
+    engine = RulesEngine(build_policy(config))
+    store = Store(store.engine, config.ownership_policy(), config.intake_groups())
+    return Intake(store, engine, clock), Scheduler(store, engine, clock), HandoffService(
+        store, config.directory(), clock, engine)
+
+
+def event(clock, event_id: str, actor: str, holder: str, kind=ToolEventKind.HOLDER_CHANGED, **fields) -> ToolEvent:
+    return ToolEvent(ticket=KEY, event_id=event_id, kind=kind, at=clock.now(), actor=actor,
+                     new_holder=Holder.parse(holder), fields=fields)
+
+
+def count(store, table, *where) -> int:
+    with store.engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+
+
+def test_a_push_is_reverted_through_the_store_and_a_repeat_is_a_no_op(desk, clock):
+    intake, _, service = desk
+    report = intake.ingest("rt", [
+        event(clock, "1", "tina", "Triage", ToolEventKind.CREATED, requester="pat@example.com", subject="VPN"),
+        event(clock, "2", "tina", "Service Desk/alice"),
+        event(clock, "3", "bob", "Network/carol"),
+    ])
+    assert (report.new, report.duplicates) == (3, 0)
+    entries = [e.event.entry_type for e in service.ledger(KEY)]
+    assert entries == ["holder-changed", "holder-changed", "rule", "requested"]
+    store = intake.store
+    tool_rows = select(outbox.c.payload).where(outbox.c.channel == "tool")
+    with store.engine.connect() as connection:
+        actions = [row.payload["action"] for row in connection.execute(tool_rows)]
+    assert actions == ["set-holder", "add-note"]
+    assert count(store, timers) == 3  # acceptance reminder and timeout, staleness
+
+    again = intake.ingest("rt", [event(clock, "3", "bob", "Network/carol")])
+    assert (again.new, again.duplicates) == (0, 1)
+    assert len(service.ledger(KEY)) == 4 and count(store, inbox) == 3
+
+    echo = intake.ingest("rt", [event(clock, "4", "baton", "Service Desk/alice")])  # Baton's own revert
+    assert echo.entries == [] and len(service.ledger(KEY)) == 4
+    with store.unit_of_work(clock.now()) as uow:
+        facts = uow.load_facts(KEY)
+    assert (facts.requester, facts.subject, facts.tool_holder) == ("pat@example.com", "VPN",
+                                                                    Holder("Service Desk", "alice"))
+
+
+def test_the_scheduler_fires_only_what_is_due(desk, clock):
+    intake, scheduler, service = desk
+    intake.ingest("rt", [event(clock, "1", "tina", "Triage", ToolEventKind.CREATED),
+                         event(clock, "2", "tina", "Service Desk/alice"),
+                         event(clock, "3", "bob", "Network/carol")])
+    assert scheduler.tick().fired == 0
+    clock.advance(minutes=30)
+    assert scheduler.tick().fired == 1  # the acceptance reminder
+    clock.advance(minutes=30)
+    report = scheduler.tick()
+    assert report.fired == 1
+    entries = [e.event.entry_type for e in service.ledger(KEY)]
+    assert entries[-3:] == ["rule", "expired", "rule"]
+    assert count(intake.store, outbox, outbox.c.idempotency_key.like("notify:request-expired:%")) == 1
+    assert count(intake.store, timers) == 1  # only the staleness timer is left
+    clock.advance(hours=4)
+    assert scheduler.tick().fired == 1  # stale reminder, which starts the escalation timer
+    assert scheduler.due() == [] and count(intake.store, timers) == 1
+    clock.advance(hours=4)
+    assert len(scheduler.due()) == 1
