@@ -21,7 +21,7 @@ from baton_itsm.core.store.checkpoints import Checkpoints
 from baton_itsm.core.store.database import make_engine, resolve_database_url
 from baton_itsm.core.store.migrate import ensure_current
 from baton_itsm.core.store.unit_of_work import Store
-from baton_itsm.core.tool_actions import ToolActions
+from baton_itsm.core.tool_actions import ToolActions, remember_tool_holder
 
 
 @dataclass
@@ -67,7 +67,8 @@ class App:
 
     @cached_property
     def dispatcher(self) -> OutboxDispatcher:
-        return OutboxDispatcher(self.store, {ToolActions.channel: ToolActions(self.connectors)}, self.clock)
+        actions = ToolActions(self.connectors, written=remember_tool_holder(self.store, self.clock))
+        return OutboxDispatcher(self.store, {ToolActions.channel: actions}, self.clock)
 
     @cached_property
     def poller(self) -> Poller:

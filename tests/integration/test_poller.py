@@ -1,6 +1,7 @@
 """The poller on a real ledger store: checkpoints survive, an unreachable tool loses nothing, actions run."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from baton_itsm.core.connector import Connector
@@ -12,7 +13,7 @@ from baton_itsm.core.outbox import OutboxDispatcher
 from baton_itsm.core.poller import Poller
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.store.checkpoints import Checkpoints
-from baton_itsm.core.tool_actions import ToolActions
+from baton_itsm.core.tool_actions import ToolActions, remember_tool_holder
 from tests.integration.fake_connector import FakeConnector
 
 SD = "Service Desk"
@@ -97,3 +98,17 @@ def test_replies_go_to_the_requester_channel_of_the_tool(store, clock):
         uow.queue_outgoing("r", "tool", {"instance": "rt", "ticket_id": "3", "action": "reply", "text": "carol has it"})
     assert poller_for(store, clock, tool).run_once().dispatch.sent == 1
     assert tool.replies == [("3", "carol has it")]
+
+
+def test_a_written_holder_is_what_the_rules_see_in_the_tool_before_the_next_poll(store, clock):
+    tool = FakeConnector(holders={"7": Holder(SD, "carol")})
+    key = TicketKey("rt", "7")
+    with store.unit_of_work(clock.now()) as uow:
+        uow.save_facts(key, replace(uow.load_facts(key), tool_holder=Holder(SD, "carol")))  # the push, as seen
+        uow.queue_outgoing("revert", "tool", {"instance": "rt", "ticket_id": "7", "action": "set-holder",
+                                              "holder": {"group": SD, "person": "alice"},
+                                              "expected_holder": {"group": SD, "person": "carol"}})
+    actions = ToolActions({"rt": tool}, written=remember_tool_holder(store, clock))
+    assert OutboxDispatcher(store, {"tool": actions}, clock).run_once().sent == 1
+    with store.unit_of_work(clock.now()) as uow:
+        assert uow.load_facts(key).tool_holder == Holder(SD, "alice")
