@@ -112,10 +112,11 @@ class RestConnector:
         return f"reachable at {self.http.base_url} as {self.account or '(token)'}"
 
     # --- internals --------------------------------------------------------------------------
-    def _pages(self, path: str, params: Mapping[str, str]) -> Iterator[list]:
-        """Each page's items until a short page: RT leaves `total`/`pages` null for most accounts."""
+    def _pages(self, path: str, params: Mapping[str, str], expect: int | None = None) -> Iterator[list]:
+        """Each page's items until a short page (RT leaves `total`/`pages` null for most accounts), or until
+        `expect` items came, when the caller knows how many there are."""
         paging = self.profile.paging
-        page = paging.first_page
+        page, seen = paging.first_page, 0
         while True:
             answer = _json(self.http.call("GET", path, params={**params, paging.page_param: page,
                                                                  paging.size_param: paging.size}))
@@ -123,7 +124,8 @@ class RestConnector:
             if not isinstance(items, list):
                 raise MalformedAnswer(f"GET {path}: no list at {paging.items!r}")
             yield items
-            if len(items) < paging.size:
+            seen += len(items)
+            if len(items) < paging.size or (expect is not None and seen >= expect):
                 return
             page += 1
 
@@ -162,8 +164,9 @@ class RestConnector:
         ordered = sorted(ticket_ids, key=lambda t: (len(t), t))
         found = {}
         for start in range(0, len(ordered), size):
-            query = search.joiner.join(search.id_clause.format(id=t) for t in ordered[start:start + size])
-            for items in self._pages(search.path, {**search.params, search.query_param: query}):
+            chunk = ordered[start:start + size]
+            query = search.joiner.join(search.id_clause.format(id=t) for t in chunk)
+            for items in self._pages(search.path, {**search.params, search.query_param: query}, expect=len(chunk)):
                 for item in items:
                     raw = read_ticket(item, self.profile.ticket)
                     found[raw.ticket_id] = self._ticket_now(raw)

@@ -38,6 +38,12 @@ def mock_names(rsps) -> None:
         rsps.get(f"{BASE}/queue/{qid}", json={"Name": name, "id": int(qid)})
 
 
+def serve_captured_ticket() -> None:
+    """Ticket 1 as RT answered it (Network/carol, ETag "68"), and its queue's record."""
+    responses.get(f"{BASE}/ticket/1", json=captured("ticket_get.json"), headers={"ETag": '"68"'})
+    responses.get(f"{BASE}/queue/4", json=captured("queue_get.json"))
+
+
 @responses.activate
 def test_a_first_read_starts_at_the_newest_change():
     responses.get(f"{BASE}/transactions", json=page([{"id": "80"}], 1),
@@ -113,8 +119,7 @@ def test_changes_nobody_watches_cost_no_ticket_read():
 
 @responses.activate
 def test_set_holder_sends_if_match_and_only_what_changes():
-    responses.get(f"{BASE}/ticket/1", json=captured("ticket_get.json"), headers={"ETag": '"68"'})
-    responses.get(f"{BASE}/queue/4", json=captured("queue_get.json"))
+    serve_captured_ticket()
     responses.put(f"{BASE}/ticket/1", json=["Ticket 1: Owner changed from carol to alice"],
                   match=[matchers.header_matcher({"If-Match": '"68"', "Content-Type": "application/json"})])
     connector().set_holder("1", Holder("Network", "alice"), expected=Holder("Network", "carol"))
@@ -123,8 +128,7 @@ def test_set_holder_sends_if_match_and_only_what_changes():
 
 @responses.activate
 def test_set_holder_to_the_group_queue_names_nobody():
-    responses.get(f"{BASE}/ticket/1", json=captured("ticket_get.json"), headers={"ETag": '"68"'})
-    responses.get(f"{BASE}/queue/4", json=captured("queue_get.json"))
+    serve_captured_ticket()
     responses.put(f"{BASE}/ticket/1", json=["Ticket 1: Owner changed from carol to Nobody",
                                             "Ticket 1: Queue changed from Network to Service Desk"])
     connector().set_holder("1", Holder("Service Desk"))
@@ -133,8 +137,7 @@ def test_set_holder_to_the_group_queue_names_nobody():
 
 @responses.activate
 def test_a_stale_etag_is_a_conflict():
-    responses.get(f"{BASE}/ticket/1", json=captured("ticket_get.json"), headers={"ETag": '"68"'})
-    responses.get(f"{BASE}/queue/4", json=captured("queue_get.json"))
+    serve_captured_ticket()
     responses.put(f"{BASE}/ticket/1", status=412, json={"message": "Precondition Failed"})
     with pytest.raises(ToolConflict, match="Precondition Failed"):
         connector().set_holder("1", Holder("Network", "alice"))
@@ -142,8 +145,7 @@ def test_a_stale_etag_is_a_conflict():
 
 @responses.activate
 def test_a_holder_other_than_expected_is_a_conflict_without_a_write():
-    responses.get(f"{BASE}/ticket/1", json=captured("ticket_get.json"), headers={"ETag": '"68"'})
-    responses.get(f"{BASE}/queue/4", json=captured("queue_get.json"))
+    serve_captured_ticket()
     with pytest.raises(ToolConflict, match="held by Network/carol now, not Network/bob"):
         connector().set_holder("1", Holder("Service Desk", "alice"), expected=Holder("Network", "bob"))
     assert all(c.request.method == "GET" for c in responses.calls)
@@ -151,8 +153,7 @@ def test_a_holder_other_than_expected_is_a_conflict_without_a_write():
 
 @responses.activate
 def test_a_refusal_answered_with_200_is_raised():
-    responses.get(f"{BASE}/ticket/1", json=captured("ticket_get.json"), headers={"ETag": '"68"'})
-    responses.get(f"{BASE}/queue/4", json=captured("queue_get.json"))
+    serve_captured_ticket()
     responses.put(f"{BASE}/ticket/1", json=captured("ticket_put_owner_refused.json"))
     with pytest.raises(ToolRefused, match="That user may not own tickets in that queue"):
         connector().set_holder("1", Holder("Network", "dave"))
@@ -160,8 +161,7 @@ def test_a_refusal_answered_with_200_is_raised():
 
 @responses.activate
 def test_setting_the_holder_it_has_writes_nothing():
-    responses.get(f"{BASE}/ticket/1", json=captured("ticket_get.json"), headers={"ETag": '"68"'})
-    responses.get(f"{BASE}/queue/4", json=captured("queue_get.json"))
+    serve_captured_ticket()
     connector().set_holder("1", Holder("Network", "carol"), expected=Holder("Service Desk", "alice"))
     assert [c.request.method for c in responses.calls] == ["GET", "GET"]
 
@@ -182,3 +182,18 @@ def test_notes_are_comments_and_replies_are_correspondence():
 def test_check_reads_batons_own_user():
     responses.get(f"{BASE}/user/baton", json={"Name": "baton"})
     assert connector().check() == f"reachable at {BASE} as baton"
+
+
+@responses.activate
+def test_a_full_page_of_tickets_asked_by_id_needs_no_second_page():
+    mock_names(responses)
+    first = matchers.query_param_matcher({"page": "1"}, strict_match=False)
+    second = matchers.query_param_matcher({"page": "2"}, strict_match=False)
+    changes = [txn(100 + i, i, "Set", "Owner", "6", "28") for i in range(1, 51)]
+    responses.get(f"{BASE}/transactions", json=page(changes, size=50), match=[first])
+    responses.get(f"{BASE}/transactions", json=page([], size=50), match=[second])
+    responses.get(f"{BASE}/tickets", json=page([ticket_item(i, "3", "alice") for i in range(1, 51)], size=50))
+    rt = connector()
+    rt.profile = rt.profile.model_copy(update={"paging": rt.profile.paging.model_copy(update={"size": 50})})
+    assert len(rt.changes_since("100").events) == 50
+    assert rt.http.counts[("GET", "/transactions")] == 2 and rt.http.counts[("GET", "/tickets")] == 1
