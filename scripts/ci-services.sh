@@ -8,3 +8,8 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     for _ in $(seq 1 50); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.2; done
 fi
 pg_isready -h 127.0.0.1 -p 5432
+
+# Request Tracker 5 for the e2e tests (installs its Debian packages on a fresh machine, about 30 s;
+# about 2 s when installed). The tests reset it between scenarios.
+echo "starting Request Tracker 5"
+bash "$(dirname "$0")/rt5-server.sh" start
