@@ -24,10 +24,12 @@ from pathlib import Path
 
 import requests
 
-from baton_itsm.core.settings.models import ConnectorConfig
 from baton_itsm.connectors.rest.connector import RestConnector
+from baton_itsm.core.settings.models import ConnectorConfig
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from tests.e2e.rt5 import exclusive  # noqa: E402 - the repository's own test helpers, run from a checkout
 URL = f"http://127.0.0.1:{os.environ.get('RT_PORT', '8080')}/REST/2.0"
 ROOT = ("root", os.environ.get("RT_ROOT_PASSWORD", "password"))
 BATON_PASSWORD = os.environ.get("RT_BATON_PASSWORD", "batonpass")
@@ -86,24 +88,28 @@ def main() -> int:
     args = parser.parse_args()
     page = connector().profile.paging.size
     rows = []
-    for n in (int(s) for s in args.sizes.split(",")):
-        started = time.monotonic()
-        checkpoint = make_changes(n)
-        made = time.monotonic() - started
-        rt = connector()
-        events, cold, by_endpoint = one_cycle(rt, checkpoint)
-        started = time.monotonic()
-        _, warm, _ = one_cycle(rt, checkpoint)
-        seconds = time.monotonic() - started
-        assert events == n, f"expected {n} owner changes, read {events}"
-        floor = math.ceil(n / page) + 2
-        rows.append((n, events, cold, warm, floor, seconds, by_endpoint))
-        print(f"N={n}: {n} changes made in {made:.0f}s; cold cycle by endpoint: {by_endpoint}", file=sys.stderr)
+    with exclusive():  # the e2e tests' lock: they reset the same RT
+        for n in (int(s) for s in args.sizes.split(",")):
+            rows.append(measure(n, page))
     print(f"{'N':>6} {'events':>7} {'requests (cold)':>16} {'requests (warm)':>16} {'floor ceil(N/' + str(page) + ')+2':>20}"
           f" {'warm cycle s':>13}")
-    for n, events, cold, warm, floor, seconds, _ in rows:
+    for n, events, cold, warm, floor, seconds in rows:
         print(f"{n:>6} {events:>7} {cold:>16} {warm:>16} {floor:>20} {seconds:>13.2f}")
     return 0
+
+
+def measure(n: int, page: int) -> tuple:
+    started = time.monotonic()
+    checkpoint = make_changes(n)
+    made = time.monotonic() - started
+    rt = connector()
+    events, cold, by_endpoint = one_cycle(rt, checkpoint)
+    started = time.monotonic()
+    _, warm, _ = one_cycle(rt, checkpoint)
+    seconds = time.monotonic() - started
+    assert events == n, f"expected {n} owner changes, read {events}"
+    print(f"N={n}: {n} changes made in {made:.0f}s; cold cycle by endpoint: {by_endpoint}", file=sys.stderr)
+    return n, events, cold, warm, math.ceil(n / page) + 2, seconds
 
 
 if __name__ == "__main__":

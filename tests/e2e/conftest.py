@@ -39,6 +39,8 @@ def rt_available():
         if REQUIRE_SERVICES:
             pytest.fail(f"{why} (BATON_TEST_REQUIRE_SERVICES=1)")
         pytest.skip(why)
+    with rt5.exclusive():
+        yield
 
 
 @pytest.fixture

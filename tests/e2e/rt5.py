@@ -1,8 +1,12 @@
 """The Request Tracker 5 of scripts/rt5-server.sh, as the e2e tests drive it: reset, stop, act as people."""
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +33,28 @@ def unreachable() -> str | None:
     if os.geteuid() != 0:
         return "the RT e2e tests reset RT with scripts/rt5-server.sh, which must run as root"
     return None
+
+
+@contextmanager
+def exclusive(wait_seconds: float = 1200) -> Iterator[None]:
+    """Hold the machine's one RT for a whole test session: runs from other work trees on this machine
+    reset it too, and would otherwise wipe tickets out from under each other. They wait their turn."""
+    state = Path(os.environ.get("RT_STATE_DIR", "/var/tmp/baton-rt5"))
+    state.mkdir(parents=True, exist_ok=True)
+    with open(state / "e2e-session.lock", "w") as lock:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"another test run has held {lock.name} for {wait_seconds:.0f} s") from None
+                time.sleep(1)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def server(action: str) -> None:
