@@ -63,7 +63,7 @@ def _never_sent(error: requests.RequestException) -> bool:
     return isinstance(reason, NewConnectionError)
 
 
-class _Unreached(ToolUnavailable):
+class NotReached(ToolUnavailable):
     """The tool was not reached at all, so repeating even a POST cannot duplicate it."""
 
 
@@ -109,7 +109,7 @@ class HttpClient:
             if error.retry_after and error.retry_after > self.retry.max_wait_seconds:
                 return False
             # A POST that may have reached the tool is not repeated here: the tool could act twice.
-            return method in IDEMPOTENT or isinstance(error, (ToolRateLimited, _Unreached))
+            return method in IDEMPOTENT or isinstance(error, (ToolRateLimited, NotReached))
 
         retrying = Retrying(stop=stop_after_attempt(self.retry.attempts), wait=self.retry.wait,
                             retry=retry_if_exception(may_retry), sleep=self.sleep, reraise=True)
@@ -122,7 +122,7 @@ class HttpClient:
             response = self.session.request(method, self.base_url + path, params=params, json=json,
                                             headers=headers, timeout=self.timeout, allow_redirects=False)
         except requests.RequestException as error:
-            kind = _Unreached if _never_sent(error) else ToolUnavailable
+            kind = NotReached if _never_sent(error) else ToolUnavailable
             raise kind(f"{what}: no answer from {self.base_url} ({type(error).__name__})") from None
         problem = error_for_status(response.status_code, what, _detail(response),
                                    parse_retry_after(response.headers.get("Retry-After")))

@@ -67,8 +67,12 @@ class App:
 
     @cached_property
     def dispatcher(self) -> OutboxDispatcher:
+        """Every outbox channel: tool actions through the connectors, notices through the chosen notifiers."""
+        from baton_itsm.core.notify.build import notification_handlers
+
         actions = ToolActions(self.connectors, written=remember_tool_holder(self.store, self.clock))
-        return OutboxDispatcher(self.store, {ToolActions.channel: actions}, self.clock)
+        handlers = {**notification_handlers(self, manager=self.plugins), ToolActions.channel: actions}
+        return OutboxDispatcher(self.store, handlers, self.clock)
 
     @cached_property
     def poller(self) -> Poller:

@@ -9,6 +9,14 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
 fi
 pg_isready -h 127.0.0.1 -p 5432
 
+# Headless Chromium for the browser tests (Debian's package; no browser is downloaded by the tests).
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "installing chromium"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+chromium --version 2>/dev/null
+
 # Request Tracker 5 for the e2e tests (installs its Debian packages on a fresh machine, about 30 s;
 # about 2 s when installed). The tests reset it between scenarios.
 echo "starting Request Tracker 5"
