@@ -91,8 +91,8 @@ def main() -> int:
     with exclusive():  # the e2e tests' lock: they reset the same RT
         for n in (int(s) for s in args.sizes.split(",")):
             rows.append(measure(n, page))
-    print(f"{'N':>6} {'events':>7} {'requests (cold)':>16} {'requests (warm)':>16} {'floor ceil(N/' + str(page) + ')+2':>20}"
-          f" {'warm cycle s':>13}")
+    floor_title = f"floor ceil(N/{page})+2"
+    print(f"{'N':>6} {'events':>7} {'requests (cold)':>16} {'requests (warm)':>16} {floor_title:>20} {'warm cycle s':>13}")
     for n, events, cold, warm, floor, seconds in rows:
         print(f"{n:>6} {events:>7} {cold:>16} {warm:>16} {floor:>20} {seconds:>13.2f}")
     return 0
