@@ -6,16 +6,22 @@ from functools import cached_property
 from pathlib import Path
 
 from baton_itsm.core.clock import Clock, SystemClock
+from baton_itsm.core.connector import Connector, build_connectors
 from baton_itsm.core.handoffs import HandoffService
 from baton_itsm.core.intake import Intake
+from baton_itsm.core.outbox import OutboxDispatcher
+from baton_itsm.core.plugins import build_plugin_manager, connector_registry
+from baton_itsm.core.poller import Poller
 from baton_itsm.core.rules.build import build_policy
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.scheduler import Scheduler
 from baton_itsm.core.settings.loader import find_config, load_config
 from baton_itsm.core.settings.models import BatonConfig
+from baton_itsm.core.store.checkpoints import Checkpoints
 from baton_itsm.core.store.database import make_engine, resolve_database_url
 from baton_itsm.core.store.migrate import ensure_current
 from baton_itsm.core.store.unit_of_work import Store
+from baton_itsm.core.tool_actions import ToolActions, remember_tool_holder
 
 
 @dataclass
@@ -49,6 +55,28 @@ class App:
     @cached_property
     def scheduler(self) -> Scheduler:
         return Scheduler(self.store, self.rules, self.clock)
+
+    @cached_property
+    def plugins(self):
+        return build_plugin_manager()
+
+    @cached_property
+    def connectors(self) -> dict[str, Connector]:
+        """Every configured tool instance; building one connects to nothing."""
+        return build_connectors(self.config.connectors, connector_registry(self.plugins))
+
+    @cached_property
+    def dispatcher(self) -> OutboxDispatcher:
+        """Every outbox channel: tool actions through the connectors, notices through the chosen notifiers."""
+        from baton_itsm.core.notify.build import notification_handlers
+
+        actions = ToolActions(self.connectors, written=remember_tool_holder(self.store, self.clock))
+        handlers = {**notification_handlers(self, manager=self.plugins), ToolActions.channel: actions}
+        return OutboxDispatcher(self.store, handlers, self.clock)
+
+    @cached_property
+    def poller(self) -> Poller:
+        return Poller(self.connectors, self.intake, Checkpoints(self.store), self.dispatcher, self.clock)
 
 
 def build_app(config_option: str | None = None, db_option: str | None = None, clock: Clock | None = None) -> App:

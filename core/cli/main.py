@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from baton_itsm.core.cli.errors import BatonGroup
-from baton_itsm.core.errors import ConfigError
+from baton_itsm.core.errors import BatonError, ConfigError, ToolError
 from baton_itsm.core.settings.locate import DEFAULT_CONFIG_NAME
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def init(target: str, force: bool) -> None:
 @cli.command()
 @click.pass_obj
 def check(state: CliState) -> None:
-    """Validate the deployment file, its environment and the ledger store."""
+    """Validate the deployment file, its environment, the ledger store, and reach each configured tool."""
     from baton_itsm.core.settings.loader import missing_environment
     from baton_itsm.core.store.database import redact
     from baton_itsm.core.store.migrate import current_revision, head_revision
@@ -88,6 +88,14 @@ def check(state: CliState) -> None:
         "empty: it will be created on first use" if revision is None and app.engine.dialect.name == "sqlite"
         else f"at {revision or 'no schema'}, needs `baton db upgrade` to {head}")
     click.echo(f"ledger store: {redact(app.database_url)}: reachable, schema {state_text}")
+    unreachable = []
+    for name, connector in app.connectors.items():
+        try:
+            click.echo(f"tool {name}: {connector.check()}")
+        except ToolError as error:
+            unreachable.append(f"tool {name}: {error}")
+    if unreachable:
+        raise BatonError("\n".join(unreachable))
 
 
 def _register_subcommands() -> None:
@@ -102,6 +110,7 @@ def _register_subcommands() -> None:
         "demo": "baton_itsm.core.cli.demo:demo",
         "run": "baton_itsm.core.cli.run:run",
         "outbox": "baton_itsm.core.cli.outbox:outbox",
+        "poll": "baton_itsm.core.cli.poll:poll",
     })
 
 

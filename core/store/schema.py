@@ -120,3 +120,11 @@ link_tokens = Table(
     Column("action", String(16), nullable=False),  # accept or decline: what the link was used for
     Column("used_at", UTCDateTime, nullable=False),
 )
+
+# How far each connector instance's changes have been read (rev 0004; an opaque cursor the connector gave).
+checkpoints = Table(
+    "checkpoints", metadata,
+    Column("instance", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""The generic REST connector: any ticketing tool with a REST API, described by a YAML profile."""

@@ -1,0 +1,208 @@
+"""The generic REST connector: a profile (config/profiles/*.yaml) says how to talk to the tool.
+
+Reading changes costs one paged search for the changes after the cursor, one paged search for the
+facts of the tickets they touch, and a lookup per user or queue id never named before (cached).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from baton_itsm.connectors.http import HttpClient, RetryPolicy
+from baton_itsm.connectors.rest.mapping import (
+    MalformedAnswer, RawChange, classify, dig, read_change, read_ticket, text, unaccepted_messages,
+)
+from baton_itsm.connectors.rest.profile import Profile, load_profile
+from baton_itsm.connectors.rest.timeline import NamedChange, TicketNow, to_events
+from baton_itsm.connectors.rest.webhook import parse_webhook, verify_signature
+from baton_itsm.core.connector import Changes, ToolTicket, WebhookResult
+from baton_itsm.core.domain.holders import Holder, TicketKey
+from baton_itsm.core.errors import ConfigError, ToolConflict, ToolRefused
+
+
+@dataclass
+class RestConnector:
+    instance: str
+    profile: Profile
+    http: HttpClient
+    account: str | None = None
+    webhook_secret: bytes | None = None
+    _names: dict[tuple[str, str], str | None] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_config(cls, *, instance: str, config, environ: Mapping[str, str]) -> RestConnector:
+        profile = load_profile(str(config.options.get("profile", "")) or _missing("options.profile"))
+        auth, headers, account = _credentials(config.auth, profile, environ)
+        account = getattr(config, "account", None) or account  # an explicit `account:` wins
+        secret = environ.get(config.webhook_secret_env) if config.webhook_secret_env else None
+        http = HttpClient(config.url, headers={**profile.request.headers, **headers}, auth=auth,
+                          timeout=profile.request.timeout_seconds, retry=RetryPolicy())
+        return cls(instance, profile, http, account, secret.encode() if secret else None)
+
+    # --- reading ----------------------------------------------------------------------------
+    def changes_since(self, checkpoint: str | None) -> Changes:
+        spec = self.profile.changes
+        if checkpoint is None:
+            if spec.start == "latest":
+                return Changes([], self._newest_cursor())
+            checkpoint = "0"
+        params = {k: v.format(cursor=int(checkpoint)) for k, v in spec.params.items()}
+        raws, cursor, more = [], checkpoint, False
+        for pages, items in enumerate(self._pages(spec.path, params), start=1):
+            for item in items:
+                raw = read_change(item, spec.item)
+                raws.append(raw)
+                cursor = str(max(int(cursor), int(text(dig(item, spec.cursor)) or 0)))
+            if pages == spec.max_pages and len(items) == self.profile.paging.size:
+                more = True
+                break
+        watched = [(raw, rule) for raw in raws if (rule := classify(raw, spec.kinds)) is not None]
+        changes = [self._named(raw, rule) for raw, rule in watched]
+        now = self._tickets_now({c.ticket_id for c in changes})
+        return Changes(to_events(self.instance, changes, now), cursor, more)
+
+    def read_ticket(self, ticket_id: str) -> ToolTicket:
+        shape = self.profile.ticket
+        response = self.http.call("GET", shape.path.format(id=ticket_id), label=shape.path)
+        now = self._ticket_now(read_ticket(_json(response), shape))
+        version = response.headers.get(shape.version_header) if shape.version_header else None
+        holder = Holder(now.group, now.person) if now.group else None
+        return ToolTicket(TicketKey(self.instance, ticket_id), holder, version, now.fields)
+
+    # --- writing ----------------------------------------------------------------------------
+    def set_holder(self, ticket_id: str, holder: Holder, expected: Holder | None = None) -> None:
+        spec = self.profile.writes.set_holder
+        current = self.read_ticket(ticket_id)
+        if current.holder == holder:
+            return  # already so: a repeated action is harmless
+        if expected is not None and current.holder != expected:
+            raise ToolConflict(f"{self.instance}:{ticket_id} is held by {current.holder or 'nobody'} now, "
+                               f"not {expected}; Baton will decide again on the change")
+        body = {}
+        if current.holder is None or current.holder.group != holder.group:
+            body[spec.group] = holder.group
+        if current.holder is None or current.holder.person != holder.person:
+            body[spec.person] = holder.person or spec.no_person
+        headers = {"If-Match": current.version} if spec.if_match and current.version else None
+        response = self.http.call(spec.method, spec.path.format(id=ticket_id), label=spec.path, json=body,
+                                  headers=headers)
+        if spec.accepted_messages:
+            refused = unaccepted_messages(_json(response), spec.accepted_messages)
+            if refused:
+                raise ToolRefused(f"{self.instance}:{ticket_id}: the tool refused to make {holder} the holder: "
+                                  + "; ".join(refused))
+
+    def add_note(self, ticket_id: str, text: str) -> None:
+        self._post(self.profile.writes.note, ticket_id, text)
+
+    def reply(self, ticket_id: str, text: str) -> None:
+        self._post(self.profile.writes.reply, ticket_id, text)
+
+    # --- webhooks and health ----------------------------------------------------------------
+    def verify_signature(self, headers: Mapping[str, str], body: bytes) -> bool:
+        return verify_signature(self.profile, self.webhook_secret, headers, body)
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookResult:
+        return parse_webhook(self.instance, self.profile, self.webhook_secret, headers, body)
+
+    def check(self) -> str:
+        path = self.profile.check.path
+        self.http.call("GET", path.format(account=self.account or ""), label=path)
+        return f"reachable at {self.http.base_url} as {self.account or '(token)'}"
+
+    # --- internals --------------------------------------------------------------------------
+    def _pages(self, path: str, params: Mapping[str, str], expect: int | None = None) -> Iterator[list]:
+        """Each page's items until a short page (RT leaves `total`/`pages` null for most accounts), or until
+        `expect` items came, when the caller knows how many there are."""
+        paging = self.profile.paging
+        page, seen = paging.first_page, 0
+        while True:
+            answer = _json(self.http.call("GET", path, params={**params, paging.page_param: page,
+                                                                 paging.size_param: paging.size}))
+            items = dig(answer, paging.items)
+            if not isinstance(items, list):
+                raise MalformedAnswer(f"GET {path}: no list at {paging.items!r}")
+            yield items
+            seen += len(items)
+            if len(items) < paging.size or (expect is not None and seen >= expect):
+                return
+            page += 1
+
+    def _newest_cursor(self) -> str:
+        spec = self.profile.changes
+        answer = _json(self.http.call("GET", spec.path, params={**spec.newest, self.profile.paging.size_param: 1}))
+        items = dig(answer, self.profile.paging.items) or []
+        return text(dig(items[0], spec.cursor)) if items else "0"
+
+    def _named(self, raw: RawChange, rule) -> NamedChange:
+        lookup = self.profile.changes.values.get(rule.part) if rule.part else None
+        return NamedChange(event_id=raw.event_id, ticket_id=raw.ticket_id, at=raw.at, actor=raw.actor,
+                           kind=rule.kind, part=rule.part, old=self._name(lookup, raw.old, rule.part),
+                           new=self._name(lookup, raw.new, rule.part))
+
+    def _name(self, lookup: str | None, value: str | None, part: str | None) -> str | None:
+        if value is not None and lookup is not None:
+            key = (lookup, value)
+            if key not in self._names:
+                spec = self.profile.lookups[lookup]
+                answer = _json(self.http.call("GET", spec.path.format(id=value), label=spec.path))
+                self._names[key] = text(dig(answer, spec.name))
+            value = self._names[key]
+        if part == "person" and value in self.profile.no_person:
+            return None
+        return value
+
+    def _ticket_now(self, raw) -> TicketNow:
+        shape = self.profile.ticket
+        return TicketNow(self._name(shape.group_lookup, raw.group, "group"),
+                         self._name(shape.person_lookup, raw.person, "person"), raw.fields)
+
+    def _tickets_now(self, ticket_ids: set[str]) -> dict[str, TicketNow]:
+        """The state now of every ticket in `ticket_ids`, read in searches of one page each."""
+        search, size = self.profile.ticket.search, self.profile.paging.size
+        ordered = sorted(ticket_ids, key=lambda t: (len(t), t))
+        found = {}
+        for start in range(0, len(ordered), size):
+            chunk = ordered[start:start + size]
+            query = search.joiner.join(search.id_clause.format(id=t) for t in chunk)
+            for items in self._pages(search.path, {**search.params, search.query_param: query}, expect=len(chunk)):
+                for item in items:
+                    raw = read_ticket(item, self.profile.ticket)
+                    found[raw.ticket_id] = self._ticket_now(raw)
+        return found
+
+    def _post(self, spec, ticket_id: str, body_text: str) -> None:
+        body = {k: body_text if v == "{text}" else v for k, v in spec.body.items()}
+        self.http.call(spec.method, spec.path.format(id=ticket_id), label=spec.path, json=body)
+
+
+def _json(response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise MalformedAnswer(f"{response.request.method} {response.request.path_url.split('?')[0]}: "
+                              "the answer is not JSON") from None
+
+
+def _missing(key: str) -> str:
+    raise ConfigError([f"{key}: required by the rest connector (e.g. request-tracker5)"])
+
+
+def _credentials(auth, profile: Profile, environ: Mapping[str, str]) -> tuple[Any, dict[str, str], str | None]:
+    """(requests auth, extra headers, Baton's account name) from the environment the config names."""
+    def need(key: str, var: str | None) -> str:
+        value = environ.get(var) if var else None
+        if not value:
+            raise ConfigError([f"auth.{key}: " + (f"environment variable {var} is not set" if var else "required")])
+        return value
+
+    # Baton's own account names its writes in the tool's history; the basic-auth user is that account.
+    account = environ.get(auth.username_env) if auth.username_env else None
+    if auth.type == "basic":
+        return (need("username_env", auth.username_env), need("password_env", auth.password_env)), {}, account
+    if auth.type == "token":
+        token = need("token_env", auth.token_env)
+        return None, {"Authorization": profile.request.token_header.format(token=token)}, account
+    raise ConfigError([f"auth.type: the rest connector supports basic and token, not {auth.type}"])
+

@@ -1,0 +1,103 @@
+"""Reading a tool's JSON by the profile's paths: changes, tickets, and write answers. Pure: no I/O."""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from baton_itsm.connectors.rest.profile import ItemPaths, KindRule, TicketShape
+from baton_itsm.core.errors import ToolError
+
+
+class MalformedAnswer(ToolError):
+    """The tool answered something that does not have the shape its profile describes."""
+
+
+def dig(data: Any, path: str) -> Any:
+    """The value at a dotted path (`Owner.id`, `Requestor.0.id`); None where the path leads nowhere."""
+    for step in path.split("."):
+        if isinstance(data, dict):
+            data = data.get(step)
+        elif isinstance(data, list) and step.isdigit() and int(step) < len(data):
+            data = data[int(step)]
+        else:
+            return None
+    return data
+
+
+def text(value: Any) -> str | None:
+    """A tool value as text; empty means absent."""
+    if value is None or value == "":
+        return None
+    return str(value)
+
+
+def parse_time(value: Any) -> datetime:
+    """An ISO 8601 time from the tool (RT: `2026-11-23T04:33:16Z`), as aware UTC."""
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise MalformedAnswer(f"not a time: {value!r}") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class RawChange:
+    """A change as the tool lists it; `old`/`new` may still be ids that need naming."""
+
+    event_id: str
+    ticket_id: str
+    at: datetime
+    actor: str | None
+    type: str
+    field: str | None
+    old: str | None
+    new: str | None
+
+
+def read_change(item: Any, paths: ItemPaths) -> RawChange:
+    event_id, ticket_id, change_type = (text(dig(item, p)) for p in (paths.id, paths.ticket, paths.type))
+    if not (event_id and ticket_id and change_type):
+        raise MalformedAnswer(f"a change without an id, ticket or type: {str(item)[:200]}")
+    return RawChange(event_id=event_id, ticket_id=ticket_id, at=parse_time(dig(item, paths.at)),
+                     actor=text(dig(item, paths.actor)), type=change_type, field=text(dig(item, paths.field)),
+                     old=text(dig(item, paths.old)), new=text(dig(item, paths.new)))
+
+
+def classify(change: RawChange, rules: Sequence[KindRule]) -> KindRule | None:
+    """The first rule the change matches; None means Baton does not watch it."""
+    for rule in rules:
+        if rule.type != change.type or (rule.field is not None and rule.field != change.field):
+            continue
+        if rule.old is not None and change.old not in rule.old:
+            continue
+        if rule.new is not None and change.new not in rule.new:
+            continue
+        return rule
+    return None
+
+
+@dataclass(frozen=True)
+class RawTicket:
+    ticket_id: str
+    group: str | None  # may be an id to name (shape.group_lookup)
+    person: str | None
+    fields: dict[str, str]
+
+
+def read_ticket(item: Any, shape: TicketShape) -> RawTicket:
+    ticket_id = text(dig(item, shape.id))
+    if ticket_id is None:
+        raise MalformedAnswer(f"a ticket without an id: {str(item)[:200]}")
+    fields = {name: value for name, path in shape.fields.items() if (value := text(dig(item, path))) is not None}
+    return RawTicket(ticket_id, text(dig(item, shape.group)), text(dig(item, shape.person)), fields)
+
+
+def unaccepted_messages(answer: Any, patterns: Sequence[str]) -> list[str]:
+    """Messages in a write's answer that do not say the change was done (RT answers 200 to refusals)."""
+    if not isinstance(answer, list):
+        raise MalformedAnswer(f"expected a list of messages, got {str(answer)[:200]}")
+    compiled = [re.compile(p) for p in patterns]
+    return [str(m) for m in answer if not any(p.search(str(m)) for p in compiled)]

@@ -1,0 +1,10 @@
+"""Registers the `rest` connector type (built in; trylast so that a user's plugin of that name wins)."""
+from __future__ import annotations
+
+from baton_itsm.connectors.rest.connector import RestConnector
+from baton_itsm.core.hookspecs import hookimpl
+
+
+@hookimpl(trylast=True)
+def register_connectors(register):
+    register("rest", RestConnector.from_config)

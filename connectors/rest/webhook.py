@@ -1,0 +1,74 @@
+"""Webhook deliveries for a REST profile, sans-I/O: bytes and headers in, a WebhookResult out.
+
+The delivery carries one change and the ticket as it is now, with users and queues already named, so
+parsing needs no call back to the tool. Outcomes follow STYLE.md: ignored, unsupported, anomalous.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+
+from baton_itsm.connectors.rest.mapping import MalformedAnswer, classify, dig, read_change, read_ticket
+from baton_itsm.connectors.rest.profile import Profile
+from baton_itsm.connectors.rest.timeline import NamedChange, TicketNow, to_events
+from baton_itsm.core.connector import WebhookOutcome, WebhookResult
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    wanted = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == wanted), None)
+
+
+def signature(secret: bytes, body: bytes, digest: str = "sha256") -> str:
+    return hmac.new(secret, body, getattr(hashlib, digest)).hexdigest()
+
+
+def verify_signature(profile: Profile, secret: bytes | None, headers: Mapping[str, str], body: bytes) -> bool:
+    spec = profile.webhook
+    if spec is None or not secret:
+        return False
+    sent = _header(headers, spec.signature_header) or ""
+    if not sent.startswith(spec.signature_prefix):
+        return False
+    expected = signature(secret, body, spec.digest)
+    return hmac.compare_digest(sent[len(spec.signature_prefix):].encode(), expected.encode())
+
+
+def parse_webhook(instance: str, profile: Profile, secret: bytes | None,
+                  headers: Mapping[str, str], body: bytes) -> WebhookResult:
+    spec = profile.webhook
+    if spec is None:
+        return WebhookResult(WebhookOutcome.UNSUPPORTED, reason=f"profile {profile.name} takes no webhooks")
+    if not verify_signature(profile, secret, headers, body):
+        return WebhookResult(WebhookOutcome.ANOMALOUS, reason=f"missing or wrong {spec.signature_header}")
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return WebhookResult(WebhookOutcome.ANOMALOUS, reason="the body is not JSON")
+    item, ticket_item = dig(payload, spec.change), dig(payload, spec.ticket)
+    if not isinstance(item, dict) or not isinstance(ticket_item, dict):
+        return WebhookResult(WebhookOutcome.ANOMALOUS,
+                             reason=f"expected objects at {spec.change!r} and {spec.ticket!r}")
+    if spec.object_type and dig(item, spec.object_type.path) != spec.object_type.equals:
+        return WebhookResult(WebhookOutcome.IGNORED, reason=f"not a {spec.object_type.equals} change")
+    try:
+        raw = read_change(item, profile.changes.item)
+        ticket = read_ticket(ticket_item, profile.ticket)
+    except MalformedAnswer as error:
+        return WebhookResult(WebhookOutcome.ANOMALOUS, reason=str(error))
+    if raw.type in spec.ignored_types:
+        return WebhookResult(WebhookOutcome.IGNORED, reason=f"{raw.type} changes are not watched")
+    rule = classify(raw, profile.changes.kinds)
+    if rule is None:
+        return WebhookResult(WebhookOutcome.UNSUPPORTED, reason=f"unknown change {raw.type}/{raw.field or '-'}")
+    no_person = set(profile.no_person)
+
+    def named(value: str | None, part: str | None) -> str | None:
+        return None if part == "person" and value in no_person else value
+
+    change = NamedChange(event_id=raw.event_id, ticket_id=raw.ticket_id, at=raw.at, actor=raw.actor,
+                         kind=rule.kind, part=rule.part, old=named(raw.old, rule.part), new=named(raw.new, rule.part))
+    now = TicketNow(ticket.group, named(ticket.person, "person"), ticket.fields)
+    return WebhookResult(WebhookOutcome.ACCEPTED, to_events(instance, [change], {raw.ticket_id: now}))

@@ -1,0 +1,37 @@
+"""Shared helpers for the RT 5 profile tests: the fixtures, and a connector on a mocked transport."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from baton_itsm.connectors.http import HttpClient, RetryPolicy
+from baton_itsm.connectors.rest.connector import RestConnector
+from baton_itsm.connectors.rest.profile import load_profile
+
+REPO = Path(__file__).resolve().parents[3]
+CAPTURED = REPO / "tests" / "fixtures" / "rt5"  # captured from the real RT 5 by scripts/rt5-smoke.py
+SHARED = REPO.parent / "shared" / "fixtures" / "rt"  # the project's shared reference fixtures
+BASE = "http://rt.test/REST/2.0"
+PROFILE = load_profile("request-tracker5")
+
+
+def captured(name: str):
+    return json.loads((CAPTURED / name).read_text())
+
+
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        why = f"the shared fixtures are not beside the repository ({SHARED})"
+        if os.environ.get("BATON_TEST_REQUIRE_SERVICES") == "1":
+            pytest.fail(why)
+        pytest.skip(why)
+    return SHARED
+
+
+def connector(**kwargs) -> RestConnector:
+    http = HttpClient(BASE, headers=PROFILE.request.headers, auth=("baton", "pw"), retry=RetryPolicy(attempts=1),
+                      sleep=lambda s: None)
+    return RestConnector("rt", PROFILE, http, account="baton", **kwargs)
