@@ -145,4 +145,9 @@ def _detail(response: requests.Response) -> str:
         return response.text.strip()[:200]
     if isinstance(body, dict) and isinstance(body.get("message"), str):
         return body["message"][:200]
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        # ServiceNow: {"error": {"message", "detail"}, "status": "failure"}; detail may be null
+        detail = error.get("detail")
+        return (error["message"] + (f" ({detail})" if isinstance(detail, str) and detail else ""))[:200]
     return str(body)[:200]

@@ -58,7 +58,7 @@ def test_hook_register_connectors():
     finally:
         manager.unregister(plugin)
     assert connector_registry(manager).get("rest").__name__ == "from_config"
-    with pytest.raises(ConfigError, match="unknown connector type 'fake' \\(known: rest\\)"):
+    with pytest.raises(ConfigError, match="unknown connector type 'fake' \\(known: rest, servicenow\\)"):
         connector_registry(manager).get("fake")
 
 
