@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from baton_itsm.connectors.http import HttpClient, RetryPolicy
+from baton_itsm.connectors.http import HttpClient, RetryPolicy, credentials
 from baton_itsm.connectors.servicenow.changes import HolderStep, TicketView, holder_steps, ticket_events
 from baton_itsm.connectors.servicenow.checkpoint import Checkpoint
 from baton_itsm.connectors.servicenow.client import TableClient
@@ -58,7 +58,9 @@ class ServiceNowConnector:
         if config.mode == "both":
             raise ConfigError(["mode: both would take each holder change twice (sys_audit and the business rule); "
                                "choose poll (complete) or webhook (immediate; the poll then reads facts only)"])
-        auth, headers, user = _credentials(config.auth, environ)
+        # an OAuth access token is obtained outside Baton and sent as a bearer token
+        auth, headers, user = credentials(config.auth, environ, connector="servicenow",
+                                          token_types=("token", "oauth"))
         secret = environ.get(config.webhook_secret_env) if config.webhook_secret_env else None
         if config.mode == "webhook" and not secret:
             raise ConfigError(["webhook_secret_env: mode webhook needs the secret the business rule signs with"])
@@ -264,19 +266,3 @@ def _sys_id(value) -> str:
 
 def _version(record: SnTicket) -> str | None:
     return None if record.mod_count is None else str(record.mod_count)
-
-
-def _credentials(auth, environ: Mapping[str, str]):
-    """(requests auth, extra headers, the user name) from the environment variables the config names."""
-    def need(key: str, var: str | None) -> str:
-        value = environ.get(var) if var else None
-        if not value:
-            raise ConfigError([f"auth.{key}: " + (f"environment variable {var} is not set" if var else "required")])
-        return value
-
-    user = environ.get(auth.username_env) if auth.username_env else None
-    if auth.type == "basic":
-        return (need("username_env", auth.username_env), need("password_env", auth.password_env)), {}, user
-    if auth.type in ("token", "oauth"):  # an OAuth access token obtained outside Baton, sent as a bearer token
-        return None, {"Authorization": f"Bearer {need('token_env', auth.token_env)}"}, user
-    raise ConfigError([f"auth.type: the servicenow connector supports basic, token and oauth, not {auth.type}"])

@@ -49,10 +49,16 @@ class SnTicket:
         return parse_time(self.created_on)
 
 
+def _required(record: Any, table: str, *columns: str) -> Mapping:
+    """`record`, if it is an object with a value in each of `columns`; else the answer is not what Baton reads."""
+    if not isinstance(record, Mapping) or not all(text(record.get(c)) for c in columns):
+        raise MalformedAnswer(f"a {table} record without {', '.join(columns)}: {str(record)[:200]}")
+    return record
+
+
 def read_ticket(record: Any) -> SnTicket:
     """A task record in any of the three reference forms."""
-    if not isinstance(record, Mapping) or not text(record.get("sys_id")):
-        raise MalformedAnswer(f"a record without a sys_id: {str(record)[:200]}")
+    _required(record, "task", "sys_id")
     return SnTicket(
         sys_id=text(record["sys_id"]), number=text(record.get("number")), group=ref(record.get(GROUP_FIELD)),
         person=ref(record.get(PERSON_FIELD)), updated_on=text(record.get("sys_updated_on")),
@@ -78,15 +84,11 @@ class AuditRow:
 
 def read_audit(record: Any) -> AuditRow:
     """A sys_audit row. No captured JSON exists: the shape follows the documented columns (see cassettes/)."""
-    if not isinstance(record, Mapping):
-        raise MalformedAnswer(f"not a sys_audit record: {str(record)[:200]}")
-    sys_id, document, field = (text(record.get(k)) for k in ("sys_id", "documentkey", "fieldname"))
-    at = parse_time(record.get("sys_created_on"))
-    if not (sys_id and document and field and at):
-        raise MalformedAnswer(f"a sys_audit row without sys_id, documentkey, fieldname or time: {str(record)[:200]}")
+    _required(record, "sys_audit", "sys_id", "documentkey", "fieldname", "sys_created_on")
     # sys_audit stores values as text, so a reference is a plain sys_id even when links are not excluded
-    return AuditRow(sys_id, document, field, text(record.get("user")), text(record.get("oldvalue")),
-                    text(record.get("newvalue")), at)
+    return AuditRow(text(record["sys_id"]), text(record["documentkey"]), text(record["fieldname"]),
+                    text(record.get("user")), text(record.get("oldvalue")), text(record.get("newvalue")),
+                    parse_time(record["sys_created_on"]))
 
 
 @dataclass(frozen=True)
@@ -106,14 +108,10 @@ class JournalEntry:
 
 
 def read_journal(record: Any) -> JournalEntry:
-    if not isinstance(record, Mapping):
-        raise MalformedAnswer(f"not a sys_journal_field record: {str(record)[:200]}")
-    sys_id, document, element = (text(record.get(k)) for k in ("sys_id", "element_id", "element"))
-    at = parse_time(record.get("sys_created_on"))
-    if not (sys_id and document and element and at):
-        raise MalformedAnswer(f"a journal entry without sys_id, element_id, element or time: {str(record)[:200]}")
-    return JournalEntry(sys_id, document, element, text(record.get("value")) or "", text(record.get("sys_created_by")),
-                        at)
+    _required(record, "sys_journal_field", "sys_id", "element_id", "element", "sys_created_on")
+    return JournalEntry(text(record["sys_id"]), text(record["element_id"]), text(record["element"]),
+                        text(record.get("value")) or "", text(record.get("sys_created_by")),
+                        parse_time(record["sys_created_on"]))
 
 
 def result_of(body: Any) -> Any:

@@ -23,6 +23,15 @@ def watching(tool, **options):
     return sn, sn.changes_since(None).checkpoint
 
 
+def pushed(tool, subject: str):
+    """alice's ticket, pushed by bob to carol, and a connector that has read the push: (connector, number, push)."""
+    number = tool.agent("alice").create(SD, "alice", subject)
+    sn, point = watching(tool)
+    tool.agent("bob").assign(number, person="carol")
+    (push,) = sn.changes_since(point).events
+    return sn, number, push
+
+
 def journal(tool, number: str) -> list:
     """The ticket's journal entries, read by a person with the rights to (Baton itself never reads them)."""
     answer = tool.agent("dana")._call("GET", "sys_journal_field", params={
@@ -74,11 +83,7 @@ def test_who_moved_a_ticket_is_read_from_sys_audit_in_one_batched_query(tool):
 
 
 def test_a_revert_writes_the_holder_back(tool):
-    number = tool.agent("alice").create(SD, "alice", "Printer on fire")
-    sn, point = watching(tool)
-    tool.agent("bob").assign(number, person="carol")
-    (push,) = sn.changes_since(point).events
-
+    sn, number, push = pushed(tool, "Printer on fire")
     sn.set_holder(number, push.old_holder, expected=push.new_holder)
 
     assert sn.read_ticket(number).holder == Holder(SD, "alice")
@@ -88,10 +93,7 @@ def test_a_revert_writes_the_holder_back(tool):
 
 
 def test_a_revert_never_overwrites_a_newer_holder(tool):
-    number = tool.agent("alice").create(SD, "alice", "Badge")
-    sn, point = watching(tool)
-    tool.agent("bob").assign(number, person="carol")
-    sn.changes_since(point)
+    sn, number, _ = pushed(tool, "Badge")
     tool.agent("dana").assign(number, NET, "carol")  # newer than what Baton decided on
 
     with pytest.raises(ToolConflict, match="held by Network/carol now"):
@@ -100,11 +102,8 @@ def test_a_revert_never_overwrites_a_newer_holder(tool):
 
 
 def test_a_revert_never_overwrites_a_newer_change_that_came_back_to_the_same_holder(tool):
-    number = tool.agent("alice").create(SD, "alice", "Dock")
-    sn, point = watching(tool)
+    sn, number, _ = pushed(tool, "Dock")
     bob = tool.agent("bob")
-    bob.assign(number, person="carol")
-    sn.changes_since(point)
     bob.assign(number, person="bob")
     bob.assign(number, person="carol")  # the holder Baton expects, but set again after Baton read it
 
@@ -114,10 +113,7 @@ def test_a_revert_never_overwrites_a_newer_change_that_came_back_to_the_same_hol
 
 
 def test_a_newer_change_of_something_else_does_not_stop_a_revert(tool):
-    number = tool.agent("alice").create(SD, "alice", "Screen")
-    sn, point = watching(tool)
-    tool.agent("bob").assign(number, person="carol")
-    sn.changes_since(point)
+    sn, number, _ = pushed(tool, "Screen")
     tool.agent("alice").update(number, priority="2")
 
     sn.set_holder(number, Holder(SD, "alice"), expected=Holder(SD, "carol"))

@@ -16,14 +16,11 @@ from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.commands import AcceptHandoff
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from tests.integration.servicenow.conftest import ENV, START
+from tests.desk import DESK
 from tests.integration.servicenow.test_sn_connector import journal
 
 SD, NETWORK = "Service Desk", "Network"
-DEPLOYMENT = """
-ownership: {{model: follows, desk_groups: [Service Desk]}}
-groups:
-  Service Desk: {{members: [alice, bob, carol], managers: [dana]}}
-  Network: {{members: [carol], managers: [erin]}}
+CONNECTOR = """\
 connectors:
   sn:
     type: servicenow
@@ -31,8 +28,6 @@ connectors:
     account: baton
     auth: {{username_env: SN_USER, password_env: SN_PASSWORD}}
     options: {{table: incident, page_size: 50}}
-rules:
-  accept_before_reassign: {{mode: revert, triage_groups: [], exempt_groups: []}}
 """
 
 
@@ -42,7 +37,7 @@ def baton(tool, tmp_path, monkeypatch):
     for name, value in ENV.items():
         monkeypatch.setenv(name, value)
     config = tmp_path / "baton.yaml"
-    config.write_text(DEPLOYMENT.format(url=tool.url))
+    config.write_text(DESK + CONNECTOR.format(url=tool.url))
     app = build_app(str(config), str(tmp_path / "ledger.db"), clock=FixedClock(START))
     connector = app.connectors["sn"]
     connector.clock = app.clock

@@ -2,30 +2,22 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
-
-import pytest
 
 from baton_itsm.connectors.http import HttpClient, RetryPolicy
 from baton_itsm.connectors.servicenow.client import TableClient
 from baton_itsm.connectors.servicenow.connector import ServiceNowConnector
 from baton_itsm.connectors.servicenow.webhook import DELIVERY, SIGNATURE, TIMESTAMP, sign
 from baton_itsm.core.clock import FixedClock
+from tests.unit.connectors.shared import shared_dir as shared_fixtures
 
-SHARED = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "servicenow"
 BASE = "https://instance.service-now.com"
 SECRET = b"webhook-secret"
 
 
 def shared_dir() -> Path:
-    if not SHARED.is_dir():
-        why = f"the shared fixtures are not beside the repository ({SHARED})"
-        if os.environ.get("BATON_TEST_REQUIRE_SERVICES") == "1":
-            pytest.fail(why)
-        pytest.skip(why)
-    return SHARED
+    return shared_fixtures("servicenow")
 
 
 def fixture(name: str):
