@@ -73,6 +73,10 @@ class ServiceNowConnector:
     def http(self) -> HttpClient:
         return self.client.http
 
+    @property
+    def _ticket_fields(self) -> tuple[str, ...]:
+        return (*TICKET_FIELDS, self.options.requester_field)
+
     # --- reading ----------------------------------------------------------------------------
     def changes_since(self, checkpoint: str | None) -> Changes:
         if checkpoint is None:
@@ -164,9 +168,9 @@ class ServiceNowConnector:
         offset = 0
         while True:
             # the records already read in the checkpoint's second come first: ask for that many more
-            page = self.client.page(self.options.table, query=point.query(), fields=TICKET_FIELDS,
+            page = self.client.page(self.options.table, query=point.query(), fields=self._ticket_fields,
                                     limit=self.options.page_size + len(point.seen), offset=offset)
-            read = [read_ticket(r) for r in page.records]
+            read = [read_ticket(r, self.options.requester_field) for r in page.records]
             fresh = [r for r in read if not point.read_before(r)]
             if fresh or page.next_offset is None:
                 return fresh, read, page.next_offset is not None
@@ -218,11 +222,11 @@ class ServiceNowConnector:
                              table=self.options.table)
 
     def _find(self, number: str) -> SnTicket:
-        found = self.client.first(self.options.table, query=f"number={quote(number)}", fields=TICKET_FIELDS)
+        found = self.client.first(self.options.table, query=f"number={quote(number)}", fields=self._ticket_fields)
         if found is None:
             raise ToolNotFound(f"{self.instance}:{number}: no {self.options.table} with that number "
                                "(or Baton's account may not read it)")
-        record = read_ticket(found)
+        record = read_ticket(found, self.options.requester_field)
         self._sys_ids[number] = record.sys_id
         return record
 

@@ -18,7 +18,7 @@ HOLDER_FIELDS = (GROUP_FIELD, PERSON_FIELD)
 # facts the rules read. Asking for fewer fields keeps pages small on tables with hundreds of columns.
 TICKET_FIELDS = ("sys_id", "number", GROUP_FIELD, PERSON_FIELD, "sys_updated_on", "sys_updated_by", "sys_mod_count",
                  "sys_created_on", "sys_created_by", "reassignment_count", "state", "priority", "category",
-                 "short_description", "caller_id")
+                 "short_description")  # and the table's requester field (options.requester_field)
 AUDIT_FIELDS = ("sys_id", "sys_created_on", "tablename", "fieldname", "documentkey", "user", "oldvalue", "newvalue")
 
 
@@ -56,8 +56,8 @@ def _required(record: Any, table: str, *columns: str) -> Mapping:
     return record
 
 
-def read_ticket(record: Any) -> SnTicket:
-    """A task record in any of the three reference forms."""
+def read_ticket(record: Any, requester_field: str = "caller_id") -> SnTicket:
+    """A task record in any of the three reference forms; the requester is in `requester_field`."""
     _required(record, "task", "sys_id")
     return SnTicket(
         sys_id=text(record["sys_id"]), number=text(record.get("number")), group=ref(record.get(GROUP_FIELD)),
@@ -66,7 +66,7 @@ def read_ticket(record: Any) -> SnTicket:
         created_on=text(record.get("sys_created_on")), created_by=text(record.get("sys_created_by")),
         reassignment_count=count(record.get("reassignment_count")), state=text(record.get("state")),
         priority=text(record.get("priority")), category=text(record.get("category")),
-        subject=text(record.get("short_description")), caller=ref(record.get("caller_id")))
+        subject=text(record.get("short_description")), caller=ref(record.get(requester_field)))
 
 
 @dataclass(frozen=True)

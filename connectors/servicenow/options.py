@@ -14,6 +14,7 @@ INCIDENT_STATES = {"1": "new", "2": "in progress", "3": "on hold", "6": "resolve
 
 class ServiceNowOptions(Strict):
     table: Name = "incident"  # incident, sc_req_item, sc_task, problem...: any task table
+    requester_field: Name = "caller_id"  # the requester's reference field: sc_req_item's is requested_for
     api_path: str = "/api/now/table"  # or /api/now/v2/table; the answers have the same shape
     page_size: int = Field(100, gt=0, le=10000)  # sysparm_limit; ServiceNow caps a page at 10,000
     pages_per_read: int = Field(10, gt=0)  # then `more` says there is a backlog; the poller reads on

@@ -7,7 +7,7 @@ import pytest
 
 from baton_itsm.connectors.servicenow.changes import TicketView, holder_steps, holders_around, ticket_events
 from baton_itsm.connectors.servicenow.checkpoint import Checkpoint
-from baton_itsm.connectors.servicenow.mapping import AuditRow, SnTicket, read_audit
+from baton_itsm.connectors.servicenow.mapping import AuditRow, SnTicket, read_audit, read_ticket
 from baton_itsm.connectors.servicenow.values import (
     MalformedAnswer, Ref, count, format_time, parse_time, quote, ref, text,
 )
@@ -47,6 +47,7 @@ def test_values_read_every_form_the_table_api_sends():
     assert format_time(datetime(2026, 3, 2, 10, 0, tzinfo=UTC)) == "2026-03-02 10:00:00"
     assert (count("2"), count(""), count("28,800")) == (2, None, 28800)
     assert quote("R^D") == "R^^D"
+    assert read_ticket({"sys_id": "r1", "requested_for": "u1"}, "requested_for").caller == Ref("u1")  # sc_req_item
     with pytest.raises(MalformedAnswer):
         parse_time("2016-12-14T02:46:44Z")  # not what a raw Table API value looks like
     with pytest.raises(MalformedAnswer):
