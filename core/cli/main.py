@@ -109,6 +109,8 @@ def _register_subcommands() -> None:
         "report": "baton_itsm.core.cli.report:report",
         "backtest": "baton_itsm.core.cli.backtest:backtest",
         "demo": "baton_itsm.core.cli.demo:demo",
+        "run": "baton_itsm.core.cli.run:run",
+        "outbox": "baton_itsm.core.cli.outbox:outbox",
     })
 
 

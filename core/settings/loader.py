@@ -80,6 +80,12 @@ def missing_environment(config: BatonConfig) -> list[str]:
             if not os.environ.get(var):
                 where = f"connectors.{name}.auth.{key}" if key != "webhook_secret_env" else f"connectors.{name}.{key}"
                 missing.append(f"{where}: environment variable {var} is not set")
+    notifications = config.notifications
+    pairs = [(f"smtp.{key}", var) for key, var in notifications.smtp.env_vars()]
+    if notifications.base_url:  # links are signed only when there is a web app to follow them to
+        pairs.append(("link_secret_env", notifications.link_secret_env))
+    missing += [f"notifications.{key}: environment variable {var} is not set"
+                for key, var in pairs if not os.environ.get(var)]
     return missing
 
 

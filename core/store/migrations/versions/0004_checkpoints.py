@@ -1,15 +1,15 @@
 """Checkpoints: how far Baton has read each connector instance's changes.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003 (single-use links, which main numbered 0003 first)
 """
 import sqlalchemy as sa
 from alembic import op
 
 from baton_itsm.core.store.types import UTCDateTime
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
