@@ -5,8 +5,9 @@ The sys_id each write needs is remembered from reads, so a write costs no extra 
 
 One poll page costs: one query for the changed tickets, one sys_audit query for all of them (holder
 changes and who made them), and at most one query per table (sys_user_group, sys_user) for the ids never
-seen before. With `mode: webhook`, holder changes come from the business rule instead and the poll reads
-only the tickets (their facts and activity), so no change is taken from both paths.
+seen before. With `mode: webhook` or `both`, creations and holder changes come from the business rule
+instead; in `both` the poll reads only the tickets (their facts and activity, e.g. for staleness), so no
+change is taken from both paths.
 """
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ class ServiceNowConnector:
     options: ServiceNowOptions = field(default_factory=ServiceNowOptions)
     account: str | None = None
     webhook_secret: bytes | None = None
-    holders_from_audit: bool = True  # False with mode: webhook (the business rule reports holder changes)
+    holders_from_audit: bool = True  # False with mode webhook/both: the business rule reports holder changes
     clock: Clock = field(default_factory=SystemClock)
     names: Names = field(init=False)
     _sys_ids: dict[str, str] = field(default_factory=dict, repr=False)  # number -> sys_id
@@ -55,19 +56,16 @@ class ServiceNowConnector:
     @classmethod
     def from_config(cls, *, instance: str, config, environ: Mapping[str, str]) -> ServiceNowConnector:
         options = parse_options(config.options)
-        if config.mode == "both":
-            raise ConfigError(["mode: both would take each holder change twice (sys_audit and the business rule); "
-                               "choose poll (complete) or webhook (immediate; the poll then reads facts only)"])
         # an OAuth access token is obtained outside Baton and sent as a bearer token
         auth, headers, user = credentials(config.auth, environ, connector="servicenow",
                                           token_types=("token", "oauth"))
         secret = environ.get(config.webhook_secret_env) if config.webhook_secret_env else None
-        if config.mode == "webhook" and not secret:
-            raise ConfigError(["webhook_secret_env: mode webhook needs the secret the business rule signs with"])
+        if config.mode != "poll" and not secret:
+            raise ConfigError([f"webhook_secret_env: mode {config.mode} needs the secret the business rule signs with"])
         http = HttpClient(config.url, headers={"Accept": "application/json", **headers}, auth=auth,
                           timeout=options.timeout_seconds, retry=RetryPolicy())
         return cls(instance, TableClient(http, options.api_path), options, config.account or user,
-                   secret.encode() if secret else None, holders_from_audit=config.mode != "webhook")
+                   secret.encode() if secret else None, holders_from_audit=config.mode == "poll")
 
     @property
     def http(self) -> HttpClient:
@@ -184,7 +182,9 @@ class ServiceNowConnector:
         for row in rows:
             by_record[row.document].append(row)
         self._learn_names(records, rows)
-        resolved, created_after = frozenset(self.options.resolved_states), parse_time(origin)
+        # creations come from deliveries too when holder changes do: reported once, by the business rule
+        created_after = parse_time(origin) if self.holders_from_audit else None
+        resolved = frozenset(self.options.resolved_states)
         events = []
         for record in records:
             steps: list[HolderStep] = holder_steps(by_record[record.sys_id], self.names.group, self._user_name)

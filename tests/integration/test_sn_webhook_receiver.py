@@ -6,15 +6,19 @@ is acknowledged (200, so the sender stops) and not taken again.
 """
 from __future__ import annotations
 
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from baton_itsm.core.app import build_app
 from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.intake import Intake
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.rules.policy import Policy
 from baton_itsm.core.store.schema import inbox, outbox
+from baton_itsm.core.web import create_app
 from baton_itsm.core.webhooks import receive_webhook
+from tests.desk import DESK
 from tests.unit.connectors.sn import NOW, SIGNATURE, SIGNED_AT, connector, delivery, payload
 
 KEY = TicketKey("sn", "INC0010001")
@@ -70,3 +74,40 @@ def test_a_delivery_baton_does_not_watch_is_acknowledged_and_not_kept(store, clo
     sn, intake = setup(store, clock, directory)
     answer = receive_webhook(sn, intake, *delivery(payload(table="sc_req_item")))
     assert (answer.status, answer.outcome) == (200, "ignored") and kept(store) == 0
+
+
+CONNECTORS = """\
+connectors:
+  sn:
+    type: servicenow
+    url: https://acme.service-now.com
+    account: baton
+    mode: webhook
+    auth: {username_env: SN_USER, password_env: SN_PASSWORD}
+    webhook_secret_env: SN_WEBHOOK_SECRET
+  sn-polled:
+    type: servicenow
+    url: https://other.service-now.com
+    auth: {username_env: SN_USER, password_env: SN_PASSWORD}
+"""
+
+
+def test_deliveries_over_http_are_kept_once_and_handled_by_the_intake(tmp_path, monkeypatch, clock):
+    for name, value in {"SN_USER": "baton", "SN_PASSWORD": "pw", "SN_WEBHOOK_SECRET": "webhook-secret"}.items():
+        monkeypatch.setenv(name, value)
+    (tmp_path / "baton.yaml").write_text(DESK + CONNECTORS)
+    app = build_app(str(tmp_path / "baton.yaml"), str(tmp_path / "ledger.db"), clock=clock)
+    app.connectors["sn"].clock = FixedClock(NOW)
+    with TestClient(create_app(app)) as client:
+        def post(instance: str, headers: dict, body: bytes):
+            return client.post(f"/webhooks/{instance}", headers=headers, content=body)
+
+        assert post("sn", *delivery(CREATED)).json()["outcome"] == "accepted"
+        pushed = delivery(PUSHED)
+        first, again = post("sn", *pushed), post("sn", *pushed)
+        assert (first.json()["outcome"], again.status_code, again.json()["outcome"]) == ("accepted", 200, "duplicate")
+        refused = post("sn", *delivery(PUSHED, secret=b"guessed"))
+        assert refused.status_code == 400 and "wrong X-Baton-Signature" in refused.json()["reason"]
+        assert post("sn-polled", *delivery(PUSHED)).status_code == 404  # mode poll takes no deliveries
+        assert post("nowhere", *delivery(PUSHED)).status_code == 404
+    assert app.intake.process_pending().entries == ["holder-changed", "rule", "requested"]
