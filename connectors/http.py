@@ -16,7 +16,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from urllib3.exceptions import NewConnectionError
 
 from baton_itsm.core.errors import (
-    ToolAuthError, ToolConflict, ToolError, ToolNotFound, ToolRateLimited, ToolRefused, ToolUnavailable,
+    ConfigError, ToolAuthError, ToolConflict, ToolError, ToolNotFound, ToolRateLimited, ToolRefused, ToolUnavailable,
 )
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
@@ -145,4 +145,31 @@ def _detail(response: requests.Response) -> str:
         return response.text.strip()[:200]
     if isinstance(body, dict) and isinstance(body.get("message"), str):
         return body["message"][:200]
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        # ServiceNow: {"error": {"message", "detail"}, "status": "failure"}; detail may be null
+        detail = error.get("detail")
+        return (error["message"] + (f" ({detail})" if isinstance(detail, str) and detail else ""))[:200]
     return str(body)[:200]
+
+
+def credentials(auth, environ: Mapping[str, str], *, connector: str, token_header: str = "Bearer {token}",
+                token_types: tuple[str, ...] = ("token",)) -> tuple[Any, dict[str, str], str | None]:
+    """(requests auth, extra headers, the user name) from the environment variables a connector's `auth` names.
+
+    The user name is Baton's account by default: it names Baton's own writes in the tool's history.
+    """
+    def need(key: str, var: str | None) -> str:
+        value = environ.get(var) if var else None
+        if not value:
+            raise ConfigError([f"auth.{key}: " + (f"environment variable {var} is not set" if var else "required")])
+        return value
+
+    user = environ.get(auth.username_env) if auth.username_env else None
+    if auth.type == "basic":
+        return (need("username_env", auth.username_env), need("password_env", auth.password_env)), {}, user
+    if auth.type in token_types:
+        return None, {"Authorization": token_header.format(token=need("token_env", auth.token_env))}, user
+    known = ["basic", *token_types]
+    raise ConfigError([f"auth.type: the {connector} connector supports {', '.join(known[:-1])} and {known[-1]}, "
+                       f"not {auth.type}"])

@@ -49,6 +49,7 @@ class WebhookResult:
     outcome: WebhookOutcome
     events: Sequence[ToolEvent] = ()
     reason: str = ""
+    delivery_id: str | None = None  # the tool's id of this delivery, when it sends one: a repeat is kept once
 
 
 @runtime_checkable

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from baton_itsm.connectors.http import HttpClient, RetryPolicy
+from baton_itsm.connectors.http import HttpClient, RetryPolicy, credentials
 from baton_itsm.connectors.rest.mapping import (
     MalformedAnswer, RawChange, classify, dig, read_change, read_ticket, text, unaccepted_messages,
 )
@@ -33,7 +33,8 @@ class RestConnector:
     @classmethod
     def from_config(cls, *, instance: str, config, environ: Mapping[str, str]) -> RestConnector:
         profile = load_profile(str(config.options.get("profile", "")) or _missing("options.profile"))
-        auth, headers, account = _credentials(config.auth, profile, environ)
+        auth, headers, account = credentials(config.auth, environ, connector="rest",
+                                             token_header=profile.request.token_header)
         account = getattr(config, "account", None) or account  # an explicit `account:` wins
         secret = environ.get(config.webhook_secret_env) if config.webhook_secret_env else None
         http = HttpClient(config.url, headers={**profile.request.headers, **headers}, auth=auth,
@@ -187,22 +188,3 @@ def _json(response) -> Any:
 
 def _missing(key: str) -> str:
     raise ConfigError([f"{key}: required by the rest connector (e.g. request-tracker5)"])
-
-
-def _credentials(auth, profile: Profile, environ: Mapping[str, str]) -> tuple[Any, dict[str, str], str | None]:
-    """(requests auth, extra headers, Baton's account name) from the environment the config names."""
-    def need(key: str, var: str | None) -> str:
-        value = environ.get(var) if var else None
-        if not value:
-            raise ConfigError([f"auth.{key}: " + (f"environment variable {var} is not set" if var else "required")])
-        return value
-
-    # Baton's own account names its writes in the tool's history; the basic-auth user is that account.
-    account = environ.get(auth.username_env) if auth.username_env else None
-    if auth.type == "basic":
-        return (need("username_env", auth.username_env), need("password_env", auth.password_env)), {}, account
-    if auth.type == "token":
-        token = need("token_env", auth.token_env)
-        return None, {"Authorization": profile.request.token_header.format(token=token)}, account
-    raise ConfigError([f"auth.type: the rest connector supports basic and token, not {auth.type}"])
-

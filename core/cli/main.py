@@ -104,6 +104,7 @@ def _register_subcommands() -> None:
         "db": "baton_itsm.core.cli.db:db",
         "handoff": "baton_itsm.core.cli.handoff:handoff",
         "ledger": "baton_itsm.core.cli.ledger:ledger",
+        "poll": "baton_itsm.core.cli.poll:poll",
         "import": "baton_itsm.core.cli.history_import:import_history",
         "report": "baton_itsm.core.cli.report:report",
         "backtest": "baton_itsm.core.cli.backtest:backtest",

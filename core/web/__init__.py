@@ -11,6 +11,7 @@ from baton_itsm.core.web.api import router as api
 from baton_itsm.core.web.link_pages import router as link_pages
 from baton_itsm.core.web.ops import HealthCache
 from baton_itsm.core.web.ops import router as ops
+from baton_itsm.core.web.webhooks import router as webhooks
 
 if TYPE_CHECKING:
     from baton_itsm.core.app import App
@@ -24,4 +25,5 @@ def create_app(app: App) -> FastAPI:
     web.include_router(link_pages, include_in_schema=False)
     web.include_router(api)
     web.include_router(ops)
+    web.include_router(webhooks)
     return web

@@ -12,13 +12,10 @@ from baton_itsm.core.app import build_app
 from baton_itsm.core.cli.main import cli
 from baton_itsm.core.clock import FixedClock, SystemClock
 from tests.conftest import REQUIRE_SERVICES
+from tests.desk import DESK
 from tests.e2e import rt5
 
-DEPLOYMENT = """
-ownership: {{model: follows, desk_groups: [Service Desk]}}
-groups:
-  Service Desk: {{members: [alice, bob, carol], managers: [dana]}}
-  Network: {{members: [carol], managers: [erin]}}
+CONNECTOR = """\
 connectors:
   rt:
     type: rest
@@ -27,8 +24,6 @@ connectors:
     auth: {{username_env: BATON_E2E_RT_USER, password_env: BATON_E2E_RT_PASSWORD}}
     poll_interval_seconds: 5
     options: {{profile: request-tracker5}}
-rules:
-  accept_before_reassign: {{mode: revert, triage_groups: [], exempt_groups: []}}
 """
 
 
@@ -59,7 +54,7 @@ def deployment(rt, tmp_path, monkeypatch):
     for var in ("BATON_CONFIG", "BATON_DATABASE_URL", "BATON_USER"):
         monkeypatch.delenv(var, raising=False)
     config = tmp_path / "baton.yaml"
-    config.write_text(DEPLOYMENT.format(url=rt5.URL))
+    config.write_text(DESK + CONNECTOR.format(url=rt5.URL))
     return str(config), str(tmp_path / "ledger.db")
 
 

@@ -58,7 +58,7 @@ def test_hook_register_connectors():
     finally:
         manager.unregister(plugin)
     assert connector_registry(manager).get("rest").__name__ == "from_config"
-    with pytest.raises(ConfigError, match="unknown connector type 'fake' \\(known: rest\\)"):
+    with pytest.raises(ConfigError, match="unknown connector type 'fake' \\(known: rest, servicenow\\)"):
         connector_registry(manager).get("fake")
 
 
@@ -72,6 +72,7 @@ def test_hook_register_notifiers():
         manager.unregister(plugin)
     with pytest.raises(ConfigError, match="unknown notification channel 'pager'"):
         notifier_registry(manager).get("pager")
+    assert callable(notifier_registry(manager).get("email"))  # built in
 
 
 def test_built_ins_are_plain_modules_registered_like_third_party_ones():

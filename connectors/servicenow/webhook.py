@@ -1,0 +1,116 @@
+"""Holder-change deliveries from the business rule in config/servicenow/, sans-I/O: headers and bytes in.
+
+The rule signs `TIMESTAMP.BODY` with HMAC-SHA256 (GlideCertificateEncryption.generateMac, which answers in
+base64) and sends three headers: the delivery id, the timestamp (Unix seconds) and the signature. A
+signature that does not match, is missing, or was made longer ago than the tolerance makes the delivery
+anomalous (400): an old delivery replayed with its own valid signature is refused by its age, a recent one
+by its delivery id, which the intake keeps (core/webhooks.py).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from baton_itsm.connectors.servicenow.facts import ticket_fields
+from baton_itsm.connectors.servicenow.mapping import SnTicket
+from baton_itsm.connectors.servicenow.values import MalformedAnswer, count, parse_time, text
+from baton_itsm.core.connector import WebhookOutcome, WebhookResult
+from baton_itsm.core.domain.holders import Holder, TicketKey
+from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
+
+DELIVERY, TIMESTAMP, SIGNATURE = "X-Baton-Delivery", "X-Baton-Timestamp", "X-Baton-Signature"
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    wanted = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == wanted), None)
+
+
+def sign(secret: bytes, timestamp: str, body: bytes) -> str:
+    """What the business rule sends as X-Baton-Signature: base64(HMAC-SHA256(secret, TIMESTAMP.BODY))."""
+    return base64.b64encode(hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).digest()).decode()
+
+
+def signature_valid(secret: bytes | None, headers: Mapping[str, str], body: bytes) -> bool:
+    sent, timestamp = header(headers, SIGNATURE), header(headers, TIMESTAMP)
+    if not secret or not sent or not timestamp:
+        return False
+    return hmac.compare_digest(sent.strip().encode(), sign(secret, timestamp.strip(), body).encode())
+
+
+def parse_delivery(instance: str, *, table: str, secret: bytes | None, tolerance: float, now: datetime,
+                   states: Mapping[str, str], base_url: str, headers: Mapping[str, str], body: bytes) -> WebhookResult:
+    def anomalous(reason: str) -> WebhookResult:
+        return WebhookResult(WebhookOutcome.ANOMALOUS, reason=reason)
+
+    if not secret:
+        return anomalous("no webhook secret is configured for this instance (webhook_secret_env)")
+    delivery, timestamp = header(headers, DELIVERY), (header(headers, TIMESTAMP) or "").strip()
+    if not header(headers, SIGNATURE) or not timestamp or not delivery:
+        return anomalous(f"a delivery needs {SIGNATURE}, {TIMESTAMP} and {DELIVERY}")
+    if not signature_valid(secret, headers, body):
+        return anomalous(f"wrong {SIGNATURE}")
+    if not timestamp.isdigit() or abs(now.timestamp() - int(timestamp)) > tolerance:
+        return anomalous(f"signed at {timestamp}, more than {tolerance:.0f} s from now: a replay or a wrong clock")
+    try:
+        payload = json.loads(body)
+        if not isinstance(payload, dict):
+            raise MalformedAnswer("the body is not a JSON object")
+        if payload.get("delivery_id") != delivery:
+            raise MalformedAnswer(f"the body's delivery_id differs from {DELIVERY}")
+        if payload.get("table") != table:
+            return WebhookResult(WebhookOutcome.IGNORED, reason=f"a change in {payload.get('table')!r}; "
+                                 f"this instance watches {table!r}", delivery_id=delivery)
+        event = _event(instance, delivery, payload, states=states, base_url=base_url, table=table)
+    except (UnicodeDecodeError, json.JSONDecodeError, MalformedAnswer, ValueError) as error:
+        return anomalous(f"not a Baton holder-change delivery: {error}")
+    if event is None:
+        return WebhookResult(WebhookOutcome.IGNORED, reason="neither the group nor the person changed",
+                             delivery_id=delivery)
+    return WebhookResult(WebhookOutcome.ACCEPTED, [event], delivery_id=delivery)
+
+
+def _event(instance: str, delivery: str, payload: dict[str, Any], *, states: Mapping[str, str], base_url: str,
+           table: str) -> ToolEvent | None:
+    """The delivery's one event (its id is the delivery id): a creation, or a holder change; None if neither."""
+    sys_id, at = text(payload.get("sys_id")), parse_time(payload.get("sys_updated_on"))
+    if not sys_id or at is None:
+        raise MalformedAnswer("no sys_id or sys_updated_on")
+    record = SnTicket(sys_id=sys_id, number=text(payload.get("number")), group=None, person=None,
+                      updated_on=text(payload.get("sys_updated_on")), updated_by=text(payload.get("sys_updated_by")),
+                      mod_count=count(payload.get("sys_mod_count")),
+                      reassignment_count=count(payload.get("reassignment_count")), state=text(payload.get("state")),
+                      priority=text(payload.get("priority")), category=text(payload.get("category")),
+                      subject=text(payload.get("short_description")))
+    group, person = _pair(payload, "assignment_group", "name"), _pair(payload, "assigned_to", "user_name")
+    caller = payload.get("caller") if isinstance(payload.get("caller"), dict) else {}
+    fields = ticket_fields(record, requester=text(caller.get("email")) or text(caller.get("user_name")),
+                           states=states, base_url=base_url, table=table)
+    created = payload.get("operation") == "insert"
+    if not created and group[0] == group[1] and person[0] == person[1]:
+        return None
+    new = Holder(group[1], person[1]) if group[1] else None
+    old = Holder(group[0], person[0]) if group[0] and not created else None
+    return ToolEvent(ticket=TicketKey(instance, record.number or sys_id), event_id=delivery,
+                     kind=ToolEventKind.CREATED if created else ToolEventKind.HOLDER_CHANGED, at=at,
+                     actor=text(payload.get("actor")) or record.updated_by, old_holder=old, new_holder=new,
+                     fields=fields)
+
+
+def _pair(payload: dict[str, Any], field: str, name_key: str) -> tuple[str | None, str | None]:
+    """(old, new) names of one holder part: the rule sends each side as {"value": sys_id, NAME_KEY: name}."""
+    part = payload.get(field)
+    if not isinstance(part, dict):
+        raise MalformedAnswer(f"no {field} object")
+    sides = []
+    for side in ("old", "new"):
+        value = part.get(side)
+        if not isinstance(value, dict):
+            raise MalformedAnswer(f"{field}.{side} is not an object")
+        sides.append(text(value.get(name_key)) or text(value.get("value")))  # an unnamed id stays the id
+    return sides[0], sides[1]

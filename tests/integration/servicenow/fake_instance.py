@@ -1,0 +1,194 @@
+"""A ServiceNow instance in memory, for RECORDING cassettes only (CI replays them and never starts it).
+
+It answers the Table API calls Baton and the tests' agents make, in the shapes of the real captures in
+../shared/fixtures/servicenow/: every value a string, "" for empty, UTC `YYYY-MM-DD HH:MM:SS`, references
+as {"link", "value"}, `{"result": ...}` envelopes, `{"error": {...}, "status": "failure"}` errors. A new
+incident has the field set of the captured INC0000060 (sn_real_pdi_incident_list_INC0000060.json), emptied.
+
+What no capture shows is built from the documentation and said so: sys_audit rows (documented columns,
+plus the sys_id and sys_created_on every table has; one row per changed field, values as sys_ids, user as
+user_name; inserts are not audited) and reassignment_count (+1 whenever assignment_group changes, the
+definition that matches ServiceNow's own counts on the UCI log, see core/history/servicenow_log.py).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from baton_itsm.connectors.servicenow.values import format_time
+
+HOST = "https://baton-test.service-now.com"  # what cassettes show; the recorder rewrites the loopback URL to it
+SHARED = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "servicenow"
+REFERENCES = {"assignment_group": "sys_user_group", "assigned_to": "sys_user", "caller_id": "sys_user",
+              "opened_by": "sys_user"}
+JOURNALS = ("comments", "work_notes")
+
+
+def sys_id(kind: str, name: str) -> str:
+    """A stable 32-hex sys_id, so tests can name records without asking the instance."""
+    return hashlib.md5(f"{kind}:{name}".encode()).hexdigest()  # noqa: S324 - an id, not a secret
+
+
+class Refused(Exception):
+    def __init__(self, status: int, message: str, detail: str | None):
+        super().__init__(message)
+        self.status, self.body = status, {"error": {"message": message, "detail": detail}, "status": "failure"}
+
+
+@dataclass
+class FakeInstance:
+    now: datetime
+    tables: dict[str, dict[str, dict]] = field(default_factory=lambda: {
+        t: {} for t in ("incident", "sys_user", "sys_user_group", "sys_audit", "sys_journal_field")})
+    passwords: dict[str, str] = field(default_factory=dict)
+    forbidden: set[str] = field(default_factory=set)  # tables Baton's account may not read
+    numbers: int = 10000
+
+    # --- people and groups ---------------------------------------------------------------------
+    def add_user(self, user_name: str, password: str = "pw") -> str:
+        sid = sys_id("user", user_name)
+        self.tables["sys_user"][sid] = {"sys_id": sid, "user_name": user_name, "name": user_name.title(),
+                                        "email": f"{user_name}@example.com", "active": "true"}
+        self.passwords[user_name] = password
+        return sid
+
+    def add_group(self, name: str) -> str:
+        sid = sys_id("group", name)
+        self.tables["sys_user_group"][sid] = {"sys_id": sid, "name": name, "active": "true"}
+        return sid
+
+    def login(self, user_name: str | None, password: str | None) -> str:
+        if user_name is None or self.passwords.get(user_name) != password:
+            # the same 401 for an unknown user, a wrong or expired password (fixture: current wording)
+            raise Refused(401, "User is not authenticated", "Required to provide Auth information")
+        return user_name
+
+    # --- records ---------------------------------------------------------------------------------
+    def _tick(self) -> str:
+        self.now += timedelta(seconds=1)
+        return format_time(self.now)
+
+    def insert(self, table: str, values: dict, by: str) -> dict:
+        if table != "incident":
+            raise Refused(403, "Insufficient rights", "Insufficient rights to create records")
+        self.numbers += 1
+        at = self._tick()
+        number = f"INC{self.numbers:07d}"
+        record = {**_template(), "number": number, "sys_id": sys_id("incident", number), "sys_created_on": at,
+                  "sys_created_by": by, "sys_updated_on": at, "sys_updated_by": by, "sys_mod_count": "0",
+                  "reassignment_count": "0", "state": "1", "opened_at": at, "opened_by": sys_id("user", by),
+                  "active": "true", "sys_class_name": "incident"}
+        for name, value in values.items():
+            if name not in JOURNALS:
+                record[name] = str(value)
+        self.tables[table][record["sys_id"]] = record
+        for name in JOURNALS:
+            if values.get(name):
+                self._journal(record, name, str(values[name]), by, at)
+        return record
+
+    def update(self, table: str, sid: str, values: dict, by: str) -> dict:
+        record = self.tables.get(table, {}).get(sid)
+        if record is None:
+            raise Refused(404, "No Record found", "Record doesn't exist or ACL restricts the record retrieval")
+        at = self._tick()
+        for name, value in values.items():
+            value = str(value)
+            if name in JOURNALS:
+                self._journal(record, name, value, by, at)
+                continue
+            old = record.get(name, "")
+            if old == value:
+                continue
+            record[name] = value
+            if name in ("assignment_group", "assigned_to"):
+                self._audit(record, name, old, value, by, at)
+            if name == "assignment_group":
+                record["reassignment_count"] = str(int(record["reassignment_count"] or 0) + 1)
+        record.update(sys_updated_on=at, sys_updated_by=by, sys_mod_count=str(int(record["sys_mod_count"]) + 1))
+        return record
+
+    def _audit(self, record: dict, name: str, old: str, new: str, by: str, at: str) -> None:
+        sid = sys_id("audit", f"{record['sys_id']}:{name}:{at}")
+        self.tables["sys_audit"][sid] = {"sys_id": sid, "sys_created_on": at, "sys_created_by": by,
+                                         "tablename": "incident", "fieldname": name, "documentkey": record["sys_id"],
+                                         "user": by, "oldvalue": old, "newvalue": new}
+
+    def _journal(self, record: dict, element: str, value: str, by: str, at: str) -> None:
+        sid = sys_id("journal", f"{record['sys_id']}:{element}:{at}")
+        self.tables["sys_journal_field"][sid] = {"sys_id": sid, "sys_created_on": at, "name": "incident",
+                                                 "element_id": record["sys_id"], "sys_tags": "", "value": value,
+                                                 "sys_created_by": by, "element": element}
+
+    # --- reading ----------------------------------------------------------------------------------
+    def select(self, table: str, query: str) -> list[dict]:
+        if table not in self.tables:
+            raise Refused(400, "Invalid table", f"Invalid table {table}")
+        if table in self.forbidden:  # the fixture's 403 body, as when an ACL denies reading a table
+            raise Refused(403, "Insufficient rights", "Insufficient rights to query records")
+        conditions, order = parse_query(query)
+        rows = [r for r in self.tables[table].values() if all(c(r) for c in conditions)]
+        for name, descending in reversed(order):
+            rows.sort(key=lambda r, n=name: r.get(n, ""), reverse=descending)
+        return rows
+
+    def render(self, table: str, record: dict, fields: list[str] | None) -> dict:
+        """A record as the Table API sends it in raw mode, references as {"link", "value"}."""
+        names = fields or list(record)
+        out = {}
+        for name in names:
+            if name not in record:
+                continue  # the API leaves out fields the table does not have
+            value = record[name]
+            ref_table = REFERENCES.get(name) if table == "incident" else None
+            if ref_table and value:
+                out[name] = {"link": f"{HOST}/api/now/table/{ref_table}/{value}", "value": value}
+            elif name in JOURNALS:
+                out[name] = ""  # journal fields read back empty in raw mode (see the captures)
+            else:
+                out[name] = value
+        return out
+
+
+_TERM = re.compile(r"^([a-z_][a-z0-9_.]*?)(NOT IN|IN|>=|<=|!=|=|>|<)(.*)$", re.S)
+
+
+def parse_query(query: str):
+    """The encoded-query subset Baton uses: `^`-joined conditions (`^^` is a literal caret) and ORDERBY."""
+    conditions, order = [], []
+    for term in re.split(r"(?<!\^)\^(?!\^)", query or ""):
+        term = term.replace("^^", "^")
+        if not term:
+            continue
+        if term.startswith("ORDERBYDESC"):
+            order.append((term[len("ORDERBYDESC"):], True))
+            continue
+        if term.startswith("ORDERBY"):
+            order.append((term[len("ORDERBY"):], False))
+            continue
+        match = _TERM.match(term)
+        if not match:
+            raise Refused(400, "Invalid query", f"cannot read {term!r}")
+        name, op, value = match.groups()
+        conditions.append(_condition(name, op, value))
+    return conditions, order
+
+
+def _condition(name: str, op: str, value: str):
+    listed = set(value.split(","))
+    return {
+        "=": lambda r: r.get(name, "") == value, "!=": lambda r: r.get(name, "") != value,
+        ">=": lambda r: r.get(name, "") >= value, "<=": lambda r: r.get(name, "") <= value,
+        ">": lambda r: r.get(name, "") > value, "<": lambda r: r.get(name, "") < value,
+        "IN": lambda r: r.get(name, "") in listed, "NOT IN": lambda r: r.get(name, "") not in listed,
+    }[op]
+
+
+def _template() -> dict:
+    """The captured INC0000060's field names, every value emptied (the instance fills in what it sets)."""
+    captured = json.loads((SHARED / "sn_real_pdi_incident_list_INC0000060.json").read_text())["result"][0]
+    return dict.fromkeys(captured, "")

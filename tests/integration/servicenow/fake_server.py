@@ -1,0 +1,134 @@
+"""The in-memory instance on 127.0.0.1, speaking HTTP like ServiceNow does (recording only).
+
+Headers follow the captured responses (sn_real_swimlane_*.json): `application/json;charset=UTF-8`,
+X-Total-Count and a comma-joined Link header on lists of more than one page, with rel="prev" on the
+first page too (sysparm_offset=-LIMIT, the real quirk), Set-Cookie glide_* (filtered from cassettes).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tests.integration.servicenow.fake_instance import HOST, FakeInstance, Refused
+
+API = "/api/now/table/"
+DEFAULT_LIMIT = 10000  # ServiceNow's cap when sysparm_limit is not given
+
+
+class FakeServer:
+    def __init__(self, instance: FakeInstance):
+        self.instance = instance
+        self.lock = threading.Lock()
+        self.queued: deque = deque()  # (status, body, headers) answered before the next requests
+        self.empty_patch_answers = False  # answer PATCH with 200 and no body, as one real instance did
+        self.transactions = 0
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self):
+                with owner.lock:
+                    status, body, headers = owner.handle(self)
+                data = b"" if body is None else json.dumps(body).encode()
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PATCH = _answer
+
+            def version_string(self) -> str:
+                return "ServiceNow"  # the Server header of every captured answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> FakeServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def queue(self, status: int, body, headers: dict | None = None) -> None:
+        self.queued.append((status, body, headers or {}))
+
+    # --- one request -------------------------------------------------------------------------------
+    def handle(self, request: BaseHTTPRequestHandler) -> tuple[int, object, dict]:
+        self.transactions += 1
+        headers = {"X-Transaction-ID": f"{self.transactions:012x}",
+                   "Strict-Transport-Security": "max-age=63072000; includeSubDomains"}
+        length = int(request.headers.get("Content-Length") or 0)
+        payload = request.rfile.read(length) if length else b""
+        try:
+            user = self.instance.login(*_basic(request.headers.get("Authorization")))
+            if self.queued:
+                status, body, extra = self.queued.popleft()
+                return status, body, {**headers, "Content-Type": "application/json;charset=UTF-8", **extra}
+            status, body, extra = self._route(request.command, request.path, payload, user)
+        except Refused as refused:
+            return refused.status, refused.body, {**headers, "Content-Type": "application/json;charset=UTF-8"}
+        headers.update({"Cache-Control": "no-cache,no-store,must-revalidate,max-age=-1", "Pragma": "no-store,no-cache",
+                        "Expires": "0", "X-Is-Logged-In": "true", "X-Content-Type-Options": "nosniff",
+                        "Set-Cookie": "glide_user_route=glide.0; Path=/; HttpOnly; Secure, "
+                                      "glide_session_store=0; Max-Age=1800; Path=/; HttpOnly; Secure"})
+        if body is not None:
+            headers["Content-Type"] = "application/json;charset=UTF-8"
+        return status, body, {**headers, **extra}
+
+    def _route(self, method: str, path: str, payload: bytes, user: str):
+        parts = urlsplit(path)
+        params = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        if not parts.path.startswith(API):
+            raise Refused(400, "Requested URI does not represent any resource", parts.path)
+        table, _, sid = parts.path[len(API):].partition("/")
+        fields = [f for f in params.get("sysparm_fields", "").split(",") if f] or None
+        instance = self.instance
+        if method == "GET" and not sid:
+            return self._list(table, params, fields)
+        if method == "POST" and not sid:
+            record = instance.insert(table, json.loads(payload or b"{}"), user)
+            return 201, {"result": instance.render(table, record, fields)}, {
+                "Location": f"{HOST}{API}{table}/{record['sys_id']}"}
+        if method == "PATCH" and sid:
+            record = instance.update(table, sid, json.loads(payload or b"{}"), user)
+            if self.empty_patch_answers:
+                return 200, None, {}
+            return 200, {"result": instance.render(table, record, fields)}, {}
+        raise Refused(405, "Method not Supported", f"{method} {parts.path}")
+
+    def _list(self, table: str, params: dict, fields):
+        rows = self.instance.select(table, params.get("sysparm_query", ""))
+        limit = int(params.get("sysparm_limit") or DEFAULT_LIMIT)
+        offset = int(params.get("sysparm_offset") or 0)
+        page = rows[offset:offset + limit]
+        headers = {"X-Total-Count": str(len(rows))}
+        if len(rows) > limit:
+            base = f"{HOST}{API}{table}"
+            kept = {k: v for k, v in params.items() if k != "sysparm_offset"}
+
+            def link(at: int, rel: str) -> str:
+                return f'<{base}?{urlencode({**kept, "sysparm_offset": at})}>;rel="{rel}"'
+            last = (len(rows) - 1) // limit * limit
+            links = [link(0, "first"), link(offset - limit, "prev")]
+            if offset + limit < len(rows):
+                links.append(link(offset + limit, "next"))
+            headers["Link"] = ",".join([*links, link(last, "last")])
+        return 200, {"result": [self.instance.render(table, r, fields) for r in page]}, headers
+
+
+def _basic(header: str | None) -> tuple[str | None, str | None]:
+    if not header or not header.startswith("Basic "):
+        return None, None
+    user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+    return user, password
