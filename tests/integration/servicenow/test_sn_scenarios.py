@@ -111,7 +111,7 @@ def test_3_taking_an_unassigned_ticket_is_a_pull_and_nothing_is_reverted(tool, b
     tool.agent("carol").assign(number, person="carol")
     cycle = baton.poller.run_once()
 
-    assert cycle.ok and cycle.dispatch.sent == 0
+    assert cycle.ok  # (the requester's status notice may be routed; no tool write is: see below)
     assert holder_in_sn(baton, number) == Holder(SD, "carol")
     assert ledger(baton, number)[-1].to_holder == Holder(SD, "carol")
     assert requests_to(baton, number) == [] and notes_by_baton(tool, number) == []
@@ -153,7 +153,9 @@ def test_5_servicenow_down_mid_run_loses_nothing_and_baton_catches_up(tool, bato
     try:
         down = baton.poller.run_once()
         assert down.polls[0].error and "no answer" in down.polls[0].error
-        assert down.dispatch.sent == 0 and down.dispatch.retrying >= 1 and down.dispatch.failed == 0
+        # the tool actions wait (retrying); only Baton's internal routing of notices can complete
+        assert down.dispatch.retrying >= 1 and down.dispatch.failed == 0
+        assert all("service-now.com" in e for e in down.dispatch.errors)
         assert baton.waits, "the connector retried before giving up for this cycle"
     finally:
         session.mount(tool.url, HTTPAdapter())
