@@ -13,6 +13,7 @@ from baton_itsm.core.errors import ConfigError
 # Built-in plugins, registered exactly like third-party ones.
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "baton_itsm.connectors.rest.plugin",
+    "baton_itsm.connectors.jira.plugin",
 )
 
 
