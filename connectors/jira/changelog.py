@@ -38,7 +38,7 @@ def rewind(reader: Reader, fields: Mapping, after: ToolHolder, items: Iterable[M
     """The holder before a history whose result is `after`, and `resolved`/`reopened` if it did that."""
     spec = reader.group_spec(fields)
     project = fields.get("project") or {}
-    before, lifecycle = after, None
+    before, lifecycle, group_items = after, None, 0
     for item in items:
         names = _name(item)
         if "assignee" in names:
@@ -48,7 +48,10 @@ def rewind(reader: Reader, fields: Mapping, after: ToolHolder, items: Iterable[M
             old = item.get("fromString")
             if spec.resolved_kind == "project":  # from/to are project ids; the key is known for the current one
                 old = project.get("key") if item.get("from") and item.get("from") == project.get("id") else old
-            before = replace(before, group=old or None)
+            # a component move is two items, `remove` (from: the old one) and `add` (from: nothing)
+            if old or not group_items:
+                before = replace(before, group=old or None)
+            group_items += 1 if old else 0
         elif "resolution" in names:
             if item.get("to") and not item.get("from"):
                 lifecycle = ToolEventKind.RESOLVED

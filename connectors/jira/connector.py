@@ -61,10 +61,10 @@ class JiraConnector:
     # --- reading ----------------------------------------------------------------------------
     def changes_since(self, checkpoint: str | None) -> Changes:
         if checkpoint is None:  # from now on: the newest update Jira has is where reading starts
-            newest = next(self.client.search_pages(self._scope() + "ORDER BY updated DESC", ["updated"], ""))[0]
+            newest = next(self.client.search_pages(self._jql(order="DESC"), ["updated"], ""))[0]
             return Changes([], (fields_of(newest[0]).get("updated") if newest else None) or BEGINNING)
         window = parse_time(checkpoint).replace(second=0, microsecond=0) - OVERLAP
-        jql = f'{self._scope()}updated >= "{self._jql_time(window)}" ORDER BY updated ASC'
+        jql = self._jql(f'updated >= "{self._jql_time(window)}"')
         events, newest, more = [], checkpoint, False
         for page, (issues, more) in enumerate(self.client.search_pages(jql, self._fields()), start=1):
             for issue in issues:
@@ -139,9 +139,10 @@ class JiraConnector:
         return line
 
     # --- internals --------------------------------------------------------------------------
-    def _scope(self) -> str:
+    def _jql(self, *clauses: str, order: str = "ASC") -> str:
         projects = self.options.projects
-        return f"project in ({', '.join(_quoted(p) for p in projects)}) AND " if projects else ""
+        scope = [f"project in ({', '.join(_quoted(p) for p in projects)})"] if projects else []
+        return " AND ".join([*scope, *clauses]) + f" ORDER BY updated {order}"
 
     def _jql_time(self, moment: datetime) -> str:
         """JQL takes minutes, in the searching account's own profile time zone."""
