@@ -50,9 +50,12 @@ class Site:
     def __post_init__(self):
         self.waits: list[float] = []
 
-    def sent(self, method: str, path_end: str) -> list:
-        """The requests of the cassette (those sent, once it has all played) to paths ending so."""
-        return [r for r in self.cassette.requests if r.method == method and urlsplit(r.uri).path.endswith(path_end)]
+    def sent(self, method: str, path_end: str, *, answered: bool = False) -> list:
+        """The requests of the cassette (those sent, once it has all played) to paths ending so; with
+        `answered`, only those Jira answered with success (not the 503s of a test where it was down)."""
+        return [request for request, response in self.cassette.data
+                if request.method == method and urlsplit(request.uri).path.endswith(path_end)
+                and (not answered or response["status"]["code"] < 400)]
 
     def queries(self, path_end: str) -> list[dict]:
         return [{k: v[-1] for k, v in parse_qs(urlsplit(r.uri).query).items()} for r in self.sent("GET", path_end)]

@@ -128,3 +128,32 @@ def test_a_cloud_site_configured_as_data_center_is_told_so_on_410():
     responses.get(f"{BASE}/rest/api/2/search", status=410)
     with pytest.raises(ToolRefused, match="deployment: cloud"):
         connector(cloud=False).changes_since("2025-09-01T00:00:00.000+0000")
+
+
+# --- writing the group side -------------------------------------------------------------------------
+def test_the_edit_that_changes_the_group_follows_the_kind_of_field():
+    from baton_itsm.connectors.jira.connector import _group_edit
+    from baton_itsm.connectors.jira.options import GroupField
+
+    picker = GroupField(field="customfield_10050")
+    assert _group_edit(picker, "jira-desk", "jira-network", "1") == {"fields": {"customfield_10050": {"name": "jira-network"}}}
+    team = GroupField(field="customfield_10001", kind="team", team_ids={"Network": "36885b3c-1bf0"})
+    assert _group_edit(team, "Desk", "Network", "1") == {"fields": {"customfield_10001": "36885b3c-1bf0"}}
+    with pytest.raises(ToolRefused, match="no id for team"):
+        _group_edit(team, "Desk", "Vendor", "1")
+    components = GroupField(field="components")
+    assert _group_edit(components, None, "Network", "1") == {"update": {"components": [{"add": {"name": "Network"}}]}}
+    with pytest.raises(ToolRefused, match="does not move issues between projects"):
+        _group_edit(GroupField(), "HELP", "NET", "1")
+
+
+def test_options_are_checked_when_the_connector_is_built():
+    from baton_itsm.connectors.jira.options import parse_options
+    from baton_itsm.core.errors import ConfigError
+
+    with pytest.raises(ConfigError) as raised:
+        parse_options({"deployment": "server", "timezone": "Mars/Olympus", "page_size": 500})
+    assert [p.split(":")[0] for p in raised.value.problems] == ["options.deployment", "options.timezone",
+                                                                "options.page_size"]
+    assert parse_options({"group_field": {"HELP": "customfield_10050"}}).group_for("HELP").resolved_kind == "group"
+    assert parse_options({}).group_for("ANY").resolved_kind == "project"
