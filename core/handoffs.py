@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from baton_itsm.core.clock import Clock
@@ -13,7 +14,7 @@ from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.domain.protocol import decide
 from baton_itsm.core.intake import write_decisions
 from baton_itsm.core.rules.engine import RulesEngine
-from baton_itsm.core.store.unit_of_work import LedgerEntry, Store
+from baton_itsm.core.store.unit_of_work import LedgerEntry, Store, UnitOfWork
 
 
 def new_handoff_id() -> str:
@@ -27,10 +28,16 @@ class HandoffService:
     clock: Clock
     engine: RulesEngine | None = None  # the deployment's rules: queue-first, timers, tool writes, notices
 
-    def execute(self, command: Command) -> list[LedgerEvent]:
-        """Decide and record `command` and what follows from it; nothing is written on refusal."""
+    def execute(self, command: Command, within: Callable[[UnitOfWork], None] | None = None) -> list[LedgerEvent]:
+        """Decide and record `command` and what follows from it; nothing is written on refusal.
+
+        `within` runs first in the same transaction (e.g. using up a single-use link), so it commits
+        only with the command, and its refusal refuses the command.
+        """
         now = self.clock.now()
         with self.store.unit_of_work(now) as uow:
+            if within is not None:
+                within(uow)
             ticket = uow.load_ticket(command.ticket)
             if self.engine is not None and isinstance(command, RequestHandoff):
                 command = self.engine.shape_request(ticket, command)

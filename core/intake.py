@@ -1,32 +1,56 @@
 """Intake: a normalised tool event becomes ledger entries, outbox rows and timers, in one transaction.
 
-The incoming event is kept in the inbox under its tool id first, so a repeat (a webhook retried, a
-poll that overlaps the last one) is a no-op, and nothing is sent before its decision is committed.
+Every event is kept in the inbox under its tool id (or its webhook delivery id), so a repeat (a
+webhook retried, a poll that overlaps the last one) is a no-op, and nothing is sent before its decision
+is committed. Two paths:
+- `ingest` (polling): keep and handle each event in one transaction;
+- `receive` then `process_pending` (webhooks): keep the delivery durably first, so the receiver can
+  answer 2xx as soon as it is safe, then handle it, in this or any other process, under a lease: a
+  process that dies mid-way leaves the delivery to be taken again when the lease runs out.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
 
 from baton_itsm.core.clock import Clock
-from baton_itsm.core.domain.tool_events import ToolEvent
+from baton_itsm.core.domain.holders import Holder, TicketKey
+from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.engine import RulesEngine
+from baton_itsm.core.store.schema import inbox
 from baton_itsm.core.store.unit_of_work import Store, UnitOfWork
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 10  # then the delivery is parked as `failed` (kept, listed, never dropped)
 
 
 @dataclass
 class IntakeReport:
     new: int = 0
     duplicates: int = 0
+    failed: int = 0
     entries: list[str] = field(default_factory=list)  # ledger entry types written, in order
 
 
 def tool_event_payload(event: ToolEvent) -> dict:
     holder = lambda h: None if h is None else {"group": h.group, "person": h.person}  # noqa: E731
-    return {"ticket": str(event.ticket), "kind": str(event.kind), "at": event.at.isoformat(),
-            "actor": event.actor, "old_holder": holder(event.old_holder), "new_holder": holder(event.new_holder),
-            "fields": dict(event.fields), "text": event.text}
+    return {"ticket": str(event.ticket), "event_id": event.event_id, "kind": str(event.kind),
+            "at": event.at.isoformat(), "actor": event.actor, "old_holder": holder(event.old_holder),
+            "new_holder": holder(event.new_holder), "fields": dict(event.fields), "text": event.text}
+
+
+def tool_event_from_payload(payload: dict) -> ToolEvent:
+    holder = lambda h: None if h is None else Holder(h["group"], h["person"])  # noqa: E731
+    instance, _, ticket_id = payload["ticket"].partition(":")
+    return ToolEvent(ticket=TicketKey(instance, ticket_id), event_id=payload["event_id"],
+                     kind=ToolEventKind(payload["kind"]), at=datetime.fromisoformat(payload["at"]),
+                     actor=payload["actor"], old_holder=holder(payload["old_holder"]),
+                     new_holder=holder(payload["new_holder"]), fields=payload["fields"], text=payload["text"])
 
 
 @dataclass
@@ -34,25 +58,78 @@ class Intake:
     store: Store
     engine: RulesEngine
     clock: Clock
+    lease: timedelta = timedelta(minutes=2)
 
     def ingest(self, source: str, events: Iterable[ToolEvent]) -> IntakeReport:
+        """Keep and handle each event in one transaction (the polling path)."""
         report = IntakeReport()
         for event in events:
             now = self.clock.now()
             with self.store.unit_of_work(now) as uow:
-                if not uow.record_incoming(source, event.event_id, tool_event_payload(event)):
+                if not uow.record_incoming(source, event.event_id, {"events": [tool_event_payload(event)]}):
                     report.duplicates += 1
                     continue
-                ticket = uow.load_ticket(event.ticket)
-                previous = uow.load_facts(event.ticket)
-                facts = previous.updated_from(event)
-                decisions = self.engine.on_tool_event(ticket, event, now, facts=facts, previous=previous)
-                write_decisions(uow, ticket, decisions)
-                uow.save_facts(event.ticket, facts)
+                report.entries += self._handle(uow, event)
                 uow.mark_incoming_done(source, event.event_id)
             report.new += 1
-            report.entries.extend(e.entry_type for e in decisions.events)
         return report
+
+    def receive(self, source: str, delivery_id: str, events: list[ToolEvent]) -> bool:
+        """Keep a delivery durably; False when this delivery id was kept before (a retry)."""
+        with self.store.unit_of_work(self.clock.now()) as uow:
+            return uow.record_incoming(source, delivery_id, {"events": [tool_event_payload(e) for e in events]})
+
+    def process_pending(self, limit: int = 100) -> IntakeReport:
+        """Handle kept deliveries, oldest first, each in its own transaction."""
+        report = IntakeReport()
+        for row_id in self._claim(limit):
+            now = self.clock.now()
+            try:
+                with self.store.unit_of_work(now) as uow:
+                    row = uow.connection.execute(select(inbox).where(inbox.c.id == row_id,
+                                                                     inbox.c.status == "pending")).first()
+                    if row is None:
+                        continue  # handled meanwhile by another process
+                    for payload in row.payload["events"]:
+                        report.entries += self._handle(uow, tool_event_from_payload(payload))
+                    uow.mark_incoming_done(row.source, row.event_id)
+                report.new += 1
+            except Exception as error:  # noqa: BLE001 - recorded on the row; the delivery stays kept
+                log.exception("inbox delivery %s failed", row_id)
+                self._failed(row_id, f"{type(error).__name__}: {error}")
+                report.failed += 1
+        return report
+
+    def _handle(self, uow: UnitOfWork, event: ToolEvent) -> list[str]:
+        ticket = uow.load_ticket(event.ticket)
+        previous = uow.load_facts(event.ticket)
+        facts = previous.updated_from(event)
+        decisions = self.engine.on_tool_event(ticket, event, uow.now, facts=facts, previous=previous)
+        write_decisions(uow, ticket, decisions)
+        uow.save_facts(event.ticket, facts)
+        return [e.entry_type for e in decisions.events]
+
+    def _claim(self, limit: int) -> list[int]:
+        now = self.clock.now()
+        with self.store.unit_of_work(now) as uow:
+            query = (select(inbox.c.id).where(inbox.c.status == "pending",
+                                              or_(inbox.c.claimed_until.is_(None), inbox.c.claimed_until < now))
+                     .order_by(inbox.c.id).limit(limit))
+            if uow.connection.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            ids = list(uow.connection.execute(query).scalars())
+            if ids:
+                uow.connection.execute(update(inbox).where(inbox.c.id.in_(ids)).values(claimed_until=now + self.lease))
+        return ids
+
+    def _failed(self, row_id: int, message: str) -> None:
+        now = self.clock.now()
+        with self.store.unit_of_work(now) as uow:
+            row = uow.connection.execute(select(inbox.c.attempts).where(inbox.c.id == row_id)).first()
+            attempts = (row.attempts if row else 0) + 1
+            uow.connection.execute(update(inbox).where(inbox.c.id == row_id).values(
+                attempts=attempts, last_error=message, claimed_until=now + min(self.lease * attempts, timedelta(hours=1)),
+                status="failed" if attempts >= MAX_ATTEMPTS else "pending"))
 
 
 def write_decisions(uow: UnitOfWork, ticket, decisions: Decisions) -> None:

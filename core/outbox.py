@@ -1,8 +1,14 @@
 """The outbox dispatcher: performs decided tool actions and notifications, with retries.
 
 Rows are claimed under a lease (FOR UPDATE SKIP LOCKED on PostgreSQL), so several processes can share
-one outbox and a dead process's claims come back when the lease runs out. A row is marked sent right
-after its handler returns; handlers use the row's idempotency key so a repeat after a crash is harmless.
+one outbox and a dead process's claims come back when the lease runs out.
+
+Delivery is two-phase: a row is marked `sending` (committed) before its handler runs and `sent` after.
+A process killed in between leaves a `sending` row whose outcome nobody knows. A repeatable action
+(setting a holder, which checks the holder it expects; routing a notice into email rows keyed by
+Message-ID) goes back to `pending` and is done again harmlessly. An action that must never happen
+twice (an email, a note) becomes `uncertain`: it is not resent by itself, it is counted in /metrics,
+and `baton outbox retry` sends it again once someone has checked.
 """
 from __future__ import annotations
 
@@ -31,11 +37,31 @@ class OutboxItem:
 Handler = Callable[[OutboxItem], None]
 
 
+class AtMostOnce:
+    """Wraps a handler whose action must never be done twice (sending an email)."""
+
+    def __init__(self, handler: Handler):
+        self.handler = handler
+
+    def __call__(self, item: OutboxItem) -> None:
+        self.handler(item)
+
+    def repeatable(self, item: OutboxItem) -> bool:
+        return False
+
+
+def is_repeatable(handler: Handler, item: OutboxItem) -> bool:
+    """Whether doing `item` again after an unknown outcome is harmless (handlers say so; default yes)."""
+    repeatable = getattr(handler, "repeatable", None)
+    return True if repeatable is None else bool(repeatable(item))
+
+
 @dataclass
 class DispatchReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    uncertain: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -54,9 +80,41 @@ class OutboxDispatcher:
 
     def run_once(self, limit: int = 100) -> DispatchReport:
         report = DispatchReport()
+        self._recover_interrupted(report)
         for item in self._claim(limit):
-            self._deliver(item, report)
+            if self._begin(item):
+                self._deliver(item, report)
         return report
+
+    def _recover_interrupted(self, report: DispatchReport) -> None:
+        """Rows left `sending` by a process that died: repeat what is repeatable, park the rest."""
+        now = self.clock.now()
+        with self.store.unit_of_work(now) as uow:
+            query = (select(outbox.c.id, outbox.c.idempotency_key, outbox.c.channel, outbox.c.payload,
+                            outbox.c.attempts)
+                     .where(outbox.c.status == "sending", outbox.c.claimed_until < now,
+                            outbox.c.channel.in_(list(self.handlers))))
+            if uow.connection.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            for row in uow.connection.execute(query).all():
+                item = OutboxItem(*row)
+                if is_repeatable(self.handlers[item.channel], item):
+                    status, error = "pending", "interrupted; repeated (a repeat is harmless)"
+                else:
+                    status, error = "uncertain", ("interrupted while sending: it may or may not have gone out; "
+                                                  "not resent automatically (baton outbox retry resends it)")
+                    report.uncertain += 1
+                uow.connection.execute(update(outbox).where(outbox.c.id == item.id).values(
+                    status=status, claimed_until=None, last_error=error))
+
+    def _begin(self, item: OutboxItem) -> bool:
+        """Mark the row `sending` (committed) before its action; False if it is no longer ours."""
+        now = self.clock.now()
+        with self.store.unit_of_work(now) as uow:
+            began = uow.connection.execute(
+                update(outbox).where(outbox.c.id == item.id, outbox.c.status == "pending")
+                .values(status="sending", attempts=item.attempts + 1, claimed_until=now + self.lease))
+            return began.rowcount == 1
 
     def _claim(self, limit: int) -> list[OutboxItem]:
         now = self.clock.now()
@@ -101,5 +159,5 @@ class OutboxDispatcher:
 
     def _finish(self, item: OutboxItem, **values: Any) -> None:
         with self.store.unit_of_work(self.clock.now()) as uow:
-            uow.connection.execute(update(outbox).where(and_(outbox.c.id == item.id, outbox.c.status == "pending"))
+            uow.connection.execute(update(outbox).where(and_(outbox.c.id == item.id, outbox.c.status == "sending"))
                                    .values(claimed_until=None, **values))

@@ -8,3 +8,11 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     for _ in $(seq 1 50); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.2; done
 fi
 pg_isready -h 127.0.0.1 -p 5432
+
+# Headless Chromium for the browser tests (Debian's package; no browser is downloaded by the tests).
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "installing chromium"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+chromium --version 2>/dev/null

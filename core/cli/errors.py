@@ -1,11 +1,12 @@
 """How the CLI shows a user's mistake: one clear message on stderr and a non-zero exit, no traceback."""
 from __future__ import annotations
 
+import importlib
+import sys
+
 import click
-from sqlalchemy.exc import OperationalError
 
 from baton_itsm.core.errors import BatonError, StoreError
-from baton_itsm.core.store.database import redact
 
 
 class UserFacingError(click.ClickException):
@@ -21,14 +22,39 @@ class UserFacingError(click.ClickException):
 
 
 class BatonGroup(click.Group):
-    """A click group that turns Baton's own errors into clean messages."""
+    """A click group that turns Baton's own errors into clean messages.
+
+    Subcommands may be registered lazily ("module:attribute"), so that a command imports only what it uses.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy_commands: dict[str, str] = {}
+
+    def add_lazy_commands(self, commands: dict[str, str]) -> None:
+        self.lazy_commands.update(commands)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in self.lazy_commands:
+            module, _, attribute = self.lazy_commands[name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except BatonError as error:
             raise UserFacingError(str(error), error.exit_code) from None
-        except OperationalError as error:
+        except Exception as error:
+            # Only a command that used the store can raise SQLAlchemy's errors, so it is imported by then.
+            operational = getattr(sys.modules.get("sqlalchemy.exc"), "OperationalError", None)
+            if operational is None or not isinstance(error, operational):
+                raise
+            from baton_itsm.core.store.database import redact
+
             app = ctx.obj if hasattr(ctx.obj, "database_url") else None
             where = f" at {redact(app.database_url)}" if app else ""
             raise UserFacingError(f"the ledger store{where} did not answer: {error.orig}", StoreError.exit_code) from None

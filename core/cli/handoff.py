@@ -61,14 +61,19 @@ def request(state, ticket: str, to: str, by: str, reason: str, summary: str, kin
     _report(state.app.handoffs.execute(command))
 
 
+def _on_handoff(state, command_type, handoff_id: str, **fields) -> None:
+    """Run a command on an existing handoff, found by its id alone."""
+    service = state.app.handoffs
+    _report(service.execute(command_type(ticket=service.ticket_of(handoff_id), handoff_id=handoff_id, **fields)))
+
+
 @handoff.command("accept")
 @click.argument("handoff_id")
 @by_option
 @click.pass_obj
 def accept(state, handoff_id: str, by: str) -> None:
     """Accept a handoff addressed to you or your group; the ticket moves to you."""
-    service = state.app.handoffs
-    _report(service.execute(AcceptHandoff(ticket=service.ticket_of(handoff_id), handoff_id=handoff_id, by=by)))
+    _on_handoff(state, AcceptHandoff, handoff_id, by=by)
 
 
 @handoff.command("decline")
@@ -78,9 +83,7 @@ def accept(state, handoff_id: str, by: str) -> None:
 @click.pass_obj
 def decline(state, handoff_id: str, by: str, reason: str) -> None:
     """Decline a handoff addressed to you or your group."""
-    service = state.app.handoffs
-    _report(service.execute(DeclineHandoff(ticket=service.ticket_of(handoff_id), handoff_id=handoff_id, by=by,
-                                           reason=reason)))
+    _on_handoff(state, DeclineHandoff, handoff_id, by=by, reason=reason)
 
 
 @handoff.command("withdraw")
@@ -90,9 +93,7 @@ def decline(state, handoff_id: str, by: str, reason: str) -> None:
 @click.pass_obj
 def withdraw(state, handoff_id: str, by: str, reason: str) -> None:
     """Withdraw a request you made."""
-    service = state.app.handoffs
-    _report(service.execute(WithdrawHandoff(ticket=service.ticket_of(handoff_id), handoff_id=handoff_id, by=by,
-                                            reason=reason)))
+    _on_handoff(state, WithdrawHandoff, handoff_id, by=by, reason=reason)
 
 
 @handoff.command("force")

@@ -3,18 +3,22 @@ from __future__ import annotations
 
 import shutil
 from functools import cached_property
-from importlib.metadata import version
 from importlib.resources import as_file, files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from baton_itsm.core.app import App, build_app
 from baton_itsm.core.cli.errors import BatonGroup
 from baton_itsm.core.errors import BatonError, ConfigError, ToolError
-from baton_itsm.core.settings.loader import DEFAULT_CONFIG_NAME, missing_environment
-from baton_itsm.core.store.database import redact
-from baton_itsm.core.store.migrate import current_revision, head_revision
+from baton_itsm.core.settings.locate import DEFAULT_CONFIG_NAME
+
+if TYPE_CHECKING:
+    from baton_itsm.core.app import App
+
+# The app, the store and the settings are imported where a command needs them, not here: SQLAlchemy,
+# Alembic and pydantic take most of a second to import, which `baton import` and `baton report`
+# (measured against a plain pandas script) and `--help` should not pay for.
 
 
 class CliState:
@@ -26,6 +30,8 @@ class CliState:
 
     @cached_property
     def app(self) -> App:
+        from baton_itsm.core.app import build_app
+
         return build_app(self.config_option, self.db_option)
 
     @property
@@ -39,7 +45,7 @@ class CliState:
 @click.option("--db", "db_option", metavar="PATH|URL",
               help="Ledger store: a SQLite file or a database URL (default: $BATON_DATABASE_URL, the config, "
                    "else SQLite in the user data dir).")
-@click.version_option(version("baton-itsm"), prog_name="baton")
+@click.version_option(package_name="baton-itsm", prog_name="baton")  # looked up only when asked
 @click.pass_context
 def cli(ctx: click.Context, config_option: str | None, db_option: str | None) -> None:
     """Baton: handoff governance beside your help desk."""
@@ -64,6 +70,10 @@ def init(target: str, force: bool) -> None:
 @click.pass_obj
 def check(state: CliState) -> None:
     """Validate the deployment file, its environment, the ledger store, and reach each configured tool."""
+    from baton_itsm.core.settings.loader import missing_environment
+    from baton_itsm.core.store.database import redact
+    from baton_itsm.core.store.migrate import current_revision, head_revision
+
     app = state.app  # a broken file raises ConfigError with every problem listed
     problems = missing_environment(app.config)
     if problems:
@@ -89,12 +99,19 @@ def check(state: CliState) -> None:
 
 
 def _register_subcommands() -> None:
-    from baton_itsm.core.cli import db, handoff, ledger, poll
-
-    cli.add_command(db.db)
-    cli.add_command(handoff.handoff)
-    cli.add_command(ledger.ledger)
-    cli.add_command(poll.poll)
+    # "module:attribute" of each command; the module is imported only when the command runs or help lists it.
+    cli.add_lazy_commands({
+        "db": "baton_itsm.core.cli.db:db",
+        "handoff": "baton_itsm.core.cli.handoff:handoff",
+        "ledger": "baton_itsm.core.cli.ledger:ledger",
+        "poll": "baton_itsm.core.cli.poll:poll",
+        "import": "baton_itsm.core.cli.history_import:import_history",
+        "report": "baton_itsm.core.cli.report:report",
+        "backtest": "baton_itsm.core.cli.backtest:backtest",
+        "demo": "baton_itsm.core.cli.demo:demo",
+        "run": "baton_itsm.core.cli.run:run",
+        "outbox": "baton_itsm.core.cli.outbox:outbox",
+    })
 
 
 _register_subcommands()

@@ -43,6 +43,12 @@ class BounceCounter:
         self.bounces += bounced
         return bounced
 
+    def __copy__(self) -> BounceCounter:
+        twin = BounceCounter(self._intake_groups)
+        twin.bounces, twin._group, twin._last_person, twin._assigned = (
+            self.bounces, self._group, self._last_person, self._assigned)
+        return twin
+
 
 def count_bounces(holders: Iterable[Holder], intake_groups: frozenset[str] = frozenset()) -> int:
     """Bounces in a ticket's sequence of holders, the first assignment first."""

@@ -1,6 +1,8 @@
 """A ticket as the ledger knows it: rebuilt by applying its events in order."""
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,6 +15,9 @@ from baton_itsm.core.domain.events import (
 )
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.kinds import TRANSITIONS, HandoffKind, HandoffState
+
+# Entries that record something beside the protocol (core/domain/rule_events, history_events).
+RECORD_ONLY_ENTRY_TYPES = frozenset({"rule", "history"})
 
 
 @dataclass
@@ -61,6 +66,14 @@ class Ticket:
             ticket.apply(event)
         return ticket
 
+    def clone(self) -> Ticket:
+        """A copy to decide on: what `apply` changes is copied, the frozen rest is shared."""
+        twin = copy.copy(self)
+        twin.holders = list(self.holders)
+        twin.handoffs = {k: dataclasses.replace(v) for k, v in self.handoffs.items()}
+        twin._bounces = copy.copy(self._bounces)
+        return twin
+
     @property
     def bounces(self) -> int:
         return self._bounces.bounces
@@ -106,8 +119,8 @@ class Ticket:
                 record.decided_by, record.decided_at = event.by, event.at
             case HolderChanged():
                 self._set_holder(event.to_holder, event.at)
-            case _ if event.entry_type == "rule":
-                pass  # a rule's record: it changes no holder and no handoff
+            case _ if event.entry_type in RECORD_ONLY_ENTRY_TYPES:
+                pass  # a rule's or an import's record: it changes no holder and no handoff
             case _:
                 raise TypeError(f"not a ledger event: {event!r}")
         self.version += 1

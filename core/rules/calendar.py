@@ -50,14 +50,15 @@ class BusinessCalendar:
         raise ClosedCalendar("the calendar never opens")
 
     def add(self, start: datetime, minutes: float) -> datetime:
-        """The moment `minutes` business minutes after `start` (a timer due outside hours fires at the next opening)."""
+        """The moment `minutes` business minutes after `start`. A timer that would fall due outside hours,
+        or exactly at closing time, fires at the next opening, when someone is there to act on it."""
         remaining = timedelta(minutes=minutes)
         for span_start, span_end in self._spans_from(start):
             begin = max(start, span_start)
             if begin >= span_end:
                 continue
-            if remaining <= span_end - begin:
-                return begin + remaining if remaining else begin
+            if remaining < span_end - begin:
+                return begin + remaining
             remaining -= span_end - begin
         raise ClosedCalendar("the calendar never opens")
 

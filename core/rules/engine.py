@@ -5,60 +5,28 @@ rules decide obeys the protocol's invariants; the caller writes the events to th
 """
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from datetime import datetime
 
-from baton_itsm.core.domain.commands import (
-    AcceptHandoff, Command, ExpireHandoff, ForceHandoff, RecordHolderChange, RequestHandoff,
-)
-from baton_itsm.core.domain.errors import ProtocolError
+from baton_itsm.core.domain.commands import AcceptHandoff, ForceHandoff, RequestHandoff, WithdrawHandoff
 from baton_itsm.core.domain.events import HolderChanged, LedgerEvent
 from baton_itsm.core.domain.holders import Holder
-from baton_itsm.core.domain.kinds import HandoffKind, HandoffState
-from baton_itsm.core.domain.protocol import decide, may_receive
+from baton_itsm.core.domain.kinds import HandoffState
+from baton_itsm.core.domain.protocol import may_receive
 from baton_itsm.core.domain.rule_events import RuleFired
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
+from baton_itsm.core.rules.actions import add_note, set_holder
 from baton_itsm.core.rules.consequences import consequences
 from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.facts import TicketFacts
+from baton_itsm.core.rules.notices import report_back
 from baton_itsm.core.rules.policy import Policy
-from baton_itsm.core.rules.timers import DueTimer, TimerKind
+from baton_itsm.core.rules.scratch import Scratch, handoff_id_for
+from baton_itsm.core.rules.timer_rules import fire
+from baton_itsm.core.rules.timers import DueTimer
 
 ABR = "accept-before-reassign"
-
-
-def handoff_id_for(*parts: str) -> str:
-    """Rule-made handoffs get ids derived from what caused them, so a replay makes the same id."""
-    import hashlib
-
-    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:12]
-
-
-class Scratch:
-    """A copy of the ticket that the engine advances as it decides."""
-
-    def __init__(self, ticket: Ticket, policy: Policy, now: datetime):
-        self.ticket = copy.deepcopy(ticket)
-        self.policy, self.now = policy, now
-        self.events: list[LedgerEvent] = []
-
-    def run(self, command: Command) -> list[LedgerEvent]:
-        events = decide(self.ticket, command, now=self.now, directory=self.policy.directory)
-        self.record(events)
-        return events
-
-    def try_run(self, command: Command) -> list[LedgerEvent] | None:
-        try:
-            return self.run(command)
-        except ProtocolError:
-            return None
-
-    def record(self, events: Sequence[LedgerEvent]) -> None:
-        for event in events:
-            self.ticket.apply(event)
-        self.events.extend(events)
 
 
 class RulesEngine:
@@ -73,7 +41,7 @@ class RulesEngine:
         scratch = Scratch(ticket, self.policy, now)
         decisions = Decisions()
         if event.new_holder is not None and event.new_holder != scratch.ticket.holder:
-            decisions.extend(self._holder_change(scratch, event, facts))
+            decisions.extend(self._holder_change(scratch, event))
         if event.kind is ToolEventKind.CREATED or (previous is not None and previous.category != facts.category):
             self._route_by_category(scratch, facts, event)
         decisions.events = scratch.events
@@ -81,13 +49,13 @@ class RulesEngine:
         decisions.extend(consequences(self.policy, ticket, scratch.ticket, scratch.events, facts, now,
                                       activity_at=activity_at))
         if event.kind is ToolEventKind.RESOLVED:
-            decisions.extend(self._resolved(scratch.ticket, facts, event))
+            decisions.extend(report_back(self.policy, scratch.ticket, facts, event))
         return decisions
 
     def on_commands(self, ticket: Ticket, events: Sequence[LedgerEvent], facts: TicketFacts,
                     now: datetime) -> Decisions:
         """What follows from protocol events a person caused (CLI, API, accept link)."""
-        after = copy.deepcopy(ticket)
+        after = ticket.clone()
         for event in events:
             after.apply(event)
         return consequences(self.policy, ticket, after, list(events), facts, now, activity_at=now)
@@ -102,16 +70,12 @@ class RulesEngine:
                               reason=command.reason, kind=command.kind, summary=command.summary)
 
     def on_timer(self, ticket: Ticket, facts: TicketFacts, timer: DueTimer, now: datetime) -> Decisions:
-        from baton_itsm.core.rules.timer_rules import fire
-
         return fire(self.policy, ticket, facts, timer, now)
 
     # --- accept-before-reassign -----------------------------------------------------------------
-    def _holder_change(self, scratch: Scratch, event: ToolEvent, facts: TicketFacts) -> Decisions:
+    def _holder_change(self, scratch: Scratch, event: ToolEvent) -> Decisions:
         policy, ticket = self.policy, scratch.ticket
         new, old, actor = event.new_holder, ticket.holder, event.actor
-        changed = lambda cause: RecordHolderChange(ticket=ticket.key, to_holder=new, by=actor,  # noqa: E731
-                                                   source_event_id=event.event_id)
 
         def record(cause: str) -> Decisions:
             scratch.record([HolderChanged(ticket=ticket.key, at=scratch.now, by=actor, from_holder=old,
@@ -144,9 +108,9 @@ class RulesEngine:
             return record("exempt")
         if new.group == old.group and new.person is None:
             return record("release")
-        return self._push(scratch, event, facts, record)
+        return self._push(scratch, event, record)
 
-    def _push(self, scratch: Scratch, event: ToolEvent, facts: TicketFacts, record) -> Decisions:
+    def _push(self, scratch: Scratch, event: ToolEvent, record) -> Decisions:
         policy, ticket = self.policy, scratch.ticket
         new, old, actor = event.new_holder, ticket.holder, event.actor
         mode = policy.mode_for(new.group)
@@ -162,7 +126,8 @@ class RulesEngine:
         open_handoff = ticket.open_handoff()
         scratch.record([fired])
         if open_handoff is not None:
-            scratch.try_run(_withdraw(ticket, open_handoff.handoff_id, "superseded by a push in the tool"))
+            scratch.try_run(WithdrawHandoff(ticket=ticket.key, handoff_id=open_handoff.handoff_id, by="rule:" + ABR,
+                                            reason="superseded by a push in the tool"))
         handoff_id = handoff_id_for(str(ticket.key), event.event_id)
         scratch.try_run(RequestHandoff(
             ticket=ticket.key, handoff_id=handoff_id, to_holder=receiver, by=actor or "rule:" + ABR,
@@ -187,25 +152,12 @@ class RulesEngine:
                                       outcome="routed", to_holder=Holder(route.group), handoff_id=handoff_id,
                                       source_event_id=event.event_id)])
 
-    def _resolved(self, ticket: Ticket, facts: TicketFacts, event: ToolEvent) -> Decisions:
-        from baton_itsm.core.rules.notices import report_back
-
-        return report_back(self.policy, ticket, facts, event)
-
 
 def _covers(requested: Holder, new: Holder) -> bool:
     return requested == new or (requested.person is None and requested.group == new.group)
 
 
-def _withdraw(ticket: Ticket, handoff_id: str, reason: str):
-    from baton_itsm.core.domain.commands import WithdrawHandoff
-
-    return WithdrawHandoff(ticket=ticket.key, handoff_id=handoff_id, by="rule:" + ABR, reason=reason)
-
-
 def tool_revert(ticket: Ticket, old: Holder, pushed: Holder, reason: str, source: str, handoff_id: str) -> list:
-    from baton_itsm.core.rules.actions import add_note, set_holder
-
     note = (f"Baton put this ticket back with {old}: {reason}. A handoff request ({handoff_id}) now asks "
             f"{pushed} to accept it; the ticket moves when they do.")
     return [set_holder(ticket.key, old, expected=pushed, key=f"revert:{ticket.key}:{source}"),

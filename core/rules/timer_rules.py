@@ -11,7 +11,7 @@ from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.rules.actions import notify
 from baton_itsm.core.rules.consequences import consequences
 from baton_itsm.core.rules.decisions import Decisions, TimerRequest
-from baton_itsm.core.rules.engine import Scratch, handoff_id_for
+from baton_itsm.core.rules.scratch import Scratch, handoff_id_for
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.rules.policy import Policy
 from baton_itsm.core.rules.timers import DueTimer, TimerKind, stale_key

@@ -1,10 +1,8 @@
 """The rules' timers: acceptance reminders and timeouts, staleness reminders and escalations."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from baton_itsm.core.domain.ticket import HandoffRecord, Ticket
 from baton_itsm.core.rules.decisions import TimerRequest
@@ -19,13 +17,7 @@ class TimerKind(StrEnum):
     STALE_ESCALATE = "stale-escalation"
 
 
-@dataclass(frozen=True)
-class DueTimer:
-    key: str
-    kind: TimerKind
-    due_at: datetime
-    handoff_id: str | None = None
-    payload: dict[str, Any] = field(default_factory=dict)
+DueTimer = TimerRequest  # a timer the scheduler found due is the timer the rules asked for
 
 
 def acceptance_keys(handoff_id: str) -> list[str]:

@@ -11,23 +11,10 @@ import yaml
 from pydantic import ValidationError
 
 from baton_itsm.core.errors import ConfigError
+from baton_itsm.core.settings.locate import CONFIG_ENV, DEFAULT_CONFIG_NAME, find_config  # noqa: F401 (re-exported)
 from baton_itsm.core.settings.models import BatonConfig
 
-CONFIG_ENV = "BATON_CONFIG"
-DEFAULT_CONFIG_NAME = "baton.yaml"
 _SECRET_KEY = re.compile(r"(password|passwd|secret|token|api_key|apikey|private_key)$", re.IGNORECASE)
-
-
-def find_config(option: str | None = None) -> Path | None:
-    """--config, then $BATON_CONFIG, then ./baton.yaml; None means the embedded defaults."""
-    chosen = option or os.environ.get(CONFIG_ENV)
-    if chosen:
-        path = Path(chosen).expanduser()
-        if not path.is_file():
-            raise ConfigError([f"{path}: no such config file (from {'--config' if option else CONFIG_ENV})"])
-        return path
-    local = Path(DEFAULT_CONFIG_NAME)
-    return local if local.is_file() else None
 
 
 def load_config(path: Path | None) -> BatonConfig:
@@ -93,6 +80,12 @@ def missing_environment(config: BatonConfig) -> list[str]:
             if not os.environ.get(var):
                 where = f"connectors.{name}.auth.{key}" if key != "webhook_secret_env" else f"connectors.{name}.{key}"
                 missing.append(f"{where}: environment variable {var} is not set")
+    notifications = config.notifications
+    pairs = [(f"smtp.{key}", var) for key, var in notifications.smtp.env_vars()]
+    if notifications.base_url:  # links are signed only when there is a web app to follow them to
+        pairs.append(("link_secret_env", notifications.link_secret_env))
+    missing += [f"notifications.{key}: environment variable {var} is not set"
+                for key, var in pairs if not os.environ.get(var)]
     return missing
 
 

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 from baton_itsm.core.domain.directory import Directory, GroupInfo
 from baton_itsm.core.domain.ownership import OwnershipModel, OwnershipPolicy
 from baton_itsm.core.settings.base import EnvVarName, Name, Strict
+from baton_itsm.core.settings.notifications import NotificationsConfig
 from baton_itsm.core.settings.rules import CalendarConfig, RulesConfig
 
 
@@ -81,6 +82,7 @@ class BatonConfig(Strict):
     calendars: dict[Name, CalendarConfig] = {}
     default_calendar: Name | None = None  # for groups without one; none means always open
     database: DatabaseConfig = DatabaseConfig()
+    notifications: NotificationsConfig = NotificationsConfig()
 
     def directory(self) -> Directory:
         return Directory({name: GroupInfo(frozenset(g.members), frozenset(g.managers))

@@ -1,31 +1,16 @@
 """Where the ledger lives and how to connect to it."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from platformdirs import user_data_dir
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from baton_itsm.core.errors import StoreError
-
-DATABASE_URL_ENV = "BATON_DATABASE_URL"
-
-
-def default_sqlite_path() -> Path:
-    return Path(user_data_dir("baton", appauthor=False)) / "baton.db"
-
-
-def resolve_database_url(db_option: str | None = None, configured: str | None = None) -> str:
-    """--db (a path or URL) wins, then BATON_DATABASE_URL, then the config, then SQLite in the data dir."""
-    chosen = db_option or os.environ.get(DATABASE_URL_ENV) or configured
-    if not chosen:
-        return f"sqlite:///{default_sqlite_path()}"
-    if "://" not in chosen:
-        return f"sqlite:///{Path(chosen).expanduser().resolve()}"
-    return chosen
+from baton_itsm.core.store.location import (  # noqa: F401 (re-exported: their home was here)
+    DATABASE_URL_ENV, default_sqlite_path, resolve_database_url, sqlite_pragmas,
+)
 
 
 def redact(url: str) -> str:
@@ -60,9 +45,4 @@ def make_engine(url: str) -> Engine:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    dbapi_connection.isolation_level = None  # autocommit at the driver; BEGIN is ours
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+    sqlite_pragmas(dbapi_connection)

@@ -111,7 +111,18 @@ timers = Table(
     Column("claimed_until", UTCDateTime),
 )
 
-# How far each connector instance's changes have been read (an opaque cursor the connector gave).
+# Accept/decline links already followed (rev 0003): a link is single use, and its use must survive restarts.
+link_tokens = Table(
+    "link_tokens", metadata,
+    Column("token_id", String(64), primary_key=True),
+    Column("handoff_id", String(64), nullable=False, index=True),
+    Column("receiver", String(200), nullable=False),
+    Column("action", String(16), nullable=False),  # accept or decline: what the link was used for
+    Column("used_at", UTCDateTime, nullable=False),
+)
+
+# How far each connector instance's changes have been read (an opaque cursor the connector
+# gave; rev 0004).
 checkpoints = Table(
     "checkpoints", metadata,
     Column("instance", String(100), primary_key=True),

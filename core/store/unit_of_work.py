@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -35,6 +35,17 @@ class LedgerEntry:
     event: LedgerEvent
 
 
+@dataclass
+class _Buffer:
+    """Writes held back until the batch ends, then sent as a few executemany statements."""
+
+    ledger: list[dict] = field(default_factory=list)
+    projections: dict[int, dict] = field(default_factory=dict)
+    outbox: list[dict] = field(default_factory=list)
+    timers: dict[str, dict | None] = field(default_factory=dict)  # None: cancelled
+    facts: dict[int, dict] = field(default_factory=dict)
+
+
 class UnitOfWork:
     def __init__(self, connection: Connection, now: datetime, ownership: OwnershipPolicy,
                  intake_groups: frozenset[str] = frozenset()):
@@ -42,10 +53,44 @@ class UnitOfWork:
         self.now = now
         self.ownership = ownership
         self.intake_groups = intake_groups
+        self._row_ids: dict[TicketKey, int] = {}
+        self._tickets: dict[TicketKey, Ticket] = {}
+        self._facts: dict[TicketKey, TicketFacts] = {}
+        self._buffer: _Buffer | None = None
+
+    # --- batches: many tickets in one transaction, for the scheduler -----------------------------
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Hold writes back and send them together at the end (loads hit what `preload` read)."""
+        self._buffer = _Buffer()
+        try:
+            yield
+            self._flush()
+        finally:
+            self._buffer = None
+
+    def preload(self, tickets_by_row_id: dict[int, TicketKey]) -> None:
+        """Read the tickets (by row id), their ledgers and facts in two queries instead of three per ticket."""
+        ids = list(tickets_by_row_id)
+        if not ids:
+            return
+        for row in self.connection.execute(select(tickets).where(tickets.c.id.in_(ids))):
+            key = tickets_by_row_id[row.id]
+            self._row_ids[key] = row.id
+            self._facts[key] = _facts_of(row)
+        events: dict[int, list] = {row_id: [] for row_id in ids}
+        entries = select(ledger_entries).where(ledger_entries.c.ticket_id.in_(ids)).order_by(
+            ledger_entries.c.ticket_id, ledger_entries.c.version)
+        for row in self.connection.execute(entries):
+            events[row.ticket_id].append(row_to_event(row, tickets_by_row_id[row.ticket_id]))
+        for row_id, key in tickets_by_row_id.items():
+            self._tickets[key] = Ticket.from_events(key, events[row_id], self.intake_groups)
 
     # --- tickets and the ledger -------------------------------------------------------------
     def load_ticket(self, key: TicketKey) -> Ticket:
         """The ticket rebuilt from its ledger; its row is locked (PostgreSQL) until commit."""
+        if key in self._tickets:
+            return self._tickets[key]
         row_id = self._ticket_row_id(key, lock=True)
         if row_id is None:
             return Ticket(key, intake_groups=self.intake_groups)
@@ -61,35 +106,39 @@ class UnitOfWork:
             ticket.apply(event)
             rows.append({**event_to_row(event), "ticket_id": row_id, "version": ticket.version,
                          "recorded_at": self.now})
+        holder = ticket.holder
+        projection = dict(
+            holder_group=holder.group if holder else None, holder_person=holder.person if holder else None,
+            owner=self.ownership.owner(ticket.holders), version=ticket.version, bounces=ticket.bounces,
+            first_assigned_at=ticket.first_assigned_at, holder_since=ticket.holder_since)
+        if self._buffer is not None:
+            self._buffer.ledger += rows
+            self._buffer.projections[row_id] = projection
+            return
         try:
             self.connection.execute(insert(ledger_entries), rows)
         except IntegrityError:
             raise ConcurrentChange(f"{ticket.key} changed while this command ran; try again") from None
-        holder = ticket.holder
-        self.connection.execute(update(tickets).where(tickets.c.id == row_id).values(
-            holder_group=holder.group if holder else None,
-            holder_person=holder.person if holder else None,
-            owner=self.ownership.owner(ticket.holders),
-            version=ticket.version, bounces=ticket.bounces,
-            first_assigned_at=ticket.first_assigned_at, holder_since=ticket.holder_since,
-        ))
+        self.connection.execute(update(tickets).where(tickets.c.id == row_id).values(**projection))
 
     def load_facts(self, key: TicketKey) -> TicketFacts:
+        if key in self._facts:
+            return self._facts[key]
         row = self.ticket_summary(key)
-        if row is None:
-            return TicketFacts()
-        tool_holder = Holder(row.tool_group, row.tool_person) if row.tool_group else None
-        return TicketFacts(subject=row.subject, requester=row.requester, priority=row.priority,
-                           category=row.category, status=row.status, url=row.url, tool_holder=tool_holder,
-                           last_activity_at=row.last_activity_at)
+        return TicketFacts() if row is None else _facts_of(row)
 
     def save_facts(self, key: TicketKey, facts: TicketFacts) -> None:
         row_id = self._ticket_row_id(key) or self._create_ticket(key)
         holder = facts.tool_holder
-        self.connection.execute(update(tickets).where(tickets.c.id == row_id).values(
-            subject=facts.subject, requester=facts.requester, priority=facts.priority, category=facts.category,
-            status=facts.status, url=facts.url, tool_group=holder.group if holder else None,
-            tool_person=holder.person if holder else None, last_activity_at=facts.last_activity_at))
+        values = dict(subject=facts.subject, requester=facts.requester, priority=facts.priority,
+                      category=facts.category, status=facts.status, url=facts.url,
+                      tool_group=holder.group if holder else None, tool_person=holder.person if holder else None,
+                      last_activity_at=facts.last_activity_at)
+        self._facts[key] = facts
+        if self._buffer is not None:
+            self._buffer.facts[row_id] = values
+            return
+        self.connection.execute(update(tickets).where(tickets.c.id == row_id).values(**values))
 
     def ledger(self, key: TicketKey) -> list[LedgerEntry]:
         row_id = self._ticket_row_id(key)
@@ -124,11 +173,12 @@ class UnitOfWork:
                        ticket: TicketKey | None = None) -> bool:
         """Queue a tool action or notification; False when that idempotency key is already queued."""
         ticket_id = self._ticket_row_id(ticket) if ticket else None
-        return self._insert_once(outbox, {
-            "idempotency_key": idempotency_key, "channel": channel, "ticket_id": ticket_id,
-            "payload": payload, "status": "pending", "attempts": 0, "next_attempt_at": self.now,
-            "created_at": self.now,
-        }, ["idempotency_key"])
+        row = {"idempotency_key": idempotency_key, "channel": channel, "ticket_id": ticket_id, "payload": payload,
+               "status": "pending", "attempts": 0, "next_attempt_at": self.now, "created_at": self.now}
+        if self._buffer is not None:
+            self._buffer.outbox.append(row)
+            return True  # in a batch, a repeat is dropped at the end without telling
+        return self._insert_once(outbox, row, ["idempotency_key"])
 
     def set_timer(self, timer_key: str, ticket: TicketKey, kind: str, due_at: datetime,
                   handoff_id: str | None = None, payload: dict | None = None) -> None:
@@ -136,12 +186,44 @@ class UnitOfWork:
         ticket_id = self._ticket_row_id(ticket) or self._create_ticket(ticket)
         values = {"ticket_id": ticket_id, "kind": kind, "handoff_id": handoff_id, "due_at": due_at,
                   "payload": payload or {}, "claimed_until": None}
+        if self._buffer is not None:
+            self._buffer.timers[timer_key] = values
+            return
         moved = self.connection.execute(update(timers).where(timers.c.timer_key == timer_key).values(**values))
         if moved.rowcount == 0:
             self.connection.execute(insert(timers).values(timer_key=timer_key, **values))
 
     def cancel_timer(self, timer_key: str) -> None:
+        if self._buffer is not None:
+            self._buffer.timers[timer_key] = None
+            return
         self.connection.execute(delete(timers).where(timers.c.timer_key == timer_key))
+
+    def _flush(self) -> None:
+        buffer, connection = self._buffer, self.connection
+        if buffer.ledger:
+            try:
+                connection.execute(insert(ledger_entries), buffer.ledger)
+            except IntegrityError:
+                raise ConcurrentChange("a ticket changed while this batch ran; it will be tried again") from None
+        for row_id, facts in buffer.facts.items():
+            buffer.projections.setdefault(row_id, {}).update(facts)
+        by_columns: dict[tuple, list[dict]] = {}
+        for row_id, projection in buffer.projections.items():
+            by_columns.setdefault(tuple(sorted(projection)), []).append({"_row_id": row_id, **projection})
+        for columns, rows in by_columns.items():
+            statement = update(tickets).where(tickets.c.id == bindparam("_row_id")).values(
+                {c: bindparam(c) for c in columns})
+            connection.execute(statement, rows)
+        if buffer.outbox:
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            connection.execute(dialect.insert(outbox).on_conflict_do_nothing(index_elements=["idempotency_key"]),
+                               buffer.outbox)
+        if buffer.timers:
+            connection.execute(delete(timers).where(timers.c.timer_key.in_(list(buffer.timers))))
+            started = [{"timer_key": k, **v} for k, v in buffer.timers.items() if v is not None]
+            if started:
+                connection.execute(insert(timers), started)
 
     # --- internals ---------------------------------------------------------------------------
     def _insert_once(self, table, values: dict, conflict_columns: list[str]) -> bool:
@@ -151,11 +233,16 @@ class UnitOfWork:
         return self.connection.execute(statement).first() is not None
 
     def _ticket_row_id(self, key: TicketKey, lock: bool = False) -> int | None:
+        if key in self._row_ids and not lock:
+            return self._row_ids[key]
         query = select(tickets.c.id).where(tickets.c.instance == key.instance,
                                            tickets.c.external_id == key.ticket_id)
         if lock and self.connection.dialect.name == "postgresql":
             query = query.with_for_update()
-        return self.connection.execute(query).scalar_one_or_none()
+        row_id = self.connection.execute(query).scalar_one_or_none()
+        if row_id is not None:
+            self._row_ids[key] = row_id
+        return row_id
 
     def _create_ticket(self, key: TicketKey) -> int:
         self._insert_once(tickets, {"instance": key.instance, "external_id": key.ticket_id, "version": 0,
@@ -167,6 +254,12 @@ class UnitOfWork:
             select(ledger_entries).where(ledger_entries.c.ticket_id == row_id).order_by(ledger_entries.c.version)
         )
         return [LedgerEntry(row.seq, row.version, row.recorded_at, row_to_event(row, key)) for row in rows]
+
+
+def _facts_of(row: Any) -> TicketFacts:
+    tool_holder = Holder(row.tool_group, row.tool_person) if row.tool_group else None
+    return TicketFacts(subject=row.subject, requester=row.requester, priority=row.priority, category=row.category,
+                       status=row.status, url=row.url, tool_holder=tool_holder, last_activity_at=row.last_activity_at)
 
 
 class Store:

@@ -34,7 +34,7 @@ def test_init_then_check(workdir):
     assert first.exit_code == 0 and (workdir / "baton.yaml").is_file()
     checked = baton("check")
     assert checked.exit_code == 0, checked.output
-    assert "baton.yaml: OK (2 groups" in checked.output
+    assert "baton.yaml: OK (3 groups" in checked.output
     again = baton("init")
     assert again.exit_code != 0 and "exists already" in again.stderr
 

@@ -99,3 +99,43 @@ def test_the_scheduler_fires_only_what_is_due(desk, clock):
     assert scheduler.due() == [] and count(intake.store, timers) == 1
     clock.advance(hours=4)
     assert len(scheduler.due()) == 1
+
+
+def test_a_webhook_delivery_is_kept_first_and_handled_once(desk, clock):
+    intake, _, service = desk
+    delivery = [event(clock, "e1", "tina", "Triage", ToolEventKind.CREATED),
+                event(clock, "e2", "tina", "Service Desk/alice")]
+    assert intake.receive("rt", "delivery-1", delivery) is True
+    assert intake.receive("rt", "delivery-1", delivery) is False, "a retried delivery is a no-op"
+    assert service.ledger(KEY) == [], "kept, not yet handled"
+    report = intake.process_pending()
+    assert (report.new, report.entries) == (1, ["holder-changed", "holder-changed"])
+    assert intake.process_pending().new == 0
+    assert count(intake.store, inbox, inbox.c.status == "done") == 1
+
+
+def test_a_claim_left_by_a_dead_process_is_taken_again_after_its_lease(desk, clock):
+    intake, _, service = desk
+    intake.receive("rt", "delivery-1", [event(clock, "e1", "tina", "Triage", ToolEventKind.CREATED)])
+    assert intake._claim(10) != []  # a process claims it, then dies before handling it
+    assert intake.process_pending().new == 0, "still leased to the dead process"
+    clock.advance(minutes=3)
+    assert intake.process_pending().new == 1
+    assert len(service.ledger(KEY)) == 1
+
+
+def test_a_delivery_that_keeps_failing_is_parked_not_dropped(desk, clock, monkeypatch):
+    intake, _, service = desk
+    intake.receive("rt", "delivery-1", [event(clock, "e1", "tina", "Triage", ToolEventKind.CREATED)])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("engine bug")
+
+    monkeypatch.setattr(intake.engine, "on_tool_event", broken)
+    for _ in range(10):
+        assert intake.process_pending().failed == 1
+        clock.advance(hours=1)
+    assert count(intake.store, inbox, inbox.c.status == "failed") == 1
+    with intake.store.engine.connect() as connection:
+        assert "RuntimeError: engine bug" in connection.execute(select(inbox.c.last_error)).scalar_one()
+    assert service.ledger(KEY) == [], "nothing half-written"

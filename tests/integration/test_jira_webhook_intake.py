@@ -17,7 +17,8 @@ def test_a_replayed_delivery_is_taken_in_once(store, clock):
     assert first.outcome is retry.outcome is WebhookOutcome.ACCEPTED and first.delivery_id == retry.delivery_id
     intake = Intake(store, RulesEngine(), clock)
 
-    taken = intake.ingest("jira", first.events)
-    again = intake.ingest("jira", retry.events)
-
-    assert (taken.new, again.new, again.duplicates) == (1, 0, 1)
+    assert intake.receive("jira", first.delivery_id, list(first.events)) is True
+    assert intake.receive("jira", retry.delivery_id, list(retry.events)) is False  # kept once: a retry
+    handled = intake.process_pending()
+    assert (handled.new, handled.failed) == (1, 0)
+    assert intake.process_pending().new == 0

@@ -44,7 +44,7 @@ class _Plugin:
 
     @hookimpl
     def register_notifiers(self, register):
-        register("email", lambda item: None)
+        register("pager", lambda item: None)
 
 
 def test_hook_register_connectors():
@@ -68,11 +68,12 @@ def test_hook_register_notifiers():
     plugin = _Plugin()
     manager.register(plugin)
     try:
-        assert callable(notifier_registry(manager).get("email"))
+        assert callable(notifier_registry(manager).get("pager"))
     finally:
         manager.unregister(plugin)
+    assert callable(notifier_registry(manager).get("email"))  # built in
     with pytest.raises(ConfigError, match="unknown notification channel"):
-        notifier_registry(manager).get("email")
+        notifier_registry(manager).get("pager")
 
 
 def test_built_ins_are_plain_modules_registered_like_third_party_ones():

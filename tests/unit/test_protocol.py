@@ -171,3 +171,15 @@ def test_replaying_the_events_rebuilds_the_same_ticket(clock, directory):
                                                                      desk.ticket.version)
     assert {h: r.state for h, r in replayed.handoffs.items()} == {"h1": HandoffState.APPLIED,
                                                                    "h2": HandoffState.DECLINED}
+
+
+def test_a_clone_can_be_changed_without_touching_the_original(desk):
+    desk.request("h1", CAROL)
+    twin = desk.ticket.clone()
+    for event in decide(twin, AcceptHandoff(ticket=KEY, handoff_id="h1", by="carol"), now=desk.clock.now(),
+                        directory=desk.directory):
+        twin.apply(event)
+    assert (twin.holder, twin.bounces, twin.handoff("h1").state) == (CAROL, 1, HandoffState.APPLIED)
+    assert (desk.ticket.holder, desk.ticket.bounces, desk.ticket.handoff("h1").state) == (
+        ALICE, 0, HandoffState.REQUESTED)
+    assert len(desk.ticket.holders) == 1 and desk.ticket.version == twin.version - 2

@@ -63,11 +63,24 @@ def desk_all(desk):
 
 
 def test_acceptance_time_counts_business_minutes_only(make_desk, clock):
-    desk = paris_desk(make_desk, clock, acceptance_after=120.0)
+    desk = paris_desk(make_desk, clock, acceptance_after=90.0)
     desk.command(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice",
                                 reason="r"))
-    # Friday 16:00 + 120 business minutes = Friday 18:00 exactly.
-    assert desk.timers["accept-timeout:h1"].due_at == paris(2026, 3, 27, 18, 0)
+    assert desk.timers["accept-timeout:h1"].due_at == paris(2026, 3, 27, 17, 30)  # Friday 16:00 + 90 minutes
+
+
+def test_stale_over_a_weekend_and_a_holiday_fires_at_monday_opening_in_the_groups_zone_across_dst(
+        make_desk, clock):
+    calendar = BusinessCalendar(PARIS, WEEKDAYS_8_TO_18, frozenset({date(2026, 3, 27)}))  # a Friday holiday
+    desk = make_desk(calendars={"Service Desk": calendar}, stale_rules=(StaleRule(120.0, None),))
+    clock.set(paris(2026, 3, 26, 16, 0))  # Thursday 16:00 CET (UTC+1)
+    desk.tool(ToolEventKind.CREATED, "tina", "Triage")
+    desk.reassign("tina", "Service Desk/alice")
+    # 120 business minutes run out at Thursday's 18:00 close; Friday is a holiday; the clocks go forward
+    # on Sunday 29 March. The reminder fires at Monday's 08:00 opening, summer time (UTC+2).
+    fired = desk.run_until(paris(2026, 3, 31, 0, 0))
+    assert fired == [(datetime(2026, 3, 30, 6, 0, tzinfo=UTC), "stale-reminder")]
+    assert fired[0][0] == paris(2026, 3, 30, 8, 0)
 
 
 def test_a_ticket_going_stale_over_a_weekend_and_a_holiday_fires_at_the_next_opening_across_dst(make_desk, clock):
@@ -131,3 +144,17 @@ def test_a_resolved_escalated_ticket_reports_back_to_the_original_analyst(make_d
     [notice] = [a.payload for a in resolved.outgoing if a.channel == "notify" and a.payload["template"] == "report-back"]
     assert notice["to_people"] == ["alice"] and notice["resolution"] == "replaced the SFP module"
     assert "stale:rt:1" in resolved.cancel_timers
+
+
+@pytest.mark.parametrize(("start", "minutes", "due"), [
+    (paris(2026, 3, 27, 17, 0), 60, paris(2026, 3, 31, 8, 0)),  # due at Friday's close: next opening (after the holiday)
+    (paris(2026, 3, 27, 17, 0), 59, paris(2026, 3, 27, 17, 59)),
+    (paris(2026, 3, 28, 12, 0), 0, paris(2026, 3, 31, 8, 0)),  # on Saturday, nothing is open
+    (paris(2026, 3, 31, 7, 0), 30, paris(2026, 3, 31, 8, 30)),  # before opening
+    (paris(2026, 10, 23, 17, 0), 120, paris(2026, 10, 26, 9, 0)),  # across the October change back to winter time
+])
+def test_business_minutes_on_the_calendar(start, minutes, due):
+    calendar = BusinessCalendar(PARIS, WEEKDAYS_8_TO_18, frozenset({date(2026, 3, 30)}))
+    assert calendar.add(start, minutes) == due
+    if minutes:
+        assert calendar.minutes_between(start, due) == minutes

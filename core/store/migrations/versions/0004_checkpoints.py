@@ -1,15 +1,15 @@
 """Checkpoints: how far Baton has read each connector instance's changes.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 import sqlalchemy as sa
 from alembic import op
 
 from baton_itsm.core.store.types import UTCDateTime
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"  # link_tokens, which landed on main first
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,58 @@
+"""`baton report`: the handoff metrics of the ledger, in the terminal and as HTML, CSV, JSON and PNG."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from baton_itsm.core.cli.history_settings import history_settings
+from baton_itsm.core.metrics.timing import DEFAULT_LATE_WITHIN_MINUTES
+
+DEFAULT_FOLDER = "baton-report"
+
+
+@click.command()
+@click.option("--out", "folder", default=DEFAULT_FOLDER, show_default=True, type=click.Path(file_okay=False,
+              path_type=Path), help="Folder for report.html, report.json, the CSV tables and charts/*.png.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="What to print: the summary, or every metric as JSON.")
+@click.option("--no-charts", is_flag=True, help="Skip the PNG charts (and matplotlib's start-up time).")
+@click.option("--instance", "instances", multiple=True, help="Only tickets of this instance (repeatable).")
+@click.option("--late-within", type=float, default=DEFAULT_LATE_WITHIN_MINUTES, show_default=True,
+              metavar="MINUTES", help="A handoff is late when the ticket was resolved within this long after it.")
+@click.pass_obj
+def report(state, folder: Path, fmt: str, no_charts: bool, instances: tuple[str, ...], late_within: float) -> None:
+    """Measure the handoffs in the ledger: bounce count, pickup and resolution times, late handoffs, reopens,
+    acceptance, declines, ratings, escalations, and the tool's own reassignment counter beside Baton's."""
+    metrics = build_metrics(state, instances, late_within)
+    write_and_show(metrics, folder, fmt=fmt, charts=not no_charts)
+
+
+def build_metrics(state, instances: tuple[str, ...] = (), late_within: float = DEFAULT_LATE_WITHIN_MINUTES) -> dict:
+    from baton_itsm.core.metrics.load import load_views
+    from baton_itsm.core.metrics.summary import compute_metrics
+    from baton_itsm.core.store.bulk import open_bulk
+
+    settings = history_settings(state)
+    bulk = open_bulk(settings.database_url)
+    try:
+        views = load_views(bulk, instances)
+    finally:
+        bulk.close()
+    return compute_metrics(views, intake_groups=settings.intake_groups, late_within_minutes=late_within)
+
+
+def write_and_show(metrics: dict, folder: Path, *, fmt: str = "text", charts: bool = True,
+                   extra: dict | None = None) -> None:
+    from baton_itsm.core.metrics.summary import json_ready, summary_lines
+    from baton_itsm.core.report.files import write_report
+
+    written = write_report(metrics, folder, charts=charts, extra=extra)
+    if fmt == "json":
+        click.echo(json.dumps({**json_ready(metrics), **(extra or {})}, indent=2, default=str))
+        return
+    for line in summary_lines(metrics):
+        click.echo(line)
+    click.echo(f"report: {written['html']} (tables as CSV and every metric as JSON beside it"
+               f"{', charts as PNG in ' + str(folder / 'charts') if charts else ''})")

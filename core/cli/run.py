@@ -1,0 +1,21 @@
+"""`baton run`: the service admins deploy beside their help desk."""
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the web app listens on.")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-http", is_flag=True, help="Run only the workers (pollers, scheduler, dispatcher, inbox).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]), default="INFO",
+              show_default=True)
+@click.pass_obj
+def run(state, host: str, port: int, no_http: bool, log_format: str, log_level: str) -> None:
+    """Run Baton: webhook intake, accept/decline pages, the API, pollers, scheduler and dispatcher."""
+    from baton_itsm.core.service.logs import configure_logging
+    from baton_itsm.core.service.runner import RunOptions, run as run_service
+
+    configure_logging(log_format, log_level)
+    run_service(state.app, RunOptions(host=host, port=port, http=not no_http))

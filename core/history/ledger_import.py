@@ -1,0 +1,232 @@
+"""Write a history reading into the ledger, in bulk: holder changes and one summary per ticket.
+
+Each ticket gets HolderChanged(cause="import") entries, one per holder change, then a HistorySummary
+(core/domain/history_events), and its `tickets` row: the projection UnitOfWork.append would keep
+(holder, owner, bounce count, version) plus the tool's facts (priority, category, status...).
+
+Re-importing adds nothing, at two levels: the import is recorded in the inbox under the file's
+SHA-256, so the same file is refused before anything is read; and every entry carries a stable
+source id (ServiceNow: number, sys_mod_count and time), so another file overlapping this one
+appends only the entries the ledger does not hold yet, after the ticket's last version.
+Everything is written in one transaction: an import lands whole or not at all.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, namedtuple
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+from baton_itsm.core.domain.bounces import count_bounces
+from baton_itsm.core.domain.ownership import OwnershipPolicy
+from baton_itsm.core.history.imported import HistoryReading, ImportedTicket, NotGrouped, Rejection
+from baton_itsm.core.store.bulk import LEDGER_COLUMNS, TICKET_COLUMNS, BulkConnection
+
+BATCH = 4000  # tickets per executemany: big transactions, bounded memory
+_Holder = namedtuple("_Holder", "group person")  # what count_bounces and owner() read, cheaper than Holder
+
+
+@dataclass
+class ImportOutcome:
+    source: str
+    kind: str
+    instance: str
+    digest: str
+    already_imported: bool = False
+    rows_read: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    rejected_reasons: dict[str, int] = field(default_factory=dict)
+    tickets_new: int = 0
+    tickets_extended: int = 0  # tickets already in the ledger that got new entries
+    entries: int = 0
+    entries_known: int = 0  # entries of this file the ledger held already
+    compared: int = 0  # tickets with the tool's own reassignment counter
+    agreeing: int = 0
+    mismatches: Counter = field(default_factory=Counter)
+
+
+def file_digest(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def import_history(bulk: BulkConnection, read: Callable[[bool], HistoryReading], *, instance: str, digest: str,
+                   now: str, intake_groups: frozenset[str] = frozenset(),
+                   ownership: OwnershipPolicy | None = None) -> ImportOutcome:
+    """Import what `read(grouped)` yields as `instance`; `now` is `YYYY-MM-DD HH:MM:SS` UTC."""
+    writer = _Writer(bulk, instance, now, intake_groups, ownership or OwnershipPolicy())
+    try:
+        return writer.run(read, digest, grouped=False)
+    except NotGrouped:
+        # The transaction rolled back; read the file again holding every row until the end.
+        return _Writer(bulk, instance, now, intake_groups, ownership or OwnershipPolicy()).run(read, digest,
+                                                                                             grouped=True)
+
+
+def _json_text(value: str | None) -> str:
+    """A JSON string literal, without json.dumps' cost for the plain text that ids and times are."""
+    if value is None:
+        return "null"
+    if '"' in value or "\\" in value or not value.isprintable():
+        return json.dumps(value)
+    return f'"{value}"'
+
+
+def _json_int(value: int | None) -> str:
+    return "null" if value is None else str(value)
+
+
+def summary_data(ticket: ImportedTicket) -> str:
+    """The HistorySummary entry's data (its fields besides the ledger columns), as JSON text."""
+    return (f'{{"source_event_id": {_json_text(ticket.source_event_id)}, '
+            f'"opened_at": {_json_text(ticket.opened_at)}, "resolved_at": {_json_text(ticket.resolved_at)}, '
+            f'"reopen_count": {_json_int(ticket.reopen_count)}, '
+            f'"tool_reassignments": {_json_int(ticket.tool_reassignments)}, '
+            f'"derived_reassignments": {_json_int(ticket.derived_reassignments)}, '
+            f'"updates": {ticket.updates}, "mismatch": {_json_text(ticket.mismatch)}}}')
+
+
+class _Writer:
+    def __init__(self, bulk: BulkConnection, instance: str, now: str, intake_groups: frozenset[str],
+                 ownership: OwnershipPolicy):
+        self.bulk, self.instance, self.intake_groups, self.ownership = bulk, instance, intake_groups, ownership
+        self.now = bulk.timestamp(now)
+        self.source = f"import:{instance}"
+
+    def run(self, read: Callable[[bool], HistoryReading], digest: str, *, grouped: bool) -> ImportOutcome:
+        bulk = self.bulk
+        with bulk.transaction():
+            reading = read(grouped)
+            outcome = self.outcome = ImportOutcome(reading.source, reading.kind, self.instance, digest)
+            if bulk.query("SELECT 1 FROM inbox WHERE source = ? AND event_id = ?", (self.source, digest)):
+                outcome.already_imported = True
+                return outcome
+            self.existing = {external: (row_id, version) for row_id, external, version in bulk.query(
+                "SELECT id, external_id, version FROM tickets WHERE instance = ?", (self.instance,))}
+            self.next_id = (bulk.query("SELECT MAX(id) FROM tickets")[0][0] or 0) + 1
+            tickets = iter(reading.tickets)
+            while batch := list(islice(tickets, BATCH)):
+                self._write_batch(batch)
+            outcome.rows_read, outcome.rejected = reading.rows_read, reading.rejected
+            outcome.rejected_reasons = reading.rejected_reasons
+            self._record_import(outcome)
+        return outcome
+
+    # --- new tickets: one ticket row and its entries, in bulk -----------------------------------
+    def _write_batch(self, batch: list[ImportedTicket]) -> None:
+        outcome = self.outcome
+        fresh = [t for t in batch if t.ticket_id not in self.existing]
+        for ticket in batch:
+            if ticket.tool_reassignments is not None:
+                outcome.compared += 1
+                outcome.agreeing += ticket.tool_reassignments == ticket.derived_reassignments
+                if ticket.mismatch:
+                    outcome.mismatches[ticket.mismatch] += 1
+        if len(fresh) < len(batch):
+            self._extend([t for t in batch if t.ticket_id in self.existing])
+        if not fresh:
+            return
+        ids = self._insert_tickets(fresh)
+        self.bulk.executemany(self.bulk.insert_sql("ledger_entries", LEDGER_COLUMNS),
+                              self._entries(fresh, ids))
+        outcome.tickets_new += len(fresh)
+
+    def _insert_tickets(self, tickets: list[ImportedTicket]) -> list[int]:
+        bulk, ts = self.bulk, self.bulk.timestamp
+        rows = []
+        for ticket in tickets:
+            holders = [_Holder(group, person) for _, _, group, person, _ in ticket.steps]
+            last = holders[-1] if holders else _Holder(None, None)
+            steps = ticket.steps
+            rows.append((
+                ticket.ticket_id, last.group, last.person, self.ownership.owner(holders), len(steps) + 1,
+                count_bounces(holders, self.intake_groups), ts(steps[0][0]) if steps else None,
+                ts(steps[-1][0]) if steps else None, self.now, ticket.requester, ticket.priority,
+                ticket.category, ticket.status, ticket.tool_group, ticket.tool_person, ts(ticket.last_activity_at),
+            ))
+        columns = TICKET_COLUMNS[2:]  # id and instance are added below
+        if bulk.dialect == "sqlite":
+            # One writer holds the database (BEGIN IMMEDIATE), so the next ids are ours to give.
+            first = self.next_id
+            self.next_id += len(rows)
+            bulk.executemany(bulk.insert_sql("tickets", ("id", "instance", *columns)),
+                             ((first + i, self.instance, *row) for i, row in enumerate(rows)))
+            return list(range(first, first + len(rows)))
+        bulk.executemany(bulk.insert_sql("tickets", ("instance", *columns)),
+                         ((self.instance, *row) for row in rows))
+        found = dict((external, row_id) for row_id, external in bulk.query(
+            "SELECT id, external_id FROM tickets WHERE instance = ? AND external_id = ANY(?)",
+            (self.instance, [t.ticket_id for t in tickets])))
+        return [found[t.ticket_id] for t in tickets]
+
+    def _entries(self, tickets: list[ImportedTicket], ids: list[int]) -> Iterator[tuple]:
+        ts, now, outcome = self.bulk.timestamp, self.now, self.outcome
+        for ticket, row_id in zip(tickets, ids):
+            version, from_group, from_person = 0, None, None
+            for at, actor, group, person, source_id in ticket.steps:
+                version += 1
+                yield (row_id, version, "holder-changed", ts(at), actor, None, from_group, from_person, group, person,
+                       None, None, f'{{"source_event_id": {_json_text(source_id)}, "cause": "import"}}', now)
+                from_group, from_person = group, person
+            yield (row_id, version + 1, "history", ts(ticket.last_activity_at), None, None, None, None, None, None,
+                   None, None, summary_data(ticket), now)
+            outcome.entries += version + 1
+
+    # --- tickets the ledger holds already: append what it does not have ---------------------------
+    def _extend(self, tickets: Iterable[ImportedTicket]) -> None:
+        bulk, ts, outcome = self.bulk, self.bulk.timestamp, self.outcome
+        for ticket in tickets:
+            row_id, version = self.existing[ticket.ticket_id]
+            known, holders = set(), []
+            for entry_type, group, person, data in bulk.query(
+                    "SELECT entry_type, to_group, to_person, data FROM ledger_entries WHERE ticket_id = ? "
+                    "ORDER BY version", (row_id,)):
+                known.add(json.loads(data).get("source_event_id", "") if isinstance(data, str)
+                          else (data or {}).get("source_event_id", ""))
+                if entry_type in ("holder-changed", "applied") and group:
+                    holders.append(_Holder(group, person))
+            entries = []
+            for at, actor, group, person, source_id in ticket.steps:
+                current = holders[-1] if holders else _Holder(None, None)
+                if source_id in known:
+                    outcome.entries_known += 1
+                    continue
+                if current == (group, person):
+                    continue
+                version += 1
+                entries.append((row_id, version, "holder-changed", ts(at), actor, None, current.group,
+                                current.person, group, person, None, None,
+                                f'{{"source_event_id": {_json_text(source_id)}, "cause": "import"}}', self.now))
+                holders.append(_Holder(group, person))
+            if ticket.source_event_id in known:
+                outcome.entries_known += 1
+            else:
+                version += 1
+                entries.append((row_id, version, "history", ts(ticket.last_activity_at), None, None, None, None,
+                                None, None, None, None, summary_data(ticket), self.now))
+            if not entries:
+                continue
+            bulk.executemany(bulk.insert_sql("ledger_entries", LEDGER_COLUMNS), entries)
+            last = holders[-1] if holders else _Holder(None, None)
+            bulk.executemany(
+                "UPDATE tickets SET holder_group = ?, holder_person = ?, owner = ?, version = ?, bounces = ?, "
+                "status = ?, priority = ?, category = ?, tool_group = ?, tool_person = ?, last_activity_at = ? "
+                "WHERE id = ?".replace("?", bulk.placeholder),
+                [(last.group, last.person, self.ownership.owner(holders), version,
+                  count_bounces(holders, self.intake_groups), ticket.status, ticket.priority, ticket.category,
+                  ticket.tool_group, ticket.tool_person, ts(ticket.last_activity_at), row_id)])
+            outcome.entries += len(entries)
+            outcome.tickets_extended += 1
+
+    def _record_import(self, outcome: ImportOutcome) -> None:
+        payload = json.dumps({"file": str(outcome.source), "kind": outcome.kind, "rows_read": outcome.rows_read,
+                              "rejected": len(outcome.rejected), "tickets_new": outcome.tickets_new,
+                              "tickets_extended": outcome.tickets_extended, "entries": outcome.entries})
+        self.bulk.executemany(self.bulk.insert_sql("inbox", ("source", "event_id", "received_at", "payload",
+                                                             "status", "attempts", "processed_at")),
+                              [(self.source, outcome.digest, self.now, payload, "done", 1, self.now)])

@@ -1,0 +1,1 @@
+"""Handoff metrics: pure functions over the ledger's rows (core/metrics/load.py reads them)."""

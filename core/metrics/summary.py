@@ -1,0 +1,95 @@
+"""All the metrics of a set of tickets, and the tables a report writes as CSV."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from baton_itsm.core.metrics.agreement import counter_agreement
+from baton_itsm.core.metrics.bounces import MANY, bounce_metrics
+from baton_itsm.core.metrics.protocol import protocol_metrics, reopen_metrics
+from baton_itsm.core.metrics.timing import DEFAULT_LATE_WITHIN_MINUTES, timing_metrics
+from baton_itsm.core.metrics.views import TicketView
+
+TOP_ROWS = 25  # rows of the per-group and per-agent tables shown in the terminal and HTML (CSV has all)
+
+
+def compute_metrics(views: Sequence[TicketView], *, intake_groups: frozenset[str] = frozenset(),
+                    late_within_minutes: float = DEFAULT_LATE_WITHIN_MINUTES) -> dict:
+    """Every metric, as plain JSON-ready data."""
+    timing = timing_metrics(views, late_within_minutes)
+    pickup_samples = timing.pop("pickup_samples")
+    return {
+        "tickets": len(views),
+        "instances": sorted({v.instance for v in views}),
+        "bounces": bounce_metrics(views, intake_groups),
+        **timing,
+        "reopen": reopen_metrics(views),
+        **protocol_metrics(views),
+        "tool_counter": counter_agreement(views),
+        "_pickup_samples": pickup_samples,  # for the pickup-time chart; not written to JSON
+    }
+
+
+def tables(metrics: dict) -> dict[str, list[dict]]:
+    """The report's tables, one list of rows (dicts with the same keys) each, for CSV and HTML."""
+    bounces = metrics["bounces"]
+    return {
+        "bounce_distribution": [{"bounces": k, "tickets": v} for k, v in bounces["distribution"].items()],
+        "bounces_by_group": bounces["by_group"],
+        "bounces_by_agent": bounces["by_agent"],
+        "bounces_by_period": bounces["by_period"],
+        "pickup_by_group": metrics["pickup_by_group"],
+        "resolution_after_last_handoff_by_group": metrics["resolution_after_last_handoff_by_group"],
+        "late_handoffs_by_group": metrics["late_handoffs"]["by_receiving_group"],
+        "decline_reasons": metrics["decline_reasons"],
+        "escalations_by_kind": metrics["escalations_by_kind"],
+        "tool_counter_disagreements": metrics["tool_counter"].get("disagreement_classes", []),
+    }
+
+
+def json_ready(metrics: dict) -> dict:
+    return {k: v for k, v in metrics.items() if not k.startswith("_")}
+
+
+def summary_lines(metrics: dict) -> list[str]:
+    """The terminal summary."""
+    b, pick, after = metrics["bounces"], metrics["pickup_minutes"], metrics["resolution_after_last_handoff_minutes"]
+    late, reopen, tool = metrics["late_handoffs"], metrics["reopen"], metrics["tool_counter"]
+    lines = [f"{metrics['tickets']:,} tickets ({', '.join(metrics['instances']) or 'none'})"]
+    if b["tickets"]:
+        lines.append(f"bounces: mean {b['mean']:.2f} per ticket, {_pct(b[f'share_{MANY}_plus'])} of tickets with "
+                     f"{MANY} or more; distribution " + ", ".join(f"{k}: {v:,}" for k, v in b["distribution"].items()))
+        worst = ", ".join(f"{row['group']} ({row['bounces_out']:,})" for row in b["by_group"][:5])
+        lines.append(f"  groups whose tickets bounce on most: {worst or '-'}")
+    lines.append(f"receiver pickup after a transfer: {_duration(pick)}")
+    lines.append(f"resolution after the last handoff: {_duration(after)}")
+    lines.append(f"late handoffs (resolved within {late['within_minutes']:g} min of arriving): {late['tickets']:,} "
+                 f"of {late['of_resolved_tickets_with_a_handoff']:,} resolved tickets with a handoff "
+                 f"({_pct(late['share'])})")
+    lines.append(f"reopen rate: {_pct(reopen['rate'])} ({reopen['reopened']:,} of {reopen['tickets']:,})")
+    accepted = metrics["acceptance_minutes"]
+    lines.append(f"handoff requests: {sum(metrics['handoffs'].values()):,}; acceptance time {_duration(accepted)}; "
+                 f"declines {sum(r['count'] for r in metrics['decline_reasons']):,}")
+    escalations = ", ".join(f"{r['kind']}: {r['count']:,}" for r in metrics["escalations_by_kind"])
+    lines.append(f"escalations by kind: {escalations or 'none'}")
+    ratings = metrics["ratings"]
+    lines.append(f"handoff ratings: {ratings.get('message') or ratings['count']}")
+    if tool.get("tickets"):
+        lines.append(f"tool reassignment counter vs Baton's derived count: agree on {tool['agreeing']:,} of "
+                     f"{tool['tickets']:,} tickets ({_pct(tool['share'], 2)}); means {tool['tool_mean']} vs "
+                     f"{tool['derived_mean']}")
+    return lines
+
+
+def _pct(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{100 * value:.{digits}f}%"
+
+
+def _duration(summary: dict) -> str:
+    if not summary["count"]:
+        return "no data yet"
+    return (f"median {_hours(summary['median'])}, p90 {_hours(summary['p90'])}, mean {_hours(summary['mean'])} "
+            f"({summary['count']:,} samples)")
+
+
+def _hours(value: float) -> str:
+    return f"{value:.0f} min" if value < 90 else f"{value / 60:.1f} h"

@@ -1,0 +1,70 @@
+"""Times around handoffs: how fast receivers pick up, how long after the last handoff tickets are
+resolved, and handoffs that came late (the ticket was resolved soon after it arrived: it should
+have gone there earlier)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from baton_itsm.core.metrics.stats import duration_summary, minutes, share
+from baton_itsm.core.metrics.views import TicketView
+
+DEFAULT_LATE_WITHIN_MINUTES = 60.0
+
+
+def pickup_times(view: TicketView) -> list[tuple[str, float, str | None]]:
+    """(receiving group, minutes, who picked it up) for each arrival in a group's queue that someone
+    in the group later took. An arrival straight to a named person has no pickup to measure."""
+    found = []
+    waiting: tuple[str, object] | None = None  # (group, arrived at) of the queue arrival being waited on
+    for at, _, from_group, _, to_group, to_person in view.transfers:
+        if waiting is not None and to_group == waiting[0] and to_person is not None:
+            found.append((to_group, minutes(waiting[1], at), to_person))
+            waiting = None
+        elif to_group != from_group:  # a move to another group; a release to the own queue is not one
+            waiting = (to_group, at) if to_person is None else None
+    return found
+
+
+def handoff_times(view: TicketView) -> list:
+    """When the ticket changed group (the handoffs between groups), oldest first."""
+    return [(at, to_group) for at, _, from_group, _, to_group, _ in view.transfers
+            if from_group is not None and to_group != from_group]
+
+
+def timing_metrics(views: Sequence[TicketView], late_within_minutes: float = DEFAULT_LATE_WITHIN_MINUTES) -> dict:
+    pickups, pickups_by_group = [], defaultdict(list)
+    after_last, after_last_by_group = [], defaultdict(list)
+    late_by_group: dict[str, int] = defaultdict(int)
+    resolved_with_handoff = late = 0
+    for view in views:
+        for group, waited, _ in pickup_times(view):
+            pickups.append(waited)
+            pickups_by_group[group].append(waited)
+        resolved_at, handoffs = view.resolved_at, handoff_times(view)
+        if resolved_at is None or not handoffs:
+            continue
+        last_at, last_group = handoffs[-1]
+        took = minutes(last_at, resolved_at)
+        if took < 0:
+            continue  # handed on after resolution (closing housekeeping): not a handoff that worked the ticket
+        resolved_with_handoff += 1
+        after_last.append(took)
+        after_last_by_group[last_group].append(took)
+        if took <= late_within_minutes:
+            late += 1
+            late_by_group[last_group] += 1
+    return {
+        "pickup_minutes": duration_summary(pickups),
+        "pickup_samples": sorted(pickups),
+        "pickup_by_group": sorted(({"group": g, **duration_summary(v)} for g, v in pickups_by_group.items()),
+                                  key=lambda row: -row["count"]),
+        "resolution_after_last_handoff_minutes": duration_summary(after_last),
+        "resolution_after_last_handoff_by_group": sorted(
+            ({"group": g, **duration_summary(v)} for g, v in after_last_by_group.items()), key=lambda r: -r["count"]),
+        "late_handoffs": {"within_minutes": late_within_minutes, "tickets": late,
+                          "of_resolved_tickets_with_a_handoff": resolved_with_handoff,
+                          "share": share(late, resolved_with_handoff),
+                          "by_receiving_group": [{"group": g, "late_handoffs": n} for g, n in
+                                                 sorted(late_by_group.items(), key=lambda item: -item[1])]},
+    }

@@ -1,0 +1,40 @@
+"""What a person following an accept or decline link can be told instead of what they asked for."""
+from __future__ import annotations
+
+from baton_itsm.core.errors import BatonError
+
+
+class LinkError(BatonError):
+    """The link cannot be used; `title` heads the page that says so, the message explains."""
+
+    title = "This link cannot be used"
+
+
+class InvalidLink(LinkError):
+    """The link was changed or cut, or was not made by this Baton: nothing was done."""
+
+    title = "Invalid link"
+
+
+class ExpiredLink(LinkError):
+    """The link is older than the deployment allows; the request can still be answered in Baton or by email."""
+
+    title = "This link has expired"
+
+
+class LinkAlreadyUsed(LinkError):
+    """The link was followed before (each link works once): the page says when and for what."""
+
+    title = "This link was already used"
+
+
+class RequestClosed(LinkError):
+    """The handoff request is no longer open (accepted, declined, withdrawn or expired meanwhile)."""
+
+    title = "This request is no longer open"
+
+
+class LinksDisabled(LinkError):
+    """The deployment has no link secret set, so no link can be checked."""
+
+    title = "Links are not set up"

@@ -1,0 +1,41 @@
+"""Accept/decline links for one receiver of one request, and the key that signs them (from the environment)."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from baton_itsm.core.notify.tokens import LinkClaim, LinkSigner
+from baton_itsm.core.settings.notifications import NotificationsConfig
+
+ACCEPT_PATH = "/handoff/accept"
+DECLINE_PATH = "/handoff/decline"
+
+
+def link_signer(settings: NotificationsConfig, environ: Mapping[str, str] | None = None) -> LinkSigner | None:
+    """The signer, or None when the deployment has no link secret (then messages carry no links)."""
+    secret = (os.environ if environ is None else environ).get(settings.link_secret_env, "")
+    return LinkSigner(secret.encode()) if secret else None
+
+
+@dataclass(frozen=True)
+class LinkMaker:
+    base_url: str
+    signer: LinkSigner
+    valid_for: timedelta
+
+    @classmethod
+    def from_settings(cls, settings: NotificationsConfig, environ: Mapping[str, str] | None = None) -> LinkMaker | None:
+        signer = link_signer(settings, environ)
+        if signer is None or not settings.base_url:
+            return None
+        return cls(settings.base_url, signer, timedelta(hours=settings.link_valid_hours))
+
+    def for_receiver(self, handoff_id: str, receiver: str, now: datetime) -> dict[str, str]:
+        expires_at = now + self.valid_for
+        token = self.signer.sign(LinkClaim(handoff_id, receiver, expires_at))
+        query = urlencode({"t": token})
+        return {"accept": f"{self.base_url}{ACCEPT_PATH}?{query}", "decline": f"{self.base_url}{DECLINE_PATH}?{query}",
+                "expires_at": expires_at.isoformat()}

@@ -1,0 +1,119 @@
+"""The notice router: the outbox handler for the rules' `notify` rows and for requester digests.
+
+It renders each message once per recipient and hands it to the notifiers the deployment chose for that
+audience; their rows are queued in one transaction, under keys derived from the notice's stable key, so a
+notice routed twice (a crash before it was marked sent) queues nothing new.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from baton_itsm.core.clock import Clock
+from baton_itsm.core.domain.holders import TicketKey
+from baton_itsm.core.notify.addresses import AddressBook
+from baton_itsm.core.notify.context import MessageContext
+from baton_itsm.core.notify.digest import DIGEST_CHANNEL, coalesce
+from baton_itsm.core.notify.eta import estimate_eta
+from baton_itsm.core.notify.links import LinkMaker
+from baton_itsm.core.notify.notices import Notice, Recipient
+from baton_itsm.core.notify.notifier import REQUESTER, STAFF, Message, Notifier
+from baton_itsm.core.notify.rendering import Renderer
+from baton_itsm.core.outbox import OutboxItem
+from baton_itsm.core.rules.decisions import Outgoing
+from baton_itsm.core.rules.facts import TicketFacts
+from baton_itsm.core.rules.policy import Policy
+from baton_itsm.core.settings.notifications import NotificationsConfig
+from baton_itsm.core.store.unit_of_work import Store, UnitOfWork
+
+NOTIFY_CHANNEL = "notify"
+WITH_LINKS = frozenset({"handoff-request", "acceptance-reminder"})  # notices a receiver answers
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class NoticeRouter:
+    store: Store
+    clock: Clock
+    settings: NotificationsConfig
+    addresses: AddressBook
+    renderer: Renderer
+    policy: Policy
+    notifiers: Mapping[str, Sequence[Notifier]]  # audience: the notifiers that serve it
+    links: LinkMaker | None = None
+
+    @property
+    def handlers(self) -> dict[str, Callable[[OutboxItem], None]]:
+        return {NOTIFY_CHANNEL: self.route, DIGEST_CHANNEL: self.send_digest}
+
+    def route(self, item: OutboxItem) -> None:
+        notice = Notice.from_row(item.idempotency_key, item.payload)
+        now = self.clock.now()
+        with self.store.unit_of_work(now) as uow:
+            facts = uow.load_facts(notice.ticket)
+            rows = self._staff(notice, facts, now) if notice.for_staff else []
+            if notice.to_requester and notice.template == "status-update":
+                if self._tell_requester(notice):
+                    coalesce(uow, notice, timedelta(seconds=self.settings.coalesce_seconds))
+            elif notice.to_requester:
+                recipient = self._requester(facts)
+                context = self._context(notice.ticket, facts, recipient).build(notice.details)
+                rows += self._compose(notice.key, notice.template, notice.ticket, REQUESTER, recipient, context)
+            _queue(uow, notice.ticket, rows)
+
+    def send_digest(self, item: OutboxItem) -> None:
+        ticket, changes = TicketKey.parse(item.payload["ticket"]), item.payload["changes"]
+        with self.store.unit_of_work(self.clock.now()) as uow:
+            facts = uow.load_facts(ticket)
+            recipient = self._requester(facts)
+            eta = estimate_eta(changes[-1], facts, self.policy)
+            context = self._context(ticket, facts, recipient).status(changes, eta)
+            _queue(uow, ticket, self._compose(item.idempotency_key, "status-update", ticket, REQUESTER, recipient,
+                                              context))
+
+    # --- internals ---------------------------------------------------------------------------------------
+    def _tell_requester(self, notice: Notice) -> bool:
+        """With first-assignment-only, the requester hears who took the ticket first, then nothing more."""
+        return not (self.settings.first_assignment_only and notice.details.get("previous_holder"))
+
+    def _staff(self, notice: Notice, facts: TicketFacts, now: datetime) -> list[Outgoing]:
+        recipients = self.addresses.staff(notice)
+        if not recipients:  # e.g. a group with no members configured: say so rather than drop it silently
+            log.warning("%s: nobody to tell among %s", notice.key, [*notice.to_people, *notice.to_groups])
+        rows = []
+        for recipient in recipients:
+            context = self._context(notice.ticket, facts, recipient).build(
+                notice.details, links=self._links(notice, recipient, now))
+            rows += self._compose(f"{notice.key}:{recipient.person}", notice.template, notice.ticket, STAFF,
+                                  recipient, context)
+        return rows
+
+    def _links(self, notice: Notice, recipient: Recipient, now: datetime) -> dict[str, str] | None:
+        handoff_id = notice.details.get("handoff_id")
+        if self.links is None or notice.template not in WITH_LINKS or not handoff_id or not recipient.person:
+            return None
+        return self.links.for_receiver(handoff_id, recipient.person, now)
+
+    def _requester(self, facts: TicketFacts) -> Recipient:
+        # Without an address the email notifier skips; an in-ticket reply still reaches the requester.
+        return self.addresses.requester(facts.requester) or Recipient(name=None, email=None)
+
+    def _context(self, ticket: TicketKey, facts: TicketFacts, recipient: Recipient) -> MessageContext:
+        return MessageContext(ticket, facts, recipient, self.addresses.display_name)
+
+    def _compose(self, key: str, template: str, ticket: TicketKey, audience: str, recipient: Recipient,
+                 context: dict[str, Any]) -> list[Outgoing]:
+        rendered = self.renderer.render(template, context)
+        message = Message(key, ticket, audience, recipient, rendered.subject, rendered.text, rendered.html)
+        rows = [row for notifier in self.notifiers.get(audience, ()) for row in notifier.compose(message)]
+        if not rows:
+            log.warning("%s: no channel of the %s audience reaches %s (no address?)", key, audience, recipient.label)
+        return rows
+
+
+def _queue(uow: UnitOfWork, ticket: TicketKey, rows: list[Outgoing]) -> None:
+    for row in rows:
+        uow.queue_outgoing(row.idempotency_key, row.channel, row.payload, ticket=ticket)

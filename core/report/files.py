@@ -1,0 +1,43 @@
+"""The report's files: JSON of every metric, one CSV per table, and the HTML page."""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from baton_itsm.core.metrics.summary import json_ready, summary_lines, tables
+from baton_itsm.core.report.html import render_html
+
+
+def write_report(metrics: dict, folder: Path, *, charts: bool = True, extra: dict | None = None) -> dict[str, Path]:
+    """Write report.json, one CSV per table, the charts (PNG) and report.html into `folder`.
+
+    `extra` holds further sections (a back-test's outcome) shown on the page and kept in the JSON.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {"json": folder / "report.json", "html": folder / "report.html"}
+    document = {**json_ready(metrics), **(extra or {})}
+    written["json"].write_text(json.dumps(document, indent=2, default=str), encoding="utf-8")
+    table_files = {}
+    for name, rows in tables(metrics).items():
+        path = table_files[name] = folder / f"{name}.csv"
+        write_csv(path, rows)
+    chart_files = {}
+    if charts:
+        from baton_itsm.core.report.charts import draw_charts
+
+        chart_files = draw_charts(metrics, folder / "charts")
+    page = render_html(summary_lines(metrics), tables(metrics), {n: p.relative_to(folder) for n, p in
+                                                                 chart_files.items()},
+                       {n: p.relative_to(folder) for n, p in table_files.items()}, extra or {})
+    written["html"].write_text(page, encoding="utf-8")
+    return {**written, **{f"csv:{n}": p for n, p in table_files.items()},
+            **{f"chart:{n}": p for n, p in chart_files.items()}}
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
+    columns = list(rows[0]) if rows else ["(no rows)"]
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.DictWriter(stream, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)

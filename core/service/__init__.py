@@ -1,0 +1,1 @@
+"""`baton run`: the long-running service (HTTP intake, pollers, scheduler, dispatcher) in one process."""

@@ -1,0 +1,79 @@
+"""`baton run`: the web app (webhooks, links, API, health, metrics) and the workers, in one process.
+
+SIGTERM or Ctrl-C stops taking work: uvicorn stops accepting connections and finishes the requests in
+flight, each worker finishes the round it is in, and whatever is left stays in the store for the next
+start (or for another process sharing the PostgreSQL store).
+"""
+from __future__ import annotations
+
+import logging
+import signal
+from dataclasses import dataclass
+
+import uvicorn
+
+from baton_itsm.core.app import App
+from baton_itsm.core.service.workers import Worker, WorkerPool
+from baton_itsm.core.settings.models import ConnectorMode
+from baton_itsm.core.web import create_app
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    http: bool = True
+    idle_seconds: float = 1.0  # how long a worker that found nothing waits before looking again
+
+
+def build_workers(app: App, options: RunOptions) -> list[Worker]:
+    workers = [
+        Worker("inbox", lambda: app.intake.process_pending().new, options.idle_seconds),
+        Worker("scheduler", lambda: app.scheduler.tick().fired, options.idle_seconds),
+        Worker("dispatcher", lambda: _dispatched(app), options.idle_seconds),
+    ]
+    for instance, connector in app.config.connectors.items():
+        if connector.mode in (ConnectorMode.POLL, ConnectorMode.BOTH):
+            workers.append(Worker(f"poll:{instance}", _poll_round(app, instance), connector.poll_interval_seconds))
+    return workers
+
+
+def _dispatched(app: App) -> int:
+    report = app.dispatcher.run_once()
+    return report.sent + report.failed + report.retrying
+
+
+def _poll_round(app: App, instance: str):
+    def round_() -> int:
+        report = app.poller.poll(instance)
+        if report.error:
+            log.warning("%s", report.line())
+        return 0  # a poll round always waits its interval: the tool sets the pace, not the backlog
+    return round_
+
+
+def run(app: App, options: RunOptions) -> None:
+    app.store  # noqa: B018 - fail fast on an unreachable or outdated store, before taking any work
+    pool = WorkerPool(build_workers(app, options))
+    pool.start()
+    log.info("baton running: %s", ", ".join(w.name for w in pool.workers))
+    try:
+        if options.http:
+            web = create_app(app)
+            web.state.workers = pool.workers
+            server = uvicorn.Server(uvicorn.Config(web, host=options.host, port=options.port, log_config=None,
+                                                   access_log=False, timeout_graceful_shutdown=10))
+            server.run()  # returns on SIGTERM / SIGINT, after in-flight requests finish
+        else:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, lambda *_: pool.stopping.set())
+            pool.stopping.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        log.info("stopping: workers finish their current round")
+        if not pool.stop(timeout=30):
+            log.warning("some workers did not stop within 30 s; their work stays in the store")
+        log.info("baton stopped")

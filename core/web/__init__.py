@@ -1,0 +1,27 @@
+"""Baton's web app: one FastAPI app, one router per concern: the accept/decline link pages, webhook
+intake, the JSON API (with its OpenAPI at /api/openapi.json), /healthz and /metrics.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+
+from baton_itsm.core.web.api import router as api
+from baton_itsm.core.web.link_pages import router as link_pages
+from baton_itsm.core.web.ops import HealthCache
+from baton_itsm.core.web.ops import router as ops
+
+if TYPE_CHECKING:
+    from baton_itsm.core.app import App
+
+
+def create_app(app: App) -> FastAPI:
+    web = FastAPI(title="Baton", summary="Handoff governance beside your help desk", docs_url="/api/docs",
+                  redoc_url=None, openapi_url="/api/openapi.json")
+    web.state.baton = app  # routers read the composition root from the request: no globals
+    web.state.health = HealthCache()
+    web.include_router(link_pages, include_in_schema=False)
+    web.include_router(api)
+    web.include_router(ops)
+    return web

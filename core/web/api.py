@@ -1,0 +1,171 @@
+"""The JSON API for handoffs: request, accept, decline, withdraw, force, list pending, a ticket's ledger.
+
+Callers are integrations (a chat bot, a portal) acting for a named person (`by`). They authenticate
+with `Authorization: Bearer $BATON_API_TOKEN`; without that variable the API is off (503).
+"""
+from __future__ import annotations
+
+import hmac
+import os
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from baton_itsm.core.domain.commands import (
+    AcceptHandoff, DeclineHandoff, ForceHandoff, RequestHandoff, WithdrawHandoff,
+)
+from baton_itsm.core.domain.errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
+from baton_itsm.core.domain.events import LedgerEvent
+from baton_itsm.core.domain.holders import Holder, TicketKey
+from baton_itsm.core.domain.kinds import HandoffKind
+from baton_itsm.core.errors import BatonError
+from baton_itsm.core.handoffs import new_handoff_id
+from baton_itsm.core.store.codec import event_to_row
+from baton_itsm.core.store.schema import ledger_entries, tickets
+
+API_TOKEN_ENV = "BATON_API_TOKEN"
+STATUS = {UnknownHandoff: 404, NotAllowed: 403, InvalidTransition: 409, InvalidRequest: 422}
+
+
+def require_token(authorization: Annotated[str | None, Header()] = None) -> None:
+    expected = os.environ.get(API_TOKEN_ENV)
+    if not expected:
+        raise HTTPException(503, f"the API is off: set {API_TOKEN_ENV} to enable it")
+    given = (authorization or "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise HTTPException(401, "missing or wrong API token", headers={"WWW-Authenticate": "Bearer"})
+
+
+router = APIRouter(prefix="/api", tags=["handoffs"], dependencies=[Depends(require_token)])
+
+
+class NewHandoff(BaseModel):
+    ticket: str = Field(description="INSTANCE:ID")
+    to: str = Field(description="GROUP or GROUP/PERSON")
+    by: str
+    reason: str
+    summary: str = ""
+    kind: HandoffKind = HandoffKind.REASSIGN
+
+
+class Answer(BaseModel):
+    by: str
+    reason: str = ""
+
+
+class Entry(BaseModel):
+    entry_type: str
+    handoff_id: str | None
+    at: str
+    by: str | None
+    from_holder: str | None
+    to_holder: str | None
+    reason: str | None
+
+
+class Outcome(BaseModel):
+    handoff_id: str
+    entries: list[Entry]
+
+
+def _entry(event: LedgerEvent) -> Entry:
+    row = event_to_row(event)
+    holder = lambda g, p: None if g is None else str(Holder(g, p))  # noqa: E731
+    return Entry(entry_type=row["entry_type"], handoff_id=row["handoff_id"], at=event.at.isoformat(), by=row["actor"],
+                 from_holder=holder(row["from_group"], row["from_person"]),
+                 to_holder=holder(row["to_group"], row["to_person"]), reason=row["reason"])
+
+
+def _run(request: Request, command) -> Outcome:
+    try:
+        events = request.app.state.baton.handoffs.execute(command)
+    except BatonError as error:
+        raise HTTPException(STATUS.get(type(error), 409), str(error)) from None
+    return Outcome(handoff_id=command.handoff_id, entries=[_entry(e) for e in events])
+
+
+def _parse(ticket: str, to: str) -> tuple[TicketKey, Holder]:
+    try:
+        return TicketKey.parse(ticket), Holder.parse(to)
+    except ValueError as error:
+        raise HTTPException(422, str(error)) from None
+
+
+def _ticket_of(request: Request, handoff_id: str) -> TicketKey:
+    try:
+        return request.app.state.baton.handoffs.ticket_of(handoff_id)
+    except UnknownHandoff as error:
+        raise HTTPException(404, str(error)) from None
+
+
+@router.post("/handoffs", status_code=201, response_model=Outcome)
+def request_handoff(request: Request, body: NewHandoff) -> Outcome:
+    """Ask the receiver to take a ticket; it moves when they accept."""
+    key, receiver = _parse(body.ticket, body.to)
+    return _run(request, RequestHandoff(ticket=key, handoff_id=new_handoff_id(), to_holder=receiver, by=body.by,
+                                        reason=body.reason, summary=body.summary, kind=body.kind))
+
+
+@router.post("/handoffs/force", status_code=201, response_model=Outcome)
+def force_handoff(request: Request, body: NewHandoff) -> Outcome:
+    """Move a ticket without acceptance (managers only); recorded as forced."""
+    key, receiver = _parse(body.ticket, body.to)
+    return _run(request, ForceHandoff(ticket=key, handoff_id=new_handoff_id(), to_holder=receiver, by=body.by,
+                                      reason=body.reason, summary=body.summary, kind=body.kind))
+
+
+@router.post("/handoffs/{handoff_id}/accept", response_model=Outcome)
+def accept(request: Request, handoff_id: str, body: Answer) -> Outcome:
+    return _run(request, AcceptHandoff(ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=body.by))
+
+
+@router.post("/handoffs/{handoff_id}/decline", response_model=Outcome)
+def decline(request: Request, handoff_id: str, body: Answer) -> Outcome:
+    return _run(request, DeclineHandoff(ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=body.by,
+                                        reason=body.reason))
+
+
+@router.post("/handoffs/{handoff_id}/withdraw", response_model=Outcome)
+def withdraw(request: Request, handoff_id: str, body: Answer) -> Outcome:
+    return _run(request, WithdrawHandoff(ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=body.by,
+                                         reason=body.reason))
+
+
+class Pending(BaseModel):
+    handoff_id: str
+    ticket: str
+    to_holder: str
+    requested_by: str | None
+    requested_at: str
+    reason: str | None
+
+
+CLOSING = ("accepted", "declined", "expired", "withdrawn")
+
+
+@router.get("/handoffs", response_model=list[Pending])
+def pending(request: Request, to_group: str | None = None) -> list[Pending]:
+    """Requests still waiting for their receiver, oldest first (optionally for one group)."""
+    closed = select(ledger_entries.c.handoff_id).where(ledger_entries.c.entry_type.in_(CLOSING))
+    query = (select(ledger_entries, tickets.c.instance, tickets.c.external_id)
+             .join(tickets, tickets.c.id == ledger_entries.c.ticket_id)
+             .where(ledger_entries.c.entry_type == "requested", ledger_entries.c.handoff_id.not_in(closed))
+             .order_by(ledger_entries.c.at))
+    if to_group:
+        query = query.where(ledger_entries.c.to_group == to_group)
+    with request.app.state.baton.store.engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return [Pending(handoff_id=r.handoff_id, ticket=f"{r.instance}:{r.external_id}",
+                    to_holder=str(Holder(r.to_group, r.to_person)), requested_by=r.actor,
+                    requested_at=r.at.isoformat(), reason=r.reason) for r in rows]
+
+
+@router.get("/tickets/{ticket}/ledger", response_model=list[Entry])
+def ticket_ledger(request: Request, ticket: str) -> list[Entry]:
+    try:
+        key = TicketKey.parse(ticket)
+    except ValueError as error:
+        raise HTTPException(422, str(error)) from None
+    return [_entry(e.event) for e in request.app.state.baton.handoffs.ledger(key)]

@@ -1,0 +1,103 @@
+"""`baton import` into a SQLite ledger: a small hand-made ServiceNow log and a Jira changelog export."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from baton_itsm.core.cli.main import cli
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+SMALL_LOG = FIXTURES / "servicenow" / "small_log.csv"
+JIRA = FIXTURES / "jira" / "search_expand_changelog.json"
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BATON_DATABASE_URL", f"sqlite:///{tmp_path / 'ledger.db'}")
+    monkeypatch.delenv("BATON_CONFIG", raising=False)
+    return tmp_path
+
+
+def baton(*args: str):
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def report_json(*args: str) -> dict:
+    return json.loads(baton("report", "--format", "json", "--no-charts", *args).output)
+
+
+def test_import_a_small_log_counts_and_explains_rejected_rows(workdir):
+    output = baton("import", "servicenow-log", str(SMALL_LOG), "--quiet").output
+    assert "19 rows read, 2 rejected" in output
+    assert "4 tickets (4 new" in output and "14 ledger entries written" in output  # 10 holder changes + 4 summaries
+    assert "line 19: sys_updated_at: not a day-first timestamp" in output
+    assert "line 20: fields: expected 36, found 35" in output
+    assert "agrees with Baton's derived count on 3 of 4 tickets (75.00%)" in output
+    assert "counter moved +1 while the group stayed the same, between consecutive updates" in output
+
+    metrics = report_json()
+    assert metrics["bounces"]["distribution"]["1"] == 3 and metrics["bounces"]["total"] == 3
+    assert metrics["pickup_minutes"]["count"] == 3 and metrics["pickup_minutes"]["median"] == 30.0
+    assert metrics["late_handoffs"]["tickets"] == 1  # INC2: resolved 30 min after arriving in Group C
+    assert metrics["reopen"] == {"tickets": 4, "reopened": 1, "rate": 0.25}
+
+
+def test_the_imported_ledger_reads_like_any_other(workdir):
+    baton("import", "servicenow-log", str(SMALL_LOG), "--quiet")
+    table = baton("ledger", "sn-log:INC2").output
+    # Read back through the ORM path (codec, Ticket.from_events): three holders, one bounce, then the summary.
+    assert "held by Group C/Resolver 3" in table and "1 bounce" in table
+    assert table.count("holder-changed") == 3 and "history" in table
+
+
+def test_reimporting_the_same_file_adds_nothing(workdir):
+    baton("import", "servicenow-log", str(SMALL_LOG), "--quiet")
+    before = report_json()
+    again = baton("import", "servicenow-log", str(SMALL_LOG))
+    assert "imported already" in again.output and "nothing added" in again.output
+    assert report_json() == before
+
+
+def test_an_overlapping_file_appends_only_what_the_ledger_lacks(workdir):
+    baton("import", "servicenow-log", str(SMALL_LOG), "--quiet")
+    longer = workdir / "longer.csv"
+    shutil.copyfile(SMALL_LOG, longer)
+    with longer.open("a", newline="") as stream:  # INC4 goes on: a move to Group B
+        last = SMALL_LOG.read_text().splitlines()[17]  # INC4's good first row
+        stream.write(last.replace(",0,true,", ",1,true,").replace("3/3/2016 09:00,Phone", "4/3/2016 09:00,Phone")
+                     .replace("Group A,?", "Group B,?") + "\r\n")
+    output = baton("import", "servicenow-log", str(longer), "--quiet").output
+    assert "0 new, 1 already in the ledger got new entries" in output
+    assert "2 ledger entries written" in output  # INC4's move and its new summary
+    assert "were there already" in output
+    table = baton("ledger", "sn-log:INC4").output
+    assert "held by Group B" in table and table.count("holder-changed") == 2
+
+
+def test_import_a_jira_changelog_export(workdir):
+    output = baton("import", "jira-changelog", str(JIRA), "--group-field", "customfield_10010", "--quiet").output
+    assert "2 rows read, 0 rejected" in output and "2 tickets (2 new" in output
+    table = baton("ledger", "jira:HELP-1").output
+    assert "held by Network/Carol Agent" in table and "1 bounce" in table  # Alice -> the Network queue
+    metrics = report_json("--instance", "jira")
+    assert metrics["tool_counter"]["tickets"] == 0
+    pickups = {row["group"]: row["median"] for row in metrics["pickup_by_group"]}
+    assert pickups == {"Service Desk": 30.0, "Network": 60.0}  # Network queue 09:00 UTC -> Carol 10:00 UTC
+    assert metrics["resolution_after_last_handoff_minutes"]["median"] == 270.0  # 09:00 -> resolved 13:30 UTC
+
+
+def test_an_incident_whose_rows_are_apart_is_read_whole(workdir):
+    lines = SMALL_LOG.read_text().splitlines()
+    apart = workdir / "apart.csv"  # INC1's first row moved to the end of the file
+    apart.write_text("\r\n".join([lines[0], *lines[2:], lines[1]]) + "\r\n", newline="")
+    baton("import", "servicenow-log", str(apart), "--quiet", "--instance", "apart")
+    baton("import", "servicenow-log", str(SMALL_LOG), "--quiet", "--instance", "together")
+    assert report_json("--instance", "apart")["bounces"] == report_json("--instance", "together")["bounces"]
+    assert "held by Group B/Resolver 2" in baton("ledger", "apart:INC1").output

@@ -1,0 +1,36 @@
+"""`baton import` of the whole real ServiceNow event log (shared/ beside the repository), then the report."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from baton_itsm.core.cli.main import cli
+
+LOG_ZIP = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "servicenow-incident-log" / \
+    "incident_event_log.zip"
+
+pytestmark = pytest.mark.skipif(not LOG_ZIP.is_file(), reason=f"the real ServiceNow event log is not at {LOG_ZIP}")
+
+
+def test_the_whole_log_imports_and_agrees_with_servicenow(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BATON_CONFIG", raising=False)
+    db = str(tmp_path / "ledger.db")
+    runner = CliRunner()
+    imported = runner.invoke(cli, ["--db", db, "import", "servicenow-log", str(LOG_ZIP), "-q"],
+                             catch_exceptions=False)
+    assert imported.exit_code == 0
+    assert "119,998 rows read, 0 rejected" in imported.output  # rejected rows would be counted and explained here
+    assert "20,769 tickets (20,769 new" in imported.output
+
+    report = runner.invoke(cli, ["--db", db, "report", "--format", "json", "--no-charts", "--out", "out"],
+                           catch_exceptions=False)
+    metrics = json.loads(report.output)
+    assert metrics["tickets"] == 20_769
+    tool = metrics["tool_counter"]
+    assert tool["tickets"] == 20_769 and tool["share"] >= 0.995
+    # Every disagreement is one where ServiceNow counted a reassignment the log does not show.
+    assert tool["disagreements"] == {"Baton lower": tool["tickets"] - tool["agreeing"]}

@@ -1,0 +1,78 @@
+"""The JSON API and the operations endpoints, through HTTP (TestClient), on a real SQLite store."""
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from baton_itsm.core.app import build_app
+from baton_itsm.core.web import create_app
+
+CONFIG = """\
+groups:
+  Service Desk: {members: [alice, bob], managers: [dana]}
+  Network: {members: [carol], managers: [erin]}
+"""
+TOKEN = "api-token-for-tests"
+
+
+@pytest.fixture
+def client(tmp_path, monkeypatch, clock):
+    (tmp_path / "baton.yaml").write_text(CONFIG)
+    monkeypatch.setenv("BATON_API_TOKEN", TOKEN)
+    app = build_app(str(tmp_path / "baton.yaml"), str(tmp_path / "ledger.db"), clock=clock)
+    with TestClient(create_app(app)) as client:
+        client.headers["Authorization"] = f"Bearer {TOKEN}"
+        yield client
+
+
+def test_request_list_accept_and_ledger(client):
+    made = client.post("/api/handoffs", json={"ticket": "rt:7", "to": "Network", "by": "alice", "reason": "switch",
+                                              "summary": "re-patched the port"})
+    assert made.status_code == 201
+    handoff_id = made.json()["handoff_id"]
+    assert [p["handoff_id"] for p in client.get("/api/handoffs", params={"to_group": "Network"}).json()] == [handoff_id]
+
+    refused = client.post(f"/api/handoffs/{handoff_id}/accept", json={"by": "bob"})
+    assert refused.status_code == 403 and "bob cannot accept" in refused.json()["detail"]
+    accepted = client.post(f"/api/handoffs/{handoff_id}/accept", json={"by": "carol"})
+    assert [e["entry_type"] for e in accepted.json()["entries"]] == ["accepted", "applied"]
+    again = client.post(f"/api/handoffs/{handoff_id}/accept", json={"by": "carol"})
+    assert again.status_code == 409 and "already applied" in again.json()["detail"]
+    assert client.get("/api/handoffs").json() == []
+    ledger = client.get("/api/tickets/rt:7/ledger").json()
+    assert [(e["entry_type"], e["to_holder"]) for e in ledger] == [
+        ("requested", "Network"), ("accepted", None), ("applied", "Network/carol")]
+
+
+@pytest.mark.parametrize(("path", "body", "status"), [
+    ("/api/handoffs/nope/accept", {"by": "carol"}, 404),
+    ("/api/handoffs", {"ticket": "rt:7", "to": "Nowhere", "by": "alice", "reason": "x"}, 422),
+    ("/api/handoffs", {"ticket": "7", "to": "Network", "by": "alice", "reason": "x"}, 422),
+    ("/api/handoffs", {"ticket": "rt:7", "to": "Network", "by": "alice"}, 422),
+    ("/api/handoffs/force", {"ticket": "rt:7", "to": "Network", "by": "alice", "reason": "x"}, 403),
+])
+def test_mistakes_get_a_clear_4xx(client, path, body, status):
+    response = client.post(path, json=body)
+    assert response.status_code == status and response.json()["detail"]
+
+
+def test_the_api_needs_the_token(client, monkeypatch):
+    assert client.get("/api/handoffs", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.get("/api/handoffs", headers={"Authorization": ""}).status_code == 401
+    monkeypatch.delenv("BATON_API_TOKEN")
+    off = client.get("/api/handoffs")
+    assert off.status_code == 503 and "set BATON_API_TOKEN" in off.json()["detail"]
+
+
+def test_the_openapi_describes_the_api_only(client):
+    paths = client.get("/api/openapi.json").json()["paths"]
+    assert "/api/handoffs" in paths and "/api/handoffs/{handoff_id}/accept" in paths
+    assert not any(p.startswith("/handoff/") or p in ("/healthz", "/metrics") for p in paths)
+
+
+def test_metrics_count_events_decisions_and_queues(client):
+    client.post("/api/handoffs", json={"ticket": "rt:7", "to": "Network", "by": "alice", "reason": "switch"})
+    text = client.get("/metrics").text
+    assert 'baton_ledger_entries_total{type="requested"} 1' in text
+    assert 'baton_timers{state="waiting"} 2' in text  # the acceptance reminder and timeout
+    assert "# TYPE baton_outbox_total counter" in text
