@@ -10,15 +10,14 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 from tests.integration import jira_shapes as shapes
+from tests.integration.loopback import LoopbackServer
 
 # The JQL Baton writes, and no other: clauses joined by AND, then ORDER BY updated ASC|DESC.
 JQL = re.compile(r"^(?:(?P<where>.+) )?ORDER BY updated (?P<order>ASC|DESC)$")
@@ -278,40 +277,10 @@ class FakeJira:
         return found
 
     # --- serving ---------------------------------------------------------------------------------
-    def serve(self) -> _Served:
-        return _Served(self)
-
-
-class _Served:
-    """The fake on 127.0.0.1 (a free port), for as long as the `with` block lasts."""
-
-    def __init__(self, fake: FakeJira):
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                status, headers, payload = fake.handle(self.command, self.path, dict(self.headers), body)
-                data = b"" if payload is None else payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
-                self.send_response(status)
-                for key, value in {"Content-Type": "application/json;charset=UTF-8", **headers}.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_PUT = do_POST = _answer
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> _Served:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def serve(self) -> LoopbackServer:
+        """The fake on a free port of 127.0.0.1, for as long as the `with` block lasts."""
+        def answer(method: str, target: str, headers: dict, body: bytes) -> tuple[int, dict, bytes]:
+            status, extra, payload = self.handle(method, target, headers, body)
+            data = b"" if payload is None else payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+            return status, {"Content-Type": "application/json;charset=UTF-8", **extra}, data
+        return LoopbackServer(answer)

@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
-
-import pytest
 
 from baton_itsm.connectors.jira.client import JiraClient
 from baton_itsm.connectors.jira.connector import JiraConnector
@@ -13,21 +10,15 @@ from baton_itsm.connectors.jira.mapping import Reader
 from baton_itsm.connectors.jira.options import parse_options
 from baton_itsm.connectors.jira.people import People
 from baton_itsm.connectors.jira.webhook import sign
+from tests.conftest import shared_fixtures
 
-REPO = Path(__file__).resolve().parents[3]
-SHARED = REPO.parent / "shared" / "fixtures" / "jira"  # real payloads, each with its .source.txt
 BASE = "http://127.0.0.1:9"  # loopback, nothing listens: a test that sent a request would fail loudly
 SECRET = b"jira-webhook-secret"
 TESS = "5c5f880629be9642ba529340"  # the accountId of "Test User" (admin) in the 2019 Cloud payloads
 
 
 def shared_dir() -> Path:
-    if not SHARED.is_dir():
-        why = f"the shared Jira fixtures are not beside the repository ({SHARED})"
-        if os.environ.get("BATON_TEST_REQUIRE_SERVICES") == "1":
-            pytest.fail(why)
-        pytest.skip(why)
-    return SHARED
+    return shared_fixtures("jira")  # real payloads, each with its .source.txt
 
 
 def raw(name: str) -> bytes:

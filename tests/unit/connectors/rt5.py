@@ -2,18 +2,15 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
-
-import pytest
 
 from baton_itsm.connectors.http import HttpClient, RetryPolicy
 from baton_itsm.connectors.rest.connector import RestConnector
 from baton_itsm.connectors.rest.profile import load_profile
+from tests.conftest import shared_fixtures
 
 REPO = Path(__file__).resolve().parents[3]
 CAPTURED = REPO / "tests" / "fixtures" / "rt5"  # captured from the real RT 5 by scripts/rt5-smoke.py
-SHARED = REPO.parent / "shared" / "fixtures" / "rt"  # the project's shared reference fixtures
 BASE = "http://rt.test/REST/2.0"
 PROFILE = load_profile("request-tracker5")
 
@@ -23,12 +20,7 @@ def captured(name: str):
 
 
 def shared_dir() -> Path:
-    if not SHARED.is_dir():
-        why = f"the shared fixtures are not beside the repository ({SHARED})"
-        if os.environ.get("BATON_TEST_REQUIRE_SERVICES") == "1":
-            pytest.fail(why)
-        pytest.skip(why)
-    return SHARED
+    return shared_fixtures("rt")
 
 
 def connector(**kwargs) -> RestConnector:
