@@ -92,6 +92,8 @@ class HttpClient:
     sleep: Callable[[float], None] = time.sleep  # injected by tests: nobody waits for real time there
     session: requests.Session = field(default_factory=requests.Session)
     counts: Counter = field(default_factory=Counter)  # (method, path template) -> requests sent
+    # Reads the tool's reason from an error answer (Jira: errorMessages/errors); default: `message` or the text.
+    describe: Callable[[requests.Response], str] | None = None
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
@@ -124,7 +126,8 @@ class HttpClient:
         except requests.RequestException as error:
             kind = NotReached if _never_sent(error) else ToolUnavailable
             raise kind(f"{what}: no answer from {self.base_url} ({type(error).__name__})") from None
-        problem = error_for_status(response.status_code, what, _detail(response),
+        detail = (self.describe or _detail)(response)[:200] if response.status_code >= 400 else ""
+        problem = error_for_status(response.status_code, what, detail,
                                    parse_retry_after(response.headers.get("Retry-After")))
         if problem is not None:
             raise problem

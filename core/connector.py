@@ -49,7 +49,9 @@ class WebhookResult:
     outcome: WebhookOutcome
     events: Sequence[ToolEvent] = ()
     reason: str = ""
-    delivery_id: str | None = None  # the tool's id of this delivery, when it sends one: a repeat is kept once
+    # The tool's id of this delivery, the same on each retry of it (Jira: X-Atlassian-Webhook-Identifier);
+    # the intake keeps a delivery under it, so a retried delivery is taken in once. Empty: the tool has none.
+    delivery_id: str = ""
 
 
 @runtime_checkable

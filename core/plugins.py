@@ -14,6 +14,7 @@ from baton_itsm.core.errors import ConfigError
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "baton_itsm.connectors.rest.plugin",
     "baton_itsm.connectors.servicenow.plugin",
+    "baton_itsm.connectors.jira.plugin",
     "baton_itsm.plugins.email",
     "baton_itsm.plugins.ticket_reply",
 )

@@ -58,7 +58,8 @@ def test_hook_register_connectors():
     finally:
         manager.unregister(plugin)
     assert connector_registry(manager).get("rest").__name__ == "from_config"
-    with pytest.raises(ConfigError, match="unknown connector type 'fake' \\(known: rest, servicenow\\)"):
+    assert connector_registry(manager).get("jira").__qualname__ == "JiraConnector.from_config"
+    with pytest.raises(ConfigError, match="unknown connector type 'fake' \\(known: jira, rest, servicenow\\)"):
         connector_registry(manager).get("fake")
 
 

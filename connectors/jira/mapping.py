@@ -1,0 +1,126 @@
+"""Reading Jira's JSON: times, field values, an issue's holder and facts, its SLA. Pure: no I/O.
+
+Shapes follow the recorded payloads in shared/fixtures/jira: platform times look like
+`2022-07-11T06:25:48.416-0400`, webhook `timestamp`s are epoch milliseconds, and Service Management
+dates are objects (`{"iso8601", "jira", "friendly", "epochMillis"}`).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from baton_itsm.connectors.jira.options import GroupField, JiraOptions
+from baton_itsm.connectors.jira.people import People
+from baton_itsm.core.domain.holders import Holder
+from baton_itsm.core.errors import ToolError
+
+
+class MalformedPayload(ToolError):
+    """Jira sent something without the shape Baton reads (a webhook body or an API answer)."""
+
+
+def parse_time(value: Any) -> datetime:
+    """A Jira time as aware UTC: ISO text with a `-0400` offset, epoch milliseconds, or a JSM date object."""
+    if isinstance(value, Mapping):  # JSM: epochMillis is exact; `friendly` is localised and never read
+        value = value.get("epochMillis", value.get("iso8601"))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value / 1000, UTC)
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise MalformedPayload(f"not a Jira time: {value!r}") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def display(value: Any) -> str | None:
+    """A field value as people read it: an option's or object's name, a list's first value, or the text."""
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, list):
+        return display(value[0])
+    if isinstance(value, Mapping):
+        if isinstance(value.get("requestType"), Mapping):  # the JSM "Customer Request Type" field
+            return display(value["requestType"])
+        for key in ("name", "value", "displayName", "key"):
+            if value.get(key):
+                return str(value[key])
+        return None
+    return str(value)
+
+
+def fields_of(issue: Any) -> dict:
+    if not isinstance(issue, Mapping) or not isinstance(issue.get("fields"), Mapping) or not issue.get("id"):
+        raise MalformedPayload(f"an issue without an id or fields: {str(issue)[:200]}")
+    return dict(issue["fields"])
+
+
+@dataclass(frozen=True)
+class ToolHolder:
+    """An issue's holder in Jira's own terms: the group field's value and the assignee's canonical id."""
+
+    group: str | None
+    person: str | None
+
+
+@dataclass
+class Reader:
+    """Reads issues of one Jira instance into Baton's words, per the instance's options."""
+
+    options: JiraOptions
+    people: People
+    base_url: str
+
+    def group_spec(self, fields: Mapping) -> GroupField:
+        return self.options.group_for((fields.get("project") or {}).get("key"))
+
+    def tool_holder(self, fields: Mapping) -> ToolHolder:
+        spec = self.group_spec(fields)
+        kind = spec.resolved_kind
+        if kind == "project":
+            group = (fields.get("project") or {}).get("key")
+        else:
+            group = display(fields.get("components" if kind == "component" else spec.field))
+        return ToolHolder(group, self.people.canonical_of(fields.get("assignee")))
+
+    def holder(self, state: ToolHolder) -> Holder | None:
+        """Baton's holder; an issue whose group field is empty has none (Baton sees it as unassigned)."""
+        if state.group is None:
+            return None
+        return Holder(self.options.group_names.get(state.group, state.group), self.people.baton(state.person))
+
+    def facts(self, issue: Mapping) -> dict[str, str]:
+        """The ticket facts the rules and notices read (core/rules/facts.py), plus the key and the SLA."""
+        fields = fields_of(issue)
+        status = fields.get("status") or {}
+        found = {
+            "key": issue.get("key"),
+            "subject": fields.get("summary"),
+            "priority": display(fields.get("priority")),
+            "status": display(status),
+            "status_category": (status.get("statusCategory") or {}).get("key") if isinstance(status, Mapping) else None,
+            "category": display(fields.get(self.options.category_field)),
+            "resolution": display(fields.get("resolution")),
+            "requester": self.people.requester(fields.get("reporter")),
+            "url": f"{self.base_url}/browse/{issue['key']}" if issue.get("key") else None,
+        }
+        due = sla_due(fields.get(name) for name in self.options.sla_fields)
+        if due is not None:
+            found["sla_due"] = due.isoformat()
+        return {name: str(value) for name, value in found.items() if value}
+
+
+def sla_due(slas: Iterable[Any]) -> datetime | None:
+    """When the earliest running SLA falls due: ongoing, not paused, not yet breached.
+
+    Completed cycles promise nothing more, a paused clock promises no time, and a breached one no longer
+    gives the requester an honest answer; with none left the notices fall back to Baton's own targets.
+    """
+    due = []
+    for sla in slas:
+        cycle = sla.get("ongoingCycle") if isinstance(sla, Mapping) else None
+        if isinstance(cycle, Mapping) and cycle.get("breachTime") and not cycle.get("paused") \
+                and not cycle.get("breached"):
+            due.append(parse_time(cycle["breachTime"]))
+    return min(due, default=None)

@@ -1,0 +1,47 @@
+"""Shared helpers for the Jira connector tests: the shared fixtures, readers and a connector that sends nothing."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from baton_itsm.connectors.jira.client import JiraClient
+from baton_itsm.connectors.jira.connector import JiraConnector
+from baton_itsm.connectors.jira.mapping import Reader
+from baton_itsm.connectors.jira.options import parse_options
+from baton_itsm.connectors.jira.people import People
+from baton_itsm.connectors.jira.webhook import sign
+from tests.conftest import shared_fixtures
+
+BASE = "http://127.0.0.1:9"  # loopback, nothing listens: a test that sent a request would fail loudly
+SECRET = b"jira-webhook-secret"
+TESS = "5c5f880629be9642ba529340"  # the accountId of "Test User" (admin) in the 2019 Cloud payloads
+
+
+def shared_dir() -> Path:
+    return shared_fixtures("jira")  # real payloads, each with its .source.txt
+
+
+def raw(name: str) -> bytes:
+    return (shared_dir() / name).read_bytes()
+
+
+def fixture(name: str):
+    return json.loads(raw(name))
+
+
+def reader(cloud: bool = True, **options) -> Reader:
+    parsed = parse_options({"deployment": "cloud" if cloud else "datacenter", **options})
+    return Reader(parsed, People(parsed.cloud, parsed.users), BASE)
+
+
+def connector(cloud: bool = True, secret: bytes | None = SECRET, **options) -> JiraConnector:
+    read = reader(cloud, **options)
+    client = JiraClient.connect(BASE, basic=("baton", "pw"), cloud=cloud, timeout=5, sleep=lambda s: None)
+    return JiraConnector("jira", client, read, account="baton", webhook_secret=secret)
+
+
+def signed(body: bytes, secret: bytes = SECRET, delivery: str | None = "c1a2b3-delivery", **extra) -> dict:
+    headers = {"X-Hub-Signature": sign(secret, body), **extra}
+    if delivery:
+        headers["X-Atlassian-Webhook-Identifier"] = delivery
+    return headers
