@@ -1,8 +1,9 @@
-"""Webhook intake: POST /webhooks/{instance} takes one delivery from that connector instance's tool.
+"""Webhook intake: POST /hooks/{connector}/{instance} takes one delivery from that instance's tool.
 
 The connector parses and verifies the delivery without I/O; core/webhooks.py keeps it once and says what
-to answer. The body is read raw, because a signature covers the exact bytes. An instance in `mode: poll`
-takes no deliveries, so a change is never taken from both a poll and a webhook by mistake.
+to answer: a 2xx only once the delivery is safe in the inbox. The body is read raw, because a signature
+covers the exact bytes. An instance in `mode: poll` takes no deliveries, so a change is never taken from
+both a poll and a webhook by mistake.
 """
 from __future__ import annotations
 
@@ -14,17 +15,20 @@ from baton_itsm.core.settings.models import ConnectorMode
 from baton_itsm.core.webhooks import receive_webhook
 
 router = APIRouter(include_in_schema=False)
-WEBHOOK_PATH = "/webhooks/{instance}"
+WEBHOOK_PATH = "/hooks/{connector}/{instance}"
+MAX_BODY_BYTES = 1 << 20  # a help-desk delivery is a few KiB; refuse what could exhaust memory
 
 
 @router.post(WEBHOOK_PATH)
-async def deliver(instance: str, request: Request) -> JSONResponse:
+async def deliver(connector: str, instance: str, request: Request) -> JSONResponse:
     app = request.app.state.baton
     config = app.config.connectors.get(instance)
-    if config is None or config.mode == ConnectorMode.POLL:
-        return JSONResponse({"outcome": "unknown", "reason": f"no connector instance {instance!r} takes webhooks"},
-                            status_code=404)
+    if config is None or config.type != connector or config.mode == ConnectorMode.POLL:
+        return JSONResponse({"outcome": "unknown",
+                             "reason": f"no {connector} instance {instance!r} takes webhooks here"}, status_code=404)
     body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        return JSONResponse({"outcome": "anomalous", "reason": "delivery too large"}, status_code=413)
     # parsing is cheap, keeping the delivery is a database transaction: off the event loop
     answer = await run_in_threadpool(receive_webhook, app.connectors[instance], app.intake, dict(request.headers), body)
     return JSONResponse({"outcome": answer.outcome, "reason": answer.reason}, status_code=answer.status)

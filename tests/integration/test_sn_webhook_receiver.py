@@ -100,7 +100,7 @@ def test_deliveries_over_http_are_kept_once_and_handled_by_the_intake(tmp_path, 
     app.connectors["sn"].clock = FixedClock(NOW)
     with TestClient(create_app(app)) as client:
         def post(instance: str, headers: dict, body: bytes):
-            return client.post(f"/webhooks/{instance}", headers=headers, content=body)
+            return client.post(f"/hooks/servicenow/{instance}", headers=headers, content=body)
 
         assert post("sn", *delivery(CREATED)).json()["outcome"] == "accepted"
         pushed = delivery(PUSHED)
