@@ -21,7 +21,7 @@ from baton_itsm.core.store.checkpoints import Checkpoints
 from baton_itsm.core.store.database import make_engine, resolve_database_url
 from baton_itsm.core.store.migrate import ensure_current
 from baton_itsm.core.store.unit_of_work import Store
-from baton_itsm.core.tool_actions import ToolActions, remember_tool_holder
+from baton_itsm.core.tool_actions import ToolActions, ledger_holder, remember_tool_holder
 
 
 @dataclass
@@ -70,7 +70,8 @@ class App:
         """Every outbox channel: tool actions through the connectors, notices through the chosen notifiers."""
         from baton_itsm.core.notify.build import notification_handlers
 
-        actions = ToolActions(self.connectors, written=remember_tool_holder(self.store, self.clock))
+        actions = ToolActions(self.connectors, written=remember_tool_holder(self.store, self.clock),
+                              governing=ledger_holder(self.store, self.clock))
         handlers = {**notification_handlers(self, manager=self.plugins), ToolActions.channel: actions}
         return OutboxDispatcher(self.store, handlers, self.clock)
 

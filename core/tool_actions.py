@@ -12,6 +12,7 @@ from baton_itsm.core.outbox import OutboxItem
 from baton_itsm.core.store.unit_of_work import Store
 
 HolderWritten = Callable[[TicketKey, Holder], None]
+LedgerHolder = Callable[[TicketKey], Holder | None]
 
 
 def _holder(data: Mapping | None) -> Holder | None:
@@ -23,9 +24,15 @@ class ToolActions:
 
     channel = "tool"
 
-    def __init__(self, connectors: Mapping[str, Connector], written: HolderWritten | None = None):
+    def __init__(self, connectors: Mapping[str, Connector], written: HolderWritten | None = None,
+                 governing: LedgerHolder | None = None):
         self.connectors = connectors
         self.written = written
+        self.governing = governing  # the ledger's holder now: a write it no longer wants is skipped
+
+    def repeatable(self, item: OutboxItem) -> bool:
+        """Setting a holder checks the holder it expects, so doing it again is harmless; a note is not."""
+        return item.payload.get("action") == "set-holder"
 
     def __call__(self, item: OutboxItem) -> None:
         payload = item.payload
@@ -38,6 +45,9 @@ class ToolActions:
         if action == "set-holder":
             expected = _holder(payload.get("expected_holder"))
             holder = _holder(payload["holder"])
+            key = TicketKey(connector.instance, ticket_id)
+            if self.governing is not None and self.governing(key) != holder:
+                return  # superseded: a later decision (say, an accept after a revert) wants another holder
             connector.set_holder(ticket_id, holder, expected=expected)
             if self.written is not None:
                 self.written(TicketKey(connector.instance, ticket_id), holder)
@@ -47,6 +57,15 @@ class ToolActions:
             connector.reply(ticket_id, payload["text"])
         else:
             raise ToolRefused(f"{item.idempotency_key}: unknown tool action {action!r}")
+
+
+def ledger_holder(store: Store, clock: Clock) -> LedgerHolder:
+    """The holder the ledger says a ticket has now."""
+    def current(key: TicketKey) -> Holder | None:
+        with store.unit_of_work(clock.now()) as uow:
+            row = uow.ticket_summary(key)
+        return Holder(row.holder_group, row.holder_person) if row is not None and row.holder_group else None
+    return current
 
 
 def remember_tool_holder(store: Store, clock: Clock) -> HolderWritten:

@@ -83,7 +83,9 @@ class RulesEngine:
             return Decisions()
 
         if policy.is_baton(ticket.key.instance, actor):
-            return record("baton")  # never fight our own writes
+            if new in ticket.holders:
+                return Decisions()  # the echo of a write Baton made for a decision already in the ledger
+            return record("baton")  # Baton's account used for something else: recorded, never fought
         if old is None:
             return record("first-seen")
         open_handoff = ticket.open_handoff()

@@ -69,7 +69,7 @@ def test_a_managers_reassignment_is_a_recorded_force(make_desk):
 @pytest.mark.parametrize(("setting", "actor", "holder", "cause"), [
     ({}, "alice", "Service Desk", "release"),  # back to her own group's queue
     ({"exempt_groups": frozenset({"Vendor"})}, "bob", "Vendor/vic", "exempt"),
-    ({}, "baton", "Network/carol", "baton"),  # Baton's own account never fights itself
+    ({}, "baton", "Network/carol", "baton"),  # Baton's account, for no decision: recorded, not fought
 ])
 def test_exemptions_are_recorded_not_reverted(make_desk, setting, actor, holder, cause):
     desk = held_by_alice(make_desk(**setting))
@@ -152,3 +152,20 @@ def test_a_replayed_push_makes_the_same_request_id(make_desk):
     first.reassign("bob", "Network/carol")
     second.reassign("bob", "Network/carol")
     assert first.ticket.open_handoff().handoff_id == second.ticket.open_handoff().handoff_id
+
+
+def test_an_accept_before_the_revert_is_seen_adds_no_holder_changes(make_desk):
+    desk = held_by_alice(make_desk())
+    desk.reassign("bob", "Network/carol")  # the push; the revert is queued
+    request = desk.ticket.open_handoff()
+    desk.command(AcceptHandoff(ticket=desk.key, handoff_id=request.handoff_id, by="carol"))  # before the revert ran
+    # The tool then reports Baton's own writes: the revert (to alice) and the apply (to carol).
+    assert desk.reassign("baton", "Service Desk/alice").events == []
+    assert desk.reassign("baton", "Network/carol").events == []
+    assert desk.ticket.holder == Holder("Network", "carol") and desk.ticket.bounces == 1
+
+
+def test_baton_s_account_used_for_something_no_decision_asked_is_recorded(make_desk):
+    desk = held_by_alice(make_desk())
+    decisions = desk.reassign("baton", "Desktop/gina")
+    assert [(e.entry_type, e.cause) for e in decisions.events] == [("holder-changed", "baton")]
