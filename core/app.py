@@ -76,8 +76,12 @@ class App:
         return OutboxDispatcher(self.store, handlers, self.clock)
 
     @cached_property
+    def checkpoints(self) -> Checkpoints:
+        return Checkpoints(self.store)
+
+    @cached_property
     def poller(self) -> Poller:
-        return Poller(self.connectors, self.intake, Checkpoints(self.store), self.dispatcher, self.clock)
+        return Poller(self.connectors, self.intake, self.checkpoints, self.dispatcher, self.clock)
 
 
 def build_app(config_option: str | None = None, db_option: str | None = None, clock: Clock | None = None) -> App:

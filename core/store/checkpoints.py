@@ -24,3 +24,9 @@ class Checkpoints:
                                            .values(value=value, updated_at=now))
             if moved.rowcount == 0:
                 uow.connection.execute(checkpoints.insert().values(instance=instance, value=value, updated_at=now))
+
+    def updated_times(self) -> list[tuple[str, datetime]]:
+        """When each instance's checkpoint last moved (for the poll-lag metric)."""
+        with self.store.engine.connect() as connection:
+            rows = connection.execute(select(checkpoints.c.instance, checkpoints.c.updated_at)).all()
+        return [(row.instance, row.updated_at) for row in rows]
