@@ -57,6 +57,10 @@ def _poll_round(app: App, instance: str):
 def run(app: App, options: RunOptions) -> None:
     app.store  # noqa: B018 - fail fast on an unreachable or outdated store, before taking any work
     pool = WorkerPool(build_workers(app, options))
+    # uvicorn hands SIGTERM/SIGINT back to the handler it found once it has shut down: this one, which
+    # only asks the workers to stop, so the graceful stop below always runs and the exit code is 0.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: pool.stopping.set())
     pool.start()
     log.info("baton running: %s", ", ".join(w.name for w in pool.workers))
     try:
@@ -67,11 +71,7 @@ def run(app: App, options: RunOptions) -> None:
                                                    access_log=False, timeout_graceful_shutdown=10))
             server.run()  # returns on SIGTERM / SIGINT, after in-flight requests finish
         else:
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(signum, lambda *_: pool.stopping.set())
             pool.stopping.wait()
-    except KeyboardInterrupt:
-        pass
     finally:
         log.info("stopping: workers finish their current round")
         if not pool.stop(timeout=30):

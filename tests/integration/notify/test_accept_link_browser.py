@@ -20,7 +20,7 @@ from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.tool_events import ToolEventKind
 from baton_itsm.core.web import create_app
 
-from .conftest import free_port
+from tests.mail import free_port
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

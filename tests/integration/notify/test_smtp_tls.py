@@ -13,7 +13,7 @@ from baton_itsm.core.settings.notifications import SmtpConfig
 from baton_itsm.plugins.email.errors import MailRefused
 from baton_itsm.plugins.email.smtp import SmtpSender
 
-from .conftest import MailServer, CollectingHandler, free_port
+from tests.mail import CollectingHandler, MailServer, free_port
 
 LOGIN = ("baton", "s3cret")
 # Over SMTPS the server must be told AUTH is fine without STARTTLS, and aiosmtpd warns about that.
