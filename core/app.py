@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -31,6 +32,10 @@ class App:
     database_url: str
     clock: Clock = field(default_factory=SystemClock)
 
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.config.service.lease_seconds)
+
     @cached_property
     def engine(self):
         return make_engine(self.database_url)
@@ -50,7 +55,7 @@ class App:
 
     @cached_property
     def intake(self) -> Intake:
-        return Intake(self.store, self.rules, self.clock)
+        return Intake(self.store, self.rules, self.clock, lease=self.lease)
 
     @cached_property
     def scheduler(self) -> Scheduler:
@@ -73,7 +78,7 @@ class App:
         actions = ToolActions(self.connectors, written=remember_tool_holder(self.store, self.clock),
                               governing=ledger_holder(self.store, self.clock))
         handlers = {**notification_handlers(self, manager=self.plugins), ToolActions.channel: actions}
-        return OutboxDispatcher(self.store, handlers, self.clock)
+        return OutboxDispatcher(self.store, handlers, self.clock, lease=self.lease)
 
     @cached_property
     def checkpoints(self) -> Checkpoints:

@@ -83,22 +83,30 @@ class Intake:
         """Handle kept deliveries, oldest first, each in its own transaction."""
         report = IntakeReport()
         for row_id in self._claim(limit):
-            now = self.clock.now()
-            try:
-                with self.store.unit_of_work(now) as uow:
-                    row = uow.connection.execute(select(inbox).where(inbox.c.id == row_id,
-                                                                     inbox.c.status == "pending")).first()
-                    if row is None:
-                        continue  # handled meanwhile by another process
-                    for payload in row.payload["events"]:
-                        report.entries += self._handle(uow, tool_event_from_payload(payload))
-                    uow.mark_incoming_done(row.source, row.event_id)
-                report.new += 1
-            except Exception as error:  # noqa: BLE001 - recorded on the row; the delivery stays kept
-                log.exception("inbox delivery %s failed", row_id)
-                self._failed(row_id, f"{type(error).__name__}: {error}")
-                report.failed += 1
+            self.process(row_id, report)
         return report
+
+    def process(self, row_id: int, report: IntakeReport) -> None:
+        """Handle one claimed delivery, unless another process (whose lease ran out) has done it meanwhile."""
+        now = self.clock.now()
+        try:
+            with self.store.unit_of_work(now) as uow:
+                # Locked: of two processes holding this delivery, the second waits for the first to commit
+                # and then sees it done, instead of handling it a second time.
+                query = select(inbox).where(inbox.c.id == row_id, inbox.c.status == "pending")
+                if uow.connection.dialect.name == "postgresql":
+                    query = query.with_for_update()
+                row = uow.connection.execute(query).first()
+                if row is None:
+                    return
+                for payload in row.payload["events"]:
+                    report.entries += self._handle(uow, tool_event_from_payload(payload))
+                uow.mark_incoming_done(row.source, row.event_id)
+            report.new += 1
+        except Exception as error:  # noqa: BLE001 - recorded on the row; the delivery stays kept
+            log.exception("inbox delivery %s failed", row_id)
+            self._failed(row_id, f"{type(error).__name__}: {error}")
+            report.failed += 1
 
     def _handle(self, uow: UnitOfWork, event: ToolEvent) -> list[str]:
         ticket = uow.load_ticket(event.ticket)

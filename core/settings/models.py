@@ -61,6 +61,12 @@ class ConnectorConfig(Strict):
     options: dict = {}  # connector-specific settings (profile, table, field mappings...)
 
 
+class ServiceConfig(Strict):
+    # How long a process may hold a claimed inbox delivery or outbox row before another process takes it
+    # over: longer than the slowest tool or SMTP call, short enough that a crashed process's work resumes soon.
+    lease_seconds: float = Field(120, gt=0)
+
+
 class DatabaseConfig(Strict):
     url: str | None = None  # without a password; a URL with credentials belongs in BATON_DATABASE_URL
 
@@ -82,6 +88,7 @@ class BatonConfig(Strict):
     calendars: dict[Name, CalendarConfig] = {}
     default_calendar: Name | None = None  # for groups without one; none means always open
     database: DatabaseConfig = DatabaseConfig()
+    service: ServiceConfig = ServiceConfig()
     notifications: NotificationsConfig = NotificationsConfig()
 
     def directory(self) -> Directory:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.handoffs import HandoffService
-from baton_itsm.core.intake import Intake
+from baton_itsm.core.intake import Intake, IntakeReport
 from baton_itsm.core.rules.build import build_policy
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.scheduler import Scheduler
@@ -139,3 +139,19 @@ def test_a_delivery_that_keeps_failing_is_parked_not_dropped(desk, clock, monkey
     with intake.store.engine.connect() as connection:
         assert "RuntimeError: engine bug" in connection.execute(select(inbox.c.last_error)).scalar_one()
     assert service.ledger(KEY) == [], "nothing half-written"
+
+
+def test_two_processes_racing_for_one_delivery_handle_it_once(desk, clock):
+    """Process A's lease ran out while it still worked; process B claims the same delivery meanwhile."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    intake, _, service = desk
+    intake.receive("rt", "delivery-1", [event(clock, "e1", "tina", "Triage", ToolEventKind.CREATED)])
+    [claimed] = intake._claim(10)
+    clock.advance(minutes=3)  # A's lease is over: B may claim it too
+    assert intake._claim(10) == [claimed]
+    reports = [IntakeReport(), IntakeReport()]
+    with ThreadPoolExecutor(2) as pool:  # both now handle what they claimed, at the same moment
+        list(pool.map(lambda report: intake.process(claimed, report), reports))
+    assert sum(r.new for r in reports) == 1 and sum(r.failed for r in reports) == 0
+    assert len(service.ledger(KEY)) == 1

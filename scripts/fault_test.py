@@ -1,0 +1,357 @@
+#!/usr/bin/env python3
+"""Fault test of `baton run`: a webhook replay while the service is killed with SIGKILL at random moments.
+
+    python scripts/fault_test.py --store sqlite              # one process on SQLite
+    python scripts/fault_test.py --store postgres            # two processes sharing one PostgreSQL
+
+Deliveries (two per ticket: alice takes it, then bob pushes it to carol) are posted to the service's
+webhook endpoint by a few senders, each retrying until the delivery is acknowledged, while a killer
+SIGKILLs a service process at random moments and starts it again. The tool is a loopback stub of the few
+Request Tracker 5 calls Baton writes with; emails go to an SMTP server on loopback. When everything is
+sent and the service has drained, the script checks that:
+
+- every acknowledged delivery is in the inbox and was handled (none pending, none failed);
+- every acknowledged event left its mark in the ledger, and no event was handled twice;
+- no email arrived twice (a delivery interrupted mid-send is parked as `uncertain`, never resent);
+- no note was written twice in the tool, and no tool action or email failed.
+
+It exits non-zero when a check fails. Waiting here is for other processes, with deadlines.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from tests.mail import MailServer, free_port  # noqa: E402
+
+from baton_itsm.core.store.schema import inbox, ledger_entries, outbox  # noqa: E402
+
+SECRET = "fault-test-webhook-secret-0123456789"
+QUEUES = {"3": "Service Desk", "4": "Network"}
+CONFIG = """\
+ownership: {{model: follows, desk_groups: [Service Desk]}}
+groups:
+  Service Desk: {{members: [alice, bob, carol], managers: [dana]}}
+  Network: {{members: [carol], managers: [erin]}}
+people:
+  alice: {{name: Alice Agent, email: alice@example.com}}
+  carol: {{name: Carol Agent, email: carol@example.com}}
+notifications:
+  coalesce_seconds: 1
+  smtp: {{host: 127.0.0.1, port: {smtp_port}, from_address: baton@desk.example.com}}
+service: {{lease_seconds: 3}}
+rules:
+  accept_before_reassign: {{mode: revert}}
+connectors:
+  rt:
+    type: rest
+    url: http://127.0.0.1:{tool_port}/REST/2.0
+    account: baton
+    mode: webhook
+    webhook_secret_env: FAULT_WEBHOOK_SECRET
+    auth: {{username_env: FAULT_RT_USER, password_env: FAULT_RT_PASSWORD}}
+    options: {{profile: request-tracker5}}
+"""
+
+
+class Tool:
+    """The RT 5 REST2 calls Baton makes to write a holder or a note; every write is recorded."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.owners: dict[str, str] = {}  # ticket id -> owner name (every ticket starts pushed to carol)
+        self.versions: Counter = Counter()
+        self.puts: list[tuple[str, dict]] = []
+        self.notes: Counter = Counter()
+        tool = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _answer(self, status: int, body, headers: dict | None = None) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                for key, value in {"Content-Type": "application/json", **(headers or {})}.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _body(self) -> dict:
+                return json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+
+            def do_GET(self):  # noqa: N802
+                parts = self.path.split("?")[0].strip("/").split("/")  # REST, 2.0, kind, id
+                kind, ident = parts[2], parts[3] if len(parts) > 3 else ""
+                if kind == "ticket":
+                    with tool.lock:
+                        owner = tool.owners.setdefault(ident, "carol")
+                        version = tool.versions[ident]
+                    self._answer(200, {"id": int(ident), "Queue": {"id": "3"}, "Owner": {"id": owner},
+                                       "Status": "open", "Subject": f"ticket {ident}"}, {"ETag": f'"{version}"'})
+                elif kind == "queue":
+                    self._answer(200, {"id": int(ident), "Name": QUEUES.get(ident, ident)})
+                else:
+                    self._answer(200, {"Name": ident})
+
+            def do_PUT(self):  # noqa: N802
+                ident = self.path.strip("/").split("/")[3]
+                body = self._body()
+                with tool.lock:
+                    old = tool.owners.setdefault(ident, "carol")
+                    tool.puts.append((ident, body))
+                    tool.owners[ident] = body.get("Owner", old)
+                    tool.versions[ident] += 1
+                self._answer(200, [f"Ticket {ident}: Owner changed from {old} to {tool.owners[ident]}"])
+
+            def do_POST(self):  # noqa: N802
+                ident = self.path.strip("/").split("/")[3]
+                with tool.lock:
+                    tool.notes[(ident, self._body().get("Content", ""))] += 1
+                self._answer(201, ["Comments added"])
+
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                pass  # a killed Baton hangs up mid-answer: expected here
+
+        self.server = Server(("127.0.0.1", free_port()), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def delivery(transaction: int, ticket: int, old: str, new: str, by: str) -> bytes:
+    return json.dumps({
+        "transaction": {"id": str(transaction), "Type": "Set", "Field": "Owner", "OldValue": old, "NewValue": new,
+                        "Created": "2026-11-23T05:00:00Z", "Creator": {"id": by}, "ObjectType": "RT::Ticket",
+                        "ObjectId": str(ticket)},
+        "ticket": {"id": ticket, "Queue": {"id": "Service Desk"}, "Owner": {"id": new}, "Status": "open"},
+    }).encode()
+
+
+class Fleet:
+    """The `baton run` processes of the test: start, SIGKILL, restart."""
+
+    def __init__(self, config: Path, db: str, workdir: Path, count: int):
+        self.config, self.db, self.workdir = config, db, workdir
+        self.ports = [free_port() for _ in range(count)]
+        self.processes: list[subprocess.Popen | None] = [None] * count
+        self.starts = self.kills = 0
+        self.env = {**os.environ, "FAULT_WEBHOOK_SECRET": SECRET, "FAULT_RT_USER": "baton",
+                    "FAULT_RT_PASSWORD": "unused-by-the-stub"}
+        self.env.pop("BATON_CONFIG", None)
+        self.baton = str(Path(sys.executable).parent / "baton")
+
+    def start(self, index: int) -> None:
+        self.starts += 1
+        log = (self.workdir / f"baton-{index}-{self.starts}.log").open("w")
+        self.processes[index] = subprocess.Popen(
+            [self.baton, "--config", str(self.config), "--db", self.db, "run", "--port", str(self.ports[index]),
+             "--log-format", "json"], env=self.env, stdout=log, stderr=log)
+
+    def kill(self, index: int) -> None:
+        process = self.processes[index]
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            process.wait(30)
+            self.kills += 1
+
+    def stop_all(self) -> list[int]:
+        codes = []
+        for process in self.processes:
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                codes.append(process.wait(60))
+        return codes
+
+
+def send_all(fleet: Fleet, bodies: list[list[bytes]], senders: int) -> tuple[set[str], int]:
+    """Post each ticket's deliveries in order, retrying each until it is acknowledged."""
+    acknowledged, retries, lock = set(), Counter(), threading.Lock()
+
+    def post(body: bytes) -> None:
+        signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            port = random.choice(fleet.ports)
+            try:
+                answer = requests.post(f"http://127.0.0.1:{port}/hooks/rest/rt", data=body, timeout=10,
+                                       headers={"X-Baton-Signature": signature, "Content-Type": "application/json"})
+                if answer.status_code == 200 and answer.json()["outcome"] in ("accepted", "duplicate"):
+                    with lock:
+                        acknowledged.add(json.loads(body)["transaction"]["id"])
+                    return
+                if answer.status_code < 500:
+                    raise SystemExit(f"the service refused a good delivery: {answer.status_code} {answer.text}")
+            except requests.RequestException:
+                pass  # the process is down (killed, or starting again): try again, as a tool would
+            with lock:
+                retries["n"] += 1
+            time.sleep(0.05)
+        raise SystemExit("a delivery was not acknowledged within 180 s")
+
+    def ticket_run(ticket_bodies: list[bytes]) -> None:
+        for body in ticket_bodies:
+            post(body)
+
+    with ThreadPoolExecutor(senders) as pool:
+        list(pool.map(ticket_run, bodies))
+    return acknowledged, retries["n"]
+
+
+def killer(fleet: Fleet, stop: threading.Event, rng: random.Random) -> None:
+    while not stop.wait(rng.uniform(1.5, 5.0)):  # a restart takes about 2 s
+        index = rng.randrange(len(fleet.ports))
+        fleet.kill(index)
+        fleet.start(index)
+
+
+def wait_drained(engine, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with engine.connect() as connection:
+            waiting = connection.execute(select(func.count()).select_from(inbox).where(inbox.c.status == "pending")
+                                         ).scalar_one()
+            busy = connection.execute(select(func.count()).select_from(outbox).where(
+                outbox.c.status.in_(["pending", "sending"]))).scalar_one()
+        if waiting == 0 and busy == 0:
+            return
+        time.sleep(0.5)
+    raise SystemExit(f"the service did not drain within {timeout:.0f} s ({waiting} deliveries, {busy} outbox rows)")
+
+
+def check(engine, acknowledged: set[str], mail: MailServer, tool: Tool) -> list[str]:
+    problems = []
+    with engine.connect() as connection:
+        statuses = dict(connection.execute(select(inbox.c.status, func.count()).group_by(inbox.c.status)).all())
+        handled = set()
+        for (payload,) in connection.execute(select(inbox.c.payload).where(inbox.c.status == "done")):
+            handled |= {event["event_id"] for event in payload["events"]}
+        marks = Counter()
+        for entry_type, data in connection.execute(select(ledger_entries.c.entry_type, ledger_entries.c.data)):
+            if data.get("source_event_id"):
+                marks[(data["source_event_id"], entry_type)] += 1
+        outboxes = dict(connection.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all())
+    missing = acknowledged - handled
+    if missing or set(statuses) - {"done"}:
+        problems.append(f"acknowledged deliveries not handled: {len(missing)}; inbox states {statuses}")
+    unmarked = acknowledged - {source for source, _ in marks}
+    if unmarked:
+        problems.append(f"acknowledged events with no ledger entry: {sorted(unmarked)[:5]} ({len(unmarked)})")
+    twice = [key for key, n in marks.items() if n > 1]
+    if twice:
+        problems.append(f"events handled twice: {twice[:5]} ({len(twice)})")
+    ids = Counter(received.message["Message-ID"] for received in mail.received)
+    if any(n > 1 for n in ids.values()):
+        problems.append(f"emails received twice: {[i for i, n in ids.items() if n > 1][:5]}")
+    notes_twice = [key for key, n in tool.notes.items() if n > 1]
+    if notes_twice:
+        problems.append(f"notes written twice: {len(notes_twice)}")
+    if outboxes.get("failed"):
+        problems.append(f"failed outbox rows: {outboxes['failed']}")
+    print(f"  inbox {statuses}; ledger entries from events {sum(marks.values())}; outbox {outboxes}")
+    print(f"  emails received {len(mail.received)} ({len(ids)} distinct); tool: {len(tool.puts)} holder writes, "
+          f"{sum(tool.notes.values())} notes")
+    return problems
+
+
+def postgres_database(admin_url: str):
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"baton_fault_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    return url, drop
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--senders", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=None)
+    args = parser.parse_args()
+    seed = args.seed if args.seed is not None else random.randrange(1 << 30)
+    rng = random.Random(seed)
+    processes = 2 if args.store == "postgres" else 1
+    print(f"fault test: {args.events} events on {args.store} with {processes} process(es), seed {seed}")
+
+    tool, mail = Tool(), MailServer(free_port())
+    mail.start()
+    drop = None
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        if args.store == "sqlite":
+            db = str(workdir / "ledger.db")
+            url = f"sqlite:///{db}"
+        else:
+            url, drop = postgres_database(os.environ.get(
+                "BATON_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+            db = url
+        config = workdir / "baton.yaml"
+        config.write_text(CONFIG.format(smtp_port=mail.port, tool_port=tool.port))
+        fleet = Fleet(config, db, workdir, processes)
+        subprocess.run([fleet.baton, "--config", str(config), "--db", db, "db", "upgrade"], env=fleet.env,
+                       check=True, capture_output=True)
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        try:
+            for index in range(processes):
+                fleet.start(index)
+            tickets = args.events // 2
+            bodies = [[delivery(2 * t - 1, t, "Nobody", "alice", "alice"), delivery(2 * t, t, "alice", "carol", "bob")]
+                      for t in range(1, tickets + 1)]
+            stop = threading.Event()
+            chaos = threading.Thread(target=killer, args=(fleet, stop, rng), daemon=True)
+            started = time.monotonic()
+            chaos.start()
+            acknowledged, retries = send_all(fleet, bodies, args.senders)
+            stop.set()
+            chaos.join()
+            sent_in = time.monotonic() - started
+            wait_drained(engine)
+            codes = fleet.stop_all()
+            print(f"  sent {len(acknowledged)} deliveries in {sent_in:.1f} s with {retries} retries; "
+                  f"{fleet.kills} SIGKILLs, {fleet.starts} starts; final SIGTERM exit codes {codes}")
+            problems = check(engine, acknowledged, mail, tool)
+            if len(acknowledged) != args.events // 2 * 2:
+                problems.append(f"only {len(acknowledged)} of {args.events} deliveries were acknowledged")
+        finally:
+            for index in range(processes):
+                fleet.kill(index)
+            engine.dispose()
+            mail.stop()
+            if drop:
+                drop()
+    for problem in problems:
+        print(f"FAILED: {problem}")
+    print("fault test: " + ("FAILED" if problems else "passed"))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
