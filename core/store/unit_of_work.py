@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
@@ -244,10 +245,8 @@ class UnitOfWork:
 
     # --- internals ---------------------------------------------------------------------------
     def _insert_once(self, table, values: dict, conflict_columns: list[str]) -> bool:
-        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
-        statement = (dialect.insert(table).values(**values)
-                     .on_conflict_do_nothing(index_elements=conflict_columns).returning(table.c.id))
-        return self.connection.execute(statement).first() is not None
+        statement = _insert_once_statement(self.connection.dialect.name, table, tuple(conflict_columns))
+        return self.connection.execute(statement, values).first() is not None
 
     def _ticket_row_id(self, key: TicketKey, lock: bool = False) -> int | None:
         if key in self._row_ids and not lock:
@@ -271,6 +270,13 @@ class UnitOfWork:
             select(ledger_entries).where(ledger_entries.c.ticket_id == row_id).order_by(ledger_entries.c.version)
         )
         return [LedgerEntry(row.seq, row.version, row.recorded_at, row_to_event(row, key)) for row in rows]
+
+
+@lru_cache(maxsize=None)
+def _insert_once_statement(dialect_name: str, table, conflict_columns: tuple[str, ...]):
+    """Built once per table, values bound per call: building `.values(...)` each time cost more than the insert."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns)).returning(table.c.id)
 
 
 def _facts_of(row: Any) -> TicketFacts:
