@@ -1,10 +1,13 @@
 """One transaction over the store: everything handling one command or event writes commits together."""
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
@@ -19,6 +22,21 @@ from baton_itsm.core.errors import BatonError
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.store.codec import event_to_row, row_to_event
 from baton_itsm.core.store.schema import inbox, ledger_entries, outbox, tickets, timers
+
+
+# One lock per SQLite engine: its units of work take it before BEGIN IMMEDIATE. SQLite lets one writer in at a
+# time, and a thread that finds the database locked sleeps in SQLite's busy handler (1, 2, 5 ... 100 ms) without
+# being woken when the lock is free: under concurrent webhooks most of the time went to sleeping. Waiting here
+# instead hands the database over at once. Other processes still meet SQLite's lock and busy timeout.
+_sqlite_write_locks: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_sqlite_write_locks_guard = threading.Lock()
+
+
+def _write_lock(engine: Engine):
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    with _sqlite_write_locks_guard:
+        return _sqlite_write_locks.setdefault(engine, threading.RLock())
 
 
 class ConcurrentChange(BatonError):
@@ -227,10 +245,8 @@ class UnitOfWork:
 
     # --- internals ---------------------------------------------------------------------------
     def _insert_once(self, table, values: dict, conflict_columns: list[str]) -> bool:
-        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
-        statement = (dialect.insert(table).values(**values)
-                     .on_conflict_do_nothing(index_elements=conflict_columns).returning(table.c.id))
-        return self.connection.execute(statement).first() is not None
+        statement = _insert_once_statement(self.connection.dialect.name, table, tuple(conflict_columns))
+        return self.connection.execute(statement, values).first() is not None
 
     def _ticket_row_id(self, key: TicketKey, lock: bool = False) -> int | None:
         if key in self._row_ids and not lock:
@@ -256,6 +272,13 @@ class UnitOfWork:
         return [LedgerEntry(row.seq, row.version, row.recorded_at, row_to_event(row, key)) for row in rows]
 
 
+@lru_cache(maxsize=None)
+def _insert_once_statement(dialect_name: str, table, conflict_columns: tuple[str, ...]):
+    """Built once per table, values bound per call: building `.values(...)` each time cost more than the insert."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns)).returning(table.c.id)
+
+
 def _facts_of(row: Any) -> TicketFacts:
     tool_holder = Holder(row.tool_group, row.tool_person) if row.tool_group else None
     return TicketFacts(subject=row.subject, requester=row.requester, priority=row.priority, category=row.category,
@@ -273,5 +296,5 @@ class Store:
 
     @contextmanager
     def unit_of_work(self, now: datetime) -> Iterator[UnitOfWork]:
-        with self.engine.begin() as connection:
+        with _write_lock(self.engine), self.engine.begin() as connection:
             yield UnitOfWork(connection, now, self.ownership, self.intake_groups)
