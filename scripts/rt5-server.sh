@@ -38,7 +38,8 @@ STATE=${RT_STATE_DIR:-/var/tmp/baton-rt5}
 
 RT_VAR=/var/lib/request-tracker5                 # owned by www-data: SQLite needs the dir writable
 DB=$RT_VAR/baton-rt5.sqlite
-SNAPSHOT=$STATE/baton-rt5.sqlite.seeded
+SEED_VERSION=2   # bump when the seed below changes: `start` then seeds a fresh database
+SNAPSHOT=$STATE/baton-rt5.seed-$SEED_VERSION.sqlite.seeded
 PIDFILE=$STATE/rt-server.pid
 SERVER_LOG=$STATE/rt-server.log
 SITE_DIR=/etc/request-tracker5/RT_SiteConfig.d
@@ -214,8 +215,9 @@ seed_db() {
     cat >"$data" <<'PERL'
 my $group = 'Helpdesk Agents';
 my @queues = ('Service Desk', 'Network');
+# ReassignTicket lets an agent push a ticket from its owner to a colleague: exactly the push Baton governs.
 my @agent_rights = qw(SeeQueue ShowTicket ShowTicketComments CreateTicket ModifyTicket
-                      OwnTicket TakeTicket StealTicket ReplyToTicket CommentOnTicket
+                      OwnTicket TakeTicket StealTicket ReassignTicket ReplyToTicket CommentOnTicket
                       Watch WatchAsAdminCc);
 my $baton_pw = $ENV{BATON_SEED_PASSWORD};
 # ReassignTicket: without it RT refuses to move a ticket from one owner to another
@@ -269,14 +271,17 @@ check_baton_login() {
 cmd=${1:-start}
 case "$cmd" in
     start)
-        if pid=$(running_pid) && rest_ok; then
+        if pid=$(running_pid) && rest_ok && [ -f "$SNAPSHOT" ]; then
             say "rt-server already running (pid $pid): $URL/REST/2.0/"
             exit 0
         fi
         install_packages
         write_site_config
-        if ! db_ready; then init_db; fi
-        if [ ! -f "$SNAPSHOT" ]; then seed_db; fi
+        if ! db_ready || [ ! -f "$SNAPSHOT" ]; then  # no database, or one seeded by an older seed
+            stop_server
+            init_db
+            seed_db
+        fi
         start_server
         check_baton_login
         ;;
@@ -297,8 +302,8 @@ case "$cmd" in
         ;;
     wipe)
         stop_server
-        rm -f "$DB" "$DB-journal" "$SNAPSHOT" "$RT_VAR"/*.mbox
-        say "wiped $DB and its snapshot"
+        rm -f "$DB" "$DB-journal" "$STATE"/baton-rt5*.sqlite.seeded "$RT_VAR"/*.mbox
+        say "wiped $DB and its snapshots"
         ;;
     -h|--help|help)
         sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'

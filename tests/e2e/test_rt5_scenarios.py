@@ -1,7 +1,7 @@
 """The five scenarios of issue 4, on a real Request Tracker 5 with Baton's poller, rules and dispatcher.
 
-Agents act in RT as themselves. In the seeded RT only the holder may hand a ticket on (agents lack
-ReassignTicket), so the unrequested push of scenario 1 is made by alice, who holds the ticket.
+Agents act in RT as themselves. The seeded agents have ReassignTicket, so bob can push alice's ticket to
+carol in RT, as desks that let agents reassign do: that is the push Baton governs.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def notes_by_baton(ticket: str) -> list[dict]:
 def test_1_an_unrequested_push_is_reverted_noted_and_turned_into_a_request(rt, baton_app):
     ticket = root.create(SD, "Printer on fire", owner="alice")
     baton_app.poller.run_once()
-    alice.update(ticket, Owner="carol")  # a push: carol never asked for it
+    bob.update(ticket, Owner="carol")  # bob pushes it: carol never asked for it
     cycle = baton_app.poller.run_once()
 
     assert cycle.ok, cycle
@@ -46,7 +46,7 @@ def test_1_an_unrequested_push_is_reverted_noted_and_turned_into_a_request(rt, b
 def test_2_accepting_the_request_makes_carol_the_owner_in_rt(rt, baton_app, baton_cli):
     ticket = root.create(SD, "VPN drops every hour", owner="alice")
     baton_app.poller.run_once()
-    alice.update(ticket, Owner="carol")
+    bob.update(ticket, Owner="carol")
     baton_app.poller.run_once()
     (request,) = requests_to(baton_app, ticket)
 
