@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from baton_itsm.connectors.jira.changelog import histories_of, issue_events
 from baton_itsm.connectors.jira.client import JiraClient
-from baton_itsm.connectors.jira.mapping import Reader, ToolHolder, fields_of, parse_time, sla_due
+from baton_itsm.connectors.jira.mapping import Reader, fields_of, parse_time, sla_due
 from baton_itsm.connectors.jira.options import GroupField, JiraOptions, parse_options
 from baton_itsm.connectors.jira.people import People
 from baton_itsm.connectors.jira.webhook import parse_webhook, verify_signature

@@ -22,7 +22,7 @@ import zipfile
 from collections.abc import Iterator
 
 from baton_itsm.core.history.imported import HistoryReading, ImportedTicket, NotGrouped, Progress, Rejection
-from baton_itsm.core.history.servicenow_log import LogFormatError, _only_csv_member, _parse_clock, _parse_date
+from baton_itsm.core.history.log_fields import LogFormatError, _only_csv_member, _parse_clock, _parse_date
 
 KIND = "servicenow-log"
 RESOLVED_STATES = frozenset({"Resolved", "Closed"})

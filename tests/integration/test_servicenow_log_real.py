@@ -6,12 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from baton_itsm.core.history.servicenow_log import (
-    LogReader,
-    derive_reassignments,
-    group_incidents,
-    reported_reassignments,
-)
+from baton_itsm.core.history.incidents import derive_reassignments, group_incidents, reported_reassignments
+from baton_itsm.core.history.servicenow_log import LogReader
 
 LOG_ZIP = (
     Path(__file__).resolve().parents[2].parent

@@ -11,15 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from baton_itsm.core.history.incidents import derive_reassignments, group_incidents, reported_reassignments
 from baton_itsm.core.history.servicenow_log import (
     IncidentUpdate,
     LogFormatError,
     LogReader,
     RejectedRow,
-    derive_reassignments,
-    group_incidents,
     read_incident_log,
-    reported_reassignments,
 )
 
 # The header line of the real incident_event_log.csv, verbatim.
