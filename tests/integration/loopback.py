@@ -16,7 +16,7 @@ Answer = Callable[[str, str, dict, bytes], tuple[int, dict, bytes]]
 class LoopbackServer:
     """Answers every request through `answer`, on a free port of 127.0.0.1, while the `with` block lasts."""
 
-    def __init__(self, answer: Answer):
+    def __init__(self, answer: Answer, server_name: str | None = None):
         class Handler(BaseHTTPRequestHandler):
             def _answer(self):
                 length = int(self.headers.get("Content-Length") or 0)
@@ -29,7 +29,10 @@ class LoopbackServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_PUT = do_POST = _answer
+            do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = _answer
+
+            def version_string(self) -> str:
+                return server_name or super().version_string()  # a fake may answer as its tool does
 
             def log_message(self, *args):
                 pass

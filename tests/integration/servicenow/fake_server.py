@@ -10,72 +10,43 @@ import base64
 import json
 import threading
 from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from tests.integration.loopback import LoopbackServer
 from tests.integration.servicenow.fake_instance import HOST, FakeInstance, Refused
 
 API = "/api/now/table/"
 DEFAULT_LIMIT = 10000  # ServiceNow's cap when sysparm_limit is not given
 
 
-class FakeServer:
+class FakeServer(LoopbackServer):
     def __init__(self, instance: FakeInstance):
         self.instance = instance
         self.lock = threading.Lock()
         self.queued: deque = deque()  # (status, body, headers) answered before the next requests
         self.empty_patch_answers = False  # answer PATCH with 200 and no body, as one real instance did
         self.transactions = 0
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self):
-                with owner.lock:
-                    status, body, headers = owner.handle(self)
-                data = b"" if body is None else json.dumps(body).encode()
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PATCH = _answer
-
-            def version_string(self) -> str:
-                return "ServiceNow"  # the Server header of every captured answer
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> FakeServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(self._answer, server_name="ServiceNow")  # the Server header of every captured answer
 
     def queue(self, status: int, body, headers: dict | None = None) -> None:
         self.queued.append((status, body, headers or {}))
 
     # --- one request -------------------------------------------------------------------------------
-    def handle(self, request: BaseHTTPRequestHandler) -> tuple[int, object, dict]:
+    def _answer(self, method: str, path: str, request_headers: dict, payload: bytes) -> tuple[int, dict, bytes]:
+        with self.lock:
+            status, body, headers = self.handle(method, path, request_headers, payload)
+        return status, headers, b"" if body is None else json.dumps(body).encode()
+
+    def handle(self, method: str, path: str, request_headers: dict, payload: bytes) -> tuple[int, object, dict]:
         self.transactions += 1
         headers = {"X-Transaction-ID": f"{self.transactions:012x}",
                    "Strict-Transport-Security": "max-age=63072000; includeSubDomains"}
-        length = int(request.headers.get("Content-Length") or 0)
-        payload = request.rfile.read(length) if length else b""
         try:
-            user = self.instance.login(*_basic(request.headers.get("Authorization")))
+            user = self.instance.login(*_basic(request_headers.get("Authorization")))
             if self.queued:
                 status, body, extra = self.queued.popleft()
                 return status, body, {**headers, "Content-Type": "application/json;charset=UTF-8", **extra}
-            status, body, extra = self._route(request.command, request.path, payload, user)
+            status, body, extra = self._route(method, path, payload, user)
         except Refused as refused:
             return refused.status, refused.body, {**headers, "Content-Type": "application/json;charset=UTF-8"}
         headers.update({"Cache-Control": "no-cache,no-store,must-revalidate,max-age=-1", "Pragma": "no-store,no-cache",
