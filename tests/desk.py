@@ -11,3 +11,16 @@ groups:
 rules:
   accept_before_reassign: {mode: revert, triage_groups: [], exempt_groups: []}
 """
+
+
+def ledger_readers(instance: str):
+    """`ledger(app, ticket)` and `requests_to(app, ticket)`: what the scenarios read back, for one instance."""
+    from baton_itsm.core.domain.holders import TicketKey
+
+    def ledger(app, ticket: str) -> list:
+        return [entry.event for entry in app.handoffs.ledger(TicketKey(instance, ticket))]
+
+    def requests_to(app, ticket: str) -> list:
+        return [event for event in ledger(app, ticket) if event.entry_type == "requested"]
+
+    return ledger, requests_to

@@ -5,23 +5,19 @@ carol in RT, as desks that let agents reassign do: that is the push Baton govern
 """
 from __future__ import annotations
 
-from baton_itsm.core.domain.holders import Holder, TicketKey
+from baton_itsm.core.domain.holders import Holder
 from tests.e2e.rt5 import Person, holder_in_rt, server
+from tests.desk import ledger_readers
 
 SD, NETWORK = "Service Desk", "Network"
 alice, bob, carol, root = Person("alice"), Person("bob"), Person("carol"), Person("root")
 
 
-def ledger(app, ticket: str) -> list:
-    return [entry.event for entry in app.handoffs.ledger(TicketKey("rt", ticket))]
+ledger, requests_to = ledger_readers("rt")
 
 
 def entry_types(app, ticket: str) -> list[str]:
     return [event.entry_type for event in ledger(app, ticket)]
-
-
-def requests_to(app, ticket: str) -> list:
-    return [e for e in ledger(app, ticket) if e.entry_type == "requested"]
 
 
 def notes_by_baton(ticket: str) -> list[dict]:

@@ -14,6 +14,7 @@ from baton_itsm.core.app import build_app
 from baton_itsm.core.domain.commands import AcceptHandoff
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from tests.integration.jira_cassettes import LOGINS, deployment_options, jira_site
+from tests.desk import ledger_readers
 
 SD, NET = "Service Desk", "Network"
 DEPLOYMENT = """
@@ -52,12 +53,7 @@ def holder_in_jira(app, ticket: str) -> Holder | None:
     return app.connectors["jira"].read_ticket(ticket).holder
 
 
-def ledger(app, ticket: str) -> list:
-    return [entry.event for entry in app.handoffs.ledger(TicketKey("jira", ticket))]
-
-
-def requests_to(app, ticket: str) -> list:
-    return [e for e in ledger(app, ticket) if e.entry_type == "requested"]
+ledger, requests_to = ledger_readers("jira")
 
 
 def notes_by_baton(site, ticket: str) -> list[str]:

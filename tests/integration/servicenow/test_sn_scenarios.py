@@ -16,7 +16,7 @@ from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.commands import AcceptHandoff
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from tests.integration.servicenow.conftest import ENV, START
-from tests.desk import DESK
+from tests.desk import DESK, ledger_readers
 from tests.integration.servicenow.test_sn_connector import journal
 
 SD, NETWORK = "Service Desk", "Network"
@@ -51,12 +51,7 @@ def holder_in_sn(app, number: str) -> Holder | None:
     return app.connectors["sn"].read_ticket(number).holder
 
 
-def ledger(app, number: str) -> list:
-    return [entry.event for entry in app.handoffs.ledger(TicketKey("sn", number))]
-
-
-def requests_to(app, number: str) -> list:
-    return [e for e in ledger(app, number) if e.entry_type == "requested"]
+ledger, requests_to = ledger_readers("sn")
 
 
 def notes_by_baton(tool, number: str) -> list:
