@@ -46,19 +46,33 @@ def handoff() -> None:
     """Request, accept, decline, withdraw or force a handoff."""
 
 
+def new_handoff_options(command):
+    """The arguments of a new handoff, requested or forced: TICKET, --to, --by, --reason, --summary, --kind."""
+    for option in reversed([
+        click.argument("ticket"),
+        click.option("--to", "to", required=True, metavar="GROUP[/PERSON]",
+                     help="The receiver: a group queue or a person in it."),
+        by_option,
+        click.option("--reason", required=True, help="Why the ticket should change hands."),
+        click.option("--summary", default="", help="What was tried so far (a good handoff summarises)."),
+        click.option("--kind", type=KINDS, default=HandoffKind.REASSIGN.value, show_default=True),
+        click.pass_obj,
+    ]):
+        command = option(command)
+    return command
+
+
+def _new_handoff(state, command_type, ticket: str, to: str, by: str, reason: str, summary: str, kind: str) -> None:
+    _report(state.app.handoffs.execute(command_type(
+        ticket=_ticket(state, ticket), handoff_id=new_handoff_id(), to_holder=_holder(to), by=by, reason=reason,
+        summary=summary, kind=HandoffKind(kind))))
+
+
 @handoff.command("request")
-@click.argument("ticket")
-@click.option("--to", "to", required=True, metavar="GROUP[/PERSON]", help="The receiver: a group queue or a person in it.")
-@by_option
-@click.option("--reason", required=True, help="Why the ticket should change hands.")
-@click.option("--summary", default="", help="What was tried so far (a good handoff summarises).")
-@click.option("--kind", type=KINDS, default=HandoffKind.REASSIGN.value, show_default=True)
-@click.pass_obj
-def request(state, ticket: str, to: str, by: str, reason: str, summary: str, kind: str) -> None:
+@new_handoff_options
+def request(state, **arguments) -> None:
     """Ask the receiver to take TICKET (INSTANCE:ID); it moves only when they accept."""
-    command = RequestHandoff(ticket=_ticket(state, ticket), handoff_id=new_handoff_id(), to_holder=_holder(to),
-                             by=by, reason=reason, summary=summary, kind=HandoffKind(kind))
-    _report(state.app.handoffs.execute(command))
+    _new_handoff(state, RequestHandoff, **arguments)
 
 
 def _on_handoff(state, command_type, handoff_id: str, **fields) -> None:
@@ -97,15 +111,7 @@ def withdraw(state, handoff_id: str, by: str, reason: str) -> None:
 
 
 @handoff.command("force")
-@click.argument("ticket")
-@click.option("--to", "to", required=True, metavar="GROUP[/PERSON]")
-@by_option
-@click.option("--reason", required=True)
-@click.option("--summary", default="")
-@click.option("--kind", type=KINDS, default=HandoffKind.REASSIGN.value, show_default=True)
-@click.pass_obj
-def force(state, ticket: str, to: str, by: str, reason: str, summary: str, kind: str) -> None:
+@new_handoff_options
+def force(state, **arguments) -> None:
     """Move TICKET without the receiver's acceptance (managers only); recorded as forced."""
-    command = ForceHandoff(ticket=_ticket(state, ticket), handoff_id=new_handoff_id(), to_holder=_holder(to),
-                           by=by, reason=reason, summary=summary, kind=HandoffKind(kind))
-    _report(state.app.handoffs.execute(command))
+    _new_handoff(state, ForceHandoff, **arguments)
