@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -22,21 +21,6 @@ from baton_itsm.core.errors import BatonError
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.store.codec import event_to_row, row_to_event
 from baton_itsm.core.store.schema import inbox, ledger_entries, outbox, tickets, timers
-
-
-# One lock per SQLite engine: its units of work take it before BEGIN IMMEDIATE. SQLite lets one writer in at a
-# time, and a thread that finds the database locked sleeps in SQLite's busy handler (1, 2, 5 ... 100 ms) without
-# being woken when the lock is free: under concurrent webhooks most of the time went to sleeping. Waiting here
-# instead hands the database over at once. Other processes still meet SQLite's lock and busy timeout.
-_sqlite_write_locks: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
-_sqlite_write_locks_guard = threading.Lock()
-
-
-def _write_lock(engine: Engine):
-    if engine.dialect.name != "sqlite":
-        return nullcontext()
-    with _sqlite_write_locks_guard:
-        return _sqlite_write_locks.setdefault(engine, threading.RLock())
 
 
 class ConcurrentChange(BatonError):
@@ -293,8 +277,13 @@ class Store:
         self.engine = engine
         self.ownership = ownership or OwnershipPolicy()
         self.intake_groups = intake_groups
+        # SQLite lets one writer in at a time, and a thread that finds it locked sleeps in SQLite's busy
+        # handler (1, 2, 5 ... 100 ms) without being woken when the lock frees: under concurrent webhooks
+        # most time went to sleeping. This process's units of work queue here instead and get the database
+        # at once; other processes still meet SQLite's own lock and busy timeout.
+        self._write_lock = threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
 
     @contextmanager
     def unit_of_work(self, now: datetime) -> Iterator[UnitOfWork]:
-        with _write_lock(self.engine), self.engine.begin() as connection:
+        with self._write_lock, self.engine.begin() as connection:
             yield UnitOfWork(connection, now, self.ownership, self.intake_groups)
