@@ -7,14 +7,13 @@ import click
 
 from baton_itsm.core.cli.handoff import _ticket
 from baton_itsm.core.cli.tables import render_table
+from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.store.codec import event_to_row
 
 
 def _holder_text(group: str | None, person: str | None) -> str:
-    if group is None:
-        return ""
-    return f"{group}/{person}" if person else group
+    return "" if group is None else str(Holder(group, person))
 
 
 @click.command()
