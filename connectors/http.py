@@ -156,6 +156,14 @@ def _detail(response: requests.Response) -> str:
     return str(body)[:200]
 
 
+def env_secret(environ: Mapping[str, str], key: str, var: str | None) -> str:
+    """The value of the environment variable `auth.KEY` names; a clear config error when it is unset."""
+    value = environ.get(var) if var else None
+    if not value:
+        raise ConfigError([f"auth.{key}: " + (f"environment variable {var} is not set" if var else "required")])
+    return value
+
+
 def credentials(auth, environ: Mapping[str, str], *, connector: str, token_header: str = "Bearer {token}",
                 token_types: tuple[str, ...] = ("token",)) -> tuple[Any, dict[str, str], str | None]:
     """(requests auth, extra headers, the user name) from the environment variables a connector's `auth` names.
@@ -163,10 +171,7 @@ def credentials(auth, environ: Mapping[str, str], *, connector: str, token_heade
     The user name is Baton's account by default: it names Baton's own writes in the tool's history.
     """
     def need(key: str, var: str | None) -> str:
-        value = environ.get(var) if var else None
-        if not value:
-            raise ConfigError([f"auth.{key}: " + (f"environment variable {var} is not set" if var else "required")])
-        return value
+        return env_secret(environ, key, var)
 
     user = environ.get(auth.username_env) if auth.username_env else None
     if auth.type == "basic":

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from baton_itsm.connectors.http import env_secret
 from baton_itsm.connectors.jira.changelog import histories_of, issue_events
 from baton_itsm.connectors.jira.client import JiraClient
 from baton_itsm.connectors.jira.mapping import Reader, fields_of, parse_time, sla_due
@@ -206,10 +207,7 @@ def _quoted(text: str) -> str:
 def _credentials(auth, environ: Mapping[str, str]) -> tuple[tuple[str, str] | None, str | None, str | None]:
     """(basic credentials, personal access token, login name) from the variables the config names."""
     def need(key: str, var: str | None) -> str:
-        value = environ.get(var) if var else None
-        if not value:
-            raise ConfigError([f"auth.{key}: " + (f"environment variable {var} is not set" if var else "required")])
-        return value
+        return env_secret(environ, key, var)
 
     if auth.type == "basic":  # Cloud: the account's e-mail and an API token; Data Center: name and password
         user = need("username_env", auth.username_env)
