@@ -46,7 +46,7 @@ class HandoffService:
                 uow.append(ticket, events)
                 return events
             decisions = self.engine.on_commands(ticket, events, uow.load_facts(command.ticket), now)
-            decisions.events = events
+            decisions.events = [*events, *decisions.events]  # the command's, then what follows (reviews)
             write_decisions(uow, ticket, decisions)
         return events
 
