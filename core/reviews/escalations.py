@@ -35,7 +35,8 @@ class EscalationReviews:
         return cls(app.handoffs, tuple(app.config.reviews.escalations.causes))
 
     # --- reading ------------------------------------------------------------------------------
-    def find(self, listing: Listing | str = Listing.OPEN, ticket: TicketKey | None = None) -> list[EscalationReviewView]:
+    def find(self, listing: Listing | str = Listing.OPEN,
+             ticket: TicketKey | None = None) -> list[EscalationReviewView]:
         """Reviews still open (the default), closed, or all; optionally of one ticket. Oldest first."""
         now = self.handoffs.clock.now()
         with self.handoffs.store.engine.connect() as connection:
