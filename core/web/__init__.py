@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from baton_itsm.core.web.api import router as api
+from baton_itsm.core.web.escalation_review_api import router as escalation_review_api
 from baton_itsm.core.web.link_pages import router as link_pages
 from baton_itsm.core.web.ops import HealthCache
 from baton_itsm.core.web.ops import router as ops
@@ -24,6 +25,7 @@ def create_app(app: App) -> FastAPI:
     web.state.health = HealthCache()
     web.include_router(link_pages, include_in_schema=False)
     web.include_router(api)
+    web.include_router(escalation_review_api)
     web.include_router(ops)
     web.include_router(webhooks)
     return web
