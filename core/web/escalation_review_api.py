@@ -98,10 +98,11 @@ def _reviews(request: Request) -> EscalationReviews:
     return EscalationReviews.of(request.app.state.baton)
 
 
-def _done(request: Request, handoff_id: str, change) -> Review:
-    """Run `change` (a call on the service), then answer with the review as it now is."""
+def _done(request: Request, handoff_id: str, change=None) -> Review:
+    """Run `change` (a call on the service), if any, then answer with the review as it now is."""
     try:
-        change()
+        if change is not None:
+            change()
         return Review(**_reviews(request).get(handoff_id).as_data())
     except BatonError as error:
         raise HTTPException(STATUS.get(type(error), 409), str(error)) from None
@@ -115,7 +116,7 @@ def list_reviews(request: Request, state: Listing = Listing.OPEN) -> list[Review
 
 @router.get("/{handoff_id}", response_model=Review)
 def show_review(request: Request, handoff_id: str) -> Review:
-    return _done(request, handoff_id, lambda: None)
+    return _done(request, handoff_id)
 
 
 @router.patch("/{handoff_id}", response_model=Review)

@@ -46,7 +46,7 @@ def _opened(request: Request, token: str) -> tuple[EscalationReviews, LinkClaim,
     except UnknownHandoff:
         raise InvalidLink("This link names an escalation review Baton does not know.") from None
     if not reviews.may_edit(view, claim.receiver):
-        raise NotAllowed(f"{claim.receiver} may no longer edit this review: its editors are "
+        raise NotAllowed(f"{claim.receiver} cannot edit this review (any more): its editors are "
                          f"{', '.join(view.review.editors) or 'the escalation manager'}, with the managers of "
                          f"{view.escalation.to_holder.group if view.escalation else 'the receiving group'}.")
     if not view.is_open:
