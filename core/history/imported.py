@@ -24,6 +24,8 @@ class ImportedTicket:
     updates: int  # history rows behind this ticket
     source_event_id: str  # of the ticket's last history row: the summary entry's stable id
     status: str | None = None
+    subject: str | None = None  # facts the live connector keeps too (Jira: the summary, the browse URL)
+    url: str | None = None
     priority: str | None = None
     category: str | None = None
     requester: str | None = None

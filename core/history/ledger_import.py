@@ -24,6 +24,7 @@ from baton_itsm.core.domain.ownership import OwnershipPolicy
 from baton_itsm.core.history.imported import HistoryReading, ImportedTicket, NotGrouped, Rejection
 from baton_itsm.core.store.bulk import LEDGER_COLUMNS, TICKET_COLUMNS, BulkConnection
 
+FACT_COLUMNS = ("subject", "url")  # ticket facts only some readers have
 BATCH = 4000  # tickets per executemany: big transactions, bounded memory
 _Holder = namedtuple("_Holder", "group person")  # what count_bounces and owner() read, cheaper than Holder
 
@@ -148,8 +149,9 @@ class _Writer:
                 count_bounces(holders, self.intake_groups), ts(steps[0][0]) if steps else None,
                 ts(steps[-1][0]) if steps else None, self.now, ticket.requester, ticket.priority,
                 ticket.category, ticket.status, ticket.tool_group, ticket.tool_person, ts(ticket.last_activity_at),
+                ticket.subject, ticket.url,
             ))
-        columns = TICKET_COLUMNS[2:]  # id and instance are added below
+        columns = (*TICKET_COLUMNS[2:], *FACT_COLUMNS)  # id and instance are added below
         if bulk.dialect == "sqlite":
             # One writer holds the database (BEGIN IMMEDIATE), so the next ids are ours to give.
             first = self.next_id
@@ -215,11 +217,12 @@ class _Writer:
             last = holders[-1] if holders else _Holder(None, None)
             bulk.executemany(
                 "UPDATE tickets SET holder_group = ?, holder_person = ?, owner = ?, version = ?, bounces = ?, "
-                "status = ?, priority = ?, category = ?, tool_group = ?, tool_person = ?, last_activity_at = ? "
-                "WHERE id = ?".replace("?", bulk.placeholder),
+                "status = ?, priority = ?, category = ?, tool_group = ?, tool_person = ?, last_activity_at = ?, "
+                "subject = COALESCE(?, subject), url = COALESCE(?, url) WHERE id = ?".replace("?", bulk.placeholder),
                 [(last.group, last.person, self.ownership.owner(holders), version,
                   count_bounces(holders, self.intake_groups), ticket.status, ticket.priority, ticket.category,
-                  ticket.tool_group, ticket.tool_person, ts(ticket.last_activity_at), row_id)])
+                  ticket.tool_group, ticket.tool_person, ts(ticket.last_activity_at), ticket.subject, ticket.url,
+                  row_id)])
             outcome.entries += len(entries)
             outcome.tickets_extended += 1
 

@@ -84,7 +84,7 @@ def test_an_overlapping_file_appends_only_what_the_ledger_lacks(workdir):
 def test_import_a_jira_changelog_export(workdir):
     output = baton("import", "jira-changelog", str(JIRA), "--group-field", "customfield_10010", "--quiet").output
     assert "2 rows read, 0 rejected" in output and "2 tickets (2 new" in output
-    table = baton("ledger", "jira:HELP-1").output
+    table = baton("ledger", "jira:10001").output  # HELP-1, keyed by its id as the Jira connector keys it
     assert "held by Network/Carol Agent" in table and "1 bounce" in table  # Alice -> the Network queue
     metrics = report_json("--instance", "jira")
     assert metrics["tool_counter"]["tickets"] == 0
