@@ -45,7 +45,8 @@ class NotGrouped(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    """A history row that was not imported: where it is (`line` 1-based, header = 1) and why."""
+    """A history row that was not imported: where it is (`line` 1-based, header = 1; for RT the transaction
+    id, 0 when the reason names its ticket) and why, the reason's kind before the first colon."""
 
     line: int
     reason: str
@@ -56,10 +57,11 @@ class HistoryReading:
     """A reader's result. `tickets` is an iterator; counters are final once it is exhausted."""
 
     source: str
-    kind: str  # servicenow-log | jira-changelog
+    kind: str  # servicenow-log | jira-changelog | rt-history
     tickets: Iterator[ImportedTicket]
     rows_read: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    odd: list[Rejection] = field(default_factory=list)  # rows imported, with a caveat the user should see
 
     @property
     def rejected_reasons(self) -> dict[str, int]:

@@ -5,8 +5,9 @@ Each ticket gets HolderChanged(cause="import") entries, one per holder change, t
 (holder, owner, bounce count, version) plus the tool's facts (priority, category, status...).
 
 Re-importing adds nothing, at two levels: the import is recorded in the inbox under the file's
-SHA-256, so the same file is refused before anything is read; and every entry carries a stable
-source id (ServiceNow: number, sys_mod_count and time), so another file overlapping this one
+SHA-256 (for history read from a live tool, of what was read), so the same file is refused before
+anything is written; and every entry carries a stable source id (ServiceNow: number, sys_mod_count
+and time; Jira and RT: the connector's own event id), so another file overlapping this one
 appends only the entries the ledger does not hold yet, after the ticket's last version.
 Everything is written in one transaction: an import lands whole or not at all.
 """
@@ -16,7 +17,7 @@ import hashlib
 import json
 from collections import Counter, namedtuple
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from itertools import islice
 
 from baton_itsm.core.domain.bounces import count_bounces
@@ -39,6 +40,7 @@ class ImportOutcome:
     rows_read: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     rejected_reasons: dict[str, int] = field(default_factory=dict)
+    odd: list[Rejection] = field(default_factory=list)
     tickets_new: int = 0
     tickets_extended: int = 0  # tickets already in the ledger that got new entries
     entries: int = 0
@@ -53,6 +55,14 @@ def file_digest(path) -> str:
     with open(path, "rb") as stream:
         while chunk := stream.read(1 << 20):
             digest.update(chunk)
+    return digest.hexdigest()
+
+
+def tickets_digest(tickets: Iterable[ImportedTicket]) -> str:
+    """The SHA-256 of history read from a live tool (it has no file): the same history, the same digest."""
+    digest = hashlib.sha256()
+    for ticket in tickets:
+        digest.update(json.dumps(asdict(ticket), sort_keys=True).encode())
     return digest.hexdigest()
 
 
@@ -114,7 +124,7 @@ class _Writer:
             while batch := list(islice(tickets, BATCH)):
                 self._write_batch(batch)
             outcome.rows_read, outcome.rejected = reading.rows_read, reading.rejected
-            outcome.rejected_reasons = reading.rejected_reasons
+            outcome.rejected_reasons, outcome.odd = reading.rejected_reasons, reading.odd
             self._record_import(outcome)
         return outcome
 
