@@ -9,6 +9,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from baton_itsm.connectors.rest.history import read_rt_history
+from baton_itsm.connectors.rest.history_search import HistorySearch
 from baton_itsm.core.app import build_app
 from baton_itsm.core.cli.main import cli
 from baton_itsm.core.clock import FixedClock, SystemClock
@@ -135,3 +137,13 @@ def test_wrong_credentials_are_a_clear_error_that_shows_no_secret(baton, monkeyp
     assert wrong.exit_code == 1
     assert "rt at http://127.0.0.1" in wrong.output and "did not accept Baton's credentials (401)" in wrong.output
     assert "not-the-password" not in wrong.output
+
+
+def test_the_progress_goes_ticket_by_ticket_to_the_end(deployment_beside, desk_history):
+    first, last, _ = desk_history
+    config, db = deployment_beside
+    connector = build_app(config, db).connectors["rt"]
+    seen = []
+    reading = read_rt_history(connector, HistorySearch(from_id=int(first), to_id=int(last)),
+                              lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (3, 3) and len(list(reading.tickets)) == 3
