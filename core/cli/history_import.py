@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from baton_itsm.core.cli.history_settings import history_settings, utc_now_text
+from baton_itsm.core.cli.history_settings import HistorySettings, history_settings, utc_now_text
 from baton_itsm.core.cli.progress import ProgressBar
 from baton_itsm.core.history.imported import HistoryReading, Progress
 
@@ -96,12 +96,12 @@ def import_file(state, file: Path, instance: str, quiet: bool,
 
 
 def import_and_tell(state, what: str, instance: str, digest: str, read: Callable[[bool], HistoryReading],
-                    done: Callable[[], None] = lambda: None) -> None:
+                    done: Callable[[], None] = lambda: None, settings: HistorySettings | None = None) -> None:
     """Write what `read` yields into the ledger as `instance`, recorded under `digest`, and tell the outcome."""
     from baton_itsm.core.history.ledger_import import import_history
     from baton_itsm.core.store.bulk import open_bulk
 
-    settings = history_settings(state)
+    settings = settings or history_settings(state)
     bulk = open_bulk(settings.database_url)
     try:
         outcome = import_history(bulk, read, instance=instance, digest=digest, now=utc_now_text(),

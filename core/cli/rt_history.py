@@ -17,7 +17,8 @@ def import_rt(state, instance: str | None, search, quiet: bool) -> None:
     from baton_itsm.connectors.rest.history import read_rt_history
     from baton_itsm.core.history.ledger_import import tickets_digest
 
-    connector = rt_connector(history_settings(state).config, instance)
+    settings = history_settings(state)
+    connector = rt_connector(settings.config, instance)
     bar = ProgressBar(f"reading {connector.instance}", quiet=quiet)
     try:
         reading = read_rt_history(connector, search, bar)
@@ -28,7 +29,8 @@ def import_rt(state, instance: str | None, search, quiet: bool) -> None:
         bar.close()
     tickets = list(reading.tickets)
     reading.tickets = iter(tickets)
-    import_and_tell(state, reading.source, connector.instance, tickets_digest(tickets), lambda grouped: reading)
+    import_and_tell(state, reading.source, connector.instance, tickets_digest(tickets), lambda grouped: reading,
+                    settings=settings)
 
 
 def rt_connector(config, instance: str | None):
