@@ -18,9 +18,13 @@ yet, open). Late handoffs are counted within 60 minutes.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from baton_itsm.core.cli.main import cli
 from baton_itsm.core.domain.events import (
     HandoffAccepted, HandoffApplied, HandoffDeclined, HandoffForced, HandoffRequested, HolderChanged,
 )
@@ -226,3 +230,64 @@ def test_terminal_summary(metrics):
         "  escalation reviews: 3 (2 open, 1 closed); rule or SLA changes linked: 1; causes by kind: "
         "administrative-sales: pricing 1; administrative-service: (not given yet) 1, contract 1",
     ]
+
+
+class _Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.images, self.links, self.headings, self.open_tags, self._text = [], [], [], [], None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "img":
+            self.images.append(attrs["src"])
+        elif tag == "a":
+            self.links.append(attrs["href"])
+        elif tag in ("h2", "h3"):
+            self._text = ""
+        if tag not in ("img", "meta", "br"):
+            self.open_tags.append(tag)
+
+    def handle_data(self, data):
+        if self._text is not None:
+            self._text += data
+
+    def handle_endtag(self, tag):
+        assert self.open_tags and self.open_tags.pop() == tag, f"</{tag}> closes nothing open"
+        if tag in ("h2", "h3"):
+            self.headings.append(self._text)
+            self._text = None
+
+
+def test_report_shows_the_reviews_section_with_its_charts_and_tables(reviewed_ledger, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BATON_CONFIG", raising=False)
+    result = CliRunner().invoke(cli, ["--db", reviewed_ledger, "report", "--out", "out", "--late-within", "60"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "handoff reviews: 4 of 6 handoffs reviewed; 4 of 5 (80.0%) asked answered" in result.output
+
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    # on the page each count stands beside its whole: carol was asked twice and answered once, and so on
+    assert ("<tr><td>carol</td><td>2</td><td>1</td><td>1 of 2 (50%)</td><td>1 of 1 (100%)</td><td>0 of 1 (0%)</td>"
+            "<td>0 of 1 (0%)</td><td>1 of 1 (100%)</td><td>2 of 2 (100%)</td><td>1</td></tr>") in html
+    page = _Page()
+    page.feed(html)
+    page.close()
+    assert page.open_tags == []
+    section = page.headings[page.headings.index("Handoff reviews"):]
+    assert section[1:7] == ["Reviews by sender", "Reviews by receiver", "Audit agreement", "Audit disagreements",
+                            "Escalation reviews by kind", "Open escalation reviews"]
+    names = {Path(src).name for src in page.images}
+    assert {"review_shares_by_receiver.png", "review_shares_by_sender.png", "late_signal_by_receiver.png",
+            "escalation_causes_by_kind.png"} <= names
+    for src in page.images:
+        image = tmp_path / "out" / src
+        assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and image.stat().st_size > 1000
+    for href in page.links:
+        assert (tmp_path / "out" / href).stat().st_size > 0
+    csv = (tmp_path / "out" / "reviews_by_receiver.csv").read_text(encoding="utf-8").splitlines()
+    assert csv[0].startswith("receiver,handoffs,reviewed,asked,reviewed_of_asked,response_rate,needed_answered")
+    assert csv[1] == "carol,2,1,2,1,0.5,1,1,1.0,1,0,0.0,1,0,1,1.0,2,1.0,1"
+    disagreements = (tmp_path / "out" / "audit_disagreements.csv").read_text(encoding="utf-8").splitlines()
+    assert disagreements[1] == "rt:1,h1,alice,needed,carol,unneeded,erin,needed"
