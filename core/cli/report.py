@@ -24,7 +24,7 @@ DEFAULT_FOLDER = "baton-report"
 @click.pass_obj
 def report(state, folder: Path, fmt: str, no_charts: bool, instances: tuple[str, ...], late_within: float) -> None:
     """Measure the handoffs in the ledger: bounce count, pickup and resolution times, late handoffs, reopens,
-    acceptance, declines, ratings, escalations, and the tool's own reassignment counter beside Baton's."""
+    acceptance, declines, escalations, handoff reviews, and the tool's own reassignment counter beside Baton's."""
     metrics = build_metrics(state, instances, late_within)
     write_and_show(metrics, folder, fmt=fmt, charts=not no_charts)
 

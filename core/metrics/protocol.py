@@ -1,4 +1,6 @@
-"""What the handoff protocol records: acceptance times, decline reasons, ratings, escalations, reopens."""
+"""What the handoff protocol records: acceptance times, decline reasons, escalations, reopens.
+
+The receivers' reviews of handoffs are core/metrics/reviews.py's."""
 from __future__ import annotations
 
 from collections import Counter
@@ -7,15 +9,11 @@ from collections.abc import Sequence
 from baton_itsm.core.metrics.stats import duration_summary, minutes, share
 from baton_itsm.core.metrics.views import TicketView
 
-NO_RATINGS = "no ratings yet: receivers rate handoffs once reviews are enabled"
-RATING_QUESTIONS = ("needed", "done_well", "timely")
-
 
 def protocol_metrics(views: Sequence[TicketView]) -> dict:
     acceptance, declines, states = [], Counter(), Counter()
     escalations: Counter[str] = Counter()
     rule_outcomes: Counter[str] = Counter()
-    ratings = []
     for view in views:
         for record in view.handoffs.values():
             states[record.state] += 1
@@ -27,7 +25,6 @@ def protocol_metrics(views: Sequence[TicketView]) -> dict:
                 declines[record.decline_reason or "(no reason given)"] += 1
         for _, rule, outcome in view.rules:
             rule_outcomes[f"{rule}: {outcome}"] += 1
-        ratings += view.ratings
     return {
         "handoffs": dict(states),
         "acceptance_minutes": duration_summary(acceptance),
@@ -35,18 +32,7 @@ def protocol_metrics(views: Sequence[TicketView]) -> dict:
         "escalations_by_kind": [{"kind": k, "count": n} for k, n in escalations.most_common()],
         "escalations_by_rule": [{"rule": k, "count": n} for k, n in rule_outcomes.items() if "escalated" in k],
         "rule_outcomes": dict(rule_outcomes),
-        "ratings": _ratings(ratings),
     }
-
-
-def _ratings(ratings: list[dict]) -> dict:
-    if not ratings:
-        return {"count": 0, "message": NO_RATINGS}
-    result: dict = {"count": len(ratings)}
-    for question in RATING_QUESTIONS:
-        answers = [r[question] for r in ratings if isinstance(r.get(question), (bool, int, float))]
-        result[question] = round(sum(float(a) for a in answers) / len(answers), 3) if answers else None
-    return result
 
 
 def reopen_metrics(views: Sequence[TicketView]) -> dict:

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from baton_itsm.core.metrics.agreement import counter_agreement
 from baton_itsm.core.metrics.bounces import MANY, bounce_metrics
 from baton_itsm.core.metrics.protocol import protocol_metrics, reopen_metrics
+from baton_itsm.core.metrics.review_summary import review_lines
+from baton_itsm.core.metrics.reviews import review_metrics
 from baton_itsm.core.metrics.timing import DEFAULT_LATE_WITHIN_MINUTES, timing_metrics
 from baton_itsm.core.metrics.views import TicketView
 
@@ -24,6 +26,7 @@ def compute_metrics(views: Sequence[TicketView], *, intake_groups: frozenset[str
         **timing,
         "reopen": reopen_metrics(views),
         **protocol_metrics(views),
+        "reviews": review_metrics(views, late_within_minutes),
         "tool_counter": counter_agreement(views),
         "_pickup_samples": pickup_samples,  # for the pickup-time chart; not written to JSON
     }
@@ -71,8 +74,7 @@ def summary_lines(metrics: dict) -> list[str]:
                  f"declines {sum(r['count'] for r in metrics['decline_reasons']):,}")
     escalations = ", ".join(f"{r['kind']}: {r['count']:,}" for r in metrics["escalations_by_kind"])
     lines.append(f"escalations by kind: {escalations or 'none'}")
-    ratings = metrics["ratings"]
-    lines.append(f"handoff ratings: {ratings.get('message') or ratings['count']}")
+    lines += review_lines(metrics["reviews"])
     if tool.get("tickets"):
         lines.append(f"tool reassignment counter vs Baton's derived count: agree on {tool['agreeing']:,} of "
                      f"{tool['tickets']:,} tickets ({_pct(tool['share'], 2)}); means {tool['tool_mean']} vs "

@@ -32,6 +32,19 @@ def handoff_times(view: TicketView) -> list:
             if from_group is not None and to_group != from_group]
 
 
+def late_transfer(view: TicketView, late_within_minutes: float) -> int | None:
+    """The index in `view.transfers` of the ticket's late handoff, if it had one: as timing_metrics counts
+    it, the last handoff between groups when the ticket was resolved within the window after it."""
+    resolved_at = view.resolved_at
+    if resolved_at is None:
+        return None
+    last = next((i for i in range(len(view.transfers) - 1, -1, -1)
+                 if view.transfers[i][2] is not None and view.transfers[i][4] != view.transfers[i][2]), None)
+    if last is None:
+        return None
+    return last if 0 <= minutes(view.transfers[last][0], resolved_at) <= late_within_minutes else None
+
+
 def timing_metrics(views: Sequence[TicketView], late_within_minutes: float = DEFAULT_LATE_WITHIN_MINUTES) -> dict:
     pickups, pickups_by_group = [], defaultdict(list)
     after_last, after_last_by_group = [], defaultdict(list)

@@ -1,4 +1,4 @@
-"""Each ticket's ledger, as the metrics read it: holder changes, handoffs, rule records, the import's summary.
+"""Each ticket's ledger, as the metrics read it: holder changes, handoffs, rule records, reviews, the import's summary.
 
 Built from plain row tuples, not from the domain's event objects: a report reads every ledger row
 (65k for the UCI log), and a tuple per row is what keeps that a fraction of a second.
@@ -14,6 +14,12 @@ from typing import Any
 # A change of holder: (at, actor, from_group, from_person, to_group, to_person).
 Transfer = tuple[datetime, str | None, str | None, str | None, str, str | None]
 HOLDER_ENTRIES = frozenset({"holder-changed", "applied"})
+# Handoff reviews, audits and escalation reviews (core/domain/review_events), kept as ReviewEntry tuples.
+REVIEW_ENTRIES = frozenset({"review-asked", "reviewed", "audited", "escalation-review-opened",
+                            "escalation-review-updated", "escalation-review-linked", "escalation-review-closed",
+                            "escalation-review-reopened"})
+# (entry_type, at, actor, handoff_id, data)
+ReviewEntry = tuple[str, datetime, str | None, str | None, dict[str, Any]]
 
 
 @dataclass(slots=True)
@@ -29,6 +35,9 @@ class HandoffView:
     decided_at: datetime | None = None
     decided_by: str | None = None
     decline_reason: str | None = None
+    requested_by: str | None = None  # the actor of the request or force: a person, or `rule:NAME`
+    receiver: str | None = None  # the person it was applied to (None: applied to a queue)
+    transfer: int | None = None  # its applied entry's index in the ticket's transfers
 
 
 @dataclass(slots=True)
@@ -41,7 +50,7 @@ class TicketView:
     transfers: list[Transfer] = field(default_factory=list)
     handoffs: dict[str, HandoffView] = field(default_factory=dict)
     rules: list[tuple[datetime, str, str]] = field(default_factory=list)  # (at, rule, outcome)
-    ratings: list[dict[str, Any]] = field(default_factory=list)
+    reviews: list[ReviewEntry] = field(default_factory=list)
     summary: dict[str, Any] | None = None  # the last HistorySummary's data, if the ticket was imported
 
     @property
@@ -77,19 +86,22 @@ def build_views(tickets: Iterable[tuple], entries: Iterable[EntryRow],
             view.transfers.append((as_datetime(at), actor, from_group, from_person, to_group, to_person))
             if entry_type == "applied":
                 _handoff_state(view, handoff_id, "applied", as_datetime(at), actor)
+                if (record := view.handoffs.get(handoff_id or "")) is not None:
+                    record.receiver, record.transfer = to_person, len(view.transfers) - 1
         elif entry_type == "history":
             view.summary = _data(data)
         elif entry_type in ("requested", "forced"):
             view.handoffs[handoff_id] = HandoffView(handoff_id, as_datetime(at), to_group, kind,
-                                                    forced=entry_type == "forced", state=entry_type)
+                                                    forced=entry_type == "forced", state=entry_type,
+                                                    requested_by=actor)
         elif entry_type in ("accepted", "declined", "expired", "withdrawn"):
             _handoff_state(view, handoff_id, entry_type, as_datetime(at), actor,
                            reason if entry_type == "declined" else None)
         elif entry_type == "rule":
             values = _data(data)
             view.rules.append((as_datetime(at), values.get("rule", ""), values.get("outcome", "")))
-        elif entry_type in ("rated", "rating", "review"):  # handoff reviews (another branch adds them)
-            view.ratings.append({"at": as_datetime(at), "by": actor, "handoff_id": handoff_id, **_data(data)})
+        elif entry_type in REVIEW_ENTRIES:
+            view.reviews.append((entry_type, as_datetime(at), actor, handoff_id, _data(data)))
     return list(views.values())
 
 

@@ -5,6 +5,7 @@ import, which `baton report --no-charts` does not pay.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from baton_itsm.core.metrics.bounces import MANY
@@ -15,6 +16,17 @@ PICKUP_BINS_HOURS = (0, 0.25, 0.5, 1, 2, 4, 8, 24, 48, 96, 168, 336, float("inf"
 
 def draw_charts(metrics: dict, folder: Path) -> dict[str, Path]:
     """Draw every chart into `folder`; returns {chart name: PNG path}."""
+    return save_charts(folder, metrics, (
+        ("bounce_distribution", _bounce_distribution, "Bounces per ticket"),
+        ("bounces_by_group", _bounces_by_group, "Bounces by the group the ticket left"),
+        ("pickup_time_distribution", _pickup_distribution, "Receiver pickup time after a transfer"),
+        ("trend", _trend, "Bounces over time (by month opened)"),
+    ))
+
+
+def save_charts(folder: Path, data, charts: Iterable[tuple[str, Callable, str]],
+                size: tuple[float, float] = (7.5, 4)) -> dict[str, Path]:
+    """Draw each (name, draw(axes, data), title) into `folder` as NAME.png; returns {name: path}."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -22,14 +34,9 @@ def draw_charts(metrics: dict, folder: Path) -> dict[str, Path]:
 
     folder.mkdir(parents=True, exist_ok=True)
     drawn = {}
-    for name, draw, title in (
-        ("bounce_distribution", _bounce_distribution, "Bounces per ticket"),
-        ("bounces_by_group", _bounces_by_group, "Bounces by the group the ticket left"),
-        ("pickup_time_distribution", _pickup_distribution, "Receiver pickup time after a transfer"),
-        ("trend", _trend, "Bounces over time (by month opened)"),
-    ):
-        figure, axes = pyplot.subplots(figsize=(7.5, 4), dpi=100)
-        draw(axes, metrics)
+    for name, draw, title in charts:
+        figure, axes = pyplot.subplots(figsize=size, dpi=100)
+        draw(axes, data)
         axes.set_title(title)
         figure.tight_layout()
         path = folder / f"{name}.png"

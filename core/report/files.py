@@ -5,8 +5,10 @@ import csv
 import json
 from pathlib import Path
 
+from baton_itsm.core.metrics.review_summary import review_tables
 from baton_itsm.core.metrics.summary import json_ready, summary_lines, tables
 from baton_itsm.core.report.html import render_html
+from baton_itsm.core.report.review_html import reviews_section
 
 
 def write_report(metrics: dict, folder: Path, *, charts: bool = True, extra: dict | None = None) -> dict[str, Path]:
@@ -18,21 +20,26 @@ def write_report(metrics: dict, folder: Path, *, charts: bool = True, extra: dic
     written = {"json": folder / "report.json", "html": folder / "report.html"}
     document = {**json_ready(metrics), **(extra or {})}
     written["json"].write_text(json.dumps(document, indent=2, default=str), encoding="utf-8")
+    general, reviews = tables(metrics), review_tables(metrics["reviews"])
     table_files = {}
-    for name, rows in tables(metrics).items():
+    for name, rows in {**general, **reviews}.items():
         path = table_files[name] = folder / f"{name}.csv"
         write_csv(path, rows)
-    chart_files = {}
+    chart_files, review_charts = {}, {}
     if charts:
         from baton_itsm.core.report.charts import draw_charts
+        from baton_itsm.core.report.review_charts import draw_review_charts
 
         chart_files = draw_charts(metrics, folder / "charts")
-    page = render_html(summary_lines(metrics), tables(metrics), {n: p.relative_to(folder) for n, p in
-                                                                 chart_files.items()},
-                       {n: p.relative_to(folder) for n, p in table_files.items()}, extra or {})
+        review_charts = draw_review_charts(metrics["reviews"], folder / "charts")
+    links = {n: p.relative_to(folder) for n, p in table_files.items()}
+    section = reviews_section(metrics["reviews"], reviews, {n: p.relative_to(folder) for n, p in
+                                                           review_charts.items()}, links)
+    page = render_html(summary_lines(metrics), general, {n: p.relative_to(folder) for n, p in chart_files.items()},
+                       links, extra or {}, sections=[section])
     written["html"].write_text(page, encoding="utf-8")
     return {**written, **{f"csv:{n}": p for n, p in table_files.items()},
-            **{f"chart:{n}": p for n, p in chart_files.items()}}
+            **{f"chart:{n}": p for n, p in {**chart_files, **review_charts}.items()}}
 
 
 def write_csv(path: Path, rows: list[dict]) -> None:

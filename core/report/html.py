@@ -1,6 +1,7 @@
 """The HTML report: one self-contained page (inline CSS) beside its chart PNGs and CSV files."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from pathlib import PurePath
 
@@ -18,7 +19,8 @@ th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; } th {
 
 
 def render_html(summary: list[str], tables: dict[str, list[dict]], charts: dict[str, PurePath],
-                table_files: dict[str, PurePath], extra: dict) -> str:
+                table_files: dict[str, PurePath], extra: dict, sections: Sequence[str] = ()) -> str:
+    """The page; `sections` are further parts already rendered (the handoff reviews), shown after the charts."""
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         "<title>Baton handoff report</title>", f"<style>{_STYLE}</style></head><body>",
@@ -26,22 +28,33 @@ def render_html(summary: list[str], tables: dict[str, list[dict]], charts: dict[
         *(f"<li>{escape(line)}</li>" for line in summary), "</ul>",
     ]
     if charts:
-        parts += ["<h2>Charts</h2>", '<div class="charts">']
-        parts += [f'<figure><img src="{escape(path.as_posix())}" alt="{escape(_title(name))}">'
-                  f"<figcaption>{escape(_title(name))}</figcaption></figure>" for name, path in charts.items()]
-        parts.append("</div>")
+        parts += ["<h2>Charts</h2>", *figures(charts)]
+    parts += sections
     for name, section in extra.items():
         parts += [f"<h2>{escape(_title(name))}</h2>", _definition_list(section)]
     parts.append("<h2>Tables</h2>")
     for name, rows in tables.items():
-        link = table_files.get(name)
-        parts.append(f"<h3>{escape(_title(name))}</h3>")
-        if link is not None:
-            parts.append(f'<p class="note"><a href="{escape(link.as_posix())}">{escape(link.name)}</a>'
-                         f"{' (first ' + str(TABLE_ROWS) + ' rows shown)' if len(rows) > TABLE_ROWS else ''}</p>")
-        parts.append(_table(rows[:TABLE_ROWS]))
+        parts += table_block(name, rows, table_files.get(name))
     parts += ['<p class="note">JSON of every metric: <a href="report.json">report.json</a></p>', "</body></html>"]
     return "\n".join(parts)
+
+
+def figures(charts: dict[str, PurePath]) -> list[str]:
+    """The charts side by side, each captioned with its name."""
+    return ['<div class="charts">',
+            *(f'<figure><img src="{escape(path.as_posix())}" alt="{escape(_title(name))}">'
+              f"<figcaption>{escape(_title(name))}</figcaption></figure>" for name, path in charts.items()),
+            "</div>"]
+
+
+def table_block(name: str, rows: list[dict], link: PurePath | None) -> list[str]:
+    """A table's heading, the link to its CSV, and its first TABLE_ROWS rows."""
+    parts = [f"<h3>{escape(_title(name))}</h3>"]
+    if link is not None:
+        parts.append(f'<p class="note"><a href="{escape(link.as_posix())}">{escape(link.name)}</a>'
+                     f"{' (first ' + str(TABLE_ROWS) + ' rows shown)' if len(rows) > TABLE_ROWS else ''}</p>")
+    parts.append(_table(rows[:TABLE_ROWS]))
+    return parts
 
 
 def _title(name: str) -> str:

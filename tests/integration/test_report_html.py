@@ -7,6 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from baton_itsm.core.cli.main import cli
+from baton_itsm.core.metrics.reviews import NO_REVIEWS
 
 SMALL_LOG = Path(__file__).resolve().parents[1] / "fixtures" / "servicenow" / "small_log.csv"
 
@@ -40,9 +41,12 @@ def test_report_html_parses_and_its_charts_and_tables_exist(tmp_path, monkeypatc
     result = runner.invoke(cli, ["--db", db, "report", "--out", "out"], catch_exceptions=False)
     assert result.exit_code == 0 and "report: out/report.html" in result.output
 
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     page = _Page()
-    page.feed((tmp_path / "out" / "report.html").read_text(encoding="utf-8"))
+    page.feed(html)
     page.close()
+    # an imported history has no reviews: the section says so, with no empty review charts (the list below)
+    assert f'<h2 id="handoff-reviews">Handoff reviews</h2>\n<p class="note">{NO_REVIEWS}</p>' in html
     assert page.open_tags == []
     assert sorted(Path(src).name for src in page.images) == ["bounce_distribution.png", "bounces_by_group.png",
                                                              "pickup_time_distribution.png", "trend.png"]

@@ -6,7 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from baton_itsm.core.metrics.summary import compute_metrics
+from baton_itsm.core.metrics.reviews import NO_REVIEWS
+from baton_itsm.core.metrics.summary import compute_metrics, summary_lines
 from baton_itsm.core.metrics.views import build_views
 
 TICKETS = [(1, "t", "T1", "3 - Moderate", "Network", "Closed"), (2, "t", "T2", None, None, "Resolved"),
@@ -109,8 +110,9 @@ def test_acceptance_time_decline_reasons_and_escalations(metrics):
     assert metrics["escalations_by_rule"] == [{"rule": "stale: escalated", "count": 1}]
 
 
-def test_no_ratings_yet_is_said_plainly(metrics):
-    assert metrics["ratings"]["count"] == 0 and metrics["ratings"]["message"].startswith("no ratings yet")
+def test_no_reviews_yet_is_said_plainly(metrics):
+    assert metrics["reviews"] == {"entries": 0, "message": NO_REVIEWS}
+    assert NO_REVIEWS in summary_lines(metrics)
 
 
 def test_tool_counter_beside_the_derived_count(metrics):
