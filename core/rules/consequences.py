@@ -52,6 +52,8 @@ def consequences(policy: Policy, before: Ticket, after: Ticket, events: Sequence
                 requester=True, holder=str(event.to_holder), previous_holder=str(event.from_holder or ""),
                 owner=policy.ownership.owner(after.holders), ownership_model=str(policy.ownership.model_for(
                     after.holders)), pending=_pending(after), at=event.at.isoformat()))
+            if isinstance(event, HandoffApplied):
+                decisions.extend(reviews_on_apply(policy, after, event))
     stops_ageing = facts.is_resolved or policy.is_pending(facts)
     if activity_at is not None or before.holder != after.holder or stops_ageing:
         timer = stale_timer(policy, after, facts, activity_at or facts.last_activity_at or now, now)
