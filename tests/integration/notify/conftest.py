@@ -47,6 +47,7 @@ people:
   carol: {{name: Carol Agent, email: carol@example.com}}
   frank: {{name: Frank Field, email: frank@example.com}}
   dana: {{name: Dana Manager, email: dana@example.com}}
+  erin: {{name: Erin Lead, email: erin@example.com}}
 notifications:
   base_url: http://127.0.0.1:{web_port}
   coalesce_seconds: 120
