@@ -105,8 +105,8 @@ class LinkReviews:
 
     def _refusal(self, error: ProtocolError, claim: LinkClaim) -> ProtocolError:
         if isinstance(error, NotAllowed):
-            return NotYourHandoff(f"This link was made for {claim.receiver}, but {self.kind.who}. Nothing was "
-                                  "recorded.", title=self.kind.not_yours)
+            return NotYourHandoff(f"This link was made for {claim.receiver}, but {self.kind.who}.",
+                                  title=self.kind.not_yours)
         if isinstance(error, (InvalidTransition, UnknownHandoff)):
             return NothingToReview(f"{str(error).rstrip('.')}.")
         return error
