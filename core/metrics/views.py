@@ -88,7 +88,7 @@ def build_views(tickets: Iterable[tuple], entries: Iterable[EntryRow],
         elif entry_type == "rule":
             values = _data(data)
             view.rules.append((as_datetime(at), values.get("rule", ""), values.get("outcome", "")))
-        elif entry_type in ("rated", "rating", "review"):  # handoff reviews (another branch adds them)
+        elif entry_type in ("reviewed", "rated", "rating", "review"):  # a receiver's review of a handoff
             view.ratings.append({"at": as_datetime(at), "by": actor, "handoff_id": handoff_id, **_data(data)})
     return list(views.values())
 
