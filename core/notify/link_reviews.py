@@ -87,8 +87,8 @@ class LinkReviews:
         return view
 
     def answer(self, token: str, answers: HandoffAnswers) -> ReviewView:
-        """Record the answers and use the link up, in one transaction; the view then carries the receiver's
-        review, if any (an audit's confirmation shows both)."""
+        """Record the answers and use the link up, in one transaction; an audit's view then carries the
+        receiver's review, if any (its confirmation shows both)."""
         view = self.inspect(token)
         claim = view.claim
         try:
@@ -96,6 +96,8 @@ class LinkReviews:
                                   within=lambda uow: use_link(uow.connection, claim, self.kind.purpose, uow.now))
         except (NotAllowed, InvalidTransition) as error:  # it changed since the page was shown (a comment)
             raise self._refusal(error, claim) from None
+        if self.kind is not AUDITING:
+            return view
         with self.handoffs.store.unit_of_work(self.clock.now()) as uow:
             return replace(view, review=receivers_review(uow, view.ticket, claim.handoff_id))
 
