@@ -78,8 +78,11 @@ class LinkReviews:
             use = find_use(uow.connection, claim)
             if use is not None:
                 raise LinkAlreadyUsed(already_used_message(use))
-            view = self._view(uow, claim)
-            ticket = uow.load_ticket(view.ticket)
+            key = uow.ticket_of_handoff(claim.handoff_id)
+            if key is None:
+                raise InvalidLink("This link names a handoff Baton does not know.")
+            ticket, facts = uow.load_ticket(key), uow.load_facts(key)
+        view = ReviewView(claim, key, ticket.handoff(claim.handoff_id), facts)
         try:  # a dry run of the command: the page refuses exactly what sending the form would
             decide(ticket, self._command(view, CHECKING), now=now, directory=self.handoffs.directory)
         except ProtocolError as error:
@@ -123,12 +126,6 @@ class LinkReviews:
             expired = str(error).split(" UTC.", 1)[0]
             raise ExpiredLink(f"{expired} UTC. Answering is optional; you can still answer {self.kind.elsewhere}."
                               ) from None
-
-    def _view(self, uow: UnitOfWork, claim: LinkClaim) -> ReviewView:
-        key = uow.ticket_of_handoff(claim.handoff_id)
-        if key is None:
-            raise InvalidLink("This link names a handoff Baton does not know.")
-        return ReviewView(claim, key, uow.load_ticket(key).handoff(claim.handoff_id), uow.load_facts(key))
 
 
 def receivers_review(uow: UnitOfWork, key: TicketKey, handoff_id: str) -> HandoffAnswers | None:
