@@ -48,7 +48,7 @@ def build_router(app: App, environ: Mapping[str, str] | None = None,
         renderer=Renderer(templates_dir(app), policy.default_calendar.timezone), policy=policy,
         notifiers={"requester": [made[n] for n in settings.channels.requester],
                    "staff": [made[n] for n in settings.channels.staff]},
-        links=LinkMaker.from_settings(settings, environ))
+        links=LinkMaker.from_settings(settings, environ), audit_guidance=app.config.reviews.audit_guidance)
 
 
 def notification_handlers(app: App, environ: Mapping[str, str] | None = None,

@@ -1,4 +1,4 @@
-"""What a person following an accept or decline link can be told instead of what they asked for."""
+"""What a person following a link (accept, decline, review, audit) can be told instead of what they asked for."""
 from __future__ import annotations
 
 from baton_itsm.core.errors import BatonError
@@ -32,6 +32,23 @@ class RequestClosed(LinkError):
     """The handoff request is no longer open (accepted, declined, withdrawn or expired meanwhile)."""
 
     title = "This request is no longer open"
+
+
+class NotYourHandoff(LinkError):
+    """A valid link, signed for someone who may not act on this handoff (not its receiver, not its auditor)."""
+
+    title = "Only the receiver can review this handoff"
+
+    def __init__(self, message: str, title: str | None = None):
+        super().__init__(message)
+        if title:
+            self.title = title
+
+
+class NothingToReview(LinkError):
+    """The handoff cannot be reviewed (or audited) any more: it was already, by another way, or never took place."""
+
+    title = "There is nothing left to review"
 
 
 class LinksDisabled(LinkError):

@@ -8,7 +8,8 @@ from typing import Any
 from baton_itsm.core.domain.holders import TicketKey
 
 TEMPLATES = frozenset({"handoff-request", "acceptance-reminder", "request-expired", "handoff-declined",
-                       "status-update", "stale-reminder", "stale-escalation", "report-back"})
+                       "status-update", "stale-reminder", "stale-escalation", "report-back",
+                       "handoff-review", "handoff-audit", "escalation-review"})
 ADDRESSING = ("template", "ticket", "to_people", "to_groups", "to_requester")
 
 

@@ -18,10 +18,11 @@ from baton_itsm.core.notify.addresses import AddressBook
 from baton_itsm.core.notify.context import MessageContext
 from baton_itsm.core.notify.digest import DIGEST_CHANNEL, coalesce
 from baton_itsm.core.notify.eta import estimate_eta
-from baton_itsm.core.notify.links import LinkMaker
+from baton_itsm.core.notify.links import AUDIT_PATH, ESCALATION_REVIEW_PATH, REVIEW_PATH, LinkMaker
 from baton_itsm.core.notify.notices import Notice, Recipient
 from baton_itsm.core.notify.notifier import REQUESTER, STAFF, Message, Notifier
 from baton_itsm.core.notify.rendering import Renderer
+from baton_itsm.core.notify.tokens import AUDIT, ESCALATION_REVIEW, REVIEW
 from baton_itsm.core.outbox import OutboxItem
 from baton_itsm.core.rules.decisions import Outgoing
 from baton_itsm.core.rules.facts import TicketFacts
@@ -30,7 +31,11 @@ from baton_itsm.core.settings.notifications import NotificationsConfig
 from baton_itsm.core.store.unit_of_work import Store, UnitOfWork
 
 NOTIFY_CHANNEL = "notify"
-WITH_LINKS = frozenset({"handoff-request", "acceptance-reminder"})  # notices a receiver answers
+ANSWER_LINKS = frozenset({"handoff-request", "acceptance-reminder"})  # a receiver accepts or declines: two links
+# Notices with one link to one page, and the purpose its token is signed for: a review link opens no other page.
+PAGE_LINKS = {"handoff-review": (REVIEW_PATH, REVIEW), "handoff-audit": (AUDIT_PATH, AUDIT),
+              "escalation-review": (ESCALATION_REVIEW_PATH, ESCALATION_REVIEW)}
+WITH_LINKS = ANSWER_LINKS | frozenset(PAGE_LINKS)
 log = logging.getLogger(__name__)
 
 
@@ -44,6 +49,7 @@ class NoticeRouter:
     policy: Policy
     notifiers: Mapping[str, Sequence[Notifier]]  # audience: the notifiers that serve it
     links: LinkMaker | None = None
+    audit_guidance: str = ""  # settings reviews.audit_guidance: shown to the lead who audits a handoff
 
     @property
     def handlers(self) -> dict[str, Callable[[OutboxItem], None]]:
@@ -85,8 +91,9 @@ class NoticeRouter:
             log.warning("%s: nobody to tell among %s", notice.key, [*notice.to_people, *notice.to_groups])
         rows = []
         for recipient in recipients:
+            extra = {"guidance": self.audit_guidance} if notice.template == "handoff-audit" else {}
             context = self._context(notice.ticket, facts, recipient).build(
-                notice.details, links=self._links(notice, recipient, now))
+                notice.details, links=self._links(notice, recipient, now), **extra)
             rows += self._compose(f"{notice.key}:{recipient.person}", notice.template, notice.ticket, STAFF,
                                   recipient, context)
         return rows
@@ -94,8 +101,11 @@ class NoticeRouter:
     def _links(self, notice: Notice, recipient: Recipient, now: datetime) -> dict[str, str] | None:
         handoff_id = notice.details.get("handoff_id")
         if self.links is None or notice.template not in WITH_LINKS or not handoff_id or not recipient.person:
-            return None
-        return self.links.for_receiver(handoff_id, recipient.person, now)
+            return None  # the templates then say how to answer without a link
+        if notice.template in ANSWER_LINKS:
+            return self.links.for_receiver(handoff_id, recipient.person, now)
+        path, purpose = PAGE_LINKS[notice.template]
+        return self.links.for_page(path, handoff_id, recipient.person, purpose, now)
 
     def _requester(self, facts: TicketFacts) -> Recipient:
         # Without an address the email notifier skips; an in-ticket reply still reaches the requester.

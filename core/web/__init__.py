@@ -1,6 +1,6 @@
-"""Baton's web app: one FastAPI app, one router per concern: the accept/decline link pages, the editor's
-page of an escalation review, webhook intake, the JSON API (with its OpenAPI at /api/openapi.json),
-/healthz and /metrics.
+"""Baton's web app: one FastAPI app, one router per concern: the accept/decline and review/audit link pages,
+the editor's page of an escalation review, webhook intake, the JSON API (with its OpenAPI at
+/api/openapi.json), /healthz and /metrics.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from baton_itsm.core.web.escalation_review_page import router as escalation_revi
 from baton_itsm.core.web.link_pages import router as link_pages
 from baton_itsm.core.web.ops import HealthCache
 from baton_itsm.core.web.ops import router as ops
+from baton_itsm.core.web.review_pages import router as review_pages
 from baton_itsm.core.web.webhooks import router as webhooks
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ def create_app(app: App) -> FastAPI:
     web.state.baton = app  # routers read the composition root from the request: no globals
     web.state.health = HealthCache()
     web.include_router(link_pages, include_in_schema=False)
+    web.include_router(review_pages, include_in_schema=False)
     web.include_router(escalation_review_page, include_in_schema=False)
     web.include_router(api)
     web.include_router(escalation_review_api)

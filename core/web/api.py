@@ -1,4 +1,5 @@
-"""The JSON API for handoffs: request, accept, decline, withdraw, force, list pending, a ticket's ledger.
+"""The JSON API for handoffs: request, accept, decline, withdraw, force, review, audit, list pending, a ticket's
+ledger.
 
 Callers are integrations (a chat bot, a portal) acting for a named person (`by`). They authenticate
 with `Authorization: Bearer $BATON_API_TOKEN`; without that variable the API is off (503).
@@ -20,6 +21,8 @@ from baton_itsm.core.domain.errors import InvalidRequest, InvalidTransition, Not
 from baton_itsm.core.domain.events import LedgerEvent
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.kinds import HandoffKind
+from baton_itsm.core.domain.review_commands import AuditHandoff, ReviewHandoff
+from baton_itsm.core.domain.reviews import HandoffAnswers, Timeliness
 from baton_itsm.core.errors import BatonError
 from baton_itsm.core.handoffs import new_handoff_id
 from baton_itsm.core.store.codec import event_to_row
@@ -53,6 +56,19 @@ class NewHandoff(BaseModel):
 class Answer(BaseModel):
     by: str
     reason: str = ""
+
+
+class Review(BaseModel):
+    """A review by the handoff's receiver, or a lead's audit. Every question is optional; answer at least one."""
+
+    by: str
+    needed: bool | None = Field(None, description="was the handoff needed?")
+    prepared: bool | None = Field(None, description="was it done well: was what had been tried summarised?")
+    timely: Timeliness | None = Field(None, description="early (too early), right, or late (too late)")
+    note: str = ""
+
+    def answers(self) -> HandoffAnswers:
+        return HandoffAnswers(self.needed, self.prepared, self.timely, self.note)
 
 
 class Entry(BaseModel):
@@ -131,6 +147,20 @@ def decline(request: Request, handoff_id: str, body: Answer) -> Outcome:
 def withdraw(request: Request, handoff_id: str, body: Answer) -> Outcome:
     return _run(request, WithdrawHandoff(ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=body.by,
                                          reason=body.reason))
+
+
+@router.post("/handoffs/{handoff_id}/review", response_model=Outcome)
+def review(request: Request, handoff_id: str, body: Review) -> Outcome:
+    """The receiver's review of a handoff that took place (once; only the person who received it)."""
+    return _run(request, ReviewHandoff(ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=body.by,
+                                       answers=body.answers(), via="api"))
+
+
+@router.post("/handoffs/{handoff_id}/audit", response_model=Outcome)
+def audit(request: Request, handoff_id: str, body: Review) -> Outcome:
+    """A lead's verdict on a handoff drawn for them (or of their group), recorded beside the receiver's review."""
+    return _run(request, AuditHandoff(ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=body.by,
+                                      answers=body.answers(), via="api"))
 
 
 class Pending(BaseModel):

@@ -5,22 +5,20 @@ Every refusal is a page that says what happened and what to do, never a trace.
 """
 from __future__ import annotations
 
-import logging
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
-from baton_itsm.core.errors import BatonError
 from baton_itsm.core.notify.addresses import AddressBook
-from baton_itsm.core.notify.errors import ExpiredLink, InvalidLink, LinkAlreadyUsed, LinkError, RequestClosed
 from baton_itsm.core.notify.link_answers import LinkAnswers, LinkView
+from baton_itsm.core.notify.link_reviews import review_offer
 from baton_itsm.core.notify.links import ACCEPT_PATH, DECLINE_PATH, link_signer
+from baton_itsm.core.web.link_refusals import refusal_page
 from baton_itsm.core.web.pages import page
 
 router = APIRouter()
-log = logging.getLogger(__name__)
-STATUS = {InvalidLink: 400, ExpiredLink: 410, LinkAlreadyUsed: 409, RequestClosed: 409}
 
 
 def _answers(request: Request) -> LinkAnswers:
@@ -29,14 +27,9 @@ def _answers(request: Request) -> LinkAnswers:
 
 
 def _problem(error: Exception) -> HTMLResponse:
-    if isinstance(error, LinkError):
-        return page("problem.html", STATUS.get(type(error), 400), title=error.title, message=str(error))
-    if isinstance(error, BatonError):  # the protocol refused (e.g. no longer a member of the group)
-        return page("problem.html", 409, title="This request cannot be answered here", message=str(error))
-    log.exception("answering a handoff link failed")
-    return page("problem.html", 500, title="Something went wrong",
-                message="Baton could not record your answer, and nothing was changed. Please try again in a "
-                        "few minutes, or answer the request in Baton.")
+    return refusal_page(error, "This request cannot be answered here",
+                        "Baton could not record your answer, and nothing was changed. Please try again in a few "
+                        "minutes, or answer the request in Baton.")
 
 
 def _names(request: Request):
@@ -63,7 +56,16 @@ def accept(request: Request, t: Annotated[str, Form()] = "") -> HTMLResponse:
         view = _answers(request).accept(t)
     except Exception as error:  # noqa: BLE001
         return _problem(error)
-    return page("answered.html", action="accept", view=view, name=_names(request))
+    return page("answered.html", action="accept", view=view, name=_names(request),
+                review_link=_review_offer(request, view))
+
+
+def _review_offer(request: Request, view: LinkView) -> str | None:
+    """The acceptance asked for a review (in the same transaction): offer it while the handoff is fresh."""
+    app = request.app.state.baton
+    settings = app.config.notifications
+    return review_offer(app.handoffs, link_signer(settings), timedelta(hours=settings.link_valid_hours),
+                        view.claim.handoff_id, view.claim.receiver, app.clock.now())
 
 
 @router.get(DECLINE_PATH, response_class=HTMLResponse)
@@ -84,4 +86,4 @@ def decline(request: Request, t: Annotated[str, Form()] = "", reason: Annotated[
         view = answers.decline(t, reason)
     except Exception as error:  # noqa: BLE001
         return _problem(error)
-    return page("answered.html", action="decline", view=view, name=_names(request))
+    return page("answered.html", action="decline", view=view, name=_names(request), review_link=None)

@@ -64,9 +64,36 @@ def test_the_api_needs_the_token(client, monkeypatch):
     assert off.status_code == 503 and "set BATON_API_TOKEN" in off.json()["detail"]
 
 
+def test_the_receiver_reviews_and_a_lead_audits_once_each(client):
+    handoff_id = client.post("/api/handoffs", json={"ticket": "rt:7", "to": "Network", "by": "alice",
+                                                    "reason": "switch"}).json()["handoff_id"]
+    early = client.post(f"/api/handoffs/{handoff_id}/review", json={"by": "carol", "needed": True})
+    assert early.status_code == 409 and "only a handoff that took place is reviewed" in early.json()["detail"]
+    client.post(f"/api/handoffs/{handoff_id}/accept", json={"by": "carol"})
+
+    not_receiver = client.post(f"/api/handoffs/{handoff_id}/review", json={"by": "alice", "needed": False})
+    assert not_receiver.status_code == 403 and "only its receiver (carol) can" in not_receiver.json()["detail"]
+    empty = client.post(f"/api/handoffs/{handoff_id}/review", json={"by": "carol"})
+    assert empty.status_code == 422 and "answers no question" in empty.json()["detail"]
+    assert client.post(f"/api/handoffs/{handoff_id}/review", json={"by": "carol", "timely": "soon"}).status_code == 422
+    reviewed = client.post(f"/api/handoffs/{handoff_id}/review", json={
+        "by": "carol", "needed": False, "prepared": True, "timely": "late", "note": "it was in the KB"})
+    assert reviewed.status_code == 200
+    assert [(e["entry_type"], e["by"]) for e in reviewed.json()["entries"]] == [("reviewed", "carol")]
+    twice = client.post(f"/api/handoffs/{handoff_id}/review", json={"by": "carol", "needed": True})
+    assert twice.status_code == 409 and "already reviewed" in twice.json()["detail"]
+
+    own = client.post(f"/api/handoffs/{handoff_id}/audit", json={"by": "carol", "needed": True})
+    assert own.status_code == 403 and "the receiver reviews it, a lead audits it" in own.json()["detail"]
+    audited = client.post(f"/api/handoffs/{handoff_id}/audit", json={"by": "erin", "needed": True})
+    assert [(e["entry_type"], e["by"]) for e in audited.json()["entries"]] == [("audited", "erin")]
+    assert client.post("/api/handoffs/nope/audit", json={"by": "erin", "needed": True}).status_code == 404
+
+
 def test_the_openapi_describes_the_api_only(client):
     paths = client.get("/api/openapi.json").json()["paths"]
     assert "/api/handoffs" in paths and "/api/handoffs/{handoff_id}/accept" in paths
+    assert {"/api/handoffs/{handoff_id}/review", "/api/handoffs/{handoff_id}/audit"} <= set(paths)
     assert not any(p.startswith("/handoff/") or p in ("/healthz", "/metrics") for p in paths)
 
 

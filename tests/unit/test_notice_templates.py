@@ -18,7 +18,9 @@ from baton_itsm.core.notify.addresses import AddressBook
 from baton_itsm.core.notify.context import MessageContext
 from baton_itsm.core.notify.notices import TEMPLATES, Notice, Recipient
 from baton_itsm.core.notify.rendering import Renderer
+from baton_itsm.core.notify.router import PAGE_LINKS
 from baton_itsm.core.rules.facts import TicketFacts
+from baton_itsm.core.rules.reviews import ReviewPolicy
 from baton_itsm.core.settings.models import PersonConfig
 
 BOOK = AddressBook({"alice": PersonConfig(name="Alice Agent"), "carol": PersonConfig(name="Carol Agent")},
@@ -26,6 +28,8 @@ BOOK = AddressBook({"alice": PersonConfig(name="Alice Agent"), "carol": PersonCo
 FACTS = TicketFacts(subject="Printer <on> fire", url="https://desk.example.com/t/1")
 LINKS = {"accept": "https://baton/handoff/accept?t=x", "decline": "https://baton/handoff/decline?t=x",
          "expires_at": "2026-03-05T09:00:00+00:00"}
+PAGE_LINK = {"url": "https://baton/page?t=x", "expires_at": "2026-03-05T09:00:00+00:00"}
+GUIDANCE = "It was not needed if the answer was in the knowledge base."
 
 
 def notices_from_a_busy_day(desk, clock) -> dict[str, Notice]:
@@ -41,8 +45,10 @@ def notices_from_a_busy_day(desk, clock) -> dict[str, Notice]:
     desk.run_until(clock.now() + timedelta(hours=2))  # reminder, then expiry
     desk.command(RequestHandoff(ticket=desk.key, handoff_id="h3", to_holder=Holder("Network"), by="alice",
                                 reason="really the switch", kind=HandoffKind.TECHNICAL))
-    desk.reassign("carol", "Network/carol")  # carol takes it in the tool: accepts h3
+    desk.reassign("carol", "Network/carol")  # carol takes it in the tool: accepts h3; her review is asked
     desk.run_until(clock.now() + timedelta(days=3))  # stale: reminder, then escalation
+    desk.command(RequestHandoff(ticket=desk.key, handoff_id="h4", to_holder=Holder("Desktop"), by="carol",
+                                reason="needs a purchase", kind=HandoffKind.ADMINISTRATIVE_SALES))  # its review opens
     outgoing += desk.tool(ToolEventKind.RESOLVED, "carol", resolution="replaced the switch").outgoing
     outgoing += desk.outbox
     return {n.template: n for n in (Notice.from_row(o.idempotency_key, o.payload)
@@ -51,8 +57,10 @@ def notices_from_a_busy_day(desk, clock) -> dict[str, Notice]:
 
 @pytest.fixture
 def notices(make_desk, clock):
-    desk = make_desk(leads={"Network": "erin", "Service Desk": "dana"}, escalates_to={"Network": "Vendor"},
-                     ownership=OwnershipPolicy(OwnershipModel.DESK, frozenset({"Service Desk"})))
+    desk = make_desk(leads={"Network": "erin", "Service Desk": "dana", "Desktop": "dana"},
+                     escalates_to={"Network": "Vendor"},
+                     ownership=OwnershipPolicy(OwnershipModel.DESK, frozenset({"Service Desk"})),
+                     reviews=ReviewPolicy(ask="all", audit_share=1.0))
     return notices_from_a_busy_day(desk, clock)
 
 
@@ -68,7 +76,8 @@ def test_every_notice_renders_in_text_and_html(notices, template):
     if template == "status-update":
         values = context.status([dict(notice.details)], None)
     else:
-        values = context.build(notice.details, links=LINKS if "handoff_id" in notice.details else None)
+        links = PAGE_LINK if template in PAGE_LINKS else LINKS if "handoff_id" in notice.details else None
+        values = context.build(notice.details, links=links, guidance=GUIDANCE)
     rendered = Renderer().render(template, values)
     assert rendered.subject.startswith("[rt:1] ") and "\n" not in rendered.subject
     assert "Printer <on> fire" in rendered.text, "text parts are not HTML-escaped"
@@ -95,3 +104,48 @@ def test_an_administrators_template_replaces_the_built_in_one(notices, tmp_path)
     rendered = Renderer(tmp_path).render("report-back", context.build(notice.details))
     assert (rendered.subject, rendered.text) == ("Done: rt:1", "Fixed: replaced the switch\n")
     assert "What solved it" in rendered.html, "the HTML part not overridden stays the built-in one"
+
+
+def _render(notice, recipient, links):
+    context = MessageContext(notice.ticket, FACTS, recipient, BOOK.display_name)
+    return Renderer().render(notice.template, context.build(notice.details, links=links, guidance=GUIDANCE))
+
+
+def test_the_receiver_hears_they_have_the_ticket_and_may_review_it_from_one_link(notices):
+    carol = Recipient("Carol Agent", "carol@example.com", "carol")
+    rendered = _render(notices["handoff-review"], carol, PAGE_LINK)
+    assert rendered.subject == "[rt:1] You have it now: Printer <on> fire"
+    assert "You have ticket rt:1, \"Printer <on> fire\", now (Network/carol)." in rendered.text
+    for part in (rendered.text, rendered.html):
+        assert "You have ticket" in part and "really the switch" in part and "Alice Agent" in part
+        assert "Optional, one screen" in part and "https://baton/page?t=x" in part and "works once" in part
+
+
+def test_without_links_the_receiver_is_told_how_to_review_by_comment_or_cli(notices):
+    carol = Recipient("Carol Agent", "carol@example.com", "carol")
+    rendered = _render(notices["handoff-review"], carol, None)
+    for part in (rendered.text, rendered.html):
+        assert "/baton review needed=yes prepared=no timely=late" in part
+        assert "baton review handoff h3 --as carol --needed yes" in part
+        assert "?t=" not in part
+
+
+def test_the_lead_gets_the_audit_link_and_the_configured_guidance(notices):
+    erin = Recipient("Erin Lead", "erin@example.com", "erin")
+    notice = notices["handoff-audit"]
+    assert notice.to_people == ("erin",) and notice.details["receiver"] == "carol"
+    rendered = _render(notice, erin, PAGE_LINK)
+    assert "Drawn for your audit" in rendered.subject
+    for part in (rendered.text, rendered.html):
+        assert GUIDANCE in part and "https://baton/page?t=x" in part and "Carol Agent received it" in part
+    assert "baton review audit h3 --as erin" in _render(notice, erin, None).text
+
+
+def test_the_escalation_review_invites_its_editors_with_a_reusable_link(notices):
+    notice = notices["escalation-review"]
+    assert notice.to_people == ("dana",)
+    rendered = _render(notice, Recipient("Dana Manager", "dana@example.com", "dana"), PAGE_LINK)
+    assert rendered.subject == "[rt:1] Escalation review opened: Printer <on> fire"
+    for part in (rendered.text, rendered.html):
+        assert "administrative-sales" in part and "names no one to blame" in part
+        assert "https://baton/page?t=x" in part and "use it as often as you need" in part

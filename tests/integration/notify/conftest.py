@@ -5,6 +5,7 @@ connections, as a relay that is down does. Time only moves when a test moves the
 """
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import pytest
@@ -18,6 +19,7 @@ from baton_itsm.core.settings.loader import parse_config
 from baton_itsm.core.store.database import make_engine
 from baton_itsm.core.store.migrate import upgrade
 
+from tests.integration.notify.browser import chromium_page, serving
 from tests.mail import MailServer, Received, free_port  # noqa: F401  (Received: used by the tests here)
 
 LINK_SECRET = "test-link-secret-0123456789abcdef"
@@ -47,6 +49,7 @@ people:
   carol: {{name: Carol Agent, email: carol@example.com}}
   frank: {{name: Frank Field, email: frank@example.com}}
   dana: {{name: Dana Manager, email: dana@example.com}}
+  erin: {{name: Erin Lead, email: erin@example.com}}
 notifications:
   base_url: http://127.0.0.1:{web_port}
   coalesce_seconds: 120
@@ -104,3 +107,24 @@ def make_desk(tmp_path, clock, mail_server, request):
     for app in made:
         if "engine" in app.__dict__:
             app.engine.dispose()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """A page of headless Chromium (skipped without it; see browser.py)."""
+    with chromium_page(tmp_path / "chromium-profile") as page:
+        yield page
+
+
+@pytest.fixture
+def serve_desk(make_desk, monkeypatch, link_secret):
+    """serve_desk(extra=...) -> a Desk whose links point at its web app, running under uvicorn on loopback."""
+    with ExitStack() as running:
+        def serve(**desk_options) -> Desk:
+            port = free_port()
+            monkeypatch.setenv("BATON_LINK_SECRET", link_secret)  # the web app reads it from its environment
+            desk = make_desk(web_port=port, **desk_options)
+            running.enter_context(serving(desk.app, port))
+            return desk
+
+        yield serve

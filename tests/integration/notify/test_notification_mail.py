@@ -6,9 +6,11 @@ import re
 import pytest
 from sqlalchemy import select
 
-from baton_itsm.core.domain.commands import RequestHandoff
+from baton_itsm.core.domain.commands import AcceptHandoff, RequestHandoff
 from baton_itsm.core.domain.holders import Holder
+from baton_itsm.core.domain.kinds import HandoffKind
 from baton_itsm.core.domain.tool_events import ToolEventKind
+from baton_itsm.core.notify.tokens import AUDIT, ESCALATION_REVIEW, REVIEW, LinkSigner
 from baton_itsm.core.outbox import OutboxItem
 from baton_itsm.core.store.schema import outbox
 
@@ -204,3 +206,60 @@ def test_mail_credentials_come_from_the_environment(make_desk, mail_server, tmp_
     request_network(wrong)
     wrong.drain()
     assert {r.status for r in outbox_rows(wrong, "email")} == {"failed"}, "bad credentials do not fix themselves"
+
+
+def test_an_acceptance_mails_the_receiver_a_review_link_and_the_lead_an_audit_link(make_desk, mail_server,
+                                                                                    link_secret, clock):
+    desk = make_desk(extra="reviews: {ask: all, audit_share: 1.0}")
+    open_ticket(desk)
+    request_network(desk)
+    desk.drain()
+    mail_server.received.clear()
+    desk.app.handoffs.execute(AcceptHandoff(ticket=desk.key, handoff_id="h1", by="carol"))
+    desk.drain()
+
+    [carol] = mail_server.to("carol@example.com")
+    assert carol.message["Subject"] == "[local:42] You have it now: Printer on fire"
+    text, html = carol.part("plain"), carol.part("html")
+    for part in (text, html):
+        assert "switch port dead" in part and "re-patched the cable" in part and "Optional, one screen" in part
+    review = re.search(r"(http://127\.0\.0\.1:8000/handoff/review\?t=(\S+))", text)
+    assert f'href="{review.group(1)}"' in html
+    signer = signer_of(link_secret)
+    assert signer.verify(review.group(2), clock.now(), REVIEW).receiver == "carol"
+
+    [erin] = mail_server.to("erin@example.com")
+    assert erin.message["Subject"] == "[local:42] Drawn for your audit: Printer on fire"
+    audit = re.search(r"/handoff/audit\?t=(\S+)", erin.part("plain")).group(1)
+    assert signer.verify(audit, clock.now(), AUDIT).receiver == "erin"
+    assert "Judge the handoff, not the person" in erin.part("plain"), "the configured guidance"
+
+
+def test_without_a_link_secret_the_confirmation_says_how_to_review(make_desk, mail_server):
+    desk = make_desk(extra="reviews: {ask: all}", environ={})
+    open_ticket(desk)
+    request_network(desk)
+    desk.app.handoffs.execute(AcceptHandoff(ticket=desk.key, handoff_id="h1", by="carol"))
+    desk.drain()
+    text = mail_server.to("carol@example.com")[-1].part("plain")
+    assert "/baton review needed=yes prepared=no timely=late" in text
+    assert "baton review handoff h1 --as carol --needed yes" in text and "?t=" not in text
+
+
+def test_an_administrative_escalation_mails_its_editors_a_reusable_edit_link(make_desk, mail_server, link_secret,
+                                                                            clock):
+    desk = make_desk(extra="reviews: {escalations: {editors: [dana]}}")
+    open_ticket(desk)
+    desk.app.handoffs.execute(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"),
+                                             by="alice", reason="needs a service decision",
+                                             kind=HandoffKind.ADMINISTRATIVE_SERVICE))
+    desk.drain()
+    for editor in ("dana@example.com", "erin@example.com"):  # the configured editor and Network's lead
+        [message] = [r for r in mail_server.to(editor) if "Escalation review opened" in r.message["Subject"]]
+        token = re.search(r"/escalation-review\?t=(\S+)", message.part("plain")).group(1)
+        assert signer_of(link_secret).verify(token, clock.now(), ESCALATION_REVIEW).handoff_id == "h1"
+        assert "use it as often as you need" in message.part("plain")
+
+
+def signer_of(secret: str) -> LinkSigner:
+    return LinkSigner(secret.encode())
