@@ -1,4 +1,4 @@
-"""`baton handoff`: request, accept, decline, withdraw and force handoffs by hand; review and audit them."""
+"""`baton handoff`: request, accept, decline, withdraw and force handoffs by hand."""
 from __future__ import annotations
 
 import click
@@ -9,8 +9,6 @@ from baton_itsm.core.domain.commands import (
 from baton_itsm.core.domain.events import HandoffApplied, HandoffRequested, LedgerEvent
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.kinds import HandoffKind
-from baton_itsm.core.domain.review_commands import AuditHandoff, ReviewHandoff
-from baton_itsm.core.domain.reviews import HandoffAnswers
 from baton_itsm.core.errors import BatonError
 from baton_itsm.core.handoffs import new_handoff_id
 
@@ -45,7 +43,7 @@ def _report(events: list[LedgerEvent]) -> None:
 
 @click.group()
 def handoff() -> None:
-    """Request, accept, decline, withdraw or force a handoff; review or audit one that took place."""
+    """Request, accept, decline, withdraw or force a handoff (`baton review` reviews one that took place)."""
 
 
 def new_handoff_options(command):
@@ -77,7 +75,7 @@ def request(state, **arguments) -> None:
     _new_handoff(state, RequestHandoff, **arguments)
 
 
-def _on_handoff(state, command_type, handoff_id: str, **fields) -> None:
+def on_handoff(state, command_type, handoff_id: str, **fields) -> None:
     """Run a command on an existing handoff, found by its id alone."""
     service = state.app.handoffs
     _report(service.execute(command_type(ticket=service.ticket_of(handoff_id), handoff_id=handoff_id, **fields)))
@@ -89,7 +87,7 @@ def _on_handoff(state, command_type, handoff_id: str, **fields) -> None:
 @click.pass_obj
 def accept(state, handoff_id: str, by: str) -> None:
     """Accept a handoff addressed to you or your group; the ticket moves to you."""
-    _on_handoff(state, AcceptHandoff, handoff_id, by=by)
+    on_handoff(state, AcceptHandoff, handoff_id, by=by)
 
 
 @handoff.command("decline")
@@ -99,7 +97,7 @@ def accept(state, handoff_id: str, by: str) -> None:
 @click.pass_obj
 def decline(state, handoff_id: str, by: str, reason: str) -> None:
     """Decline a handoff addressed to you or your group."""
-    _on_handoff(state, DeclineHandoff, handoff_id, by=by, reason=reason)
+    on_handoff(state, DeclineHandoff, handoff_id, by=by, reason=reason)
 
 
 @handoff.command("withdraw")
@@ -109,7 +107,7 @@ def decline(state, handoff_id: str, by: str, reason: str) -> None:
 @click.pass_obj
 def withdraw(state, handoff_id: str, by: str, reason: str) -> None:
     """Withdraw a request you made."""
-    _on_handoff(state, WithdrawHandoff, handoff_id, by=by, reason=reason)
+    on_handoff(state, WithdrawHandoff, handoff_id, by=by, reason=reason)
 
 
 @handoff.command("force")
@@ -118,34 +116,3 @@ def force(state, **arguments) -> None:
     """Move TICKET without the receiver's acceptance (managers only); recorded as forced."""
     _new_handoff(state, ForceHandoff, **arguments)
 
-
-def answer_options(command):
-    """The three optional questions of a review and its note."""
-    for option in reversed([
-        click.argument("handoff_id"),
-        by_option,
-        click.option("--needed", metavar="yes|no", help="Was the handoff needed?"),
-        click.option("--prepared", metavar="yes|no",
-                     help="Was it done well: was what had been tried summarised?"),
-        click.option("--timely", metavar="early|right|late", help="Did it come too early, about right, too late?"),
-        click.option("--note", default="", help="Anything else the sender or the lead should know."),
-        click.pass_obj,
-    ]):
-        command = option(command)
-    return command
-
-
-@handoff.command("review")
-@answer_options
-def review(state, handoff_id: str, by: str, needed, prepared, timely, note: str) -> None:
-    """Review a handoff you received: needed? done well? timely? (each optional; once per handoff)."""
-    answers = HandoffAnswers.parse(needed=needed, prepared=prepared, timely=timely, note=note)
-    _on_handoff(state, ReviewHandoff, handoff_id, by=by, answers=answers, via="cli")
-
-
-@handoff.command("audit")
-@answer_options
-def audit(state, handoff_id: str, by: str, needed, prepared, timely, note: str) -> None:
-    """Record a lead's verdict on a handoff drawn for audit (or of your group), beside the receiver's review."""
-    answers = HandoffAnswers.parse(needed=needed, prepared=prepared, timely=timely, note=note)
-    _on_handoff(state, AuditHandoff, handoff_id, by=by, answers=answers, via="cli")

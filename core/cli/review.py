@@ -15,6 +15,8 @@ def review() -> None:
 
 
 review.add_lazy_commands({
+    "handoff": "baton_itsm.core.cli.handoff_review:handoff",
+    "audit": "baton_itsm.core.cli.handoff_review:audit",
     "escalations": "baton_itsm.core.cli.escalation_review:escalations",
     "escalation": "baton_itsm.core.cli.escalation_review:escalation",
 })

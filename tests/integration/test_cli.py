@@ -189,18 +189,18 @@ def test_a_receiver_reviews_a_handoff_and_a_manager_audits_it(workdir):
     accepted = baton("handoff", "accept", handoff_id, "--by", "carol")
     assert "review-asked" in accepted.output, "the example config asks cross-group receivers"
 
-    refused = baton("handoff", "review", handoff_id, "--by", "alice", "--needed", "yes")
+    refused = baton("review", "handoff", handoff_id, "--as", "alice", "--needed", "yes")
     assert refused.exit_code == 1 and "only its receiver (carol) can" in refused.stderr
-    unreadable = baton("handoff", "review", handoff_id, "--by", "carol", "--timely", "soonish")
+    unreadable = baton("review", "handoff", handoff_id, "--as", "carol", "--timely", "soonish")
     assert unreadable.exit_code == 1 and "say early, right or late" in unreadable.stderr
 
-    reviewed = baton("handoff", "review", handoff_id, "--by", "carol", "--needed", "yes", "--prepared", "no",
+    reviewed = baton("review", "handoff", handoff_id, "--as", "carol", "--needed", "yes", "--prepared", "no",
                      "--timely", "late", "--note", "no logs attached")
     assert reviewed.exit_code == 0 and f"reviewed: handoff {handoff_id} on local:7" in reviewed.output
-    again = baton("handoff", "review", handoff_id, "--by", "carol", "--needed", "no")
+    again = baton("review", "handoff", handoff_id, "--as", "carol", "--needed", "no")
     assert again.exit_code == 1 and "already reviewed by carol" in again.stderr
 
-    audited = baton("handoff", "audit", handoff_id, "--by", "erin", "--needed", "no", "--note", "KB0012 had it")
+    audited = baton("review", "audit", handoff_id, "--as", "erin", "--needed", "no", "--note", "KB0012 had it")
     assert audited.exit_code == 0 and f"audited: handoff {handoff_id}" in audited.output
     entries = json.loads(baton("ledger", "local:7", "--format", "json").output)
     reviews = [(e["entry_type"], e["actor"]) for e in entries if e["entry_type"] in ("reviewed", "audited")]

@@ -6,6 +6,7 @@ arrives at a real SMTP server on loopback; the web app runs under uvicorn on loo
 """
 from __future__ import annotations
 
+import csv
 import json
 import re
 
@@ -76,9 +77,12 @@ def test_a_review_answered_in_chromium_is_in_the_ledger_and_the_report_and_its_l
     assert reviewed["data"] == {"needed": True, "prepared": False, "timely": "late",
                                 "note": "the switch logs were not attached", "via": "link"}
 
-    # in `baton report` (once review-report is merged its summary words it "handoff reviews: 1 of 1 handoffs")
+    # in `baton report`: the summary and the per-receiver table
     summary = baton(database_url, "report", "--out", str(tmp_path / "report"), "--no-charts")
-    assert re.search(r"^handoff (ratings: 1|reviews: 1 of 1 handoffs reviewed)", summary, re.M), summary
+    assert re.search(r"^handoff reviews: 1 of 1 handoffs reviewed", summary, re.M), summary
+    with open(tmp_path / "report" / "reviews_by_receiver.csv", newline="") as table:
+        (carols,) = [row for row in csv.DictReader(table) if row["receiver"] == "carol"]
+    assert (carols["reviewed"], carols["poorly_prepared"], carols["too_late"]) == ("1", "1", "1")
 
     # the same link again: used up
     again = browser.goto(review_link)
