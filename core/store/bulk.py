@@ -13,7 +13,7 @@ regular migration path (store.migrate), which is the one place that creates tabl
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -52,6 +52,10 @@ class BulkConnection:
             return value.astimezone(UTC).replace(tzinfo=None)
         return datetime.fromisoformat(value)
 
+    def datetime_reader(self) -> Callable[[Any], datetime | None]:
+        """as_datetime for reading many rows: on SQLite a cache, each distinct text parsed once."""
+        return _TextTimestamps().__getitem__ if self.dialect == "sqlite" else self.as_datetime
+
     def insert_sql(self, table: str, columns: Sequence[str]) -> str:
         marks = ", ".join([self.placeholder] * len(columns))
         return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
@@ -89,6 +93,16 @@ class BulkConnection:
 
     def close(self) -> None:
         self.raw.close()
+
+
+class _TextTimestamps(dict):
+    """SQLite's timestamp text -> naive UTC datetime; None stays None."""
+
+    __slots__ = ()
+
+    def __missing__(self, text: str | None) -> datetime | None:
+        value = self[text] = None if text is None else datetime.fromisoformat(text)
+        return value
 
 
 def open_bulk(url: str) -> BulkConnection:
