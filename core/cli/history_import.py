@@ -57,6 +57,7 @@ def _servicenow(file: Path) -> Callable[[bool, Progress], HistoryReading]:
 def import_file(state, file: Path, instance: str, quiet: bool,
                 read: Callable[[bool, Progress], HistoryReading] | None = None) -> None:
     """Import `file` (a ServiceNow log unless `read` says otherwise) and tell what was imported."""
+    from baton_itsm.core.gcpause import paused_gc
     from baton_itsm.core.history.ledger_import import file_digest, import_history
     from baton_itsm.core.store.bulk import open_bulk
 
@@ -65,9 +66,10 @@ def import_file(state, file: Path, instance: str, quiet: bool,
     bar = ProgressBar(f"importing {file.name}", quiet=quiet)
     bulk = open_bulk(settings.database_url)
     try:
-        outcome = import_history(bulk, lambda grouped: read(grouped, bar), instance=instance,
-                                 digest=file_digest(file), now=utc_now_text(), intake_groups=settings.intake_groups,
-                                 ownership=settings.ownership)
+        with paused_gc():
+            outcome = import_history(bulk, lambda grouped: read(grouped, bar), instance=instance,
+                                     digest=file_digest(file), now=utc_now_text(),
+                                     intake_groups=settings.intake_groups, ownership=settings.ownership)
     finally:
         bar.close()
         bulk.close()
