@@ -30,6 +30,7 @@ from baton_itsm.core.history.log_fields import LogFormatError, _only_csv_member,
 KIND = "servicenow-log"
 RESOLVED_STATES = frozenset({"Resolved", "Closed"})
 _EMPTY = ("?", "")
+_BLANK = ("", "\r")  # a blank line (of a CRLF file, too); any other line is a row, read or rejected
 # The columns an import reads, by name; positions come from the header.
 _NEEDED = ("number", "incident_state", "reassignment_count", "reopen_count", "sys_mod_count", "opened_at",
            "sys_updated_by", "sys_updated_at", "category", "priority", "assignment_group", "assigned_to",
@@ -166,7 +167,7 @@ class ServiceNowLogImport:
             block = text.read(_CHUNK)
             lines = (tail + block).split("\n")
             tail = lines.pop() if block else ""
-            reading.rows_read += len(lines) - lines.count("") - lines.count("\r")  # blank lines are no rows
+            reading.rows_read += len(lines) - sum(map(lines.count, _BLANK))  # blank lines are no rows
             for line_no, line in enumerate(lines, line_no + 1):
                 fields = line.split(",", limit)
                 try:
@@ -210,7 +211,7 @@ class ServiceNowLogImport:
     def _checked_row(self, line: str, line_no: int) -> tuple | None:
         """A row the fast path did not take, read carefully: (updated_at, mod_count, line, fields), or None
         when it is blank or rejected (then with its line and the reason)."""
-        if not line.strip():
+        if line in _BLANK:
             return None
         limit, rejected = self._limit, self.reading.rejected
         fields = self._quoted(line) if '"' in line else line.split(",", limit)
