@@ -36,7 +36,8 @@ def bounce_metrics(views: Sequence[TicketView], intake_groups: frozenset[str] = 
             continue
         bounces, bounced = ticket_bounces(view, intake_groups)
         counts.append(bounces)
-        held.update({t[4] for t in view.transfers})
+        for group in {t[4] for t in view.transfers}:
+            held[group] += 1
         for group, actor in bounced:
             left[group or "(none)"] += 1
             by_agent[actor or "(unknown)"] += 1
