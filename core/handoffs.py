@@ -29,7 +29,8 @@ class HandoffService:
     engine: RulesEngine | None = None  # the deployment's rules: queue-first, timers, tool writes, notices
 
     def execute(self, command: Command, within: Callable[[UnitOfWork], None] | None = None) -> list[LedgerEvent]:
-        """Decide and record `command` and what follows from it; nothing is written on refusal.
+        """Decide and record `command` and what follows from it (all of it is returned); nothing is written on
+        refusal.
 
         `within` runs first in the same transaction (e.g. using up a single-use link), so it commits
         only with the command, and its refusal refuses the command.
@@ -46,9 +47,9 @@ class HandoffService:
                 uow.append(ticket, events)
                 return events
             decisions = self.engine.on_commands(ticket, events, uow.load_facts(command.ticket), now)
-            decisions.events = events
+            decisions.events = [*events, *decisions.events]  # the command's, then what follows (reviews)
             write_decisions(uow, ticket, decisions)
-        return events
+        return decisions.events
 
     def ticket_of(self, handoff_id: str) -> TicketKey:
         with self.store.unit_of_work(self.clock.now()) as uow:

@@ -111,7 +111,11 @@ class Intake:
     def _handle(self, uow: UnitOfWork, event: ToolEvent) -> list[str]:
         ticket = uow.load_ticket(event.ticket)
         previous = uow.load_facts(event.ticket)
-        facts = previous.updated_from(event)
+        # Baton's own note (a reminder, a reply to a comment command) is not someone working the ticket:
+        # counted as activity, it would restart the very staleness it reports.
+        own_note = event.kind is ToolEventKind.COMMENTED and self.engine.policy.is_baton(event.ticket.instance,
+                                                                                          event.actor)
+        facts = previous if own_note else previous.updated_from(event)
         decisions = self.engine.on_tool_event(ticket, event, uow.now, facts=facts, previous=previous)
         write_decisions(uow, ticket, decisions)
         uow.save_facts(event.ticket, facts)

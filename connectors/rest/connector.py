@@ -6,7 +6,7 @@ facts of the tickets they touch, and a lookup per user or queue id never named b
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from baton_itsm.connectors.http import HttpClient, RetryPolicy, credentials
@@ -18,6 +18,7 @@ from baton_itsm.connectors.rest.timeline import NamedChange, TicketNow, to_event
 from baton_itsm.connectors.rest.webhook import parse_webhook, verify_signature
 from baton_itsm.core.connector import Changes, ToolTicket, WebhookResult
 from baton_itsm.core.domain.holders import Holder, TicketKey
+from baton_itsm.core.domain.tool_events import ToolEventKind
 from baton_itsm.core.errors import ConfigError, ToolConflict, ToolRefused
 
 
@@ -59,7 +60,7 @@ class RestConnector:
                 more = True
                 break
         watched = [(raw, rule) for raw in raws if (rule := classify(raw, spec.kinds)) is not None]
-        changes = [self._named(raw, rule) for raw, rule in watched]
+        changes = [self._with_text(self._named(raw, rule)) for raw, rule in watched]
         now = self._tickets_now({c.ticket_id for c in changes})
         return Changes(to_events(self.instance, changes, now), cursor, more)
 
@@ -141,6 +142,18 @@ class RestConnector:
         return NamedChange(event_id=raw.event_id, ticket_id=raw.ticket_id, at=raw.at, actor=raw.actor,
                            kind=rule.kind, part=rule.part, old=self._name(lookup, raw.old, rule.part),
                            new=self._name(lookup, raw.new, rule.part))
+
+    def _with_text(self, change: NamedChange) -> NamedChange:
+        """A comment with its body read, unless it is Baton's own note (Baton never answers itself)."""
+        spec = self.profile.changes.comment_text
+        if change.kind is not ToolEventKind.COMMENTED or spec is None or change.actor == self.account:
+            return change
+        answer = _json(self.http.call("GET", spec.path.format(id=change.event_id), label=spec.path,
+                                      params=spec.params))
+        parts = [p for p in (dig(answer, spec.items) or []) if isinstance(p, Mapping)]
+        preferred = [p for p in parts if spec.content_type and text(dig(p, spec.content_type)) == spec.prefer]
+        body = next((text(dig(p, spec.content)) for p in preferred or parts if text(dig(p, spec.content))), "")
+        return replace(change, text=body or "")
 
     def _name(self, lookup: str | None, value: str | None, part: str | None) -> str | None:
         if value is not None and lookup is not None:

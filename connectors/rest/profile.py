@@ -56,6 +56,17 @@ class ItemPaths(_Strict):
     new: str
 
 
+class CommentText(_Strict):
+    """Where a comment's body is read, one call per comment (comment commands such as `/baton review`)."""
+
+    path: str  # with {id}: the change's id
+    params: dict[str, str] = {}
+    items: str = "items"  # the list of parts (a comment may have a text and an HTML part)
+    content: str
+    content_type: str | None = None
+    prefer: str = "text/plain"  # the part to read when there are several
+
+
 class Changes(_Strict):
     path: str
     params: dict[str, str]
@@ -66,6 +77,7 @@ class Changes(_Strict):
     kinds: list[KindRule]
     values: dict[Literal["group", "person"], str] = {}  # which lookup names a part's raw values
     max_pages: int = Field(50, gt=0)  # per read; the rest comes with `more` on the next read
+    comment_text: CommentText | None = None  # without it, comments carry no text (no comment commands)
 
 
 class Lookup(_Strict):

@@ -30,6 +30,7 @@ class NamedChange:
     part: Part | None = None
     old: str | None = None
     new: str | None = None
+    text: str = ""  # a comment's body
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def to_events(instance: str, changes: Sequence[NamedChange], now: Mapping[str, T
             old_holder = new_holder = None
         events.append(ToolEvent(ticket=TicketKey(instance, change.ticket_id), event_id=change.event_id,
                                 kind=change.kind, at=change.at, actor=change.actor, old_holder=old_holder,
-                                new_holder=new_holder, fields=dict(state.fields)))
+                                new_holder=new_holder, fields=dict(state.fields), text=change.text))
     return events
 
 

@@ -1,4 +1,4 @@
-"""`baton handoff`: request, accept, decline, withdraw and force handoffs by hand."""
+"""`baton handoff`: request, accept, decline, withdraw and force handoffs by hand; review and audit them."""
 from __future__ import annotations
 
 import click
@@ -9,6 +9,8 @@ from baton_itsm.core.domain.commands import (
 from baton_itsm.core.domain.events import HandoffApplied, HandoffRequested, LedgerEvent
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.kinds import HandoffKind
+from baton_itsm.core.domain.review_commands import AuditHandoff, ReviewHandoff
+from baton_itsm.core.domain.reviews import HandoffAnswers
 from baton_itsm.core.errors import BatonError
 from baton_itsm.core.handoffs import new_handoff_id
 
@@ -43,7 +45,7 @@ def _report(events: list[LedgerEvent]) -> None:
 
 @click.group()
 def handoff() -> None:
-    """Request, accept, decline, withdraw or force a handoff."""
+    """Request, accept, decline, withdraw or force a handoff; review or audit one that took place."""
 
 
 def new_handoff_options(command):
@@ -115,3 +117,35 @@ def withdraw(state, handoff_id: str, by: str, reason: str) -> None:
 def force(state, **arguments) -> None:
     """Move TICKET without the receiver's acceptance (managers only); recorded as forced."""
     _new_handoff(state, ForceHandoff, **arguments)
+
+
+def answer_options(command):
+    """The three optional questions of a review and its note."""
+    for option in reversed([
+        click.argument("handoff_id"),
+        by_option,
+        click.option("--needed", metavar="yes|no", help="Was the handoff needed?"),
+        click.option("--prepared", metavar="yes|no",
+                     help="Was it done well: was what had been tried summarised?"),
+        click.option("--timely", metavar="early|right|late", help="Did it come too early, about right, too late?"),
+        click.option("--note", default="", help="Anything else the sender or the lead should know."),
+        click.pass_obj,
+    ]):
+        command = option(command)
+    return command
+
+
+@handoff.command("review")
+@answer_options
+def review(state, handoff_id: str, by: str, needed, prepared, timely, note: str) -> None:
+    """Review a handoff you received: needed? done well? timely? (each optional; once per handoff)."""
+    answers = HandoffAnswers.parse(needed=needed, prepared=prepared, timely=timely, note=note)
+    _on_handoff(state, ReviewHandoff, handoff_id, by=by, answers=answers, via="cli")
+
+
+@handoff.command("audit")
+@answer_options
+def audit(state, handoff_id: str, by: str, needed, prepared, timely, note: str) -> None:
+    """Record a lead's verdict on a handoff drawn for audit (or of your group), beside the receiver's review."""
+    answers = HandoffAnswers.parse(needed=needed, prepared=prepared, timely=timely, note=note)
+    _on_handoff(state, AuditHandoff, handoff_id, by=by, answers=answers, via="cli")

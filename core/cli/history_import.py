@@ -1,4 +1,4 @@
-"""`baton import`: help-desk history into the ledger (ServiceNow event log, Jira changelog export)."""
+"""`baton import`: help-desk history into the ledger (ServiceNow event log, Jira changelog export, RT via REST)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -6,11 +6,12 @@ from pathlib import Path
 
 import click
 
-from baton_itsm.core.cli.history_settings import history_settings, utc_now_text
+from baton_itsm.core.cli.history_settings import HistorySettings, history_settings, utc_now_text
 from baton_itsm.core.cli.progress import ProgressBar
 from baton_itsm.core.history.imported import HistoryReading, Progress
 
 REJECTED_SHOWN = 5
+UNITS = {"rt-history": ("transactions", "transaction")}  # what a reader's rows are, and how one is located
 
 
 @click.group("import")
@@ -48,6 +49,36 @@ def jira_changelog(state, file: Path, instance: str, group_field: str, quiet: bo
                 lambda grouped, progress: read_jira_changelog(file, group_field, progress))
 
 
+@import_history.command("rt")
+@click.option("--instance", help="The Request Tracker connector in the deployment file (a `rest` connector with "
+                                 "profile request-tracker5); needed when there are several.")
+@click.option("--queue", "queues", multiple=True, help="Only tickets now in this queue (repeat for more).")
+@click.option("--created-since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]),
+              help="Only tickets created at or after this time, in UTC.")
+@click.option("--from-id", type=click.IntRange(min=1), help="Only tickets with this id or a higher one.")
+@click.option("--to-id", type=click.IntRange(min=1), help="Only tickets with this id or a lower one.")
+@quiet_option
+@click.pass_obj
+def request_tracker(state, instance: str | None, queues: tuple[str, ...], created_since, from_id: int | None,
+                    to_id: int | None, quiet: bool) -> None:
+    """Import Request Tracker 5 history through the REST connector the deployment file configures.
+
+    Reads the tickets the options select (all by default) and their Create, Status and Owner/Queue
+    transactions through REST2, as Baton's account (credentials from the environment variables the
+    connector's `auth` names). The holder is the queue and the owner (Nobody: the queue alone).
+    Tickets are INSTANCE:ID, the keys `baton run` uses, so the live connector continues them, and each
+    entry carries its transaction id. Re-importing adds nothing; a later import adds only what RT has
+    that the ledger lacks. Transactions that cannot be read or named are counted and explained.
+    """
+    from datetime import UTC
+
+    from baton_itsm.connectors.rest.history_search import HistorySearch
+    from baton_itsm.core.cli.rt_history import import_rt
+
+    since = created_since.replace(tzinfo=UTC) if created_since else None
+    import_rt(state, instance, HistorySearch(queues, since, from_id, to_id), quiet)
+
+
 def _servicenow(file: Path) -> Callable[[bool, Progress], HistoryReading]:
     from baton_itsm.core.history.servicenow_import import read_servicenow_log
 
@@ -58,36 +89,50 @@ def import_file(state, file: Path, instance: str, quiet: bool,
                 read: Callable[[bool, Progress], HistoryReading] | None = None) -> None:
     """Import `file` (a ServiceNow log unless `read` says otherwise) and tell what was imported."""
     from baton_itsm.core.gcpause import paused_gc
-    from baton_itsm.core.history.ledger_import import file_digest, import_history
-    from baton_itsm.core.store.bulk import open_bulk
+    from baton_itsm.core.history.ledger_import import file_digest
 
     read = read or _servicenow(file)
-    settings = history_settings(state)
     bar = ProgressBar(f"importing {file.name}", quiet=quiet)
+    with paused_gc():  # a file's rows make no reference cycles (a live tool's HTTP reads may: not paused)
+        import_and_tell(state, str(file), instance, file_digest(file), lambda grouped: read(grouped, bar),
+                        bar.close)
+
+
+def import_and_tell(state, what: str, instance: str, digest: str, read: Callable[[bool], HistoryReading],
+                    done: Callable[[], None] = lambda: None, settings: HistorySettings | None = None) -> None:
+    """Write what `read` yields into the ledger as `instance`, recorded under `digest`, and tell the outcome."""
+    from baton_itsm.core.history.ledger_import import import_history
+    from baton_itsm.core.store.bulk import open_bulk
+
+    settings = settings or history_settings(state)
     bulk = open_bulk(settings.database_url)
     try:
-        with paused_gc():
-            outcome = import_history(bulk, lambda grouped: read(grouped, bar), instance=instance,
-                                     digest=file_digest(file), now=utc_now_text(),
-                                     intake_groups=settings.intake_groups, ownership=settings.ownership)
+        outcome = import_history(bulk, read, instance=instance, digest=digest, now=utc_now_text(),
+                                 intake_groups=settings.intake_groups, ownership=settings.ownership)
     finally:
-        bar.close()
+        done()
         bulk.close()
+    tell(outcome, what)
+
+
+def tell(outcome, what: str) -> None:
+    rows, where = UNITS.get(outcome.kind, ("rows", "line"))
     if outcome.already_imported:
-        click.echo(f"{file} was imported already (same content, SHA-256 {outcome.digest[:12]}): nothing added")
+        click.echo(f"{what} was imported already (same content, SHA-256 {outcome.digest[:12]}): nothing added")
         return
-    click.echo(f"imported {file} as {instance}: {outcome.rows_read:,} rows read, {len(outcome.rejected):,} rejected")
+    click.echo(f"imported {what} as {outcome.instance}: {outcome.rows_read:,} {rows} read, "
+               f"{len(outcome.rejected):,} rejected")
     click.echo(f"  {outcome.tickets_new + outcome.tickets_extended:,} tickets ({outcome.tickets_new:,} new, "
                f"{outcome.tickets_extended:,} already in the ledger got new entries), "
                f"{outcome.entries:,} ledger entries written"
                + (f", {outcome.entries_known:,} were there already" if outcome.entries_known else ""))
     if outcome.rejected:
         reasons = ", ".join(f"{reason}: {count:,}" for reason, count in sorted(outcome.rejected_reasons.items()))
-        click.echo(f"  rejected rows are not imported; by column or cause: {reasons}")
-        for rejection in outcome.rejected[:REJECTED_SHOWN]:
-            click.echo(f"    line {rejection.line}: {rejection.reason}")
-        if len(outcome.rejected) > REJECTED_SHOWN:
-            click.echo(f"    ... and {len(outcome.rejected) - REJECTED_SHOWN:,} more")
+        click.echo(f"  rejected {rows} are not imported; by column or cause: {reasons}")
+        _list(outcome.rejected, where)
+    if outcome.odd:
+        click.echo(f"  {len(outcome.odd):,} imported with a caveat:")
+        _list(outcome.odd, where)
     if outcome.compared:
         click.echo(f"  the tool's own reassignment counter agrees with Baton's derived count on "
                    f"{outcome.agreeing:,} of {outcome.compared:,} tickets "
@@ -95,3 +140,10 @@ def import_file(state, file: Path, instance: str, quiet: bool,
         for mismatch, count in outcome.mismatches.most_common():
             click.echo(f"    {count:5,}  {mismatch}")
     click.echo("next: `baton report` for the handoff metrics")
+
+
+def _list(rejections, where: str) -> None:
+    for rejection in rejections[:REJECTED_SHOWN]:
+        click.echo(f"    {where} {rejection.line}: {rejection.reason}" if rejection.line else f"    {rejection.reason}")
+    if len(rejections) > REJECTED_SHOWN:
+        click.echo(f"    ... and {len(rejections) - REJECTED_SHOWN:,} more")

@@ -108,6 +108,7 @@ def _register_subcommands() -> None:
         "poll": "baton_itsm.core.cli.poll:poll",
         "import": "baton_itsm.core.cli.history_import:import_history",
         "report": "baton_itsm.core.cli.report:report",
+        "review": "baton_itsm.core.cli.review:review",
         "backtest": "baton_itsm.core.cli.backtest:backtest",
         "demo": "baton_itsm.core.cli.demo:demo",
         "run": "baton_itsm.core.cli.run:run",

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.kinds import HandoffKind
+from baton_itsm.core.domain.review_commands import ReviewCommand
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,5 +73,5 @@ class RecordHolderChange:
 
 Command = (
     RequestHandoff | AcceptHandoff | DeclineHandoff | WithdrawHandoff | ExpireHandoff | ForceHandoff
-    | RecordHolderChange
+    | RecordHolderChange | ReviewCommand
 )

@@ -8,6 +8,7 @@ Rules enforced here:
 - only a manager of the current or the receiving group can force; the ledger records who forced;
 - a rule of the deployment acts as a system actor (`rule:NAME`): it may force (category routing) and
   withdraw, and the ledger names the rule.
+Reviews of handoffs and escalations follow their own rules (domain/review_protocol.py).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from baton_itsm.core.domain.events import (
 )
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.kinds import HandoffState
+from baton_itsm.core.domain.review_protocol import REVIEW_HANDLERS
 from baton_itsm.core.domain.ticket import HandoffRecord, Ticket
 
 
@@ -187,4 +189,5 @@ HANDLERS: dict[type, Handler] = {
     ExpireHandoff: expire_handoff,
     ForceHandoff: force_handoff,
     RecordHolderChange: record_holder_change,
+    **REVIEW_HANDLERS,
 }

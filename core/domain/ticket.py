@@ -15,6 +15,11 @@ from baton_itsm.core.domain.events import (
 )
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.kinds import TRANSITIONS, HandoffKind, HandoffState
+from baton_itsm.core.domain.review_events import (
+    EscalationReviewClosed, EscalationReviewLinked, EscalationReviewOpened, EscalationReviewReopened,
+    EscalationReviewUpdated, HandoffAudited, HandoffReviewed, ReviewAsked,
+)
+from baton_itsm.core.domain.reviews import EscalationReview, LinkedChange, ReviewState
 
 # Entries that record something beside the protocol (core/domain/rule_events, history_events).
 RECORD_ONLY_ENTRY_TYPES = frozenset({"rule", "history"})
@@ -35,6 +40,16 @@ class HandoffRecord:
     decided_at: datetime | None = None
     decline_reason: str | None = None
     forced: bool = False
+    applied_to: Holder | None = None  # who took it: a member accepting from a queue names themselves
+    review_of: str | None = None  # the receiver asked to review it
+    auditor: str | None = None  # the lead who drew it for audit
+    reviewed_by: str | None = None
+    audited_by: str | None = None
+
+    @property
+    def receiving_person(self) -> str | None:
+        """The person who received the ticket (who may review the handoff), once it is applied."""
+        return self.applied_to.person if self.applied_to else None
 
     def move_to(self, state: HandoffState) -> None:
         if state not in TRANSITIONS[self.state]:
@@ -52,6 +67,7 @@ class Ticket:
     first_assigned_at: datetime | None = None
     holder_since: datetime | None = None
     intake_groups: frozenset[str] = frozenset()  # triage queues: leaving them is the first assignment
+    escalation_reviews: dict[str, EscalationReview] = field(default_factory=dict)  # by handoff id
     _bounces: BounceCounter | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -71,6 +87,7 @@ class Ticket:
         twin = copy.copy(self)
         twin.holders = list(self.holders)
         twin.handoffs = {k: dataclasses.replace(v) for k, v in self.handoffs.items()}
+        twin.escalation_reviews = {k: v.copy() for k, v in self.escalation_reviews.items()}
         twin._bounces = copy.copy(self._bounces)
         return twin
 
@@ -103,7 +120,9 @@ class Ticket:
                 record.move_to(HandoffState.ACCEPTED)
                 record.decided_by, record.decided_at = event.by, event.at
             case HandoffApplied():
-                self._record(event.handoff_id).move_to(HandoffState.APPLIED)
+                record = self._record(event.handoff_id)
+                record.move_to(HandoffState.APPLIED)
+                record.applied_to = event.to_holder
                 self._set_holder(event.to_holder, event.at)
             case HandoffDeclined():
                 record = self._record(event.handoff_id)
@@ -119,6 +138,11 @@ class Ticket:
                 record.decided_by, record.decided_at = event.by, event.at
             case HolderChanged():
                 self._set_holder(event.to_holder, event.at)
+            case ReviewAsked() | HandoffReviewed() | HandoffAudited():
+                self._review(event)
+            case (EscalationReviewOpened() | EscalationReviewUpdated() | EscalationReviewLinked()
+                  | EscalationReviewClosed() | EscalationReviewReopened()):
+                self._escalation_review(event)
             case _ if event.entry_type in RECORD_ONLY_ENTRY_TYPES:
                 pass  # a rule's or an import's record: it changes no holder and no handoff
             case _:
@@ -130,6 +154,36 @@ class Ticket:
             return self.handoffs[handoff_id]
         except KeyError:
             raise InvalidTransition(f"handoff {handoff_id} was never requested on {self.key}") from None
+
+    def _review(self, event: ReviewAsked | HandoffReviewed | HandoffAudited) -> None:
+        record = self._record(event.handoff_id)
+        match event:
+            case ReviewAsked():
+                record.review_of, record.auditor = event.receiver, event.auditor
+            case HandoffReviewed():
+                record.reviewed_by = event.by
+            case HandoffAudited():
+                record.audited_by = event.by
+
+    def _escalation_review(self, event: LedgerEvent) -> None:
+        if isinstance(event, EscalationReviewOpened):
+            self.escalation_reviews[event.handoff_id] = EscalationReview(
+                event.handoff_id, event.escalation_kind, event.at, tuple(event.editors))
+            return
+        review = self.escalation_reviews.get(event.handoff_id)
+        if review is None:
+            raise InvalidTransition(f"no escalation review for handoff {event.handoff_id} on {self.key}")
+        review.updated_at, review.updated_by = event.at, event.by
+        match event:
+            case EscalationReviewUpdated():
+                review.sections.update(event.sections)
+                review.cause_kind = event.cause_kind or review.cause_kind
+            case EscalationReviewLinked():
+                review.changes.append(LinkedChange(event.change, event.reference, event.note, event.by, event.at))
+            case EscalationReviewClosed():
+                review.state, review.closed_at, review.closed_by = ReviewState.CLOSED, event.at, event.by
+            case EscalationReviewReopened():
+                review.state, review.closed_at, review.closed_by = ReviewState.OPEN, None, None
 
     def _set_holder(self, holder: Holder, at: datetime) -> None:
         if holder == self.holder:

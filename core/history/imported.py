@@ -24,6 +24,8 @@ class ImportedTicket:
     updates: int  # history rows behind this ticket
     source_event_id: str  # of the ticket's last history row: the summary entry's stable id
     status: str | None = None
+    subject: str | None = None  # facts the live connector keeps too (Jira: the summary, the browse URL)
+    url: str | None = None
     priority: str | None = None
     category: str | None = None
     requester: str | None = None
@@ -43,7 +45,8 @@ class NotGrouped(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    """A history row that was not imported: where it is (`line` 1-based, header = 1) and why."""
+    """A history row that was not imported: where it is (`line` 1-based, header = 1; for RT the transaction
+    id, 0 when the reason names its ticket) and why, the reason's kind before the first colon."""
 
     line: int
     reason: str
@@ -54,10 +57,11 @@ class HistoryReading:
     """A reader's result. `tickets` is an iterator; counters are final once it is exhausted."""
 
     source: str
-    kind: str  # servicenow-log | jira-changelog
+    kind: str  # servicenow-log | jira-changelog | rt-history
     tickets: Iterator[ImportedTicket]
     rows_read: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    odd: list[Rejection] = field(default_factory=list)  # rows imported, with a caveat the user should see
 
     @property
     def rejected_reasons(self) -> dict[str, int]:

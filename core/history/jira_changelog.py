@@ -6,6 +6,10 @@ returns them under `values` are accepted too). The holder's person is the assign
 project key, or the value of another field (`group_field`: a field id such as customfield_10010, or
 the field's name as the changelog spells it, e.g. "Team"), since Jira has no assignment group of its own.
 The assignee and group an issue was created with are read back from the first change of each.
+
+Tickets are keyed by the issue id, as the live Jira connector keys them (the id survives a move to another
+project), so `baton run` continues an imported ticket; entries carry the connector's own event ids
+(`created:ID`, the history id). The key stays visible in the ticket's browse URL, as the connector's facts.
 """
 from __future__ import annotations
 
@@ -62,11 +66,21 @@ def _matches(item: dict, field: str) -> bool:
     return field in (item.get("fieldId"), item.get("field"))
 
 
+def browse_url(issue: dict) -> str | None:
+    """The issue's page, from its REST `self` URL (`https://x.atlassian.net/rest/api/3/issue/10002`)."""
+    self_url, key = issue.get("self"), issue.get("key")
+    if not (isinstance(self_url, str) and key and "/rest/api/" in self_url):
+        return None
+    return f"{self_url.split('/rest/api/', 1)[0]}/browse/{key}"
+
+
 def issue_ticket(issue: dict, group_field: str = "project") -> ImportedTicket:
-    key, fields = issue["key"], issue["fields"]
+    if not issue.get("id"):
+        raise ValueError("no issue id (Baton keys Jira tickets by id, as its connector does)")
+    ticket_id, fields = str(issue["id"]), issue["fields"]
     histories = (issue.get("changelog") or {}).get("histories") or (issue.get("changelog") or {}).get("values") or []
     histories = sorted(histories, key=lambda h: utc_text(h["created"]))
-    changes = [(utc_text(h["created"]), _name(h.get("author")), str(h.get("id", i)), item)
+    changes = [(utc_text(h["created"]), _name(h.get("author")), str(h.get("id", f"{ticket_id}#{i}")), item)
                for i, h in enumerate(histories) for item in h.get("items", [])]
     assignee_changes = [c for c in changes if _matches(c[3], "assignee")]
     group_changes = [c for c in changes if group_field != "project" and _matches(c[3], group_field)]
@@ -74,7 +88,7 @@ def issue_ticket(issue: dict, group_field: str = "project") -> ImportedTicket:
     group = (group_changes[0][3].get("fromString") if group_changes else _name(fields.get(group_field)))
     created = utc_text(fields["created"])
     snapshots = [(created, _name(fields.get("creator") or fields.get("reporter")), group, person or None,
-                  f"{key}#created")]
+                  f"created:{ticket_id}")]
     status, was_resolved, reopens, resolved_at = None, False, 0, None
     status_changes = [c for c in changes if _matches(c[3], "status")]
     if status_changes:
@@ -94,7 +108,7 @@ def issue_ticket(issue: dict, group_field: str = "project") -> ImportedTicket:
                 resolved_at = at if resolved and not was_resolved else resolved_at
                 was_resolved = resolved
         if moved:  # one snapshot per changelog entry: a group and assignee changed together are one move
-            snapshots.append((at, author, group, person, f"{key}#{history_id}"))
+            snapshots.append((at, author, group, person, history_id))
     steps, last = [], (None, None)
     for at, actor, snap_group, snap_person, source_id in snapshots:
         if snap_group is None or (snap_group, snap_person) == last:
@@ -104,8 +118,9 @@ def issue_ticket(issue: dict, group_field: str = "project") -> ImportedTicket:
     resolution_date = fields.get("resolutiondate")
     updated = utc_text(fields["updated"]) if fields.get("updated") else (changes[-1][0] if changes else created)
     return ImportedTicket(
-        ticket_id=key, steps=steps, last_activity_at=updated, updates=1 + len(histories),
-        source_event_id=f"{key}#summary@{updated}", status=_name(fields.get("status")),
+        ticket_id=ticket_id, steps=steps, last_activity_at=updated, updates=1 + len(histories),
+        source_event_id=f"{ticket_id}#summary@{updated}", status=_name(fields.get("status")),
+        subject=fields.get("summary") or None, url=browse_url(issue),
         priority=_name(fields.get("priority")), category=_name(fields.get("issuetype")),
         requester=_name(fields.get("reporter")), tool_group=_name(fields.get(group_field)) if group_field in fields
         else group, tool_person=_name(fields.get("assignee")), opened_at=created,

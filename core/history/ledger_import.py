@@ -5,8 +5,9 @@ Each ticket gets HolderChanged(cause="import") entries, one per holder change, t
 (holder, owner, bounce count, version) plus the tool's facts (priority, category, status...).
 
 Re-importing adds nothing, at two levels: the import is recorded in the inbox under the file's
-SHA-256, so the same file is refused before anything is read; and every entry carries a stable
-source id (ServiceNow: number, sys_mod_count and time), so another file overlapping this one
+SHA-256 (for history read from a live tool, of what was read), so the same file is refused before
+anything is written; and every entry carries a stable source id (ServiceNow: number, sys_mod_count
+and time; Jira and RT: the connector's own event id), so another file overlapping this one
 appends only the entries the ledger does not hold yet, after the ticket's last version.
 Everything is written in one transaction: an import lands whole or not at all.
 """
@@ -16,7 +17,7 @@ import hashlib
 import json
 from collections import Counter, namedtuple
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from itertools import islice
 
 from baton_itsm.core.domain.bounces import BounceCounter, count_bounces
@@ -24,6 +25,7 @@ from baton_itsm.core.domain.ownership import OwnershipPolicy
 from baton_itsm.core.history.imported import HistoryReading, ImportedTicket, NotGrouped, Rejection
 from baton_itsm.core.store.bulk import LEDGER_COLUMNS, TICKET_COLUMNS, BulkConnection
 
+FACT_COLUMNS = ("subject", "url")  # ticket facts only some readers have
 BATCH = 4000  # tickets per executemany: big transactions, bounded memory
 # What a new ticket's entries fill; handoff_id, kind and reason stay NULL (fewer values to bind per row).
 _ENTRY_COLUMNS = ("ticket_id", "version", "entry_type", "at", "actor", "from_group", "from_person", "to_group",
@@ -41,6 +43,7 @@ class ImportOutcome:
     rows_read: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     rejected_reasons: dict[str, int] = field(default_factory=dict)
+    odd: list[Rejection] = field(default_factory=list)
     tickets_new: int = 0
     tickets_extended: int = 0  # tickets already in the ledger that got new entries
     entries: int = 0
@@ -55,6 +58,14 @@ def file_digest(path) -> str:
     with open(path, "rb") as stream:
         while chunk := stream.read(1 << 20):
             digest.update(chunk)
+    return digest.hexdigest()
+
+
+def tickets_digest(tickets: Iterable[ImportedTicket]) -> str:
+    """The SHA-256 of history read from a live tool (it has no file): the same history, the same digest."""
+    digest = hashlib.sha256()
+    for ticket in tickets:
+        digest.update(json.dumps(asdict(ticket), sort_keys=True).encode())
     return digest.hexdigest()
 
 
@@ -116,7 +127,7 @@ class _Writer:
             while batch := list(islice(tickets, BATCH)):
                 self._write_batch(batch)
             outcome.rows_read, outcome.rejected = reading.rows_read, reading.rejected
-            outcome.rejected_reasons = reading.rejected_reasons
+            outcome.rejected_reasons, outcome.odd = reading.rejected_reasons, reading.odd
             self._record_import(outcome)
         return outcome
 
@@ -152,9 +163,9 @@ class _Writer:
                 ticket.ticket_id, last[0], last[1], owner(holders), len(steps) + 1, counter.bounces,
                 ts(steps[0][0]) if steps else None, ts(steps[-1][0]) if steps else None, self.now, ticket.requester,
                 ticket.priority, ticket.category, ticket.status, ticket.tool_group, ticket.tool_person,
-                ts(ticket.last_activity_at),
+                ts(ticket.last_activity_at), ticket.subject, ticket.url,
             ))
-        columns = TICKET_COLUMNS[2:]  # id and instance are added below
+        columns = (*TICKET_COLUMNS[2:], *FACT_COLUMNS)  # id and instance are added below
         if bulk.dialect == "sqlite":
             # One writer holds the database (BEGIN IMMEDIATE), so the next ids are ours to give.
             first = self.next_id
@@ -221,11 +232,12 @@ class _Writer:
             last = holders[-1] if holders else _Holder(None, None)
             bulk.executemany(
                 "UPDATE tickets SET holder_group = ?, holder_person = ?, owner = ?, version = ?, bounces = ?, "
-                "status = ?, priority = ?, category = ?, tool_group = ?, tool_person = ?, last_activity_at = ? "
-                "WHERE id = ?".replace("?", bulk.placeholder),
+                "status = ?, priority = ?, category = ?, tool_group = ?, tool_person = ?, last_activity_at = ?, "
+                "subject = COALESCE(?, subject), url = COALESCE(?, url) WHERE id = ?".replace("?", bulk.placeholder),
                 [(last.group, last.person, self.ownership.owner(holders), version,
                   count_bounces(holders, self.intake_groups), ticket.status, ticket.priority, ticket.category,
-                  ticket.tool_group, ticket.tool_person, ts(ticket.last_activity_at), row_id)])
+                  ticket.tool_group, ticket.tool_person, ts(ticket.last_activity_at), ticket.subject, ticket.url,
+                  row_id)])
             outcome.entries += len(entries)
             outcome.tickets_extended += 1
 

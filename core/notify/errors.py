@@ -38,3 +38,9 @@ class LinksDisabled(LinkError):
     """The deployment has no link secret set, so no link can be checked."""
 
     title = "Links are not set up"
+
+
+class ReviewClosed(LinkError):
+    """The escalation review was closed; an editor can reopen it, and its link then works again."""
+
+    title = "This review is closed"

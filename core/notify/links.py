@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from baton_itsm.core.notify.tokens import LinkClaim, LinkSigner
+from baton_itsm.core.notify.tokens import ANSWER, LinkClaim, LinkSigner
 from baton_itsm.core.settings.notifications import NotificationsConfig
 
 ACCEPT_PATH = "/handoff/accept"
 DECLINE_PATH = "/handoff/decline"
+REVIEW_PATH = "/handoff/review"  # the receiver's review of an applied handoff (purpose review)
+AUDIT_PATH = "/handoff/audit"  # a lead's audit of a handoff drawn for them (purpose audit)
+ESCALATION_REVIEW_PATH = "/escalation-review"  # an editor's page of an escalation review (purpose escalation-review)
 
 
 def link_signer(settings: NotificationsConfig, environ: Mapping[str, str] | None = None) -> LinkSigner | None:
@@ -35,7 +38,13 @@ class LinkMaker:
 
     def for_receiver(self, handoff_id: str, receiver: str, now: datetime) -> dict[str, str]:
         expires_at = now + self.valid_for
-        token = self.signer.sign(LinkClaim(handoff_id, receiver, expires_at))
-        query = urlencode({"t": token})
+        query = self.query(handoff_id, receiver, ANSWER, expires_at)
         return {"accept": f"{self.base_url}{ACCEPT_PATH}?{query}", "decline": f"{self.base_url}{DECLINE_PATH}?{query}",
                 "expires_at": expires_at.isoformat()}
+
+    def link(self, path: str, handoff_id: str, person: str, purpose: str, now: datetime) -> str:
+        """A signed link to `path` for `person` to act on `handoff_id` for `purpose` (see notify/tokens)."""
+        return f"{self.base_url}{path}?{self.query(handoff_id, person, purpose, now + self.valid_for)}"
+
+    def query(self, handoff_id: str, person: str, purpose: str, expires_at: datetime) -> str:
+        return urlencode({"t": self.signer.sign(LinkClaim(handoff_id, person, expires_at, purpose))})

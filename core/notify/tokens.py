@@ -4,6 +4,10 @@ A token is `v1.PAYLOAD.SIGNATURE` (base64url): PAYLOAD is {"h": handoff id, "r":
 Unix seconds}, SIGNATURE is HMAC-SHA256 over it with the deployment's link secret. Single use is recorded in
 the store under `token_id`, which names the (request, receiver) pair: every link one receiver got for one
 request (the request and its reminder) is used up together.
+
+A token has a purpose: answering a request (the default, left out of the payload so older links stay
+valid), reviewing or auditing a handoff, editing an escalation review (key "p"). A page takes only
+tokens of its own purpose, and each purpose is used up on its own.
 """
 from __future__ import annotations
 
@@ -17,6 +21,11 @@ from datetime import UTC, datetime
 from baton_itsm.core.notify.errors import ExpiredLink, InvalidLink
 
 VERSION = "v1"
+ANSWER = "answer"  # accept/decline a request
+REVIEW = "review"  # the receiver reviews an applied handoff
+AUDIT = "audit"  # the lead audits a handoff drawn for them
+ESCALATION_REVIEW = "escalation-review"  # an editor edits an escalation's review (not single-use)
+PURPOSES = frozenset({ANSWER, REVIEW, AUDIT, ESCALATION_REVIEW})
 
 
 def _b64(data: bytes) -> str:
@@ -27,21 +36,23 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def token_id(handoff_id: str, receiver: str) -> str:
-    return hashlib.sha256(f"{handoff_id}\x00{receiver}".encode()).hexdigest()[:32]
+def token_id(handoff_id: str, receiver: str, purpose: str = ANSWER) -> str:
+    name = f"{handoff_id}\x00{receiver}" if purpose == ANSWER else f"{purpose}\x00{handoff_id}\x00{receiver}"
+    return hashlib.sha256(name.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
 class LinkClaim:
-    """What a valid token says: this receiver may answer this request until `expires_at`."""
+    """What a valid token says: this person (`receiver`) may act on this handoff for `purpose` until `expires_at`."""
 
     handoff_id: str
     receiver: str
     expires_at: datetime
+    purpose: str = ANSWER
 
     @property
     def token_id(self) -> str:
-        return token_id(self.handoff_id, self.receiver)
+        return token_id(self.handoff_id, self.receiver, self.purpose)
 
 
 @dataclass(frozen=True)
@@ -53,12 +64,17 @@ class LinkSigner:
             raise ValueError("the link secret must be at least 16 bytes long")
 
     def sign(self, claim: LinkClaim) -> str:
-        payload = _b64(json.dumps({"h": claim.handoff_id, "r": claim.receiver,
-                                   "e": int(claim.expires_at.timestamp())}, separators=(",", ":")).encode())
+        if claim.purpose not in PURPOSES:
+            raise ValueError(f"unknown link purpose {claim.purpose!r}")
+        data = {"h": claim.handoff_id, "r": claim.receiver, "e": int(claim.expires_at.timestamp())}
+        if claim.purpose != ANSWER:
+            data["p"] = claim.purpose
+        payload = _b64(json.dumps(data, separators=(",", ":")).encode())
         return f"{VERSION}.{payload}.{self._signature(payload)}"
 
-    def verify(self, token: str, now: datetime) -> LinkClaim:
-        """The claim of an intact token; InvalidLink if it was altered, ExpiredLink if it ran out."""
+    def verify(self, token: str, now: datetime, purpose: str = ANSWER) -> LinkClaim:
+        """The claim of an intact token for `purpose`; InvalidLink if it was altered or is for another page,
+        ExpiredLink if it ran out."""
         version, _, rest = (token or "").strip().partition(".")
         payload, _, signature = rest.partition(".")
         if version != VERSION or not payload or not hmac.compare_digest(signature, self._signature(payload)):
@@ -66,9 +82,12 @@ class LinkSigner:
                               "Open the link exactly as it arrived, or answer the request in Baton.")
         try:
             data = json.loads(_unb64(payload))
-            claim = LinkClaim(str(data["h"]), str(data["r"]), datetime.fromtimestamp(int(data["e"]), UTC))
+            claim = LinkClaim(str(data["h"]), str(data["r"]), datetime.fromtimestamp(int(data["e"]), UTC),
+                              str(data.get("p", ANSWER)))
         except (ValueError, KeyError, TypeError):
             raise InvalidLink("This link is not valid.") from None
+        if claim.purpose != purpose:
+            raise InvalidLink("This link is meant for another page of Baton. Open it exactly as it arrived.")
         if now >= claim.expires_at:
             raise ExpiredLink(f"This link expired on {claim.expires_at:%Y-%m-%d %H:%M} UTC. The request may still "
                               "be open: answer it in Baton, or ask the requester to send it again.")

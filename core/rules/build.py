@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from baton_itsm.core.rules.calendar import BusinessCalendar
 from baton_itsm.core.rules.policy import Policy, Route, StaleRule
+from baton_itsm.core.rules.reviews import ReviewPolicy
 from baton_itsm.core.settings.models import BatonConfig
 from baton_itsm.core.settings.rules import DAY_NUMBERS, CalendarConfig, parse_span
 
@@ -57,4 +58,12 @@ def build_policy(config: BatonConfig) -> Policy:
         default_calendar=default_calendar,
         instances=frozenset(config.connectors),
         accounts={name: c.account for name, c in config.connectors.items() if c.account},
+        reviews=build_review_policy(config),
     )
+
+
+def build_review_policy(config: BatonConfig) -> ReviewPolicy:
+    reviews = config.reviews
+    return ReviewPolicy(ask=str(reviews.ask), sample_share=reviews.sample_share, audit_share=reviews.audit_share,
+                        seed=reviews.seed, escalation_kinds=frozenset(reviews.escalations.kinds),
+                        escalation_editors=tuple(reviews.escalations.editors))

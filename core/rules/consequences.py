@@ -5,14 +5,15 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from baton_itsm.core.domain.events import (
-    HandoffAccepted, HandoffApplied, HandoffDeclined, HandoffExpired, HandoffRequested, HandoffWithdrawn,
-    HolderChanged, LedgerEvent,
+    HandoffAccepted, HandoffApplied, HandoffDeclined, HandoffExpired, HandoffForced, HandoffRequested,
+    HandoffWithdrawn, HolderChanged, LedgerEvent,
 )
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.rules.actions import notify, set_holder
 from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.rules.policy import Policy
+from baton_itsm.core.rules.reviews import escalation_review_on_open, reviews_on_apply
 from baton_itsm.core.rules.timers import acceptance_keys, acceptance_timers, stale_key, stale_timer
 
 
@@ -31,6 +32,9 @@ def consequences(policy: Policy, before: Ticket, after: Ticket, events: Sequence
                 groups=[] if receiver.person else [receiver.group], handoff_id=event.handoff_id,
                 to_holder=str(receiver), requested_by=event.by, reason=event.reason, summary=event.summary,
                 kind=str(event.kind)))
+            decisions.extend(escalation_review_on_open(policy, after, event))
+        elif isinstance(event, HandoffForced):
+            decisions.extend(escalation_review_on_open(policy, after, event))
         elif isinstance(event, (HandoffAccepted, HandoffDeclined, HandoffWithdrawn, HandoffExpired)):
             decisions.cancel_timers += acceptance_keys(event.handoff_id)
             if isinstance(event, HandoffDeclined):
@@ -48,6 +52,8 @@ def consequences(policy: Policy, before: Ticket, after: Ticket, events: Sequence
                 requester=True, holder=str(event.to_holder), previous_holder=str(event.from_holder or ""),
                 owner=policy.ownership.owner(after.holders), ownership_model=str(policy.ownership.model_for(
                     after.holders)), pending=_pending(after), at=event.at.isoformat()))
+            if isinstance(event, HandoffApplied):
+                decisions.extend(reviews_on_apply(policy, after, event))
     stops_ageing = facts.is_resolved or policy.is_pending(facts)
     if activity_at is not None or before.holder != after.holder or stops_ageing:
         timer = stale_timer(policy, after, facts, activity_at or facts.last_activity_at or now, now)

@@ -17,6 +17,7 @@ from baton_itsm.core.domain.rule_events import RuleFired
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.rules.actions import add_note, set_holder
+from baton_itsm.core.rules.comment_commands import run_comment_command
 from baton_itsm.core.rules.consequences import consequences
 from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.facts import TicketFacts
@@ -44,6 +45,8 @@ class RulesEngine:
             decisions.extend(self._holder_change(scratch, event))
         if event.kind is ToolEventKind.CREATED or (previous is not None and previous.category != facts.category):
             self._route_by_category(scratch, facts, event)
+        if event.kind is ToolEventKind.COMMENTED and not self.policy.is_baton(ticket.key.instance, event.actor):
+            decisions.extend(run_comment_command(scratch, event))
         decisions.events = scratch.events
         activity_at = facts.last_activity_at if event.kind is not ToolEventKind.RESOLVED else None
         decisions.extend(consequences(self.policy, ticket, scratch.ticket, scratch.events, facts, now,

@@ -10,6 +10,7 @@ from baton_itsm.core.domain.kinds import HandoffKind
 from baton_itsm.core.domain.ownership import OwnershipPolicy
 from baton_itsm.core.rules.calendar import BusinessCalendar
 from baton_itsm.core.rules.facts import TicketFacts
+from baton_itsm.core.rules.reviews import ReviewPolicy
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Policy:
     default_calendar: BusinessCalendar = field(default_factory=BusinessCalendar.always_open)
     instances: frozenset[str] = frozenset()  # connector instances Baton acts on
     accounts: Mapping[str, str] = field(default_factory=dict)  # connector instance: Baton's tool account
+    reviews: ReviewPolicy = field(default_factory=ReviewPolicy)
 
     def mode_for(self, receiving_group: str) -> str:
         return self.push_mode_per_group.get(receiving_group, self.push_mode)

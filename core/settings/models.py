@@ -9,6 +9,7 @@ from baton_itsm.core.domain.directory import Directory, GroupInfo
 from baton_itsm.core.domain.ownership import OwnershipModel, OwnershipPolicy
 from baton_itsm.core.settings.base import EnvVarName, Name, Strict
 from baton_itsm.core.settings.notifications import NotificationsConfig
+from baton_itsm.core.settings.reviews import ReviewsConfig
 from baton_itsm.core.settings.rules import CalendarConfig, RulesConfig
 
 
@@ -90,6 +91,7 @@ class BatonConfig(Strict):
     database: DatabaseConfig = DatabaseConfig()
     service: ServiceConfig = ServiceConfig()
     notifications: NotificationsConfig = NotificationsConfig()
+    reviews: ReviewsConfig = ReviewsConfig()
 
     def directory(self) -> Directory:
         return Directory({name: GroupInfo(frozenset(g.members), frozenset(g.managers))

@@ -1,5 +1,6 @@
-"""Baton's web app: one FastAPI app, one router per concern: the accept/decline link pages, webhook
-intake, the JSON API (with its OpenAPI at /api/openapi.json), /healthz and /metrics.
+"""Baton's web app: one FastAPI app, one router per concern: the accept/decline link pages, the editor's
+page of an escalation review, webhook intake, the JSON API (with its OpenAPI at /api/openapi.json),
+/healthz and /metrics.
 """
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from baton_itsm.core.web.api import router as api
+from baton_itsm.core.web.escalation_review_api import router as escalation_review_api
+from baton_itsm.core.web.escalation_review_page import router as escalation_review_page
 from baton_itsm.core.web.link_pages import router as link_pages
 from baton_itsm.core.web.ops import HealthCache
 from baton_itsm.core.web.ops import router as ops
@@ -23,7 +26,9 @@ def create_app(app: App) -> FastAPI:
     web.state.baton = app  # routers read the composition root from the request: no globals
     web.state.health = HealthCache()
     web.include_router(link_pages, include_in_schema=False)
+    web.include_router(escalation_review_page, include_in_schema=False)
     web.include_router(api)
+    web.include_router(escalation_review_api)
     web.include_router(ops)
     web.include_router(webhooks)
     return web

@@ -48,7 +48,17 @@ def rt(rt_available):
 
 @pytest.fixture
 def deployment(rt, tmp_path, monkeypatch):
-    """Files and environment of a deployment watching the local RT; returns (config path, db path)."""
+    """Files and environment of a deployment watching the freshly reset local RT; returns (config, db path)."""
+    return deployment_files(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def deployment_beside(rt_available, tmp_path, monkeypatch):
+    """The same, on RT as it is, not reset: for tests that create their own tickets and read only those."""
+    return deployment_files(tmp_path, monkeypatch)
+
+
+def deployment_files(tmp_path, monkeypatch) -> tuple[str, str]:
     monkeypatch.setenv("BATON_E2E_RT_USER", "baton")
     monkeypatch.setenv("BATON_E2E_RT_PASSWORD", rt5.PASSWORDS["baton"])
     for var in ("BATON_CONFIG", "BATON_DATABASE_URL", "BATON_USER"):

@@ -82,6 +82,11 @@ class Person:
     def update(self, ticket: str, **fields: str) -> list[str]:
         return self._call("PUT", f"/ticket/{ticket}", json=fields).json()
 
+    def comment(self, ticket: str, text: str) -> list[str]:
+        """An internal comment, as an agent writes one in RT's ticket page."""
+        return self._call("POST", f"/ticket/{ticket}/comment", json={"Content": text,
+                                                                      "ContentType": "text/plain"}).json()
+
     def take(self, ticket: str) -> list[str]:
         return self._call("PUT", f"/ticket/{ticket}/take").json()
 

@@ -177,3 +177,31 @@ def test_only_the_baton_itsm_namespace_is_installed(tmp_path):
              "print([n for n in ('core', 'connectors', 'plugins', 'config') if importlib.util.find_spec(n)])")
     result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_receiver_reviews_a_handoff_and_a_manager_audits_it(workdir):
+    baton("init")
+    first = baton("handoff", "request", "7", "--to", "Service Desk/alice", "--by", "bob", "--reason", "new call")
+    baton("handoff", "accept", first.output.split()[2], "--by", "alice")
+    second = baton("handoff", "request", "7", "--to", "Network", "--by", "alice", "--reason", "switch port down",
+                   "--summary", "rebooted the switch")
+    handoff_id = second.output.split()[2]
+    accepted = baton("handoff", "accept", handoff_id, "--by", "carol")
+    assert "review-asked" in accepted.output, "the example config asks cross-group receivers"
+
+    refused = baton("handoff", "review", handoff_id, "--by", "alice", "--needed", "yes")
+    assert refused.exit_code == 1 and "only its receiver (carol) can" in refused.stderr
+    unreadable = baton("handoff", "review", handoff_id, "--by", "carol", "--timely", "soonish")
+    assert unreadable.exit_code == 1 and "say early, right or late" in unreadable.stderr
+
+    reviewed = baton("handoff", "review", handoff_id, "--by", "carol", "--needed", "yes", "--prepared", "no",
+                     "--timely", "late", "--note", "no logs attached")
+    assert reviewed.exit_code == 0 and f"reviewed: handoff {handoff_id} on local:7" in reviewed.output
+    again = baton("handoff", "review", handoff_id, "--by", "carol", "--needed", "no")
+    assert again.exit_code == 1 and "already reviewed by carol" in again.stderr
+
+    audited = baton("handoff", "audit", handoff_id, "--by", "erin", "--needed", "no", "--note", "KB0012 had it")
+    assert audited.exit_code == 0 and f"audited: handoff {handoff_id}" in audited.output
+    entries = json.loads(baton("ledger", "local:7", "--format", "json").output)
+    reviews = [(e["entry_type"], e["actor"]) for e in entries if e["entry_type"] in ("reviewed", "audited")]
+    assert reviews == [("reviewed", "carol"), ("audited", "erin")]

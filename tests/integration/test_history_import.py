@@ -84,7 +84,7 @@ def test_an_overlapping_file_appends_only_what_the_ledger_lacks(workdir):
 def test_import_a_jira_changelog_export(workdir):
     output = baton("import", "jira-changelog", str(JIRA), "--group-field", "customfield_10010", "--quiet").output
     assert "2 rows read, 0 rejected" in output and "2 tickets (2 new" in output
-    table = baton("ledger", "jira:HELP-1").output
+    table = baton("ledger", "jira:10001").output  # HELP-1, keyed by its id as the Jira connector keys it
     assert "held by Network/Carol Agent" in table and "1 bounce" in table  # Alice -> the Network queue
     metrics = report_json("--instance", "jira")
     assert metrics["tool_counter"]["tickets"] == 0
@@ -101,3 +101,39 @@ def test_an_incident_whose_rows_are_apart_is_read_whole(workdir):
     baton("import", "servicenow-log", str(SMALL_LOG), "--quiet", "--instance", "together")
     assert report_json("--instance", "apart")["bounces"] == report_json("--instance", "together")["bounces"]
     assert "held by Group B/Resolver 2" in baton("ledger", "apart:INC1").output
+
+
+RT_CONNECTOR = """\
+connectors:
+  {name}:
+    type: {type}
+    url: http://127.0.0.1:1/REST/2.0
+    auth: {{username_env: RT_IMPORT_USER, password_env: RT_IMPORT_PASSWORD}}
+    options: {{profile: request-tracker5}}
+"""
+
+
+def refused(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    return result.output
+
+
+def test_importing_rt_needs_its_connector_in_the_deployment_file(workdir, monkeypatch):
+    assert "reads the Request Tracker connector from the deployment file, and there is none" in refused("import", "rt")
+    config = workdir / "baton.yaml"
+    config.write_text(RT_CONNECTOR.format(name="rt", type="rest"))
+    output = refused("--config", str(config), "import", "rt", "--instance", "desk")
+    assert "--instance desk: no such connector (configured: rt)" in output
+    # the password comes from the environment only; its absence is named, never guessed
+    monkeypatch.setenv("RT_IMPORT_USER", "baton")
+    monkeypatch.delenv("RT_IMPORT_PASSWORD", raising=False)
+    output = refused("--config", str(config), "import", "rt")
+    assert "connectors.rt: auth.password_env: environment variable RT_IMPORT_PASSWORD is not set" in output
+
+
+def test_importing_rt_from_a_connector_of_another_type_is_refused(workdir):
+    config = workdir / "baton.yaml"
+    config.write_text(RT_CONNECTOR.format(name="sn", type="servicenow"))
+    output = refused("--config", str(config), "import", "rt", "--instance", "sn")
+    assert "connectors.sn: a servicenow connector; `baton import rt` needs `type: rest`" in output

@@ -35,10 +35,11 @@ class SimulatedDesk:
         self._ids = itertools.count(1)
 
     # what happens in the tool
-    def tool(self, kind: ToolEventKind, actor: str | None = None, holder: str | None = None, **fields) -> Decisions:
+    def tool(self, kind: ToolEventKind, actor: str | None = None, holder: str | None = None, text: str = "",
+             **fields) -> Decisions:
         event = ToolEvent(ticket=self.key, event_id=f"txn-{next(self._ids)}", kind=kind, at=self.clock.now(),
                           actor=actor, old_holder=self.facts.tool_holder,
-                          new_holder=Holder.parse(holder) if holder else None, fields=fields)
+                          new_holder=Holder.parse(holder) if holder else None, fields=fields, text=text)
         previous, self.facts = self.facts, self.facts.updated_from(event)
         decisions = self.engine.on_tool_event(self.ticket, event, self.clock.now(), facts=self.facts,
                                               previous=previous)
@@ -54,6 +55,9 @@ class SimulatedDesk:
     def reassign(self, actor: str, holder: str) -> Decisions:
         return self.tool(ToolEventKind.HOLDER_CHANGED, actor, holder)
 
+    def comment(self, actor: str, text: str) -> Decisions:
+        return self.tool(ToolEventKind.COMMENTED, actor, text=text)
+
     def echo_baton_write(self, account: str = "baton") -> Decisions:
         holder = self.pending_echo
         return self.reassign(account, f"{holder['group']}/{holder['person']}" if holder["person"] else holder["group"])
@@ -64,7 +68,7 @@ class SimulatedDesk:
             command = self.engine.shape_request(self.ticket, command)
         events = decide(self.ticket, command, now=self.clock.now(), directory=self.engine.policy.directory)
         decisions = self.engine.on_commands(self.ticket, events, self.facts, self.clock.now())
-        decisions.events = events
+        decisions.events = [*events, *decisions.events]  # as HandoffService: the command's, then what follows
         self._write(decisions)
         self._remember_tool_writes(decisions)
         return decisions

@@ -1,0 +1,1 @@
+"""Reviews over the store: listing, showing and editing escalation reviews (and, beside them, handoff reviews)."""
