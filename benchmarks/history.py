@@ -10,7 +10,8 @@ Both sides are timed whole-process, in the same run, each command in a fresh chi
 
 Wall time is the child's elapsed time; peak memory is its maximum resident set size (getrusage of the
 children of a fresh measuring process, so one command's peak never leaks into another's). For baton the
-wall times of the two commands add up and the peak is the larger one. Goal: baton <= 0.30x pandas' wall
+wall times of the two commands add up and the peak is the larger one. CPU time (user + system) is
+printed too, for reference: on a shared machine it varies far less than wall time. Goal: baton <= 0.30x pandas' wall
 time and <= 0.50x its peak memory. Needs pandas (`pip install -e '.[bench]'`).
 
     python benchmarks/history.py [--repeat N] [path/to/incident_event_log.zip]
@@ -45,8 +46,11 @@ def _measure_here(command: list[str]) -> None:
     wall = time.perf_counter() - started
     if done.returncode:
         sys.exit(f"{' '.join(command)} failed:\n{done.stderr}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
-    print(json.dumps({"wall": wall, "peak_mib": peak, "stdout": done.stdout[-2000:]}))
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak = usage.ru_maxrss / 1024  # KiB on Linux
+    # CPU time (user + system) is shown beside the wall time: on a shared machine it varies far less.
+    print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mib": peak,
+                      "stdout": done.stdout[-2000:]}))
 
 
 def pandas_derivation(path: str) -> None:
@@ -71,7 +75,8 @@ def baton_run(path: str, baton: str) -> dict:
         imported = measure([baton, "--db", db, "import", "servicenow-log", path, "-q"])
         report = measure([baton, "--db", db, "report", "--format", "json", "--no-charts", "--out",
                           str(folder / "report")])
-        return {"wall": imported["wall"] + report["wall"], "peak_mib": max(imported["peak_mib"], report["peak_mib"]),
+        return {"wall": imported["wall"] + report["wall"], "cpu": imported["cpu"] + report["cpu"],
+                "peak_mib": max(imported["peak_mib"], report["peak_mib"]),
                 "import_wall": imported["wall"], "report_wall": report["wall"], "import_peak": imported["peak_mib"],
                 "report_peak": report["peak_mib"], "setup_wall": setup["wall"], "import_output": imported["stdout"]}
     finally:
@@ -107,6 +112,9 @@ def main() -> None:
           f"{best['report_wall']:.2f} s ({best['report_peak']:.0f} MiB) = wall {best['wall']:.2f} s, "
           f"peak {peak_baton:.0f} MiB   [store setup `baton db upgrade`: {best['setup_wall']:.2f} s, not counted]")
     print(f"pandas  wall {pandas['wall']:.2f} s, peak {peak_pandas:.0f} MiB   ({pandas['stdout'].strip()})")
+    cpu_baton, cpu_pandas = min(r["cpu"] for r in batons), min(r["cpu"] for r in pandas_runs)
+    print(f"cpu time (user + system, least of the runs): baton {cpu_baton:.2f} s, pandas {cpu_pandas:.2f} s, "
+          f"ratio {cpu_baton / cpu_pandas:.2f} (for reference; the goal is on wall time)")
     wall_ratio, peak_ratio = best["wall"] / pandas["wall"], peak_baton / peak_pandas
     print(f"ratios baton/pandas: wall {wall_ratio:.2f} (goal <= {GOALS['wall']:.2f}: "
           f"{'met' if wall_ratio <= GOALS['wall'] else 'not met'}), peak memory {peak_ratio:.2f} "

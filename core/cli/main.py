@@ -1,9 +1,7 @@
 """`baton`: the command line entry point and its top-level commands."""
 from __future__ import annotations
 
-import shutil
 from functools import cached_property
-from importlib.resources import as_file, files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,6 +56,9 @@ def cli(ctx: click.Context, config_option: str | None, db_option: str | None) ->
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def init(target: str, force: bool) -> None:
     """Write a starter deployment file (the documented example) to edit."""
+    import shutil  # here, not at the top: every other command's start-up would pay for them
+    from importlib.resources import as_file, files
+
     path = Path(target)
     if path.exists() and not force:
         raise ConfigError([f"{path} exists already; pass --force to overwrite it"])
@@ -112,7 +113,6 @@ def _register_subcommands() -> None:
         "demo": "baton_itsm.core.cli.demo:demo",
         "run": "baton_itsm.core.cli.run:run",
         "outbox": "baton_itsm.core.cli.outbox:outbox",
-        "poll": "baton_itsm.core.cli.poll:poll",
     })
 
 

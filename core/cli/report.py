@@ -30,6 +30,7 @@ def report(state, folder: Path, fmt: str, no_charts: bool, instances: tuple[str,
 
 
 def build_metrics(state, instances: tuple[str, ...] = (), late_within: float = DEFAULT_LATE_WITHIN_MINUTES) -> dict:
+    from baton_itsm.core.gcpause import paused_gc
     from baton_itsm.core.metrics.load import load_views
     from baton_itsm.core.metrics.summary import compute_metrics
     from baton_itsm.core.store.bulk import open_bulk
@@ -37,10 +38,12 @@ def build_metrics(state, instances: tuple[str, ...] = (), late_within: float = D
     settings = history_settings(state)
     bulk = open_bulk(settings.database_url)
     try:
-        views = load_views(bulk, instances)
+        with paused_gc():
+            views = load_views(bulk, instances)
     finally:
         bulk.close()
-    return compute_metrics(views, intake_groups=settings.intake_groups, late_within_minutes=late_within)
+    with paused_gc():
+        return compute_metrics(views, intake_groups=settings.intake_groups, late_within_minutes=late_within)
 
 
 def write_and_show(metrics: dict, folder: Path, *, fmt: str = "text", charts: bool = True,

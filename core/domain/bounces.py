@@ -27,19 +27,23 @@ class BounceCounter:
 
     def observe(self, holder: Holder) -> bool:
         """Record the ticket's new holder; return True when this change is a bounce."""
+        return self.step(holder.group, holder.person)
+
+    def step(self, group: str, person: str | None) -> bool:
+        """`observe` for a holder given as its group and person (bulk readers keep no Holder objects)."""
         if not self._assigned:
-            if holder.group in self._intake_groups:
+            if group in self._intake_groups:
                 return False  # still waiting in intake
             self._assigned = True  # the first assignment
             bounced = False
-        elif holder.group != self._group:
+        elif group != self._group:
             bounced = True
             self._last_person = None
         else:
-            bounced = holder.person is not None and self._last_person not in (None, holder.person)
-        self._group = holder.group
-        if holder.person is not None:
-            self._last_person = holder.person
+            bounced = person is not None and self._last_person not in (None, person)
+        self._group = group
+        if person is not None:
+            self._last_person = person
         self.bounces += bounced
         return bounced
 

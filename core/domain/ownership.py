@@ -41,14 +41,22 @@ class OwnershipPolicy:
 
     def owner(self, holders: Sequence[Holder]) -> str | None:
         """The owner after this sequence of holders (first assignment first), or None if nobody yet."""
-        model = self.model_for(holders)
-        people = (h for h in holders if h.person is not None)
+        return self.owner_of([(h.group, h.person) for h in holders])
+
+    def owner_of(self, holders: Sequence[tuple[str, str | None]]) -> str | None:
+        """`owner` for holders given as (group, person) pairs (bulk imports keep no Holder objects)."""
+        model = self.overrides.get(holders[0][0], self.default) if holders else self.default
         if model is OwnershipModel.TCO:
-            return next((h.person for h in people), None)
+            return next((person for _, person in holders if person is not None), None)
         if model is OwnershipModel.DESK:
-            return next((h.person for h in people if self.in_desk(h.group)), None)
+            return next((person for group, person in holders if person is not None and self.in_desk(group)), None)
         owner = None
-        for holder in people:
-            if self.in_desk(holder.group):
-                owner = holder.person
+        if not self.desk_groups:  # every group is the desk: the last named person
+            for _, person in holders:
+                if person is not None:
+                    owner = person
+            return owner
+        for group, person in holders:
+            if person is not None and group in self.desk_groups:
+                owner = person
         return owner

@@ -20,13 +20,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 
-from baton_itsm.core.domain.bounces import count_bounces
+from baton_itsm.core.domain.bounces import BounceCounter, count_bounces
 from baton_itsm.core.domain.ownership import OwnershipPolicy
 from baton_itsm.core.history.imported import HistoryReading, ImportedTicket, NotGrouped, Rejection
 from baton_itsm.core.store.bulk import LEDGER_COLUMNS, TICKET_COLUMNS, BulkConnection
 
 FACT_COLUMNS = ("subject", "url")  # ticket facts only some readers have
 BATCH = 4000  # tickets per executemany: big transactions, bounded memory
+# What a new ticket's entries fill; handoff_id, kind and reason stay NULL (fewer values to bind per row).
+_ENTRY_COLUMNS = ("ticket_id", "version", "entry_type", "at", "actor", "from_group", "from_person", "to_group",
+                  "to_person", "data", "recorded_at")
 _Holder = namedtuple("_Holder", "group person")  # what count_bounces and owner() read, cheaper than Holder
 
 
@@ -143,23 +146,24 @@ class _Writer:
         if not fresh:
             return
         ids = self._insert_tickets(fresh)
-        self.bulk.executemany(self.bulk.insert_sql("ledger_entries", LEDGER_COLUMNS),
-                              self._entries(fresh, ids))
+        self.bulk.executemany(self.bulk.insert_sql("ledger_entries", _ENTRY_COLUMNS), self._entries(fresh, ids))
         outcome.tickets_new += len(fresh)
 
     def _insert_tickets(self, tickets: list[ImportedTicket]) -> list[int]:
-        bulk, ts = self.bulk, self.bulk.timestamp
+        bulk, ts, intake, owner = self.bulk, self.bulk.timestamp, self.intake_groups, self.ownership.owner_of
         rows = []
         for ticket in tickets:
-            holders = [_Holder(group, person) for _, _, group, person, _ in ticket.steps]
-            last = holders[-1] if holders else _Holder(None, None)
             steps = ticket.steps
+            holders = [(group, person) for _, _, group, person, _ in steps]
+            counter = BounceCounter(intake)
+            for group, person in holders:
+                counter.step(group, person)
+            last = holders[-1] if holders else (None, None)
             rows.append((
-                ticket.ticket_id, last.group, last.person, self.ownership.owner(holders), len(steps) + 1,
-                count_bounces(holders, self.intake_groups), ts(steps[0][0]) if steps else None,
-                ts(steps[-1][0]) if steps else None, self.now, ticket.requester, ticket.priority,
-                ticket.category, ticket.status, ticket.tool_group, ticket.tool_person, ts(ticket.last_activity_at),
-                ticket.subject, ticket.url,
+                ticket.ticket_id, last[0], last[1], owner(holders), len(steps) + 1, counter.bounces,
+                ts(steps[0][0]) if steps else None, ts(steps[-1][0]) if steps else None, self.now, ticket.requester,
+                ticket.priority, ticket.category, ticket.status, ticket.tool_group, ticket.tool_person,
+                ts(ticket.last_activity_at), ticket.subject, ticket.url,
             ))
         columns = (*TICKET_COLUMNS[2:], *FACT_COLUMNS)  # id and instance are added below
         if bulk.dialect == "sqlite":
@@ -177,16 +181,17 @@ class _Writer:
         return [found[t.ticket_id] for t in tickets]
 
     def _entries(self, tickets: list[ImportedTicket], ids: list[int]) -> Iterator[tuple]:
-        ts, now, outcome = self.bulk.timestamp, self.now, self.outcome
+        """Rows for _ENTRY_COLUMNS: the columns an imported entry fills (the rest stay NULL)."""
+        suffix, now, outcome = self.bulk.timestamp(""), self.now, self.outcome  # ts(x) is x + suffix
         for ticket, row_id in zip(tickets, ids):
             version, from_group, from_person = 0, None, None
             for at, actor, group, person, source_id in ticket.steps:
                 version += 1
-                yield (row_id, version, "holder-changed", ts(at), actor, None, from_group, from_person, group, person,
-                       None, None, f'{{"source_event_id": {_json_text(source_id)}, "cause": "import"}}', now)
+                yield (row_id, version, "holder-changed", at + suffix, actor, from_group, from_person, group, person,
+                       f'{{"source_event_id": {_json_text(source_id)}, "cause": "import"}}', now)
                 from_group, from_person = group, person
-            yield (row_id, version + 1, "history", ts(ticket.last_activity_at), None, None, None, None, None, None,
-                   None, None, summary_data(ticket), now)
+            yield (row_id, version + 1, "history", ticket.last_activity_at + suffix, None, None, None, None, None,
+                   summary_data(ticket), now)
             outcome.entries += version + 1
 
     # --- tickets the ledger holds already: append what it does not have ---------------------------

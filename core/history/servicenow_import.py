@@ -4,9 +4,12 @@ servicenow_log.LogReader turns every row into a full IncidentUpdate; that is rig
 back-tests but costs a second for the 120k-row UCI log. An import needs a dozen columns, so this
 reader splits each line only as far as the last column it needs, keeps an incident's rows only until
 the incident ends (the log holds each incident's rows together, so memory stays flat), and converts
-values once per incident instead of once per row. Timestamps go through a cache keyed by the raw
-text and the same day-first parsers as LogReader. If an incident's rows turn out not to be together,
-a second pass over the file collects them and the incident is derived again from all of them.
+values once per incident instead of once per row. Every value goes through a cache keyed by the raw
+text (a hit is one C-level dict lookup); a distinct timestamp is parsed once, by slicing, with the
+same day-first parsers as LogReader. A row with quotes, the wrong width or a value that does not
+read leaves the fast loop for _checked_row, which rejects it with its line and reason. If an
+incident's rows turn out not to be together, a second pass over the file collects them and the
+incident is derived again from all of them.
 
 Order within an incident is (updated_at, mod_count): the clock order, which on the UCI log
 reproduces ServiceNow's reassignment_count for 99.61% of incidents against 99.60% for mod_count
@@ -27,6 +30,7 @@ from baton_itsm.core.history.log_fields import LogFormatError, _only_csv_member,
 KIND = "servicenow-log"
 RESOLVED_STATES = frozenset({"Resolved", "Closed"})
 _EMPTY = ("?", "")
+_BLANK = ("", "\r")  # a blank line (of a CRLF file, too); any other line is a row, read or rejected
 # The columns an import reads, by name; positions come from the header.
 _NEEDED = ("number", "incident_state", "reassignment_count", "reopen_count", "sys_mod_count", "opened_at",
            "sys_updated_by", "sys_updated_at", "category", "priority", "assignment_group", "assigned_to",
@@ -93,6 +97,23 @@ class _Counts(dict):
         return value
 
 
+class _Required(dict):
+    """A required column's values through an optional column's cache: empty is an error here."""
+
+    __slots__ = ("_optional",)
+
+    def __init__(self, optional: dict) -> None:
+        super().__init__()
+        self._optional = optional
+
+    def __missing__(self, raw: str):
+        value = self._optional[raw]
+        if value is None:
+            raise ValueError(f"required, but empty ({raw!r})")
+        self[raw] = value
+        return value
+
+
 def _text(raw: str) -> str | None:
     return None if raw in _EMPTY else raw
 
@@ -108,6 +129,11 @@ class ServiceNowLogImport:
         self.reading = HistoryReading(self.path, KIND, self._tickets())
         self._timestamps = _Timestamps()
         self._counts = _Counts(dict.fromkeys(_EMPTY))
+        self._updated_at, self._mod_count = _Required(self._timestamps), _Required(self._counts)
+        # Every row's values that must read: the first two for ordering, the rest for the ticket.
+        self._checks = (("sys_updated_at", self._updated_at), ("sys_mod_count", self._mod_count),
+                        ("opened_at", self._timestamps), ("reassignment_count", self._counts),
+                        ("reopen_count", self._counts))
 
     # --- the file ------------------------------------------------------------------------------
     def _open(self) -> tuple[io.TextIOBase, int]:
@@ -125,13 +151,15 @@ class ServiceNowLogImport:
             yield from self._incidents(text, size, len(header_line))
 
     def _incidents(self, text: io.TextIOBase, size: int, done: int) -> Iterator[ImportedTicket]:
-        # One loop over every row, with locals only: this is where an import spends its time.
-        reading, rejected, stamps, counts = self.reading, self.reading.rejected, self._timestamps, self._counts
+        # One loop over every row, with locals only: this is where an import spends its time. A row is
+        # split, checked and kept as (updated_at, mod_count, line, fields) until its incident ends;
+        # anything unusual (quotes, a wrong width, a value that does not read) goes to _checked_row.
+        reading, updated_at, mod_count = self.reading, self._updated_at, self._mod_count
         limit, pos = self._limit, self._pos
-        tail_commas = self._width - 1 - limit  # in the joined rest of a row of the right width
-        i_number, i_at, i_mod, i_opened, i_reassign, i_reopen = (
-            pos["number"], pos["sys_updated_at"], pos["sys_mod_count"], pos["opened_at"],
-            pos["reassignment_count"], pos["reopen_count"])
+        width, tail_commas = limit + 1, self._width - 1 - limit  # fields of a split row; commas in its rest
+        i_number, i_at, i_mod, opened, reassign, reopen = (pos[c] for c in (
+            "number", "sys_updated_at", "sys_mod_count", "opened_at", "reassignment_count", "reopen_count"))
+        stamps, counts = self._timestamps, self._counts
         seen: set[str] = set()
         grouped: dict[str, list] | None = {} if self.grouped else None
         current, run, line_no, tail = None, [], 1, ""
@@ -139,19 +167,24 @@ class ServiceNowLogImport:
             block = text.read(_CHUNK)
             lines = (tail + block).split("\n")
             tail = lines.pop() if block else ""
-            for line in lines:
-                line_no += 1
-                fields = self._quoted(line) if '"' in line else line.split(",", limit)
-                if len(fields) != limit + 1 or fields[limit].count(",") != tail_commas:
-                    if line.strip():
-                        reading.rows_read += 1
-                        found = len(fields) if '"' in line else line.count(",") + 1
-                        rejected.append(Rejection(line_no, f"fields: expected {self._width}, found {found}"
-                                                  if fields else "fields: unreadable CSV"))
-                    continue
-                reading.rows_read += 1
+            reading.rows_read += len(lines) - sum(map(lines.count, _BLANK))  # blank lines are no rows
+            for line_no, line in enumerate(lines, line_no + 1):
+                fields = line.split(",", limit)
+                try:
+                    if len(fields) != width or fields[limit].count(",") != tail_commas or '"' in line:
+                        raise ValueError
+                    row = (updated_at[fields[i_at]], mod_count[fields[i_mod]], line_no, fields)
+                    stamps[fields[opened]], counts[fields[reassign]], counts[fields[reopen]]
+                except ValueError:
+                    row = self._checked_row(line, line_no)
+                    if row is None:
+                        continue
+                    fields = row[3]
                 number = fields[i_number]
                 if number != current:
+                    if number in _EMPTY:  # rejected without ending the incident around it
+                        reading.rejected.append(Rejection(line_no, f"number: required, but empty ({number!r})"))
+                        continue
                     if run:
                         if grouped is not None:
                             grouped.setdefault(current, []).extend(run)
@@ -161,15 +194,6 @@ class ServiceNowLogImport:
                         raise NotGrouped(f"{self.path}: the rows of {number} are not together (line {line_no})")
                     seen.add(number)
                     current, run = number, []
-                try:
-                    row = (stamps[fields[i_at]], counts[fields[i_mod]], line_no, fields)
-                    stamps[fields[i_opened]], counts[fields[i_reassign]], counts[fields[i_reopen]]
-                except ValueError:
-                    rejected.append(Rejection(line_no, _which_column(fields, pos, stamps, counts)))
-                    continue
-                if row[0] is None or row[1] is None or number in _EMPTY:
-                    rejected.append(Rejection(line_no, _which_column(fields, pos, stamps, counts)))
-                    continue
                 run.append(row)
             if self.progress is not None:
                 done += len(block)
@@ -183,6 +207,26 @@ class ServiceNowLogImport:
                 yield self._derive(current, run)
         for number, rows in (grouped or {}).items():
             yield self._derive(number, rows)
+
+    def _checked_row(self, line: str, line_no: int) -> tuple | None:
+        """A row the fast path did not take, read carefully: (updated_at, mod_count, line, fields), or None
+        when it is blank or rejected (then with its line and the reason)."""
+        if line in _BLANK:
+            return None
+        limit, rejected = self._limit, self.reading.rejected
+        fields = self._quoted(line) if '"' in line else line.split(",", limit)
+        if len(fields) != limit + 1 or fields[limit].count(",") != self._width - 1 - limit:
+            found = len(fields) if '"' in line else line.count(",") + 1
+            rejected.append(Rejection(line_no, f"fields: expected {self._width}, found {found}"
+                                      if fields else "fields: unreadable CSV"))
+            return None
+        reason = _which_column(fields, self._pos, self._checks)
+        if reason:
+            rejected.append(Rejection(line_no, reason))
+            return None
+        pos = self._pos
+        return self._updated_at[fields[pos["sys_updated_at"]]], self._mod_count[fields[pos["sys_mod_count"]]], \
+            line_no, fields
 
     def _quoted(self, line: str) -> list[str]:
         """A record with quoted fields, in the same split-as-far-as-needed form."""
@@ -206,29 +250,38 @@ class ServiceNowLogImport:
 
     def _derive(self, number: str, rows: list) -> ImportedTicket:
         """The incident's ImportedTicket from its readable rows, (at, mod_count, line, fields)."""
-        rows.sort()
-        rows = [row for i, row in enumerate(rows) if i == 0 or row[:2] != rows[i - 1][:2] or row != rows[i - 1]]
+        if len(rows) > 1:
+            rows.sort()  # by (at, mod_count), then line: the fields lists are never compared
         pos = self._pos
         i_group, i_person, i_by, i_state = (pos["assignment_group"], pos["assigned_to"], pos["sys_updated_by"],
                                             pos["incident_state"])
         steps, derived, previous_group = [], 0, rows[0][3][i_group]
-        holder = (None, None)
+        holder_group = holder_person = previous = None
         resolved_state_at, reopens, was_resolved = None, 0, False
-        for at, mod, _, fields in rows:
+        kept = []
+        for row in rows:
+            at, mod, _, fields = row
+            if previous is not None and at == previous[0] and mod == previous[1] and fields == previous[3]:
+                continue  # an exact duplicate snapshot
+            previous = row
+            kept.append(row)
             group = fields[i_group]
             if group != previous_group:
                 derived += 1  # ServiceNow's definition: an empty group is a value too
                 previous_group = group
             # Baton's holders: see imported.holder_steps (inlined: this loop runs for every row).
-            if group not in _EMPTY and (group, fields[i_person]) != holder:
-                holder = (group, fields[i_person])
-                steps.append((at, _text(fields[i_by]), group, _text(holder[1]), f"{number}#{mod}@{at}"))
+            if group not in _EMPTY and (group != holder_group or fields[i_person] != holder_person):
+                holder_group, holder_person = group, fields[i_person]
+                steps.append((at, _text(fields[i_by]), group, _text(holder_person), f"{number}#{mod}@{at}"))
             resolved = fields[i_state] in RESOLVED_STATES
-            if resolved and not was_resolved:
-                resolved_state_at = at
-            reopens += was_resolved and not resolved
-            was_resolved = resolved
-        last_at, last_mod, last_line, last = rows[-1]
+            if resolved is not was_resolved:
+                if resolved:
+                    resolved_state_at = at
+                else:
+                    reopens += 1
+                was_resolved = resolved
+        rows = kept
+        last_at, last_mod, _, last = rows[-1]
         tool_count = self._counts[last[pos["reassignment_count"]]]
         reopen_count = self._counts[last[pos["reopen_count"]]]
         tail = last[self._limit]
@@ -258,14 +311,14 @@ class ServiceNowLogImport:
         return parts[offset] if 0 <= offset < len(parts) else None
 
 
-def _which_column(fields: list[str], pos: dict[str, int], stamps: _Timestamps, counts: _Counts) -> str:
-    for column, cache in (("opened_at", stamps), ("sys_updated_at", stamps), ("reassignment_count", counts),
-                          ("reopen_count", counts)):
+def _which_column(fields: list[str], pos: dict[str, int], checks: tuple[tuple[str, dict], ...]) -> str | None:
+    """Why a row's values cannot be read (the first column that fails), or None when they can."""
+    for column, cache in checks:
         try:
             cache[fields[pos[column]]]
         except ValueError as error:
             return f"{column}: {error}"
-    return "row could not be read"
+    return None
 
 
 def _mismatch(rows: list[tuple], pos: dict[str, int], counts: _Counts) -> str:

@@ -5,14 +5,13 @@ assignment, leaving an intake (triage) group being the first assignment.
 """
 from __future__ import annotations
 
-from collections import Counter, namedtuple
+from collections import Counter
 from collections.abc import Sequence
 
 from baton_itsm.core.domain.bounces import BounceCounter
-from baton_itsm.core.metrics.stats import histogram, period_of, share
+from baton_itsm.core.metrics.stats import histogram, share
 from baton_itsm.core.metrics.views import TicketView
 
-_Holder = namedtuple("_Holder", "group person")  # what BounceCounter reads
 DISTRIBUTION_TOP = 6  # 0..5 bounces, then 6+
 MANY = 3  # the share of tickets with at least this many bounces is reported
 
@@ -20,10 +19,9 @@ MANY = 3  # the share of tickets with at least this many bounces is reported
 def ticket_bounces(view: TicketView, intake_groups: frozenset[str]) -> tuple[int, list[tuple[str | None, str | None]]]:
     """The ticket's bounce count and, for each bounce, (the group it left, who moved it)."""
     counter = BounceCounter(intake_groups)
-    bounced = []
-    for _, actor, from_group, _, to_group, to_person in view.transfers:
-        if counter.observe(_Holder(to_group, to_person)):
-            bounced.append((from_group, actor))
+    step = counter.step
+    bounced = [(from_group, actor) for _, actor, from_group, _, to_group, to_person in view.transfers
+               if step(to_group, to_person)]
     return counter.bounces, bounced
 
 
@@ -43,7 +41,7 @@ def bounce_metrics(views: Sequence[TicketView], intake_groups: frozenset[str] = 
         for group, actor in bounced:
             left[group or "(none)"] += 1
             by_agent[actor or "(unknown)"] += 1
-        periods.setdefault(period_of(view.opened_at), []).append(bounces)
+        periods.setdefault(view.opened_month, []).append(bounces)
     tickets = len(counts)
     return {
         "tickets": tickets,

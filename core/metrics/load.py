@@ -19,4 +19,4 @@ def load_views(bulk: BulkConnection, instances: tuple[str, ...] = ()) -> list[Ti
     tickets = bulk.query(_TICKETS + where + " ORDER BY id", params)
     entry_where = f" JOIN tickets t ON t.id = e.ticket_id WHERE t.{where.strip()[6:]}" if instances else ""
     entries = bulk.stream(_ENTRIES + entry_where + " ORDER BY e.ticket_id, e.version", params)
-    return build_views(tickets, entries, bulk.as_datetime)
+    return build_views(tickets, entries, bulk.datetime_reader())

@@ -1,4 +1,4 @@
-"""Small statistics the metrics share: duration summaries, distributions, periods."""
+"""Small statistics the metrics share: duration summaries, distributions, shares."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -24,11 +24,6 @@ def duration_summary(values: Iterable[float]) -> dict[str, float | int | None]:
         return {"count": 0, "mean": None, "median": None, "p90": None}
     return {"count": len(ordered), "mean": round(sum(ordered) / len(ordered), 1),
             "median": round(percentile(ordered, 0.5), 1), "p90": round(percentile(ordered, 0.9), 1)}
-
-
-def period_of(at: datetime | None) -> str:
-    """The calendar month, `YYYY-MM`; tickets without a date fall in `unknown`."""
-    return at.strftime("%Y-%m") if at else "unknown"
 
 
 def share(part: int, whole: int) -> float | None:

@@ -60,6 +60,14 @@ class TicketView:
         return self.transfers[0][0] if self.transfers else None
 
     @property
+    def opened_month(self) -> str:
+        """`YYYY-MM` of opened_at (`unknown` without one); read from the ISO text, no datetime made."""
+        opened = self.summary.get("opened_at") if self.summary else None
+        if opened:
+            return opened[:7]
+        return self.transfers[0][0].strftime("%Y-%m") if self.transfers else "unknown"
+
+    @property
     def resolved_at(self) -> datetime | None:
         value = self.summary.get("resolved_at") if self.summary else None
         return datetime.fromisoformat(value) if value else None
@@ -117,7 +125,10 @@ def _handoff_state(view: TicketView, handoff_id: str | None, state: str, at: dat
         record.decline_reason = reason
 
 
+_decode = json.JSONDecoder().raw_decode  # json.loads less its whitespace regex, once per summary row
+
+
 def _data(data: Any) -> dict[str, Any]:
     if isinstance(data, str):
-        return json.loads(data)
+        return _decode(data.strip())[0]
     return dict(data or {})

@@ -8,17 +8,19 @@ columns hold: timestamps go in as `YYYY-MM-DD HH:MM:SS` text in UTC (stored in S
 SQLite format, so the ORM path reads them back unchanged), JSON as text.
 
 A SQLite file whose schema lacks what these statements use is first brought up to date by the
-regular migration path (store.migrate), which is the one place that creates tables.
+regular migration path (store.migrate). A file that does not exist yet is made from the migrated
+schema's snapshot instead (store.snapshot), which a test keeps equal to what the migrations make.
 """
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from baton_itsm.core.store.location import sqlite_path, sqlite_pragmas
+from baton_itsm.core.store.snapshot import create_from_snapshot
 
 # The columns the bulk statements use, per table: checked against a SQLite file before using it.
 TICKET_COLUMNS = ("id", "instance", "external_id", "holder_group", "holder_person", "owner", "version", "bounces",
@@ -51,6 +53,10 @@ class BulkConnection:
         if isinstance(value, datetime):
             return value.astimezone(UTC).replace(tzinfo=None)
         return datetime.fromisoformat(value)
+
+    def datetime_reader(self) -> Callable[[Any], datetime | None]:
+        """as_datetime for reading many rows: on SQLite a cache, each distinct text parsed once."""
+        return _TextTimestamps().__getitem__ if self.dialect == "sqlite" else self.as_datetime
 
     def insert_sql(self, table: str, columns: Sequence[str]) -> str:
         marks = ", ".join([self.placeholder] * len(columns))
@@ -91,9 +97,21 @@ class BulkConnection:
         self.raw.close()
 
 
+class _TextTimestamps(dict):
+    """SQLite's timestamp text -> naive UTC datetime; None stays None."""
+
+    __slots__ = ()
+
+    def __missing__(self, text: str | None) -> datetime | None:
+        value = self[text] = None if text is None else datetime.fromisoformat(text)
+        return value
+
+
 def open_bulk(url: str) -> BulkConnection:
     """A bulk connection to the ledger store at `url`, its schema brought up to date if it needs it."""
     path = sqlite_path(url)
+    if path is not None and not path.exists():
+        create_from_snapshot(path)  # a brand-new store: made without Alembic (store/snapshot.py)
     if path is not None and _sqlite_ready(path):
         return _sqlite(path)
     from baton_itsm.core.store.database import make_engine  # the regular path: SQLAlchemy and Alembic

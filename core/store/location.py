@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_data_dir
 
 DATABASE_URL_ENV = "BATON_DATABASE_URL"
 
 
 def default_sqlite_path() -> Path:
+    from platformdirs import user_data_dir  # only without --db or a configured store: start-up stays lean
+
     return Path(user_data_dir("baton", appauthor=False)) / "baton.db"
 
 
