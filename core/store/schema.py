@@ -61,6 +61,7 @@ ledger_entries = Table(
     Column("data", JSON, nullable=False, default=dict),
     Column("recorded_at", UTCDateTime, nullable=False),
     UniqueConstraint("ticket_id", "version"),
+    Index("ix_ledger_entries_entry_type_handoff_id", "entry_type", "handoff_id"),  # escalation reviews
 )
 
 # Incoming tool events, de-duplicated by the source's own event (delivery) id.

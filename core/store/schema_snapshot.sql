@@ -1,4 +1,4 @@
--- alembic revision: 0004
+-- alembic revision: 0005
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -119,3 +119,5 @@ CREATE TABLE checkpoints (
 	updated_at DATETIME NOT NULL, 
 	CONSTRAINT pk_checkpoints PRIMARY KEY (instance)
 )
+--
+CREATE INDEX ix_ledger_entries_entry_type_handoff_id ON ledger_entries (entry_type, handoff_id)
