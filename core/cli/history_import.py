@@ -126,6 +126,10 @@ def tell(outcome, what: str) -> None:
                f"{outcome.tickets_extended:,} already in the ledger got new entries), "
                f"{outcome.entries:,} ledger entries written"
                + (f", {outcome.entries_known:,} were there already" if outcome.entries_known else ""))
+    if outcome.entries_older:
+        click.echo(f"  {outcome.entries_older:,} moves older than what the ledger already holds for their ticket "
+                   "(Baton was watching it) were left out: appended now, they would make a past holder the present "
+                   "one. Import history before `baton run` watches the instance.")
     if outcome.rejected:
         reasons = ", ".join(f"{reason}: {count:,}" for reason, count in sorted(outcome.rejected_reasons.items()))
         click.echo(f"  rejected {rows} are not imported; by column or cause: {reasons}")

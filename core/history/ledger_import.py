@@ -18,6 +18,7 @@ import json
 from collections import Counter, namedtuple
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from itertools import islice
 
 from baton_itsm.core.domain.bounces import BounceCounter, count_bounces
@@ -48,6 +49,7 @@ class ImportOutcome:
     tickets_extended: int = 0  # tickets already in the ledger that got new entries
     entries: int = 0
     entries_known: int = 0  # entries of this file the ledger held already
+    entries_older: int = 0  # moves older than what the ledger already holds for their ticket: left out
     compared: int = 0  # tickets with the tool's own reassignment counter
     agreeing: int = 0
     mismatches: Counter = field(default_factory=Counter)
@@ -199,19 +201,25 @@ class _Writer:
         bulk, ts, outcome = self.bulk, self.bulk.timestamp, self.outcome
         for ticket in tickets:
             row_id, version = self.existing[ticket.ticket_id]
-            known, holders = set(), []
-            for entry_type, group, person, data in bulk.query(
-                    "SELECT entry_type, to_group, to_person, data FROM ledger_entries WHERE ticket_id = ? "
+            known, holders, newest = set(), [], None
+            for entry_type, at, group, person, data in bulk.query(
+                    "SELECT entry_type, at, to_group, to_person, data FROM ledger_entries WHERE ticket_id = ? "
                     "ORDER BY version", (row_id,)):
                 known.add(json.loads(data).get("source_event_id", "") if isinstance(data, str)
                           else (data or {}).get("source_event_id", ""))
                 if entry_type in ("holder-changed", "applied") and group:
                     holders.append(_Holder(group, person))
+                newest = max(filter(None, (newest, bulk.as_datetime(at))), default=None)
             entries = []
             for at, actor, group, person, source_id in ticket.steps:
                 current = holders[-1] if holders else _Holder(None, None)
                 if source_id in known:
                     outcome.entries_known += 1
+                    continue
+                if newest is not None and datetime.fromisoformat(at) < newest:
+                    # The ledger already goes further (Baton watched the ticket live): an older move appended
+                    # now would make a past holder the present one. Left out, and counted.
+                    outcome.entries_older += 1
                     continue
                 if current == (group, person):
                     continue

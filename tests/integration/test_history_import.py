@@ -81,6 +81,17 @@ def test_an_overlapping_file_appends_only_what_the_ledger_lacks(workdir):
     assert "held by Group B" in table and table.count("holder-changed") == 2
 
 
+def test_older_moves_never_rewrite_a_ticket_the_ledger_already_follows_further(workdir):
+    rows = SMALL_LOG.read_text().splitlines()
+    later = workdir / "later.csv"  # only INC4's move to Group B, a day after the moves of the small log
+    later.write_text(rows[0] + "\r\n" + rows[17].replace(",0,true,", ",1,true,").replace(
+        "3/3/2016 09:00,Phone", "4/3/2016 09:00,Phone").replace("Group A,?", "Group B,?") + "\r\n")
+    baton("import", "servicenow-log", str(later), "--quiet")
+    output = baton("import", "servicenow-log", str(SMALL_LOG), "--quiet").output
+    assert "moves older than what the ledger already holds for their ticket" in output
+    assert "held by Group B" in baton("ledger", "sn-log:INC4").output, "the present holder stays the present one"
+
+
 def test_import_a_jira_changelog_export(workdir):
     output = baton("import", "jira-changelog", str(JIRA), "--group-field", "customfield_10010", "--quiet").output
     assert "2 rows read, 0 rejected" in output and "2 tickets (2 new" in output
