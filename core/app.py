@@ -21,7 +21,7 @@ from baton_itsm.core.settings.loader import find_config, load_config
 from baton_itsm.core.settings.models import BatonConfig
 from baton_itsm.core.store.checkpoints import Checkpoints
 from baton_itsm.core.store.database import make_engine, resolve_database_url
-from baton_itsm.core.store.inbox_writer import open_inbox_writer
+from baton_itsm.core.store.inbox_writer import open_inbox_writer, open_quick_inbox_writer
 from baton_itsm.core.store.migrate import ensure_current
 from baton_itsm.core.store.unit_of_work import Store
 from baton_itsm.core.tool_actions import ToolActions, ledger_holder, remember_tool_holder
@@ -61,8 +61,9 @@ class App:
 
     @cached_property
     def deliveries(self) -> GroupCommit:
-        """Keeps webhook deliveries, many requests to a transaction; its thread starts with the first."""
-        return GroupCommit(lambda: open_inbox_writer(self.store), self.clock)
+        """Keeps webhook deliveries, many requests to a transaction."""
+        return GroupCommit(lambda: open_inbox_writer(self.store), self.clock,
+                           lambda: open_quick_inbox_writer(self.store))
 
     @cached_property
     def scheduler(self) -> Scheduler:

@@ -1,15 +1,18 @@
-"""Group commit for webhook deliveries: one writer thread keeps every waiting delivery in one transaction.
+"""Group commit for webhook deliveries: every delivery waiting at one moment is kept in one transaction.
 
-The receiver must answer 2xx only once a delivery is durable, and a commit costs far more than an insert,
-so concurrent requests share one: each `await keep(...)` queues its delivery, the writer thread takes
-everything queued, writes it in one transaction (store/inbox_writer.py) and only then answers each
-request with whether its delivery was new. If the transaction fails, every request in it gets the error
-(a 5xx: the tool retries) and nothing of it is kept. A delivery id twice in one batch is kept once; the
-second request hears "duplicate", as it would one batch later.
+The receiver must answer 2xx only once a delivery is durable, and a commit costs more than an insert,
+so concurrent requests share one. Each `await keep(...)` adds its delivery to what this event loop is
+gathering; once the requests ready on the loop have had their turn, the gathered deliveries are
+written in one transaction (store/inbox_writer.py) and only then is each request told whether its
+delivery was new. A delivery id twice in one batch is kept once; the second request hears "duplicate",
+as it would one batch later. If the transaction fails, every request in it gets the error (a 5xx: the
+tool retries) and nothing of it is kept.
 
-The event loop never blocks on the database (the writer waits for SQLite's write lock, not the loop) and
-no request needs a threadpool hop of its own. The thread starts with the first delivery and `close()`
-stops it after the batch in hand; a later delivery starts it again.
+Where it is written: on the event loop itself when the store is free (SQLite, a few tens of
+microseconds, and no thread to wake, which under load cost more than the write), otherwise by one
+writer thread that waits for the store, so the loop never waits for the database. A server store
+(PostgreSQL) is always written by the thread. That thread starts with the first delivery it is
+handed; `close()` stops it after what is queued; a later delivery starts it again.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,7 +28,7 @@ from baton_itsm.core.clock import Clock
 from baton_itsm.core.store.inbox_writer import InboxWriter
 
 log = logging.getLogger(__name__)
-MAX_BATCH = 500  # deliveries per transaction; bounds how long one commit holds SQLite's write lock
+MAX_BATCH = 500  # deliveries per transaction of the writer thread; bounds how long it holds the lock
 _STOP = object()
 
 
@@ -38,34 +42,68 @@ class _Waiting:
 
 
 class GroupCommit:
-    def __init__(self, open_writer: Callable[[], InboxWriter], clock: Clock):
-        self._open_writer = open_writer
+    def __init__(self, open_writer: Callable[[], InboxWriter], clock: Clock,
+                 open_quick_writer: Callable[[], InboxWriter | None] | None = None):
+        self._open_writer = open_writer  # waits for the store: the writer thread's
+        self._open_quick_writer = open_quick_writer  # raises StoreBusy instead of waiting: the loop's
+        self._quick: InboxWriter | None = None
         self._clock = clock
+        self._gathering: dict[asyncio.AbstractEventLoop, list[_Waiting]] = {}
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._starting = threading.Lock()
-        self.batches = 0  # transactions committed, for tests and metrics
+        self.batches = 0  # transactions committed (on the loop or by the thread), for tests
+        self.last_arrival = float("-inf")  # monotonic time of the latest delivery: the inbox worker defers to it
 
     async def keep(self, source: str, delivery_id: str, payload: dict) -> bool:
         """Keep the delivery durably; True when it is new, False when that delivery id was kept before."""
+        self.last_arrival = time.monotonic()
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        self._ensure_running()
-        self._queue.put(_Waiting(source, delivery_id, payload, loop, future))
+        gathering = self._gathering.setdefault(loop, [])
+        gathering.append(_Waiting(source, delivery_id, payload, loop, future))
+        if len(gathering) == 1:
+            loop.call_soon(self._flush, loop)  # after the requests ready now have queued theirs
         return await future
 
     def close(self, timeout: float = 30.0) -> None:
-        """Stop the writer once the deliveries already queued are written."""
+        """Stop the writer thread once the deliveries already handed to it are written."""
         with self._starting:
             thread, self._thread = self._thread, None
-            if thread is None:
-                return
-            self._queue.put(_STOP)
-        thread.join(timeout)
+            if thread is not None:
+                self._queue.put(_STOP)
+        if thread is not None:
+            thread.join(timeout)
+        quick, self._quick = self._quick, None
+        if quick is not None:
+            quick.close()
+
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        batch = self._gathering.pop(loop, [])
+        if batch and not self._write_now(batch):
+            self._ensure_running()
+            self._queue.put(batch)
+
+    def _write_now(self, batch: list[_Waiting]) -> bool:
+        """Write on the loop if the store is free this instant; False (nothing kept) to hand it to the thread."""
+        if self._open_quick_writer is None:
+            return False
+        try:
+            self._quick = self._quick or self._open_quick_writer()
+            if self._quick is None:  # this store has no quick writer
+                self._open_quick_writer = None
+                return False
+            answers = self._quick.write(_rows(batch), self._clock.now())
+        except Exception:  # noqa: BLE001 - busy (StoreBusy) or failed and rolled back: the thread tries again
+            log.debug("keeping %d deliveries on the event loop did not happen; handed to the writer", len(batch),
+                      exc_info=True)
+            return False
+        self.batches += 1
+        for item, answer in zip(batch, answers, strict=True):
+            _settle(item.future, answer)
+        return True
 
     def _ensure_running(self) -> None:
-        if self._thread is not None:
-            return
         with self._starting:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="baton-inbox-writer", daemon=True)
@@ -85,26 +123,26 @@ class GroupCommit:
                 writer.close()
 
     def _take(self) -> tuple[list[_Waiting], bool]:
-        """Block for one delivery, then take whatever else is queued (up to MAX_BATCH)."""
+        """Block for one handed batch, then take whatever else is queued (up to about MAX_BATCH)."""
         first = self._queue.get()
         if first is _STOP:
             return [], True
-        batch = [first]
+        batch = list(first)
         while len(batch) < MAX_BATCH:
             try:
-                item = self._queue.get_nowait()
+                more = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if item is _STOP:
+            if more is _STOP:
                 return batch, True
-            batch.append(item)
+            batch += more
         return batch, False
 
     def _write(self, writer: InboxWriter | None, batch: list[_Waiting]) -> InboxWriter | None:
         answers: list[bool] | list[BaseException]
         try:
             writer = writer or self._open_writer()
-            answers = writer.write([(item.source, item.delivery_id, item.payload) for item in batch], self._clock.now())
+            answers = writer.write(_rows(batch), self._clock.now())
             self.batches += 1
         except Exception as error:  # noqa: BLE001 - every waiting request hears it; none hears 2xx
             log.exception("keeping %d webhook deliveries failed; none was acknowledged", len(batch))
@@ -118,6 +156,10 @@ class GroupCommit:
             except RuntimeError:  # its event loop has closed: nobody waits for this answer any more
                 pass
         return writer
+
+
+def _rows(batch: list[_Waiting]) -> list[tuple[str, str, dict]]:
+    return [(item.source, item.delivery_id, item.payload) for item in batch]
 
 
 def _settle(future: asyncio.Future, answer: bool | BaseException) -> None:

@@ -2,11 +2,13 @@
 
 Concurrent deliveries share a transaction and each hears whether it was new only after the commit; a
 delivery id twice in one batch is kept once; a failed transaction answers every request in it with the
-error and keeps nothing; what the lean SQLite writer stores is what the intake reads and handles.
+error and keeps nothing; what the lean SQLite writer stores is what the intake reads and handles. On a
+free SQLite store the event loop writes the batch itself; on a busy one the writer thread waits for it.
 """
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 
 import pytest
@@ -18,7 +20,9 @@ from baton_itsm.core.group_commit import GroupCommit
 from baton_itsm.core.intake import Intake, delivery_payload
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.rules.policy import Policy
-from baton_itsm.core.store.inbox_writer import SqliteInboxWriter, UnitOfWorkInboxWriter, open_inbox_writer
+from baton_itsm.core.store.inbox_writer import (
+    SqliteInboxWriter, StoreBusy, UnitOfWorkInboxWriter, open_inbox_writer, open_quick_inbox_writer,
+)
 from baton_itsm.core.store.schema import inbox
 
 
@@ -136,3 +140,66 @@ def test_what_the_writer_keeps_the_intake_handles(store, clock, directory):
     assert (report.new, report.failed) == (1, 0)
     with store.engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(inbox).where(inbox.c.status == "done")).scalar() == 1
+
+
+def test_on_a_free_sqlite_store_the_event_loop_writes_the_batch_itself(store, clock):
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("only SQLite has a writer that never waits")
+    commit = GroupCommit(lambda: pytest.fail("the writer thread was not needed"), clock,
+                         lambda: open_quick_inbox_writer(store))
+
+    async def deliveries():
+        return await asyncio.gather(*(commit.keep("rt", d, payload(clock, d)) for d in ("d1", "d2", "d1")))
+
+    try:
+        assert asyncio.run(deliveries()) == [True, True, False]
+    finally:
+        commit.close()
+    assert commit.batches == 1 and kept(store) == [("rt", "d1"), ("rt", "d2")]
+
+
+def test_while_the_store_is_being_written_the_batch_goes_to_the_waiting_writer(store, clock):
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("only SQLite has a writer that never waits")
+    commit = GroupCommit(lambda: open_inbox_writer(store), clock, lambda: open_quick_inbox_writer(store))
+    other_process = sqlite3.connect(store.engine.url.database, isolation_level=None)
+    other_process.execute("BEGIN IMMEDIATE")  # another process holds SQLite's write lock
+
+    async def delivery():
+        waiting = asyncio.ensure_future(commit.keep("rt", "d1", payload(clock, "e1")))
+        for _ in range(100):  # until the loop has tried and handed the batch over
+            await asyncio.sleep(0)
+        assert not waiting.done(), "not answered while the store could not take it"
+        other_process.execute("COMMIT")
+        return await waiting
+
+    try:
+        assert asyncio.run(delivery()) is True
+    finally:
+        other_process.close()
+        commit.close()
+    assert kept(store) == [("rt", "d1")]
+
+
+def test_a_quick_writer_refuses_at_once_when_another_thread_of_this_process_is_writing(store, clock):
+    if store.engine.dialect.name != "sqlite":
+        assert open_quick_inbox_writer(store) is None  # a server store: always the writer thread
+        return
+    writer = open_quick_inbox_writer(store)
+    try:
+        with store.unit_of_work(clock.now()):  # holds the Store's write lock, as the inbox worker does
+            done = []
+            thread = threading.Thread(target=lambda: done.append(_busy(writer, clock)))
+            thread.start()
+            thread.join(10)
+        assert done == [True] and kept(store) == []
+    finally:
+        writer.close()
+
+
+def _busy(writer, clock) -> bool:
+    try:
+        writer.write([("rt", "d1", payload(clock, "e1"))], clock.now())
+    except StoreBusy:
+        return True
+    return False
