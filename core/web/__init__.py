@@ -29,8 +29,8 @@ def create_app(app: App) -> FastAPI:
                   redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)
     web.state.baton = app  # routers read the composition root from the request: no globals
     web.state.health = HealthCache()
+    web.include_router(webhooks)  # first: the busiest route, matched before the others are tried
     web.include_router(link_pages, include_in_schema=False)
     web.include_router(api)
     web.include_router(ops)
-    web.include_router(webhooks)
     return web
