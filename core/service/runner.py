@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from baton_itsm.core.app import App
+from baton_itsm.core.service.idle_first import IdleFirst
 from baton_itsm.core.service.workers import Worker, WorkerPool
 from baton_itsm.core.settings.models import ConnectorMode
 from baton_itsm.core.web import create_app
@@ -30,7 +31,7 @@ class RunOptions:
 
 def build_workers(app: App, options: RunOptions) -> list[Worker]:
     workers = [
-        Worker("inbox", lambda: app.intake.process_pending().new, options.idle_seconds),
+        Worker("inbox", _inbox_round(app), options.idle_seconds),
         Worker("scheduler", lambda: app.scheduler.tick().fired, options.idle_seconds),
         Worker("dispatcher", lambda: _dispatched(app), options.idle_seconds),
     ]
@@ -38,6 +39,14 @@ def build_workers(app: App, options: RunOptions) -> list[Worker]:
         if connector.mode in (ConnectorMode.POLL, ConnectorMode.BOTH):
             workers.append(Worker(f"poll:{instance}", _poll_round(app, instance), connector.poll_interval_seconds))
     return workers
+
+
+def _inbox_round(app: App):
+    idle_first = IdleFirst(lambda: app.deliveries.last_arrival)  # receiving webhooks comes first
+
+    def round_() -> int:
+        return app.intake.process_pending(limit=idle_first.batch()).new
+    return round_
 
 
 def _dispatched(app: App) -> int:
