@@ -45,14 +45,13 @@ class SqliteInboxWriter:
 
     def __init__(self, store: Store, path, wait: bool = True):
         self._lock = store.write_lock  # the same in-process queue as every unit of work (see Store)
+        self._wal = store.wal
         self._wait = wait
         self._raw = sqlite3.connect(path, timeout=30 if wait else 0, check_same_thread=False)
         sqlite_pragmas(self._raw)
-        if not wait:
-            # The event loop writes through this one: a commit that checkpoints the WAL into the database
-            # (every 1,000 pages, with an fsync) stalled every request for milliseconds. Other connections
-            # (the workers', the writer thread's) still checkpoint when they commit.
-            self._raw.execute("PRAGMA wal_autocheckpoint=0")
+        # A commit that checkpointed the WAL (an fsync) stalled every request for milliseconds: the Store
+        # checkpoints outside the write lock instead (store/wal.py), and so does the writer thread here.
+        self._raw.execute("PRAGMA wal_autocheckpoint=0")
 
     def write(self, rows: Sequence[tuple[str, str, dict]], now: datetime) -> list[bool]:
         received_at = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -78,6 +77,8 @@ class SqliteInboxWriter:
                 cursor.close()
         finally:
             self._lock.release()
+        if self._wait and self._wal is not None:
+            self._wal.now_and_then()  # never on the event loop, whose writer does not wait
         return kept
 
     def close(self) -> None:

@@ -21,6 +21,7 @@ from baton_itsm.core.errors import BatonError
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.store.codec import event_to_row, row_to_event
 from baton_itsm.core.store.schema import inbox, ledger_entries, outbox, tickets, timers
+from baton_itsm.core.store.wal import WalCheckpoints
 
 
 class ConcurrentChange(BatonError):
@@ -283,8 +284,11 @@ class Store:
         # at once; other processes still meet SQLite's own lock and busy timeout. The webhook receiver's
         # inbox writer (store/inbox_writer.py) queues here too.
         self.write_lock = threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
+        self.wal = WalCheckpoints(engine) if engine.dialect.name == "sqlite" else None
 
     @contextmanager
     def unit_of_work(self, now: datetime) -> Iterator[UnitOfWork]:
         with self.write_lock, self.engine.begin() as connection:
             yield UnitOfWork(connection, now, self.ownership, self.intake_groups)
+        if self.wal is not None:
+            self.wal.now_and_then()  # the lock is free again: store/wal.py
