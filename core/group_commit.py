@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from baton_itsm.core.clock import Clock
-from baton_itsm.core.store.inbox_writer import InboxWriter
+from baton_itsm.core.store.inbox_writer import InboxWriter, StoreBusy
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 500  # deliveries per transaction of the writer thread; bounds how long it holds the lock
@@ -94,9 +94,14 @@ class GroupCommit:
                 self._open_quick_writer = None
                 return False
             answers = self._quick.write(_rows(batch), self._clock.now())
-        except Exception:  # noqa: BLE001 - busy (StoreBusy) or failed and rolled back: the thread tries again
-            log.debug("keeping %d deliveries on the event loop did not happen; handed to the writer", len(batch),
+        except StoreBusy:
+            return False
+        except Exception:  # noqa: BLE001 - rolled back; the writer thread tries again and reports what fails
+            log.debug("keeping %d deliveries on the event loop failed; handed to the writer", len(batch),
                       exc_info=True)
+            quick, self._quick = self._quick, None  # a fresh connection next time
+            if quick is not None:
+                quick.close()
             return False
         self.batches += 1
         for item, answer in zip(batch, answers, strict=True):

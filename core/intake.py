@@ -6,7 +6,8 @@ is committed. Two paths:
 - `ingest` (polling): keep and handle each event in one transaction;
 - `receive` then `process_pending` (webhooks): keep the delivery durably first, so the receiver can
   answer 2xx as soon as it is safe, then handle it, in this or any other process, under a lease: a
-  process that dies mid-way leaves the delivery to be taken again when the lease runs out.
+  process that dies mid-way leaves the delivery to be taken again when the lease runs out. The HTTP
+  receiver keeps deliveries through core/group_commit.py instead of `receive`, into the same inbox rows.
 """
 from __future__ import annotations
 
