@@ -110,7 +110,7 @@ class GroupCommit:
 
     def _ensure_running(self) -> None:
         with self._starting:
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():  # never queue for a thread that is gone
                 self._thread = threading.Thread(target=self._run, name="baton-inbox-writer", daemon=True)
                 self._thread.start()
 
