@@ -8,6 +8,7 @@ from pathlib import Path
 
 from baton_itsm.core.clock import Clock, SystemClock
 from baton_itsm.core.connector import Connector, build_connectors
+from baton_itsm.core.group_commit import GroupCommit
 from baton_itsm.core.handoffs import HandoffService
 from baton_itsm.core.intake import Intake
 from baton_itsm.core.outbox import OutboxDispatcher
@@ -20,6 +21,7 @@ from baton_itsm.core.settings.loader import find_config, load_config
 from baton_itsm.core.settings.models import BatonConfig
 from baton_itsm.core.store.checkpoints import Checkpoints
 from baton_itsm.core.store.database import make_engine, resolve_database_url
+from baton_itsm.core.store.inbox_writer import open_inbox_writer, open_quick_inbox_writer
 from baton_itsm.core.store.migrate import ensure_current
 from baton_itsm.core.store.unit_of_work import Store
 from baton_itsm.core.tool_actions import ToolActions, ledger_holder, remember_tool_holder
@@ -56,6 +58,12 @@ class App:
     @cached_property
     def intake(self) -> Intake:
         return Intake(self.store, self.rules, self.clock, lease=self.lease)
+
+    @cached_property
+    def deliveries(self) -> GroupCommit:
+        """Keeps webhook deliveries, many requests to a transaction."""
+        return GroupCommit(lambda: open_inbox_writer(self.store), self.clock,
+                           lambda: open_quick_inbox_writer(self.store))
 
     @cached_property
     def scheduler(self) -> Scheduler:

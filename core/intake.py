@@ -6,7 +6,8 @@ is committed. Two paths:
 - `ingest` (polling): keep and handle each event in one transaction;
 - `receive` then `process_pending` (webhooks): keep the delivery durably first, so the receiver can
   answer 2xx as soon as it is safe, then handle it, in this or any other process, under a lease: a
-  process that dies mid-way leaves the delivery to be taken again when the lease runs out.
+  process that dies mid-way leaves the delivery to be taken again when the lease runs out. The HTTP
+  receiver keeps deliveries through core/group_commit.py instead of `receive`, into the same inbox rows.
 """
 from __future__ import annotations
 
@@ -44,6 +45,11 @@ def tool_event_payload(event: ToolEvent) -> dict:
             "new_holder": holder(event.new_holder), "fields": dict(event.fields), "text": event.text}
 
 
+def delivery_payload(events: Iterable[ToolEvent]) -> dict:
+    """A delivery's events as its inbox row keeps them (JSON)."""
+    return {"events": [tool_event_payload(e) for e in events]}
+
+
 def tool_event_from_payload(payload: dict) -> ToolEvent:
     holder = lambda h: None if h is None else Holder(h["group"], h["person"])  # noqa: E731
     instance, _, ticket_id = payload["ticket"].partition(":")
@@ -66,7 +72,7 @@ class Intake:
         for event in events:
             now = self.clock.now()
             with self.store.unit_of_work(now) as uow:
-                if not uow.record_incoming(source, event.event_id, {"events": [tool_event_payload(event)]}):
+                if not uow.record_incoming(source, event.event_id, delivery_payload([event])):
                     report.duplicates += 1
                     continue
                 report.entries += self._handle(uow, event)
@@ -76,8 +82,12 @@ class Intake:
 
     def receive(self, source: str, delivery_id: str, events: list[ToolEvent]) -> bool:
         """Keep a delivery durably; False when this delivery id was kept before (a retry)."""
+        return self.keep(source, delivery_id, delivery_payload(events))
+
+    def keep(self, source: str, delivery_id: str, payload: dict) -> bool:
+        """`receive` for a payload already built by `delivery_payload`."""
         with self.store.unit_of_work(self.clock.now()) as uow:
-            return uow.record_incoming(source, delivery_id, {"events": [tool_event_payload(e) for e in events]})
+            return uow.record_incoming(source, delivery_id, payload)
 
     def process_pending(self, limit: int = 100) -> IntakeReport:
         """Handle kept deliveries, oldest first, each in its own transaction."""

@@ -6,6 +6,7 @@ start (or for another process sharing the PostgreSQL store).
 """
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from baton_itsm.core.app import App
+from baton_itsm.core.service.idle_first import IdleFirst
 from baton_itsm.core.service.workers import Worker, WorkerPool
 from baton_itsm.core.settings.models import ConnectorMode
 from baton_itsm.core.web import create_app
@@ -30,7 +32,7 @@ class RunOptions:
 
 def build_workers(app: App, options: RunOptions) -> list[Worker]:
     workers = [
-        Worker("inbox", lambda: app.intake.process_pending().new, options.idle_seconds),
+        Worker("inbox", _inbox_round(app), options.idle_seconds),
         Worker("scheduler", lambda: app.scheduler.tick().fired, options.idle_seconds),
         Worker("dispatcher", lambda: _dispatched(app), options.idle_seconds),
     ]
@@ -38,6 +40,14 @@ def build_workers(app: App, options: RunOptions) -> list[Worker]:
         if connector.mode in (ConnectorMode.POLL, ConnectorMode.BOTH):
             workers.append(Worker(f"poll:{instance}", _poll_round(app, instance), connector.poll_interval_seconds))
     return workers
+
+
+def _inbox_round(app: App):
+    idle_first = IdleFirst(lambda: app.deliveries.last_arrival)  # receiving webhooks comes first
+
+    def round_() -> int:
+        return app.intake.process_pending(limit=idle_first.batch()).new
+    return round_
 
 
 def _dispatched(app: App) -> int:
@@ -67,6 +77,10 @@ def run(app: App, options: RunOptions) -> None:
         if options.http:
             web = create_app(app)
             web.state.workers = pool.workers
+            # What start-up built (modules, config, tables, routes) lives as long as the process; the cyclic
+            # collector re-scanned all of it in every full collection, a 30-75 ms pause under webhook load.
+            gc.collect()
+            gc.freeze()
             server = uvicorn.Server(uvicorn.Config(web, host=options.host, port=options.port, log_config=None,
                                                    access_log=False, timeout_graceful_shutdown=10))
             server.run()  # returns on SIGTERM / SIGINT, after in-flight requests finish

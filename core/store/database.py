@@ -46,3 +46,5 @@ def make_engine(url: str) -> Engine:
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     sqlite_pragmas(dbapi_connection)
+    # The Store checkpoints the WAL after a unit of work, outside its write lock (store/wal.py).
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")

@@ -21,6 +21,7 @@ from baton_itsm.core.errors import BatonError
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.store.codec import event_to_row, row_to_event
 from baton_itsm.core.store.schema import inbox, ledger_entries, outbox, tickets, timers
+from baton_itsm.core.store.wal import WalCheckpoints
 
 
 class ConcurrentChange(BatonError):
@@ -280,10 +281,14 @@ class Store:
         # SQLite lets one writer in at a time, and a thread that finds it locked sleeps in SQLite's busy
         # handler (1, 2, 5 ... 100 ms) without being woken when the lock frees: under concurrent webhooks
         # most time went to sleeping. This process's units of work queue here instead and get the database
-        # at once; other processes still meet SQLite's own lock and busy timeout.
-        self._write_lock = threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
+        # at once; other processes still meet SQLite's own lock and busy timeout. The webhook receiver's
+        # inbox writer (store/inbox_writer.py) queues here too.
+        self.write_lock = threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
+        self.wal = WalCheckpoints(engine) if engine.dialect.name == "sqlite" else None
 
     @contextmanager
     def unit_of_work(self, now: datetime) -> Iterator[UnitOfWork]:
-        with self._write_lock, self.engine.begin() as connection:
+        with self.write_lock, self.engine.begin() as connection:
             yield UnitOfWork(connection, now, self.ownership, self.intake_groups)
+        if self.wal is not None:
+            self.wal.now_and_then()  # the lock is free again: store/wal.py

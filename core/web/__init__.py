@@ -4,6 +4,8 @@ the editor's page of an escalation review, webhook intake, the JSON API (with it
 """
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
@@ -22,15 +24,20 @@ if TYPE_CHECKING:
 
 
 def create_app(app: App) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_web: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.deliveries.close()  # after the last request: every delivery answered 2xx is committed
+
     web = FastAPI(title="Baton", summary="Handoff governance beside your help desk", docs_url="/api/docs",
-                  redoc_url=None, openapi_url="/api/openapi.json")
+                  redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)
     web.state.baton = app  # routers read the composition root from the request: no globals
     web.state.health = HealthCache()
+    web.include_router(webhooks)  # first: the busiest route, matched before the others are tried
     web.include_router(link_pages, include_in_schema=False)
     web.include_router(review_pages, include_in_schema=False)
     web.include_router(escalation_review_page, include_in_schema=False)
     web.include_router(api)
     web.include_router(escalation_review_api)
     web.include_router(ops)
-    web.include_router(webhooks)
     return web

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from baton_itsm.core.app import build_app
 from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.holders import Holder, TicketKey
+from baton_itsm.core.group_commit import GroupCommit
 from baton_itsm.core.intake import Intake
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.rules.policy import Policy
@@ -111,3 +112,24 @@ def test_deliveries_over_http_are_kept_once_and_handled_by_the_intake(tmp_path, 
         assert post("sn-polled", *delivery(PUSHED)).status_code == 404  # mode poll takes no deliveries
         assert post("nowhere", *delivery(PUSHED)).status_code == 404
     assert app.intake.process_pending().entries == ["holder-changed", "rule", "requested"]
+
+
+def test_a_delivery_the_store_could_not_keep_is_answered_5xx_never_2xx(tmp_path, monkeypatch, clock):
+    for name, value in {"SN_USER": "baton", "SN_PASSWORD": "pw", "SN_WEBHOOK_SECRET": "webhook-secret"}.items():
+        monkeypatch.setenv(name, value)
+    (tmp_path / "baton.yaml").write_text(DESK + CONNECTORS)
+    app = build_app(str(tmp_path / "baton.yaml"), str(tmp_path / "ledger.db"), clock=clock)
+    app.connectors["sn"].clock = FixedClock(NOW)
+
+    class FullDisk:
+        def write(self, rows, now):
+            raise OSError("no space left on device")
+
+        def close(self):
+            pass
+
+    app.deliveries = GroupCommit(FullDisk, clock, FullDisk)  # the loop's and the thread's writers both fail
+    headers, body = delivery(CREATED)
+    with TestClient(create_app(app), raise_server_exceptions=False) as client:
+        answer = client.post("/hooks/servicenow/sn", headers=headers, content=body)
+    assert answer.status_code == 500 and kept(app.store) == 0

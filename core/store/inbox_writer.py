@@ -1,0 +1,111 @@
+"""Keeping webhook deliveries in the inbox, many in one transaction: the receiver's only write.
+
+`write(rows, now)` inserts each (source, delivery id, payload) unless that (source, delivery id) is kept
+already, all in one transaction, and says for each whether it was new. A delivery id twice in one call
+is kept once: the second insert meets the first one's row. Nothing is kept if the transaction fails.
+
+On a SQLite file the rows go through the driver's own connection: one prepared insert-or-ignore, no
+SQLAlchemy statement or unit of work per delivery, which cost most of the receiver's time. The values
+are stored exactly as SQLAlchemy stores them (its DateTime text, json.dumps), so the inbox worker reads
+them back unchanged. Any other store keeps them through a unit of work, as before.
+
+A SQLite writer opened with `wait=False` never waits for the write lock: it raises StoreBusy at once
+when this process or another one is writing, so the event loop can write through it and hand the
+deliveries to a waiting writer only when the store is busy.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Protocol
+
+from baton_itsm.core.store.location import sqlite_path, sqlite_pragmas
+from baton_itsm.core.store.unit_of_work import Store
+
+_SQLITE_INSERT = ("INSERT INTO inbox (source, event_id, received_at, payload, status, attempts) "
+                  "VALUES (?, ?, ?, ?, 'pending', 0) ON CONFLICT (source, event_id) DO NOTHING")
+
+
+class StoreBusy(Exception):
+    """A writer that does not wait found the store being written; nothing was kept."""
+
+
+class InboxWriter(Protocol):
+    def write(self, rows: Sequence[tuple[str, str, dict]], now: datetime) -> list[bool]:
+        """Keep each (source, delivery id, payload) once, in one transaction; True for each newly kept."""
+
+    def close(self) -> None:
+        """Release the connection."""
+
+
+class SqliteInboxWriter:
+    """One driver connection, used by one thread at a time."""
+
+    def __init__(self, store: Store, path, wait: bool = True):
+        self._lock = store.write_lock  # the same in-process queue as every unit of work (see Store)
+        self._wal = store.wal
+        self._wait = wait
+        self._raw = sqlite3.connect(path, timeout=30 if wait else 0, check_same_thread=False)
+        sqlite_pragmas(self._raw)
+        # A commit that checkpointed the WAL (an fsync) stalled every request for milliseconds: the Store
+        # checkpoints outside the write lock instead (store/wal.py), and so does the writer thread here.
+        self._raw.execute("PRAGMA wal_autocheckpoint=0")
+
+    def write(self, rows: Sequence[tuple[str, str, dict]], now: datetime) -> list[bool]:
+        received_at = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        values = [(source, delivery, received_at, json.dumps(payload)) for source, delivery, payload in rows]
+        if not self._lock.acquire(blocking=self._wait):
+            raise StoreBusy("another thread of this process is writing")
+        try:
+            cursor = self._raw.cursor()
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                kept = []
+                for row in values:
+                    cursor.execute(_SQLITE_INSERT, row)
+                    kept.append(cursor.rowcount == 1)
+                cursor.execute("COMMIT")
+            except BaseException as error:
+                if self._raw.in_transaction:
+                    self._raw.rollback()
+                if not self._wait and isinstance(error, sqlite3.OperationalError):  # locked by another process
+                    raise StoreBusy(str(error)) from None
+                raise
+            finally:
+                cursor.close()
+        finally:
+            self._lock.release()
+        if self._wait and self._wal is not None:
+            self._wal.now_and_then()  # never on the event loop, whose writer does not wait
+        return kept
+
+    def close(self) -> None:
+        self._raw.close()
+
+
+class UnitOfWorkInboxWriter:
+    """Any store SQLAlchemy speaks to (PostgreSQL): the rows in one unit of work."""
+
+    def __init__(self, store: Store):
+        self._store = store
+
+    def write(self, rows: Sequence[tuple[str, str, dict]], now: datetime) -> list[bool]:
+        with self._store.unit_of_work(now) as uow:
+            return [uow.record_incoming(source, delivery, payload) for source, delivery, payload in rows]
+
+    def close(self) -> None:
+        pass
+
+
+def open_inbox_writer(store: Store) -> InboxWriter:
+    path = sqlite_path(store.engine.url.render_as_string(hide_password=False))
+    return SqliteInboxWriter(store, path) if path is not None else UnitOfWorkInboxWriter(store)
+
+
+def open_quick_inbox_writer(store: Store) -> InboxWriter | None:
+    """A writer that raises StoreBusy instead of waiting; None for a store that has none (a server,
+    whose every write is a network round trip: never on the event loop)."""
+    path = sqlite_path(store.engine.url.render_as_string(hide_password=False))
+    return SqliteInboxWriter(store, path, wait=False) if path is not None else None
