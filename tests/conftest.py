@@ -111,3 +111,12 @@ def store(database_url) -> Store:
     upgrade(engine)
     yield Store(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path) -> Store:
+    """A migrated, empty SQLite store, for what only SQLite has (its WAL, the lean inbox writer)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'ledger.db'}")
+    upgrade(engine)
+    yield Store(engine)
+    engine.dispose()

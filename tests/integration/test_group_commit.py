@@ -111,14 +111,12 @@ def test_a_failed_transaction_answers_every_request_in_it_with_the_error_and_kee
     assert kept(store) == []
 
 
-def test_a_failing_sqlite_insert_rolls_back_the_whole_batch(store, clock):
-    if store.engine.dialect.name != "sqlite":
-        pytest.skip("the lean writer is SQLite's")
-    writer = open_inbox_writer(store)
+def test_a_failing_sqlite_insert_rolls_back_the_whole_batch(sqlite_store, clock):
+    writer = open_inbox_writer(sqlite_store)
     try:
         with pytest.raises(TypeError):  # an unserialisable payload fails the batch after d1 was inserted
             writer.write([("rt", "d1", payload(clock, "e1")), ("rt", "d2", {"events": object()})], clock.now())
-        assert kept(store) == []
+        assert kept(sqlite_store) == []
         assert writer.write([("rt", "d1", payload(clock, "e1"))], clock.now()) == [True]
     finally:
         writer.close()
@@ -142,11 +140,9 @@ def test_what_the_writer_keeps_the_intake_handles(store, clock, directory):
         assert connection.execute(select(func.count()).select_from(inbox).where(inbox.c.status == "done")).scalar() == 1
 
 
-def test_on_a_free_sqlite_store_the_event_loop_writes_the_batch_itself(store, clock):
-    if store.engine.dialect.name != "sqlite":
-        pytest.skip("only SQLite has a writer that never waits")
+def test_on_a_free_sqlite_store_the_event_loop_writes_the_batch_itself(sqlite_store, clock):
     commit = GroupCommit(lambda: pytest.fail("the writer thread was not needed"), clock,
-                         lambda: open_quick_inbox_writer(store))
+                         lambda: open_quick_inbox_writer(sqlite_store))
 
     async def deliveries():
         return await asyncio.gather(*(commit.keep("rt", d, payload(clock, d)) for d in ("d1", "d2", "d1")))
@@ -155,14 +151,13 @@ def test_on_a_free_sqlite_store_the_event_loop_writes_the_batch_itself(store, cl
         assert asyncio.run(deliveries()) == [True, True, False]
     finally:
         commit.close()
-    assert commit.batches == 1 and kept(store) == [("rt", "d1"), ("rt", "d2")]
+    assert commit.batches == 1 and kept(sqlite_store) == [("rt", "d1"), ("rt", "d2")]
 
 
-def test_while_the_store_is_being_written_the_batch_goes_to_the_waiting_writer(store, clock):
-    if store.engine.dialect.name != "sqlite":
-        pytest.skip("only SQLite has a writer that never waits")
-    commit = GroupCommit(lambda: open_inbox_writer(store), clock, lambda: open_quick_inbox_writer(store))
-    other_process = sqlite3.connect(store.engine.url.database, isolation_level=None)
+def test_while_the_store_is_being_written_the_batch_goes_to_the_waiting_writer(sqlite_store, clock):
+    commit = GroupCommit(lambda: open_inbox_writer(sqlite_store), clock,
+                         lambda: open_quick_inbox_writer(sqlite_store))
+    other_process = sqlite3.connect(sqlite_store.engine.url.database, isolation_level=None)
     other_process.execute("BEGIN IMMEDIATE")  # another process holds SQLite's write lock
 
     async def delivery():
@@ -178,7 +173,7 @@ def test_while_the_store_is_being_written_the_batch_goes_to_the_waiting_writer(s
     finally:
         other_process.close()
         commit.close()
-    assert kept(store) == [("rt", "d1")]
+    assert kept(sqlite_store) == [("rt", "d1")]
 
 
 def test_a_quick_writer_refuses_at_once_when_another_thread_of_this_process_is_writing(store, clock):

@@ -3,17 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from baton_itsm.core.store import wal
 from baton_itsm.core.store.inbox_writer import open_inbox_writer
-
-
-@pytest.fixture
-def sqlite_store(store):
-    if store.engine.dialect.name != "sqlite":
-        pytest.skip("a SQLite store's WAL")
-    return store
 
 
 def wal_bytes(store) -> int:
