@@ -1,9 +1,8 @@
 """Finding escalation reviews in the ledger without loading every ticket.
 
-Two queries: the handoff ids whose review is in the state asked for (from the review's own entries,
-grouped by handoff id), then every entry of those handoffs (through the handoff_id index), folded per
-handoff by the domain's own Ticket. A review is closed when it has more closings than reopenings: the
-protocol lets close and reopen only alternate, so the balance is 1 or 0.
+Two queries: the handoff ids whose review is in the state asked for (the escalation_reviews table, which
+the store writes with each review's opening, closing and reopening), then every entry of those handoffs
+(through the handoff_id index), folded per handoff by the domain's own Ticket.
 """
 from __future__ import annotations
 
@@ -11,20 +10,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, select
 
 from baton_itsm.core.domain.holders import TicketKey
-from baton_itsm.core.domain.review_events import (
-    EscalationReviewClosed, EscalationReviewOpened, EscalationReviewReopened,
-)
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.reviews.escalation_views import EscalationReviewView
 from baton_itsm.core.store.codec import row_to_event
-from baton_itsm.core.store.schema import ledger_entries, tickets
-
-OPENED, CLOSED, REOPENED = (EscalationReviewOpened.entry_type, EscalationReviewClosed.entry_type,
-                            EscalationReviewReopened.entry_type)
-
+from baton_itsm.core.store.schema import escalation_reviews, ledger_entries, tickets
 
 class Listing(StrEnum):
     OPEN = "open"
@@ -33,15 +25,11 @@ class Listing(StrEnum):
 
 
 def review_ids(listing: Listing):
-    """A subquery: the handoff ids of the escalation reviews in `listing`."""
-    entry = ledger_entries.c
-    count = lambda entry_type: func.sum(case((entry.entry_type == entry_type, 1), else_=0))  # noqa: E731
-    query = (select(entry.handoff_id).where(entry.entry_type.in_([OPENED, CLOSED, REOPENED]))
-             .group_by(entry.handoff_id).having(count(OPENED) > 0))
-    if listing is Listing.OPEN:
-        query = query.having(count(CLOSED) == count(REOPENED))
-    elif listing is Listing.CLOSED:
-        query = query.having(count(CLOSED) > count(REOPENED))
+    """A subquery: the handoff ids of the escalation reviews in `listing` (from the escalation_reviews table,
+    which the store keeps in step with the reviews' ledger entries)."""
+    query = select(escalation_reviews.c.handoff_id)
+    if listing is not Listing.ALL:
+        query = query.where(escalation_reviews.c.state == str(listing))
     return query
 
 

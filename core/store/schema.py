@@ -61,7 +61,6 @@ ledger_entries = Table(
     Column("data", JSON, nullable=False, default=dict),
     Column("recorded_at", UTCDateTime, nullable=False),
     UniqueConstraint("ticket_id", "version"),
-    Index("ix_ledger_entries_entry_type_handoff_id", "entry_type", "handoff_id"),  # escalation reviews
 )
 
 # Incoming tool events, de-duplicated by the source's own event (delivery) id.
@@ -120,6 +119,17 @@ link_tokens = Table(
     Column("receiver", String(200), nullable=False),
     Column("action", String(16), nullable=False),  # accept or decline: what the link was used for
     Column("used_at", UTCDateTime, nullable=False),
+)
+
+# Escalation reviews and whether each is open (rev 0005): written with their ledger entries, so open reviews
+# are listed from this small table; the ledger stays the record, and writing other entries costs nothing more.
+escalation_reviews = Table(
+    "escalation_reviews", metadata,
+    Column("handoff_id", String(64), primary_key=True),
+    Column("ticket_id", BigId, ForeignKey("tickets.id"), nullable=False),
+    Column("state", String(16), nullable=False),  # open | closed
+    Column("opened_at", UTCDateTime, nullable=False),
+    Index("ix_escalation_reviews_state", "state"),
 )
 
 # How far each connector instance's changes have been read (rev 0004; an opaque cursor the connector gave).

@@ -120,4 +120,13 @@ CREATE TABLE checkpoints (
 	CONSTRAINT pk_checkpoints PRIMARY KEY (instance)
 )
 --
-CREATE INDEX ix_ledger_entries_entry_type_handoff_id ON ledger_entries (entry_type, handoff_id)
+CREATE TABLE escalation_reviews (
+	handoff_id VARCHAR(64) NOT NULL, 
+	ticket_id INTEGER NOT NULL, 
+	state VARCHAR(16) NOT NULL, 
+	opened_at DATETIME NOT NULL, 
+	CONSTRAINT pk_escalation_reviews PRIMARY KEY (handoff_id), 
+	CONSTRAINT fk_escalation_reviews_ticket_id FOREIGN KEY(ticket_id) REFERENCES tickets (id)
+)
+--
+CREATE INDEX ix_escalation_reviews_state ON escalation_reviews (state)

@@ -15,12 +15,15 @@ from sqlalchemy.exc import IntegrityError
 
 from baton_itsm.core.domain.events import LedgerEvent
 from baton_itsm.core.domain.holders import Holder, TicketKey
+from baton_itsm.core.domain.review_events import (
+    EscalationReviewClosed, EscalationReviewOpened, EscalationReviewReopened,
+)
 from baton_itsm.core.domain.ownership import OwnershipPolicy
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.errors import BatonError
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.store.codec import event_to_row, row_to_event
-from baton_itsm.core.store.schema import inbox, ledger_entries, outbox, tickets, timers
+from baton_itsm.core.store.schema import escalation_reviews, inbox, ledger_entries, outbox, tickets, timers
 from baton_itsm.core.store.wal import WalCheckpoints
 
 
@@ -109,6 +112,7 @@ class UnitOfWork:
             ticket.apply(event)
             rows.append({**event_to_row(event), "ticket_id": row_id, "version": ticket.version,
                          "recorded_at": self.now})
+        self._escalation_review_states(row_id, events)
         holder = ticket.holder
         projection = dict(
             holder_group=holder.group if holder else None, holder_person=holder.person if holder else None,
@@ -229,6 +233,19 @@ class UnitOfWork:
                 connection.execute(insert(timers), started)
 
     # --- internals ---------------------------------------------------------------------------
+    def _escalation_review_states(self, row_id: int, events: Sequence[LedgerEvent]) -> None:
+        """Keep escalation_reviews in step with the reviews' entries (rare: written at once, even in a batch)."""
+        for event in events:
+            if isinstance(event, EscalationReviewOpened):
+                dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
+                self.connection.execute(dialect.insert(escalation_reviews).values(
+                    handoff_id=event.handoff_id, ticket_id=row_id, state="open", opened_at=event.at,
+                ).on_conflict_do_nothing(index_elements=["handoff_id"]))
+            elif isinstance(event, (EscalationReviewClosed, EscalationReviewReopened)):
+                state = "closed" if isinstance(event, EscalationReviewClosed) else "open"
+                self.connection.execute(update(escalation_reviews).where(
+                    escalation_reviews.c.handoff_id == event.handoff_id).values(state=state))
+
     def _insert_once(self, table, values: dict, conflict_columns: list[str]) -> bool:
         statement = _insert_once_statement(self.connection.dialect.name, table, tuple(conflict_columns))
         return self.connection.execute(statement, values).first() is not None
