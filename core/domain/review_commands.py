@@ -8,7 +8,7 @@ from baton_itsm.core.domain.reviews import HandoffAnswers
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ReviewHandoff:
+class AnswerHandoff:
     ticket: TicketKey
     handoff_id: str
     by: str
@@ -17,12 +17,13 @@ class ReviewHandoff:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class AuditHandoff:
-    ticket: TicketKey
-    handoff_id: str
-    by: str
-    answers: HandoffAnswers
-    via: str = "api"
+class ReviewHandoff(AnswerHandoff):
+    """The receiver reviews a handoff they received."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditHandoff(AnswerHandoff):
+    """A lead gives a verdict on a handoff drawn for them (or of their group)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -24,8 +24,8 @@ class ReviewAsked(LedgerEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class HandoffReviewed(LedgerEvent):
-    """The receiver's review of a handoff; `by` is the receiver. `via`: link, comment, api or cli."""
+class HandoffAnswered(LedgerEvent):
+    """Answers about a handoff (domain/reviews.HandoffAnswers); `via`: link, comment, api or cli."""
 
     handoff_id: str
     needed: bool | None = None
@@ -33,19 +33,19 @@ class HandoffReviewed(LedgerEvent):
     timely: str | None = None  # early | right | late
     note: str = ""
     via: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HandoffReviewed(HandoffAnswered):
+    """The receiver's review of a handoff; `by` is the receiver."""
+
     entry_type: ClassVar[str] = "reviewed"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class HandoffAudited(LedgerEvent):
+class HandoffAudited(HandoffAnswered):
     """A lead's verdict on a handoff drawn for audit (or one they chose to audit); `by` is the lead."""
 
-    handoff_id: str
-    needed: bool | None = None
-    prepared: bool | None = None
-    timely: str | None = None
-    note: str = ""
-    via: str = ""
     entry_type: ClassVar[str] = "audited"
 
 
