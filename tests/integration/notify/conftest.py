@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pytest
 
 from baton_itsm.core.app import App
+from baton_itsm.core.domain.commands import RequestHandoff
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.notify.build import notification_handlers
@@ -72,6 +73,15 @@ class Desk:
         event = ToolEvent(ticket=self.key, event_id=f"txn-{self._events}", kind=kind, at=self.app.clock.now(),
                           actor=actor, new_holder=Holder.parse(holder) if holder else None, fields=fields)
         self.app.intake.ingest("test", [event])
+
+    def request_to_network(self, reason: str = "switch port dead since 8:00",
+                           summary: str = "re-patched the cable, swapped the port") -> None:
+        """Alice's ticket "Printer on fire", handoff h1 requested to the Network queue, its messages sent."""
+        self.tool(ToolEventKind.CREATED, "alice", "Service Desk/alice", subject="Printer on fire",
+                  requester="rita@example.org", url="https://desk.example.com/t/42")
+        self.app.handoffs.execute(RequestHandoff(ticket=self.key, handoff_id="h1", to_holder=Holder("Network"),
+                                                 by="alice", reason=reason, summary=summary))
+        self.drain()
 
     def drain(self) -> int:
         """Run the dispatcher until a pass finds nothing due now; returns how many rows were delivered."""

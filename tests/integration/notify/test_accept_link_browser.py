@@ -9,9 +9,7 @@ import re
 
 import pytest
 
-from baton_itsm.core.domain.commands import RequestHandoff
 from baton_itsm.core.domain.holders import Holder
-from baton_itsm.core.domain.tool_events import ToolEventKind
 
 from tests.integration.notify.browser import ARTIFACTS
 
@@ -20,12 +18,7 @@ pytestmark = pytest.mark.browser
 
 def test_accepting_from_an_email_link_in_chromium(serve_desk, mail_server, browser):
     desk = serve_desk()
-    desk.tool(ToolEventKind.CREATED, "alice", "Service Desk/alice", subject="Printer on fire",
-              requester="rita@example.org", url="https://desk.example.com/t/42")
-    desk.app.handoffs.execute(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"),
-                                             by="alice", reason="switch port dead since 8:00",
-                                             summary="re-patched the cable, swapped the port"))
-    desk.drain()
+    desk.request_to_network()
     html = mail_server.to("carol@example.com")[-1].part("html")
     accept_link = re.search(r'href="([^"]+/handoff/accept\?t=[^"]+)"', html).group(1).replace("&amp;", "&")
     ARTIFACTS.mkdir(exist_ok=True)

@@ -14,9 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from baton_itsm.core.cli.main import cli
-from baton_itsm.core.domain.commands import AcceptHandoff, RequestHandoff
-from baton_itsm.core.domain.holders import Holder
-from baton_itsm.core.domain.tool_events import ToolEventKind
+from baton_itsm.core.domain.commands import AcceptHandoff
 from baton_itsm.core.notify.links import REVIEW_PATH, LinkMaker
 from baton_itsm.core.notify.tokens import REVIEW
 
@@ -42,12 +40,7 @@ def no_deployment_file(tmp_path, monkeypatch):
 def test_a_review_answered_in_chromium_is_in_the_ledger_and_the_report_and_its_link_is_spent(
         serve_desk, mail_server, browser, link_secret, clock, tmp_path, no_deployment_file):
     desk = serve_desk(extra="reviews: {ask: all}")
-    desk.tool(ToolEventKind.CREATED, "alice", "Service Desk/alice", subject="Printer on fire",
-              requester="rita@example.org", url="https://desk.example.com/t/42")
-    desk.app.handoffs.execute(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"),
-                                             by="alice", reason="switch port dead since 8:00",
-                                             summary="re-patched the cable, swapped the port"))
-    desk.drain()
+    desk.request_to_network()
     desk.app.handoffs.execute(AcceptHandoff(ticket=desk.key, handoff_id="h1", by="carol"))
     desk.drain()
 

@@ -7,11 +7,9 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from baton_itsm.core.domain.commands import AcceptHandoff, RequestHandoff
-from baton_itsm.core.domain.holders import Holder
+from baton_itsm.core.domain.commands import AcceptHandoff
 from baton_itsm.core.domain.review_commands import ReviewHandoff
 from baton_itsm.core.domain.reviews import HandoffAnswers
-from baton_itsm.core.domain.tool_events import ToolEventKind
 from baton_itsm.core.notify.links import AUDIT_PATH, REVIEW_PATH, LinkMaker
 from baton_itsm.core.notify.tokens import AUDIT, REVIEW
 from baton_itsm.core.web import create_app
@@ -20,12 +18,7 @@ REVIEWS = "reviews: {ask: all, audit_share: 1.0}"  # every handoff asks its rece
 
 
 def request_h1(desk):
-    desk.tool(ToolEventKind.CREATED, "alice", "Service Desk/alice", subject="Printer on fire",
-              requester="rita@example.org", url="https://desk.example.com/t/42")
-    desk.app.handoffs.execute(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"),
-                                             by="alice", reason="switch port dead",
-                                             summary="re-patched the cable, swapped the port"))
-    desk.drain()
+    desk.request_to_network(reason="switch port dead")
 
 
 @pytest.fixture
