@@ -37,10 +37,7 @@ __all__ = [
     "LogFormatError",
     "LogReader",
     "RejectedRow",
-    "derive_reassignments",
-    "group_incidents",
     "read_incident_log",
-    "reported_reassignments",
 ]
 
 
