@@ -7,8 +7,7 @@ when it is sent, in the transaction that uses the link up.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from urllib.parse import urlencode
+from datetime import datetime
 
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.domain.errors import InvalidTransition, NotAllowed, ProtocolError, UnknownHandoff
@@ -23,7 +22,7 @@ from baton_itsm.core.notify.errors import (
     ExpiredLink, InvalidLink, LinkAlreadyUsed, LinksDisabled, NothingToReview, NotYourHandoff,
 )
 from baton_itsm.core.notify.link_uses import already_used_message, find_use, use_link
-from baton_itsm.core.notify.links import REVIEW_PATH
+from baton_itsm.core.notify.links import REVIEW_PATH, LinkMaker
 from baton_itsm.core.notify.tokens import AUDIT, REVIEW, LinkClaim, LinkSigner
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.store.unit_of_work import UnitOfWork
@@ -137,16 +136,14 @@ def receivers_review(uow: UnitOfWork, key: TicketKey, handoff_id: str) -> Handof
     return None
 
 
-def review_offer(handoffs: HandoffService, signer: LinkSigner | None, valid_for: timedelta, handoff_id: str,
-                 person: str, now: datetime) -> str | None:
+def review_offer(handoffs: HandoffService, links: LinkMaker | None, handoff_id: str, person: str,
+                 now: datetime) -> str | None:
     """A link to review `handoff_id` now, when the deployment asked `person` to review it and they have not."""
-    if signer is None:
+    if links is None:
         return None
     with handoffs.store.unit_of_work(now) as uow:
         key = uow.ticket_of_handoff(handoff_id)
         record = uow.load_ticket(key).handoff(handoff_id) if key else None
     if record is None or record.review_of != person or record.reviewed_by is not None:
         return None
-    token = signer.sign(LinkClaim(handoff_id, person, now + valid_for, REVIEW))
-    return f"{REVIEW_PATH}?{urlencode({'t': token})}"
-
+    return links.link(REVIEW_PATH, handoff_id, person, REVIEW, now)

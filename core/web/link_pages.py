@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from baton_itsm.core.notify.addresses import AddressBook
 from baton_itsm.core.notify.link_answers import LinkAnswers, LinkView
 from baton_itsm.core.notify.link_reviews import review_offer
-from baton_itsm.core.notify.links import ACCEPT_PATH, DECLINE_PATH, link_signer
+from baton_itsm.core.notify.links import ACCEPT_PATH, DECLINE_PATH, LinkMaker, link_signer
 from baton_itsm.core.web.link_refusals import refusal_page
 from baton_itsm.core.web.pages import page
 
@@ -64,8 +64,9 @@ def _review_offer(request: Request, view: LinkView) -> str | None:
     """The acceptance asked for a review (in the same transaction): offer it while the handoff is fresh."""
     app = request.app.state.baton
     settings = app.config.notifications
-    return review_offer(app.handoffs, link_signer(settings), timedelta(hours=settings.link_valid_hours),
-                        view.claim.handoff_id, view.claim.receiver, app.clock.now())
+    signer = link_signer(settings)
+    links = LinkMaker("", signer, timedelta(hours=settings.link_valid_hours)) if signer else None  # a local path
+    return review_offer(app.handoffs, links, view.claim.handoff_id, view.claim.receiver, app.clock.now())
 
 
 @router.get(DECLINE_PATH, response_class=HTMLResponse)
