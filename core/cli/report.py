@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from baton_itsm.core.cli.history_settings import history_settings
+from baton_itsm.core.metrics.periods import DEFAULT_PERIOD, PERIODS
 from baton_itsm.core.metrics.timing import DEFAULT_LATE_WITHIN_MINUTES
 
 DEFAULT_FOLDER = "baton-report"
@@ -21,15 +22,20 @@ DEFAULT_FOLDER = "baton-report"
 @click.option("--instance", "instances", multiple=True, help="Only tickets of this instance (repeatable).")
 @click.option("--late-within", type=float, default=DEFAULT_LATE_WITHIN_MINUTES, show_default=True,
               metavar="MINUTES", help="A handoff is late when the ticket was resolved within this long after it.")
+@click.option("--period", type=click.Choice(PERIODS), default=DEFAULT_PERIOD, show_default=True,
+              help="Per-period figures count each ticket in the month, ISO week or quarter it was opened.")
 @click.pass_obj
-def report(state, folder: Path, fmt: str, no_charts: bool, instances: tuple[str, ...], late_within: float) -> None:
+def report(state, folder: Path, fmt: str, no_charts: bool, instances: tuple[str, ...], late_within: float,
+           period: str) -> None:
     """Measure the handoffs in the ledger: bounce count, pickup and resolution times, late handoffs, reopens,
-    acceptance, declines, escalations, handoff reviews, and the tool's own reassignment counter beside Baton's."""
-    metrics = build_metrics(state, instances, late_within)
+    acceptance, declines, escalations, handoff reviews, and the tool's own reassignment counter beside Baton's;
+    overall, and per group, agent and period in the scorecards."""
+    metrics = build_metrics(state, instances, late_within, period)
     write_and_show(metrics, folder, fmt=fmt, charts=not no_charts)
 
 
-def build_metrics(state, instances: tuple[str, ...] = (), late_within: float = DEFAULT_LATE_WITHIN_MINUTES) -> dict:
+def build_metrics(state, instances: tuple[str, ...] = (), late_within: float = DEFAULT_LATE_WITHIN_MINUTES,
+                  period: str = DEFAULT_PERIOD) -> dict:
     from baton_itsm.core.gcpause import paused_gc
     from baton_itsm.core.metrics.load import load_views
     from baton_itsm.core.metrics.summary import compute_metrics
@@ -43,7 +49,8 @@ def build_metrics(state, instances: tuple[str, ...] = (), late_within: float = D
     finally:
         bulk.close()
     with paused_gc():
-        return compute_metrics(views, intake_groups=settings.intake_groups, late_within_minutes=late_within)
+        return compute_metrics(views, intake_groups=settings.intake_groups, late_within_minutes=late_within,
+                               period=period)
 
 
 def write_and_show(metrics: dict, folder: Path, *, fmt: str = "text", charts: bool = True,

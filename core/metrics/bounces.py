@@ -1,4 +1,4 @@
-"""Bounce count: per ticket, by the group a bounce left, by who made it, by month.
+"""Bounce count: per ticket, by the group a bounce left, by who made it, by the period the ticket was opened.
 
 The count is the domain's (core/domain/bounces.BounceCounter): a change of hands after the first
 assignment, leaving an intake (triage) group being the first assignment.
@@ -7,13 +7,19 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from baton_itsm.core.domain.bounces import BounceCounter
+from baton_itsm.core.metrics.periods import in_order
 from baton_itsm.core.metrics.stats import histogram, share
 from baton_itsm.core.metrics.views import TicketView
 
+if TYPE_CHECKING:
+    from baton_itsm.core.metrics.facts import TicketFacts
+
 DISTRIBUTION_TOP = 6  # 0..5 bounces, then 6+
 MANY = 3  # the share of tickets with at least this many bounces is reported
+NO_GROUP, UNKNOWN_AGENT = "(none)", "(unknown)"  # how a missing group or actor is shown in the tables
 
 
 def ticket_bounces(view: TicketView, intake_groups: frozenset[str]) -> tuple[int, list[tuple[str | None, str | None]]]:
@@ -25,23 +31,22 @@ def ticket_bounces(view: TicketView, intake_groups: frozenset[str]) -> tuple[int
     return counter.bounces, bounced
 
 
-def bounce_metrics(views: Sequence[TicketView], intake_groups: frozenset[str] = frozenset()) -> dict:
+def bounce_metrics(facts: Sequence[TicketFacts]) -> dict:
     counts: list[int] = []
     left: Counter[str] = Counter()
-    held: Counter[str] = Counter()
+    holders: list[str] = []  # each group once per ticket it held, counted at the end
     by_agent: Counter[str] = Counter()
     periods: dict[str, list[int]] = {}
-    for view in views:
-        if not view.transfers:
+    for fact in facts:
+        if fact.bounces is None:
             continue
-        bounces, bounced = ticket_bounces(view, intake_groups)
-        counts.append(bounces)
-        for group in {t[4] for t in view.transfers}:
-            held[group] += 1
-        for group, actor in bounced:
-            left[group or "(none)"] += 1
-            by_agent[actor or "(unknown)"] += 1
-        periods.setdefault(view.opened_month, []).append(bounces)
+        counts.append(fact.bounces)
+        holders.extend(fact.held)
+        for group, actor in fact.bounced:
+            left[group or NO_GROUP] += 1
+            by_agent[actor or UNKNOWN_AGENT] += 1
+        periods.setdefault(fact.period, []).append(fact.bounces)
+    held = Counter(holders)
     tickets = len(counts)
     return {
         "tickets": tickets,
@@ -55,5 +60,5 @@ def bounce_metrics(views: Sequence[TicketView], intake_groups: frozenset[str] = 
         "by_agent": [{"agent": agent, "bounces_made": count} for agent, count in by_agent.most_common()],
         "by_period": [{"period": period, "tickets": len(values), "mean": round(sum(values) / len(values), 3),
                        f"share_{MANY}_plus": share(sum(1 for c in values if c >= MANY), len(values))}
-                      for period, values in sorted(periods.items())],
+                      for period, values in ((p, periods[p]) for p in in_order(periods))],
     }

@@ -1,8 +1,8 @@
 """The reviews' part of the report: its terminal lines and its tables (CSV, and the HTML page's section)."""
 from __future__ import annotations
 
-REVIEW_TABLES = ("reviews_by_sender", "reviews_by_receiver", "audit_agreement", "audit_disagreements",
-                 "escalation_reviews_by_kind", "open_escalation_reviews")
+REVIEW_TABLES = ("reviews_by_sender", "reviews_by_receiver", "reviews_by_group", "reviews_by_period",
+                 "audit_agreement", "audit_disagreements", "escalation_reviews_by_kind", "open_escalation_reviews")
 
 
 def review_tables(reviews: dict) -> dict[str, list[dict]]:
@@ -13,6 +13,8 @@ def review_tables(reviews: dict) -> dict[str, list[dict]]:
     return {
         "reviews_by_sender": reviews["by_sender"],
         "reviews_by_receiver": reviews["by_receiver"],
+        "reviews_by_group": reviews["by_group"],
+        "reviews_by_period": reviews["by_period"],
         "audit_agreement": audit["agreement"],
         "audit_disagreements": audit["disagreements"],
         "escalation_reviews_by_kind": escalations["by_kind_and_cause"],

@@ -1,5 +1,6 @@
 """Handoff reviews per engineer: every handoff that took place, with its sender, its receiver, the receiver's
-review, the lead's audit and the late-handoff signal from timings; tallied per sender and per receiver.
+review, the lead's audit and the late-handoff signal from timings; tallied per sender, per receiver, per
+receiving group and per period (of the ticket's opening).
 
 Who is who:
 - the sender is whoever asked for the handoff: the `requested` or `forced` entry's actor. A handoff a rule
@@ -23,7 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from baton_itsm.core.metrics.audits import audit_metrics
+from baton_itsm.core.metrics.bounces import NO_GROUP
 from baton_itsm.core.metrics.escalation_reviews import escalation_review_metrics
+from baton_itsm.core.metrics.periods import PeriodOf, in_order
 from baton_itsm.core.metrics.stats import share
 from baton_itsm.core.metrics.timing import late_transfer
 from baton_itsm.core.metrics.views import TicketView
@@ -46,13 +49,17 @@ class ReviewedHandoff:
     receiver_person: str | None  # who reviewed (the receiver)
     lead: str | None  # who audited
     late_by_timing: bool
+    group: str  # the group it was handed to
+    period: str  # the period the ticket was opened in (core/metrics/periods)
 
 
-def reviewed_handoffs(views: Sequence[TicketView], late_within_minutes: float) -> list[ReviewedHandoff]:
-    found = []
+def reviewed_handoffs(views: Sequence[TicketView], late_within_minutes: float,
+                      period_of: Callable[[str | None], str] | None = None) -> list[ReviewedHandoff]:
+    found, period_of = [], period_of or PeriodOf()
     for view in views:
         if not view.handoffs:
             continue
+        period = period_of(view.opened_text)
         late_index = late_transfer(view, late_within_minutes)
         said: dict[tuple[str, str | None], tuple[str | None, Any]] = {}
         for entry_type, _, actor, handoff_id, data in view.reviews:
@@ -71,7 +78,8 @@ def reviewed_handoffs(views: Sequence[TicketView], late_within_minutes: float) -
                 receiver=record.receiver or f"{record.to_group} (queue)",
                 asked=bool(asked.get("receiver")), drawn_for=asked.get("auditor"),
                 review=review, audit=audit, receiver_person=reviewer, lead=lead,
-                late_by_timing=late_index is not None and record.transfer == late_index))
+                late_by_timing=late_index is not None and record.transfer == late_index,
+                group=record.to_group or NO_GROUP, period=period))
     return found
 
 
@@ -135,17 +143,25 @@ def _with_shares(row: dict) -> dict:
     }
 
 
-def review_metrics(views: Sequence[TicketView], late_within_minutes: float) -> dict:
+def _oldest_first(rows: list[dict]) -> list[dict]:
+    by_period = {row["period"]: row for row in rows}
+    return [by_period[period] for period in in_order(by_period)]
+
+
+def review_metrics(views: Sequence[TicketView], late_within_minutes: float,
+                   period_of: Callable[[str | None], str] | None = None) -> dict:
     """Reviews, audits and escalation reviews, or a plain message when the ledger holds none."""
     if not any(view.reviews for view in views):  # the common case of an imported history: nothing to add up
         return {"entries": 0, "message": NO_REVIEWS}
-    handoffs = reviewed_handoffs(views, late_within_minutes)
+    handoffs = reviewed_handoffs(views, late_within_minutes, period_of)
     return {
         "entries": sum(len(view.reviews) for view in views),
         "late_within_minutes": late_within_minutes,
         "overall": total(handoffs),
         "by_sender": tally(handoffs, lambda h: h.sender, "sender"),
         "by_receiver": tally(handoffs, lambda h: h.receiver, "receiver"),
+        "by_group": tally(handoffs, lambda h: h.group, "group"),
+        "by_period": _oldest_first(tally(handoffs, lambda h: h.period, "period")),
         "audit": audit_metrics(handoffs),
         "escalation_reviews": escalation_review_metrics(views),
     }

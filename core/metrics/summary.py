@@ -5,29 +5,36 @@ from collections.abc import Sequence
 
 from baton_itsm.core.metrics.agreement import counter_agreement
 from baton_itsm.core.metrics.bounces import MANY, bounce_metrics
+from baton_itsm.core.metrics.facts import ticket_facts
+from baton_itsm.core.metrics.periods import DEFAULT_PERIOD, UNKNOWN, PeriodOf
 from baton_itsm.core.metrics.protocol import protocol_metrics, reopen_metrics
 from baton_itsm.core.metrics.review_summary import review_lines
 from baton_itsm.core.metrics.reviews import review_metrics
+from baton_itsm.core.metrics.scorecards import scorecards
 from baton_itsm.core.metrics.timing import DEFAULT_LATE_WITHIN_MINUTES, timing_metrics
 from baton_itsm.core.metrics.views import TicketView
 
 TOP_ROWS = 25  # rows of the per-group and per-agent tables shown in the terminal and HTML (CSV has all)
+TREND_PERIODS = 3  # periods the terminal summary shows, the latest
 
 
 def compute_metrics(views: Sequence[TicketView], *, intake_groups: frozenset[str] = frozenset(),
-                    late_within_minutes: float = DEFAULT_LATE_WITHIN_MINUTES) -> dict:
-    """Every metric, as plain JSON-ready data."""
-    timing = timing_metrics(views, late_within_minutes)
+                    late_within_minutes: float = DEFAULT_LATE_WITHIN_MINUTES, period: str = DEFAULT_PERIOD) -> dict:
+    """Every metric, as plain JSON-ready data; per-period figures count tickets by the `period` they were opened."""
+    period_of = PeriodOf(period)
+    facts = ticket_facts(views, intake_groups, period_of)
+    timing = timing_metrics(facts, late_within_minutes)
     pickup_samples = timing.pop("pickup_samples")
     return {
         "tickets": len(views),
         "instances": sorted({v.instance for v in views}),
-        "bounces": bounce_metrics(views, intake_groups),
+        "bounces": bounce_metrics(facts),
         **timing,
         "reopen": reopen_metrics(views),
         **protocol_metrics(views),
-        "reviews": review_metrics(views, late_within_minutes),
+        "reviews": review_metrics(views, late_within_minutes, period_of),
         "tool_counter": counter_agreement(views),
+        "scorecards": scorecards(facts, late_within_minutes, period),
         "_pickup_samples": pickup_samples,  # for the pickup-time chart; not written to JSON
     }
 
@@ -47,6 +54,13 @@ def tables(metrics: dict) -> dict[str, list[dict]]:
         "escalations_by_kind": metrics["escalations_by_kind"],
         "tool_counter_disagreements": metrics["tool_counter"].get("disagreement_classes", []),
     }
+
+
+def scorecard_tables(metrics: dict) -> dict[str, list[dict]]:
+    """The scorecards (core/metrics/scorecards), one table per group, agent and period, for CSV and HTML."""
+    cards = metrics["scorecards"]
+    return {"scorecard_by_group": cards["by_group"], "scorecard_by_agent": cards["by_agent"],
+            "scorecard_by_period": cards["by_period"]}
 
 
 def json_ready(metrics: dict) -> dict:
@@ -75,11 +89,34 @@ def summary_lines(metrics: dict) -> list[str]:
     escalations = ", ".join(f"{r['kind']}: {r['count']:,}" for r in metrics["escalations_by_kind"])
     lines.append(f"escalations by kind: {escalations or 'none'}")
     lines += review_lines(metrics["reviews"])
+    lines += trend_lines(metrics["scorecards"])
     if tool.get("tickets"):
         lines.append(f"tool reassignment counter vs Baton's derived count: agree on {tool['agreeing']:,} of "
                      f"{tool['tickets']:,} tickets ({_pct(tool['share'], 2)}); means {tool['tool_mean']} vs "
                      f"{tool['derived_mean']}")
     return lines
+
+
+def trend_lines(scorecards: dict, latest: int = TREND_PERIODS) -> list[str]:
+    """The latest periods' figures, one line each; every period, group and agent is in the scorecards."""
+    known = [row for row in scorecards["by_period"] if row["period"] != UNKNOWN]
+    if len(known) < 2:
+        return []  # one period is the summary above
+    lines = [f"by {scorecards['period']} opened (latest {min(latest, len(known))} of {len(known)}; every period, "
+             "group and agent in the scorecards):"]
+    for row in known[-latest:]:
+        lines.append(f"  {row['period']}: {row['tickets']:,} tickets, bounces {_number(row['bounce_mean'])}, "
+                     f"pickup median {_maybe_hours(row['pickup_median_minutes'])}, late {_pct(row['late_share'])}, "
+                     f"reopened {_pct(row['reopen_rate'])}")
+    return lines
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _maybe_hours(value: float | None) -> str:
+    return "-" if value is None else _hours(value)
 
 
 def _pct(value: float | None, digits: int = 1) -> str:

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from baton_itsm.core.metrics.stats import duration_summary, minutes, share
-from baton_itsm.core.metrics.views import TicketView
+from baton_itsm.core.metrics.views import TicketView, Transfer
+
+if TYPE_CHECKING:
+    from baton_itsm.core.metrics.facts import TicketFacts
 
 DEFAULT_LATE_WITHIN_MINUTES = 60.0
 
@@ -26,10 +30,13 @@ def pickup_times(view: TicketView) -> list[tuple[str, float, str | None]]:
     return found
 
 
-def handoff_times(view: TicketView) -> list:
-    """When the ticket changed group (the handoffs between groups), oldest first."""
-    return [(at, to_group) for at, _, from_group, _, to_group, _ in view.transfers
-            if from_group is not None and to_group != from_group]
+def last_handoff_index(transfers: Sequence[Transfer]) -> int | None:
+    """The index of the ticket's last handoff between groups (a move from one group to another), if it had one."""
+    for i in range(len(transfers) - 1, -1, -1):
+        from_group = transfers[i][2]
+        if from_group is not None and transfers[i][4] != from_group:
+            return i
+    return None
 
 
 def late_transfer(view: TicketView, late_within_minutes: float) -> int | None:
@@ -38,29 +45,24 @@ def late_transfer(view: TicketView, late_within_minutes: float) -> int | None:
     resolved_at = view.resolved_at
     if resolved_at is None:
         return None
-    last = next((i for i in range(len(view.transfers) - 1, -1, -1)
-                 if view.transfers[i][2] is not None and view.transfers[i][4] != view.transfers[i][2]), None)
+    last = last_handoff_index(view.transfers)
     if last is None:
         return None
     return last if 0 <= minutes(view.transfers[last][0], resolved_at) <= late_within_minutes else None
 
 
-def timing_metrics(views: Sequence[TicketView], late_within_minutes: float = DEFAULT_LATE_WITHIN_MINUTES) -> dict:
+def timing_metrics(facts: Sequence[TicketFacts], late_within_minutes: float = DEFAULT_LATE_WITHIN_MINUTES) -> dict:
     pickups, pickups_by_group = [], defaultdict(list)
     after_last, after_last_by_group = [], defaultdict(list)
     late_by_group: dict[str, int] = defaultdict(int)
     resolved_with_handoff = late = 0
-    for view in views:
-        for group, waited, _ in pickup_times(view):
+    for fact in facts:
+        for group, waited, _ in fact.pickups:
             pickups.append(waited)
             pickups_by_group[group].append(waited)
-        resolved_at, handoffs = view.resolved_at, handoff_times(view)
-        if resolved_at is None or not handoffs:
+        if fact.last_handoff is None:
             continue
-        last_at, last_group = handoffs[-1]
-        took = minutes(last_at, resolved_at)
-        if took < 0:
-            continue  # handed on after resolution (closing housekeeping): not a handoff that worked the ticket
+        last_group, _, took = fact.last_handoff
         resolved_with_handoff += 1
         after_last.append(took)
         after_last_by_group[last_group].append(took)

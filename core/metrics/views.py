@@ -60,12 +60,12 @@ class TicketView:
         return self.transfers[0][0] if self.transfers else None
 
     @property
-    def opened_month(self) -> str:
-        """`YYYY-MM` of opened_at (`unknown` without one); read from the ISO text, no datetime made."""
+    def opened_text(self) -> str | None:
+        """opened_at as ISO text (`YYYY-MM-DD HH:MM:SS`), read without making a datetime; None without one."""
         opened = self.summary.get("opened_at") if self.summary else None
         if opened:
-            return opened[:7]
-        return self.transfers[0][0].strftime("%Y-%m") if self.transfers else "unknown"
+            return opened
+        return str(self.transfers[0][0]) if self.transfers else None
 
     @property
     def resolved_at(self) -> datetime | None:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from baton_itsm.core.metrics.bounces import MANY
+from baton_itsm.core.metrics.periods import UNKNOWN
 
 CHART_GROUPS = 15  # groups shown in the bounces-by-group chart
 PICKUP_BINS_HOURS = (0, 0.25, 0.5, 1, 2, 4, 8, 24, 48, 96, 168, 336, float("inf"))
@@ -20,7 +21,9 @@ def draw_charts(metrics: dict, folder: Path) -> dict[str, Path]:
         ("bounce_distribution", _bounce_distribution, "Bounces per ticket"),
         ("bounces_by_group", _bounces_by_group, "Bounces by the group the ticket left"),
         ("pickup_time_distribution", _pickup_distribution, "Receiver pickup time after a transfer"),
-        ("trend", _trend, "Bounces over time (by month opened)"),
+        ("trend", _trend, f"Bounces over time (by {metrics['scorecards']['period']} opened)"),
+        ("times_trend", _times_trend, f"Pickup and resolution times over time (by {metrics['scorecards']['period']} "
+                                      "opened)"),
     ))
 
 
@@ -95,7 +98,7 @@ def _hours(hours: float) -> str:
 
 
 def _trend(axes, metrics: dict) -> None:
-    periods = [p for p in metrics["bounces"]["by_period"] if p["period"] != "unknown"]
+    periods = [p for p in metrics["bounces"]["by_period"] if p["period"] != UNKNOWN]
     if not periods:
         return _empty(axes)
     labels = [p["period"] for p in periods]
@@ -106,4 +109,20 @@ def _trend(axes, metrics: dict) -> None:
     other.set_ylabel("tickets")
     axes.set_zorder(other.get_zorder() + 1)
     axes.patch.set_visible(False)
+    axes.tick_params(axis="x", labelrotation=45)
+
+
+def _times_trend(axes, metrics: dict) -> None:
+    periods = [p for p in metrics["scorecards"]["by_period"] if p["period"] != UNKNOWN]
+    lines = (("pickup_median_minutes", "receiver pickup", "#27ae60"),
+             ("resolution_median_minutes", "resolution after the last handoff", "#8e44ad"))
+    if not any(p[column] is not None for p in periods for column, _, _ in lines):
+        return _empty(axes)
+    labels = [p["period"] for p in periods]
+    for column, label, colour in lines:
+        hours = [None if p[column] is None else p[column] / 60 for p in periods]
+        axes.plot(labels, [float("nan") if h is None else h for h in hours], marker="o", color=colour, label=label)
+    axes.set_ylabel("median, hours")
+    axes.set_ylim(bottom=0)
+    axes.legend()
     axes.tick_params(axis="x", labelrotation=45)

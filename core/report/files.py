@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 from baton_itsm.core.metrics.review_summary import review_tables
-from baton_itsm.core.metrics.summary import json_ready, summary_lines, tables
+from baton_itsm.core.metrics.summary import json_ready, scorecard_tables, summary_lines, tables
 from baton_itsm.core.report.html import render_html
 from baton_itsm.core.report.review_html import reviews_section
+from baton_itsm.core.report.scorecard_html import scorecards_section
 
 
 def write_report(metrics: dict, folder: Path, *, charts: bool = True, extra: dict | None = None) -> dict[str, Path]:
@@ -20,9 +21,9 @@ def write_report(metrics: dict, folder: Path, *, charts: bool = True, extra: dic
     written = {"json": folder / "report.json", "html": folder / "report.html"}
     document = {**json_ready(metrics), **(extra or {})}
     written["json"].write_text(json.dumps(document, indent=2, default=str), encoding="utf-8")
-    general, reviews = tables(metrics), review_tables(metrics["reviews"])
+    general, reviews, cards = tables(metrics), review_tables(metrics["reviews"]), scorecard_tables(metrics)
     table_files = {}
-    for name, rows in {**general, **reviews}.items():
+    for name, rows in {**cards, **general, **reviews}.items():
         path = table_files[name] = folder / f"{name}.csv"
         write_csv(path, rows)
     chart_files, review_charts = {}, {}
@@ -33,10 +34,14 @@ def write_report(metrics: dict, folder: Path, *, charts: bool = True, extra: dic
         chart_files = draw_charts(metrics, folder / "charts")
         review_charts = draw_review_charts(metrics["reviews"], folder / "charts")
     links = {n: p.relative_to(folder) for n, p in table_files.items()}
-    section = reviews_section(metrics["reviews"], reviews, {n: p.relative_to(folder) for n, p in
-                                                           review_charts.items()}, links)
+    sections = [
+        scorecards_section(metrics["scorecards"], cards, links, metrics["late_handoffs"]["within_minutes"],
+                           has_handoffs=bool(metrics["handoffs"])),
+        reviews_section(metrics["reviews"], reviews, {n: p.relative_to(folder) for n, p in review_charts.items()},
+                        links),
+    ]
     page = render_html(summary_lines(metrics), general, {n: p.relative_to(folder) for n, p in chart_files.items()},
-                       links, extra or {}, sections=[section])
+                       links, extra or {}, sections=sections)
     written["html"].write_text(page, encoding="utf-8")
     return {**written, **{f"csv:{n}": p for n, p in table_files.items()},
             **{f"chart:{n}": p for n, p in {**chart_files, **review_charts}.items()}}

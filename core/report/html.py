@@ -15,12 +15,13 @@ ul.summary li { margin: 0.2em 0; } .charts { display: flex; flex-wrap: wrap; gap
 table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.9em; }
 th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; } th { background: #f4f6f8; }
 .note { color: #666; font-size: 0.9em; }
+.wide { overflow-x: auto; } .wide td:first-child { white-space: nowrap; }
 """
 
 
 def render_html(summary: list[str], tables: dict[str, list[dict]], charts: dict[str, PurePath],
                 table_files: dict[str, PurePath], extra: dict, sections: Sequence[str] = ()) -> str:
-    """The page; `sections` are further parts already rendered (the handoff reviews), shown after the charts."""
+    """The page; `sections` are further parts already rendered (scorecards, handoff reviews), shown after the charts."""
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         "<title>Baton handoff report</title>", f"<style>{_STYLE}</style></head><body>",

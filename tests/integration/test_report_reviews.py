@@ -176,6 +176,19 @@ def test_per_sender_table(metrics):
     assert rule == _row({"sender": "rule:stale"}, 1, 1, 1, 1, 1.0, 1, 0, 1, 0, 1, 1, 0, 0, 0)
 
 
+def test_per_group_and_per_period_tables(metrics):
+    by_group = metrics["reviews"]["by_group"]
+    assert [row["group"] for row in by_group] == ["Network", "Desktop"]
+    network, desktop = by_group
+    # Network got h1, h2, h4 and h6: unneeded h1 of 3 answers, poorly prepared h2 of 3, h6 too early and h1 too
+    # late of 2, late by timing h1 and h4 (h1 also rated too late); h4 was asked, never answered
+    assert network == _row({"group": "Network"}, 4, 3, 4, 3, 0.75, 3, 1, 3, 1, 2, 1, 1, 2, 1)
+    # Desktop got h3 (reviewed, all fine) and h5 (forced to its queue: nobody to ask); h2x was declined
+    assert desktop == _row({"group": "Desktop"}, 2, 1, 1, 1, 1.0, 1, 0, 1, 0, 1, 0, 0, 0, 0)
+    # every ticket was opened on 2 March: one period, the same figures as over everything
+    assert metrics["reviews"]["by_period"] == [_row({"period": "2026-03"}, 6, 4, 5, 4, 0.8, 4, 1, 4, 1, 3, 1, 1, 2, 1)]
+
+
 def test_overall_figures_and_the_late_signal_beside_the_ratings(metrics):
     reviews = metrics["reviews"]
     assert reviews["entries"] == 18
@@ -276,8 +289,13 @@ def test_report_shows_the_reviews_section_with_its_charts_and_tables(reviewed_le
     page.close()
     assert page.open_tags == []
     section = page.headings[page.headings.index("Handoff reviews"):]
-    assert section[1:7] == ["Reviews by sender", "Reviews by receiver", "Audit agreement", "Audit disagreements",
-                            "Escalation reviews by kind", "Open escalation reviews"]
+    assert section[1:9] == ["Reviews by sender", "Reviews by receiver", "Reviews by group", "Reviews by period",
+                            "Audit agreement", "Audit disagreements", "Escalation reviews by kind",
+                            "Open escalation reviews"]
+    # with Baton's own handoffs in the ledger, the scorecards show their columns: every handoff here was accepted
+    # 10 minutes after it was asked for
+    scorecards = html[html.index('<h2 id="scorecards">'):html.index('<h2 id="handoff-reviews">')]
+    assert "<th>Acceptance median</th>" in scorecards and "<td>10 min</td>" in scorecards
     names = {Path(src).name for src in page.images}
     assert {"review_shares_by_receiver.png", "review_shares_by_sender.png", "late_signal_by_receiver.png",
             "escalation_causes_by_kind.png"} <= names

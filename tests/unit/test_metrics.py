@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 
+from baton_itsm.core.metrics.periods import PERIODS, PeriodOf, in_order
 from baton_itsm.core.metrics.reviews import NO_REVIEWS
 from baton_itsm.core.metrics.summary import compute_metrics, summary_lines
 from baton_itsm.core.metrics.views import build_views
@@ -126,3 +127,75 @@ def test_intake_groups_make_leaving_them_the_first_assignment():
     views = build_views(TICKETS[:2], ROWS, datetime.fromisoformat)
     # With Desk as intake, T1's move to Network is its first assignment and T2's only bounce is Server -> none.
     assert compute_metrics(views, intake_groups=frozenset({"Desk"}))["bounces"]["total"] == 0
+
+
+def _columns(rows: list[dict], key: str, *columns: str) -> dict:
+    return {row[key]: tuple(row[c] for c in columns) for row in rows}
+
+
+def test_scorecard_by_group(metrics):
+    rows = metrics["scorecards"]["by_group"]
+    assert [row["group"] for row in rows] == ["Desk", "Network", "Server", "Vendor"]  # most tickets held first
+    # Desk held every ticket and lost four bounces (T1 alice, T2 alice and bob, T3 carol); alice took T1 from its
+    # queue after 30 min; nothing was resolved while Desk held it.
+    assert _columns(rows, "group", "tickets_held", "bounces_out", "bounces_per_ticket_held", "pickups",
+                    "pickup_median_minutes", "resolved", "reopen_rate")["Desk"] == (4, 4, 1.0, 1, 30.0, 0, None)
+    # Network: carol picked T1 up after 120 min and resolved it 180 min after it arrived, not reopened; h1 to
+    # Network was accepted after 45 min. Server: T2 was resolved 20 min after arriving (late within 30 min), reopened.
+    timing = ("pickups", "pickup_median_minutes", "resolved_after_handoff", "resolution_median_minutes",
+              "late_handoffs_received", "late_share", "resolved", "reopened", "reopen_rate")
+    assert _columns(rows, "group", *timing)["Network"] == (1, 120.0, 1, 180.0, 0, 0.0, 1, 0, 0.0)
+    assert _columns(rows, "group", *timing)["Server"] == (0, None, 1, 20.0, 1, 1.0, 1, 1, 1.0)
+    protocol = ("handoffs_to", "accepted", "acceptance_median_minutes", "declined", "escalations_received")
+    assert _columns(rows, "group", *protocol) == {"Desk": (0, 0, None, 0, 0), "Network": (1, 1, 45.0, 0, 0),
+                                                  "Server": (0, 0, None, 0, 0), "Vendor": (1, 0, None, 1, 1)}
+    assert rows[3]["tickets_held"] == 0 and rows[3]["bounces_per_ticket_held"] is None  # Vendor never held one
+
+
+def test_scorecard_by_agent(metrics):
+    rows = metrics["scorecards"]["by_agent"]
+    assert [row["agent"] for row in rows] == ["carol", "alice", "x", "bob", "vera"]  # most active first
+    columns = ("moves_made", "bounces_made", "late_handoffs_made", "pickups", "pickup_median_minutes", "resolved",
+               "resolution_median_minutes", "reopen_rate", "accepted", "acceptance_median_minutes", "declined",
+               "escalations_requested")
+    assert _columns(rows, "agent", *columns) == {
+        # carol pulled T1 (120 min) and held it when it was resolved, 180 min after its last handoff; accepted
+        # h1 after 45 min (its applied move is hers: a bounce on T3); asked for the vendor escalation h2
+        "carol": (2, 1, 0, 1, 120.0, 1, 180.0, 0.0, 1, 45.0, 0, 1),
+        "alice": (3, 2, 0, 1, 30.0, 0, None, None, 0, None, 0, 0),
+        "x": (4, 0, 0, 0, None, 0, None, None, 0, None, 0, 0),
+        "bob": (1, 1, 1, 0, None, 0, None, None, 0, None, 0, 0),  # T2 to Server, resolved 20 min later: late
+        "vera": (0, 0, 0, 0, None, 0, None, None, 0, None, 1, 0),
+    }
+
+
+def test_scorecard_by_period(metrics):
+    assert metrics["scorecards"]["period"] == "month"
+    march, april = metrics["scorecards"]["by_period"]
+    # March: T1, T2, T3 (bounces 1, 2, 1); pickups 30 and 120 min (nearest-rank median 30); resolved 180 and 20 min
+    # after the last handoff, T2 late; reopened T2 of T1 and T2 (T3 has no count); h1 accepted in 45 min, h2 declined
+    assert march == {"period": "2026-03", "tickets": 3, "bounce_mean": 1.333, "share_3_plus": 0.0, "pickups": 2,
+                     "pickup_median_minutes": 30.0, "resolved_after_handoff": 2, "resolution_median_minutes": 20.0,
+                     "late_handoffs": 1, "late_share": 0.5, "reopened": 1, "reopen_rate": 0.5, "handoffs": 2,
+                     "accepted": 1, "acceptance_median_minutes": 45.0, "declined": 1, "escalations": 1}
+    assert april == {"period": "2026-04", "tickets": 1, "bounce_mean": 0.0, "share_3_plus": 0.0, "pickups": 0,
+                     "pickup_median_minutes": None, "resolved_after_handoff": 0, "resolution_median_minutes": None,
+                     "late_handoffs": 0, "late_share": None, "reopened": 0, "reopen_rate": 0.0, "handoffs": 0,
+                     "accepted": 0, "acceptance_median_minutes": None, "declined": 0, "escalations": 0}
+
+
+@pytest.mark.parametrize(("period", "march", "april"), [("week", "2026-W10", "2026-W14"),
+                                                        ("quarter", "2026-Q1", "2026-Q2")])
+def test_periods_are_weeks_or_quarters_on_request(period, march, april):
+    views = build_views(TICKETS, ROWS, datetime.fromisoformat)
+    metrics = compute_metrics(views, late_within_minutes=30, period=period)
+    assert [row["period"] for row in metrics["scorecards"]["by_period"]] == [march, april]
+    assert [row["period"] for row in metrics["bounces"]["by_period"]] == [march, april]
+
+
+def test_period_of_an_opening_time():
+    assert [PeriodOf(kind)("2027-01-01 10:00:00") for kind in PERIODS] == ["2027-01", "2026-W53", "2027-Q1"]
+    assert PeriodOf()(None) == "unknown"
+    assert in_order(["unknown", "2026-W10", "2025-W52"]) == ["2025-W52", "2026-W10", "unknown"]
+    with pytest.raises(ValueError, match="period must be one of month, week, quarter"):
+        PeriodOf("day")
