@@ -46,6 +46,11 @@ def build_metrics(state, instances: tuple[str, ...] = (), late_within: float = D
     try:
         with paused_gc():
             views = load_views(bulk, instances)
+        missing = sorted(set(instances) - {view.instance for view in views})
+        if missing:
+            held = [instance for (instance,) in bulk.query("SELECT DISTINCT instance FROM tickets ORDER BY 1")]
+            click.echo(f"no tickets of {', '.join(missing)} in the ledger; it holds "
+                       f"{', '.join(held) or 'no tickets yet'}", err=True)
     finally:
         bulk.close()
     with paused_gc():

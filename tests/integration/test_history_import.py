@@ -49,6 +49,13 @@ def test_import_a_small_log_counts_and_explains_rejected_rows(workdir):
     assert metrics["reopen"] == {"tickets": 4, "reopened": 1, "rate": 0.25}
 
 
+def test_a_report_of_an_instance_the_ledger_lacks_says_so(workdir):
+    baton("import", "servicenow-log", str(SMALL_LOG), "--quiet")
+    result = CliRunner().invoke(cli, ["report", "--no-charts", "--instance", "sn-lgo"])
+    assert result.exit_code == 0 and "0 tickets (none)" in result.output
+    assert "no tickets of sn-lgo in the ledger; it holds sn-log" in result.output
+
+
 def test_the_imported_ledger_reads_like_any_other(workdir):
     baton("import", "servicenow-log", str(SMALL_LOG), "--quiet")
     table = baton("ledger", "sn-log:INC2").output
