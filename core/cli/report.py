@@ -37,7 +37,7 @@ def report(state, folder: Path, fmt: str, no_charts: bool, instances: tuple[str,
 def build_metrics(state, instances: tuple[str, ...] = (), late_within: float = DEFAULT_LATE_WITHIN_MINUTES,
                   period: str = DEFAULT_PERIOD) -> dict:
     from baton_itsm.core.gcpause import paused_gc
-    from baton_itsm.core.metrics.load import load_views
+    from baton_itsm.core.metrics.load import stream_views
     from baton_itsm.core.metrics.summary import compute_metrics
     from baton_itsm.core.store.bulk import open_bulk
 
@@ -45,17 +45,16 @@ def build_metrics(state, instances: tuple[str, ...] = (), late_within: float = D
     bulk = open_bulk(settings.database_url)
     try:
         with paused_gc():
-            views = load_views(bulk, instances)
-        missing = sorted(set(instances) - {view.instance for view in views})
+            metrics = compute_metrics(stream_views(bulk, instances), intake_groups=settings.intake_groups,
+                                      late_within_minutes=late_within, period=period)
+        missing = sorted(set(instances) - set(metrics["instances"]))
         if missing:
             held = [instance for (instance,) in bulk.query("SELECT DISTINCT instance FROM tickets ORDER BY 1")]
             click.echo(f"no tickets of {', '.join(missing)} in the ledger; it holds "
                        f"{', '.join(held) or 'no tickets yet'}", err=True)
     finally:
         bulk.close()
-    with paused_gc():
-        return compute_metrics(views, intake_groups=settings.intake_groups, late_within_minutes=late_within,
-                               period=period)
+    return metrics
 
 
 def write_and_show(metrics: dict, folder: Path, *, fmt: str = "text", charts: bool = True,

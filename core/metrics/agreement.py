@@ -2,34 +2,40 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 
 from baton_itsm.core.metrics.stats import share
 from baton_itsm.core.metrics.views import TicketView
 
 
-def counter_agreement(views: Sequence[TicketView]) -> dict:
-    compared = agreeing = tool_total = derived_total = 0
-    classes: Counter[str] = Counter()
-    direction: Counter[str] = Counter()
-    for view in views:
+class AgreementTally:
+    """How often the two counts agree, and how they differ where they do not, added up a ticket at a time."""
+
+    def __init__(self) -> None:
+        self.compared = self.agreeing = self.tool_total = self.derived_total = 0
+        self.classes: Counter[str] = Counter()
+        self.direction: Counter[str] = Counter()
+
+    def add(self, view: TicketView) -> None:
         summary = view.summary
         if not summary or summary.get("tool_reassignments") is None or summary.get("derived_reassignments") is None:
-            continue
+            return
         tool, derived = summary["tool_reassignments"], summary["derived_reassignments"]
-        compared += 1
-        tool_total += tool
-        derived_total += derived
+        self.compared += 1
+        self.tool_total += tool
+        self.derived_total += derived
         if tool == derived:
-            agreeing += 1
-            continue
-        direction["Baton lower" if derived < tool else "Baton higher"] += 1
-        classes[summary.get("mismatch") or "unclassified"] += 1
-    if not compared:
-        return {"tickets": 0, "message": "no tool counter in this history (only ServiceNow logs carry one)"}
-    return {
-        "tickets": compared, "agreeing": agreeing, "share": share(agreeing, compared),
-        "tool_mean": round(tool_total / compared, 3), "derived_mean": round(derived_total / compared, 3),
-        "disagreements": dict(direction),
-        "disagreement_classes": [{"class": c, "tickets": n} for c, n in classes.most_common()],
-    }
+            self.agreeing += 1
+            return
+        self.direction["Baton lower" if derived < tool else "Baton higher"] += 1
+        self.classes[summary.get("mismatch") or "unclassified"] += 1
+
+    def result(self) -> dict:
+        compared = self.compared
+        if not compared:
+            return {"tickets": 0, "message": "no tool counter in this history (only ServiceNow logs carry one)"}
+        return {
+            "tickets": compared, "agreeing": self.agreeing, "share": share(self.agreeing, compared),
+            "tool_mean": round(self.tool_total / compared, 3), "derived_mean": round(self.derived_total / compared, 3),
+            "disagreements": dict(self.direction),
+            "disagreement_classes": [{"class": c, "tickets": n} for c, n in self.classes.most_common()],
+        }

@@ -6,7 +6,6 @@ assignment, leaving an intake (triage) group being the first assignment.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from baton_itsm.core.domain.bounces import BounceCounter
@@ -31,34 +30,42 @@ def ticket_bounces(view: TicketView, intake_groups: frozenset[str]) -> tuple[int
     return counter.bounces, bounced
 
 
-def bounce_metrics(facts: Sequence[TicketFacts]) -> dict:
-    counts: list[int] = []
-    left: Counter[str] = Counter()
-    holders: list[str] = []  # each group once per ticket it held, counted at the end
-    by_agent: Counter[str] = Counter()
-    periods: dict[str, list[int]] = {}
-    for fact in facts:
+class BounceTally:
+    """The bounce metrics, added up a ticket at a time."""
+
+    def __init__(self) -> None:
+        self.counts: list[int] = []
+        self.left: Counter[str] = Counter()
+        self.held: Counter[str] = Counter()
+        self.by_agent: Counter[str] = Counter()
+        self.periods: dict[str, list[int]] = {}
+
+    def add(self, fact: TicketFacts) -> None:
         if fact.bounces is None:
-            continue
-        counts.append(fact.bounces)
-        holders.extend(fact.held)
+            return
+        self.counts.append(fact.bounces)
+        held = self.held
+        for group in fact.held:
+            held[group] += 1
         for group, actor in fact.bounced:
-            left[group or NO_GROUP] += 1
-            by_agent[actor or UNKNOWN_AGENT] += 1
-        periods.setdefault(fact.period, []).append(fact.bounces)
-    held = Counter(holders)
-    tickets = len(counts)
-    return {
-        "tickets": tickets,
-        "total": sum(counts),
-        "mean": round(sum(counts) / tickets, 3) if tickets else None,
-        "distribution": histogram(counts, DISTRIBUTION_TOP),
-        f"share_{MANY}_plus": share(sum(1 for c in counts if c >= MANY), tickets),
-        "by_group": [{"group": group, "tickets_held": held[group], "bounces_out": count,
-                      "bounces_per_ticket_held": round(count / held[group], 3)}
-                     for group, count in left.most_common()],
-        "by_agent": [{"agent": agent, "bounces_made": count} for agent, count in by_agent.most_common()],
-        "by_period": [{"period": period, "tickets": len(values), "mean": round(sum(values) / len(values), 3),
-                       f"share_{MANY}_plus": share(sum(1 for c in values if c >= MANY), len(values))}
-                      for period, values in ((p, periods[p]) for p in in_order(periods))],
-    }
+            self.left[group or NO_GROUP] += 1
+            self.by_agent[actor or UNKNOWN_AGENT] += 1
+        self.periods.setdefault(fact.period, []).append(fact.bounces)
+
+    def result(self) -> dict:
+        counts, left, held, periods = self.counts, self.left, self.held, self.periods
+        tickets = len(counts)
+        return {
+            "tickets": tickets,
+            "total": sum(counts),
+            "mean": round(sum(counts) / tickets, 3) if tickets else None,
+            "distribution": histogram(counts, DISTRIBUTION_TOP),
+            f"share_{MANY}_plus": share(sum(1 for c in counts if c >= MANY), tickets),
+            "by_group": [{"group": group, "tickets_held": held[group], "bounces_out": count,
+                          "bounces_per_ticket_held": round(count / held[group], 3)}
+                         for group, count in left.most_common()],
+            "by_agent": [{"agent": agent, "bounces_made": count} for agent, count in self.by_agent.most_common()],
+            "by_period": [{"period": period, "tickets": len(values), "mean": round(sum(values) / len(values), 3),
+                           f"share_{MANY}_plus": share(sum(1 for c in values if c >= MANY), len(values))}
+                          for period, values in ((p, periods[p]) for p in in_order(periods))],
+        }

@@ -1,14 +1,13 @@
 """What each ticket adds to the metrics, worked out once per ticket.
 
 The report adds these facts up overall (core/metrics/bounces, timing) and per group, agent and period
-(core/metrics/scorecards), so every breakdown counts a ticket the same way, and a report of a large
-imported history walks each ticket's transfers once for all of them. The definitions stay where they
-are written down: the bounce count in core/domain/bounces (through metrics/bounces), pickups and the
-last handoff in metrics/timing.
+(core/metrics/scorecards), so every breakdown counts a ticket the same way, and each ticket's transfers are
+walked once for all of them, then let go. The definitions stay where they are written down: the bounce
+count in core/domain/bounces (through metrics/bounces), pickups and the last handoff in metrics/timing.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from baton_itsm.core.metrics.bounces import ticket_bounces
@@ -32,29 +31,24 @@ class TicketFacts:
     reopened: bool | None = None  # None: the history gave no reopen count
 
 
-def ticket_facts(views: Iterable[TicketView], intake_groups: frozenset[str],
-                 period_of: Callable[[str | None], str]) -> list[TicketFacts]:
-    found = []
-    for view in views:
-        transfers, summary = view.transfers, view.summary
-        reopen_count = summary.get("reopen_count") if summary else None
-        reopened = None if reopen_count is None else reopen_count > 0
-        if not transfers:
-            found.append(TicketFacts(view, period_of(view.opened_text), reopened=reopened))
-            continue
-        bounces, bounced = ticket_bounces(view, intake_groups)
-        last_handoff = resolver = None
-        resolved_at = view.resolved_at
-        if resolved_at is not None:
-            last = last_handoff_index(transfers)
-            if last is not None:
-                took = minutes(transfers[last][0], resolved_at)
-                if took >= 0:
-                    last_handoff = (transfers[last][4], transfers[last][1], took)
-            for at, _, _, _, group, person in transfers:  # the holder it had at its resolution
-                if at <= resolved_at:
-                    resolver = (group, person)
-        found.append(TicketFacts(view, period_of(view.opened_text), bounces, bounced,
-                                 frozenset([t[4] for t in transfers]), pickup_times(view), last_handoff, resolver,
-                                 reopened))
-    return found
+def ticket_facts(view: TicketView, intake_groups: frozenset[str],
+                 period_of: Callable[[str | None], str]) -> TicketFacts:
+    transfers, summary = view.transfers, view.summary
+    reopen_count = summary.get("reopen_count") if summary else None
+    reopened = None if reopen_count is None else reopen_count > 0
+    if not transfers:
+        return TicketFacts(view, period_of(view.opened_text), reopened=reopened)
+    bounces, bounced = ticket_bounces(view, intake_groups)
+    last_handoff = resolver = None
+    resolved_at = view.resolved_at
+    if resolved_at is not None:
+        last = last_handoff_index(transfers)
+        if last is not None:
+            took = minutes(transfers[last][0], resolved_at)
+            if took >= 0:
+                last_handoff = (transfers[last][4], transfers[last][1], took)
+        for at, _, _, _, group, person in transfers:  # the holder it had at its resolution
+            if at <= resolved_at:
+                resolver = (group, person)
+    return TicketFacts(view, period_of(view.opened_text), bounces, bounced, frozenset([t[4] for t in transfers]),
+                       pickup_times(view), last_handoff, resolver, reopened)

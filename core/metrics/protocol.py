@@ -4,40 +4,55 @@ The receivers' reviews of handoffs are core/metrics/reviews.py's."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 
 from baton_itsm.core.metrics.stats import duration_summary, minutes, share
 from baton_itsm.core.metrics.views import TicketView
 
 
-def protocol_metrics(views: Sequence[TicketView]) -> dict:
-    acceptance, declines, states = [], Counter(), Counter()
-    escalations: Counter[str] = Counter()
-    rule_outcomes: Counter[str] = Counter()
-    for view in views:
+class ProtocolTally:
+    """Handoffs by state, acceptance times, declines, escalations and rule outcomes, a ticket at a time."""
+
+    def __init__(self) -> None:
+        self.acceptance: list[float] = []
+        self.declines: Counter[str] = Counter()
+        self.states: Counter[str] = Counter()
+        self.escalations: Counter[str] = Counter()
+        self.rule_outcomes: Counter[str] = Counter()
+
+    def add(self, view: TicketView) -> None:
         for record in view.handoffs.values():
-            states[record.state] += 1
+            self.states[record.state] += 1
             if record.kind and record.kind != "reassign":
-                escalations[record.kind] += 1
+                self.escalations[record.kind] += 1
             if record.state in ("accepted", "applied") and not record.forced and record.decided_at:
-                acceptance.append(minutes(record.requested_at, record.decided_at))
+                self.acceptance.append(minutes(record.requested_at, record.decided_at))
             if record.state == "declined":
-                declines[record.decline_reason or "(no reason given)"] += 1
+                self.declines[record.decline_reason or "(no reason given)"] += 1
         for _, rule, outcome in view.rules:
-            rule_outcomes[f"{rule}: {outcome}"] += 1
-    return {
-        "handoffs": dict(states),
-        "acceptance_minutes": duration_summary(acceptance),
-        "decline_reasons": [{"reason": r, "count": n} for r, n in declines.most_common()],
-        "escalations_by_kind": [{"kind": k, "count": n} for k, n in escalations.most_common()],
-        "escalations_by_rule": [{"rule": k, "count": n} for k, n in rule_outcomes.items() if "escalated" in k],
-        "rule_outcomes": dict(rule_outcomes),
-    }
+            self.rule_outcomes[f"{rule}: {outcome}"] += 1
+
+    def result(self) -> dict:
+        return {
+            "handoffs": dict(self.states),
+            "acceptance_minutes": duration_summary(self.acceptance),
+            "decline_reasons": [{"reason": r, "count": n} for r, n in self.declines.most_common()],
+            "escalations_by_kind": [{"kind": k, "count": n} for k, n in self.escalations.most_common()],
+            "escalations_by_rule": [{"rule": k, "count": n} for k, n in self.rule_outcomes.items() if "escalated" in k],
+            "rule_outcomes": dict(self.rule_outcomes),
+        }
 
 
-def reopen_metrics(views: Sequence[TicketView]) -> dict:
+class ReopenTally:
     """Share of tickets reopened at least once (from the imported history's reopen count)."""
-    known = [view.summary["reopen_count"] for view in views
-             if view.summary and view.summary.get("reopen_count") is not None]
-    reopened = sum(1 for count in known if count > 0)
-    return {"tickets": len(known), "reopened": reopened, "rate": share(reopened, len(known))}
+
+    def __init__(self) -> None:
+        self.known = self.reopened = 0
+
+    def add(self, view: TicketView) -> None:
+        count = view.summary.get("reopen_count") if view.summary else None
+        if count is not None:
+            self.known += 1
+            self.reopened += count > 0
+
+    def result(self) -> dict:
+        return {"tickets": self.known, "reopened": self.reopened, "rate": share(self.reopened, self.known)}

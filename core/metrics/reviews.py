@@ -148,9 +148,10 @@ def _oldest_first(rows: list[dict]) -> list[dict]:
     return [by_period[period] for period in in_order(by_period)]
 
 
-def review_metrics(views: Sequence[TicketView], late_within_minutes: float,
+def review_metrics(views: Iterable[TicketView], late_within_minutes: float,
                    period_of: Callable[[str | None], str] | None = None) -> dict:
     """Reviews, audits and escalation reviews, or a plain message when the ledger holds none."""
+    views = [view for view in views if view.handoffs or view.reviews]  # the tickets they are about
     if not any(view.reviews for view in views):  # the common case of an imported history: nothing to add up
         return {"entries": 0, "message": NO_REVIEWS}
     handoffs = reviewed_handoffs(views, late_within_minutes, period_of)

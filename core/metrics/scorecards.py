@@ -18,7 +18,6 @@ count before them is taken of. A cell is empty where there is nothing to measure
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from baton_itsm.core.metrics.bounces import MANY, NO_GROUP, UNKNOWN_AGENT
@@ -29,37 +28,19 @@ from baton_itsm.core.metrics.stats import minutes, percentile, share
 ACCEPTED_STATES = ("accepted", "applied")
 
 
-class _Tally:
-    """One dimension's figures as they are gathered: per figure, the key (a group, agent or period) of each
-    thing counted, or (key, minutes) of each thing timed. Counted once at the end, by Counter, in C."""
-
-    __slots__ = ("keys", "timed")
-
-    def __init__(self) -> None:
-        self.keys: defaultdict[str, list] = defaultdict(list)
-        self.timed: defaultdict[str, list[tuple]] = defaultdict(list)
-
-    def rows(self) -> dict[str, _Figures]:
-        rows: defaultdict[str, _Figures] = defaultdict(_Figures)
-        for figure, keys in self.keys.items():
-            for key, count in Counter(keys).items():
-                rows[key].counts[figure] = count
-        for figure, pairs in self.timed.items():
-            by_key: defaultdict = defaultdict(list)
-            for key, taken in pairs:
-                by_key[key].append(taken)
-            for key, values in by_key.items():
-                rows[key].samples[figure] = values
-                rows[key].counts[figure] = len(values)
-        return rows
-
-
 @dataclass(slots=True)
 class _Figures:
     """One row's counts and its samples of minutes."""
 
     counts: Counter = field(default_factory=Counter)
-    samples: dict[str, list[float]] = field(default_factory=dict)
+    samples: defaultdict = field(default_factory=lambda: defaultdict(list))
+
+    def count(self, name: str) -> None:
+        self.counts[name] += 1
+
+    def time(self, name: str, taken: float) -> None:
+        self.counts[name] += 1
+        self.samples[name].append(taken)
 
     def median(self, name: str) -> float | None:
         values = sorted(v for v in self.samples.get(name, ()) if v >= 0)
@@ -69,86 +50,93 @@ class _Figures:
         return share(self.counts[part], self.counts[whole])
 
 
-def scorecards(facts: Sequence[TicketFacts], late_within_minutes: float, period: str) -> dict:
-    """{"period": the period kind, "by_group": rows, "by_agent": rows, "by_period": rows}."""
-    group, agent, when = _Tally(), _Tally(), _Tally()
-    for fact in facts:
-        _holders(fact, group, agent, when, late_within_minutes)
+class Scorecards:
+    """The rows per group, agent and period, added up a ticket at a time."""
+
+    def __init__(self, late_within_minutes: float, period: str) -> None:
+        self.late_within_minutes, self.period = late_within_minutes, period
+        self.groups: defaultdict[str | None, _Figures] = defaultdict(_Figures)
+        self.agents: defaultdict[str | None, _Figures] = defaultdict(_Figures)
+        self.periods: defaultdict[str, _Figures] = defaultdict(_Figures)
+
+    def add(self, fact: TicketFacts) -> None:
+        in_period = self.periods[fact.period]
+        in_period.count("tickets")
+        self._holders(fact, in_period)
         if fact.view.handoffs:
-            _handoffs(fact, group, agent, when)
-    groups, agents, periods = group.rows(), agent.rows(), when.rows()
-    for unknown, name in ((groups, NO_GROUP), (agents, UNKNOWN_AGENT)):
-        if None in unknown:
-            unknown[name] = unknown.pop(None)
-    return {
-        "period": period,
-        "by_group": sorted((_group_row(name, row) for name, row in groups.items()),
-                           key=lambda r: (-r["tickets_held"], -r["handoffs_to"], r["group"])),
-        "by_agent": sorted((_agent_row(name, row) for name, row in agents.items()),
-                           key=lambda r: (-_activity(r), r["agent"])),
-        "by_period": [_period_row(name, periods[name]) for name in in_order(periods)],
-    }
+            self._handoffs(fact, in_period)
 
+    def result(self) -> dict:
+        """{"period": the period kind, "by_group": rows, "by_agent": rows, "by_period": rows}."""
+        groups, agents, periods = dict(self.groups), dict(self.agents), self.periods
+        for rows, name in ((groups, NO_GROUP), (agents, UNKNOWN_AGENT)):
+            if None in rows:
+                rows[name] = rows.pop(None)
+        return {
+            "period": self.period,
+            "by_group": sorted((_group_row(name, row) for name, row in groups.items()),
+                               key=lambda r: (-r["tickets_held"], -r["handoffs_to"], r["group"])),
+            "by_agent": sorted((_agent_row(name, row) for name, row in agents.items()),
+                               key=lambda r: (-_activity(r), r["agent"])),
+            "by_period": [_period_row(name, periods[name]) for name in in_order(periods)],
+        }
 
-def _holders(fact: TicketFacts, group: _Tally, agent: _Tally, when: _Tally, late_within_minutes: float) -> None:
-    """What the ticket's holders did: moves, bounces, pickups, the last handoff and the resolution."""
-    period = fact.period
-    when.keys["tickets"].append(period)
-    if fact.bounces is not None:  # the ticket had holders
-        transfers = fact.view.transfers
-        when.timed["bounces"].append((period, fact.bounces))
-        group.keys["tickets_held"].extend(fact.held)
-        agent.keys["moves"].extend([t[1] for t in transfers])
-    if fact.bounced:
-        group.keys["bounces_out"].extend([left for left, _ in fact.bounced])
-        agent.keys["bounces"].extend([actor for _, actor in fact.bounced])
-    for where, waited, person in fact.pickups:
-        group.timed["pickup"].append((where, waited))
-        agent.timed["pickup"].append((person, waited))
-        when.timed["pickup"].append((period, waited))
-    resolver = fact.resolver
-    if fact.last_handoff is not None:
-        receiving, sender, took = fact.last_handoff
-        group.timed["after_handoff"].append((receiving, took))
-        when.timed["after_handoff"].append((period, took))
-        if took <= late_within_minutes:
-            group.keys["late"].append(receiving)
-            when.keys["late"].append(period)
-            agent.keys["late_made"].append(sender)
-        if resolver is not None and resolver[1] is not None:
-            agent.timed["resolution"].append((resolver[1], took))
-    reopened = fact.reopened
-    if reopened is not None:
-        when.keys["reopen_known"].append(period)
-        if reopened:
-            when.keys["reopened"].append(period)
-    if resolver is not None:
-        resolved_by = [(group, resolver[0])] + ([(agent, resolver[1])] if resolver[1] is not None else [])
-        for tally, key in resolved_by:
-            tally.keys["resolved"].append(key)
-            if reopened is not None:
-                tally.keys["reopen_known"].append(key)
-                if reopened:
-                    tally.keys["reopened"].append(key)
+    def _holders(self, fact: TicketFacts, in_period: _Figures) -> None:
+        """What the ticket's holders did: moves, bounces, pickups, the last handoff and the resolution."""
+        groups, agents = self.groups, self.agents
+        if fact.bounces is not None:  # the ticket had holders
+            in_period.samples["bounces"].append(fact.bounces)
+            for group in fact.held:
+                groups[group].count("tickets_held")
+            for transfer in fact.view.transfers:
+                agents[transfer[1]].count("moves")
+        for group, actor in fact.bounced:
+            groups[group].count("bounces_out")
+            agents[actor].count("bounces")
+        for group, waited, person in fact.pickups:
+            for row in (groups[group], agents[person], in_period):
+                row.time("pickup", waited)
+        resolver = fact.resolver
+        if fact.last_handoff is not None:
+            receiving, sender, took = fact.last_handoff
+            late = took <= self.late_within_minutes
+            for row in (groups[receiving], in_period):
+                row.time("after_handoff", took)
+                if late:
+                    row.count("late")
+            if late:
+                agents[sender].count("late_made")
+            if resolver is not None and resolver[1] is not None:
+                agents[resolver[1]].time("resolution", took)
+        rows = [in_period]
+        if resolver is not None:
+            groups[resolver[0]].count("resolved")
+            rows.append(groups[resolver[0]])
+            if resolver[1] is not None:
+                agents[resolver[1]].count("resolved")
+                rows.append(agents[resolver[1]])
+        if fact.reopened is not None:
+            for row in rows:
+                row.count("reopen_known")
+                if fact.reopened:
+                    row.count("reopened")
 
-
-def _handoffs(fact: TicketFacts, group: _Tally, agent: _Tally, when: _Tally) -> None:
-    """What Baton's handoff protocol recorded: requests, acceptance time, declines, escalations."""
-    period = fact.period
-    for record in fact.view.handoffs.values():
-        receiving = record.to_group
-        group.keys["handoffs_to"].append(receiving)
-        when.keys["handoffs_to"].append(period)
-        if record.state in ACCEPTED_STATES and not record.forced and record.decided_at:
-            waited = minutes(record.requested_at, record.decided_at)
-            for tally, key in ((group, receiving), (agent, record.decided_by), (when, period)):
-                tally.timed["acceptance"].append((key, waited))
-        elif record.state == "declined":
-            for tally, key in ((group, receiving), (agent, record.decided_by), (when, period)):
-                tally.keys["declined"].append(key)
-        if record.kind and record.kind != "reassign":
-            for tally, key in ((group, receiving), (agent, record.requested_by), (when, period)):
-                tally.keys["escalations"].append(key)
+    def _handoffs(self, fact: TicketFacts, in_period: _Figures) -> None:
+        """What Baton's handoff protocol recorded: requests, acceptance time, declines, escalations."""
+        for record in fact.view.handoffs.values():
+            receiving = self.groups[record.to_group]
+            for row in (receiving, in_period):
+                row.count("handoffs_to")
+            if record.state in ACCEPTED_STATES and not record.forced and record.decided_at:
+                waited = minutes(record.requested_at, record.decided_at)
+                for row in (receiving, self.agents[record.decided_by], in_period):
+                    row.time("acceptance", waited)
+            elif record.state == "declined":
+                for row in (receiving, self.agents[record.decided_by], in_period):
+                    row.count("declined")
+            if record.kind and record.kind != "reassign":
+                for row in (receiving, self.agents[record.requested_by], in_period):
+                    row.count("escalations")
 
 
 def _group_row(name: str, row: _Figures) -> dict:
@@ -192,6 +180,7 @@ def _period_row(name: str, row: _Figures) -> dict:
         "resolved_after_handoff": c["after_handoff"], "resolution_median_minutes": row.median("after_handoff"),
         "late_handoffs": c["late"], "late_share": row.share("late", "after_handoff"),
         "reopened": c["reopened"], "reopen_rate": row.share("reopened", "reopen_known"),
-        "handoffs": c["handoffs_to"], "accepted": c["acceptance"], "acceptance_median_minutes": row.median("acceptance"),
-        "declined": c["declined"], "escalations": c["escalations"],
+        "handoffs": c["handoffs_to"], "accepted": c["acceptance"],
+        "acceptance_median_minutes": row.median("acceptance"), "declined": c["declined"],
+        "escalations": c["escalations"],
     }

@@ -1,40 +1,57 @@
 """All the metrics of a set of tickets, and the tables a report writes as CSV."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 
-from baton_itsm.core.metrics.agreement import counter_agreement
-from baton_itsm.core.metrics.bounces import MANY, bounce_metrics
+from baton_itsm.core.metrics.agreement import AgreementTally
+from baton_itsm.core.metrics.bounces import MANY, BounceTally
 from baton_itsm.core.metrics.facts import ticket_facts
 from baton_itsm.core.metrics.periods import DEFAULT_PERIOD, UNKNOWN, PeriodOf
-from baton_itsm.core.metrics.protocol import protocol_metrics, reopen_metrics
+from baton_itsm.core.metrics.protocol import ProtocolTally, ReopenTally
 from baton_itsm.core.metrics.review_summary import review_lines
 from baton_itsm.core.metrics.reviews import review_metrics
-from baton_itsm.core.metrics.scorecards import scorecards
-from baton_itsm.core.metrics.timing import DEFAULT_LATE_WITHIN_MINUTES, timing_metrics
+from baton_itsm.core.metrics.scorecards import Scorecards
+from baton_itsm.core.metrics.timing import DEFAULT_LATE_WITHIN_MINUTES, TimingTally
 from baton_itsm.core.metrics.views import TicketView
 
 TOP_ROWS = 25  # rows of the per-group and per-agent tables shown in the terminal and HTML (CSV has all)
 TREND_PERIODS = 3  # periods the terminal summary shows, the latest
 
 
-def compute_metrics(views: Sequence[TicketView], *, intake_groups: frozenset[str] = frozenset(),
+def compute_metrics(views: Iterable[TicketView], *, intake_groups: frozenset[str] = frozenset(),
                     late_within_minutes: float = DEFAULT_LATE_WITHIN_MINUTES, period: str = DEFAULT_PERIOD) -> dict:
-    """Every metric, as plain JSON-ready data; per-period figures count tickets by the `period` they were opened."""
+    """Every metric, as plain JSON-ready data; per-period figures count tickets by the `period` they were opened.
+
+    One pass: each ticket is added into every tally and let go, so `views` may be a stream as long as the ledger.
+    """
     period_of = PeriodOf(period)
-    facts = ticket_facts(views, intake_groups, period_of)
-    timing = timing_metrics(facts, late_within_minutes)
-    pickup_samples = timing.pop("pickup_samples")
+    bounces, timing, cards = BounceTally(), TimingTally(late_within_minutes), Scorecards(late_within_minutes, period)
+    reopen, protocol, agreement = ReopenTally(), ProtocolTally(), AgreementTally()
+    tickets, instances, with_handoffs = 0, set(), []
+    for view in views:
+        tickets += 1
+        instances.add(view.instance)
+        fact = ticket_facts(view, intake_groups, period_of)
+        bounces.add(fact)
+        timing.add(fact)
+        cards.add(fact)
+        reopen.add(view)
+        protocol.add(view)
+        agreement.add(view)
+        if view.handoffs or view.reviews:
+            with_handoffs.append(view)  # all the reviews are about: few tickets, even in a large ledger
+    times = timing.result()
+    pickup_samples = times.pop("pickup_samples")
     return {
-        "tickets": len(views),
-        "instances": sorted({v.instance for v in views}),
-        "bounces": bounce_metrics(facts),
-        **timing,
-        "reopen": reopen_metrics(views),
-        **protocol_metrics(views),
-        "reviews": review_metrics(views, late_within_minutes, period_of),
-        "tool_counter": counter_agreement(views),
-        "scorecards": scorecards(facts, late_within_minutes, period),
+        "tickets": tickets,
+        "instances": sorted(instances),
+        "bounces": bounces.result(),
+        **times,
+        "reopen": reopen.result(),
+        **protocol.result(),
+        "reviews": review_metrics(with_handoffs, late_within_minutes, period_of),
+        "tool_counter": agreement.result(),
+        "scorecards": cards.result(),
         "_pickup_samples": pickup_samples,  # for the pickup-time chart; not written to JSON
     }
 

@@ -51,35 +51,47 @@ def late_transfer(view: TicketView, late_within_minutes: float) -> int | None:
     return last if 0 <= minutes(view.transfers[last][0], resolved_at) <= late_within_minutes else None
 
 
-def timing_metrics(facts: Sequence[TicketFacts], late_within_minutes: float = DEFAULT_LATE_WITHIN_MINUTES) -> dict:
-    pickups, pickups_by_group = [], defaultdict(list)
-    after_last, after_last_by_group = [], defaultdict(list)
-    late_by_group: dict[str, int] = defaultdict(int)
-    resolved_with_handoff = late = 0
-    for fact in facts:
+class TimingTally:
+    """Pickup times, resolution after the last handoff and late handoffs, added up a ticket at a time."""
+
+    def __init__(self, late_within_minutes: float = DEFAULT_LATE_WITHIN_MINUTES) -> None:
+        self.late_within_minutes = late_within_minutes
+        self.pickups: list[float] = []
+        self.pickups_by_group: defaultdict[str, list[float]] = defaultdict(list)
+        self.after_last: list[float] = []
+        self.after_last_by_group: defaultdict[str, list[float]] = defaultdict(list)
+        self.late_by_group: defaultdict[str, int] = defaultdict(int)
+        self.resolved_with_handoff = self.late = 0
+
+    def add(self, fact: TicketFacts) -> None:
         for group, waited, _ in fact.pickups:
-            pickups.append(waited)
-            pickups_by_group[group].append(waited)
+            self.pickups.append(waited)
+            self.pickups_by_group[group].append(waited)
         if fact.last_handoff is None:
-            continue
+            return
         last_group, _, took = fact.last_handoff
-        resolved_with_handoff += 1
-        after_last.append(took)
-        after_last_by_group[last_group].append(took)
-        if took <= late_within_minutes:
-            late += 1
-            late_by_group[last_group] += 1
-    return {
-        "pickup_minutes": duration_summary(pickups),
-        "pickup_samples": sorted(pickups),
-        "pickup_by_group": sorted(({"group": g, **duration_summary(v)} for g, v in pickups_by_group.items()),
-                                  key=lambda row: -row["count"]),
-        "resolution_after_last_handoff_minutes": duration_summary(after_last),
-        "resolution_after_last_handoff_by_group": sorted(
-            ({"group": g, **duration_summary(v)} for g, v in after_last_by_group.items()), key=lambda r: -r["count"]),
-        "late_handoffs": {"within_minutes": late_within_minutes, "tickets": late,
-                          "of_resolved_tickets_with_a_handoff": resolved_with_handoff,
-                          "share": share(late, resolved_with_handoff),
-                          "by_receiving_group": [{"group": g, "late_handoffs": n} for g, n in
-                                                 sorted(late_by_group.items(), key=lambda item: -item[1])]},
-    }
+        self.resolved_with_handoff += 1
+        self.after_last.append(took)
+        self.after_last_by_group[last_group].append(took)
+        if took <= self.late_within_minutes:
+            self.late += 1
+            self.late_by_group[last_group] += 1
+
+    def result(self) -> dict:
+        """The figures, and under "pickup_samples" every pickup time in order (for the chart)."""
+        late, resolved_with_handoff = self.late, self.resolved_with_handoff
+        return {
+            "pickup_minutes": duration_summary(self.pickups),
+            "pickup_samples": sorted(self.pickups),
+            "pickup_by_group": sorted(({"group": g, **duration_summary(v)} for g, v in self.pickups_by_group.items()),
+                                      key=lambda row: -row["count"]),
+            "resolution_after_last_handoff_minutes": duration_summary(self.after_last),
+            "resolution_after_last_handoff_by_group": sorted(
+                ({"group": g, **duration_summary(v)} for g, v in self.after_last_by_group.items()),
+                key=lambda r: -r["count"]),
+            "late_handoffs": {"within_minutes": self.late_within_minutes, "tickets": late,
+                              "of_resolved_tickets_with_a_handoff": resolved_with_handoff,
+                              "share": share(late, resolved_with_handoff),
+                              "by_receiving_group": [{"group": g, "late_handoffs": n} for g, n in
+                                                     sorted(self.late_by_group.items(), key=lambda item: -item[1])]},
+        }

@@ -1,12 +1,13 @@
 """Each ticket's ledger, as the metrics read it: holder changes, handoffs, rule records, reviews, the import's summary.
 
 Built from plain row tuples, not from the domain's event objects: a report reads every ledger row
-(65k for the UCI log), and a tuple per row is what keeps that a fraction of a second.
+(65k for the UCI log), and a tuple per row is what keeps that a fraction of a second. Built one ticket at
+a time (build_views is a generator), so a report's memory does not grow with the ledger.
 """
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -78,39 +79,45 @@ EntryRow = tuple
 
 
 def build_views(tickets: Iterable[tuple], entries: Iterable[EntryRow],
-                as_datetime: Callable[[Any], datetime | None]) -> list[TicketView]:
-    """Views from ticket rows (id, instance, external_id, priority, category, status) and entry rows
-    ordered by ticket and version. `as_datetime` turns a timestamp column's value into a naive UTC datetime."""
-    views: dict[int, TicketView] = {row_id: TicketView(external, instance, priority, category, status)
-                                    for row_id, instance, external, priority, category, status in tickets}
-    view, last_id = None, None
-    for row_id, entry_type, at, actor, handoff_id, from_group, from_person, to_group, to_person, kind, reason, data \
-            in entries:
-        if row_id != last_id:
-            view, last_id = views.get(row_id), row_id
-        if view is None:
-            continue  # a ticket outside the selection (another instance)
-        if entry_type in HOLDER_ENTRIES:
-            view.transfers.append((as_datetime(at), actor, from_group, from_person, to_group, to_person))
-            if entry_type == "applied":
-                _handoff_state(view, handoff_id, "applied", as_datetime(at), actor)
-                if (record := view.handoffs.get(handoff_id or "")) is not None:
-                    record.receiver, record.transfer = to_person, len(view.transfers) - 1
-        elif entry_type == "history":
-            view.summary = _data(data)
-        elif entry_type in ("requested", "forced"):
-            view.handoffs[handoff_id] = HandoffView(handoff_id, as_datetime(at), to_group, kind,
-                                                    forced=entry_type == "forced", state=entry_type,
-                                                    requested_by=actor)
-        elif entry_type in ("accepted", "declined", "expired", "withdrawn"):
-            _handoff_state(view, handoff_id, entry_type, as_datetime(at), actor,
-                           reason if entry_type == "declined" else None)
-        elif entry_type == "rule":
-            values = _data(data)
-            view.rules.append((as_datetime(at), values.get("rule", ""), values.get("outcome", "")))
-        elif entry_type in REVIEW_ENTRIES:
-            view.reviews.append((entry_type, as_datetime(at), actor, handoff_id, _data(data)))
-    return list(views.values())
+                as_datetime: Callable[[Any], datetime | None]) -> Iterator[TicketView]:
+    """Views, one at a time, from ticket rows (id, instance, external_id, priority, category, status) ordered by
+    id and entry rows ordered by ticket and version: a report holds one ticket's entries at a time, however
+    large the ledger. `as_datetime` turns a timestamp column's value into a naive UTC datetime. Entries of
+    tickets not among the rows (another instance) are passed over."""
+    entries = iter(entries)
+    pending = next(entries, None)
+    for row_id, instance, external, priority, category, status in tickets:
+        view = TicketView(external, instance, priority, category, status)
+        while pending is not None and pending[0] < row_id:
+            pending = next(entries, None)
+        while pending is not None and pending[0] == row_id:
+            _add(view, pending, as_datetime)
+            pending = next(entries, None)
+        yield view
+
+
+def _add(view: TicketView, entry: EntryRow, as_datetime: Callable[[Any], datetime | None]) -> None:
+    _, entry_type, at, actor, handoff_id, from_group, from_person, to_group, to_person, kind, reason, data = entry
+    if entry_type in HOLDER_ENTRIES:
+        view.transfers.append((as_datetime(at), actor, from_group, from_person, to_group, to_person))
+        if entry_type == "applied":
+            _handoff_state(view, handoff_id, "applied", as_datetime(at), actor)
+            if (record := view.handoffs.get(handoff_id or "")) is not None:
+                record.receiver, record.transfer = to_person, len(view.transfers) - 1
+    elif entry_type == "history":
+        view.summary = _data(data)
+    elif entry_type in ("requested", "forced"):
+        view.handoffs[handoff_id] = HandoffView(handoff_id, as_datetime(at), to_group, kind,
+                                                forced=entry_type == "forced", state=entry_type,
+                                                requested_by=actor)
+    elif entry_type in ("accepted", "declined", "expired", "withdrawn"):
+        _handoff_state(view, handoff_id, entry_type, as_datetime(at), actor,
+                       reason if entry_type == "declined" else None)
+    elif entry_type == "rule":
+        values = _data(data)
+        view.rules.append((as_datetime(at), values.get("rule", ""), values.get("outcome", "")))
+    elif entry_type in REVIEW_ENTRIES:
+        view.reviews.append((entry_type, as_datetime(at), actor, handoff_id, _data(data)))
 
 
 def _handoff_state(view: TicketView, handoff_id: str | None, state: str, at: datetime | None, by: str | None,

@@ -35,7 +35,7 @@ from baton_itsm.core.domain.review_events import (
     EscalationReviewClosed, EscalationReviewLinked, EscalationReviewOpened, EscalationReviewUpdated,
     HandoffAudited, HandoffReviewed, ReviewAsked,
 )
-from baton_itsm.core.metrics.load import load_views
+from baton_itsm.core.metrics.load import stream_views
 from baton_itsm.core.metrics.summary import compute_metrics, summary_lines
 from baton_itsm.core.store.bulk import open_bulk
 
@@ -128,10 +128,9 @@ def reviewed_ledger(store, database_url) -> str:
 def metrics(reviewed_ledger) -> dict:
     bulk = open_bulk(reviewed_ledger)
     try:
-        views = load_views(bulk)
+        return compute_metrics(stream_views(bulk), late_within_minutes=60)
     finally:
         bulk.close()
-    return compute_metrics(views, late_within_minutes=60)
 
 
 def _row(name, handoffs, reviewed, asked, reviewed_of_asked, response, needed, unneeded, prepared, poorly, timely,
