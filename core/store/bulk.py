@@ -41,6 +41,7 @@ class BulkConnection:
         self.placeholder = "?" if dialect == "sqlite" else "%s"
         # sqlite: SQLAlchemy's storage format; a server: ISO text with the zone, which it casts itself.
         self._suffix = ".000000" if dialect == "sqlite" else "+00:00"
+        self._streams = 0  # names server-side cursors apart
 
     def timestamp(self, text: str | None) -> str | None:
         """`YYYY-MM-DD HH:MM:SS` (UTC) as this database's column value."""
@@ -75,7 +76,10 @@ class BulkConnection:
         return rows
 
     def stream(self, sql: str, params: Sequence[Any] = (), size: int = 10_000) -> Iterator[tuple]:
-        cursor = self.raw.cursor()
+        """The rows, `size` at a time: SQLite steps through them; a server keeps them in a named (server-side)
+        cursor, since a client-side one would receive the whole result before the first row."""
+        self._streams += 1
+        cursor = self.raw.cursor() if self.dialect == "sqlite" else self.raw.cursor(f"baton_stream_{self._streams}")
         cursor.execute(sql.replace("?", self.placeholder), tuple(params))
         while batch := cursor.fetchmany(size):
             yield from batch
