@@ -28,9 +28,10 @@ from baton_itsm.core.store.bulk import LEDGER_COLUMNS, TICKET_COLUMNS, BulkConne
 
 FACT_COLUMNS = ("subject", "url")  # ticket facts only some readers have
 BATCH = 4000  # tickets per executemany: big transactions, bounded memory
-# What a new ticket's entries fill; handoff_id, kind and reason stay NULL (fewer values to bind per row).
-_ENTRY_COLUMNS = ("ticket_id", "version", "entry_type", "at", "actor", "from_group", "from_person", "to_group",
-                  "to_person", "data", "recorded_at")
+# What a new ticket's entries fill besides entry_type and recorded_at (the same in every row: SQL literals);
+# handoff_id, kind and reason stay NULL. Fewer values to bind per row.
+_MOVE_COLUMNS = ("ticket_id", "version", "at", "actor", "from_group", "from_person", "to_group", "to_person", "data")
+_SUMMARY_COLUMNS = ("ticket_id", "version", "at", "data")
 _Holder = namedtuple("_Holder", "group person")  # what count_bounces and owner() read, cheaper than Holder
 
 
@@ -148,7 +149,12 @@ class _Writer:
         if not fresh:
             return
         ids = self._insert_tickets(fresh)
-        self.bulk.executemany(self.bulk.insert_sql("ledger_entries", _ENTRY_COLUMNS), self._entries(fresh, ids))
+        bulk = self.bulk
+        # The columns every row of a statement shares are SQL literals: fewer values to bind per row.
+        bulk.executemany(bulk.insert_sql("ledger_entries", _MOVE_COLUMNS, entry_type="holder-changed",
+                                         recorded_at=self.now), self._moves(fresh, ids))
+        bulk.executemany(bulk.insert_sql("ledger_entries", _SUMMARY_COLUMNS, entry_type="history",
+                                         recorded_at=self.now), self._summaries(fresh, ids))
         outcome.tickets_new += len(fresh)
 
     def _insert_tickets(self, tickets: list[ImportedTicket]) -> list[int]:
@@ -182,19 +188,24 @@ class _Writer:
             (self.instance, [t.ticket_id for t in tickets])))
         return [found[t.ticket_id] for t in tickets]
 
-    def _entries(self, tickets: list[ImportedTicket], ids: list[int]) -> Iterator[tuple]:
-        """Rows for _ENTRY_COLUMNS: the columns an imported entry fills (the rest stay NULL)."""
-        suffix, now, outcome = self.bulk.timestamp(""), self.now, self.outcome  # ts(x) is x + suffix
+    def _moves(self, tickets: list[ImportedTicket], ids: list[int]) -> Iterator[tuple]:
+        """Rows for _MOVE_COLUMNS: each ticket's holder changes, versions 1 to len(steps)."""
+        suffix, outcome = self.bulk.timestamp(""), self.outcome  # ts(x) is x + suffix
         for ticket, row_id in zip(tickets, ids):
             version, from_group, from_person = 0, None, None
             for at, actor, group, person, source_id in ticket.steps:
                 version += 1
-                yield (row_id, version, "holder-changed", at + suffix, actor, from_group, from_person, group, person,
-                       f'{{"source_event_id": {_json_text(source_id)}, "cause": "import"}}', now)
+                yield (row_id, version, at + suffix, actor, from_group, from_person, group, person,
+                       f'{{"source_event_id": {_json_text(source_id)}, "cause": "import"}}')
                 from_group, from_person = group, person
-            yield (row_id, version + 1, "history", ticket.last_activity_at + suffix, None, None, None, None, None,
-                   summary_data(ticket), now)
-            outcome.entries += version + 1
+            outcome.entries += version
+
+    def _summaries(self, tickets: list[ImportedTicket], ids: list[int]) -> Iterator[tuple]:
+        """Rows for _SUMMARY_COLUMNS: each ticket's HistorySummary, after its holder changes."""
+        suffix = self.bulk.timestamp("")
+        for ticket, row_id in zip(tickets, ids):
+            yield row_id, len(ticket.steps) + 1, ticket.last_activity_at + suffix, summary_data(ticket)
+        self.outcome.entries += len(tickets)
 
     # --- tickets the ledger holds already: append what it does not have ---------------------------
     def _extend(self, tickets: Iterable[ImportedTicket]) -> None:

@@ -59,9 +59,11 @@ class BulkConnection:
         """as_datetime for reading many rows: on SQLite a cache, each distinct text parsed once."""
         return _TextTimestamps().__getitem__ if self.dialect == "sqlite" else self.as_datetime
 
-    def insert_sql(self, table: str, columns: Sequence[str]) -> str:
-        marks = ", ".join([self.placeholder] * len(columns))
-        return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+    def insert_sql(self, table: str, columns: Sequence[str], **same: str) -> str:
+        """An INSERT binding `columns` per row; `same` are columns with one text value for every row, written
+        into the statement as literals (a bound value costs per row, a literal once)."""
+        marks = [self.placeholder] * len(columns) + ["'" + value.replace("'", "''") + "'" for value in same.values()]
+        return f"INSERT INTO {table} ({', '.join([*columns, *same])}) VALUES ({', '.join(marks)})"
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         cursor = self.raw.cursor()
