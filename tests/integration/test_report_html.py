@@ -5,6 +5,7 @@ import json
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from baton_itsm.core.cli.main import cli
@@ -33,12 +34,19 @@ class _Page(HTMLParser):
         assert self.open_tags and self.open_tags.pop() == tag, f"</{tag}> closes nothing open"
 
 
-def test_report_html_parses_and_its_charts_and_tables_exist(tmp_path, monkeypatch):
+@pytest.fixture
+def imported(tmp_path, monkeypatch) -> tuple[CliRunner, str]:
+    """A runner in tmp_path and a ledger holding the small ServiceNow log."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("BATON_CONFIG", raising=False)
     db = str(tmp_path / "ledger.db")
     runner = CliRunner()
     assert runner.invoke(cli, ["--db", db, "import", "servicenow-log", str(SMALL_LOG), "-q"]).exit_code == 0
+    return runner, db
+
+
+def test_report_html_parses_and_its_charts_and_tables_exist(imported, tmp_path):
+    runner, db = imported
     result = runner.invoke(cli, ["--db", db, "report", "--out", "out"], catch_exceptions=False)
     assert result.exit_code == 0 and "report: out/report.html" in result.output
 
@@ -71,12 +79,8 @@ def test_report_html_parses_and_its_charts_and_tables_exist(tmp_path, monkeypatc
     assert header.endswith(",handoffs_to,accepted,acceptance_median_minutes,declined,escalations_received")
 
 
-def test_report_period_option(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("BATON_CONFIG", raising=False)
-    db = str(tmp_path / "ledger.db")
-    runner = CliRunner()
-    assert runner.invoke(cli, ["--db", db, "import", "servicenow-log", str(SMALL_LOG), "-q"]).exit_code == 0
+def test_report_period_option(imported):
+    runner, db = imported
     result = runner.invoke(cli, ["--db", db, "report", "--no-charts", "--period", "week", "--format", "json"],
                            catch_exceptions=False)
     metrics = json.loads(result.output)
