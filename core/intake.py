@@ -115,8 +115,8 @@ class Intake:
             report.new += 1
         except Exception as error:  # noqa: BLE001 - recorded on the row; the delivery stays kept
             log.exception("inbox delivery %s failed", row_id)
-            self._failed(row_id, f"{type(error).__name__}: {error}")
-            report.failed += 1
+            if self.record_failure(row_id, f"{type(error).__name__}: {error}"):
+                report.failed += 1
 
     def _handle(self, uow: UnitOfWork, event: ToolEvent) -> list[str]:
         ticket = uow.load_ticket(event.ticket)
@@ -144,14 +144,27 @@ class Intake:
                 uow.connection.execute(update(inbox).where(inbox.c.id.in_(ids)).values(claimed_until=now + self.lease))
         return ids
 
-    def _failed(self, row_id: int, message: str) -> None:
+    def record_failure(self, row_id: int, message: str) -> bool:
+        """Count a failed attempt on a delivery that is still pending: it is tried again after a growing delay,
+        and parked as `failed` after MAX_ATTEMPTS. False, and nothing changed, when it is pending no more.
+
+        The attempt's own transaction has rolled back by now, and with it its lock on the row: another process
+        may have handled the delivery in between (on PostgreSQL, one that waited for that lock; a deadlock is
+        the usual failure). Setting such a row back to pending would have it handled a second time.
+        """
         now = self.clock.now()
         with self.store.unit_of_work(now) as uow:
-            row = uow.connection.execute(select(inbox.c.attempts).where(inbox.c.id == row_id)).first()
-            attempts = (row.attempts if row else 0) + 1
+            query = select(inbox.c.attempts).where(inbox.c.id == row_id, inbox.c.status == "pending")
+            if uow.connection.dialect.name == "postgresql":
+                query = query.with_for_update()
+            row = uow.connection.execute(query).first()
+            if row is None:
+                return False
+            attempts = row.attempts + 1
             uow.connection.execute(update(inbox).where(inbox.c.id == row_id).values(
                 attempts=attempts, last_error=message, claimed_until=now + min(self.lease * attempts, timedelta(hours=1)),
                 status="failed" if attempts >= MAX_ATTEMPTS else "pending"))
+        return True
 
 
 def write_decisions(uow: UnitOfWork, ticket, decisions: Decisions) -> None:
