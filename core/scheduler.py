@@ -4,6 +4,10 @@ A tick reads only what is due (the index on due_at), so its cost grows with the 
 the open tickets. The due timers are claimed in one transaction (FOR UPDATE SKIP LOCKED on PostgreSQL,
 so several processes share the work without firing a timer twice), their tickets are read in three
 queries by primary key, and what the rules decide is written back in a few batched statements.
+
+On PostgreSQL the claim locks each timer's ticket row too, skipping a ticket an event or a command is
+changing right now (its timer fires at the next tick). The intake locks a ticket, then may move its
+timer; a scheduler holding the timer and then waiting for the ticket would deadlock with it.
 """
 from __future__ import annotations
 
@@ -52,7 +56,7 @@ class Scheduler:
                      .join(tickets, tickets.c.id == timers.c.ticket_id)
                      .where(timers.c.due_at <= now).order_by(timers.c.due_at).limit(limit))
             if uow.connection.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True, of=timers)
+                query = query.with_for_update(skip_locked=True, of=(timers, tickets))
             rows = uow.connection.execute(query).all()
             if not rows:
                 return report

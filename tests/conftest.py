@@ -114,6 +114,15 @@ def store(database_url) -> Store:
 
 
 @pytest.fixture
+def postgres_store(empty_postgres_url) -> Store:
+    """A migrated, empty PostgreSQL store, for what only a server has (row locks several processes share)."""
+    engine = make_engine(empty_postgres_url)
+    upgrade(engine)
+    yield Store(engine)
+    engine.dispose()
+
+
+@pytest.fixture
 def sqlite_store(tmp_path) -> Store:
     """A migrated, empty SQLite store, for what only SQLite has (its WAL, the lean inbox writer)."""
     engine = make_engine(f"sqlite:///{tmp_path / 'ledger.db'}")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
@@ -13,7 +13,7 @@ from baton_itsm.core.rules.build import build_policy
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.scheduler import Scheduler
 from baton_itsm.core.settings.loader import parse_config
-from baton_itsm.core.store.schema import inbox, outbox, timers
+from baton_itsm.core.store.schema import inbox, outbox, tickets, timers
 from baton_itsm.core.store.unit_of_work import Store
 
 CONFIG = """\
@@ -31,13 +31,17 @@ rules:
 KEY = TicketKey("rt", "7")
 
 
-@pytest.fixture
-def desk(store, clock):
+def make_desk(store, clock):
     config = parse_config(CONFIG, "test.yaml")
     engine = RulesEngine(build_policy(config))
     store = Store(store.engine, config.ownership_policy(), config.intake_groups())
     return Intake(store, engine, clock), Scheduler(store, engine, clock), HandoffService(
         store, config.directory(), clock, engine)
+
+
+@pytest.fixture
+def desk(store, clock):
+    return make_desk(store, clock)
 
 
 def event(clock, event_id: str, actor: str, holder: str, kind=ToolEventKind.HOLDER_CHANGED, **fields) -> ToolEvent:
@@ -101,6 +105,26 @@ def test_the_scheduler_fires_only_what_is_due(desk, clock):
     assert len(scheduler.due()) == 1
 
 
+@pytest.mark.postgres
+def test_the_scheduler_passes_over_a_ticket_another_process_is_changing(postgres_store, clock):
+    """Another process is handling an event of the ticket (it holds the ticket's row, and may move its timer
+    next): the scheduler leaves that timer to its next tick instead of waiting for the row while holding the
+    timer, which deadlocked the two under load."""
+    # Waiting for a lock fails after 5 s instead of hanging the test (the other process is this same thread).
+    waits_briefly = create_engine(postgres_store.engine.url, connect_args={"options": "-c lock_timeout=5000"})
+    intake, scheduler, _ = make_desk(Store(waits_briefly), clock)
+    intake.ingest("rt", [event(clock, "1", "tina", "Triage", ToolEventKind.CREATED),
+                         event(clock, "2", "tina", "Service Desk/alice")])
+    clock.advance(hours=5)
+    assert len(scheduler.due()) == 1  # the stale reminder
+    with postgres_store.engine.connect() as other_process:
+        with other_process.begin():
+            other_process.execute(select(tickets.c.id).where(tickets.c.external_id == KEY.ticket_id).with_for_update())
+            assert scheduler.tick().fired == 0
+    assert scheduler.tick().fired == 1
+    waits_briefly.dispose()
+
+
 def test_a_webhook_delivery_is_kept_first_and_handled_once(desk, clock):
     intake, _, service = desk
     delivery = [event(clock, "e1", "tina", "Triage", ToolEventKind.CREATED),
@@ -139,6 +163,22 @@ def test_a_delivery_that_keeps_failing_is_parked_not_dropped(desk, clock, monkey
     with intake.store.engine.connect() as connection:
         assert "RuntimeError: engine bug" in connection.execute(select(inbox.c.last_error)).scalar_one()
     assert service.ledger(KEY) == [], "nothing half-written"
+
+
+def test_a_failure_reported_after_another_process_handled_the_delivery_leaves_it_done(desk, clock):
+    """Process A's attempt failed (on PostgreSQL, a deadlock) and rolled back; process B, which was waiting for
+    A's lock on the row, handled the delivery; then A records its failure. The delivery must stay done: set
+    back to pending, it would be handled a second time (seen as duplicate rule entries in the fault test)."""
+    intake, _, service = desk
+    intake.receive("rt", "delivery-1", [event(clock, "e1", "tina", "Triage", ToolEventKind.CREATED)])
+    [claimed] = intake._claim(10)
+    intake.process(claimed, IntakeReport())  # B
+    assert intake.record_failure(claimed, "OperationalError: deadlock detected") is False  # A, too late
+    assert count(intake.store, inbox, inbox.c.status == "done", inbox.c.attempts == 1,
+                 inbox.c.last_error.is_(None)) == 1
+    clock.advance(hours=2)
+    assert intake.process_pending().new == 0
+    assert len(service.ledger(KEY)) == 1
 
 
 def test_two_processes_racing_for_one_delivery_handle_it_once(desk, clock):
