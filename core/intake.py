@@ -161,8 +161,9 @@ class Intake:
             if row is None:
                 return False
             attempts = row.attempts + 1
+            retry_in = min(self.lease * attempts, timedelta(hours=1))
             uow.connection.execute(update(inbox).where(inbox.c.id == row_id).values(
-                attempts=attempts, last_error=message, claimed_until=now + min(self.lease * attempts, timedelta(hours=1)),
+                attempts=attempts, last_error=message, claimed_until=now + retry_in,
                 status="failed" if attempts >= MAX_ATTEMPTS else "pending"))
         return True
 

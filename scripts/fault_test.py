@@ -262,6 +262,7 @@ def check(engine, acknowledged: set[str], mail: MailServer, tool: Tool) -> list[
     twice = [key for key, n in marks.items() if n > 1]
     if twice:
         problems.append(f"events handled twice: {twice[:5]} ({len(twice)})")
+        show_handled_twice(engine, [source for source, _ in twice[:2]])
     ids = Counter(received.message["Message-ID"] for received in mail.received)
     if any(n > 1 for n in ids.values()):
         problems.append(f"emails received twice: {[i for i, n in ids.items() if n > 1][:5]}")
@@ -274,6 +275,24 @@ def check(engine, acknowledged: set[str], mail: MailServer, tool: Tool) -> list[
     print(f"  emails received {len(mail.received)} ({len(ids)} distinct); tool: {len(tool.puts)} holder writes, "
           f"{sum(tool.notes.values())} notes")
     return problems
+
+
+def show_handled_twice(engine, sources: list[str]) -> None:
+    """What it takes to tell why an event was handled twice: its ticket's ledger and its delivery's inbox row."""
+    with engine.connect() as connection:
+        for source in sources:
+            print(f"  event {source}:")
+            rows = connection.execute(select(ledger_entries).where(ledger_entries.c.ticket_id.in_(
+                select(ledger_entries.c.ticket_id).where(ledger_entries.c.data["source_event_id"].as_string() == source)
+            )).order_by(ledger_entries.c.version)).all()
+            for row in rows:
+                print(f"    v{row.version} {row.entry_type} recorded {row.recorded_at:%H:%M:%S.%f} by {row.actor} "
+                      f"source {row.data.get('source_event_id') or '-'}")
+            for row in connection.execute(select(inbox)):
+                if any(event["event_id"] == source for event in row.payload["events"]):
+                    processed = f"{row.processed_at:%H:%M:%S.%f}" if row.processed_at else "-"
+                    print(f"    inbox row {row.id}: {row.status}, {row.attempts} attempts, processed {processed}, "
+                          f"last error {(row.last_error or '-')[:160]}")
 
 
 def postgres_database(admin_url: str):
