@@ -62,8 +62,12 @@ class BulkConnection:
     def insert_sql(self, table: str, columns: Sequence[str], **same: str) -> str:
         """An INSERT binding `columns` per row; `same` are columns with one text value for every row, written
         into the statement as literals (a bound value costs per row, a literal once)."""
-        marks = [self.placeholder] * len(columns) + ["'" + value.replace("'", "''") + "'" for value in same.values()]
+        marks = [self.placeholder] * len(columns) + [self._literal(value) for value in same.values()]
         return f"INSERT INTO {table} ({', '.join([*columns, *same])}) VALUES ({', '.join(marks)})"
+
+    def _literal(self, text: str) -> str:
+        quoted = "'" + text.replace("'", "''") + "'"
+        return quoted if self.placeholder == "?" else quoted.replace("%", "%%")  # %s style: a lone % is a marker
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         cursor = self.raw.cursor()

@@ -138,3 +138,18 @@ def test_two_receivers_racing_to_accept_one_request_move_the_ticket_once(service
         outcomes = sorted(pool.map(accept, ["carol", "frank"]))
     assert outcomes[1] == "ok" and outcomes[0] in ("InvalidTransition", "ConcurrentChange")
     assert [e.event.entry_type for e in service.ledger(KEY)].count("applied") == 1
+
+
+def test_bulk_insert_writes_shared_values_as_literals_whatever_they_hold(store, database_url):
+    """A value the same in every row is written into the statement; quotes and percent signs stay text."""
+    from baton_itsm.core.store.bulk import open_bulk
+
+    bulk = open_bulk(database_url)
+    try:
+        with bulk.transaction():
+            bulk.executemany(bulk.insert_sql("checkpoints", ("instance",), value="it's 100% ?",
+                                             updated_at=bulk.timestamp("2026-03-02 09:00:00")), [("rt",), ("jira",)])
+        assert sorted(bulk.query("SELECT instance, value FROM checkpoints")) == [("jira", "it's 100% ?"),
+                                                                              ("rt", "it's 100% ?")]
+    finally:
+        bulk.close()
