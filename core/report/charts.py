@@ -119,9 +119,9 @@ def _times_trend(axes, metrics: dict) -> None:
     if not any(p[column] is not None for p in periods for column, _, _ in lines):
         return _empty(axes)
     labels = [p["period"] for p in periods]
-    for column, label, colour in lines:
-        hours = [None if p[column] is None else p[column] / 60 for p in periods]
-        axes.plot(labels, [float("nan") if h is None else h for h in hours], marker="o", color=colour, label=label)
+    for column, label, colour in lines:  # a period with nothing to measure is a gap in its line
+        hours = [float("nan") if p[column] is None else p[column] / 60 for p in periods]
+        axes.plot(labels, hours, marker="o", color=colour, label=label)
     axes.set_ylabel("median, hours")
     axes.set_ylim(bottom=0)
     axes.legend()
