@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -105,27 +106,25 @@ def database_url(request, tmp_path) -> str:
     return url
 
 
-@pytest.fixture
-def store(database_url) -> Store:
-    engine = make_engine(database_url)
+def _migrated_store(url: str) -> Iterator[Store]:
+    engine = make_engine(url)
     upgrade(engine)
     yield Store(engine)
     engine.dispose()
 
 
 @pytest.fixture
-def postgres_store(empty_postgres_url) -> Store:
+def store(database_url) -> Iterator[Store]:
+    yield from _migrated_store(database_url)
+
+
+@pytest.fixture
+def postgres_store(empty_postgres_url) -> Iterator[Store]:
     """A migrated, empty PostgreSQL store, for what only a server has (row locks several processes share)."""
-    engine = make_engine(empty_postgres_url)
-    upgrade(engine)
-    yield Store(engine)
-    engine.dispose()
+    yield from _migrated_store(empty_postgres_url)
 
 
 @pytest.fixture
-def sqlite_store(tmp_path) -> Store:
+def sqlite_store(tmp_path) -> Iterator[Store]:
     """A migrated, empty SQLite store, for what only SQLite has (its WAL, the lean inbox writer)."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'ledger.db'}")
-    upgrade(engine)
-    yield Store(engine)
-    engine.dispose()
+    yield from _migrated_store(f"sqlite:///{tmp_path / 'ledger.db'}")
