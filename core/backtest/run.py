@@ -7,8 +7,7 @@ from pathlib import Path
 from baton_itsm.core.backtest.history import servicenow_histories
 from baton_itsm.core.backtest.replay import Replay, Tally
 from baton_itsm.core.domain.directory import Directory, GroupInfo
-from baton_itsm.core.metrics.bounces import MANY
-from baton_itsm.core.metrics.stats import share
+from baton_itsm.core.metrics.bounces import MANY, share_with_many
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.rules.policy import Policy
 
@@ -64,8 +63,8 @@ def outcome(tally: Tally, history: Path, reader) -> dict:
         "timers_fired": tally.timers_fired,
         "bounce_mean_in_history": round(sum(before) / len(before), 3) if before else None,
         "bounce_mean_with_requests_accepted": round(sum(after) / len(after), 3) if after else None,
-        f"share_{MANY}_plus_in_history": share(sum(1 for b in before if b >= MANY), len(before)),
-        f"share_{MANY}_plus_with_requests_accepted": share(sum(1 for b in after if b >= MANY), len(after)),
+        f"share_{MANY}_plus_in_history": share_with_many(before),
+        f"share_{MANY}_plus_with_requests_accepted": share_with_many(after),
         "rule_outcomes": dict(rules.most_common()),
     }
 

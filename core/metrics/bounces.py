@@ -6,6 +6,7 @@ assignment, leaving an intake (triage) group being the first assignment.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from baton_itsm.core.domain.bounces import BounceCounter
@@ -19,6 +20,11 @@ if TYPE_CHECKING:
 DISTRIBUTION_TOP = 6  # 0..5 bounces, then 6+
 MANY = 3  # the share of tickets with at least this many bounces is reported
 NO_GROUP, UNKNOWN_AGENT = "(none)", "(unknown)"  # how a missing group or actor is shown in the tables
+
+
+def share_with_many(counts: Sequence[int]) -> float | None:
+    """The share of these tickets' bounce counts that are MANY or more (None for no tickets)."""
+    return share(sum(1 for count in counts if count >= MANY), len(counts))
 
 
 def ticket_bounces(view: TicketView, intake_groups: frozenset[str]) -> tuple[int, list[tuple[str | None, str | None]]]:
@@ -60,12 +66,12 @@ class BounceTally:
             "total": sum(counts),
             "mean": round(sum(counts) / tickets, 3) if tickets else None,
             "distribution": histogram(counts, DISTRIBUTION_TOP),
-            f"share_{MANY}_plus": share(sum(1 for c in counts if c >= MANY), tickets),
+            f"share_{MANY}_plus": share_with_many(counts),
             "by_group": [{"group": group, "tickets_held": held[group], "bounces_out": count,
                           "bounces_per_ticket_held": round(count / held[group], 3)}
                          for group, count in left.most_common()],
             "by_agent": [{"agent": agent, "bounces_made": count} for agent, count in self.by_agent.most_common()],
             "by_period": [{"period": period, "tickets": len(values), "mean": round(sum(values) / len(values), 3),
-                           f"share_{MANY}_plus": share(sum(1 for c in values if c >= MANY), len(values))}
+                           f"share_{MANY}_plus": share_with_many(values)}
                           for period, values in ((p, periods[p]) for p in in_order(periods))],
         }

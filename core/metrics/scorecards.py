@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from baton_itsm.core.metrics.bounces import MANY, NO_GROUP, UNKNOWN_AGENT
+from baton_itsm.core.metrics.bounces import MANY, NO_GROUP, UNKNOWN_AGENT, share_with_many
 from baton_itsm.core.metrics.facts import TicketFacts
 from baton_itsm.core.metrics.periods import in_order
 from baton_itsm.core.metrics.stats import minutes, percentile, share
@@ -175,7 +175,7 @@ def _period_row(name: str, row: _Figures) -> dict:
     return {
         "period": name, "tickets": c["tickets"],
         "bounce_mean": round(sum(bounces) / len(bounces), 3) if bounces else None,
-        f"share_{MANY}_plus": share(sum(1 for b in bounces if b >= MANY), len(bounces)),
+        f"share_{MANY}_plus": share_with_many(bounces),
         "pickups": c["pickup"], "pickup_median_minutes": row.median("pickup"),
         "resolved_after_handoff": c["after_handoff"], "resolution_median_minutes": row.median("after_handoff"),
         "late_handoffs": c["late"], "late_share": row.share("late", "after_handoff"),
