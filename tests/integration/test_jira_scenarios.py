@@ -146,7 +146,7 @@ def test_5_jira_down_mid_run_loses_nothing_and_baton_catches_up(desk, clock):
     assert down.polls[0].error and "503" in down.polls[0].error
     # the tool actions wait (retrying); only Baton's internal routing of notices can complete
     assert down.dispatch.retrying >= 1 and down.dispatch.failed == 0
-    assert all("ToolUnavailable" in e for e in down.dispatch.errors)
+    assert all("ToolUnavailable" in e for e in down.dispatch.errors), down.dispatch.errors
     assert site.waits, "the connector retried before giving up for this cycle"
     site.fake.down = False
     clock.advance(minutes=1)  # past the outbox's backoff
