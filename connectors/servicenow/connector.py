@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from baton_itsm.connectors.http import HttpClient, RetryPolicy, credentials
 from baton_itsm.connectors.servicenow.changes import HolderStep, TicketView, holder_steps, ticket_events
-from baton_itsm.connectors.servicenow.checkpoint import Checkpoint
+from baton_itsm.connectors.servicenow.checkpoint import Checkpoint, seen_as
 from baton_itsm.connectors.servicenow.client import TableClient
 from baton_itsm.connectors.servicenow.facts import ticket_fields
 from baton_itsm.connectors.servicenow.mapping import (
@@ -153,10 +153,10 @@ class ServiceNowConnector:
     def _start(self) -> Checkpoint:
         """From now on: just after the newest update there is."""
         newest = self.client.first(self.options.table, query="ORDERBYDESCsys_updated_on^ORDERBYDESCsys_id",
-                                   fields=("sys_id", "sys_updated_on"))
+                                   fields=("sys_id", "sys_updated_on", "sys_mod_count"))
         record = read_ticket(newest) if newest else None
         if record is not None and record.updated_on:
-            return Checkpoint(record.updated_on, frozenset({record.sys_id}))
+            return Checkpoint(record.updated_on, frozenset({seen_as(record)}))
         # An empty table: anything that appears is new. A day back from Baton's clock, so that a tool clock
         # behind Baton's cannot hide the first tickets.
         return Checkpoint(format_time(self.clock.now() - EMPTY_TABLE_MARGIN))
