@@ -240,13 +240,14 @@ class ServiceNowConnector:
         """Never write over a holder change Baton has not read yet, even one that came back to `expected`.
 
         ServiceNow has no conditional write. The ticket's update counter says whether anything changed since
-        Baton last reported it; only then is sys_audit asked whether that was a holder change.
+        Baton last reported it; only then is sys_audit asked whether that was a holder change: one of the
+        updates after the one Baton read (record_checkpoint), which may share its second.
         """
         seen = self._seen.get(number)
         if not self.holders_from_audit or seen is None or record.mod_count is None or record.mod_count <= seen[0]:
             return
         query = (f"tablename={self.options.table}^documentkey={record.sys_id}^fieldnameIN{','.join(HOLDER_FIELDS)}"
-                 f"^sys_created_on>{seen[1]}")
+                 f"^sys_created_on>={seen[1]}^record_checkpoint>{seen[0]}")
         newer = self.client.first("sys_audit", query=query, fields=AUDIT_FIELDS)
         if newer is not None:
             row = read_audit(newer)

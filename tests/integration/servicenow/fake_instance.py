@@ -198,10 +198,14 @@ def parse_query(query: str):
 
 def _condition(name: str, op: str, value: str):
     listed = set(value.split(","))
+
+    def key(text: str):
+        """Integer columns (sys_mod_count, record_checkpoint) compare as numbers; the rest, times too, as text."""
+        return (0, int(text), "") if text.isdigit() and value.isdigit() else (1, 0, text)
     return {
         "=": lambda r: r.get(name, "") == value, "!=": lambda r: r.get(name, "") != value,
-        ">=": lambda r: r.get(name, "") >= value, "<=": lambda r: r.get(name, "") <= value,
-        ">": lambda r: r.get(name, "") > value, "<": lambda r: r.get(name, "") < value,
+        ">=": lambda r: key(r.get(name, "")) >= key(value), "<=": lambda r: key(r.get(name, "")) <= key(value),
+        ">": lambda r: key(r.get(name, "")) > key(value), "<": lambda r: key(r.get(name, "")) < key(value),
         "IN": lambda r: r.get(name, "") in listed, "NOT IN": lambda r: r.get(name, "") not in listed,
     }[op]
 

@@ -112,6 +112,18 @@ def test_a_revert_never_overwrites_a_newer_change_that_came_back_to_the_same_hol
     assert sn.http.counts[PATCH] == 0
 
 
+def test_a_revert_never_overwrites_a_newer_change_made_in_the_second_baton_read(tool):
+    tool.recording(lambda server: setattr(server.instance, "seconds_per_write", 0))
+    sn, number, _ = pushed(tool, "Dock")  # (the push, Baton's read and what follows share one second)
+    bob = tool.agent("bob")
+    bob.assign(number, person="bob")
+    bob.assign(number, person="carol")
+
+    with pytest.raises(ToolConflict, match="bob changed its assigned_to"):
+        sn.set_holder(number, Holder(SD, "alice"), expected=Holder(SD, "carol"))
+    assert sn.http.counts[PATCH] == 0
+
+
 def test_a_newer_change_of_something_else_does_not_stop_a_revert(tool):
     sn, number, _ = pushed(tool, "Screen")
     tool.agent("alice").update(number, priority="2")
