@@ -59,7 +59,7 @@ def holder_steps(rows: Sequence[AuditRow], group_name: Callable[[str | None], st
     for row in sorted(rows, key=lambda r: (r.update, r.at, r.sys_id) if certain else (r.at, r.sys_id)):
         batches.setdefault(row.update if certain else row.at, []).append(row)
     steps = []
-    for key, batch in batches.items():
+    for batch in batches.values():
         users = {r.user for r in batch}
         actor = users.pop() if len(users) == 1 else None  # several people in one second: who came last is unknown
 
@@ -67,7 +67,7 @@ def holder_steps(rows: Sequence[AuditRow], group_name: Callable[[str | None], st
             found = _chain([r for r in batch if r.field == field])
             return (name(found[0]), name(found[1])) if found else None
         steps.append(HolderStep(min(r.at for r in batch), actor, pair(GROUP_FIELD, group_name),
-                                pair(PERSON_FIELD, user_name), key if certain else None))
+                                pair(PERSON_FIELD, user_name), batch[0].update if certain else None))
     return steps
 
 
