@@ -11,7 +11,8 @@ from typing import Any
 
 from baton_itsm.connectors.http import HttpClient, RetryPolicy, credentials
 from baton_itsm.connectors.rest.mapping import (
-    MalformedAnswer, RawChange, classify, dig, read_change, read_ticket, text, unaccepted_messages,
+    MalformedAnswer, RawChange, classify, dig, mark_public, public_ids, read_change, read_ticket, text,
+    unaccepted_messages,
 )
 from baton_itsm.connectors.rest.profile import Profile, load_profile
 from baton_itsm.connectors.rest.timeline import NamedChange, TicketNow, to_events
@@ -62,7 +63,7 @@ class RestConnector:
         watched = [(raw, rule) for raw in raws if (rule := classify(raw, spec.kinds)) is not None]
         changes = [self._with_text(self._named(raw, rule)) for raw, rule in watched]
         now = self._tickets_now({c.ticket_id for c in changes})
-        return Changes(to_events(self.instance, changes, now), cursor, more)
+        return Changes(mark_public(to_events(self.instance, changes, now), public_ids(watched)), cursor, more)
 
     def read_ticket(self, ticket_id: str) -> ToolTicket:
         shape = self.profile.ticket

@@ -39,6 +39,9 @@ tickets = Table(
     Column("tool_group", String(200)),
     Column("tool_person", String(200)),
     Column("last_activity_at", UTCDateTime),
+    # rev 0006: the requester's name in the tool, and each author's latest reply (see TicketFacts.replies)
+    Column("requester_name", String(320)),
+    Column("replies", JSON),
     UniqueConstraint("instance", "external_id"),
 )
 

@@ -1,4 +1,4 @@
--- alembic revision: 0005
+-- alembic revision: 0006
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -15,7 +15,7 @@ CREATE TABLE tickets (
 	bounces INTEGER NOT NULL, 
 	first_assigned_at DATETIME, 
 	holder_since DATETIME, 
-	created_at DATETIME NOT NULL, subject TEXT, requester VARCHAR(320), priority VARCHAR(64), category VARCHAR(200), status VARCHAR(64), url TEXT, tool_group VARCHAR(200), tool_person VARCHAR(200), last_activity_at DATETIME, 
+	created_at DATETIME NOT NULL, subject TEXT, requester VARCHAR(320), priority VARCHAR(64), category VARCHAR(200), status VARCHAR(64), url TEXT, tool_group VARCHAR(200), tool_person VARCHAR(200), last_activity_at DATETIME, requester_name VARCHAR(320), replies JSON, 
 	CONSTRAINT pk_tickets PRIMARY KEY (id), 
 	CONSTRAINT uq_tickets_instance_external_id UNIQUE (instance, external_id)
 )
