@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.domain.holders import Holder, TicketKey
@@ -134,12 +134,12 @@ class Intake:
     def _claim(self, limit: int) -> list[int]:
         now = self.clock.now()
         with self.store.unit_of_work(now) as uow:
-            query = (select(inbox.c.id).where(inbox.c.status == "pending",
+            query = (select(inbox.c.id, _TICKET).where(inbox.c.status == "pending",
                                               or_(inbox.c.claimed_until.is_(None), inbox.c.claimed_until < now))
                      .order_by(inbox.c.id).limit(limit))
             if uow.connection.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
-            ids = list(uow.connection.execute(query).scalars())
+            ids = _first_of_their_tickets(uow, dict(uow.connection.execute(query).all()))
             if ids:
                 uow.connection.execute(update(inbox).where(inbox.c.id.in_(ids)).values(claimed_until=now + self.lease))
         return ids
@@ -166,6 +166,22 @@ class Intake:
                 attempts=attempts, last_error=message, claimed_until=now + retry_in,
                 status="failed" if attempts >= MAX_ATTEMPTS else "pending"))
         return True
+
+
+_TICKET = inbox.c.payload[("events", 0, "ticket")].as_string()  # a delivery is about one ticket: its first event's
+
+
+def _first_of_their_tickets(uow: UnitOfWork, candidates: dict[int, str | None]) -> list[int]:
+    """Of these pending deliveries (id: ticket), those kept first for their ticket: a later one waits until the
+    earlier ones are done (or parked as failed), wherever they are claimed. Handled out of order, a push would
+    be seen before the take it followed. The check reads committed rows, so an earlier delivery that another
+    process is handling still counts as pending until that process commits."""
+    if not candidates:
+        return []
+    tickets = {ticket for ticket in candidates.values() if ticket is not None}
+    first = dict(uow.connection.execute(select(_TICKET, func.min(inbox.c.id)).where(
+        inbox.c.status == "pending", inbox.c.id <= max(candidates), _TICKET.in_(tickets)).group_by(_TICKET)).all())
+    return [i for i, ticket in candidates.items() if ticket is None or first.get(ticket) == i]
 
 
 def write_decisions(uow: UnitOfWork, ticket, decisions: Decisions) -> None:
