@@ -1,4 +1,4 @@
-"""The fault test's reference: the same events handled undisturbed, in this process, on a fresh SQLite store.
+"""The fault test's reference: the same events handled undisturbed, by one process, on a fresh SQLite store.
 
 It drives the parts `baton run` drives, with nobody killed and one process: the webhook reader keeps the
 deliveries (in the tool's order, in one transaction, as the group commit would), the intake handles them,
