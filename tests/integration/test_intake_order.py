@@ -14,7 +14,7 @@ from sqlalchemy import select
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.intake import MAX_ATTEMPTS
-from baton_itsm.core.store.schema import inbox, outbox
+from baton_itsm.core.store.schema import outbox
 from tests.integration.test_intake_and_scheduler import make_desk
 
 SEVEN, EIGHT = TicketKey("rt", "7"), TicketKey("rt", "8")
@@ -60,7 +60,7 @@ def test_a_later_delivery_waits_while_another_process_holds_the_ticket_s_earlier
     take_then_push(intake, clock, EIGHT, "eight")
     assert len(intake._claim(1)) == 1  # process A claims rt:7's take, then dies (or is still busy)
 
-    assert rounds(intake) == 2  # process B, meanwhile
+    assert rounds(intake) == 2  # process B, meanwhile: rt:8's two deliveries
     assert shape(service, SEVEN) == [], "rt:7's push must wait for its take"
     assert shape(service, EIGHT) == IN_ORDER, "another ticket's deliveries are not held back"
 
@@ -72,18 +72,7 @@ def test_a_later_delivery_waits_while_another_process_holds_the_ticket_s_earlier
     assert {"revert:rt:7:seven-2", "revert:rt:8:eight-2"} <= keys
 
 
-def test_a_process_never_claims_two_deliveries_of_one_ticket_at_once(desk, clock):
-    """Handled in one batch, a first delivery that fails would leave the second to be handled before it."""
-    intake, _, _ = desk
-    take_then_push(intake, clock, SEVEN, "seven")
-    with intake.store.engine.connect() as connection:
-        take = connection.execute(select(inbox.c.id).where(inbox.c.event_id == "seven-take")).scalar_one()
-    assert intake._claim(10) == [take]
-
-
-def test_a_failing_delivery_holds_its_ticket_s_next_one_back_until_it_is_parked(desk, clock, monkeypatch):
-    intake, _, service = desk
-    take_then_push(intake, clock, SEVEN, "seven")
+def take_fails(intake, monkeypatch) -> None:
     handle = intake.engine.on_tool_event
 
     def failing_take(ticket, event, *args, **kwargs):
@@ -92,12 +81,30 @@ def test_a_failing_delivery_holds_its_ticket_s_next_one_back_until_it_is_parked(
         return handle(ticket, event, *args, **kwargs)
 
     monkeypatch.setattr(intake.engine, "on_tool_event", failing_take)
+
+
+def test_in_one_batch_a_ticket_s_deliveries_after_one_that_failed_wait(desk, clock, monkeypatch):
+    intake, _, service = desk
+    take_then_push(intake, clock, SEVEN, "seven")
+    take_then_push(intake, clock, EIGHT, "eight")
+    take_fails(intake, monkeypatch)
+    report = intake.process_pending()
+    assert (report.new, report.failed) == (2, 1)
+    assert shape(service, SEVEN) == [], "rt:7's push must wait for its take, which failed"
+    assert shape(service, EIGHT) == IN_ORDER
+
+
+def test_a_failing_delivery_holds_its_ticket_s_next_one_back_until_it_is_parked(desk, clock, monkeypatch):
+    intake, _, service = desk
+    take_then_push(intake, clock, SEVEN, "seven")
+    take_fails(intake, monkeypatch)
     for _ in range(MAX_ATTEMPTS - 1):
         report = intake.process_pending()
         assert (report.new, report.failed) == (0, 1)
         assert shape(service, SEVEN) == []
         clock.advance(hours=1)
-    report = intake.process_pending()  # the take's last attempt parks it as failed; the push may go now
+    report = intake.process_pending()  # the take's last attempt parks it as failed
     assert (report.new, report.failed) == (0, 1)
+    clock.advance(minutes=3)  # the push, claimed with it in that batch and skipped, is free again
     assert rounds(intake) == 1
     assert shape(service, SEVEN) == ["holder-changed first-seen"]  # the push, seen first: what can be known
