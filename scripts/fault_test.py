@@ -16,9 +16,9 @@ sent and the service has drained, the script checks that:
 - no note was written twice in the tool, and no tool action or email failed.
 
 Then it compares the outcome with an undisturbed reference run of the same events (one process, nobody
-killed: scripts/fault_reference.py): per ticket, the same holder (in the
-ledger and in the tool), the same ledger entries, the same tool writes and the same emails; and a ticket's
-deliveries must have been handled in the order they were kept. A row parked as `uncertain` (an email or a note that may or may not have gone
+killed: scripts/fault_reference.py): per ticket, the same holder (in the ledger and in the tool), the same
+ledger entries, the same tool writes and the same emails; and a ticket's deliveries must have been handled
+in the order they were kept. A row parked as `uncertain` (an email or a note that may or may not have gone
 out) is the one allowed difference; such rows are counted and listed. A differing ticket is printed with
 both ledgers side by side and its deliveries' inbox rows.
 
@@ -144,6 +144,13 @@ def wait_drained(engine, timeout: float = 240) -> None:
         if waiting == 0 and busy == 0:
             return
         time.sleep(0.5)
+    with engine.connect() as connection:
+        stuck = connection.execute(select(outbox.c.channel, outbox.c.status, outbox.c.attempts, func.count(),
+                                          func.max(outbox.c.last_error)).where(
+            outbox.c.status.in_(["pending", "sending"])).group_by(outbox.c.channel, outbox.c.status,
+                                                                   outbox.c.attempts)).all()
+    for channel, status, attempts, n, error in stuck:
+        print(f"  {n} outbox rows {channel} {status} after {attempts} attempts; last error {(error or '-')[:200]}")
     raise SystemExit(f"the service did not drain within {timeout:.0f} s ({waiting} deliveries, {busy} outbox rows)")
 
 
@@ -279,7 +286,7 @@ def main() -> int:
             if len(acknowledged) != args.events // 2 * 2:
                 problems.append(f"only {len(acknowledged)} of {args.events} deliveries were acknowledged")
             disturbed = read_outcome(engine, tool_seen(tool, mail))
-            # After the disturbed run, not beside it: on two CPUs it slowed the restarts of the run it is compared with.
+            # After the disturbed run, not beside it: on two CPUs it slowed the restarts of the run it is compared to.
             started = time.monotonic()
             (workdir / "reference").mkdir()
             reference = reference_run(bodies, workdir / "reference", TOOL_ENV)
