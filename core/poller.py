@@ -33,7 +33,8 @@ class PollReport:
     def line(self) -> str:
         if self.error:
             return f"{self.instance}: {self.error} (kept checkpoint {self.after or 'none'}; the next poll retries)"
-        return (f"{self.instance}: {self.events} changes ({self.new} new, {self.duplicates} seen before), "
+        observed = f", {self.observed} tickets followed as the tool shows them" if self.observed else ""
+        return (f"{self.instance}: {self.events} changes ({self.new} new, {self.duplicates} seen before{observed}), "
                 f"checkpoint {self.before or 'none'} -> {self.after or 'none'}")
 
 
@@ -103,7 +104,9 @@ class Poller:
                 continue  # as the ledger says, or no holder to follow: nothing to record
             what = seen.lost or str(seen.holder)
             events.append(ToolEvent(ticket=TicketKey(instance, ticket_id), kind=ToolEventKind.OBSERVED, at=now,
-                                    event_id=f"observed:{ticket_id}@{checkpoint}:{what}", new_holder=seen.holder,
+                                    # the time too: a look the ledger skipped (a write was under way) comes again
+                                    event_id=f"observed:{ticket_id}@{checkpoint}:{what}:{now.isoformat()}",
+                                    new_holder=seen.holder,
                                     fields={"lost": seen.lost} if seen.lost else {}))
         return events
 

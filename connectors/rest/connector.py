@@ -165,12 +165,20 @@ class RestConnector:
 
     def _read_changes(self, checkpoint: str, max_pages: int) -> tuple[list[RawChange], str, bool]:
         """Changes after `checkpoint`, the new cursor, and whether more wait. RT takes a page, then drops what
-        Baton's account may not see: an empty page is no proof of the end while later pages may hold visible
-        changes, so empty pages are read past (up to the page budget); a short page that is not empty ends it."""
+        Baton's account may not see: an empty first page is no proof that nothing follows. When one comes back
+        and the newest changes after the checkpoint (one page, newest first) hold a visible one, the read goes
+        again past empty pages, up to the page budget; otherwise an idle read costs two requests."""
         spec = self.profile.changes
         params = {k: v.format(cursor=int(checkpoint)) for k, v in spec.params.items()}
+        raws, cursor, more = self._read_pages(params, checkpoint, max_pages, past_empty=0)
+        if not raws and self._visible_after(params):
+            raws, cursor, more = self._read_pages(params, checkpoint, max_pages, past_empty=max_pages)
+        return raws, cursor, more
+
+    def _read_pages(self, params, checkpoint: str, max_pages: int, past_empty: int):
+        spec = self.profile.changes
         raws, cursor = [], checkpoint
-        for pages, items in enumerate(self._pages(spec.path, params, past_empty=max_pages), start=1):
+        for pages, items in enumerate(self._pages(spec.path, params, past_empty=past_empty), start=1):
             for item in items:
                 raw = read_change(item, spec.item)
                 raws.append(raw)
@@ -178,6 +186,15 @@ class RestConnector:
             if pages >= max_pages and len(items) == self.profile.paging.size:
                 return raws, cursor, True
         return raws, cursor, False
+
+    def _visible_after(self, params: Mapping[str, str]) -> bool:
+        """Whether a change after the checkpoint is visible among the newest ones (the `newest` ordering)."""
+        spec, paging = self.profile.changes, self.profile.paging
+        ordering = {k: v for k, v in spec.newest.items() if k not in ("query", "fields")}
+        if not ordering:
+            return False
+        answer = _json(self.http.call("GET", spec.path, params={**params, **ordering, paging.size_param: paging.size}))
+        return bool(dig(answer, paging.items))
 
     def _watched(self, raws: list[RawChange]) -> list[NamedChange]:
         spec = self.profile.changes

@@ -14,14 +14,15 @@ def _show(cycle: CycleReport) -> None:
         click.echo(poll.line(), err=bool(poll.error))
     if cycle.dispatch is not None:
         d = cycle.dispatch
-        click.echo(f"tool actions: {d.sent} done, {d.retrying} to retry, {d.failed} failed")
+        recorded = f" (recorded in the ledger and told: {d.handled})" if d.handled else ""
+        click.echo(f"tool actions: {d.sent} done, {d.retrying} to retry, {d.failed} failed{recorded}")
         for error in d.errors:
             click.echo(f"  {error}", err=True)
 
 
 @click.command()
 @click.argument("instances", nargs=-1, metavar="[INSTANCE]...")
-@click.option("--once", is_flag=True, help="One cycle, then exit (non-zero if a tool failed).")
+@click.option("--once", is_flag=True, help="One cycle, then exit (non-zero if polling a tool failed).")
 @click.pass_obj
 def poll(state, instances: tuple[str, ...], once: bool) -> None:
     """Poll the configured tools (all, or INSTANCE...) and act on what changed.

@@ -239,3 +239,29 @@ def test_a_reply_and_a_comment_come_with_their_text_and_only_the_reply_is_public
         ("60", ToolEventKind.COMMENTED, "alice", "/baton accept", None),
     ]
     assert events[0].fields["requester_name"] == "Jo Bloggs"
+
+
+def _transactions(params: dict, items: list) -> None:
+    responses.get(f"{BASE}/transactions", json=page(items),
+                  match=[matchers.query_param_matcher(params, strict_match=False)])
+
+
+@responses.activate
+def test_a_page_of_changes_all_hidden_from_baton_is_read_past_when_visible_ones_follow():
+    """RT drops from a page what Baton's account may not see: 100 hidden changes after the checkpoint came back as
+    an empty first page, so the checkpoint never moved past them and every later change went unread."""
+    mock_names(responses)
+    _transactions({"order": "ASC", "page": "1"}, [])
+    _transactions({"order": "DESC"}, [txn(300, 9, "Set", "Owner", "28", "30", by="alice")])  # the newest: visible
+    _transactions({"order": "ASC", "page": "2"}, [txn(300, 9, "Set", "Owner", "28", "30", by="alice")])
+    responses.get(f"{BASE}/tickets", json=page([ticket_item(9, "3", "bob")]))
+    changes = connector().changes_since("150")
+    assert changes.checkpoint == "300" and [e.event_id for e in changes.events] == ["300"]
+
+
+@responses.activate
+def test_an_idle_read_costs_two_requests_and_keeps_the_checkpoint():
+    _transactions({"order": "ASC", "page": "1"}, [])
+    _transactions({"order": "DESC"}, [])
+    changes = connector().changes_since("150")
+    assert (changes.events, changes.checkpoint) == ([], "150") and len(responses.calls) == 2
