@@ -17,6 +17,7 @@ from baton_itsm.core.clock import FixedClock, SystemClock
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.store.schema import outbox
 from tests.e2e import rt5
+from tests.e2e.conftest import CONNECTOR
 from tests.e2e.rt5 import Person, holder_in_rt
 from tests.mail import MailServer, free_port
 
@@ -43,13 +44,6 @@ rules:
 notifications:
   coalesce_seconds: 0
   smtp: {{host: 127.0.0.1, port: {smtp_port}, from_address: baton@desk.example.com}}
-connectors:
-  rt:
-    type: rest
-    url: {url}
-    account: baton
-    auth: {{username_env: BATON_E2E_RT_USER, password_env: BATON_E2E_RT_PASSWORD}}
-    options: {{profile: request-tracker5}}
 """
 
 
@@ -70,7 +64,7 @@ def desk(rt, tmp_path, monkeypatch, mail):
     for var in ("BATON_CONFIG", "BATON_DATABASE_URL", "BATON_USER"):
         monkeypatch.delenv(var, raising=False)
     config = tmp_path / "baton.yaml"
-    config.write_text(DEPLOYMENT.format(url=rt5.URL, smtp_port=mail.port))
+    config.write_text(DEPLOYMENT.format(smtp_port=mail.port) + CONNECTOR.format(url=rt5.URL))
     return Desk(str(config), str(tmp_path / "ledger.db"), mail)
 
 
@@ -138,6 +132,16 @@ def create(queue: str, subject: str, owner: str | None = None) -> str:
     body = {"Queue": queue, "Subject": subject, "Requestor": REQUESTER, "Content": subject, "ContentType": "text/plain",
             **({"Owner": owner} if owner else {})}
     return str(root._call("POST", "/ticket", json=body).json()["id"])
+
+
+def pushed_to_network(desk: Desk, subject: str) -> tuple[str, object]:
+    """A ticket alice holds, pushed by bob to the Network queue in RT: reverted, and a request to Network."""
+    ticket = create(SD, subject, owner="alice")
+    desk.cycle()
+    bob.update(ticket, Queue=NETWORK)
+    desk.cycle()
+    (request,) = desk.requests(ticket)
+    return ticket, request
 
 
 def status_lines(received) -> dict[str, str]:
@@ -213,11 +217,7 @@ def test_2_a_fresh_ledger_starts_from_rts_present_even_when_the_newest_change_is
 
 # --- 3. failures are silent and the ledger says otherwise -----------------------------------------------------------
 def test_3_a_write_rt_refuses_is_recorded_noted_emailed_logged_and_the_ledger_follows_rt(desk, caplog):
-    ticket = create(SD, "Switch port dead", owner="alice")
-    desk.cycle()
-    bob.update(ticket, Queue=NETWORK)
-    desk.cycle()
-    (request,) = desk.requests(ticket)
+    ticket, request = pushed_to_network(desk, "Switch port dead")
     assert desk.baton("handoff", "accept", request.handoff_id, "--by", "dave").exit_code == 0  # dave: RT says no
     with caplog.at_level(logging.ERROR, logger="baton_itsm"):
         polled = desk.baton("poll", "--once", "rt")
@@ -288,11 +288,7 @@ def test_5_each_decision_is_noted_once_naming_the_real_receiver_and_a_withdrawn_
 
 
 def test_5_an_expired_request_is_noted_in_the_ticket(desk):
-    ticket = create(SD, "Printer jam", owner="alice")
-    desk.cycle()
-    bob.update(ticket, Queue=NETWORK)
-    desk.cycle()
-    (request,) = desk.requests(ticket)
+    ticket, request = pushed_to_network(desk, "Printer jam")
     desk.app.clock.advance(hours=3)  # past the acceptance timeout (60 business minutes, always open)
     desk.app.scheduler.tick()
     desk.cycle()
@@ -315,11 +311,7 @@ def test_6_an_owner_moving_her_own_ticket_to_a_group_not_hers_asks_that_group(de
 
 
 def test_6_a_deleted_ticket_loses_its_open_request_and_cannot_be_moved(desk):
-    ticket = create(SD, "Duplicate of 12", owner="alice")
-    desk.cycle()
-    bob.update(ticket, Queue=NETWORK)
-    desk.cycle()
-    (request,) = desk.requests(ticket)
+    ticket, request = pushed_to_network(desk, "Duplicate of 12")
     root.update(ticket, Status="deleted")
     desk.cycle()
 
@@ -330,10 +322,7 @@ def test_6_a_deleted_ticket_loses_its_open_request_and_cannot_be_moved(desk):
 
 
 def test_6_a_ticket_moved_where_baton_cannot_see_loses_its_request(desk):
-    ticket = create(SD, "Payroll question", owner="alice")
-    desk.cycle()
-    bob.update(ticket, Queue=NETWORK)
-    desk.cycle()
+    ticket, _ = pushed_to_network(desk, "Payroll question")
     alice.update(ticket, Queue=RESTRICTED)  # HR's queue: Baton's account has no rights there
     desk.cycle()
 
