@@ -8,7 +8,8 @@
 #   start   (default) install if needed, create + seed the DB, start the server, wait for REST2.
 #           Idempotent: a second start is a no-op if the server is up.
 #   stop    stop the server this script started.
-#   reset   stop, restore the database snapshot taken right after seeding, start again.
+#   reset   stop, restore the database snapshot taken right after seeding (seeding first when this
+#           seed version has none yet), start again.
 #   status  print whether the server is running (exit 0) or not (exit 3).
 #   wipe    stop and delete the database and its snapshot (next start re-creates them).
 #
@@ -22,10 +23,13 @@
 #
 # What `start` leaves behind: REST2 at http://127.0.0.1:$RT_PORT/REST/2.0/
 #   root / $RT_ROOT_PASSWORD                 superuser
-#   queues "Service Desk", "Network"
-#   group "Helpdesk Agents" with ticket rights on both queues;
-#   alice/alicepass, bob/bobpass, carol/carolpass  privileged, members of the group
+#   queues "Service Desk", "Network", "Restricted"
+#   group "Helpdesk Agents" with ticket rights (DeleteTicket too) on all three queues;
+#   alice/alicepass, bob/bobpass, carol/carolpass  privileged, members of the group ("<Name> Agent")
+#   dana/danapass, erin/erinpass             privileged, members of the group ("<Name> Lead")
 #   baton / $RT_BATON_PASSWORD               privileged service user, rights granted to it directly
+#                                            on "Service Desk" and "Network" only: Restricted is a
+#                                            queue Baton cannot see
 #   dave / davepass                          unprivileged, no rights (an owner RT must refuse)
 # Outgoing mail is never sent: RT appends it to /var/lib/request-tracker5/*.mbox.
 set -euo pipefail
@@ -38,7 +42,7 @@ STATE=${RT_STATE_DIR:-/var/tmp/baton-rt5}
 
 RT_VAR=/var/lib/request-tracker5                 # owned by www-data: SQLite needs the dir writable
 DB=$RT_VAR/baton-rt5.sqlite
-SEED_VERSION=2   # bump when the seed below changes: `start` then seeds a fresh database
+SEED_VERSION=3   # bump when the seed below changes: `start` then seeds a fresh database
 SNAPSHOT=$STATE/baton-rt5.seed-$SEED_VERSION.sqlite.seeded
 PIDFILE=$STATE/rt-server.pid
 SERVER_LOG=$STATE/rt-server.log
@@ -214,11 +218,13 @@ seed_db() {
     # Perl initialdata for rt-setup-database-5 --action insert (runs as RT's system user).
     cat >"$data" <<'PERL'
 my $group = 'Helpdesk Agents';
-my @queues = ('Service Desk', 'Network');
+my @queues = ('Service Desk', 'Network', 'Restricted');
+my @baton_queues = ('Service Desk', 'Network');   # not Restricted: a queue Baton's account cannot see
 # ReassignTicket lets an agent push a ticket from its owner to a colleague: exactly the push Baton governs.
+# DeleteTicket lets an agent set Status=deleted (a ticket Baton then loses).
 my @agent_rights = qw(SeeQueue ShowTicket ShowTicketComments CreateTicket ModifyTicket
                       OwnTicket TakeTicket StealTicket ReassignTicket ReplyToTicket CommentOnTicket
-                      Watch WatchAsAdminCc);
+                      Watch WatchAsAdminCc DeleteTicket);
 my $baton_pw = $ENV{BATON_SEED_PASSWORD};
 # ReassignTicket: without it RT refuses to move a ticket from one owner to another
 # ("You can only reassign tickets that you own or that are unowned"), even with ModifyTicket.
@@ -237,10 +243,16 @@ my @baton_rights = qw(SeeQueue ShowTicket ShowTicketComments ModifyTicket OwnTic
       Password => $baton_pw, Privileged => 1 },
     { Name => 'dave', RealName => 'Dave Unprivileged', EmailAddress => 'dave@example.test',
       Password => 'davepass', Privileged => 0 },
+    # the leads come last, so the ids of the users above stay what seed version 2 gave them
+    (map { { Name => $_->[0], RealName => $_->[1], EmailAddress => "$_->[0]\@example.test",
+             Password => "$_->[0]pass", Privileged => 1, MemberOf => $group } }
+         ['dana', 'Dana Lead'], ['erin', 'Erin Lead']),
 );
 for my $q (@queues) {
     push @ACL, map { { GroupDomain => 'UserDefined', GroupId => $group,
                        Queue => $q, Right => $_ } } @agent_rights;
+}
+for my $q (@baton_queues) {
     push @ACL, map { { UserId => 'baton', Queue => $q, Right => $_ } } @baton_rights;
 }
 1;
@@ -290,7 +302,15 @@ case "$cmd" in
         ;;
     reset)
         stop_server
-        restore_snapshot
+        if [ -f "$SNAPSHOT" ]; then
+            restore_snapshot
+        else                              # a newer seed than the one this machine was started with
+            install_packages
+            write_site_config
+            init_db
+            seed_db
+            rm -f "$RT_VAR"/*.mbox
+        fi
         start_server
         ;;
     status)

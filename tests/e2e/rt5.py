@@ -18,7 +18,8 @@ PORT = os.environ.get("RT_PORT", "8080")
 URL = f"http://127.0.0.1:{PORT}/REST/2.0"
 PASSWORDS = {"root": os.environ.get("RT_ROOT_PASSWORD", "password"),
              "baton": os.environ.get("RT_BATON_PASSWORD", "batonpass"),
-             "alice": "alicepass", "bob": "bobpass", "carol": "carolpass", "dave": "davepass"}
+             "alice": "alicepass", "bob": "bobpass", "carol": "carolpass", "dave": "davepass",
+             "dana": "danapass", "erin": "erinpass"}
 JSON = {"Content-Type": "application/json"}  # RT answers 415 to writes without it
 
 
@@ -62,15 +63,35 @@ def server(action: str) -> None:
     subprocess.run(["bash", str(SCRIPT), action], check=True, capture_output=True, timeout=300)
 
 
+WEB = URL.removesuffix("/REST/2.0")
+_sessions: dict[str, requests.Session] = {}
+
+
+def _session(name: str, fresh: bool = False) -> requests.Session:
+    """A logged-in web session of `name`. RT checks a password (bcrypt) on every basic-auth request, about
+    0.35 s each here; a session cookie costs one login, then about 0.03 s a request. RT's CSRF protection
+    refuses cookie-authenticated writes that do not come from its own pages: the Referer says they do."""
+    if fresh or name not in _sessions:
+        session = requests.Session()
+        session.headers.update({**JSON, "Referer": WEB + "/"})
+        session.post(WEB + "/NoAuth/Login.html", data={"user": name, "pass": PASSWORDS[name]}, timeout=30,
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        if not any(cookie.name.startswith("RT_SID") for cookie in session.cookies):
+            raise RuntimeError(f"RT did not log {name} in at {WEB}/NoAuth/Login.html")
+        _sessions[name] = session
+    return _sessions[name]
+
+
 @dataclass
 class Person:
-    """Someone working in RT's REST2 as themselves (what agents do beside Baton)."""
+    """Someone working in RT's REST2 as themselves (what agents do beside Baton), in their own web session."""
 
     name: str
 
     def _call(self, method: str, path: str, **kwargs) -> requests.Response:
-        answer = requests.request(method, URL + path, auth=(self.name, PASSWORDS[self.name]), headers=JSON,
-                                  timeout=30, **kwargs)
+        answer = _session(self.name).request(method, URL + path, timeout=30, **kwargs)
+        if answer.status_code == 401:  # the session is gone (RT was reset): log in again
+            answer = _session(self.name, fresh=True).request(method, URL + path, timeout=30, **kwargs)
         answer.raise_for_status()
         return answer
 
@@ -90,14 +111,39 @@ class Person:
     def take(self, ticket: str) -> list[str]:
         return self._call("PUT", f"/ticket/{ticket}/take").json()
 
+    def steal(self, ticket: str) -> list[str]:
+        """Take a ticket someone else owns (RT's StealTicket)."""
+        return self._call("PUT", f"/ticket/{ticket}/steal").json()
+
+    def untake(self, ticket: str) -> list[str]:
+        """Give the ticket back to its queue (Owner Nobody)."""
+        return self._call("PUT", f"/ticket/{ticket}/untake").json()
+
+    def delete(self, ticket: str) -> list[str]:
+        """Status deleted, as RT's Delete button does (needs DeleteTicket)."""
+        return self.update(ticket, Status="deleted")
+
     def ticket(self, ticket: str) -> dict:
         return self._call("GET", f"/ticket/{ticket}").json()
 
     def history(self, ticket: str) -> list[dict]:
-        answer = self._call("GET", "/transactions", params={
-            "query": f"ObjectType = 'RT::Ticket' AND ObjectId = {ticket}", "per_page": 100,
-            "fields": "Type,Field,OldValue,NewValue,Creator,Content", "orderby": "id", "order": "ASC"})
-        return answer.json()["items"]
+        """Every transaction of the ticket, oldest first (all pages)."""
+        items, page = [], 1
+        while True:
+            answer = self._call("GET", "/transactions", params={
+                "query": f"ObjectType = 'RT::Ticket' AND ObjectId = {ticket}", "per_page": 100, "page": page,
+                "fields": "Type,Field,OldValue,NewValue,Creator,Created", "orderby": "id",
+                "order": "ASC"}).json()["items"]
+            items += answer
+            if len(answer) < 100:
+                return items
+            page += 1
+
+    def content(self, transaction: str) -> str:
+        """A comment's text (its text/plain part)."""
+        parts = self._call("GET", f"/transaction/{transaction}/attachments",
+                           params={"fields": "Content,ContentType"}).json()["items"]
+        return "\n".join(p.get("Content") or "" for p in parts if p.get("ContentType") == "text/plain")
 
 
 def holder_in_rt(ticket: str) -> tuple[str, str]:
