@@ -66,7 +66,7 @@ class Run:
     rng: random.Random
     model: ProtocolModel = field(default_factory=ProtocolModel)
     created: dict[str, Holder] = field(default_factory=dict)
-    marks: list[datetime] = field(default_factory=list)  # the tool's clock at each of Baton's cycles
+    marks: list[tuple[datetime, datetime]] = field(default_factory=list)  # the tool's clock around each cycle
     acts: list[str] = field(default_factory=list)
     kinds: dict[str, int] = field(default_factory=dict)
     rng_seed: int = 0
@@ -74,8 +74,9 @@ class Run:
     # --- Baton -------------------------------------------------------------------------------------
     def cycle(self) -> None:
         self.tool.before_cycle(self.app)
-        self.marks.append(self.tool.now())
+        start = self.tool.now()
         report = self.app.poller.run_once()
+        self.marks.append((start, self.tool.now()))
         assert report.ok, f"a cycle failed: {report}"
         self.model.cycle()
 
@@ -278,9 +279,10 @@ class Run:
         return [self.created[ticket], *(c.after for c in kept if c.after is not None)]
 
     def _window(self, at: datetime) -> tuple[datetime, datetime]:
-        """The poll window a write of Baton's at `at` answered: between the cycle before and its own cycle."""
-        index = max(i for i, mark in enumerate(self.marks) if mark <= at)
-        return (self.marks[index - 1] if index else datetime.min.replace(tzinfo=at.tzinfo)), self.marks[index]
+        """The poll window a write of Baton's at `at` answered: from the end of the cycle before the one that wrote
+        it (the first whose span holds `at`) to that cycle's start."""
+        index = next(i for i, (start, end) in enumerate(self.marks) if start <= at <= end)
+        return (self.marks[index - 1][1] if index else datetime.min.replace(tzinfo=at.tzinfo)), self.marks[index][0]
 
     def _report(self, ticket: str, problems: list[str]) -> str:
         lines = [f"ticket {ticket} (seed {self.rng_seed}): " + "; ".join(problems), "  the tool's history:"]
