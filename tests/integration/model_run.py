@@ -101,10 +101,17 @@ class Run:
         predicted = self.model.tickets[ticket]
         kind = self.rng.choices(
             ["owner", "group", "both", "take", "release", "move-own", "force", "accept", "decline", "status",
-             "comment", "delete", "refused"],
-            weights=[8, 5, 6, 8, 4, 4, 4, 10, 4, 4, 4, 1, 2])[0]
+             "comment", "delete", "refused", "hide"],
+            weights=[8, 5, 6, 8, 4, 4, 4, 10, 4, 4, 4, 1, 2, 1])[0]
         if kind in ("accept", "decline") and predicted.request is None:
-            kind = "take"
+            asked = sorted(t for t in candidates if self.model.tickets[t].request is not None)
+            if asked:  # answer a request where there is one
+                ticket = self.rng.choice(asked)
+                predicted = self.model.tickets[ticket]
+            else:
+                kind = "take"
+        if kind == "hide" and not hasattr(self.tool, "hide"):
+            kind = "status"  # a tool whose fake has no place Baton may not read
         self.kinds[kind] = self.kinds.get(kind, 0) + 1
         self.tool.before_act()
         now = predicted.tool
@@ -141,6 +148,10 @@ class Run:
         elif kind == "comment":
             self.tool.comment(ticket, self.rng.choice(agents), "Any news on this?")
             self.acts.append(f"{ticket}: commented")
+        elif kind == "hide":
+            self.tool.hide(ticket, "dana")
+            self.model.hidden(ticket)
+            self.acts.append(f"{ticket}: moved where Baton's account may not read it")
         elif kind == "delete":
             self.tool.delete(ticket, "dana")
             self.model.deleted(ticket)
@@ -166,7 +177,12 @@ class Run:
         receivers = [p for p in PEOPLE if may_receive(p, target)]
         by = self.rng.choice(receivers)
         key = TicketKey(self.tool.instance, ticket)
-        if kind == "accept":
+        if getattr(self.tool, "comment_commands", False) and self.rng.random() < 0.5:
+            reason = "" if kind == "accept" else " not ours"
+            self.tool.comment(ticket, by, f"/baton {kind} {handoff.handoff_id}{reason}")
+            self.model.commented(ticket, by, kind)
+            self.acts.append(f"{ticket}: {by} commented /baton {kind} {handoff.handoff_id}")
+        elif kind == "accept":
             self.app.handoffs.execute(AcceptHandoff(ticket=key, handoff_id=handoff.handoff_id, by=by))
             self.model.accepted(ticket, by)
         else:

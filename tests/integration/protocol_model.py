@@ -74,7 +74,9 @@ class Predicted:
     lost: bool = False
     resolved: bool = False  # its status now is a resolved one
     resolved_seen: bool = False  # its status was a resolved one when Baton last read it
-    unread: list[tuple[str, Holder]] = field(default_factory=list)  # agents' changes since the last poll
+    # agents' changes since the last poll, in order: (who, the holder after), or (who, "accept"/"decline") for a
+    # comment command
+    unread: list[tuple[str, Holder | str]] = field(default_factory=list)
     writes: list[tuple[Holder, Holder]] = field(default_factory=list)  # Baton's holder writes: (to, expected)
     refused_write: bool = False  # Baton's write was refused: the ledger follows the tool at the next poll
     reconcile_next: bool = False
@@ -100,8 +102,18 @@ class ProtocolModel:
         t.lost, t.request, t.unread, t.writes = True, None, [], []
         t.why.append("deleted: lost, request withdrawn")
 
+    def hidden(self, ticket: str) -> None:
+        """Moved where Baton's account may not read it: lost to Baton like a deleted ticket."""
+        self.deleted(ticket)
+
+    def commented(self, ticket: str, by: str, verb: str) -> None:
+        """`/baton accept|decline ID` in an internal comment: done when Baton reads it, in order."""
+        self.tickets[ticket].unread.append((by, verb))
+
     def accepted(self, ticket: str, by: str) -> None:
-        t = self.tickets[ticket]
+        self._accept(self.tickets[ticket], by)
+
+    def _accept(self, t: Predicted, by: str) -> None:
         target = t.request
         assert target is not None and may_receive(by, target)
         new = Holder(target.group, by) if target.person is None and member(by, target.group) else target
@@ -125,7 +137,13 @@ class ProtocolModel:
                 t.ledger = t.tool  # first seen
                 t.unread = []
             for by, new in t.unread:
-                self._decide(t, by, new)
+                if new == "accept":
+                    self._accept(t, by)
+                elif new == "decline":
+                    t.request = None
+                    t.why.append(f"{by} declined by a comment")
+                else:
+                    self._decide(t, by, new)
             t.unread = []
             if t.reconcile_next:
                 t.reconcile_next = False

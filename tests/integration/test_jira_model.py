@@ -38,6 +38,7 @@ connectors:
 
 class JiraDriver:
     instance = "jira"
+    comment_commands = True  # Baton reads `/baton accept|decline ID` in internal comments
 
     def __init__(self, fake: FakeJira, clock):
         self.fake, self.clock = fake, clock

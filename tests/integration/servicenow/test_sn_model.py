@@ -30,6 +30,7 @@ connectors:
 """
 STATES = ("1", "2", "3", "6", "2")  # New, In Progress, On Hold, Resolved, and reopened
 RESOLVED = "6"
+RESTRICTED = "Restricted"  # a read ACL hides its incidents from Baton's account
 
 
 class ServiceNowDriver:
@@ -37,7 +38,7 @@ class ServiceNowDriver:
 
     def __init__(self, fake: FakeInstance, url: str):
         self.fake, self.url = fake, url
-        self.groups = {sys_id("group", g): g for g in (SD, NET)}
+        self.groups = {sys_id("group", g): g for g in (SD, NET, RESTRICTED)}
         self.users = {sys_id("user", p): p for p in [*PEOPLE, "baton"]}
 
     def _call(self, method: str, path: str, by: str, **kwargs) -> requests.Response:
@@ -83,6 +84,9 @@ class ServiceNowDriver:
 
     def comment(self, ticket: str, by: str, text: str) -> None:
         self._call("PATCH", f"incident/{sys_id('incident', ticket)}", by, json={"comments": text}).raise_for_status()
+
+    def hide(self, ticket: str, by: str) -> None:
+        self.write(ticket, by, RESTRICTED, KEEP)
 
     def delete(self, ticket: str, by: str) -> None:
         self._call("DELETE", f"incident/{sys_id('incident', ticket)}", by).raise_for_status()
@@ -136,9 +140,10 @@ def test_baton_and_servicenow_agree_after_a_random_day_of_handoffs(tmp_path, mon
     fake = FakeInstance(now=START)
     for person in [*PEOPLE, "baton"]:
         fake.add_user(person, f"{person}-pw")
-    for group in (SD, NET):
+    for group in (SD, NET, RESTRICTED):
         fake.add_group(group)
     fake.refused_assignees.add(REFUSED_ASSIGNEE)
+    fake.hidden_groups["baton"] = {RESTRICTED}
     monkeypatch.setenv("SN_USER", "baton")
     monkeypatch.setenv("SN_PASSWORD", "baton-pw")
     with FakeServer(fake) as server:
