@@ -194,6 +194,12 @@ class ProtocolModel:
         t.tool = to
         t.why.append(f"Baton wrote {to}")
 
+    def may_act(self, ticket: str) -> bool:
+        """People may change the ticket in the tool again (several changes in one poll window are read in order);
+        not while a write of Baton's is still to come, whose outcome the model would have to guess."""
+        t = self.tickets[ticket]
+        return not (t.lost or t.writes or t.reconcile_next or t.ledger is None)
+
     def settled(self, ticket: str) -> bool:
         """Nothing of Baton's is still to happen on the ticket (a person's next act there is decided afresh)."""
         t = self.tickets[ticket]
