@@ -10,14 +10,16 @@ from __future__ import annotations
 import os
 import random
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy import select
+
 from baton_itsm.core.domain.bounces import count_bounces
 from baton_itsm.core.domain.commands import AcceptHandoff, DeclineHandoff
 from baton_itsm.core.domain.holders import Holder, TicketKey
+from baton_itsm.core.store.schema import outbox
 from tests.integration.protocol_model import (
     MANAGERS, MEMBERS, NET, PEOPLE, REFUSED_ASSIGNEE, SD, ProtocolModel, may_receive,
 )
@@ -44,6 +46,9 @@ class Change:
 
 
 class ToolDriver(Protocol):
+    """A fake tool as the run drives it. Optional: `hide(ticket, by)` moves a ticket where Baton's account may not
+    read it; `comment_commands = True` when Baton reads `/baton accept|decline ID` in the tool's internal comments."""
+
     instance: str
 
     def now(self) -> datetime: ...
@@ -273,9 +278,6 @@ class Run:
         return problems
 
     def _failed_tool_rows(self, ticket: str) -> set[str]:
-        from sqlalchemy import select
-
-        from baton_itsm.core.store.schema import outbox
         with self.app.store.unit_of_work(self.app.clock.now()) as uow:
             row_id = uow.ticket_row_id(TicketKey(self.tool.instance, ticket))
             query = select(outbox.c.idempotency_key).where(outbox.c.channel == "tool", outbox.c.ticket_id == row_id,
@@ -324,8 +326,7 @@ class Run:
         return "\n".join(lines)
 
 
-def play_and_check(tool: ToolDriver, app, *, tickets: int = 12, actions: int = 160,
-                   on_seed: Callable[[int], None] | None = None) -> Run:
+def play_and_check(tool: ToolDriver, app, *, tickets: int = 12, actions: int = 160) -> Run:
     chosen = seed()
     run = Run(tool, app, random.Random(chosen))
     run.rng_seed = chosen
