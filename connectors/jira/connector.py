@@ -6,7 +6,7 @@ browse URL are among the ticket's facts.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -18,7 +18,7 @@ from baton_itsm.connectors.jira.mapping import Reader, fields_of, parse_time, sl
 from baton_itsm.connectors.jira.options import GroupField, JiraOptions, parse_options
 from baton_itsm.connectors.jira.people import People
 from baton_itsm.connectors.jira.webhook import parse_webhook, verify_signature
-from baton_itsm.core.connector import Changes, ToolTicket, WebhookResult
+from baton_itsm.core.connector import Changes, Observation, ToolTicket, WebhookResult
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.errors import ConfigError, ToolConflict, ToolNotFound, ToolRefused
 
@@ -91,8 +91,46 @@ class JiraConnector:
         holder = self.reader.holder(self.reader.tool_holder(fields))
         return ToolTicket(TicketKey(self.instance, str(issue["id"])), holder, None, facts)
 
+    def observe(self, ticket_ids: Collection[str], checkpoint: str | None) -> dict[str, Observation]:
+        """The issues' holders now, from one `id in (...)` search (paged), leaving out any issue updated after
+        `checkpoint`: the next read brings that update first, in order.
+
+        An issue the search does not return is read by id. Jira answers one 404 for an issue deleted and one Baton's
+        account may not browse ("Issue does not exist or you do not have permission to see it."): that is `deleted`;
+        `hidden` only when Jira says forbidden (403). A search naming an id that is gone is refused whole (400, "An
+        issue with key ... does not exist for field ..."), so then each issue is read by id.
+        """
+        if not ticket_ids or checkpoint is None:
+            return {}
+        wanted, found = sorted(set(ticket_ids), key=lambda t: (len(t), t)), {}
+        fields = ["assignee", "project", "updated", *self._group_fields()]
+        try:
+            for start in range(0, len(wanted), self.options.page_size):
+                ids = ", ".join(wanted[start:start + self.options.page_size])
+                for issues, _ in self.client.search_pages(self._jql(f"id in ({ids})"), fields, ""):
+                    found.update((str(issue["id"]), issue) for issue in issues)
+        except ToolRefused as refused:
+            if refused.status != 400:
+                raise
+            found = {}
+        newest = parse_time(checkpoint)
+        seen: dict[str, Observation] = {}
+        for ticket_id in wanted:
+            issue = found.get(ticket_id)
+            if issue is None:
+                issue, lost = self._issue_or_why(ticket_id, fields)
+                if lost:
+                    seen[ticket_id] = Observation(None, lost=lost)
+                    continue
+            updated = fields_of(issue).get("updated")
+            if isinstance(updated, str) and parse_time(updated) > newest:
+                continue  # an update the poll has not read: it is read first
+            self.reader.people.learn(issue)
+            seen[ticket_id] = Observation(self.reader.holder(self.reader.tool_holder(fields_of(issue))))
+        return seen
+
     # --- writing ----------------------------------------------------------------------------
-    def set_holder(self, ticket_id: str, holder: Holder, expected: Holder | None = None) -> None:
+    def set_holder(self, ticket_id: str, holder: Holder, expected: Holder | None = None) -> bool:
         """Jira has no conditional edit: the holder is read just before writing and compared with `expected`.
 
         A change of group is one edit of the group field and the assignee together, so it is one change
@@ -104,18 +142,19 @@ class JiraConnector:
         now = self.reader.tool_holder(fields)
         current = self.reader.holder(now)
         if current == holder:
-            return  # already so: a repeated action is harmless
+            return False
         if expected is not None and current != expected:
             raise ToolConflict(f"{self.instance}:{ticket_id} is held by {current or 'nobody'} now, not {expected}; "
                                "Baton will decide again on the change")
         person = self.reader.people.jira(holder.person) if holder.person else None
         if current is not None and current.group == holder.group:
             self.client.assign(ticket_id, person)
-            return
+            return True
         spec = self.reader.group_spec(fields)
         body = _group_edit(spec, now.group, self._tool_group(holder.group), ticket_id)
         body.setdefault("fields", {})["assignee"] = self.client.user_ref(person) if person else None
         self.client.edit(ticket_id, body)
+        return True
 
     def add_note(self, ticket_id: str, text: str) -> None:
         self.client.comment(ticket_id, text, public=False)
@@ -148,6 +187,16 @@ class JiraConnector:
     def _jql_time(self, moment: datetime) -> str:
         """JQL takes minutes, in the searching account's own profile time zone."""
         return moment.astimezone(ZoneInfo(self.options.timezone)).strftime("%Y/%m/%d %H:%M")
+
+    def _issue_or_why(self, ticket_id: str, fields: list[str]) -> tuple[dict | None, str | None]:
+        try:
+            return self.client.issue(ticket_id, fields), None
+        except ToolNotFound:
+            return None, "deleted"
+        except ToolRefused as refused:
+            if refused.status != 403:
+                raise
+            return None, "hidden"
 
     def _group_fields(self) -> list[str]:
         specs = [*self.options.group_field.values(), GroupField()]

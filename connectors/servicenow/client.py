@@ -70,6 +70,15 @@ class TableClient:
         records = self.page(table, query=query, fields=fields, limit=1).records
         return records[0] if records else None
 
+    def record(self, table: str, sys_id: str, fields: Sequence[str]) -> dict:
+        """One record by sys_id (404 when there is none, or an ACL hides it: ServiceNow says both alike)."""
+        response = self.http.call("GET", f"{self.api_path}/{table}/{sys_id}", label=f"{self.api_path}/{table}/{{sys_id}}",
+                                  params={"sysparm_fields": ",".join(fields)})
+        record = result_of(_json(response))
+        if not isinstance(record, dict):
+            raise MalformedAnswer(f"GET {table}: expected one record, got {str(record)[:200]}")
+        return record
+
     def patch(self, table: str, sys_id: str, body: Mapping[str, str], fields: Sequence[str]) -> dict | None:
         """Update one record; the record as written, or None when the instance answered 200 with no body."""
         response = self.http.call("PATCH", f"{self.api_path}/{table}/{sys_id}",

@@ -12,7 +12,7 @@ change is taken from both paths.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -29,7 +29,7 @@ from baton_itsm.connectors.servicenow.options import ServiceNowOptions, parse_op
 from baton_itsm.connectors.servicenow.values import format_time, parse_time, quote, ref
 from baton_itsm.connectors.servicenow.webhook import parse_delivery, signature_valid
 from baton_itsm.core.clock import Clock, SystemClock
-from baton_itsm.core.connector import Changes, ToolTicket, WebhookResult
+from baton_itsm.core.connector import Changes, Observation, ToolTicket, WebhookResult
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.errors import ConfigError, ToolConflict, ToolNotFound, ToolRefused
 
@@ -91,6 +91,35 @@ class ServiceNowConnector:
     def read_ticket(self, ticket_id: str) -> ToolTicket:
         return self.ticket_of(self._find(ticket_id))
 
+    def observe(self, ticket_ids: Collection[str], checkpoint: str | None) -> dict[str, Observation]:
+        """The tickets' holders now, from one `numberIN` query per page of numbers, leaving out any ticket updated
+        after `checkpoint` and not read yet (the next poll reads that update first, in order).
+
+        A number the query does not return, while Baton may read the table, is gone from Baton's sight. ServiceNow
+        says the same for a deleted record and one an ACL hides ("Record doesn't exist or ACL restricts the record
+        retrieval", 404): that is `deleted`; `hidden` only when it says Baton's account may not read (403).
+        """
+        if not ticket_ids or checkpoint is None:
+            return {}
+        point, wanted = Checkpoint.parse(checkpoint), sorted(set(ticket_ids))
+        found: dict[str, SnTicket] = {}
+        for start in range(0, len(wanted), self.options.page_size):
+            numbers = ",".join(wanted[start:start + self.options.page_size])
+            for raw in self.client.query(self.options.table, query=f"numberIN{numbers}", fields=self._ticket_fields,
+                                         limit=self.options.page_size):
+                record = read_ticket(raw, self.options.requester_field)
+                found[record.number] = record
+        self._learn_names(list(found.values()))
+        seen: dict[str, Observation] = {}
+        for number in wanted:
+            record = found.get(number)
+            if record is None:
+                seen[number] = self._unseen(number)
+            elif not _unread(point, record):
+                self._sys_ids[number] = record.sys_id
+                seen[number] = Observation(_holder(self._named(record)))
+        return seen
+
     def ticket_of(self, record: SnTicket) -> ToolTicket:
         """A record as Baton sees a ticket: holder named, `version` the sys_mod_count, facts for the rules."""
         self._learn_names([record])
@@ -98,12 +127,13 @@ class ServiceNowConnector:
         return ToolTicket(key, _holder(self._named(record)), _version(record), self._fields(record))
 
     # --- writing ----------------------------------------------------------------------------
-    def set_holder(self, ticket_id: str, holder: Holder, expected: Holder | None = None) -> None:
+    def set_holder(self, ticket_id: str, holder: Holder, expected: Holder | None = None) -> bool:
+        """True when written; False when the ticket already had that holder (a repeated action is harmless)."""
         record = self._find(ticket_id)
         self._learn_names([record])
         current = _holder(self._named(record))
         if current == holder:
-            return  # already so: a repeated action is harmless
+            return False
         if expected is not None and current != expected:
             raise ToolConflict(f"{self.instance}:{ticket_id} is held by {current or 'nobody'} now, not {expected} "
                                f"({record.updated_by} changed it at {record.updated_on} UTC); Baton decides again "
@@ -122,6 +152,7 @@ class ServiceNowConnector:
                 raise ToolRefused(f"{self.instance}:{ticket_id}: ServiceNow did not keep Baton's "
                                   f"{' and '.join(changed)} (a business rule or data policy changed the write)")
             self._remember(read_ticket({**written, "number": ticket_id}))
+        return True
 
     def add_note(self, ticket_id: str, text: str) -> None:
         """A work note: agents see it, the requester does not."""
@@ -255,6 +286,21 @@ class ServiceNowConnector:
                                f"{row.at:%Y-%m-%d %H:%M:%S} UTC, after what Baton decided on; Baton decides again "
                                "when it reads that change")
 
+    def _unseen(self, number: str) -> Observation:
+        """Why a number did not come back from a query Baton may run: its record, asked for by sys_id, says."""
+        sys_id = self._sys_ids.get(number)
+        if sys_id is None:
+            return Observation(None, lost="deleted")
+        try:
+            raw = self.client.record(self.options.table, sys_id, self._ticket_fields)
+        except ToolRefused:
+            return Observation(None, lost="hidden")
+        except ToolNotFound:
+            return Observation(None, lost="deleted")
+        record = read_ticket(raw, self.options.requester_field)
+        self._learn_names([record])
+        return Observation(_holder(self._named(record)))
+
     def _journal(self, number: str, element: str, text: str) -> None:
         sys_id = self._sys_ids.get(number) or self._find(number).sys_id
         self.client.patch(self.options.table, sys_id, {element: text}, ("sys_id", "sys_mod_count"))
@@ -262,6 +308,12 @@ class ServiceNowConnector:
 
 def _holder(pair: tuple[str | None, str | None]) -> Holder | None:
     return Holder(pair[0], pair[1]) if pair[0] else None
+
+
+def _unread(point: Checkpoint, record: SnTicket) -> bool:
+    """Whether the record has an update after `point` the poll has not read (in its second, or later)."""
+    updated = record.updated_on or ""
+    return updated > point.at or (updated == point.at and not point.read_before(record))
 
 
 def _sys_id(value) -> str:

@@ -70,6 +70,8 @@ class Ticket:
     escalation_reviews: dict[str, EscalationReview] = field(default_factory=dict)  # by handoff id
     lost: str | None = None  # deleted, or hidden from Baton's account: nothing may move it until it is seen again
     _bounces: BounceCounter | None = field(default=None, repr=False)
+    # the bounce count as it was before the latest applied handoff: a write of it the tool refused never happened
+    _before_apply: tuple[str, BounceCounter, int] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self._bounces is None:
@@ -124,7 +126,9 @@ class Ticket:
                 record = self._record(event.handoff_id)
                 record.move_to(HandoffState.APPLIED)
                 record.applied_to = event.to_holder
+                counter = copy.copy(self._bounces)
                 self._set_holder(event.to_holder, event.at)
+                self._before_apply = (event.handoff_id, counter, len(self.holders))
             case HandoffDeclined():
                 record = self._record(event.handoff_id)
                 record.move_to(HandoffState.DECLINED)
@@ -140,6 +144,8 @@ class Ticket:
             case HolderChanged():
                 self.lost = None  # seen again (a reconciling entry), or never lost
                 self._set_holder(event.to_holder, event.at)
+            case _ if event.entry_type == "action-failed":
+                self._undo_failed_apply(event)
             case _ if event.entry_type == "ticket-lost":
                 self.lost = event.reason  # type: ignore[attr-defined]
             case ReviewAsked() | HandoffReviewed() | HandoffAudited():
@@ -152,6 +158,16 @@ class Ticket:
             case _:
                 raise TypeError(f"not a ledger event: {event!r}")
         self.version += 1
+
+    def _undo_failed_apply(self, event: LedgerEvent) -> None:
+        """An applied handoff whose write the tool refused moved nobody in the tool: it is no bounce, nor is the
+        ledger following the tool back (a reconciling entry). The holder stays until that entry says where the
+        ticket is; the count goes back to before the apply, if nothing moved the ledger since."""
+        handoff_id = getattr(event, "handoff_id", None)
+        if (getattr(event, "action", None) == "apply" and self._before_apply is not None
+                and self._before_apply[0] == handoff_id and self._before_apply[2] == len(self.holders)):
+            self._bounces = copy.copy(self._before_apply[1])
+            self._before_apply = None
 
     def _record(self, handoff_id: str) -> HandoffRecord:
         try:

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from baton_itsm.core.domain.commands import AcceptHandoff, ForceHandoff, RequestHandoff, WithdrawHandoff
 from baton_itsm.core.domain.errors import ProtocolError
-from baton_itsm.core.domain.events import HolderChanged, LedgerEvent
+from baton_itsm.core.domain.events import HandoffApplied, HolderChanged, LedgerEvent
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.kinds import HandoffState
 from baton_itsm.core.domain.protocol import decide, may_receive
@@ -112,10 +112,16 @@ class RulesEngine:
         if (open_handoff is not None and actor is not None and open_handoff.state is HandoffState.REQUESTED
                 and _covers(open_handoff.to_holder, new) and may_receive(actor, open_handoff.to_holder,
                                                                          policy.directory)):
-            # the receiver did in the tool what the request asked: that is the acceptance
-            if scratch.try_run(AcceptHandoff(ticket=ticket.key, handoff_id=open_handoff.handoff_id, by=actor)):
-                if scratch.ticket.holder != new:
-                    record("pull")
+            # the receiver did in the tool what the request asked: that is the acceptance, applied to the holder the
+            # tool shows (a member taking a queue request through Baton would get it herself; in the tool she may
+            # have left it in the queue or named someone: no in-between holder the tool never had)
+            try:
+                accepted = decide(scratch.ticket, AcceptHandoff(ticket=ticket.key, handoff_id=open_handoff.handoff_id,
+                                                                by=actor), now=scratch.now, directory=policy.directory)
+            except ProtocolError:
+                accepted = None
+            if accepted:
+                scratch.record([replace(e, to_holder=new) if isinstance(e, HandoffApplied) else e for e in accepted])
                 return Decisions()
         if actor is not None and new.person == actor and (new.group == old.group
                                                           or policy.directory.is_member(actor, new.group)):
@@ -124,7 +130,15 @@ class RulesEngine:
             forced = scratch.try_run(ForceHandoff(
                 ticket=ticket.key, handoff_id=handoff_id_for(str(ticket.key), event.event_id), to_holder=new,
                 by=actor, reason="reassigned in the tool by a manager"))
-            return Decisions() if forced else record("force")
+            if forced:
+                return Decisions()
+            # a holder no handoff may name (a person outside the group): still a manager's move, followed; the open
+            # request goes as a forced handoff's would
+            open_handoff = scratch.ticket.open_handoff()
+            if open_handoff is not None:
+                scratch.try_run(WithdrawHandoff(ticket=ticket.key, handoff_id=open_handoff.handoff_id, by="rule:" + ABR,
+                                                reason=f"superseded: {actor}, a manager, moved the ticket to {new}"))
+            return record("force")
         if old.group in policy.triage_groups and all(h.group in policy.triage_groups for h in ticket.holders):
             return record("triage")
         if new.group in policy.exempt_groups or old.group in policy.exempt_groups:

@@ -4,6 +4,14 @@ It is used only to record the cassettes in cassettes/jira/ (BATON_RECORD_CASSETT
 start it. Tests change it as agents would in Jira (create, assign, move, resolve); Baton's own calls
 change it through its REST API, as the authenticated account. `down` answers 503 to everything and
 `fail` queues answers for the next requests (429s, 401s).
+
+Absences and refusals: a deleted issue answers 404 with the one message Jira gives for an issue that does not
+exist and one the caller may not see (shared/fixtures/jira/jira_errors_observed.json,
+404_issue_not_found_or_no_permission); a search naming an issue id that is gone is refused whole, 400, unless
+validateQuery is off (Jira Server answers "An issue with key 'PROJ-1234' does not exist for field 'issue'" and
+"if validateQuery=false, Jira just ignores missing issues": github.com/jonas0007/Jira.SDK/issues/45); a person in
+`unassignable` (no "Assignable User" permission) is refused as assignee with Jira's field error, 400, in the
+ErrorCollection shape of jira_errors_observed.json's 400_field_validation, and nothing of that edit is written.
 """
 from __future__ import annotations
 
@@ -21,7 +29,7 @@ from tests.integration.loopback import LoopbackServer
 
 # The JQL Baton writes, and no other: clauses joined by AND, then ORDER BY updated ASC|DESC.
 JQL = re.compile(r"^(?:(?P<where>.+) )?ORDER BY updated (?P<order>ASC|DESC)$")
-CLAUSES = {"projects": re.compile(r"^project in \((.+)\)$"),
+CLAUSES = {"projects": re.compile(r"^project in \((.+)\)$"), "ids": re.compile(r"^id in \(([\d, ]+)\)$"),
            "since": re.compile(r'^updated >= "(\d{4}/\d\d/\d\d \d\d:\d\d)"$')}
 
 
@@ -65,13 +73,16 @@ class FakeJira:
         self.down = False
         self.fail: deque = deque()  # (status, headers, body) for the next requests
         self._ids = iter(range(10300, 99999))
+        self.unassignable: set[str] = set()  # people Jira refuses as assignee
+        self.deleted: set[str] = set()
 
     # --- what agents do in Jira -----------------------------------------------------------------
     def create(self, summary: str, *, project: str = "SD", component: str | None = "Service Desk",
                assignee: str | None = None, by: str = "rita") -> str:
-        issue_id = str(10040 + len(self.issues))
+        number = len(self.issues) + len(self.deleted)  # ids and keys are never reused after a delete
+        issue_id = str(10040 + number)
         now = self.clock.now()
-        self.issues[issue_id] = Issue(issue_id, f"{project}-{len(self.issues) + 1}", project, now, now, summary, by,
+        self.issues[issue_id] = Issue(issue_id, f"{project}-{number + 1}", project, now, now, summary, by,
                                       assignee, component)
         return issue_id
 
@@ -94,6 +105,28 @@ class FakeJira:
                              cloud=self.cloud)]
         issue.status, issue.resolved = "Done", True
         self._history(issue, by, items)
+
+    def delete(self, issue_id: str) -> None:
+        self.deleted.add(issue_id)
+        del self.issues[issue_id]
+
+    def transition(self, issue_id: str, status: str, *, by: str) -> None:
+        """A workflow transition to `status` (one history with the status item; Done sets the resolution too)."""
+        issue = self.issues[issue_id]
+        if status == "Done":
+            self.resolve(issue_id, by=by)
+            return
+        items = [shapes.item("status", "status", shapes.STATUSES[issue.status][0], issue.status,
+                             shapes.STATUSES[status][0], status, cloud=self.cloud)]
+        if issue.resolved:
+            items.insert(0, shapes.item("resolution", "resolution", "10000", "Done", None, None, cloud=self.cloud))
+        issue.status, issue.resolved = status, False
+        self._history(issue, by, items)
+
+    def refusal(self, person: str | None) -> tuple[int, dict, dict] | None:
+        if person in self.unassignable:
+            return 400, {}, {"errorMessages": [], "errors": {"assignee": f"User '{person}' cannot be assigned issues."}}
+        return None
 
     def _change(self, issue_id: str, by: str, **change) -> None:
         """One edit is one changelog history, with one item per field it changed (a component as two items,
@@ -159,6 +192,7 @@ class FakeJira:
             (issue + "/changelog", "GET", self._changelog),
             (issue + "/assignee", "PUT", self._put_assignee),
             (issue, "PUT", self._edit),
+            (issue, "DELETE", self._delete),
             (r"/rest/servicedeskapi/request/(\d+)/comment", "POST", self._desk_comment),
             (r"/rest/servicedeskapi/request/(\d+)/sla", "GET", self._sla),
             (r"/rest/api/2/myself", "GET", lambda me, q, d: (200, {}, self.users[me])),
@@ -179,14 +213,27 @@ class FakeJira:
         if parsed.get("projects"):
             keys = {p.strip().strip('"') for p in parsed["projects"].split(",")}
             chosen = [i for i in chosen if i.project in keys]
+        if parsed.get("ids"):
+            ids = [i.strip() for i in parsed["ids"].split(",")]
+            chosen = [i for i in chosen if i.id in ids]
         if parsed.get("since"):  # JQL minutes, in the searching account's profile zone
             since = datetime.strptime(parsed["since"], "%Y/%m/%d %H:%M").replace(tzinfo=ZoneInfo(self.zone))
             chosen = [i for i in chosen if i.updated >= since]
         return sorted(chosen, key=lambda i: (i.updated, int(i.id)), reverse=parsed["order"] == "DESC")
 
+    def _missing(self, query: dict) -> tuple[int, dict, dict] | None:
+        ids = parse_jql(query["jql"]).get("ids")
+        gone = [i.strip() for i in ids.split(",") if i.strip() not in self.issues] if ids else []
+        if gone and query.get("validateQuery", "strict") not in ("false", "none", "warn"):
+            return 400, {}, {"errorMessages": [f"An issue with key '{gone[0]}' does not exist for field 'id'."],
+                             "warningMessages": []}
+        return None
+
     def _search_cloud(self, me, query, data):
         if not self.cloud:
             return 404, {}, {"errorMessages": ["null for uri: /rest/api/2/search/jql"], "errors": {}}
+        if refused := self._missing(query):
+            return refused
         found, size = self._found(query["jql"]), int(query.get("maxResults", 50))
         start = int(base64.b64decode(query["nextPageToken"]).decode()) if "nextPageToken" in query else 0
         page = {"issues": [self._issue_json(i, query, True) for i in found[start:start + size]]}
@@ -198,6 +245,8 @@ class FakeJira:
     def _search_dc(self, me, query, data):
         if self.cloud:
             return 410, {}, None  # retired on Cloud; no body was ever captured
+        if refused := self._missing(query):
+            return refused
         found, size, start = self._found(query["jql"]), int(query.get("maxResults", 50)), int(query.get("startAt", 0))
         return 200, {}, {"expand": "schema,names", "startAt": start, "maxResults": size, "total": len(found),
                          "issues": [self._issue_json(i, query, True) for i in found[start:start + size]]}
@@ -208,6 +257,8 @@ class FakeJira:
         return 200, {}, self._issue_json(self.issues[issue_id], query, "changelog" in query.get("expand", ""))
 
     def _changelog(self, me, query, data, issue_id):
+        if issue_id not in self.issues:
+            return 404, {}, shapes.NOT_FOUND
         histories = self.issues[issue_id].histories
         start, size = int(query.get("startAt", 0)), int(query.get("maxResults", 100))
         values, last = histories[start:start + size], start + size >= len(histories)
@@ -223,13 +274,27 @@ class FakeJira:
             p for p, u in self.users.items() if u.get("accountId" if self.cloud else "name") == wanted)
 
     def _put_assignee(self, me, query, data, issue_id):
+        if issue_id not in self.issues:
+            return 404, {}, shapes.NOT_FOUND
+        if refused := self.refusal(self._person(data)):
+            return refused
         self.assign(issue_id, self._person(data), by=me)
         return 204, {}, None
 
+    def _delete(self, me, query, data, issue_id):
+        if issue_id not in self.issues:
+            return 404, {}, shapes.NOT_FOUND
+        self.delete(issue_id)
+        return 204, {}, None
+
     def _edit(self, me, query, data, issue_id):
+        if issue_id not in self.issues:
+            return 404, {}, shapes.NOT_FOUND
         change = {}
         if "assignee" in data.get("fields", {}):
             change["assignee"] = self._person(data["fields"]["assignee"])
+            if refused := self.refusal(change["assignee"]):
+                return refused
         for step in data.get("update", {}).get("components", []):
             if "add" in step:
                 change["component"] = step["add"]["name"]
@@ -237,6 +302,8 @@ class FakeJira:
         return 204, {}, None
 
     def _desk_comment(self, me, query, data, issue_id):
+        if issue_id not in self.issues:
+            return 404, {}, shapes.NOT_FOUND
         issue, now = self.issues[issue_id], self.clock.now()
         cid = str(next(self._ids))
         issue.comments.append(shapes.comment(self.base, issue_id, cid, self.users[me], data["body"], self._time(now),
@@ -246,6 +313,8 @@ class FakeJira:
                                             shapes.jsm_date(now, self.zone))
 
     def _sla(self, me, query, data, issue_id):
+        if issue_id not in self.issues:
+            return 404, {}, shapes.NOT_FOUND
         issue, now = self.issues[issue_id], self.clock.now()
         goal = timedelta(hours=8)
         running = shapes.sla(self.base, issue_id, shapes.jsm_date(issue.created, self.zone),

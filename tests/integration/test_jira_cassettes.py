@@ -189,3 +189,37 @@ def test_check_names_the_account_and_warns_of_a_time_zone_mismatch(request, cloc
         line = site.connector(timezone="UTC").check()
 
     assert "as Baton Agent" in line and "America/Chicago" in line and "options.timezone says UTC" in line
+
+
+@pytest.mark.parametrize("flavour", ["cloud", "datacenter"])
+def test_observe_reads_holders_by_id_leaves_out_unread_updates_and_says_what_was_deleted(request, clock, flavour):
+    with jira_site(request, clock, flavour) as site:
+        jira = site.connector()
+        kept, deleted, later = (site.fake.create(f"ticket {i}", assignee="alice") for i in range(3))
+        start = jira.changes_since(None)
+        clock.advance(minutes=1)
+        site.fake.assign(kept, "bob", by="alice")
+        read = jira.changes_since(start.checkpoint)
+        clock.advance(minutes=1)
+        site.fake.delete(deleted)
+        site.fake.assign(later, "carol", by="alice")  # not read yet: the next poll reads it first
+        seen = jira.observe([kept, deleted, later], read.checkpoint)
+
+    assert seen[kept].holder == Holder(SD, "bob") and seen[kept].lost is None
+    # "Issue does not exist or you do not have permission to see it.": one answer for both, taken as deleted
+    assert seen[deleted].lost == "deleted"
+    assert later not in seen
+    searches = [q for q in site.queries("/search/jql" if flavour == "cloud" else "/search") if "id in" in q["jql"]]
+    assert len(searches) == 1 and searches[0]["jql"].startswith('project in ("SD") AND id in (')
+    # the search naming a deleted id is refused whole (400), so each issue is then read by id
+    assert len(site.sent("GET", f"/rest/api/2/issue/{kept}")) == 1
+
+
+def test_set_holder_says_whether_it_wrote_on_jira(request, clock):
+    with jira_site(request, clock) as site:
+        ticket = site.fake.create("ticket", assignee="alice")
+        jira = site.connector()
+        wrote = jira.set_holder(ticket, Holder(SD, "bob"), expected=Holder(SD, "alice"))
+        again = jira.set_holder(ticket, Holder(SD, "bob"), expected=Holder(SD, "alice"))
+
+    assert (wrote, again) == (True, False)

@@ -172,3 +172,30 @@ def test_baton_s_account_used_for_something_no_decision_asked_is_recorded(make_d
     desk = held_by_alice(make_desk())
     decisions = desk.reassign("baton", "Desktop/gina")
     assert [(e.entry_type, e.cause) for e in decisions.events] == [("holder-changed", "baton")]
+
+
+def test_a_receiver_naming_someone_else_in_the_tool_accepts_at_the_holder_the_tool_shows(make_desk):
+    """Found by the model test: the acceptance used to go through the holder an accept in Baton would pick (carol,
+    the member who acted) and then a pull to frank: a holder the tool never had, and two bounces for one move."""
+    desk = held_by_alice(make_desk())
+    desk.command(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice",
+                                reason="switch"))
+    decisions = desk.reassign("carol", "Network/frank")  # carol, of Network, takes the request and names frank
+    assert desk.entries(decisions) == ["accepted", "applied"]
+    assert decisions.events[-1].to_holder == Holder("Network", "frank")
+    assert desk.ticket.holder == Holder("Network", "frank")
+    assert ("set-holder", "Network/carol") not in desk.tool_actions(decisions)
+    assert desk.ticket.bounces == 1, "Service Desk/alice -> Network/frank is one change of hands"
+
+
+def test_a_managers_move_no_handoff_may_name_still_withdraws_the_open_request(make_desk):
+    """Found by the model test: dana moving the ticket to carol, who is not in Service Desk, is a manager's move
+    (followed, not reverted), but the request it supersedes stayed open."""
+    desk = held_by_alice(make_desk())
+    desk.command(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice",
+                                reason="switch"))
+    decisions = desk.reassign("dana", "Service Desk/carol")
+    assert desk.ticket.holder == Holder("Service Desk", "carol")
+    assert desk.ticket.handoff("h1").state is HandoffState.WITHDRAWN
+    assert desk.ticket.open_handoff() is None
+    assert "withdrawn" in desk.entries(decisions)

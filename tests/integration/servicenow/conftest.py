@@ -109,6 +109,9 @@ class Agent:
     def update(self, number: str, **fields) -> None:
         self._call("PATCH", f"incident/{sys_id('incident', number)}", json=fields)
 
+    def delete(self, number: str) -> None:
+        self._call("DELETE", f"incident/{sys_id('incident', number)}")
+
 
 @pytest.fixture
 def tool(request):

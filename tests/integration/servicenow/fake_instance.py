@@ -19,6 +19,14 @@ of times this record ... [has] been updated", r_AuditedTableInformation.html, He
 "update count"). `internal_checkpoint` is hex milliseconds since 1970 followed by a 7-digit counter
 (KB0869189). Times have one-second resolution (every capture), so several updates can share a second:
 `seconds_per_write` (1 by default, so that tests read apart) set to 0 makes the next writes one second's.
+
+Refusals and absences, per ServiceNow's REST status codes ("REST API HTTP response codes", docs.servicenow.com,
+as listed in IBM's TADDM ServiceNow appendix C: "403 Forbidden ... can also be caused by ACL failures, or business
+rule or data policy constraints"; "404 Not found ... can be caused by an ACL constraint or if the resource does not
+exist"): `refused_assignees` are users a data policy will not take as assigned_to (the whole update is refused,
+403, nothing written); `hidden_groups` maps a user to the groups whose incidents a read ACL hides from them (left
+out of their queries without a word, 404 on the record itself, as for a record that does not exist); a deleted
+record (DELETE, 204) is gone from queries and answers 404, its sys_audit rows stay.
 """
 from __future__ import annotations
 
@@ -56,6 +64,8 @@ class FakeInstance:
         t: {} for t in ("incident", "sys_user", "sys_user_group", "sys_audit", "sys_journal_field")})
     passwords: dict[str, str] = field(default_factory=dict)
     forbidden: set[str] = field(default_factory=set)  # tables Baton's account may not read
+    refused_assignees: set[str] = field(default_factory=set)  # user_names a data policy refuses as assigned_to
+    hidden_groups: dict[str, set[str]] = field(default_factory=dict)  # user_name -> group names a read ACL hides
     numbers: int = 10000
     seconds_per_write: int = 1  # 0: the next writes fall in one second, as on a busy instance
     audits: int = 0  # counter of internal_checkpoint
@@ -107,6 +117,10 @@ class FakeInstance:
         record = self.tables.get(table, {}).get(sid)
         if record is None:
             raise Refused(404, "No Record found", "Record doesn't exist or ACL restricts the record retrieval")
+        refused = {sys_id("user", u) for u in self.refused_assignees}
+        if values.get("assigned_to") in refused:
+            raise Refused(403, "Operation Failed", "Data Policy Exception: \n The following fields are invalid: "
+                                                   "Assigned to")
         at = self._tick()
         update = int(record["sys_mod_count"]) + 1  # this update's count: every row it writes carries it
         for name, value in values.items():
@@ -123,6 +137,21 @@ class FakeInstance:
             if name == "assignment_group":
                 record["reassignment_count"] = str(int(record["reassignment_count"] or 0) + 1)
         record.update(sys_updated_on=at, sys_updated_by=by, sys_mod_count=str(update))
+        return record
+
+    def delete(self, table: str, sid: str) -> None:
+        if self.tables.get(table, {}).pop(sid, None) is None:
+            raise Refused(404, "No Record found", "Record doesn't exist or ACL restricts the record retrieval")
+
+    def readable(self, table: str, record: dict, user: str | None) -> bool:
+        """Whether a read ACL lets `user` see the record (only incidents of hidden groups are hidden)."""
+        hidden = {sys_id("group", g) for g in self.hidden_groups.get(user or "", ())}
+        return table != "incident" or record.get("assignment_group") not in hidden
+
+    def get(self, table: str, sid: str, user: str | None) -> dict:
+        record = self.tables.get(table, {}).get(sid)
+        if record is None or not self.readable(table, record, user):
+            raise Refused(404, "No Record found", "Record doesn't exist or ACL restricts the record retrieval")
         return record
 
     def _audit(self, record: dict, name: str, old: str, new: str, by: str, at: str, update: int) -> None:
@@ -143,13 +172,14 @@ class FakeInstance:
                                                  "sys_created_by": by, "element": element}
 
     # --- reading ----------------------------------------------------------------------------------
-    def select(self, table: str, query: str) -> list[dict]:
+    def select(self, table: str, query: str, user: str | None = None) -> list[dict]:
         if table not in self.tables:
             raise Refused(400, "Invalid table", f"Invalid table {table}")
         if table in self.forbidden:  # the fixture's 403 body, as when an ACL denies reading a table
             raise Refused(403, "Insufficient rights", "Insufficient rights to query records")
         conditions, order = parse_query(query)
-        rows = [r for r in self.tables[table].values() if all(c(r) for c in conditions)]
+        rows = [r for r in self.tables[table].values()
+                if all(c(r) for c in conditions) and self.readable(table, r, user)]
         for name, descending in reversed(order):
             rows.sort(key=lambda r, n=name: r.get(n, ""), reverse=descending)
         return rows

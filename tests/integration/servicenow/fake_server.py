@@ -66,7 +66,12 @@ class FakeServer(LoopbackServer):
         fields = [f for f in params.get("sysparm_fields", "").split(",") if f] or None
         instance = self.instance
         if method == "GET" and not sid:
-            return self._list(table, params, fields)
+            return self._list(table, params, fields, user)
+        if method == "GET" and sid:
+            return 200, {"result": instance.render(table, instance.get(table, sid, user), fields)}, {}
+        if method == "DELETE" and sid:  # Table API: 204 No Content
+            instance.delete(table, sid)
+            return 204, None, {}
         if method == "POST" and not sid:
             record = instance.insert(table, json.loads(payload or b"{}"), user)
             return 201, {"result": instance.render(table, record, fields)}, {
@@ -80,8 +85,8 @@ class FakeServer(LoopbackServer):
             return 200, {"result": instance.render(table, record, fields)}, {}
         raise Refused(405, "Method not Supported", f"{method} {parts.path}")
 
-    def _list(self, table: str, params: dict, fields):
-        rows = self.instance.select(table, params.get("sysparm_query", ""))
+    def _list(self, table: str, params: dict, fields, user: str):
+        rows = self.instance.select(table, params.get("sysparm_query", ""), user)
         limit = int(params.get("sysparm_limit") or DEFAULT_LIMIT)
         offset = int(params.get("sysparm_offset") or 0)
         page = rows[offset:offset + limit]

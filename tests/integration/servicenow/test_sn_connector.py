@@ -197,3 +197,34 @@ def test_updates_in_one_second_are_one_holder_change_each_in_the_order_serviceno
     incident = sys_id("incident", number)
     assert [e.event_id for e in events] == [f"{incident}#1", f"{incident}#2", f"{incident}#3"]  # stable, distinct
     assert sn.changes_since(point).events == events  # read again: the same events, the same ids
+
+
+def test_observe_reads_holders_now_and_says_which_tickets_are_gone(tool):
+    dana = tool.agent("dana")
+    tool.recording(lambda server: server.instance.add_group("Restricted"))
+    tool.recording(lambda server: server.instance.hidden_groups.setdefault("baton", set()).add("Restricted"))
+    dana.create(SD, "alice", "there before Baton looked")
+    sn, point = watching(tool)
+    kept, deleted, restricted, later = (dana.create(SD, "alice", f"ticket {i}") for i in range(4))
+    dana.assign(kept, person="bob")
+    point = sn.changes_since(point).checkpoint  # Baton has read bob's change
+    dana.delete(deleted)
+    dana.assign(restricted, group="Restricted")  # a read ACL hides the group's incidents from Baton's account
+    dana.assign(later, person="carol")  # not read yet: the next poll reads it first
+
+    seen = sn.observe([kept, deleted, restricted, later], point)
+
+    assert seen[kept].holder == Holder(SD, "bob") and seen[kept].lost is None
+    # ServiceNow answers a deleted record and one an ACL hides alike (404, "Record doesn't exist or ACL restricts
+    # the record retrieval"): both are lost to Baton as deleted
+    assert seen[deleted].lost == "deleted" and seen[restricted].lost == "deleted"
+    assert later not in seen
+    assert sn.http.counts[INCIDENTS] == 3, "the start, one poll, and one query for all the tickets observed"
+    assert sn.http.counts[("GET", "/api/now/table/incident/{sys_id}")] == 2, "a read for each it did not return"
+
+
+def test_set_holder_says_whether_it_wrote(tool):
+    number = tool.agent("alice").create(SD, "alice", "printer")
+    sn, _ = watching(tool)
+    assert sn.set_holder(number, Holder(SD, "bob"), expected=Holder(SD, "alice")) is True
+    assert sn.set_holder(number, Holder(SD, "bob"), expected=Holder(SD, "alice")) is False  # already so
