@@ -86,13 +86,20 @@ class App:
         """Every outbox channel: tool actions through the connectors, notices through the chosen notifiers."""
         from baton_itsm.core.notify.build import notification_handlers
 
-        actions = ToolActions(self.connectors, written=remember_tool_holder(self.store, self.clock),
-                              governing=ledger_holder(self.store, self.clock),
-                              superseded=superseded_writes(self.store, self.clock),
-                              note_after_write=notes_after_writes(self.store, self.clock))
-        handlers = {**notification_handlers(self, manager=self.plugins), ToolActions.channel: actions}
-        failed = FailedActions(self.store, self.rules.policy, self.clock, self.config.notifications.admins)
-        return OutboxDispatcher(self.store, handlers, self.clock, lease=self.lease, on_failed=failed)
+        handlers = {**notification_handlers(self, manager=self.plugins), ToolActions.channel: self.tool_actions()}
+        return OutboxDispatcher(self.store, handlers, self.clock, lease=self.lease, on_failed=self.failed_actions())
+
+    def tool_actions(self, connectors: dict[str, Connector] | None = None) -> ToolActions:
+        """The handler of channel `tool`, writing through `connectors` (the configured ones by default)."""
+        return ToolActions(self.connectors if connectors is None else connectors,
+                           written=remember_tool_holder(self.store, self.clock),
+                           governing=ledger_holder(self.store, self.clock),
+                           superseded=superseded_writes(self.store, self.clock),
+                           note_after_write=notes_after_writes(self.store, self.clock))
+
+    def failed_actions(self) -> FailedActions:
+        """What the dispatcher does with an action that failed for good: record it, tell people, log it."""
+        return FailedActions(self.store, self.rules.policy, self.clock, self.config.notifications.admins)
 
     @cached_property
     def checkpoints(self) -> Checkpoints:

@@ -28,7 +28,7 @@ from baton_itsm.core.outbox import OutboxDispatcher, OutboxItem
 from baton_itsm.core.settings.loader import load_config
 from baton_itsm.core.store.inbox_writer import open_inbox_writer
 from baton_itsm.core.store.schema import inbox, outbox
-from baton_itsm.core.tool_actions import ToolActions, ledger_holder, remember_tool_holder
+from baton_itsm.core.tool_actions import ToolActions
 from baton_itsm.core.webhooks import Delivery, read_delivery
 from baton_itsm.plugins.email.message import EMAIL_CHANNEL
 
@@ -79,11 +79,9 @@ def reference_run(bodies: list[list[bytes]], workdir: Path, environ: dict[str, s
             emails[item.payload["message_id"]] += 1
 
         handlers = {**notification_handlers(app, manager=app.plugins), EMAIL_CHANNEL: email,
-                    ToolActions.channel: ToolActions({connector.instance: writes},
-                                                     written=remember_tool_holder(app.store, clock),
-                                                     governing=ledger_holder(app.store, clock))}
-        _drain(app, OutboxDispatcher(app.store, handlers, clock, lease=app.lease), clock,
-               window=app.config.notifications.coalesce_seconds)
+                    ToolActions.channel: app.tool_actions({connector.instance: writes})}
+        dispatcher = OutboxDispatcher(app.store, handlers, clock, lease=app.lease, on_failed=app.failed_actions())
+        _drain(app, dispatcher, clock, window=app.config.notifications.coalesce_seconds)
         return read_outcome(app.engine, Seen(emails, writes.owners, writes.holder_writes, writes.notes))
     finally:
         app.engine.dispose()
