@@ -6,6 +6,7 @@ from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
+from baton_itsm.core.action_failures import FailedActions
 from baton_itsm.core.clock import Clock, SystemClock
 from baton_itsm.core.connector import Connector, build_connectors
 from baton_itsm.core.group_commit import GroupCommit
@@ -24,7 +25,9 @@ from baton_itsm.core.store.database import make_engine, resolve_database_url
 from baton_itsm.core.store.inbox_writer import open_inbox_writer, open_quick_inbox_writer
 from baton_itsm.core.store.migrate import ensure_current
 from baton_itsm.core.store.unit_of_work import Store
-from baton_itsm.core.tool_actions import ToolActions, ledger_holder, remember_tool_holder
+from baton_itsm.core.tool_actions import (
+    ToolActions, ledger_holder, notes_after_writes, remember_tool_holder, superseded_writes,
+)
 
 
 @dataclass
@@ -84,9 +87,12 @@ class App:
         from baton_itsm.core.notify.build import notification_handlers
 
         actions = ToolActions(self.connectors, written=remember_tool_holder(self.store, self.clock),
-                              governing=ledger_holder(self.store, self.clock))
+                              governing=ledger_holder(self.store, self.clock),
+                              superseded=superseded_writes(self.store, self.clock),
+                              note_after_write=notes_after_writes(self.store, self.clock))
         handlers = {**notification_handlers(self, manager=self.plugins), ToolActions.channel: actions}
-        return OutboxDispatcher(self.store, handlers, self.clock, lease=self.lease)
+        failed = FailedActions(self.store, self.rules.policy, self.clock, self.config.notifications.admins)
+        return OutboxDispatcher(self.store, handlers, self.clock, lease=self.lease, on_failed=failed)
 
     @cached_property
     def checkpoints(self) -> Checkpoints:

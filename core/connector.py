@@ -37,6 +37,15 @@ class ToolTicket:
     fields: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Observation:
+    """A ticket as the tool shows it now, for convergence: its holder, or why Baton cannot see it (`deleted`,
+    `hidden`: moved where Baton's account may not look)."""
+
+    holder: Holder | None
+    lost: str | None = None
+
+
 class WebhookOutcome(StrEnum):
     ACCEPTED = "accepted"        # events to take in (answer 200)
     IGNORED = "ignored"          # a change Baton deliberately does not watch (200)
@@ -85,6 +94,10 @@ class Connector(Protocol):
 
     def check(self) -> str:
         """Reach the tool with Baton's credentials; returns one line saying as whom."""
+
+    # Optional: `observe(ticket_ids, checkpoint) -> Mapping[str, Observation]`, the tickets' state now, leaving out
+    # any ticket with changes after `checkpoint` not yet read (the next read brings them, in order). The poller
+    # calls it for tickets whose state the ledger must confirm (core/store/convergence_queries.py).
 
 
 def build_connectors(configs: Mapping, registry, environ: Mapping[str, str] | None = None) -> dict[str, Connector]:

@@ -23,6 +23,7 @@ from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.engine import RulesEngine
+from baton_itsm.core.store.convergence_queries import awaiting_holder_write
 from baton_itsm.core.store.schema import inbox
 from baton_itsm.core.store.unit_of_work import Store, UnitOfWork
 
@@ -126,7 +127,10 @@ class Intake:
         own_note = event.kind is ToolEventKind.COMMENTED and self.engine.policy.is_baton(event.ticket.instance,
                                                                                           event.actor)
         facts = previous if own_note else previous.updated_from(event)
-        decisions = self.engine.on_tool_event(ticket, event, uow.now, facts=facts, previous=previous)
+        # An observation of the tool while a write of Baton's is under way shows the tool before that write.
+        awaiting = event.kind is ToolEventKind.OBSERVED and awaiting_holder_write(uow, event.ticket)
+        decisions = self.engine.on_tool_event(ticket, event, uow.now, facts=facts, previous=previous,
+                                              awaiting_write=awaiting)
         write_decisions(uow, ticket, decisions)
         uow.save_facts(event.ticket, facts)
         return [e.entry_type for e in decisions.events]

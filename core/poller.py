@@ -10,10 +10,13 @@ from dataclasses import dataclass, field
 
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.connector import Connector
+from baton_itsm.core.domain.holders import Holder, TicketKey
+from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.errors import ToolError
 from baton_itsm.core.intake import Intake
 from baton_itsm.core.outbox import DispatchReport, OutboxDispatcher
 from baton_itsm.core.store.checkpoints import Checkpoints
+from baton_itsm.core.store.convergence_queries import tickets_to_look_at
 
 
 @dataclass
@@ -24,6 +27,7 @@ class PollReport:
     events: int = 0
     new: int = 0
     duplicates: int = 0
+    observed: int = 0  # tickets whose state in the tool differed from the ledger, taken in as observations
     error: str | None = None
 
     def line(self) -> str:
@@ -40,7 +44,10 @@ class CycleReport:
 
     @property
     def ok(self) -> bool:
-        return not any(p.error for p in self.polls) and not (self.dispatch and self.dispatch.failed)
+        """Whether polling worked. An action that failed for good was recorded and told (DispatchReport.handled),
+        which is the poll doing its job; one whose failure could not be recorded is not."""
+        unhandled = self.dispatch.failed - self.dispatch.handled if self.dispatch else 0
+        return not any(p.error for p in self.polls) and unhandled <= 0
 
 
 @dataclass
@@ -51,6 +58,10 @@ class Poller:
     dispatcher: OutboxDispatcher | None
     clock: Clock
     max_reads: int = 100  # reads per instance per cycle: bounds one cycle when a tool has a big backlog
+    # Every this many cycles, every followed open ticket is looked at in the tool, not only those with an open
+    # request or a failed write: a ticket moved where Baton cannot see it leaves no change Baton can read.
+    sweep_every: int = 10
+    _cycles: int = 0
 
     def poll(self, instance: str) -> PollReport:
         connector = self.connectors[instance]
@@ -68,13 +79,38 @@ class Poller:
                     report.after = changes.checkpoint
                 if not changes.more:
                     break
+            taken = self.intake.ingest(instance, self._observations(instance, connector, report.after))
+            report.observed, report.new = taken.new, report.new + taken.new
         except ToolError as error:
             report.error = str(error)
         return report
 
+    def _observations(self, instance: str, connector: Connector, checkpoint: str | None) -> list[ToolEvent]:
+        """OBSERVED events for the tickets whose state in the tool the ledger must confirm, where it differs."""
+        observe = getattr(connector, "observe", None)
+        if observe is None or checkpoint is None:
+            return []
+        now = self.clock.now()
+        with self.intake.store.unit_of_work(now) as uow:
+            ids = tickets_to_look_at(uow, instance, sweep=self._cycles % self.sweep_every == 0)
+            known = {i: (uow.ticket_summary(TicketKey(instance, i)), uow.load_facts(TicketKey(instance, i)))
+                     for i in ids}
+        events = []
+        for ticket_id, seen in observe(ids, checkpoint).items():
+            row, facts = known[ticket_id]
+            ledger_holder = Holder(row.holder_group, row.holder_person) if row and row.holder_group else None
+            if seen.lost is None and seen.holder == ledger_holder and not facts.unverified:
+                continue  # as the ledger says: nothing to record
+            what = seen.lost or str(seen.holder)
+            events.append(ToolEvent(ticket=TicketKey(instance, ticket_id), kind=ToolEventKind.OBSERVED, at=now,
+                                    event_id=f"observed:{ticket_id}@{checkpoint}:{what}", new_holder=seen.holder,
+                                    fields={"lost": seen.lost} if seen.lost else {}))
+        return events
+
     def run_once(self, instances: Iterable[str] | None = None) -> CycleReport:
         """One cycle: poll each instance (all of them by default), then dispatch what is due."""
         cycle = CycleReport()
+        self._cycles += 1
         for instance in instances or list(self.connectors):
             cycle.polls.append(self.poll(instance))
         if self.dispatcher is not None:

@@ -9,10 +9,14 @@ from baton_itsm.core.connector import Connector
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.errors import ToolRefused
 from baton_itsm.core.outbox import OutboxItem
+from baton_itsm.core.rules.actions import add_note
+from baton_itsm.core.store.convergence_queries import newer_holder_write
 from baton_itsm.core.store.unit_of_work import Store
 
 HolderWritten = Callable[[TicketKey, Holder], None]
 LedgerHolder = Callable[[TicketKey], Holder | None]
+Superseded = Callable[[TicketKey, int], bool]
+NoteAfterWrite = Callable[[TicketKey, str, str], None]
 
 
 def _holder(data: Mapping | None) -> Holder | None:
@@ -25,10 +29,13 @@ class ToolActions:
     channel = "tool"
 
     def __init__(self, connectors: Mapping[str, Connector], written: HolderWritten | None = None,
-                 governing: LedgerHolder | None = None):
+                 governing: LedgerHolder | None = None, superseded: Superseded | None = None,
+                 note_after_write: NoteAfterWrite | None = None):
         self.connectors = connectors
         self.written = written
         self.governing = governing  # the ledger's holder now: a write it no longer wants is skipped
+        self.superseded = superseded  # whether a later holder write for the ticket was decided
+        self.note_after_write = note_after_write  # queues the write's note once the write is done
 
     def repeatable(self, item: OutboxItem) -> bool:
         """Setting a holder checks the holder it expects, so doing it again is harmless; a note is not."""
@@ -48,9 +55,15 @@ class ToolActions:
             key = TicketKey(connector.instance, ticket_id)
             if self.governing is not None and self.governing(key) != holder:
                 return  # superseded: a later decision (say, an accept after a revert) wants another holder
-            connector.set_holder(ticket_id, holder, expected=expected)
+            if self.superseded is not None and self.superseded(key, item.id):
+                return  # a later write for this ticket (a second push's revert) does what this one would
+            wrote = connector.set_holder(ticket_id, holder, expected=expected)
             if self.written is not None:
-                self.written(TicketKey(connector.instance, ticket_id), holder)
+                self.written(key, holder)
+            if wrote is not False and payload.get("note") and self.note_after_write is not None:
+                # its own outbox row, queued only now: a note that says the ticket is back is never posted when it
+                # is not, and never twice when this repeatable write is repeated
+                self.note_after_write(key, payload["note"], f"{item.idempotency_key}:note")
         elif action == "add-note":
             connector.add_note(ticket_id, payload["text"])
         elif action == "reply":
@@ -66,6 +79,21 @@ def ledger_holder(store: Store, clock: Clock) -> LedgerHolder:
             row = uow.ticket_summary(key)
         return Holder(row.holder_group, row.holder_person) if row is not None and row.holder_group else None
     return current
+
+
+def superseded_writes(store: Store, clock: Clock) -> Superseded:
+    def superseded(key: TicketKey, outbox_id: int) -> bool:
+        with store.unit_of_work(clock.now()) as uow:
+            return newer_holder_write(uow, key, outbox_id)
+    return superseded
+
+
+def notes_after_writes(store: Store, clock: Clock) -> NoteAfterWrite:
+    def queue(key: TicketKey, text: str, idempotency_key: str) -> None:
+        note = add_note(key, text, key=idempotency_key)
+        with store.unit_of_work(clock.now()) as uow:
+            uow.queue_outgoing(note.idempotency_key, note.channel, note.payload, ticket=key)
+    return queue
 
 
 def remember_tool_holder(store: Store, clock: Clock) -> HolderWritten:

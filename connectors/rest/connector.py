@@ -5,8 +5,9 @@ facts of the tickets they touch, and a lookup per user or queue id never named b
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from baton_itsm.connectors.http import HttpClient, RetryPolicy, credentials
@@ -14,12 +15,14 @@ from baton_itsm.connectors.rest.mapping import (
     MalformedAnswer, RawChange, classify, dig, read_change, read_ticket, text, unaccepted_messages,
 )
 from baton_itsm.connectors.rest.profile import Profile, load_profile
-from baton_itsm.connectors.rest.timeline import NamedChange, TicketNow, to_events
+from baton_itsm.connectors.rest.timeline import (
+    NamedChange, TicketNow, continues_write, disagrees_with_now, to_events,
+)
 from baton_itsm.connectors.rest.webhook import parse_webhook, verify_signature
-from baton_itsm.core.connector import Changes, ToolTicket, WebhookResult
+from baton_itsm.core.connector import Changes, Observation, ToolTicket, WebhookResult
 from baton_itsm.core.domain.holders import Holder, TicketKey
-from baton_itsm.core.domain.tool_events import ToolEventKind
-from baton_itsm.core.errors import ConfigError, ToolConflict, ToolRefused
+from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
+from baton_itsm.core.errors import ConfigError, ToolConflict, ToolNotFound, ToolRefused
 
 
 @dataclass
@@ -49,20 +52,29 @@ class RestConnector:
             if spec.start == "latest":
                 return Changes([], self._newest_cursor())
             checkpoint = "0"
-        params = {k: v.format(cursor=int(checkpoint)) for k, v in spec.params.items()}
-        raws, cursor, more = [], checkpoint, False
-        for pages, items in enumerate(self._pages(spec.path, params), start=1):
-            for item in items:
-                raw = read_change(item, spec.item)
-                raws.append(raw)
-                cursor = str(max(int(cursor), int(text(dig(item, spec.cursor)) or 0)))
-            if pages == spec.max_pages and len(items) == self.profile.paging.size:
-                more = True
-                break
-        watched = [(raw, rule) for raw in raws if (rule := classify(raw, spec.kinds)) is not None]
-        changes = [self._with_text(self._named(raw, rule)) for raw, rule in watched]
+        raws, cursor, more = self._read_changes(checkpoint, spec.max_pages)
+        changes = self._watched(raws)
         now = self._tickets_now({c.ticket_id for c in changes})
-        return Changes(to_events(self.instance, changes, now), cursor, more)
+        later, held_back, observed = self._settle(changes, now, cursor)
+        if held_back:
+            changes = [c for c in changes if c.ticket_id not in held_back]
+            cursor = str(min(int(cursor), *(int(held_back[t]) - 1 for t in held_back)))
+        events = to_events(self.instance, changes, now, later)
+        events += [self._observed(t, now[t], cursor) for t in observed]
+        return Changes(events, cursor, more)
+
+    def observe(self, ticket_ids: Collection[str], checkpoint: str | None) -> dict[str, Observation]:
+        """The tickets' holders now (or why Baton cannot see them), leaving out any ticket with a watched change after
+        `checkpoint` not yet read: the next read brings that change first."""
+        if not ticket_ids or self.profile.changes.ticket_clause is None or checkpoint is None:
+            return {}
+        now = self._tickets_now(set(ticket_ids))
+        seen = {t: Observation(Holder(s.group, s.person) if s.group else None) for t, s in now.items()}
+        for ticket_id in ticket_ids:
+            if ticket_id not in seen:  # not found by a search: deleted, hidden from Baton, or gone
+                seen[ticket_id] = self._unseen(ticket_id)
+        unread = {c.ticket_id for c in self._changes_of(seen, checkpoint)}
+        return {t: o for t, o in seen.items() if t not in unread}
 
     def read_ticket(self, ticket_id: str) -> ToolTicket:
         shape = self.profile.ticket
@@ -73,11 +85,12 @@ class RestConnector:
         return ToolTicket(TicketKey(self.instance, ticket_id), holder, version, now.fields)
 
     # --- writing ----------------------------------------------------------------------------
-    def set_holder(self, ticket_id: str, holder: Holder, expected: Holder | None = None) -> None:
+    def set_holder(self, ticket_id: str, holder: Holder, expected: Holder | None = None) -> bool:
+        """True when written; False when the ticket already had that holder (a repeated action is harmless)."""
         spec = self.profile.writes.set_holder
         current = self.read_ticket(ticket_id)
         if current.holder == holder:
-            return  # already so: a repeated action is harmless
+            return False
         if expected is not None and current.holder != expected:
             raise ToolConflict(f"{self.instance}:{ticket_id} is held by {current.holder or 'nobody'} now, "
                                f"not {expected}; Baton will decide again on the change")
@@ -94,6 +107,7 @@ class RestConnector:
             if refused:
                 raise ToolRefused(f"{self.instance}:{ticket_id}: the tool refused to make {holder} the holder: "
                                   + "; ".join(refused))
+        return True
 
     def add_note(self, ticket_id: str, text: str) -> None:
         self._post(self.profile.writes.note, ticket_id, text)
@@ -114,9 +128,11 @@ class RestConnector:
         return f"reachable at {self.http.base_url} as {self.account or '(token)'}"
 
     # --- internals --------------------------------------------------------------------------
-    def _pages(self, path: str, params: Mapping[str, str], expect: int | None = None) -> Iterator[list]:
+    def _pages(self, path: str, params: Mapping[str, str], expect: int | None = None,
+               past_empty: int = 0) -> Iterator[list]:
         """Each page's items until a short page (RT leaves `total`/`pages` null for most accounts), or until
-        `expect` items came, when the caller knows how many there are."""
+        `expect` items came, when the caller knows how many there are. With `past_empty`, pages that come back
+        empty before any item was seen do not end it, up to that many pages in all."""
         paging = self.profile.paging
         page, seen = paging.first_page, 0
         while True:
@@ -127,15 +143,95 @@ class RestConnector:
                 raise MalformedAnswer(f"GET {path}: no list at {paging.items!r}")
             yield items
             seen += len(items)
-            if len(items) < paging.size or (expect is not None and seen >= expect):
+            read_past = not items and not seen and page - paging.first_page + 1 < past_empty
+            if (len(items) < paging.size and not read_past) or (expect is not None and seen >= expect):
                 return
             page += 1
 
-    def _newest_cursor(self) -> str:
+    def _newest_cursor(self) -> str | None:
+        """The newest change Baton's account can see: its present. None while it sees none (the next read asks again),
+        never the beginning: a fresh ledger must not replay the tool's past (`baton import rt` brings history in)."""
+        spec, size = self.profile.changes, self.profile.paging.size_param
+        for page in range(self.profile.paging.first_page, self.profile.paging.first_page + spec.newest_max_pages):
+            answer = _json(self.http.call("GET", spec.path, params={**spec.newest, size: self.profile.paging.size,
+                                                                    self.profile.paging.page_param: page}))
+            items = dig(answer, self.profile.paging.items) or []
+            ids = [int(i) for item in items if (i := text(dig(item, spec.cursor))) and i.isdigit()]
+            if ids:
+                return str(max(ids))
+        return None
+
+    def _read_changes(self, checkpoint: str, max_pages: int) -> tuple[list[RawChange], str, bool]:
+        """Changes after `checkpoint`, the new cursor, and whether more wait. RT takes a page, then drops what
+        Baton's account may not see: an empty page is no proof of the end while later pages may hold visible
+        changes, so empty pages are read past (up to the page budget); a short page that is not empty ends it."""
         spec = self.profile.changes
-        answer = _json(self.http.call("GET", spec.path, params={**spec.newest, self.profile.paging.size_param: 1}))
-        items = dig(answer, self.profile.paging.items) or []
-        return text(dig(items[0], spec.cursor)) if items else "0"
+        params = {k: v.format(cursor=int(checkpoint)) for k, v in spec.params.items()}
+        raws, cursor = [], checkpoint
+        for pages, items in enumerate(self._pages(spec.path, params, past_empty=max_pages), start=1):
+            for item in items:
+                raw = read_change(item, spec.item)
+                raws.append(raw)
+                cursor = str(max(int(cursor), int(text(dig(item, spec.cursor)) or 0)))
+            if pages >= max_pages and len(items) == self.profile.paging.size:
+                return raws, cursor, True
+        return raws, cursor, False
+
+    def _watched(self, raws: list[RawChange]) -> list[NamedChange]:
+        spec = self.profile.changes
+        watched = [(raw, rule) for raw in raws if (rule := classify(raw, spec.kinds)) is not None]
+        return [self._with_text(self._named(raw, rule)) for raw, rule in watched]
+
+    def _changes_of(self, ticket_ids: Collection[str], checkpoint: str) -> list[NamedChange]:
+        """Watched changes of these tickets after `checkpoint` (one page per 100 tickets: a hint, not a history)."""
+        spec, found = self.profile.changes, []
+        ordered = sorted(ticket_ids, key=lambda t: (len(t), t))
+        for start in range(0, len(ordered), self.profile.paging.size):
+            tickets = " OR ".join(spec.ticket_clause.format(id=t) for t in ordered[start:start + self.profile.paging.size])
+            params = {k: v.format(cursor=int(checkpoint)) for k, v in spec.params.items()}
+            params["query"] = f"({params['query']}) AND ({tickets})"
+            answer = _json(self.http.call("GET", spec.path, params={**params, self.profile.paging.size_param:
+                                                                    self.profile.paging.size}))
+            raws = [read_change(item, spec.item) for item in dig(answer, self.profile.paging.items) or []]
+            found += [self._named(raw, rule) for raw in raws if (rule := classify(raw, spec.kinds)) is not None]
+        return found
+
+    def _settle(self, changes: list[NamedChange], now: dict[str, TicketNow], cursor: str):
+        """For tickets whose holder now is not where their changes end: the changes read after the batch (`later`),
+        the tickets whose last write was read half done (held back: ticket -> its first change id, read again next
+        time), and those no change explains (observed: the ledger follows the tool)."""
+        by_ticket: dict[str, list[NamedChange]] = {}
+        for change in changes:
+            by_ticket.setdefault(change.ticket_id, []).append(change)
+        odd = {t for t, own in by_ticket.items() if t in now and disagrees_with_now(own, now[t])}
+        if not odd or self.profile.changes.ticket_clause is None:
+            return [], {}, []
+        later = self._changes_of(odd, cursor)
+        first_later = {}
+        for change in later:
+            first_later.setdefault(change.ticket_id, change)
+        held_back = {t: by_ticket[t][0].event_id for t in odd
+                     if t in first_later and continues_write(by_ticket[t], first_later[t])}
+        observed = sorted(t for t in odd if t not in first_later)
+        return later, held_back, observed
+
+    def _observed(self, ticket_id: str, state: TicketNow, cursor: str) -> ToolEvent:
+        holder = Holder(state.group, state.person) if state.group else None
+        return ToolEvent(ticket=TicketKey(self.instance, ticket_id), event_id=f"observed:{ticket_id}@{cursor}:{holder}",
+                         kind=ToolEventKind.OBSERVED, at=datetime.now(UTC), new_holder=holder,
+                         fields=dict(state.fields))
+
+    def _unseen(self, ticket_id: str) -> Observation:
+        """Why a ticket did not come back from a search: deleted, or where Baton's account may not look."""
+        try:
+            ticket = self.read_ticket(ticket_id)
+        except ToolRefused:
+            return Observation(None, lost="hidden")
+        except ToolNotFound:
+            return Observation(None, lost="deleted")
+        if (ticket.fields.get("status") or "").lower() == "deleted":
+            return Observation(None, lost="deleted")
+        return Observation(ticket.holder)
 
     def _named(self, raw: RawChange, rule) -> NamedChange:
         lookup = self.profile.changes.values.get(rule.part) if rule.part else None

@@ -78,6 +78,12 @@ class Changes(_Strict):
     values: dict[Literal["group", "person"], str] = {}  # which lookup names a part's raw values
     max_pages: int = Field(50, gt=0)  # per read; the rest comes with `more` on the next read
     comment_text: CommentText | None = None  # without it, comments carry no text (no comment commands)
+    # Narrows the changes query to some tickets, joined with " OR " and ANDed to `params.query` (`ObjectId = {id}`):
+    # how Baton checks that a ticket it observes has no change it has not read yet. Without it, no observation.
+    ticket_clause: str | None = None
+    # The first read with no checkpoint pages back through the newest changes (`newest`) until one is visible to
+    # Baton's account (a tool may hide others' changes and answer a short or empty page): at most this many pages.
+    newest_max_pages: int = Field(20, gt=0)
 
 
 class Lookup(_Strict):

@@ -1,21 +1,27 @@
 """Holders over time, rebuilt from a batch of changes and the tickets' state now. Pure: no I/O.
 
-A tool's change log says what moved (the queue, or the owner) but not the other half of the holder at
-that moment. Within one batch, that half is the value set by the latest earlier change of that half,
-else the value the next change of that half moved away from, else the ticket's value now.
+A tool's change log says what moved (the queue, or the owner) but not the other half of the holder at that moment.
+Within one batch, that half is the value set by the latest earlier change of that half, else the value the next
+change of that half moved away from (in the batch, then in `later` changes read after it), else the ticket's value now.
+
+One write is one change. Request Tracker records a PUT that sets Queue and Owner as two transactions (Owner, then
+Queue; same creator, same second; docs/request-tracker5.md): they are one holder change from the holder before the
+first to the holder after the last, never the in-between holder, which nobody chose. Consecutive holder changes of
+one ticket by one actor within a second, each changing a part the others did not, are taken as one write.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 
 Part = Literal["group", "person"]
+ONE_WRITE = timedelta(seconds=1)  # RT's times have 1 s resolution; one PUT's transactions share a second
 
 
 @dataclass(frozen=True)
@@ -43,30 +49,74 @@ class TicketNow:
 _UNKNOWN = TicketNow(None, None)
 
 
-def to_events(instance: str, changes: Sequence[NamedChange], now: Mapping[str, TicketNow]) -> list[ToolEvent]:
-    """ToolEvents for `changes` (kept in their order), holders filled in from the batch and `now`."""
-    by_ticket: dict[str, list[int]] = defaultdict(list)
-    for index, change in enumerate(changes):
-        by_ticket[change.ticket_id].append(index)
-    events = []
-    for index, change in enumerate(changes):
-        own = [changes[i] for i in by_ticket[change.ticket_id]]
-        position = by_ticket[change.ticket_id].index(index)
-        state = now.get(change.ticket_id, _UNKNOWN)
-        before = _holder(_value(own, position, "group", state.group, after=False),
-                         _value(own, position, "person", state.person, after=False))
-        after = _holder(_value(own, position, "group", state.group, after=True),
-                        _value(own, position, "person", state.person, after=True))
-        if change.kind is ToolEventKind.CREATED:
-            old_holder, new_holder = None, after
-        elif change.kind is ToolEventKind.HOLDER_CHANGED:
-            old_holder, new_holder = before, after
+def writes(own: Sequence[NamedChange]) -> list[list[int]]:
+    """One ticket's changes (in order) as writes: lists of positions, a holder write holding one or two changes."""
+    grouped: list[list[int]] = []
+    for position, change in enumerate(own):
+        if grouped and _continues(own, grouped[-1], change):
+            grouped[-1].append(position)
         else:
-            old_holder = new_holder = None
-        events.append(ToolEvent(ticket=TicketKey(instance, change.ticket_id), event_id=change.event_id,
-                                kind=change.kind, at=change.at, actor=change.actor, old_holder=old_holder,
-                                new_holder=new_holder, fields=dict(state.fields), text=change.text))
-    return events
+            grouped.append([position])
+    return grouped
+
+
+def _continues(own: Sequence[NamedChange], write: list[int], change: NamedChange) -> bool:
+    first = own[write[0]]
+    return (change.kind is ToolEventKind.HOLDER_CHANGED and first.kind is ToolEventKind.HOLDER_CHANGED
+            and change.actor == first.actor and abs(change.at - first.at) <= ONE_WRITE
+            and change.part not in {own[p].part for p in write})
+
+
+def continues_write(own: Sequence[NamedChange], later: NamedChange) -> bool:
+    """Whether `later` (read after the batch) belongs to the ticket's last write in the batch: the write was read
+    half done."""
+    if not own:
+        return False
+    return _continues(own, writes(own)[-1], later)
+
+
+def to_events(instance: str, changes: Sequence[NamedChange], now: Mapping[str, TicketNow],
+              later: Sequence[NamedChange] = ()) -> list[ToolEvent]:
+    """ToolEvents for `changes`, one per write, in the order of each write's first change. `later`: changes read
+    after the batch (not made into events), which say what a part was before them."""
+    by_ticket: dict[str, list[NamedChange]] = defaultdict(list)
+    for change in changes:
+        by_ticket[change.ticket_id].append(change)
+    later_by_ticket: dict[str, list[NamedChange]] = defaultdict(list)
+    for change in later:
+        later_by_ticket[change.ticket_id].append(change)
+    events: list[tuple[int, ToolEvent]] = []
+    order = {change.event_id: index for index, change in enumerate(changes)}
+    for ticket_id, own in by_ticket.items():
+        state = now.get(ticket_id, _UNKNOWN)
+        context = [*own, *later_by_ticket.get(ticket_id, ())]
+        for write in writes(own):
+            first, last = own[write[0]], own[write[-1]]
+            before = _holder(_value(context, write[0], "group", state.group, after=False),
+                             _value(context, write[0], "person", state.person, after=False))
+            after = _holder(_value(context, write[-1], "group", state.group, after=True),
+                            _value(context, write[-1], "person", state.person, after=True))
+            if first.kind is ToolEventKind.CREATED:
+                old_holder, new_holder = None, after
+            elif first.kind is ToolEventKind.HOLDER_CHANGED:
+                old_holder, new_holder = before, after
+            else:
+                old_holder = new_holder = None
+            events.append((order[first.event_id], ToolEvent(
+                ticket=TicketKey(instance, ticket_id), event_id=first.event_id, kind=first.kind, at=last.at,
+                actor=first.actor, old_holder=old_holder, new_holder=new_holder, fields=dict(state.fields),
+                text=first.text)))
+    return [event for _, event in sorted(events, key=lambda pair: pair[0])]
+
+
+def disagrees_with_now(own: Sequence[NamedChange], state: TicketNow) -> bool:
+    """Whether the ticket's holder after its last change in the batch is not the holder it has now: changes after
+    the batch, a write read half done, or a change Baton's account could not see."""
+    for part, value in (("group", state.group), ("person", state.person)):
+        last = next((c for c in reversed(own) if c.part == part), None)
+        if last is not None and last.new != value:
+            return True
+    return False
 
 
 def _value(own: Sequence[NamedChange], position: int, part: Part, now: str | None, *, after: bool) -> str | None:

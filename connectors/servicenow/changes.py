@@ -1,13 +1,19 @@
 """A page of changed tickets and their sys_audit rows, as ToolEvents. Pure: names come in already resolved.
 
-sys_audit writes one row per field, so an update that moves both the group and the person is two rows
-with the same time and user: they are one holder change here, never an intermediate holder that did not
-exist. Holders are rebuilt backwards from the ticket as it is now: before a change is after it with the
-changed parts put back to their old values.
+sys_audit writes one row per field, so an update that moves both the group and the person is two rows:
+they are one holder change here, never an intermediate holder that did not exist. The rows of one update
+share `record_checkpoint` (the record's sys_mod_count after that update; see mapping.AUDIT_FIELDS), so they
+are grouped by it, and updates are ordered by it. Without it (an older instance, a column Baton may not
+read), the rows of one second are taken as one update: one second can hold several updates, whose order and
+in-between holders are then unknown, so they are one step whose actor is known only if it was one person.
+Holders are rebuilt backwards from the ticket as it is now (read in the same poll): the holder after the
+latest step is always the ticket's, and before each step is after it with the changed parts put back to
+their old values, so no holder is taken from the audit that the ticket does not bear out.
 
-Event ids are `SYS_ID@YYYY-MM-DD HH:MM:SS` (the update's time), so re-reading an update (the audit window
-overlaps the last read by design) yields the same id and the inbox takes it once; the latest update's own
-event shares the id of a holder step made by that update, and so is not taken twice.
+Event ids are `SYS_ID#N` (N the update's record_checkpoint), or `SYS_ID@YYYY-MM-DD HH:MM:SS` (the update's
+time) where the rows carry none, so re-reading an update (the audit window overlaps the last read by design)
+yields the same id and the inbox takes it once. The latest update's own event is not reported beside a
+holder step made by that update.
 """
 from __future__ import annotations
 
@@ -29,36 +35,63 @@ def event_id(sys_id: str, at: datetime) -> str:
 
 @dataclass(frozen=True)
 class HolderStep:
-    """One update's change of holder; `group`/`person` are (old, new) names, None where that part did not move."""
+    """One update's change of holder; `group`/`person` are (old, new) names, None where that part did not move.
+
+    `update` is the update's record_checkpoint; None where the rows had none (grouped by their second).
+    """
 
     at: datetime
     actor: str | None
     group: Pair | None = None
     person: Pair | None = None
+    update: int | None = None
+
+    def event_id(self, sys_id: str) -> str:
+        return event_id(sys_id, self.at) if self.update is None else f"{sys_id}#{self.update}"
 
 
 def holder_steps(rows: Sequence[AuditRow], group_name: Callable[[str | None], str | None],
                  user_name: Callable[[str | None], str | None]) -> list[HolderStep]:
-    """One ticket's audit rows (any order) as holder steps, oldest first; one step per (time, user)."""
-    merged: dict[tuple[datetime, str | None], dict[str, list]] = {}
-    for row in sorted(rows, key=lambda r: (r.at, r.sys_id)):
-        if row.field in (GROUP_FIELD, PERSON_FIELD):
-            merged.setdefault((row.at, row.user), {}).setdefault(row.field, []).append(row)
+    """One ticket's audit rows (any order) as holder steps, oldest first: one step per update."""
+    rows = [r for r in rows if r.field in (GROUP_FIELD, PERSON_FIELD)]
+    certain = all(r.update is not None for r in rows)
+    batches: dict[object, list[AuditRow]] = {}
+    for row in sorted(rows, key=lambda r: (r.update, r.at, r.sys_id) if certain else (r.at, r.sys_id)):
+        batches.setdefault(row.update if certain else row.at, []).append(row)
     steps = []
-    for (at, user), fields in merged.items():
+    for batch in batches.values():
+        users = {r.user for r in batch}
+        actor = users.pop() if len(users) == 1 else None  # several people in one second: who came last is unknown
+
         def pair(field: str, name: Callable) -> Pair | None:
-            found = fields.get(field)
-            # two rows for one field at one time: the first old value, the last new one
-            return (name(found[0].old), name(found[-1].new)) if found else None
-        steps.append(HolderStep(at, user, pair(GROUP_FIELD, group_name), pair(PERSON_FIELD, user_name)))
+            found = _chain([r for r in batch if r.field == field])
+            return (name(found[0]), name(found[1])) if found else None
+        steps.append(HolderStep(min(r.at for r in batch), actor, pair(GROUP_FIELD, group_name),
+                                pair(PERSON_FIELD, user_name), batch[0].update if certain else None))
     return steps
 
 
+def _chain(rows: Sequence[AuditRow]) -> tuple[str | None, str | None] | None:
+    """(old, new) of one field over rows of one update or one second: the value it had before the first row
+    and after the last, found by linking each row's old value to another's new value (their order in one
+    second is not known); rows that form no chain keep the order they came in."""
+    if not rows:
+        return None
+    news = [r.new for r in rows]
+    olds = [r.old for r in rows]
+    first = next((r for r in rows if r.old not in news or news.count(r.old) < olds.count(r.old)), rows[0])
+    last = next((r for r in reversed(rows) if r.new not in olds or olds.count(r.new) < news.count(r.new)), rows[-1])
+    return first.old, last.new
+
+
 def holders_around(steps: Sequence[HolderStep], now: Pair) -> tuple[Pair, list[tuple[Pair, Pair]]]:
-    """(the holder before the first step, [(before, after) for each step]), walking back from `now`."""
+    """(the holder before the first step, [(before, after) for each step]), walking back from `now`.
+
+    The holder after a step is the holder before the next one (after the latest: `now`), never a new value
+    the audit names that the ticket does not bear out (a change the audit does not show lies between).
+    """
     after, around = now, []
     for step in reversed(steps):
-        after = (step.group[1] if step.group else after[0], step.person[1] if step.person else after[1])
         before = (step.group[0] if step.group else after[0], step.person[0] if step.person else after[1])
         around.append((before, after))
         after = before
@@ -83,34 +116,48 @@ def ticket_events(instance: str, view: TicketView, steps: Sequence[HolderStep], 
     record = view.record
     key = TicketKey(instance, record.number or record.sys_id)
     updated_at = record.updated_at
-    steps = [s for s in steps if updated_at is None or s.at <= updated_at]  # newer ones: the next read's
+    steps = [s for s in steps if not _newer(s, record)]  # the next read's
     start, around = holders_around(steps, view.holder)
 
     def event(kind: ToolEventKind, at: datetime, actor: str | None, old: Pair | None = None,
-              new: Pair | None = None, suffix: str = "") -> ToolEvent:
-        return ToolEvent(ticket=key, event_id=event_id(record.sys_id, at) + suffix, kind=kind, at=at, actor=actor,
-                         old_holder=_holder(old), new_holder=_holder(new), fields=dict(view.fields))
+              new: Pair | None = None, suffix: str = "", ident: str = "") -> ToolEvent:
+        return ToolEvent(ticket=key, event_id=(ident or event_id(record.sys_id, at)) + suffix, kind=kind, at=at,
+                         actor=actor, old_holder=_holder(old), new_holder=_holder(new), fields=dict(view.fields))
 
-    events, ids = [], set()
+    events: list[ToolEvent] = []
     created_at = record.created_at
     if created_at is not None and created_after is not None and created_at > created_after:
         # a holder set in the creating update (audited inserts) is the creation's holder, not a change
-        folded = [i for i, s in enumerate(steps) if s.at == created_at and s.actor == record.created_by]
+        folded = [i for i, s in enumerate(steps) if s.update == 0
+                  or (s.update is None and s.at == created_at and s.actor == record.created_by)]
         holder = around[folded[-1]][1] if folded else start
         events.append(event(ToolEventKind.CREATED, created_at, record.created_by, new=holder, suffix=":created"))
         steps = [s for i, s in enumerate(steps) if i not in folded]
         around = [a for i, a in enumerate(around) if i not in folded]
+    latest_step = False
     for step, (before, after) in zip(steps, around, strict=True):
-        events.append(event(ToolEventKind.HOLDER_CHANGED, step.at, step.actor, before, after))
-        ids.add(events[-1].event_id)
-    latest = event_id(record.sys_id, updated_at) if updated_at else None
+        latest = step.update == record.mod_count if step.update is not None else step.at == updated_at
+        if before == after:
+            continue  # rows the ticket does not bear out (the changes they name were undone unseen): no move
+        latest_step = latest_step or latest
+        # the last writer of a second several people wrote in is known from the ticket when it was the latest
+        actor = record.updated_by if step.actor is None and latest else step.actor
+        events.append(event(ToolEventKind.HOLDER_CHANGED, step.at, actor, before, after,
+                            ident=step.event_id(record.sys_id)))
     # The latest update, for its facts and as activity; not when a holder step or the creation was that
     # update, and not when it was Baton's own (a note Baton wrote is not the ticket's activity).
-    if (updated_at is not None and latest not in ids and updated_at != created_at
+    if (updated_at is not None and not latest_step and updated_at != created_at
             and (account is None or record.updated_by != account)):
         kind = ToolEventKind.RESOLVED if record.state in resolved_states else ToolEventKind.UPDATED
         events.append(event(kind, updated_at, record.updated_by))
     return events
+
+
+def _newer(step: HolderStep, record: SnTicket) -> bool:
+    """Whether a step was made after the ticket was read (the audit is read after the tickets)."""
+    if step.update is not None and record.mod_count is not None:
+        return step.update > record.mod_count
+    return record.updated_at is not None and step.at > record.updated_at
 
 
 def _holder(pair: Pair | None) -> Holder | None:

@@ -2,13 +2,15 @@
 
 Pages are read from the checkpoint with `sys_updated_on>=SECOND` rather than by offset: with an offset, a
 record updated while Baton pages through the others leaves its place and shifts the rest, so one of them
-would never be read. Timestamps have one-second resolution, so the sys_ids read in the last second are
-kept and skipped next time; a record in that list that is updated again has a newer time and is read.
+would never be read. Timestamps have one-second resolution, so the records read in the last second are
+kept (`SYS_ID:SYS_MOD_COUNT`) and skipped next time. A record updated again has a newer update count, and is
+read again even when that update fell in the same second (a write right after Baton read it, Baton's own
+included); a bare sys_id (a checkpoint written before counts were kept) skips the record in that second.
 
 `origin` is where Baton started watching. A ticket created after it is reported as created even when it
 was changed again before Baton first read it (it is read at its latest time, past its creation); one
 created in or before that second never is, so old tickets are not treated as new.
-Text form: `2026-03-02 09:00:05|sysid1,sysid2|2026-03-02 08:00:00`.
+Text form: `2026-03-02 09:00:05|sysid1:3,sysid2:0|2026-03-02 08:00:00`.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from baton_itsm.core.errors import ConfigError
 @dataclass(frozen=True)
 class Checkpoint:
     at: str  # UTC `YYYY-MM-DD HH:MM:SS`, as ServiceNow writes and compares it
-    seen: frozenset[str] = frozenset()  # sys_ids read with sys_updated_on == at
+    seen: frozenset[str] = frozenset()  # `sys_id:sys_mod_count` of the records read with sys_updated_on == at
     origin: str = ""  # when Baton started watching; "" means `at`
 
     def __post_init__(self) -> None:
@@ -44,14 +46,14 @@ class Checkpoint:
         return f"{self.at}|{','.join(sorted(self.seen))}|{self.origin}"
 
     def read_before(self, record: SnTicket) -> bool:
-        return record.updated_on == self.at and record.sys_id in self.seen
+        return record.updated_on == self.at and (seen_as(record) in self.seen or record.sys_id in self.seen)
 
     def after(self, records: Sequence[SnTicket]) -> Checkpoint:
         """The checkpoint once `records` (one page, in sys_updated_on order) are read."""
         if not records:
             return self
         last = records[-1].updated_on or self.at
-        seen = {r.sys_id for r in records if r.updated_on == last}
+        seen = {seen_as(r) for r in records if r.updated_on == last}
         return Checkpoint(last, frozenset(seen | (self.seen if last == self.at else set())), self.origin)
 
     def query(self) -> str:
@@ -62,3 +64,8 @@ class Checkpoint:
         Baton started watching (its changes before this read are then its history, not yet reported)."""
         created = [r.created_on for r in records if r.created_on and self.origin < r.created_on < self.at]
         return min([self.at, *created])
+
+
+def seen_as(record: SnTicket) -> str:
+    """How the checkpoint names a record read in its second: the sys_id and which update of it was read."""
+    return record.sys_id if record.mod_count is None else f"{record.sys_id}:{record.mod_count}"

@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from baton_itsm.connectors.http import HttpClient, RetryPolicy, credentials
 from baton_itsm.connectors.servicenow.changes import HolderStep, TicketView, holder_steps, ticket_events
-from baton_itsm.connectors.servicenow.checkpoint import Checkpoint
+from baton_itsm.connectors.servicenow.checkpoint import Checkpoint, seen_as
 from baton_itsm.connectors.servicenow.client import TableClient
 from baton_itsm.connectors.servicenow.facts import ticket_fields
 from baton_itsm.connectors.servicenow.mapping import (
@@ -153,10 +153,10 @@ class ServiceNowConnector:
     def _start(self) -> Checkpoint:
         """From now on: just after the newest update there is."""
         newest = self.client.first(self.options.table, query="ORDERBYDESCsys_updated_on^ORDERBYDESCsys_id",
-                                   fields=("sys_id", "sys_updated_on"))
+                                   fields=("sys_id", "sys_updated_on", "sys_mod_count"))
         record = read_ticket(newest) if newest else None
         if record is not None and record.updated_on:
-            return Checkpoint(record.updated_on, frozenset({record.sys_id}))
+            return Checkpoint(record.updated_on, frozenset({seen_as(record)}))
         # An empty table: anything that appears is new. A day back from Baton's clock, so that a tool clock
         # behind Baton's cannot hide the first tickets.
         return Checkpoint(format_time(self.clock.now() - EMPTY_TABLE_MARGIN))
@@ -240,13 +240,14 @@ class ServiceNowConnector:
         """Never write over a holder change Baton has not read yet, even one that came back to `expected`.
 
         ServiceNow has no conditional write. The ticket's update counter says whether anything changed since
-        Baton last reported it; only then is sys_audit asked whether that was a holder change.
+        Baton last reported it; only then is sys_audit asked whether that was a holder change: one of the
+        updates after the one Baton read (record_checkpoint), which may share its second.
         """
         seen = self._seen.get(number)
         if not self.holders_from_audit or seen is None or record.mod_count is None or record.mod_count <= seen[0]:
             return
         query = (f"tablename={self.options.table}^documentkey={record.sys_id}^fieldnameIN{','.join(HOLDER_FIELDS)}"
-                 f"^sys_created_on>{seen[1]}")
+                 f"^sys_created_on>={seen[1]}^record_checkpoint>{seen[0]}")
         newer = self.client.first("sys_audit", query=query, fields=AUDIT_FIELDS)
         if newer is not None:
             row = read_audit(newer)

@@ -19,7 +19,14 @@ HOLDER_FIELDS = (GROUP_FIELD, PERSON_FIELD)
 TICKET_FIELDS = ("sys_id", "number", GROUP_FIELD, PERSON_FIELD, "sys_updated_on", "sys_updated_by", "sys_mod_count",
                  "sys_created_on", "sys_created_by", "reassignment_count", "state", "priority", "category",
                  "short_description")  # and the table's requester field (options.requester_field)
-AUDIT_FIELDS = ("sys_id", "sys_created_on", "tablename", "fieldname", "documentkey", "user", "oldvalue", "newvalue")
+# record_checkpoint is the update count: the record's sys_mod_count after the update that wrote the row. The rows
+# of one update (one per changed field) share it, so it groups them for certain where the second they share
+# cannot (two updates in one second). Documented as "the number of times this record ... [has] been updated"
+# beside "the record's internal checkpoint ID" (docs.servicenow.com, helsinki-platform-administration,
+# r_AuditedTableInformation.html; KB0832516 calls it "update count", 0 for an insert's rows). No captured
+# sys_audit row shows the column's name: it follows the platform's dictionary name, unverified by a capture.
+AUDIT_FIELDS = ("sys_id", "sys_created_on", "tablename", "fieldname", "documentkey", "user", "oldvalue", "newvalue",
+                "record_checkpoint")
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,7 @@ class AuditRow:
     old: str | None
     new: str | None
     at: datetime
+    update: int | None = None  # record_checkpoint: the record's sys_mod_count after this row's update
 
 
 def read_audit(record: Any) -> AuditRow:
@@ -88,7 +96,7 @@ def read_audit(record: Any) -> AuditRow:
     # sys_audit stores values as text, so a reference is a plain sys_id even when links are not excluded
     return AuditRow(text(record["sys_id"]), text(record["documentkey"]), text(record["fieldname"]),
                     text(record.get("user")), text(record.get("oldvalue")), text(record.get("newvalue")),
-                    parse_time(record["sys_created_on"]))
+                    parse_time(record["sys_created_on"]), count(record.get("record_checkpoint")))
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,9 @@ from baton_itsm.core.domain.ticket import HandoffRecord, Ticket
 def decide(ticket: Ticket, command: Command, *, now: datetime, directory: Directory) -> list[LedgerEvent]:
     """The events that `command` causes on `ticket` at `now`; raises a ProtocolError to refuse."""
     handler = HANDLERS[type(command)]
+    if ticket.lost and isinstance(command, (RequestHandoff, AcceptHandoff, ForceHandoff)):
+        why = "was deleted in the tool" if ticket.lost == "deleted" else "is where Baton's account cannot see it"
+        raise InvalidRequest(f"{ticket.key} {why}: Baton moves it no more (the ledger keeps its history)")
     return handler(ticket, command, now, directory)
 
 

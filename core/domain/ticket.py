@@ -21,8 +21,8 @@ from baton_itsm.core.domain.review_events import (
 )
 from baton_itsm.core.domain.reviews import EscalationReview, LinkedChange, ReviewState
 
-# Entries that record something beside the protocol (core/domain/rule_events, history_events).
-RECORD_ONLY_ENTRY_TYPES = frozenset({"rule", "history"})
+# Entries that record something beside the protocol (core/domain/rule_events, history_events, convergence_events).
+RECORD_ONLY_ENTRY_TYPES = frozenset({"rule", "history", "action-failed"})
 
 
 @dataclass
@@ -68,6 +68,7 @@ class Ticket:
     holder_since: datetime | None = None
     intake_groups: frozenset[str] = frozenset()  # triage queues: leaving them is the first assignment
     escalation_reviews: dict[str, EscalationReview] = field(default_factory=dict)  # by handoff id
+    lost: str | None = None  # deleted, or hidden from Baton's account: nothing may move it until it is seen again
     _bounces: BounceCounter | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -137,7 +138,10 @@ class Ticket:
                 record.move_to(HandoffState.WITHDRAWN)
                 record.decided_by, record.decided_at = event.by, event.at
             case HolderChanged():
+                self.lost = None  # seen again (a reconciling entry), or never lost
                 self._set_holder(event.to_holder, event.at)
+            case _ if event.entry_type == "ticket-lost":
+                self.lost = event.reason  # type: ignore[attr-defined]
             case ReviewAsked() | HandoffReviewed() | HandoffAudited():
                 self._review(event)
             case (EscalationReviewOpened() | EscalationReviewUpdated() | EscalationReviewLinked()

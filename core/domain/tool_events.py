@@ -16,6 +16,10 @@ class ToolEventKind(StrEnum):
     COMMENTED = "commented"
     RESOLVED = "resolved"
     REOPENED = "reopened"
+    DELETED = "deleted"  # the ticket was deleted in the tool
+    # Not a change: the ticket's state as the tool shows it now (new_holder; fields["lost"] = deleted | hidden when
+    # Baton cannot see it), read where the tool's change log does not explain it. The ledger follows it.
+    OBSERVED = "observed"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

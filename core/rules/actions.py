@@ -12,9 +12,20 @@ def _holder(holder: Holder | None) -> dict | None:
     return None if holder is None else {"group": holder.group, "person": holder.person}
 
 
-def set_holder(ticket: TicketKey, holder: Holder, *, expected: Holder | None, key: str) -> Outgoing:
+def set_holder(ticket: TicketKey, holder: Holder, *, expected: Holder | None, key: str, purpose: str,
+               note: str = "", handoff_id: str | None = None, decided_by: str | None = None) -> Outgoing:
+    """Make `holder` hold the ticket in the tool. `purpose` (revert, apply) and `decided_by`/`handoff_id` say
+    which decision it serves, for the ledger entry and the people told should it fail; `note` is posted in the
+    ticket once the write is done, never before and never when it is not made."""
     return Outgoing(key, "tool", {"instance": ticket.instance, "ticket_id": ticket.ticket_id, "action": "set-holder",
-                                  "holder": _holder(holder), "expected_holder": _holder(expected)})
+                                  "holder": _holder(holder), "expected_holder": _holder(expected),
+                                  "purpose": purpose, "note": note, "handoff_id": handoff_id,
+                                  "decided_by": decided_by})
+
+
+def receiver_words(receiver: Holder) -> str:
+    """A receiver as a note names it: `the Network queue`, or `carol (Network)`."""
+    return f"the {receiver.group} queue" if receiver.person is None else f"{receiver.person} ({receiver.group})"
 
 
 def add_note(ticket: TicketKey, text: str, *, key: str) -> Outgoing:

@@ -14,12 +14,14 @@ from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.rules.policy import Policy
 from baton_itsm.core.rules.reviews import escalation_review_on_open, reviews_on_apply
+from baton_itsm.core.rules.ticket_notes import ticket_notes
 from baton_itsm.core.rules.timers import acceptance_keys, acceptance_timers, stale_key, stale_timer
 
 
 def consequences(policy: Policy, before: Ticket, after: Ticket, events: Sequence[LedgerEvent], facts: TicketFacts,
-                 now: datetime, *, activity_at: datetime | None) -> Decisions:
-    """`activity_at` is when the ticket last saw activity, if this change counts as activity (restarts ageing)."""
+                 now: datetime, *, activity_at: datetime | None, noted: frozenset[str] = frozenset()) -> Decisions:
+    """`activity_at` is when the ticket last saw activity, if this change counts as activity (restarts ageing);
+    `noted`: handoffs whose note in the ticket the caller's own decision writes."""
     decisions = Decisions()
     key = after.key
     for event in events:
@@ -37,6 +39,13 @@ def consequences(policy: Policy, before: Ticket, after: Ticket, events: Sequence
             decisions.extend(escalation_review_on_open(policy, after, event))
         elif isinstance(event, (HandoffAccepted, HandoffDeclined, HandoffWithdrawn, HandoffExpired)):
             decisions.cancel_timers += acceptance_keys(event.handoff_id)
+            if isinstance(event, HandoffWithdrawn):
+                record = after.handoff(event.handoff_id)
+                receiver = record.to_holder
+                decisions.outgoing.append(notify(
+                    "handoff-withdrawn", key, key=f"{key}:{event.handoff_id}", people=[receiver.person],
+                    groups=[] if receiver.person else [receiver.group], handoff_id=event.handoff_id,
+                    to_holder=str(receiver), withdrawn_by=event.by or "", reason=event.reason))
             if isinstance(event, HandoffDeclined):
                 record = after.handoff(event.handoff_id)
                 decisions.outgoing.append(notify(
@@ -46,7 +55,8 @@ def consequences(policy: Policy, before: Ticket, after: Ticket, events: Sequence
         elif isinstance(event, (HandoffApplied, HolderChanged)):
             if isinstance(event, HandoffApplied) and policy.governs(key.instance) and facts.tool_holder != event.to_holder:
                 decisions.outgoing.append(set_holder(key, event.to_holder, expected=facts.tool_holder,
-                                                     key=f"apply:{key}:{event.handoff_id}"))
+                                                     key=f"apply:{key}:{event.handoff_id}", purpose="apply",
+                                                     handoff_id=event.handoff_id, decided_by=event.by))
             decisions.outgoing.append(notify(
                 "status-update", key, key=f"{key}:{event.at.isoformat()}:{event.to_holder}",
                 requester=True, holder=str(event.to_holder), previous_holder=str(event.from_holder or ""),
@@ -54,6 +64,8 @@ def consequences(policy: Policy, before: Ticket, after: Ticket, events: Sequence
                     after.holders)), pending=_pending(after), at=event.at.isoformat()))
             if isinstance(event, HandoffApplied):
                 decisions.extend(reviews_on_apply(policy, after, event))
+    if policy.governs(key.instance):
+        decisions.outgoing += ticket_notes(after, events, noted)
     stops_ageing = facts.is_resolved or policy.is_pending(facts)
     if activity_at is not None or before.holder != after.holder or stops_ageing:
         timer = stale_timer(policy, after, facts, activity_at or facts.last_activity_at or now, now)

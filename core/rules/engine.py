@@ -6,18 +6,21 @@ rules decide obeys the protocol's invariants; the caller writes the events to th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from baton_itsm.core.domain.commands import AcceptHandoff, ForceHandoff, RequestHandoff, WithdrawHandoff
+from baton_itsm.core.domain.errors import ProtocolError
 from baton_itsm.core.domain.events import HolderChanged, LedgerEvent
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.kinds import HandoffState
-from baton_itsm.core.domain.protocol import may_receive
+from baton_itsm.core.domain.protocol import decide, may_receive
 from baton_itsm.core.domain.rule_events import RuleFired
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
-from baton_itsm.core.rules.actions import add_note, set_holder
+from baton_itsm.core.rules.actions import receiver_words, set_holder
 from baton_itsm.core.rules.comment_commands import run_comment_command
+from baton_itsm.core.rules.convergence import covers, follow_tool, lose
 from baton_itsm.core.rules.consequences import consequences
 from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.facts import TicketFacts
@@ -28,6 +31,9 @@ from baton_itsm.core.rules.timer_rules import fire
 from baton_itsm.core.rules.timers import DueTimer
 
 ABR = "accept-before-reassign"
+# Events that count as activity on the ticket (restart its ageing); a resolution or an observation does not.
+ACTIVITY_KINDS = frozenset({ToolEventKind.CREATED, ToolEventKind.HOLDER_CHANGED, ToolEventKind.UPDATED,
+                            ToolEventKind.COMMENTED, ToolEventKind.REOPENED})
 
 
 class RulesEngine:
@@ -36,21 +42,32 @@ class RulesEngine:
 
     # --- entry points ---------------------------------------------------------------------------
     def on_tool_event(self, ticket: Ticket, event: ToolEvent, now: datetime,
-                      facts: TicketFacts | None = None, previous: TicketFacts | None = None) -> Decisions:
-        """`facts` are the ticket's facts including this event; `previous` those before it."""
+                      facts: TicketFacts | None = None, previous: TicketFacts | None = None, *,
+                      awaiting_write: bool = False) -> Decisions:
+        """`facts` are the ticket's facts including this event; `previous` those before it. `awaiting_write`: a
+        holder write Baton decided for this ticket is still to be done (the tool may differ from the ledger)."""
         facts = facts or TicketFacts().updated_from(event)
         scratch = Scratch(ticket, self.policy, now)
         decisions = Decisions()
-        if event.new_holder is not None and event.new_holder != scratch.ticket.holder:
-            decisions.extend(self._holder_change(scratch, event))
+        noted: set[str] = set()  # handoffs whose note in the ticket this event's own decision writes
+        if event.kind is ToolEventKind.OBSERVED:
+            follow_tool(scratch, event, awaiting_write=awaiting_write)
+        elif event.kind is ToolEventKind.DELETED:
+            lose(scratch, "deleted", event.event_id)
+        elif ticket.lost and event.new_holder is not None:
+            follow_tool(scratch, replace(event, kind=ToolEventKind.OBSERVED), awaiting_write=False)  # seen again
+        elif event.new_holder is not None and event.new_holder != scratch.ticket.holder:
+            decisions.extend(self._holder_change(scratch, event, noted))
         if event.kind is ToolEventKind.CREATED or (previous is not None and previous.category != facts.category):
             self._route_by_category(scratch, facts, event)
         if event.kind is ToolEventKind.COMMENTED and not self.policy.is_baton(ticket.key.instance, event.actor):
+            before = len(scratch.events)
             decisions.extend(run_comment_command(scratch, event))
+            noted.update(e.handoff_id for e in scratch.events[before:] if getattr(e, "handoff_id", None))
         decisions.events = scratch.events
-        activity_at = facts.last_activity_at if event.kind is not ToolEventKind.RESOLVED else None
+        activity_at = facts.last_activity_at if event.kind in ACTIVITY_KINDS else None
         decisions.extend(consequences(self.policy, ticket, scratch.ticket, scratch.events, facts, now,
-                                      activity_at=activity_at))
+                                      activity_at=activity_at, noted=frozenset(noted)))
         if event.kind is ToolEventKind.RESOLVED:
             decisions.extend(report_back(self.policy, scratch.ticket, facts, event))
         return decisions
@@ -76,7 +93,7 @@ class RulesEngine:
         return fire(self.policy, ticket, facts, timer, now)
 
     # --- accept-before-reassign -----------------------------------------------------------------
-    def _holder_change(self, scratch: Scratch, event: ToolEvent) -> Decisions:
+    def _holder_change(self, scratch: Scratch, event: ToolEvent, noted: set[str]) -> Decisions:
         policy, ticket = self.policy, scratch.ticket
         new, old, actor = event.new_holder, ticket.holder, event.actor
 
@@ -100,8 +117,9 @@ class RulesEngine:
                 if scratch.ticket.holder != new:
                     record("pull")
                 return Decisions()
-        if actor is not None and new.person == actor:
-            return record("pull")
+        if actor is not None and new.person == actor and (new.group == old.group
+                                                          or policy.directory.is_member(actor, new.group)):
+            return record("pull")  # taking it oneself; an owner who moves it to a group not theirs pushes it
         if actor is not None and policy.directory.manages_any(actor, old.group, new.group):
             forced = scratch.try_run(ForceHandoff(
                 ticket=ticket.key, handoff_id=handoff_id_for(str(ticket.key), event.event_id), to_holder=new,
@@ -113,33 +131,48 @@ class RulesEngine:
             return record("exempt")
         if new.group == old.group and new.person is None:
             return record("release")
-        return self._push(scratch, event, record)
+        return self._push(scratch, event, record, noted)
 
-    def _push(self, scratch: Scratch, event: ToolEvent, record) -> Decisions:
+    def _push(self, scratch: Scratch, event: ToolEvent, record, noted: set[str]) -> Decisions:
+        """Turn a push into a request to its receiver, decided in full before anything is written: a note or a
+        revert never names a request the ledger does not hold."""
         policy, ticket = self.policy, scratch.ticket
         new, old, actor = event.new_holder, ticket.holder, event.actor
         mode = policy.mode_for(new.group)
-        receiver = policy.receiver_for(old.group, new)
         reason = f"{actor or 'someone'} reassigned it in the tool without the receiver's acceptance"
-        fired = RuleFired(ticket=ticket.key, at=scratch.now, by=actor, rule=ABR, outcome={
-            "revert": "reverted", "hold": "held", "flag": "flagged"}[mode], from_holder=old, to_holder=new,
-            reason=reason, source_event_id=event.event_id)
-        if mode == "flag" or not policy.directory.knows(receiver.group):
-            scratch.record([fired])
+        receiver, why_flagged = push_receiver(policy, old, new)
+        request = None
+        if mode != "flag" and why_flagged is None:
+            trial = scratch.ticket.clone()
+            open_handoff = trial.open_handoff()
+            try:
+                events = []
+                if open_handoff is not None:
+                    events += decide(trial, WithdrawHandoff(ticket=ticket.key, handoff_id=open_handoff.handoff_id,
+                                                            by="rule:" + ABR, reason="superseded by a push in the tool"),
+                                     now=scratch.now, directory=policy.directory)
+                    trial.apply(events[-1])
+                request = RequestHandoff(
+                    ticket=ticket.key, handoff_id=handoff_id_for(str(ticket.key), event.event_id), to_holder=receiver,
+                    by=actor or "rule:" + ABR, reason=reason,
+                    summary=f"Baton turned the push to {new} into this request ({mode}).")
+                events += decide(trial, request, now=scratch.now, directory=policy.directory)
+            except ProtocolError as refusal:
+                request, why_flagged = None, str(refusal)
+        outcome = {"revert": "reverted", "hold": "held"}.get(mode, "flagged") if request else "flagged"
+        scratch.record([RuleFired(ticket=ticket.key, at=scratch.now, by=actor, rule=ABR, outcome=outcome,
+                                  from_holder=old, to_holder=new, handoff_id=request.handoff_id if request else None,
+                                  reason=reason if why_flagged is None else f"{reason}; flagged: {why_flagged}",
+                                  source_event_id=event.event_id)])
+        if request is None:
             record("flagged")
             return Decisions()
-        open_handoff = ticket.open_handoff()
-        scratch.record([fired])
-        if open_handoff is not None:
-            scratch.try_run(WithdrawHandoff(ticket=ticket.key, handoff_id=open_handoff.handoff_id, by="rule:" + ABR,
-                                            reason="superseded by a push in the tool"))
-        handoff_id = handoff_id_for(str(ticket.key), event.event_id)
-        scratch.try_run(RequestHandoff(
-            ticket=ticket.key, handoff_id=handoff_id, to_holder=receiver, by=actor or "rule:" + ABR,
-            reason=reason, summary=f"Baton turned the push to {new} into this request ({mode})."))
+        scratch.record(events)
         decisions = Decisions()
         if mode == "revert" and policy.governs(ticket.key.instance):
-            decisions.outgoing += tool_revert(ticket, old, new, reason, event.event_id, handoff_id)
+            noted.add(request.handoff_id)
+            decisions.outgoing.append(tool_revert(ticket, old, new, actor, event.event_id, request.handoff_id,
+                                                  receiver))
         return decisions
 
     # --- category routing and resolution ----------------------------------------------------------
@@ -159,11 +192,27 @@ class RulesEngine:
 
 
 def _covers(requested: Holder, new: Holder) -> bool:
-    return requested == new or (requested.person is None and requested.group == new.group)
+    return covers(requested, new)
 
 
-def tool_revert(ticket: Ticket, old: Holder, pushed: Holder, reason: str, source: str, handoff_id: str) -> list:
-    note = (f"Baton put this ticket back with {old}: {reason}. A handoff request ({handoff_id}) now asks "
-            f"{pushed} to accept it; the ticket moves when they do.")
-    return [set_holder(ticket.key, old, expected=pushed, key=f"revert:{ticket.key}:{source}"),
-            add_note(ticket.key, note, key=f"revert-note:{ticket.key}:{source}")]
+def push_receiver(policy, old: Holder, new: Holder) -> tuple[Holder, str | None]:
+    """Who a push asks to accept (queue-first across groups; a person outside the group: the group's queue), and
+    why the push can only be flagged, if it can."""
+    receiver = policy.receiver_for(old.group, new)
+    if not policy.directory.knows(receiver.group):
+        return receiver, f"{receiver.group} is not a group Baton knows"
+    if receiver.person is not None and not policy.directory.is_member(receiver.person, receiver.group):
+        receiver = Holder(receiver.group)  # not in the group as Baton knows it: anyone of the group may take it
+    if receiver == old:
+        return receiver, f"the request would go to {old}, who holds it"
+    return receiver, None
+
+
+def tool_revert(ticket: Ticket, old: Holder, pushed: Holder, actor: str | None, source: str, handoff_id: str,
+                receiver: Holder):
+    """Put the ticket back; the note goes with the write, so it is posted only once the ticket is back."""
+    note = (f"Baton put this ticket back with {old}: {actor or 'someone'} moved it to {pushed} without "
+            f"acceptance. Handoff request {handoff_id} now asks {receiver_words(receiver)} to accept it; "
+            "the ticket moves when they do.")
+    return set_holder(ticket.key, old, expected=pushed, key=f"revert:{ticket.key}:{source}", note=note,
+                      handoff_id=handoff_id, decided_by=actor, purpose="revert")

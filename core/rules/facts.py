@@ -23,6 +23,7 @@ class TicketFacts:
     url: str | None = None
     tool_holder: Holder | None = None  # who the tool shows; differs from the ledger while a push is held
     last_activity_at: datetime | None = None
+    unverified: bool = False  # a write of Baton's failed: the tool's holder must be read again
 
     @property
     def is_resolved(self) -> bool:
@@ -32,8 +33,12 @@ class TicketFacts:
         changes = {name: event.fields[name] for name in FACT_FIELDS if event.fields.get(name) is not None}
         if event.new_holder is not None:
             changes["tool_holder"] = event.new_holder
+        if event.kind is ToolEventKind.OBSERVED:
+            changes["unverified"] = False
         if event.kind in ACTIVITY and (self.last_activity_at is None or event.at >= self.last_activity_at):
             changes["last_activity_at"] = event.at
+        if event.kind is ToolEventKind.DELETED and "status" not in changes:
+            changes["status"] = "deleted"
         if event.kind is ToolEventKind.RESOLVED and "status" not in changes:
             changes["status"] = "resolved"
         elif event.kind is ToolEventKind.REOPENED and "status" not in changes:

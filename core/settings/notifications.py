@@ -65,6 +65,9 @@ class NotificationsConfig(Strict):
     coalesce_seconds: float = Field(120, ge=0)  # requester updates this close together become one message
     first_assignment_only: bool = False  # tell the requester only who took the ticket first
     templates_dir: str | None = None  # admin overrides of the message templates (relative to this file)
+    # People (by their Baton name) told when a tool refuses Baton's own account (credentials, rights, an instance
+    # that is not configured): faults of the deployment, which no agent can fix.
+    admins: list[Name] = []
     channels: AudienceChannels = AudienceChannels()
     smtp: SmtpConfig = SmtpConfig()
 

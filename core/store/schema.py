@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
+    JSON, Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, false,
 )
 
 from baton_itsm.core.store.types import BigId, UTCDateTime
@@ -39,7 +39,13 @@ tickets = Table(
     Column("tool_group", String(200)),
     Column("tool_person", String(200)),
     Column("last_activity_at", UTCDateTime),
+    # Convergence (rev 0006): a failed write makes a ticket `unverified` until the tool is read again; tickets
+    # with an open request or unverified are looked at each poll; `lost`: deleted, or hidden from Baton.
+    Column("unverified", Boolean, nullable=False, server_default=false()),
+    Column("open_handoff", String(64)),
+    Column("lost", String(16)),
     UniqueConstraint("instance", "external_id"),
+    Index("ix_tickets_to_look_at", "instance", "unverified", "open_handoff"),
 )
 
 # Append-only: triggers refuse UPDATE and DELETE. (ticket_id, version) unique refuses lost updates.

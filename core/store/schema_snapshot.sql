@@ -1,23 +1,7 @@
--- alembic revision: 0005
+-- alembic revision: 0006
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
-)
---
-CREATE TABLE tickets (
-	id INTEGER NOT NULL, 
-	instance VARCHAR(100) NOT NULL, 
-	external_id VARCHAR(200) NOT NULL, 
-	holder_group VARCHAR(200), 
-	holder_person VARCHAR(200), 
-	owner VARCHAR(200), 
-	version INTEGER NOT NULL, 
-	bounces INTEGER NOT NULL, 
-	first_assigned_at DATETIME, 
-	holder_since DATETIME, 
-	created_at DATETIME NOT NULL, subject TEXT, requester VARCHAR(320), priority VARCHAR(64), category VARCHAR(200), status VARCHAR(64), url TEXT, tool_group VARCHAR(200), tool_person VARCHAR(200), last_activity_at DATETIME, 
-	CONSTRAINT pk_tickets PRIMARY KEY (id), 
-	CONSTRAINT uq_tickets_instance_external_id UNIQUE (instance, external_id)
 )
 --
 CREATE TABLE ledger_entries (
@@ -130,3 +114,33 @@ CREATE TABLE escalation_reviews (
 )
 --
 CREATE INDEX ix_escalation_reviews_state ON escalation_reviews (state)
+--
+CREATE TABLE "tickets" (
+	id INTEGER NOT NULL, 
+	instance VARCHAR(100) NOT NULL, 
+	external_id VARCHAR(200) NOT NULL, 
+	holder_group VARCHAR(200), 
+	holder_person VARCHAR(200), 
+	owner VARCHAR(200), 
+	version INTEGER NOT NULL, 
+	bounces INTEGER NOT NULL, 
+	first_assigned_at DATETIME, 
+	holder_since DATETIME, 
+	created_at DATETIME NOT NULL, 
+	subject TEXT, 
+	requester VARCHAR(320), 
+	priority VARCHAR(64), 
+	category VARCHAR(200), 
+	status VARCHAR(64), 
+	url TEXT, 
+	tool_group VARCHAR(200), 
+	tool_person VARCHAR(200), 
+	last_activity_at DATETIME, 
+	unverified BOOLEAN DEFAULT 0 NOT NULL, 
+	open_handoff VARCHAR(64), 
+	lost VARCHAR(16), 
+	CONSTRAINT pk_tickets PRIMARY KEY (id), 
+	CONSTRAINT uq_tickets_instance_external_id UNIQUE (instance, external_id)
+)
+--
+CREATE INDEX ix_tickets_to_look_at ON tickets (instance, unverified, open_handoff)

@@ -117,7 +117,8 @@ class UnitOfWork:
         projection = dict(
             holder_group=holder.group if holder else None, holder_person=holder.person if holder else None,
             owner=self.ownership.owner(ticket.holders), version=ticket.version, bounces=ticket.bounces,
-            first_assigned_at=ticket.first_assigned_at, holder_since=ticket.holder_since)
+            first_assigned_at=ticket.first_assigned_at, holder_since=ticket.holder_since, lost=ticket.lost,
+            open_handoff=open_handoff.handoff_id if (open_handoff := ticket.open_handoff()) else None)
         if self._buffer is not None:
             self._buffer.ledger += rows
             self._buffer.projections[row_id] = projection
@@ -140,7 +141,7 @@ class UnitOfWork:
         values = dict(subject=facts.subject, requester=facts.requester, priority=facts.priority,
                       category=facts.category, status=facts.status, url=facts.url,
                       tool_group=holder.group if holder else None, tool_person=holder.person if holder else None,
-                      last_activity_at=facts.last_activity_at)
+                      last_activity_at=facts.last_activity_at, unverified=facts.unverified)
         self._facts[key] = facts
         if self._buffer is not None:
             self._buffer.facts[row_id] = values
@@ -250,6 +251,10 @@ class UnitOfWork:
         statement = _insert_once_statement(self.connection.dialect.name, table, tuple(conflict_columns))
         return self.connection.execute(statement, values).first() is not None
 
+    def ticket_row_id(self, key: TicketKey) -> int | None:
+        """The ticket's row id, None when the ledger has never seen it."""
+        return self._ticket_row_id(key)
+
     def _ticket_row_id(self, key: TicketKey, lock: bool = False) -> int | None:
         if key in self._row_ids and not lock:
             return self._row_ids[key]
@@ -284,7 +289,8 @@ def _insert_once_statement(dialect_name: str, table, conflict_columns: tuple[str
 def _facts_of(row: Any) -> TicketFacts:
     tool_holder = Holder(row.tool_group, row.tool_person) if row.tool_group else None
     return TicketFacts(subject=row.subject, requester=row.requester, priority=row.priority, category=row.category,
-                       status=row.status, url=row.url, tool_holder=tool_holder, last_activity_at=row.last_activity_at)
+                       status=row.status, url=row.url, tool_holder=tool_holder, last_activity_at=row.last_activity_at,
+                       unverified=bool(row.unverified))
 
 
 class Store:

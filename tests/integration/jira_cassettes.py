@@ -98,7 +98,8 @@ def jira_site(request, clock, flavour: str = "cloud", **fake_options):
         with recorder.use_cassette(f"{name}.yaml", allow_playback_repeats=False) as cassette:
             yield Site(fake, origin + CONTEXT[flavour], cassette, flavour)
             if not RECORD:
-                assert cassette.all_played, f"{name}: Baton sent fewer requests than the cassette holds"
+                unplayed = [(r.method, r.path, r.body[:120] if r.body else None) for i, r in enumerate(cassette.requests) if not cassette.play_counts[i]]
+                assert cassette.all_played, f"{name}: Baton sent fewer requests than the cassette holds: {unplayed}"
     finally:
         if served:
             served.__exit__(None, None, None)

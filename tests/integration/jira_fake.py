@@ -96,6 +96,12 @@ class FakeJira:
         self._history(issue, by, items)
 
     def _change(self, issue_id: str, by: str, **change) -> None:
+        """One edit is one changelog history, with one item per field it changed (a component as two items,
+        out of the old one and into the new), never a history per field. Sources: the real Cloud delivery
+        shared/fixtures/jira/jira_webhook_mattermost_issue-updated-resolved.json (one transition: one changelog
+        with the items resolution and status) and ..._issue-created.json (five items in one changelog); the
+        changelog shape (a history: id, author, created, items[]) is Atlassian's own example,
+        jira_doc_openapi_v3_issue_changelog_get_200.json."""
         issue, items = self.issues[issue_id], []
         if "component" in change and change["component"] != issue.component:
             old, new = issue.component, change["component"]

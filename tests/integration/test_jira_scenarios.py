@@ -146,7 +146,7 @@ def test_5_jira_down_mid_run_loses_nothing_and_baton_catches_up(desk, clock):
     assert down.polls[0].error and "503" in down.polls[0].error
     # the tool actions wait (retrying); only Baton's internal routing of notices can complete
     assert down.dispatch.retrying >= 1 and down.dispatch.failed == 0
-    assert all("ToolUnavailable" in e for e in down.dispatch.errors)
+    assert all("ToolUnavailable" in e for e in down.dispatch.errors), down.dispatch.errors
     assert site.waits, "the connector retried before giving up for this cycle"
     site.fake.down = False
     clock.advance(minutes=1)  # past the outbox's backoff
@@ -156,3 +156,32 @@ def test_5_jira_down_mid_run_loses_nothing_and_baton_catches_up(desk, clock):
     assert holder_in_jira(app, pushed) == Holder(SD, "alice") and len(notes_by_baton(site, pushed)) == 1
     assert holder_in_jira(app, pulled) == Holder(SD, "carol")
     assert ledger(app, pulled)[-1].to_holder == Holder(SD, "carol")
+
+
+def holder_in_ledger(app, ticket: str) -> Holder | None:
+    with app.store.unit_of_work(app.clock.now()) as uow:
+        return uow.load_ticket(TicketKey("jira", ticket)).holder
+
+
+def test_6_a_push_of_group_and_person_in_one_edit_is_one_push_and_batons_revert_is_read_whole(desk, clock):
+    app, site = desk
+    ticket = site.fake.create("Shared drive gone", assignee="alice")
+    app.poller.run_once()
+    # one edit of component and assignee: one changelog history with three items (component out, in, assignee)
+    agents_act(clock, site.fake.move, ticket, NET, by="bob", assignee="carol")
+    pushed = app.poller.run_once()
+    clock.advance(minutes=1)
+    later = app.poller.run_once()  # Baton's revert, one edit of both fields, comes back as one history
+
+    assert pushed.ok and later.ok, (pushed, later)
+    entries = ledger(app, ticket)
+    (push,) = [e for e in entries if e.entry_type == "rule"]  # one push, from the holder before to the one after
+    assert (push.by, push.from_holder, push.to_holder) == ("bob", Holder(SD, "alice"), Holder(NET, "carol"))
+    (request,) = requests_to(app, ticket)
+    assert request.to_holder == Holder(NET)  # queue-first: Network's queue is asked, not carol
+    assert len(notes_by_baton(site, ticket)) == 1
+    (revert,) = site.sent("PUT", f"/rest/api/2/issue/{ticket}")  # both fields put back in one edit
+    assert set(json.loads(revert.body)) == {"update", "fields"}
+    moves = [e for e in entries if e.entry_type == "holder-changed" and e.from_holder is not None]
+    assert moves == []  # neither an in-between holder nor Baton's own revert is taken as a move
+    assert holder_in_jira(app, ticket) == holder_in_ledger(app, ticket) == Holder(SD, "alice")

@@ -108,6 +108,11 @@ class SimulatedDesk:
                 out.append((p["action"], target or ""))
         return out
 
+    def notes(self, decisions: Decisions) -> list[str]:
+        """What Baton writes in the ticket: notes, and the notes its holder writes post once done."""
+        return [a.payload.get("text") or a.payload.get("note") for a in decisions.outgoing
+                if a.channel == "tool" and (a.payload.get("text") or a.payload.get("note"))]
+
     def notices(self, decisions: Decisions) -> list[tuple[str, tuple]]:
         return [(a.payload["template"], tuple(a.payload["to_people"] or a.payload["to_groups"]) or ("requester",))
                 for a in decisions.outgoing if a.channel == "notify"]

@@ -9,14 +9,17 @@ from datetime import timedelta
 
 import pytest
 
-from baton_itsm.core.domain.commands import DeclineHandoff, RequestHandoff
+from baton_itsm.core.domain.commands import DeclineHandoff, RequestHandoff, WithdrawHandoff
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.kinds import HandoffKind
 from baton_itsm.core.domain.ownership import OwnershipModel, OwnershipPolicy
 from baton_itsm.core.domain.tool_events import ToolEventKind
 from baton_itsm.core.notify.addresses import AddressBook
 from baton_itsm.core.notify.context import MessageContext
+from baton_itsm.core.action_failures import failure_notices
+from baton_itsm.core.errors import ToolRefused
 from baton_itsm.core.notify.notices import TEMPLATES, Notice, Recipient
+from baton_itsm.core.outbox import OutboxItem
 from baton_itsm.core.notify.rendering import Renderer
 from baton_itsm.core.notify.router import PAGE_LINKS
 from baton_itsm.core.rules.facts import TicketFacts
@@ -50,7 +53,13 @@ def notices_from_a_busy_day(desk, clock) -> dict[str, Notice]:
     desk.command(RequestHandoff(ticket=desk.key, handoff_id="h4", to_holder=Holder("Desktop"), by="carol",
                                 reason="needs a purchase", kind=HandoffKind.ADMINISTRATIVE_SALES))  # its review opens
     outgoing += desk.tool(ToolEventKind.RESOLVED, "carol", resolution="replaced the switch").outgoing
+    outgoing += desk.command(WithdrawHandoff(ticket=desk.key, handoff_id="h4", by="carol",
+                                             reason="the purchase was approved without it")).outgoing
     outgoing += desk.outbox
+    refused = OutboxItem(1, f"apply:{desk.key}:h3", "tool", {
+        "instance": "rt", "ticket_id": "1", "action": "set-holder", "purpose": "apply", "handoff_id": "h3",
+        "holder": {"group": "Network", "person": "dave"}, "decided_by": "dave"}, 1)
+    outgoing += failure_notices(desk.engine.policy, ["admin"], refused, ToolRefused("RT refused owner dave"), desk.ticket)
     return {n.template: n for n in (Notice.from_row(o.idempotency_key, o.payload)
                                     for o in outgoing if o.channel == "notify")}
 

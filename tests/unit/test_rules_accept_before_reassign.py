@@ -22,8 +22,10 @@ def test_a_push_is_reverted_then_accepted_two_bounces_avoided_one_recorded(make_
     desk = held_by_alice(make_desk())
     push = desk.reassign("bob", "Network/carol")
     assert desk.entries(push) == ["rule:reverted", "requested"]
-    assert desk.tool_actions(push) == [("set-holder", "Service Desk/alice"), ("add-note", "")]
+    assert desk.tool_actions(push) == [("set-holder", "Service Desk/alice")]
     request = desk.ticket.open_handoff()
+    (note,) = desk.notes(push)  # posted with the revert, once the ticket is back: one note per push
+    assert f"Handoff request {request.handoff_id} now asks the Network queue" in note
     assert request.to_holder == Holder("Network"), "queue-first: the request goes to carol's group queue"
     assert ("handoff-request", ("Network",)) in desk.notices(push)
     assert desk.ticket.holder == Holder("Service Desk", "alice")
@@ -33,7 +35,7 @@ def test_a_push_is_reverted_then_accepted_two_bounces_avoided_one_recorded(make_
 
     accepted = desk.command(AcceptHandoff(ticket=desk.key, handoff_id=request.handoff_id, by="carol"))
     assert desk.entries(accepted) == ["accepted", "applied"]
-    assert desk.tool_actions(accepted) == [("set-holder", "Network/carol")]
+    assert desk.tool_actions(accepted) == [("set-holder", "Network/carol"), ("add-note", "")]
     assert ("status-update", ("requester",)) in desk.notices(accepted)
     assert desk.echo_baton_write().events == []
     # Without Baton: alice -> carol (push) -> alice (bounced back) -> carol: three bounces in the tool.
@@ -56,14 +58,15 @@ def test_a_receiver_doing_in_the_tool_what_a_request_asked_accepts_it(make_desk)
     decisions = desk.reassign("frank", "Network/frank")
     assert desk.entries(decisions) == ["accepted", "applied"]
     assert desk.ticket.handoff("h1").state is HandoffState.APPLIED
-    assert desk.tool_actions(decisions) == [], "the tool already shows frank"
+    assert desk.tool_actions(decisions) == [("add-note", "")], "the tool already shows frank: only a note"
+    assert desk.notes(decisions) == ["frank accepted handoff request h1; Baton moves the ticket to Network/frank."]
 
 
 def test_a_managers_reassignment_is_a_recorded_force(make_desk):
     desk = held_by_alice(make_desk())
     decisions = desk.reassign("erin", "Network/carol")
     assert desk.entries(decisions) == ["forced", "applied"]
-    assert decisions.events[0].by == "erin" and desk.tool_actions(decisions) == []
+    assert decisions.events[0].by == "erin" and desk.tool_actions(decisions) == [("add-note", "")]
 
 
 @pytest.mark.parametrize(("setting", "actor", "holder", "cause"), [
@@ -93,7 +96,7 @@ def test_hold_leaves_the_push_opens_the_request_and_escalates_if_unaccepted(make
     desk = held_by_alice(make_desk(push_mode="hold", acceptance_after=60.0, leads={"Network": "erin"}))
     decisions = desk.reassign("bob", "Network/carol")
     assert desk.entries(decisions) == ["rule:held", "requested"]
-    assert desk.tool_actions(decisions) == [], "hold leaves the ticket where it was pushed"
+    assert desk.tool_actions(decisions) == [("add-note", "")], "hold leaves the ticket where it was pushed"
     handoff_id = desk.ticket.open_handoff().handoff_id
     fired = desk.run_until(clock.now().replace(hour=11))
     assert [kind for _, kind in fired] == ["acceptance-reminder", "acceptance-timeout"]
@@ -142,7 +145,7 @@ def test_category_routing_sends_a_new_ticket_straight_to_its_group(make_desk):
     decisions = desk.tool(CREATED, "tina", "Triage", category="hardware")
     assert desk.entries(decisions) == ["holder-changed", "forced", "applied", "rule:routed"]
     assert desk.ticket.holder == Holder("Desktop")
-    assert desk.tool_actions(decisions) == [("set-holder", "Desktop")]
+    assert desk.tool_actions(decisions) == [("set-holder", "Desktop"), ("add-note", "")]
     assert decisions.events[1].by == "rule:category-routing" and decisions.events[1].kind is HandoffKind.TECHNICAL
 
 

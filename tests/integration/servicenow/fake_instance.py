@@ -9,6 +9,16 @@ What no capture shows is built from the documentation and said so: sys_audit row
 plus the sys_id and sys_created_on every table has; one row per changed field, values as sys_ids, user as
 user_name; inserts are not audited) and reassignment_count (+1 whenever assignment_group changes, the
 definition that matches ServiceNow's own counts on the UCI log, see core/history/servicenow_log.py).
+
+One update is one write, split into one sys_audit row per changed field (docs.servicenow.com, "Sys Audit
+and Audit Relationship Change tables", c_UnderstandingTheSysAuditTable.html: "Field name: column in the
+table that the audit record is for"; Mastering ServiceNow, ch. 9: "Every entry in the Audit table
+represents a change to a field"). The rows of one update share the record (documentkey), the user, the
+time and `record_checkpoint`, the update count: the record's sys_mod_count after the update ("the number
+of times this record ... [has] been updated", r_AuditedTableInformation.html, Helsinki docs; KB0832516
+"update count"). `internal_checkpoint` is hex milliseconds since 1970 followed by a 7-digit counter
+(KB0869189). Times have one-second resolution (every capture), so several updates can share a second:
+`seconds_per_write` (1 by default, so that tests read apart) set to 0 makes the next writes one second's.
 """
 from __future__ import annotations
 
@@ -16,7 +26,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from baton_itsm.connectors.servicenow.values import format_time
@@ -47,6 +57,8 @@ class FakeInstance:
     passwords: dict[str, str] = field(default_factory=dict)
     forbidden: set[str] = field(default_factory=set)  # tables Baton's account may not read
     numbers: int = 10000
+    seconds_per_write: int = 1  # 0: the next writes fall in one second, as on a busy instance
+    audits: int = 0  # counter of internal_checkpoint
 
     # --- people and groups ---------------------------------------------------------------------
     def add_user(self, user_name: str, password: str = "pw") -> str:
@@ -69,7 +81,7 @@ class FakeInstance:
 
     # --- records ---------------------------------------------------------------------------------
     def _tick(self) -> str:
-        self.now += timedelta(seconds=1)
+        self.now += timedelta(seconds=self.seconds_per_write)
         return format_time(self.now)
 
     def insert(self, table: str, values: dict, by: str) -> dict:
@@ -96,6 +108,7 @@ class FakeInstance:
         if record is None:
             raise Refused(404, "No Record found", "Record doesn't exist or ACL restricts the record retrieval")
         at = self._tick()
+        update = int(record["sys_mod_count"]) + 1  # this update's count: every row it writes carries it
         for name, value in values.items():
             value = str(value)
             if name in JOURNALS:
@@ -106,17 +119,22 @@ class FakeInstance:
                 continue
             record[name] = value
             if name in ("assignment_group", "assigned_to"):
-                self._audit(record, name, old, value, by, at)
+                self._audit(record, name, old, value, by, at, update)
             if name == "assignment_group":
                 record["reassignment_count"] = str(int(record["reassignment_count"] or 0) + 1)
-        record.update(sys_updated_on=at, sys_updated_by=by, sys_mod_count=str(int(record["sys_mod_count"]) + 1))
+        record.update(sys_updated_on=at, sys_updated_by=by, sys_mod_count=str(update))
         return record
 
-    def _audit(self, record: dict, name: str, old: str, new: str, by: str, at: str) -> None:
-        sid = sys_id("audit", f"{record['sys_id']}:{name}:{at}")
+    def _audit(self, record: dict, name: str, old: str, new: str, by: str, at: str, update: int) -> None:
+        """One field of one update: same documentkey, user, time and record_checkpoint as its sibling rows."""
+        sid = sys_id("audit", f"{record['sys_id']}:{name}:{update}")
+        self.audits += 1
+        millis = int(datetime.strptime(at, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC).timestamp() * 1000)
         self.tables["sys_audit"][sid] = {"sys_id": sid, "sys_created_on": at, "sys_created_by": by,
                                          "tablename": "incident", "fieldname": name, "documentkey": record["sys_id"],
-                                         "user": by, "oldvalue": old, "newvalue": new}
+                                         "user": by, "oldvalue": old, "newvalue": new, "reason": "",
+                                         "record_checkpoint": str(update),
+                                         "internal_checkpoint": f"{millis:x}{self.audits:07d}"}
 
     def _journal(self, record: dict, element: str, value: str, by: str, at: str) -> None:
         sid = sys_id("journal", f"{record['sys_id']}:{element}:{at}")
@@ -180,10 +198,14 @@ def parse_query(query: str):
 
 def _condition(name: str, op: str, value: str):
     listed = set(value.split(","))
+
+    def key(text: str):
+        """Integer columns (sys_mod_count, record_checkpoint) compare as numbers; the rest, times too, as text."""
+        return (0, int(text), "") if text.isdigit() and value.isdigit() else (1, 0, text)
     return {
         "=": lambda r: r.get(name, "") == value, "!=": lambda r: r.get(name, "") != value,
-        ">=": lambda r: r.get(name, "") >= value, "<=": lambda r: r.get(name, "") <= value,
-        ">": lambda r: r.get(name, "") > value, "<": lambda r: r.get(name, "") < value,
+        ">=": lambda r: key(r.get(name, "")) >= key(value), "<=": lambda r: key(r.get(name, "")) <= key(value),
+        ">": lambda r: key(r.get(name, "")) > key(value), "<": lambda r: key(r.get(name, "")) < key(value),
         "IN": lambda r: r.get(name, "") in listed, "NOT IN": lambda r: r.get(name, "") not in listed,
     }[op]
 

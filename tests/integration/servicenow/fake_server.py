@@ -72,6 +72,8 @@ class FakeServer(LoopbackServer):
             return 201, {"result": instance.render(table, record, fields)}, {
                 "Location": f"{HOST}{API}{table}/{record['sys_id']}"}
         if method == "PATCH" and sid:
+            # one PATCH is one update, however many fields it changes: one sys_mod_count step, and one
+            # sys_audit row per changed field sharing that count, user and time (see FakeInstance.update)
             record = instance.update(table, sid, json.loads(payload or b"{}"), user)
             if self.empty_patch_answers:
                 return 200, None, {}

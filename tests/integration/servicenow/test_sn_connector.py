@@ -112,6 +112,18 @@ def test_a_revert_never_overwrites_a_newer_change_that_came_back_to_the_same_hol
     assert sn.http.counts[PATCH] == 0
 
 
+def test_a_revert_never_overwrites_a_newer_change_made_in_the_second_baton_read(tool):
+    tool.recording(lambda server: setattr(server.instance, "seconds_per_write", 0))
+    sn, number, _ = pushed(tool, "Dock")  # (the push, Baton's read and what follows share one second)
+    bob = tool.agent("bob")
+    bob.assign(number, person="bob")
+    bob.assign(number, person="carol")
+
+    with pytest.raises(ToolConflict, match="bob changed its assigned_to"):
+        sn.set_holder(number, Holder(SD, "alice"), expected=Holder(SD, "carol"))
+    assert sn.http.counts[PATCH] == 0
+
+
 def test_a_newer_change_of_something_else_does_not_stop_a_revert(tool):
     sn, number, _ = pushed(tool, "Screen")
     tool.agent("alice").update(number, priority="2")
@@ -167,3 +179,21 @@ def test_check_says_when_baton_may_not_read_sys_audit(tool):
     tool.recording(lambda server: server.instance.forbidden.add("sys_audit"))
     with pytest.raises(ToolRefused, match="sys_audit: not allowed .*Insufficient rights"):
         sn.check()
+
+
+def test_updates_in_one_second_are_one_holder_change_each_in_the_order_servicenow_made_them(tool):
+    number = tool.agent("alice").create(SD, "alice", "Projector")
+    sn, point = watching(tool)
+    tool.recording(lambda server: setattr(server.instance, "seconds_per_write", 0))
+    tool.agent("bob").assign(number, NET, "carol")  # one update of both fields...
+    tool.agent("dana").assign(number, SD, "alice")  # ...put back whole by a manager in the same second...
+    tool.agent("carol").assign(number, person="carol")  # ...and taken by carol, still in that second
+
+    events = sn.changes_since(point).events
+    seen = [(e.kind, e.actor, e.old_holder, e.new_holder) for e in events]
+    assert seen == [(ToolEventKind.HOLDER_CHANGED, "bob", Holder(SD, "alice"), Holder(NET, "carol")),
+                    (ToolEventKind.HOLDER_CHANGED, "dana", Holder(NET, "carol"), Holder(SD, "alice")),
+                    (ToolEventKind.HOLDER_CHANGED, "carol", Holder(SD, "alice"), Holder(SD, "carol"))]
+    incident = sys_id("incident", number)
+    assert [e.event_id for e in events] == [f"{incident}#1", f"{incident}#2", f"{incident}#3"]  # stable, distinct
+    assert sn.changes_since(point).events == events  # read again: the same events, the same ids

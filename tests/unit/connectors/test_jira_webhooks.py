@@ -83,6 +83,44 @@ def test_the_group_side_comes_from_the_configured_field_and_group_names():
     assert (event.old_holder, event.new_holder) == (Holder("Desktop"), Holder("Desktop", "tess"))
 
 
+def moved_in_one_edit(by: dict | None = None) -> bytes:
+    """The real issue_assigned delivery, as Jira sends one edit that moves the issue from component COMP-1 to
+    COMP-2 and assigns it: one changelog with several items (as the real resolved delivery carries resolution
+    and status in one changelog), the component as two items, out of the old one and into the new."""
+    payload = fixture("jira_webhook_mattermost_issue-updated-assigned.json")
+    payload["issue"]["fields"]["components"] = [{"self": "https://some-instance-test.atlassian.net/rest/api/2/"
+                                                 "component/10001", "id": "10001", "name": "COMP-2"}]
+    payload["changelog"]["items"][:0] = [
+        {"field": "Component", "fieldtype": "jira", "fieldId": "components", "from": "10000", "fromString": "COMP-1",
+         "to": None, "toString": None},
+        {"field": "Component", "fieldtype": "jira", "fieldId": "components", "from": None, "fromString": None,
+         "to": "10001", "toString": "COMP-2"}]
+    payload["issue_event_type_name"] = "issue_updated"
+    if by is not None:
+        payload["user"] = by
+    return json.dumps(payload).encode()
+
+
+BY_GROUP = {"group_field": {"TES": {"field": "components"}}}
+
+
+def test_a_move_of_group_and_person_in_one_edit_is_one_holder_change():
+    result = parse(moved_in_one_edit(), **BY_GROUP)
+    assert result.outcome is WebhookOutcome.ACCEPTED, result.reason
+    (event,) = result.events  # never COMP-2 with nobody, nor COMP-1 with tess
+    assert (event.event_id, event.kind, event.actor) == ("10230", ToolEventKind.HOLDER_CHANGED, "tess")
+    assert (event.old_holder, event.new_holder) == (Holder("COMP-1"), Holder("COMP-2", "tess"))
+
+
+def test_batons_own_edit_of_group_and_person_is_one_change_by_baton():
+    baton = "557058:0f0c4d5e-baton"
+    by = {"self": "https://some-instance-test.atlassian.net/rest/api/2/user?accountId=" + baton,
+          "accountId": baton, "displayName": "Baton", "active": True}
+    result = parse(moved_in_one_edit(by), **BY_GROUP, users={"tess": TESS, "baton": baton})
+    (event,) = result.events
+    assert (event.actor, event.old_holder, event.new_holder) == ("baton", Holder("COMP-1"), Holder("COMP-2", "tess"))
+
+
 # --- creation, resolution, comments --------------------------------------------------------------
 def test_a_created_issue_is_one_event_with_its_holder_now():
     event = one_event("jira_webhook_mattermost_issue-created.json")

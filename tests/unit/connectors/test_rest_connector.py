@@ -44,13 +44,35 @@ def serve_captured_ticket() -> None:
     responses.get(f"{BASE}/queue/4", json=captured("queue_get.json"))
 
 
+def newest_page(number: int, items: list[dict]):
+    return responses.get(f"{BASE}/transactions", json=page(items, number), match=[matchers.query_param_matcher(
+        {"query": "id > 0", "orderby": "id", "order": "DESC", "fields": "Type", "per_page": "100",
+         "page": str(number)})])
+
+
 @responses.activate
 def test_a_first_read_starts_at_the_newest_change():
-    responses.get(f"{BASE}/transactions", json=page([{"id": "80"}], 1),
-                  match=[matchers.query_param_matcher({"query": "id > 0", "orderby": "id", "order": "DESC",
-                                                       "fields": "Type", "per_page": "1"})])
+    newest_page(1, [{"id": "80"}, {"id": "79"}])
     changes = connector().changes_since(None)
     assert (changes.events, changes.checkpoint, changes.more) == ([], "80", False)
+
+
+@responses.activate
+def test_a_first_read_whose_newest_changes_are_hidden_from_baton_starts_at_the_newest_it_sees_not_at_zero():
+    """Issue 15 (2): RT drops from a page what Baton's account may not see; an empty first page of the newest
+    changes made a fresh ledger start from transaction 0 and replay the desk's past."""
+    newest_page(1, [])
+    newest_page(2, [{"id": "57"}, {"id": "55"}])
+    changes = connector().changes_since(None)
+    assert (changes.events, changes.checkpoint) == ([], "57")
+
+
+@responses.activate
+def test_a_first_read_that_sees_no_change_at_all_keeps_no_checkpoint_rather_than_start_from_the_beginning():
+    for number in range(1, 21):
+        newest_page(number, [])
+    changes = connector().changes_since(None)
+    assert (changes.events, changes.checkpoint) == ([], None)
 
 
 @responses.activate

@@ -64,6 +64,60 @@ def test_a_group_and_person_moved_in_one_update_are_one_step():
     assert start == (SD, "alice") and around == [((SD, "alice"), (NET, None)), ((NET, None), (NET, "carol"))]
 
 
+def counted(n: int, field: str, old: str, new: str, update: int, user: str = "bob", when: datetime = at(5)) -> AuditRow:
+    """A row as the instance writes it: with record_checkpoint, the record's update count after its update."""
+    return AuditRow(f"a{n}", "t1", field, user, old or None, new or None, when, update)
+
+
+def test_updates_in_one_second_are_told_apart_and_ordered_by_their_update_count():
+    # bob moves the ticket to Network/carol in one update (2), Baton puts both fields back (3), carol then
+    # takes it (4): all in one second; the rows' sys_ids say nothing of their order
+    rows = [counted(9, "assigned_to", "u-carol", "u-alice", 3, "baton"),
+            counted(1, "assigned_to", "u-alice", "u-carol", 2),
+            counted(5, "assigned_to", "u-alice", "u-carol", 4, "carol"),
+            counted(7, "assignment_group", "g-sd", "g-net", 2),
+            counted(2, "assignment_group", "g-net", "g-sd", 3, "baton")]
+    steps = holder_steps(rows, named, named)
+    assert [(s.update, s.actor, s.group, s.person) for s in steps] == [
+        (2, "bob", (SD, NET), ("alice", "carol")), (3, "baton", (NET, SD), ("carol", "alice")),
+        (4, "carol", None, ("alice", "carol"))]
+    view = TicketView(record(at(5), by="carol", mods=4), (SD, "carol"), {})
+    events = ticket_events("sn", view, steps, created_after=None, resolved_states=frozenset(), account="baton")
+    assert [(e.event_id, e.actor, e.old_holder, e.new_holder) for e in events] == [
+        ("t1#2", "bob", Holder(SD, "alice"), Holder(NET, "carol")),
+        ("t1#3", "baton", Holder(NET, "carol"), Holder(SD, "alice")),
+        ("t1#4", "carol", Holder(SD, "alice"), Holder(SD, "carol"))]
+
+
+def test_rows_of_one_update_straddling_a_second_are_still_one_step():
+    rows = [counted(1, "assignment_group", "g-sd", "g-net", 2, when=at(5, 59)),
+            counted(2, "assigned_to", "u-alice", "u-carol", 2, when=at(6, 0))]
+    (step,) = holder_steps(rows, named, named)
+    assert (step.at, step.group, step.person, step.event_id("t1")) == (at(5, 59), (SD, NET), ("alice", "carol"), "t1#2")
+
+
+def test_without_update_counts_several_peoples_rows_in_one_second_are_one_step_to_the_ticket_as_it_is():
+    # bob's push and carol's take in one second, with no record_checkpoint: their order is unknown, so the
+    # second is one change from the holder before it to the ticket's holder now, by the ticket's last writer
+    rows = [row(3, "assigned_to", "u-alice", "u-carol", at(5), user="carol"),
+            row(1, "assignment_group", "g-sd", "g-net", at(5)), row(2, "assigned_to", "u-bob", "u-alice", at(5))]
+    (step,) = holder_steps(rows, named, named)
+    assert (step.actor, step.group, step.person, step.update) == (None, (SD, NET), ("bob", "carol"), None)
+    view = TicketView(record(at(5), by="carol"), (NET, "carol"), {})
+    (event,) = ticket_events("sn", view, [step], created_after=None, resolved_states=frozenset(), account="baton")
+    assert (event.event_id, event.actor, event.old_holder, event.new_holder) == (
+        "t1@2026-03-02 09:05:00", "carol", Holder(SD, "bob"), Holder(NET, "carol"))
+
+
+def test_a_step_the_ticket_does_not_bear_out_invents_no_holder():
+    # the audit says bob moved the group to Network; the ticket, read in the same poll, is in Service Desk with
+    # no later row saying why (an unaudited write): no move to a holder the ticket never shows
+    steps = holder_steps([counted(1, "assignment_group", "g-sd", "g-net", 2)], named, named)
+    view = TicketView(record(at(6), by="admin", mods=3), (SD, "carol"), {})
+    events = ticket_events("sn", view, steps, created_after=None, resolved_states=frozenset(), account="baton")
+    assert [(e.kind, e.new_holder) for e in events] == [(ToolEventKind.UPDATED, None)]
+
+
 def test_other_audited_fields_are_not_holder_steps():
     assert holder_steps([row(1, "priority", "3", "2", at(5))], named, named) == []
 
@@ -117,8 +171,8 @@ def test_no_group_means_no_holder():
     assert event.new_holder is None and event.old_holder is None
 
 
-def ticket(sys_id: str, updated: str, created: str = "2026-03-02 09:00:00") -> SnTicket:
-    return SnTicket(sys_id, None, None, None, updated, "bob", 1, created_on=created)
+def ticket(sys_id: str, updated: str, created: str = "2026-03-02 09:00:00", mods: int = 1) -> SnTicket:
+    return SnTicket(sys_id, None, None, None, updated, "bob", mods, created_on=created)
 
 
 def test_the_checkpoint_keeps_the_last_seconds_records_and_where_baton_started():
@@ -127,10 +181,13 @@ def test_the_checkpoint_keeps_the_last_seconds_records_and_where_baton_started()
     assert Checkpoint.parse(str(start)) == start
     page = [ticket("b", "2026-03-02 09:00:00"), ticket("c", "2026-03-02 09:00:05"), ticket("d", "2026-03-02 09:00:05")]
     after = start.after(page)
-    assert (after.at, after.seen, after.origin) == ("2026-03-02 09:00:05", frozenset({"c", "d"}), start.origin)
-    assert start.after([ticket("b", "2026-03-02 09:00:00")]).seen == {"a", "b"}  # same second: both kept
+    assert (after.at, after.seen, after.origin) == ("2026-03-02 09:00:05", frozenset({"c:1", "d:1"}), start.origin)
+    assert start.after([ticket("b", "2026-03-02 09:00:00")]).seen == {"a", "b:1"}  # same second: both kept
     assert after.read_before(ticket("c", "2026-03-02 09:00:05"))
     assert not after.read_before(ticket("c", "2026-03-02 09:01:00"))  # updated again since: read again
+    # updated again within the second Baton read it in (its time is the same): its update count says so
+    assert not after.read_before(ticket("c", "2026-03-02 09:00:05", mods=2))
+    assert start.read_before(ticket("a", "2026-03-02 09:00:00", mods=7))  # an older checkpoint's bare sys_id
     assert after.query() == "sys_updated_on>=2026-03-02 09:00:05^ORDERBYsys_updated_on^ORDERBYsys_id"
     assert start.after([]) == start
 

@@ -11,8 +11,8 @@ AT = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
 HOLDER = ToolEventKind.HOLDER_CHANGED
 
 
-def change(event_id: str, part: str | None, old=None, new=None, kind=HOLDER, ticket="1") -> NamedChange:
-    return NamedChange(event_id, ticket, AT, "bob", kind, part, old, new)
+def change(event_id: str, part: str | None, old=None, new=None, kind=HOLDER, ticket="1", actor="bob") -> NamedChange:
+    return NamedChange(event_id, ticket, AT, actor, kind, part, old, new)
 
 
 def holders(changes, now):
@@ -24,15 +24,31 @@ def test_an_owner_change_takes_the_queue_from_now_when_the_batch_has_no_move():
         (Holder("Service Desk", "alice"), Holder("Service Desk", "carol"))]
 
 
-def test_a_later_move_in_the_batch_tells_the_queue_an_earlier_owner_change_had():
-    batch = [change("1", "person", "alice", "carol"), change("2", "group", "Service Desk", "Network")]
+def test_one_put_of_queue_and_owner_is_one_change_from_the_holder_before_to_the_holder_after():
+    """Issue 15 (1): RT records bob's one PUT {Queue: Network, Owner: carol} as two transactions (Owner, then Queue,
+    same creator and second). They were two changes, the first to Service Desk/carol, a holder nobody chose."""
+    batch = [change("58", "person", "alice", "carol"), change("61", "group", "Service Desk", "Network")]
+    events = to_events("rt", batch, {"1": TicketNow("Network", "carol")})
+    assert [(e.event_id, e.old_holder, e.new_holder) for e in events] == [
+        ("58", Holder("Service Desk", "alice"), Holder("Network", "carol"))]
+
+
+def test_two_writes_of_the_same_field_in_one_second_stay_two_changes():
+    batch = [change("1", "person", "alice", "carol"), change("2", "person", "carol", "bob")]
+    assert holders(batch, {"1": TicketNow("Service Desk", "bob")}) == [
+        (Holder("Service Desk", "alice"), Holder("Service Desk", "carol")),
+        (Holder("Service Desk", "carol"), Holder("Service Desk", "bob"))]
+
+
+def test_changes_by_two_people_in_one_second_stay_two_changes():
+    batch = [change("1", "person", "alice", "carol"), change("2", "group", "Service Desk", "Network", actor="erin")]
     assert holders(batch, {"1": TicketNow("Network", "carol")}) == [
         (Holder("Service Desk", "alice"), Holder("Service Desk", "carol")),
         (Holder("Service Desk", "carol"), Holder("Network", "carol"))]
 
 
 def test_rt_system_unsetting_the_owner_after_a_move_is_two_steps():
-    batch = [change("1", "group", "Service Desk", "Network"), change("2", "person", "dave", None)]
+    batch = [change("1", "group", "Service Desk", "Network"), change("2", "person", "dave", None, actor="RT_System")]
     assert holders(batch, {"1": TicketNow("Network", None)}) == [
         (Holder("Service Desk", "dave"), Holder("Network", "dave")),
         (Holder("Network", "dave"), Holder("Network"))]

@@ -1,0 +1,54 @@
+"""Notes in the ticket: agents who never leave their tool see each of Baton's decisions there, once.
+
+One note per protocol event (request, acceptance, decline, withdrawal, expiry, force), naming the real receiver.
+A push's request is noted by its revert, which posts the note only once the ticket is back; a comment command's
+reply is the note of what it did. Nothing is noted on a ticket Baton can no longer see.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from baton_itsm.core.domain.events import (
+    HandoffApplied, HandoffDeclined, HandoffExpired, HandoffForced, HandoffRequested, HandoffWithdrawn, LedgerEvent,
+)
+from baton_itsm.core.domain.ticket import Ticket
+from baton_itsm.core.rules.actions import add_note, receiver_words
+from baton_itsm.core.rules.decisions import Outgoing
+
+
+def ticket_notes(after: Ticket, events: Sequence[LedgerEvent], noted: Iterable[str] = ()) -> list[Outgoing]:
+    if after.lost:
+        return []
+    skip, notes = set(noted), []
+    for event in events:
+        handoff_id = getattr(event, "handoff_id", None)
+        if handoff_id is None or handoff_id in skip:
+            continue
+        record = after.handoff(handoff_id)
+        text = _text(event, record)
+        if text:
+            notes.append(add_note(after.key, text, key=f"note:{after.key}:{handoff_id}:{event.entry_type}"))
+    return notes
+
+
+def _text(event: LedgerEvent, record) -> str | None:
+    receiver = receiver_words(record.to_holder) if record else ""
+    match event:
+        case HandoffRequested():
+            return (f"{event.by} asks {receiver} to take this ticket (handoff request {event.handoff_id}): "
+                    f"{event.reason}. The ticket moves when they accept.")
+        case HandoffForced():
+            return (f"{event.by} moved this ticket to {event.to_holder} without acceptance (forced handoff "
+                    f"{event.handoff_id}): {event.reason}.")
+        case HandoffApplied() if not record.forced:
+            return (f"{event.by} accepted handoff request {event.handoff_id}; Baton moves the ticket to "
+                    f"{event.to_holder}.")
+        case HandoffDeclined():
+            return (f"{event.by} declined handoff request {event.handoff_id} to {receiver}: {event.reason}. "
+                    "The ticket stays where it is; its sender is told.")
+        case HandoffWithdrawn():
+            return f"Handoff request {event.handoff_id} to {receiver} was withdrawn: {event.reason or 'no reason given'}."
+        case HandoffExpired():
+            return (f"Handoff request {event.handoff_id} to {receiver} expired without an answer; "
+                    "the receiving group's lead is told.")
+    return None
