@@ -1,10 +1,11 @@
 """What must hold at the end of a model run (issue 15), read from RT's own records and Baton's ledger.
 
 RT's holder history is read from its transactions, independently of Baton: one person's consecutive
-Owner/Queue transactions of the same second (or the next: see `_seconds`) are one logical change (a REST2 PUT of Queue and Owner is two
-transactions: Owner, then Queue). The bounce recount feeds core/domain/bounces.py's count_bounces the holders
-after each change, leaving out Baton's reverts with the push each undoes, and also the pushes whose revert RT
-made moot by moving on first (the model says which changes were pushes): the ledger never held a push.
+Owner/Queue transactions of the same second (or the next: see `_seconds`) are one logical change (a REST2
+PUT of Queue and Owner is two transactions: Owner, then Queue). The bounce recount feeds
+core/domain/bounces.py's count_bounces the holders after each change, leaving out Baton's reverts with the
+push each undoes, and also the pushes whose revert RT made moot by moving on first (the model says which
+changes were pushes): the ledger never held a push, reverted or not.
 """
 from __future__ import annotations
 
@@ -168,7 +169,7 @@ def check_ticket(app, t: TicketModel, record: RTRecord, failed_rows: int, errors
         if (open_.to_holder if open_ else None) != (t.request.target if t.request else None):
             problem("open request", f"model {t.request.target if t.request else None}, "
                                     f"ledger {open_.to_holder if open_ else None}")
-        bounces, aligned = recount(record, None if t.diverged else t.history)
+        bounces, aligned = recount(record, t.history)
         if not t.diverged and not aligned:
             problem("RT's history", "RT's holder changes are not the ones the model predicted")
         if ledger.bounces != bounces:
@@ -190,8 +191,9 @@ def check_ticket(app, t: TicketModel, record: RTRecord, failed_rows: int, errors
         failure_notes = [text for _, text in record.notes if FAILURE_WORDS.search(text)]
         if len(failure_notes) < len(failures):
             problem("failure", f"{len(failures)} action-failed entries, {len(failure_notes)} notes saying so")
-        logged = [r for r in errors if f"rt:{t.ticket_id}" in r.getMessage()
-                  or any(getattr(f, "handoff_id", None) and f.handoff_id in r.getMessage() for f in failures)]
+        named = re.compile(rf"\brt:{t.ticket_id}\b|" + "|".join(
+            re.escape(f.handoff_id) for f in failures if getattr(f, "handoff_id", None)) + "|^$x")
+        logged = [r for r in errors if r.levelno >= logging.ERROR and named.search(r.getMessage())]
         if not logged:
             problem("failure", "an action failed and no ERROR log line names the ticket")
     return problems

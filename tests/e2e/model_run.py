@@ -152,12 +152,18 @@ class ModelRun:
         self.desk.cycle_ran()
         return report
 
-    def settle(self, most: int = 12) -> bool:
-        """Cycles until a poll reads nothing new and nothing waits in the outbox; False if it never settles."""
+    def settle(self, most: int = 20) -> bool:
+        """Cycles until a poll reads nothing new and nothing waits in the outbox; False if it never settles.
+
+        Until Baton's poller has also looked at every ticket it follows (once in `sweep_every` cycles): a ticket
+        moved where Baton cannot see, with no request open, is found lost that way."""
+        swept = False
         for _ in range(most):
             self._unsettled |= set(self.model.tickets)
             report = self.cycle()
-            if sum(p.new for p in report.polls) == 0 and self.pending() == 0:
+            poller = self.app.poller
+            swept = swept or poller._cycles % getattr(poller, "sweep_every", 1) == 0
+            if swept and sum(p.new for p in report.polls) == 0 and self.pending() == 0:
                 return True
             waiting = self.next_attempt()
             clock: FixedClock = self.app.clock  # type: ignore[assignment]

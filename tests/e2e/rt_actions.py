@@ -30,7 +30,7 @@ SAME_SECOND = 1.2  # RT times transactions to the second: one person's two write
 # Weights of the action kinds; kinds that do not fit the chosen ticket are drawn again.
 WEIGHTS = {
     "push-owner": 10, "push-queue": 7, "push-queue-owner": 8, "take": 6, "steal": 6, "release": 6,
-    "move-own": 5, "force": 6, "accept-in-rt": 5, "accept-cli": 7, "decline-cli": 3, "accept-comment": 5,
+    "move-own": 5, "force": 6, "accept-in-rt": 5, "accept-cli": 9, "decline-cli": 3, "accept-comment": 5,
     "decline-comment": 3, "status": 5, "comment": 4, "delete": 1, "hide": 1,
 }
 HOLDER_KINDS = {"push-owner", "push-queue", "push-queue-owner", "take", "steal", "release", "move-own", "force",
@@ -223,6 +223,8 @@ class Desk:
                 return self.rng.choice(t.past_requests), self.rng.choice(AGENTS)
             return None
         receivers = [p for p in PEOPLE if self.model.groups.may_receive(p, t.request.target)]
+        if "dave" in receivers and self.rng.random() < 0.4:
+            return t.request.handoff_id, "dave"  # a Baton write RT refuses (dave may not own tickets)
         if receivers and self.rng.random() < 0.85:
             return t.request.handoff_id, self.rng.choice(receivers)
         return t.request.handoff_id, self.rng.choice(PEOPLE)
