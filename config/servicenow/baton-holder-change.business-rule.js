@@ -63,7 +63,8 @@
         actor: String(gs.getUserName()),
         caller: {
             user_name: requester ? String(requester.user_name || '') : '',
-            email: requester ? String(requester.email || '') : ''
+            email: requester ? String(requester.email || '') : '',
+            name: requester ? String(requester.name || '') : ''  // the full name: "Hello Jo Bloggs,"
         },
         assignment_group: part('assignment_group', 'name'),
         assigned_to: part('assigned_to', 'user_name')

@@ -132,5 +132,7 @@ def issue_events(reader: Reader, instance: str, issue: Mapping, since: datetime)
         creator = fields.get("creator") or fields.get("reporter")
         events.insert(0, ToolEvent(ticket=key, event_id=f"created:{issue['id']}", kind=ToolEventKind.CREATED,
                                    at=created, actor=reader.people.actor(creator), new_holder=holder, fields=facts))
-    events += [comment_event(reader, key, c, facts) for c in comments_of(fields) if parse_time(c["created"]) >= since]
-    return sorted(events, key=lambda e: e.at)  # stable: one history's events keep their order
+    comments = [comment_event(reader, key, c, facts) for c in comments_of(fields) if parse_time(c["created"]) >= since]
+    # Stable: one history's events keep their order, and a comment made with a transition (same instant) comes
+    # before the resolution, so the report-back finds it as what the resolver wrote.
+    return sorted(comments + events, key=lambda e: e.at)

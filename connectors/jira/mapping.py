@@ -50,6 +50,11 @@ def display(value: Any) -> str | None:
     return str(value)
 
 
+def display_name(user: Any) -> str | None:
+    """A user's full name as Jira shows it (`displayName`), for greeting them; None when hidden or absent."""
+    return str(user["displayName"]) if isinstance(user, Mapping) and user.get("displayName") else None
+
+
 def fields_of(issue: Any) -> dict:
     if not isinstance(issue, Mapping) or not isinstance(issue.get("fields"), Mapping) or not issue.get("id"):
         raise MalformedPayload(f"an issue without an id or fields: {str(issue)[:200]}")
@@ -103,6 +108,7 @@ class Reader:
             "category": display(fields.get(self.options.category_field)),
             "resolution": display(fields.get("resolution")),
             "requester": self.people.requester(fields.get("reporter")),
+            "requester_name": display_name(fields.get("reporter")),
             "url": f"{self.base_url}/browse/{issue['key']}" if issue.get("key") else None,
         }
         due = sla_due(fields.get(name) for name in self.options.sla_fields)

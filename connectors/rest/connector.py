@@ -12,7 +12,8 @@ from typing import Any
 
 from baton_itsm.connectors.http import HttpClient, RetryPolicy, credentials
 from baton_itsm.connectors.rest.mapping import (
-    MalformedAnswer, RawChange, classify, dig, read_change, read_ticket, text, unaccepted_messages,
+    MalformedAnswer, RawChange, classify, dig, mark_public, public_ids, read_change, read_ticket, text,
+    unaccepted_messages,
 )
 from baton_itsm.connectors.rest.profile import Profile, load_profile
 from baton_itsm.connectors.rest.timeline import (
@@ -61,7 +62,8 @@ class RestConnector:
             cursor = str(min(int(cursor), *(int(held_back[t]) - 1 for t in held_back)))
         events = to_events(self.instance, changes, now, later)
         events += [self._observed(t, now[t], cursor) for t in observed]
-        return Changes(events, cursor, more)
+        public = public_ids([(raw, rule) for raw in raws if (rule := classify(raw, spec.kinds)) is not None])
+        return Changes(mark_public(events, public), cursor, more)
 
     def observe(self, ticket_ids: Collection[str], checkpoint: str | None) -> dict[str, Observation]:
         """The tickets' holders now (or why Baton cannot see them), leaving out any ticket with a watched change after

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from baton_itsm.connectors.rest.profile import ItemPaths, KindRule, TicketShape
+from baton_itsm.core.domain.tool_events import ToolEvent
 from baton_itsm.core.errors import ToolError
+from baton_itsm.core.rules.facts import PUBLIC, VISIBILITY
 
 
 class MalformedAnswer(ToolError):
@@ -77,6 +79,16 @@ def classify(change: RawChange, rules: Sequence[KindRule]) -> KindRule | None:
             continue
         return rule
     return None
+
+
+def public_ids(watched: Sequence[tuple[RawChange, KindRule]]) -> frozenset[str]:
+    """The ids of the watched changes that are public comments (a rule with `public: true`)."""
+    return frozenset(raw.event_id for raw, rule in watched if rule.public)
+
+
+def mark_public(events: Sequence[ToolEvent], public: frozenset[str]) -> list[ToolEvent]:
+    """Events of public comments say so in their fields: the rules keep them as replies, never as commands."""
+    return [replace(e, fields={**e.fields, VISIBILITY: PUBLIC}) if e.event_id in public else e for e in events]
 
 
 @dataclass(frozen=True)

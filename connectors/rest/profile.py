@@ -43,6 +43,9 @@ class KindRule(_Strict):
     new: list[str] | None = None
     kind: ToolEventKind
     part: Literal["group", "person"] | None = None  # for holder changes: which half of the holder moved
+    # for comments: one the requester reads or wrote (RT's Correspond). Kept as the ticket's latest reply
+    # (the report-back quotes it), never run as a `/baton` command: those come from internal comments only.
+    public: bool = False
 
 
 class ItemPaths(_Strict):

@@ -219,7 +219,7 @@ class ServiceNowConnector:
         caller = self.names.person(record.caller)
         requester = (caller.email or caller.user_name) if caller else None
         return ticket_fields(record, requester=requester, states=self.options.states, base_url=self.http.base_url,
-                             table=self.options.table)
+                             table=self.options.table, requester_name=caller.name if caller else None)
 
     def _find(self, number: str) -> SnTicket:
         found = self.client.first(self.options.table, query=f"number={quote(number)}", fields=self._ticket_fields)

@@ -18,7 +18,7 @@ HOLDER_FIELDS = (GROUP_FIELD, PERSON_FIELD)
 # facts the rules read. Asking for fewer fields keeps pages small on tables with hundreds of columns.
 TICKET_FIELDS = ("sys_id", "number", GROUP_FIELD, PERSON_FIELD, "sys_updated_on", "sys_updated_by", "sys_mod_count",
                  "sys_created_on", "sys_created_by", "reassignment_count", "state", "priority", "category",
-                 "short_description")  # and the table's requester field (options.requester_field)
+                 "short_description", "close_notes")  # and the table's requester field (options.requester_field)
 # record_checkpoint is the update count: the record's sys_mod_count after the update that wrote the row. The rows
 # of one update (one per changed field) share it, so it groups them for certain where the second they share
 # cannot (two updates in one second). Documented as "the number of times this record ... [has] been updated"
@@ -46,6 +46,7 @@ class SnTicket:
     category: str | None = None
     subject: str | None = None
     caller: Ref | None = None
+    close_notes: str | None = None  # what the resolver wrote as the resolution (the report-back quotes it)
 
     @property
     def updated_at(self) -> datetime | None:
@@ -73,7 +74,8 @@ def read_ticket(record: Any, requester_field: str = "caller_id") -> SnTicket:
         created_on=text(record.get("sys_created_on")), created_by=text(record.get("sys_created_by")),
         reassignment_count=count(record.get("reassignment_count")), state=text(record.get("state")),
         priority=text(record.get("priority")), category=text(record.get("category")),
-        subject=text(record.get("short_description")), caller=ref(record.get(requester_field)))
+        subject=text(record.get("short_description")), caller=ref(record.get(requester_field)),
+        close_notes=text(record.get("close_notes")))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from baton_itsm.connectors.servicenow.values import Ref, quote, text
 from baton_itsm.core.errors import ToolRefused
 
 GROUPS, USERS = "sys_user_group", "sys_user"
+USER_FIELDS = ("sys_id", "user_name", "email", "name")
 BATCH = 100  # sys_ids per `sys_idIN` query: about 3.3 kB of URL
 
 
@@ -20,6 +21,7 @@ BATCH = 100  # sys_ids per `sys_idIN` query: about 3.3 kB of URL
 class Person:
     user_name: str
     email: str | None = None
+    name: str | None = None  # sys_user.name: the full name ("Jo Bloggs"), what requester messages greet
 
 
 @dataclass
@@ -33,8 +35,7 @@ class Names:
     def learn(self, group_ids: Iterable[str] = (), person_ids: Iterable[str] = ()) -> None:
         """Look up, in one query per table and batch, every id not known yet."""
         self._fetch(GROUPS, [i for i in dict.fromkeys(group_ids) if i not in self.groups], ("sys_id", "name"))
-        self._fetch(USERS, [i for i in dict.fromkeys(person_ids) if i not in self.people],
-                    ("sys_id", "user_name", "email"))
+        self._fetch(USERS, [i for i in dict.fromkeys(person_ids) if i not in self.people], USER_FIELDS)
 
     def group(self, value: Ref | str | None) -> str | None:
         """A group's name; a display value is the name already. An unknown id stays the id (nothing is lost)."""
@@ -80,13 +81,14 @@ class Names:
                 self.group_ids.setdefault(name, sys_id)
         else:
             user_name = text(record.get("user_name"))
-            self.people[sys_id] = Person(user_name, text(record.get("email"))) if user_name else None
+            self.people[sys_id] = Person(user_name, text(record.get("email")),
+                                         text(record.get("name"))) if user_name else None
             if user_name:
                 self.person_ids.setdefault(user_name, sys_id)
 
     def _id(self, table: str, column: str, name: str, known: dict[str, str]) -> str:
         if name not in known:
-            fields = ("sys_id", "name") if table == GROUPS else ("sys_id", "user_name", "email")
+            fields = ("sys_id", "name") if table == GROUPS else USER_FIELDS
             record = self.client.first(table, query=f"{column}={quote(name)}", fields=fields)
             if record is None:
                 raise ToolRefused(f"ServiceNow has no {'group' if table == GROUPS else 'user'} {name!r} "

@@ -90,7 +90,7 @@ def _event(instance: str, delivery: str, payload: dict[str, Any], *, states: Map
     group, person = _pair(payload, "assignment_group", "name"), _pair(payload, "assigned_to", "user_name")
     caller = payload.get("caller") if isinstance(payload.get("caller"), dict) else {}
     fields = ticket_fields(record, requester=text(caller.get("email")) or text(caller.get("user_name")),
-                           states=states, base_url=base_url, table=table)
+                           states=states, base_url=base_url, table=table, requester_name=text(caller.get("name")))
     created = payload.get("operation") == "insert"
     if not created and group[0] == group[1] and person[0] == person[1]:
         return None

@@ -42,11 +42,17 @@ class AddressBook:
             names.update(dict.fromkeys(self.members.get(group, ())))
         return [self.person(name) for name in names]
 
-    def requester(self, requester: str | None) -> Recipient | None:
-        """The tool states the requester as an address or as a name Baton may know; None when it said nothing."""
+    def requester(self, requester: str | None, name: str | None = None) -> Recipient | None:
+        """The tool states the requester as an address or as a name Baton may know; None when it said nothing.
+
+        `name` is the requester's name as the tool has it (RT RealName, ServiceNow's sys_user name, Jira's
+        displayName): it is what they are greeted by, over a configured name and over no name at all.
+        """
         if not requester:
             return None
+        name = (name or "").strip() or None
         if looks_like_address(requester):
-            return Recipient(name=None, email=requester.strip())
+            return Recipient(name=name, email=requester.strip())
         known = self.people.get(requester)
-        return Recipient(name=(known.name if known else None) or requester, email=known.email if known else None)
+        return Recipient(name=name or (known.name if known else None) or requester,
+                         email=known.email if known else None)

@@ -40,21 +40,56 @@ class MessageContext:
                 "name": self.name, "links": None, **extra}
 
     def status(self, changes: Sequence[Mapping[str, Any]], eta: Eta | None) -> dict[str, Any]:
-        """The requester's view: the latest change decides what is said; earlier ones are listed."""
+        """The requester's view: the latest change decides what is said; earlier ones are listed.
+
+        Besides the holder and owner, it says in plain words who the requester's contact is (`contact.role`:
+        `owner` who works it too, `owner_stays` while someone else works it, `worker` when nobody owns it but
+        someone works it, `team` when nobody does yet) and what is pending, so no two lines contradict.
+        """
         latest = changes[-1]
         model = OwnershipModel(latest.get("ownership_model") or OwnershipModel.FOLLOWS)
         owner = latest.get("owner") or ""
         holder = holder_context(latest.get("holder"), self.name)
+        person = holder["person"] if holder else ""
+        # What the requester knew before these changes: the owner before the first of them (older notices
+        # do not say; then the owner is not called new).
+        known_before = changes[0].get("previous_owner") if "previous_owner" in changes[0] else owner
         return self.build(latest, status={
             "holder": holder, "previous": holder_context(latest.get("previous_holder"), self.name),
+            "team": holder["group"] if holder else "", "person_name": holder["name"] if person else "",
             "owner": owner, "owner_name": self.name(owner) if owner else "",
-            # Under desk and tco the owner stays while others work the ticket: the requester should know
-            # their contact has not changed even though somebody else is on it now.
-            "owner_stays": model.describes_custodians and bool(owner)
-            and (holder is None or holder["person"] != owner),
-            "model": str(model), "pending": latest.get("pending") or "",
+            "owner_new": bool(owner) and owner != (known_before or ""),
+            # The owner stays the contact while someone else (or the queue) works the ticket: under desk and
+            # tco by definition, under follows once the ticket left the desk (the last desk agent keeps it).
+            "owner_stays": bool(owner) and person != owner,
+            "contact": _contact(owner, person, holder, self.name),
+            "model": str(model), "pending": _pending(latest, holder, self.name),
             "eta": None if eta is None else {"at": eta.at.isoformat(), "source": eta.source},
             "first": not changes[0].get("previous_holder"),  # this message is the requester's first news
             "changes": [{"at": c.get("at", ""), "holder": holder_context(c.get("holder"), self.name)}
                         for c in changes],
         })
+
+
+def _contact(owner: str, person: str, holder: Mapping[str, str] | None,
+             name: Callable[[str | None], str]) -> dict[str, str]:
+    """Who the requester deals with, and why: `role` is owner, owner_stays, worker or team."""
+    if owner:
+        return {"name": name(owner), "role": "owner" if person == owner else "owner_stays"}
+    if person and holder:
+        return {"name": holder["name"], "role": "worker"}
+    return {"name": f"the {holder['group']} team" if holder else "the service desk", "role": "team"}
+
+
+def _pending(change: Mapping[str, Any], holder: Mapping[str, str] | None, name: Callable[[str | None], str]) -> str:
+    """What the ticket waits for, in the requester's words; "" when nothing (someone is working on it)."""
+    if change.get("pending_to"):
+        receiver = Holder.parse(change["pending_to"])
+        if receiver.person:
+            return f"waiting for {name(receiver.person)} ({receiver.group}) to accept your ticket"
+        return f"waiting for the {receiver.group} team to accept your ticket"
+    if change.get("pending"):  # notices queued before `pending_to` existed
+        return str(change["pending"])
+    if holder is not None and not holder["person"]:
+        return f"waiting for someone in the {holder['group']} team to take it on"
+    return ""

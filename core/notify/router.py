@@ -109,7 +109,8 @@ class NoticeRouter:
 
     def _requester(self, facts: TicketFacts) -> Recipient:
         # Without an address the email notifier skips; an in-ticket reply still reaches the requester.
-        return self.addresses.requester(facts.requester) or Recipient(name=None, email=None)
+        return (self.addresses.requester(facts.requester, facts.requester_name)
+                or Recipient(name=facts.requester_name, email=None))
 
     def _context(self, ticket: TicketKey, facts: TicketFacts, recipient: Recipient) -> MessageContext:
         return MessageContext(ticket, facts, recipient, self.addresses.display_name)

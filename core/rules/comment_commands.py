@@ -9,6 +9,10 @@ HANDOFF defaults to the handoff the command can only mean: the open request (acc
 latest handoff the author received (review) or was drawn to audit (audit). Words after the answers are
 the note (or the decline's reason). The author is the comment's author as the tool names them, so the
 tool's own login is what vouches for them. Baton answers in the ticket with an internal note either way.
+
+Only internal comments are commands. A public one (RT's Correspond: a reply the requester reads, or the
+requester's own message) never is: a requester must not be able to accept a handoff by email, and an agent's
+`/baton` line is not meant for the requester's eyes (nor answered where they would see it).
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from baton_itsm.core.domain.ticket import HandoffRecord, Ticket
 from baton_itsm.core.domain.tool_events import ToolEvent
 from baton_itsm.core.rules.actions import add_note
 from baton_itsm.core.rules.decisions import Decisions
+from baton_itsm.core.rules.facts import PUBLIC, VISIBILITY
 from baton_itsm.core.rules.scratch import Scratch
 
 PREFIX = re.compile(r"^\s*/baton\s+(?P<verb>[a-z]+)\b(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
@@ -59,7 +64,7 @@ def parse(text: str) -> CommentCommand | None:
 def run_comment_command(scratch: Scratch, event: ToolEvent) -> Decisions:
     """Run the comment's command on the scratch ticket; the reply note says what happened."""
     command = parse(event.text)
-    if command is None or event.actor is None:
+    if command is None or event.actor is None or event.fields.get(VISIBILITY) == PUBLIC:
         return Decisions()
     ticket = scratch.ticket
     try:

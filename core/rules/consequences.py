@@ -61,7 +61,9 @@ def consequences(policy: Policy, before: Ticket, after: Ticket, events: Sequence
                 "status-update", key, key=f"{key}:{event.at.isoformat()}:{event.to_holder}",
                 requester=True, holder=str(event.to_holder), previous_holder=str(event.from_holder or ""),
                 owner=policy.ownership.owner(after.holders), ownership_model=str(policy.ownership.model_for(
-                    after.holders)), pending=_pending(after), at=event.at.isoformat()))
+                    after.holders)), pending=_pending(after), at=event.at.isoformat(),
+                # for the requester's words: whether the owner is new, and who must accept (named, not described)
+                previous_owner=policy.ownership.owner(before.holders) or "", pending_to=_pending_to(after)))
             if isinstance(event, HandoffApplied):
                 decisions.extend(reviews_on_apply(policy, after, event))
     if policy.governs(key.instance):
@@ -74,6 +76,11 @@ def consequences(policy: Policy, before: Ticket, after: Ticket, events: Sequence
         else:
             decisions.timers.append(timer)
     return decisions
+
+
+def _pending_to(ticket: Ticket) -> str:
+    open_handoff = ticket.open_handoff()
+    return "" if open_handoff is None else str(open_handoff.to_holder)
 
 
 def _pending(ticket: Ticket) -> str:

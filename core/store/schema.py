@@ -39,7 +39,10 @@ tickets = Table(
     Column("tool_group", String(200)),
     Column("tool_person", String(200)),
     Column("last_activity_at", UTCDateTime),
-    # Convergence (rev 0006): a failed write makes a ticket `unverified` until the tool is read again; tickets
+    # rev 0006: the requester's name in the tool, and each author's latest reply (see TicketFacts.replies)
+    Column("requester_name", String(320)),
+    Column("replies", JSON),
+    # Convergence (rev 0007): a failed write makes a ticket `unverified` until the tool is read again; tickets
     # with an open request or unverified are looked at each poll; `lost`: deleted, or hidden from Baton.
     Column("unverified", Boolean, nullable=False, server_default=false()),
     Column("open_handoff", String(64)),

@@ -1,4 +1,4 @@
--- alembic revision: 0006
+-- alembic revision: 0007
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -136,6 +136,8 @@ CREATE TABLE "tickets" (
 	tool_group VARCHAR(200), 
 	tool_person VARCHAR(200), 
 	last_activity_at DATETIME, 
+	requester_name VARCHAR(320), 
+	replies JSON, 
 	unverified BOOLEAN DEFAULT 0 NOT NULL, 
 	open_handoff VARCHAR(64), 
 	lost VARCHAR(16), 

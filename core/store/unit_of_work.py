@@ -21,7 +21,7 @@ from baton_itsm.core.domain.review_events import (
 from baton_itsm.core.domain.ownership import OwnershipPolicy
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.errors import BatonError
-from baton_itsm.core.rules.facts import TicketFacts
+from baton_itsm.core.rules.facts import TicketFacts, replies_from_json, replies_to_json
 from baton_itsm.core.store.codec import event_to_row, row_to_event
 from baton_itsm.core.store.schema import escalation_reviews, inbox, ledger_entries, outbox, tickets, timers
 from baton_itsm.core.store.wal import WalCheckpoints
@@ -141,7 +141,8 @@ class UnitOfWork:
         values = dict(subject=facts.subject, requester=facts.requester, priority=facts.priority,
                       category=facts.category, status=facts.status, url=facts.url,
                       tool_group=holder.group if holder else None, tool_person=holder.person if holder else None,
-                      last_activity_at=facts.last_activity_at, unverified=facts.unverified)
+                      last_activity_at=facts.last_activity_at, requester_name=facts.requester_name,
+                      replies=replies_to_json(facts.replies), unverified=facts.unverified)
         self._facts[key] = facts
         if self._buffer is not None:
             self._buffer.facts[row_id] = values
@@ -290,6 +291,7 @@ def _facts_of(row: Any) -> TicketFacts:
     tool_holder = Holder(row.tool_group, row.tool_person) if row.tool_group else None
     return TicketFacts(subject=row.subject, requester=row.requester, priority=row.priority, category=row.category,
                        status=row.status, url=row.url, tool_holder=tool_holder, last_activity_at=row.last_activity_at,
+                       requester_name=row.requester_name, replies=replies_from_json(row.replies),
                        unverified=bool(row.unverified))
 
 

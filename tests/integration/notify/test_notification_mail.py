@@ -91,7 +91,7 @@ def test_a_burst_of_three_changes_reaches_the_requester_as_one_email(make_desk, 
     [update] = mail_server.to(REQUESTER)
     text, html = update.part("plain"), update.part("html")
     assert update.message["Subject"] == "[local:42] Your request has been assigned: Printer on fire"
-    assert "Team working on it: Network (Carol Agent)" in text
+    assert "\r\nTeam: Network\r\nPerson working on it: Carol Agent\r\n" in text
     # under `desk` the desk agent who took the call stays the owner while Network works it
     assert "Alice Agent still owns your ticket and stays your contact, while Carol Agent of Network works on it" \
         in text
@@ -114,7 +114,7 @@ def requester_subjects_after_two_changes_far_apart(desk, mail_server, clock) -> 
 def test_changes_further_apart_than_the_window_are_separate_emails(make_desk, mail_server, clock):
     assert requester_subjects_after_two_changes_far_apart(make_desk(), mail_server, clock) == [
         "[local:42] Your request has been assigned: Printer on fire",
-        "[local:42] Your request is now with Service Desk: Printer on fire"]
+        "[local:42] Your request is now with Bob Agent of Service Desk: Printer on fire"]
 
 
 def test_first_assignment_only_tells_the_requester_once(make_desk, mail_server, clock):
@@ -173,7 +173,7 @@ def test_a_requester_served_by_ticket_reply_gets_a_reply_queued_for_the_connecto
     [reply] = outbox_rows(desk, "tool")
     assert reply.payload["action"] == "reply"
     assert (reply.payload["instance"], reply.payload["ticket_id"]) == ("local", "42")
-    assert "Team working on it: Service Desk (Alice Agent)" in reply.payload["text"]
+    assert "Team: Service Desk\nPerson working on it: Alice Agent\n" in reply.payload["text"]
     assert mail_server.to(REQUESTER) == []
 
 

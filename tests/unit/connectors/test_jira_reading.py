@@ -33,7 +33,8 @@ def test_a_real_cloud_issue_reads_as_a_queue_holder_and_facts():
     assert read.holder(read.tool_holder(issue["fields"])) == Holder("FOO")  # unassigned: the project's queue
     assert read.facts(issue) == {
         "key": "FOO-123", "subject": "Sample", "priority": "Normal", "status": "Backlog", "status_category": "new",
-        "category": "Epic", "requester": "abc@example.com", "url": f"{BASE}/browse/FOO-123"}
+        "category": "Epic", "requester": "abc@example.com", "requester_name": "ABC",  # the reporter's displayName
+        "url": f"{BASE}/browse/FOO-123"}
     assert [e.kind for e in issue_events(read, "jira", issue, EPOCH)] == [ToolEventKind.CREATED]
     assert issue_events(read, "jira", issue, parse_time(issue["fields"]["updated"])) == []
 

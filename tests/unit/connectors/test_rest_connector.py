@@ -219,3 +219,23 @@ def test_a_full_page_of_tickets_asked_by_id_needs_no_second_page():
     rt.profile = rt.profile.model_copy(update={"paging": rt.profile.paging.model_copy(update={"size": 50})})
     assert len(rt.changes_since("100").events) == 50
     assert rt.http.counts[("GET", "/transactions")] == 2 and rt.http.counts[("GET", "/tickets")] == 1
+
+
+@responses.activate
+def test_a_reply_and_a_comment_come_with_their_text_and_only_the_reply_is_public():
+    """RT's Correspond (the requester reads it) and Comment (internal), as RT 5 listed them; the ticket search
+    names the requester (`fields[Requestor]`)."""
+    responses.get(f"{BASE}/transactions", json=captured("transactions_comment_correspond.json"))
+    responses.get(f"{BASE}/transaction/57/attachments", json=captured("transaction_attachments_correspond.json"))
+    responses.get(f"{BASE}/transaction/60/attachments",
+                  json=page([{"ContentType": "text/plain", "Content": "/baton accept"}], 20))
+    responses.get(f"{BASE}/tickets", json=captured("tickets_search_requestor_realname.json"),
+                  match=[matchers.query_param_matcher({"fields[Requestor]": "RealName,EmailAddress"},
+                                                      strict_match=False)])
+    responses.get(f"{BASE}/queue/3", json={"Name": "Service Desk", "id": 3})
+    events = connector().changes_since("56").events
+    assert [(e.event_id, e.kind, e.actor, e.text, e.fields.get("comment_visibility")) for e in events] == [
+        ("57", ToolEventKind.COMMENTED, "alice", "Unplug it, the fuse blew; replaced the fuse.", "public"),
+        ("60", ToolEventKind.COMMENTED, "alice", "/baton accept", None),
+    ]
+    assert events[0].fields["requester_name"] == "Jo Bloggs"

@@ -15,7 +15,9 @@ ACCEPTED = PROFILE.writes.set_holder.accepted_messages
 
 def test_every_captured_document_has_a_test_here():
     tested = {"queue_get.json", "ticket_get.json", "ticket_put_owner_accepted.json", "ticket_put_owner_refused.json",
-              "transactions_owner_search.json", "transactions_queue_search.json", "user_get.json"}
+              "transactions_owner_search.json", "transactions_queue_search.json", "user_get.json",
+              "tickets_search_requestor_realname.json", "transactions_comment_correspond.json",
+              "transaction_attachments_correspond.json"}
     assert {p.name for p in CAPTURED.glob("*.json")} == tested
 
 
@@ -46,6 +48,31 @@ def test_ticket_names_its_owner_and_numbers_its_queue():
     assert PROFILE.ticket.group_lookup == "queues"
     assert raw.fields == {"subject": "Printer on fire", "status": "open", "priority": "0",
                           "requester": "customer@example.test"}
+
+
+def test_a_ticket_search_gives_the_requesters_real_name():
+    assert PROFILE.ticket.search.params["fields[Requestor]"] == "RealName,EmailAddress"
+    (item,) = captured("tickets_search_requestor_realname.json")["items"]
+    raw = read_ticket(item, PROFILE.ticket)
+    assert (raw.fields["requester"], raw.fields["requester_name"]) == ("jo.bloggs@example.test", "Jo Bloggs")
+
+
+def test_a_reply_is_a_public_comment_and_an_internal_comment_is_not():
+    kinds = []
+    for item in captured("transactions_comment_correspond.json")["items"]:
+        change = read_change(item, PROFILE.changes.item)
+        rule = classify(change, PROFILE.changes.kinds)
+        kinds.append((change.type, change.actor, rule.kind, rule.public))
+    assert kinds == [("Correspond", "alice", ToolEventKind.COMMENTED, True),
+                     ("Comment", "alice", ToolEventKind.COMMENTED, False)]
+    assert "Type = 'Correspond'" in PROFILE.changes.params["query"]
+
+
+def test_a_replys_text_is_read_like_a_comments():
+    spec = PROFILE.changes.comment_text
+    (part,) = dig(captured("transaction_attachments_correspond.json"), spec.items)
+    assert (dig(part, spec.content_type), dig(part, spec.content)) == (
+        "text/plain", "Unplug it, the fuse blew; replaced the fuse.")
 
 
 def test_user_and_queue_records_give_names():

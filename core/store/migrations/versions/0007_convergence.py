@@ -5,14 +5,14 @@ ledger's; the next poll reads the ticket and the ledger follows it. `open_handof
 ledger): tickets with an open request are looked at too, so a deleted or hidden ticket's request is closed.
 Existing rows start verified, not lost, and with their open request filled in by the next entry appended.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
