@@ -61,12 +61,14 @@ class FailedActions:
                                              handoff_id=payload.get("handoff_id"), reason=str(error))])
             facts = uow.load_facts(key)
             uow.save_facts(key, replace(facts, unverified=True))  # the next poll looks at the tool again
-            for outgoing in failure_notices(self.policy, self.admins, item, error, ticket):
+            for outgoing in failure_notices(self.policy, self.admins, item, error, ticket, facts.tool_holder):
                 uow.queue_outgoing(outgoing.idempotency_key, outgoing.channel, outgoing.payload, ticket=key)
 
 
-def failure_notices(policy: Policy, admins: Sequence[str], item: OutboxItem, error: Exception, ticket) -> list:
-    """The email to the people concerned and, for a holder write, the note in the ticket."""
+def failure_notices(policy: Policy, admins: Sequence[str], item: OutboxItem, error: Exception, ticket,
+                    tool_holder: Holder | None = None) -> list:
+    """The email to the people concerned (who decided; the leads of the groups it was to leave and to reach, as
+    the ledger and the tool have them) and, for a holder write, the note in the ticket."""
     payload, key = item.payload, ticket.key
     action = payload.get("purpose") or payload.get("action") or "action"
     holder = _holder(payload.get("holder"))
@@ -74,7 +76,7 @@ def failure_notices(policy: Policy, admins: Sequence[str], item: OutboxItem, err
     target = f" ({holder})" if holder else ""
     next_step = ("Baton looks at the ticket again at its next poll and follows what the tool shows; "
                  "nothing else is moved until someone decides.")
-    groups = {g for g in (holder.group if holder else None, ticket.holder.group if ticket.holder else None) if g}
+    groups = {h.group for h in (holder, ticket.holder, tool_holder) if h is not None}
     people = [payload.get("decided_by"), *(policy.lead_of(g) for g in sorted(groups))]
     if is_deployment_fault(error):
         people += list(admins)

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.domain.holders import Holder, TicketKey
@@ -91,10 +91,17 @@ class Intake:
             return uow.record_incoming(source, delivery_id, payload)
 
     def process_pending(self, limit: int = 100) -> IntakeReport:
-        """Handle kept deliveries, oldest first, each in its own transaction."""
+        """Handle kept deliveries, oldest first, each in its own transaction. Once one fails, its ticket's later
+        deliveries in this batch wait: they are taken again, in order, when it is done or parked as failed."""
         report = IntakeReport()
-        for row_id in self._claim(limit):
+        stopped: set[str | None] = set()
+        for row_id, ticket in self._claim_with_tickets(limit).items():
+            if ticket is not None and ticket in stopped:
+                continue
+            failed = report.failed
             self.process(row_id, report)
+            if report.failed > failed:
+                stopped.add(ticket)
         return report
 
     def process(self, row_id: int, report: IntakeReport) -> None:
@@ -136,17 +143,22 @@ class Intake:
         return [e.entry_type for e in decisions.events]
 
     def _claim(self, limit: int) -> list[int]:
+        return list(self._claim_with_tickets(limit))
+
+    def _claim_with_tickets(self, limit: int) -> dict[int, str | None]:
+        """Claim up to `limit` pending deliveries, oldest first: {inbox row id: its ticket}."""
         now = self.clock.now()
         with self.store.unit_of_work(now) as uow:
-            query = (select(inbox.c.id).where(inbox.c.status == "pending",
+            query = (select(inbox.c.id, _TICKET).where(inbox.c.status == "pending",
                                               or_(inbox.c.claimed_until.is_(None), inbox.c.claimed_until < now))
                      .order_by(inbox.c.id).limit(limit))
             if uow.connection.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
-            ids = list(uow.connection.execute(query).scalars())
-            if ids:
-                uow.connection.execute(update(inbox).where(inbox.c.id.in_(ids)).values(claimed_until=now + self.lease))
-        return ids
+            claimed = _in_ticket_order(uow, dict(uow.connection.execute(query).all()))
+            if claimed:
+                uow.connection.execute(update(inbox).where(inbox.c.id.in_(list(claimed)))
+                                       .values(claimed_until=now + self.lease))
+        return claimed
 
     def record_failure(self, row_id: int, message: str) -> bool:
         """Count a failed attempt on a delivery that is still pending: it is tried again after a growing delay,
@@ -170,6 +182,24 @@ class Intake:
                 attempts=attempts, last_error=message, claimed_until=now + retry_in,
                 status="failed" if attempts >= MAX_ATTEMPTS else "pending"))
         return True
+
+
+_TICKET = inbox.c.payload[("events", 0, "ticket")].as_string()  # a delivery is about one ticket: its first event's
+
+
+def _in_ticket_order(uow: UnitOfWork, candidates: dict[int, str | None]) -> dict[int, str | None]:
+    """Of these pending deliveries ({id: ticket}, oldest first), those that no earlier pending delivery of their
+    ticket outside them precedes. Handled out of the order they were kept, a push would be seen before the take
+    it followed; so a ticket's later delivery waits while another process holds an earlier one, or while an
+    earlier one waits to be tried again. The check reads committed rows: an earlier delivery that another
+    process is handling counts as pending until that process commits."""
+    tickets = {ticket for ticket in candidates.values() if ticket is not None}
+    if not tickets:
+        return candidates
+    blocked_from = dict(uow.connection.execute(select(_TICKET, func.min(inbox.c.id)).where(
+        inbox.c.status == "pending", inbox.c.id <= max(candidates), inbox.c.id.not_in(list(candidates)),
+        _TICKET.in_(tickets)).group_by(_TICKET)).all())
+    return {i: ticket for i, ticket in candidates.items() if ticket not in blocked_from or i < blocked_from[ticket]}
 
 
 def write_decisions(uow: UnitOfWork, ticket, decisions: Decisions) -> None:

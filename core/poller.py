@@ -80,7 +80,7 @@ class Poller:
                 if not changes.more:
                     break
             taken = self.intake.ingest(instance, self._observations(instance, connector, report.after))
-            report.observed, report.new = taken.new, report.new + taken.new
+            report.observed = taken.new
         except ToolError as error:
             report.error = str(error)
         return report
@@ -99,8 +99,8 @@ class Poller:
         for ticket_id, seen in observe(ids, checkpoint).items():
             row, facts = known[ticket_id]
             ledger_holder = Holder(row.holder_group, row.holder_person) if row and row.holder_group else None
-            if seen.lost is None and seen.holder == ledger_holder and not facts.unverified:
-                continue  # as the ledger says: nothing to record
+            if seen.lost is None and (seen.holder is None or (seen.holder == ledger_holder and not facts.unverified)):
+                continue  # as the ledger says, or no holder to follow: nothing to record
             what = seen.lost or str(seen.holder)
             events.append(ToolEvent(ticket=TicketKey(instance, ticket_id), kind=ToolEventKind.OBSERVED, at=now,
                                     event_id=f"observed:{ticket_id}@{checkpoint}:{what}", new_holder=seen.holder,

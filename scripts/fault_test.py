@@ -15,13 +15,18 @@ sent and the service has drained, the script checks that:
 - no email arrived twice (a delivery interrupted mid-send is parked as `uncertain`, never resent);
 - no note was written twice in the tool, and no tool action or email failed.
 
+Then it compares the outcome with an undisturbed reference run of the same events (one process, nobody
+killed: scripts/fault_reference.py): per ticket, the same holder (in the ledger and in the tool), the same
+ledger entries, the same tool writes and the same emails; and a ticket's deliveries must have been handled
+in the order they were kept. A row parked as `uncertain` (an email or a note that may or may not have gone
+out) is the one allowed difference; such rows are counted and listed. A differing ticket is printed with
+both ledgers side by side and its deliveries' inbox rows.
+
 It exits non-zero when a check fails. Waiting here is for other processes, with deadlines.
 """
 from __future__ import annotations
 
 import argparse
-import hashlib
-import hmac
 import json
 import os
 import random
@@ -34,7 +39,7 @@ import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -43,111 +48,14 @@ from sqlalchemy.engine import make_url
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from fault_desk import CONFIG, LEASE_SECONDS, SECRET, Tool, signed_headers, ticket_deliveries  # noqa: E402
+from fault_outcome import Seen, compare_with_reference, read_outcome  # noqa: E402
+from fault_reference import reference_run  # noqa: E402
 from tests.mail import MailServer, free_port  # noqa: E402
 
 from baton_itsm.core.store.schema import inbox, ledger_entries, outbox  # noqa: E402
 
-SECRET = "fault-test-webhook-secret-0123456789"
-QUEUES = {"3": "Service Desk", "4": "Network"}
-CONFIG = """\
-ownership: {{model: follows, desk_groups: [Service Desk]}}
-groups:
-  Service Desk: {{members: [alice, bob, carol], managers: [dana]}}
-  Network: {{members: [carol], managers: [erin]}}
-people:
-  alice: {{name: Alice Agent, email: alice@example.com}}
-  carol: {{name: Carol Agent, email: carol@example.com}}
-notifications:
-  coalesce_seconds: 1
-  smtp: {{host: 127.0.0.1, port: {smtp_port}, from_address: baton@desk.example.com}}
-service: {{lease_seconds: 3}}
-rules:
-  accept_before_reassign: {{mode: revert}}
-connectors:
-  rt:
-    type: rest
-    url: http://127.0.0.1:{tool_port}/REST/2.0
-    account: baton
-    mode: webhook
-    webhook_secret_env: FAULT_WEBHOOK_SECRET
-    auth: {{username_env: FAULT_RT_USER, password_env: FAULT_RT_PASSWORD}}
-    options: {{profile: request-tracker5}}
-"""
-
-
-class Tool:
-    """The RT 5 REST2 calls Baton makes to write a holder or a note; every write is recorded."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.owners: dict[str, str] = {}  # ticket id -> owner name (every ticket starts pushed to carol)
-        self.versions: Counter = Counter()
-        self.puts: list[tuple[str, dict]] = []
-        self.notes: Counter = Counter()
-        tool = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _answer(self, status: int, body, headers: dict | None = None) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                for key, value in {"Content-Type": "application/json", **(headers or {})}.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def _body(self) -> dict:
-                return json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-
-            def do_GET(self):  # noqa: N802
-                parts = self.path.split("?")[0].strip("/").split("/")  # REST, 2.0, kind, id
-                kind, ident = parts[2], parts[3] if len(parts) > 3 else ""
-                if kind == "ticket":
-                    with tool.lock:
-                        owner = tool.owners.setdefault(ident, "carol")
-                        version = tool.versions[ident]
-                    self._answer(200, {"id": int(ident), "Queue": {"id": "3"}, "Owner": {"id": owner},
-                                       "Status": "open", "Subject": f"ticket {ident}"}, {"ETag": f'"{version}"'})
-                elif kind == "queue":
-                    self._answer(200, {"id": int(ident), "Name": QUEUES.get(ident, ident)})
-                else:
-                    self._answer(200, {"Name": ident})
-
-            def do_PUT(self):  # noqa: N802
-                ident = self.path.strip("/").split("/")[3]
-                body = self._body()
-                with tool.lock:
-                    old = tool.owners.setdefault(ident, "carol")
-                    tool.puts.append((ident, body))
-                    tool.owners[ident] = body.get("Owner", old)
-                    tool.versions[ident] += 1
-                self._answer(200, [f"Ticket {ident}: Owner changed from {old} to {tool.owners[ident]}"])
-
-            def do_POST(self):  # noqa: N802
-                ident = self.path.strip("/").split("/")[3]
-                with tool.lock:
-                    tool.notes[(ident, self._body().get("Content", ""))] += 1
-                self._answer(201, ["Comments added"])
-
-        class Server(ThreadingHTTPServer):
-            def handle_error(self, request, client_address):
-                pass  # a killed Baton hangs up mid-answer: expected here
-
-        self.server = Server(("127.0.0.1", free_port()), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-def delivery(transaction: int, ticket: int, old: str, new: str, by: str) -> bytes:
-    return json.dumps({
-        "transaction": {"id": str(transaction), "Type": "Set", "Field": "Owner", "OldValue": old, "NewValue": new,
-                        "Created": "2026-11-23T05:00:00Z", "Creator": {"id": by}, "ObjectType": "RT::Ticket",
-                        "ObjectId": str(ticket)},
-        "ticket": {"id": ticket, "Queue": {"id": "Service Desk"}, "Owner": {"id": new}, "Status": "open"},
-    }).encode()
+TOOL_ENV = {"FAULT_WEBHOOK_SECRET": SECRET, "FAULT_RT_USER": "baton", "FAULT_RT_PASSWORD": "unused-by-the-stub"}
 
 
 class Fleet:
@@ -158,8 +66,7 @@ class Fleet:
         self.ports = [free_port() for _ in range(count)]
         self.processes: list[subprocess.Popen | None] = [None] * count
         self.starts = self.kills = 0
-        self.env = {**os.environ, "FAULT_WEBHOOK_SECRET": SECRET, "FAULT_RT_USER": "baton",
-                    "FAULT_RT_PASSWORD": "unused-by-the-stub"}
+        self.env = {**os.environ, **TOOL_ENV}
         self.env.pop("BATON_CONFIG", None)
         self.baton = str(Path(sys.executable).parent / "baton")
 
@@ -191,13 +98,12 @@ def send_all(fleet: Fleet, bodies: list[list[bytes]], senders: int) -> tuple[set
     acknowledged, retries, lock = set(), Counter(), threading.Lock()
 
     def post(body: bytes) -> None:
-        signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             port = random.choice(fleet.ports)
             try:
                 answer = requests.post(f"http://127.0.0.1:{port}/hooks/rest/rt", data=body, timeout=10,
-                                       headers={"X-Baton-Signature": signature, "Content-Type": "application/json"})
+                                       headers=signed_headers(body))
                 if answer.status_code == 200 and answer.json()["outcome"] in ("accepted", "duplicate"):
                     with lock:
                         acknowledged.add(json.loads(body)["transaction"]["id"])
@@ -238,6 +144,13 @@ def wait_drained(engine, timeout: float = 240) -> None:
         if waiting == 0 and busy == 0:
             return
         time.sleep(0.5)
+    with engine.connect() as connection:
+        stuck = connection.execute(select(outbox.c.channel, outbox.c.status, outbox.c.attempts, func.count(),
+                                          func.max(outbox.c.last_error)).where(
+            outbox.c.status.in_(["pending", "sending"])).group_by(outbox.c.channel, outbox.c.status,
+                                                                   outbox.c.attempts)).all()
+    for channel, status, attempts, n, error in stuck:
+        print(f"  {n} outbox rows {channel} {status} after {attempts} attempts; last error {(error or '-')[:200]}")
     raise SystemExit(f"the service did not drain within {timeout:.0f} s ({waiting} deliveries, {busy} outbox rows)")
 
 
@@ -295,6 +208,16 @@ def show_handled_twice(engine, sources: list[str]) -> None:
                           f"last error {(row.last_error or '-')[:160]}")
 
 
+def tool_seen(tool: Tool, mail: MailServer) -> Seen:
+    notes: Counter = Counter()
+    with tool.lock:
+        for (ident, _), n in tool.notes.items():
+            notes[f"rt:{ident}"] += n
+        return Seen(Counter(r.message["Message-ID"] for r in mail.received),
+                    {f"rt:{ident}": owner for ident, owner in tool.owners.items()},
+                    Counter(f"rt:{ident}" for ident, _ in tool.puts), notes)
+
+
 def postgres_database(admin_url: str):
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     name = f"baton_fault_{uuid.uuid4().hex[:8]}"
@@ -314,11 +237,16 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--senders", type=int, default=4)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--events-at", default=None, help="the events' time in the tool (ISO 8601, UTC; default: "
+                        "the run's start). A time long past makes the stale timers due at once: they fire when the "
+                        "scheduler looks, and the comparison then takes the timers' entries as a set")
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     rng = random.Random(seed)
     processes = 2 if args.store == "postgres" else 1
-    print(f"fault test: {args.events} events on {args.store} with {processes} process(es), seed {seed}")
+    events_at = args.events_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    print(f"fault test: {args.events} events at {events_at} on {args.store} with {processes} process(es), "
+          f"seed {seed}")
 
     tool, mail = Tool(), MailServer(free_port())
     mail.start()
@@ -333,17 +261,15 @@ def main() -> int:
                 "BATON_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
             db = url
         config = workdir / "baton.yaml"
-        config.write_text(CONFIG.format(smtp_port=mail.port, tool_port=tool.port))
+        config.write_text(CONFIG.format(smtp_port=mail.port, tool_port=tool.port, lease=LEASE_SECONDS))
         fleet = Fleet(config, db, workdir, processes)
         subprocess.run([fleet.baton, "--config", str(config), "--db", db, "db", "upgrade"], env=fleet.env,
                        check=True, capture_output=True)
         engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        bodies = ticket_deliveries(args.events, events_at)
         try:
             for index in range(processes):
                 fleet.start(index)
-            tickets = args.events // 2
-            bodies = [[delivery(2 * t - 1, t, "Nobody", "alice", "alice"), delivery(2 * t, t, "alice", "carol", "bob")]
-                      for t in range(1, tickets + 1)]
             stop = threading.Event()
             chaos = threading.Thread(target=killer, args=(fleet, stop, rng), daemon=True)
             started = time.monotonic()
@@ -359,6 +285,14 @@ def main() -> int:
             problems = check(engine, acknowledged, mail, tool)
             if len(acknowledged) != args.events // 2 * 2:
                 problems.append(f"only {len(acknowledged)} of {args.events} deliveries were acknowledged")
+            disturbed = read_outcome(engine, tool_seen(tool, mail))
+            # After the disturbed run, not beside it: on two CPUs it slowed the restarts of the run it is compared to.
+            started = time.monotonic()
+            (workdir / "reference").mkdir()
+            reference = reference_run(bodies, workdir / "reference", TOOL_ENV)
+            print(f"  reference run (undisturbed, one process) took {time.monotonic() - started:.1f} s")
+            problems += compare_with_reference(reference, disturbed, engine, LEASE_SECONDS,
+                                               timers_due=args.events_at is not None)
         finally:
             for index in range(processes):
                 fleet.kill(index)

@@ -35,7 +35,7 @@ def follow_tool(scratch: Scratch, event: ToolEvent, *, awaiting_write: bool) -> 
         lose(scratch, lost, event.event_id)
         return
     seen = event.new_holder
-    if seen is None or awaiting_write or (seen == ticket.holder and not ticket.lost):
+    if seen is None or awaiting_write or (seen == ticket.holder and not ticket.lost) or _held(scratch, seen):
         return
     scratch.record([HolderChanged(ticket=ticket.key, at=scratch.now, by=None, from_holder=ticket.holder,
                                   to_holder=seen, source_event_id=event.event_id, cause="reconciled")])
@@ -43,6 +43,13 @@ def follow_tool(scratch: Scratch, event: ToolEvent, *, awaiting_write: bool) -> 
     if open_handoff is not None and covers(open_handoff.to_holder, seen):
         scratch.try_run(WithdrawHandoff(ticket=ticket.key, handoff_id=open_handoff.handoff_id, by=CONVERGENCE,
                                         reason=f"the tool shows the ticket with {seen} already"))
+
+
+def _held(scratch: Scratch, seen: Holder) -> bool:
+    """A push left standing on purpose (mode `hold`): the tool shows it while its request waits for acceptance."""
+    open_handoff = scratch.ticket.open_handoff()
+    return (open_handoff is not None and scratch.policy.mode_for(seen.group) == "hold"
+            and covers(open_handoff.to_holder, seen))
 
 
 def lose(scratch: Scratch, reason: str, source_event_id: str) -> None:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from baton_itsm.core.connector import Changes, ToolTicket, WebhookOutcome, WebhookResult
+from baton_itsm.core.connector import Changes, Observation, ToolTicket, WebhookOutcome, WebhookResult
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent
-from baton_itsm.core.errors import ToolConflict, ToolError
+from baton_itsm.core.errors import ToolConflict, ToolError, ToolRefused
 
 
 @dataclass
@@ -19,6 +19,8 @@ class FakeConnector:
     replies: list[tuple[str, str]] = field(default_factory=list)
     page: int = 2
     failure: ToolError | None = None  # raised by every call while set: the tool is down
+    refused_people: set[str] = field(default_factory=set)  # people the tool refuses as holders (no rights)
+    lost: dict[str, str] = field(default_factory=dict)  # tickets Baton cannot see: deleted | hidden
 
     def _up(self) -> None:
         if self.failure is not None:
@@ -34,11 +36,23 @@ class FakeConnector:
         self._up()
         return ToolTicket(TicketKey(self.instance, ticket_id), self.holders.get(ticket_id))
 
-    def set_holder(self, ticket_id: str, holder: Holder, expected: Holder | None = None) -> None:
+    def set_holder(self, ticket_id: str, holder: Holder, expected: Holder | None = None) -> bool:
         self._up()
-        if expected is not None and self.holders.get(ticket_id) not in (expected, holder):
+        if self.holders.get(ticket_id) == holder:
+            return False
+        if expected is not None and self.holders.get(ticket_id) != expected:
             raise ToolConflict(f"{ticket_id} changed")
+        if holder.person in self.refused_people:
+            raise ToolRefused(f"{ticket_id}: the tool refused owner {holder.person}")
         self.holders[ticket_id] = holder
+        return True
+
+    def observe(self, ticket_ids, checkpoint) -> dict[str, Observation]:
+        """As the contract asks: a ticket with a change after `checkpoint` not read yet is left out."""
+        self._up()
+        unread = {e.ticket.ticket_id for e in self.log[int(checkpoint or 0):]}
+        return {t: Observation(None, self.lost[t]) if t in self.lost else Observation(self.holders.get(t))
+                for t in ticket_ids if t not in unread}
 
     def add_note(self, ticket_id: str, text: str) -> None:
         self._up()

@@ -36,13 +36,13 @@ class SimulatedDesk:
 
     # what happens in the tool
     def tool(self, kind: ToolEventKind, actor: str | None = None, holder: str | None = None, text: str = "",
-             **fields) -> Decisions:
+             awaiting_write: bool = False, **fields) -> Decisions:
         event = ToolEvent(ticket=self.key, event_id=f"txn-{next(self._ids)}", kind=kind, at=self.clock.now(),
                           actor=actor, old_holder=self.facts.tool_holder,
                           new_holder=Holder.parse(holder) if holder else None, fields=fields, text=text)
         previous, self.facts = self.facts, self.facts.updated_from(event)
         decisions = self.engine.on_tool_event(self.ticket, event, self.clock.now(), facts=self.facts,
-                                              previous=previous)
+                                              previous=previous, awaiting_write=awaiting_write)
         self._write(decisions)
         self._remember_tool_writes(decisions)
         return decisions
@@ -54,6 +54,11 @@ class SimulatedDesk:
 
     def reassign(self, actor: str, holder: str) -> Decisions:
         return self.tool(ToolEventKind.HOLDER_CHANGED, actor, holder)
+
+    def observe(self, holder: str | None, lost: str | None = None, awaiting_write: bool = False) -> Decisions:
+        """The poller's look at the tool: the holder it shows now, or why Baton cannot see the ticket."""
+        return self.tool(ToolEventKind.OBSERVED, None, holder, awaiting_write=awaiting_write,
+                         **({"lost": lost} if lost else {}))
 
     def comment(self, actor: str, text: str) -> Decisions:
         return self.tool(ToolEventKind.COMMENTED, actor, text=text)

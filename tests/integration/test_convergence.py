@@ -1,0 +1,106 @@
+"""Convergence through the store, the dispatcher and the poller (SQLite and PostgreSQL): a tool action that fails
+for good is recorded against its decision, told, logged, and the next poll brings the ledger to the tool's holder."""
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from baton_itsm.core.action_failures import FailedActions
+from baton_itsm.core.domain.commands import AcceptHandoff
+from baton_itsm.core.domain.directory import Directory
+from baton_itsm.core.domain.holders import Holder, TicketKey
+from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
+from baton_itsm.core.handoffs import HandoffService
+from baton_itsm.core.intake import Intake
+from baton_itsm.core.outbox import OutboxDispatcher
+from baton_itsm.core.poller import Poller
+from baton_itsm.core.rules.engine import RulesEngine
+from baton_itsm.core.rules.policy import Policy
+from baton_itsm.core.store.checkpoints import Checkpoints
+from baton_itsm.core.store.schema import outbox
+from baton_itsm.core.tool_actions import (
+    ToolActions, ledger_holder, notes_after_writes, remember_tool_holder, superseded_writes,
+)
+from tests.integration.fake_connector import FakeConnector
+
+SD, NETWORK = "Service Desk", "Network"
+KEY = TicketKey("rt", "7")
+DIRECTORY = Directory.of({SD: ({"alice", "bob"}, {"dana"}), NETWORK: ({"carol", "dave"}, {"erin"})})
+POLICY = Policy(directory=DIRECTORY, instances=frozenset({"rt"}), accounts={"rt": "baton"},
+                leads={SD: "dana", NETWORK: "erin"})
+
+
+def change(n: int, by: str, to: Holder | None, kind=ToolEventKind.HOLDER_CHANGED) -> ToolEvent:
+    return ToolEvent(ticket=KEY, event_id=str(n), kind=kind, at=datetime(2026, 3, 2, 8, n, tzinfo=UTC), actor=by,
+                     new_holder=to)
+
+
+def desk(store, clock, tool):
+    engine = RulesEngine(POLICY)
+    actions = ToolActions({"rt": tool}, written=remember_tool_holder(store, clock),
+                          governing=ledger_holder(store, clock), superseded=superseded_writes(store, clock),
+                          note_after_write=notes_after_writes(store, clock))
+    dispatcher = OutboxDispatcher(store, {"tool": actions}, clock, on_failed=FailedActions(store, POLICY, clock))
+    poller = Poller({"rt": tool}, Intake(store, engine, clock), Checkpoints(store), dispatcher, clock)
+    return poller, HandoffService(store, DIRECTORY, clock, engine)
+
+
+def ledger(store, clock):
+    with store.unit_of_work(clock.now()) as uow:
+        return uow.load_ticket(KEY), [e.event for e in uow.ledger(KEY)]
+
+
+def test_an_accept_the_tool_refuses_is_recorded_told_logged_and_the_ledger_follows_the_tool(store, clock, caplog):
+    tool = FakeConnector(log=[change(1, "root", Holder(SD, "alice"), ToolEventKind.CREATED),
+                              change(2, "bob", Holder(NETWORK))], holders={"7": Holder(NETWORK)},
+                         refused_people={"dave"})
+    poller, handoffs = desk(store, clock, tool)
+    poller.run_once()  # bob's push is put back and turned into a request to Network
+    assert tool.holders["7"] == Holder(SD, "alice")
+    ticket, _ = ledger(store, clock)
+    handoffs.execute(AcceptHandoff(ticket=KEY, handoff_id=ticket.open_handoff().handoff_id, by="dave"))
+    with caplog.at_level(logging.ERROR, logger="baton_itsm"):
+        cycle = poller.run_once()  # the tool refuses dave
+
+    assert cycle.ok and (cycle.dispatch.failed, cycle.dispatch.handled) == (1, 1)
+    ticket, entries = ledger(store, clock)
+    (failed,) = [e for e in entries if e.entry_type == "action-failed"]
+    assert (failed.action, failed.to_holder) == ("apply", Holder(NETWORK, "dave")) and "dave" in failed.reason
+    assert any("failed for good" in r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)
+    assert [n for _, n in tool.notes if "could not move the ticket" in n], "the ticket says so"
+    with store.engine.connect() as connection:
+        told = connection.execute(select(outbox.c.payload).where(outbox.c.channel == "notify")).scalars().all()
+    (email,) = [p for p in told if p["template"] == "action-failed"]
+    assert email["to_people"] == ["dana", "dave", "erin"]  # who accepted, and the leads of both groups
+
+    poller.run_once()  # the next poll reads the ticket again: the ledger follows the tool
+    ticket, entries = ledger(store, clock)
+    assert ticket.holder == tool.holders["7"] == Holder(SD, "alice")
+    assert entries[-1].entry_type == "holder-changed" and entries[-1].cause == "reconciled"
+
+
+def test_a_ticket_with_an_open_request_that_vanishes_loses_the_request(store, clock):
+    tool = FakeConnector(log=[change(1, "root", Holder(SD, "alice"), ToolEventKind.CREATED),
+                              change(2, "bob", Holder(NETWORK))], holders={"7": Holder(NETWORK)})
+    poller, _ = desk(store, clock, tool)
+    poller.run_once()
+    tool.lost["7"] = "hidden"
+    poller.run_once()
+    ticket, entries = ledger(store, clock)
+    assert ticket.lost == "hidden" and ticket.open_handoff() is None
+    assert [e.entry_type for e in entries][-2:] == ["withdrawn", "ticket-lost"]
+
+
+def test_a_ticket_with_a_change_not_read_yet_is_not_observed_over_it(store, clock):
+    tool = FakeConnector(log=[change(1, "root", Holder(SD, "alice"), ToolEventKind.CREATED),
+                              change(2, "bob", Holder(NETWORK))], holders={"7": Holder(NETWORK)}, page=10)
+    poller, _ = desk(store, clock, tool)
+    poller.run_once()
+    tool.holders["7"] = Holder(NETWORK, "carol")  # carol takes it; Baton has not read that change yet
+    tool.log.append(change(3, "carol", Holder(NETWORK, "carol")))
+    assert tool.observe(["7"], "2") == {}
+    poller.run_once()
+    ticket, entries = ledger(store, clock)
+    assert ticket.holder == Holder(NETWORK, "carol") and "reconciled" not in [getattr(e, "cause", "") for e in entries]
