@@ -73,11 +73,14 @@ class ToolActions:
 
 
 def ledger_holder(store: Store, clock: Clock) -> LedgerHolder:
-    """The holder the ledger says a ticket has now."""
+    """The holder the ledger says a ticket has now; None for a ticket Baton lost (deleted, hidden): nothing of
+    Baton's moves it."""
     def current(key: TicketKey) -> Holder | None:
         with store.unit_of_work(clock.now()) as uow:
             row = uow.ticket_summary(key)
-        return Holder(row.holder_group, row.holder_person) if row is not None and row.holder_group else None
+        if row is None or row.lost or not row.holder_group:
+            return None
+        return Holder(row.holder_group, row.holder_person)
     return current
 
 

@@ -36,5 +36,13 @@ class TicketLost(LedgerEvent):
     entry_type: ClassVar[str] = "ticket-lost"
 
 
-for _cls in (ActionFailed, TicketLost):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketFound(LedgerEvent):
+    """A ticket Baton had lost sight of is visible again, where the ledger left it (else a reconciling entry)."""
+
+    source_event_id: str = ""
+    entry_type: ClassVar[str] = "ticket-found"
+
+
+for _cls in (ActionFailed, TicketLost, TicketFound):
     EVENT_TYPES[_cls.entry_type] = _cls

@@ -22,7 +22,7 @@ from baton_itsm.core.domain.review_events import (
 from baton_itsm.core.domain.reviews import EscalationReview, LinkedChange, ReviewState
 
 # Entries that record something beside the protocol (core/domain/rule_events, history_events, convergence_events).
-RECORD_ONLY_ENTRY_TYPES = frozenset({"rule", "history", "action-failed"})
+RECORD_ONLY_ENTRY_TYPES = frozenset({"rule", "history", "action-failed"})  # and ticket-lost/found: `lost`
 
 
 @dataclass
@@ -148,6 +148,8 @@ class Ticket:
                 self._undo_failed_apply(event)
             case _ if event.entry_type == "ticket-lost":
                 self.lost = event.reason  # type: ignore[attr-defined]
+            case _ if event.entry_type == "ticket-found":
+                self.lost = None
             case ReviewAsked() | HandoffReviewed() | HandoffAudited():
                 self._review(event)
             case (EscalationReviewOpened() | EscalationReviewUpdated() | EscalationReviewLinked()

@@ -100,8 +100,13 @@ def _run(scratch: Scratch, command: CommentCommand, actor: str) -> str:
                                  via="comment"))
         return f"your audit of handoff {record.handoff_id} is recorded."
     open_request = ticket.handoff(command.handoff_id) if command.handoff_id else ticket.open_handoff()
-    if open_request is None or open_request.state is not HandoffState.REQUESTED:
-        raise InvalidRequest(f"{ticket.key} has no open handoff request to {command.verb}")
+    if open_request is not None and open_request.state is not HandoffState.REQUESTED:
+        raise InvalidRequest(f"handoff request {open_request.handoff_id} is {open_request.state}, no longer open: "
+                             f"there is nothing to {command.verb}")
+    if open_request is None:  # the note never repeats an id the ledger does not hold
+        given = "the handoff id given is not one of this ticket's" if command.handoff_id else \
+            f"{ticket.key} has no open handoff request"
+        raise InvalidRequest(f"{given}: there is nothing to {command.verb}")
     if command.verb == "accept":
         scratch.run(AcceptHandoff(ticket=ticket.key, handoff_id=open_request.handoff_id, by=actor))
         return f"you accepted handoff {open_request.handoff_id}; the ticket is yours."

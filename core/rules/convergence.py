@@ -6,12 +6,13 @@ Three cases, each recorded so the ledger says why it moved:
   holder it only inferred: nothing is reverted, and an open request its receiver already holds is withdrawn;
 - the ticket was deleted, or moved where Baton's account cannot see it: TicketLost, and its open request withdrawn
   (the receiver is told), since nobody can accept a ticket Baton can no longer move;
-- a lost ticket seen again: the reconciling entry brings it back.
+- a lost ticket seen again (by an observation, or a change someone other than Baton made): TicketFound, or the
+  reconciling entry where it moved meanwhile.
 """
 from __future__ import annotations
 
 from baton_itsm.core.domain.commands import WithdrawHandoff
-from baton_itsm.core.domain.convergence_events import TicketLost
+from baton_itsm.core.domain.convergence_events import TicketFound, TicketLost
 from baton_itsm.core.domain.events import HolderChanged
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.tool_events import ToolEvent
@@ -36,6 +37,9 @@ def follow_tool(scratch: Scratch, event: ToolEvent, *, awaiting_write: bool) -> 
         return
     seen = event.new_holder
     if seen is None or awaiting_write or (seen == ticket.holder and not ticket.lost) or _held(scratch, seen):
+        return
+    if seen == ticket.holder:  # lost, and seen again where the ledger left it
+        scratch.record([TicketFound(ticket=ticket.key, at=scratch.now, by=None, source_event_id=event.event_id)])
         return
     scratch.record([HolderChanged(ticket=ticket.key, at=scratch.now, by=None, from_holder=ticket.holder,
                                   to_holder=seen, source_event_id=event.event_id, cause="reconciled")])

@@ -54,8 +54,9 @@ class RulesEngine:
             follow_tool(scratch, event, awaiting_write=awaiting_write)
         elif event.kind is ToolEventKind.DELETED:
             lose(scratch, "deleted", event.event_id)
-        elif ticket.lost and event.new_holder is not None:
-            follow_tool(scratch, replace(event, kind=ToolEventKind.OBSERVED), awaiting_write=False)  # seen again
+        elif ticket.lost:
+            if event.new_holder is not None and not self.policy.is_baton(ticket.key.instance, event.actor):
+                follow_tool(scratch, replace(event, kind=ToolEventKind.OBSERVED), awaiting_write=False)  # seen again
         elif event.new_holder is not None and event.new_holder != scratch.ticket.holder:
             decisions.extend(self._holder_change(scratch, event, noted))
         if event.kind is ToolEventKind.CREATED or (previous is not None and previous.category != facts.category):

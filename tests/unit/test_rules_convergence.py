@@ -71,8 +71,19 @@ def test_a_hidden_ticket_seen_again_is_followed_from_where_it_is(make_desk):
     pushed_to_network(desk)
     assert desk.entries(desk.observe(None, lost="hidden")) == ["withdrawn", "ticket-lost"]
     assert desk.ticket.lost == "hidden"
-    decisions = desk.observe("Service Desk/alice")
-    assert desk.entries(decisions) == ["holder-changed"] and desk.ticket.lost is None
+    decisions = desk.observe("Service Desk/alice")  # back where the ledger left it
+    assert desk.entries(decisions) == ["ticket-found"] and desk.ticket.lost is None
+    desk.observe(None, lost="hidden")
+    decisions = desk.observe("Network/carol")  # back, somewhere else
+    assert desk.entries(decisions) == ["holder-changed"] and desk.ticket.holder == Holder("Network", "carol")
+
+
+def test_batons_own_write_on_a_deleted_ticket_does_not_bring_it_back(make_desk):
+    desk = make_desk()
+    pushed_to_network(desk)
+    desk.tool(ToolEventKind.DELETED, "alice", status="deleted")
+    assert desk.entries(desk.reassign("baton", "Service Desk/alice")) == []
+    assert desk.ticket.lost == "deleted"
 
 
 def test_an_owner_moving_her_ticket_to_a_group_not_hers_pushes_it_there(make_desk):
