@@ -60,9 +60,10 @@ class ToolActions:
             wrote = connector.set_holder(ticket_id, holder, expected=expected)
             if self.written is not None:
                 self.written(key, holder)
-            if wrote is not False and payload.get("note") and self.note_after_write is not None:
-                # its own outbox row, queued only now: a note that says the ticket is back is never posted when it
-                # is not, and never twice when this repeatable write is repeated
+            # The note is its own outbox row, queued only now: a note that says the ticket is back is never posted
+            # when it is not, and never twice when this repeatable write is repeated (same key). A repeat that finds
+            # the holder already written may follow an attempt that wrote it and died before queueing the note.
+            if (wrote is not False or item.attempts > 0) and payload.get("note") and self.note_after_write is not None:
                 self.note_after_write(key, payload["note"], f"{item.idempotency_key}:note")
         elif action == "add-note":
             connector.add_note(ticket_id, payload["text"])

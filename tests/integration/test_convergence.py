@@ -104,3 +104,20 @@ def test_a_ticket_with_a_change_not_read_yet_is_not_observed_over_it(store, cloc
     poller.run_once()
     ticket, entries = ledger(store, clock)
     assert ticket.holder == Holder(NETWORK, "carol") and "reconciled" not in [getattr(e, "cause", "") for e in entries]
+
+
+def test_a_revert_repeated_after_a_crash_that_followed_its_write_still_posts_its_note_once(store, clock):
+    """Found by the fault test: killed after the tool took the revert and before its note was queued, the repeat
+    found the holder already written and queued no note; the ticket never said why it was back."""
+    tool = FakeConnector(log=[change(1, "root", Holder(SD, "alice"), ToolEventKind.CREATED),
+                              change(2, "bob", Holder(SD, "carol"))], holders={"7": Holder(SD, "carol")})
+    poller, _ = desk(store, clock, tool)
+    poller.poll("rt")  # the revert (with its note) is decided, not yet done
+    tool.holders["7"] = Holder(SD, "alice")  # the first attempt wrote it, then the process died
+    with store.engine.begin() as connection:
+        connection.execute(outbox.update().where(outbox.c.idempotency_key.like("revert:%"))
+                           .values(status="sending", attempts=1, claimed_until=clock.now()))
+    clock.advance(minutes=10)  # past the dead process's lease
+    poller.run_once()
+    poller.run_once()
+    assert [n for _, n in tool.notes if "Baton put this ticket back" in n] and len(tool.notes) == 1
