@@ -14,6 +14,7 @@ from baton_itsm.core.clock import FixedClock, SystemClock
 from tests.conftest import REQUIRE_SERVICES
 from tests.desk import DESK
 from tests.e2e import rt5
+from tests.mail import MailServer, free_port
 
 CONNECTOR = """\
 connectors:
@@ -44,6 +45,15 @@ def rt(rt_available):
     yield rt5
     if rt5.unreachable():  # a test that stopped RT must not leave it down for the next one
         rt5.server("start")
+
+
+@pytest.fixture
+def mail():
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+    server = MailServer(free_port())
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

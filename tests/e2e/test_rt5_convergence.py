@@ -17,42 +17,16 @@ from baton_itsm.core.clock import FixedClock, SystemClock
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.store.schema import outbox
 from tests.e2e import rt5
-from tests.e2e.conftest import CONNECTOR
+from tests.e2e.model_run import write_deployment
 from tests.e2e.rt5 import Person, holder_in_rt
-from tests.mail import MailServer, free_port
+from tests.mail import MailServer
 
 SD, NETWORK, RESTRICTED = "Service Desk", "Network", "Restricted"
 alice, bob, carol, dana, erin, root = (Person(n) for n in ("alice", "bob", "carol", "dana", "erin", "root"))
 REQUESTER = "Jo Bloggs <jo.bloggs@example.test>"
 
-# The desk of the issue: Service Desk {alice, bob; lead dana}, Network {carol; lead erin}. dave is in Network as
-# Baton knows it, but RT refuses him as an owner (unprivileged): an accept by dave is a write RT refuses.
-DEPLOYMENT = """\
-ownership: {{model: follows, desk_groups: [Service Desk]}}
-people:
-  alice: {{name: Alice Agent, email: alice@example.com}}
-  bob: {{name: Bob Agent, email: bob@example.com}}
-  carol: {{name: Carol Agent, email: carol@example.com}}
-  dave: {{name: Dave Unprivileged, email: dave@example.com}}
-  dana: {{name: Dana Lead, email: dana@example.com}}
-  erin: {{name: Erin Lead, email: erin@example.com}}
-groups:
-  Service Desk: {{members: [alice, bob], managers: [dana]}}
-  Network: {{members: [carol, dave], managers: [erin]}}
-rules:
-  accept_before_reassign: {{mode: revert, triage_groups: [], exempt_groups: []}}
-notifications:
-  coalesce_seconds: 0
-  smtp: {{host: 127.0.0.1, port: {smtp_port}, from_address: baton@desk.example.com}}
-"""
-
-
-@pytest.fixture
-def mail():
-    server = MailServer(free_port())
-    server.start()
-    yield server
-    server.stop()
+# The desk of the issue (tests/e2e/model_run.py): Service Desk {alice, bob; lead dana}, Network {carol; lead erin}.
+# dave is in Network as Baton knows it, but RT refuses him as an owner: an accept by dave is a write RT refuses.
 
 
 @pytest.fixture
@@ -63,9 +37,8 @@ def desk(rt, tmp_path, monkeypatch, mail):
     monkeypatch.setenv("BATON_LINK_SECRET", "e2e-link-secret-0123456789abcdef")
     for var in ("BATON_CONFIG", "BATON_DATABASE_URL", "BATON_USER"):
         monkeypatch.delenv(var, raising=False)
-    config = tmp_path / "baton.yaml"
-    config.write_text(DEPLOYMENT.format(smtp_port=mail.port) + CONNECTOR.format(url=rt5.URL))
-    return Desk(str(config), str(tmp_path / "ledger.db"), mail)
+    config, db = write_deployment(tmp_path, mail.port)
+    return Desk(config, db, mail)
 
 
 class Desk:
@@ -228,7 +201,7 @@ def test_3_a_write_rt_refuses_is_recorded_noted_emailed_logged_and_the_ledger_fo
     assert failed.action == "apply" and "dave" in failed.reason and failed.handoff_id == request.handoff_id
     assert any("failed for good" in r.getMessage() and request.handoff_id in r.getMessage() for r in caplog.records)
     assert any("could not move the ticket" in n and request.handoff_id in n for n in notes_by_baton(ticket))
-    for address in ("dave@example.com", "erin@example.com"):  # the one who accepted, and Network's lead
+    for address in ("dave@example.test", "erin@example.test"):  # the one who accepted, and Network's lead
         assert any("could not" in m.message["Subject"] for m in desk.emails_to(address)), address
     desk.agrees_with_rt(ticket)
     assert [r.idempotency_key for r in desk.outbox_rows("failed")] == [f"apply:rt:{ticket}:{request.handoff_id}"]
@@ -282,7 +255,7 @@ def test_5_each_decision_is_noted_once_naming_the_real_receiver_and_a_withdrawn_
     assert sum("Baton put this ticket back" in n for n in notes) == 1
     assert sum(f"{first.handoff_id} to the Network queue was withdrawn" in n for n in notes) == 1
     assert all(h in desk.ticket(ticket).handoffs for n in notes for h in _handoff_ids(n))
-    withdrawn = [m for m in desk.emails_to("carol@example.com") if "withdrawn" in m.message["Subject"]]
+    withdrawn = [m for m in desk.emails_to("carol@example.test") if "withdrawn" in m.message["Subject"]]
     assert len(withdrawn) == 1 and first.handoff_id in withdrawn[0].part("plain")
     desk.agrees_with_rt(ticket)
 
@@ -358,7 +331,7 @@ def test_6_the_analyst_who_escalated_hears_what_the_resolver_wrote_when_resolvin
     carol.update(ticket, Status="resolved")
     desk.cycle()
 
-    (report,) = [m for m in desk.emails_to("alice@example.com") if "Replaced the SFP module" in m.part("plain")]
+    (report,) = [m for m in desk.emails_to("alice@example.test") if "Replaced the SFP module" in m.part("plain")]
     assert "no resolution note" not in report.part("plain")
 
 

@@ -17,23 +17,12 @@ from __future__ import annotations
 import logging
 import os
 
-import pytest
-
 from tests.e2e import rt5
 from tests.e2e.invariants import check_all, describe
 from tests.e2e.model_run import DEFAULT_SEED, ModelRun, write_deployment
-from tests.mail import MailServer, free_port
 
 SEED = int(os.environ.get("BATON_MODEL_SEED", DEFAULT_SEED))
 ACTIONS = int(os.environ.get("BATON_MODEL_ACTIONS", 150))
-
-
-@pytest.fixture
-def mail():
-    server = MailServer(free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 def report(run: ModelRun, problems, records, settled: bool) -> str:
