@@ -1,6 +1,7 @@
 """Notes in the ticket: agents who never leave their tool see each of Baton's decisions there, once.
 
-One note per protocol event (request, acceptance, decline, withdrawal, expiry, force), naming the real receiver.
+One note per protocol event (request, acceptance, decline, withdrawal, expiry, force) and per reminder or stale
+escalation a rule fires, naming the real receiver.
 A push's request is noted by its revert, which posts the note only once the ticket is back; a comment command's
 reply is the note of what it did. Nothing is noted on a ticket Baton can no longer see.
 """
@@ -11,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from baton_itsm.core.domain.events import (
     HandoffApplied, HandoffDeclined, HandoffExpired, HandoffForced, HandoffRequested, HandoffWithdrawn, LedgerEvent,
 )
+from baton_itsm.core.domain.rule_events import RuleFired
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.rules.actions import add_note, receiver_words
 from baton_itsm.core.rules.decisions import Outgoing
@@ -20,7 +22,15 @@ def ticket_notes(after: Ticket, events: Sequence[LedgerEvent], noted: Iterable[s
     if after.lost:
         return []
     skip, notes = set(noted), []
+    skip.update(e.handoff_id for e in events  # a stale escalation's note names its request
+                if isinstance(e, RuleFired) and e.rule == "stale" and e.handoff_id)
     for event in events:
+        if isinstance(event, RuleFired):
+            text = _rule_text(event, after)
+            if text:
+                notes.append(add_note(after.key, text, key=f"note:{after.key}:{event.rule}:{event.outcome}:"
+                                                          f"{event.handoff_id or event.at.isoformat()}"))
+            continue
         handoff_id = getattr(event, "handoff_id", None)
         if handoff_id is None or handoff_id in skip:
             continue
@@ -29,6 +39,20 @@ def ticket_notes(after: Ticket, events: Sequence[LedgerEvent], noted: Iterable[s
         if text:
             notes.append(add_note(after.key, text, key=f"note:{after.key}:{handoff_id}:{event.entry_type}"))
     return notes
+
+
+def _rule_text(event: RuleFired, after: Ticket) -> str | None:
+    """Reminders and stale escalations; an expiry and a push are noted by their handoff's own note."""
+    if event.rule == "acceptance-timeout" and event.outcome == "reminded":
+        return (f"Reminder: handoff request {event.handoff_id} still waits for {receiver_words(event.to_holder)} "
+                "to accept or decline it.")
+    if event.rule == "stale" and event.outcome == "reminded":
+        return f"Reminder to {receiver_words(event.to_holder)}: {event.reason}; Baton escalates if it stays so."
+    if event.rule == "stale" and event.outcome == "escalated":
+        onward = (f"; handoff request {event.handoff_id} asks {receiver_words(event.to_holder)} to take it"
+                  if event.handoff_id and event.to_holder else "")
+        return f"Escalated: {event.reason}. The lead of {event.from_holder.group} is told{onward}."
+    return None
 
 
 def _text(event: LedgerEvent, record) -> str | None:

@@ -1,6 +1,8 @@
 """Convergence in the engine: the ledger follows what the tool shows, where its change log could not say it."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from baton_itsm.core.domain.commands import AcceptHandoff
@@ -115,3 +117,31 @@ def test_a_push_no_request_can_be_made_for_is_flagged_and_names_no_request(make_
     assert desk.entries(decisions) == ["rule:flagged", "holder-changed"]
     assert decisions.events[0].handoff_id is None and "flagged:" in decisions.events[0].reason
     assert desk.tool_actions(decisions) == [] and desk.ticket.open_handoff() is None
+
+
+def notes_so_far(desk) -> list[str]:
+    return [o.payload.get("text") or o.payload.get("note") for o in desk.outbox if o.channel == "tool"]
+
+
+def test_an_acceptance_reminder_and_an_expiry_are_noted_in_the_ticket_once(make_desk, clock):
+    desk = make_desk(leads={"Network": "erin"})
+    request = pushed_to_network(desk)
+    desk.run_until(clock.now() + timedelta(hours=2))  # the acceptance reminder, then the expiry
+    notes = notes_so_far(desk)
+    assert sum(f"Reminder: handoff request {request.handoff_id} still waits for the Network queue" in n
+               for n in notes) == 1
+    assert sum(f"{request.handoff_id} to the Network queue expired" in n for n in notes) == 1
+
+
+def test_a_stale_reminder_and_escalation_are_noted_once_naming_the_escalations_request(make_desk, clock):
+    desk = make_desk(escalates_to={"Network": "Vendor"}, leads={"Network": "erin"})
+    desk.tool(CREATED, "tina", "Triage")
+    desk.reassign("tina", "Network/carol")
+    desk.run_until(clock.now() + timedelta(hours=8, minutes=10))  # no update: reminded at 4 h, escalated at 8 h
+    notes = notes_so_far(desk)
+    escalation = desk.ticket.open_handoff()
+    assert escalation.requested_by == "rule:stale"
+    assert sum("Reminder to carol (Network)" in n for n in notes) == 1
+    (escalated,) = [n for n in notes if n.startswith("Escalated:")]
+    assert f"handoff request {escalation.handoff_id} asks the Vendor queue" in escalated
+    assert not any(n.startswith("rule:stale asks") for n in notes), "its request is not noted a second time"
