@@ -22,6 +22,7 @@ from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.poller import CycleReport
 from baton_itsm.core.store.schema import outbox
 from tests.e2e import rt5
+from tests.e2e.conftest import CONNECTOR
 from tests.e2e.model import Groups, Model, Request
 from tests.e2e.rt_actions import NETWORK, SD, Desk
 
@@ -45,14 +46,6 @@ people:
 notifications:
   coalesce_seconds: 1
   smtp: {{host: 127.0.0.1, port: {smtp_port}, from_address: baton@desk.example.test}}
-connectors:
-  rt:
-    type: rest
-    url: {url}
-    account: baton
-    auth: {{username_env: BATON_E2E_RT_USER, password_env: BATON_E2E_RT_PASSWORD}}
-    poll_interval_seconds: 5
-    options: {{profile: request-tracker5}}
 """
 START = [Holder(SD, "alice"), Holder(SD), Holder(SD, "bob"), Holder(NETWORK, "carol"), Holder(NETWORK),
          Holder(SD, "alice"), Holder(NETWORK), Holder(SD), Holder(NETWORK, "carol"), Holder(SD, "bob"),
@@ -62,7 +55,7 @@ START = [Holder(SD, "alice"), Holder(SD), Holder(SD, "bob"), Holder(NETWORK, "ca
 def write_deployment(folder: Path, smtp_port: int) -> tuple[str, str]:
     """(config path, ledger path); the RT credentials come from BATON_E2E_RT_USER/PASSWORD."""
     config = folder / "baton.yaml"
-    config.write_text(DEPLOYMENT.format(smtp_port=smtp_port, url=rt5.URL))
+    config.write_text(DEPLOYMENT.format(smtp_port=smtp_port) + CONNECTOR.format(url=rt5.URL))
     return str(config), str(folder / "ledger.db")
 
 

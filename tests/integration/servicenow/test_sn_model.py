@@ -18,16 +18,8 @@ from tests.integration.protocol_model import DEPLOYMENT, NET, PEOPLE, REFUSED_AS
 from tests.integration.servicenow.conftest import START
 from tests.integration.servicenow.fake_instance import FakeInstance, sys_id
 from tests.integration.servicenow.fake_server import FakeServer
+from tests.integration.servicenow.test_sn_scenarios import CONNECTOR
 
-CONNECTOR = """\
-connectors:
-  sn:
-    type: servicenow
-    url: {url}
-    account: baton
-    auth: {{username_env: SN_USER, password_env: SN_PASSWORD}}
-    options: {{table: incident, page_size: 50}}
-"""
 STATES = ("1", "2", "3", "6", "2")  # New, In Progress, On Hold, Resolved, and reopened
 RESOLVED = "6"
 RESTRICTED = "Restricted"  # a read ACL hides its incidents from Baton's account
