@@ -68,7 +68,8 @@ def imported_ticket(instance: str, ticket: ListedTicket, changes: Sequence[Named
     last_text = utc_text(last) if last else opened or "1970-01-01 00:00:00"
     return ImportedTicket(
         ticket_id=tid, steps=holder_steps(snapshots), last_activity_at=last_text, updates=transactions,
-        source_event_id=f"{tid}#summary@{last_text}", status=status, subject=fields.get("subject"),
+        # RT's LastUpdated is to the second: the count of transactions read tells apart a change in that same second
+        source_event_id=f"{tid}#summary@{last_text}#{transactions}", status=status, subject=fields.get("subject"),
         priority=fields.get("priority"), requester=fields.get("requester"), tool_group=ticket.now.group,
         tool_person=ticket.now.person, opened_at=opened,
         resolved_at=resolved_at if (status or "").lower() in RESOLVED_STATUSES else None, reopen_count=reopens,

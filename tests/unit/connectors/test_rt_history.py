@@ -55,7 +55,7 @@ def test_a_history_is_its_holders_in_order_with_nobody_as_the_queue_alone():
     # alice's release and move, in one second, are one write: from Service Desk/alice to the Network queue
     assert [(s[2], s[3], s[4]) for s in ticket.steps] == [(SD, None, "55"), (SD, "alice", "57"), (NETWORK, None, "59")]
     assert (ticket.reopen_count, ticket.resolved_at, ticket.updates) == (1, "2026-11-23 09:50:00", 7)
-    assert ticket.source_event_id == "7#summary@2026-11-23 09:59:00" and ticket.subject == "Printer"
+    assert ticket.source_event_id == "7#summary@2026-11-23 09:59:00#7" and ticket.subject == "Printer"
     assert odd == []
 
 
