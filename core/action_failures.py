@@ -28,8 +28,11 @@ WORDS = {"revert": "put the ticket back", "apply": "move the ticket to its new h
          "add-note": "add a note to the ticket", "reply": "reply on the ticket"}
 
 
-def _holder(data) -> Holder | None:
-    return None if not data else Holder(data["group"], data.get("person"))
+def _decision(payload) -> tuple[str, Holder | None]:
+    """What a failed tool action was for (revert, apply, add-note...) and the holder it wanted, if any."""
+    data = payload.get("holder")
+    return (payload.get("purpose") or payload.get("action") or "action",
+            None if not data else Holder(data["group"], data.get("person")))
 
 
 def is_deployment_fault(error: Exception) -> bool:
@@ -52,8 +55,7 @@ class FailedActions:
         if item.channel != "tool" or "instance" not in payload:
             return  # a notice: listed in the outbox (`baton outbox list --status failed`), and logged above
         key = TicketKey(payload["instance"], str(payload["ticket_id"]))
-        action = payload.get("purpose") or payload.get("action") or "action"
-        holder = _holder(payload.get("holder"))
+        action, holder = _decision(payload)
         with self.store.unit_of_work(self.clock.now()) as uow:
             ticket = uow.load_ticket(key)
             uow.append(ticket, [ActionFailed(ticket=key, at=uow.now, by=None, action=action,
@@ -70,8 +72,7 @@ def failure_notices(policy: Policy, admins: Sequence[str], item: OutboxItem, err
     """The email to the people concerned (who decided; the leads of the groups it was to leave and to reach, as
     the ledger and the tool have them) and, for a holder write, the note in the ticket."""
     payload, key = item.payload, ticket.key
-    action = payload.get("purpose") or payload.get("action") or "action"
-    holder = _holder(payload.get("holder"))
+    action, holder = _decision(payload)
     words = WORDS.get(action, action)
     target = f" ({holder})" if holder else ""
     next_step = ("Baton looks at the ticket again at its next poll and follows what the tool shows; "

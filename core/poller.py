@@ -94,13 +94,13 @@ class Poller:
         now = self.clock.now()
         with self.intake.store.unit_of_work(now) as uow:
             ids = tickets_to_look_at(uow, instance, sweep=self._cycles % self.sweep_every == 0)
-            known = {i: (uow.ticket_summary(TicketKey(instance, i)), uow.load_facts(TicketKey(instance, i)))
-                     for i in ids}
+            known = {i: uow.ticket_summary(TicketKey(instance, i)) for i in ids}
         events = []
         for ticket_id, seen in observe(ids, checkpoint).items():
-            row, facts = known[ticket_id]
+            row = known[ticket_id]
             ledger_holder = Holder(row.holder_group, row.holder_person) if row and row.holder_group else None
-            if seen.lost is None and (seen.holder is None or (seen.holder == ledger_holder and not facts.unverified)):
+            unverified = bool(row and row.unverified)
+            if seen.lost is None and (seen.holder is None or (seen.holder == ledger_holder and not unverified)):
                 continue  # as the ledger says, or no holder to follow: nothing to record
             what = seen.lost or str(seen.holder)
             events.append(ToolEvent(ticket=TicketKey(instance, ticket_id), kind=ToolEventKind.OBSERVED, at=now,

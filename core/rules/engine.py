@@ -23,7 +23,7 @@ from baton_itsm.core.rules.comment_commands import run_comment_command
 from baton_itsm.core.rules.convergence import covers, follow_tool, lose
 from baton_itsm.core.rules.consequences import consequences
 from baton_itsm.core.rules.decisions import Decisions
-from baton_itsm.core.rules.facts import TicketFacts
+from baton_itsm.core.rules.facts import ACTIVITY, TicketFacts
 from baton_itsm.core.rules.notices import report_back
 from baton_itsm.core.rules.policy import Policy
 from baton_itsm.core.rules.scratch import Scratch, handoff_id_for
@@ -31,9 +31,6 @@ from baton_itsm.core.rules.timer_rules import fire
 from baton_itsm.core.rules.timers import DueTimer
 
 ABR = "accept-before-reassign"
-# Events that count as activity on the ticket (restart its ageing); a resolution or an observation does not.
-ACTIVITY_KINDS = frozenset({ToolEventKind.CREATED, ToolEventKind.HOLDER_CHANGED, ToolEventKind.UPDATED,
-                            ToolEventKind.COMMENTED, ToolEventKind.REOPENED})
 
 
 class RulesEngine:
@@ -66,7 +63,7 @@ class RulesEngine:
             decisions.extend(run_comment_command(scratch, event))
             noted.update(e.handoff_id for e in scratch.events[before:] if getattr(e, "handoff_id", None))
         decisions.events = scratch.events
-        activity_at = facts.last_activity_at if event.kind in ACTIVITY_KINDS else None
+        activity_at = facts.last_activity_at if event.kind in ACTIVITY else None
         decisions.extend(consequences(self.policy, ticket, scratch.ticket, scratch.events, facts, now,
                                       activity_at=activity_at, noted=frozenset(noted)))
         if event.kind is ToolEventKind.RESOLVED:
@@ -111,7 +108,7 @@ class RulesEngine:
             return record("first-seen")
         open_handoff = ticket.open_handoff()
         if (open_handoff is not None and actor is not None and open_handoff.state is HandoffState.REQUESTED
-                and _covers(open_handoff.to_holder, new) and may_receive(actor, open_handoff.to_holder,
+                and covers(open_handoff.to_holder, new) and may_receive(actor, open_handoff.to_holder,
                                                                          policy.directory)):
             # the receiver did in the tool what the request asked: that is the acceptance, applied to the holder the
             # tool shows (a member taking a queue request through Baton would get it herself; in the tool she may
@@ -204,10 +201,6 @@ class RulesEngine:
             scratch.record([RuleFired(ticket=ticket.key, at=scratch.now, by=None, rule="category-routing",
                                       outcome="routed", to_holder=Holder(route.group), handoff_id=handoff_id,
                                       source_event_id=event.event_id)])
-
-
-def _covers(requested: Holder, new: Holder) -> bool:
-    return covers(requested, new)
 
 
 def push_receiver(policy, old: Holder, new: Holder) -> tuple[Holder, str | None]:

@@ -11,6 +11,7 @@ from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 # displayName): what requester messages greet them by.
 FACT_FIELDS = ("subject", "requester", "requester_name", "priority", "category", "status", "url")
 RESOLVED_STATUSES = frozenset({"resolved", "closed", "cancelled", "canceled", "done", "rejected"})
+# Events that count as activity on the ticket (restart its ageing); a resolution or an observation does not.
 ACTIVITY = frozenset({ToolEventKind.CREATED, ToolEventKind.HOLDER_CHANGED, ToolEventKind.UPDATED,
                       ToolEventKind.COMMENTED, ToolEventKind.REOPENED})
 # A comment event's `fields` may say who could read it. A public one (RT's Correspond, a reply the requester

@@ -22,6 +22,10 @@ ownership: {{model: follows, desk_groups: [Service Desk]}}
 groups:
   Service Desk: {{members: [alice, bob, carol], managers: [dana]}}
   Network: {{members: [carol], managers: [erin]}}
+rules:
+  accept_before_reassign: {{mode: revert, triage_groups: [], exempt_groups: []}}
+"""
+CONNECTOR = """\
 connectors:
   jira:
     type: jira
@@ -29,8 +33,6 @@ connectors:
     account: baton
     auth: {{username_env: BATON_JIRA_USER, password_env: BATON_JIRA_SECRET}}
     options: {options}
-rules:
-  accept_before_reassign: {{mode: revert, triage_groups: [], exempt_groups: []}}
 """
 
 
@@ -42,7 +44,8 @@ def desk(request, clock, tmp_path, monkeypatch):
         monkeypatch.setenv("BATON_JIRA_USER", login)
         monkeypatch.setenv("BATON_JIRA_SECRET", secret)
         config = tmp_path / "baton.yaml"
-        config.write_text(DEPLOYMENT.format(url=site.url, options=json.dumps(deployment_options(request.param))))
+        config.write_text(DEPLOYMENT.format() + CONNECTOR.format(
+            url=site.url, options=json.dumps(deployment_options(request.param))))
         app = build_app(str(config), str(tmp_path / "ledger.db"), clock=clock)
         app.connectors["jira"].http.sleep = site.waits.append  # retries wait for no real time
         app.poller.run_once()
