@@ -111,6 +111,7 @@ def _register_subcommands() -> None:
         "demo": "baton_itsm.core.cli.demo:demo",
         "run": "baton_itsm.core.cli.run:run",
         "outbox": "baton_itsm.core.cli.outbox:outbox",
+        "token": "baton_itsm.core.cli.token:token",
     })
 
 
