@@ -33,6 +33,6 @@ def require_reachable(app, key: TicketKey) -> None:
 
 
 def _in_ledger(app, key: TicketKey) -> bool:
+    query = select(tickets.c.id).where(tickets.c.instance == key.instance, tickets.c.external_id == key.ticket_id)
     with app.store.engine.connect() as connection:
-        return connection.execute(select(tickets.c.id).where(tickets.c.instance == key.instance,
-                                                             tickets.c.external_id == key.ticket_id)).first() is not None
+        return connection.execute(query).first() is not None
