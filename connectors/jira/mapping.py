@@ -25,13 +25,13 @@ def parse_time(value: Any) -> datetime:
     """A Jira time as aware UTC: ISO text with a `-0400` offset, epoch milliseconds, or a JSM date object."""
     if isinstance(value, Mapping):  # JSM: epochMillis is exact; `friendly` is localised and never read
         value = value.get("epochMillis", value.get("iso8601"))
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, UTC)
     try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value / 1000, UTC)
         parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise MalformedPayload(f"not a Jira time: {value!r}") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError, OSError):  # not a time, or one outside the years 1 to 9999
+        raise MalformedPayload(f"not a Jira time: {str(value)[:60]!r}") from None
 
 
 def display(value: Any) -> str | None:
