@@ -113,6 +113,7 @@ def _register_subcommands() -> None:
         "demo": "baton_itsm.core.cli.demo:demo",
         "run": "baton_itsm.core.cli.run:run",
         "outbox": "baton_itsm.core.cli.outbox:outbox",
+        "inbox": "baton_itsm.core.cli.inbox:inbox",
     })
 
 

@@ -1,4 +1,4 @@
--- alembic revision: 0007
+-- alembic revision: 0008
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
