@@ -49,11 +49,11 @@ class Delivery:
 def read_delivery(connector: Connector, headers: Mapping[str, str], body: bytes) -> WebhookAnswer | Delivery:
     try:
         result = connector.parse_webhook(headers, body)
+        if result.outcome is WebhookOutcome.ACCEPTED and (problem := unfit(result.events, result.delivery_id)):
+            result = WebhookResult(WebhookOutcome.ANOMALOUS, reason=problem)
     except Exception:  # noqa: BLE001 - a connector bug: logged whole, and the sender is not told a 500
         log.exception("webhook for %s: the connector failed to read a delivery", connector.instance)
         result = WebhookResult(WebhookOutcome.ANOMALOUS, reason="the delivery could not be read")
-    if result.outcome is WebhookOutcome.ACCEPTED and (problem := unfit(result.events, result.delivery_id)):
-        result = WebhookResult(WebhookOutcome.ANOMALOUS, reason=problem)
     if result.outcome is WebhookOutcome.ANOMALOUS:
         log.warning("webhook for %s refused: %s", connector.instance, result.reason)
         return WebhookAnswer(400, str(result.outcome), result.reason)

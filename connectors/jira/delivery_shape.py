@@ -96,7 +96,10 @@ def _check_issue(issue: Mapping) -> None:
     fields = _object(issue.get("fields"), "issue.fields", optional=False)
     project = _object(fields.get("project"), "issue.fields.project")
     if project is not None:
-        _text(project.get("key"), "issue.fields.project.key")
+        key = project.get("key")
+        if key is not None and not isinstance(key, str):
+            raise MalformedPayload(f"issue.fields.project.key is {_kind(key)}, not text")
+        _text(key, "issue.fields.project.key")
         _text(project.get("id"), "issue.fields.project.id", MAX_ID)
     for name in ("assignee", "reporter", "creator"):
         _user(fields.get(name), f"issue.fields.{name}")
@@ -112,6 +115,8 @@ def _check_issue(issue: Mapping) -> None:
 
 def _check_comment(comment: Mapping) -> None:
     _id(comment.get("id"), "comment.id")
+    if comment.get("created") in (None, ""):
+        raise MalformedPayload("comment.created is missing")
     _text(comment.get("created"), "comment.created")
     _text(comment.get("self"), "comment.self", 2000)
     _user(comment.get("author"), "comment.author")

@@ -87,11 +87,11 @@ class Reader:
             group = (fields.get("project") or {}).get("key")
         else:
             group = display(fields.get("components" if kind == "component" else spec.field))
-        return ToolHolder(group, self.people.canonical_of(fields.get("assignee")))
+        return ToolHolder(None if group in (None, "") else str(group), self.people.canonical_of(fields.get("assignee")))
 
     def holder(self, state: ToolHolder) -> Holder | None:
         """Baton's holder; an issue whose group field is empty has none (Baton sees it as unassigned)."""
-        if state.group is None:
+        if not state.group:
             return None
         return Holder(self.options.group_names.get(state.group, state.group), self.people.baton(state.person))
 
