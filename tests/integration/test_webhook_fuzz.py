@@ -11,77 +11,22 @@ import json
 import logging
 import os
 import random
-from datetime import UTC, datetime
 
 import pytest
-from fastapi.testclient import TestClient
 
-from baton_itsm.core.app import build_app
-from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.holders import TicketKey
-from tests.desk import DESK
 from tests.integration import webhook_fuzz
-from tests.integration.loopback import LoopbackServer
+from tests.integration.webhook_fuzz import NOW, SECRETS, running_service
 from tests.unit.connectors.jira_fixtures import fixture
 
 SEED = int(os.environ.get("BATON_FUZZ_SEED") or random.SystemRandom().randrange(2**32))
 PER_TOOL = int(os.environ.get("BATON_FUZZ_DELIVERIES", "10000"))
-NOW = datetime(2026, 3, 2, 9, 0, 30, tzinfo=UTC)
-SECRETS = {"SN_WEBHOOK_SECRET": b"sn-secret", "JIRA_WEBHOOK_SECRET": b"jira-secret", "RT_WEBHOOK_SECRET": b"rt-sec"}
-CONNECTORS = """\
-connectors:
-  sn:
-    type: servicenow
-    url: {url}
-    account: baton
-    mode: webhook
-    auth: {{username_env: TOOL_USER, password_env: TOOL_PASSWORD}}
-    webhook_secret_env: SN_WEBHOOK_SECRET
-  jira:
-    type: jira
-    url: {url}
-    account: baton
-    mode: webhook
-    auth: {{username_env: TOOL_USER, password_env: TOOL_PASSWORD}}
-    webhook_secret_env: JIRA_WEBHOOK_SECRET
-    options: {{deployment: cloud}}
-  rt:
-    type: rest
-    url: {url}/REST/2.0
-    account: baton
-    mode: webhook
-    auth: {{type: basic, username_env: TOOL_USER, password_env: TOOL_PASSWORD}}
-    webhook_secret_env: RT_WEBHOOK_SECRET
-    options: {{profile: request-tracker5}}
-"""
-
-
-def every_tool_answers(method: str, path: str, headers: dict, body: bytes):
-    """What each connector's check() reads, in one answer: ServiceNow's sys_user row, Jira's /myself, RT's user."""
-    me = {"result": [{"sys_id": "u0"}], "accountId": "baton-account", "name": "baton", "displayName": "Baton",
-          "timeZone": "UTC", "id": "baton"}
-    return 200, {"Content-Type": "application/json"}, json.dumps(me).encode()
 
 
 @pytest.fixture
 def service(tmp_path, monkeypatch):
-    clock = FixedClock(NOW)
-    for name, value in {"TOOL_USER": "baton", "TOOL_PASSWORD": "pw", **{k: v.decode() for k, v in SECRETS.items()}
-                        }.items():
-        monkeypatch.setenv(name, value)
-    with LoopbackServer(every_tool_answers) as tools:
-        (tmp_path / "baton.yaml").write_text(DESK + CONNECTORS.format(url=tools.url))
-        app = build_app(str(tmp_path / "baton.yaml"), str(tmp_path / "ledger.db"), clock=clock)
-        for connector in app.connectors.values():
-            if hasattr(connector, "clock"):
-                connector.clock = clock
-        with TestClient(create_web(app), raise_server_exceptions=False) as client:
-            yield app, client
-
-
-def create_web(app):
-    from baton_itsm.core.web import create_app
-    return create_app(app)
+    with running_service(tmp_path, monkeypatch) as running:
+        yield running
 
 
 def tools() -> list[webhook_fuzz.Tool]:

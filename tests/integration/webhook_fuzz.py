@@ -13,9 +13,20 @@ import hmac
 import json
 import random
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+
+from fastapi.testclient import TestClient
+
+from baton_itsm.core.app import build_app
+from baton_itsm.core.clock import FixedClock
+from baton_itsm.core.web import create_app
+from tests.desk import DESK
+from tests.integration.loopback import LoopbackServer
+
+NOW = datetime(2026, 3, 2, 9, 0, 30, tzinfo=UTC)
 
 HUGE_DIGITS = "9" * 5000  # more digits than Python converts to an int by default
 WRONG_VALUES: list[Any] = [
@@ -100,6 +111,61 @@ def delivery(tool: Tool, rng: random.Random) -> tuple[dict, bytes, str]:
         headers = {**headers, name: value}
         what = f"header {name} = {value[:20]!r}"
     return headers, body, what
+
+
+# --- the service, its three webhook instances and a loopback tool behind them -------------------------------
+SECRETS = {"SN_WEBHOOK_SECRET": b"sn-secret", "JIRA_WEBHOOK_SECRET": b"jira-secret", "RT_WEBHOOK_SECRET": b"rt-sec"}
+CONNECTORS = """\
+connectors:
+  sn:
+    type: servicenow
+    url: {url}
+    account: baton
+    mode: webhook
+    auth: {{username_env: TOOL_USER, password_env: TOOL_PASSWORD}}
+    webhook_secret_env: SN_WEBHOOK_SECRET
+  jira:
+    type: jira
+    url: {url}
+    account: baton
+    mode: webhook
+    auth: {{username_env: TOOL_USER, password_env: TOOL_PASSWORD}}
+    webhook_secret_env: JIRA_WEBHOOK_SECRET
+    options: {{deployment: cloud}}
+  rt:
+    type: rest
+    url: {url}/REST/2.0
+    account: baton
+    mode: webhook
+    auth: {{type: basic, username_env: TOOL_USER, password_env: TOOL_PASSWORD}}
+    webhook_secret_env: RT_WEBHOOK_SECRET
+    options: {{profile: request-tracker5}}
+"""
+
+
+def every_tool_answers(method: str, path: str, headers: dict, body: bytes):
+    """What each connector's check() reads, in one answer: ServiceNow's sys_user row, Jira's /myself, RT's user."""
+    me = {"result": [{"sys_id": "u0"}], "accountId": "baton-account", "name": "baton", "displayName": "Baton",
+          "timeZone": "UTC", "id": "baton"}
+    return 200, {"Content-Type": "application/json"}, json.dumps(me).encode()
+
+
+@contextmanager
+def running_service(tmp_path, monkeypatch):
+    """(app, client): `baton run`'s web app on the three webhook instances, its clock fixed at NOW."""
+    clock = FixedClock(NOW)
+    for name, value in {"TOOL_USER": "baton", "TOOL_PASSWORD": "pw", **{k: v.decode() for k, v in SECRETS.items()}
+                        }.items():
+        monkeypatch.setenv(name, value)
+    with LoopbackServer(every_tool_answers) as tools:
+        (tmp_path / "baton.yaml").write_text(DESK + CONNECTORS.format(url=tools.url))
+        app = build_app(str(tmp_path / "baton.yaml"), str(tmp_path / "ledger.db"), clock=clock)
+        for connector in app.connectors.values():
+            if hasattr(connector, "clock"):
+                connector.clock = clock
+        with TestClient(create_app(app), raise_server_exceptions=False) as client:
+            yield app, client
+
 
 
 # --- the three tools' valid deliveries -------------------------------------------------------------------------
