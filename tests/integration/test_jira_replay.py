@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -62,12 +63,18 @@ def headers(body: bytes, identifier: str | None) -> dict:
     return sent if identifier is None else {**sent, "X-Atlassian-Webhook-Identifier": identifier}
 
 
-def test_a_replayed_push_is_taken_once_under_any_identifier(tmp_path, monkeypatch, clock):
+@pytest.fixture
+def app(tmp_path, monkeypatch, clock):
+    """`baton run`'s app with one Jira instance taking webhooks; its connector reads the test's clock."""
     for name, value in {"JIRA_USER": "baton", "JIRA_TOKEN": "t", "JIRA_WEBHOOK_SECRET": SECRET}.items():
         monkeypatch.setenv(name, value)
     (tmp_path / "baton.yaml").write_text(DESK + CONNECTOR)
     app = build_app(str(tmp_path / "baton.yaml"), str(tmp_path / "ledger.db"), clock=clock)
     app.connectors["jira"].clock = clock
+    return app
+
+
+def test_a_replayed_push_is_taken_once_under_any_identifier(app, clock):
     now_ms = int(clock.now().timestamp() * 1000)
     push = pushed_to_bob(now_ms - 1000)
     with TestClient(create_app(app)) as client:
@@ -91,12 +98,7 @@ def test_a_replayed_push_is_taken_once_under_any_identifier(tmp_path, monkeypatc
         assert uow.load_ticket(TICKET).open_handoff().to_holder == Holder("Service Desk", "bob")
 
 
-def test_a_body_older_than_the_tolerance_is_refused(tmp_path, monkeypatch, clock):
-    for name, value in {"JIRA_USER": "baton", "JIRA_TOKEN": "t", "JIRA_WEBHOOK_SECRET": SECRET}.items():
-        monkeypatch.setenv(name, value)
-    (tmp_path / "baton.yaml").write_text(DESK + CONNECTOR)
-    app = build_app(str(tmp_path / "baton.yaml"), str(tmp_path / "ledger.db"), clock=clock)
-    app.connectors["jira"].clock = clock
+def test_a_body_older_than_the_tolerance_is_refused(app, clock):
     old = pushed_to_bob(int(clock.now().timestamp() * 1000) - 2 * 3600 * 1000)  # captured two hours ago
     with TestClient(create_app(app)) as client:
         answer = client.post("/hooks/jira/jira", headers=headers(old, "id-new"), content=old)
