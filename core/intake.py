@@ -159,7 +159,7 @@ class Intake:
         """Claim up to `limit` pending deliveries, oldest first: {inbox row id: its ticket}."""
         now = self.clock.now()
         with self.store.unit_of_work(now) as uow:
-            query = (select(inbox.c.id, _TICKET).where(inbox.c.status == "pending",
+            query = (select(inbox.c.id, DELIVERY_TICKET).where(inbox.c.status == "pending",
                                               or_(inbox.c.claimed_until.is_(None), inbox.c.claimed_until < now))
                      .order_by(inbox.c.id).limit(limit))
             if uow.connection.dialect.name == "postgresql":
@@ -180,7 +180,7 @@ class Intake:
         """
         now = self.clock.now()
         with self.store.unit_of_work(now) as uow:
-            query = select(inbox.c.attempts, inbox.c.source, _TICKET.label("ticket")).where(
+            query = select(inbox.c.attempts, inbox.c.source, DELIVERY_TICKET.label("ticket")).where(
                 inbox.c.id == row_id, inbox.c.status == "pending")
             if uow.connection.dialect.name == "postgresql":
                 query = query.with_for_update()
@@ -201,8 +201,6 @@ class Intake:
         return True
 
 
-_TICKET = DELIVERY_TICKET
-
 
 def _in_ticket_order(uow: UnitOfWork, candidates: dict[int, str | None]) -> dict[int, str | None]:
     """Of these pending deliveries ({id: ticket}, oldest first), those that no earlier pending delivery of their
@@ -213,9 +211,9 @@ def _in_ticket_order(uow: UnitOfWork, candidates: dict[int, str | None]) -> dict
     tickets = {ticket for ticket in candidates.values() if ticket is not None}
     if not tickets:
         return candidates
-    blocked_from = dict(uow.connection.execute(select(_TICKET, func.min(inbox.c.id)).where(
+    blocked_from = dict(uow.connection.execute(select(DELIVERY_TICKET, func.min(inbox.c.id)).where(
         inbox.c.status == "pending", inbox.c.id <= max(candidates), inbox.c.id.not_in(list(candidates)),
-        _TICKET.in_(tickets)).group_by(_TICKET)).all())
+        DELIVERY_TICKET.in_(tickets)).group_by(DELIVERY_TICKET)).all())
     return {i: ticket for i, ticket in candidates.items() if ticket not in blocked_from or i < blocked_from[ticket]}
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -63,7 +62,9 @@ def delivery_id(payload: Mapping) -> str:
     parts = [payload.get("webhookEvent"), issue.get("id"), changelog.get("id"), comment.get("id"),
              payload.get("timestamp")]
     identity = "/".join("" if part is None else str(part) for part in parts)
-    return "jira-event:" + (identity if len(identity) <= 160 else "sha256:" + hashlib.sha256(identity.encode()).hexdigest())
+    if len(identity) > 160:  # within the inbox's 200 characters, whatever the ids
+        identity = "sha256:" + hashlib.sha256(identity.encode()).hexdigest()
+    return "jira-event:" + identity
 
 
 def parse_webhook(instance: str, reader: Reader, secret: bytes | None, headers: Mapping[str, str],
