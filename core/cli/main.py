@@ -112,6 +112,7 @@ def _register_subcommands() -> None:
         "run": "baton_itsm.core.cli.run:run",
         "outbox": "baton_itsm.core.cli.outbox:outbox",
         "token": "baton_itsm.core.cli.token:token",
+        "inbox": "baton_itsm.core.cli.inbox:inbox",
     })
 
 
