@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# CI's container check: build the base (Debian packages, mmdebstrap) and Baton's image (buildah bud), print the
+# image's size, then smoke-test it (scripts/container_smoke.py): `baton check` and `baton run` inside it,
+# /healthz 200 from the host, a signed webhook from the host accepted and processed.
+# Run from an environment with Baton's test extras (CI's .venv): the smoke test reuses the tests' fake ServiceNow.
+# Usage: scripts/container-smoke.sh [TAG]   (default localhost/baton:ci)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tag=${1:-localhost/baton:ci}
+step() { printf -- '--- %s\n' "$1"; }
+
+start=$SECONDS
+step "base image (Debian bookworm, mmdebstrap) and image build (buildah bud)"
+bash scripts/container-build.sh "$tag"
+echo "base and image: $((SECONDS - start)) s"
+
+size=$(buildah inspect --type image --format '{{.Docker.Size}}' "$tag" 2>/dev/null || true)
+echo "image $tag size: $(buildah images --format '{{.Size}}' "$tag")${size:+ ($size bytes unpacked)}"
+
+step "smoke test"
+start=$SECONDS
+python scripts/container_smoke.py "$tag"
+echo "smoke test: $((SECONDS - start)) s"
