@@ -22,6 +22,7 @@ trusted=${PIP_TRUSTED_HOST:-$(python3 -m pip config get global.trusted-host 2>/d
 cert=${PIP_CERT:-$(python3 -m pip config get global.cert 2>/dev/null || true)}
 secret=()
 if [ -n "$cert" ] && [ -s "$cert" ]; then secret=(--secret "id=pip-cert,src=$cert"); fi
+previous=$(buildah inspect --type image --format '{{.FromImageID}}' "$tag" 2>/dev/null || true)
 echo "building $tag on $base (packages from $index)"
 start=$SECONDS
 # --format docker keeps the HEALTHCHECK (the OCI image format has no field for it); --layers=false: one layer
@@ -30,4 +31,7 @@ buildah bud --quiet --isolation chroot --format docker --layers=false \
     --build-arg BASE="$base" --build-arg PIP_INDEX_URL="$index" --build-arg PIP_TRUSTED_HOST="$trusted" "${secret[@]}" \
     -f Containerfile -t "$tag" . >/dev/null
 echo "image build: $((SECONDS - start)) s"
+# The image this tag named before (an earlier CI run's) is dropped, so rebuilds do not pile up on the disk.
+current=$(buildah inspect --type image --format '{{.FromImageID}}' "$tag")
+if [ -n "$previous" ] && [ "$previous" != "$current" ]; then buildah rmi "$previous" >/dev/null 2>&1 || true; fi
 buildah images "$tag"
