@@ -20,6 +20,7 @@ extras: it reuses the tests' fake ServiceNow and payload helpers)
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -47,6 +48,7 @@ SECRETS = {"SN_USER": "baton", "SN_PASSWORD": "baton-pw", "SN_WEBHOOK_SECRET": "
            "BATON_API_TOKEN": "smoke-api-token"}
 PEOPLE = {"baton": "baton-pw", "alice": "pw", "bob": "pw", "carol": "pw", "dana": "pw"}
 UID = 10001  # the image's baton user (Containerfile)
+STARTED = time.monotonic()
 
 
 def say(text: str) -> None:
@@ -142,7 +144,185 @@ def wait_for(what: str, condition, timeout: float, service: subprocess.Popen | N
     raise SystemExit(f"FAIL: {what}: not within {timeout:.0f} s")
 
 
-def main(image: str) -> None:
+class Smoke:
+    """The image, the fake tool and the containers of one smoke test; every container is removed at the end."""
+
+    def __init__(self, image: str, work: Path, tool: FakeServer, instance: FakeInstance):
+        self.image, self.work, self.tool, self.instance = image, work, tool, instance
+        self.config = image_config(image)
+        self.containers: list[str] = []
+        self.services: list[subprocess.Popen] = []
+        self.etc = work / "etc"
+        self.etc.mkdir()
+        (self.etc / "baton.yaml").write_text(DESK + f"""\
+connectors:
+  sn:
+    type: servicenow
+    url: {tool.url}
+    account: baton
+    mode: webhook
+    auth: {{username_env: SN_USER, password_env: SN_PASSWORD}}
+    webhook_secret_env: SN_WEBHOOK_SECRET
+""")
+        (self.etc / "baton.yaml").chmod(0o644)
+
+    def container(self) -> str:
+        name = subprocess.run(["buildah", "from", "--quiet", self.image], check=True, capture_output=True,
+                              text=True).stdout.strip()
+        self.containers.append(name)
+        return name
+
+    def baton(self, container: str, mounts: dict, env: dict, *args: str) -> str:
+        """`baton ARGS` in the container; its output, or a failure."""
+        done = subprocess.run(buildah_run(container, mounts, env, ["baton", *args]), capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"FAIL: `baton {' '.join(args)}` in the image exited with {done.returncode}:\n"
+                             f"{done.stdout}{done.stderr}")
+        return done.stdout
+
+    def start(self, container: str, mounts: dict, env: dict, log_name: str) -> tuple[subprocess.Popen, str]:
+        """The image's own CMD in the container, in the background; waits for /healthz 200 from the host."""
+        log = open(self.work / log_name, "w")  # noqa: SIM115 - the process holds it until it ends
+        service = subprocess.Popen(buildah_run(container, mounts, env, self.config["Cmd"]), stdout=log,
+                                   stderr=subprocess.STDOUT)
+        self.services.append(service)
+        base = f"http://127.0.0.1:{env['BATON_PORT']}"
+        wait_for(f"GET {base}/healthz answers 200 from the host", lambda: http("GET", f"{base}/healthz")[0] == 200,
+                 90, service)
+        return service, base
+
+    def stop(self, service: subprocess.Popen) -> None:
+        """A graceful stop, as a container runtime does it: SIGTERM to the container's main process, `baton run`
+        (with chroot isolation buildah run shares the host's PID namespace, and SIGKILLs its child when it is
+        signalled itself, so the signal goes to the child)."""
+        os.kill(main_process(service.pid), signal.SIGTERM)
+        try:
+            service.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            service.kill()
+            service.wait()
+            raise SystemExit("FAIL: `baton run` did not stop within 30 s of SIGTERM") from None
+        if service.returncode != 0:
+            raise SystemExit(f"FAIL: `baton run` exited with {service.returncode} on SIGTERM")
+        say("ok: `baton run` stopped on SIGTERM (exit 0)")
+
+    def push(self, base: str) -> tuple[str, dict]:
+        """dana opens a ticket for alice, then alice pushes it to bob, who never asked for it; both writes are
+        posted to `base` as the business rule signs them. Returns the ticket and its record in the tool."""
+        instance = self.instance
+        created = dict(instance.insert("incident", {
+            "short_description": "VPN drops", "assignment_group": sys_id("group", "Service Desk"),
+            "assigned_to": sys_id("user", "alice"), "caller_id": sys_id("user", "dana")}, by="dana"))
+        pushed = dict(instance.update("incident", created["sys_id"], {"assigned_to": sys_id("user", "bob")},
+                                      by="alice"))
+        for record, operation, actor, old, new in ((created, "insert", "dana", "", "alice"),
+                                                   (pushed, "update", "alice", "alice", "bob")):
+            headers, body = delivery(record, operation, actor, old, new)
+            status, answer = http("POST", f"{base}/hooks/servicenow/sn", headers, body)
+            outcome = json.loads(answer or b"{}").get("outcome")
+            if (status, outcome) != (200, "accepted"):
+                raise SystemExit(f"FAIL: the signed {operation} delivery was answered {status} {answer!r}")
+            say(f"ok: signed webhook to {base} ({operation} by {actor}, {old or 'nobody'} -> {new}): 200 accepted")
+        return f"sn:{created['number']}", instance.tables["incident"][created["sys_id"]]
+
+    def reverted(self, ticket: str, record: dict, service: subprocess.Popen) -> None:
+        wait_for(f"Baton reverted the push: {ticket} is alice's again in the tool, written by Baton's account",
+                 lambda: record["assigned_to"] == sys_id("user", "alice") and record["sys_updated_by"] == "baton",
+                 60, service)
+
+    def api_ledger(self, base: str, ticket: str) -> list[str]:
+        auth = {"Authorization": f"Bearer {SECRETS['BATON_API_TOKEN']}"}
+        status, answer = http("GET", f"{base}/api/tickets/{ticket}/ledger", auth)
+        if status != 200:
+            raise SystemExit(f"FAIL: GET {base}/api/tickets/{ticket}/ledger answered {status} {answer[:300]!r}")
+        rows = json.loads(answer)
+        rows = rows.get("entries", rows) if isinstance(rows, dict) else rows
+        return [row.get("entry_type") or row.get("type") for row in rows]
+
+    def cleanup(self) -> None:
+        for service in self.services:
+            if service.poll() is None:
+                service.kill()
+                service.wait()
+        for container in self.containers:
+            subprocess.run(["buildah", "rm", container], capture_output=True)
+
+
+PROCESSED = ("holder-changed", "rule", "requested")
+
+
+def check_processed(where: str, entries: list[str]) -> None:
+    say(f"{where}: {entries}")
+    missing = [e for e in PROCESSED if e not in entries]
+    if missing:
+        raise SystemExit(f"FAIL: {where}: no {missing} entries (the push was not processed)")
+
+
+def sqlite_volume(smoke: Smoke) -> None:
+    """One container on its SQLite default, the store in a volume (a host directory owned by the image's user)."""
+    config = smoke.config
+    healthcheck = config["Healthcheck"]["Test"]
+    data = smoke.work / "data"
+    data.mkdir()
+    os.chown(data, UID, UID)
+    env = {**SECRETS, "BATON_PORT": str(free_port())}
+    mounts = {str(smoke.etc): "/etc/baton:ro", str(data): "/var/lib/baton"}
+    container = smoke.container()
+    print(smoke.baton(container, mounts, env, "check"), end="")
+    say("ok: `baton check` in the image")
+    service, base = smoke.start(container, mounts, env, "baton-run.log")
+    say(f"/healthz: {http('GET', f'{base}/healthz')[1].decode()}")
+    probe = subprocess.run(buildah_run(container, {}, env, healthcheck[1:]), capture_output=True, text=True)
+    if probe.returncode != 0:
+        raise SystemExit(f"FAIL: the image's HEALTHCHECK command failed: {probe.stderr[-500:]}")
+    say("ok: the image's HEALTHCHECK command succeeds inside the container")
+
+    ticket, record = smoke.push(base)
+    headers, body = delivery(record, "update", "alice", "alice", "bob")
+    headers[SIGNATURE] = sign(b"a-guessed-secret", headers[TIMESTAMP], body)
+    status, _ = http("POST", f"{base}/hooks/servicenow/sn", headers, body)
+    if status != 400:
+        raise SystemExit(f"FAIL: a delivery signed with the wrong secret was answered {status}")
+    say("ok: a delivery signed with the wrong secret is refused (400)")
+    smoke.reverted(ticket, record, service)
+    check_processed(f"the API's ledger of {ticket}", smoke.api_ledger(base, ticket))
+    smoke.stop(service)
+    shown = json.loads(smoke.baton(container, mounts, env, "ledger", ticket, "--format", "json"))
+    check_processed(f"`baton ledger {ticket}` in the image after the stop (the volume)",
+                    [row["entry_type"] for row in shown])
+
+
+def postgres_replicas(smoke: Smoke, admin_url: str) -> None:
+    """As deploy/compose.yaml runs it: `baton db upgrade` once, then two replicas sharing one PostgreSQL store
+    (BATON_DATABASE_URL; the image's `postgres` extra). A push posted to one is seen through the other."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"baton_smoke_{os.getpid()}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        mounts = {str(smoke.etc): "/etc/baton:ro"}
+        env = {**SECRETS, "BATON_DATABASE_URL": url}
+        first, second = smoke.container(), smoke.container()
+        say(smoke.baton(first, mounts, env, "db", "upgrade").strip())
+        print(smoke.baton(first, mounts, env, "check"), end="")
+        one, base_one = smoke.start(first, mounts, {**env, "BATON_PORT": str(free_port())}, "replica-1.log")
+        two, base_two = smoke.start(second, mounts, {**env, "BATON_PORT": str(free_port())}, "replica-2.log")
+        ticket, record = smoke.push(base_one)
+        smoke.reverted(ticket, record, one)
+        check_processed(f"the ledger of {ticket} through the other replica's API", smoke.api_ledger(base_two, ticket))
+        smoke.stop(one)
+        smoke.stop(two)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main(image: str, postgres_url: str | None) -> None:
     config = image_config(image)
     assert config.get("User", "").split(":")[0] in {"10001", "baton"}, f"image runs as {config.get('User')!r}"
     healthcheck = (config.get("Healthcheck") or {}).get("Test") or []
@@ -155,121 +335,33 @@ def main(image: str) -> None:
     for group in ("Service Desk", "Network"):
         instance.add_group(group)
     work = Path(tempfile.mkdtemp(prefix="baton-smoke-"))
-    container = None
-    service = None
+    smoke = None
     try:
         with FakeServer(instance) as tool:
-            etc, data = work / "etc", work / "data"
-            etc.mkdir()
-            data.mkdir()
-            os.chown(data, UID, UID)  # the volume belongs to the image's user
-            (etc / "baton.yaml").write_text(DESK + f"""\
-connectors:
-  sn:
-    type: servicenow
-    url: {tool.url}
-    account: baton
-    mode: webhook
-    auth: {{username_env: SN_USER, password_env: SN_PASSWORD}}
-    webhook_secret_env: SN_WEBHOOK_SECRET
-""")
-            (etc / "baton.yaml").chmod(0o644)
-            port = free_port()
-            env = {**SECRETS, "BATON_PORT": str(port)}
-            mounts = {str(etc): "/etc/baton:ro", str(data): "/var/lib/baton"}
-            container = subprocess.run(["buildah", "from", "--quiet", image], check=True, capture_output=True,
-                                       text=True).stdout.strip()
-
-            checked = subprocess.run(buildah_run(container, mounts, env, ["baton", "check"]), capture_output=True,
-                                     text=True)
-            print(checked.stdout + checked.stderr, end="")
-            if checked.returncode != 0:
-                raise SystemExit(f"FAIL: `baton check` in the image exited with {checked.returncode}")
-            say("ok: `baton check` in the image")
-
-            log = open(work / "baton-run.log", "w")  # noqa: SIM115 - closed in finally via the process
-            service = subprocess.Popen(buildah_run(container, mounts, env, config["Cmd"]), stdout=log,
-                                       stderr=subprocess.STDOUT)
-            base = f"http://127.0.0.1:{port}"
-            wait_for(f"GET {base}/healthz answers 200 from the host",
-                     lambda: http("GET", f"{base}/healthz")[0] == 200, 90, service)
-            say(f"/healthz: {http('GET', f'{base}/healthz')[1].decode()}")
-            probe = subprocess.run(buildah_run(container, {}, env, healthcheck[1:]), capture_output=True, text=True)
-            if probe.returncode != 0:
-                raise SystemExit(f"FAIL: the image's HEALTHCHECK command failed: {probe.stderr[-500:]}")
-            say("ok: the image's HEALTHCHECK command succeeds inside the container")
-
-            # dana opens the ticket for alice; then alice pushes it to bob, who never asked for it
-            created = dict(instance.insert("incident", {
-                "short_description": "VPN drops", "assignment_group": sys_id("group", "Service Desk"),
-                "assigned_to": sys_id("user", "alice"), "caller_id": sys_id("user", "dana")}, by="dana"))
-            pushed = dict(instance.update("incident", created["sys_id"], {"assigned_to": sys_id("user", "bob")},
-                                          by="alice"))
-            ticket = f"sn:{created['number']}"
-            for record, operation, actor, old, new in ((created, "insert", "dana", "", "alice"),
-                                                       (pushed, "update", "alice", "alice", "bob")):
-                headers, body = delivery(record, operation, actor, old, new)
-                status, answer = http("POST", f"{base}/hooks/servicenow/sn", headers, body)
-                outcome = json.loads(answer or b"{}").get("outcome")
-                if (status, outcome) != (200, "accepted"):
-                    raise SystemExit(f"FAIL: the signed {operation} delivery was answered {status} {answer!r}")
-                say(f"ok: signed webhook ({operation} by {actor}, {old or 'nobody'} -> {new}) answered 200 accepted")
-            headers, body = delivery(pushed, "update", "alice", "alice", "bob")
-            headers[SIGNATURE] = sign(b"a-guessed-secret", headers[TIMESTAMP], body)
-            status, _ = http("POST", f"{base}/hooks/servicenow/sn", headers, body)
-            if status != 400:
-                raise SystemExit(f"FAIL: a delivery signed with the wrong secret was answered {status}")
-            say("ok: a delivery signed with the wrong secret is refused (400)")
-
-            record = instance.tables["incident"][created["sys_id"]]
-            wait_for(f"Baton reverted the push: {created['number']} is alice's again in the tool",
-                     lambda: record["assigned_to"] == sys_id("user", "alice") and record["sys_updated_by"] == "baton",
-                     60, service)
-            auth = {"Authorization": f"Bearer {SECRETS['BATON_API_TOKEN']}"}
-            status, answer = http("GET", f"{base}/api/tickets/{ticket}/ledger", auth)
-            if status != 200:
-                raise SystemExit(f"FAIL: GET /api/tickets/{ticket}/ledger answered {status} {answer[:300]!r}")
-            say(f"ok: the API's ledger of {ticket}: {len(json.loads(answer))} entries")
-
-            # A graceful stop, as a container runtime does it: SIGTERM to the container's main process, `baton run`
-            # (buildah run shares the host's PID namespace with chroot isolation; it SIGKILLs its child when it is
-            # signalled itself, so the signal goes to the child).
-            os.kill(main_process(service.pid), signal.SIGTERM)
-            try:
-                service.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                service.kill()
-                service.wait()
-                raise SystemExit("FAIL: `baton run` did not stop within 30 s of SIGTERM") from None
-            if service.returncode != 0:
-                raise SystemExit(f"FAIL: `baton run` exited with {service.returncode} on SIGTERM")
-            say("ok: `baton run` stopped on SIGTERM (exit 0)")
-
-            shown = subprocess.run(buildah_run(container, mounts, env, ["baton", "ledger", ticket, "--format", "json"]),
-                                   capture_output=True, text=True)
-            if shown.returncode != 0:
-                raise SystemExit(f"FAIL: `baton ledger` in the image: {shown.stderr}")
-            entries = [row.get("entry_type") or row.get("type") for row in json.loads(shown.stdout)]
-            say(f"`baton ledger {ticket}` in the image: {entries}")
-            for needed in ("holder-changed", "rule", "requested"):
-                if needed not in entries:
-                    raise SystemExit(f"FAIL: no {needed!r} entry in the ledger of {ticket}")
-            say("ok: the push was processed: holder changes, the rule's decision and a request to bob, in the volume")
+            smoke = Smoke(image, work, tool, instance)
+            say("--- one container, SQLite in the volume")
+            sqlite_volume(smoke)
+            if postgres_url:
+                say("--- two replicas sharing PostgreSQL")
+                postgres_replicas(smoke, postgres_url)
+            else:
+                say("--- two replicas sharing PostgreSQL: skipped (no --postgres URL)")
     except BaseException:
-        log_file = work / "baton-run.log"
-        if log_file.exists():
-            print("--- baton run's log (last 60 lines) ---\n" + "\n".join(log_file.read_text().splitlines()[-60:]))
+        for log_file in sorted(work.glob("*.log")):
+            print(f"--- {log_file.name} (last 40 lines) ---\n" + "\n".join(log_file.read_text().splitlines()[-40:]))
         raise
     finally:
-        if service is not None and service.poll() is None:
-            service.kill()
-            service.wait()
-        if container:
-            subprocess.run(["buildah", "rm", container], capture_output=True)
+        if smoke is not None:
+            smoke.cleanup()
         shutil.rmtree(work, ignore_errors=True)
     say("PASS")
 
 
 if __name__ == "__main__":
-    STARTED = time.monotonic()
-    main(sys.argv[1] if len(sys.argv) > 1 else "localhost/baton:ci")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("image", nargs="?", default="localhost/baton:ci")
+    parser.add_argument("--postgres", metavar="ADMIN_URL", default=os.environ.get("BATON_TEST_POSTGRES_URL"),
+                        help="a PostgreSQL server where a throwaway database may be created (default: "
+                             "$BATON_TEST_POSTGRES_URL); without it the replicas' part is skipped")
+    arguments = parser.parse_args()
+    main(arguments.image, arguments.postgres)
