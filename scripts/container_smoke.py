@@ -5,15 +5,17 @@ service it starts listens on the host's loopback and reaches the host's. Beside 
 in-memory ServiceNow instance of the connector tests (tests/integration/servicenow/fake_server.py), so that
 `baton check` and `/healthz` reach a tool and Baton's revert lands somewhere it can be seen. In order:
 
-1. `baton check` inside the image, with the deployment file mounted at /etc/baton/baton.yaml, the secrets in
-   the environment and a host directory as the data volume (/var/lib/baton);
+1. `baton check` inside the image, with the deployment file mounted at /etc/baton/baton.yaml and the secrets in
+   the environment, the ledger on its SQLite default in the image's volume /var/lib/baton;
 2. the image's own CMD (`baton run`) in a container in the background; `/healthz` answers 200 from the host;
    the image's own HEALTHCHECK command succeeds inside the container;
 3. two signed webhook deliveries posted from the host, as ServiceNow's business rule sends them: a ticket
    created with alice holding it, then alice pushing it to bob without a handoff. Both are answered 200
    "accepted"; the push is processed: the ledger (read through the API while running, and with `baton ledger`
-   in the image after a SIGTERM stop) holds the holder changes, the rule's decision and the handoff request to
-   bob, and Baton's revert has put the ticket back with alice in the tool (a PATCH as Baton's account).
+   in the image after a SIGTERM stop, from the volume) holds the holder changes, the rule's decision and the handoff request to
+   bob, and Baton's revert has put the ticket back with alice in the tool (a PATCH as Baton's account);
+4. as deploy/compose.yaml runs it (with --postgres): `baton db upgrade`, then two replicas sharing a throwaway
+   PostgreSQL database; a push posted to one is reverted, and its ledger read through the other.
 
 Usage: python scripts/container_smoke.py IMAGE   (from the checkout, in an environment with Baton's test
 extras: it reuses the tests' fake ServiceNow and payload helpers)
@@ -47,7 +49,6 @@ from tests.integration.servicenow.fake_server import FakeServer  # noqa: E402
 SECRETS = {"SN_USER": "baton", "SN_PASSWORD": "baton-pw", "SN_WEBHOOK_SECRET": "smoke-webhook-secret",
            "BATON_API_TOKEN": "smoke-api-token"}
 PEOPLE = {"baton": "baton-pw", "alice": "pw", "bob": "pw", "carol": "pw", "dana": "pw"}
-UID = 10001  # the image's baton user (Containerfile)
 STARTED = time.monotonic()
 
 
@@ -259,14 +260,15 @@ def check_processed(where: str, entries: list[str]) -> None:
 
 
 def sqlite_volume(smoke: Smoke) -> None:
-    """One container on its SQLite default, the store in a volume (a host directory owned by the image's user)."""
+    """One container on its SQLite default, the store in the image's volume /var/lib/baton.
+
+    The volume is the one buildah gives the container for the image's VOLUME (kept across the container's runs),
+    not a host directory: buildah 1.28's `run -v HOST:/var/lib/baton` over a declared VOLUME mounts sometimes the
+    host directory and sometimes the container's own volume, run by run."""
     config = smoke.config
     healthcheck = config["Healthcheck"]["Test"]
-    data = smoke.work / "data"
-    data.mkdir()
-    os.chown(data, UID, UID)
     env = {**SECRETS, "BATON_PORT": str(free_port())}
-    mounts = {str(smoke.etc): "/etc/baton:ro", str(data): "/var/lib/baton"}
+    mounts = {str(smoke.etc): "/etc/baton:ro"}
     container = smoke.container()
     print(smoke.baton(container, mounts, env, "check"), end="")
     say("ok: `baton check` in the image")
@@ -288,8 +290,14 @@ def sqlite_volume(smoke: Smoke) -> None:
     check_processed(f"the API's ledger of {ticket}", smoke.api_ledger(base, ticket))
     smoke.stop(service)
     shown = json.loads(smoke.baton(container, mounts, env, "ledger", ticket, "--format", "json"))
-    check_processed(f"`baton ledger {ticket}` in the image after the stop (the volume)",
+    check_processed(f"`baton ledger {ticket}` in the image after the stop",
                     [row["entry_type"] for row in shown])
+    volume = subprocess.run(buildah_run(container, mounts, env, [
+        "sh", "-c", "grep -c ' /var/lib/baton ' /proc/self/mountinfo && ls -l /var/lib/baton/baton.db"]),
+        capture_output=True, text=True)
+    if volume.returncode != 0:
+        raise SystemExit(f"FAIL: /var/lib/baton is not a volume holding baton.db: {volume.stdout}{volume.stderr}")
+    say(f"ok: the store is in the volume: {volume.stdout.splitlines()[-1]}")
 
 
 def postgres_replicas(smoke: Smoke, admin_url: str) -> None:
