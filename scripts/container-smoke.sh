@@ -15,8 +15,8 @@ step "base image (Debian bookworm, mmdebstrap) and image build (buildah bud)"
 bash scripts/container-build.sh "$tag"
 echo "base and image: $((SECONDS - start)) s"
 
-size=$(buildah inspect --type image --format '{{.Docker.Size}}' "$tag" 2>/dev/null || true)
-echo "image $tag size: $(buildah images --format '{{.Size}}' "$tag")${size:+ ($size bytes unpacked)}"
+
+echo "image $tag size: $(buildah images --format '{{.Size}}' "$tag")"
 
 step "smoke test"
 start=$SECONDS
