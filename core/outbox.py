@@ -97,6 +97,8 @@ class OutboxDispatcher:
     lease: timedelta = timedelta(minutes=5)
     max_attempts: int = 20  # about 4 hours of retries with the default backoff
     on_failed: FailureHandler | None = None  # records and tells a failure for good (core/action_failures.py)
+    # Destinations that asked to wait, until when: a row queued for one meanwhile waits without asking it again.
+    _paused: dict[tuple[str, str | None], datetime] = field(default_factory=dict, init=False, repr=False)
 
     def run_once(self, limit: int = 100, passes: int = 3, lane: Lane | None = None) -> DispatchReport:
         """Deliver what is due (in `lane` only, when given). A tool action a delivery queues in turn (the note a write
@@ -109,6 +111,8 @@ class OutboxDispatcher:
             sent_before = report.sent + report.failed
             channels = lane.channels if number == 0 else lane.channels & {TOOL}
             for item in self._claim(limit, [c for c in channels if c in self.handlers], lane):
+                if self._waits_for_its_destination(item):
+                    continue
                 if self._begin(item):
                     self._deliver(item, report)
             if report.sent + report.failed == sent_before:
@@ -209,17 +213,33 @@ class OutboxDispatcher:
             return self.clock.now() < item.created_at + window
         return attempts < self.max_attempts
 
+    def _waits_for_its_destination(self, item: OutboxItem) -> bool:
+        """A row queued after its destination asked to wait: moved to the end of the pause, not tried now."""
+        until = self._paused.get(_destination(item))
+        if until is None or until <= self.clock.now():
+            return False
+        with self.store.unit_of_work(self.clock.now()) as uow:
+            uow.connection.execute(update(outbox).where(outbox.c.id == item.id, outbox.c.status == "pending")
+                                   .values(next_attempt_at=until, claimed_until=None))
+        return True
+
     def _pause_destination(self, item: OutboxItem, until: datetime) -> None:
         """The destination asked to wait: its other waiting rows wait as long, unclaimed, so whoever claimed them
         meanwhile finds them no longer due (`_begin`) and any process takes them once they are."""
-        instance = item.payload.get("instance") if item.channel == TOOL else None
+        channel, instance = _destination(item)
+        self._paused[(channel, instance)] = until
         with self.store.unit_of_work(self.clock.now()) as uow:
             uow.connection.execute(
                 update(outbox).where(outbox.c.status == "pending", outbox.c.id != item.id,
-                                     outbox.c.next_attempt_at < until, same_destination(item.channel, instance))
+                                     outbox.c.next_attempt_at < until, same_destination(channel, instance))
                 .values(next_attempt_at=until, claimed_until=None))
 
     def _finish(self, item: OutboxItem, **values: Any) -> None:
         with self.store.unit_of_work(self.clock.now()) as uow:
             uow.connection.execute(update(outbox).where(and_(outbox.c.id == item.id, outbox.c.status == "sending"))
                                    .values(claimed_until=None, **values))
+
+
+def _destination(item: OutboxItem) -> tuple[str, str | None]:
+    """Where a row goes: its channel, and for a tool action the instance."""
+    return item.channel, (item.payload.get("instance") if item.channel == TOOL else None)
