@@ -228,11 +228,14 @@ class OutboxDispatcher:
         meanwhile finds them no longer due (`_begin`) and any process takes them once they are."""
         channel, instance = _destination(item)
         self._paused[(channel, instance)] = until
-        with self.store.unit_of_work(self.clock.now()) as uow:
-            uow.connection.execute(
-                update(outbox).where(outbox.c.status == "pending", outbox.c.id != item.id,
-                                     outbox.c.next_attempt_at < until, same_destination(channel, instance))
-                .values(next_attempt_at=until, claimed_until=None))
+        try:
+            with self.store.unit_of_work(self.clock.now()) as uow:
+                uow.connection.execute(
+                    update(outbox).where(outbox.c.status == "pending", outbox.c.id != item.id,
+                                         outbox.c.next_attempt_at < until, same_destination(channel, instance))
+                    .values(next_attempt_at=until, claimed_until=None))
+        except Exception:  # noqa: BLE001 - two processes pausing at once may deadlock: the rows are then tried as due
+            log.warning("could not move the other rows of %s %s to %s", channel, instance or "", until, exc_info=True)
 
     def _finish(self, item: OutboxItem, **values: Any) -> None:
         with self.store.unit_of_work(self.clock.now()) as uow:
