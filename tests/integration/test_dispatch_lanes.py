@@ -70,15 +70,7 @@ def wait_for(what: str, check, seconds: float = 10.0) -> float:
     return time.monotonic() - started
 
 
-@pytest.fixture
-def mail_server():
-    server = MailServer(free_port())
-    server.start()
-    yield server
-    server.stop()
-
-
-def test_a_rate_limited_tool_does_not_delay_an_email(tmp_path, clock, mail_server, monkeypatch):
+def test_a_rate_limited_tool_does_not_delay_an_email(tmp_path, clock, monkeypatch):
     for name, value in {"SN_USER": "baton", "SN_PASSWORD": "baton-pw", "SN_WEBHOOK_SECRET": "secret"}.items():
         monkeypatch.setenv(name, value)
     instance = FakeInstance(now=clock.now())
@@ -86,6 +78,8 @@ def test_a_rate_limited_tool_does_not_delay_an_email(tmp_path, clock, mail_serve
     number = instance.insert("incident", {"short_description": "VPN down"}, "baton")["number"]
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     upgrade(make_engine(url))
+    mail_server = MailServer(free_port())  # a real SMTP server on loopback (tests/mail.py)
+    mail_server.start()
     with RateLimitedServiceNow(instance, clock, limited_for=timedelta(seconds=60)) as tool:
         config = parse_config(CONFIG.format(smtp_port=mail_server.port, tool_url=tool.url), "baton.yaml")
         app = App(config, None, url, clock)
@@ -112,6 +106,7 @@ def test_a_rate_limited_tool_does_not_delay_an_email(tmp_path, clock, mail_serve
         finally:
             stopped = pool.stop(timeout=10)
             app.engine.dispose()
+            mail_server.stop()
     assert stopped, "the workers stop after their round"
     texts = sorted(n["value"] for n in notes.values())
     assert texts[1:] == ["backlog note 0", "backlog note 1", "backlog note 2"] and "handoff request h1" in texts[0]
