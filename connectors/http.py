@@ -21,7 +21,6 @@ from urllib3.exceptions import NewConnectionError
 from baton_itsm.core.errors import (
     ConfigError, ToolAuthError, ToolConflict, ToolError, ToolNotFound, ToolRateLimited, ToolRefused, ToolUnavailable,
 )
-
 from baton_itsm.core.no_waiting import may_wait
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})

@@ -17,7 +17,7 @@ class MailRefused(ToolRefused):
 
 
 class MailServerRefused(MailUnavailable):
-    """The mail server refused Baton itself (its login, its sender address, Baton's connection): no email can go
+    """The mail server refused Baton itself (its login, its sender address, its HELO or STARTTLS): no email can go
     until an admin fixes the deployment. Every waiting email waits (the destination pauses) and is retried with
     back-off for `notifications.smtp.retry_hours`; each refusal is logged at ERROR with what to check."""
 

@@ -1,7 +1,7 @@
 """Handing one message to the mail server: plain, STARTTLS or SSL, with credentials from the environment.
 
 A refusal of one message (its recipient, its content) fails that message. A refusal of Baton itself (the login, the
-sender address, the greeting) is the deployment's fault: it is logged at ERROR with what the admin should check,
+sender address, its HELO or STARTTLS) is the deployment's fault: it is logged at ERROR with what the admin should check,
 and the message waits in the outbox for the fix (MailServerRefused). Neither message nor log shows the password.
 """
 from __future__ import annotations
