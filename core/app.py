@@ -60,7 +60,8 @@ class App:
 
     @cached_property
     def intake(self) -> Intake:
-        return Intake(self.store, self.rules, self.clock, lease=self.lease)
+        return Intake(self.store, self.rules, self.clock, lease=self.lease,
+                      max_attempts=self.config.service.inbox_max_attempts)
 
     @cached_property
     def deliveries(self) -> GroupCommit:

@@ -58,8 +58,9 @@ class WebhookResult:
     outcome: WebhookOutcome
     events: Sequence[ToolEvent] = ()
     reason: str = ""
-    # The tool's id of this delivery, the same on each retry of it (Jira: X-Atlassian-Webhook-Identifier);
-    # the intake keeps a delivery under it, so a retried delivery is taken in once. Empty: the tool has none.
+    # The id of this delivery, the same on each retry of it and taken from what its signature covers (Jira: the
+    # event's identity in the body; ServiceNow: X-Baton-Delivery, which must equal the signed body's); the intake
+    # keeps a delivery under it, so a retried or replayed delivery is taken in once. Empty: the body's SHA-256.
     delivery_id: str = ""
 
 

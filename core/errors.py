@@ -1,14 +1,20 @@
 """Errors a user of Baton can see.
 
 Every class here is an error whose message is meant for people: the CLI prints it to stderr
-(no traceback) and exits non-zero; the HTTP app turns it into a 4xx with the same text.
+(no traceback) and exits non-zero; the HTTP app turns it into a 4xx with the same text. A credential written
+in a URL (a database URL's password, a connector URL's user and password) never reaches a message: it is
+masked where the error is made, whichever path made it.
 """
+from baton_itsm.core.masking import mask_url_credentials
 
 
 class BatonError(Exception):
     """Something the user asked for cannot be done; the message says what and why."""
 
     exit_code = 1
+
+    def __init__(self, *args: object):
+        super().__init__(*(mask_url_credentials(a) if isinstance(a, str) else a for a in args))
 
 
 class ConfigError(BatonError):
@@ -17,7 +23,7 @@ class ConfigError(BatonError):
     exit_code = 2
 
     def __init__(self, problems: list[str]):
-        self.problems = list(problems)
+        self.problems = [mask_url_credentials(p) for p in problems]
         super().__init__("\n".join(self.problems))
 
 

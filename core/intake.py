@@ -8,6 +8,13 @@ is committed. Two paths:
   answer 2xx as soon as it is safe, then handle it, in this or any other process, under a lease: a
   process that dies mid-way leaves the delivery to be taken again when the lease runs out. The HTTP
   receiver keeps deliveries through core/group_commit.py instead of `receive`, into the same inbox rows.
+
+A delivery whose handling fails is tried again after a growing delay; after `max_attempts` failures it is
+parked (status `parked`, its last error and attempts kept, an ERROR logged once), never dropped and never
+retried for ever: `baton inbox list` shows it, `baton inbox retry ID` puts it back. A parked delivery no
+longer holds back its ticket's later deliveries: they are handled without it (the parking's ERROR says
+so), because the tool stays the truth and convergence reads the ticket again, while holding them would
+stop Baton following that ticket at all. A delivery put back after them is handled after them.
 """
 from __future__ import annotations
 
@@ -24,11 +31,13 @@ from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.store.convergence_queries import awaiting_holder_write
+from baton_itsm.core.store.inbox_queries import DELIVERY_TICKET
 from baton_itsm.core.store.schema import inbox
 from baton_itsm.core.store.unit_of_work import Store, UnitOfWork
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 10  # then the delivery is parked as `failed` (kept, listed, never dropped)
+MAX_ATTEMPTS = 5  # the default of service.inbox_max_attempts: then the delivery is parked
+PARKED = "parked"
 
 
 @dataclass
@@ -66,6 +75,7 @@ class Intake:
     engine: RulesEngine
     clock: Clock
     lease: timedelta = timedelta(minutes=2)
+    max_attempts: int = MAX_ATTEMPTS  # failures of one delivery before it is parked
 
     def ingest(self, source: str, events: Iterable[ToolEvent]) -> IntakeReport:
         """Keep and handle each event in one transaction (the polling path)."""
@@ -92,7 +102,7 @@ class Intake:
 
     def process_pending(self, limit: int = 100) -> IntakeReport:
         """Handle kept deliveries, oldest first, each in its own transaction. Once one fails, its ticket's later
-        deliveries in this batch wait: they are taken again, in order, when it is done or parked as failed."""
+        deliveries in this batch wait: they are taken again, in order, when it is done or parked."""
         report = IntakeReport()
         stopped: set[str | None] = set()
         for row_id, ticket in self._claim_with_tickets(limit).items():
@@ -122,8 +132,8 @@ class Intake:
                 uow.mark_incoming_done(row.source, row.event_id)
             report.new += 1
         except Exception as error:  # noqa: BLE001 - recorded on the row; the delivery stays kept
-            log.exception("inbox delivery %s failed", row_id)
-            if self.record_failure(row_id, f"{type(error).__name__}: {error}"):
+            log.warning("inbox delivery %s failed; it is tried again later", row_id, exc_info=True)
+            if self.record_failure(row_id, f"{type(error).__name__}: {error}"[:2000]):
                 report.failed += 1
 
     def _handle(self, uow: UnitOfWork, event: ToolEvent) -> list[str]:
@@ -149,7 +159,7 @@ class Intake:
         """Claim up to `limit` pending deliveries, oldest first: {inbox row id: its ticket}."""
         now = self.clock.now()
         with self.store.unit_of_work(now) as uow:
-            query = (select(inbox.c.id, _TICKET).where(inbox.c.status == "pending",
+            query = (select(inbox.c.id, DELIVERY_TICKET).where(inbox.c.status == "pending",
                                               or_(inbox.c.claimed_until.is_(None), inbox.c.claimed_until < now))
                      .order_by(inbox.c.id).limit(limit))
             if uow.connection.dialect.name == "postgresql":
@@ -162,7 +172,7 @@ class Intake:
 
     def record_failure(self, row_id: int, message: str) -> bool:
         """Count a failed attempt on a delivery that is still pending: it is tried again after a growing delay,
-        and parked as `failed` after MAX_ATTEMPTS. False, and nothing changed, when it is pending no more.
+        and parked after `max_attempts`. False, and nothing changed, when it is pending no more.
 
         The attempt's own transaction has rolled back by now, and with it its lock on the row: another process
         may have handled the delivery in between (on PostgreSQL, one that waited for that lock; a deadlock is
@@ -170,21 +180,26 @@ class Intake:
         """
         now = self.clock.now()
         with self.store.unit_of_work(now) as uow:
-            query = select(inbox.c.attempts).where(inbox.c.id == row_id, inbox.c.status == "pending")
+            query = select(inbox.c.attempts, inbox.c.source, DELIVERY_TICKET.label("ticket")).where(
+                inbox.c.id == row_id, inbox.c.status == "pending")
             if uow.connection.dialect.name == "postgresql":
                 query = query.with_for_update()
             row = uow.connection.execute(query).first()
             if row is None:
                 return False
             attempts = row.attempts + 1
+            parked = attempts >= self.max_attempts
             retry_in = min(self.lease * attempts, timedelta(hours=1))
             uow.connection.execute(update(inbox).where(inbox.c.id == row_id).values(
                 attempts=attempts, last_error=message, claimed_until=now + retry_in,
-                status="failed" if attempts >= MAX_ATTEMPTS else "pending"))
+                status=PARKED if parked else "pending"))
+        if parked:
+            log.error("inbox delivery %s from %s (ticket %s) parked after %d failed attempts: %s. Later deliveries "
+                      "of that ticket are handled without it. Fix the cause, then `baton inbox retry %s`; "
+                      "`baton inbox list` shows every parked delivery", row_id, row.source, row.ticket or "-",
+                      attempts, message, row_id)
         return True
 
-
-_TICKET = inbox.c.payload[("events", 0, "ticket")].as_string()  # a delivery is about one ticket: its first event's
 
 
 def _in_ticket_order(uow: UnitOfWork, candidates: dict[int, str | None]) -> dict[int, str | None]:
@@ -196,9 +211,9 @@ def _in_ticket_order(uow: UnitOfWork, candidates: dict[int, str | None]) -> dict
     tickets = {ticket for ticket in candidates.values() if ticket is not None}
     if not tickets:
         return candidates
-    blocked_from = dict(uow.connection.execute(select(_TICKET, func.min(inbox.c.id)).where(
+    blocked_from = dict(uow.connection.execute(select(DELIVERY_TICKET, func.min(inbox.c.id)).where(
         inbox.c.status == "pending", inbox.c.id <= max(candidates), inbox.c.id.not_in(list(candidates)),
-        _TICKET.in_(tickets)).group_by(_TICKET)).all())
+        DELIVERY_TICKET.in_(tickets)).group_by(DELIVERY_TICKET)).all())
     return {i: ticket for i, ticket in candidates.items() if ticket not in blocked_from or i < blocked_from[ticket]}
 
 

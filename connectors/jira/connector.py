@@ -7,7 +7,7 @@ browse URL are among the ticket's facts.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from baton_itsm.connectors.jira.mapping import Reader, fields_of, parse_time, sl
 from baton_itsm.connectors.jira.options import GroupField, JiraOptions, parse_options
 from baton_itsm.connectors.jira.people import People
 from baton_itsm.connectors.jira.webhook import parse_webhook, verify_signature
+from baton_itsm.core.clock import Clock, SystemClock
 from baton_itsm.core.connector import Changes, Observation, ToolTicket, WebhookResult
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.errors import ConfigError, ToolConflict, ToolNotFound, ToolRefused
@@ -37,6 +38,7 @@ class JiraConnector:
     reader: Reader
     account: str | None = None
     webhook_secret: bytes | None = None
+    clock: Clock = field(default_factory=SystemClock)  # a webhook body's own timestamp is checked against it
 
     @classmethod
     def from_config(cls, *, instance: str, config, environ: Mapping[str, str]) -> JiraConnector:
@@ -167,7 +169,8 @@ class JiraConnector:
         return verify_signature(self.webhook_secret, headers, body)
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookResult:
-        return parse_webhook(self.instance, self.reader, self.webhook_secret, headers, body)
+        return parse_webhook(self.instance, self.reader, self.webhook_secret, headers, body, now=self.clock.now(),
+                             tolerance=self.options.webhook_tolerance_seconds)
 
     def check(self) -> str:
         me = self.client.myself()

@@ -25,13 +25,13 @@ def parse_time(value: Any) -> datetime:
     """A Jira time as aware UTC: ISO text with a `-0400` offset, epoch milliseconds, or a JSM date object."""
     if isinstance(value, Mapping):  # JSM: epochMillis is exact; `friendly` is localised and never read
         value = value.get("epochMillis", value.get("iso8601"))
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, UTC)
     try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value / 1000, UTC)
         parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise MalformedPayload(f"not a Jira time: {value!r}") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError, OSError):  # not a time, or one outside the years 1 to 9999
+        raise MalformedPayload(f"not a Jira time: {str(value)[:60]!r}") from None
 
 
 def display(value: Any) -> str | None:
@@ -87,11 +87,11 @@ class Reader:
             group = (fields.get("project") or {}).get("key")
         else:
             group = display(fields.get("components" if kind == "component" else spec.field))
-        return ToolHolder(group, self.people.canonical_of(fields.get("assignee")))
+        return ToolHolder(None if group in (None, "") else str(group), self.people.canonical_of(fields.get("assignee")))
 
     def holder(self, state: ToolHolder) -> Holder | None:
         """Baton's holder; an issue whose group field is empty has none (Baton sees it as unassigned)."""
-        if state.group is None:
+        if not state.group:
             return None
         return Holder(self.options.group_names.get(state.group, state.group), self.people.baton(state.person))
 

@@ -57,6 +57,8 @@ class JiraOptions(_Strict):
     page_size: int = Field(50, gt=0, le=100)
     max_pages: int = Field(10, gt=0)  # per read; the poller reads again when more is waiting
     timeout_seconds: float = Field(30, gt=0)
+    # A delivery whose own `timestamp` is further from now is refused: Jira Cloud retries for up to about 30 min.
+    webhook_tolerance_seconds: float = Field(3600, gt=0)
 
     @field_validator("group_field", mode="before")
     @classmethod

@@ -1,25 +1,31 @@
 """Jira webhook deliveries, sans-I/O: headers and the raw body in, a WebhookResult out.
 
 Admin webhooks with a secret are signed `X-Hub-Signature: sha256=<hex HMAC-SHA256 of the raw body>`
-(Cloud and Data Center alike); the signature is checked on the bytes, before any JSON parsing.
-`X-Atlassian-Webhook-Identifier` is the same on every retry of one delivery, so it is the delivery id
-the intake de-duplicates on. Outcomes follow STYLE.md: ignored (200), unsupported (200), anomalous (400).
+(Cloud and Data Center alike); the signature is checked on the bytes, before any JSON parsing. It covers
+the body only: `X-Atlassian-Webhook-Identifier` can be changed or dropped by whoever replays a captured
+body, so the delivery id the intake de-duplicates on is the event's own identity in the signed body
+(`delivery_id`), and a body whose own `timestamp` is further from now than the tolerance is refused (Jira
+retries a delivery for up to about 30 minutes, with the same timestamp). The body's shape is checked
+before it is read (delivery_shape.py). Outcomes follow STYLE.md: ignored (200), unsupported (200),
+anomalous (400).
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import Mapping
+from datetime import datetime
 
 from baton_itsm.connectors.jira.changelog import Moment, change_events, comment_event, rewind
+from baton_itsm.connectors.jira.delivery_shape import check_delivery, check_timestamp
 from baton_itsm.connectors.jira.mapping import MalformedPayload, Reader, fields_of, parse_time
 from baton_itsm.core.connector import WebhookOutcome, WebhookResult
+from baton_itsm.core.delivery_json import MalformedBody, load
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 
-SIGNATURE, DELIVERY = "X-Hub-Signature", "X-Atlassian-Webhook-Identifier"
+SIGNATURE = "X-Hub-Signature"
 # Deliveries Jira can send that say nothing about who holds a ticket or whether it is worked.
 NOT_WATCHED = frozenset({
     "jira:issue_deleted", "comment_updated", "comment_deleted", "worklog_created", "worklog_updated",
@@ -46,31 +52,45 @@ def verify_signature(secret: bytes | None, headers: Mapping[str, str], body: byt
     return hmac.compare_digest(sent.strip().encode(), sign(secret, body).encode())
 
 
-def delivery_id(headers: Mapping[str, str], body: bytes) -> str:
-    """Jira's delivery identifier; where a Jira sends none, a digest of the body (a retry repeats it)."""
-    sent = header(headers, DELIVERY)
-    return f"jira-delivery:{sent.strip()}" if sent and sent.strip() else f"jira-body:{hashlib.sha256(body).hexdigest()}"
+def delivery_id(payload: Mapping) -> str:
+    """The delivery's identity, from what the signature covers: the kind of event, its issue, its changelog
+    history or comment, and Jira's timestamp. A retry, or the same body posted again under any
+    X-Atlassian-Webhook-Identifier or none, has the same identity; two events never do."""
+    issue = payload.get("issue") if isinstance(payload.get("issue"), Mapping) else {}
+    changelog = payload.get("changelog") if isinstance(payload.get("changelog"), Mapping) else {}
+    comment = payload.get("comment") if isinstance(payload.get("comment"), Mapping) else {}
+    parts = [payload.get("webhookEvent"), issue.get("id"), changelog.get("id"), comment.get("id"),
+             payload.get("timestamp")]
+    identity = "/".join("" if part is None else str(part) for part in parts)
+    if len(identity) > 160:  # within the inbox's 200 characters, whatever the ids
+        identity = "sha256:" + hashlib.sha256(identity.encode()).hexdigest()
+    return "jira-event:" + identity
 
 
 def parse_webhook(instance: str, reader: Reader, secret: bytes | None, headers: Mapping[str, str],
-                  body: bytes) -> WebhookResult:
+                  body: bytes, *, now: datetime, tolerance: float) -> WebhookResult:
+    def anomalous(reason: str) -> WebhookResult:
+        return WebhookResult(WebhookOutcome.ANOMALOUS, reason=reason)
+
     if not verify_signature(secret, headers, body):
-        return WebhookResult(WebhookOutcome.ANOMALOUS, reason=f"missing or wrong {SIGNATURE}")
-    delivery = delivery_id(headers, body)
+        return anomalous(f"missing or wrong {SIGNATURE}")
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return WebhookResult(WebhookOutcome.ANOMALOUS, reason="the body is not JSON", delivery_id=delivery)
+        payload = load(body)
+    except MalformedBody as error:
+        return anomalous(str(error))
     kind = payload.get("webhookEvent") if isinstance(payload, dict) else None
-    if not isinstance(kind, str):
-        return WebhookResult(WebhookOutcome.ANOMALOUS, reason="no webhookEvent: not a Jira delivery",
-                             delivery_id=delivery)
+    if not isinstance(kind, str) or not kind:
+        return anomalous("no webhookEvent: not a Jira delivery")
     try:
+        sent_ms = check_timestamp(payload.get("timestamp"))
+        if abs(now.timestamp() * 1000 - sent_ms) > tolerance * 1000:
+            return anomalous(f"{kind}: its timestamp {parse_time(sent_ms).isoformat()} is more than {tolerance:.0f} s "
+                             "from now: a replay or a wrong clock")
+        check_delivery(payload)
         outcome, events, reason = _read(instance, reader, kind, payload)
-    except (MalformedPayload, KeyError, TypeError, ValueError) as error:
-        return WebhookResult(WebhookOutcome.ANOMALOUS, reason=f"{kind}: {type(error).__name__}: {error}",
-                             delivery_id=delivery)
-    return WebhookResult(outcome, events, reason, delivery_id=delivery)
+    except MalformedPayload as error:
+        return anomalous(f"{kind}: {error}")
+    return WebhookResult(outcome, events, reason, delivery_id=delivery_id(payload))
 
 
 def _read(instance: str, reader: Reader, kind: str, payload: dict) -> tuple[WebhookOutcome, list[ToolEvent], str]:

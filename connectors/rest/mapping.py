@@ -40,9 +40,9 @@ def parse_time(value: Any) -> datetime:
     """An ISO 8601 time from the tool (RT: `2026-11-23T04:33:16Z`), as aware UTC."""
     try:
         parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise MalformedAnswer(f"not a time: {value!r}") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):  # not a time, or one whose UTC falls outside the years 1 to 9999
+        raise MalformedAnswer(f"not a time: {str(value)[:60]!r}") from None
 
 
 @dataclass(frozen=True)

@@ -2,18 +2,21 @@
 
 The delivery carries one change and the ticket as it is now, with users and queues already named, so
 parsing needs no call back to the tool. Outcomes follow STYLE.md: ignored, unsupported, anomalous.
+The signature covers the whole body and a body carries no delivery id, so the intake keeps a delivery
+under the digest of its bytes (core/webhooks.py): the same body posted again is the same delivery. Each
+value the profile reads must be a plain value, never an object or a list.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 
 from baton_itsm.connectors.rest.mapping import MalformedAnswer, classify, dig, read_change, read_ticket
 from baton_itsm.connectors.rest.profile import Profile
 from baton_itsm.connectors.rest.timeline import NamedChange, TicketNow, to_events
 from baton_itsm.core.connector import WebhookOutcome, WebhookResult
+from baton_itsm.core.delivery_json import MalformedBody, load
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -44,13 +47,15 @@ def parse_webhook(instance: str, profile: Profile, secret: bytes | None,
     if not verify_signature(profile, secret, headers, body):
         return WebhookResult(WebhookOutcome.ANOMALOUS, reason=f"missing or wrong {spec.signature_header}")
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return WebhookResult(WebhookOutcome.ANOMALOUS, reason="the body is not JSON")
+        payload = load(body)
+    except MalformedBody as error:
+        return WebhookResult(WebhookOutcome.ANOMALOUS, reason=str(error))
     item, ticket_item = dig(payload, spec.change), dig(payload, spec.ticket)
     if not isinstance(item, dict) or not isinstance(ticket_item, dict):
         return WebhookResult(WebhookOutcome.ANOMALOUS,
                              reason=f"expected objects at {spec.change!r} and {spec.ticket!r}")
+    if not_plain := _not_plain(profile, item, ticket_item):
+        return WebhookResult(WebhookOutcome.ANOMALOUS, reason=not_plain)
     if spec.object_type and dig(item, spec.object_type.path) != spec.object_type.equals:
         return WebhookResult(WebhookOutcome.IGNORED, reason=f"not a {spec.object_type.equals} change")
     try:
@@ -72,3 +77,14 @@ def parse_webhook(instance: str, profile: Profile, secret: bytes | None,
                          kind=rule.kind, part=rule.part, old=named(raw.old, rule.part), new=named(raw.new, rule.part))
     now = TicketNow(ticket.group, named(ticket.person, "person"), ticket.fields)
     return WebhookResult(WebhookOutcome.ACCEPTED, to_events(instance, [change], {raw.ticket_id: now}))
+
+
+def _not_plain(profile: Profile, item: dict, ticket_item: dict) -> str:
+    """Where the delivery has an object or a list in place of a value the profile reads ("" if nowhere)."""
+    spec, shape = profile.webhook, profile.ticket
+    paths = [(spec.change, item, p) for p in profile.changes.item.model_dump().values()]
+    paths += [(spec.ticket, ticket_item, p) for p in (shape.id, shape.group, shape.person, *shape.fields.values())]
+    for prefix, data, path in paths:
+        if isinstance(dig(data, path), dict | list):
+            return f"{prefix}.{path} is an object or a list, not a value"
+    return ""

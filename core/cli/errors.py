@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
 
 from baton_itsm.core.errors import BatonError, StoreError
+from baton_itsm.core.masking import Masker
 
 
 class UserFacingError(click.ClickException):
@@ -47,7 +49,7 @@ class BatonGroup(click.Group):
         try:
             return super().invoke(ctx)
         except BatonError as error:
-            raise UserFacingError(str(error), error.exit_code) from None
+            raise UserFacingError(output_masker(ctx)(str(error)), error.exit_code) from None
         except Exception as error:
             # Only a command that used the store can raise SQLAlchemy's errors, so it is imported by then.
             operational = getattr(sys.modules.get("sqlalchemy.exc"), "OperationalError", None)
@@ -57,4 +59,17 @@ class BatonGroup(click.Group):
 
             app = ctx.obj if hasattr(ctx.obj, "database_url") else None
             where = f" at {redact(app.database_url)}" if app else ""
-            raise UserFacingError(f"the ledger store{where} did not answer: {error.orig}", StoreError.exit_code) from None
+            message = f"the ledger store{where} did not answer: {error.orig}"
+            raise UserFacingError(output_masker(ctx)(message), StoreError.exit_code) from None
+
+
+def output_masker(ctx: click.Context | None = None) -> Masker:
+    """Masks what the CLI prints: URL credentials, and secret environment variables' values, including those
+    the deployment names (when it was read)."""
+    built = getattr(ctx, "obj", None).__dict__.get("app") if ctx is not None and ctx.obj is not None else None
+    names = ()
+    if built is not None:
+        from baton_itsm.core.settings.loader import secret_variables
+
+        names = secret_variables(built.config)
+    return Masker.from_environment(os.environ, names)

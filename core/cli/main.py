@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from baton_itsm.core.cli.errors import BatonGroup
+from baton_itsm.core.cli.errors import BatonGroup, output_masker
 from baton_itsm.core.errors import BatonError, ConfigError, ToolError
 from baton_itsm.core.settings.locate import DEFAULT_CONFIG_NAME
 
@@ -71,15 +71,12 @@ def init(target: str, force: bool) -> None:
 @click.pass_obj
 def check(state: CliState) -> None:
     """Validate the deployment file, its environment, the ledger store, and reach each configured tool."""
-    from baton_itsm.core.settings.loader import missing_environment
+    from baton_itsm.core.startup_check import refuse_on_problems
     from baton_itsm.core.store.database import redact
     from baton_itsm.core.store.migrate import current_revision, head_revision
 
     app = state.app  # a broken file raises ConfigError with every problem listed
-    problems = missing_environment(app.config)
-    if problems:
-        source = str(app.config_path or "built-in defaults")
-        raise ConfigError([f"{source}: {p}" for p in problems])
+    refuse_on_problems(app)  # the same check `baton run` makes before it starts
     where = app.config_path or "built-in defaults (no baton.yaml found)"
     config = app.config
     click.echo(f"config: {where}: OK ({len(config.groups)} groups, {len(config.connectors)} connectors, "
@@ -90,9 +87,10 @@ def check(state: CliState) -> None:
         else f"at {revision or 'no schema'}, needs `baton db upgrade` to {head}")
     click.echo(f"ledger store: {redact(app.database_url)}: reachable, schema {state_text}")
     unreachable = []
+    mask = output_masker(click.get_current_context())
     for name, connector in app.connectors.items():
         try:
-            click.echo(f"tool {name}: {connector.check()}")
+            click.echo(mask(f"tool {name}: {connector.check()}"))
         except ToolError as error:
             unreachable.append(f"tool {name}: {error}")
     if unreachable:
@@ -113,6 +111,8 @@ def _register_subcommands() -> None:
         "demo": "baton_itsm.core.cli.demo:demo",
         "run": "baton_itsm.core.cli.run:run",
         "outbox": "baton_itsm.core.cli.outbox:outbox",
+        "token": "baton_itsm.core.cli.token:token",
+        "inbox": "baton_itsm.core.cli.inbox:inbox",
     })
 
 

@@ -16,6 +16,9 @@ def run(state, host: str, port: int, no_http: bool, log_format: str, log_level: 
     """Run Baton: webhook intake, accept/decline pages, the API, pollers, scheduler and dispatcher."""
     from baton_itsm.core.service.logs import configure_logging
     from baton_itsm.core.service.runner import RunOptions, run as run_service
+    from baton_itsm.core.settings.loader import secret_variables
+    from baton_itsm.core.startup_check import refuse_on_problems
 
-    configure_logging(log_format, log_level)
+    refuse_on_problems(state.app)  # what `baton check` refuses, `baton run` refuses too: exit 2, nothing starts
+    configure_logging(log_format, log_level, secret_variables(state.app.config))
     run_service(state.app, RunOptions(host=host, port=port, http=not no_http))

@@ -26,6 +26,9 @@ REVIEW = "review"  # the receiver reviews an applied handoff
 AUDIT = "audit"  # the lead audits a handoff drawn for them
 ESCALATION_REVIEW = "escalation-review"  # an editor edits an escalation's review (not single-use)
 PURPOSES = frozenset({ANSWER, REVIEW, AUDIT, ESCALATION_REVIEW})
+# A token Baton makes is base64url text of a few hundred characters; anything longer, or not ASCII, was
+# not made here (hmac.compare_digest also refuses non-ASCII text with a TypeError, once a 500).
+MAX_TOKEN_LENGTH = 2048
 
 
 def _b64(data: bytes) -> str:
@@ -75,9 +78,14 @@ class LinkSigner:
     def verify(self, token: str, now: datetime, purpose: str = ANSWER) -> LinkClaim:
         """The claim of an intact token for `purpose`; InvalidLink if it was altered or is for another page,
         ExpiredLink if it ran out."""
-        version, _, rest = (token or "").strip().partition(".")
+        text = (token or "").strip()
+        if len(text) > MAX_TOKEN_LENGTH or not text.isascii():
+            raise InvalidLink("This link is not valid: it was changed or was not made by Baton. "
+                              "Open the link exactly as it arrived, or answer the request in Baton.")
+        version, _, rest = text.partition(".")
         payload, _, signature = rest.partition(".")
-        if version != VERSION or not payload or not hmac.compare_digest(signature, self._signature(payload)):
+        if version != VERSION or not payload or not hmac.compare_digest(signature.encode(),
+                                                                         self._signature(payload).encode()):
             raise InvalidLink("This link is not valid: it may have been changed or cut short in the email. "
                               "Open the link exactly as it arrived, or answer the request in Baton.")
         try:

@@ -5,28 +5,26 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
-SECRET_ENV_MARKERS = ("PASSWORD", "SECRET", "TOKEN", "API_KEY", "DATABASE_URL")
+from baton_itsm.core.masking import Masker
 
 
 class RedactSecrets(logging.Filter):
-    """Replaces the value of every secret-looking environment variable in a log record with ***."""
+    """Masks, in every log record and its traceback, URL credentials and the value of every secret environment
+    variable: named like a secret, or named by the deployment (`secret_names`, its *_env keys)."""
 
-    def __init__(self) -> None:
+    def __init__(self, secret_names: Iterable[str] = ()) -> None:
         super().__init__()
-        self.secrets = sorted({v for k, v in os.environ.items()
-                               if any(m in k.upper() for m in SECRET_ENV_MARKERS) and len(v) >= 4},
-                              key=len, reverse=True)
+        self.mask = Masker.from_environment(os.environ, secret_names)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        message = self.mask(record.getMessage())
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        for secret in self.secrets:
-            message = message.replace(secret, "***")
-            if record.exc_text:
-                record.exc_text = record.exc_text.replace(secret, "***")
+        if record.exc_text:
+            record.exc_text = self.mask(record.exc_text)
         record.msg, record.args = message, ()
         return True
 
@@ -40,9 +38,9 @@ class JsonLines(logging.Formatter):
         return json.dumps(entry)
 
 
-def configure_logging(fmt: str = "text", level: str = "INFO") -> None:
+def configure_logging(fmt: str = "text", level: str = "INFO", secret_names: Iterable[str] = ()) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(RedactSecrets())
+    handler.addFilter(RedactSecrets(secret_names))
     handler.setFormatter(JsonLines() if fmt == "json" else logging.Formatter(
         "%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()

@@ -89,6 +89,16 @@ def missing_environment(config: BatonConfig) -> list[str]:
     return missing
 
 
+def secret_variables(config: BatonConfig) -> set[str]:
+    """The environment variables the config names that hold secrets (never shown in a message or a log)."""
+    names = {var for c in config.connectors.values()
+             for key, var in c.auth.env_vars() if key != "username_env"}
+    names |= {c.webhook_secret_env for c in config.connectors.values() if c.webhook_secret_env}
+    smtp = config.notifications.smtp
+    names |= {var for key, var in smtp.env_vars() if key != "username_env"}
+    return names | {config.notifications.link_secret_env}
+
+
 def _literal_secrets(data: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
     if isinstance(data, dict):
         for key, value in data.items():

@@ -66,6 +66,8 @@ class ServiceConfig(Strict):
     # How long a process may hold a claimed inbox delivery or outbox row before another process takes it
     # over: longer than the slowest tool or SMTP call, short enough that a crashed process's work resumes soon.
     lease_seconds: float = Field(120, gt=0)
+    # How many times the inbox worker tries a webhook delivery that fails before it parks it (`baton inbox`).
+    inbox_max_attempts: int = Field(5, ge=1)
 
 
 class DatabaseConfig(Strict):

@@ -148,3 +148,16 @@ checkpoints = Table(
     Column("value", Text, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# Per-person API tokens (rev 0009): the SHA-256 of each token, never the token; `token_id` names it in the CLI.
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("token_id", String(32), primary_key=True),
+    Column("token_sha256", String(64), nullable=False),
+    Column("person", String(200), nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+    Index("uq_api_tokens_token_sha256", "token_sha256", unique=True),
+)

@@ -1,4 +1,4 @@
--- alembic revision: 0007
+-- alembic revision: 0009
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -146,3 +146,16 @@ CREATE TABLE "tickets" (
 )
 --
 CREATE INDEX ix_tickets_to_look_at ON tickets (instance, unverified, open_handoff)
+--
+CREATE TABLE api_tokens (
+	token_id VARCHAR(32) NOT NULL, 
+	token_sha256 VARCHAR(64) NOT NULL, 
+	person VARCHAR(200) NOT NULL, 
+	note TEXT DEFAULT '' NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	last_used_at DATETIME, 
+	revoked_at DATETIME, 
+	CONSTRAINT pk_api_tokens PRIMARY KEY (token_id)
+)
+--
+CREATE UNIQUE INDEX uq_api_tokens_token_sha256 ON api_tokens (token_sha256)

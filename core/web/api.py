@@ -1,16 +1,14 @@
 """The JSON API for handoffs: request, accept, decline, withdraw, force, review, audit, list pending, a ticket's
 ledger.
 
-Callers are integrations (a chat bot, a portal) acting for a named person (`by`). They authenticate
-with `Authorization: Bearer $BATON_API_TOKEN`; without that variable the API is off (503).
+Each call acts as the person whose token it carries (`Authorization: Bearer TOKEN`, made by `baton token create
+--for NAME`); a body's `by` may be left out, and one naming someone else is refused (403). The service token
+(`$BATON_API_TOKEN`) only reads: see core/web/api_auth.py. A new handoff is taken only on a ticket Baton can reach
+(core/web/api_tickets.py): 404 otherwise.
 """
 from __future__ import annotations
 
-import hmac
-import os
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -27,41 +25,33 @@ from baton_itsm.core.errors import BatonError
 from baton_itsm.core.handoffs import new_handoff_id
 from baton_itsm.core.store.codec import event_to_row
 from baton_itsm.core.store.schema import ledger_entries, tickets
+from baton_itsm.core.web.api_auth import Authenticated, caller
+from baton_itsm.core.web.api_tickets import require_instance, require_reachable
 
-API_TOKEN_ENV = "BATON_API_TOKEN"
 STATUS = {UnknownHandoff: 404, NotAllowed: 403, InvalidTransition: 409, InvalidRequest: 422}
+BY = Field(None, description="left out: the token's person; another name is refused (403)")
 
-
-def require_token(authorization: Annotated[str | None, Header()] = None) -> None:
-    expected = os.environ.get(API_TOKEN_ENV)
-    if not expected:
-        raise HTTPException(503, f"the API is off: set {API_TOKEN_ENV} to enable it")
-    given = (authorization or "").removeprefix("Bearer ").strip()
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        raise HTTPException(401, "missing or wrong API token", headers={"WWW-Authenticate": "Bearer"})
-
-
-router = APIRouter(prefix="/api", tags=["handoffs"], dependencies=[Depends(require_token)])
+router = APIRouter(prefix="/api", tags=["handoffs"], dependencies=[Depends(caller)])
 
 
 class NewHandoff(BaseModel):
     ticket: str = Field(description="INSTANCE:ID")
     to: str = Field(description="GROUP or GROUP/PERSON")
-    by: str
+    by: str | None = BY
     reason: str
     summary: str = ""
     kind: HandoffKind = HandoffKind.REASSIGN
 
 
 class Answer(BaseModel):
-    by: str
+    by: str | None = BY
     reason: str = ""
 
 
 class Review(BaseModel):
     """A review by the handoff's receiver, or a lead's audit. Every question is optional; answer at least one."""
 
-    by: str
+    by: str | None = BY
     needed: bool | None = Field(None, description="was the handoff needed?")
     prepared: bool | None = Field(None, description="was it done well: was what had been tried summarised?")
     timely: Timeliness | None = Field(None, description="early (too early), right, or late (too late)")
@@ -116,50 +106,60 @@ def _ticket_of(request: Request, handoff_id: str) -> TicketKey:
         raise HTTPException(404, str(error)) from None
 
 
-@router.post("/handoffs", status_code=201, response_model=Outcome)
-def request_handoff(request: Request, body: NewHandoff) -> Outcome:
-    """Ask the receiver to take a ticket; it moves when they accept."""
+def _new(request: Request, who: Authenticated, body: NewHandoff) -> dict:
+    """What a request and a force share: the acting person, then a reachable ticket and a receiver."""
+    by = who.acting_as(body.by)
     key, receiver = _parse(body.ticket, body.to)
-    return _run(request, RequestHandoff(ticket=key, handoff_id=new_handoff_id(), to_holder=receiver, by=body.by,
-                                        reason=body.reason, summary=body.summary, kind=body.kind))
+    require_reachable(request.app.state.baton, key)
+    return dict(ticket=key, handoff_id=new_handoff_id(), to_holder=receiver, by=by, reason=body.reason,
+                summary=body.summary, kind=body.kind)
+
+
+@router.post("/handoffs", status_code=201, response_model=Outcome)
+def request_handoff(request: Request, who: Authenticated, body: NewHandoff) -> Outcome:
+    """Ask the receiver to take a ticket; it moves when they accept."""
+    return _run(request, RequestHandoff(**_new(request, who, body)))
 
 
 @router.post("/handoffs/force", status_code=201, response_model=Outcome)
-def force_handoff(request: Request, body: NewHandoff) -> Outcome:
-    """Move a ticket without acceptance (managers only); recorded as forced."""
-    key, receiver = _parse(body.ticket, body.to)
-    return _run(request, ForceHandoff(ticket=key, handoff_id=new_handoff_id(), to_holder=receiver, by=body.by,
-                                      reason=body.reason, summary=body.summary, kind=body.kind))
+def force_handoff(request: Request, who: Authenticated, body: NewHandoff) -> Outcome:
+    """Move a ticket without acceptance (managers of the receiving group only); recorded as forced."""
+    return _run(request, ForceHandoff(**_new(request, who, body)))
 
 
 @router.post("/handoffs/{handoff_id}/accept", response_model=Outcome)
-def accept(request: Request, handoff_id: str, body: Answer) -> Outcome:
-    return _run(request, AcceptHandoff(ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=body.by))
+def accept(request: Request, who: Authenticated, handoff_id: str, body: Answer) -> Outcome:
+    by = who.acting_as(body.by)
+    return _run(request, AcceptHandoff(ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=by))
 
 
 @router.post("/handoffs/{handoff_id}/decline", response_model=Outcome)
-def decline(request: Request, handoff_id: str, body: Answer) -> Outcome:
-    return _run(request, DeclineHandoff(ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=body.by,
+def decline(request: Request, who: Authenticated, handoff_id: str, body: Answer) -> Outcome:
+    by = who.acting_as(body.by)
+    return _run(request, DeclineHandoff(ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=by,
                                         reason=body.reason))
 
 
 @router.post("/handoffs/{handoff_id}/withdraw", response_model=Outcome)
-def withdraw(request: Request, handoff_id: str, body: Answer) -> Outcome:
-    return _run(request, WithdrawHandoff(ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=body.by,
+def withdraw(request: Request, who: Authenticated, handoff_id: str, body: Answer) -> Outcome:
+    by = who.acting_as(body.by)
+    return _run(request, WithdrawHandoff(ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=by,
                                          reason=body.reason))
 
 
 @router.post("/handoffs/{handoff_id}/review", response_model=Outcome)
-def review(request: Request, handoff_id: str, body: Review) -> Outcome:
+def review(request: Request, who: Authenticated, handoff_id: str, body: Review) -> Outcome:
     """The receiver's review of a handoff that took place (once; only the person who received it)."""
-    return _run(request, ReviewHandoff(ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=body.by,
+    by = who.acting_as(body.by)
+    return _run(request, ReviewHandoff(ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=by,
                                        answers=body.answers(), via="api"))
 
 
 @router.post("/handoffs/{handoff_id}/audit", response_model=Outcome)
-def audit(request: Request, handoff_id: str, body: Review) -> Outcome:
+def audit(request: Request, who: Authenticated, handoff_id: str, body: Review) -> Outcome:
     """A lead's verdict on a handoff drawn for them (or of their group), recorded beside the receiver's review."""
-    return _run(request, AuditHandoff(ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=body.by,
+    by = who.acting_as(body.by)
+    return _run(request, AuditHandoff(ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=by,
                                       answers=body.answers(), via="api"))
 
 
@@ -198,4 +198,5 @@ def ticket_ledger(request: Request, ticket: str) -> list[Entry]:
         key = TicketKey.parse(ticket)
     except ValueError as error:
         raise HTTPException(422, str(error)) from None
+    require_instance(request.app.state.baton, key)
     return [_entry(e.event) for e in request.app.state.baton.handoffs.ledger(key)]

@@ -1,6 +1,7 @@
 """The JSON API of escalation reviews: list, show, edit, link a change, close, reopen.
 
-Same token and error mapping as the handoff API (core/web/api.py): a refusal of the protocol is 403 (not
+Same tokens and error mapping as the handoff API (core/web/api.py): every change acts as the token's person (the
+service token only reads; a body's `by` naming someone else is 403). A refusal of the protocol is 403 (not
 an editor), 409 (closed, or open already), 422 (a section a review has not, an unknown cause kind), 404.
 """
 from __future__ import annotations
@@ -13,10 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from baton_itsm.core.errors import BatonError
 from baton_itsm.core.reviews.escalation_queries import Listing
 from baton_itsm.core.reviews.escalations import EscalationReviews
-from baton_itsm.core.web.api import STATUS, require_token
+from baton_itsm.core.web.api import BY, STATUS
+from baton_itsm.core.web.api_auth import Authenticated, caller
 
 router = APIRouter(prefix="/api/escalation-reviews", tags=["escalation reviews"],
-                   dependencies=[Depends(require_token)])
+                   dependencies=[Depends(caller)])
 
 
 class Escalation(BaseModel):
@@ -64,7 +66,7 @@ class Edit(BaseModel):
     section that says who is to blame."""
 
     model_config = ConfigDict(extra="allow")
-    by: str
+    by: str | None = BY
     cause: str | None = Field(None, description="What caused the escalation")
     steps: str | None = Field(None, description="Steps taken")
     problems: str | None = Field(None, description="Problems met")
@@ -78,19 +80,19 @@ class Edit(BaseModel):
 
 
 class LinkChange(BaseModel):
-    by: str
+    by: str | None = BY
     change: Literal["rule", "sla"]
     reference: str = Field(description="where the change is: a commit, a document, a change ticket")
     note: str = ""
 
 
 class Close(BaseModel):
-    by: str
+    by: str | None = BY
     note: str = ""
 
 
 class Reopen(BaseModel):
-    by: str
+    by: str | None = BY
     reason: str = ""
 
 
@@ -120,25 +122,28 @@ def show_review(request: Request, handoff_id: str) -> Review:
 
 
 @router.patch("/{handoff_id}", response_model=Review)
-def edit_review(request: Request, handoff_id: str, body: Edit) -> Review:
-    """Write sections and/or the cause kind, as `by` (an editor of the review)."""
-    return _done(request, handoff_id,
-                 lambda: _reviews(request).edit(handoff_id, body.by, body.sections(), body.cause_kind))
+def edit_review(request: Request, who: Authenticated, handoff_id: str, body: Edit) -> Review:
+    """Write sections and/or the cause kind, as the token's person (an editor of the review)."""
+    by = who.acting_as(body.by)
+    return _done(request, handoff_id, lambda: _reviews(request).edit(handoff_id, by, body.sections(), body.cause_kind))
 
 
 @router.post("/{handoff_id}/link", response_model=Review)
-def link_change(request: Request, handoff_id: str, body: LinkChange) -> Review:
+def link_change(request: Request, who: Authenticated, handoff_id: str, body: LinkChange) -> Review:
     """Record the rule or SLA change the review led to."""
-    return _done(request, handoff_id,
-                 lambda: _reviews(request).link(handoff_id, body.by, body.change, body.reference, body.note))
+    by = who.acting_as(body.by)
+    return _done(request, handoff_id, lambda: _reviews(request).link(handoff_id, by, body.change, body.reference,
+                                                                     body.note))
 
 
 @router.post("/{handoff_id}/close", response_model=Review)
-def close_review(request: Request, handoff_id: str, body: Close) -> Review:
+def close_review(request: Request, who: Authenticated, handoff_id: str, body: Close) -> Review:
     """Close the review; its cause and prevention must be written."""
-    return _done(request, handoff_id, lambda: _reviews(request).close(handoff_id, body.by, body.note))
+    by = who.acting_as(body.by)
+    return _done(request, handoff_id, lambda: _reviews(request).close(handoff_id, by, body.note))
 
 
 @router.post("/{handoff_id}/reopen", response_model=Review)
-def reopen_review(request: Request, handoff_id: str, body: Reopen) -> Review:
-    return _done(request, handoff_id, lambda: _reviews(request).reopen(handoff_id, body.by, body.reason))
+def reopen_review(request: Request, who: Authenticated, handoff_id: str, body: Reopen) -> Review:
+    by = who.acting_as(body.by)
+    return _done(request, handoff_id, lambda: _reviews(request).reopen(handoff_id, by, body.reason))

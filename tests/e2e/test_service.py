@@ -73,13 +73,15 @@ def service(rt, tmp_path):
         env.pop(var, None)
     log = tmp_path / "baton.log"
     baton = Path(sys.executable).parent / "baton"
+    carol = subprocess.run([str(baton), "--config", str(config), "--db", str(tmp_path / "ledger.db"), "token", "create",
+                            "--for", "carol"], env=env, capture_output=True, text=True, check=True).stdout.strip()
     with log.open("w") as sink:
         process = subprocess.Popen([str(baton), "--config", str(config), "--db", str(tmp_path / "ledger.db"), "run",
                                     "--port", str(port), "--log-format", "json"], env=env, stdout=sink, stderr=sink)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for("the service to answer /healthz", lambda: _healthy(base))
-        yield Service(base, process, log, mail)
+        yield Service(base, process, log, mail, {"carol": carol})
     finally:
         if process.poll() is None:
             process.kill()
@@ -88,11 +90,13 @@ def service(rt, tmp_path):
 
 
 class Service:
-    def __init__(self, base: str, process: subprocess.Popen, log: Path, mail: MailServer):
-        self.base, self.process, self.log, self.mail = base, process, log, mail
+    def __init__(self, base: str, process: subprocess.Popen, log: Path, mail: MailServer, tokens: dict[str, str]):
+        self.base, self.process, self.log, self.mail, self.tokens = base, process, log, mail, tokens
 
-    def api(self, method: str, path: str, **kwargs):
-        return requests.request(method, self.base + path, headers={"Authorization": f"Bearer {API_TOKEN}"},
+    def api(self, method: str, path: str, as_: str | None = None, **kwargs):
+        """A call with the service token (it reads), or `as_` a person, with their own token."""
+        token = self.tokens[as_] if as_ else API_TOKEN
+        return requests.request(method, self.base + path, headers={"Authorization": f"Bearer {token}"},
                                 timeout=10, **kwargs)
 
     def ledger(self, ticket: str) -> list[dict]:
@@ -118,7 +122,7 @@ def test_baton_run_governs_rt_through_polling_and_keeps_people_informed(service)
     request_mail = wait_for("the handoff request email to carol", lambda: service.mail.to("carol@example.com"))
     assert "/handoff/accept?t=" in request_mail[0].part("plain")
 
-    accepted = service.api("POST", f"/api/handoffs/{pending['handoff_id']}/accept", json={"by": "carol"})
+    accepted = service.api("POST", f"/api/handoffs/{pending['handoff_id']}/accept", as_="carol", json={})
     assert accepted.status_code == 200, accepted.text
     wait_for("carol to own the ticket in RT", lambda: holder_in_rt(ticket) == (SD, "carol"))
     wait_for("the requester's status email", lambda: service.mail.to("customer@example.test"))
@@ -158,3 +162,4 @@ def test_sigterm_stops_the_service_cleanly_and_its_logs_hold_no_secret(service):
     assert any(line["message"] == "baton stopped" for line in lines)
     text = service.log.read_text()
     assert rt5.PASSWORDS["baton"] not in text and WEBHOOK_SECRET not in text and API_TOKEN not in text
+    assert service.tokens["carol"] not in text

@@ -5,6 +5,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from baton_itsm.core.app import build_app
+from baton_itsm.core.store.api_tokens import ApiTokens
 from baton_itsm.core.web import create_app
 
 from tests.integration.escalation_desk import CONFIG, EDITORS, escalate
@@ -18,8 +19,10 @@ def client(tmp_path, monkeypatch, clock):
     monkeypatch.setenv("BATON_API_TOKEN", TOKEN)
     app = build_app(str(tmp_path / "baton.yaml"), str(tmp_path / "ledger.db"), clock=clock)
     escalate(app)
+    tokens = {person: ApiTokens(app.store).create(person, clock.now()).token for person in [*EDITORS, "bob"]}
     with TestClient(create_app(app)) as client:
-        client.headers["Authorization"] = f"Bearer {TOKEN}"
+        client.headers["Authorization"] = f"Bearer {TOKEN}"  # the service token: it reads
+        client.as_ = lambda person: {"Authorization": f"Bearer {tokens[person]}"}
         yield client
     app.engine.dispose()
 
@@ -29,28 +32,29 @@ def test_edit_link_close_and_reopen_through_the_api(client):
     assert listed["handoff_id"] == "esc1" and listed["editors"] == EDITORS and listed["state"] == "open"
     assert listed["sections"] == dict.fromkeys(["cause", "steps", "problems", "helped", "prevention"], "")
 
-    edited = client.patch("/api/escalation-reviews/esc1", json={"by": "erin", "cause": "refund rules unclear",
-                                                                "cause_kind": "Service Decision"})
+    erin, mia, quinn = client.as_("erin"), client.as_("mia"), client.as_("quinn")
+    edited = client.patch("/api/escalation-reviews/esc1", json={"cause": "refund rules unclear",
+                                                                "cause_kind": "Service Decision"}, headers=erin)
     assert edited.status_code == 200, edited.text
     assert edited.json()["filled"] == ["cause"] and edited.json()["cause_kind"] == "service decision"
-    linked = client.post("/api/escalation-reviews/esc1/link", json={"by": "mia", "change": "rule",
-                                                                    "reference": "rules.yaml@4f2a1c"})
+    linked = client.post("/api/escalation-reviews/esc1/link", json={"change": "rule",
+                                                                    "reference": "rules.yaml@4f2a1c"}, headers=mia)
     assert [c["reference"] for c in linked.json()["changes"]] == ["rules.yaml@4f2a1c"]
 
-    early = client.post("/api/escalation-reviews/esc1/close", json={"by": "mia"})
+    early = client.post("/api/escalation-reviews/esc1/close", json={}, headers=mia)
     assert early.status_code == 422 and "says nothing yet on prevention" in early.json()["detail"]
-    client.patch("/api/escalation-reviews/esc1", json={"by": "mia", "prevention": "a KB article on refunds"})
-    closed = client.post("/api/escalation-reviews/esc1/close", json={"by": "mia", "note": "done"})
+    client.patch("/api/escalation-reviews/esc1", json={"prevention": "a KB article on refunds"}, headers=mia)
+    closed = client.post("/api/escalation-reviews/esc1/close", json={"note": "done"}, headers=mia)
     assert closed.status_code == 200 and closed.json()["closed_by"] == "mia"
     assert client.get("/api/escalation-reviews").json() == []
     assert [r["handoff_id"] for r in client.get("/api/escalation-reviews", params={"state": "closed"}).json()] == [
         "esc1"]
 
-    after = client.patch("/api/escalation-reviews/esc1", json={"by": "mia", "helped": "x"})
+    after = client.patch("/api/escalation-reviews/esc1", json={"helped": "x"}, headers=mia)
     assert after.status_code == 409 and "reopen it to edit it" in after.json()["detail"]
-    reopened = client.post("/api/escalation-reviews/esc1/reopen", json={"by": "quinn", "reason": "more to say"})
+    reopened = client.post("/api/escalation-reviews/esc1/reopen", json={"reason": "more to say"}, headers=quinn)
     assert reopened.json()["state"] == "open"
-    assert client.post("/api/escalation-reviews/esc1/reopen", json={"by": "quinn"}).status_code == 409
+    assert client.post("/api/escalation-reviews/esc1/reopen", json={}, headers=quinn).status_code == 409
     assert client.get("/api/escalation-reviews/esc1").json()["state"] == "open"
     assert len(client.get("/api/escalation-reviews", params={"state": "all"}).json()) == 1
 
@@ -70,7 +74,8 @@ def test_edit_link_close_and_reopen_through_the_api(client):
     ("get", "/api/escalation-reviews?state=pending", None, 422, ""),
 ])
 def test_mistakes_get_a_clear_4xx(client, method, path, body, status, message):
-    response = client.request(method, path, json=body)
+    acting = client.as_(body["by"]) if body and "by" in body else {}
+    response = client.request(method, path, json=body, headers=acting)
     assert response.status_code == status and response.json()["detail"]
     assert message in str(response.json()["detail"])
 

@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, func, select
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.handoffs import HandoffService
-from baton_itsm.core.intake import Intake, IntakeReport
+from baton_itsm.core.intake import MAX_ATTEMPTS, Intake, IntakeReport
 from baton_itsm.core.rules.build import build_policy
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.scheduler import Scheduler
@@ -148,7 +148,7 @@ def test_a_claim_left_by_a_dead_process_is_taken_again_after_its_lease(desk, clo
     assert len(service.ledger(KEY)) == 1
 
 
-def test_a_delivery_that_keeps_failing_is_parked_not_dropped(desk, clock, monkeypatch):
+def test_a_delivery_that_keeps_failing_is_parked_not_dropped(desk, clock, monkeypatch, caplog):
     intake, _, service = desk
     intake.receive("rt", "delivery-1", [event(clock, "e1", "tina", "Triage", ToolEventKind.CREATED)])
 
@@ -156,13 +156,16 @@ def test_a_delivery_that_keeps_failing_is_parked_not_dropped(desk, clock, monkey
         raise RuntimeError("engine bug")
 
     monkeypatch.setattr(intake.engine, "on_tool_event", broken)
-    for _ in range(10):
+    for _ in range(MAX_ATTEMPTS):
         assert intake.process_pending().failed == 1
         clock.advance(hours=1)
-    assert count(intake.store, inbox, inbox.c.status == "failed") == 1
+    assert count(intake.store, inbox, inbox.c.status == "parked", inbox.c.attempts == MAX_ATTEMPTS) == 1
+    assert intake.process_pending().failed == 0, "a parked delivery is not tried again"
     with intake.store.engine.connect() as connection:
         assert "RuntimeError: engine bug" in connection.execute(select(inbox.c.last_error)).scalar_one()
     assert service.ledger(KEY) == [], "nothing half-written"
+    parked = [r for r in caplog.records if r.levelname == "ERROR" and "parked" in r.getMessage()]
+    assert len(parked) == 1 and "rt:7" in parked[0].getMessage() and "baton inbox retry" in parked[0].getMessage()
 
 
 def test_a_failure_reported_after_another_process_handled_the_delivery_leaves_it_done(desk, clock):

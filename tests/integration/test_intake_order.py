@@ -103,7 +103,7 @@ def test_a_failing_delivery_holds_its_ticket_s_next_one_back_until_it_is_parked(
         assert (report.new, report.failed) == (0, 1)
         assert shape(service, SEVEN) == []
         clock.advance(hours=1)
-    report = intake.process_pending()  # the take's last attempt parks it as failed
+    report = intake.process_pending()  # the take's last attempt parks it
     assert (report.new, report.failed) == (0, 1)
     clock.advance(minutes=3)  # the push, claimed with it in that batch and skipped, is free again
     assert rounds(intake) == 1

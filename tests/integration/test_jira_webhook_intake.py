@@ -4,14 +4,14 @@ from __future__ import annotations
 from baton_itsm.core.connector import WebhookOutcome
 from baton_itsm.core.intake import Intake
 from baton_itsm.core.rules.engine import RulesEngine
-from tests.unit.connectors.jira_fixtures import TESS, connector, raw, signed
+from tests.unit.connectors.jira_fixtures import TESS, connector, raw, sent_at, signed
 
 ASSIGNED = "jira_webhook_mattermost_issue-updated-assigned.json"
 
 
 def test_a_replayed_delivery_is_taken_in_once(store, clock):
-    jira = connector(users={"tess": TESS})
     body = raw(ASSIGNED)
+    jira = connector(users={"tess": TESS}, now=sent_at(body))
     first = jira.parse_webhook(signed(body, delivery="5f1c0de8-0001"), body)
     retry = jira.parse_webhook(signed(body, delivery="5f1c0de8-0001", **{"X-Atlassian-Webhook-Retry": "1"}), body)
     assert first.outcome is retry.outcome is WebhookOutcome.ACCEPTED and first.delivery_id == retry.delivery_id
