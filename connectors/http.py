@@ -1,5 +1,8 @@
 """Outbound HTTP for connectors: one status-to-error mapping, timeouts always, retries that honour Retry-After.
 
+Retries sleep, so they happen only where waiting is allowed (`core/no_waiting.py`): a poller or a command may wait
+for its own tool; the outbox dispatcher never does, it gets the error at once and stores the time of the next try.
+
 Messages name the method and path, never credentials or query strings (a query can carry a token).
 """
 from __future__ import annotations
@@ -18,6 +21,7 @@ from urllib3.exceptions import NewConnectionError
 from baton_itsm.core.errors import (
     ConfigError, ToolAuthError, ToolConflict, ToolError, ToolNotFound, ToolRateLimited, ToolRefused, ToolUnavailable,
 )
+from baton_itsm.core.no_waiting import may_wait
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
@@ -106,6 +110,8 @@ class HttpClient:
         method = method.upper()
 
         def may_retry(error: BaseException) -> bool:
+            if not may_wait():
+                return False  # the outbox dispatcher: the row keeps the time of its next attempt instead
             if not isinstance(error, ToolError) or not error.retryable:
                 return False
             if error.retry_after and error.retry_after > self.retry.max_wait_seconds:

@@ -34,9 +34,11 @@ class StoreError(BatonError):
 
 
 class ToolError(BatonError):
-    """A help-desk tool refused or failed a call. `retryable` says whether trying again can help."""
+    """A help-desk tool refused or failed a call. `retryable` says whether trying again can help;
+    `pauses_destination` whether the whole destination asked to wait (not just this one call)."""
 
     retryable = False
+    pauses_destination = False
 
     def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None):
         super().__init__(message)
@@ -64,6 +66,7 @@ class ToolRateLimited(ToolError):
     """The tool asked Baton to slow down; `retry_after` is how long it asked for (seconds), if it said."""
 
     retryable = True
+    pauses_destination = True
 
 
 class ToolUnavailable(ToolError):

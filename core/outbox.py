@@ -9,19 +9,27 @@ A process killed in between leaves a `sending` row whose outcome nobody knows. A
 Message-ID) goes back to `pending` and is done again harmlessly. An action that must never happen
 twice (an email, a note) becomes `uncertain`: it is not resent by itself, it is counted in /metrics,
 and `baton outbox retry` sends it again once someone has checked.
+
+Nothing here waits for a destination. A row that cannot go now (a tool's 429, a mail server refusing Baton's login)
+gets the time of its next attempt stored on it, and the worker goes on with other rows. When the destination
+itself asked for a pause (a rate limit, Retry-After, a refusal of Baton's account), the other waiting rows of that
+destination are moved to the same time, so they wait too instead of each being refused in turn. Each destination
+has its own lane (core/outbox_lanes.py): `baton run` gives every lane its own worker.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.errors import ToolError
+from baton_itsm.core.no_waiting import without_waiting
+from baton_itsm.core.outbox_lanes import TOOL, Lane, everything, same_destination
 from baton_itsm.core.store.schema import outbox
 from baton_itsm.core.store.unit_of_work import Store
 
@@ -35,6 +43,11 @@ class OutboxItem:
     channel: str
     payload: dict[str, Any]
     attempts: int
+    created_at: datetime | None = None
+
+
+ITEM_COLUMNS = (outbox.c.id, outbox.c.idempotency_key, outbox.c.channel, outbox.c.payload, outbox.c.attempts,
+                outbox.c.created_at)
 
 
 Handler = Callable[[OutboxItem], None]
@@ -84,31 +97,35 @@ class OutboxDispatcher:
     lease: timedelta = timedelta(minutes=5)
     max_attempts: int = 20  # about 4 hours of retries with the default backoff
     on_failed: FailureHandler | None = None  # records and tells a failure for good (core/action_failures.py)
+    # Destinations that asked to wait, until when: a row queued for one meanwhile waits without asking it again.
+    _paused: dict[tuple[str, str | None], datetime] = field(default_factory=dict, init=False, repr=False)
 
-    def run_once(self, limit: int = 100, passes: int = 3) -> DispatchReport:
-        """Deliver what is due. A tool action a delivery queues in turn (the note a write posts once done, a failed
-        write's note) goes out in the same run: up to `passes` claims of tool rows while the last claim did something.
-        Emails a notice was routed into wait for the next run, as they always did."""
+    def run_once(self, limit: int = 100, passes: int = 3, lane: Lane | None = None) -> DispatchReport:
+        """Deliver what is due (in `lane` only, when given). A tool action a delivery queues in turn (the note a write
+        posts once done, a failed write's note) goes out in the same run: up to `passes` claims of tool rows while
+        the last claim did something. Emails a notice was routed into wait for the next run, as they always did."""
+        lane = lane or everything(self.handlers)
         report = DispatchReport()
-        self._recover_interrupted(report)
+        self._recover_interrupted(report, lane)
         for number in range(passes):
             sent_before = report.sent + report.failed
-            channels = list(self.handlers) if number == 0 else [c for c in ("tool",) if c in self.handlers]
-            for item in self._claim(limit, channels):
+            channels = lane.channels if number == 0 else lane.channels & {TOOL}
+            for item in self._claim(limit, [c for c in channels if c in self.handlers], lane):
+                if self._waits_for_its_destination(item):
+                    continue
                 if self._begin(item):
                     self._deliver(item, report)
             if report.sent + report.failed == sent_before:
                 break
         return report
 
-    def _recover_interrupted(self, report: DispatchReport) -> None:
+    def _recover_interrupted(self, report: DispatchReport, lane: Lane) -> None:
         """Rows left `sending` by a process that died: repeat what is repeatable, park the rest."""
         now = self.clock.now()
         with self.store.unit_of_work(now) as uow:
-            query = (select(outbox.c.id, outbox.c.idempotency_key, outbox.c.channel, outbox.c.payload,
-                            outbox.c.attempts)
+            query = (select(*ITEM_COLUMNS)
                      .where(outbox.c.status == "sending", outbox.c.claimed_until < now,
-                            outbox.c.channel.in_(list(self.handlers))))
+                            outbox.c.channel.in_(list(self.handlers)), lane.where()))
             if uow.connection.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             for row in uow.connection.execute(query).all():
@@ -123,25 +140,29 @@ class OutboxDispatcher:
                     status=status, claimed_until=None, last_error=error))
 
     def _begin(self, item: OutboxItem) -> bool:
-        """Mark the row `sending` (committed) before its action; False if it is no longer ours."""
+        """Mark the row `sending` (committed) before its action; False if it is no longer ours, or no longer due (its
+        destination was paused since it was claimed)."""
         now = self.clock.now()
         with self.store.unit_of_work(now) as uow:
             began = uow.connection.execute(
-                update(outbox).where(outbox.c.id == item.id, outbox.c.status == "pending")
+                update(outbox).where(outbox.c.id == item.id, outbox.c.status == "pending",
+                                     outbox.c.next_attempt_at <= now)
                 .values(status="sending", attempts=item.attempts + 1, claimed_until=now + self.lease))
             return began.rowcount == 1
 
-    def _claim(self, limit: int, channels: list[str] | None = None) -> list[OutboxItem]:
+    def _claim(self, limit: int, channels: list[str] | None = None, lane: Lane | None = None) -> list[OutboxItem]:
         channels = list(self.handlers) if channels is None else channels
+        lane = lane or everything(channels)
         now = self.clock.now()
         with self.store.unit_of_work(now) as uow:
             connection = uow.connection
-            query = (select(outbox.c.id, outbox.c.idempotency_key, outbox.c.channel, outbox.c.payload,
-                            outbox.c.attempts)
+            # Among rows due at the same time, the one tried most goes first: after a pause it is the one that
+            # meets the destination's answer, and its growing back-off paces the others.
+            query = (select(*ITEM_COLUMNS)
                      .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now,
-                            outbox.c.channel.in_(channels),
+                            outbox.c.channel.in_(channels), lane.where(),
                             or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now))
-                     .order_by(outbox.c.next_attempt_at, outbox.c.id).limit(limit))
+                     .order_by(outbox.c.next_attempt_at, outbox.c.attempts.desc(), outbox.c.id).limit(limit))
             if connection.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             items = [OutboxItem(*row) for row in connection.execute(query)]
@@ -153,18 +174,21 @@ class OutboxDispatcher:
     def _deliver(self, item: OutboxItem, report: DispatchReport) -> None:
         attempts = item.attempts + 1
         try:
-            self.handlers[item.channel](item)
+            with without_waiting():  # a retry is a time stored on the row, never a sleep in this worker
+                self.handlers[item.channel](item)
         except Exception as error:  # noqa: BLE001 - every failure is recorded on the row, none is lost
-            retryable = error.retryable if isinstance(error, ToolError) else True
             message = f"{type(error).__name__}: {error}"
             report.errors.append(f"{item.idempotency_key}: {message}")
-            if retryable and attempts < self.max_attempts:
+            if self._tries_again(item, attempts, error):
                 delay = backoff(attempts)
                 retry_after = getattr(error, "retry_after", None)
                 if retry_after:
                     delay = max(delay, timedelta(seconds=retry_after))
+                next_attempt_at = self.clock.now() + delay
                 self._finish(item, status="pending", attempts=attempts, last_error=message,
-                             next_attempt_at=self.clock.now() + delay)
+                             next_attempt_at=next_attempt_at)
+                if retry_after or getattr(error, "pauses_destination", False):
+                    self._pause_destination(item, next_attempt_at)
                 report.retrying += 1
             else:
                 self._finish(item, status="failed", attempts=attempts, last_error=message)
@@ -179,7 +203,46 @@ class OutboxDispatcher:
         self._finish(item, status="sent", attempts=attempts, sent_at=self.clock.now(), last_error=None)
         report.sent += 1
 
+    def _tries_again(self, item: OutboxItem, attempts: int, error: Exception) -> bool:
+        """A retryable failure is tried again up to `max_attempts`; one that says how long it may be retried for
+        (a mail server refusing Baton's login: until an admin fixes it) for that long after the row was queued."""
+        if isinstance(error, ToolError) and not error.retryable:
+            return False
+        window = getattr(error, "keep_trying_for", None)
+        if window is not None and item.created_at is not None:
+            return self.clock.now() < item.created_at + window
+        return attempts < self.max_attempts
+
+    def _waits_for_its_destination(self, item: OutboxItem) -> bool:
+        """A row queued after its destination asked to wait: moved to the end of the pause, not tried now."""
+        until = self._paused.get(_destination(item))
+        if until is None or until <= self.clock.now():
+            return False
+        with self.store.unit_of_work(self.clock.now()) as uow:
+            uow.connection.execute(update(outbox).where(outbox.c.id == item.id, outbox.c.status == "pending")
+                                   .values(next_attempt_at=until, claimed_until=None))
+        return True
+
+    def _pause_destination(self, item: OutboxItem, until: datetime) -> None:
+        """The destination asked to wait: its other waiting rows wait as long, unclaimed, so whoever claimed them
+        meanwhile finds them no longer due (`_begin`) and any process takes them once they are."""
+        channel, instance = _destination(item)
+        self._paused[(channel, instance)] = until
+        try:
+            with self.store.unit_of_work(self.clock.now()) as uow:
+                uow.connection.execute(
+                    update(outbox).where(outbox.c.status == "pending", outbox.c.id != item.id,
+                                         outbox.c.next_attempt_at < until, same_destination(channel, instance))
+                    .values(next_attempt_at=until, claimed_until=None))
+        except Exception:  # noqa: BLE001 - two processes pausing at once may deadlock: the rows are then tried as due
+            log.warning("could not move the other rows of %s %s to %s", channel, instance or "", until, exc_info=True)
+
     def _finish(self, item: OutboxItem, **values: Any) -> None:
         with self.store.unit_of_work(self.clock.now()) as uow:
             uow.connection.execute(update(outbox).where(and_(outbox.c.id == item.id, outbox.c.status == "sending"))
                                    .values(claimed_until=None, **values))
+
+
+def _destination(item: OutboxItem) -> tuple[str, str | None]:
+    """Where a row goes: its channel, and for a tool action the instance."""
+    return item.channel, (item.payload.get("instance") if item.channel == TOOL else None)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from baton_itsm.core.app import App
+from baton_itsm.core.outbox_lanes import Lane, lanes_for
 from baton_itsm.core.service.idle_first import IdleFirst
 from baton_itsm.core.service.workers import Worker, WorkerPool
 from baton_itsm.core.settings.models import ConnectorMode
@@ -34,7 +35,9 @@ def build_workers(app: App, options: RunOptions) -> list[Worker]:
     workers = [
         Worker("inbox", _inbox_round(app), options.idle_seconds),
         Worker("scheduler", lambda: app.scheduler.tick().fired, options.idle_seconds),
-        Worker("dispatcher", lambda: _dispatched(app), options.idle_seconds),
+        # One dispatcher per destination: a rate-limited tool or a refusing mail server delays only its own rows.
+        *(Worker(f"dispatch:{lane.name}", _dispatched(app, lane), options.idle_seconds)
+          for lane in lanes_for(app.dispatcher.handlers, app.config.connectors)),
     ]
     for instance, connector in app.config.connectors.items():
         if connector.mode in (ConnectorMode.POLL, ConnectorMode.BOTH):
@@ -50,9 +53,11 @@ def _inbox_round(app: App):
     return round_
 
 
-def _dispatched(app: App) -> int:
-    report = app.dispatcher.run_once()
-    return report.sent + report.failed + report.retrying
+def _dispatched(app: App, lane: Lane):
+    def round_() -> int:
+        report = app.dispatcher.run_once(lane=lane)
+        return report.sent + report.failed + report.retrying
+    return round_
 
 
 def _poll_round(app: App, instance: str):

@@ -24,6 +24,9 @@ class SmtpConfig(Strict):
     username_env: EnvVarName | None = None
     password_env: EnvVarName | None = None
     timeout_seconds: float = Field(30, gt=0)
+    # How long an email is retried while the mail server refuses Baton itself (its login, its sender address):
+    # faults an admin fixes, so the messages wait for the fix instead of failing at the first refusal.
+    retry_hours: float = Field(24, gt=0)
     from_address: str = Field("baton@localhost", pattern=r"^[^@\s]+@[^@\s]+$")
     from_name: str = "Baton"
 

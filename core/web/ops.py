@@ -1,96 +1,113 @@
-"""Operations endpoints: /healthz (the store and each tool reachable) and /metrics (Prometheus text).
+"""Operations endpoints: /healthz (the store, each tool, waiting deliveries) and /metrics (Prometheus text).
 
-Metrics are read from the store at scrape time, so every process sharing a database reports the same
-queue depths; each process adds its own workers' counters.
+/healthz answers 200 when Baton works (`ok`, or `degraded`: deliveries waiting to be retried, e.g. a mail server
+refusing Baton's login; the service still takes and keeps work, so a load balancer keeps it) and 503 when it cannot
+(the store unreachable, a tool failing), never 500: every check reports its own failure (core/web/health.py).
+
+Metrics are read from the store at scrape time, so every process sharing a database reports the same queue depths;
+each process adds its own workers' counters. With BATON_METRICS_TOKEN set, /metrics wants it as a bearer token.
 """
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+import hmac
+import logging
+import os
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
-from baton_itsm.core.errors import BatonError
 from baton_itsm.core.store.schema import inbox, ledger_entries, outbox, timers
+from baton_itsm.core.web.health import HealthCache, delivery_health, store_health, tool_health
+from baton_itsm.core.web.prometheus import family
+
+log = logging.getLogger(__name__)
+METRICS_TOKEN_ENV = "BATON_METRICS_TOKEN"
+__all__ = ["HealthCache", "router"]  # HealthCache: the web app makes one per app (core/web/__init__.py)
 
 router = APIRouter(include_in_schema=False)
-HEALTH_CACHE_SECONDS = 30.0  # a load balancer probing every second must not hammer the tools
-
-
-@dataclass
-class HealthCache:
-    at: float = 0.0
-    tools: dict[str, str] = field(default_factory=dict)
-
-
-def _tool_health(request: Request) -> dict[str, str]:
-    app, cache = request.app.state.baton, request.app.state.health
-    if time.monotonic() - cache.at > HEALTH_CACHE_SECONDS:
-        tools = {}
-        for name, connector in app.connectors.items():
-            try:
-                tools[name] = "ok: " + connector.check()
-            except BatonError as error:
-                tools[name] = f"failing: {error}"
-        cache.tools, cache.at = tools, time.monotonic()
-    return cache.tools
 
 
 @router.get("/healthz")
 def healthz(request: Request) -> JSONResponse:
     app = request.app.state.baton
     try:
-        with app.store.engine.connect() as connection:
-            connection.execute(text("select 1"))
-        store = "ok"
-    except Exception as error:  # noqa: BLE001 - reported, not raised: this is the health page
-        store = f"failing: {type(error).__name__}"
-    tools = _tool_health(request) if store == "ok" else {}
-    healthy = store == "ok" and all(v.startswith("ok") for v in tools.values())
-    return JSONResponse({"status": "ok" if healthy else "failing", "store": store, "tools": tools},
-                        status_code=200 if healthy else 503)
+        store = store_health(app)
+        tools = tool_health(app, request.app.state.health) if store == "ok" else {}
+        deliveries = delivery_health(app) if store == "ok" else {}
+    except Exception as error:  # noqa: BLE001 - the health page answers 503, never 500
+        log.exception("/healthz: a check failed unexpectedly")
+        return JSONResponse({"status": "failing", "error": type(error).__name__}, status_code=503)
+    failing = store != "ok" or any(not state.startswith("ok") for state in tools.values())
+    degraded = any(state.startswith("degraded") for state in deliveries.values())
+    status = "failing" if failing else "degraded" if degraded else "ok"
+    return JSONResponse({"status": status, "store": store, "tools": tools, "deliveries": deliveries},
+                        status_code=503 if failing else 200)
 
 
-def _metric(lines: list[str], name: str, kind: str, help_text: str, samples: list[tuple[dict, float]]) -> None:
-    lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
-    for labels, value in samples:
-        rendered = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
-        lines.append(f"{name}{{{rendered}}} {value}" if rendered else f"{name} {value}")
+def metrics_token(authorization: Annotated[str | None, Header()] = None) -> None:
+    """When BATON_METRICS_TOKEN is set, /metrics answers only to `Authorization: Bearer <it>`."""
+    expected = os.environ.get(METRICS_TOKEN_ENV)
+    if not expected:
+        return
+    given = (authorization or "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise HTTPException(401, "missing or wrong metrics token", headers={"WWW-Authenticate": "Bearer"})
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
+@router.get("/metrics", response_class=PlainTextResponse, dependencies=[Depends(metrics_token)])
 def metrics(request: Request) -> PlainTextResponse:
     app = request.app.state.baton
     now = app.clock.now()
     lines: list[str] = []
-    with app.store.engine.connect() as connection:
-        events = connection.execute(select(inbox.c.source, inbox.c.status, func.count()).group_by(
-            inbox.c.source, inbox.c.status)).all()
-        decisions = connection.execute(select(ledger_entries.c.entry_type, func.count()).group_by(
-            ledger_entries.c.entry_type)).all()
-        retrying = (outbox.c.status == "pending") & (outbox.c.attempts > 0)
-        sent = connection.execute(select(outbox.c.channel, outbox.c.status, retrying.label("retrying"), func.count())
-                                  .group_by(outbox.c.channel, outbox.c.status, "retrying")).all()
-        due = connection.execute(select(func.count()).select_from(timers).where(timers.c.due_at <= now)).scalar_one()
-        waiting = connection.execute(select(func.count()).select_from(timers)).scalar_one()
-    _metric(lines, "baton_events_total", "counter", "Tool events and webhook deliveries taken in, by status",
-            [({"source": s, "status": st}, n) for s, st, n in events])
-    _metric(lines, "baton_ledger_entries_total", "counter", "Ledger entries (decisions) written, by type",
-            [({"type": t}, n) for t, n in decisions])
-    _metric(lines, "baton_outbox_total", "counter", "Tool actions and notifications: sent, failed, pending, retrying",
-            [({"channel": c, "status": "retrying" if r else st}, n) for c, st, r, n in sent])
-    _metric(lines, "baton_timers", "gauge", "Live timers, and how many are due now",
-            [({"state": "due"}, due), ({"state": "waiting"}, waiting - due)])
-    _metric(lines, "baton_poll_lag_seconds", "gauge", "Seconds since each instance's poll checkpoint last moved",
-            [({"instance": i}, round((now - at).total_seconds(), 3)) for i, at in _checkpoint_times(app)])
+    try:
+        with app.store.engine.connect() as connection:
+            events = connection.execute(select(inbox.c.source, inbox.c.status, func.count()).group_by(
+                inbox.c.source, inbox.c.status)).all()
+            decisions = connection.execute(select(ledger_entries.c.entry_type, func.count()).group_by(
+                ledger_entries.c.entry_type)).all()
+            retrying = (outbox.c.status == "pending") & (outbox.c.attempts > 0)
+            rows = connection.execute(select(outbox.c.channel, outbox.c.status, retrying.label("retrying"),
+                                             func.count()).group_by(outbox.c.channel, outbox.c.status, "retrying")).all()
+            due = connection.execute(select(func.count()).select_from(timers).where(timers.c.due_at <= now)).scalar_one()
+            waiting = connection.execute(select(func.count()).select_from(timers)).scalar_one()
+    except Exception as error:  # noqa: BLE001 - a scrape of an unreachable store is a 503, not a 500
+        raise HTTPException(503, f"the store cannot be read ({type(error).__name__})") from None
+    taken_in, queued, sent = _sums(events, 0), _sums(rows, 0), _sums([r for r in rows if r[1] == "sent"], 0)
+    # Counters: rows are kept, and a row never leaves `sent` (nor the inbox, nor the ledger): these only go up.
+    family(lines, "baton_events_total", "counter", "Tool events and webhook deliveries taken in, by source",
+           [({"source": s}, n) for s, n in taken_in.items()])
+    family(lines, "baton_ledger_entries_total", "counter", "Ledger entries (decisions) written, by type",
+           [({"type": t}, n) for t, n in decisions])
+    family(lines, "baton_outbox_queued_total", "counter", "Tool actions and notifications decided, by channel",
+           [({"channel": c}, n) for c, n in queued.items()])
+    family(lines, "baton_outbox_sent_total", "counter", "Tool actions and notifications done, by channel",
+           [({"channel": c}, sent.get(c, 0)) for c in queued])
+    # Gauges: how many are in each state now (pending ones go, failed ones can be sent again by hand).
+    family(lines, "baton_inbox_items", "gauge", "Inbox rows now, by source and status",
+           [({"source": s, "status": st}, n) for s, st, n in events])
+    family(lines, "baton_outbox_items", "gauge",
+           "Outbox rows now, by channel and status (pending, retrying, sending, sent, failed, uncertain)",
+           [({"channel": c, "status": "retrying" if r else st}, n) for c, st, r, n in rows])
+    family(lines, "baton_timers", "gauge", "Live timers, and how many are due now",
+           [({"state": "due"}, due), ({"state": "waiting"}, waiting - due)])
+    family(lines, "baton_poll_lag_seconds", "gauge", "Seconds since each instance's poll checkpoint last moved",
+           [({"instance": i}, round((now - at).total_seconds(), 3)) for i, at in _checkpoint_times(app)])
     workers = getattr(request.app.state, "workers", [])
-    _metric(lines, "baton_worker_rounds_total", "counter", "Rounds each worker of this process has run",
-            [({"worker": w.name}, w.rounds) for w in workers])
-    _metric(lines, "baton_worker_errors_total", "counter", "Rounds that failed, by worker (this process)",
-            [({"worker": w.name}, w.errors) for w in workers])
+    family(lines, "baton_worker_rounds_total", "counter", "Rounds each worker of this process has run",
+           [({"worker": w.name}, w.rounds) for w in workers])
+    family(lines, "baton_worker_errors_total", "counter", "Rounds that failed, by worker (this process)",
+           [({"worker": w.name}, w.errors) for w in workers])
     return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+
+
+def _sums(rows, key: int) -> dict[str, int]:
+    """Counts summed by the row's `key`-th column (the last column is the count)."""
+    sums: dict[str, int] = {}
+    for row in rows:
+        sums[row[key]] = sums.get(row[key], 0) + row[-1]
+    return sums
 
 
 def _checkpoint_times(app) -> list[tuple[str, object]]:

@@ -1,4 +1,9 @@
-"""Handing one message to the mail server: plain, STARTTLS or SSL, with credentials from the environment."""
+"""Handing one message to the mail server: plain, STARTTLS or SSL, with credentials from the environment.
+
+A refusal of one message (its recipient, its content) fails that message. A refusal of Baton itself (the login, the
+sender address, its HELO or STARTTLS) is the deployment's fault: it is logged at ERROR with what the admin should check,
+and the message waits in the outbox for the fix (MailServerRefused). Neither message nor log shows the password.
+"""
 from __future__ import annotations
 
 import logging
@@ -6,10 +11,11 @@ import smtplib
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email.message import EmailMessage
 
 from baton_itsm.core.settings.notifications import SmtpConfig, SmtpSecurity
-from baton_itsm.plugins.email.errors import MailRefused, MailUnavailable
+from baton_itsm.plugins.email.errors import MailRefused, MailServerRefused, MailUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +43,44 @@ class SmtpSender:
             kind = MailUnavailable if all(map(_is_temporary, codes)) else MailRefused
             raise kind(f"the mail server refused {', '.join(error.recipients)}: {error.recipients}") from None
         except smtplib.SMTPResponseException as error:
-            kind = MailUnavailable if _is_temporary(error.smtp_code) else MailRefused
-            raise kind(f"the mail server {self._where()} answered {error.smtp_code} {_text(error.smtp_error)}") from None
+            answer = f"{error.smtp_code} {self._masked(_text(error.smtp_error))}"
+            if _is_temporary(error.smtp_code):
+                raise MailUnavailable(f"the mail server {self._where()} answered {answer}") from None
+            if isinstance(error, smtplib.SMTPDataError):  # this message's content or size: the next one may go
+                raise MailRefused(f"the mail server {self._where()} refused the message: {answer}") from None
+            raise self._refused_baton(error, answer) from None
+        except smtplib.SMTPNotSupportedError as error:  # no AUTH offered: Baton's settings and the server disagree
+            raise self._refused_baton(error, str(error)) from None
         except (OSError, smtplib.SMTPException) as error:  # TLS refused, connection dropped: the message was not taken
             raise MailUnavailable(f"the conversation with the mail server {self._where()} failed: {error}") from None
         finally:
             _close(smtp)
+
+    def _refused_baton(self, error: Exception, answer: str) -> MailServerRefused:
+        """The server refused Baton's login, sender or connection: logged now with what to check; the email waits."""
+        config = self.config
+        if isinstance(error, (smtplib.SMTPAuthenticationError, smtplib.SMTPNotSupportedError)) or \
+                getattr(error, "smtp_code", None) == 530:
+            what = "refused Baton's login"
+            check = (f"check the user name and password in the environment variables {config.username_env} and "
+                     f"{config.password_env}" if config.username_env else
+                     "it wants a login: set notifications.smtp.username_env and password_env") + \
+                " (notifications.smtp), and that the server offers AUTH on this port and security"
+        elif isinstance(error, smtplib.SMTPSenderRefused):
+            what = f"refused the sender {config.from_address}"
+            check = "check that notifications.smtp.from_address may send through this server"
+        else:
+            what = "refused Baton"
+            check = "check notifications.smtp (host, port, security) with the mail server's administrator"
+        message = (f"the mail server {self._where()} {what} ({answer}): {check}; then restart Baton. Emails wait in "
+                   f"the outbox and are retried for {config.retry_hours:g} h")
+        log.error("%s", message)
+        return MailServerRefused(message, keep_trying_for=timedelta(hours=config.retry_hours))
+
+    def _masked(self, text: str) -> str:
+        """A server's answer never shows the password, even if it echoes what it was sent."""
+        password = self.environ.get(self.config.password_env) if self.config.password_env else None
+        return text.replace(password, "***") if password else text
 
     def _connect(self) -> smtplib.SMTP:
         host, port, timeout = self.config.host, self.config.effective_port, self.config.timeout_seconds

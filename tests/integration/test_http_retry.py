@@ -102,3 +102,15 @@ def test_requests_are_counted_by_path_template(server):
     http.call("GET", "/user/6", label="/user/{id}")
     http.call("GET", "/user/28", label="/user/{id}")
     assert http.counts[("GET", "/user/{id}")] == 2 and http.total_requests == 2
+
+
+def test_where_waiting_is_not_allowed_the_error_comes_at_once(server):
+    """The outbox dispatcher's calls: no sleep, no second attempt; the row keeps the time of its next try."""
+    from baton_itsm.core.no_waiting import without_waiting
+
+    server.answer(429, {"message": "slow down"}, {"Retry-After": "7"}).answer(200, {"ok": True})
+    waits = []
+    with without_waiting(), pytest.raises(ToolRateLimited) as raised:
+        client(server.url, waits).call("GET", "/x")
+    assert raised.value.retry_after == 7 and waits == [] and len(server.seen) == 1
+    assert client(server.url, waits).call("GET", "/x").json() == {"ok": True}, "a poll may wait again"

@@ -1,6 +1,8 @@
 """The outbox dispatcher: retries, Retry-After, and what happens to a delivery a crash interrupted."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -100,3 +102,64 @@ def test_an_admin_lists_and_requeues_an_uncertain_row(tmp_path, monkeypatch, clo
     assert status(store) == {"<m1@baton>": "pending"}
     again = runner.invoke(cli, ["outbox", "retry", "<m1@baton>"])
     assert again.exit_code == 1 and "no failed or uncertain outbox row" in again.stderr
+
+
+def test_each_lane_takes_only_its_destination(store, clock):
+    """baton run's workers: each tool instance, the emails and the local routing are lanes that never share a row."""
+    from baton_itsm.core.outbox_lanes import lanes_for
+
+    handlers = {"tool": Recorder(), "email": Recorder(), "notify": Recorder()}
+    dispatcher = OutboxDispatcher(store, handlers, clock)
+    with store.unit_of_work(clock.now()) as uow:
+        for key, channel, payload in [("sn-1", "tool", {"instance": "sn"}), ("rt-1", "tool", {"instance": "rt"}),
+                                      ("gone-1", "tool", {"instance": "gone"}), ("mail-1", "email", {}),
+                                      ("notice-1", "notify", {"instance": "sn"})]:
+            uow.queue_outgoing(key, channel, payload)
+    lanes = {lane.name: lane for lane in lanes_for(handlers, ["sn", "rt"])}
+    assert set(lanes) == {"local", "tool:rt", "tool:sn", "email"}
+    for name, lane in lanes.items():
+        dispatcher.run_once(lane=lane)
+    assert handlers["tool"].done == ["gone-1", "rt-1", "sn-1"]  # local (an unconfigured instance), rt, sn
+    assert handlers["email"].done == ["mail-1"] and handlers["notify"].done == ["notice-1"]
+
+
+def test_a_rate_limit_pauses_the_rest_of_its_destination_only(store, clock):
+    calls = []
+
+    def tool(item):
+        calls.append(item.idempotency_key)
+        if item.payload["instance"] == "sn":
+            raise ToolRateLimited("sn: rate limited (429)", retry_after=25)
+
+    dispatcher = OutboxDispatcher(store, {"tool": tool}, clock)
+    with store.unit_of_work(clock.now()) as uow:
+        for key, instance in [("sn-1", "sn"), ("sn-2", "sn"), ("rt-1", "rt"), ("sn-3", "sn")]:
+            uow.queue_outgoing(key, "tool", {"instance": instance})
+    report = dispatcher.run_once()
+    assert calls == ["sn-1", "rt-1"], "sn asked to wait: its other rows are not tried in turn"
+    assert report.retrying == 1 and report.sent == 1
+    with store.unit_of_work(clock.now()) as uow:  # queued during the pause: waits too, without asking the tool
+        uow.queue_outgoing("sn-4", "tool", {"instance": "sn"})
+    assert dispatcher.run_once().sent == 0 and calls == ["sn-1", "rt-1"]
+    with store.engine.connect() as connection:
+        due = dict(connection.execute(select(outbox.c.idempotency_key, outbox.c.next_attempt_at)
+                                      .where(outbox.c.status == "pending")).all())
+    assert set(due) == {"sn-1", "sn-2", "sn-3", "sn-4"}
+    assert {at.replace(tzinfo=None) for at in due.values()} == {(clock.now() + timedelta(seconds=25)).replace(tzinfo=None)}
+    clock.advance(seconds=25)
+    dispatcher.run_once()
+    assert calls[2:] == ["sn-1"], "the row tried most meets the tool first after the pause; the others wait again"
+
+
+def test_a_failure_that_says_how_long_to_keep_trying_is_retried_that_long(store, clock):
+    class Refused(ToolUnavailable):
+        keep_trying_for = timedelta(hours=1)
+
+    dispatcher = OutboxDispatcher(store, {"email": Recorder(*[Refused("535")] * 30)}, clock, max_attempts=3)
+    queue(store, clock, "m1", channel="email")
+    attempts = 0
+    while status(store) == {"m1": "pending"} and attempts < 40:
+        dispatcher.run_once()
+        attempts += 1
+        clock.advance(minutes=15)
+    assert status(store) == {"m1": "failed"} and 3 < attempts <= 12, "past max_attempts, until the hour is over"

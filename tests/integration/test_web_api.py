@@ -108,4 +108,4 @@ def test_metrics_count_events_decisions_and_queues(client):
     text = client.get("/metrics").text
     assert 'baton_ledger_entries_total{type="requested"} 1' in text
     assert 'baton_timers{state="waiting"} 2' in text  # the acceptance reminder and timeout
-    assert "# TYPE baton_outbox_total counter" in text
+    assert "# TYPE baton_outbox_items gauge" in text and "# TYPE baton_outbox_sent_total counter" in text

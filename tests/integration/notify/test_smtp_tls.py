@@ -10,7 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from baton_itsm.core.settings.notifications import SmtpConfig
-from baton_itsm.plugins.email.errors import MailRefused
+from baton_itsm.plugins.email.errors import MailServerRefused
 from baton_itsm.plugins.email.smtp import SmtpSender
 
 from tests.mail import CollectingHandler, MailServer, free_port
@@ -74,7 +74,7 @@ def test_sends_over_tls_with_credentials_from_the_environment(tls_server, certif
     SmtpSender(config, {"U": LOGIN[0], "P": LOGIN[1]}, trust_test_ca).send(mail())
     assert [r.envelope_to for r in server.received] == [["carol@example.com"]]
 
-    with pytest.raises(MailRefused, match="535"):
+    with pytest.raises(MailServerRefused, match="535"):
         SmtpSender(config, {"U": LOGIN[0], "P": "wrong"}, trust_test_ca).send(mail())
 
 
