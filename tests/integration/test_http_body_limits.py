@@ -96,9 +96,9 @@ def test_a_256_mib_upload_is_refused_with_413_and_costs_under_16_mib(service, ch
     answers = []
     growth = peak_growth_kib(service, lambda: answers.append(upload(service, 256 * MIB, chunked)))
     (status, answer, sent), = answers
+    assert growth < GROWTH_LIMIT_KIB, f"peak memory grew by {growth} KiB"
     assert status == 413 and answer["outcome"] == "anomalous", answer
     assert sent < 256 * MIB, "the service answered only after the whole body"
-    assert growth < GROWTH_LIMIT_KIB, f"peak memory grew by {growth} KiB"
 
 
 def test_four_concurrent_128_mib_uploads_are_refused_and_cost_under_16_mib(service):

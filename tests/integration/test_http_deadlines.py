@@ -29,7 +29,8 @@ service:
   http: {{header_timeout_seconds: {HEAD_SECONDS}, body_timeout_seconds: {BODY_SECONDS}, max_connections: 300}}
 """
 SLOW_HEAD = b"GET /healthz HTTP/1.1\r\nHost: baton\r\nX-Slow: "  # then one more byte at a time, never the end
-SLOW_BODY = b"POST /hooks/rest/rt HTTP/1.1\r\nHost: baton\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n"
+SLOW_BODY = (b"POST /hooks/rest/rt HTTP/1.1\r\nHost: baton\r\nContent-Type: application/json\r\n"
+             b"Content-Length: 4096\r\n\r\n")  # then the body, one byte at a time
 
 
 @pytest.fixture(scope="module")
