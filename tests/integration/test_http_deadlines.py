@@ -121,6 +121,14 @@ def test_a_connection_trickling_its_body_gets_408_and_is_closed_at_the_body_dead
     assert clients[0].status == 408
 
 
+def test_a_kept_alive_connection_trickling_its_next_request_is_closed_at_the_header_deadline(service):
+    clients = open_slow(service, 1, b"GET /healthz HTTP/1.1\r\nHost: baton\r\n\r\n" + SLOW_HEAD)
+    trickle(clients, within=HEAD_SECONDS + MARGIN + 1)
+    assert clients[0].closed_after is not None and clients[0].closed_after <= HEAD_SECONDS + MARGIN
+    first, second = clients[0].answer.split(b"HTTP/1.1 ")[1:]
+    assert first.startswith(b"200 ") and second.startswith(b"408 ")
+
+
 def test_a_connection_that_sends_nothing_is_closed_at_the_header_deadline_without_an_answer(service):
     clients = open_slow(service, 1, b"")
     _read_until(clients, time.monotonic() + HEAD_SECONDS + MARGIN)
