@@ -59,8 +59,8 @@ class Refusals:
     def note(self, limit: int) -> None:
         self.count += 1
         if time.monotonic() - self.logged_at >= REFUSAL_LOG_SECONDS:
-            log.warning("%d connection(s) refused: %d are open, the bound (service.http.max_connections)",
-                        self.count, limit)
+            log.warning("refused %d connection(s) since the last such line: %d are open, the bound "
+                        "(service.http.max_connections)", self.count, limit)
             self.count, self.logged_at = 0, time.monotonic()
 
 

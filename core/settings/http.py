@@ -22,7 +22,7 @@ class HttpConfig(Strict):
     # Open connections past this many are answered 503 and closed at once; it stays well under the usual
     # 1,024 open files per process, so the store, the tools and SMTP always get theirs.
     max_connections: int = Field(500, ge=1)
-    # A request line with its headers larger than this gets 400 (h11's own default).
+    # Request headers larger than this get 431, or 400 when they arrive in pieces (h11's own default).
     max_header_bytes: int = Field(16 * 1024, ge=1024)
     # Bodies larger than these get 413: refused by Content-Length before reading, or as soon as a chunked
     # body passes the limit. Webhook deliveries are a few KiB; API calls and link-page forms are smaller.

@@ -182,6 +182,7 @@ def test_past_the_connection_bound_a_new_connection_gets_503_and_is_closed(tmp_p
         with served.connect() as one_too_many:
             answer = one_too_many.recv(65536)
             assert answer.startswith(b"HTTP/1.1 503 ") and one_too_many.recv(65536) == b""
+        assert "refused 1 connection(s)" in served.log.read_text()  # the admin is told, once a minute at most
         for connection in held:
             connection.close()
         assert _settles(served.open_files, lambda files: files <= files_before + 2)
