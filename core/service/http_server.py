@@ -20,6 +20,7 @@ import asyncio
 import functools
 import logging
 import time
+from dataclasses import dataclass
 
 import h11
 import uvicorn
@@ -49,12 +50,11 @@ REQUEST_TIMEOUT = _answer(408, b"Request Timeout", b"request not received in tim
 TOO_MANY_CONNECTIONS = _answer(503, b"Service Unavailable", b"too many open connections")
 
 
+@dataclass
 class Refusals:
     """Counts connections refused past the bound, and logs them at most once a minute."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.logged_at = float("-inf")
+    count: int = 0
+    logged_at: float = float("-inf")
 
     def note(self, limit: int) -> None:
         self.count += 1
