@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from baton_itsm.core.app import build_app
 from baton_itsm.core.notify.links import ACCEPT_PATH
+from baton_itsm.core.store.api_tokens import ApiTokens
 from baton_itsm.core.web import create_app
 
 CONFIG = """\
@@ -19,28 +20,26 @@ groups:
   Service Desk: {members: [alice, bob], managers: [dana]}
   Network: {members: [carol], managers: [erin]}
 """
-TOKEN = "api-token-for-tests"
 KIB = 1024
 
 
-def client_for(tmp_path, monkeypatch, clock, config: str = CONFIG) -> TestClient:
+def client_for(tmp_path, clock, config: str = CONFIG) -> TestClient:
+    """A client acting as alice, through her own API token."""
     (tmp_path / "baton.yaml").write_text(config)
-    monkeypatch.setenv("BATON_API_TOKEN", TOKEN)
     app = build_app(str(tmp_path / "baton.yaml"), str(tmp_path / "ledger.db"), clock=clock)
     client = TestClient(create_app(app))
-    client.headers["Authorization"] = f"Bearer {TOKEN}"
+    client.headers["Authorization"] = f"Bearer {ApiTokens(app.store).create('alice', clock.now()).token}"
     return client
 
 
 @pytest.fixture
-def client(tmp_path, monkeypatch, clock):
-    with client_for(tmp_path, monkeypatch, clock) as client:
+def client(tmp_path, clock):
+    with client_for(tmp_path, clock) as client:
         yield client
 
 
 def handoff(summary: str) -> bytes:
-    return (b'{"ticket": "rt:7", "to": "Network", "by": "alice", "reason": "switch", "summary": "%s"}'
-            % summary.encode())
+    return b'{"ticket": "local:7", "to": "Network", "reason": "switch", "summary": "%s"}' % summary.encode()
 
 
 def chunked(body: bytes):
@@ -79,9 +78,9 @@ def test_a_webhook_delivery_may_be_larger_and_is_refused_in_the_webhooks_own_sha
     assert answer.json() == {"outcome": "anomalous", "reason": "request body over 1048576 bytes"}
 
 
-def test_the_limits_are_the_deployments(tmp_path, monkeypatch, clock):
+def test_the_limits_are_the_deployments(tmp_path, clock):
     config = CONFIG + "service:\n  http: {max_body_bytes: 2048}\n"
-    with client_for(tmp_path, monkeypatch, clock, config) as client:
+    with client_for(tmp_path, clock, config) as client:
         assert client.post("/api/handoffs", content=handoff("x" * 3000),
                            headers={"Content-Type": "application/json"}).status_code == 413
         assert client.post("/api/handoffs", content=handoff("x" * 100),
