@@ -33,13 +33,14 @@ def service(tmp_path_factory):
         yield served
 
 
-def upload(served: Served, total: int, chunked: bool, path: str = "/hooks/rest/rt") -> tuple[int, dict, int]:
-    """Stream `total` bytes of body until the service answers; the status, its JSON and the bytes sent."""
+def upload(served: Served, total: int, chunked: bool) -> tuple[int, dict, int]:
+    """Stream `total` bytes of body to the webhook route until the service answers; the status, its JSON
+    and the bytes sent."""
     framing = b"Transfer-Encoding: chunked" if chunked else b"Content-Length: %d" % total
     piece = b"%x\r\n%s\r\n" % (len(CHUNK), CHUNK) if chunked else CHUNK
     with served.connect() as connection:
-        connection.sendall(b"POST %s HTTP/1.1\r\nHost: baton\r\nContent-Type: application/json\r\n%s\r\n\r\n"
-                           % (path.encode(), framing))
+        connection.sendall(b"POST /hooks/rest/rt HTTP/1.1\r\nHost: baton\r\nContent-Type: application/json\r\n"
+                           b"%s\r\n\r\n" % framing)
         connection.setblocking(False)
         pending, sent = b"", 0
         while pending or sent < total:
