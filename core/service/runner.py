@@ -11,10 +11,9 @@ import logging
 import signal
 from dataclasses import dataclass
 
-import uvicorn
-
 from baton_itsm.core.app import App
 from baton_itsm.core.outbox_lanes import Lane, lanes_for
+from baton_itsm.core.service import http_server
 from baton_itsm.core.service.idle_first import IdleFirst
 from baton_itsm.core.service.workers import Worker, WorkerPool
 from baton_itsm.core.settings.models import ConnectorMode
@@ -86,8 +85,7 @@ def run(app: App, options: RunOptions) -> None:
             # collector re-scanned all of it in every full collection, a 30-75 ms pause under webhook load.
             gc.collect()
             gc.freeze()
-            server = uvicorn.Server(uvicorn.Config(web, host=options.host, port=options.port, log_config=None,
-                                                   access_log=False, timeout_graceful_shutdown=10))
+            server = http_server.server(web, options.host, options.port, app.config.service.http)
             server.run()  # returns on SIGTERM / SIGINT, after in-flight requests finish
         else:
             pool.stopping.wait()

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 from baton_itsm.core.domain.directory import Directory, GroupInfo
 from baton_itsm.core.domain.ownership import OwnershipModel, OwnershipPolicy
 from baton_itsm.core.settings.base import EnvVarName, Name, Strict
+from baton_itsm.core.settings.http import HttpConfig
 from baton_itsm.core.settings.notifications import NotificationsConfig
 from baton_itsm.core.settings.reviews import ReviewsConfig
 from baton_itsm.core.settings.rules import CalendarConfig, RulesConfig
@@ -68,6 +69,7 @@ class ServiceConfig(Strict):
     lease_seconds: float = Field(120, gt=0)
     # How many times the inbox worker tries a webhook delivery that fails before it parks it (`baton inbox`).
     inbox_max_attempts: int = Field(5, ge=1)
+    http: HttpConfig = HttpConfig()  # the web server's deadlines and size limits
 
 
 class DatabaseConfig(Strict):

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from baton_itsm.core.web.api import router as api
 from baton_itsm.core.web.escalation_review_api import router as escalation_review_api
 from baton_itsm.core.web.escalation_review_page import router as escalation_review_page
+from baton_itsm.core.web.limits import Limits, RequestLimits
 from baton_itsm.core.web.link_pages import router as link_pages
 from baton_itsm.core.web.ops import HealthCache
 from baton_itsm.core.web.ops import router as ops
@@ -33,6 +34,7 @@ def create_app(app: App) -> FastAPI:
                   redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)
     web.state.baton = app  # routers read the composition root from the request: no globals
     web.state.health = HealthCache()
+    web.add_middleware(RequestLimits, limits=Limits.from_config(app.config.service.http))  # before routes read
     web.include_router(webhooks)  # first: the busiest route, matched before the others are tried
     web.include_router(link_pages, include_in_schema=False)
     web.include_router(review_pages, include_in_schema=False)

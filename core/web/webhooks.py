@@ -3,8 +3,9 @@
 The connector parses and verifies the delivery without I/O, on the event loop (it costs tens of
 microseconds); the group commit (core/group_commit.py) keeps it once, together with the deliveries of
 concurrent requests, and the answer is a 2xx only once the delivery is safe in the inbox. The body is
-read raw, because a signature covers the exact bytes. An instance in `mode: poll` takes no deliveries,
-so a change is never taken from both a poll and a webhook by mistake.
+read raw, because a signature covers the exact bytes; its size is bounded while it is read
+(core/web/limits.py: `service.http.max_webhook_body_bytes`, 1 MiB by default). An instance in
+`mode: poll` takes no deliveries, so a change is never taken from both a poll and a webhook by mistake.
 
 A plain Starlette route: the endpoint takes the raw request and nothing FastAPI would inject or
 validate, and resolving its parameters cost more per delivery than verifying the signature.
@@ -19,7 +20,6 @@ from baton_itsm.core.webhooks import WebhookAnswer, kept_answer, read_delivery
 
 router = APIRouter(include_in_schema=False)
 WEBHOOK_PATH = "/hooks/{connector}/{instance}"
-MAX_BODY_BYTES = 1 << 20  # a help-desk delivery is a few KiB; refuse what could exhaust memory
 
 
 async def deliver(request: Request) -> JSONResponse:
@@ -29,9 +29,7 @@ async def deliver(request: Request) -> JSONResponse:
     if config is None or config.type != connector or config.mode == ConnectorMode.POLL:
         return JSONResponse({"outcome": "unknown",
                              "reason": f"no {connector} instance {instance!r} takes webhooks here"}, status_code=404)
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        return JSONResponse({"outcome": "anomalous", "reason": "delivery too large"}, status_code=413)
+    body = await request.body()  # at most the route's limit: a larger body was answered 413 while read
     tool = app.connectors[instance]
     answer = read_delivery(tool, dict(request.headers), body)
     if not isinstance(answer, WebhookAnswer):
