@@ -186,7 +186,10 @@ def pending(request: Request, to_group: str | None = None, ticket: str | None = 
     if to_group:
         query = query.where(ledger_entries.c.to_group == to_group)
     if ticket:  # what a button in the tool asks when its ticket's form loads
-        key = _parse(ticket, "-")[0]
+        try:
+            key = TicketKey.parse(ticket)
+        except ValueError as error:
+            raise HTTPException(422, str(error)) from None
         query = query.where(tickets.c.instance == key.instance, tickets.c.external_id == key.ticket_id)
     with request.app.state.baton.store.engine.connect() as connection:
         rows = connection.execute(query).all()
