@@ -32,13 +32,14 @@ METHODS = (
     ("decline_handoff", "post", "/api/handoffs/${handoff_id}/decline"),
     ("pending_handoffs", "get", "/api/handoffs"),
 )
-BUTTONS = (  # (name, action name, client function, template, condition)
-    ("Request handoff", "baton_request_handoff", "batonRequestHandoff()", "baton-request-handoff.ui-action.js",
+BUTTONS_SCRIPT = "baton-handoff-buttons.ui-action.js"  # each button holds it and calls its own function
+BUTTONS = (  # (name, action name, client function, script, condition)
+    ("Request handoff", "baton_request_handoff", "batonRequestHandoff()", BUTTONS_SCRIPT,
      "current.active == true && gs.getUser().isMemberOf(current.assignment_group.toString()) && "
      "new BatonHandoffs().hasToken()"),
-    ("Accept handoff", "baton_accept_handoff", "batonAcceptHandoff()", "baton-accept-handoff.ui-action.js",
+    ("Accept handoff", "baton_accept_handoff", "batonAcceptHandoff()", BUTTONS_SCRIPT,
      "current.active == true && new BatonHandoffs().waitingFor(current.number) != ''"),
-    ("Decline handoff", "baton_decline_handoff", "batonDeclineHandoff()", "baton-decline-handoff.ui-action.js",
+    ("Decline handoff", "baton_decline_handoff", "batonDeclineHandoff()", BUTTONS_SCRIPT,
      "current.active == true && new BatonHandoffs().waitingFor(current.number) != ''"),
 )
 

@@ -13,7 +13,8 @@ def servicenow() -> None:
 
 @servicenow.command("update-set")
 @click.option("--instance", required=True, metavar="NAME", help="The connector instance (connectors.NAME).")
-@click.option("--url", required=True, metavar="URL", help="Where Baton answers ServiceNow, e.g. https://baton.example.com.")
+@click.option("--url", required=True, metavar="URL",
+              help="Where Baton answers ServiceNow, e.g. https://baton.example.com.")
 @click.pass_obj
 def update_set(state, instance: str, url: str) -> None:
     """Write the update set for INSTANCE to stdout: import it under System Update Sets > Retrieved Update Sets,

@@ -27,23 +27,12 @@ from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.store.api_tokens import ApiTokens
 from baton_itsm.core.web import create_app
 from tests.desk import DESK
+from tests.integration.test_sn_webhook_receiver import CONNECTORS
 from tests.unit.connectors.test_sn_business_rule import HARNESS as RULE_HARNESS
 from tests.unit.connectors.test_sn_business_rule import REFS, SENT_AT, ticket
 
 BATON = "https://baton.example.test"
 INCLUDE_HARNESS = Path(__file__).with_name("sn_script_include_harness.js")
-CONNECTOR = """\
-connectors:
-  sn:
-    type: servicenow
-    url: https://acme.service-now.com
-    account: baton
-    mode: webhook
-    auth: {username_env: SN_USER, password_env: SN_PASSWORD}
-    webhook_secret_env: SN_WEBHOOK_SECRET
-"""
-
-
 def node() -> str:
     found = shutil.which("node")
     if found is None:
@@ -73,7 +62,7 @@ def installed(tmp_path, monkeypatch):
     include.write_text(records["sys_script_include"][0].findtext("script"))
     methods = {fn.findtext("function_name"): (fn.findtext("http_method").upper(), fn.findtext("rest_endpoint"))
                for fn in records["sys_rest_message_fn"]}
-    (tmp_path / "baton.yaml").write_text(DESK + CONNECTOR)
+    (tmp_path / "baton.yaml").write_text(DESK + CONNECTORS)
     app = build_app(str(tmp_path / "baton.yaml"), str(tmp_path / "ledger.db"), clock=FixedClock(SENT_AT))
     app.connectors["sn"].clock = FixedClock(SENT_AT)
     with TestClient(create_app(app)) as client:

@@ -2,10 +2,15 @@
 names, and has the layout of a real exported update set (tests/fixtures/servicenow/, a real one's structure)."""
 from __future__ import annotations
 
+import json
+import re
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from baton_itsm.connectors.servicenow.options import ServiceNowOptions
@@ -117,8 +122,42 @@ def test_the_command_writes_it_for_a_configured_instance(tmp_path, monkeypatch):
     (tmp_path / "baton.yaml").write_text(
         "connectors:\n  sn:\n    type: servicenow\n    url: https://acme.service-now.com\n    mode: both\n"
         "    auth: {username_env: SN_USER, password_env: SN_PASSWORD}\n    webhook_secret_env: SN_WEBHOOK_SECRET\n")
-    written = CliRunner().invoke(cli, ["servicenow", "update-set", "--instance", "sn", "--url", "https://baton.example"])
+    written = CliRunner().invoke(cli, ["servicenow", "update-set", "--instance", "sn",
+                                       "--url", "https://baton.example"])
     assert written.exit_code == 0, written.output
     assert ET.fromstring(written.stdout).find("sys_remote_update_set").findtext("name") == "Baton for sn"
     unknown = CliRunner().invoke(cli, ["servicenow", "update-set", "--instance", "jira", "--url", "https://b.example"])
     assert unknown.exit_code == 2 and "no servicenow connector of that name (known: sn)" in unknown.stderr
+
+
+CLICK = """
+const vm = require('vm');
+const [script, onclick] = [process.argv[1], process.argv[2]];
+const asked = {params: {}};
+const sandbox = {
+  JSON, prompt: () => 'an answer',
+  g_form: {getValue: (field) => field === 'number' ? 'INC0010001' : '', addInfoMessage() {}, addErrorMessage() {}},
+  GlideAjax: function (name) {
+    asked.include = name;
+    this.addParam = (key, value) => { asked.params[key] = value; };
+    this.getXMLAnswer = () => { asked.sent = true; };
+  },
+};
+vm.runInNewContext(script + '\\n;' + onclick, sandbox);
+process.stdout.write(JSON.stringify(asked));
+"""
+
+
+def test_each_button_asks_the_script_include_for_a_method_it_has():
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    tables = by_table(made())
+    [include] = tables["sys_script_include"]
+    methods = set(re.findall(r"^    (\w+): function", include.findtext("script"), re.MULTILINE))
+    for action in tables["sys_ui_action"]:
+        done = subprocess.run([node, "-e", CLICK, action.findtext("script"), action.findtext("onclick")],
+                              capture_output=True, text=True, timeout=30, check=True)
+        asked = json.loads(done.stdout)
+        assert asked["include"] == include.findtext("name") and asked["sent"]
+        assert asked["params"]["sysparm_name"] in methods and asked["params"]["sysparm_number"] == "INC0010001"
