@@ -65,11 +65,11 @@ class SmtpSender:
                               "notifications.smtp.security and its credentials") from None
         except smtplib.SMTPAuthenticationError as error:
             raise MailRefused(f"the mail server {where} refused the login ({error.smtp_code} "
-                              f"{_text(error.smtp_error)}): check {self.config.username_env} and "
+                              f"{_one_line(_text(error.smtp_error))}): check {self.config.username_env} and "
                               f"{self.config.password_env}") from None
         except smtplib.SMTPResponseException as error:
             raise MailUnavailable(f"the mail server {where} answered {error.smtp_code} "
-                                  f"{_text(error.smtp_error)}") from None
+                                  f"{_one_line(_text(error.smtp_error))}") from None
         except (OSError, smtplib.SMTPException) as error:  # the TLS handshake or the connection failed
             raise MailUnavailable(f"the conversation with the mail server {where} failed: {_one_line(error)}") from None
         finally:
@@ -104,8 +104,9 @@ def _text(answer: bytes | str) -> str:
     return answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer)
 
 
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
+def _one_line(said: BaseException | str) -> str:
+    """A multi-line answer or error as one line (`baton check` says each problem in one)."""
+    return " ".join(str(said).split()) or type(said).__name__
 
 
 def _extension(error: smtplib.SMTPNotSupportedError) -> str:
