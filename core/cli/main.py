@@ -70,7 +70,8 @@ def init(target: str, force: bool) -> None:
 @cli.command()
 @click.pass_obj
 def check(state: CliState) -> None:
-    """Validate the deployment file, its environment, the ledger store, and reach each configured tool."""
+    """Validate the deployment file, its environment, the ledger store; reach each configured tool and the mail
+    server."""
     from baton_itsm.core.startup_check import refuse_on_problems
     from baton_itsm.core.store.database import redact
     from baton_itsm.core.store.migrate import current_revision, head_revision
@@ -93,8 +94,19 @@ def check(state: CliState) -> None:
             click.echo(mask(f"tool {name}: {connector.check()}"))
         except ToolError as error:
             unreachable.append(f"tool {name}: {error}")
+    _reach_notifiers(app, mask)
     if unreachable:
         raise BatonError("\n".join(unreachable))
+
+
+def _reach_notifiers(app: App, mask) -> None:
+    """One line per notifier server (the mail server). A problem is said on stderr but does not fail the check:
+    messages wait in the outbox until the server takes them, while a tool Baton cannot reach stops its work."""
+    from baton_itsm.core.notify.reach import reach_notifiers
+
+    for reached in reach_notifiers(app):
+        line = mask(f"notifier {reached.channel}: {reached.line}")
+        click.echo(line if reached.ok else f"warning: {line}", err=not reached.ok)
 
 
 def _register_subcommands() -> None:
@@ -113,6 +125,7 @@ def _register_subcommands() -> None:
         "outbox": "baton_itsm.core.cli.outbox:outbox",
         "token": "baton_itsm.core.cli.token:token",
         "inbox": "baton_itsm.core.cli.inbox:inbox",
+        "servicenow": "baton_itsm.core.cli.servicenow:servicenow",
     })
 
 

@@ -176,8 +176,8 @@ CLOSING = ("accepted", "declined", "expired", "withdrawn")
 
 
 @router.get("/handoffs", response_model=list[Pending])
-def pending(request: Request, to_group: str | None = None) -> list[Pending]:
-    """Requests still waiting for their receiver, oldest first (optionally for one group)."""
+def pending(request: Request, to_group: str | None = None, ticket: str | None = None) -> list[Pending]:
+    """Requests still waiting for their receiver, oldest first (optionally for one group, or one INSTANCE:ID)."""
     closed = select(ledger_entries.c.handoff_id).where(ledger_entries.c.entry_type.in_(CLOSING))
     query = (select(ledger_entries, tickets.c.instance, tickets.c.external_id)
              .join(tickets, tickets.c.id == ledger_entries.c.ticket_id)
@@ -185,6 +185,12 @@ def pending(request: Request, to_group: str | None = None) -> list[Pending]:
              .order_by(ledger_entries.c.at))
     if to_group:
         query = query.where(ledger_entries.c.to_group == to_group)
+    if ticket:  # what a button in the tool asks when its ticket's form loads
+        try:
+            key = TicketKey.parse(ticket)
+        except ValueError as error:
+            raise HTTPException(422, str(error)) from None
+        query = query.where(tickets.c.instance == key.instance, tickets.c.external_id == key.ticket_id)
     with request.app.state.baton.store.engine.connect() as connection:
         rows = connection.execute(query).all()
     return [Pending(handoff_id=r.handoff_id, ticket=f"{r.instance}:{r.external_id}",

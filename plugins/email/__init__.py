@@ -36,6 +36,10 @@ class EmailNotifier:
         # An email cannot be taken back: one interrupted mid-send is parked as uncertain, never sent twice.
         return {EMAIL_CHANNEL: AtMostOnce(self.deliver)}
 
+    def check(self) -> str:
+        """`baton check`: reach the mail server as a delivery would (connect, STARTTLS, log in); one line."""
+        return self.sender.check()
+
     def deliver(self, item: OutboxItem) -> None:
         self.sender.send(build_email(item.payload))
 

@@ -82,6 +82,41 @@ class SmtpSender:
         password = self.environ.get(self.config.password_env) if self.config.password_env else None
         return text.replace(password, "***") if password else text
 
+    def check(self) -> str:
+        """Connect, secure and log in as a delivery would, and send nothing: what worked, in one line.
+
+        Raises MailUnavailable or MailRefused with one line saying what is wrong and which setting or
+        variable to look at; never the password.
+        """
+        where = self._where()
+        try:
+            smtp = self._connect()
+        except ConnectionRefusedError:
+            raise MailUnavailable(f"cannot reach the mail server {where}: nothing is listening there (connection "
+                                  "refused); check notifications.smtp.host and port") from None
+        except (OSError, smtplib.SMTPException) as error:  # no such host, timed out, TLS refused, greeting 4xx/5xx
+            raise MailUnavailable(f"cannot reach the mail server {where}: {_one_line(error)}") from None
+        try:
+            self._secure_and_log_in(smtp)
+        except smtplib.SMTPNotSupportedError as error:  # no STARTTLS or no AUTH offered
+            raise MailRefused(f"the mail server {where} does not offer {_extension(error)}; check "
+                              "notifications.smtp.security and its credentials") from None
+        except smtplib.SMTPAuthenticationError as error:
+            raise MailRefused(f"the mail server {where} refused the login ({error.smtp_code} "
+                              f"{_one_line(self._masked(_text(error.smtp_error)))}): check {self.config.username_env} and "
+                              f"{self.config.password_env}") from None
+        except smtplib.SMTPResponseException as error:
+            raise MailUnavailable(f"the mail server {where} answered {error.smtp_code} "
+                                  f"{_one_line(self._masked(_text(error.smtp_error)))}") from None
+        except (OSError, smtplib.SMTPException) as error:  # the TLS handshake or the connection failed
+            raise MailUnavailable(f"the conversation with the mail server {where} failed: {_one_line(error)}") from None
+        finally:
+            _close(smtp)
+        done = [str(self.config.security).upper()] if self.config.security is not SmtpSecurity.NONE else []
+        if self.config.username_env:
+            done.append(f"logged in as the user in {self.config.username_env}")
+        return f"mail server {where}: reachable" + (f" ({', '.join(done)})" if done else "")
+
     def _connect(self) -> smtplib.SMTP:
         host, port, timeout = self.config.host, self.config.effective_port, self.config.timeout_seconds
         if self.config.security is SmtpSecurity.SSL:
@@ -105,6 +140,16 @@ class SmtpSender:
 
 def _text(answer: bytes | str) -> str:
     return answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer)
+
+
+def _one_line(said: BaseException | str) -> str:
+    """A multi-line answer or error as one line (`baton check` says each problem in one)."""
+    return " ".join(str(said).split()) or type(said).__name__
+
+
+def _extension(error: smtplib.SMTPNotSupportedError) -> str:
+    """STARTTLS or AUTH, from smtplib's "STARTTLS extension not supported by server."."""
+    return str(error).split(" extension", 1)[0] or "what the settings need"
 
 
 def _close(smtp: smtplib.SMTP) -> None:
