@@ -165,6 +165,24 @@ class FakeJira:
     def _time(self, moment: datetime) -> str:
         return shapes.jira_time(moment, self.zone)
 
+    # --- webhook deliveries ------------------------------------------------------------------------
+    def delivery(self, issue_id: str, *, by: str) -> dict:
+        """What Jira posts to an admin webhook for the issue's latest change: jira:issue_updated with the latest
+        history as `changelog` {id, items}, or jira:issue_created while it has none. Shapes: the captured Cloud
+        deliveries shared/fixtures/jira/jira_webhook_mattermost_issue-updated-assigned.json (timestamp in epoch
+        milliseconds, webhookEvent, issue_event_type_name, user, issue with its fields, changelog {id, items}) and
+        ..._issue-created.json (no changelog); the items are the history's own, as in ..._issue-updated-resolved.json."""
+        issue = self.issues[issue_id]
+        body = {"timestamp": int(self.clock.now().timestamp() * 1000), "user": self.users[by],
+                "issue": self._issue_json(issue, {}, with_changelog=False)}
+        if not issue.histories:
+            return {**body, "webhookEvent": "jira:issue_created", "issue_event_type_name": "issue_created"}
+        latest = issue.histories[-1]
+        assigned = any(item.get("field") == "assignee" for item in latest["items"])
+        return {**body, "webhookEvent": "jira:issue_updated",
+                "issue_event_type_name": "issue_assigned" if assigned else "issue_generic",
+                "changelog": {"id": latest["id"], "items": latest["items"]}}
+
     # --- the REST API ------------------------------------------------------------------------------
     def handle(self, method: str, target: str, headers: dict, body: bytes) -> tuple[int, dict, object]:
         if self.down:
