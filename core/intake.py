@@ -1,8 +1,9 @@
 """Intake: a normalised tool event becomes ledger entries, outbox rows and timers, in one transaction.
 
-Every event is kept in the inbox under its tool id (or its webhook delivery id), so a repeat (a
-webhook retried, a poll that overlaps the last one) is a no-op, and nothing is sent before its decision
-is committed. Two paths:
+Every event is kept in the inbox under its tool id, and a webhook delivery also under its delivery id, so a
+repeat (a webhook retried, a poll that overlaps the last one, a change read by the poll that a webhook brought
+too, in `mode: both`) is a no-op, and nothing is sent before its decision is committed. Each connector names a
+change the same way on both paths (its webhook module says how). Two paths:
 - `ingest` (polling): keep and handle each event in one transaction;
 - `receive` then `process_pending` (webhooks): keep the delivery durably first, so the receiver can
   answer 2xx as soon as it is safe, then handle it, in this or any other process, under a lease: a
@@ -38,6 +39,7 @@ from baton_itsm.core.store.unit_of_work import Store, UnitOfWork
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5  # the default of service.inbox_max_attempts: then the delivery is parked
 PARKED = "parked"
+TAKEN = "taken"  # an event a delivery brought, kept under its own id: not a delivery, never handled on its own
 
 
 @dataclass
@@ -128,7 +130,11 @@ class Intake:
                 if row is None:
                     return
                 for payload in row.payload["events"]:
-                    report.entries += self._handle(uow, tool_event_from_payload(payload))
+                    event = tool_event_from_payload(payload)
+                    if event.event_id != row.event_id and not _first_sight(uow, row.source, event):
+                        report.duplicates += 1
+                        continue
+                    report.entries += self._handle(uow, event)
                 uow.mark_incoming_done(row.source, row.event_id)
             report.new += 1
         except Exception as error:  # noqa: BLE001 - recorded on the row; the delivery stays kept
@@ -200,6 +206,17 @@ class Intake:
                       attempts, message, row_id)
         return True
 
+
+
+def _first_sight(uow: UnitOfWork, source: str, event: ToolEvent) -> bool:
+    """Keep a delivered event under its own id, as the poll keeps the events it reads; False when that id was kept
+    before. The tool's change has one id on both paths (`mode: both`), so a change the poll took is not taken again
+    from a delivery, and the poll finds a change a delivery brought already kept. On PostgreSQL the second of two
+    processes keeping the same id waits for the first to commit, then finds it kept."""
+    if not uow.record_incoming(source, event.event_id, delivery_payload([event])):
+        return False
+    uow.mark_incoming_done(source, event.event_id, status=TAKEN)
+    return True
 
 
 def _in_ticket_order(uow: UnitOfWork, candidates: dict[int, str | None]) -> dict[int, str | None]:

@@ -5,9 +5,9 @@ The sys_id each write needs is remembered from reads, so a write costs no extra 
 
 One poll page costs: one query for the changed tickets, one sys_audit query for all of them (holder
 changes and who made them), and at most one query per table (sys_user_group, sys_user) for the ids never
-seen before. With `mode: webhook` or `both`, creations and holder changes come from the business rule
-instead; in `both` the poll reads only the tickets (their facts and activity, e.g. for staleness), so no
-change is taken from both paths.
+seen before. With `mode: webhook`, creations and holder changes come from the business rule instead. With
+`both`, from either: the poll still reads sys_audit, as the backstop for deliveries lost while Baton was down,
+and names each change as the delivery of it does (webhook.change_id), so the intake takes it once.
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ class ServiceNowConnector:
     options: ServiceNowOptions = field(default_factory=ServiceNowOptions)
     account: str | None = None
     webhook_secret: bytes | None = None
-    holders_from_audit: bool = True  # False with mode webhook/both: the business rule reports holder changes
+    holders_from_audit: bool = True  # False with mode webhook: only the business rule reports holder changes
     clock: Clock = field(default_factory=SystemClock)
     names: Names = field(init=False)
     _sys_ids: dict[str, str] = field(default_factory=dict, repr=False)  # number -> sys_id
@@ -65,7 +65,7 @@ class ServiceNowConnector:
         http = HttpClient(config.url, headers={"Accept": "application/json", **headers}, auth=auth,
                           timeout=options.timeout_seconds, retry=RetryPolicy())
         return cls(instance, TableClient(http, options.api_path), options, config.account or user,
-                   secret.encode() if secret else None, holders_from_audit=config.mode == "poll")
+                   secret.encode() if secret else None, holders_from_audit=config.mode != "webhook")
 
     @property
     def http(self) -> HttpClient:

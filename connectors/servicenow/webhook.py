@@ -4,7 +4,8 @@ The rule signs `TIMESTAMP.BODY` with HMAC-SHA256 (GlideCertificateEncryption.gen
 base64) and sends three headers: the delivery id, the timestamp (Unix seconds) and the signature. A
 signature that does not match, is missing, or was made longer ago than the tolerance makes the delivery
 anomalous (400): an old delivery replayed with its own valid signature is refused by its age, a recent one
-by its delivery id, which the intake keeps (core/webhooks.py).
+by its delivery id, which the intake keeps (core/webhooks.py). The delivery's event is named as the poll names
+the same change (`change_id`), so that with `mode: both` the intake takes it once, whichever path brings it first.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from baton_itsm.connectors.servicenow.changes import event_id
 from baton_itsm.connectors.servicenow.facts import ticket_fields
 from baton_itsm.connectors.servicenow.mapping import SnTicket
 from baton_itsm.connectors.servicenow.values import MalformedAnswer, count, parse_time, text
@@ -80,9 +82,19 @@ def parse_delivery(instance: str, *, table: str, secret: bytes | None, tolerance
     return WebhookResult(WebhookOutcome.ACCEPTED, [event], delivery_id=delivery)
 
 
+def change_id(sys_id: str, created: bool, at: datetime, mod_count: int | None, delivery: str) -> str:
+    """The id the poll gives the same change (changes.py), so that with `mode: both` it is taken once: an update is
+    `SYS_ID#N`, N its sys_mod_count, which is the record_checkpoint of the update's sys_audit rows; a creation is
+    `SYS_ID@CREATED:created`. A delivery without sys_mod_count keeps its own id (no poll names it alike)."""
+    if created:
+        return f"{event_id(sys_id, at)}:created"
+    return delivery if mod_count is None else f"{sys_id}#{mod_count}"
+
+
 def _event(instance: str, delivery: str, payload: dict[str, Any], *, states: Mapping[str, str], base_url: str,
            table: str) -> ToolEvent | None:
-    """The delivery's one event (its id is the delivery id): a creation, or a holder change; None if neither."""
+    """The delivery's one event, named as the poll names that change: a creation, or a holder change; None if
+    neither."""
     sys_id, at = text(payload.get("sys_id")), parse_time(payload.get("sys_updated_on"))
     if not sys_id or at is None:
         raise MalformedAnswer("no sys_id or sys_updated_on")
@@ -101,7 +113,8 @@ def _event(instance: str, delivery: str, payload: dict[str, Any], *, states: Map
         return None
     new = Holder(group[1], person[1]) if group[1] else None
     old = Holder(group[0], person[0]) if group[0] and not created else None
-    return ToolEvent(ticket=TicketKey(instance, record.number or sys_id), event_id=delivery,
+    return ToolEvent(ticket=TicketKey(instance, record.number or sys_id),
+                     event_id=change_id(sys_id, created, at, record.mod_count, delivery),
                      kind=ToolEventKind.CREATED if created else ToolEventKind.HOLDER_CHANGED, at=at,
                      actor=text(payload.get("actor")) or record.updated_by, old_holder=old, new_holder=new,
                      fields=fields)

@@ -126,6 +126,7 @@ def _register_subcommands() -> None:
         "token": "baton_itsm.core.cli.token:token",
         "inbox": "baton_itsm.core.cli.inbox:inbox",
         "servicenow": "baton_itsm.core.cli.servicenow:servicenow",
+        "jira": "baton_itsm.core.cli.jira:jira",
     })
 
 

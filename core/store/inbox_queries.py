@@ -32,7 +32,8 @@ def _columns():
 
 def list_deliveries(connection: Connection, status: str | None, limit: int) -> list[InboxRow]:
     """The newest deliveries first, in one status or all."""
-    query = _columns().order_by(inbox.c.id.desc()).limit(limit)
+    # the events deliveries brought, kept under their own ids (status `taken`, core/intake.py), are not deliveries
+    query = _columns().where(inbox.c.status != "taken").order_by(inbox.c.id.desc()).limit(limit)
     if status:
         query = query.where(inbox.c.status == status)
     return [InboxRow(*row) for row in connection.execute(query).all()]

@@ -174,9 +174,10 @@ class UnitOfWork:
             "status": "pending", "attempts": 0,
         }, ["source", "event_id"])
 
-    def mark_incoming_done(self, source: str, event_id: str) -> None:
+    def mark_incoming_done(self, source: str, event_id: str, status: str = "done") -> None:
+        """`done`: handled; `taken`: an event a delivery brought, kept under its own id (core/intake.py)."""
         self.connection.execute(update(inbox).where(inbox.c.source == source, inbox.c.event_id == event_id)
-                                .values(status="done", processed_at=self.now, attempts=inbox.c.attempts + 1))
+                                .values(status=status, processed_at=self.now, attempts=inbox.c.attempts + 1))
 
     def queue_outgoing(self, idempotency_key: str, channel: str, payload: dict,
                        ticket: TicketKey | None = None) -> bool:

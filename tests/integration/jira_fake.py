@@ -75,6 +75,8 @@ class FakeJira:
         self._ids = iter(range(10300, 99999))
         self.unassignable: set[str] = set()  # people Jira refuses as assignee
         self.deleted: set[str] = set()
+        self.webhooks: dict[str, dict] = {}  # admin webhooks by id, as registered (with the secret Jira keeps)
+        self._webhook_ids = iter(range(1, 9999))
 
     # --- what agents do in Jira -----------------------------------------------------------------
     def create(self, summary: str, *, project: str = "SD", component: str | None = "Service Desk",
@@ -165,6 +167,24 @@ class FakeJira:
     def _time(self, moment: datetime) -> str:
         return shapes.jira_time(moment, self.zone)
 
+    # --- webhook deliveries ------------------------------------------------------------------------
+    def delivery(self, issue_id: str, *, by: str) -> dict:
+        """What Jira posts to an admin webhook for the issue's latest change: jira:issue_updated with the latest
+        history as `changelog` {id, items}, or jira:issue_created while it has none. Shapes: the captured Cloud
+        deliveries shared/fixtures/jira/jira_webhook_mattermost_issue-updated-assigned.json (timestamp in epoch
+        milliseconds, webhookEvent, issue_event_type_name, user, issue with its fields, changelog {id, items}) and
+        ..._issue-created.json (no changelog); the items are the history's own, as in ..._issue-updated-resolved.json."""
+        issue = self.issues[issue_id]
+        body = {"timestamp": int(self.clock.now().timestamp() * 1000), "user": self.users[by],
+                "issue": self._issue_json(issue, {}, with_changelog=False)}
+        if not issue.histories:
+            return {**body, "webhookEvent": "jira:issue_created", "issue_event_type_name": "issue_created"}
+        latest = issue.histories[-1]
+        assigned = any(item.get("field") == "assignee" for item in latest["items"])
+        return {**body, "webhookEvent": "jira:issue_updated",
+                "issue_event_type_name": "issue_assigned" if assigned else "issue_generic",
+                "changelog": {"id": latest["id"], "items": latest["items"]}}
+
     # --- the REST API ------------------------------------------------------------------------------
     def handle(self, method: str, target: str, headers: dict, body: bytes) -> tuple[int, dict, object]:
         if self.down:
@@ -196,7 +216,62 @@ class FakeJira:
             (r"/rest/servicedeskapi/request/(\d+)/comment", "POST", self._desk_comment),
             (r"/rest/servicedeskapi/request/(\d+)/sla", "GET", self._sla),
             (r"/rest/api/2/myself", "GET", lambda me, q, d: (200, {}, self.users[me])),
+            (r"/rest/webhooks/1.0/webhook", "GET", self._webhooks),
+            (r"/rest/webhooks/1.0/webhook", "POST", self._webhook_create),
+            (r"/rest/webhooks/1.0/webhook/(\d+)", "PUT", self._webhook_update),
+            (r"/rest/webhooks/1.0/webhook/(\d+)", "DELETE", self._webhook_delete),
         ]
+
+    # --- admin webhooks (/rest/webhooks/1.0/webhook) ---------------------------------------------------
+    # Shapes from Atlassian's Data Center page "Webhooks" (developer.atlassian.com/server/jira/platform/webhooks,
+    # "Registering a webhook via the Jira REST API"): the request {name, url, events, filters
+    # {"issue-related-events-section": JQL}, excludeBody}, the answer the same with enabled, self
+    # (.../rest/webhooks/1.0/webhook/ID), lastUpdatedUser, lastUpdatedDisplayName, lastUpdated (epoch ms); 201 on
+    # create, 204 on delete; GET lists them. Cloud keeps admin webhooks at the same path (cloud/jira/platform/webhooks)
+    # and takes `secret` (write only: never in an answer). Only administrators may manage them: others get 403.
+    def _webhook_json(self, webhook_id: str) -> dict:
+        kept = self.webhooks[webhook_id]
+        return {**{k: v for k, v in kept.items() if k != "secret"},
+                "self": f"{self.base}/rest/webhooks/1.0/webhook/{webhook_id}"}
+
+    def _webhook_admin(self, me: str) -> tuple[int, dict, dict] | None:
+        if me != "baton":
+            return 403, {}, {"errorMessages": ["You are not an administrator."], "errors": {}}
+        return None
+
+    def _webhook_body(self, me: str, data: dict) -> dict:
+        return {"name": data["name"], "url": data["url"], "excludeBody": bool(data.get("excludeBody", False)),
+                "filters": {"issue-related-events-section": (data.get("filters") or {}).get(
+                    "issue-related-events-section", "")},
+                "events": list(data.get("events") or []), "enabled": bool(data.get("enabled", True)),
+                "secret": data.get("secret"), "lastUpdatedUser": me,
+                "lastUpdatedDisplayName": self.users[me]["displayName"],
+                "lastUpdated": int(self.clock.now().timestamp() * 1000)}
+
+    def _webhooks(self, me, query, data):
+        return self._webhook_admin(me) or (200, {}, [self._webhook_json(i) for i in self.webhooks])
+
+    def _webhook_create(self, me, query, data):
+        if refused := self._webhook_admin(me):
+            return refused
+        webhook_id = str(next(self._webhook_ids))
+        self.webhooks[webhook_id] = self._webhook_body(me, data)
+        return 201, {}, self._webhook_json(webhook_id)
+
+    def _webhook_update(self, me, query, data, webhook_id):
+        if refused := self._webhook_admin(me):
+            return refused
+        if webhook_id not in self.webhooks:
+            return 404, {}, {"errorMessages": [f"Webhook with id {webhook_id} does not exist"], "errors": {}}
+        self.webhooks[webhook_id] = self._webhook_body(me, data)
+        return 200, {}, self._webhook_json(webhook_id)
+
+    def _webhook_delete(self, me, query, data, webhook_id):
+        if refused := self._webhook_admin(me):
+            return refused
+        if self.webhooks.pop(webhook_id, None) is None:
+            return 404, {}, {"errorMessages": [f"Webhook with id {webhook_id} does not exist"], "errors": {}}
+        return 204, {}, None
 
     def _login(self, header: str) -> str | None:
         if header.startswith("Basic "):

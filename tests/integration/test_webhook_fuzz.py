@@ -83,8 +83,8 @@ def _makes_entries(payload: dict) -> bool:
 
 
 def _name_ticket(instance: str, payload: dict, ticket: str) -> None:
-    if instance == "sn":
-        payload["number"] = ticket
+    if instance == "sn":  # a record of its own: a delivery is named by its record's sys_id and update count
+        payload["number"], payload["sys_id"] = ticket, "7" * 32
     elif instance == "jira":
         payload["issue"]["id"] = ticket
     else:

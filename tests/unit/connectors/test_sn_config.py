@@ -36,11 +36,11 @@ def test_an_explicit_account_wins_and_a_token_is_a_bearer_token():
     assert sn.account == "baton" and sn.http.session.headers["Authorization"] == "Bearer t0k3n"
 
 
-@pytest.mark.parametrize("mode", ["webhook", "both"])
-def test_with_deliveries_holder_changes_come_from_them_only(mode):
+@pytest.mark.parametrize(("mode", "from_audit"), [("webhook", False), ("both", True)])
+def test_with_deliveries_holder_changes_come_from_them_and_in_both_from_the_poll_too(mode, from_audit):
     sn = ServiceNowConnector.from_config(instance="sn", config=config(mode=mode, webhook_secret_env="SN_SECRET"),
                                          environ=ENV)
-    assert not sn.holders_from_audit and sn.webhook_secret == b"s3cret"
+    assert sn.holders_from_audit is from_audit and sn.webhook_secret == b"s3cret"
 
 
 @pytest.mark.parametrize(("settings", "problem"), [

@@ -16,12 +16,12 @@ def parse(headers, data, now: datetime = NOW):
     return connector(clock=FixedClock(now)).parse_webhook(headers, data)
 
 
-def test_a_signed_holder_change_is_one_event_named_by_its_delivery():
+def test_a_signed_holder_change_is_one_event_named_as_the_poll_names_that_update():
     result = parse(*delivery(payload()))
     assert result.outcome is WebhookOutcome.ACCEPTED and result.delivery_id == "d8c1f0e2a4b64c0e9f5b3a7d2c1e0f9a"
     (event,) = result.events
     assert (event.ticket.ticket_id, event.event_id, event.kind, event.actor) == (
-        "INC0010001", "d8c1f0e2a4b64c0e9f5b3a7d2c1e0f9a", ToolEventKind.HOLDER_CHANGED, "bob")
+        "INC0010001", "6c6ad91e588641f787e151d94083bfcb#3", ToolEventKind.HOLDER_CHANGED, "bob")
     assert (event.old_holder, event.new_holder) == (Holder("Service Desk", "alice"), Holder("Service Desk", "carol"))
     assert event.at == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     assert event.fields["requester"] == "dana@example.com" and event.fields["reassignment_count"] == "0"
