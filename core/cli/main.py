@@ -113,6 +113,7 @@ def _register_subcommands() -> None:
         "outbox": "baton_itsm.core.cli.outbox:outbox",
         "token": "baton_itsm.core.cli.token:token",
         "inbox": "baton_itsm.core.cli.inbox:inbox",
+        "rt": "baton_itsm.core.cli.rt:rt",
     })
 
 
