@@ -48,22 +48,22 @@ def baton_service(tmp_path, mode: str) -> Service:
     return Service(config, tmp_path / "ledger.db", hook.port, service_env(rt5.WEBHOOK_SECRET), tmp_path / "baton.log")
 
 
-@pytest.fixture
-def webhook_only(with_scrip, tmp_path):
-    service = baton_service(tmp_path, "webhook")
+def running(tmp_path, mode: str):
+    service = baton_service(tmp_path, mode)
     try:
         yield service.start()
     finally:
         service.kill()
+
+
+@pytest.fixture
+def webhook_only(with_scrip, tmp_path):
+    yield from running(tmp_path, "webhook")
 
 
 @pytest.fixture
 def both(with_scrip, tmp_path):
-    service = baton_service(tmp_path, "both")
-    try:
-        yield service.start()
-    finally:
-        service.kill()
+    yield from running(tmp_path, "both")
 
 
 def to_carol(service: Service, ticket: str, entry_type: str) -> list[dict]:
