@@ -4,7 +4,7 @@
 # Debian 12 packages (request-tracker5, rt5-db-sqlite, rt5-standalone), an SQLite database and
 # RT's own standalone web server (rt-server), run as www-data. Must be run as root.
 #
-# Usage: scripts/rt5-server.sh [start|stop|reset|status|wipe]
+# Usage: scripts/rt5-server.sh [start|stop|reset|status|wipe|scrip]
 #   start   (default) install if needed, create + seed the DB, start the server, wait for REST2.
 #           Idempotent: a second start is a no-op if the server is up.
 #   stop    stop the server this script started.
@@ -12,6 +12,8 @@
 #           seed version has none yet), start again.
 #   status  print whether the server is running (exit 0) or not (exit 3).
 #   wipe    stop and delete the database and its snapshot (next start re-creates them).
+#   scrip   install Baton's webhook Scrip (connectors/rest/rt_scrip/) into the running RT, as an admin
+#           would; `reset` removes it again. The seed leaves it out: RT posts nothing unless a test asks.
 #
 # Environment:
 #   RT_PORT            port on 127.0.0.1 (default 8080)
@@ -20,6 +22,8 @@
 #                      (default "batonpass"); changing it later needs `wipe` then `start`
 #   RT_WORKERS         rt-server worker processes (default 2; RT's own default of 10 costs ~700 MB)
 #   RT_STATE_DIR       logs, pid file, DB snapshot (default /var/tmp/baton-rt5)
+#   RT_BATON_HOOK_URL  where Baton's webhook Scrip posts (default http://127.0.0.1:8099/hooks/rest/rt)
+#   RT_BATON_WEBHOOK_SECRET  what it signs with (default "e2e-rt-webhook-secret-0123456789")
 #
 # What `start` leaves behind: REST2 at http://127.0.0.1:$RT_PORT/REST/2.0/
 #   root / $RT_ROOT_PASSWORD                 superuser
@@ -38,6 +42,8 @@ RT_PORT=${RT_PORT:-8080}
 RT_ROOT_PASSWORD=${RT_ROOT_PASSWORD:-password}
 RT_BATON_PASSWORD=${RT_BATON_PASSWORD:-batonpass}
 RT_WORKERS=${RT_WORKERS:-2}
+RT_BATON_HOOK_URL=${RT_BATON_HOOK_URL:-http://127.0.0.1:8099/hooks/rest/rt}
+RT_BATON_WEBHOOK_SECRET=${RT_BATON_WEBHOOK_SECRET:-e2e-rt-webhook-secret-0123456789}
 STATE=${RT_STATE_DIR:-/var/tmp/baton-rt5}
 
 RT_VAR=/var/lib/request-tracker5                 # owned by www-data: SQLite needs the dir writable
@@ -51,6 +57,7 @@ SITE_FILE=$SITE_DIR/99-baton-rt5.pm                # loads after Debian's own sn
 RT_SERVER=/usr/share/request-tracker5/libexec/rt-server
 SETUP_DB=/usr/sbin/rt-setup-database-5
 URL=http://127.0.0.1:$RT_PORT
+SCRIP_DATA=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/connectors/rest/rt_scrip/baton-webhook-initialdata.pl
 PACKAGES=(request-tracker5 rt5-db-sqlite rt5-standalone)
 
 T0=$EPOCHREALTIME
@@ -184,11 +191,17 @@ Set(\$LogToSTDERR, "warning");
 Set(\$LogToSyslog, undef);
 Set(\$BcryptCost, 4);               # passwords of this throwaway RT: basic auth checks them on every request
                                     # (cost 12, RT's default: 0.35 s each; 4: about 1 ms). Never on a real RT.
+# Baton's webhook Scrip (installed by '$0 scrip' only): where it posts and the secret it signs with
+Set(\$BatonWebhookURL, "$RT_BATON_HOOK_URL");
+Set(\$BatonWebhookSecret, "$RT_BATON_WEBHOOK_SECRET");
+Set(\$BatonWebhookTimeout, 2);
 1;
 EOF
+    CONFIG_CHANGED=0
     if ! cmp -s "$tmp" "$SITE_FILE" 2>/dev/null; then
         install -o root -g www-data -m 640 "$tmp" "$SITE_FILE"
         say "config: wrote $SITE_FILE"
+        CONFIG_CHANGED=1
     fi
     rm -f "$tmp"
     # Debian's RT_SiteConfig.pm is root-only; the server runs as www-data and must read it
@@ -285,9 +298,13 @@ check_baton_login() {
 cmd=${1:-start}
 case "$cmd" in
     start)
-        if pid=$(running_pid) && rest_ok && [ -f "$SNAPSHOT" ]; then
-            say "rt-server already running (pid $pid): $URL/REST/2.0/"
-            exit 0
+        if pid=$(running_pid) && rest_ok && [ -f "$SNAPSHOT" ] && [ -f "$SITE_FILE" ]; then
+            write_site_config
+            if [ "$CONFIG_CHANGED" = 0 ]; then
+                say "rt-server already running (pid $pid): $URL/REST/2.0/"
+                exit 0
+            fi
+            stop_server                    # RT reads its config when it starts only
         fi
         install_packages
         write_site_config
@@ -305,6 +322,7 @@ case "$cmd" in
     reset)
         stop_server
         if [ -f "$SNAPSHOT" ]; then
+            write_site_config              # read by the start below
             restore_snapshot
         else                              # a newer seed than the one this machine was started with
             install_packages
@@ -314,6 +332,16 @@ case "$cmd" in
             rm -f "$RT_VAR"/*.mbox
         fi
         start_server
+        ;;
+    scrip)
+        { running_pid >/dev/null && rest_ok; } || fail "RT is not running: '$0 start' first"
+        install -m 644 "$SCRIP_DATA" "$STATE/baton-webhook-initialdata.pl"   # readable by www-data
+        if ! www "$SETUP_DB" --action insert --skip-create --datafile "$STATE/baton-webhook-initialdata.pl" \
+                >"$STATE/scrip.log" 2>&1; then
+            fail "rt-setup-database-5 --action insert --datafile $SCRIP_DATA" "$STATE/scrip.log"
+        fi
+        grep -qE '\[(error|crit|critical)\]' "$STATE/scrip.log" && fail "installing the Scrip logged errors" "$STATE/scrip.log"
+        say "scrip: Baton's webhook Scrip installed, posting to $RT_BATON_HOOK_URL"
         ;;
     status)
         if pid=$(running_pid); then
@@ -331,6 +359,6 @@ case "$cmd" in
         sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
         ;;
     *)
-        echo "usage: $0 [start|stop|reset|status|wipe]" >&2; exit 2
+        echo "usage: $0 [start|stop|reset|status|wipe|scrip]" >&2; exit 2
         ;;
 esac

@@ -127,6 +127,7 @@ def _register_subcommands() -> None:
         "inbox": "baton_itsm.core.cli.inbox:inbox",
         "servicenow": "baton_itsm.core.cli.servicenow:servicenow",
         "jira": "baton_itsm.core.cli.jira:jira",
+        "rt": "baton_itsm.core.cli.rt:rt",
     })
 
 

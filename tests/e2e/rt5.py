@@ -21,6 +21,9 @@ PASSWORDS = {"root": os.environ.get("RT_ROOT_PASSWORD", "password"),
              "alice": "alicepass", "bob": "bobpass", "carol": "carolpass", "dave": "davepass",
              "dana": "danapass", "erin": "erinpass"}
 JSON = {"Content-Type": "application/json"}  # RT answers 415 to writes without it
+# Where Baton's webhook Scrip posts and what it signs with, once `rt5-server.sh scrip` installed it (RT's site config)
+HOOK_URL = os.environ.get("RT_BATON_HOOK_URL", "http://127.0.0.1:8099/hooks/rest/rt")
+WEBHOOK_SECRET = os.environ.get("RT_BATON_WEBHOOK_SECRET", "e2e-rt-webhook-secret-0123456789")
 
 
 def unreachable() -> str | None:
@@ -59,7 +62,8 @@ def exclusive(wait_seconds: float = 1200) -> Iterator[None]:
 
 
 def server(action: str) -> None:
-    """start, stop or reset the local RT (reset restores the freshly seeded database: ticket ids from 1)."""
+    """start, stop or reset the local RT (reset restores the freshly seeded database: ticket ids from 1), or
+    install Baton's webhook Scrip in it (`scrip`; the next reset removes it)."""
     subprocess.run(["bash", str(SCRIPT), action], check=True, capture_output=True, timeout=300)
 
 

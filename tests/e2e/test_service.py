@@ -2,19 +2,14 @@
 
 Polling carries the accept-before-reassign scenario; a signed webhook delivery posted twice is taken in
 once; SIGTERM stops the service cleanly. Waiting here is for another process (polled with a deadline),
-never for time itself.
+never for time itself. RT's own webhook Scrip is tested in test_rt5_webhook.py.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
-import os
 import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -22,10 +17,10 @@ import requests
 from tests.desk import DESK
 from tests.e2e import rt5
 from tests.e2e.rt5 import Person, holder_in_rt
+from tests.e2e.service import API_TOKEN, Service, service_env, wait_for
 from tests.mail import MailServer, free_port
 
 SD = "Service Desk"
-API_TOKEN = "e2e-api-token-0123456789"
 WEBHOOK_SECRET = "e2e-webhook-secret-0123456789"
 SERVICE = """\
 people:
@@ -48,17 +43,6 @@ connectors:
 """
 
 
-def wait_for(what: str, check, timeout: float = 60.0):
-    """Poll another process's state until `check()` is truthy; fail with `what` at the deadline."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
-
-
 @pytest.fixture
 def service(rt, tmp_path):
     mail = MailServer(free_port())
@@ -66,48 +50,14 @@ def service(rt, tmp_path):
     port = free_port()
     config = tmp_path / "baton.yaml"
     config.write_text(DESK + SERVICE.format(web_port=port, smtp_port=mail.port, rt_url=rt5.URL))
-    env = {**os.environ, "BATON_E2E_RT_USER": "baton", "BATON_E2E_RT_PASSWORD": rt5.PASSWORDS["baton"],
-           "BATON_E2E_WEBHOOK_SECRET": WEBHOOK_SECRET, "BATON_API_TOKEN": API_TOKEN,
-           "BATON_LINK_SECRET": "e2e-link-secret-0123456789abcdef"}
-    for var in ("BATON_CONFIG", "BATON_DATABASE_URL"):
-        env.pop(var, None)
-    log = tmp_path / "baton.log"
-    baton = Path(sys.executable).parent / "baton"
-    carol = subprocess.run([str(baton), "--config", str(config), "--db", str(tmp_path / "ledger.db"), "token", "create",
-                            "--for", "carol"], env=env, capture_output=True, text=True, check=True).stdout.strip()
-    with log.open("w") as sink:
-        process = subprocess.Popen([str(baton), "--config", str(config), "--db", str(tmp_path / "ledger.db"), "run",
-                                    "--port", str(port), "--log-format", "json"], env=env, stdout=sink, stderr=sink)
-    base = f"http://127.0.0.1:{port}"
+    running = Service(config, tmp_path / "ledger.db", port, service_env(WEBHOOK_SECRET), tmp_path / "baton.log")
+    running.mail = mail
+    running.tokens["carol"] = running.baton("token", "create", "--for", "carol").strip()
     try:
-        wait_for("the service to answer /healthz", lambda: _healthy(base))
-        yield Service(base, process, log, mail, {"carol": carol})
+        yield running.start()
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
+        running.kill()
         mail.stop()
-
-
-class Service:
-    def __init__(self, base: str, process: subprocess.Popen, log: Path, mail: MailServer, tokens: dict[str, str]):
-        self.base, self.process, self.log, self.mail, self.tokens = base, process, log, mail, tokens
-
-    def api(self, method: str, path: str, as_: str | None = None, **kwargs):
-        """A call with the service token (it reads), or `as_` a person, with their own token."""
-        token = self.tokens[as_] if as_ else API_TOKEN
-        return requests.request(method, self.base + path, headers={"Authorization": f"Bearer {token}"},
-                                timeout=10, **kwargs)
-
-    def ledger(self, ticket: str) -> list[dict]:
-        return self.api("GET", f"/api/tickets/rt:{ticket}/ledger").json()
-
-
-def _healthy(base: str) -> bool:
-    try:
-        return requests.get(base + "/healthz", timeout=2).status_code == 200
-    except requests.ConnectionError:
-        return False
 
 
 def test_baton_run_governs_rt_through_polling_and_keeps_people_informed(service):
