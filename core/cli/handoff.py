@@ -8,6 +8,7 @@ from baton_itsm.core.domain.commands import (
 )
 from baton_itsm.core.domain.events import HandoffApplied, HandoffRequested, LedgerEvent
 from baton_itsm.core.domain.holders import Holder, TicketKey
+from baton_itsm.core.ticket_reach import require_reachable
 from baton_itsm.core.domain.kinds import HandoffKind
 from baton_itsm.core.errors import BatonError
 from baton_itsm.core.handoffs import new_handoff_id
@@ -63,8 +64,10 @@ def new_handoff_options(command):
 
 
 def _new_handoff(state, command_type, ticket: str, to: str, by: str, reason: str, summary: str, kind: str) -> None:
+    key = _ticket(state, ticket)
+    require_reachable(state.app, key)  # as the API: no handoff on an instance or ticket Baton cannot reach
     _report(state.app.handoffs.execute(command_type(
-        ticket=_ticket(state, ticket), handoff_id=new_handoff_id(), to_holder=_holder(to), by=by, reason=reason,
+        ticket=key, handoff_id=new_handoff_id(), to_holder=_holder(to), by=by, reason=reason,
         summary=summary, kind=HandoffKind(kind))))
 
 

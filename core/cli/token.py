@@ -5,6 +5,7 @@ import json
 
 import click
 
+from baton_itsm.core.cli.errors import UserFacingError
 from baton_itsm.core.cli.tables import render_table
 
 
@@ -12,6 +13,13 @@ def _tokens(state):
     from baton_itsm.core.store.api_tokens import ApiTokens
 
     return ApiTokens(state.app.store)
+
+
+def _people(config) -> set[str]:
+    named = set(config.people)
+    for group in config.groups.values():
+        named |= {*group.members, *group.managers, *([group.lead] if group.lead else [])}
+    return named
 
 
 def _when(moment) -> str | None:
@@ -29,6 +37,10 @@ def token() -> None:
 @click.pass_obj
 def create(state, person: str, note: str) -> None:
     """Make a token for NAME and show it, once: Baton keeps only its SHA-256."""
+    known = _people(state.app.config)
+    if known and person not in known:  # a misspelt name would make a token that can do nothing
+        raise UserFacingError(f"{person!r} is not a person of this deployment (people, group members, managers "
+                              f"and leads): {', '.join(sorted(known))}")
     issued = _tokens(state).create(person, state.app.clock.now(), note)
     click.echo(issued.token)
     click.echo(f"token {issued.token_id} acts as {issued.person}: give it to them now; it is not shown again "

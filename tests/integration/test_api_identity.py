@@ -110,3 +110,10 @@ def test_a_token_is_shown_once_and_stored_only_as_its_hash(desk, api):
 def test_missing_or_unknown_tokens_are_refused(api, header):
     given = header.encode("latin-1")  # a header of any bytes: what a client may send
     assert api.get("/api/handoffs", headers={"Authorization": given}).status_code == 401
+
+
+def test_a_token_for_someone_the_deployment_does_not_name_is_refused(desk):
+    made = CliRunner().invoke(cli, ["--config", str(desk / "baton.yaml"), "--db", str(desk / "ledger.db"),
+                                    "token", "create", "--for", "eirn"])
+    assert made.exit_code == 1 and "'eirn' is not a person of this deployment" in made.output
+    assert "eirn" not in baton(desk, "token", "list", "--all").output

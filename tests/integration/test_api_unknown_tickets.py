@@ -97,3 +97,21 @@ def test_a_handoff_on_a_ticket_the_tool_shows_is_taken_and_the_receiver_told(des
 def test_the_ledger_of_an_unknown_instance_is_404(desk):
     _, client, _ = desk
     assert client.get("/api/tickets/nowhere:1/ledger").status_code == 404
+
+
+@pytest.mark.parametrize(("ticket", "said"), [
+    ("nowhere:1", "no tool instance 'nowhere' in this deployment (known: sn)"),
+    ("sn:INC9999999", "sn has no ticket INC9999999 that Baton's account can see"),
+])
+def test_the_cli_refuses_the_same_tickets_as_the_api(desk, mail, tmp_path, ticket, said):
+    from click.testing import CliRunner
+
+    from baton_itsm.core.cli.main import cli
+
+    app, _, _ = desk
+    refused = CliRunner().invoke(cli, ["--config", str(tmp_path / "baton.yaml"), "--db", str(tmp_path / "ledger.db"),
+                                       "handoff", "request", ticket, "--to", "Network", "--by", "alice",
+                                       "--reason", "switch port dead"])
+    assert refused.exit_code == 1 and said in refused.output
+    drain(app)
+    assert entries(app, ticket) == [] and mail.received == []
