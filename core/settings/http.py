@@ -2,7 +2,7 @@
 
 The defaults suit Baton beside a help desk: tools deliver webhooks of a few KiB over a LAN or the
 internet, and people post short forms. A reverse proxy in front should still bring its own limits (see
-the README); these hold when there is none.
+docs/security.md); these hold when there is none.
 """
 from __future__ import annotations
 
