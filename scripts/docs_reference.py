@@ -136,7 +136,8 @@ def configuration_page() -> str:
     lines += ["## Connector options", "",
               "`connectors.INSTANCE.options` depends on the connector's `type`. The generic REST connector "
               "(`type: rest`) takes `profile`, the name of a shipped profile (`request-tracker5`) or a path to "
-              "one; its keys are explained in the shipped profile, `config/profiles/request-tracker5.yaml`.", ""]
+              "one; its keys are explained in "
+              "[the shipped profile](../rest.md#the-shipped-profile-request-tracker5).", ""]
     for connector, model in (("servicenow", ServiceNowOptions), ("jira", JiraOptions)):
         rows = [row for key in model.model_fields for row in _rows(("options", key), model, key)]
         lines += [f"### `type: {connector}`", "", *_table(rows), ""]
