@@ -35,7 +35,7 @@ class OwnershipConfig(Strict):
 
 
 class AuthConfig(Strict):
-    type: str = Field("basic", pattern="^(basic|token|oauth)$")  # basic: user name and password; token: a bearer
+    type: str = Field("basic", pattern="^(basic|token|oauth)$")  # basic: user and password; token, oauth: token_env
     username_env: EnvVarName | None = None  # the environment variable holding the user name
     password_env: EnvVarName | None = None  # the environment variable holding the password
     token_env: EnvVarName | None = None  # the environment variable holding the token
