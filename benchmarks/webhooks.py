@@ -17,7 +17,7 @@ Prints each server's requests/s and p50/p99 latency (wrk --latency) and the rati
 whether the goals are met: >= 0.5x the bare rate in the median round (a single round's ratio moves by
 a tenth with the machine's other work), p99 < 25 ms in every round; any non-2xx answers or socket errors (a run with them measures the
 wrong thing and fails), how many deliveries Baton's inbox holds afterwards and how many of them the inbox
-worker had handled by then (it gives way to the receiver while a burst lasts; README, "Webhook bursts").
+worker had handled by then (it gives way to the receiver while a burst lasts; docs/operations.md, "Webhook bursts").
 """
 from __future__ import annotations
 

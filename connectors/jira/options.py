@@ -28,7 +28,7 @@ class Deployment(StrEnum):
 class GroupField(_Strict):
     """Where an issue's group lives. `field` is `project`, `components` or a custom field id."""
 
-    field: str = "project"
+    field: str = "project"  # project, components or a custom field id
     kind: GroupKind | None = None  # a custom field is a group picker unless it says `team`
     label: str | None = None  # the field's name, which Data Center's changelog gives instead of a field id
     team_ids: dict[str, str] = {}  # Team field: a team's name -> its id (an edit sends the id)
@@ -46,7 +46,7 @@ class GroupField(_Strict):
 
 
 class JiraOptions(_Strict):
-    deployment: Deployment = Deployment.CLOUD
+    deployment: Deployment = Deployment.CLOUD  # cloud or datacenter: how people are named and searches paged
     projects: list[str] = []  # the project keys Baton watches; none: every project Baton's account sees
     group_field: dict[str, GroupField] = {}  # project key (or "*" for the others) -> where its group lives
     group_names: dict[str, str] = {}  # a group as Jira names it -> the Baton group (default: the same name)
@@ -54,9 +54,9 @@ class JiraOptions(_Strict):
     category_field: str = "issuetype"  # e.g. the JSM "Customer Request Type" field, customfield_10010
     sla_fields: list[str] = []  # SLA custom fields read from each issue for `sla_due` (no extra request)
     timezone: str = "UTC"  # the Jira profile time zone of Baton's account: JQL times are read in it
-    page_size: int = Field(50, gt=0, le=100)
+    page_size: int = Field(50, gt=0, le=100)  # issues a search page
     max_pages: int = Field(10, gt=0)  # per read; the poller reads again when more is waiting
-    timeout_seconds: float = Field(30, gt=0)
+    timeout_seconds: float = Field(30, gt=0)  # of one call to Jira
     # A delivery whose own `timestamp` is further from now is refused: Jira Cloud retries for up to about 30 min.
     webhook_tolerance_seconds: float = Field(3600, gt=0)
 

@@ -21,7 +21,7 @@ class ServiceNowOptions(Strict):
     states: dict[str, str] = INCIDENT_STATES  # state code -> status word (for sc_req_item and others: set it)
     resolved_states: list[str] = ["6"]  # codes that make a RESOLVED event (report-back); closed follows resolved
     webhook_tolerance_seconds: float = Field(300, gt=0)  # a delivery signed longer ago than this is refused
-    timeout_seconds: float = Field(30, gt=0)
+    timeout_seconds: float = Field(30, gt=0)  # of one call to the instance
 
 
 def parse_options(options: Mapping) -> ServiceNowOptions:

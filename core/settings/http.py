@@ -2,7 +2,7 @@
 
 The defaults suit Baton beside a help desk: tools deliver webhooks of a few KiB over a LAN or the
 internet, and people post short forms. A reverse proxy in front should still bring its own limits (see
-the README); these hold when there is none.
+docs/security.md); these hold when there is none.
 """
 from __future__ import annotations
 
@@ -27,4 +27,4 @@ class HttpConfig(Strict):
     # Bodies larger than these get 413: refused by Content-Length before reading, or as soon as a chunked
     # body passes the limit. Webhook deliveries are a few KiB; API calls and link-page forms are smaller.
     max_webhook_body_bytes: int = Field(1024 * 1024, ge=1024)
-    max_body_bytes: int = Field(64 * 1024, ge=1024)
+    max_body_bytes: int = Field(64 * 1024, ge=1024)  # the API's and the link pages' limit

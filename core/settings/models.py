@@ -15,30 +15,30 @@ from baton_itsm.core.settings.rules import CalendarConfig, RulesConfig
 
 
 class GroupConfig(Strict):
-    members: list[Name] = []
-    managers: list[Name] = []
+    members: list[Name] = []  # who may accept a request to the group's queue
+    managers: list[Name] = []  # who may force a handoff to or from the group, or accept for it
     lead: Name | None = None  # who hears about expired requests; defaults to the first manager
-    email: str | None = None
+    email: str | None = None  # the group's mailbox, for the record (a queue's notices go to each member)
     ownership: OwnershipModel | None = None  # overrides the deployment's model for tickets that start here
     escalates_to: Name | None = None  # the next step of this group's escalation path (L1 -> L2 -> L3 -> vendor)
     calendar: Name | None = None  # business hours of this group (a key of `calendars`)
 
 
 class PersonConfig(Strict):
-    name: str | None = None
-    email: str | None = None
+    name: str | None = None  # how messages address the person (default: their Baton name)
+    email: str | None = None  # where their messages go
 
 
 class OwnershipConfig(Strict):
-    model: OwnershipModel = OwnershipModel.FOLLOWS
-    desk_groups: list[Name] = []
+    model: OwnershipModel = OwnershipModel.FOLLOWS  # who is accountable to the requester (see the rules)
+    desk_groups: list[Name] = []  # the groups that make up the service desk
 
 
 class AuthConfig(Strict):
-    type: str = Field("basic", pattern="^(basic|token|oauth)$")
-    username_env: EnvVarName | None = None
-    password_env: EnvVarName | None = None
-    token_env: EnvVarName | None = None
+    type: str = Field("basic", pattern="^(basic|token|oauth)$")  # basic: user and password; token, oauth: token_env
+    username_env: EnvVarName | None = None  # the environment variable holding the user name
+    password_env: EnvVarName | None = None  # the environment variable holding the password
+    token_env: EnvVarName | None = None  # the environment variable holding the token
 
     def env_vars(self) -> list[tuple[str, str]]:
         """(key, environment variable) pairs this auth needs."""
@@ -54,12 +54,12 @@ class ConnectorMode(StrEnum):
 
 class ConnectorConfig(Strict):
     type: Name  # a registered connector type: rest, servicenow, jira, or a plugin's
-    url: Name
+    url: Name  # the tool's base URL (REST: the API root, e.g. https://rt.example.com/REST/2.0)
     account: Name | None = None  # the tool account Baton acts as, so it recognises its own changes
     auth: AuthConfig = AuthConfig()
-    mode: ConnectorMode = ConnectorMode.POLL
-    poll_interval_seconds: float = Field(60, gt=0)
-    webhook_secret_env: EnvVarName | None = None
+    mode: ConnectorMode = ConnectorMode.POLL  # poll, webhook, or both (webhooks with polling as the backstop)
+    poll_interval_seconds: float = Field(60, gt=0)  # between two poll cycles of this instance
+    webhook_secret_env: EnvVarName | None = None  # the environment variable holding the webhook signing secret
     options: dict = {}  # connector-specific settings (profile, table, field mappings...)
 
 
@@ -86,11 +86,11 @@ class DatabaseConfig(Strict):
 
 class BatonConfig(Strict):
     ownership: OwnershipConfig = OwnershipConfig()
-    groups: dict[Name, GroupConfig] = {}
-    people: dict[Name, PersonConfig] = {}
-    connectors: dict[Name, ConnectorConfig] = {}
+    groups: dict[Name, GroupConfig] = {}  # the group queues tickets are handed between, by name
+    people: dict[Name, PersonConfig] = {}  # how to address people, by their Baton name
+    connectors: dict[Name, ConnectorConfig] = {}  # the help-desk tool instances Baton watches, by instance name
     rules: RulesConfig = RulesConfig()
-    calendars: dict[Name, CalendarConfig] = {}
+    calendars: dict[Name, CalendarConfig] = {}  # business hours, by name
     default_calendar: Name | None = None  # for groups without one; none means always open
     database: DatabaseConfig = DatabaseConfig()
     service: ServiceConfig = ServiceConfig()

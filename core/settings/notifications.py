@@ -18,17 +18,17 @@ class SmtpSecurity(StrEnum):
 
 
 class SmtpConfig(Strict):
-    host: Name = "localhost"
+    host: Name = "localhost"  # the mail server (a relay) Baton sends through
     port: int | None = Field(None, gt=0, lt=65536)  # default: 25, 587 or 465 by `security`
-    security: SmtpSecurity = SmtpSecurity.NONE
-    username_env: EnvVarName | None = None
-    password_env: EnvVarName | None = None
-    timeout_seconds: float = Field(30, gt=0)
+    security: SmtpSecurity = SmtpSecurity.NONE  # none, starttls or ssl
+    username_env: EnvVarName | None = None  # the environment variable holding the login (only over TLS)
+    password_env: EnvVarName | None = None  # the environment variable holding the password
+    timeout_seconds: float = Field(30, gt=0)  # of one SMTP conversation
     # How long an email is retried while the mail server refuses Baton itself (its login, its sender address):
     # faults an admin fixes, so the messages wait for the fix instead of failing at the first refusal.
     retry_hours: float = Field(24, gt=0)
-    from_address: str = Field("baton@localhost", pattern=r"^[^@\s]+@[^@\s]+$")
-    from_name: str = "Baton"
+    from_address: str = Field("baton@localhost", pattern=r"^[^@\s]+@[^@\s]+$")  # the sender of every message
+    from_name: str = "Baton"  # the sender's display name
 
     @model_validator(mode="after")
     def credentials_only_over_tls(self) -> SmtpConfig:
@@ -64,7 +64,7 @@ class AudienceChannels(Strict):
 class NotificationsConfig(Strict):
     base_url: str | None = Field(None, pattern=r"^https?://\S+$")  # where Baton's web app answers (links)
     link_secret_env: EnvVarName = "BATON_LINK_SECRET"  # the key that signs accept/decline links
-    link_valid_hours: float = Field(72, gt=0)
+    link_valid_hours: float = Field(72, gt=0)  # how long a link in a message works
     coalesce_seconds: float = Field(120, ge=0)  # requester updates this close together become one message
     first_assignment_only: bool = False  # tell the requester only who took the ticket first
     templates_dir: str | None = None  # admin overrides of the message templates (relative to this file)

@@ -26,17 +26,19 @@ class ReviewAsk(StrEnum):
 
 
 class EscalationReviewsConfig(Strict):
+    # The kinds of escalation that open a blameless review when they open.
     kinds: list[HandoffKind] = [HandoffKind.ADMINISTRATIVE_SERVICE, HandoffKind.ADMINISTRATIVE_SALES]
     editors: list[Name] = []  # besides rules.acceptance_timeout.escalation_manager and the receiving group's lead
+    # The kinds of cause a review may name (the report counts escalation causes by kind).
     causes: list[Name] = Field(default_factory=lambda: list(DEFAULT_CAUSES), min_length=1)
 
 
 class ReviewsConfig(Strict):
-    ask: ReviewAsk = ReviewAsk.NONE
-    sample_share: float = Field(0.2, ge=0, le=1)
-    audit_share: float = Field(0.0, ge=0, le=1)
-    seed: Name = "baton"
-    audit_guidance: str = DEFAULT_GUIDANCE
+    ask: ReviewAsk = ReviewAsk.NONE  # which handoffs ask their receiver for a review
+    sample_share: float = Field(0.2, ge=0, le=1)  # with ask: sample, the share of handoffs that ask
+    audit_share: float = Field(0.0, ge=0, le=1)  # the share drawn for the receiving group's lead to audit
+    seed: Name = "baton"  # the audit draw's seed: anyone with it can redo the draw
+    audit_guidance: str = DEFAULT_GUIDANCE  # shown on the lead's audit form
     escalations: EscalationReviewsConfig = EscalationReviewsConfig()
 
     @field_validator("audit_guidance")

@@ -51,12 +51,12 @@ def parse_span(text: str) -> tuple[int, int]:
 
 
 class CalendarConfig(Strict):
-    timezone: str = "UTC"
-    days: list[str] = ["mon", "tue", "wed", "thu", "fri"]
-    hours: list[str] = ["09:00-17:00"]
-    holidays: list[date] = []
+    timezone: str = "UTC"  # an IANA name such as Europe/Paris
+    days: list[str] = ["mon", "tue", "wed", "thu", "fri"]  # working days
+    hours: list[str] = ["09:00-17:00"]  # opening hours of a working day, HH:MM-HH:MM spans
+    holidays: list[date] = []  # closed dates, besides the country's
     holiday_country: str | None = None  # e.g. FR, US; dates come from the `holidays` package
-    holiday_subdivision: str | None = None
+    holiday_subdivision: str | None = None  # a state or region of holiday_country, e.g. CA
 
     @field_validator("timezone")
     @classmethod
@@ -95,14 +95,14 @@ class AcceptBeforeReassignMode(StrEnum):
 
 
 class AcceptBeforeReassignConfig(Strict):
-    mode: AcceptBeforeReassignMode = AcceptBeforeReassignMode.REVERT
+    mode: AcceptBeforeReassignMode = AcceptBeforeReassignMode.REVERT  # what a push no handoff covers gets
     per_group: dict[Name, AcceptBeforeReassignMode] = {}  # receiving group: its own mode
-    exempt_groups: list[Name] = []
-    triage_groups: list[Name] = []
+    exempt_groups: list[Name] = []  # pushes into these groups are not governed
+    triage_groups: list[Name] = []  # the first assignment out of these is not a push
 
 
 class QueueFirstConfig(Strict):
-    enabled: bool = True
+    enabled: bool = True  # a cross-group request for a person goes to the person's group queue
     # Pairs of groups between which a handoff may go straight to a named person.
     allow_direct: list[dict[str, Name]] = []
 
@@ -128,20 +128,20 @@ class StaleThresholds(Strict):
 
 
 class StaleMatch(StaleThresholds):
-    priority: list[str] = []
-    category: list[str] = []
-    group: list[Name] = []
+    priority: list[str] = []  # the priorities it applies to (none: any)
+    category: list[str] = []  # the categories it applies to (none: any)
+    group: list[Name] = []  # the holder groups it applies to (none: any)
 
 
 class StaleConfig(Strict):
     default: StaleThresholds = StaleThresholds(remind_after=240, escalate_after=480)
     overrides: list[StaleMatch] = []  # the first that matches priority, category and group wins
-    pending_statuses: list[str] = ["pending", "stalled", "awaiting user", "on hold"]
+    pending_statuses: list[str] = ["pending", "stalled", "awaiting user", "on hold"]  # a ticket in these does not age
 
 
 class RouteConfig(Strict):
-    group: Name
-    kind: HandoffKind = HandoffKind.TECHNICAL
+    group: Name  # the group whose queue the category goes to
+    kind: HandoffKind = HandoffKind.TECHNICAL  # the kind of handoff recorded
 
 
 class RulesConfig(Strict):
