@@ -119,7 +119,7 @@ class Intake:
                     report.entries += self._handle(uow, event)
                 for delivery_id in (row.event_id, *joined_deliveries):
                     uow.mark_incoming_done(row.source, delivery_id)
-            report.new += 1
+            report.new += 1 + len(joined_deliveries)  # deliveries handled: those of one write with it
         except Exception as error:  # noqa: BLE001 - recorded on the row; the delivery stays kept
             log.warning("inbox delivery %s failed; it is tried again later", row_id, exc_info=True)
             if self.record_failure(row_id, f"{type(error).__name__}: {error}"[:2000]):
