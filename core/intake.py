@@ -10,6 +10,10 @@ change the same way on both paths (its webhook module says how). Two paths:
   process that dies mid-way leaves the delivery to be taken again when the lease runs out. The HTTP
   receiver keeps deliveries through core/group_commit.py instead of `receive`, into the same inbox rows.
 
+A tool that posts one write as several deliveries (Request Tracker's Scrip: one per transaction) has each wait a
+moment for the rest (core/store/settling.py); the write is then handled as one change, as the poll reads it
+(core/joined_deliveries.py), and its deliveries are done together.
+
 A delivery whose handling fails is tried again after a growing delay; after `max_attempts` failures it is
 parked (status `parked`, its last error and attempts kept, an ERROR logged once), never dropped and never
 retried for ever: `baton inbox list` shows it, `baton inbox retry ID` puts it back. A parked delivery no
@@ -28,7 +32,7 @@ from sqlalchemy import func, or_, select, update
 
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
-from baton_itsm.core.inbox_payload import delivery_payload, tool_event_from_payload, tool_event_payload  # noqa: F401
+from baton_itsm.core.inbox_payload import delivery_payload
 from baton_itsm.core.joined_deliveries import joined
 from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.engine import RulesEngine
