@@ -221,7 +221,8 @@ def out_of_order(engine) -> dict[str, float]:
     earlier-kept delivery was handled after the later one."""
     handled: dict[str, list] = {}
     with engine.connect() as connection:
-        for row in connection.execute(select(inbox.c.id, inbox.c.payload, inbox.c.processed_at).order_by(inbox.c.id)):
+        deliveries = select(inbox.c.id, inbox.c.payload, inbox.c.processed_at).where(inbox.c.status != "taken")
+        for row in connection.execute(deliveries.order_by(inbox.c.id)):  # `taken` rows are events, not deliveries
             if row.payload["events"] and row.processed_at is not None:
                 handled.setdefault(row.payload["events"][0]["ticket"], []).append(row.processed_at)
     late = {}
