@@ -162,8 +162,8 @@ def test_one_put_of_queue_and_owner_posted_as_two_deliveries_is_one_change(webho
     assert service.baton("handoff", "accept", request["handoff_id"], "--by", "carol")
     wait_for("carol to hold the ticket in Network", lambda: holder_in_rt(ticket) == (NETWORK, "carol"),
              timeout=REVERT_WITHIN)
-    wait_for("the requester to hear who has the ticket", lambda: teams_told(mail), timeout=REVERT_WITHIN)
-    assert teams_told(mail)[-1] == NETWORK
+    wait_for("the requester to hear that Network has it", lambda: NETWORK in teams_told(mail), timeout=REVERT_WITHIN)
+    assert teams_told(mail) == [SD, NETWORK], "alice took it (the ticket's creation), then Network; nothing between"
     assert all("Service Desk (Carol" not in m.part("plain") for m in mail.received if REQUESTER in m.envelope_to)
     ledger = service.ledger(ticket)
     assert not [e for e in ledger if e.get("to_holder") == f"{SD}/carol"], ledger
