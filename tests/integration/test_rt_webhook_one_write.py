@@ -21,11 +21,9 @@ from baton_itsm.connectors.rest.webhook import signature
 from baton_itsm.core.domain.events import HolderChanged
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEventKind
-from baton_itsm.core.intake import Intake
-from baton_itsm.core.rules.engine import RulesEngine
-from baton_itsm.core.rules.policy import Policy
 from baton_itsm.core.store.schema import inbox, outbox
 from baton_itsm.core.webhooks import receive_webhook
+from tests.integration.rt_intake import intake_with_ticket
 from tests.unit.connectors.rt5 import connector
 
 SECRET = b"webhook-secret"
@@ -73,13 +71,7 @@ def polled(actor: str, halves=(OWNER_HALF, QUEUE_HALF)) -> list:
 
 @pytest.fixture
 def intake(store, clock, directory):
-    policy = Policy(directory=directory, instances=frozenset({"rt"}), accounts={"rt": "baton"})
-    intake = Intake(store, RulesEngine(policy), clock)
-    created = to_events("rt", [NamedChange(event_id="50", ticket_id="1", at=WRITTEN_AT.replace(second=0),
-                                           actor="dana", kind=ToolEventKind.CREATED)],
-                        {"1": TicketNow(SD, "alice", {"status": "new", "requester": "jo@example.test"})})
-    assert intake.ingest("rt", created).entries == ["holder-changed"]
-    return intake
+    return intake_with_ticket(store, clock, directory, WRITTEN_AT.replace(second=0), {"status": "new", "requester": "jo@example.test"})
 
 
 def arrive(intake, clock, arrivals: list[str], actor: str) -> list[str]:
