@@ -12,6 +12,7 @@ other deliveries of that write are done with it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -36,11 +37,11 @@ class _Delivered:
         return self.event.kind
 
     @property
-    def actor(self):
+    def actor(self) -> str | None:
         return self.event.actor
 
     @property
-    def at(self):
+    def at(self) -> datetime:
         return self.event.at
 
     @property
