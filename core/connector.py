@@ -62,6 +62,9 @@ class WebhookResult:
     # event's identity in the body; ServiceNow: X-Baton-Delivery, which must equal the signed body's); the intake
     # keeps a delivery under it, so a retried or replayed delivery is taken in once. Empty: the body's SHA-256.
     delivery_id: str = ""
+    # Seconds the intake lets this delivery wait for the other deliveries of the same write, for a tool that posts
+    # one write as several deliveries (Request Tracker's Scrip: one per transaction); 0: handled as it comes.
+    settle_seconds: float = 0.0
 
 
 @runtime_checkable

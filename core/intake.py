@@ -10,6 +10,10 @@ change the same way on both paths (its webhook module says how). Two paths:
   process that dies mid-way leaves the delivery to be taken again when the lease runs out. The HTTP
   receiver keeps deliveries through core/group_commit.py instead of `receive`, into the same inbox rows.
 
+A tool that posts one write as several deliveries (Request Tracker's Scrip: one per transaction) has each wait a
+moment for the rest (core/store/settling.py); the write is then handled as one change, as the poll reads it
+(core/joined_deliveries.py), and its deliveries are done together.
+
 A delivery whose handling fails is tried again after a growing delay; after `max_attempts` failures it is
 parked (status `parked`, its last error and attempts kept, an ERROR logged once), never dropped and never
 retried for ever: `baton inbox list` shows it, `baton inbox retry ID` puts it back. A parked delivery no
@@ -22,13 +26,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, or_, select, update
 
 from baton_itsm.core.clock import Clock
-from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
+from baton_itsm.core.inbox_payload import delivery_payload
+from baton_itsm.core.joined_deliveries import joined
 from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.store.convergence_queries import awaiting_holder_write
@@ -50,27 +55,6 @@ class IntakeReport:
     entries: list[str] = field(default_factory=list)  # ledger entry types written, in order
 
 
-def tool_event_payload(event: ToolEvent) -> dict:
-    holder = lambda h: None if h is None else {"group": h.group, "person": h.person}  # noqa: E731
-    return {"ticket": str(event.ticket), "event_id": event.event_id, "kind": str(event.kind),
-            "at": event.at.isoformat(), "actor": event.actor, "old_holder": holder(event.old_holder),
-            "new_holder": holder(event.new_holder), "fields": dict(event.fields), "text": event.text}
-
-
-def delivery_payload(events: Iterable[ToolEvent]) -> dict:
-    """A delivery's events as its inbox row keeps them (JSON)."""
-    return {"events": [tool_event_payload(e) for e in events]}
-
-
-def tool_event_from_payload(payload: dict) -> ToolEvent:
-    holder = lambda h: None if h is None else Holder(h["group"], h["person"])  # noqa: E731
-    instance, _, ticket_id = payload["ticket"].partition(":")
-    return ToolEvent(ticket=TicketKey(instance, ticket_id), event_id=payload["event_id"],
-                     kind=ToolEventKind(payload["kind"]), at=datetime.fromisoformat(payload["at"]),
-                     actor=payload["actor"], old_holder=holder(payload["old_holder"]),
-                     new_holder=holder(payload["new_holder"]), fields=payload["fields"], text=payload["text"])
-
-
 @dataclass
 class Intake:
     store: Store
@@ -85,7 +69,9 @@ class Intake:
         for event in events:
             now = self.clock.now()
             with self.store.unit_of_work(now) as uow:
-                if not uow.record_incoming(source, event.event_id, delivery_payload([event])):
+                first = uow.record_incoming(source, event.event_id, delivery_payload([event]))
+                _keep_joined(uow, source, event)
+                if not first:
                     report.duplicates += 1
                     continue
                 report.entries += self._handle(uow, event)
@@ -129,14 +115,15 @@ class Intake:
                 row = uow.connection.execute(query).first()
                 if row is None:
                     return
-                for payload in row.payload["events"]:
-                    event = tool_event_from_payload(payload)
+                events, joined_deliveries = joined(uow, row)
+                for event in events:
                     if event.event_id != row.event_id and not _first_sight(uow, row.source, event):
                         report.duplicates += 1
                         continue
                     report.entries += self._handle(uow, event)
-                uow.mark_incoming_done(row.source, row.event_id)
-            report.new += 1
+                for delivery_id in (row.event_id, *joined_deliveries):
+                    uow.mark_incoming_done(row.source, delivery_id)
+            report.new += 1 + len(joined_deliveries)  # deliveries handled: those of one write with it
         except Exception as error:  # noqa: BLE001 - recorded on the row; the delivery stays kept
             log.warning("inbox delivery %s failed; it is tried again later", row_id, exc_info=True)
             if self.record_failure(row_id, f"{type(error).__name__}: {error}"[:2000]):
@@ -213,10 +200,19 @@ def _first_sight(uow: UnitOfWork, source: str, event: ToolEvent) -> bool:
     before. The tool's change has one id on both paths (`mode: both`), so a change the poll took is not taken again
     from a delivery, and the poll finds a change a delivery brought already kept. On PostgreSQL the second of two
     processes keeping the same id waits for the first to commit, then finds it kept."""
-    if not uow.record_incoming(source, event.event_id, delivery_payload([event])):
-        return False
-    uow.mark_incoming_done(source, event.event_id, status=TAKEN)
-    return True
+    first = uow.record_incoming(source, event.event_id, delivery_payload([event]))
+    if first:
+        uow.mark_incoming_done(source, event.event_id, status=TAKEN)
+    _keep_joined(uow, source, event)
+    return first
+
+
+def _keep_joined(uow: UnitOfWork, source: str, event: ToolEvent) -> None:
+    """Keep the ids of the further changes of the event's write as taken (core/domain/writes.py: RT's second
+    transaction of one PUT), so that neither path takes one of them again as a change of its own."""
+    for joined_id in event.joined_ids:
+        if uow.record_incoming(source, joined_id, delivery_payload([event])):
+            uow.mark_incoming_done(source, joined_id, status=TAKEN)
 
 
 def _in_ticket_order(uow: UnitOfWork, candidates: dict[int, str | None]) -> dict[int, str | None]:

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 from baton_itsm.core.connector import Connector, WebhookOutcome, WebhookResult
 from baton_itsm.core.domain.tool_events import ToolEvent
-from baton_itsm.core.intake import Intake, delivery_payload
+from baton_itsm.core.inbox_payload import delivery_payload
+from baton_itsm.core.intake import Intake
 
 log = logging.getLogger(__name__)
 MAX_DELIVERY_ID = 200  # the inbox's event_id column
@@ -63,7 +64,7 @@ def read_delivery(connector: Connector, headers: Mapping[str, str], body: bytes)
         return WebhookAnswer(200, str(result.outcome), result.reason)
     # A tool that sends no delivery id still sends the same bytes when it retries.
     delivery = result.delivery_id or "sha256:" + hashlib.sha256(body).hexdigest()
-    return Delivery(delivery, delivery_payload(result.events), len(result.events))
+    return Delivery(delivery, delivery_payload(result.events, result.settle_seconds), len(result.events))
 
 
 def unfit(events: Sequence[ToolEvent], delivery_id: str) -> str:

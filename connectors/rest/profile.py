@@ -153,6 +153,9 @@ class Webhook(_Strict):
     ticket: str
     object_type: ObjectFilter | None = None
     ignored_types: list[str] = []
+    # A tool that posts each change of one write on its own (RT: Owner and Queue of one PUT, two transactions)
+    # says how long a delivery waits for the rest of its write; the intake then reads them as the poll does.
+    settle_seconds: float = Field(default=0.0, ge=0, le=10)
 
 
 class Profile(_Strict):

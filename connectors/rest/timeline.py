@@ -4,24 +4,23 @@ A tool's change log says what moved (the queue, or the owner) but not the other 
 Within one batch, that half is the value set by the latest earlier change of that half, else the value the next
 change of that half moved away from (in the batch, then in `later` changes read after it), else the ticket's value now.
 
-One write is one change. Request Tracker records a PUT that sets Queue and Owner as two transactions (Owner, then
-Queue; same creator, same second; docs/request-tracker5.md): they are one holder change from the holder before the
-first to the holder after the last, never the in-between holder, which nobody chose. Consecutive holder changes of
-one ticket by one actor within a second, each changing a part the others did not, are taken as one write.
+One write is one change (core/domain/writes.py): Request Tracker records a PUT that sets Queue and Owner as two
+transactions (docs/request-tracker5.md), read as one holder change named by the first transaction, with the other's
+id in `joined_ids`, so that neither path (poll or webhook) takes it again as a change of its own.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
+from baton_itsm.core.domain.writes import continues, writes
 
 Part = Literal["group", "person"]
-ONE_WRITE = timedelta(seconds=1)  # RT's times have 1 s resolution; one PUT's transactions share a second
 
 
 @dataclass(frozen=True)
@@ -49,30 +48,12 @@ class TicketNow:
 _UNKNOWN = TicketNow(None, None)
 
 
-def writes(own: Sequence[NamedChange]) -> list[list[int]]:
-    """One ticket's changes (in order) as writes: lists of positions, a holder write holding one or two changes."""
-    grouped: list[list[int]] = []
-    for position, change in enumerate(own):
-        if grouped and _continues(own, grouped[-1], change):
-            grouped[-1].append(position)
-        else:
-            grouped.append([position])
-    return grouped
-
-
-def _continues(own: Sequence[NamedChange], write: list[int], change: NamedChange) -> bool:
-    first = own[write[0]]
-    return (change.kind is ToolEventKind.HOLDER_CHANGED and first.kind is ToolEventKind.HOLDER_CHANGED
-            and change.actor == first.actor and abs(change.at - first.at) <= ONE_WRITE
-            and change.part not in {own[p].part for p in write})
-
-
 def continues_write(own: Sequence[NamedChange], later: NamedChange) -> bool:
     """Whether `later` (read after the batch) belongs to the ticket's last write in the batch: the write was read
     half done."""
     if not own:
         return False
-    return _continues(own, writes(own)[-1], later)
+    return continues(own, writes(own)[-1], later)
 
 
 def to_events(instance: str, changes: Sequence[NamedChange], now: Mapping[str, TicketNow],
@@ -105,7 +86,7 @@ def to_events(instance: str, changes: Sequence[NamedChange], now: Mapping[str, T
             events.append((order[first.event_id], ToolEvent(
                 ticket=TicketKey(instance, ticket_id), event_id=first.event_id, kind=first.kind, at=last.at,
                 actor=first.actor, old_holder=old_holder, new_holder=new_holder, fields=dict(state.fields),
-                text=first.text)))
+                text=first.text, joined_ids=tuple(own[p].event_id for p in write[1:]))))
     return [event for _, event in sorted(events, key=lambda pair: pair[0])]
 
 

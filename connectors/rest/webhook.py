@@ -76,7 +76,8 @@ def parse_webhook(instance: str, profile: Profile, secret: bytes | None,
     change = NamedChange(event_id=raw.event_id, ticket_id=raw.ticket_id, at=raw.at, actor=raw.actor,
                          kind=rule.kind, part=rule.part, old=named(raw.old, rule.part), new=named(raw.new, rule.part))
     now = TicketNow(ticket.group, named(ticket.person, "person"), ticket.fields)
-    return WebhookResult(WebhookOutcome.ACCEPTED, to_events(instance, [change], {raw.ticket_id: now}))
+    return WebhookResult(WebhookOutcome.ACCEPTED, to_events(instance, [change], {raw.ticket_id: now}),
+                         settle_seconds=spec.settle_seconds)
 
 
 def _not_plain(profile: Profile, item: dict, ticket_item: dict) -> str:

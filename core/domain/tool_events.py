@@ -37,3 +37,6 @@ class ToolEvent:
     # Ticket facts the rules read, as the tool states them now: priority, category, status, requester...
     fields: Mapping[str, str] = field(default_factory=dict)
     text: str = ""  # a comment's body, for comment commands
+    # The ids of the tool's further changes this event stands for: one write the tool logged as several changes
+    # (core/domain/writes.py), named by the first. Kept as taken, so neither path takes them again on their own.
+    joined_ids: tuple[str, ...] = ()

@@ -22,10 +22,12 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from baton_itsm.core.store.location import sqlite_path, sqlite_pragmas
+from baton_itsm.core.store.settling import settles_at
 from baton_itsm.core.store.unit_of_work import Store
 
-_SQLITE_INSERT = ("INSERT INTO inbox (source, event_id, received_at, payload, status, attempts) "
-                  "VALUES (?, ?, ?, ?, 'pending', 0) ON CONFLICT (source, event_id) DO NOTHING")
+_SQLITE_INSERT = ("INSERT INTO inbox (source, event_id, received_at, payload, status, attempts, claimed_until) "
+                  "VALUES (?, ?, ?, ?, 'pending', 0, ?) ON CONFLICT (source, event_id) DO NOTHING")
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy's DateTime keeps a UTC time in SQLite
 
 
 class StoreBusy(Exception):
@@ -54,8 +56,9 @@ class SqliteInboxWriter:
         self._raw.execute("PRAGMA wal_autocheckpoint=0")
 
     def write(self, rows: Sequence[tuple[str, str, dict]], now: datetime) -> list[bool]:
-        received_at = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-        values = [(source, delivery, received_at, json.dumps(payload)) for source, delivery, payload in rows]
+        received_at = now.astimezone(UTC).strftime(_SQLITE_TIME)
+        values = [(source, delivery, received_at, json.dumps(payload), _sqlite_time(settles_at(payload, now)))
+                  for source, delivery, payload in rows]
         if not self._lock.acquire(blocking=self._wait):
             raise StoreBusy("another thread of this process is writing")
         try:
@@ -83,6 +86,10 @@ class SqliteInboxWriter:
 
     def close(self) -> None:
         self._raw.close()
+
+
+def _sqlite_time(at: datetime | None) -> str | None:
+    return None if at is None else at.astimezone(UTC).strftime(_SQLITE_TIME)
 
 
 class UnitOfWorkInboxWriter:

@@ -24,6 +24,7 @@ from baton_itsm.core.errors import BatonError
 from baton_itsm.core.rules.facts import TicketFacts, replies_from_json, replies_to_json
 from baton_itsm.core.store.codec import event_to_row, row_to_event
 from baton_itsm.core.store.schema import escalation_reviews, inbox, ledger_entries, outbox, tickets, timers
+from baton_itsm.core.store.settling import settles_at
 from baton_itsm.core.store.wal import WalCheckpoints
 
 
@@ -171,7 +172,7 @@ class UnitOfWork:
         """Keep an incoming tool event; False when that (source, event id) was already kept."""
         return self._insert_once(inbox, {
             "source": source, "event_id": event_id, "received_at": self.now, "payload": payload,
-            "status": "pending", "attempts": 0,
+            "status": "pending", "attempts": 0, "claimed_until": settles_at(payload, self.now),
         }, ["source", "event_id"])
 
     def mark_incoming_done(self, source: str, event_id: str, status: str = "done") -> None:

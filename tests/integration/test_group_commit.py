@@ -140,6 +140,24 @@ def test_what_the_writer_keeps_the_intake_handles(store, clock, directory):
         assert connection.execute(select(func.count()).select_from(inbox).where(inbox.c.status == "done")).scalar() == 1
 
 
+def test_a_delivery_that_waits_for_the_rest_of_its_write_is_handled_only_once_the_wait_is_over(store, clock,
+                                                                                                 directory):
+    """RT's Scrip posts one write as several deliveries; each waits (core/store/settling.py) as the writer keeps it."""
+    event = ToolEvent(ticket=TicketKey("rt", "7"), event_id="e1", kind=ToolEventKind.CREATED, at=clock.now(),
+                      actor="tina", new_holder=Holder("Service Desk", "alice"))
+    writer = open_inbox_writer(store)
+    try:
+        assert writer.write([("rt", "d1", delivery_payload([event], settle_seconds=1))], clock.now()) == [True]
+    finally:
+        writer.close()
+    policy = Policy(directory=directory, instances=frozenset({"rt"}), accounts={"rt": "baton"})
+    intake = Intake(store, RulesEngine(policy), clock)
+    clock.advance(seconds=0.9)
+    assert intake.process_pending().new == 0, "still waiting for the rest of its write"
+    clock.advance(seconds=0.2)
+    assert intake.process_pending().new == 1
+
+
 def test_on_a_free_sqlite_store_the_event_loop_writes_the_batch_itself(sqlite_store, clock):
     commit = GroupCommit(lambda: pytest.fail("the writer thread was not needed"), clock,
                          lambda: open_quick_inbox_writer(sqlite_store))

@@ -31,6 +31,8 @@ def test_one_put_of_queue_and_owner_is_one_change_from_the_holder_before_to_the_
     events = to_events("rt", batch, {"1": TicketNow("Network", "carol")})
     assert [(e.event_id, e.old_holder, e.new_holder) for e in events] == [
         ("58", Holder("Service Desk", "alice"), Holder("Network", "carol"))]
+    # the Queue transaction's id goes with it, so a webhook delivery of it alone is not taken again (mode: both)
+    assert events[0].joined_ids == ("61",)
 
 
 def test_two_writes_of_the_same_field_in_one_second_stay_two_changes():

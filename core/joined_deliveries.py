@@ -1,0 +1,97 @@
+"""Webhook deliveries of one write, read as one change, as the poll reads it.
+
+Request Tracker's Scrip posts each transaction on its own, so one PUT of Queue and Owner comes as two deliveries:
+the Owner change with the ticket still in the old queue, then the Queue change. The poll reads the same two
+transactions as one change from the holder before to the holder after (core/domain/writes.py); read one by one,
+the deliveries would make the ledger record an in-between holder nobody chose, and Baton could revert to it or
+tell the requester the wrong team. So a delivery that may be part of such a write waits (`settle_seconds`,
+core/store/settling.py), and is then read with the other pending deliveries of its ticket: grouped by the rule the
+poll uses, its write is one event named by the write's first change, with the other changes' ids joined, and the
+other deliveries of that write are done with it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
+from baton_itsm.core.domain.writes import writes
+from baton_itsm.core.inbox_payload import tool_event_from_payload
+from baton_itsm.core.store.inbox_queries import DELIVERY_TICKET
+from baton_itsm.core.store.schema import inbox
+from baton_itsm.core.store.settling import SETTLE
+from baton_itsm.core.store.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class _Delivered:
+    """One pending delivery of one change, as grouping reads it."""
+
+    delivery_id: str
+    event: ToolEvent
+
+    @property
+    def kind(self) -> ToolEventKind:
+        return self.event.kind
+
+    @property
+    def actor(self) -> str | None:
+        return self.event.actor
+
+    @property
+    def at(self) -> datetime:
+        return self.event.at
+
+    @property
+    def part(self) -> str | None:
+        """The part of the holder this change moved: "group" or "person"; None for any other change."""
+        old, new = self.event.old_holder, self.event.new_holder
+        if self.event.kind is not ToolEventKind.HOLDER_CHANGED or old is None or new is None:
+            return None
+        moved = [part for part in ("group", "person") if getattr(old, part) != getattr(new, part)]
+        return moved[0] if len(moved) == 1 else None
+
+
+def joined(uow: UnitOfWork, row) -> tuple[list[ToolEvent], list[str]]:
+    """The events to handle for the pending delivery `row` (locked), and the delivery ids of the other pending
+    deliveries of its write, which are done with it."""
+    events = [tool_event_from_payload(p) for p in row.payload["events"]]
+    if not row.payload.get(SETTLE) or len(events) != 1:
+        return events, []
+    own = sorted([_Delivered(row.event_id, events[0]), *_waiting_with(uow, row)], key=_in_tool_order)
+    write = next(w for w in writes(own) if any(own[p].delivery_id == row.event_id for p in w))
+    if len(write) == 1:
+        return events, []
+    parts = [own[p] for p in write]
+    return [_one_change([d.event for d in parts])], [d.delivery_id for d in parts if d.delivery_id != row.event_id]
+
+
+def _waiting_with(uow: UnitOfWork, row) -> list[_Delivered]:
+    """The other pending one-change deliveries of the row's ticket that wait for their write; locked on PostgreSQL
+    (no other process takes them meanwhile: a ticket's deliveries are claimed in order, core/intake.py)."""
+    ticket = row.payload["events"][0]["ticket"]
+    query = select(inbox.c.event_id, inbox.c.payload).where(
+        inbox.c.source == row.source, inbox.c.status == "pending", inbox.c.id != row.id,
+        DELIVERY_TICKET == ticket).order_by(inbox.c.id)
+    if uow.connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return [_Delivered(delivery_id, tool_event_from_payload(payload["events"][0]))
+            for delivery_id, payload in uow.connection.execute(query).all()
+            if payload.get(SETTLE) and len(payload["events"]) == 1]
+
+
+def _in_tool_order(delivered: _Delivered):
+    """The order the tool made its changes: by time, then by id (RT's transaction ids count up)."""
+    event_id = delivered.event.event_id
+    return delivered.event.at, len(event_id), event_id
+
+
+def _one_change(events: list[ToolEvent]) -> ToolEvent:
+    """One write's changes (in the tool's order) as one change: from the holder before the first to the holder
+    after the last, named by the first, with the ticket as the last left it; what timeline.to_events makes of it."""
+    first, last = events[0], events[-1]
+    return ToolEvent(ticket=first.ticket, event_id=first.event_id, kind=first.kind, at=last.at, actor=first.actor,
+                     old_holder=first.old_holder, new_holder=last.new_holder, fields=last.fields, text=first.text,
+                     joined_ids=tuple(e.event_id for e in events[1:]))
