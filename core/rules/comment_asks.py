@@ -2,8 +2,9 @@
 
     /baton handoff Network/carol kind=technical switch port dead -- re-patched, tested with a laptop
 
-The receiver (GROUP or GROUP/PERSON) comes first, then an optional `kind=` (reassign, technical,
-administrative, vendor), then the reason; words after ` -- ` are the summary (a good handoff summarises
+The receiver (GROUP or GROUP/PERSON; in double quotes when the group's name has spaces: "Service Desk/bob")
+comes first, then an optional `kind=` (reassign, technical, administrative-service, administrative-sales,
+vendor), then the reason; words after ` -- ` are the summary (a good handoff summarises
 what was tried). The request follows the same protocol and queue-first rule as one made through the CLI or
 the API: a cross-group request for a person goes to the person's group queue. The requester is not told
 until a receiver accepts (the request itself tells only the receiver).
@@ -21,6 +22,7 @@ from baton_itsm.core.rules.scratch import Scratch, handoff_id_for
 
 KIND = re.compile(r"^kind=(?P<kind>\S+)$", re.IGNORECASE)
 SUMMARY_MARK = re.compile(r"\s--(?:\s+|$)")
+QUOTED = re.compile(r'^"(?P<target>[^"]+)"(?P<rest>.*)$', re.DOTALL)
 HANDOFF_USAGE = "Write `/baton handoff GROUP[/PERSON] [kind=technical] <reason> -- <what was tried>`."
 
 
@@ -36,11 +38,13 @@ def parse_ask(text: str) -> Ask:
     """The request a `/baton handoff` comment's words make (everything after the verb)."""
     parts = SUMMARY_MARK.split(f" {text.strip()} ", maxsplit=1)
     head, summary = parts[0].strip(), (parts[1].strip() if len(parts) > 1 else "")
-    words = head.split()
-    if not words:
+    quoted = QUOTED.match(head)
+    target, rest = (quoted["target"], quoted["rest"]) if quoted else (re.split(r"\s+", head, maxsplit=1) + [""])[:2]
+    words = rest.split()
+    if not target.strip():
         raise InvalidRequest(f"say who should take the ticket. {HANDOFF_USAGE}")
     try:
-        receiver = Holder.parse(words.pop(0))
+        receiver = Holder.parse(target)
     except ValueError as error:
         raise InvalidRequest(f"{error}. {HANDOFF_USAGE}") from None
     kind = HandoffKind.REASSIGN
@@ -60,7 +64,8 @@ def run_ask(scratch: Scratch, text: str, actor: str, event_id: str) -> str:
     ticket = scratch.ticket
     from_group = ticket.holder.group if ticket.holder else None
     directory = scratch.policy.directory
-    if ask.receiver.person and directory.knows(ask.receiver.group) and not directory.is_member(ask.receiver.person, ask.receiver.group):
+    wanted = ask.receiver
+    if wanted.person and directory.knows(wanted.group) and not directory.is_member(wanted.person, wanted.group):
         # checked before queue-first turns the person into their group's queue: a misspelt name is said so
         raise InvalidRequest(f"{ask.receiver.person} is not a member of {ask.receiver.group}")
     receiver = scratch.policy.receiver_for(from_group, ask.receiver)

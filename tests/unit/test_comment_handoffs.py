@@ -19,6 +19,8 @@ ASK = "/baton handoff Network/carol kind=technical switch port dead -- re-patche
     ("Network printer jams", Holder("Network"), HandoffKind.REASSIGN, "printer jams", ""),
     ("Vendor kind=Vendor RMA needed --", Holder("Vendor"), HandoffKind.VENDOR, "RMA needed", ""),
     ("Desktop a--b is one word -- tried a-b", Holder("Desktop"), HandoffKind.REASSIGN, "a--b is one word", "tried a-b"),
+    ('"Service Desk/bob" kind=administrative-service contract question', Holder("Service Desk", "bob"),
+     HandoffKind.ADMINISTRATIVE_SERVICE, "contract question", ""),
 ])
 def test_the_handoff_comment_reads_receiver_kind_reason_and_summary(words, receiver, kind, reason, summary):
     ask = parse_ask(words)
