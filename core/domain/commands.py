@@ -31,7 +31,8 @@ class DeclineHandoff:
     ticket: TicketKey
     handoff_id: str
     by: str
-    reason: str
+    reason: str  # words; may start with a catalog code
+    reason_code: str = ""  # a code of the desk's decline catalog (rules.decline_reasons)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

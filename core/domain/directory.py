@@ -4,6 +4,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
+from baton_itsm.core.domain.decline_reasons import DeclineCatalog
+
 
 @dataclass(frozen=True)
 class GroupInfo:
@@ -14,6 +16,7 @@ class GroupInfo:
 @dataclass(frozen=True)
 class Directory:
     groups: Mapping[str, GroupInfo] = field(default_factory=dict)
+    declines: DeclineCatalog = field(default_factory=DeclineCatalog)  # the reasons a decline may give
 
     @classmethod
     def of(cls, groups: Mapping[str, tuple[Collection[str], Collection[str]]]) -> Directory:

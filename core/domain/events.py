@@ -61,6 +61,9 @@ class HandoffApplied(LedgerEvent):
 class HandoffDeclined(LedgerEvent):
     handoff_id: str
     reason: str
+    reason_code: str = ""  # the catalog's code; empty for a free-text decline
+    reassignable: bool = True  # False: the ticket stays with (returns to) the sender
+    suggested_group: str | None = None  # where the decliner says the ticket belongs
     entry_type: ClassVar[str] = "declined"
 
 

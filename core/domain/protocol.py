@@ -4,7 +4,8 @@ Rules enforced here:
 - one holder at a time, and at most one open handoff per ticket;
 - a request needs a reason and a receiver in a known group (a named receiver must be a member);
 - only the named receiver, a member of the receiving group (for a queue request), or a manager of the
-  receiving group can accept or decline; a decline needs a reason;
+  receiving group can accept or decline; a decline needs a reason (a code of the desk's catalog, or free
+  text where the desk allows it: domain/decline_reasons.py);
 - only a manager of the current or the receiving group can force; the ledger records who forced;
 - a rule of the deployment acts as a system actor (`rule:NAME`): it may force (category routing) and
   withdraw, and the ledger names the rule.
@@ -89,9 +90,10 @@ def decline_handoff(ticket: Ticket, cmd: DeclineHandoff, now: datetime, director
     record = _requested(ticket, cmd.handoff_id, "declined")
     if not may_receive(cmd.by, record.to_holder, directory):
         raise NotAllowed(f"{cmd.by} cannot decline handoff {cmd.handoff_id}: {_receivers(record.to_holder)}")
-    _need_text(cmd.reason, "a decline needs a reason, so the sender knows what to do instead")
-    return [HandoffDeclined(ticket=ticket.key, at=now, by=cmd.by, handoff_id=cmd.handoff_id,
-                            reason=cmd.reason.strip())]
+    said = directory.declines.resolve(cmd.reason_code, cmd.reason)
+    return [HandoffDeclined(ticket=ticket.key, at=now, by=cmd.by, handoff_id=cmd.handoff_id, reason=said.reason,
+                            reason_code=said.code, reassignable=said.reassignable,
+                            suggested_group=said.suggested_group)]
 
 
 def withdraw_handoff(ticket: Ticket, cmd: WithdrawHandoff, now: datetime, directory: Directory) -> list[LedgerEvent]:

@@ -39,6 +39,7 @@ class HandoffRecord:
     decided_by: str | None = None
     decided_at: datetime | None = None
     decline_reason: str | None = None
+    decline_suggests: str | None = None  # the group a decline's reason suggests instead
     forced: bool = False
     applied_to: Holder | None = None  # who took it: a member accepting from a queue names themselves
     review_of: str | None = None  # the receiver asked to review it
@@ -133,6 +134,7 @@ class Ticket:
                 record = self._record(event.handoff_id)
                 record.move_to(HandoffState.DECLINED)
                 record.decided_by, record.decided_at, record.decline_reason = event.by, event.at, event.reason
+                record.decline_suggests = event.suggested_group
             case HandoffExpired():
                 record = self._record(event.handoff_id)
                 record.move_to(HandoffState.EXPIRED)

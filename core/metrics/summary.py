@@ -1,6 +1,8 @@
 """All the metrics of a set of tickets, and the tables a report writes as CSV."""
 from __future__ import annotations
 
+from collections import Counter
+
 from collections.abc import Iterable
 
 from baton_itsm.core.metrics.agreement import AgreementTally
@@ -36,7 +38,7 @@ def compute_metrics(views: Iterable[TicketView], *, intake_groups: frozenset[str
         timing.add(fact)
         cards.add(fact)
         reopen.add(view)
-        protocol.add(view)
+        protocol.add(view, fact.period)
         agreement.add(view)
         if view.handoffs or view.reviews:
             with_handoffs.append(view)  # all the reviews are about: few tickets, even in a large ledger
@@ -68,6 +70,7 @@ def tables(metrics: dict) -> dict[str, list[dict]]:
         "resolution_after_last_handoff_by_group": metrics["resolution_after_last_handoff_by_group"],
         "late_handoffs_by_group": metrics["late_handoffs"]["by_receiving_group"],
         "decline_reasons": metrics["decline_reasons"],
+        "declines_by_code": metrics["declines_by_code"],
         "escalations_by_kind": metrics["escalations_by_kind"],
         "tool_counter_disagreements": metrics["tool_counter"].get("disagreement_classes", []),
     }
@@ -103,6 +106,11 @@ def summary_lines(metrics: dict) -> list[str]:
     accepted = metrics["acceptance_minutes"]
     lines.append(f"handoff requests: {sum(metrics['handoffs'].values()):,}; acceptance time {_duration(accepted)}; "
                  f"declines {sum(r['count'] for r in metrics['decline_reasons']):,}")
+    by_code = Counter()
+    for row in metrics["declines_by_code"]:
+        by_code[row["code"]] += row["count"]
+    if by_code:
+        lines.append("declines by reason code: " + ", ".join(f"{c}: {n:,}" for c, n in by_code.most_common()))
     escalations = ", ".join(f"{r['kind']}: {r['count']:,}" for r in metrics["escalations_by_kind"])
     lines.append(f"escalations by kind: {escalations or 'none'}")
     lines += review_lines(metrics["reviews"])

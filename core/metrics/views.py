@@ -36,6 +36,7 @@ class HandoffView:
     decided_at: datetime | None = None
     decided_by: str | None = None
     decline_reason: str | None = None
+    decline_code: str = ""  # the catalog's code (rules.decline_reasons); empty for free text
     requested_by: str | None = None  # the actor of the request or force: a person, or `rule:NAME`
     receiver: str | None = None  # the person it was applied to (None: applied to a queue)
     transfer: int | None = None  # its applied entry's index in the ticket's transfers
@@ -113,6 +114,8 @@ def _add(view: TicketView, entry: EntryRow, as_datetime: Callable[[Any], datetim
     elif entry_type in ("accepted", "declined", "expired", "withdrawn"):
         _handoff_state(view, handoff_id, entry_type, as_datetime(at), actor,
                        reason if entry_type == "declined" else None)
+        if entry_type == "declined" and (record := view.handoffs.get(handoff_id or "")) is not None:
+            record.decline_code = _data(data).get("reason_code") or ""
     elif entry_type == "rule":
         values = _data(data)
         view.rules.append((as_datetime(at), values.get("rule", ""), values.get("outcome", "")))

@@ -53,11 +53,11 @@ class LinkAnswers:
                               within=lambda uow: use_link(uow.connection, claim, "accept", uow.now))
         return view
 
-    def decline(self, token: str, reason: str) -> LinkView:
+    def decline(self, token: str, reason: str, reason_code: str = "") -> LinkView:
         view = self.inspect(token)
         claim = view.claim
         self.handoffs.execute(DeclineHandoff(ticket=view.ticket, handoff_id=claim.handoff_id, by=claim.receiver,
-                                             reason=reason.strip()),
+                                             reason=reason.strip(), reason_code=reason_code),
                               within=lambda uow: use_link(uow.connection, claim, "decline", uow.now))
         return view
 

@@ -15,6 +15,7 @@ ACCEPT_PATH = "/handoff/accept"
 DECLINE_PATH = "/handoff/decline"
 REVIEW_PATH = "/handoff/review"  # the receiver's review of an applied handoff (purpose review)
 AUDIT_PATH = "/handoff/audit"  # a lead's audit of a handoff drawn for them (purpose audit)
+ASK_PATH = "/handoff/ask"  # the sender of a declined request asks the suggested group (purpose ask)
 ESCALATION_REVIEW_PATH = "/escalation-review"  # an editor's page of an escalation review (purpose escalation-review)
 
 

@@ -18,11 +18,11 @@ from baton_itsm.core.notify.addresses import AddressBook
 from baton_itsm.core.notify.context import MessageContext
 from baton_itsm.core.notify.digest import DIGEST_CHANNEL, coalesce
 from baton_itsm.core.notify.eta import estimate_eta
-from baton_itsm.core.notify.links import AUDIT_PATH, ESCALATION_REVIEW_PATH, REVIEW_PATH, LinkMaker
+from baton_itsm.core.notify.links import ASK_PATH, AUDIT_PATH, ESCALATION_REVIEW_PATH, REVIEW_PATH, LinkMaker
 from baton_itsm.core.notify.notices import Notice, Recipient
 from baton_itsm.core.notify.notifier import REQUESTER, STAFF, Message, Notifier
 from baton_itsm.core.notify.rendering import Renderer
-from baton_itsm.core.notify.tokens import AUDIT, ESCALATION_REVIEW, REVIEW
+from baton_itsm.core.notify.tokens import ASK_SUGGESTED, AUDIT, ESCALATION_REVIEW, REVIEW
 from baton_itsm.core.outbox import OutboxItem
 from baton_itsm.core.rules.decisions import Outgoing
 from baton_itsm.core.rules.facts import TicketFacts
@@ -100,6 +100,9 @@ class NoticeRouter:
 
     def _links(self, notice: Notice, recipient: Recipient, now: datetime) -> dict[str, str] | None:
         handoff_id = notice.details.get("handoff_id")
+        if self.links is not None and notice.template == "handoff-declined" and notice.details.get("suggested_group") \
+                and handoff_id and recipient.person:  # the decline suggests a group: asking it is one click
+            return {"suggested": self.links.link(ASK_PATH, handoff_id, recipient.person, ASK_SUGGESTED, now)}
         if self.links is None or notice.template not in WITH_LINKS or not handoff_id or not recipient.person:
             return None  # the templates then say how to answer without a link
         if notice.template in ANSWER_LINKS:

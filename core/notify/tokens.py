@@ -25,7 +25,8 @@ ANSWER = "answer"  # accept/decline a request
 REVIEW = "review"  # the receiver reviews an applied handoff
 AUDIT = "audit"  # the lead audits a handoff drawn for them
 ESCALATION_REVIEW = "escalation-review"  # an editor edits an escalation's review (not single-use)
-PURPOSES = frozenset({ANSWER, REVIEW, AUDIT, ESCALATION_REVIEW})
+ASK_SUGGESTED = "ask"  # a declined request's sender asks the group the decline suggests (one click)
+PURPOSES = frozenset({ANSWER, REVIEW, AUDIT, ESCALATION_REVIEW, ASK_SUGGESTED})
 # A token Baton makes is base64url text of a few hundred characters; anything longer, or not ASCII, was
 # not made here (hmac.compare_digest also refuses non-ASCII text with a TypeError, once a 500).
 MAX_TOKEN_LENGTH = 2048

@@ -3,12 +3,15 @@
     /baton review [HANDOFF] needed=yes prepared=no timely=late the logs were missing
     /baton audit [HANDOFF] needed=no the answer was in KB0012
     /baton accept [HANDOFF]
-    /baton decline [HANDOFF] this is a cabling fault: Facilities handles those
+    /baton decline [HANDOFF] [CODE] this is a cabling fault: Facilities handles those
+    /baton handoff Network/carol kind=technical switch port dead -- re-patched, tested with a laptop
+    /baton withdraw [HANDOFF] [reason]
 
 HANDOFF defaults to the handoff the command can only mean: the open request (accept, decline), the
 latest handoff the author received (review) or was drawn to audit (audit). Words after the answers are
-the note (or the decline's reason). The author is the comment's author as the tool names them, so the
-tool's own login is what vouches for them. Baton answers in the ticket with an internal note either way.
+the note (or the decline's reason: a code of the desk's catalog, then optional words). `/baton handoff`
+asks for a handoff (rules/comment_asks.py); `/baton withdraw` takes back the open request. The author is
+the comment's author as the tool names them, so the tool's own login is what vouches for them. Baton answers in the ticket with an internal note either way.
 
 Only internal comments are commands. A public one (RT's Correspond: a reply the requester reads, or the
 requester's own message) never is: a requester must not be able to accept a handoff by email, and an agent's
@@ -19,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from baton_itsm.core.domain.commands import AcceptHandoff, DeclineHandoff
+from baton_itsm.core.domain.commands import AcceptHandoff, DeclineHandoff, WithdrawHandoff
 from baton_itsm.core.domain.errors import InvalidRequest, ProtocolError
 from baton_itsm.core.domain.kinds import HandoffState
 from baton_itsm.core.domain.review_commands import AuditHandoff, ReviewHandoff
@@ -27,6 +30,7 @@ from baton_itsm.core.domain.reviews import HandoffAnswers
 from baton_itsm.core.domain.ticket import HandoffRecord, Ticket
 from baton_itsm.core.domain.tool_events import ToolEvent
 from baton_itsm.core.rules.actions import add_note
+from baton_itsm.core.rules.comment_asks import run_ask
 from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.facts import PUBLIC, VISIBILITY
 from baton_itsm.core.rules.scratch import Scratch
@@ -34,9 +38,10 @@ from baton_itsm.core.rules.scratch import Scratch
 PREFIX = re.compile(r"^\s*/baton\s+(?P<verb>[a-z]+)\b(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
 ANSWER = re.compile(r"^(?P<key>needed|prepared|timely)=(?P<value>\S+)$", re.IGNORECASE)
 HANDOFF_ID = re.compile(r"^[0-9a-f]{12}$")
-VERBS = ("review", "audit", "accept", "decline")
+VERBS = ("review", "audit", "accept", "decline", "handoff", "withdraw")
 USAGE = ("Write `/baton review needed=yes|no prepared=yes|no timely=early|right|late [note]`, "
-         "`/baton accept` or `/baton decline <reason>`.")
+         "`/baton accept`, `/baton decline [code] <reason>`, "
+         "`/baton handoff GROUP[/PERSON] [kind=technical] <reason> -- <what was tried>` or `/baton withdraw`.")
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ class CommentCommand:
     handoff_id: str | None
     answers: dict[str, str]
     text: str  # the note, or the decline's reason
+    raw: str = ""  # the comment as written (`/baton handoff` reads its own words)
 
 
 def parse(text: str) -> CommentCommand | None:
@@ -58,7 +64,7 @@ def parse(text: str) -> CommentCommand | None:
     while words and (answer := ANSWER.match(words[0])):
         answers[answer["key"].lower()] = answer["value"]
         words.pop(0)
-    return CommentCommand(verb, handoff_id, answers, " ".join(words))
+    return CommentCommand(verb, handoff_id, answers, " ".join(words), text)
 
 
 def run_comment_command(scratch: Scratch, event: ToolEvent) -> Decisions:
@@ -68,7 +74,7 @@ def run_comment_command(scratch: Scratch, event: ToolEvent) -> Decisions:
         return Decisions()
     ticket = scratch.ticket
     try:
-        outcome = _run(scratch, command, event.actor)
+        outcome = _run(scratch, command, event.actor, event.event_id)
     except ProtocolError as refusal:
         outcome = f"Baton could not do this: {refusal}. {USAGE}"
     if not scratch.policy.governs(ticket.key.instance):
@@ -77,13 +83,15 @@ def run_comment_command(scratch: Scratch, event: ToolEvent) -> Decisions:
                                         key=f"comment-reply:{ticket.key}:{event.event_id}")])
 
 
-def _run(scratch: Scratch, command: CommentCommand, actor: str) -> str:
+def _run(scratch: Scratch, command: CommentCommand, actor: str, event_id: str) -> str:
     ticket = scratch.ticket
+    if command.verb == "handoff":
+        return run_ask(scratch, PREFIX.match(command.raw)["rest"], actor, event_id)
     first, _, rest = command.text.partition(" ")
     if command.handoff_id is None and not command.answers and first in ticket.handoffs:
         # an id in another shape than Baton's own (e.g. an imported one): read the rest after it
         again = parse(f"/baton {command.verb} {rest}")
-        command = CommentCommand(command.verb, first, again.answers, again.text)
+        command = CommentCommand(command.verb, first, again.answers, again.text, command.raw)
     if command.verb not in VERBS:
         raise InvalidRequest(f"`/baton {command.verb}` is not a command")
     if command.verb in ("review", "audit"):
@@ -110,8 +118,14 @@ def _run(scratch: Scratch, command: CommentCommand, actor: str) -> str:
     if command.verb == "accept":
         scratch.run(AcceptHandoff(ticket=ticket.key, handoff_id=open_request.handoff_id, by=actor))
         return f"you accepted handoff {open_request.handoff_id}; the ticket is yours."
-    scratch.run(DeclineHandoff(ticket=ticket.key, handoff_id=open_request.handoff_id, by=actor, reason=command.text))
-    return f"you declined handoff {open_request.handoff_id}; its sender is told why."
+    if command.verb == "withdraw":
+        scratch.run(WithdrawHandoff(ticket=ticket.key, handoff_id=open_request.handoff_id, by=actor,
+                                    reason=command.text))
+        return f"you withdrew handoff request {open_request.handoff_id}; its receiver is told."
+    declined = scratch.run(DeclineHandoff(ticket=ticket.key, handoff_id=open_request.handoff_id, by=actor,
+                                          reason=command.text))[-1]
+    code = f" ({declined.reason_code})" if declined.reason_code else ""
+    return f"you declined handoff {open_request.handoff_id}{code}; its sender is told why."
 
 
 def _pick(ticket: Ticket, handoff_id: str | None, fits, what: str) -> HandoffRecord:

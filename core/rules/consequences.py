@@ -51,7 +51,15 @@ def consequences(policy: Policy, before: Ticket, after: Ticket, events: Sequence
                 decisions.outgoing.append(notify(
                     "handoff-declined", key, key=f"{key}:{event.handoff_id}", people=[record.requested_by],
                     handoff_id=event.handoff_id, declined_by=event.by, reason=event.reason,
-                    to_holder=str(record.to_holder)))
+                    to_holder=str(record.to_holder), reason_code=event.reason_code,
+                    reassignable=event.reassignable, suggested_group=event.suggested_group))
+                if not event.reassignable and policy.governs(key.instance) and facts.tool_holder != after.holder:
+                    # a held push sits with the receiver in the tool: a decline that says it must not go
+                    # elsewhere puts it back with the sender
+                    decisions.outgoing.append(set_holder(key, after.holder, expected=facts.tool_holder,
+                                                         key=f"decline-return:{key}:{event.handoff_id}",
+                                                         purpose="revert", handoff_id=event.handoff_id,
+                                                         decided_by=event.by))
         elif isinstance(event, (HandoffApplied, HolderChanged)):
             if isinstance(event, HandoffApplied) and policy.governs(key.instance) and facts.tool_holder != event.to_holder:
                 decisions.outgoing.append(set_holder(key, event.to_holder, expected=facts.tool_holder,

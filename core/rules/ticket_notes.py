@@ -68,8 +68,12 @@ def _text(event: LedgerEvent, record) -> str | None:
             return (f"{event.by} accepted handoff request {event.handoff_id}; Baton moves the ticket to "
                     f"{event.to_holder}.")
         case HandoffDeclined():
-            return (f"{event.by} declined handoff request {event.handoff_id} to {receiver}: {event.reason}. "
-                    "The ticket stays where it is; its sender is told.")
+            code = f" [{event.reason_code}]" if event.reason_code else ""
+            stays = ("It must not go elsewhere: the ticket stays with its sender, who is told." if not event.reassignable
+                     else "The ticket stays where it is; its sender is told.")
+            elsewhere = f" Suggested instead: {event.suggested_group}." if event.suggested_group else ""
+            return (f"{event.by} declined handoff request {event.handoff_id} to {receiver}{code}: {event.reason}. "
+                    f"{stays}{elsewhere}")
         case HandoffWithdrawn():
             return f"Handoff request {event.handoff_id} to {receiver} was withdrawn: {event.reason or 'no reason given'}."
         case HandoffExpired():

@@ -124,6 +124,7 @@ _GROUP_REFERENCES = [
     ("rules", "acceptance_timeout", "per_group", "{}"),
     ("rules", "stale", "overrides", "*", "group", "*"),
     ("rules", "category_routing", "*", "group"),
+    ("rules", "decline_reasons", "*", "suggested_group"),
     ("groups", "*", "escalates_to"),
 ]
 _CALENDAR_REFERENCES = [("groups", "*", "calendar"), ("default_calendar",)]

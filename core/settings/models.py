@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from pydantic import Field, field_validator
 
+from baton_itsm.core.domain.decline_reasons import DeclineCatalog, DeclineReason
 from baton_itsm.core.domain.directory import Directory, GroupInfo
 from baton_itsm.core.domain.ownership import OwnershipModel, OwnershipPolicy
 from baton_itsm.core.settings.base import EnvVarName, Name, Strict
@@ -98,8 +99,10 @@ class BatonConfig(Strict):
     reviews: ReviewsConfig = ReviewsConfig()
 
     def directory(self) -> Directory:
+        declines = DeclineCatalog(tuple(DeclineReason(r.code, r.words, r.reassignable, r.suggested_group)
+                                        for r in self.rules.decline_reasons), self.rules.decline_free_text)
         return Directory({name: GroupInfo(frozenset(g.members), frozenset(g.managers))
-                          for name, g in self.groups.items()})
+                          for name, g in self.groups.items()}, declines)
 
     def ownership_policy(self) -> OwnershipPolicy:
         overrides = {name: g.ownership for name, g in self.groups.items() if g.ownership}

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 
 from enum import StrEnum
 
@@ -144,9 +144,26 @@ class RouteConfig(Strict):
     kind: HandoffKind = HandoffKind.TECHNICAL  # the kind of handoff recorded
 
 
+class DeclineReasonConfig(Strict):
+    code: Annotated[str, StringConstraints(pattern=r"^[^\s/]+$")]  # one word people type and the report counts, e.g. not-network
+    words: str = Field(min_length=1)  # what the sender reads, e.g. "not a network fault"
+    reassignable: bool = True  # false: the ticket must not go elsewhere; it stays with (returns to) the sender
+    suggested_group: Name | None = None  # where it belongs instead: the sender's email offers a one-click request
+
+
 class RulesConfig(Strict):
     accept_before_reassign: AcceptBeforeReassignConfig = AcceptBeforeReassignConfig()
     queue_first: QueueFirstConfig = QueueFirstConfig()
     acceptance_timeout: AcceptanceTimeoutConfig = AcceptanceTimeoutConfig()
     stale: StaleConfig = StaleConfig()
     category_routing: dict[Name, RouteConfig] = {}  # category: the group it goes straight to
+    decline_reasons: list[DeclineReasonConfig] = []  # the catalog a decline picks a code from
+    decline_free_text: bool = True  # false: a decline must name a code of decline_reasons
+
+    @field_validator("decline_reasons")
+    @classmethod
+    def unique_codes(cls, reasons: list[DeclineReasonConfig]) -> list[DeclineReasonConfig]:
+        codes = [r.code.lower() for r in reasons]
+        if doubles := sorted({c for c in codes if codes.count(c) > 1}):
+            raise ValueError(f"decline reason codes must be unique; repeated: {', '.join(doubles)}")
+        return reasons

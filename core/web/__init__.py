@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from baton_itsm.core.web.api import router as api
+from baton_itsm.core.web.ask_pages import router as ask_pages
 from baton_itsm.core.web.escalation_review_api import router as escalation_review_api
 from baton_itsm.core.web.escalation_review_page import router as escalation_review_page
 from baton_itsm.core.web.limits import Limits, RequestLimits
@@ -37,6 +38,7 @@ def create_app(app: App) -> FastAPI:
     web.add_middleware(RequestLimits, limits=Limits.from_config(app.config.service.http))  # before routes read
     web.include_router(webhooks)  # first: the busiest route, matched before the others are tried
     web.include_router(link_pages, include_in_schema=False)
+    web.include_router(ask_pages, include_in_schema=False)
     web.include_router(review_pages, include_in_schema=False)
     web.include_router(escalation_review_page, include_in_schema=False)
     web.include_router(api)

@@ -46,6 +46,7 @@ class NewHandoff(BaseModel):
 class Answer(BaseModel):
     by: str | None = BY
     reason: str = ""
+    reason_code: str = Field("", description="a decline: a code of the desk's catalog (rules.decline_reasons)")
 
 
 class Review(BaseModel):
@@ -69,6 +70,7 @@ class Entry(BaseModel):
     from_holder: str | None
     to_holder: str | None
     reason: str | None
+    reason_code: str | None = Field(None, description="a decline's code in the desk's catalog")
 
 
 class Outcome(BaseModel):
@@ -81,7 +83,8 @@ def _entry(event: LedgerEvent) -> Entry:
     holder = lambda g, p: None if g is None else str(Holder(g, p))  # noqa: E731
     return Entry(entry_type=row["entry_type"], handoff_id=row["handoff_id"], at=event.at.isoformat(), by=row["actor"],
                  from_holder=holder(row["from_group"], row["from_person"]),
-                 to_holder=holder(row["to_group"], row["to_person"]), reason=row["reason"])
+                 to_holder=holder(row["to_group"], row["to_person"]), reason=row["reason"],
+                 reason_code=row["data"].get("reason_code") or None)
 
 
 def _run(request: Request, command) -> Outcome:
@@ -137,7 +140,7 @@ def accept(request: Request, who: Authenticated, handoff_id: str, body: Answer) 
 def decline(request: Request, who: Authenticated, handoff_id: str, body: Answer) -> Outcome:
     by = who.acting_as(body.by)
     return _run(request, DeclineHandoff(ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=by,
-                                        reason=body.reason))
+                                        reason=body.reason, reason_code=body.reason_code))
 
 
 @router.post("/handoffs/{handoff_id}/withdraw", response_model=Outcome)

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
+from baton_itsm.core.domain.errors import InvalidRequest
 from baton_itsm.core.notify.addresses import AddressBook
 from baton_itsm.core.notify.link_answers import LinkAnswers, LinkView
 from baton_itsm.core.notify.link_reviews import review_offer
@@ -39,7 +40,8 @@ def _names(request: Request):
 def _shown(request: Request, view: LinkView, action: str, token: str, status_code: int = 200,
            error: str = "") -> HTMLResponse:
     return page("answer.html", status_code, action=action, token=token, view=view, error=error,
-                post_to=ACCEPT_PATH if action == "accept" else DECLINE_PATH, name=_names(request))
+                post_to=ACCEPT_PATH if action == "accept" else DECLINE_PATH, name=_names(request),
+                declines=request.app.state.baton.config.directory().declines)
 
 
 @router.get(ACCEPT_PATH, response_class=HTMLResponse)
@@ -78,13 +80,16 @@ def show_decline(request: Request, t: Annotated[str, Query()] = "") -> HTMLRespo
 
 
 @router.post(DECLINE_PATH, response_class=HTMLResponse)
-def decline(request: Request, t: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "") -> HTMLResponse:
+def decline(request: Request, t: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
+            reason_code: Annotated[str, Form()] = "") -> HTMLResponse:
     answers = _answers(request)
     try:
-        if not reason.strip():  # the protocol needs a reason; ask again rather than fail
+        if not reason.strip() and not reason_code:  # the protocol needs a reason; ask again rather than fail
             return _shown(request, answers.inspect(t), "decline", t, 400,
                           error="Please say why you decline, so the requester knows where to go next.")
-        view = answers.decline(t, reason)
+        view = answers.decline(t, reason, reason_code)
+    except InvalidRequest as refusal:  # e.g. free text where the desk declines by code: ask again, saying why
+        return _shown(request, answers.inspect(t), "decline", t, 400, error=f"Baton could not record this: {refusal}.")
     except Exception as error:  # noqa: BLE001
         return _problem(error)
     return page("answered.html", action="decline", view=view, name=_names(request), review_link=None)
