@@ -118,7 +118,10 @@ class NoticeRouter:
     def _compose(self, key: str, template: str, ticket: TicketKey, audience: str, recipient: Recipient,
                  context: dict[str, Any]) -> list[Outgoing]:
         rendered = self.renderer.render(template, context)
-        message = Message(key, ticket, audience, recipient, rendered.subject, rendered.text, rendered.html)
+        message = Message(key, ticket, audience, recipient, rendered.subject, rendered.text, rendered.html,
+                          template=template, links=context.get("links"),
+                          details={**(context.get("notice") or {}), "ticket_subject": context["ticket"]["subject"],
+                                   "ticket_url": context["ticket"].get("url") or ""})
         rows = [row for notifier in self.notifiers.get(audience, ()) for row in notifier.compose(message)]
         if not rows:
             log.warning("%s: no channel of the %s audience reaches %s (no address?)", key, audience, recipient.label)

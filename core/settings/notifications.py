@@ -6,6 +6,7 @@ from enum import StrEnum
 from pydantic import Field, field_validator, model_validator
 
 from baton_itsm.core.settings.base import EnvVarName, Name, Strict
+from baton_itsm.core.settings.chat import SlackConfig, TeamsConfig
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
@@ -48,7 +49,7 @@ class SmtpConfig(Strict):
 
 
 class AudienceChannels(Strict):
-    """Which notifier plugins serve each audience (email, ticket-reply, or a plugin's channel)."""
+    """Which notifier plugins serve each audience (email, ticket-reply, slack, teams, or a plugin's channel)."""
 
     requester: list[Name] = ["email"]  # status updates to the person who opened the ticket
     staff: list[Name] = ["email"]  # handoff requests, reminders, declines, escalations, report-back
@@ -73,6 +74,8 @@ class NotificationsConfig(Strict):
     admins: list[Name] = []
     channels: AudienceChannels = AudienceChannels()
     smtp: SmtpConfig = SmtpConfig()
+    slack: SlackConfig = SlackConfig()  # the `slack` channel: direct messages and group channels (docs/chat.md)
+    teams: TeamsConfig = TeamsConfig()  # the `teams` channel: Adaptive Cards to each group's workflow URL
 
     @field_validator("base_url")
     @classmethod
