@@ -73,7 +73,10 @@ class TeamsNotifier:
             if not url:
                 raise TeamsRefused(f"Teams: no workflow URL for {group}: set "
                                    f"{self.context.settings.teams.group_webhook_envs[group]}")
-            requests.head(url, timeout=self.context.settings.teams.timeout_seconds)  # reachable; any status will do
+            try:  # reachable is enough: a workflow answers HEAD with an error status, and nothing is posted
+                requests.head(url, timeout=self.context.settings.teams.timeout_seconds)
+            except requests.RequestException as error:
+                raise TeamsRefused(f"Teams: cannot reach {group}'s workflow host: {type(error).__name__}") from None
             reached.append(group)
         return f"Teams: workflow URLs reached for {', '.join(reached) or 'no group'}"
 
