@@ -27,11 +27,12 @@ class StaffRoutes:
     def channels(self, person: str | None, details: Mapping[str, Any]) -> Sequence[str]:
         if person in self.by_person:
             return self.by_person[person]
-        group = _group(details)
+        group = notice_group(details)
         return self.by_group[group] if group in self.by_group else self.default
 
 
-def _group(details: Mapping[str, Any]) -> str | None:
+def notice_group(details: Mapping[str, Any]) -> str | None:
+    """The group a notice is about: the queue a request goes to, or the group holding the ticket."""
     holder = details.get("to_holder") or details.get("holder")
     try:
         return Holder.parse(str(holder)).group if holder else None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from baton_itsm.core.settings.base import EnvVarName, Name, Strict  # noqa: F401
+from baton_itsm.core.settings.base import EnvVarName, Name, Strict
 
 
 class SlackConfig(Strict):

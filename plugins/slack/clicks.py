@@ -23,7 +23,6 @@ from slack_sdk.signature import SignatureVerifier
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.domain.commands import AcceptHandoff
 from baton_itsm.core.domain.errors import InvalidTransition, NotAllowed, ProtocolError, UnknownHandoff
-from baton_itsm.core.domain.kinds import HandoffState
 from baton_itsm.core.handoffs import HandoffService
 from baton_itsm.core.notify.link_answers import CLOSED
 from baton_itsm.core.store.unit_of_work import UnitOfWork
@@ -118,10 +117,9 @@ class SlackClicks:
         if person is None:
             return self._refuse(click, "Baton does not know you: no Baton person has the email address of your "
                                        "Slack account. Ask your administrator to add it to the deployment's people.")
-        command_ticket = None
         try:
-            command_ticket = self.handoffs.ticket_of(click.handoff_id)
-            self.handoffs.execute(AcceptHandoff(ticket=command_ticket, handoff_id=click.handoff_id, by=person),
+            ticket = self.handoffs.ticket_of(click.handoff_id)
+            self.handoffs.execute(AcceptHandoff(ticket=ticket, handoff_id=click.handoff_id, by=person),
                                   within=lambda uow: self._accepted(uow, click, person))
         except InvalidTransition:
             return self._stale(click)
@@ -140,15 +138,14 @@ class SlackClicks:
         self._queue_update(uow, click, f"Accepted by {self.display_name(person)} {_at(uow.now)}")
 
     def _stale(self, click: Click) -> ClickAnswer:
+        """The request is closed (answered, expired, withdrawn): the message says so instead of its buttons."""
         key = self.handoffs.ticket_of(click.handoff_id)
-        record = self.handoffs.store
-        with record.unit_of_work(self.clock.now()) as uow:
+        with self.handoffs.store.unit_of_work(self.clock.now()) as uow:
             request = uow.load_ticket(key).handoff(click.handoff_id)
             what = CLOSED.get(request.state, str(request.state))
             who = f" by {self.display_name(request.decided_by)}" if request.decided_by else ""
             line = f"This request {what}{who}; these buttons are stale, there is nothing left to answer."
-            if request.state is not HandoffState.REQUESTED:
-                self._queue_update(uow, click, line)
+            self._queue_update(uow, click, line)
         return ClickAnswer(200, "stale", line)
 
     def _refuse(self, click: Click, text: str) -> ClickAnswer:

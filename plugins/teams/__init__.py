@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 import requests
 
-from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.errors import ToolError
 from baton_itsm.core.hookspecs import hookimpl
 from baton_itsm.core.notify.notifier import STAFF, Message, NotifierContext
+from baton_itsm.core.notify.routes import notice_group
 from baton_itsm.core.outbox import AtMostOnce, Handler, OutboxItem
 from baton_itsm.core.rules.decisions import Outgoing
 from baton_itsm.plugins.teams.card import notice_card, webhook_message
@@ -39,7 +39,7 @@ class TeamsNotifier:
         return cls(context, {group: context.environ.get(env, "") for group, env in envs.items()})
 
     def compose(self, message: Message) -> list[Outgoing]:
-        group = _group_of(message)
+        group = notice_group(message.details)
         if message.audience != STAFF or group not in self.urls:
             return []
         card = notice_card(message.subject, message.text, message.recipient.label, message.links)
@@ -79,11 +79,6 @@ class TeamsNotifier:
                 raise TeamsRefused(f"Teams: cannot reach {group}'s workflow host: {type(error).__name__}") from None
             reached.append(group)
         return f"Teams: workflow URLs reached for {', '.join(reached) or 'no group'}"
-
-
-def _group_of(message: Message) -> str | None:
-    holder = message.details.get("to_holder") or message.details.get("holder")
-    return Holder.parse(holder).group if holder else None
 
 
 @hookimpl(trylast=True)
