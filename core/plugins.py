@@ -17,6 +17,8 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "baton_itsm.connectors.jira.plugin",
     "baton_itsm.plugins.email",
     "baton_itsm.plugins.ticket_reply",
+    "baton_itsm.plugins.slack",
+    "baton_itsm.plugins.teams",
 )
 
 

@@ -52,7 +52,7 @@ def _notifiers(app: App, environ: Mapping[str, str]) -> None:
     settings = app.config.notifications
     registry = notifier_registry(app.plugins)
     context = NotifierContext(settings, app.clock, environ)
-    for name in dict.fromkeys([*settings.channels.requester, *settings.channels.staff]):
+    for name in app.config.notifier_names():
         try:
             registry.get(name)(context)
         except ConfigError as error:

@@ -14,6 +14,7 @@ from baton_itsm.core.notify.links import LinkMaker
 from baton_itsm.core.notify.notifier import NotifierContext
 from baton_itsm.core.notify.rendering import Renderer
 from baton_itsm.core.notify.router import NoticeRouter
+from baton_itsm.core.notify.routes import StaffRoutes
 from baton_itsm.core.outbox import Handler
 from baton_itsm.core.plugins import build_plugin_manager, notifier_registry
 
@@ -40,15 +41,15 @@ def build_router(app: App, environ: Mapping[str, str] | None = None,
     settings = app.config.notifications
     registry = notifier_registry(manager or build_plugin_manager())
     context = NotifierContext(settings, app.clock, environ)
-    made = {name: registry.get(name)(context)
-            for name in dict.fromkeys([*settings.channels.requester, *settings.channels.staff])}
+    made = {name: registry.get(name)(context) for name in app.config.notifier_names()}
     policy = app.rules.policy
     return NoticeRouter(
         store=app.store, clock=app.clock, settings=settings, addresses=AddressBook.from_config(app.config),
         renderer=Renderer(templates_dir(app), policy.default_calendar.timezone), policy=policy,
         notifiers={"requester": [made[n] for n in settings.channels.requester],
                    "staff": [made[n] for n in settings.channels.staff]},
-        links=LinkMaker.from_settings(settings, environ), audit_guidance=app.config.reviews.audit_guidance)
+        links=LinkMaker.from_settings(settings, environ), audit_guidance=app.config.reviews.audit_guidance,
+        named=made, staff_routes=StaffRoutes.from_config(app.config))
 
 
 def notification_handlers(app: App, environ: Mapping[str, str] | None = None,
@@ -56,7 +57,6 @@ def notification_handlers(app: App, environ: Mapping[str, str] | None = None,
     """Outbox handlers by channel: `notify`, `requester-digest`, and each chosen notifier's own (`email`)."""
     router = build_router(app, environ, manager)
     handlers: dict[str, Handler] = dict(router.handlers)
-    for notifiers in router.notifiers.values():
-        for notifier in notifiers:
-            handlers.update(notifier.handlers)
+    for notifier in [*router.named.values(), *(n for ns in router.notifiers.values() for n in ns)]:
+        handlers.update(notifier.handlers)
     return handlers

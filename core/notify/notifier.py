@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.domain.holders import TicketKey
@@ -31,6 +31,9 @@ class Message:
     subject: str
     text: str
     html: str
+    template: str = ""  # the notice's template (handoff-request...): chat channels shape their cards by it
+    details: Mapping[str, Any] = field(default_factory=dict)  # the notice's details: handoff_id, reason, summary...
+    links: Mapping[str, str] | None = None  # the recipient's signed links (accept, decline, url), when made
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ def reach_notifiers(app: App, environ: Mapping[str, str] | None = None) -> Itera
     settings = app.config.notifications
     context = NotifierContext(settings, app.clock, os.environ if environ is None else environ)
     registry = notifier_registry(app.plugins)
-    for name in dict.fromkeys([*settings.channels.requester, *settings.channels.staff]):
+    for name in app.config.notifier_names():
         check = getattr(registry.get(name)(context), "check", None)
         if check is None:
             continue

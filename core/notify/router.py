@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from baton_itsm.core.notify.links import ASK_PATH, AUDIT_PATH, ESCALATION_REVIEW
 from baton_itsm.core.notify.notices import Notice, Recipient
 from baton_itsm.core.notify.notifier import REQUESTER, STAFF, Message, Notifier
 from baton_itsm.core.notify.rendering import Renderer
+from baton_itsm.core.notify.routes import StaffRoutes
 from baton_itsm.core.notify.tokens import ASK_SUGGESTED, AUDIT, ESCALATION_REVIEW, REVIEW
 from baton_itsm.core.outbox import OutboxItem
 from baton_itsm.core.rules.decisions import Outgoing
@@ -50,6 +51,8 @@ class NoticeRouter:
     notifiers: Mapping[str, Sequence[Notifier]]  # audience: the notifiers that serve it
     links: LinkMaker | None = None
     audit_guidance: str = ""  # settings reviews.audit_guidance: shown to the lead who audits a handoff
+    named: Mapping[str, Notifier] = field(default_factory=dict)  # every notifier in use, by channel name
+    staff_routes: StaffRoutes | None = None  # per group and per person choices of staff channels
 
     @property
     def handlers(self) -> dict[str, Callable[[OutboxItem], None]]:
@@ -121,11 +124,19 @@ class NoticeRouter:
     def _compose(self, key: str, template: str, ticket: TicketKey, audience: str, recipient: Recipient,
                  context: dict[str, Any]) -> list[Outgoing]:
         rendered = self.renderer.render(template, context)
-        message = Message(key, ticket, audience, recipient, rendered.subject, rendered.text, rendered.html)
-        rows = [row for notifier in self.notifiers.get(audience, ()) for row in notifier.compose(message)]
+        message = Message(key, ticket, audience, recipient, rendered.subject, rendered.text, rendered.html,
+                          template=template, links=context.get("links"),
+                          details={**(context.get("notice") or {}), "ticket_subject": context["ticket"]["subject"],
+                                   "ticket_url": context["ticket"].get("url") or ""})
+        rows = [row for notifier in self._notifiers(audience, message) for row in notifier.compose(message)]
         if not rows:
             log.warning("%s: no channel of the %s audience reaches %s (no address?)", key, audience, recipient.label)
         return rows
+
+    def _notifiers(self, audience: str, message: Message) -> Sequence[Notifier]:
+        if audience != STAFF or self.staff_routes is None:
+            return self.notifiers.get(audience, ())
+        return [self.named[name] for name in self.staff_routes.channels(message.recipient.person, message.details)]
 
 
 def _queue(uow: UnitOfWork, ticket: TicketKey, rows: list[Outgoing]) -> None:

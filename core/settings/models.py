@@ -10,7 +10,7 @@ from baton_itsm.core.domain.directory import Directory, GroupInfo
 from baton_itsm.core.domain.ownership import OwnershipModel, OwnershipPolicy
 from baton_itsm.core.settings.base import EnvVarName, Name, Strict
 from baton_itsm.core.settings.http import HttpConfig
-from baton_itsm.core.settings.notifications import NotificationsConfig
+from baton_itsm.core.settings.notifications import NotificationsConfig, staff_channels_only
 from baton_itsm.core.settings.reviews import ReviewsConfig
 from baton_itsm.core.settings.rules import CalendarConfig, RulesConfig
 
@@ -23,11 +23,18 @@ class GroupConfig(Strict):
     ownership: OwnershipModel | None = None  # overrides the deployment's model for tickets that start here
     escalates_to: Name | None = None  # the next step of this group's escalation path (L1 -> L2 -> L3 -> vendor)
     calendar: Name | None = None  # business hours of this group (a key of `calendars`)
+    # The channels of staff notices about this group's queue (email, slack, teams); default notifications.channels.staff
+    notify: list[Name] | None = None
+
+    _no_public_replies = field_validator("notify")(staff_channels_only)
 
 
 class PersonConfig(Strict):
     name: str | None = None  # how messages address the person (default: their Baton name)
     email: str | None = None  # where their messages go
+    notify: list[Name] | None = None  # the channels of this person's staff notices, over their group's choice
+
+    _no_public_replies = field_validator("notify")(staff_channels_only)
 
 
 class OwnershipConfig(Strict):
@@ -97,6 +104,13 @@ class BatonConfig(Strict):
     service: ServiceConfig = ServiceConfig()
     notifications: NotificationsConfig = NotificationsConfig()
     reviews: ReviewsConfig = ReviewsConfig()
+
+    def notifier_names(self) -> list[str]:
+        """Every notification channel the deployment names: per audience, per group and per person; each once."""
+        named = [*self.notifications.channels.requester, *self.notifications.channels.staff]
+        for entry in [*self.groups.values(), *self.people.values()]:
+            named += entry.notify or []
+        return list(dict.fromkeys(named))
 
     def directory(self) -> Directory:
         declines = DeclineCatalog(tuple(DeclineReason(r.code, r.words, r.reassignable, r.suggested_group)

@@ -6,6 +6,7 @@ from enum import StrEnum
 from pydantic import Field, field_validator, model_validator
 
 from baton_itsm.core.settings.base import EnvVarName, Name, Strict
+from baton_itsm.core.settings.chat import SlackConfig, TeamsConfig
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
@@ -47,18 +48,19 @@ class SmtpConfig(Strict):
         return [(k, v) for k, v in (("username_env", self.username_env), ("password_env", self.password_env)) if v]
 
 
+def staff_channels_only(channels: list[str] | None) -> list[str] | None:
+    if channels and "ticket-reply" in channels:
+        raise ValueError("a ticket reply is public (the requester reads it): staff notices cannot use it")
+    return channels
+
+
 class AudienceChannels(Strict):
-    """Which notifier plugins serve each audience (email, ticket-reply, or a plugin's channel)."""
+    """Which notifier plugins serve each audience (email, ticket-reply, slack, teams, or a plugin's channel)."""
 
     requester: list[Name] = ["email"]  # status updates to the person who opened the ticket
     staff: list[Name] = ["email"]  # handoff requests, reminders, declines, escalations, report-back
 
-    @field_validator("staff")
-    @classmethod
-    def no_public_replies_for_staff(cls, channels: list[str]) -> list[str]:
-        if "ticket-reply" in channels:
-            raise ValueError("a ticket reply is public (the requester reads it): staff notices cannot use it")
-        return channels
+    _no_public_replies = field_validator("staff")(staff_channels_only)
 
 
 class NotificationsConfig(Strict):
@@ -73,6 +75,8 @@ class NotificationsConfig(Strict):
     admins: list[Name] = []
     channels: AudienceChannels = AudienceChannels()
     smtp: SmtpConfig = SmtpConfig()
+    slack: SlackConfig = SlackConfig()  # the `slack` channel: a direct message to each receiver (docs/chat.md)
+    teams: TeamsConfig = TeamsConfig()  # the `teams` channel: Adaptive Cards to each group's workflow URL
 
     @field_validator("base_url")
     @classmethod

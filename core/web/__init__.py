@@ -1,5 +1,5 @@
 """Baton's web app: one FastAPI app, one router per concern: the accept/decline and review/audit link pages,
-the editor's page of an escalation review, webhook intake, the JSON API (with its OpenAPI at
+the editor's page of an escalation review, webhook intake, Slack's button clicks, the JSON API (with its OpenAPI at
 /api/openapi.json), /healthz and /metrics.
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ from baton_itsm.core.web.link_pages import router as link_pages
 from baton_itsm.core.web.ops import HealthCache
 from baton_itsm.core.web.ops import router as ops
 from baton_itsm.core.web.review_pages import router as review_pages
+from baton_itsm.core.web.slack import router as slack
 from baton_itsm.core.web.webhooks import router as webhooks
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ def create_app(app: App) -> FastAPI:
     web.include_router(link_pages, include_in_schema=False)
     web.include_router(ask_pages, include_in_schema=False)
     web.include_router(review_pages, include_in_schema=False)
+    web.include_router(slack)  # Slack's Accept clicks (signed by the Slack app)
     web.include_router(escalation_review_page, include_in_schema=False)
     web.include_router(api)
     web.include_router(escalation_review_api)

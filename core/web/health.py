@@ -84,5 +84,4 @@ def _degraded(errors: list[str]) -> str:
 
 
 def _notifiers(app) -> set[str]:
-    channels = app.config.notifications.channels
-    return {*channels.requester, *channels.staff}
+    return set(app.config.notifier_names())
