@@ -20,6 +20,7 @@ from baton_itsm.core.domain.directory import Directory
 from baton_itsm.core.store.database import make_engine
 from baton_itsm.core.store.migrate import upgrade
 from baton_itsm.core.store.unit_of_work import Store
+from tests.mail import MailServer, free_port
 
 # CI sets this so that a service that should be there fails the run instead of skipping its tests.
 REQUIRE_SERVICES = os.environ.get("BATON_TEST_REQUIRE_SERVICES") == "1"
@@ -128,3 +129,12 @@ def postgres_store(empty_postgres_url) -> Iterator[Store]:
 def sqlite_store(tmp_path) -> Iterator[Store]:
     """A migrated, empty SQLite store, for what only SQLite has (its WAL, the lean inbox writer)."""
     yield from _migrated_store(f"sqlite:///{tmp_path / 'ledger.db'}")
+
+
+@pytest.fixture
+def mail_server() -> Iterator[MailServer]:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+    server = MailServer(free_port())
+    server.start()
+    yield server
+    server.stop()

@@ -14,7 +14,7 @@ from baton_itsm.core.clock import FixedClock, SystemClock
 from tests.conftest import REQUIRE_SERVICES
 from tests.desk import DESK
 from tests.e2e import rt5
-from tests.mail import MailServer, free_port
+
 
 CONNECTOR = """\
 connectors:
@@ -48,12 +48,9 @@ def rt(rt_available):
 
 
 @pytest.fixture
-def mail():
-    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
-    server = MailServer(free_port())
-    server.start()
-    yield server
-    server.stop()
+def mail(mail_server):
+    """The SMTP server of tests/conftest.py, by the name the e2e tests use."""
+    return mail_server
 
 
 @pytest.fixture

@@ -27,6 +27,20 @@ PEOPLE = ["alice", "bob", "carol", "dana", "rita", "baton"]
 LOGINS = {"cloud": {"baton@example.com": ("baton", "cloud-api-token")}, "datacenter": {"baton": ("baton", "dc-password")}}
 ZONES = {"cloud": "America/Chicago", "datacenter": "UTC"}
 CONTEXT = {"cloud": "", "datacenter": "/jira"}  # Data Center usually runs under a context path
+# The `jira` connector block of a test deployment (format with url= and options=); polling only.
+CONNECTOR = """\
+connectors:
+  jira:
+    type: jira
+    url: {url}
+    account: baton
+    auth: {{username_env: BATON_JIRA_USER, password_env: BATON_JIRA_SECRET}}
+    options: {options}
+"""
+WEBHOOK_SECRET = "jira-webhook-secret"  # the value the tests put in BATON_JIRA_WEBHOOK_SECRET
+# The same block taking webhooks too, polling as the backstop.
+WEBHOOK_CONNECTOR = CONNECTOR.replace("    auth:", "    mode: both\n    auth:").replace(
+    "    options:", "    webhook_secret_env: BATON_JIRA_WEBHOOK_SECRET\n    options:")
 
 
 @dataclass

@@ -13,7 +13,6 @@ from baton_itsm.core.web import create_app
 
 from tests.integration.servicenow.fake_instance import FakeInstance
 from tests.integration.servicenow.fake_server import FakeServer
-from tests.mail import MailServer, free_port
 
 CONFIG = """\
 groups:
@@ -33,15 +32,7 @@ notifications:
 
 
 @pytest.fixture
-def mail():
-    server = MailServer(free_port())
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def desk(tmp_path, monkeypatch, clock, mail):
+def desk(tmp_path, monkeypatch, clock, mail_server):
     instance = FakeInstance(now=clock.now())
     for user in ("baton", "alice", "carol"):
         instance.add_user(user, f"{user}-pw")
@@ -51,7 +42,7 @@ def desk(tmp_path, monkeypatch, clock, mail):
     monkeypatch.setenv("SN_USER", "baton")
     monkeypatch.setenv("SN_PASSWORD", "baton-pw")
     with FakeServer(instance) as server:
-        (tmp_path / "baton.yaml").write_text(CONFIG.format(url=server.url, smtp_port=mail.port))
+        (tmp_path / "baton.yaml").write_text(CONFIG.format(url=server.url, smtp_port=mail_server.port))
         app = build_app(str(tmp_path / "baton.yaml"), str(tmp_path / "ledger.db"), clock=clock)
         alice = ApiTokens(app.store).create("alice", clock.now()).token
         with TestClient(create_app(app)) as client:
@@ -77,21 +68,21 @@ def drain(app) -> None:
     ("nowhere:1", "no tool instance 'nowhere' in this deployment (known: sn)"),
     ("sn:INC9999999", "sn has no ticket INC9999999 that Baton's account can see"),
 ])
-def test_a_handoff_on_a_ticket_baton_cannot_reach_is_404_and_does_nothing(desk, mail, ticket, said):
+def test_a_handoff_on_a_ticket_baton_cannot_reach_is_404_and_does_nothing(desk, mail_server, ticket, said):
     app, client, _ = desk
     refused = ask(client, ticket)
     assert refused.status_code == 404 and said in refused.json()["detail"]
     drain(app)
-    assert entries(app, ticket) == [] and mail.received == []
+    assert entries(app, ticket) == [] and mail_server.received == []
 
 
-def test_a_handoff_on_a_ticket_the_tool_shows_is_taken_and_the_receiver_told(desk, mail):
+def test_a_handoff_on_a_ticket_the_tool_shows_is_taken_and_the_receiver_told(desk, mail_server):
     app, client, number = desk
     made = ask(client, f"sn:{number}")
     assert made.status_code == 201, made.text
     drain(app)
     assert entries(app, f"sn:{number}") == ["requested"]
-    assert [m.envelope_to for m in mail.received] == [["carol@example.com"]]
+    assert [m.envelope_to for m in mail_server.received] == [["carol@example.com"]]
 
 
 def test_the_ledger_of_an_unknown_instance_is_404(desk):
@@ -103,7 +94,7 @@ def test_the_ledger_of_an_unknown_instance_is_404(desk):
     ("nowhere:1", "no tool instance 'nowhere' in this deployment (known: sn)"),
     ("sn:INC9999999", "sn has no ticket INC9999999 that Baton's account can see"),
 ])
-def test_the_cli_refuses_the_same_tickets_as_the_api(desk, mail, tmp_path, ticket, said):
+def test_the_cli_refuses_the_same_tickets_as_the_api(desk, mail_server, tmp_path, ticket, said):
     from click.testing import CliRunner
 
     from baton_itsm.core.cli.main import cli
@@ -114,4 +105,4 @@ def test_the_cli_refuses_the_same_tickets_as_the_api(desk, mail, tmp_path, ticke
                                        "--reason", "switch port dead"])
     assert refused.exit_code == 1 and said in refused.output
     drain(app)
-    assert entries(app, ticket) == [] and mail.received == []
+    assert entries(app, ticket) == [] and mail_server.received == []

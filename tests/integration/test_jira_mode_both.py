@@ -18,21 +18,11 @@ from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.store.schema import outbox
 from baton_itsm.core.web import create_app
 from tests.desk import DESK, ledger_readers
-from tests.integration.jira_cassettes import LOGINS, deployment_options, jira_site
+from tests.integration.jira_cassettes import (
+    LOGINS, WEBHOOK_CONNECTOR, WEBHOOK_SECRET, deployment_options, jira_site,
+)
 
-SECRET = "jira-webhook-secret"
 SD = "Service Desk"
-CONNECTOR = """\
-connectors:
-  jira:
-    type: jira
-    url: {url}
-    account: baton
-    mode: both
-    auth: {{username_env: BATON_JIRA_USER, password_env: BATON_JIRA_SECRET}}
-    webhook_secret_env: BATON_JIRA_WEBHOOK_SECRET
-    options: {options}
-"""
 ledger, requests_to = ledger_readers("jira")
 
 
@@ -41,10 +31,11 @@ def desk(request, clock, tmp_path, monkeypatch):
     with jira_site(request, clock, request.param) as site:
         login, (_, secret) = next(iter(LOGINS[request.param].items()))
         for name, value in {"BATON_JIRA_USER": login, "BATON_JIRA_SECRET": secret,
-                            "BATON_JIRA_WEBHOOK_SECRET": SECRET}.items():
+                            "BATON_JIRA_WEBHOOK_SECRET": WEBHOOK_SECRET}.items():
             monkeypatch.setenv(name, value)
         config = tmp_path / "baton.yaml"
-        config.write_text(DESK + CONNECTOR.format(url=site.url, options=json.dumps(deployment_options(request.param))))
+        options = json.dumps(deployment_options(request.param))
+        config.write_text(DESK + WEBHOOK_CONNECTOR.format(url=site.url, options=options))
         app = build_app(str(config), str(tmp_path / "ledger.db"), clock=clock)
         app.connectors["jira"].http.sleep = site.waits.append
         app.connectors["jira"].clock = clock
@@ -56,7 +47,8 @@ def desk(request, clock, tmp_path, monkeypatch):
 def post(client, site, ticket: str, by: str) -> str:
     body = json.dumps(site.fake.delivery(ticket, by=by)).encode()
     answer = client.post("/hooks/jira/jira", content=body,
-                         headers={"X-Hub-Signature": sign(SECRET.encode(), body), "Content-Type": "application/json"})
+                         headers={"X-Hub-Signature": sign(WEBHOOK_SECRET.encode(), body),
+                                  "Content-Type": "application/json"})
     assert answer.status_code == 200, answer.text
     return answer.json()["outcome"]
 

@@ -13,7 +13,7 @@ import pytest
 from baton_itsm.core.app import build_app
 from baton_itsm.core.domain.commands import AcceptHandoff
 from baton_itsm.core.domain.holders import Holder, TicketKey
-from tests.integration.jira_cassettes import LOGINS, deployment_options, jira_site
+from tests.integration.jira_cassettes import CONNECTOR, LOGINS, deployment_options, jira_site
 from tests.desk import ledger_readers
 
 SD, NET = "Service Desk", "Network"
@@ -24,15 +24,6 @@ groups:
   Network: {{members: [carol], managers: [erin]}}
 rules:
   accept_before_reassign: {{mode: revert, triage_groups: [], exempt_groups: []}}
-"""
-CONNECTOR = """\
-connectors:
-  jira:
-    type: jira
-    url: {url}
-    account: baton
-    auth: {{username_env: BATON_JIRA_USER, password_env: BATON_JIRA_SECRET}}
-    options: {options}
 """
 
 

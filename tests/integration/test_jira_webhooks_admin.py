@@ -11,21 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from baton_itsm.core.cli.main import cli
-from tests.integration.jira_cassettes import LOGINS, deployment_options, jira_site
+from tests.integration.jira_cassettes import (
+    LOGINS, WEBHOOK_CONNECTOR, WEBHOOK_SECRET, deployment_options, jira_site,
+)
 
-SECRET = "jira-webhook-secret"
 BATON = "https://baton.example.com"
-CONNECTOR = """\
-connectors:
-  jira:
-    type: jira
-    url: {url}
-    account: baton
-    mode: both
-    auth: {{username_env: BATON_JIRA_USER, password_env: BATON_JIRA_SECRET}}
-    webhook_secret_env: BATON_JIRA_WEBHOOK_SECRET
-    options: {options}
-"""
 
 
 @pytest.fixture(params=["cloud", "datacenter"])
@@ -34,8 +24,9 @@ def baton(request, clock, tmp_path):
     with jira_site(request, clock, request.param) as site:
         login, (_, secret) = next(iter(LOGINS[request.param].items()))
         config = tmp_path / "baton.yaml"
-        config.write_text(CONNECTOR.format(url=site.url, options=json.dumps(deployment_options(request.param))))
-        env = {"BATON_JIRA_USER": login, "BATON_JIRA_SECRET": secret, "BATON_JIRA_WEBHOOK_SECRET": SECRET}
+        options = json.dumps(deployment_options(request.param))
+        config.write_text(WEBHOOK_CONNECTOR.format(url=site.url, options=options))
+        env = {"BATON_JIRA_USER": login, "BATON_JIRA_SECRET": secret, "BATON_JIRA_WEBHOOK_SECRET": WEBHOOK_SECRET}
 
         def run(*args: str, **overrides):
             return CliRunner().invoke(cli, ["--config", str(config), "--db", str(tmp_path / "ledger.db"), "jira",
@@ -54,9 +45,10 @@ def test_register_twice_is_one_webhook_with_the_secret_and_the_projects_jql(bato
     (created,) = [json.loads(r.body) for r in site.sent("POST", "/rest/webhooks/1.0/webhook")]
     (updated,) = [json.loads(r.body) for r in site.sent("PUT", "/rest/webhooks/1.0/webhook/1")]
     assert created == updated
-    assert created["secret"] == SECRET and created["filters"] == {"issue-related-events-section": 'project in ("SD")'}
+    assert created["secret"] == WEBHOOK_SECRET
+    assert created["filters"] == {"issue-related-events-section": 'project in ("SD")'}
     assert created["events"] == ["jira:issue_created", "jira:issue_updated", "comment_created"]
-    assert SECRET not in first.output + again.output
+    assert WEBHOOK_SECRET not in first.output + again.output
 
     listed = run("list")
     assert listed.exit_code == 0 and listed.output.splitlines() == [

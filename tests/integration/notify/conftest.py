@@ -21,7 +21,7 @@ from baton_itsm.core.store.database import make_engine
 from baton_itsm.core.store.migrate import upgrade
 
 from tests.integration.notify.browser import chromium_page, serving
-from tests.mail import MailServer, Received, free_port  # noqa: F401  (Received: used by the tests here)
+from tests.mail import Received, free_port  # noqa: F401  (Received: used by the tests here)
 
 LINK_SECRET = "test-link-secret-0123456789abcdef"
 
@@ -29,14 +29,6 @@ LINK_SECRET = "test-link-secret-0123456789abcdef"
 @pytest.fixture
 def link_secret() -> str:
     return LINK_SECRET
-
-
-@pytest.fixture
-def mail_server():
-    server = MailServer(free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 DESK_YAML = """
