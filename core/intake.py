@@ -37,14 +37,13 @@ from baton_itsm.core.joined_deliveries import joined
 from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.store.convergence_queries import awaiting_holder_write
-from baton_itsm.core.store.inbox_queries import DELIVERY_TICKET
+from baton_itsm.core.store.inbox_queries import DELIVERY_TICKET, TAKEN
 from baton_itsm.core.store.schema import inbox
 from baton_itsm.core.store.unit_of_work import Store, UnitOfWork
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5  # the default of service.inbox_max_attempts: then the delivery is parked
 PARKED = "parked"
-TAKEN = "taken"  # an event a delivery brought, kept under its own id: not a delivery, never handled on its own
 
 
 @dataclass

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from baton_itsm.core.intake import TAKEN
+from baton_itsm.core.store.inbox_queries import DELIVERIES
 from baton_itsm.core.store.schema import inbox, ledger_entries, outbox, tickets
 
 TOOL, EMAIL = "tool", "email"
@@ -222,9 +222,8 @@ def out_of_order(engine) -> dict[str, float]:
     earlier-kept delivery was handled after the later one."""
     handled: dict[str, list] = {}
     with engine.connect() as connection:
-        deliveries = inbox.c.status != TAKEN  # not the events a delivery brought, kept under their own ids
         for row in connection.execute(select(inbox.c.id, inbox.c.payload, inbox.c.processed_at)
-                                      .where(deliveries).order_by(inbox.c.id)):
+                                      .where(DELIVERIES).order_by(inbox.c.id)):
             if row.payload["events"] and row.processed_at is not None:
                 handled.setdefault(row.payload["events"][0]["ticket"], []).append(row.processed_at)
     late = {}

@@ -53,6 +53,7 @@ from fault_outcome import Seen, compare_with_reference, read_outcome  # noqa: E4
 from fault_reference import reference_run  # noqa: E402
 from tests.mail import MailServer, free_port  # noqa: E402
 
+from baton_itsm.core.store.inbox_queries import DELIVERIES  # noqa: E402
 from baton_itsm.core.store.schema import inbox, ledger_entries, outbox  # noqa: E402
 
 TOOL_ENV = {"FAULT_WEBHOOK_SECRET": SECRET, "FAULT_RT_USER": "baton", "FAULT_RT_PASSWORD": "unused-by-the-stub"}
@@ -157,8 +158,7 @@ def wait_drained(engine, timeout: float = 240) -> None:
 def check(engine, acknowledged: set[str], mail: MailServer, tool: Tool) -> list[str]:
     problems = []
     with engine.connect() as connection:
-        # rows `taken`: the events deliveries brought, kept under their own ids (core/intake.py), not deliveries
-        statuses = dict(connection.execute(select(inbox.c.status, func.count()).where(inbox.c.status != "taken")
+        statuses = dict(connection.execute(select(inbox.c.status, func.count()).where(DELIVERIES)
                                            .group_by(inbox.c.status)).all())
         handled = set()
         for (payload,) in connection.execute(select(inbox.c.payload).where(inbox.c.status == "done")):

@@ -11,6 +11,11 @@ from baton_itsm.core.store.schema import inbox
 
 # A delivery is about one ticket: its first event's.
 DELIVERY_TICKET = inbox.c.payload[("events", 0, "ticket")].as_string()
+# An event a webhook delivery brought is also kept under its own id, so that the same change coming by poll (or
+# the other half of a write, core/joined_deliveries.py) is not taken again (core/intake.py). Such a row is a marker:
+# not a delivery, never handled on its own, not counted as taken in nor as inbox depth.
+TAKEN = "taken"
+DELIVERIES = inbox.c.status != TAKEN
 
 
 @dataclass(frozen=True)
@@ -32,8 +37,7 @@ def _columns():
 
 def list_deliveries(connection: Connection, status: str | None, limit: int) -> list[InboxRow]:
     """The newest deliveries first, in one status or all."""
-    # the events deliveries brought, kept under their own ids (status `taken`, core/intake.py), are not deliveries
-    query = _columns().where(inbox.c.status != "taken").order_by(inbox.c.id.desc()).limit(limit)
+    query = _columns().where(DELIVERIES).order_by(inbox.c.id.desc()).limit(limit)
     if status:
         query = query.where(inbox.c.status == status)
     return [InboxRow(*row) for row in connection.execute(query).all()]

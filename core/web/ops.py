@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import func, select
 
-from baton_itsm.core.intake import TAKEN
+from baton_itsm.core.store.inbox_queries import DELIVERIES
 from baton_itsm.core.store.schema import inbox, ledger_entries, outbox, timers
 from baton_itsm.core.web.health import HealthCache, delivery_health, store_health, tool_health
 from baton_itsm.core.web.prometheus import family
@@ -64,11 +64,8 @@ def metrics(request: Request) -> PlainTextResponse:
     lines: list[str] = []
     try:
         with app.store.engine.connect() as connection:
-            events = connection.execute(select(inbox.c.source, inbox.c.status, func.count()).group_by(
-                inbox.c.source, inbox.c.status)).all()
-            # An event a webhook delivery brought is also kept under its own id (`taken`, so that a poll of the same
-            # change is not taken again): a marker, not something taken in, so neither a delivery nor a depth.
-            events = [row for row in events if row[1] != TAKEN]
+            events = connection.execute(select(inbox.c.source, inbox.c.status, func.count()).where(DELIVERIES)
+                                        .group_by(inbox.c.source, inbox.c.status)).all()
             decisions = connection.execute(select(ledger_entries.c.entry_type, func.count()).group_by(
                 ledger_entries.c.entry_type)).all()
             retrying = (outbox.c.status == "pending") & (outbox.c.attempts > 0)
