@@ -9,7 +9,6 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -24,20 +23,7 @@ from tests.mail import MailServer, free_port
 
 # CI sets this so that a service that should be there fails the run instead of skipping its tests.
 REQUIRE_SERVICES = os.environ.get("BATON_TEST_REQUIRE_SERVICES") == "1"
-SHARED_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"  # beside the repository
 POSTGRES_URL = os.environ.get("BATON_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def shared_fixtures(kind: str) -> Path:
-    """The project's shared reference payloads of one tool (`rt`, `jira`...); skipped where they are not
-    beside the repository, and failed instead under BATON_TEST_REQUIRE_SERVICES=1 (CI)."""
-    folder = SHARED_FIXTURES / kind
-    if not folder.is_dir():
-        why = f"the shared fixtures are not beside the repository ({folder})"
-        if REQUIRE_SERVICES:
-            pytest.fail(why)
-        pytest.skip(why)
-    return folder
 
 
 @pytest.fixture

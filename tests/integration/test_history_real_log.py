@@ -1,18 +1,14 @@
-"""`baton import` of the whole real ServiceNow event log (shared/ beside the repository), then the report."""
+"""`baton import` of the whole real ServiceNow event log (tests/fixtures/servicenow-incident-log), then the report."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from baton_itsm.core.cli.main import cli
+from tests.reference import INCIDENT_LOG
 
-LOG_ZIP = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "servicenow-incident-log" / \
-    "incident_event_log.zip"
-
-pytestmark = pytest.mark.skipif(not LOG_ZIP.is_file(), reason=f"the real ServiceNow event log is not at {LOG_ZIP}")
+LOG_ZIP = INCIDENT_LOG
 
 
 def test_the_whole_log_imports_and_agrees_with_servicenow(tmp_path, monkeypatch):

@@ -1,25 +1,15 @@
-"""The ServiceNow reader on the real UCI incident event log (shared/ beside the repository)."""
+"""The ServiceNow reader on the real UCI incident event log (tests/fixtures/servicenow-incident-log)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from baton_itsm.core.history.incidents import derive_reassignments, group_incidents, reported_reassignments
 from baton_itsm.core.history.servicenow_log import LogReader
+from tests.reference import INCIDENT_LOG
 
-LOG_ZIP = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared"
-    / "data"
-    / "servicenow-incident-log"
-    / "incident_event_log.zip"
-)
-
-pytestmark = pytest.mark.skipif(
-    not LOG_ZIP.is_file(), reason=f"the real ServiceNow event log is not at {LOG_ZIP}"
-)
+LOG_ZIP = INCIDENT_LOG
 
 
 @pytest.fixture(scope="module")

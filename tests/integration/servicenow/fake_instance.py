@@ -1,7 +1,7 @@
 """A ServiceNow instance in memory, for RECORDING cassettes only (CI replays them and never starts it).
 
 It answers the Table API calls Baton and the tests' agents make, in the shapes of the real captures in
-../shared/fixtures/servicenow/: every value a string, "" for empty, UTC `YYYY-MM-DD HH:MM:SS`, references
+tests/fixtures/reference/servicenow/: every value a string, "" for empty, UTC `YYYY-MM-DD HH:MM:SS`, references
 as {"link", "value"}, `{"result": ...}` envelopes, `{"error": {...}, "status": "failure"}` errors. A new
 incident has the field set of the captured INC0000060 (sn_real_pdi_incident_list_INC0000060.json), emptied.
 
@@ -35,12 +35,12 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from baton_itsm.connectors.servicenow.values import format_time
+from tests.reference import reference_payloads
 
 HOST = "https://baton-test.service-now.com"  # what cassettes show; the recorder rewrites the loopback URL to it
-SHARED = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "servicenow"
+SHARED = reference_payloads("servicenow")
 REFERENCES = {"assignment_group": "sys_user_group", "assigned_to": "sys_user", "caller_id": "sys_user",
               "opened_by": "sys_user"}
 JOURNALS = ("comments", "work_notes")

@@ -1,4 +1,4 @@
-"""Shared helpers for the Jira connector tests: the shared fixtures, readers and a connector that sends nothing."""
+"""Shared helpers for the Jira connector tests: the reference payloads, readers and a connector that sends nothing."""
 from __future__ import annotations
 
 import json
@@ -12,19 +12,19 @@ from baton_itsm.connectors.jira.options import parse_options
 from baton_itsm.connectors.jira.people import People
 from baton_itsm.connectors.jira.webhook import sign
 from baton_itsm.core.clock import FixedClock
-from tests.conftest import shared_fixtures
+from tests.reference import reference_payloads
 
 BASE = "http://127.0.0.1:9"  # loopback, nothing listens: a test that sent a request would fail loudly
 SECRET = b"jira-webhook-secret"
 TESS = "5c5f880629be9642ba529340"  # the accountId of "Test User" (admin) in the 2019 Cloud payloads
 
 
-def shared_dir() -> Path:
-    return shared_fixtures("jira")  # real payloads, each with its .source.txt
+def reference_dir() -> Path:
+    return reference_payloads("jira")  # real payloads, each with its .source.txt
 
 
 def raw(name: str) -> bytes:
-    return (shared_dir() / name).read_bytes()
+    return (reference_dir() / name).read_bytes()
 
 
 def fixture(name: str):

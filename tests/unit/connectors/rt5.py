@@ -7,7 +7,7 @@ from pathlib import Path
 from baton_itsm.connectors.http import HttpClient, RetryPolicy
 from baton_itsm.connectors.rest.connector import RestConnector
 from baton_itsm.connectors.rest.profile import load_profile
-from tests.unit.connectors.shared import shared_dir as shared_fixtures
+from tests.reference import reference_payloads
 
 REPO = Path(__file__).resolve().parents[3]
 CAPTURED = REPO / "tests" / "fixtures" / "rt5"  # captured from the real RT 5 by scripts/rt5-smoke.py
@@ -19,8 +19,8 @@ def captured(name: str):
     return json.loads((CAPTURED / name).read_text())
 
 
-def shared_dir() -> Path:
-    return shared_fixtures("rt")
+def reference_dir() -> Path:
+    return reference_payloads("rt")
 
 
 def connector(**kwargs) -> RestConnector:

@@ -1,4 +1,4 @@
-"""Shared helpers for the ServiceNow tests: the shared fixtures, and a connector that needs no instance."""
+"""Shared helpers for the ServiceNow tests: the reference payloads, and a connector that needs no instance."""
 from __future__ import annotations
 
 import json
@@ -10,18 +10,18 @@ from baton_itsm.connectors.servicenow.client import TableClient
 from baton_itsm.connectors.servicenow.connector import ServiceNowConnector
 from baton_itsm.connectors.servicenow.webhook import DELIVERY, SIGNATURE, TIMESTAMP, sign
 from baton_itsm.core.clock import FixedClock
-from tests.unit.connectors.shared import shared_dir as shared_fixtures
+from tests.reference import reference_payloads
 
 BASE = "https://instance.service-now.com"
 SECRET = b"webhook-secret"
 
 
-def shared_dir() -> Path:
-    return shared_fixtures("servicenow")
+def reference_dir() -> Path:
+    return reference_payloads("servicenow")
 
 
 def fixture(name: str):
-    return json.loads((shared_dir() / name).read_text())
+    return json.loads((reference_dir() / name).read_text())
 
 
 def connector(clock: FixedClock | None = None, **kwargs) -> ServiceNowConnector:

@@ -1,4 +1,4 @@
-"""Jira REST answers from shared/fixtures/jira read into holders, facts, events and errors.
+"""Jira REST answers from tests/fixtures/reference/jira read into holders, facts, events and errors.
 
 HTTP is mocked with `responses` only where a test is about a call (error bodies, paging); everything
 else is the pure readers on the recorded JSON.

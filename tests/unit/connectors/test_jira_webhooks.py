@@ -1,4 +1,4 @@
-"""Jira webhook deliveries, sans-I/O: every recorded payload in shared/fixtures/jira, signatures, outcomes.
+"""Jira webhook deliveries, sans-I/O: every recorded payload in tests/fixtures/reference/jira, signatures, outcomes.
 
 Cloud payloads are read by a Cloud connector, Server ones by a Data Center one, unless a test says why not.
 `tess` is Baton's name for the 2019 payloads' "Test User" (accountId TESS, user name `admin`).

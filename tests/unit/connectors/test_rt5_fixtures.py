@@ -8,7 +8,7 @@ import pytest
 
 from baton_itsm.connectors.rest.mapping import classify, dig, parse_time, read_change, read_ticket, unaccepted_messages
 from baton_itsm.core.domain.tool_events import ToolEventKind
-from tests.unit.connectors.rt5 import CAPTURED, PROFILE, captured, shared_dir
+from tests.unit.connectors.rt5 import CAPTURED, PROFILE, captured, reference_dir
 
 ACCEPTED = PROFILE.writes.set_holder.accepted_messages
 
@@ -103,15 +103,15 @@ def test_queue_moves_and_releases_are_accepted():
     assert unaccepted_messages(answer, ACCEPTED) == []
 
 
-# --- the shared fixtures (../shared/fixtures/rt) ---------------------------------------------------
+# --- the reference payloads (tests/fixtures/reference/rt) -----------------------------------------------
 
-def test_every_shared_document_is_read_here():
-    names = {p.name for p in shared_dir().iterdir() if not p.name.endswith(".source.txt")}
+def test_every_reference_document_is_read_here():
+    names = {p.name for p in reference_dir().iterdir() if not p.name.endswith(".source.txt")}
     assert names == {"rt5_doc_rest2_tickets_search_item_with_fields.json", "rt5_rest2_api_facts.txt"}
 
 
 def test_documented_tickets_search_item_reads_as_a_ticket():
-    page = json.loads((shared_dir() / "rt5_doc_rest2_tickets_search_item_with_fields.json").read_text())
+    page = json.loads((reference_dir() / "rt5_doc_rest2_tickets_search_item_with_fields.json").read_text())
     (item,) = dig(page, PROFILE.paging.items)
     raw = read_ticket(item, PROFILE.ticket)
     assert (raw.ticket_id, raw.group, raw.person) == ("2", "1", "root")
@@ -121,7 +121,7 @@ def test_documented_tickets_search_item_reads_as_a_ticket():
 
 
 def test_the_documented_facts_are_what_the_profile_says():
-    facts = (shared_dir() / "rt5_rest2_api_facts.txt").read_text()
+    facts = (reference_dir() / "rt5_rest2_api_facts.txt").read_text()
     assert "max 100" in facts and PROFILE.paging.size <= 100
     assert "pages start at 1" in facts and PROFILE.paging.first_page == 1
     assert '"total" and "pages" are null' in facts  # so the connector pages on until a short page

@@ -1,4 +1,4 @@
-"""Every ServiceNow payload in ../shared/fixtures/servicenow/, read by the connector: a ticket, a page, an error.
+"""Every ServiceNow payload in tests/fixtures/reference/servicenow/, read by the connector: a ticket, a page, an error.
 
 Answers are served on a mocked transport (`responses`) with the captured status and headers, so the real
 client path runs: http.py's status mapping, the Table API envelope, paging headers. Group and user names
@@ -21,7 +21,7 @@ from baton_itsm.connectors.servicenow.mapping import read_journal, read_ticket, 
 from baton_itsm.connectors.servicenow.values import Ref
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.errors import ToolAuthError, ToolNotFound, ToolRateLimited, ToolRefused
-from tests.unit.connectors.sn import BASE, connector, fixture, shared_dir
+from tests.unit.connectors.sn import BASE, connector, fixture, reference_dir
 
 TABLE = f"{BASE}/api/now/table"
 NETWORK, DAVID = "287ebd7da9fe198100f92cc8d1d2154e", "5137153cc611227c000bbd1bd8cd2007"
@@ -70,7 +70,7 @@ def serve(rsps, method: str, url: str, captured: dict) -> None:
 
 
 def test_every_fixture_file_has_a_test_here():
-    assert {p.name for p in shared_dir().glob("*.json")} == TESTED
+    assert {p.name for p in reference_dir().glob("*.json")} == TESTED
 
 
 @responses.activate
@@ -97,7 +97,7 @@ def test_a_real_page_with_paging_headers_follows_next_and_ignores_the_bogus_prev
 
 
 def test_a_real_link_header_of_a_big_table_gives_the_next_offset():
-    text = (shared_dir() / "sn_real_pagination_link_header_cmdb_ci_server.txt").read_text()
+    text = (reference_dir() / "sn_real_pagination_link_header_cmdb_ci_server.txt").read_text()
     link = next(line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("Link: "))
     links = {item["rel"]: item for item in requests.utils.parse_header_links(link)}
     assert next_offset(links, 28124, 0, 10000) == 10000  # commas inside the URLs do not split the header
