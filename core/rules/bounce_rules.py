@@ -33,7 +33,7 @@ def bounce_rules(policy: Policy, before: Ticket, after: Ticket, facts: TicketFac
     if back is not None:
         rule, why = PING_PONG, back
     elif limit.bounces is not None and after.bounces >= limit.bounces:
-        rule, why = BOUNCE_LIMIT, f"{after.bounces} bounces, the limit being {limit.bounces}"
+        rule, why = BOUNCE_LIMIT, f"it bounced {_times(after.bounces)}; the limit is {limit.bounces}"
     else:
         return Decisions()
     lead = policy.lead_of(started_in)
@@ -72,6 +72,10 @@ def _return_within(policy: Policy, ticket: Ticket, limit: BounceLimit, started_i
 
 def _path(ticket: Ticket, since: int) -> str:
     return " -> ".join(str(h) for h in ticket.holders[since:])
+
+
+def _times(count: int) -> str:
+    return {1: "once", 2: "twice"}.get(count, f"{count} times")
 
 
 def _duration(minutes: float) -> str:
