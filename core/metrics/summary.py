@@ -66,6 +66,7 @@ def tables(metrics: dict) -> dict[str, list[dict]]:
         "bounces_by_group": bounces["by_group"],
         "bounces_by_agent": bounces["by_agent"],
         "bounces_by_period": bounces["by_period"],
+        "bounces_by_first_route": bounces["by_first_route"],
         "pickup_by_group": metrics["pickup_by_group"],
         "resolution_after_last_handoff_by_group": metrics["resolution_after_last_handoff_by_group"],
         "late_handoffs_by_group": metrics["late_handoffs"]["by_receiving_group"],
