@@ -38,9 +38,9 @@ def bounce_rules(policy: Policy, before: Ticket, after: Ticket, facts: TicketFac
         return Decisions()
     lead = policy.lead_of(started_in)
     owner = policy.ownership.owner(after.holders) or lead
-    fired = RuleFired(ticket=after.key, at=now, by=None, rule=rule, outcome="escalated" if lead else "flagged",
-                      from_holder=after.holder, to_holder=Holder(started_in, lead) if lead else None,
-                      reason=why, owner=owner, first_route=after.first_route)
+    # escalated to the group it started in, as the other rules escalate: to its lead when it has one
+    fired = RuleFired(ticket=after.key, at=now, by=None, rule=rule, outcome="escalated", from_holder=after.holder,
+                      to_holder=Holder(started_in, lead), reason=why, owner=owner, first_route=after.first_route)
     decisions = Decisions(events=[fired])
     if lead:
         decisions.outgoing.append(notify(

@@ -55,7 +55,7 @@ def _rule_text(event: RuleFired, after: Ticket) -> str | None:
     if event.rule in BOUNCE_RULES:
         what = "Ping-pong" if event.rule == "ping-pong" else "Bounce limit"
         lead = (f"Baton escalated it to {event.to_holder.person}, lead of {event.to_holder.group}, to coordinate."
-                if event.to_holder else "No lead is configured to escalate it to.")
+                if event.to_holder.person else f"{event.to_holder.group} has no lead configured to coordinate it.")
         return (f"{what}: {event.reason}. Accountable owner: {event.owner or 'nobody yet'}. {lead} "
                 f"First assigned by: {event.first_route or 'unknown'}.")
     return None

@@ -131,10 +131,10 @@ def test_a_push_baton_reverts_is_no_bounce(make_desk, clock):
                                              if getattr(e, "rule", "") in ("ping-pong", "bounce-limit")]
 
 
-def test_without_an_owner_the_lead_is_named_and_without_a_lead_it_is_flagged(make_desk, clock):
-    for leads, outcome, owner, notices in (({"Service Desk": "dana"}, "escalated", "dana", [("bounce-escalation",
-                                                                                             ("dana",))]),
-                                           ({}, "flagged", None, [])):
+def test_without_an_owner_the_lead_is_named_and_without_a_lead_nobody_is_emailed(make_desk, clock):
+    for leads, to_holder, owner, notices in (({"Service Desk": "dana"}, "Service Desk/dana", "dana",
+                                              [("bounce-escalation", ("dana",))]),
+                                             ({}, "Service Desk", None, [])):
         desk = make_desk(push_mode="flag", leads=leads, bounce_limits=limits(within=FOUR_HOURS))
         clock.set(START)
         desk.tool(ToolEventKind.CREATED, "tina", "Triage")
@@ -142,8 +142,13 @@ def test_without_an_owner_the_lead_is_named_and_without_a_lead_it_is_flagged(mak
         desk.reassign("dana", "Network")  # dana manages the Service Desk: a force
         decisions = desk.reassign("erin", "Service Desk")  # and erin manages Network
         [fired] = [e for e in decisions.events if getattr(e, "rule", "") == "ping-pong"]
-        assert (fired.outcome, fired.owner) == (outcome, owner)
+        assert (fired.outcome, str(fired.to_holder), fired.owner) == ("escalated", to_holder, owner)
         assert [n for n in desk.notices(decisions) if n[0] == "bounce-escalation"] == notices
+        assert [n for n in desk.notes(decisions) if n.startswith("Ping-pong")][0].endswith(
+            "Accountable owner: dana. Baton escalated it to dana, lead of Service Desk, to coordinate. "
+            "First assigned by: tina." if leads else
+            "Accountable owner: nobody yet. Service Desk has no lead configured to coordinate it. "
+            "First assigned by: tina.")
 
 
 def desk_outbox(desk):
