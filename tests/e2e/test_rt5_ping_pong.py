@@ -60,7 +60,8 @@ def test_a_ping_pong_in_rt_names_the_owner_and_escalates_to_the_lead(desk):
     (told,) = desk.emails_to("dana@example.test")
     assert told.message["Subject"] == f"[rt:{ticket}] Ping-pong: please coordinate"
     text = told.part("plain")
-    assert "Accountable owner: Alice Agent" in text or "Accountable owner: alice" in text
+    assert "Accountable owner: Alice Agent" in text and "Its path: Service Desk/alice -> Network/carol -> " \
+        "Service Desk" in text
     assert "It was first assigned in Service Desk" in text
 
     erin.update(ticket, Queue=NETWORK)  # a third bounce: the ticket was escalated already, once is enough

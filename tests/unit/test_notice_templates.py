@@ -168,6 +168,6 @@ def test_the_lead_of_the_group_it_started_in_is_asked_to_coordinate_a_ticket_tha
     rendered = _render(notice, Recipient("Dana Manager", "dana@example.com", "dana"), None)
     assert rendered.subject == "[rt:1] Bounce limit: please coordinate"
     for part in (rendered.text, rendered.html):
-        assert "it bounced once; the limit is 1" in part and "Accountable owner: " in part
+        assert "it bounced once; the limit is 1" in part and "Alice Agent" in part, "the owner by her name"
     assert "Its path: Service Desk/alice -> Network/carol" in rendered.text
     assert "first assigned in <strong>Service Desk</strong>" in rendered.html
