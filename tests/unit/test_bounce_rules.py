@@ -155,3 +155,28 @@ def desk_outbox(desk):
     from baton_itsm.core.rules.decisions import Decisions
 
     return Decisions(outgoing=desk.outbox)
+
+
+@pytest.mark.parametrize(("back_at", "fires"), [
+    ((2026, 3, 9, 9, 0), True),  # Friday 17:00 -> Monday 09:00: two business hours (17-18, 08-09)
+    ((2026, 3, 9, 12, 30), False),  # Monday 12:30: five and a half business hours
+])
+def test_the_window_counts_business_time_in_the_calendar_of_the_group_it_started_in(make_desk, clock, back_at,
+                                                                                       fires):
+    from zoneinfo import ZoneInfo
+
+    from baton_itsm.core.rules.calendar import BusinessCalendar
+
+    paris = ZoneInfo("Europe/Paris")
+    calendar = BusinessCalendar(paris, {d: ((8 * 60, 18 * 60),) for d in range(5)}, frozenset())
+    desk = make_desk(push_mode="flag", leads=LEADS, bounce_limits=limits(within=FOUR_HOURS),
+                     calendars={"Service Desk": calendar})
+    clock.set(datetime(2026, 3, 6, 16, 0, tzinfo=paris))  # a Friday
+    desk.tool(ToolEventKind.CREATED, "tina", "Triage")
+    desk.reassign("tina", "Service Desk/alice")
+    clock.set(datetime(2026, 3, 6, 17, 0, tzinfo=paris))
+    desk.reassign("alice", "Network")
+    clock.set(datetime(*back_at, tzinfo=paris))
+    decisions = desk.reassign("carol", "Service Desk")
+    assert [e.rule for e in decisions.events if getattr(e, "rule", "") == "ping-pong"] == (["ping-pong"] if fires
+                                                                                          else [])
