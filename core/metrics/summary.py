@@ -98,6 +98,8 @@ def summary_lines(metrics: dict) -> list[str]:
                      f"{MANY} or more; distribution " + ", ".join(f"{k}: {v:,}" for k, v in b["distribution"].items()))
         worst = ", ".join(f"{row['group']} ({row['bounces_out']:,})" for row in b["by_group"][:5])
         lines.append(f"  groups whose tickets bounce on most: {worst or '-'}")
+        routes = ", ".join(f"{row['first_route']} ({row['bounces']:,})" for row in b["by_first_route"][:5])
+        lines.append(f"  first routes whose tickets bounce most: {routes or '-'}")
     lines.append(f"receiver pickup after a transfer: {_duration(pick)}")
     lines.append(f"resolution after the last handoff: {_duration(after)}")
     lines.append(f"late handoffs (resolved within {late['within_minutes']:g} min of arriving): {late['tickets']:,} "

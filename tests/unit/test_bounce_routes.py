@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from baton_itsm.core.metrics.summary import compute_metrics, tables
+from baton_itsm.core.metrics.summary import compute_metrics, summary_lines, tables
 from baton_itsm.core.metrics.views import build_views
 
 from tests.unit.test_metrics import holder
@@ -39,3 +39,4 @@ def test_bounces_are_counted_by_the_route_of_the_first_assignment():
         {"first_route": "unknown", "tickets": 1, "bounces": 1, "bounces_per_ticket": 1.0, "share_3_plus": 0.0},
     ]
     assert tables(metrics)["bounces_by_first_route"] == metrics["bounces"]["by_first_route"], "CSV and HTML"
+    assert "  first routes whose tickets bounce most: auto-assign (2), tina (1), unknown (1)" in summary_lines(metrics)
