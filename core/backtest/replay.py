@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from baton_itsm.core.backtest.bounce_rules import RouteTally
 from baton_itsm.core.domain.events import HandoffAccepted, HandoffApplied, HandoffRequested
 from baton_itsm.core.domain.kinds import HandoffState
 from baton_itsm.core.domain.rule_events import RuleFired
@@ -41,6 +42,7 @@ class Tally:
     timers_fired: int = 0
     bounces_history: list[int] = field(default_factory=list)
     bounces_with_rules: list[int] = field(default_factory=list)
+    routes: RouteTally = field(default_factory=RouteTally)  # bounces by first route (core/backtest/bounce_rules)
 
 
 class Replay:
@@ -64,7 +66,7 @@ class Replay:
             self._apply(decisions, event.at)
             self._assume_accepted(decisions, event)
             if event.new_holder is not None and event.new_holder != history.holder:
-                history._set_holder(event.new_holder, event.at)
+                history._set_holder(event.new_holder, event.at, event.actor)
         if self.end_at is not None:
             self._fire_due(self.end_at)
         tally = self.tally
@@ -72,6 +74,7 @@ class Replay:
         tally.updates += len(events)
         tally.bounces_history.append(history.bounces)
         tally.bounces_with_rules.append(self.ledger.bounces)
+        tally.routes.add(history, self.ledger)
         return self.ledger
 
     def _fire_due(self, until: datetime) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from baton_itsm.core.backtest.bounce_rules import bounce_rule_lines, bounce_rule_outcome
 from baton_itsm.core.backtest.history import servicenow_histories
 from baton_itsm.core.backtest.replay import Replay, Tally
 from baton_itsm.core.domain.directory import Directory, GroupInfo
@@ -66,6 +67,7 @@ def outcome(tally: Tally, history: Path, reader) -> dict:
         f"share_{MANY}_plus_in_history": share_with_many(before),
         f"share_{MANY}_plus_with_requests_accepted": share_with_many(after),
         "rule_outcomes": dict(rules.most_common()),
+        **bounce_rule_outcome(rules, tally.routes),
     }
 
 
@@ -80,4 +82,5 @@ def outcome_lines(result: dict) -> list[str]:
         + ", ".join(f"{k} {v:,}" for k, v in result["emails_by_template"].items()) + ")",
         f"  bounce count: mean {result['bounce_mean_in_history']} in the history, "
         f"{result['bounce_mean_with_requests_accepted']} had reverted pushes been accepted as requests",
+        *bounce_rule_lines(result),
     ]

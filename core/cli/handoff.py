@@ -96,11 +96,15 @@ def accept(state, handoff_id: str, by: str) -> None:
 @handoff.command("decline")
 @click.argument("handoff_id")
 @by_option
-@click.option("--reason", required=True, help="Why not (the sender needs to know what to do instead).")
+@click.option("--code", default="", metavar="CODE",
+              help="A reason code of the desk's catalog (rules.decline_reasons); --reason then adds words to it.")
+@click.option("--reason", default="", help="Why not (the sender needs to know what to do instead); may start "
+                                           "with a code.")
 @click.pass_obj
-def decline(state, handoff_id: str, by: str, reason: str) -> None:
-    """Decline a handoff addressed to you or your group."""
-    on_handoff(state, DeclineHandoff, handoff_id, by=by, reason=reason)
+def decline(state, handoff_id: str, by: str, code: str, reason: str) -> None:
+    """Decline a handoff addressed to you or your group, with a reason code, words, or both."""
+    # the protocol resolves the code against the catalog, as for the API, the page and /baton decline
+    on_handoff(state, DeclineHandoff, handoff_id, by=by, reason=reason, reason_code=code.strip())
 
 
 @handoff.command("withdraw")

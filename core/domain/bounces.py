@@ -25,6 +25,11 @@ class BounceCounter:
         self._last_person: str | None = None
         self.bounces = 0
 
+    @property
+    def assigned(self) -> bool:
+        """Whether the first assignment has happened (the ticket left intake)."""
+        return self._assigned
+
     def observe(self, holder: Holder) -> bool:
         """Record the ticket's new holder; return True when this change is a bounce."""
         return self.step(holder.group, holder.person)

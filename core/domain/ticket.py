@@ -15,6 +15,7 @@ from baton_itsm.core.domain.events import (
 )
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.kinds import TRANSITIONS, HandoffKind, HandoffState
+from baton_itsm.core.domain.rule_events import BOUNCE_RULES, RuleFired
 from baton_itsm.core.domain.review_events import (
     EscalationReviewClosed, EscalationReviewLinked, EscalationReviewOpened, EscalationReviewReopened,
     EscalationReviewUpdated, HandoffAudited, HandoffReviewed, ReviewAsked,
@@ -70,6 +71,10 @@ class Ticket:
     intake_groups: frozenset[str] = frozenset()  # triage queues: leaving them is the first assignment
     escalation_reviews: dict[str, EscalationReview] = field(default_factory=dict)  # by handoff id
     lost: str | None = None  # deleted, or hidden from Baton's account: nothing may move it until it is seen again
+    held_at: list[datetime] = field(default_factory=list)  # when each of `holders` took the ticket
+    assigned_index: int | None = None  # which of `holders` was the first assignment (intake left)
+    first_route: str | None = None  # who or what made the first assignment, as the tool tells it ("unknown")
+    bounce_rule_fired: str | None = None  # ping-pong or bounce-limit: they fire once per ticket
     _bounces: BounceCounter | None = field(default=None, repr=False)
     # the bounce count as it was before the latest applied handoff: a write of it the tool refused never happened
     _before_apply: tuple[str, BounceCounter, int] | None = field(default=None, repr=False)
@@ -90,6 +95,7 @@ class Ticket:
         """A copy to decide on: what `apply` changes is copied, the frozen rest is shared."""
         twin = copy.copy(self)
         twin.holders = list(self.holders)
+        twin.held_at = list(self.held_at)
         twin.handoffs = {k: dataclasses.replace(v) for k, v in self.handoffs.items()}
         twin.escalation_reviews = {k: v.copy() for k, v in self.escalation_reviews.items()}
         twin._bounces = copy.copy(self._bounces)
@@ -128,7 +134,7 @@ class Ticket:
                 record.move_to(HandoffState.APPLIED)
                 record.applied_to = event.to_holder
                 counter = copy.copy(self._bounces)
-                self._set_holder(event.to_holder, event.at)
+                self._set_holder(event.to_holder, event.at, event.by)
                 self._before_apply = (event.handoff_id, counter, len(self.holders))
             case HandoffDeclined():
                 record = self._record(event.handoff_id)
@@ -145,7 +151,7 @@ class Ticket:
                 record.decided_by, record.decided_at = event.by, event.at
             case HolderChanged():
                 self.lost = None  # seen again (a reconciling entry), or never lost
-                self._set_holder(event.to_holder, event.at)
+                self._set_holder(event.to_holder, event.at, event.by)
             case _ if event.entry_type == "action-failed":
                 self._undo_failed_apply(event)
             case _ if event.entry_type == "ticket-lost":
@@ -157,6 +163,8 @@ class Ticket:
             case (EscalationReviewOpened() | EscalationReviewUpdated() | EscalationReviewLinked()
                   | EscalationReviewClosed() | EscalationReviewReopened()):
                 self._escalation_review(event)
+            case RuleFired() if event.rule in BOUNCE_RULES:
+                self.bounce_rule_fired = event.rule
             case _ if event.entry_type in RECORD_ONLY_ENTRY_TYPES:
                 pass  # a rule's or an import's record: it changes no holder and no handoff
             case _:
@@ -209,7 +217,7 @@ class Ticket:
             case EscalationReviewReopened():
                 review.state, review.closed_at, review.closed_by = ReviewState.OPEN, None, None
 
-    def _set_holder(self, holder: Holder, at: datetime) -> None:
+    def _set_holder(self, holder: Holder, at: datetime, by: str | None = None) -> None:
         if holder == self.holder:
             return
         if self.first_assigned_at is None:
@@ -217,4 +225,8 @@ class Ticket:
         self.holder = holder
         self.holder_since = at
         self.holders.append(holder)
+        self.held_at.append(at)
         self._bounces.observe(holder)
+        if self.assigned_index is None and self._bounces.assigned:
+            self.assigned_index = len(self.holders) - 1
+            self.first_route = by or "unknown"

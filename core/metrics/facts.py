@@ -29,6 +29,7 @@ class TicketFacts:
     last_handoff: tuple[str, str | None, float] | None = None
     resolver: tuple[str, str | None] | None = None  # the holder (group, person) when it was resolved
     reopened: bool | None = None  # None: the history gave no reopen count
+    first_route: str | None = None  # who or what made the first assignment (None: never assigned)
 
 
 def ticket_facts(view: TicketView, intake_groups: frozenset[str],
@@ -38,7 +39,7 @@ def ticket_facts(view: TicketView, intake_groups: frozenset[str],
     reopened = None if reopen_count is None else reopen_count > 0
     if not transfers:
         return TicketFacts(view, period_of(view.opened_text), reopened=reopened)
-    bounces, bounced = ticket_bounces(view, intake_groups)
+    bounces, bounced, route = ticket_bounces(view, intake_groups)
     last_handoff = resolver = None
     resolved_at = view.resolved_at
     if resolved_at is not None:
@@ -51,4 +52,4 @@ def ticket_facts(view: TicketView, intake_groups: frozenset[str],
             if at <= resolved_at:
                 resolver = (group, person)
     return TicketFacts(view, period_of(view.opened_text), bounces, bounced, frozenset([t[4] for t in transfers]),
-                       pickup_times(view), last_handoff, resolver, reopened)
+                       pickup_times(view), last_handoff, resolver, reopened, route)

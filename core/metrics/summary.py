@@ -66,6 +66,7 @@ def tables(metrics: dict) -> dict[str, list[dict]]:
         "bounces_by_group": bounces["by_group"],
         "bounces_by_agent": bounces["by_agent"],
         "bounces_by_period": bounces["by_period"],
+        "bounces_by_first_route": bounces["by_first_route"],
         "pickup_by_group": metrics["pickup_by_group"],
         "resolution_after_last_handoff_by_group": metrics["resolution_after_last_handoff_by_group"],
         "late_handoffs_by_group": metrics["late_handoffs"]["by_receiving_group"],
@@ -97,6 +98,8 @@ def summary_lines(metrics: dict) -> list[str]:
                      f"{MANY} or more; distribution " + ", ".join(f"{k}: {v:,}" for k, v in b["distribution"].items()))
         worst = ", ".join(f"{row['group']} ({row['bounces_out']:,})" for row in b["by_group"][:5])
         lines.append(f"  groups whose tickets bounce on most: {worst or '-'}")
+        routes = ", ".join(f"{row['first_route']} ({row['bounces']:,})" for row in b["by_first_route"][:5])
+        lines.append(f"  first routes whose tickets bounce most: {routes or '-'}")
     lines.append(f"receiver pickup after a transfer: {_duration(pick)}")
     lines.append(f"resolution after the last handoff: {_duration(after)}")
     lines.append(f"late handoffs (resolved within {late['within_minutes']:g} min of arriving): {late['tickets']:,} "

@@ -5,7 +5,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from baton_itsm.core.rules.calendar import BusinessCalendar
-from baton_itsm.core.rules.policy import Policy, Route, StaleRule
+from baton_itsm.core.rules.policy import BounceLimit, Policy, Route, StaleRule
 from baton_itsm.core.rules.reviews import ReviewPolicy
 from baton_itsm.core.settings.models import BatonConfig
 from baton_itsm.core.settings.rules import DAY_NUMBERS, CalendarConfig, parse_span
@@ -59,7 +59,15 @@ def build_policy(config: BatonConfig) -> Policy:
         instances=frozenset(config.connectors),
         accounts={name: c.account for name, c in config.connectors.items() if c.account},
         reviews=build_review_policy(config),
+        bounce_limits=build_bounce_limits(config),
     )
+
+
+def build_bounce_limits(config: BatonConfig) -> tuple[BounceLimit, ...]:
+    limits = config.rules.bounce_limits
+    overrides = tuple(BounceLimit(o.bounces, o.return_within, frozenset(o.priority), frozenset(o.category),
+                                  frozenset(o.group)) for o in limits.overrides)
+    return (*overrides, BounceLimit(limits.default.bounces, limits.default.return_within))
 
 
 def build_review_policy(config: BatonConfig) -> ReviewPolicy:

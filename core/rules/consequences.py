@@ -10,6 +10,7 @@ from baton_itsm.core.domain.events import (
 )
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.rules.actions import notify, set_holder
+from baton_itsm.core.rules.bounce_rules import bounce_rules
 from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.rules.policy import Policy
@@ -74,8 +75,10 @@ def consequences(policy: Policy, before: Ticket, after: Ticket, events: Sequence
                 previous_owner=policy.ownership.owner(before.holders) or "", pending_to=_pending_to(after)))
             if isinstance(event, HandoffApplied):
                 decisions.extend(reviews_on_apply(policy, after, event))
+    bounced = bounce_rules(policy, before, after, facts, now)
+    decisions.extend(bounced)
     if policy.governs(key.instance):
-        decisions.outgoing += ticket_notes(after, events, noted)
+        decisions.outgoing += ticket_notes(after, [*events, *bounced.events], noted)
     stops_ageing = facts.is_resolved or policy.is_pending(facts)
     if activity_at is not None or before.holder != after.holder or stops_ageing:
         timer = stale_timer(policy, after, facts, activity_at or facts.last_activity_at or now, now)

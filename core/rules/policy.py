@@ -28,6 +28,23 @@ class StaleRule:
 
 
 @dataclass(frozen=True)
+class BounceLimit:
+    """When a ticket's bounces call for an owner and a lead: the `bounces`-th bounce, or a return to a hand it had
+    within `return_within` business minutes (ping-pong). Both None: tickets it matches are exempt."""
+
+    bounces: int | None = None
+    return_within: float | None = None
+    priorities: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    groups: frozenset[str] = frozenset()  # matched against the group where the ticket was first assigned
+
+    def matches(self, facts: TicketFacts, group: str | None) -> bool:
+        return ((not self.priorities or (facts.priority or "") in self.priorities)
+                and (not self.categories or (facts.category or "") in self.categories)
+                and (not self.groups or group in self.groups))
+
+
+@dataclass(frozen=True)
 class Route:
     group: str
     kind: HandoffKind
@@ -57,6 +74,7 @@ class Policy:
     instances: frozenset[str] = frozenset()  # connector instances Baton acts on
     accounts: Mapping[str, str] = field(default_factory=dict)  # connector instance: Baton's tool account
     reviews: ReviewPolicy = field(default_factory=ReviewPolicy)
+    bounce_limits: tuple[BounceLimit, ...] = ()  # overrides first, the default last; none: the rules are off
 
     def mode_for(self, receiving_group: str) -> str:
         return self.push_mode_per_group.get(receiving_group, self.push_mode)
@@ -69,6 +87,9 @@ class Policy:
 
     def stale_rule(self, facts: TicketFacts, group: str | None) -> StaleRule | None:
         return next((rule for rule in self.stale_rules if rule.matches(facts, group)), None)
+
+    def bounce_limit(self, facts: TicketFacts, started_in: str | None) -> BounceLimit | None:
+        return next((limit for limit in self.bounce_limits if limit.matches(facts, started_in)), None)
 
     def is_pending(self, facts: TicketFacts) -> bool:
         return (facts.status or "").strip().lower() in self.pending_statuses

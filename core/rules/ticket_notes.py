@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from baton_itsm.core.domain.events import (
     HandoffApplied, HandoffDeclined, HandoffExpired, HandoffForced, HandoffRequested, HandoffWithdrawn, LedgerEvent,
 )
-from baton_itsm.core.domain.rule_events import RuleFired
+from baton_itsm.core.domain.rule_events import BOUNCE_RULES, RuleFired
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.rules.actions import add_note, receiver_words
 from baton_itsm.core.rules.decisions import Outgoing
@@ -52,6 +52,12 @@ def _rule_text(event: RuleFired, after: Ticket) -> str | None:
         onward = (f"; handoff request {event.handoff_id} asks {receiver_words(event.to_holder)} to take it"
                   if event.handoff_id and event.to_holder else "")
         return f"Escalated: {event.reason}. The lead of {event.from_holder.group} is told{onward}."
+    if event.rule in BOUNCE_RULES:
+        what = "Ping-pong" if event.rule == "ping-pong" else "Bounce limit"
+        lead = (f"Baton escalated it to {event.to_holder.person}, lead of {event.to_holder.group}, to coordinate."
+                if event.to_holder.person else f"{event.to_holder.group} has no lead configured to coordinate it.")
+        return (f"{what}: {event.reason}. Accountable owner: {event.owner or 'nobody yet'}. {lead} "
+                f"First assigned by: {event.first_route or 'unknown'}.")
     return None
 
 

@@ -125,6 +125,7 @@ _GROUP_REFERENCES = [
     ("rules", "stale", "overrides", "*", "group", "*"),
     ("rules", "category_routing", "*", "group"),
     ("rules", "decline_reasons", "*", "suggested_group"),
+    ("rules", "bounce_limits", "overrides", "*", "group", "*"),
     ("groups", "*", "escalates_to"),
 ]
 _CALENDAR_REFERENCES = [("groups", "*", "calendar"), ("default_calendar",)]

@@ -139,6 +139,22 @@ class StaleConfig(Strict):
     pending_statuses: list[str] = ["pending", "stalled", "awaiting user", "on hold"]  # a ticket in these does not age
 
 
+class BounceLimitThresholds(Strict):
+    bounces: int | None = Field(None, ge=1)  # the bounce that names the owner and escalates, e.g. 3 (none: never)
+    return_within: BusinessMinutes | None = None  # a return to a hand it had within this escalates (none: never)
+
+
+class BounceLimitMatch(BounceLimitThresholds):
+    priority: list[str] = []  # the priorities it applies to (none: any)
+    category: list[str] = []  # the categories it applies to (none: any)
+    group: list[Name] = []  # the groups where the ticket was first assigned (none: any)
+
+
+class BounceLimitsConfig(Strict):
+    default: BounceLimitThresholds = BounceLimitThresholds()  # off unless set
+    overrides: list[BounceLimitMatch] = []  # the first that matches wins; neither threshold set: exempt
+
+
 class RouteConfig(Strict):
     group: Name  # the group whose queue the category goes to
     kind: HandoffKind = HandoffKind.TECHNICAL  # the kind of handoff recorded
@@ -159,6 +175,7 @@ class RulesConfig(Strict):
     category_routing: dict[Name, RouteConfig] = {}  # category: the group it goes straight to
     decline_reasons: list[DeclineReasonConfig] = []  # the catalog a decline picks a code from
     decline_free_text: bool = True  # false: a decline must name a code of decline_reasons
+    bounce_limits: BounceLimitsConfig = BounceLimitsConfig()  # ping-pong and bounce limits
 
     @field_validator("decline_reasons")
     @classmethod

@@ -205,3 +205,23 @@ def test_a_receiver_reviews_a_handoff_and_a_manager_audits_it(workdir):
     entries = json.loads(baton("ledger", "local:7", "--format", "json").output)
     reviews = [(e["entry_type"], e["actor"]) for e in entries if e["entry_type"] in ("reviewed", "audited")]
     assert reviews == [("reviewed", "carol"), ("audited", "erin")]
+
+
+def test_decline_with_a_catalog_code(workdir):
+    baton("init")
+    config = workdir / "baton.yaml"
+    config.write_text(config.read_text().replace(
+        "rules:\n", "rules:\n  decline_reasons: [{code: not-ours, words: not this group's kind of work, "
+                    "reassignable: false}]\n", 1))
+    first = baton("handoff", "request", "11", "--to", "Network", "--by", "bob", "--reason", "switch port")
+    handoff_id = first.output.split()[2]
+    unknown = baton("handoff", "decline", handoff_id, "--by", "carol", "--code", "nope")
+    assert unknown.exit_code == 1 and "'nope' is not a decline reason of this desk; use one of: not-ours" \
+        in unknown.stderr and "Traceback" not in unknown.output + unknown.stderr
+    neither = baton("handoff", "decline", handoff_id, "--by", "carol")
+    assert neither.exit_code == 1 and "a decline needs a reason" in neither.stderr
+    declined = baton("handoff", "decline", handoff_id, "--by", "carol", "--code", "not-ours", "--reason", "cabling")
+    assert declined.exit_code == 0, declined.output
+    [entry] = [e for e in json.loads(baton("ledger", "11", "--format", "json").output) if e["entry_type"] == "declined"]
+    assert entry["reason"] == "not this group's kind of work: cabling"
+    assert (entry["data"]["reason_code"], entry["data"]["reassignable"]) == ("not-ours", False)

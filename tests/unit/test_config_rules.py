@@ -71,6 +71,11 @@ def test_an_unknown_time_zone_and_a_looping_path(tmp_path):
     ("accept_before_reassign: {mode: push}", "expected one of 'revert', 'hold' or 'flag'"),
     ("queue_first: {allow_direct: [{from: Network}]}", "each pair is {from: GROUP, to: GROUP}"),
     ("stale: {overrides: [{group: [Nowhere], remind_after: 10}]}", "stale.overrides.0.group.0: unknown group 'Nowhere'"),
+    ("bounce_limits: {default: {bounces: 0}}", "bounce_limits.default.bounces: input should be greater than or equal to 1, got 0"),
+    ("bounce_limits: {default: {return_within: often}}", "expected a duration such as 30, '45m', '4h' or '2d'"),
+    ("bounce_limits: {overrides: [{group: [Nowhere], bounces: 2}]}",
+     "bounce_limits.overrides.0.group.0: unknown group 'Nowhere'"),
+    ("bounce_limits: {default: {bounce: 3}}", "bounce_limits.default.bounce: unknown key"),
 ])
 def test_each_rule_key_is_checked(tmp_path, rules, message):
     [problem] = problems(write(tmp_path, DEPLOYMENT, rules))
@@ -95,3 +100,13 @@ def test_holidays_of_a_country_come_from_the_holidays_package():
     from datetime import date
 
     assert build_policy(config).default_calendar.open_spans(date(2026, 7, 14)) == []  # Bastille Day
+
+
+def test_bounce_limits_build_overrides_first_and_the_default_last(tmp_path):
+    rules = ("bounce_limits: {default: {bounces: 3, return_within: 1d}, overrides: [{priority: ['1'], bounces: 2}, "
+             "{category: [Major], group: [Network]}]}")
+    policy = build_policy(load_config(write(tmp_path, DEPLOYMENT, rules)))
+    [urgent, major, default] = policy.bounce_limits
+    assert (urgent.bounces, urgent.return_within, urgent.priorities) == (2, None, frozenset({"1"}))
+    assert (major.bounces, major.return_within, major.groups) == (None, None, frozenset({"Network"})), "exempt"
+    assert (default.bounces, default.return_within) == (3, 480.0)

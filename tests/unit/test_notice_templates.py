@@ -23,6 +23,7 @@ from baton_itsm.core.outbox import OutboxItem
 from baton_itsm.core.notify.rendering import Renderer
 from baton_itsm.core.notify.router import PAGE_LINKS
 from baton_itsm.core.rules.facts import TicketFacts
+from baton_itsm.core.rules.policy import BounceLimit
 from baton_itsm.core.rules.reviews import ReviewPolicy
 from baton_itsm.core.settings.models import PersonConfig
 
@@ -69,7 +70,8 @@ def notices(make_desk, clock):
     desk = make_desk(leads={"Network": "erin", "Service Desk": "dana", "Desktop": "dana"},
                      escalates_to={"Network": "Vendor"},
                      ownership=OwnershipPolicy(OwnershipModel.DESK, frozenset({"Service Desk"})),
-                     reviews=ReviewPolicy(ask="all", audit_share=1.0))
+                     reviews=ReviewPolicy(ask="all", audit_share=1.0),
+                     bounce_limits=(BounceLimit(bounces=1),))  # carol's taking it is its first bounce
     return notices_from_a_busy_day(desk, clock)
 
 
@@ -158,3 +160,14 @@ def test_the_escalation_review_invites_its_editors_with_a_reusable_link(notices)
     for part in (rendered.text, rendered.html):
         assert "administrative-sales" in part and "names no one to blame" in part
         assert "https://baton/page?t=x" in part and "use it as often as you need" in part
+
+
+def test_the_lead_of_the_group_it_started_in_is_asked_to_coordinate_a_ticket_that_bounced(notices):
+    notice = notices["bounce-escalation"]
+    assert notice.to_people == ("dana",) and notice.details["owner"] == "alice"
+    rendered = _render(notice, Recipient("Dana Manager", "dana@example.com", "dana"), None)
+    assert rendered.subject == "[rt:1] Bounce limit: please coordinate"
+    for part in (rendered.text, rendered.html):
+        assert "it bounced once; the limit is 1" in part and "Alice Agent" in part, "the owner by her name"
+    assert "Its path: Service Desk/alice -> Network/carol" in rendered.text
+    assert "first assigned in <strong>Service Desk</strong>" in rendered.html
