@@ -23,6 +23,8 @@ from baton_itsm.core.domain.reviews import EscalationReview, LinkedChange, Revie
 
 # Entries that record something beside the protocol (core/domain/rule_events, history_events, convergence_events).
 RECORD_ONLY_ENTRY_TYPES = frozenset({"rule", "history", "action-failed"})  # and ticket-lost/found: `lost`
+# The SLA rule's entries name the step they fired in `source_event_id` ("cycle@share"): each fires once per cycle.
+SLA_RULE = "sla"
 
 
 @dataclass
@@ -70,6 +72,7 @@ class Ticket:
     intake_groups: frozenset[str] = frozenset()  # triage queues: leaving them is the first assignment
     escalation_reviews: dict[str, EscalationReview] = field(default_factory=dict)  # by handoff id
     lost: str | None = None  # deleted, or hidden from Baton's account: nothing may move it until it is seen again
+    sla_steps_fired: set[str] = field(default_factory=set)  # "cycle@share" of each SLA step a rule fired (RuleFired)
     _bounces: BounceCounter | None = field(default=None, repr=False)
     # the bounce count as it was before the latest applied handoff: a write of it the tool refused never happened
     _before_apply: tuple[str, BounceCounter, int] | None = field(default=None, repr=False)
@@ -93,6 +96,7 @@ class Ticket:
         twin.handoffs = {k: dataclasses.replace(v) for k, v in self.handoffs.items()}
         twin.escalation_reviews = {k: v.copy() for k, v in self.escalation_reviews.items()}
         twin._bounces = copy.copy(self._bounces)
+        twin.sla_steps_fired = set(self.sla_steps_fired)
         return twin
 
     @property
@@ -157,6 +161,8 @@ class Ticket:
             case (EscalationReviewOpened() | EscalationReviewUpdated() | EscalationReviewLinked()
                   | EscalationReviewClosed() | EscalationReviewReopened()):
                 self._escalation_review(event)
+            case _ if event.entry_type == "rule" and getattr(event, "rule", "") == SLA_RULE:
+                self.sla_steps_fired.add(event.source_event_id)  # type: ignore[attr-defined]
             case _ if event.entry_type in RECORD_ONLY_ENTRY_TYPES:
                 pass  # a rule's or an import's record: it changes no holder and no handoff
             case _:

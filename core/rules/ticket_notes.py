@@ -23,7 +23,7 @@ def ticket_notes(after: Ticket, events: Sequence[LedgerEvent], noted: Iterable[s
         return []
     skip, notes = set(noted), []
     skip.update(e.handoff_id for e in events  # a stale escalation's note names its request
-                if isinstance(e, RuleFired) and e.rule == "stale" and e.handoff_id)
+                if isinstance(e, RuleFired) and e.rule in ("stale", "sla") and e.handoff_id)
     for event in events:
         if isinstance(event, RuleFired):
             text = _rule_text(event, after)
@@ -52,6 +52,12 @@ def _rule_text(event: RuleFired, after: Ticket) -> str | None:
         onward = (f"; handoff request {event.handoff_id} asks {receiver_words(event.to_holder)} to take it"
                   if event.handoff_id and event.to_holder else "")
         return f"Escalated: {event.reason}. The lead of {event.from_holder.group} is told{onward}."
+    if event.rule == "sla" and event.outcome == "reminded":
+        return f"SLA reminder to {receiver_words(event.to_holder)}: {event.reason}."
+    if event.rule == "sla" and event.outcome == "escalated":
+        onward = (f"; handoff request {event.handoff_id} asks {receiver_words(event.to_holder)} to take it"
+                  if event.handoff_id and event.to_holder else "")
+        return f"SLA escalation: {event.reason}. The lead of {event.from_holder.group} is told{onward}."
     return None
 
 
