@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from baton_itsm.connectors.servicenow.values import MalformedAnswer, parse_time, ref, text
-from baton_itsm.core.domain.sla import Sla
+from baton_itsm.core.domain.sla import Sla, first_due
 
 TASK_SLA_FIELDS = ("sys_id", "task", "sla", "sla.name", "stage", "has_breached", "start_time", "planned_end_time",
                    "business_duration", "business_time_left", "business_percentage", "sys_updated_on")
@@ -60,8 +60,3 @@ def slas_by_task(records: Iterable[Mapping]) -> dict[str, Sla]:
         if task:
             found.setdefault(task, []).append(read_task_sla(record))
     return {task: first_due(slas) for task, slas in found.items()}
-
-
-def first_due(slas: list[Sla]) -> Sla:
-    far = datetime.max.replace(tzinfo=UTC)
-    return min(slas, key=lambda s: (not s.running, s.breach_at or far))

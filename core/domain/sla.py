@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -83,6 +83,13 @@ class Sla:
         if sla.goal_minutes <= 0:
             raise MalformedSla(f"an SLA without a goal: {text[:120]!r}")
         return sla
+
+
+def first_due(slas: list[Sla]) -> Sla | None:
+    """The SLA a ticket answers to when the tool tracks several: the running one that breaches first; else a paused
+    or breached one (so the rules know to wait, or that it is missed)."""
+    far = datetime.max.replace(tzinfo=UTC)
+    return min(slas, key=lambda s: (not s.running, s.breach_at or far), default=None)
 
 
 def _aware(text: str) -> datetime:
