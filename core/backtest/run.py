@@ -6,6 +6,7 @@ from pathlib import Path
 
 from baton_itsm.core.backtest.history import servicenow_histories
 from baton_itsm.core.backtest.replay import Replay, Tally
+from baton_itsm.core.backtest.sla import SlaTally, sla_lines
 from baton_itsm.core.domain.directory import Directory, GroupInfo
 from baton_itsm.core.metrics.bounces import MANY, share_with_many
 from baton_itsm.core.rules.engine import RulesEngine
@@ -27,9 +28,11 @@ def backtest(policy: Policy, history: Path, *, instance: str = "sn-log", infer_g
     policy = replace(policy, instances=policy.instances | {instance})
     tally = Tally()
     replay = Replay(RulesEngine(policy), tally, end_at)
+    sla = SlaTally(policy)
     for events in histories:
         replay.ticket(events)
-    return outcome(tally, history, reader)
+        sla.ticket(events)
+    return {**outcome(tally, history, reader), "sla": sla.result()}
 
 
 def infer_directory(histories: list) -> Directory:
@@ -80,4 +83,5 @@ def outcome_lines(result: dict) -> list[str]:
         + ", ".join(f"{k} {v:,}" for k, v in result["emails_by_template"].items()) + ")",
         f"  bounce count: mean {result['bounce_mean_in_history']} in the history, "
         f"{result['bounce_mean_with_requests_accepted']} had reverted pushes been accepted as requests",
+        *sla_lines(result.get("sla") or {}),
     ]
