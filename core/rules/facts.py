@@ -1,6 +1,7 @@
 """Ticket facts the rules read, as the tool last stated them."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -19,6 +20,7 @@ ACTIVITY = frozenset({ToolEventKind.CREATED, ToolEventKind.HOLDER_CHANGED, ToolE
 # reads, or the requester's own message) is kept as a reply but never runs a `/baton` command.
 VISIBILITY, PUBLIC = "comment_visibility", "public"
 REPLIES_KEPT = 5  # authors whose latest reply is kept: the resolver's is among them when the ticket resolves
+log = logging.getLogger(__name__)
 REPLY_CHARS = 4000  # a reply is quoted in an email, not archived: longer ones are cut
 # An event's `fields["sla"]` is the tool's SLA as text (Sla.to_text), or "" when the tool tracks none for the ticket;
 # an event without the key says nothing about it (a webhook delivery, a tool read without SLAs).
@@ -107,5 +109,6 @@ def sla_of(text: str | None) -> Sla | None:
         return None
     try:
         return Sla.from_text(text)
-    except MalformedSla:
-        return None  # the ticket then ages by the stale rule, as one without an SLA
+    except MalformedSla as error:  # a connector's fault, not the ticket's: said, and the stale rule ages it
+        log.warning("%s; the ticket is treated as one without an SLA", error)
+        return None

@@ -1,7 +1,6 @@
 """The back-test's SLA counts on tiny histories worked out by hand: only what made_sla lets anyone count."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

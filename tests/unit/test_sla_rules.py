@@ -5,13 +5,14 @@ time pass and checks when each step fired, what the ledger holds, who was told a
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
 from baton_itsm.core.domain.rule_events import RuleFired
 from baton_itsm.core.domain.sla import Sla
-from baton_itsm.core.domain.tool_events import ToolEventKind
+from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.notify.eta import estimate_eta
 from baton_itsm.core.rules.calendar import BusinessCalendar
 from baton_itsm.core.rules.decisions import Decisions
@@ -26,6 +27,7 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 MONDAY_9 = at(2, 9)
 STEPS = (SlaStep(0.5, "remind"), SlaStep(0.75, "escalate"), SlaStep(1.0, "escalate"))
+NO_STALE = (StaleRule(None, None),)  # the stale rule switched off: only the SLA chases
 
 
 def sla(elapsed: float = 0, goal: float = 16 * 60, **kwargs) -> Sla:
@@ -36,7 +38,7 @@ def sla(elapsed: float = 0, goal: float = 16 * 60, **kwargs) -> Sla:
     return Sla(**values)
 
 
-def sla_desk(make_desk, clock, first_sla: Sla | None, steps=STEPS, stale=(StaleRule(None, None),)):
+def sla_desk(make_desk, clock, first_sla: Sla | None, steps=STEPS, stale=NO_STALE):
     desk = make_desk(sla_steps=steps, stale_rules=stale, calendars={"Service Desk": OFFICE, "Network": OFFICE},
                      escalates_to={"Service Desk": "Network"}, leads={"Service Desk": "dana"})
     clock.set(MONDAY_9)
@@ -160,3 +162,23 @@ def test_a_paused_sla_promises_no_time_and_the_target_answers():
     paused = sla(paused=True)
     assert paused.reaches(0.5, OFFICE) is None and not paused.running
     assert sla().reaches(0.5, OFFICE) == at(3, 9) and sla().reaches(1.0, OFFICE) == sla().breach_at
+
+
+def test_the_sla_read_with_batons_own_note_counts_though_the_notes_facts_are_not_taken(make_sla_desk, clock):
+    """The intake keeps the facts as they were for Baton's own note (it is not the desk working the ticket), but
+    the SLA that read stated still holds: the next step keeps waiting."""
+    desk = make_sla_desk(sla())
+    desk.run_until(at(3, 10))
+    note = ToolEvent(ticket=desk.key, event_id="note-1", kind=ToolEventKind.COMMENTED, at=clock.now(), actor="baton",
+                     fields={"sla": sla(elapsed=9 * 60, read_at=at(3, 10)).to_text()}, text="SLA reminder ...")
+    stored = replace(desk.facts, sla=None)  # facts as the store gives them back: it keeps no SLA
+    decisions = desk.engine.on_tool_event(desk.ticket, note, clock.now(), facts=stored, previous=stored)
+    assert [t.due_at for t in decisions.timers if t.key == "sla:rt:1"] == [at(3, 13)]
+    assert "sla:rt:1" not in decisions.cancel_timers
+
+
+def test_an_sla_text_no_connector_could_mean_is_no_sla_and_is_said(caplog):
+    from baton_itsm.core.rules.facts import sla_of
+
+    assert sla_of('{"name": "x"}') is None and "not an SLA" in caplog.text
+    assert sla_of("") is None
