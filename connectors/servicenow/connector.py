@@ -181,7 +181,10 @@ class ServiceNowConnector:
             raise ToolRefused(f"{self.instance}: no sys_user with user_name {self.account!r} (connectors.account)")
         if self.holders_from_audit:  # reading sys_audit needs a role most accounts lack: say so now, not mid-poll
             self.client.first("sys_audit", query=f"tablename={self.options.table}^documentkey=0", fields=("sys_id",))
-        return f"reachable at {self.http.base_url} as {who}, reading {self.options.table}"
+        if self.options.read_slas:  # task_sla too (read_slas): an ACL refusing it would stop every poll
+            self.client.first("task_sla", query="task=0", fields=("sys_id",))
+        return f"reachable at {self.http.base_url} as {who}, reading {self.options.table}" + (
+            " and its task_sla" if self.options.read_slas else "")
 
     # --- internals --------------------------------------------------------------------------
     def _start(self) -> Checkpoint:

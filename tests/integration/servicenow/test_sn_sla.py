@@ -14,6 +14,7 @@ import pytest
 from baton_itsm.core.app import build_app
 from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.holders import Holder, TicketKey
+from baton_itsm.core.errors import ToolRefused
 from tests.desk import ledger_readers
 from tests.integration.servicenow.conftest import ENV, START
 from tests.integration.servicenow.test_sn_scenarios import notes_by_baton
@@ -121,3 +122,11 @@ def test_a_paused_sla_waits_and_a_ticket_without_one_has_no_sla_step(tool, baton
     assert sla_entries(baton, paused) == [] and sla_entries(baton, plain) == []
     with baton.store.unit_of_work(baton.clock.now()) as uow:
         assert uow.load_ticket(TicketKey("sn", plain)).holder == Holder(SD, "alice")
+
+
+def test_check_says_when_baton_may_not_read_task_sla(tool):
+    sn = tool.connector(read_slas=True)
+    assert sn.check().endswith(" as baton, reading incident and its task_sla")
+    tool.recording(lambda server: server.instance.forbidden.add("task_sla"))
+    with pytest.raises(ToolRefused, match="task_sla: not allowed .*Insufficient rights"):
+        sn.check()
