@@ -108,6 +108,10 @@ def test_the_tickets_sla_reminds_at_half_and_escalates_at_three_quarters(tool, b
     assert "Escalated: 75 % of the SLA used" in escalation.message["Subject"]
     assert "Baton has asked Network" in escalation.part("plain")
     assert mail_server.to("carol@example.com"), "the Network queue hears of the request"
+    # the requester (dana, the caller) was told when to expect news: the SLA's breach, 7 hours after it was read
+    (status,) = [m for m in mail_server.to("dana@example.com") if "SLA" not in m.message["Subject"]][:1]
+    assert "When to expect news: by Mon 2 Mar 2026, 16:00 UTC (the service level agreed for your ticket)." \
+        in status.part("plain")
 
 
 def test_a_paused_sla_waits_and_a_ticket_without_one_has_no_sla_step(tool, baton):
