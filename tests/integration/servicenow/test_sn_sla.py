@@ -7,11 +7,14 @@ engine while recording (it sets the task_sla the engine would have computed; see
 """
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
+from click.testing import CliRunner
 
 from baton_itsm.core.app import build_app
+from baton_itsm.core.cli.main import cli
 from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.errors import ToolRefused
@@ -75,7 +78,8 @@ def sla_entries(app, number: str) -> list[tuple[str, str]]:
             if e.entry_type == "rule" and e.rule == "sla"]
 
 
-def test_the_tickets_sla_reminds_at_half_and_escalates_at_three_quarters(tool, baton, mail_server):
+def test_the_tickets_sla_reminds_at_half_and_escalates_at_three_quarters(tool, baton, mail_server, tmp_path,
+                                                                           monkeypatch):
     # an 8-hour P2 resolution SLA starts with the ticket; ServiceNow's SLA engine has measured 1 hour of it
     number = tool.agent("alice").create(SD, "alice", "Mail server slow")
     tool.recording(lambda server: server.instance.set_sla(
@@ -112,6 +116,16 @@ def test_the_tickets_sla_reminds_at_half_and_escalates_at_three_quarters(tool, b
     (status,) = [m for m in mail_server.to("dana@example.com") if "SLA" not in m.message["Subject"]][:1]
     assert "When to expect news: by Mon 2 Mar 2026, 16:00 UTC (the service level agreed for your ticket)." \
         in status.part("plain")
+
+    # the report counts the SLA steps as it counts every rule
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BATON_CONFIG", raising=False)
+    report = CliRunner().invoke(cli, ["--db", str(tmp_path / "ledger.db"), "report", "--format", "json",
+                                      "--no-charts", "--out", "out"], catch_exceptions=False)
+    metrics = json.loads(report.output)
+    assert {k: v for k, v in metrics["rule_outcomes"].items() if k.startswith("sla")} == {
+        "sla: reminded": 1, "sla: escalated": 1}
+    assert {"rule": "sla: escalated", "count": 1} in metrics["escalations_by_rule"]
 
 
 def test_a_paused_sla_waits_and_a_ticket_without_one_has_no_sla_step(tool, baton):
