@@ -6,6 +6,7 @@ dates are objects (`{"iso8601", "jira", "friendly", "epochMillis"}`).
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,9 @@ from baton_itsm.connectors.jira.people import People
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.sla import Sla, first_due
 from baton_itsm.core.errors import ToolError
+
+
+log = logging.getLogger(__name__)
 
 
 class MalformedPayload(ToolError):
@@ -162,6 +166,14 @@ def read_sla(sla: Mapping, read_at: datetime) -> Sla | None:
 
 def sla_text(slas: Iterable[Any], read_at: datetime) -> str:
     """The `sla` fact: the SLA the issue answers to, as text; "" when none has an ongoing cycle."""
-    found = [s for s in (read_sla(o, read_at) for o in slas if isinstance(o, Mapping)) if s is not None]
+    found = []
+    for sla in slas:
+        try:
+            read = read_sla(sla, read_at) if isinstance(sla, Mapping) else None
+        except MalformedPayload as error:  # one odd SLA must not stop the poll: said, and left out
+            log.warning("%s; that SLA is left out", error)
+            continue
+        if read is not None:
+            found.append(read)
     chosen = first_due(found)
     return chosen.to_text() if chosen else ""

@@ -8,6 +8,7 @@ completed, `has_breached` "true" once missed. Durations come as date-times from 
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
@@ -17,6 +18,7 @@ from baton_itsm.core.domain.sla import Sla, first_due
 TASK_SLA_FIELDS = ("sys_id", "task", "sla", "sla.name", "stage", "has_breached", "start_time", "planned_end_time",
                    "business_duration", "business_time_left", "business_percentage", "sys_updated_on")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+log = logging.getLogger(__name__)
 
 
 def duration_minutes(value) -> float | None:
@@ -57,6 +59,10 @@ def slas_by_task(records: Iterable[Mapping]) -> dict[str, Sla]:
     found: dict[str, list[Sla]] = {}
     for record in records:
         task = task_of(record)
-        if task:
+        if not task:
+            continue
+        try:
             found.setdefault(task, []).append(read_task_sla(record))
+        except MalformedAnswer as error:  # one odd task_sla (not yet computed) must not stop the poll of a page
+            log.warning("task %s: %s; that SLA is left out", task, error)
     return {task: first_due(slas) for task, slas in found.items()}

@@ -57,6 +57,12 @@ def test_a_task_sla_whose_goal_cannot_be_told_is_refused_with_what_it_was():
     assert read_task_sla(dict(sn_rows()[0], business_time_left="")).goal_minutes == 480  # from the percentage
 
 
+def test_an_odd_task_sla_is_left_out_of_the_poll_with_a_warning(caplog):
+    odd = dict(sn_rows()[0], business_time_left="", business_percentage="")
+    assert slas_by_task([odd, sn_rows()[1]]) == {TASK: read_task_sla(sn_rows()[1])}
+    assert "a task_sla whose goal cannot be told" in caplog.text and "that SLA is left out" in caplog.text
+
+
 def test_the_real_jsm_sla_fields_read_the_ongoing_cycle_only():
     slas = fixture("jsm_real_cloud_sla_and_request_type_field_values_TACEA-4540.json")
     ongoing = read_sla(slas["customfield_12151 (해결 시간 SLA / time to resolution, ongoing)"], READ)
@@ -78,6 +84,7 @@ def test_a_paused_or_breached_jsm_cycle_says_so():
     broken = dict(real, ongoingCycle={k: v for k, v in real["ongoingCycle"].items() if k != "goalDuration"})
     with pytest.raises(MalformedPayload, match="goalDuration"):
         read_sla(broken, READ)
+    assert sla_text([broken], READ) == "", "left out of a poll (with a warning), not stopping it"
 
 
 def test_an_issue_with_sla_fields_carries_the_sla_fact_read_now():
