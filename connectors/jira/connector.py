@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from baton_itsm.connectors.http import env_secret
 from baton_itsm.connectors.jira.changelog import histories_of, issue_events
 from baton_itsm.connectors.jira.client import JiraClient
-from baton_itsm.connectors.jira.mapping import Reader, fields_of, parse_time, sla_due
+from baton_itsm.connectors.jira.mapping import Reader, fields_of, parse_time, sla_due, sla_text
 from baton_itsm.connectors.jira.options import GroupField, JiraOptions, parse_options
 from baton_itsm.connectors.jira.people import People
 from baton_itsm.connectors.jira.webhook import parse_webhook, verify_signature
@@ -39,6 +39,9 @@ class JiraConnector:
     account: str | None = None
     webhook_secret: bytes | None = None
     clock: Clock = field(default_factory=SystemClock)  # a webhook body's own timestamp is checked against it
+
+    def __post_init__(self) -> None:
+        self.reader.now = lambda: self.clock.now()  # the clock tests set later is the one SLAs are read by
 
     @classmethod
     def from_config(cls, *, instance: str, config, environ: Mapping[str, str]) -> JiraConnector:
@@ -85,11 +88,14 @@ class JiraConnector:
         self.reader.people.learn(issue)
         facts = self.reader.facts(issue)
         try:
-            due = sla_due(self.client.slas(str(issue["id"])))
+            slas = self.client.slas(str(issue["id"]))
         except ToolNotFound:  # not a Service Management request (or no SLA Baton may see): no promise to read
-            due = None
+            slas = []
+        due = sla_due(slas)
         if due is not None:
             facts["sla_due"] = due.isoformat()
+        if slas or "sla" not in facts:
+            facts["sla"] = sla_text(slas, self.clock.now())
         holder = self.reader.holder(self.reader.tool_holder(fields))
         return ToolTicket(TicketKey(self.instance, str(issue["id"])), holder, None, facts)
 

@@ -6,15 +6,20 @@ dates are objects (`{"iso8601", "jira", "friendly", "epochMillis"}`).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from baton_itsm.connectors.jira.options import GroupField, JiraOptions
 from baton_itsm.connectors.jira.people import People
 from baton_itsm.core.domain.holders import Holder
+from baton_itsm.core.domain.sla import Sla, first_due
 from baton_itsm.core.errors import ToolError
+
+
+log = logging.getLogger(__name__)
 
 
 class MalformedPayload(ToolError):
@@ -76,6 +81,7 @@ class Reader:
     options: JiraOptions
     people: People
     base_url: str
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # when an SLA's elapsed time was read
 
     def group_spec(self, fields: Mapping) -> GroupField:
         return self.options.group_for((fields.get("project") or {}).get("key"))
@@ -111,10 +117,14 @@ class Reader:
             "requester_name": display_name(fields.get("reporter")),
             "url": f"{self.base_url}/browse/{issue['key']}" if issue.get("key") else None,
         }
-        due = sla_due(fields.get(name) for name in self.options.sla_fields)
+        slas = [fields.get(name) for name in self.options.sla_fields]
+        due = sla_due(slas)
         if due is not None:
             found["sla_due"] = due.isoformat()
-        return {name: str(value) for name, value in found.items() if value}
+        facts = {name: str(value) for name, value in found.items() if value}
+        if self.options.sla_fields:  # the issue carries its SLAs: say which one it answers to, or that none runs
+            facts["sla"] = sla_text(slas, self.now())
+        return facts
 
 
 def sla_due(slas: Iterable[Any]) -> datetime | None:
@@ -130,3 +140,40 @@ def sla_due(slas: Iterable[Any]) -> datetime | None:
                 and not cycle.get("breached"):
             due.append(parse_time(cycle["breachTime"]))
     return min(due, default=None)
+
+
+# SLA objects as Baton's Sla: `elapsedTime` is measured when Jira answers, so `read_at` is then.
+def _millis(value: Any) -> float | None:
+    millis = value.get("millis") if isinstance(value, Mapping) else None
+    return float(millis) if isinstance(millis, int | float) and not isinstance(millis, bool) else None
+
+
+def read_sla(sla: Mapping, read_at: datetime) -> Sla | None:
+    """An SLA's ongoing cycle; None when it has none (no cycle yet, or only completed ones: nothing to chase)."""
+    cycle = sla.get("ongoingCycle")
+    if not isinstance(cycle, Mapping):
+        return None
+    goal, elapsed = _millis(cycle.get("goalDuration")), _millis(cycle.get("elapsedTime"))
+    if not goal or elapsed is None:
+        raise MalformedPayload(f"an SLA cycle without goalDuration or elapsedTime: {str(cycle)[:200]}")
+    started = cycle.get("startTime")
+    start_key = started.get("epochMillis") if isinstance(started, Mapping) else started
+    return Sla(name=str(sla.get("name") or "SLA"), cycle=f"{sla.get('id')}:{start_key}", read_at=read_at,
+               elapsed_minutes=elapsed / 60000, goal_minutes=goal / 60000,
+               breach_at=parse_time(cycle["breachTime"]) if cycle.get("breachTime") else None,
+               paused=bool(cycle.get("paused")), breached=bool(cycle.get("breached")))
+
+
+def sla_text(slas: Iterable[Any], read_at: datetime) -> str:
+    """The `sla` fact: the SLA the issue answers to, as text; "" when none has an ongoing cycle."""
+    found = []
+    for sla in slas:
+        try:
+            read = read_sla(sla, read_at) if isinstance(sla, Mapping) else None
+        except MalformedPayload as error:  # one odd SLA must not stop the poll: said, and left out
+            log.warning("%s; that SLA is left out", error)
+            continue
+        if read is not None:
+            found.append(read)
+    chosen = first_due(found)
+    return chosen.to_text() if chosen else ""

@@ -52,7 +52,7 @@ class JiraOptions(_Strict):
     group_names: dict[str, str] = {}  # a group as Jira names it -> the Baton group (default: the same name)
     users: dict[str, str] = {}  # a Baton person -> their Jira accountId (Cloud) or user name (Data Center)
     category_field: str = "issuetype"  # e.g. the JSM "Customer Request Type" field, customfield_10010
-    sla_fields: list[str] = []  # SLA custom fields read from each issue for `sla_due` (no extra request)
+    sla_fields: list[str] = []  # JSM SLA custom fields read from each issue (no extra request): the ETA, rules.sla
     timezone: str = "UTC"  # the Jira profile time zone of Baton's account: JQL times are read in it
     page_size: int = Field(50, gt=0, le=100)  # issues a search page
     max_pages: int = Field(10, gt=0)  # per read; the poller reads again when more is waiting

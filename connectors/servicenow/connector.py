@@ -26,6 +26,7 @@ from baton_itsm.connectors.servicenow.mapping import (
 )
 from baton_itsm.connectors.servicenow.names import Names
 from baton_itsm.connectors.servicenow.options import ServiceNowOptions, parse_options
+from baton_itsm.connectors.servicenow.sla import TASK_SLA_FIELDS, slas_by_task
 from baton_itsm.connectors.servicenow.values import format_time, parse_time, quote, ref
 from baton_itsm.connectors.servicenow.webhook import parse_delivery, signature_valid
 from baton_itsm.core.clock import Clock, SystemClock
@@ -89,7 +90,8 @@ class ServiceNowConnector:
         return Changes(sorted(events, key=lambda e: e.at), str(point), more)
 
     def read_ticket(self, ticket_id: str) -> ToolTicket:
-        return self.ticket_of(self._find(ticket_id))
+        record = self._find(ticket_id)
+        return self.ticket_of(record, self._slas([record]).get(record.sys_id, {}))
 
     def observe(self, ticket_ids: Collection[str], checkpoint: str | None) -> dict[str, Observation]:
         """The tickets' holders now, from one `numberIN` query per page of numbers, leaving out any ticket updated
@@ -120,11 +122,12 @@ class ServiceNowConnector:
                 seen[number] = Observation(_holder(self._named(record)))
         return seen
 
-    def ticket_of(self, record: SnTicket) -> ToolTicket:
-        """A record as Baton sees a ticket: holder named, `version` the sys_mod_count, facts for the rules."""
+    def ticket_of(self, record: SnTicket, sla: Mapping[str, str] | None = None) -> ToolTicket:
+        """A record as Baton sees a ticket: holder named, `version` the sys_mod_count, facts for the rules (with
+        `sla`, the `sla` fact read beside it)."""
         self._learn_names([record])
         key = TicketKey(self.instance, record.number or record.sys_id)
-        return ToolTicket(key, _holder(self._named(record)), _version(record), self._fields(record))
+        return ToolTicket(key, _holder(self._named(record)), _version(record), {**self._fields(record), **(sla or {})})
 
     # --- writing ----------------------------------------------------------------------------
     def set_holder(self, ticket_id: str, holder: Holder, expected: Holder | None = None) -> bool:
@@ -178,7 +181,10 @@ class ServiceNowConnector:
             raise ToolRefused(f"{self.instance}: no sys_user with user_name {self.account!r} (connectors.account)")
         if self.holders_from_audit:  # reading sys_audit needs a role most accounts lack: say so now, not mid-poll
             self.client.first("sys_audit", query=f"tablename={self.options.table}^documentkey=0", fields=("sys_id",))
-        return f"reachable at {self.http.base_url} as {who}, reading {self.options.table}"
+        if self.options.read_slas:  # task_sla too (read_slas): an ACL refusing it would stop every poll
+            self.client.first("task_sla", query="task=0", fields=("sys_id",))
+        return f"reachable at {self.http.base_url} as {who}, reading {self.options.table}" + (
+            " and its task_sla" if self.options.read_slas else "")
 
     # --- internals --------------------------------------------------------------------------
     def _start(self) -> Checkpoint:
@@ -216,10 +222,11 @@ class ServiceNowConnector:
         # creations come from deliveries too when holder changes do: reported once, by the business rule
         created_after = parse_time(origin) if self.holders_from_audit else None
         resolved = frozenset(self.options.resolved_states)
+        slas = self._slas(records)
         events = []
         for record in records:
             steps: list[HolderStep] = holder_steps(by_record[record.sys_id], self.names.group, self._user_name)
-            view = TicketView(record, self._named(record), self._fields(record))
+            view = TicketView(record, self._named(record), {**self._fields(record), **slas.get(record.sys_id, {})})
             events += ticket_events(self.instance, view, steps, created_after=created_after, resolved_states=resolved,
                                     account=self.account)
             self._remember(record)
@@ -231,6 +238,15 @@ class ServiceNowConnector:
                  f"^fieldnameIN{','.join(HOLDER_FIELDS)}^sys_created_on>={since}^ORDERBYsys_created_on")
         return [read_audit(r) for r in self.client.query("sys_audit", query=query, fields=AUDIT_FIELDS,
                                                            limit=AUDIT_PAGE)]
+
+    def _slas(self, records: Sequence[SnTicket]) -> dict[str, dict[str, str]]:
+        """With `read_slas`: each record's active task_sla as the `sla` fact ("" for none), in one query per page."""
+        if not self.options.read_slas or not records:
+            return {}
+        query = f"taskIN{','.join(r.sys_id for r in records)}^active=true"
+        found = slas_by_task(self.client.query("task_sla", query=query, fields=TASK_SLA_FIELDS,
+                                               limit=self.options.page_size))
+        return {r.sys_id: {"sla": found[r.sys_id].to_text() if r.sys_id in found else ""} for r in records}
 
     def _learn_names(self, records: Sequence[SnTicket], rows: Sequence[AuditRow] = ()) -> None:
         groups = [r.group.sys_id for r in records if r.group and not r.group.display and r.group.sys_id]

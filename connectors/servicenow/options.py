@@ -22,6 +22,7 @@ class ServiceNowOptions(Strict):
     resolved_states: list[str] = ["6"]  # codes that make a RESOLVED event (report-back); closed follows resolved
     webhook_tolerance_seconds: float = Field(300, gt=0)  # a delivery signed longer ago than this is refused
     timeout_seconds: float = Field(30, gt=0)  # of one call to the instance
+    read_slas: bool = False  # read each polled ticket's active task_sla (one query per page) for rules.sla and the ETA
 
 
 def parse_options(options: Mapping) -> ServiceNowOptions:

@@ -24,6 +24,11 @@ def _holder(update: IncidentUpdate) -> Holder | None:
     return Holder(update.assignment_group, update.assigned_to) if update.assignment_group else None
 
 
+def _flag(value: bool | None) -> str | None:
+    """The log's made_sla as event fields carry it (text); the SLA back-test reads it (core/backtest/sla.py)."""
+    return None if value is None else "true" if value else "false"
+
+
 def incident_events(instance: str, updates: list[IncidentUpdate]) -> list[ToolEvent]:
     """The ordered updates of one incident as tool events."""
     events = []
@@ -50,7 +55,8 @@ def incident_events(instance: str, updates: list[IncidentUpdate]) -> list[ToolEv
             at=update.updated_at.replace(tzinfo=UTC), actor=holder.person if pulled else update.updated_by,
             old_holder=before, new_holder=holder if moved else None,
             fields={name: value for name, value in (("priority", update.priority), ("category", update.category),
-                                                    ("status", update.state), ("requester", update.caller_id))
+                                                    ("status", update.state), ("requester", update.caller_id),
+                                                    ("made_sla", _flag(update.made_sla)))
                     if value is not None}))
         previous = update
     return events

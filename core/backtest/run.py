@@ -7,6 +7,7 @@ from pathlib import Path
 from baton_itsm.core.backtest.bounce_rules import bounce_rule_lines, bounce_rule_outcome
 from baton_itsm.core.backtest.history import servicenow_histories
 from baton_itsm.core.backtest.replay import Replay, Tally
+from baton_itsm.core.backtest.sla import SlaTally, sla_lines
 from baton_itsm.core.domain.directory import Directory, GroupInfo
 from baton_itsm.core.metrics.bounces import MANY, share_with_many
 from baton_itsm.core.rules.engine import RulesEngine
@@ -28,9 +29,11 @@ def backtest(policy: Policy, history: Path, *, instance: str = "sn-log", infer_g
     policy = replace(policy, instances=policy.instances | {instance})
     tally = Tally()
     replay = Replay(RulesEngine(policy), tally, end_at)
+    sla = SlaTally(policy)
     for events in histories:
         replay.ticket(events)
-    return outcome(tally, history, reader)
+        sla.ticket(events)
+    return {**outcome(tally, history, reader), "sla": sla.result()}
 
 
 def infer_directory(histories: list) -> Directory:
@@ -83,4 +86,5 @@ def outcome_lines(result: dict) -> list[str]:
         f"  bounce count: mean {result['bounce_mean_in_history']} in the history, "
         f"{result['bounce_mean_with_requests_accepted']} had reverted pushes been accepted as requests",
         *bounce_rule_lines(result),
+        *sla_lines(result.get("sla") or {}),
     ]

@@ -24,6 +24,8 @@ from baton_itsm.core.domain.reviews import EscalationReview, LinkedChange, Revie
 
 # Entries that record something beside the protocol (core/domain/rule_events, history_events, convergence_events).
 RECORD_ONLY_ENTRY_TYPES = frozenset({"rule", "history", "action-failed"})  # and ticket-lost/found: `lost`
+# The SLA rule's entries name the step they fired in `source_event_id` ("cycle@share"): each fires once per cycle.
+SLA_RULE = "sla"
 
 
 @dataclass
@@ -75,6 +77,7 @@ class Ticket:
     assigned_index: int | None = None  # which of `holders` was the first assignment (intake left)
     first_route: str | None = None  # who or what made the first assignment, as the tool tells it ("unknown")
     bounce_rule_fired: str | None = None  # ping-pong or bounce-limit: they fire once per ticket
+    sla_steps_fired: set[str] = field(default_factory=set)  # "cycle@share" of each SLA step a rule fired (RuleFired)
     _bounces: BounceCounter | None = field(default=None, repr=False)
     # the bounce count as it was before the latest applied handoff: a write of it the tool refused never happened
     _before_apply: tuple[str, BounceCounter, int] | None = field(default=None, repr=False)
@@ -99,6 +102,7 @@ class Ticket:
         twin.handoffs = {k: dataclasses.replace(v) for k, v in self.handoffs.items()}
         twin.escalation_reviews = {k: v.copy() for k, v in self.escalation_reviews.items()}
         twin._bounces = copy.copy(self._bounces)
+        twin.sla_steps_fired = set(self.sla_steps_fired)
         return twin
 
     @property
@@ -165,6 +169,8 @@ class Ticket:
                 self._escalation_review(event)
             case RuleFired() if event.rule in BOUNCE_RULES:
                 self.bounce_rule_fired = event.rule
+            case RuleFired() if event.rule == SLA_RULE:
+                self.sla_steps_fired.add(event.source_event_id)
             case _ if event.entry_type in RECORD_ONLY_ENTRY_TYPES:
                 pass  # a rule's or an import's record: it changes no holder and no handoff
             case _:

@@ -10,7 +10,8 @@ from baton_itsm.core.domain.holders import TicketKey
 TEMPLATES = frozenset({"handoff-request", "acceptance-reminder", "request-expired", "handoff-declined",
                        "status-update", "stale-reminder", "stale-escalation", "report-back",
                        "handoff-review", "handoff-audit", "escalation-review", "handoff-withdrawn", "action-failed",
-                       "bounce-escalation"})
+                       "bounce-escalation",
+                       "sla-reminder", "sla-escalation"})
 ADDRESSING = ("template", "ticket", "to_people", "to_groups", "to_requester")
 
 

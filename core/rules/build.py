@@ -5,7 +5,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from baton_itsm.core.rules.calendar import BusinessCalendar
-from baton_itsm.core.rules.policy import BounceLimit, Policy, Route, StaleRule
+from baton_itsm.core.rules.policy import BounceLimit, Policy, Route, SlaStep, StaleRule
 from baton_itsm.core.rules.reviews import ReviewPolicy
 from baton_itsm.core.settings.models import BatonConfig
 from baton_itsm.core.settings.rules import DAY_NUMBERS, CalendarConfig, parse_span
@@ -50,6 +50,7 @@ def build_policy(config: BatonConfig) -> Policy:
         escalation_manager=rules.acceptance_timeout.escalation_manager,
         stale_rules=(*overrides, default_stale),
         pending_statuses=frozenset(s.strip().lower() for s in rules.stale.pending_statuses),
+        sla_steps=tuple(SlaStep(step.at / 100, step.do) for step in rules.sla.steps),
         routing={category: Route(r.group, r.kind) for category, r in rules.category_routing.items()},
         escalates_to={g: c.escalates_to for g, c in config.groups.items() if c.escalates_to},
         leads={g: c.lead or (c.managers[0] if c.managers else None) for g, c in config.groups.items()

@@ -72,7 +72,8 @@ def consequences(policy: Policy, before: Ticket, after: Ticket, events: Sequence
                 owner=policy.ownership.owner(after.holders), ownership_model=str(policy.ownership.model_for(
                     after.holders)), pending=_pending(after), at=event.at.isoformat(),
                 # for the requester's words: whether the owner is new, and who must accept (named, not described)
-                previous_owner=policy.ownership.owner(before.holders) or "", pending_to=_pending_to(after)))
+                previous_owner=policy.ownership.owner(before.holders) or "", pending_to=_pending_to(after),
+                **_sla_due(facts)))
             if isinstance(event, HandoffApplied):
                 decisions.extend(reviews_on_apply(policy, after, event))
     bounced = bounce_rules(policy, before, after, facts, now)
@@ -87,6 +88,14 @@ def consequences(policy: Policy, before: Ticket, after: Ticket, events: Sequence
         else:
             decisions.timers.append(timer)
     return decisions
+
+
+def _sla_due(facts: TicketFacts) -> dict[str, str]:
+    """When the tool's running SLA breaches: the requester's "when to expect news" (core/notify/eta.py)."""
+    sla = facts.sla
+    if sla is None or not sla.running or sla.breach_at is None:
+        return {}
+    return {"sla_due": sla.breach_at.isoformat()}
 
 
 def _pending_to(ticket: Ticket) -> str:

@@ -23,10 +23,11 @@ from baton_itsm.core.rules.comment_commands import run_comment_command
 from baton_itsm.core.rules.convergence import covers, follow_tool, lose
 from baton_itsm.core.rules.consequences import consequences
 from baton_itsm.core.rules.decisions import Decisions
-from baton_itsm.core.rules.facts import ACTIVITY, TicketFacts
+from baton_itsm.core.rules.facts import ACTIVITY, SLA_FIELD, TicketFacts, sla_of
 from baton_itsm.core.rules.notices import report_back
 from baton_itsm.core.rules.policy import Policy
 from baton_itsm.core.rules.scratch import Scratch, handoff_id_for
+from baton_itsm.core.rules.sla_rules import sla_consequences
 from baton_itsm.core.rules.timer_rules import fire
 from baton_itsm.core.rules.timers import DueTimer
 
@@ -68,6 +69,11 @@ class RulesEngine:
                                       activity_at=activity_at, noted=frozenset(noted)))
         if event.kind is ToolEventKind.RESOLVED:
             decisions.extend(report_back(self.policy, scratch.ticket, facts, event))
+        if SLA_FIELD in event.fields:  # the SLA as this read stated it (also on Baton's own note, whose facts stay)
+            sla_facts = replace(facts, sla=sla_of(event.fields[SLA_FIELD]))
+            decisions.extend(sla_consequences(self.policy, scratch.ticket, sla_facts, now))
+        elif facts.is_resolved and not (previous and previous.is_resolved):
+            decisions.extend(sla_consequences(self.policy, scratch.ticket, facts, now))
         return decisions
 
     def on_commands(self, ticket: Ticket, events: Sequence[LedgerEvent], facts: TicketFacts,

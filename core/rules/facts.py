@@ -1,10 +1,12 @@
 """Ticket facts the rules read, as the tool last stated them."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from baton_itsm.core.domain.holders import Holder
+from baton_itsm.core.domain.sla import MalformedSla, Sla
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 
 # `requester_name` is the requester's name as the tool has it (RT RealName, ServiceNow sys_user.name, Jira
@@ -18,7 +20,11 @@ ACTIVITY = frozenset({ToolEventKind.CREATED, ToolEventKind.HOLDER_CHANGED, ToolE
 # reads, or the requester's own message) is kept as a reply but never runs a `/baton` command.
 VISIBILITY, PUBLIC = "comment_visibility", "public"
 REPLIES_KEPT = 5  # authors whose latest reply is kept: the resolver's is among them when the ticket resolves
+log = logging.getLogger(__name__)
 REPLY_CHARS = 4000  # a reply is quoted in an email, not archived: longer ones are cut
+# An event's `fields["sla"]` is the tool's SLA as text (Sla.to_text), or "" when the tool tracks none for the ticket;
+# an event without the key says nothing about it (a webhook delivery, a tool read without SLAs).
+SLA_FIELD = "sla"
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,7 @@ class TicketFacts:
     last_activity_at: datetime | None = None
     unverified: bool = False  # a write of Baton's failed: the tool's holder must be read again
     replies: tuple[Reply, ...] = ()  # each author's latest comment or reply, newest first
+    sla: Sla | None = None  # the tool's SLA, as the event that carried it stated it (not kept in the store)
 
     @property
     def is_resolved(self) -> bool:
@@ -72,6 +79,8 @@ class TicketFacts:
             changes["last_activity_at"] = event.at
         if event.kind is ToolEventKind.COMMENTED and event.actor and event.text.strip():
             changes["replies"] = self._with_reply(Reply(event.actor, event.at, event.text.strip()[:REPLY_CHARS]))
+        if SLA_FIELD in event.fields:
+            changes["sla"] = sla_of(event.fields[SLA_FIELD])
         if event.kind is ToolEventKind.DELETED and "status" not in changes:
             changes["status"] = "deleted"
         if event.kind is ToolEventKind.RESOLVED and "status" not in changes:
@@ -92,3 +101,14 @@ class TicketFacts:
             return self.replies  # an older reply read again (a re-read window) does not hide the newer one
         others = [r for r in self.replies if r.by != reply.by]
         return tuple(sorted([reply, *others], key=lambda r: r.at, reverse=True)[:REPLIES_KEPT])
+
+
+def sla_of(text: str | None) -> Sla | None:
+    """The SLA a connector passed; none for "" (the tool tracks none) and for text it could not have meant."""
+    if not text:
+        return None
+    try:
+        return Sla.from_text(text)
+    except MalformedSla as error:  # a connector's fault, not the ticket's: said, and the stale rule ages it
+        log.warning("%s; the ticket is treated as one without an SLA", error)
+        return None

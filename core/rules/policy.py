@@ -45,6 +45,18 @@ class BounceLimit:
 
 
 @dataclass(frozen=True)
+class SlaStep:
+    """At `share` of the tool's SLA goal used (0.5 is 50 %), `action` the holder (remind) or escalate one step."""
+
+    share: float
+    action: str  # remind | escalate
+
+    @property
+    def percent(self) -> str:
+        return f"{self.share * 100:g} %"
+
+
+@dataclass(frozen=True)
 class Route:
     group: str
     kind: HandoffKind
@@ -67,6 +79,7 @@ class Policy:
     stale_rules: tuple[StaleRule, ...] = (StaleRule(240.0, 480.0),)  # overrides first, the default last
     pending_statuses: frozenset[str] = frozenset({"pending", "stalled", "awaiting user", "on hold"})
     routing: Mapping[str, Route] = field(default_factory=dict)
+    sla_steps: tuple[SlaStep, ...] = ()  # by share; none: the tool's SLA only informs the requester's ETA
     escalates_to: Mapping[str, str] = field(default_factory=dict)
     leads: Mapping[str, str] = field(default_factory=dict)
     calendars: Mapping[str, BusinessCalendar] = field(default_factory=dict)

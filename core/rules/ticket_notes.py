@@ -23,7 +23,7 @@ def ticket_notes(after: Ticket, events: Sequence[LedgerEvent], noted: Iterable[s
         return []
     skip, notes = set(noted), []
     skip.update(e.handoff_id for e in events  # a stale escalation's note names its request
-                if isinstance(e, RuleFired) and e.rule == "stale" and e.handoff_id)
+                if isinstance(e, RuleFired) and e.rule in ("stale", "sla") and e.handoff_id)
     for event in events:
         if isinstance(event, RuleFired):
             text = _rule_text(event, after)
@@ -58,6 +58,12 @@ def _rule_text(event: RuleFired, after: Ticket) -> str | None:
                 if event.to_holder.person else f"{event.to_holder.group} has no lead configured to coordinate it.")
         return (f"{what}: {event.reason}. Accountable owner: {event.owner or 'nobody yet'}. {lead} "
                 f"First assigned by: {event.first_route or 'unknown'}.")
+    if event.rule == "sla" and event.outcome == "reminded":
+        return f"SLA reminder to {receiver_words(event.to_holder)}: {event.reason}."
+    if event.rule == "sla" and event.outcome == "escalated":
+        onward = (f"; handoff request {event.handoff_id} asks {receiver_words(event.to_holder)} to take it"
+                  if event.handoff_id and event.to_holder else "")
+        return f"SLA escalation: {event.reason}. The lead of {event.from_holder.group} is told{onward}."
     return None
 
 

@@ -13,7 +13,9 @@ from baton_itsm.core.rules.consequences import consequences
 from baton_itsm.core.rules.decisions import Decisions, TimerRequest
 from baton_itsm.core.rules.scratch import Scratch, handoff_id_for
 from baton_itsm.core.rules.facts import TicketFacts
+from baton_itsm.core.rules.facts import sla_of
 from baton_itsm.core.rules.policy import Policy
+from baton_itsm.core.rules.sla_rules import SLA_TIMER, fire_sla_step
 from baton_itsm.core.rules.timers import DueTimer, TimerKind, stale_key
 
 
@@ -22,6 +24,10 @@ def fire(policy: Policy, ticket: Ticket, facts: TicketFacts, timer: DueTimer, no
     decisions = Decisions()
     if timer.kind in (TimerKind.ACCEPT_REMIND, TimerKind.ACCEPT_TIMEOUT):
         decisions.extend(_acceptance(policy, scratch, timer))
+    elif timer.kind == SLA_TIMER:
+        sla = sla_of(timer.payload.get("sla"))  # the SLA as last read: the store keeps no SLA of its own
+        if sla is not None:
+            decisions.extend(fire_sla_step(policy, scratch, facts, sla))
     elif not (ticket.holder is None or facts.is_resolved or policy.is_pending(facts)):
         decisions.extend(_stale(policy, scratch, facts, timer))
     events = scratch.events

@@ -15,6 +15,7 @@ class TimerKind(StrEnum):
     ACCEPT_TIMEOUT = "acceptance-timeout"
     STALE_REMIND = "stale-reminder"
     STALE_ESCALATE = "stale-escalation"
+    SLA_STEP = "sla-step"  # the next share of the tool's SLA (core/rules/sla_rules.py)
 
 
 DueTimer = TimerRequest  # a timer the scheduler found due is the timer the rules asked for

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BeforeValidator, Field, StringConstraints, field_validator
@@ -155,6 +155,25 @@ class BounceLimitsConfig(Strict):
     overrides: list[BounceLimitMatch] = []  # the first that matches wins; neither threshold set: exempt
 
 
+class SlaStepConfig(Strict):
+    at: float = Field(gt=0, le=100)  # percent of the tool's SLA goal used (100: the breach)
+    do: Literal["remind", "escalate"]  # remind the holder, or escalate one step along the path and tell the lead
+
+
+class SlaConfig(Strict):
+    # Steps at shares of the SLA the tool tracks (ServiceNow task_sla, Jira Service Management SLA fields), each
+    # fired once per SLA cycle; tickets without an SLA keep only the stale rule. None: the SLA only sets the ETA.
+    steps: list[SlaStepConfig] = []
+
+    @field_validator("steps")
+    @classmethod
+    def distinct_shares(cls, steps: list[SlaStepConfig]) -> list[SlaStepConfig]:
+        shares = [s.at for s in steps]
+        if len(set(shares)) != len(shares):
+            raise ValueError("each SLA step needs its own `at` percentage")
+        return sorted(steps, key=lambda s: s.at)
+
+
 class RouteConfig(Strict):
     group: Name  # the group whose queue the category goes to
     kind: HandoffKind = HandoffKind.TECHNICAL  # the kind of handoff recorded
@@ -172,6 +191,7 @@ class RulesConfig(Strict):
     queue_first: QueueFirstConfig = QueueFirstConfig()
     acceptance_timeout: AcceptanceTimeoutConfig = AcceptanceTimeoutConfig()
     stale: StaleConfig = StaleConfig()
+    sla: SlaConfig = SlaConfig()  # remind and escalate at shares of the tool's own SLA
     category_routing: dict[Name, RouteConfig] = {}  # category: the group it goes straight to
     decline_reasons: list[DeclineReasonConfig] = []  # the catalog a decline picks a code from
     decline_free_text: bool = True  # false: a decline must name a code of decline_reasons

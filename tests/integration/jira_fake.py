@@ -63,7 +63,8 @@ class Issue:
 
 class FakeJira:
     def __init__(self, clock, *, cloud: bool, public_url: str, zone: str, logins: dict[str, tuple[str, str]],
-                 people: list[str], keys: dict[str, str] | None = None, embedded_histories: int = 100):
+                 people: list[str], keys: dict[str, str] | None = None, embedded_histories: int = 100,
+                 sla_field: str | None = None):
         self.clock, self.cloud, self.base, self.zone = clock, cloud, public_url.rstrip("/"), zone
         self.logins = logins  # login -> (person, password)
         self.users = {p: shapes.user(self.base, p, cloud=cloud, key=(keys or {}).get(p), zone=zone) for p in people}
@@ -77,6 +78,7 @@ class FakeJira:
         self.deleted: set[str] = set()
         self.webhooks: dict[str, dict] = {}  # admin webhooks by id, as registered (with the secret Jira keeps)
         self._webhook_ids = iter(range(1, 9999))
+        self.sla_field = sla_field  # the custom field issues carry their SLA in (as TACEA-4540's customfield_12151)
 
     # --- what agents do in Jira -----------------------------------------------------------------
     def create(self, summary: str, *, project: str = "SD", component: str | None = "Service Desk",
@@ -390,12 +392,15 @@ class FakeJira:
     def _sla(self, me, query, data, issue_id):
         if issue_id not in self.issues:
             return 404, {}, shapes.NOT_FOUND
-        issue, now = self.issues[issue_id], self.clock.now()
-        goal = timedelta(hours=8)
-        running = shapes.sla(self.base, issue_id, shapes.jsm_date(issue.created, self.zone),
-                             shapes.jsm_date(issue.created + goal, self.zone), int(goal.total_seconds() * 1000),
-                             int((now - issue.created).total_seconds() * 1000))
+        running = self._running_sla(self.issues[issue_id])
         return 200, {}, shapes.desk_page(self.base, f"/rest/servicedeskapi/request/{issue_id}/sla", [running])
+
+    def _running_sla(self, issue: Issue) -> dict:
+        """An 8-hour time-to-resolution SLA running since the issue was created, on a 24x7 calendar."""
+        goal = timedelta(hours=8)
+        return shapes.sla(self.base, issue.id, shapes.jsm_date(issue.created, self.zone),
+                          shapes.jsm_date(issue.created + goal, self.zone), int(goal.total_seconds() * 1000),
+                          int((self.clock.now() - issue.created).total_seconds() * 1000))
 
     def _issue_json(self, issue: Issue, query: dict, with_changelog: bool) -> dict:
         base = self.base
@@ -415,6 +420,7 @@ class FakeJira:
                           "avatarId": 10318, "hierarchyLevel": 0},
             "comment": {"comments": issue.comments, "maxResults": len(issue.comments), "total": len(issue.comments),
                         "startAt": 0},
+            **({self.sla_field: self._running_sla(issue)} if self.sla_field else {}),
         }
         wanted = [f for f in query.get("fields", "*all").split(",") if f]
         fields = every if "*all" in wanted else {f: every.get(f) for f in wanted}

@@ -22,8 +22,10 @@ from baton_itsm.core.notify.notices import TEMPLATES, Notice, Recipient
 from baton_itsm.core.outbox import OutboxItem
 from baton_itsm.core.notify.rendering import Renderer
 from baton_itsm.core.notify.router import PAGE_LINKS
+from baton_itsm.core.domain.sla import Sla
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.rules.policy import BounceLimit
+from baton_itsm.core.rules.policy import SlaStep
 from baton_itsm.core.rules.reviews import ReviewPolicy
 from baton_itsm.core.settings.models import PersonConfig
 
@@ -50,6 +52,8 @@ def notices_from_a_busy_day(desk, clock) -> dict[str, Notice]:
     desk.command(RequestHandoff(ticket=desk.key, handoff_id="h3", to_holder=Holder("Network"), by="alice",
                                 reason="really the switch", kind=HandoffKind.TECHNICAL))
     desk.reassign("carol", "Network/carol")  # carol takes it in the tool: accepts h3; her review is asked
+    # the tool's SLA, 60 % used: the 50 % reminder at once, the 75 % escalation 72 minutes later
+    desk.tool(ToolEventKind.UPDATED, "carol", sla=Sla("P2 resolution", "c1", clock.now(), 288, 480).to_text())
     desk.run_until(clock.now() + timedelta(days=3))  # stale: reminder, then escalation
     desk.command(RequestHandoff(ticket=desk.key, handoff_id="h4", to_holder=Holder("Desktop"), by="carol",
                                 reason="needs a purchase", kind=HandoffKind.ADMINISTRATIVE_SALES))  # its review opens
@@ -71,7 +75,8 @@ def notices(make_desk, clock):
                      escalates_to={"Network": "Vendor"},
                      ownership=OwnershipPolicy(OwnershipModel.DESK, frozenset({"Service Desk"})),
                      reviews=ReviewPolicy(ask="all", audit_share=1.0),
-                     bounce_limits=(BounceLimit(bounces=1),))  # carol's taking it is its first bounce
+                     bounce_limits=(BounceLimit(bounces=1),),  # carol's taking it is its first bounce
+                     sla_steps=(SlaStep(0.5, "remind"), SlaStep(0.75, "escalate")))
     return notices_from_a_busy_day(desk, clock)
 
 

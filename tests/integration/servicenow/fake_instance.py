@@ -43,6 +43,8 @@ HOST = "https://baton-test.service-now.com"  # what cassettes show; the recorder
 SHARED = reference_payloads("servicenow")
 REFERENCES = {"assignment_group": "sys_user_group", "assigned_to": "sys_user", "caller_id": "sys_user",
               "opened_by": "sys_user"}
+SLA_REFERENCES = {"task": "task", "sla": "contract_sla"}  # task_sla's references (its `task` points at the task table)
+SLA_FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "servicenow" / "task_sla_list_in_progress.json"
 JOURNALS = ("comments", "work_notes")
 
 
@@ -61,7 +63,8 @@ class Refused(Exception):
 class FakeInstance:
     now: datetime
     tables: dict[str, dict[str, dict]] = field(default_factory=lambda: {
-        t: {} for t in ("incident", "sys_user", "sys_user_group", "sys_audit", "sys_journal_field")})
+        t: {} for t in ("incident", "sys_user", "sys_user_group", "sys_audit", "sys_journal_field", "task_sla",
+                        "contract_sla")})
     passwords: dict[str, str] = field(default_factory=dict)
     forbidden: set[str] = field(default_factory=set)  # tables Baton's account may not read
     refused_assignees: set[str] = field(default_factory=set)  # user_names a data policy refuses as assigned_to
@@ -154,6 +157,29 @@ class FakeInstance:
             raise Refused(404, "No Record found", "Record doesn't exist or ACL restricts the record retrieval")
         return record
 
+    # --- Task SLAs (the SLA engine's records; the test sets what the engine would have computed) --------------
+    def set_sla(self, number: str, name: str, *, started: datetime, goal: timedelta, used: timedelta,
+                paused: bool = False, cycle: str = "1") -> None:
+        """The incident's active task_sla as ServiceNow's SLA engine last computed it (now), on a 24x7 schedule."""
+        task = sys_id("incident", number)
+        definition = sys_id("contract_sla", name)
+        self.tables["contract_sla"][definition] = {"sys_id": definition, "name": name}
+        for row in self.tables["task_sla"].values():
+            if row["task"] == task:
+                row["active"] = "false"  # a new cycle: the old record is done
+        left, epoch = goal - used, datetime(1970, 1, 1, tzinfo=UTC)
+        row = {**_sla_template(), "sys_id": sys_id("task_sla", f"{number}:{name}:{cycle}"), "task": task,
+               "sla": definition, "stage": "paused" if paused else "in_progress", "active": "true",
+               "has_breached": "true" if used > goal else "false", "start_time": format_time(started),
+               "planned_end_time": format_time(self.now + left), "original_breach_time": format_time(started + goal),
+               "business_duration": format_time(epoch + used), "duration": format_time(epoch + used),
+               "business_time_left": format_time(epoch + max(left, timedelta())),
+               "time_left": format_time(epoch + max(left, timedelta())),
+               "business_percentage": f"{100 * used / goal:.2f}", "percentage": f"{100 * used / goal:.2f}",
+               "pause_time": format_time(self.now) if paused else "", "sys_updated_on": format_time(self.now),
+               "sys_created_on": format_time(started)}
+        self.tables["task_sla"][row["sys_id"]] = row
+
     def _audit(self, record: dict, name: str, old: str, new: str, by: str, at: str, update: int) -> None:
         """One field of one update: same documentkey, user, time and record_checkpoint as its sibling rows."""
         sid = sys_id("audit", f"{record['sys_id']}:{name}:{update}")
@@ -189,10 +215,14 @@ class FakeInstance:
         names = fields or list(record)
         out = {}
         for name in names:
+            if "." in name and table == "task_sla":  # a dot-walked field (sla.name): named by its path
+                reference, column = name.split(".", 1)
+                out[name] = self.tables[SLA_REFERENCES[reference]].get(record.get(reference, ""), {}).get(column, "")
+                continue
             if name not in record:
                 continue  # the API leaves out fields the table does not have
             value = record[name]
-            ref_table = REFERENCES.get(name) if table == "incident" else None
+            ref_table = (REFERENCES if table == "incident" else SLA_REFERENCES if table == "task_sla" else {}).get(name)
             if ref_table and value:
                 out[name] = {"link": f"{HOST}/api/now/table/{ref_table}/{value}", "value": value}
             elif name in JOURNALS:
@@ -238,6 +268,12 @@ def _condition(name: str, op: str, value: str):
         ">": lambda r: key(r.get(name, "")) > key(value), "<": lambda r: key(r.get(name, "")) < key(value),
         "IN": lambda r: r.get(name, "") in listed, "NOT IN": lambda r: r.get(name, "") not in listed,
     }[op]
+
+
+def _sla_template() -> dict:
+    """The field set of the documented task_sla record (tests/fixtures/servicenow, see its PROVENANCE), emptied."""
+    documented = json.loads(SLA_FIXTURE.read_text())["result"][0]
+    return {name: "" for name in documented if "." not in name}
 
 
 def _template() -> dict:
