@@ -54,6 +54,7 @@ def test_the_lines_say_what_cannot_be_counted():
                            "pushes_flagged": 0, "requests_raised": 0, "escalations_fired": 0, "reminders_sent": 0,
                            "tickets_routed_by_category": 0, "emails_sent": 0, "emails_by_template": {},
                            "bounce_mean_in_history": 0, "bounce_mean_with_requests_accepted": 0,
+                           "ping_pong_escalations": 0, "bounce_limit_escalations": 0, "bounces_by_first_route": [],
                            "sla": {"tickets_with_made_sla": 3, "sla_missed": 2, "miss_seen_while_open": 1,
                                    "miss_first_seen_at_resolution": 1,
                                    "steps": {"50 % remind": NOT_COUNTABLE, "100 % escalate": 1}}})
