@@ -37,14 +37,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from baton_itsm.connectors.servicenow.values import format_time
-from tests.reference import reference_payloads
+from tests.reference import FIXTURES, reference_payloads
 
 HOST = "https://baton-test.service-now.com"  # what cassettes show; the recorder rewrites the loopback URL to it
 SHARED = reference_payloads("servicenow")
 REFERENCES = {"assignment_group": "sys_user_group", "assigned_to": "sys_user", "caller_id": "sys_user",
               "opened_by": "sys_user"}
 SLA_REFERENCES = {"task": "task", "sla": "contract_sla"}  # task_sla's references (its `task` points at the task table)
-SLA_FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "servicenow" / "task_sla_list_in_progress.json"
+SLA_FIXTURE = FIXTURES / "servicenow" / "task_sla_list_in_progress.json"
 JOURNALS = ("comments", "work_notes")
 
 
