@@ -1,7 +1,7 @@
 """`baton import`: help-desk history into the ledger (ServiceNow event log, Jira changelog export, RT via REST)."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -93,14 +93,27 @@ def import_file(state, file: Path, instance: str, quiet: bool,
 
     read = read or _servicenow(file)
     bar = ProgressBar(f"importing {file.name}", quiet=quiet)
+
+    def read_file(grouped: bool) -> HistoryReading:
+        reading = read(grouped, bar)
+        reading.tickets = _then(reading.tickets, bar.close)  # the bar ends where it is drawn: in the reading process
+        return reading
+
     with paused_gc():  # a file's rows make no reference cycles (a live tool's HTTP reads may: not paused)
-        import_and_tell(state, str(file), instance, file_digest(file), lambda grouped: read(grouped, bar),
-                        bar.close)
+        # The file is read in a child process while this one writes the ledger (core/history/in_child).
+        import_and_tell(state, str(file), instance, file_digest(file), read_file, bar.close, in_child=True)
+
+
+def _then(items: Iterator, done: Callable[[], None]) -> Iterator:
+    yield from items
+    done()
 
 
 def import_and_tell(state, what: str, instance: str, digest: str, read: Callable[[bool], HistoryReading],
-                    done: Callable[[], None] = lambda: None, settings: HistorySettings | None = None) -> None:
-    """Write what `read` yields into the ledger as `instance`, recorded under `digest`, and tell the outcome."""
+                    done: Callable[[], None] = lambda: None, settings: HistorySettings | None = None, *,
+                    in_child: bool = False) -> None:
+    """Write what `read` yields into the ledger as `instance`, recorded under `digest`, and tell the outcome;
+    `in_child`: read in a child process (files only: never HTTP reads, whose connections are not forked)."""
     from baton_itsm.core.history.ledger_import import import_history
     from baton_itsm.core.store.bulk import open_bulk
 
@@ -108,7 +121,8 @@ def import_and_tell(state, what: str, instance: str, digest: str, read: Callable
     bulk = open_bulk(settings.database_url)
     try:
         outcome = import_history(bulk, read, instance=instance, digest=digest, now=utc_now_text(),
-                                 intake_groups=settings.intake_groups, ownership=settings.ownership)
+                                 intake_groups=settings.intake_groups, ownership=settings.ownership,
+                                 in_child=in_child)
     finally:
         done()
         bulk.close()

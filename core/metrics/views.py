@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from baton_itsm.core.domain.history_events import MOVES
+
 # A change of holder: (at, actor, from_group, from_person, to_group, to_person).
 Transfer = tuple[datetime, str | None, str | None, str | None, str, str | None]
 HOLDER_ENTRIES = frozenset({"holder-changed", "applied"})
@@ -106,7 +108,9 @@ def _add(view: TicketView, entry: EntryRow, as_datetime: Callable[[Any], datetim
             if (record := view.handoffs.get(handoff_id or "")) is not None:
                 record.receiver, record.transfer = to_person, len(view.transfers) - 1
     elif entry_type == "history":
-        view.summary = _data(data)
+        summary = view.summary = _data(data)
+        if (moves := summary.pop(MOVES, None)) is not None:  # a compact entry: its holder changes come first
+            _add_moves(view.transfers, moves, as_datetime)
     elif entry_type in ("requested", "forced"):
         view.handoffs[handoff_id] = HandoffView(handoff_id, as_datetime(at), to_group, kind,
                                                 forced=entry_type == "forced", state=entry_type,
@@ -121,6 +125,14 @@ def _add(view: TicketView, entry: EntryRow, as_datetime: Callable[[Any], datetim
         view.rules.append((as_datetime(at), values.get("rule", ""), values.get("outcome", "")))
     elif entry_type in REVIEW_ENTRIES:
         view.reviews.append((entry_type, as_datetime(at), actor, handoff_id, _data(data)))
+
+
+def _add_moves(transfers: list[Transfer], moves: list[list], as_datetime: Callable[[Any], datetime | None]) -> None:
+    """A compact history entry's moves ([at, actor, group, person, source id]) as the transfers their rows were."""
+    group = person = None
+    for at, actor, to_group, to_person, _ in moves:
+        transfers.append((as_datetime(at), actor, group, person, to_group, to_person))
+        group, person = to_group, to_person
 
 
 def _handoff_state(view: TicketView, handoff_id: str | None, state: str, at: datetime | None, by: str | None,
