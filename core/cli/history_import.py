@@ -100,7 +100,7 @@ def import_file(state, file: Path, instance: str, quiet: bool,
         return reading
 
     with paused_gc():  # a file's rows make no reference cycles (a live tool's HTTP reads may: not paused)
-        # The file is read in a child process while this one writes the ledger (core/history/in_child).
+        # The file is read in a child process while this one writes the ledger (core/in_child).
         import_and_tell(state, str(file), instance, file_digest(file), read_file, bar.close, in_child=True)
 
 

@@ -1,10 +1,10 @@
-"""Run a generator in a forked child process and receive what it yields here: an import on two cores.
+"""Run a generator in a forked child process and receive what it yields here: bulk work on two cores.
 
-Reading a history file and deriving its tickets is Python work, some two thirds of an import; writing
-them is mostly SQLite's. With the reading in a child, the parent writes one batch while the child reads
-the next, and the import takes about as long as the reading alone. Items travel pickled through a pipe
-that holds a batch or two, so the child waits while the parent is behind: memory stays flat however
-long the file. An exception in the child is raised here, as itself when it pickles.
+A history import reads and derives in a child while the parent writes the ledger (reading is Python
+work, some two thirds of an import; writing is mostly SQLite's), and a report adds up half the tickets
+in a child while the parent adds up the other half. Items travel pickled through a pipe that holds a
+batch or two, so the child waits while the parent is behind: memory stays flat however long the
+file. An exception in the child is raised here, as itself when it pickles.
 
 The child is forked: it starts at once, with the parent's modules, settings and open reader (a
 generator not started yet), and touches nothing else of the parent's (never the database connection;
@@ -28,22 +28,26 @@ def can_fork() -> bool:
 
 
 def run_in_child(items: Iterator[T]) -> Iterator[T]:
-    """What `items` yields, produced in a child process (here, where fork is not available)."""
+    """Start a child process producing what `items` yields, now; the returned iterator receives it. Where fork
+    is not available, `items` itself (produced here, as it is read)."""
     if not can_fork():
-        yield from items
-        return
+        return items
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_produce, args=(items, send), daemon=True)
     child.start()
     send.close()  # the child's end: with it closed here, recv() sees EOF if the child dies
+    return _received(receive, child)
+
+
+def _received(receive, child) -> Iterator:
     try:
         while True:
             try:
                 kind, value = receive.recv()
             except EOFError:
                 child.join()
-                raise RuntimeError(f"the reading process ended without finishing (exit code {child.exitcode})") \
+                raise RuntimeError(f"the child process ended without finishing (exit code {child.exitcode})") \
                     from None
             if kind == _ITEM:
                 yield value
