@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from collections import Counter, namedtuple
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -27,8 +28,8 @@ from itertools import islice
 from baton_itsm.core.domain.bounces import BounceCounter, count_bounces
 from baton_itsm.core.domain.history_events import IMPORT_CAUSE, MOVES
 from baton_itsm.core.domain.ownership import OwnershipPolicy
-from baton_itsm.core.history.imported import HistoryReading, ImportedTicket, NotGrouped, Rejection
-from baton_itsm.core.in_child import run_in_child
+from baton_itsm.core.history.imported import HistoryReading, ImportedTicket, NotGrouped, Rejection, reasons_of
+from baton_itsm.core.in_child import run_in_child, run_in_children
 from baton_itsm.core.store.bulk import LEDGER_COLUMNS, TICKET_COLUMNS, BulkConnection
 
 FACT_COLUMNS = ("subject", "url")  # ticket facts only some readers have
@@ -154,17 +155,44 @@ class _Writer:
                 return outcome
             self.existing = {external: (row_id, version) for row_id, external, version in bulk.query(
                 "SELECT id, external_id, version FROM tickets WHERE instance = ?", (self.instance,))}
-            self.next_id = (bulk.query("SELECT MAX(id) FROM tickets")[0][0] or 0) + 1
-            batches = self._batches(reading)
-            for batch in run_in_child(batches) if self.in_child else batches:
-                if isinstance(batch, HistoryReading):  # the last item: the reading's final counters
-                    reading = batch
-                else:
-                    self._write_batch(batch)
-            outcome.rows_read, outcome.rejected = reading.rows_read, reading.rejected
-            outcome.rejected_reasons, outcome.odd = reading.rejected_reasons, reading.odd
+            # The next ticket ids, and the first id not theirs, per half of the file (one half unless read in two).
+            self.next_ids, self.limits = [(bulk.query("SELECT MAX(id) FROM tickets")[0][0] or 0) + 1], [None]
+            self.known_ids: list[set[str]] = [set(), set()]  # tickets of each half the ledger held already
+            for part in self._write_all(reading):
+                outcome.rows_read += part.rows_read
+                outcome.rejected += part.rejected
+                outcome.odd += part.odd
+            outcome.rejected_reasons = reasons_of(outcome.rejected)
             self._record_import(outcome)
         return outcome
+
+    def _write_all(self, reading: HistoryReading) -> list[HistoryReading]:
+        """Write every ticket `reading` yields; its final counters (of each half, when read in two)."""
+        halves = reading.halves() if self.in_child and reading.halves and self.bulk.dialect == "sqlite" else None
+        if halves is None:  # one reading: here, or in one child while this process writes
+            batches = self._batches(reading)
+            items = run_in_child(batches) if self.in_child else batches
+            return [item for item in items if self._write_or_keep(item, 0)]
+        # Two halves, each read in its own child; the first half's tickets get the ids before the second's,
+        # reserved up front, so their order is the file's whichever half's batch comes first.
+        first, most, second = halves
+        start = self.next_ids[0]
+        self.next_ids, self.limits = [start, start + most], [start + most, None]
+        finals = [None, None]
+        for half, item in run_in_children(self._batches(first), self._batches(second)):
+            if self._write_or_keep(item, half):
+                finals[half] = item
+        if self.known_ids[0] & self.known_ids[1]:
+            raise NotGrouped(f"{reading.source}: a ticket's rows are in both halves of the file")
+        return finals
+
+    def _write_or_keep(self, item: _Batch | HistoryReading, half: int) -> bool:
+        """Write a batch (False); keep the final counters (True)."""
+        if isinstance(item, HistoryReading):
+            return True
+        self.known_ids[half].update(ticket.ticket_id for ticket in item.known)
+        self._write_batch(item, half)
+        return False
 
     # --- reading: tickets made ready for the database, in batches (no database access) -----------
     def _batches(self, reading: HistoryReading) -> Iterator[_Batch | HistoryReading]:
@@ -205,7 +233,7 @@ class _Writer:
         return batch
 
     # --- writing: new tickets, one ticket row and one entry each, in bulk ---------------------------
-    def _write_batch(self, batch: _Batch) -> None:
+    def _write_batch(self, batch: _Batch, half: int = 0) -> None:
         outcome = self.outcome
         outcome.compared += batch.compared
         outcome.agreeing += batch.agreeing
@@ -214,7 +242,7 @@ class _Writer:
             self._extend(batch.known)
         if not batch.new:
             return
-        ids = self._insert_tickets(batch.new, batch.ticket_rows)
+        ids = self._insert_tickets(batch.new, batch.ticket_rows, half)
         bulk = self.bulk
         # The columns every row of a statement shares are SQL literals: fewer values to bind per row.
         bulk.executemany(bulk.insert_sql("ledger_entries", _SUMMARY_COLUMNS, entry_type="history",
@@ -223,15 +251,23 @@ class _Writer:
         outcome.tickets_new += len(batch.new)
         outcome.entries += batch.entries
 
-    def _insert_tickets(self, external_ids: list[str], rows: list[tuple]) -> list[int]:
+    def _insert_tickets(self, external_ids: list[str], rows: list[tuple], half: int = 0) -> list[int]:
         bulk = self.bulk
         columns = (*TICKET_COLUMNS[2:], *FACT_COLUMNS)  # id and instance are added below
         if bulk.dialect == "sqlite":
             # One writer holds the database (BEGIN IMMEDIATE), so the next ids are ours to give.
-            first = self.next_id
-            self.next_id += len(rows)
-            bulk.executemany(bulk.insert_sql("tickets", ("id", "instance", *columns)),
-                             ((first + i, self.instance, *row) for i, row in enumerate(rows)))
+            first = self.next_ids[half]
+            self.next_ids[half] += len(rows)
+            limit = self.limits[half]
+            if limit is not None and self.next_ids[half] > limit:
+                raise RuntimeError(f"the first half of {self.outcome.source} has more tickets than it was counted")
+            try:
+                bulk.executemany(bulk.insert_sql("tickets", ("id", "instance", *columns)),
+                                 ((first + i, self.instance, *row) for i, row in enumerate(rows)))
+            except sqlite3.IntegrityError:
+                if len(self.next_ids) == 1:
+                    raise
+                raise NotGrouped(f"{self.outcome.source}: a ticket's rows are in both halves of the file") from None
             return list(range(first, first + len(rows)))
         bulk.executemany(bulk.insert_sql("tickets", ("instance", *columns)),
                          ((self.instance, *row) for row in rows))
