@@ -3,14 +3,17 @@
 A report adds its tickets up in two processes (core/metrics/two_parts); this puts the halves together.
 Every tally keeps counts (ints), samples (lists), counters and dicts of those, so merging is exact, and
 it keeps one pass's order: the earlier part's samples and keys first, the later part's after them, so
-lists, first-seen orders and Counter.most_common's ties come out as from one pass. Anything else (a
-setting such as the late window, a string) must be equal on both sides; a float that differs is refused
-loudly, since a running float sum would not merge exactly.
+lists, first-seen orders and Counter.most_common's ties come out as from one pass. A setting (SETTINGS,
+by attribute name: the late window, the period kind, the triage groups) and anything that is not a count
+must be equal on both sides, or the merge is refused: a float that differs would be a running sum, which
+does not merge exactly.
 """
 from __future__ import annotations
 
 from collections import Counter
 from typing import Any
+
+SETTINGS = frozenset({"late_within_minutes", "period", "intake_groups"})  # kept, never added up
 
 
 def merged(mine: Any, later: Any) -> Any:
@@ -35,6 +38,11 @@ def merged(mine: Any, later: Any) -> Any:
             raise ValueError(f"cannot merge tallies that differ in a setting: {mine!r} and {later!r}")
         return mine
     for name in _attributes(mine):
+        if name in SETTINGS:
+            if getattr(mine, name) != getattr(later, name):
+                raise ValueError(f"cannot merge tallies that differ in a setting: {name} {getattr(mine, name)!r} "
+                                 f"and {getattr(later, name)!r}")
+            continue
         setattr(mine, name, merged(getattr(mine, name), getattr(later, name)))
     return mine
 
