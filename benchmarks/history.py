@@ -14,8 +14,10 @@ repeated, each copy's incidents renamed (INC0000045, INC0000045-1, ... INC000004
 original. By default both scales run, 1x then 10x, each side best of `--repeat` runs, interleaved.
 
 Wall time is the child's elapsed time; peak memory is its maximum resident set size (getrusage of the
-children of a fresh measuring process, so one command's peak never leaks into another's; with the
-import's reading child, the larger of the two processes). For baton the wall times of the two commands
+children of a fresh measuring process, so one command's peak never leaks into another's): with the
+reading and reporting child processes, the largest single process. Every process of a command
+together is printed too (sampled every 20 ms; forked children share pages with their parent, counted
+in each). For baton the wall times of the two commands
 add up and the peak is the larger one. CPU time (user + system, every process) is printed too, for
 reference: on a shared machine it varies far less than wall time. Goals (issue 20): baton <= 1.0x
 pandas' wall time at 1x and at 10x; peak memory <= 0.35x pandas' at 1x and <= 0.10x at 10x. Needs
@@ -51,15 +53,38 @@ def measure(command: list[str]) -> dict:
 
 def _measure_here(command: list[str]) -> None:
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    tree_peak, out, err = 0, "", ""
+    while True:  # the RSS of the command and its child processes together, sampled every 20 ms
+        tree_peak = max(tree_peak, _tree_rss_kib(process.pid))
+        try:
+            out, err = process.communicate(timeout=0.02)
+            break
+        except subprocess.TimeoutExpired:
+            continue
     wall = time.perf_counter() - started
-    if done.returncode:
-        sys.exit(f"{' '.join(command)} failed:\n{done.stderr}")
+    if process.returncode:
+        sys.exit(f"{' '.join(command)} failed:\n{err}")
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    peak = usage.ru_maxrss / 1024  # KiB on Linux
+    peak = usage.ru_maxrss / 1024  # KiB on Linux: the largest single process
     # CPU time (user + system) is shown beside the wall time: on a shared machine it varies far less.
     print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mib": peak,
-                      "stdout": done.stdout[-2000:]}))
+                      "tree_mib": tree_peak / 1024, "stdout": out[-2000:]}))
+
+
+def _tree_rss_kib(pid: int) -> int:
+    """The resident set of a process and its descendants, summed (Linux /proc; 0 where it is not there)."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/status") as status:
+                total += next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
+            with open(f"/proc/{current}/task/{current}/children") as children:
+                pending += [int(child) for child in children.read().split()]
+        except (OSError, ValueError):
+            continue  # ended meanwhile
+    return total
 
 
 def pandas_derivation(path: str) -> None:
@@ -86,6 +111,7 @@ def baton_run(path: str, baton: str) -> dict:
                           str(folder / "report")])
         return {"wall": imported["wall"] + report["wall"], "cpu": imported["cpu"] + report["cpu"],
                 "peak_mib": max(imported["peak_mib"], report["peak_mib"]),
+                "tree_mib": max(imported["tree_mib"], report["tree_mib"]),
                 "import_wall": imported["wall"], "report_wall": report["wall"], "import_peak": imported["peak_mib"],
                 "report_peak": report["peak_mib"], "setup_wall": setup["wall"], "import_output": imported["stdout"]}
     finally:
@@ -124,6 +150,10 @@ def compare(path: str, baton: str, repeat: int, scale: int) -> None:
           f"{best['report_wall']:.2f} s ({best['report_peak']:.0f} MiB) = wall {best['wall']:.2f} s, "
           f"peak {peak_baton:.0f} MiB   [store setup `baton db upgrade`: {best['setup_wall']:.2f} s, not counted]")
     print(f"  pandas  wall {pandas['wall']:.2f} s, peak {peak_pandas:.0f} MiB   ({pandas['stdout'].strip()})")
+    tree_baton, tree_pandas = max(r["tree_mib"] for r in batons), min(r["tree_mib"] for r in pandas_runs)
+    print(f"  every process of a command together (sampled every 20 ms; a forked child shares pages with its "
+          f"parent, counted in both): baton {tree_baton:.0f} MiB, pandas {tree_pandas:.0f} MiB, ratio "
+          f"{tree_baton / tree_pandas:.2f}")
     cpu_baton, cpu_pandas = min(r["cpu"] for r in batons), min(r["cpu"] for r in pandas_runs)
     print(f"  cpu time (user + system, every process, least of the runs): baton {cpu_baton:.2f} s, pandas "
           f"{cpu_pandas:.2f} s, ratio {cpu_baton / cpu_pandas:.2f} (for reference; the goal is on wall time)")
