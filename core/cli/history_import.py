@@ -95,13 +95,24 @@ def import_file(state, file: Path, instance: str, quiet: bool,
     bar = ProgressBar(f"importing {file.name}", quiet=quiet)
 
     def read_file(grouped: bool) -> HistoryReading:
-        reading = read(grouped, bar)
-        reading.tickets = _then(reading.tickets, bar.close)  # the bar ends where it is drawn: in the reading process
-        return reading
+        return _closing(read(grouped, bar), bar.close)
 
     with paused_gc():  # a file's rows make no reference cycles (a live tool's HTTP reads may: not paused)
         # The file is read in a child process while this one writes the ledger (core/in_child).
         import_and_tell(state, str(file), instance, file_digest(file), read_file, bar.close, in_child=True)
+
+
+def _closing(reading: HistoryReading, close: Callable[[], None]) -> HistoryReading:
+    """The reading, its progress bar closed where it is drawn: in the process that reads (the first half's, when
+    the file is read in two)."""
+    reading.tickets = _then(reading.tickets, close)
+    halves = reading.halves
+    if halves is not None:
+        def closing_halves():
+            parts = halves()
+            return parts and (_closing(parts[0], close), parts[1], parts[2])
+        reading.halves = closing_halves
+    return reading
 
 
 def _then(items: Iterator, done: Callable[[], None]) -> Iterator:
