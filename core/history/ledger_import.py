@@ -33,7 +33,7 @@ from baton_itsm.core.in_child import run_in_child, run_in_children
 from baton_itsm.core.store.bulk import LEDGER_COLUMNS, TICKET_COLUMNS, BulkConnection
 
 FACT_COLUMNS = ("subject", "url")  # ticket facts only some readers have
-BATCH = 4000  # tickets per executemany: big transactions, bounded memory
+BATCH = 1000  # tickets per executemany and per message from a reading child: ~0.7 MB, within its pipe (in_child)
 # What a new ticket's one entry fills besides entry_type and recorded_at (the same in every row: SQL literals).
 _SUMMARY_COLUMNS = ("ticket_id", "version", "at", "data")
 _Holder = namedtuple("_Holder", "group person")  # what count_bounces and owner() read, cheaper than Holder
