@@ -103,6 +103,11 @@ def ledger_rows(url: str, instance: str) -> int:
     return count
 
 
+def sample_text() -> str:
+    with gzip.open(SAMPLE, "rt", encoding="utf-8", newline="") as stream:
+        return stream.read()
+
+
 def _aware(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
@@ -131,7 +136,7 @@ def test_reimporting_the_sample_adds_nothing_and_an_overlapping_file_only_what_i
     assert "imported already" in baton(url, "import", "servicenow-log", str(SAMPLE))
     # The same rows under another name (another SHA-256 too: one more row): only that row's move is new.
     longer = workdir / "longer.csv"
-    text = gzip.open(SAMPLE, "rt", encoding="utf-8", newline="").read()
+    text = sample_text()
     last = text.splitlines()[-1].split(",")
     last[5] = "99"  # sys_mod_count
     last[13] = "30-06-2016 09:00"  # sys_updated_at: after every row of the sample
@@ -159,7 +164,7 @@ def test_a_log_read_in_two_halves_and_a_report_added_up_in_two_are_the_same_as_i
 
 
 def test_an_incident_in_both_halves_is_read_again_whole(workdir, monkeypatch):
-    lines = gzip.open(SAMPLE, "rt", encoding="utf-8", newline="").read().splitlines(keepends=True)
+    lines = sample_text().splitlines(keepends=True)
     apart = workdir / "apart.csv"  # INC0000045's first row moved to the end of the file: its rows are apart
     apart.write_text("".join([lines[0], *lines[2:], lines[1]]), newline="")
     url = f"sqlite:///{workdir / 'ledger.db'}"  # halves are read into SQLite only (ids given up front)
