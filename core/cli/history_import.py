@@ -88,8 +88,10 @@ def _servicenow(file: Path) -> Callable[[bool, Progress], HistoryReading]:
 def import_file(state, file: Path, instance: str, quiet: bool,
                 read: Callable[[bool, Progress], HistoryReading] | None = None) -> None:
     """Import `file` (a ServiceNow log unless `read` says otherwise) and tell what was imported."""
+    from baton_itsm.core.errors import BatonError
     from baton_itsm.core.gcpause import paused_gc
     from baton_itsm.core.history.ledger_import import file_digest
+    from baton_itsm.core.history.log_fields import LogFormatError
 
     read = read or _servicenow(file)
     bar = ProgressBar(f"importing {file.name}", quiet=quiet)
@@ -98,8 +100,10 @@ def import_file(state, file: Path, instance: str, quiet: bool,
         return _closing(read(grouped, bar), bar.close)
 
     with paused_gc():  # a file's rows make no reference cycles (a live tool's HTTP reads may: not paused)
-        # The file is read in a child process while this one writes the ledger (core/in_child).
-        import_and_tell(state, str(file), instance, file_digest(file), read_file, bar.close, in_child=True)
+        try:  # the file is read in a child process while this one writes the ledger (core/in_child)
+            import_and_tell(state, str(file), instance, file_digest(file), read_file, bar.close, in_child=True)
+        except LogFormatError as error:  # not a log this reader reads (its header): said in one line, nothing written
+            raise BatonError(str(error)) from None
 
 
 def _closing(reading: HistoryReading, close: Callable[[], None]) -> HistoryReading:

@@ -174,3 +174,12 @@ def test_an_incident_in_both_halves_is_read_again_whole(workdir, monkeypatch):
     assert "3,000 rows read, 0 rejected" in output and "447 tickets (447 new" in output
     assert report(url, "apart")["bounces"] == report(url, "together")["bounces"]
     assert ledger(url, "apart:INC0000045") == ledger(url, "together:INC0000045")
+
+
+def test_a_file_that_is_not_a_servicenow_log_is_refused_in_one_line(workdir, url):
+    not_a_log = workdir / "other.csv"
+    not_a_log.write_text("a,b,c\n1,2,3\n")
+    result = CliRunner().invoke(cli, ["--db", url, "import", "servicenow-log", str(not_a_log)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "not a ServiceNow incident event log, header lacks number" in result.output
+    assert ledger_rows(url, "sn-log") == 0  # nothing written
