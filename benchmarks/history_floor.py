@@ -1,5 +1,5 @@
 """The least that `baton import` + `baton report` of the ServiceNow log can cost with the ledger's present
-layout (one ledger row per imported holder change, one summary row and one `tickets` row per ticket),
+layout (one ledger row per imported ticket, its holder changes inside, and one `tickets` row per ticket),
 beside the same pandas script as benchmarks/history.py, in the same run (not a test).
 
 The floor is what any implementation of that layout pays even if reading the file, deriving the moves,
@@ -13,7 +13,7 @@ computing the metrics and writing the report files cost nothing:
   literal, not bound per row, and decompressing the log is left out (it could overlap the writes);
 * read: the report's two queries (core/metrics/load.py), every row fetched, nothing built from them.
 
-It prints each part, their sum, and the sum against pandas' wall time beside history.py's goal (0.30x).
+It prints each part, their sum, and the sum against pandas' wall time beside history.py's goal (1.0x).
 
     python benchmarks/history_floor.py [--repeat N] [path/to/incident_event_log.zip]
 """

@@ -1,7 +1,7 @@
 """`baton import`: help-desk history into the ledger (ServiceNow event log, Jira changelog export, RT via REST)."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -88,19 +88,47 @@ def _servicenow(file: Path) -> Callable[[bool, Progress], HistoryReading]:
 def import_file(state, file: Path, instance: str, quiet: bool,
                 read: Callable[[bool, Progress], HistoryReading] | None = None) -> None:
     """Import `file` (a ServiceNow log unless `read` says otherwise) and tell what was imported."""
+    from baton_itsm.core.errors import BatonError
     from baton_itsm.core.gcpause import paused_gc
     from baton_itsm.core.history.ledger_import import file_digest
+    from baton_itsm.core.history.log_fields import LogFormatError
 
     read = read or _servicenow(file)
     bar = ProgressBar(f"importing {file.name}", quiet=quiet)
+
+    def read_file(grouped: bool) -> HistoryReading:
+        return _closing(read(grouped, bar), bar.close)
+
     with paused_gc():  # a file's rows make no reference cycles (a live tool's HTTP reads may: not paused)
-        import_and_tell(state, str(file), instance, file_digest(file), lambda grouped: read(grouped, bar),
-                        bar.close)
+        try:  # the file is read in a child process while this one writes the ledger (core/in_child)
+            import_and_tell(state, str(file), instance, file_digest(file), read_file, bar.close, in_child=True)
+        except LogFormatError as error:  # not a log this reader reads (its header): said in one line, nothing written
+            raise BatonError(str(error)) from None
+
+
+def _closing(reading: HistoryReading, close: Callable[[], None]) -> HistoryReading:
+    """The reading, its progress bar closed where it is drawn: in the process that reads (the first half's, when
+    the file is read in two)."""
+    reading.tickets = _then(reading.tickets, close)
+    halves = reading.halves
+    if halves is not None:
+        def closing_halves():
+            parts = halves()
+            return parts and (_closing(parts[0], close), parts[1], parts[2])
+        reading.halves = closing_halves
+    return reading
+
+
+def _then(items: Iterator, done: Callable[[], None]) -> Iterator:
+    yield from items
+    done()
 
 
 def import_and_tell(state, what: str, instance: str, digest: str, read: Callable[[bool], HistoryReading],
-                    done: Callable[[], None] = lambda: None, settings: HistorySettings | None = None) -> None:
-    """Write what `read` yields into the ledger as `instance`, recorded under `digest`, and tell the outcome."""
+                    done: Callable[[], None] = lambda: None, settings: HistorySettings | None = None, *,
+                    in_child: bool = False) -> None:
+    """Write what `read` yields into the ledger as `instance`, recorded under `digest`, and tell the outcome;
+    `in_child`: read in a child process (files only: never HTTP reads, whose connections are not forked)."""
     from baton_itsm.core.history.ledger_import import import_history
     from baton_itsm.core.store.bulk import open_bulk
 
@@ -108,7 +136,8 @@ def import_and_tell(state, what: str, instance: str, digest: str, read: Callable
     bulk = open_bulk(settings.database_url)
     try:
         outcome = import_history(bulk, read, instance=instance, digest=digest, now=utc_now_text(),
-                                 intake_groups=settings.intake_groups, ownership=settings.ownership)
+                                 intake_groups=settings.intake_groups, ownership=settings.ownership,
+                                 in_child=in_child)
     finally:
         done()
         bulk.close()

@@ -39,6 +39,9 @@ class ImportedTicket:
     mismatch: str | None = None  # why derived and tool counters differ, when they do
 
 
+Halves = tuple["HistoryReading", int, "HistoryReading"]
+
+
 class NotGrouped(Exception):
     """A streaming reader found a ticket's rows apart in the file: read it again with grouped=True."""
 
@@ -62,15 +65,22 @@ class HistoryReading:
     rows_read: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     odd: list[Rejection] = field(default_factory=list)  # rows imported, with a caveat the user should see
+    # A file reader that can read its file in two halves on two cores: halves() gives (the first half's reading,
+    # at most how many tickets it yields, the second half's reading), or None when the file is too small.
+    halves: Callable[[], Halves | None] | None = field(default=None, repr=False, compare=False)
 
     @property
     def rejected_reasons(self) -> dict[str, int]:
-        """Rejections by reason, the reason's column or kind first (for a short explanation)."""
-        counts: dict[str, int] = {}
-        for rejection in self.rejected:
-            head = rejection.reason.split(":", 1)[0]
-            counts[head] = counts.get(head, 0) + 1
-        return counts
+        return reasons_of(self.rejected)
+
+
+def reasons_of(rejected: list[Rejection]) -> dict[str, int]:
+    """Rejections by reason, the reason's column or kind first (for a short explanation)."""
+    counts: dict[str, int] = {}
+    for rejection in rejected:
+        head = rejection.reason.split(":", 1)[0]
+        counts[head] = counts.get(head, 0) + 1
+    return counts
 
 
 def holder_steps(snapshots: list[tuple[str, str | None, str | None, str | None, str]]) -> list[HolderStep]:

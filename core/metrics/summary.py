@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from baton_itsm.core.metrics.agreement import AgreementTally
 from baton_itsm.core.metrics.bounces import MANY, BounceTally
 from baton_itsm.core.metrics.facts import ticket_facts
+from baton_itsm.core.metrics.merge import merged
 from baton_itsm.core.metrics.periods import DEFAULT_PERIOD, UNKNOWN, PeriodOf
 from baton_itsm.core.metrics.protocol import ProtocolTally, ReopenTally
 from baton_itsm.core.metrics.review_summary import review_lines
@@ -26,36 +27,61 @@ def compute_metrics(views: Iterable[TicketView], *, intake_groups: frozenset[str
 
     One pass: each ticket is added into every tally and let go, so `views` may be a stream as long as the ledger.
     """
-    period_of = PeriodOf(period)
-    bounces, timing, cards = BounceTally(), TimingTally(late_within_minutes), Scorecards(late_within_minutes, period)
-    reopen, protocol, agreement = ReopenTally(), ProtocolTally(), AgreementTally()
-    tickets, instances, with_handoffs = 0, set(), []
-    for view in views:
-        tickets += 1
-        instances.add(view.instance)
-        fact = ticket_facts(view, intake_groups, period_of)
-        bounces.add(fact)
-        timing.add(fact)
-        cards.add(fact)
-        reopen.add(view)
-        protocol.add(view, fact.period)
-        agreement.add(view)
-        if view.handoffs or view.reviews:
-            with_handoffs.append(view)  # all the reviews are about: few tickets, even in a large ledger
-    times = timing.result()
-    pickup_samples = times.pop("pickup_samples")
-    return {
-        "tickets": tickets,
-        "instances": sorted(instances),
-        "bounces": bounces.result(),
-        **times,
-        "reopen": reopen.result(),
-        **protocol.result(),
-        "reviews": review_metrics(with_handoffs, late_within_minutes, period_of),
-        "tool_counter": agreement.result(),
-        "scorecards": cards.result(),
-        "_pickup_samples": pickup_samples,  # for the pickup-time chart; not written to JSON
-    }
+    return Tallies(intake_groups, late_within_minutes, period).add_all(views).result()
+
+
+class Tallies:
+    """Every tally of the report, added up a ticket at a time. Two of them, over two parts of the tickets, merge
+    into exactly what one makes of all the tickets (core/metrics/merge): a report adds up on two cores."""
+
+    def __init__(self, intake_groups: frozenset[str] = frozenset(),
+                 late_within_minutes: float = DEFAULT_LATE_WITHIN_MINUTES, period: str = DEFAULT_PERIOD) -> None:
+        self.intake_groups, self.late_within_minutes = intake_groups, late_within_minutes
+        self.period_of = PeriodOf(period)
+        self.bounces, self.timing = BounceTally(), TimingTally(late_within_minutes)
+        self.cards = Scorecards(late_within_minutes, period)
+        self.reopen, self.protocol, self.agreement = ReopenTally(), ProtocolTally(), AgreementTally()
+        self.tickets, self.instances, self.with_handoffs = 0, set(), []
+
+    def add_all(self, views: Iterable[TicketView]) -> Tallies:
+        intake_groups, period_of = self.intake_groups, self.period_of
+        bounces, timing, cards = self.bounces, self.timing, self.cards
+        reopen, protocol, agreement = self.reopen, self.protocol, self.agreement
+        tickets, instances, with_handoffs = 0, self.instances, self.with_handoffs
+        for view in views:
+            tickets += 1
+            instances.add(view.instance)
+            fact = ticket_facts(view, intake_groups, period_of)
+            bounces.add(fact)
+            timing.add(fact)
+            cards.add(fact)
+            reopen.add(view)
+            protocol.add(view, fact.period)
+            agreement.add(view)
+            if view.handoffs or view.reviews:
+                with_handoffs.append(view)  # all the reviews are about: few tickets, even in a large ledger
+        self.tickets += tickets
+        return self
+
+    def merge(self, later: Tallies) -> Tallies:
+        """`later`'s tickets (those after this one's) added in, as if this one had gone on through them."""
+        return merged(self, later)
+
+    def result(self) -> dict:
+        times = self.timing.result()
+        pickup_samples = times.pop("pickup_samples")
+        return {
+            "tickets": self.tickets,
+            "instances": sorted(self.instances),
+            "bounces": self.bounces.result(),
+            **times,
+            "reopen": self.reopen.result(),
+            **self.protocol.result(),
+            "reviews": review_metrics(self.with_handoffs, self.late_within_minutes, self.period_of),
+            "tool_counter": self.agreement.result(),
+            "scorecards": self.cards.result(),
+            "_pickup_samples": pickup_samples,  # for the pickup-time chart; not written to JSON
+        }
 
 
 def tables(metrics: dict) -> dict[str, list[dict]]:

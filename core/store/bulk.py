@@ -1,6 +1,6 @@
 """The ledger store on the driver's own connection, for bulk work: history imports and reports.
 
-An import of the UCI log writes some 65k rows and a report reads them back, against a budget of a
+An import of the UCI log writes some 42k rows and a report reads them back, against a budget of a
 fraction of a second. SQLAlchemy costs about 0.3 s to import here and microseconds per bound value,
 so these paths talk to the driver: sqlite3 for a SQLite file (SQLAlchemy is then not imported at
 all), the SQLAlchemy engine's raw DB-API connection for a server database. Values are what the

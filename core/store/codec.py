@@ -8,6 +8,7 @@ from baton_itsm.core.domain import (  # noqa: F401  (register types)
     convergence_events, history_events, review_events, rule_events,
 )
 from baton_itsm.core.domain.events import EVENT_TYPES, LedgerEvent
+from baton_itsm.core.domain.history_events import MOVES, HistorySummary, imported_events
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.kinds import HandoffKind
 
@@ -33,7 +34,18 @@ def event_to_row(event: LedgerEvent) -> dict[str, Any]:
     }
 
 
+def row_to_entries(row: Any, key: TicketKey) -> list[tuple[int, LedgerEvent]]:
+    """The row's (version, event) pairs: one, or a compact history entry's moves and summary, numbered up to
+    the row's version (history_events.MOVES)."""
+    if row.entry_type == HistorySummary.entry_type and (row.data or {}).get(MOVES):
+        events = imported_events(key, row.at, row.data)
+        first = row.version - len(events) + 1
+        return [(first + i, event) for i, event in enumerate(events)]
+    return [(row.version, row_to_event(row, key))]
+
+
 def row_to_event(row: Any, key: TicketKey) -> LedgerEvent:
+    """One row's event; a compact history row has several (row_to_entries)."""
     cls = EVENT_TYPES[row.entry_type]
     names = {f.name for f in dataclasses.fields(cls)}
     values: dict[str, Any] = {"ticket": key, "at": row.at, "by": row.actor, **row.data}

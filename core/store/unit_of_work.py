@@ -22,7 +22,7 @@ from baton_itsm.core.domain.ownership import OwnershipPolicy
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.errors import BatonError
 from baton_itsm.core.rules.facts import TicketFacts, replies_from_json, replies_to_json
-from baton_itsm.core.store.codec import event_to_row, row_to_event
+from baton_itsm.core.store.codec import event_to_row, row_to_entries
 from baton_itsm.core.store.schema import escalation_reviews, inbox, ledger_entries, outbox, tickets, timers
 from baton_itsm.core.store.settling import settles_at
 from baton_itsm.core.store.wal import WalCheckpoints
@@ -89,7 +89,7 @@ class UnitOfWork:
         entries = select(ledger_entries).where(ledger_entries.c.ticket_id.in_(ids)).order_by(
             ledger_entries.c.ticket_id, ledger_entries.c.version)
         for row in self.connection.execute(entries):
-            events[row.ticket_id].append(row_to_event(row, tickets_by_row_id[row.ticket_id]))
+            events[row.ticket_id] += (event for _, event in row_to_entries(row, tickets_by_row_id[row.ticket_id]))
         for row_id, key in tickets_by_row_id.items():
             self._tickets[key] = Ticket.from_events(key, events[row_id], self.intake_groups)
 
@@ -279,7 +279,8 @@ class UnitOfWork:
         rows = self.connection.execute(
             select(ledger_entries).where(ledger_entries.c.ticket_id == row_id).order_by(ledger_entries.c.version)
         )
-        return [LedgerEntry(row.seq, row.version, row.recorded_at, row_to_event(row, key)) for row in rows]
+        return [LedgerEntry(row.seq, version, row.recorded_at, event) for row in rows
+                for version, event in row_to_entries(row, key)]
 
 
 @lru_cache(maxsize=None)

@@ -199,3 +199,20 @@ def test_period_of_an_opening_time():
     assert in_order(["unknown", "2026-W10", "2025-W52"]) == ["2025-W52", "2026-W10", "unknown"]
     with pytest.raises(ValueError, match="period must be one of month, week, quarter"):
         PeriodOf("day")
+
+
+def test_tallies_of_two_parts_merge_into_the_figures_of_one_pass():
+    from baton_itsm.core.metrics.summary import Tallies
+
+    views = list(build_views(TICKETS, ROWS, datetime.fromisoformat))
+    one = compute_metrics(views)
+    for cut in range(len(views) + 1):  # every place the tickets can be parted, the empty halves too
+        two = Tallies().add_all(views[:cut]).merge(Tallies().add_all(views[cut:])).result()
+        assert two == one, f"parted after {cut} tickets"
+
+
+def test_tallies_with_other_settings_are_not_merged():
+    from baton_itsm.core.metrics.summary import Tallies
+
+    with pytest.raises(ValueError, match="differ in a setting"):
+        Tallies(late_within_minutes=60).merge(Tallies(late_within_minutes=30))
