@@ -1,12 +1,14 @@
 """Build the engine's Policy from the validated settings (holiday calendars are expanded here)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 from zoneinfo import ZoneInfo
 
+from baton_itsm.core.rules.availability import Availability, AwayPeriod
 from baton_itsm.core.rules.calendar import BusinessCalendar
 from baton_itsm.core.rules.policy import Policy, Route, StaleRule
 from baton_itsm.core.rules.reviews import ReviewPolicy
+from baton_itsm.core.settings.availability import as_moment
 from baton_itsm.core.settings.models import BatonConfig
 from baton_itsm.core.settings.rules import DAY_NUMBERS, CalendarConfig, parse_span
 
@@ -59,7 +61,22 @@ def build_policy(config: BatonConfig) -> Policy:
         instances=frozenset(config.connectors),
         accounts={name: c.account for name, c in config.connectors.items() if c.account},
         reviews=build_review_policy(config),
+        availability=build_availability(config),
     )
+
+
+def build_availability(config: BatonConfig) -> Availability:
+    """The deployment file's away periods, deputies and capacities. A bare date is a whole day in the default
+    calendar's time zone (UTC without one)."""
+    settings = config.rules.availability
+    zone = ZoneInfo(config.calendars[config.default_calendar].timezone) if config.default_calendar else UTC
+    periods = tuple(AwayPeriod(name, as_moment(a.start, zone), as_moment(a.until, zone, end=True), a.deputy, a.note)
+                    for name, person in config.people.items() for a in person.away)
+    return Availability(
+        periods=periods, deputies={n: p.deputy for n, p in config.people.items() if p.deputy},
+        capacity={n: p.capacity for n, p in config.people.items() if p.capacity},
+        default_capacity=settings.default_capacity, enabled=settings.enabled,
+        escalate_stale=settings.escalate_stale_when_away)
 
 
 def build_review_policy(config: BatonConfig) -> ReviewPolicy:

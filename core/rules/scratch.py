@@ -10,6 +10,7 @@ from baton_itsm.core.domain.errors import ProtocolError
 from baton_itsm.core.domain.events import LedgerEvent
 from baton_itsm.core.domain.protocol import decide
 from baton_itsm.core.domain.ticket import Ticket
+from baton_itsm.core.rules.availability import Availability
 from baton_itsm.core.rules.policy import Policy
 
 
@@ -21,9 +22,10 @@ def handoff_id_for(*parts: str) -> str:
 class Scratch:
     """A clone of the ticket that the engine advances as it decides; the caller writes `events`."""
 
-    def __init__(self, ticket: Ticket, policy: Policy, now: datetime):
+    def __init__(self, ticket: Ticket, policy: Policy, now: datetime, availability: Availability | None = None):
         self.ticket = ticket.clone()
         self.policy, self.now = policy, now
+        self.availability = availability or policy.availability  # who is away, who is at capacity, now
         self.events: list[LedgerEvent] = []
 
     def run(self, command: Command) -> list[LedgerEvent]:

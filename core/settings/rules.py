@@ -11,6 +11,7 @@ from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 from enum import StrEnum
 
 from baton_itsm.core.domain.kinds import HandoffKind
+from baton_itsm.core.settings.availability import AvailabilityConfig
 from baton_itsm.core.settings.base import Name, Strict
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|minutes?|h|hours?|d|days?)?\s*$", re.IGNORECASE)
@@ -159,6 +160,7 @@ class RulesConfig(Strict):
     category_routing: dict[Name, RouteConfig] = {}  # category: the group it goes straight to
     decline_reasons: list[DeclineReasonConfig] = []  # the catalog a decline picks a code from
     decline_free_text: bool = True  # false: a decline must name a code of decline_reasons
+    availability: AvailabilityConfig = AvailabilityConfig()  # away people, deputies and capacity
 
     @field_validator("decline_reasons")
     @classmethod
