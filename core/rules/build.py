@@ -69,7 +69,7 @@ def build_availability(config: BatonConfig) -> Availability:
     """The deployment file's away periods, deputies and capacities. A bare date is a whole day in the default
     calendar's time zone (UTC without one)."""
     settings = config.rules.availability
-    zone = ZoneInfo(config.calendars[config.default_calendar].timezone) if config.default_calendar else UTC
+    zone = ZoneInfo(config.calendars[config.default_calendar].timezone) if config.default_calendar else UTC  # whole days
     periods = tuple(AwayPeriod(name, as_moment(a.start, zone), as_moment(a.until, zone, end=True), a.deputy, a.note)
                     for name, person in config.people.items() for a in person.away)
     return Availability(

@@ -48,7 +48,7 @@ class RulesEngine:
         """`facts` are the ticket's facts including this event; `previous` those before it. `awaiting_write`: a
         holder write Baton decided for this ticket is still to be done (the tool may differ from the ledger)."""
         facts = facts or TicketFacts().updated_from(event)
-        scratch = Scratch(ticket, self.policy, now, self.availability(now))
+        scratch = Scratch(ticket, self.policy, now, lambda: self.availability(now))
         decisions = Decisions()
         noted: set[str] = set()  # handoffs whose note in the ticket this event's own decision writes
         if event.kind is ToolEventKind.OBSERVED:
@@ -93,7 +93,8 @@ class RulesEngine:
         from_group = ticket.holder.group if ticket.holder else None
         receiver = self.policy.receiver_for(from_group, command.to_holder)
         entries = []
-        if now is not None and (rerouted := reroute(self.availability(now), self.policy.directory, receiver, now)):
+        if (now is not None and receiver.person is not None
+                and (rerouted := reroute(self.availability(now), self.policy.directory, receiver, now))):
             receiver = rerouted.receiver
             entries.append(reroute_entry(ticket.key, rerouted, command.handoff_id, now, command.by))
         if receiver == command.to_holder:
@@ -101,7 +102,7 @@ class RulesEngine:
         return replace(command, to_holder=receiver), entries
 
     def on_timer(self, ticket: Ticket, facts: TicketFacts, timer: DueTimer, now: datetime) -> Decisions:
-        return fire(self.policy, ticket, facts, timer, now, self.availability(now))
+        return fire(self.policy, ticket, facts, timer, now, lambda: self.availability(now))
 
     # --- accept-before-reassign -----------------------------------------------------------------
     def _holder_change(self, scratch: Scratch, event: ToolEvent, noted: set[str]) -> Decisions:

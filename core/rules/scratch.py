@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import cached_property
 
 from baton_itsm.core.domain.commands import Command
 from baton_itsm.core.domain.errors import ProtocolError
@@ -22,11 +23,17 @@ def handoff_id_for(*parts: str) -> str:
 class Scratch:
     """A clone of the ticket that the engine advances as it decides; the caller writes `events`."""
 
-    def __init__(self, ticket: Ticket, policy: Policy, now: datetime, availability: Availability | None = None):
+    def __init__(self, ticket: Ticket, policy: Policy, now: datetime,
+                 availability: Availability | Callable[[], Availability] | None = None):
         self.ticket = ticket.clone()
         self.policy, self.now = policy, now
-        self.availability = availability or policy.availability  # who is away, who is at capacity, now
+        self._availability = availability or policy.availability
         self.events: list[LedgerEvent] = []
+
+    @cached_property
+    def availability(self) -> Availability:
+        """Who is away and who is at capacity, now: read only by a decision that names a person."""
+        return self._availability() if callable(self._availability) else self._availability
 
     def run(self, command: Command) -> list[LedgerEvent]:
         events = decide(self.ticket, command, now=self.now, directory=self.policy.directory)

@@ -1,6 +1,7 @@
 """What a due timer does: remind, expire and escalate (acceptance timeout, stale escalation)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from baton_itsm.core.domain.commands import ExpireHandoff, RequestHandoff
@@ -19,7 +20,7 @@ from baton_itsm.core.rules.timers import DueTimer, TimerKind, stale_key
 
 
 def fire(policy: Policy, ticket: Ticket, facts: TicketFacts, timer: DueTimer, now: datetime,
-         availability: Availability | None = None) -> Decisions:
+         availability: Availability | Callable[[], Availability] | None = None) -> Decisions:
     scratch = Scratch(ticket, policy, now, availability)
     decisions = Decisions()
     if timer.kind in (TimerKind.ACCEPT_REMIND, TimerKind.ACCEPT_TIMEOUT):
@@ -63,7 +64,8 @@ def _stale(policy: Policy, scratch: Scratch, facts: TicketFacts, timer: DueTimer
     rule = policy.stale_rule(facts, holder.group)
     since = facts.last_activity_at or now
     manager = policy.lead_of(holder.group)
-    away = scratch.availability.away(holder.person, now) if scratch.availability.escalate_stale else None
+    away = (scratch.availability.away(holder.person, now)
+            if holder.person and scratch.availability.escalate_stale else None)
     if timer.kind is TimerKind.STALE_REMIND and away is not None:
         # nobody would read the reminder: the ticket escalates now instead of at escalate_after
         scratch.record([RuleFired(ticket=ticket.key, at=now, by=None, rule=AWAY, outcome="escalated",

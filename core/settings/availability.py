@@ -18,7 +18,7 @@ def as_moment(value: date | datetime, zone: tzinfo = UTC, *, end: bool = False) 
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
-def _day_or_moment(value: object) -> object:
+def day_or_moment(value: object) -> object:
     """A bare date is a whole day; text with a time is a moment, which must say its time zone."""
     if isinstance(value, str) and len(value.strip()) == 10:
         return date.fromisoformat(value.strip())
@@ -32,7 +32,7 @@ def _day_or_moment(value: object) -> object:
     return value
 
 
-DayOrMoment = Annotated[date | datetime, BeforeValidator(_day_or_moment)]
+DayOrMoment = Annotated[date | datetime, BeforeValidator(day_or_moment)]
 
 
 class AwayConfig(Strict):

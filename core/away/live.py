@@ -1,0 +1,27 @@
+"""What the service's rules engine is told about availability at each decision: the deployment file's periods,
+the store's (`baton away`, the API: set by any process) and the ICS feeds' last good copies; capacity counts the
+open tickets each person holds in the store, in the deciding transaction."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from baton_itsm.core.away.feeds import AwayFeeds
+from baton_itsm.core.rules.availability import Availability, AwayPeriod
+from baton_itsm.core.store.away_periods import AwayPeriods
+
+
+class LiveAvailability:
+    def __init__(self, base: Availability, stored: Callable[[], AwayPeriods], feeds: AwayFeeds | None = None):
+        """`stored()`: the store's periods (built on first use: a command that decides nothing opens no store)."""
+        self.base, self.stored, self.feeds = base, stored, feeds
+
+    def periods(self, now: datetime) -> tuple[AwayPeriod, ...]:
+        feeds = self.feeds.periods(now) if self.feeds is not None else ()
+        return self.base.periods + self.stored().periods(now) + feeds
+
+    def __call__(self, now: datetime) -> Availability:
+        if not self.base.enabled:
+            return self.base
+        return replace(self.base, periods=self.periods(now), held=self.stored().open_tickets_held)
