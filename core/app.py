@@ -64,6 +64,10 @@ class App:
         """Away periods set by `baton away` or the API, in the store every process reads."""
         return AwayPeriods(self.store)
 
+    def availability_round(self) -> int:
+        """The service's availability worker: read the ICS feeds that are due a read."""
+        return self.away_feeds.refresh_if_due(self.clock.now())
+
     @cached_property
     def away_feeds(self) -> AwayFeeds:
         return build_feeds(self.config, self.config_path.parent if self.config_path else None)
