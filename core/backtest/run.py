@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from baton_itsm.core.backtest.availability import availability_counts, availability_line
 from baton_itsm.core.backtest.history import servicenow_histories
 from baton_itsm.core.backtest.replay import Replay, Tally
 from baton_itsm.core.domain.directory import Directory, GroupInfo
@@ -29,7 +30,7 @@ def backtest(policy: Policy, history: Path, *, instance: str = "sn-log", infer_g
     replay = Replay(RulesEngine(policy), tally, end_at)
     for events in histories:
         replay.ticket(events)
-    return outcome(tally, history, reader)
+    return {**outcome(tally, history, reader), **availability_counts(histories, policy, tally.rule_outcomes)}
 
 
 def infer_directory(histories: list) -> Directory:
@@ -80,4 +81,5 @@ def outcome_lines(result: dict) -> list[str]:
         + ", ".join(f"{k} {v:,}" for k, v in result["emails_by_template"].items()) + ")",
         f"  bounce count: mean {result['bounce_mean_in_history']} in the history, "
         f"{result['bounce_mean_with_requests_accepted']} had reverted pushes been accepted as requests",
+        *([availability_line(result)] if "away_reroutes" in result else []),
     ]

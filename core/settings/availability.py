@@ -36,6 +36,8 @@ DayOrMoment = Annotated[date | datetime, BeforeValidator(day_or_moment)]
 
 
 class AwayConfig(Strict):
+    model_config = {**Strict.model_config, "serialize_by_alias": True}  # dumped as written: `from`, not `start`
+
     start: DayOrMoment = Field(alias="from")  # first day away (a date), or the moment leaving (with a zone)
     until: DayOrMoment  # last day away (a date, inclusive), or the moment back (with a zone)
     deputy: Name | None = None  # who takes requests meanwhile; default the person's `deputy`
