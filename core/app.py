@@ -10,6 +10,7 @@ from baton_itsm.core.action_failures import FailedActions
 from baton_itsm.core.away.build import build_feeds
 from baton_itsm.core.away.feeds import AwayFeeds
 from baton_itsm.core.away.live import LiveAvailability
+from baton_itsm.core.away.returns import ReturnDigests
 from baton_itsm.core.clock import Clock, SystemClock
 from baton_itsm.core.connector import Connector, build_connectors
 from baton_itsm.core.group_commit import GroupCommit
@@ -65,8 +66,14 @@ class App:
         return AwayPeriods(self.store)
 
     def availability_round(self) -> int:
-        """The service's availability worker: read the ICS feeds that are due a read."""
-        return self.away_feeds.refresh_if_due(self.clock.now())
+        """The service's availability worker: read the ICS feeds that are due a read; queue the digest of each
+        person back from leave (rules.availability.return_digest)."""
+        now = self.clock.now()
+        done = self.away_feeds.refresh_if_due(now)
+        if self.config.rules.availability.return_digest and self.config.rules.availability.enabled:
+            live = self.rules.availability
+            done += ReturnDigests(self.store, live.ended, live.still_away).round(now)
+        return done
 
     @cached_property
     def away_feeds(self) -> AwayFeeds:

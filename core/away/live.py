@@ -21,6 +21,15 @@ class LiveAvailability:
         feeds = self.feeds.periods(now) if self.feeds is not None else ()
         return self.base.periods + self.stored().periods(now) + feeds
 
+    def ended(self, after: datetime, now: datetime) -> tuple[AwayPeriod, ...]:
+        """Every source's periods that ended after `after` and by `now`: the returns from leave to tell about."""
+        stored = tuple(s.period for s in self.stored().find(ending_after=after))
+        feeds = self.feeds.periods(after) if self.feeds is not None else ()
+        return tuple(p for p in self.base.periods + stored + feeds if after < p.end <= now)
+
+    def still_away(self, person: str, now: datetime) -> bool:
+        return self(now).away(person, now) is not None
+
     def __call__(self, now: datetime) -> Availability:
         if not self.base.enabled:
             return self.base
