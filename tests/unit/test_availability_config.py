@@ -47,8 +47,8 @@ def test_the_deployment_file_s_away_periods_deputies_and_capacity():
     ("people: {carol: {away: [{until: 2026-12-26}]}}", "from"),
     ("people: {carol: {deputy: fraank}}", "unknown deputy 'fraank'"),
     ("people: {carol: {away: [{from: 2026-12-24, until: 2026-12-26, deputy: nobody}]}}", "unknown deputy 'nobody'"),
-    ("people: {carol: {capacity: 0}}", "capacity"),
-    ("rules: {availability: {default_capacity: -1}}", "default_capacity"),
+    ("people: {carol: {capacity: 0}}", "people.carol.capacity: input should be greater than or equal to 1, got 0"),
+    ("rules: {availability: {default_capacity: -1}}", "default_capacity: input should be greater than or equal to 1"),
 ])
 def test_a_bad_away_setting_is_a_clear_error(text, message):
     with pytest.raises(BatonError) as error:
