@@ -1,5 +1,5 @@
 """A person back from leave gets one email of what changed on their tickets while they were away (real SMTP on
-loopback, injected clock); a second look, or another process, sends nothing more."""
+loopback, injected clock), on SQLite and PostgreSQL; a second look, or another process, sends nothing more."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -13,8 +13,8 @@ MONDAY_9 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 WEDNESDAY_9 = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
 
 
-def test_one_digest_of_what_changed_while_away(make_desk, clock, mail_server):
-    desk = make_desk()
+def test_one_digest_of_what_changed_while_away(make_desk, clock, mail_server, database_url):
+    desk = make_desk(database_url=database_url)
     app = desk.app
     app.handoffs.execute(ForceHandoff(ticket=TicketKey("local", "1"), handoff_id="f1", by="erin", reason="outage",
                                       to_holder=Holder("Network", "carol")))
