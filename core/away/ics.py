@@ -59,7 +59,7 @@ def _moment(value: date | datetime, zone: tzinfo) -> datetime:
     return datetime.combine(value, time(0), tzinfo=zone).astimezone(UTC)
 
 
-def _span(event, zone: tzinfo) -> tuple[date | datetime, timedelta]:
+def _span(event) -> tuple[date | datetime, timedelta]:
     first = event.get("DTSTART").dt
     if event.get("DTEND") is not None:
         length = event.get("DTEND").dt - first
@@ -71,7 +71,7 @@ def _span(event, zone: tzinfo) -> tuple[date | datetime, timedelta]:
 
 
 def _occurrences(event, zone: tzinfo, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
-    first, length = _span(event, zone)
+    first, length = _span(event)
     if event.get("RRULE") is None:
         starts = [first]
     else:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-
 from typing import Annotated
 
 from pydantic import BeforeValidator, Field, model_validator
@@ -23,7 +22,7 @@ def day_or_moment(value: object) -> object:
     if isinstance(value, str) and len(value.strip()) == 10:
         return date.fromisoformat(value.strip())
     if isinstance(value, str):
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.strip())
         if moment.tzinfo is None:
             raise ValueError(f"{value!r} has no time zone: write 2026-12-24T09:00:00Z or add +01:00")
         return moment

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, func, insert, or_, select, update
 from baton_itsm.core.errors import BatonError
 from baton_itsm.core.rules.availability import AwayPeriod
 from baton_itsm.core.rules.facts import RESOLVED_STATUSES
-from baton_itsm.core.store.schema import away_periods, away_returns, tickets
+from baton_itsm.core.store.schema import away_periods, tickets
 from baton_itsm.core.store.unit_of_work import CURRENT_CONNECTION, Store
 
 
@@ -84,15 +84,6 @@ class AwayPeriods:
             or_(tickets.c.status.is_(None), func.lower(tickets.c.status).not_in(sorted(RESOLVED_STATUSES))))
         with self._reading() as connection:
             return connection.execute(query).scalar_one()
-
-    def mark_returned(self, period_key: str, person: str, now: datetime) -> bool:
-        """Note that `person`'s return from `period_key` has had its digest; False if it had (another process)."""
-        with self.store.unit_of_work(now) as uow:
-            if uow.connection.execute(select(away_returns.c.period_key)
-                                      .where(away_returns.c.period_key == period_key)).first():
-                return False
-            uow.connection.execute(insert(away_returns).values(period_key=period_key, person=person, sent_at=now))
-        return True
 
 
 def _stored(row) -> StoredAway:

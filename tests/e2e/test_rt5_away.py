@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from baton_itsm.core.domain.holders import Holder
+
 from tests.e2e import rt5
 from tests.e2e.model_run import write_deployment
 from tests.e2e.rt5 import Person, holder_in_rt

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import shutil
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest

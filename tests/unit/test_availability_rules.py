@@ -3,7 +3,6 @@ to the group's queue; an away holder's stale ticket escalates at the first remin
 capacity goes to the queue. Time is an injected clock; every reroute is in the ledger with its reason."""
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest

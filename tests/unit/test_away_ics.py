@@ -12,7 +12,7 @@ from baton_itsm.core.away.ics import FeedError, Person, read_periods
 
 FEEDS = Path(__file__).parents[1] / "fixtures" / "ics"
 PARIS = ZoneInfo("Europe/Paris")
-HORIZON = dict(start=datetime(2026, 1, 1, tzinfo=UTC), end=datetime(2027, 6, 1, tzinfo=UTC))
+HORIZON = {"start": datetime(2026, 1, 1, tzinfo=UTC), "end": datetime(2027, 6, 1, tzinfo=UTC)}
 
 
 def utc(*args) -> datetime:
