@@ -3,6 +3,7 @@ App on the same database, as another `baton run` would be) reroutes by them; cap
 holds in the store. What a user checks: the command's words, the API's answers, the ledger's entries."""
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -58,12 +59,15 @@ def test_baton_away_sets_a_period_every_process_reroutes_by(desk, api):
     assert entries[1]["reason"].endswith("; frank deputises")
 
     listed = baton(desk, "away", "--list", "--format", "json")
-    (row,) = __import__("json").loads(listed.output)
+    (row,) = json.loads(listed.output)
     assert (row["person"], row["deputy"], row["note"], row["source"]) == ("carol", "frank", "training", "store")
     cancelled = baton(desk, "away", "--cancel", str(row["id"]))
     assert cancelled.exit_code == 0 and f"away period {row['id']} of carol cancelled" in cancelled.output
     again = ask_carol(api, token_for(desk, "alice"), "local:8")
     assert [(e["entry_type"], e["to_holder"]) for e in again] == [("requested", "Network/carol")]
+    report = baton(desk, "report", "--format", "json", "--no-charts")
+    assert report.exit_code == 0, report.output
+    assert json.loads(report.stdout)["rule_outcomes"] == {"away: to-deputy": 1}, "the report counts the reroute"
 
 
 @pytest.mark.parametrize(("args", "message"), [
