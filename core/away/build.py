@@ -1,19 +1,14 @@
 """The run-time availability of a deployment: its ICS feeds and the source the service's rules engine reads."""
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from baton_itsm.core.away.feeds import AwayFeeds, FeedSpec
 from baton_itsm.core.away.ics import Person
+from baton_itsm.core.settings.availability import deployment_zone
 from baton_itsm.core.settings.models import BatonConfig
-
-
-def deployment_zone(config: BatonConfig):
-    """Whole days (away dates, all-day events) are days in the default calendar's zone; UTC without one."""
-    return ZoneInfo(config.calendars[config.default_calendar].timezone) if config.default_calendar else UTC
 
 
 def build_feeds(config: BatonConfig, base_dir: Path | None = None) -> AwayFeeds:

@@ -89,6 +89,8 @@ def _words(row) -> str:
     """One line of the digest: what happened, by whom, to whom."""
     to = _holder(row.to_group, row.to_person)
     data = row.data or {}
-    kind = f"{row.entry_type} ({data.get('rule')}: {data.get('outcome')})" if row.entry_type == "rule" else row.entry_type
+    kind = row.entry_type
+    if kind == "rule":
+        kind = f"rule ({data.get('rule')}: {data.get('outcome')})"
     by = f" by {row.actor}" if row.actor else ""
     return f"{kind}{by}{f' to {to}' if to else ''}{f': {row.reason}' if row.reason else ''}"

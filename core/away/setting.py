@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from baton_itsm.core.away.build import deployment_zone
 from baton_itsm.core.errors import BatonError
 from baton_itsm.core.rules.availability import AwayPeriod
-from baton_itsm.core.settings.availability import as_moment, day_or_moment
+from baton_itsm.core.settings.availability import as_moment, day_or_moment, deployment_zone
 from baton_itsm.core.settings.models import BatonConfig
 from baton_itsm.core.store.away_periods import AwayPeriods, StoredAway
 

@@ -1,14 +1,14 @@
 """Build the engine's Policy from the validated settings (holiday calendars are expanded here)."""
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from baton_itsm.core.rules.availability import Availability, AwayPeriod
 from baton_itsm.core.rules.calendar import BusinessCalendar
 from baton_itsm.core.rules.policy import Policy, Route, StaleRule
 from baton_itsm.core.rules.reviews import ReviewPolicy
-from baton_itsm.core.settings.availability import as_moment
+from baton_itsm.core.settings.availability import as_moment, deployment_zone
 from baton_itsm.core.settings.models import BatonConfig
 from baton_itsm.core.settings.rules import DAY_NUMBERS, CalendarConfig, parse_span
 
@@ -69,7 +69,7 @@ def build_availability(config: BatonConfig) -> Availability:
     """The deployment file's away periods, deputies and capacities. A bare date is a whole day in the default
     calendar's time zone (UTC without one)."""
     settings = config.rules.availability
-    zone = ZoneInfo(config.calendars[config.default_calendar].timezone) if config.default_calendar else UTC  # whole days
+    zone = deployment_zone(config)
     periods = tuple(AwayPeriod(name, as_moment(a.start, zone), as_moment(a.until, zone, end=True), a.deputy, a.note)
                     for name, person in config.people.items() for a in person.away)
     return Availability(

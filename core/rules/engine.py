@@ -167,7 +167,7 @@ class RulesEngine:
         mode = policy.mode_for(new.group)
         reason = f"{actor or 'someone'} reassigned it in the tool without the receiver's acceptance"
         receiver, why_flagged = push_receiver(policy, old, new)
-        rerouted = reroute(scratch.availability, policy.directory, receiver, scratch.now) if why_flagged is None else None
+        rerouted = None if why_flagged else reroute(scratch.availability, policy.directory, receiver, scratch.now)
         if rerouted is not None and rerouted.receiver != old:
             receiver = rerouted.receiver
         else:

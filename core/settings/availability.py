@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator, Field, model_validator
 
@@ -15,6 +16,11 @@ def as_moment(value: date | datetime, zone: tzinfo = UTC, *, end: bool = False) 
         return value.astimezone(UTC)
     day = value + timedelta(days=1) if end else value
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def deployment_zone(config) -> tzinfo:
+    """Whole days (away dates, all-day events) are days in the default calendar's zone; UTC without one."""
+    return ZoneInfo(config.calendars[config.default_calendar].timezone) if config.default_calendar else UTC
 
 
 def day_or_moment(value: object) -> object:

@@ -30,7 +30,8 @@ class CalendarServer(LoopbackServer):
 
     def _answer(self, method, path, headers, body):
         self.paths.append(path)
-        return self.status, {"Content-Type": "text/calendar; charset=UTF-8"}, self.body if self.status == 200 else b"oops"
+        body = self.body if self.status == 200 else b"Service Unavailable"
+        return self.status, {"Content-Type": "text/calendar; charset=UTF-8"}, body
 
 
 def deployment(tmp_path: Path, feed: str) -> Path:
