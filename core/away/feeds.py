@@ -44,6 +44,16 @@ def where(location: str) -> str:
     return location
 
 
+def scrubbed(text: str, location: str) -> str:
+    """`text` (an error message) without the feed URL's query or password, however the message quotes the URL."""
+    parts = urlsplit(location)
+    text = text.replace(location, where(location))
+    for secret in (parts.query, parts.password):
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
 def fetch(location: str) -> bytes:
     if urlsplit(location).scheme in ("http", "https"):
         response = requests.get(location, timeout=TIMEOUT_SECONDS, stream=True,
@@ -86,11 +96,11 @@ class AwayFeeds:
                                    end=now + HORIZON_AHEAD, person=spec.person,
                                    people={p.name: p for p in spec.people})
         except Exception as error:  # noqa: BLE001 - any failure keeps the last good copy and says so
-            state.error = f"{type(error).__name__}: {error}"
+            state.error = scrubbed(f"{type(error).__name__}: {error}", spec.location)
             kept = (f"keeping the copy read {state.loaded_at:%Y-%m-%d %H:%M} UTC ({len(state.periods)} periods)"
                     if state.loaded_at else "no copy was ever read: nobody is away by it yet")
-            log.warning("away feed of %s (%s) failed to load: %s; %s", spec.name, where(spec.location),
-                        state.error.replace(spec.location, where(spec.location)), kept)
+            log.warning("away feed of %s (%s) failed to load: %s; %s", spec.name, where(spec.location), state.error,
+                        kept)
             return False
         state.periods, state.loaded_at, state.error = tuple(periods), now, None
         return True

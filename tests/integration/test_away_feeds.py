@@ -97,3 +97,16 @@ def test_a_feed_file_beside_the_deployment_and_a_feed_never_read(tmp_path, clock
     assert "no copy was ever read: nobody is away by it yet" in caplog.text
     assert ask_carol(app, "1")[0].to_holder == Holder("Network", "carol"), "no feed read: nobody is away by it"
     app.engine.dispose()
+
+
+def test_a_feed_server_that_is_down_is_a_warning_without_the_url_s_secrets(tmp_path, clock, caplog):
+    with CalendarServer(b"") as server:
+        closed = server.url  # the server stops: its port refuses connections, as a calendar host that is down
+    url = f"{closed.replace('http://', 'http://carol:pa55word@')}/carol.ics?token=s3cr3t&user=carol"
+    app = build_app(str(deployment(tmp_path, url)), str(tmp_path / "ledger.db"), clock)
+    with caplog.at_level(logging.WARNING):
+        assert app.availability_round() == 0
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "away feed of carol" in warning and "ConnectionError" in warning
+    assert "s3cr3t" not in warning and "pa55word" not in warning
+    app.engine.dispose()
