@@ -7,6 +7,10 @@ from functools import cached_property
 from pathlib import Path
 
 from baton_itsm.core.action_failures import FailedActions
+from baton_itsm.core.away.build import build_feeds
+from baton_itsm.core.away.feeds import AwayFeeds
+from baton_itsm.core.away.live import LiveAvailability
+from baton_itsm.core.away.returns import ReturnDigests
 from baton_itsm.core.clock import Clock, SystemClock
 from baton_itsm.core.connector import Connector, build_connectors
 from baton_itsm.core.group_commit import GroupCommit
@@ -20,6 +24,7 @@ from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.scheduler import Scheduler
 from baton_itsm.core.settings.loader import find_config, load_config
 from baton_itsm.core.settings.models import BatonConfig
+from baton_itsm.core.store.away_periods import AwayPeriods
 from baton_itsm.core.store.checkpoints import Checkpoints
 from baton_itsm.core.store.database import make_engine, resolve_database_url
 from baton_itsm.core.store.inbox_writer import open_inbox_writer, open_quick_inbox_writer
@@ -52,7 +57,27 @@ class App:
 
     @cached_property
     def rules(self) -> RulesEngine:
-        return RulesEngine(build_policy(self.config))
+        policy = build_policy(self.config)
+        return RulesEngine(policy, LiveAvailability(policy.availability, lambda: self.away_periods, self.away_feeds))
+
+    @cached_property
+    def away_periods(self) -> AwayPeriods:
+        """Away periods set by `baton away` or the API, in the store every process reads."""
+        return AwayPeriods(self.store)
+
+    def availability_round(self) -> int:
+        """The service's availability worker: read the ICS feeds that are due a read; queue the digest of each
+        person back from leave (rules.availability.return_digest)."""
+        now = self.clock.now()
+        done = self.away_feeds.refresh_if_due(now)
+        if self.config.rules.availability.return_digest and self.config.rules.availability.enabled:
+            live = self.rules.availability
+            done += ReturnDigests(self.store, live.ended, live.still_away).round(now)
+        return done
+
+    @cached_property
+    def away_feeds(self) -> AwayFeeds:
+        return build_feeds(self.config, self.config_path.parent if self.config_path else None)
 
     @cached_property
     def handoffs(self) -> HandoffService:

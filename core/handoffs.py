@@ -40,9 +40,10 @@ class HandoffService:
             if within is not None:
                 within(uow)
             ticket = uow.load_ticket(command.ticket)
+            rerouted = []  # the ledger's record of a request sent elsewhere: its receiver is away or at capacity
             if self.engine is not None and isinstance(command, RequestHandoff):
-                command = self.engine.shape_request(ticket, command)
-            events = decide(ticket, command, now=now, directory=self.directory)
+                command, rerouted = self.engine.route_request(ticket, command, now)
+            events = decide(ticket, command, now=now, directory=self.directory) + rerouted
             if self.engine is None:
                 uow.append(ticket, events)
                 return events

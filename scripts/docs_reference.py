@@ -165,8 +165,9 @@ def _rows(path: tuple[str, ...], owner: type[BaseModel], name: str) -> list[tupl
         path = path[:-1] + (path[-1] + "[]",)
     elif segment:
         path = path + (KEY_NAMES.get(path[-1], "KEY"),)
-    for key in model.model_fields:
-        rows += _rows(path + (key,), model, key)
+    for key, child in model.model_fields.items():
+        rows += [(row[0].replace(f".{key}", f".{child.alias}", 1) if child.alias else row[0], *row[1:])
+                 for row in _rows(path + (key,), model, key)]  # the key as a file writes it (`from`)
     return rows
 
 

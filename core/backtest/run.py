@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from baton_itsm.core.backtest.availability import availability_counts, availability_line
 from baton_itsm.core.backtest.bounce_rules import bounce_rule_lines, bounce_rule_outcome
 from baton_itsm.core.backtest.history import servicenow_histories
 from baton_itsm.core.backtest.replay import Replay, Tally
@@ -33,7 +34,8 @@ def backtest(policy: Policy, history: Path, *, instance: str = "sn-log", infer_g
     for events in histories:
         replay.ticket(events)
         sla.ticket(events)
-    return {**outcome(tally, history, reader), "sla": sla.result()}
+    return {**outcome(tally, history, reader), "sla": sla.result(),
+            **availability_counts(histories, policy, tally.rule_outcomes)}
 
 
 def infer_directory(histories: list) -> Directory:
@@ -87,4 +89,5 @@ def outcome_lines(result: dict) -> list[str]:
         f"{result['bounce_mean_with_requests_accepted']} had reverted pushes been accepted as requests",
         *bounce_rule_lines(result),
         *sla_lines(result.get("sla") or {}),
+        *([availability_line(result)] if "away_reroutes" in result else []),
     ]

@@ -124,6 +124,7 @@ def _register_subcommands() -> None:
         "run": "baton_itsm.core.cli.run:run",
         "outbox": "baton_itsm.core.cli.outbox:outbox",
         "token": "baton_itsm.core.cli.token:token",
+        "away": "baton_itsm.core.cli.away:away",
         "inbox": "baton_itsm.core.cli.inbox:inbox",
         "servicenow": "baton_itsm.core.cli.servicenow:servicenow",
         "jira": "baton_itsm.core.cli.jira:jira",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from baton_itsm.core.away.returns import RETURN_CHANNEL
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.notify.addresses import AddressBook
@@ -56,7 +57,7 @@ class NoticeRouter:
 
     @property
     def handlers(self) -> dict[str, Callable[[OutboxItem], None]]:
-        return {NOTIFY_CHANNEL: self.route, DIGEST_CHANNEL: self.send_digest}
+        return {NOTIFY_CHANNEL: self.route, DIGEST_CHANNEL: self.send_digest, RETURN_CHANNEL: self.send_return}
 
     def route(self, item: OutboxItem) -> None:
         notice = Notice.from_row(item.idempotency_key, item.payload)
@@ -82,6 +83,24 @@ class NoticeRouter:
             context = self._context(ticket, facts, recipient).status(changes, eta)
             _queue(uow, ticket, self._compose(item.idempotency_key, "status-update", ticket, REQUESTER, recipient,
                                               context))
+
+    def send_return(self, item: OutboxItem) -> None:
+        """A person back from leave: one message of what changed on their tickets (core/away/returns.py)."""
+        payload = item.payload
+        recipient = self.addresses.person(payload["person"])
+        thread = TicketKey("baton", f"back-{payload['person']}")  # not one ticket's conversation
+        context = {"recipient": {"name": recipient.name or "", "email": recipient.email or ""},
+                   "name": self.addresses.display_name, "ticket": {"key": "", "subject": "", "url": ""},
+                   "notice": payload, "links": None}
+        rendered = self.renderer.render("back-from-leave", context)
+        message = Message(item.idempotency_key, thread, STAFF, recipient, rendered.subject, rendered.text,
+                          rendered.html, template="back-from-leave", details={"person": payload["person"]})
+        rows = [row for notifier in self._notifiers(STAFF, message) for row in notifier.compose(message)]
+        if not rows:
+            log.warning("%s: no channel reaches %s (no address?)", item.idempotency_key, recipient.label)
+        with self.store.unit_of_work(self.clock.now()) as uow:
+            for row in rows:
+                uow.queue_outgoing(row.idempotency_key, row.channel, row.payload)
 
     # --- internals ---------------------------------------------------------------------------------------
     def _tell_requester(self, notice: Notice) -> bool:

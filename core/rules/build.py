@@ -4,9 +4,11 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from baton_itsm.core.rules.availability import Availability, AwayPeriod
 from baton_itsm.core.rules.calendar import BusinessCalendar
 from baton_itsm.core.rules.policy import BounceLimit, Policy, Route, SlaStep, StaleRule
 from baton_itsm.core.rules.reviews import ReviewPolicy
+from baton_itsm.core.settings.availability import as_moment, deployment_zone
 from baton_itsm.core.settings.models import BatonConfig
 from baton_itsm.core.settings.rules import DAY_NUMBERS, CalendarConfig, parse_span
 
@@ -61,6 +63,7 @@ def build_policy(config: BatonConfig) -> Policy:
         accounts={name: c.account for name, c in config.connectors.items() if c.account},
         reviews=build_review_policy(config),
         bounce_limits=build_bounce_limits(config),
+        availability=build_availability(config),
     )
 
 
@@ -69,6 +72,20 @@ def build_bounce_limits(config: BatonConfig) -> tuple[BounceLimit, ...]:
     overrides = tuple(BounceLimit(o.bounces, o.return_within, frozenset(o.priority), frozenset(o.category),
                                   frozenset(o.group)) for o in limits.overrides)
     return (*overrides, BounceLimit(limits.default.bounces, limits.default.return_within))
+
+
+def build_availability(config: BatonConfig) -> Availability:
+    """The deployment file's away periods, deputies and capacities. A bare date is a whole day in the default
+    calendar's time zone (UTC without one)."""
+    settings = config.rules.availability
+    zone = deployment_zone(config)
+    periods = tuple(AwayPeriod(name, as_moment(a.start, zone), as_moment(a.until, zone, end=True), a.deputy, a.note)
+                    for name, person in config.people.items() for a in person.away)
+    return Availability(
+        periods=periods, deputies={n: p.deputy for n, p in config.people.items() if p.deputy},
+        capacity={n: p.capacity for n, p in config.people.items() if p.capacity},
+        default_capacity=settings.default_capacity, enabled=settings.enabled,
+        escalate_stale=settings.escalate_stale_when_away)
 
 
 def build_review_policy(config: BatonConfig) -> ReviewPolicy:

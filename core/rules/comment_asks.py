@@ -18,6 +18,7 @@ from baton_itsm.core.domain.commands import RequestHandoff
 from baton_itsm.core.domain.errors import InvalidRequest
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.kinds import HandoffKind
+from baton_itsm.core.rules.availability import reroute, reroute_entry
 from baton_itsm.core.rules.scratch import Scratch, handoff_id_for
 
 KIND = re.compile(r"^kind=(?P<kind>\S+)$", re.IGNORECASE)
@@ -69,9 +70,14 @@ def run_ask(scratch: Scratch, text: str, actor: str, event_id: str) -> str:
         # checked before queue-first turns the person into their group's queue: a misspelt name is said so
         raise InvalidRequest(f"{ask.receiver.person} is not a member of {ask.receiver.group}")
     receiver = scratch.policy.receiver_for(from_group, ask.receiver)
+    queued = " (queue first: it goes to the group's queue)" if receiver != ask.receiver else ""
+    rerouted = reroute(scratch.availability, directory, receiver, scratch.now)
+    receiver = rerouted.receiver if rerouted else receiver
     handoff_id = handoff_id_for("comment-handoff", str(ticket.key), event_id)  # a replay makes the same id
     scratch.run(RequestHandoff(ticket=ticket.key, handoff_id=handoff_id, to_holder=receiver, by=actor,
                                reason=ask.reason, kind=ask.kind, summary=ask.summary))
-    queued = " (queue first: it goes to the group's queue)" if receiver != ask.receiver else ""
+    if rerouted:
+        scratch.record([reroute_entry(ticket.key, rerouted, handoff_id, scratch.now, actor, event_id)])
+        queued = f" ({rerouted.reason})"
     return (f"handoff request {handoff_id} asks {receiver} to take this ticket{queued}; it moves when they accept. "
             "Withdraw it with `/baton withdraw`.")

@@ -5,18 +5,31 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from baton_itsm.core.domain.events import (
-    HandoffAccepted, HandoffApplied, HandoffDeclined, HandoffExpired, HandoffForced, HandoffRequested,
-    HandoffWithdrawn, HolderChanged, LedgerEvent,
+    HandoffAccepted,
+    HandoffApplied,
+    HandoffDeclined,
+    HandoffExpired,
+    HandoffForced,
+    HandoffRequested,
+    HandoffWithdrawn,
+    HolderChanged,
+    LedgerEvent,
 )
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.rules.actions import notify, set_holder
+from baton_itsm.core.rules.availability import rerouted_requests
 from baton_itsm.core.rules.bounce_rules import bounce_rules
 from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.rules.policy import Policy
 from baton_itsm.core.rules.reviews import escalation_review_on_open, reviews_on_apply
 from baton_itsm.core.rules.ticket_notes import ticket_notes
-from baton_itsm.core.rules.timers import acceptance_keys, acceptance_timers, stale_key, stale_timer
+from baton_itsm.core.rules.timers import (
+    acceptance_keys,
+    acceptance_timers,
+    stale_key,
+    stale_timer,
+)
 
 
 def consequences(policy: Policy, before: Ticket, after: Ticket, events: Sequence[LedgerEvent], facts: TicketFacts,
@@ -25,16 +38,19 @@ def consequences(policy: Policy, before: Ticket, after: Ticket, events: Sequence
     `noted`: handoffs whose note in the ticket the caller's own decision writes."""
     decisions = Decisions()
     key = after.key
+    reroutes = rerouted_requests(events)
     for event in events:
         if isinstance(event, HandoffRequested):
             record = after.handoff(event.handoff_id)
             decisions.timers += acceptance_timers(policy, record, now)
             receiver = event.to_holder
+            rerouted = reroutes.get(event.handoff_id)
             decisions.outgoing.append(notify(
                 "handoff-request", key, key=f"{key}:{event.handoff_id}", people=[receiver.person],
                 groups=[] if receiver.person else [receiver.group], handoff_id=event.handoff_id,
                 to_holder=str(receiver), requested_by=event.by, reason=event.reason, summary=event.summary,
-                kind=str(event.kind)))
+                kind=str(event.kind), **({"rerouted": rerouted.reason, "asked": rerouted.from_holder.person}
+                                         if rerouted else {})))
             decisions.extend(escalation_review_on_open(policy, after, event))
         elif isinstance(event, HandoffForced):
             decisions.extend(escalation_review_on_open(policy, after, event))

@@ -5,7 +5,7 @@ rules decide obeys the protocol's invariants; the caller writes the events to th
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -19,6 +19,7 @@ from baton_itsm.core.domain.rule_events import RuleFired
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.rules.actions import receiver_words, set_holder
+from baton_itsm.core.rules.availability import Availability, reroute, reroute_entry
 from baton_itsm.core.rules.comment_commands import run_comment_command
 from baton_itsm.core.rules.convergence import covers, follow_tool, lose
 from baton_itsm.core.rules.consequences import consequences
@@ -35,8 +36,11 @@ ABR = "accept-before-reassign"
 
 
 class RulesEngine:
-    def __init__(self, policy: Policy | None = None):
+    def __init__(self, policy: Policy | None = None, availability: Callable[[datetime], Availability] | None = None):
+        """`availability(now)`: who is away and who is at capacity now (default: the deployment file's periods);
+        the service's reads the store and the ICS feeds too."""
         self.policy = policy or Policy()
+        self.availability = availability or (lambda now: self.policy.availability)
 
     # --- entry points ---------------------------------------------------------------------------
     def on_tool_event(self, ticket: Ticket, event: ToolEvent, now: datetime,
@@ -45,7 +49,7 @@ class RulesEngine:
         """`facts` are the ticket's facts including this event; `previous` those before it. `awaiting_write`: a
         holder write Baton decided for this ticket is still to be done (the tool may differ from the ledger)."""
         facts = facts or TicketFacts().updated_from(event)
-        scratch = Scratch(ticket, self.policy, now)
+        scratch = Scratch(ticket, self.policy, now, lambda: self.availability(now))
         decisions = Decisions()
         noted: set[str] = set()  # handoffs whose note in the ticket this event's own decision writes
         if event.kind is ToolEventKind.OBSERVED:
@@ -84,17 +88,27 @@ class RulesEngine:
             after.apply(event)
         return consequences(self.policy, ticket, after, list(events), facts, now, activity_at=now)
 
-    def shape_request(self, ticket: Ticket, command: RequestHandoff) -> RequestHandoff:
-        """Queue-first: redirect a cross-group request for a named person to that person's group queue."""
+    def shape_request(self, ticket: Ticket, command: RequestHandoff, now: datetime | None = None) -> RequestHandoff:
+        return self.route_request(ticket, command, now)[0]
+
+    def route_request(self, ticket: Ticket, command: RequestHandoff,
+                      now: datetime | None = None) -> tuple[RequestHandoff, list[RuleFired]]:
+        """Queue-first: a cross-group request for a named person goes to that person's group queue. Availability
+        (at `now`): one for an away person goes to their deputy or their queue, one for a person at capacity to
+        their queue; the second item is the ledger's record of that, to write after the request."""
         from_group = ticket.holder.group if ticket.holder else None
         receiver = self.policy.receiver_for(from_group, command.to_holder)
+        entries = []
+        if (now is not None and receiver.person is not None
+                and (rerouted := reroute(self.availability(now), self.policy.directory, receiver, now))):
+            receiver = rerouted.receiver
+            entries.append(reroute_entry(ticket.key, rerouted, command.handoff_id, now, command.by))
         if receiver == command.to_holder:
-            return command
-        return RequestHandoff(ticket=command.ticket, handoff_id=command.handoff_id, to_holder=receiver, by=command.by,
-                              reason=command.reason, kind=command.kind, summary=command.summary)
+            return command, entries
+        return replace(command, to_holder=receiver), entries
 
     def on_timer(self, ticket: Ticket, facts: TicketFacts, timer: DueTimer, now: datetime) -> Decisions:
-        return fire(self.policy, ticket, facts, timer, now)
+        return fire(self.policy, ticket, facts, timer, now, lambda: self.availability(now))
 
     # --- accept-before-reassign -----------------------------------------------------------------
     def _holder_change(self, scratch: Scratch, event: ToolEvent, noted: set[str]) -> Decisions:
@@ -159,6 +173,11 @@ class RulesEngine:
         mode = policy.mode_for(new.group)
         reason = f"{actor or 'someone'} reassigned it in the tool without the receiver's acceptance"
         receiver, why_flagged = push_receiver(policy, old, new)
+        rerouted = None if why_flagged else reroute(scratch.availability, policy.directory, receiver, scratch.now)
+        if rerouted is not None and rerouted.receiver != old:
+            receiver = rerouted.receiver
+        else:
+            rerouted = None
         request = None
         if mode != "flag" and why_flagged is None:
             trial = scratch.ticket.clone()
@@ -186,11 +205,14 @@ class RulesEngine:
             record("flagged")
             return Decisions()
         scratch.record(events)
+        if rerouted is not None:
+            scratch.record([reroute_entry(ticket.key, rerouted, request.handoff_id, scratch.now, actor,
+                                          event.event_id)])
         decisions = Decisions()
         if mode == "revert" and policy.governs(ticket.key.instance):
             noted.add(request.handoff_id)
             decisions.outgoing.append(tool_revert(ticket, old, new, actor, event.event_id, request.handoff_id,
-                                                  receiver))
+                                                  receiver, rerouted.reason if rerouted else ""))
         return decisions
 
     # --- category routing and resolution ----------------------------------------------------------
@@ -223,10 +245,12 @@ def push_receiver(policy, old: Holder, new: Holder) -> tuple[Holder, str | None]
 
 
 def tool_revert(ticket: Ticket, old: Holder, pushed: Holder, actor: str | None, source: str, handoff_id: str,
-                receiver: Holder):
-    """Put the ticket back; the note goes with the write, so it is posted only once the ticket is back."""
+                receiver: Holder, rerouted: str = ""):
+    """Put the ticket back; the note goes with the write, so it is posted only once the ticket is back.
+    `rerouted`: why the request asks someone other than the one pushed to (away, at capacity)."""
+    instead = f" ({rerouted})" if rerouted else ""
     note = (f"Baton put this ticket back with {old}: {actor or 'someone'} moved it to {pushed} without "
-            f"acceptance. Handoff request {handoff_id} now asks {receiver_words(receiver)} to accept it; "
+            f"acceptance. Handoff request {handoff_id} now asks {receiver_words(receiver)} to accept it{instead}; "
             "the ticket moves when they do.")
     return set_holder(ticket.key, old, expected=pushed, key=f"revert:{ticket.key}:{source}", note=note,
                       handoff_id=handoff_id, decided_by=actor, purpose="revert")

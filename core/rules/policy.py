@@ -8,6 +8,7 @@ from baton_itsm.core.domain.directory import Directory
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.kinds import HandoffKind
 from baton_itsm.core.domain.ownership import OwnershipPolicy
+from baton_itsm.core.rules.availability import Availability
 from baton_itsm.core.rules.calendar import BusinessCalendar
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.rules.reviews import ReviewPolicy
@@ -88,6 +89,7 @@ class Policy:
     accounts: Mapping[str, str] = field(default_factory=dict)  # connector instance: Baton's tool account
     reviews: ReviewPolicy = field(default_factory=ReviewPolicy)
     bounce_limits: tuple[BounceLimit, ...] = ()  # overrides first, the default last; none: the rules are off
+    availability: Availability = field(default_factory=Availability)  # the deployment file's away periods
 
     def mode_for(self, receiving_group: str) -> str:
         return self.push_mode_per_group.get(receiving_group, self.push_mode)

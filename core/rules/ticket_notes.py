@@ -10,11 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from baton_itsm.core.domain.events import (
-    HandoffApplied, HandoffDeclined, HandoffExpired, HandoffForced, HandoffRequested, HandoffWithdrawn, LedgerEvent,
+    HandoffApplied,
+    HandoffDeclined,
+    HandoffExpired,
+    HandoffForced,
+    HandoffRequested,
+    HandoffWithdrawn,
+    LedgerEvent,
 )
 from baton_itsm.core.domain.rule_events import BOUNCE_RULES, RuleFired
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.rules.actions import add_note, receiver_words
+from baton_itsm.core.rules.availability import REROUTE_RULES, rerouted_requests
 from baton_itsm.core.rules.decisions import Outgoing
 
 
@@ -24,8 +31,11 @@ def ticket_notes(after: Ticket, events: Sequence[LedgerEvent], noted: Iterable[s
     skip, notes = set(noted), []
     skip.update(e.handoff_id for e in events  # a stale escalation's note names its request
                 if isinstance(e, RuleFired) and e.rule in ("stale", "sla") and e.handoff_id)
+    reroutes = rerouted_requests(events)
     for event in events:
         if isinstance(event, RuleFired):
+            if event.rule in REROUTE_RULES:
+                continue  # said in the note of the request it shaped (or of the revert that opened it)
             text = _rule_text(event, after)
             if text:
                 notes.append(add_note(after.key, text, key=f"note:{after.key}:{event.rule}:{event.outcome}:"
@@ -36,6 +46,8 @@ def ticket_notes(after: Ticket, events: Sequence[LedgerEvent], noted: Iterable[s
             continue
         record = after.handoff(handoff_id)
         text = _text(event, record)
+        if text and isinstance(event, HandoffRequested) and (rerouted := reroutes.get(handoff_id)):
+            text += f" Sent to them instead of {rerouted.from_holder.person}: {rerouted.reason}."
         if text:
             notes.append(add_note(after.key, text, key=f"note:{after.key}:{handoff_id}:{event.entry_type}"))
     return notes

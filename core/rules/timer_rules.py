@@ -1,6 +1,7 @@
 """What a due timer does: remind, expire and escalate (acceptance timeout, stale escalation)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from baton_itsm.core.domain.commands import ExpireHandoff, RequestHandoff
@@ -9,6 +10,7 @@ from baton_itsm.core.domain.kinds import HandoffKind, HandoffState
 from baton_itsm.core.domain.rule_events import RuleFired
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.rules.actions import notify
+from baton_itsm.core.rules.availability import AWAY, Availability
 from baton_itsm.core.rules.consequences import consequences
 from baton_itsm.core.rules.decisions import Decisions, TimerRequest
 from baton_itsm.core.rules.scratch import Scratch, handoff_id_for
@@ -19,8 +21,9 @@ from baton_itsm.core.rules.sla_rules import SLA_TIMER, fire_sla_step
 from baton_itsm.core.rules.timers import DueTimer, TimerKind, stale_key
 
 
-def fire(policy: Policy, ticket: Ticket, facts: TicketFacts, timer: DueTimer, now: datetime) -> Decisions:
-    scratch = Scratch(ticket, policy, now)
+def fire(policy: Policy, ticket: Ticket, facts: TicketFacts, timer: DueTimer, now: datetime,
+         availability: Availability | Callable[[], Availability] | None = None) -> Decisions:
+    scratch = Scratch(ticket, policy, now, availability)
     decisions = Decisions()
     if timer.kind in (TimerKind.ACCEPT_REMIND, TimerKind.ACCEPT_TIMEOUT):
         decisions.extend(_acceptance(policy, scratch, timer))
@@ -67,7 +70,13 @@ def _stale(policy: Policy, scratch: Scratch, facts: TicketFacts, timer: DueTimer
     rule = policy.stale_rule(facts, holder.group)
     since = facts.last_activity_at or now
     manager = policy.lead_of(holder.group)
-    if timer.kind is TimerKind.STALE_REMIND:
+    away = (scratch.availability.away(holder.person, now)
+            if holder.person and scratch.availability.escalate_stale else None)
+    if timer.kind is TimerKind.STALE_REMIND and away is not None:
+        # nobody would read the reminder: the ticket escalates now instead of at escalate_after
+        scratch.record([RuleFired(ticket=ticket.key, at=now, by=None, rule=AWAY, outcome="escalated",
+                                  from_holder=holder, reason=f"{away.words()}: escalated at the first reminder")])
+    elif timer.kind is TimerKind.STALE_REMIND:
         scratch.record([RuleFired(ticket=ticket.key, at=now, by=None, rule="stale", outcome="reminded",
                                   to_holder=holder, reason=f"no update since {since.isoformat()}")])
         decisions = Decisions(outgoing=[notify(
@@ -80,15 +89,16 @@ def _stale(policy: Policy, scratch: Scratch, facts: TicketFacts, timer: DueTimer
         return decisions
     next_group = policy.escalates_to.get(holder.group)
     handoff_id = None
+    stale_for = f"no update since {since.isoformat()}" + (f" and {away.words()}" if away else "")
     if next_group is not None and ticket.open_handoff() is None:
         handoff_id = handoff_id_for(str(ticket.key), "stale", since.isoformat())
         scratch.try_run(RequestHandoff(
             ticket=ticket.key, handoff_id=handoff_id, to_holder=Holder(next_group), by="rule:stale",
-            reason=f"no update since {since.isoformat()}: escalated one step along {holder.group}'s path",
+            reason=f"{stale_for}: escalated one step along {holder.group}'s path",
             kind=HandoffKind.TECHNICAL))
     scratch.record([RuleFired(ticket=ticket.key, at=now, by=None, rule="stale", outcome="escalated",
                               from_holder=holder, to_holder=Holder(next_group) if next_group else None,
-                              handoff_id=handoff_id, reason=f"no update since {since.isoformat()}")])
+                              handoff_id=handoff_id, reason=stale_for)])
     return Decisions(outgoing=[notify(
         "stale-escalation", ticket.key, key=f"{ticket.key}:{since.isoformat()}", people=[manager],
         holder=str(holder), escalated_to=next_group or "", since=since.isoformat())])

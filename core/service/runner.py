@@ -20,6 +20,7 @@ from baton_itsm.core.settings.models import ConnectorMode
 from baton_itsm.core.web import create_app
 
 log = logging.getLogger(__name__)
+AVAILABILITY_SECONDS = 60.0  # between looks at ICS feeds due a read and people back from leave
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ def build_workers(app: App, options: RunOptions) -> list[Worker]:
     for instance, connector in app.config.connectors.items():
         if connector.mode in (ConnectorMode.POLL, ConnectorMode.BOTH):
             workers.append(Worker(f"poll:{instance}", _poll_round(app, instance), connector.poll_interval_seconds))
+    workers.append(Worker("availability", lambda: app.availability_round(), AVAILABILITY_SECONDS))
     return workers
 
 

@@ -157,6 +157,7 @@ def _cross_references(data: dict) -> Iterator[tuple[tuple, str]]:
                 if isinstance(name, str) and name not in names:
                     yield path, f"unknown {kind} {name!r} (known {kind}s: {known})"
     groups = data.get("groups") if isinstance(data.get("groups"), dict) else {}
+    yield from _unknown_deputies(data, groups)
     for name, group in groups.items():
         if not isinstance(group, dict):
             continue
@@ -166,6 +167,19 @@ def _cross_references(data: dict) -> Iterator[tuple[tuple, str]]:
                 yield ("groups", name, "lead"), f"{group['lead']!r} is neither a manager nor a member of {name}"
         if (loop := _escalation_loop(groups, name)) is not None:
             yield ("groups", name, "escalates_to"), f"the escalation path loops: {' -> '.join(loop)}"
+
+
+def _unknown_deputies(data: dict, groups: dict) -> Iterator[tuple[tuple, str]]:
+    """A deputy must be someone of the deployment: a misspelt one would send requests to nobody."""
+    people = data.get("people") if isinstance(data.get("people"), dict) else {}
+    known = set(people)
+    for group in groups.values():
+        if isinstance(group, dict):
+            known |= {*_as_list(group.get("members")), *_as_list(group.get("managers"))}
+    for pattern in (("people", "*", "deputy"), ("people", "*", "away", "*", "deputy")):
+        for path, name in _names_at(data, pattern):
+            if isinstance(name, str) and name not in known:
+                yield path, f"unknown deputy {name!r}: not a person, member or manager of this deployment"
 
 
 def _escalation_loop(groups: dict, start: str) -> list[str] | None:

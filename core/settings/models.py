@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 from baton_itsm.core.domain.decline_reasons import DeclineCatalog, DeclineReason
 from baton_itsm.core.domain.directory import Directory, GroupInfo
 from baton_itsm.core.domain.ownership import OwnershipModel, OwnershipPolicy
+from baton_itsm.core.settings.availability import AwayConfig
 from baton_itsm.core.settings.base import EnvVarName, Name, Strict
 from baton_itsm.core.settings.http import HttpConfig
 from baton_itsm.core.settings.notifications import NotificationsConfig, staff_channels_only
@@ -25,6 +26,9 @@ class GroupConfig(Strict):
     calendar: Name | None = None  # business hours of this group (a key of `calendars`)
     # The channels of staff notices about this group's queue (email, slack, teams); default notifications.channels.staff
     notify: list[Name] | None = None
+    # An ICS feed (https URL or file) of the group's absences; each event names its person by ATTENDEE email or
+    # by the person's Baton name or name as the first word(s) of its SUMMARY
+    away_feed: Name | None = None
 
     _no_public_replies = field_validator("notify")(staff_channels_only)
 
@@ -33,6 +37,10 @@ class PersonConfig(Strict):
     name: str | None = None  # how messages address the person (default: their Baton name)
     email: str | None = None  # where their messages go
     notify: list[Name] | None = None  # the channels of this person's staff notices, over their group's choice
+    deputy: Name | None = None  # who takes requests to this person while they are away (else their group's queue)
+    away: list[AwayConfig] = []  # away periods: [{from: 2026-12-24, until: 2026-12-31, deputy: bob, note: ...}]
+    away_feed: Name | None = None  # an ICS feed (https URL or file) whose events are this person's absences
+    capacity: int | None = Field(None, ge=1)  # open tickets they may hold; a request past it goes to the queue
 
     _no_public_replies = field_validator("notify")(staff_channels_only)
 

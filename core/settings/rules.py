@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from enum import StrEnum
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 
-from enum import StrEnum
-
 from baton_itsm.core.domain.kinds import HandoffKind
+from baton_itsm.core.settings.availability import AvailabilityConfig
 from baton_itsm.core.settings.base import Name, Strict
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|minutes?|h|hours?|d|days?)?\s*$", re.IGNORECASE)
@@ -196,6 +196,7 @@ class RulesConfig(Strict):
     decline_reasons: list[DeclineReasonConfig] = []  # the catalog a decline picks a code from
     decline_free_text: bool = True  # false: a decline must name a code of decline_reasons
     bounce_limits: BounceLimitsConfig = BounceLimitsConfig()  # ping-pong and bounce limits
+    availability: AvailabilityConfig = AvailabilityConfig()  # away people, deputies and capacity
 
     @field_validator("decline_reasons")
     @classmethod

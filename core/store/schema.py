@@ -161,3 +161,26 @@ api_tokens = Table(
     Column("revoked_at", UTCDateTime),
     Index("uq_api_tokens_token_sha256", "token_sha256", unique=True),
 )
+
+# Away periods set by `baton away` or the API (rev 0010); the deployment file's and ICS feeds' are not stored.
+away_periods = Table(
+    "away_periods", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("person", String(200), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("deputy", String(200)),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("set_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("cancelled_at", UTCDateTime),
+    Index("ix_away_periods_ends_at", "ends_at"),
+)
+
+# Returns from leave whose digest has gone (rev 0010), by period, whichever source the period came from.
+away_returns = Table(
+    "away_returns", metadata,
+    Column("period_key", String(400), primary_key=True),
+    Column("person", String(200), nullable=False),
+    Column("sent_at", UTCDateTime, nullable=False),
+)

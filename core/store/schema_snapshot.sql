@@ -1,4 +1,4 @@
--- alembic revision: 0009
+-- alembic revision: 0010
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -159,3 +159,25 @@ CREATE TABLE api_tokens (
 )
 --
 CREATE UNIQUE INDEX uq_api_tokens_token_sha256 ON api_tokens (token_sha256)
+--
+CREATE TABLE away_periods (
+	id INTEGER NOT NULL, 
+	person VARCHAR(200) NOT NULL, 
+	starts_at DATETIME NOT NULL, 
+	ends_at DATETIME NOT NULL, 
+	deputy VARCHAR(200), 
+	note TEXT DEFAULT '' NOT NULL, 
+	set_by VARCHAR(200) NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	cancelled_at DATETIME, 
+	CONSTRAINT pk_away_periods PRIMARY KEY (id)
+)
+--
+CREATE INDEX ix_away_periods_ends_at ON away_periods (ends_at)
+--
+CREATE TABLE away_returns (
+	period_key VARCHAR(400) NOT NULL, 
+	person VARCHAR(200) NOT NULL, 
+	sent_at DATETIME NOT NULL, 
+	CONSTRAINT pk_away_returns PRIMARY KEY (period_key)
+)

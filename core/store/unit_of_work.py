@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -298,6 +299,11 @@ def _facts_of(row: Any) -> TicketFacts:
                        unverified=bool(row.unverified))
 
 
+# The connection of the unit of work this thread is in, if any: what the rules read lazily while deciding (who is
+# away, who holds how many tickets) is read in the same transaction, never beside it (store/away_periods.py).
+CURRENT_CONNECTION: ContextVar[Connection | None] = ContextVar("baton_current_connection", default=None)
+
+
 class Store:
     """The ledger store. Open a unit of work per command or incoming event."""
 
@@ -317,6 +323,10 @@ class Store:
     @contextmanager
     def unit_of_work(self, now: datetime) -> Iterator[UnitOfWork]:
         with self.write_lock, self.engine.begin() as connection:
-            yield UnitOfWork(connection, now, self.ownership, self.intake_groups)
+            token = CURRENT_CONNECTION.set(connection)
+            try:
+                yield UnitOfWork(connection, now, self.ownership, self.intake_groups)
+            finally:
+                CURRENT_CONNECTION.reset(token)
         if self.wal is not None:
             self.wal.now_and_then()  # the lock is free again: store/wal.py

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from baton_itsm.core.web.api import router as api
 from baton_itsm.core.web.ask_pages import router as ask_pages
+from baton_itsm.core.web.away_api import router as away_api
 from baton_itsm.core.web.escalation_review_api import router as escalation_review_api
 from baton_itsm.core.web.escalation_review_page import router as escalation_review_page
 from baton_itsm.core.web.limits import Limits, RequestLimits
@@ -45,5 +46,6 @@ def create_app(app: App) -> FastAPI:
     web.include_router(escalation_review_page, include_in_schema=False)
     web.include_router(api)
     web.include_router(escalation_review_api)
+    web.include_router(away_api)
     web.include_router(ops)
     return web

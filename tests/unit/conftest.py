@@ -27,11 +27,12 @@ DIRECTORY = Directory.of({
 
 
 class SimulatedDesk:
-    def __init__(self, policy: Policy, clock, key: TicketKey = TicketKey("rt", "1")):
-        self.engine, self.clock, self.key = RulesEngine(policy), clock, key
+    def __init__(self, policy: Policy, clock, key: TicketKey = TicketKey("rt", "1"), availability=None):
+        self.engine, self.clock, self.key = RulesEngine(policy, availability), clock, key
         self.ticket, self.facts = Ticket(key, intake_groups=policy.triage_groups), TicketFacts()
         self.timers: dict[str, DueTimer] = {}
         self.outbox: list = []
+        self.log: list = []  # every ledger event written, in order
         self._ids = itertools.count(1)
 
     # what happens in the tool
@@ -69,9 +70,10 @@ class SimulatedDesk:
 
     # what people do through Baton
     def command(self, command) -> Decisions:
+        rerouted = []
         if hasattr(command, "to_holder") and type(command).__name__ == "RequestHandoff":
-            command = self.engine.shape_request(self.ticket, command)
-        events = decide(self.ticket, command, now=self.clock.now(), directory=self.engine.policy.directory)
+            command, rerouted = self.engine.route_request(self.ticket, command, self.clock.now())
+        events = decide(self.ticket, command, now=self.clock.now(), directory=self.engine.policy.directory) + rerouted
         decisions = self.engine.on_commands(self.ticket, events, self.facts, self.clock.now())
         decisions.events = [*events, *decisions.events]  # as HandoffService: the command's, then what follows
         self._write(decisions)
@@ -93,6 +95,7 @@ class SimulatedDesk:
     def _write(self, decisions: Decisions) -> None:
         for event in decisions.events:
             self.ticket.apply(event)
+        self.log += decisions.events
         self.outbox += decisions.outgoing
         for key in decisions.cancel_timers:
             self.timers.pop(key, None)

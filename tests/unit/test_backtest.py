@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from baton_itsm.core.backtest.run import backtest
+from baton_itsm.core.backtest.run import backtest, outcome_lines
 from baton_itsm.core.rules.build import build_policy
-from baton_itsm.core.settings.loader import load_rules_file
+from baton_itsm.core.settings.loader import load_rules_file, parse_config
 from baton_itsm.core.settings.models import BatonConfig
 
 HEADER = (Path(__file__).resolve().parents[1] / "fixtures" / "servicenow" / "small_log.csv"
@@ -59,3 +59,37 @@ def test_a_stale_ticket_is_reminded_then_escalated_by_the_timers(tmp_path):
     assert result["reminders_sent"] == 1 and result["escalations_fired"] == 1 and result["timers_fired"] == 2
     assert result["emails_by_template"] == {"status-update": 1, "stale-reminder": 1, "stale-escalation": 1}
     assert result["pushes_reverted"] == 0 and result["requests_raised"] == 0
+
+
+AVAILABILITY = """\
+people:
+  Resolver 1: {capacity: 1}
+  Resolver 3: {}
+  Resolver 2:
+    deputy: Resolver 3
+    away: [{from: 2016-04-01, until: 2016-04-01}]  # the log writes days first: 1/4/2016 is 1 April
+"""
+
+
+def test_the_availability_rules_counted_on_the_history(tmp_path):
+    """Capacity from the open tickets each person held along the log; away reroutes for the deployment's periods."""
+    history = tmp_path / "history.csv"
+    history.write_text("\n".join([HEADER, *[
+        row("INC1", 0, "1/3/2016 09:00", "Active", "Group A", "Resolver 1"),  # Resolver 1 holds 1: at capacity
+        row("INC2", 0, "1/3/2016 09:20", "Active", "Group A", "Resolver 1"),  # would have gone to the queue
+        row("INC1", 1, "1/3/2016 09:30", "Resolved", "Group A", "Resolver 1"),  # ...he holds INC2 still
+        row("INC3", 0, "1/3/2016 10:00", "Active", "Group A", "Resolver 1"),  # to the queue again
+        row("INC4", 0, "1/4/2016 10:00", "Active", "Group B", "Resolver 3"),
+        row("INC5", 0, "1/4/2016 11:00", "Active", "Group B", "Resolver 2"),  # away all day: to his deputy
+        row("INC6", 0, "1/5/2016 09:00", "Active", "Group B", "Resolver 2"),  # back: to him
+    ]]) + "\n")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULES)
+    deployment = parse_config(AVAILABILITY, "baton.yaml")
+    result = backtest(build_policy(load_rules_file(rules, deployment)), history)
+    assert (result["capacity_reroutes"], result["away_reroutes"], result["away_to_deputy"],
+            result["away_to_queue"]) == (2, 1, 1, 0)
+    # INC5 sat with Resolver 2 while he was away: its first reminder (10 h, at 21:00) escalated it instead
+    assert result["away_stale_escalations"] == 1
+    assert "availability: 1 assignments to people away rerouted (1 to deputies, 0 to queues), 2 to people at " \
+           "capacity sent to the queue, 1 stale tickets of away holders escalated" in "\n".join(outcome_lines(result))
