@@ -77,8 +77,8 @@ def write_bodies(path: Path, count: int) -> None:
     key = SECRET.encode()
     with path.open("w") as out:
         for i in range(count):
-            ticket = 1 + i % 1000
-            old, new = ("alice", "carol") if i % 2 else ("carol", "alice")
+            ticket, turn = 1 + i % 1000, i // 1000  # the ticket's first delivery, its second, ...
+            old, new = ("alice", "carol") if turn % 2 else ("carol", "alice")
             body = json.dumps({
                 "transaction": {"id": str(100000 + i), "Type": "Set", "Field": "Owner", "OldValue": old,
                                 "NewValue": new, "Created": "2026-11-23T05:00:00Z", "Creator": {"id": "bob"},

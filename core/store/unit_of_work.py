@@ -100,8 +100,12 @@ class UnitOfWork:
             return self._tickets[key]
         row_id = self._ticket_row_id(key, lock=True)
         if row_id is None:
-            return Ticket(key, intake_groups=self.intake_groups)
-        return Ticket.from_events(key, (entry.event for entry in self._entries(row_id, key)), self.intake_groups)
+            ticket = Ticket(key, intake_groups=self.intake_groups)
+        else:
+            ticket = Ticket.from_events(key, (entry.event for entry in self._entries(row_id, key)), self.intake_groups)
+        if self._buffer is not None:  # its entries of this batch are not written yet: later loads must see them
+            self._tickets[key] = ticket
+        return ticket
 
     def append(self, ticket: Ticket, events: Sequence[LedgerEvent]) -> None:
         """Apply `events` to `ticket` and write them; refuses if another writer got there first."""
@@ -168,11 +172,14 @@ class UnitOfWork:
         ).first()
 
     # --- inbox, outbox, timers ---------------------------------------------------------------
-    def record_incoming(self, source: str, event_id: str, payload: dict) -> bool:
-        """Keep an incoming tool event; False when that (source, event id) was already kept."""
+    def record_incoming(self, source: str, event_id: str, payload: dict, status: str = "pending") -> bool:
+        """Keep an incoming tool event; False when that (source, event id) was already kept. With another status
+        than pending (`taken`, core/intake.py) it is kept as handled already, in the same one statement."""
+        pending = status == "pending"
         return self._insert_once(inbox, {
             "source": source, "event_id": event_id, "received_at": self.now, "payload": payload,
-            "status": "pending", "attempts": 0, "claimed_until": settles_at(payload, self.now),
+            "status": status, "attempts": 0 if pending else 1, "processed_at": None if pending else self.now,
+            "claimed_until": settles_at(payload, self.now) if pending else None,
         }, ["source", "event_id"])
 
     def mark_incoming_done(self, source: str, event_id: str, status: str = "done") -> None:
