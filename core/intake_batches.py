@@ -96,9 +96,13 @@ def _preload(uow: UnitOfWork, rows) -> None:
 
 def _waiting(uow: UnitOfWork, rows) -> dict[tuple[str, str], list]:
     """The pending deliveries of the tickets whose deliveries wait for the rest of their write, read at once."""
-    settling: dict[str, set[str]] = {}
-    for row in rows:
-        if row.payload.get(SETTLE) and len(row.payload["events"]) == 1:
-            settling.setdefault(row.source, set()).add(row.payload["events"][0]["ticket"])
-    return {(source, ticket): found for source, tickets in settling.items()
-            for ticket, found in waiting_for(uow, source, sorted(tickets)).items()}
+    settling = [row for row in rows if row.payload.get(SETTLE) and len(row.payload["events"]) == 1]
+    found: dict[tuple[str, str], list] = {}
+    for source in {row.source for row in settling}:
+        ours = [row for row in settling if row.source == source]
+        tickets = sorted({row.payload["events"][0]["ticket"] for row in ours})
+        for ticket, waiting in waiting_for(uow, source, tickets, min(r.received_at for r in ours),
+                                           max(r.received_at for r in ours),
+                                           max(float(r.payload[SETTLE]) for r in ours)).items():
+            found[(source, ticket)] = waiting
+    return found

@@ -12,7 +12,7 @@ other deliveries of that write are done with it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -62,8 +62,9 @@ def joined(uow: UnitOfWork, row, waiting: list | None = None) -> tuple[list[Tool
     if not row.payload.get(SETTLE) or len(events) != 1:
         return events, []
     if waiting is None:
-        waiting = waiting_for(uow, row.source, [row.payload["events"][0]["ticket"]]).get(
-            row.payload["events"][0]["ticket"], [])
+        ticket = row.payload["events"][0]["ticket"]
+        waiting = waiting_for(uow, row.source, [ticket], row.received_at, row.received_at,
+                              row.payload[SETTLE]).get(ticket, [])
     others = [_Delivered(event_id, tool_event_from_payload(payload["events"][0]))
               for row_id, event_id, payload in waiting
               if row_id != row.id and payload.get(SETTLE) and len(payload["events"]) == 1]
@@ -75,12 +76,21 @@ def joined(uow: UnitOfWork, row, waiting: list | None = None) -> tuple[list[Tool
     return [_one_change([d.event for d in parts])], [d.delivery_id for d in parts if d.delivery_id != row.event_id]
 
 
-def waiting_for(uow: UnitOfWork, source: str, tickets: list[str]) -> dict[str, list]:
-    """The pending deliveries of these tickets, by ticket, oldest first: [(id, event_id, payload)]; locked on
-    PostgreSQL (no other process takes them meanwhile: a ticket's deliveries are claimed in order,
-    core/intake.py). One query for many tickets: the inbox worker reads a whole batch's at once."""
+def waiting_for(uow: UnitOfWork, source: str, tickets: list[str], earliest: datetime, latest: datetime,
+                settle_seconds: float) -> dict[str, list]:
+    """The pending deliveries of these tickets kept within `settle_seconds` of deliveries kept from `earliest` to
+    `latest`, by ticket, oldest first: [(id, event_id, payload)]; locked on PostgreSQL (no other process takes them
+    meanwhile: a ticket's deliveries are claimed in order, core/intake.py). One query for many tickets: the inbox
+    worker reads a whole batch's at once.
+
+    Only deliveries kept that close can be the rest of a write: the tool posts a write's changes together, and a
+    delivery is not handled before its settle delay has passed, so one kept later than that was never awaited.
+    Bounded so, the query reads a stretch of the inbox's (status, received_at) index, not a burst's whole backlog."""
+    window = timedelta(seconds=float(settle_seconds))
     query = select(inbox.c.id, inbox.c.event_id, inbox.c.payload, DELIVERY_TICKET.label("ticket")).where(
-        inbox.c.source == source, inbox.c.status == "pending", DELIVERY_TICKET.in_(tickets)).order_by(inbox.c.id)
+        inbox.c.status == "pending", inbox.c.received_at >= earliest - window,
+        inbox.c.received_at <= latest + window, inbox.c.source == source,
+        DELIVERY_TICKET.in_(tickets)).order_by(inbox.c.id)
     if uow.connection.dialect.name == "postgresql":
         query = query.with_for_update()
     found: dict[str, list] = {}

@@ -15,7 +15,10 @@ from baton_itsm.core.app import App
 from baton_itsm.core.outbox_lanes import Lane, lanes_for
 from baton_itsm.core.service import http_server
 from baton_itsm.core.service.idle_first import IdleFirst
+from baton_itsm.core.service.inbox_process import ChildSettings, InboxProcess
+from baton_itsm.core.service.round_size import RoundSize
 from baton_itsm.core.service.workers import Worker, WorkerPool
+from baton_itsm.core.settings.loader import secret_variables
 from baton_itsm.core.settings.models import ConnectorMode
 from baton_itsm.core.web import create_app
 
@@ -28,11 +31,18 @@ class RunOptions:
     port: int = 8000
     http: bool = True
     idle_seconds: float = 1.0  # how long a worker that found nothing waits before looking again
+    log_format: str = "text"  # for a worker process of its own (core/service/inbox_process.py)
+    log_level: str = "INFO"
+
+
+def inbox_in_own_process(app: App, options: RunOptions) -> bool:
+    """Whether the inbox worker runs in a child process: beside a web server, unless configured not to."""
+    return options.http and app.config.service.inbox_process
 
 
 def build_workers(app: App, options: RunOptions) -> list[Worker]:
     workers = [
-        Worker("inbox", _inbox_round(app), options.idle_seconds),
+        *([] if inbox_in_own_process(app, options) else [Worker("inbox", _inbox_round(app, options), options.idle_seconds)]),
         Worker("scheduler", lambda: app.scheduler.tick().fired, options.idle_seconds),
         # One dispatcher per destination: a rate-limited tool or a refusing mail server delays only its own rows.
         *(Worker(f"dispatch:{lane.name}", _dispatched(app, lane), options.idle_seconds)
@@ -44,11 +54,25 @@ def build_workers(app: App, options: RunOptions) -> list[Worker]:
     return workers
 
 
-def _inbox_round(app: App):
+def _inbox_round(app: App, options: RunOptions):
+    if not options.http:
+        return inbox_round(app)  # no receiver to give way to
     idle_first = IdleFirst(lambda: app.deliveries.last_arrival)  # receiving webhooks comes first
 
     def round_() -> int:
         return app.intake.process_pending(limit=idle_first.batch()).new
+    return round_
+
+
+def inbox_round(app: App):
+    """The inbox worker's round where it has a process to itself: a claim as large as keeps each transaction
+    short (core/service/round_size.py), handled at full speed."""
+    size = RoundSize(app.store.engine.dialect.name)
+
+    def round_() -> int:
+        with size.timed() as report:
+            report.handled = app.intake.process_pending(limit=size.limit()).new
+        return report.handled
     return round_
 
 
@@ -68,6 +92,13 @@ def _poll_round(app: App, instance: str):
     return round_
 
 
+def _inbox_process(app: App, options: RunOptions) -> InboxProcess:
+    process = InboxProcess(ChildSettings(app.config_path, app.database_url, options.log_format, options.log_level,
+                                         tuple(secret_variables(app.config)), options.idle_seconds))
+    process.start()
+    return process
+
+
 def run(app: App, options: RunOptions) -> None:
     app.store  # noqa: B018 - fail fast on an unreachable or outdated store, before taking any work
     pool = WorkerPool(build_workers(app, options))
@@ -76,6 +107,7 @@ def run(app: App, options: RunOptions) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: pool.stopping.set())
     pool.start()
+    inbox = _inbox_process(app, options) if inbox_in_own_process(app, options) else None
     log.info("baton running: %s", ", ".join(w.name for w in pool.workers))
     try:
         if options.http:
@@ -93,4 +125,6 @@ def run(app: App, options: RunOptions) -> None:
         log.info("stopping: workers finish their current round")
         if not pool.stop(timeout=30):
             log.warning("some workers did not stop within 30 s; their work stays in the store")
+        if inbox is not None and not inbox.stop():
+            log.warning("the inbox worker process did not stop within 30 s; its deliveries stay in the store")
         log.info("baton stopped")

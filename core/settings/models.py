@@ -77,6 +77,9 @@ class ServiceConfig(Strict):
     lease_seconds: float = Field(120, gt=0)
     # How many times the inbox worker tries a webhook delivery that fails before it parks it (`baton inbox`).
     inbox_max_attempts: int = Field(5, ge=1)
+    # Whether `baton run`, when it serves HTTP, handles webhook deliveries in a process of its own, so handling
+    # uses another core than receiving: a burst is handled while it lasts and acknowledgements stay fast.
+    inbox_process: bool = True
     http: HttpConfig = HttpConfig()  # the web server's deadlines and size limits
 
 

@@ -20,6 +20,7 @@ from baton_itsm.core.domain.review_events import (
 )
 from baton_itsm.core.domain.ownership import OwnershipPolicy
 from baton_itsm.core.domain.ticket import Ticket
+from baton_itsm.core.inbox_payload import delivery_ticket
 from baton_itsm.core.errors import BatonError
 from baton_itsm.core.rules.facts import TicketFacts, replies_from_json, replies_to_json
 from baton_itsm.core.store.codec import event_to_row, row_to_event
@@ -178,7 +179,7 @@ class UnitOfWork:
         pending = status == "pending"
         return self._insert_once(inbox, {
             "source": source, "event_id": event_id, "received_at": self.now, "payload": payload,
-            "status": status, "attempts": 0 if pending else 1, "processed_at": None if pending else self.now,
+            "ticket": delivery_ticket(payload), "status": status, "attempts": 0 if pending else 1, "processed_at": None if pending else self.now,
             "claimed_until": settles_at(payload, self.now) if pending else None,
         }, ["source", "event_id"])
 
