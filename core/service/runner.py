@@ -15,14 +15,18 @@ from baton_itsm.core.app import App
 from baton_itsm.core.outbox_lanes import Lane, lanes_for
 from baton_itsm.core.service import http_server
 from baton_itsm.core.service.idle_first import IdleFirst
-from baton_itsm.core.service.inbox_process import ChildSettings, InboxProcess
-from baton_itsm.core.service.round_size import RoundSize
+from baton_itsm.core.service.worker_process import ChildSettings, WorkerProcess
 from baton_itsm.core.service.workers import Worker, WorkerPool
 from baton_itsm.core.settings.loader import secret_variables
 from baton_itsm.core.settings.models import ConnectorMode
 from baton_itsm.core.web import create_app
 
 log = logging.getLogger(__name__)
+# Deliveries per claim of an inbox worker with a process to itself; a claim is handled in a few transactions of up
+# to that many (core/intake_batches.py). On SQLite each one holds the store's one write lock, which the receiver
+# needs to keep a delivery before it answers: 20 hold it for about 10-20 ms. A server store has no such lock.
+CLAIM = {"sqlite": 20}
+SERVER_CLAIM = 200
 
 
 @dataclass(frozen=True)
@@ -31,18 +35,20 @@ class RunOptions:
     port: int = 8000
     http: bool = True
     idle_seconds: float = 1.0  # how long a worker that found nothing waits before looking again
-    log_format: str = "text"  # for a worker process of its own (core/service/inbox_process.py)
+    log_format: str = "text"  # for the workers' own process (core/service/worker_process.py)
     log_level: str = "INFO"
 
 
-def inbox_in_own_process(app: App, options: RunOptions) -> bool:
-    """Whether the inbox worker runs in a child process: beside a web server, unless configured not to."""
-    return options.http and app.config.service.inbox_process
+def workers_in_own_process(app: App, options: RunOptions) -> bool:
+    """Whether the workers run in a child process: beside a web server, as configured, by default on a server
+    store only (on SQLite the receiver would wait behind them for the one write lock: docs/operations.md)."""
+    chosen = app.config.service.worker_process
+    return options.http and (chosen if chosen is not None else app.store.engine.dialect.name != "sqlite")
 
 
 def build_workers(app: App, options: RunOptions) -> list[Worker]:
     workers = [
-        *([] if inbox_in_own_process(app, options) else [Worker("inbox", _inbox_round(app, options), options.idle_seconds)]),
+        Worker("inbox", _inbox_round(app, options), options.idle_seconds),
         Worker("scheduler", lambda: app.scheduler.tick().fired, options.idle_seconds),
         # One dispatcher per destination: a rate-limited tool or a refusing mail server delays only its own rows.
         *(Worker(f"dispatch:{lane.name}", _dispatched(app, lane), options.idle_seconds)
@@ -65,14 +71,11 @@ def _inbox_round(app: App, options: RunOptions):
 
 
 def inbox_round(app: App):
-    """The inbox worker's round where it has a process to itself: a claim as large as keeps each transaction
-    short (core/service/round_size.py), handled at full speed."""
-    size = RoundSize(app.store.engine.dialect.name)
+    """The inbox worker's round where no receiver shares its process: one claim, handled at full speed."""
+    limit = CLAIM.get(app.store.engine.dialect.name, SERVER_CLAIM)
 
     def round_() -> int:
-        with size.timed() as report:
-            report.handled = app.intake.process_pending(limit=size.limit()).new
-        return report.handled
+        return app.intake.process_pending(limit=limit).new
     return round_
 
 
@@ -92,8 +95,8 @@ def _poll_round(app: App, instance: str):
     return round_
 
 
-def _inbox_process(app: App, options: RunOptions) -> InboxProcess:
-    process = InboxProcess(ChildSettings(app.config_path, app.database_url, options.log_format, options.log_level,
+def _worker_process(app: App, options: RunOptions) -> WorkerProcess:
+    process = WorkerProcess(ChildSettings(app.config_path, app.database_url, options.log_format, options.log_level,
                                          tuple(secret_variables(app.config)), options.idle_seconds))
     process.start()
     return process
@@ -101,14 +104,16 @@ def _inbox_process(app: App, options: RunOptions) -> InboxProcess:
 
 def run(app: App, options: RunOptions) -> None:
     app.store  # noqa: B018 - fail fast on an unreachable or outdated store, before taking any work
-    pool = WorkerPool(build_workers(app, options))
+    child = workers_in_own_process(app, options)
+    pool = WorkerPool([] if child else build_workers(app, options))
     # uvicorn hands SIGTERM/SIGINT back to the handler it found once it has shut down: this one, which
     # only asks the workers to stop, so the graceful stop below always runs and the exit code is 0.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: pool.stopping.set())
     pool.start()
-    inbox = _inbox_process(app, options) if inbox_in_own_process(app, options) else None
-    log.info("baton running: %s", ", ".join(w.name for w in pool.workers))
+    workers = _worker_process(app, options) if child else None
+    log.info("baton running: %s", "the web server; the workers in a process of their own" if child
+             else ", ".join(w.name for w in pool.workers))
     try:
         if options.http:
             web = create_app(app)
@@ -125,6 +130,6 @@ def run(app: App, options: RunOptions) -> None:
         log.info("stopping: workers finish their current round")
         if not pool.stop(timeout=30):
             log.warning("some workers did not stop within 30 s; their work stays in the store")
-        if inbox is not None and not inbox.stop():
-            log.warning("the inbox worker process did not stop within 30 s; its deliveries stay in the store")
+        if workers is not None and not workers.stop():
+            log.warning("the workers' process did not stop within 30 s; their work stays in the store")
         log.info("baton stopped")

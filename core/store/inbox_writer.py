@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from baton_itsm.core.inbox_payload import delivery_ticket
+from baton_itsm.core.store.database import RETRY_SECONDS, WAIT_SECONDS
 from baton_itsm.core.store.location import sqlite_path, sqlite_pragmas
 from baton_itsm.core.store.settling import settles_at
 from baton_itsm.core.store.unit_of_work import Store
@@ -30,8 +31,6 @@ from baton_itsm.core.store.unit_of_work import Store
 _SQLITE_INSERT = ("INSERT INTO inbox (source, event_id, received_at, payload, ticket, status, attempts, claimed_until) "
                   "VALUES (?, ?, ?, ?, ?, 'pending', 0, ?) ON CONFLICT (source, event_id) DO NOTHING")
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy's DateTime keeps a UTC time in SQLite
-WAIT_SECONDS = 30.0  # the longest a waiting writer waits for another process's write lock
-RETRY_SECONDS = 0.0005
 
 
 class StoreBusy(Exception):
@@ -54,7 +53,7 @@ class SqliteInboxWriter:
         self._wal = store.wal
         self._wait = wait
         # Never SQLite's busy handler: it sleeps 1, 2, 5 ... 100 ms and is not woken when the lock frees, so behind
-        # the inbox worker's process (core/service/inbox_process.py) each delivery waited far longer than that
+        # the workers' process (core/service/worker_process.py) each delivery waited far longer than that
         # process held the lock. A waiting writer tries again every RETRY_SECONDS instead (`_begin`).
         self._raw = sqlite3.connect(path, timeout=0, check_same_thread=False)
         sqlite_pragmas(self._raw)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -320,6 +321,10 @@ class Store:
         # inbox writer (store/inbox_writer.py) queues here too.
         self.write_lock = threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
         self.wal = WalCheckpoints(engine) if engine.dialect.name == "sqlite" else None
+        # Seconds this process leaves SQLite's write lock free after each unit of work: set by a process that
+        # writes flat out beside a receiver in another process (core/service/worker_process.py), which would
+        # otherwise take the lock again before the receiver, retrying every half millisecond, saw it free.
+        self.pause_after_write = 0.0
 
     @contextmanager
     def unit_of_work(self, now: datetime) -> Iterator[UnitOfWork]:
@@ -327,3 +332,5 @@ class Store:
             yield UnitOfWork(connection, now, self.ownership, self.intake_groups)
         if self.wal is not None:
             self.wal.now_and_then()  # the lock is free again: store/wal.py
+        if self.pause_after_write:
+            time.sleep(self.pause_after_write)
