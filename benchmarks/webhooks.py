@@ -1,4 +1,28 @@
 #!/usr/bin/env python3
+"""A burst of signed webhook deliveries into `baton run`, beside a bare FastAPI endpoint, and how soon Baton handles it.
+
+    apt-get install -y wrk && python benchmarks/webhooks.py [--rounds 3] [--burst 20000] [--threads 1]
+                                                            [--connections 4] [--postgres URL]
+
+Rounds (3 by default), one server after the other in each, on this machine: first a bare FastAPI app whose one
+POST route only answers 200 (benchmarks/webhooks/bare_app.py), then `baton run` on a fresh SQLite store with one
+generic REST instance (Request Tracker 5 profile, `mode: webhook`). Both get the same burst from wrk
+(benchmarks/webhooks/deliveries.lua), each delivery sent once, as fast as the server answers: distinct RT owner
+changes on 1,000 tickets, each signed with X-Baton-Signature and each a push (bob moves the ticket between alice
+and carol) that Baton must handle: ledger entries (the change, the rule's finding) and an outbox row (the
+requester's update). The tool URL is a closed local port: the outbox is written, and its tool actions fail
+to be sent, which does not change what is measured here (the notices find no address and are dropped).
+
+Prints each server's rate, p50/p99 acknowledgement latency and the ratio; then, once every delivery is
+handled (decisions committed, its inbox row done) or 4x the burst's duration has passed: the deliveries kept,
+the ledger entries and outbox rows, when the last delivery was handled after the burst began (goal: within 2x
+the burst's duration; the RT profile's 1 s settle delay, a bounded wait for the rest of a write, is counted
+in), the handling rate and how long the last delivery kept waited. The goals: >= 0.5x the bare rate in the
+median round, p99 < 25 ms in every round, every delivery handled within 2x the burst. Any non-2xx answer,
+socket error or missing delivery makes the run invalid.
+
+Then the same burst on PostgreSQL (benchmarks/webhooks_postgres.py) handled by one and by two `baton run`
+processes: two should handle it at >= 1.6x the rate of one.
 """Signed webhook deliveries per second into `baton run` on SQLite, beside a bare FastAPI endpoint.
 
     apt-get install -y wrk && python benchmarks/webhooks.py [--rounds 3] [--duration 10] [--threads 1]

@@ -1,4 +1,5 @@
-"""`baton run`: the web app (webhooks, links, API, health, metrics) and the workers, in one process.
+"""`baton run`: the web app (webhooks, links, API, health, metrics) and the workers, in one process, or with the
+workers in a process of their own (core/service/worker_process.py, `service.worker_process`).
 
 SIGTERM or Ctrl-C stops taking work: uvicorn stops accepting connections and finishes the requests in
 flight, each worker finishes the round it is in, and whatever is left stays in the store for the next
