@@ -28,6 +28,13 @@ def delivery_payload(events: Iterable[ToolEvent], settle_seconds: float = 0.0) -
     return payload
 
 
+def delivery_ticket(payload: dict) -> str | None:
+    """The ticket a delivery is about ("instance:ticket id"): its first event's; kept beside the payload, so the
+    inbox finds a ticket's deliveries through an index instead of reading every payload."""
+    events = payload.get("events") if isinstance(payload, dict) else None
+    return events[0]["ticket"] if events else None
+
+
 def tool_event_from_payload(payload: dict) -> ToolEvent:
     holder = lambda h: None if h is None else Holder(h["group"], h["person"])  # noqa: E731
     instance, _, ticket_id = payload["ticket"].partition(":")

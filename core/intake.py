@@ -33,6 +33,7 @@ from sqlalchemy import func, or_, select, update
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.inbox_payload import delivery_payload
+from baton_itsm.core.intake_batches import handle_round, rounds_of
 from baton_itsm.core.joined_deliveries import joined
 from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.engine import RulesEngine
@@ -88,18 +89,36 @@ class Intake:
             return uow.record_incoming(source, delivery_id, payload)
 
     def process_pending(self, limit: int = 100) -> IntakeReport:
-        """Handle kept deliveries, oldest first, each in its own transaction. Once one fails, its ticket's later
-        deliveries in this batch wait: they are taken again, in order, when it is done or parked."""
+        """Handle kept deliveries, oldest first, many to a transaction (core/intake_batches.py). If a transaction
+        fails, the rest are handled one by one, each in its own; once one fails, its ticket's later deliveries in
+        this claim wait: they are taken again, in order, when it is done or parked."""
         report = IntakeReport()
+        claimed = self._claim_with_tickets(limit)
+        rounds = rounds_of(claimed)
+        for position, row_ids in enumerate(rounds):
+            try:
+                done, duplicates, entries = handle_round(self.store, self.clock.now(), row_ids, self._handle,
+                                                         _first_sight)
+            except Exception:  # noqa: BLE001 - nothing of the round was kept: one by one, failures recorded
+                log.info("inbox: a batch of %d deliveries failed; handling them one by one", len(row_ids),
+                         exc_info=True)
+                left = {i for r in rounds[position:] for i in r}
+                self._one_by_one({i: t for i, t in claimed.items() if i in left}, report)
+                return report
+            report.new += done
+            report.duplicates += duplicates
+            report.entries += entries
+        return report
+
+    def _one_by_one(self, claimed: dict[int, str | None], report: IntakeReport) -> None:
         stopped: set[str | None] = set()
-        for row_id, ticket in self._claim_with_tickets(limit).items():
+        for row_id, ticket in claimed.items():
             if ticket is not None and ticket in stopped:
                 continue
             failed = report.failed
             self.process(row_id, report)
             if report.failed > failed:
                 stopped.add(ticket)
-        return report
 
     def process(self, row_id: int, report: IntakeReport) -> None:
         """Handle one claimed delivery, unless another process (whose lease ran out) has done it meanwhile."""
@@ -199,9 +218,7 @@ def _first_sight(uow: UnitOfWork, source: str, event: ToolEvent) -> bool:
     before. The tool's change has one id on both paths (`mode: both`), so a change the poll took is not taken again
     from a delivery, and the poll finds a change a delivery brought already kept. On PostgreSQL the second of two
     processes keeping the same id waits for the first to commit, then finds it kept."""
-    first = uow.record_incoming(source, event.event_id, delivery_payload([event]))
-    if first:
-        uow.mark_incoming_done(source, event.event_id, status=TAKEN)
+    first = uow.record_incoming(source, event.event_id, delivery_payload([event]), status=TAKEN)
     _keep_joined(uow, source, event)
     return first
 
@@ -210,8 +227,7 @@ def _keep_joined(uow: UnitOfWork, source: str, event: ToolEvent) -> None:
     """Keep the ids of the further changes of the event's write as taken (core/domain/writes.py: RT's second
     transaction of one PUT), so that neither path takes one of them again as a change of its own."""
     for joined_id in event.joined_ids:
-        if uow.record_incoming(source, joined_id, delivery_payload([event])):
-            uow.mark_incoming_done(source, joined_id, status=TAKEN)
+        uow.record_incoming(source, joined_id, delivery_payload([event]), status=TAKEN)
 
 
 def _in_ticket_order(uow: UnitOfWork, candidates: dict[int, str | None]) -> dict[int, str | None]:

@@ -12,7 +12,7 @@ other deliveries of that write are done with it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -54,13 +54,21 @@ class _Delivered:
         return moved[0] if len(moved) == 1 else None
 
 
-def joined(uow: UnitOfWork, row) -> tuple[list[ToolEvent], list[str]]:
+def joined(uow: UnitOfWork, row, waiting: list | None = None) -> tuple[list[ToolEvent], list[str]]:
     """The events to handle for the pending delivery `row` (locked), and the delivery ids of the other pending
-    deliveries of its write, which are done with it."""
+    deliveries of its write, which are done with it. `waiting`: the pending (id, event_id, payload) rows of its
+    ticket, when read already with those of other tickets (`waiting_for`); else they are read here."""
     events = [tool_event_from_payload(p) for p in row.payload["events"]]
     if not row.payload.get(SETTLE) or len(events) != 1:
         return events, []
-    own = sorted([_Delivered(row.event_id, events[0]), *_waiting_with(uow, row)], key=_in_tool_order)
+    if waiting is None:
+        ticket = row.payload["events"][0]["ticket"]
+        waiting = waiting_for(uow, row.source, [ticket], row.received_at, row.received_at,
+                              row.payload[SETTLE]).get(ticket, [])
+    others = [_Delivered(event_id, tool_event_from_payload(payload["events"][0]))
+              for row_id, event_id, payload in waiting
+              if row_id != row.id and payload.get(SETTLE) and len(payload["events"]) == 1]
+    own = sorted([_Delivered(row.event_id, events[0]), *others], key=_in_tool_order)
     write = next(w for w in writes(own) if any(own[p].delivery_id == row.event_id for p in w))
     if len(write) == 1:
         return events, []
@@ -68,18 +76,27 @@ def joined(uow: UnitOfWork, row) -> tuple[list[ToolEvent], list[str]]:
     return [_one_change([d.event for d in parts])], [d.delivery_id for d in parts if d.delivery_id != row.event_id]
 
 
-def _waiting_with(uow: UnitOfWork, row) -> list[_Delivered]:
-    """The other pending one-change deliveries of the row's ticket that wait for their write; locked on PostgreSQL
-    (no other process takes them meanwhile: a ticket's deliveries are claimed in order, core/intake.py)."""
-    ticket = row.payload["events"][0]["ticket"]
-    query = select(inbox.c.event_id, inbox.c.payload).where(
-        inbox.c.source == row.source, inbox.c.status == "pending", inbox.c.id != row.id,
-        DELIVERY_TICKET == ticket).order_by(inbox.c.id)
+def waiting_for(uow: UnitOfWork, source: str, tickets: list[str], earliest: datetime, latest: datetime,
+                settle_seconds: float) -> dict[str, list]:
+    """The pending deliveries of these tickets kept within `settle_seconds` of deliveries kept from `earliest` to
+    `latest`, by ticket, oldest first: [(id, event_id, payload)]; locked on PostgreSQL (no other process takes them
+    meanwhile: a ticket's deliveries are claimed in order, core/intake.py). One query for many tickets: the inbox
+    worker reads a whole batch's at once.
+
+    Only deliveries kept that close can be the rest of a write: the tool posts a write's changes together, and a
+    delivery is not handled before its settle delay has passed, so one kept later than that was never awaited.
+    Bounded so, the query reads a stretch of the inbox's (status, received_at) index, not a burst's whole backlog."""
+    window = timedelta(seconds=float(settle_seconds))
+    query = select(inbox.c.id, inbox.c.event_id, inbox.c.payload, DELIVERY_TICKET.label("ticket")).where(
+        inbox.c.status == "pending", inbox.c.received_at >= earliest - window,
+        inbox.c.received_at <= latest + window, inbox.c.source == source,
+        DELIVERY_TICKET.in_(tickets)).order_by(inbox.c.id)
     if uow.connection.dialect.name == "postgresql":
         query = query.with_for_update()
-    return [_Delivered(delivery_id, tool_event_from_payload(payload["events"][0]))
-            for delivery_id, payload in uow.connection.execute(query).all()
-            if payload.get(SETTLE) and len(payload["events"]) == 1]
+    found: dict[str, list] = {}
+    for row_id, event_id, payload, ticket in uow.connection.execute(query).all():
+        found.setdefault(ticket, []).append((row_id, event_id, payload))
+    return found
 
 
 def _in_tool_order(delivered: _Delivered):

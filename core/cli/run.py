@@ -21,4 +21,5 @@ def run(state, host: str, port: int, no_http: bool, log_format: str, log_level: 
 
     refuse_on_problems(state.app)  # what `baton check` refuses, `baton run` refuses too: exit 2, nothing starts
     configure_logging(log_format, log_level, secret_variables(state.app.config))
-    run_service(state.app, RunOptions(host=host, port=port, http=not no_http))
+    run_service(state.app, RunOptions(host=host, port=port, http=not no_http, log_format=log_format,
+                                         log_level=log_level))

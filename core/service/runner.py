@@ -1,4 +1,5 @@
-"""`baton run`: the web app (webhooks, links, API, health, metrics) and the workers, in one process.
+"""`baton run`: the web app (webhooks, links, API, health, metrics) and the workers, in one process, or with the
+workers in a process of their own (core/service/worker_process.py, `service.worker_process`).
 
 SIGTERM or Ctrl-C stops taking work: uvicorn stops accepting connections and finishes the requests in
 flight, each worker finishes the round it is in, and whatever is left stays in the store for the next
@@ -15,12 +16,19 @@ from baton_itsm.core.app import App
 from baton_itsm.core.outbox_lanes import Lane, lanes_for
 from baton_itsm.core.service import http_server
 from baton_itsm.core.service.idle_first import IdleFirst
+from baton_itsm.core.service.worker_process import ChildSettings, WorkerProcess
 from baton_itsm.core.service.workers import Worker, WorkerPool
+from baton_itsm.core.settings.loader import secret_variables
 from baton_itsm.core.settings.models import ConnectorMode
 from baton_itsm.core.web import create_app
 
 log = logging.getLogger(__name__)
 AVAILABILITY_SECONDS = 60.0  # between looks at ICS feeds due a read and people back from leave
+# Deliveries per claim of an inbox worker with a process to itself; a claim is handled in a few transactions of up
+# to that many (core/intake_batches.py). On SQLite each one holds the store's one write lock, which the receiver
+# needs to keep a delivery before it answers: 20 hold it for about 10-20 ms. A server store has no such lock.
+CLAIM = {"sqlite": 20}
+SERVER_CLAIM = 200
 
 
 @dataclass(frozen=True)
@@ -29,11 +37,20 @@ class RunOptions:
     port: int = 8000
     http: bool = True
     idle_seconds: float = 1.0  # how long a worker that found nothing waits before looking again
+    log_format: str = "text"  # for the workers' own process (core/service/worker_process.py)
+    log_level: str = "INFO"
+
+
+def workers_in_own_process(app: App, options: RunOptions) -> bool:
+    """Whether the workers run in a child process: beside a web server, as configured, by default on a server
+    store only (on SQLite the receiver would wait behind them for the one write lock: docs/operations.md)."""
+    chosen = app.config.service.worker_process
+    return options.http and (chosen if chosen is not None else app.store.engine.dialect.name != "sqlite")
 
 
 def build_workers(app: App, options: RunOptions) -> list[Worker]:
     workers = [
-        Worker("inbox", _inbox_round(app), options.idle_seconds),
+        Worker("inbox", _inbox_round(app, options), options.idle_seconds),
         Worker("scheduler", lambda: app.scheduler.tick().fired, options.idle_seconds),
         # One dispatcher per destination: a rate-limited tool or a refusing mail server delays only its own rows.
         *(Worker(f"dispatch:{lane.name}", _dispatched(app, lane), options.idle_seconds)
@@ -46,11 +63,22 @@ def build_workers(app: App, options: RunOptions) -> list[Worker]:
     return workers
 
 
-def _inbox_round(app: App):
+def _inbox_round(app: App, options: RunOptions):
+    if not options.http:
+        return inbox_round(app)  # no receiver to give way to
     idle_first = IdleFirst(lambda: app.deliveries.last_arrival)  # receiving webhooks comes first
 
     def round_() -> int:
         return app.intake.process_pending(limit=idle_first.batch()).new
+    return round_
+
+
+def inbox_round(app: App):
+    """The inbox worker's round where no receiver shares its process: one claim, handled at full speed."""
+    limit = CLAIM.get(app.store.engine.dialect.name, SERVER_CLAIM)
+
+    def round_() -> int:
+        return app.intake.process_pending(limit=limit).new
     return round_
 
 
@@ -70,15 +98,25 @@ def _poll_round(app: App, instance: str):
     return round_
 
 
+def _worker_process(app: App, options: RunOptions) -> WorkerProcess:
+    process = WorkerProcess(ChildSettings(app.config_path, app.database_url, options.log_format, options.log_level,
+                                         tuple(secret_variables(app.config)), options.idle_seconds))
+    process.start()
+    return process
+
+
 def run(app: App, options: RunOptions) -> None:
     app.store  # noqa: B018 - fail fast on an unreachable or outdated store, before taking any work
-    pool = WorkerPool(build_workers(app, options))
+    child = workers_in_own_process(app, options)
+    pool = WorkerPool([] if child else build_workers(app, options))
     # uvicorn hands SIGTERM/SIGINT back to the handler it found once it has shut down: this one, which
     # only asks the workers to stop, so the graceful stop below always runs and the exit code is 0.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: pool.stopping.set())
     pool.start()
-    log.info("baton running: %s", ", ".join(w.name for w in pool.workers))
+    workers = _worker_process(app, options) if child else None
+    log.info("baton running: %s", "the web server; the workers in a process of their own" if child
+             else ", ".join(w.name for w in pool.workers))
     try:
         if options.http:
             web = create_app(app)
@@ -95,4 +133,6 @@ def run(app: App, options: RunOptions) -> None:
         log.info("stopping: workers finish their current round")
         if not pool.stop(timeout=30):
             log.warning("some workers did not stop within 30 s; their work stays in the store")
+        if workers is not None and not workers.stop():
+            log.warning("the workers' process did not stop within 30 s; their work stays in the store")
         log.info("baton stopped")

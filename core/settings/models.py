@@ -85,6 +85,11 @@ class ServiceConfig(Strict):
     lease_seconds: float = Field(120, gt=0)
     # How many times the inbox worker tries a webhook delivery that fails before it parks it (`baton inbox`).
     inbox_max_attempts: int = Field(5, ge=1)
+    # Whether `baton run`, when it serves HTTP, runs its workers (inbox, scheduler, dispatchers, pollers) in a
+    # process of their own, so handling uses another core than receiving and a burst of webhook deliveries is
+    # handled while it lasts. Unset: yes on PostgreSQL; no on SQLite, whose one write lock the receiver would then
+    # wait for behind the workers (docs/operations.md, "Webhook bursts").
+    worker_process: bool | None = None
     http: HttpConfig = HttpConfig()  # the web server's deadlines and size limits
 
 

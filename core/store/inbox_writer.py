@@ -17,16 +17,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
+from baton_itsm.core.inbox_payload import delivery_ticket
+from baton_itsm.core.store.database import RETRY_SECONDS, WAIT_SECONDS
 from baton_itsm.core.store.location import sqlite_path, sqlite_pragmas
 from baton_itsm.core.store.settling import settles_at
 from baton_itsm.core.store.unit_of_work import Store
 
-_SQLITE_INSERT = ("INSERT INTO inbox (source, event_id, received_at, payload, status, attempts, claimed_until) "
-                  "VALUES (?, ?, ?, ?, 'pending', 0, ?) ON CONFLICT (source, event_id) DO NOTHING")
+_SQLITE_INSERT = ("INSERT INTO inbox (source, event_id, received_at, payload, ticket, status, attempts, claimed_until) "
+                  "VALUES (?, ?, ?, ?, ?, 'pending', 0, ?) ON CONFLICT (source, event_id) DO NOTHING")
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy's DateTime keeps a UTC time in SQLite
 
 
@@ -49,7 +52,10 @@ class SqliteInboxWriter:
         self._lock = store.write_lock  # the same in-process queue as every unit of work (see Store)
         self._wal = store.wal
         self._wait = wait
-        self._raw = sqlite3.connect(path, timeout=30 if wait else 0, check_same_thread=False)
+        # Never SQLite's busy handler: it sleeps 1, 2, 5 ... 100 ms and is not woken when the lock frees, so behind
+        # the workers' process (core/service/worker_process.py) each delivery waited far longer than that
+        # process held the lock. A waiting writer tries again every RETRY_SECONDS instead (`_begin`).
+        self._raw = sqlite3.connect(path, timeout=0, check_same_thread=False)
         sqlite_pragmas(self._raw)
         # A commit that checkpointed the WAL (an fsync) stalled every request for milliseconds: the Store
         # checkpoints outside the write lock instead (store/wal.py), and so does the writer thread here.
@@ -57,14 +63,15 @@ class SqliteInboxWriter:
 
     def write(self, rows: Sequence[tuple[str, str, dict]], now: datetime) -> list[bool]:
         received_at = now.astimezone(UTC).strftime(_SQLITE_TIME)
-        values = [(source, delivery, received_at, json.dumps(payload), _sqlite_time(settles_at(payload, now)))
+        values = [(source, delivery, received_at, json.dumps(payload), delivery_ticket(payload),
+                   _sqlite_time(settles_at(payload, now)))
                   for source, delivery, payload in rows]
         if not self._lock.acquire(blocking=self._wait):
             raise StoreBusy("another thread of this process is writing")
         try:
             cursor = self._raw.cursor()
             try:
-                cursor.execute("BEGIN IMMEDIATE")
+                self._begin(cursor)
                 kept = []
                 for row in values:
                     cursor.execute(_SQLITE_INSERT, row)
@@ -83,6 +90,18 @@ class SqliteInboxWriter:
         if self._wait and self._wal is not None:
             self._wal.now_and_then()  # never on the event loop, whose writer does not wait
         return kept
+
+    def _begin(self, cursor) -> None:
+        """Take SQLite's write lock; a waiting writer retries every RETRY_SECONDS, for up to WAIT_SECONDS."""
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if not self._wait or "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(RETRY_SECONDS)
 
     def close(self) -> None:
         self._raw.close()

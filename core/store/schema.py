@@ -85,8 +85,11 @@ inbox = Table(
     Column("claimed_until", UTCDateTime),
     Column("processed_at", UTCDateTime),
     Column("last_error", Text),
+    Column("ticket", String(210)),  # "instance:ticket id" of its first event: a ticket's deliveries in order
     UniqueConstraint("source", "event_id"),
     Index("ix_inbox_status_received_at", "status", "received_at"),
+    Index("ix_inbox_status_id", "status", "id"),  # the oldest pending deliveries first (core/intake.py)
+    Index("ix_inbox_ticket_status_id", "ticket", "status", "id"),
 )
 
 # Tool actions and notifications decided but not yet done. The idempotency key makes a repeat a no-op.

@@ -1,4 +1,4 @@
--- alembic revision: 0010
+-- alembic revision: 0011
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -37,7 +37,7 @@ CREATE TABLE inbox (
 	attempts INTEGER NOT NULL, 
 	claimed_until DATETIME, 
 	processed_at DATETIME, 
-	last_error TEXT, 
+	last_error TEXT, ticket VARCHAR(210), 
 	CONSTRAINT pk_inbox PRIMARY KEY (id), 
 	CONSTRAINT uq_inbox_source_event_id UNIQUE (source, event_id)
 )
@@ -181,3 +181,7 @@ CREATE TABLE away_returns (
 	sent_at DATETIME NOT NULL, 
 	CONSTRAINT pk_away_returns PRIMARY KEY (period_key)
 )
+--
+CREATE INDEX ix_inbox_status_id ON inbox (status, id)
+--
+CREATE INDEX ix_inbox_ticket_status_id ON inbox (ticket, status, id)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
@@ -21,6 +22,7 @@ from baton_itsm.core.domain.review_events import (
 )
 from baton_itsm.core.domain.ownership import OwnershipPolicy
 from baton_itsm.core.domain.ticket import Ticket
+from baton_itsm.core.inbox_payload import delivery_ticket
 from baton_itsm.core.errors import BatonError
 from baton_itsm.core.rules.facts import TicketFacts, replies_from_json, replies_to_json
 from baton_itsm.core.store.codec import event_to_row, row_to_entries
@@ -101,8 +103,12 @@ class UnitOfWork:
             return self._tickets[key]
         row_id = self._ticket_row_id(key, lock=True)
         if row_id is None:
-            return Ticket(key, intake_groups=self.intake_groups)
-        return Ticket.from_events(key, (entry.event for entry in self._entries(row_id, key)), self.intake_groups)
+            ticket = Ticket(key, intake_groups=self.intake_groups)
+        else:
+            ticket = Ticket.from_events(key, (entry.event for entry in self._entries(row_id, key)), self.intake_groups)
+        if self._buffer is not None:  # its entries of this batch are not written yet: later loads must see them
+            self._tickets[key] = ticket
+        return ticket
 
     def append(self, ticket: Ticket, events: Sequence[LedgerEvent]) -> None:
         """Apply `events` to `ticket` and write them; refuses if another writer got there first."""
@@ -169,11 +175,14 @@ class UnitOfWork:
         ).first()
 
     # --- inbox, outbox, timers ---------------------------------------------------------------
-    def record_incoming(self, source: str, event_id: str, payload: dict) -> bool:
-        """Keep an incoming tool event; False when that (source, event id) was already kept."""
+    def record_incoming(self, source: str, event_id: str, payload: dict, status: str = "pending") -> bool:
+        """Keep an incoming tool event; False when that (source, event id) was already kept. With another status
+        than pending (`taken`, core/intake.py) it is kept as handled already, in the same one statement."""
+        pending = status == "pending"
         return self._insert_once(inbox, {
             "source": source, "event_id": event_id, "received_at": self.now, "payload": payload,
-            "status": "pending", "attempts": 0, "claimed_until": settles_at(payload, self.now),
+            "ticket": delivery_ticket(payload), "status": status, "attempts": 0 if pending else 1, "processed_at": None if pending else self.now,
+            "claimed_until": settles_at(payload, self.now) if pending else None,
         }, ["source", "event_id"])
 
     def mark_incoming_done(self, source: str, event_id: str, status: str = "done") -> None:
@@ -319,6 +328,10 @@ class Store:
         # inbox writer (store/inbox_writer.py) queues here too.
         self.write_lock = threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
         self.wal = WalCheckpoints(engine) if engine.dialect.name == "sqlite" else None
+        # Seconds this process leaves SQLite's write lock free after each unit of work: set by a process that
+        # writes flat out beside a receiver in another process (core/service/worker_process.py), which would
+        # otherwise take the lock again before the receiver, retrying every half millisecond, saw it free.
+        self.pause_after_write = 0.0
 
     @contextmanager
     def unit_of_work(self, now: datetime) -> Iterator[UnitOfWork]:
@@ -330,3 +343,5 @@ class Store:
                 CURRENT_CONNECTION.reset(token)
         if self.wal is not None:
             self.wal.now_and_then()  # the lock is free again: store/wal.py
+        if self.pause_after_write:
+            time.sleep(self.pause_after_write)

@@ -1,0 +1,108 @@
+"""Handling claimed webhook deliveries many to a transaction, as the inbox worker does during a burst.
+
+Handled one by one, a delivery cost a dozen statements and a commit of its own, and the worker fell behind the
+receiver as soon as a tool sent a mass update (a bulk reassignment, a major incident). Here the deliveries one
+claim took are handled in rounds, each round one transaction: the round's tickets and ledgers are read in two
+queries (`UnitOfWork.preload`), what the rules decide is written in a few statements at its end
+(`UnitOfWork.batched`), and its deliveries are marked done in one.
+
+A round holds at most one delivery per ticket, the oldest: a ticket's next delivery is in the next round and
+sees everything the round before committed, exactly as when handled one by one, so the decisions are the same
+and a ticket's deliveries keep their order. The rounds of one claim run in order.
+
+If anything in a round fails, its transaction rolls back whole (nothing of it is kept, no delivery is done) and
+its deliveries, and the ones after them, are handled one by one (`Intake.process`), which records each
+failure on its own delivery, tries it again later and parks it in the end; a broken delivery never holds back
+the others.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from sqlalchemy import bindparam, select, tuple_, update
+
+from baton_itsm.core.domain.holders import TicketKey
+from baton_itsm.core.joined_deliveries import joined, waiting_for
+from baton_itsm.core.store.settling import SETTLE
+from baton_itsm.core.store.schema import inbox, tickets
+from baton_itsm.core.store.unit_of_work import Store, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+def rounds_of(claimed: dict[int, str | None]) -> list[list[int]]:
+    """Claimed deliveries ({id: ticket}, oldest first) as rounds: the n-th round holds each ticket's n-th delivery,
+    oldest first. A delivery without a ticket (none is expected: every event names one) makes a round of its own."""
+    by_position: list[list[int]] = []
+    alone: list[list[int]] = []
+    seen: dict[str, int] = {}
+    for row_id, ticket in claimed.items():
+        if ticket is None:
+            alone.append([row_id])
+            continue
+        position = seen[ticket] = seen.get(ticket, -1) + 1
+        if position == len(by_position):
+            by_position.append([])
+        by_position[position].append(row_id)
+    return by_position + alone
+
+
+def handle_round(store: Store, now, row_ids: list[int], handle: Callable[[UnitOfWork, object], list[str]],
+                 first_sight: Callable[[UnitOfWork, str, object], bool]) -> tuple[int, int, list[str]]:
+    """Handle these deliveries (one per ticket) in one transaction: (deliveries done, duplicate events, entry
+    types written). Raises, with nothing kept, when any of them fails."""
+    done, duplicates, entries = 0, 0, []
+    with store.unit_of_work(now) as uow:
+        query = select(inbox).where(inbox.c.id.in_(row_ids), inbox.c.status == "pending").order_by(inbox.c.id)
+        if uow.connection.dialect.name == "postgresql":
+            query = query.with_for_update()  # a process whose lease ran out may hold them: see Intake.process
+        rows = uow.connection.execute(query).all()
+        if not rows:
+            return 0, 0, []
+        finished: list[dict] = []
+        with uow.batched():
+            _preload(uow, rows)
+            waiting = _waiting(uow, rows)
+            for row in rows:
+                ticket = row.payload["events"][0]["ticket"] if row.payload["events"] else None
+                events, joined_deliveries = joined(uow, row, waiting.get((row.source, ticket), []))
+                for event in events:
+                    if event.event_id != row.event_id and not first_sight(uow, row.source, event):
+                        duplicates += 1
+                        continue
+                    entries += handle(uow, event)
+                finished += [{"_source": row.source, "_event_id": d} for d in (row.event_id, *joined_deliveries)]
+                done += 1 + len(joined_deliveries)
+        uow.connection.execute(
+            update(inbox).where(inbox.c.source == bindparam("_source"), inbox.c.event_id == bindparam("_event_id"))
+            .values(status="done", processed_at=now, attempts=inbox.c.attempts + 1), finished)
+    return done, duplicates, entries
+
+
+def _preload(uow: UnitOfWork, rows) -> None:
+    """Read the round's tickets and ledgers at once; on PostgreSQL their rows are locked (in id order, as every
+    process locks them, so two rounds never wait for each other in a circle) until the round commits."""
+    keys = {TicketKey(*event["ticket"].split(":", 1)) for row in rows for event in row.payload["events"]}
+    if not keys:
+        return
+    query = (select(tickets.c.id, tickets.c.instance, tickets.c.external_id)
+             .where(tuple_(tickets.c.instance, tickets.c.external_id).in_([(k.instance, k.ticket_id) for k in keys]))
+             .order_by(tickets.c.id))
+    if uow.connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    uow.preload({row.id: TicketKey(row.instance, row.external_id) for row in uow.connection.execute(query)})
+
+
+def _waiting(uow: UnitOfWork, rows) -> dict[tuple[str, str], list]:
+    """The pending deliveries of the tickets whose deliveries wait for the rest of their write, read at once."""
+    settling = [row for row in rows if row.payload.get(SETTLE) and len(row.payload["events"]) == 1]
+    found: dict[tuple[str, str], list] = {}
+    for source in {row.source for row in settling}:
+        ours = [row for row in settling if row.source == source]
+        tickets = sorted({row.payload["events"][0]["ticket"] for row in ours})
+        for ticket, waiting in waiting_for(uow, source, tickets, min(r.received_at for r in ours),
+                                           max(r.received_at for r in ours),
+                                           max(float(r.payload[SETTLE]) for r in ours)).items():
+            found[(source, ticket)] = waiting
+    return found

@@ -1,0 +1,82 @@
+"""The workers of `baton run` in a process of their own, beside the web server.
+
+Receiving a delivery (keep it, answer 2xx) is what the tool waits for; handling it (rules, ledger, outbox) and
+sending what was decided cost more, and are what the desk waits for. In one process they share one interpreter
+lock, so one core: the inbox worker either slowed every acknowledgement or, giving way to the receiver, let a
+burst pile up unhandled (a round of 12,744 deliveries kept, 89 handled). In a child process the workers use
+another core and handle a burst while it lasts, and the web server keeps its own.
+
+The child builds its own App from the same configuration and store and runs what `baton run --no-http` runs;
+it stops after the workers' current rounds when the parent asks (or dies: it checks its parent every second),
+and whatever it has not done stays in the store. Its log lines go where the parent's go, formatted the same.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+STOP_TIMEOUT = 30.0
+PAUSE_AFTER_WRITE = 0.002  # seconds; the receiver retries a locked store every 0.5 ms (store/database.py)
+
+
+@dataclass(frozen=True)
+class ChildSettings:
+    """What the child needs to build the same App: plain values, passed to a freshly spawned interpreter."""
+
+    config_path: Path | None
+    database_url: str
+    log_format: str
+    log_level: str
+    secret_names: tuple[str, ...]
+    idle_seconds: float
+
+
+class WorkerProcess:
+    def __init__(self, settings: ChildSettings):
+        context = multiprocessing.get_context("spawn")  # a fresh interpreter: no threads or connections copied
+        self._stopping = context.Event()
+        self._process = context.Process(target=_main, args=(settings, self._stopping, os.getpid()),
+                                        name="baton-workers", daemon=True)
+
+    def start(self) -> None:
+        self._process.start()
+
+    @property
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> bool:
+        """Ask it to stop after its workers' current rounds; True when it did within `timeout`."""
+        self._stopping.set()
+        self._process.join(timeout)
+        if self._process.is_alive():
+            self._process.terminate()  # a round's transaction rolls back; its work stays in the store
+            self._process.join(5)
+            return False
+        return True
+
+
+def _main(settings: ChildSettings, stopping, parent: int) -> None:
+    from baton_itsm.core.app import build_app
+    from baton_itsm.core.service.logs import configure_logging
+    from baton_itsm.core.service.runner import RunOptions, build_workers
+    from baton_itsm.core.service.workers import WorkerPool
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent says when to stop
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    configure_logging(settings.log_format, settings.log_level, settings.secret_names)
+    app = build_app(str(settings.config_path) if settings.config_path else None, settings.database_url)
+    if app.store.engine.dialect.name == "sqlite":
+        app.store.pause_after_write = PAUSE_AFTER_WRITE  # the receiver's next write goes first
+    pool = WorkerPool(build_workers(app, RunOptions(http=False, idle_seconds=settings.idle_seconds)))
+    pool.start()
+    log.info("baton workers running in process %s: %s", os.getpid(), ", ".join(w.name for w in pool.workers))
+    while not stopping.wait(1.0) and os.getppid() == parent:
+        pass
+    if not pool.stop(STOP_TIMEOUT):
+        log.warning("some workers did not stop within %.0f s; their work stays in the store", STOP_TIMEOUT)

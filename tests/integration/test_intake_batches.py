@@ -1,0 +1,83 @@
+"""A burst of webhook deliveries is handled many to a transaction, with the decisions of one-by-one handling.
+
+Issue 20: the inbox worker handled each delivery in a transaction of its own (a dozen statements and a commit),
+and read every pending delivery's payload to find a ticket's others, so during a burst it fell further behind
+the longer the burst lasted. A claim is now handled in rounds, one transaction each, a ticket's deliveries in
+order (core/intake_batches.py), and the inbox keeps each delivery's ticket in an indexed column.
+"""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, select
+
+from baton_itsm.core.domain.holders import TicketKey
+from baton_itsm.core.store.schema import inbox, outbox
+from tests.integration.test_intake_and_scheduler import make_desk
+from tests.integration.test_intake_order import IN_ORDER, shape, take_then_push
+
+TICKETS = [TicketKey("rt", str(n)) for n in range(1, 11)]
+
+
+@pytest.fixture
+def desk(store, clock):
+    return make_desk(store, clock)
+
+
+def commits(engine) -> list[int]:
+    """A list that grows by one at each commit on `engine`."""
+    seen: list[int] = []
+    event.listen(engine, "commit", lambda connection: seen.append(1))
+    return seen
+
+
+def test_a_claim_of_many_tickets_is_handled_in_one_transaction_per_round(desk, clock):
+    intake, _, service = desk
+    for key in TICKETS:  # ten tickets, each taken by alice, then pushed by bob to carol: twenty deliveries
+        take_then_push(intake, clock, key, f"t{key.ticket_id}")
+    committed = commits(intake.store.engine)
+
+    report = intake.process_pending()
+
+    assert report.new == 20
+    # The claim, then the ten takes in one transaction and the ten pushes in another (one by one: 1 + 20).
+    assert len(committed) == 3
+    for key in TICKETS:
+        assert shape(service, key) == IN_ORDER, f"{key}: the push is seen after the take, and reverted"
+    with intake.store.engine.connect() as connection:
+        keys = set(connection.execute(select(outbox.c.idempotency_key).where(outbox.c.channel == "tool")).scalars())
+        statuses = set(connection.execute(select(inbox.c.status).where(
+            inbox.c.event_id.like("t%-take") | inbox.c.event_id.like("t%-push"))).scalars())
+    assert {f"revert:rt:{key.ticket_id}:t{key.ticket_id}-2" for key in TICKETS} <= keys
+    assert statuses == {"done"}
+
+
+def test_a_round_that_fails_is_kept_by_nothing_and_its_deliveries_are_handled_one_by_one(desk, clock, monkeypatch):
+    intake, _, service = desk
+    for key in TICKETS[:3]:
+        take_then_push(intake, clock, key, f"t{key.ticket_id}")
+    handle = intake.engine.on_tool_event
+
+    def failing(ticket, tool_event, *args, **kwargs):
+        if tool_event.event_id == "t2-2":  # rt:2's push, in the second round
+            raise RuntimeError("engine bug")
+        return handle(ticket, tool_event, *args, **kwargs)
+
+    monkeypatch.setattr(intake.engine, "on_tool_event", failing)
+    report = intake.process_pending()
+
+    assert (report.new, report.failed) == (5, 1)
+    assert shape(service, TICKETS[0]) == IN_ORDER
+    assert shape(service, TICKETS[1]) == ["holder-changed first-seen"], "its push failed alone and waits"
+    assert shape(service, TICKETS[2]) == IN_ORDER
+    with intake.store.engine.connect() as connection:
+        failed = connection.execute(select(inbox.c.status, inbox.c.attempts, inbox.c.last_error)
+                                    .where(inbox.c.event_id == "t2-push")).one()
+    assert failed.status == "pending" and failed.attempts == 1 and "engine bug" in failed.last_error
+
+
+def test_the_inbox_keeps_each_delivery_s_ticket_in_its_own_column(desk, clock):
+    intake, _, _ = desk
+    take_then_push(intake, clock, TICKETS[0], "t1")
+    with intake.store.engine.connect() as connection:
+        tickets = connection.execute(select(inbox.c.event_id, inbox.c.ticket).order_by(inbox.c.id)).all()
+    assert [tuple(row) for row in tickets] == [("t1-take", "rt:1"), ("t1-push", "rt:1")]

@@ -1,0 +1,90 @@
+"""`baton run` with its workers in a process of their own (service.worker_process, issue 20).
+
+Receiving and handling webhook deliveries shared one interpreter lock, so one core: during a burst the inbox
+worker either slowed every acknowledgement or let the deliveries pile up. Now the workers can run in a child
+process: a real `baton run` on loopback takes a burst of signed Request Tracker deliveries, a process of its
+own handles them (ledger entries, outbox rows), and SIGTERM stops both, nothing left running.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import sqlite3
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+
+from tests.integration.loopback import LoopbackServer
+from tests.integration.served import Served, webhook_instance
+from tests.unit.connectors.test_rest_webhook import SECRET
+
+WORKERS_APART = "service: {worker_process: true}\n"
+
+
+def push(transaction: int, ticket: int, old: str, new: str) -> tuple[bytes, str]:
+    body = json.dumps({
+        "transaction": {"id": str(transaction), "Type": "Set", "Field": "Owner", "OldValue": old, "NewValue": new,
+                        "Created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "Creator": {"id": "bob"},
+                        "ObjectType": "RT::Ticket", "ObjectId": str(ticket)},
+        "ticket": {"id": ticket, "Queue": {"id": "Service Desk"}, "Owner": {"id": new}, "Status": "open"},
+    }).encode()
+    return body, "sha256=" + hmac.new(SECRET, body, hashlib.sha256).hexdigest()
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def handled(db: Path) -> tuple[int, int, int]:
+    """(deliveries done, ledger entries, outbox rows), read from the store as another reader would."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
+        done = connection.execute("SELECT count(*) FROM inbox WHERE status = 'done'").fetchone()[0]
+        entries = connection.execute("SELECT count(*) FROM ledger_entries").fetchone()[0]
+        rows = connection.execute("SELECT count(*) FROM outbox").fetchone()[0]
+    return done, entries, rows
+
+
+def test_a_burst_is_handled_by_the_workers_process_and_sigterm_stops_both(tmp_path):
+    with LoopbackServer(lambda method, path, headers, body: (200, {}, b"{}")) as tool:
+        served_with_workers_apart(tmp_path, webhook_instance(tool.url + "/REST/2.0") + WORKERS_APART)
+
+
+def served_with_workers_apart(tmp_path: Path, config: str) -> None:
+    with Served(tmp_path, config, env={"BATON_TEST_WEBHOOK_SECRET": SECRET.decode()}) as served:
+        everything = children(served.pid)  # the workers' process, and multiprocessing's resource tracker
+        workers = [p for p in everything if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
+        assert len(workers) == 1, "the workers run in one child process"
+        with requests.Session() as session:
+            for n in range(40):  # ten tickets, each taken from carol by alice and pushed back, twice
+                body, signature = push(200000 + n, 1 + n % 10, *(("carol", "alice") if n // 10 % 2 == 0
+                                                                  else ("alice", "carol")))
+                answer = session.post(f"{served.base}/hooks/rest/rt", data=body, timeout=10,
+                                      headers={"Content-Type": "application/json", "X-Baton-Signature": signature})
+                assert answer.status_code == 200, answer.text
+        deadline = time.monotonic() + 60
+        while handled(tmp_path / "ledger.db")[0] < 40 and time.monotonic() < deadline:
+            time.sleep(0.2)  # waiting for the other process, not for time: the settle delay is 1 s
+        done, entries, rows = handled(tmp_path / "ledger.db")
+        assert done == 40, served.log.read_text()[-3000:]
+        assert entries >= 40 and rows >= 40, "each push leads to a ledger entry and an outbox row"
+        served.process.terminate()
+        assert served.process.wait(30) == 0
+    deadline = time.monotonic() + 10
+    while any(running(child) for child in everything) and time.monotonic() < deadline:
+        time.sleep(0.1)  # the resource tracker leaves once its parent's pipe closes
+    assert not any(running(child) for child in everything), "nothing of baton run is left running"
+
+
+def running(pid: int) -> bool:
+    """Alive, not a zombie waiting for a reaper (in a container, init may never reap it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
