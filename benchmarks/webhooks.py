@@ -23,25 +23,6 @@ socket error or missing delivery makes the run invalid.
 
 Then the same burst on PostgreSQL (benchmarks/webhooks_postgres.py) handled by one and by two `baton run`
 processes: two should handle it at >= 1.6x the rate of one.
-"""Signed webhook deliveries per second into `baton run` on SQLite, beside a bare FastAPI endpoint.
-
-    apt-get install -y wrk && python benchmarks/webhooks.py [--rounds 3] [--duration 10] [--threads 1]
-                                                            [--connections 4]
-
-Rounds (3 by default), one server after the other in each, on this machine: first a bare FastAPI app
-whose one POST route only answers 200 (benchmarks/webhooks/bare_app.py), then `baton run` on a fresh SQLite store with one
-generic REST instance (Request Tracker 5 profile, `mode: webhook`). Both are one uvicorn process with
-the same settings, and both get the same requests from wrk (benchmarks/webhooks/deliveries.lua): distinct
-RT transactions, each signed with X-Baton-Signature, so every request to Baton verifies the HMAC and
-inserts a new delivery into the inbox (none takes the duplicate path). Baton's inbox, scheduler and
-dispatcher workers run as in production; the tool URL points at a closed local port and is never called
-for webhooks.
-
-Prints each server's requests/s and p50/p99 latency (wrk --latency) and the ratio, round by round, then
-whether the goals are met: >= 0.5x the bare rate in the median round (a single round's ratio moves by
-a tenth with the machine's other work), p99 < 25 ms in every round; any non-2xx answers or socket errors (a run with them measures the
-wrong thing and fails), how many deliveries Baton's inbox holds afterwards and how many of them the inbox
-worker had handled by then (it gives way to the receiver while a burst lasts; docs/operations.md, "Webhook bursts").
 """
 from __future__ import annotations
 
