@@ -61,9 +61,7 @@ def _rule_text(event: RuleFired, after: Ticket) -> str | None:
     if event.rule == "stale" and event.outcome == "reminded":
         return f"Reminder to {receiver_words(event.to_holder)}: {event.reason}; Baton escalates if it stays so."
     if event.rule == "stale" and event.outcome == "escalated":
-        onward = (f"; handoff request {event.handoff_id} asks {receiver_words(event.to_holder)} to take it"
-                  if event.handoff_id and event.to_holder else "")
-        return f"Escalated: {event.reason}. The lead of {event.from_holder.group} is told{onward}."
+        return _escalated("Escalated", event)
     if event.rule in BOUNCE_RULES:
         what = "Ping-pong" if event.rule == "ping-pong" else "Bounce limit"
         lead = (f"Baton escalated it to {event.to_holder.person}, lead of {event.to_holder.group}, to coordinate."
@@ -73,10 +71,14 @@ def _rule_text(event: RuleFired, after: Ticket) -> str | None:
     if event.rule == "sla" and event.outcome == "reminded":
         return f"SLA reminder to {receiver_words(event.to_holder)}: {event.reason}."
     if event.rule == "sla" and event.outcome == "escalated":
-        onward = (f"; handoff request {event.handoff_id} asks {receiver_words(event.to_holder)} to take it"
-                  if event.handoff_id and event.to_holder else "")
-        return f"SLA escalation: {event.reason}. The lead of {event.from_holder.group} is told{onward}."
+        return _escalated("SLA escalation", event)
     return None
+
+
+def _escalated(what: str, event: RuleFired) -> str:
+    onward = (f"; handoff request {event.handoff_id} asks {receiver_words(event.to_holder)} to take it"
+              if event.handoff_id and event.to_holder else "")
+    return f"{what}: {event.reason}. The lead of {event.from_holder.group} is told{onward}."
 
 
 def _text(event: LedgerEvent, record) -> str | None:
