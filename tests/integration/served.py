@@ -55,11 +55,14 @@ class Served:
 
     def __enter__(self) -> Served:
         deadline = time.monotonic() + 60
-        while not self._answers():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise AssertionError(f"baton run did not start:\n{self.log.read_text()[-3000:]}")
-            time.sleep(0.1)  # waiting for another process to start, not for time
+        try:
+            while not self._answers():
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"baton run did not start:\n{self.log.read_text()[-3000:]}")
+                time.sleep(0.1)  # waiting for another process to start, not for time
+        except BaseException:
+            self.stop()  # whatever ends the wait (a failure, Ctrl-C), no `baton run` is left behind
+            raise
         return self
 
     def __exit__(self, *exc) -> None:
@@ -78,8 +81,8 @@ class Served:
         try:
             requests.get(self.base + "/healthz", timeout=2)
             return True
-        except requests.ConnectionError:
-            return False
+        except (requests.ConnectionError, requests.Timeout):
+            return False  # not listening yet, or too busy starting to answer within the timeout
 
     def connect(self) -> socket.socket:
         return socket.create_connection(("127.0.0.1", self.port), timeout=10)
