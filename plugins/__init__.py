@@ -1,1 +1,1 @@
-"""Built-in plugins that are not connectors: notifiers and report renderers."""
+"""Built-in plugins that are not connectors: notifiers (email, Slack, Teams, the reply in the ticket)."""
