@@ -90,11 +90,9 @@ class Connector(Protocol):
     def reply(self, ticket_id: str, text: str) -> None:
         """Add a reply the requester sees."""
 
-    def verify_signature(self, headers: Mapping[str, str], body: bytes) -> bool:
-        """Whether a webhook delivery carries a valid signature (constant-time comparison)."""
-
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookResult:
-        """A delivery as events, without I/O; a bad signature makes it anomalous."""
+        """A delivery as events, without I/O. It checks the signature itself (constant-time comparison): a bad or
+        missing one makes the delivery anomalous, so nothing unsigned reaches the intake."""
 
     def check(self) -> str:
         """Reach the tool with Baton's credentials; returns one line saying as whom."""
