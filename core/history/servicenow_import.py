@@ -11,9 +11,8 @@ read leaves the fast loop for _checked_row, which rejects it with its line and r
 incident's rows turn out not to be together, a second pass over the file collects them and the
 incident is derived again from all of them.
 
-A large log can be read in two halves at once (`HistoryReading.halves`, two processes: ledger_import): the
-second half starts at the first incident to start past the middle of the text, found by a quick scan that
-also counts the incidents before it, so the first half's tickets can be given their ids up front.
+A large log can be read in two halves at once (`HistoryReading.halves`, two processes: ledger_import); where the
+second half starts is found by core/history/log_halves.py.
 
 Order within an incident is (updated_at, mod_count): the clock order, which on the UCI log
 reproduces ServiceNow's reassignment_count for 99.61% of incidents against 99.60% for mod_count
@@ -24,9 +23,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import operator
 import os
-import re
 import zipfile
 from collections.abc import Iterator
 
@@ -34,6 +31,7 @@ from baton_itsm.core.history.imported import (
     Halves, HistoryReading, ImportedTicket, NotGrouped, Progress, Rejection,
 )
 from baton_itsm.core.history.log_fields import LogFormatError, _only_csv_member, _parse_clock, _parse_date
+from baton_itsm.core.history.log_halves import CHUNK, Limited, middle_of, skip
 
 KIND = "servicenow-log"
 RESOLVED_STATES = frozenset({"Resolved", "Closed"})
@@ -43,7 +41,6 @@ _BLANK = ("", "\r")  # a blank line (of a CRLF file, too); any other line is a r
 _NEEDED = ("number", "incident_state", "reassignment_count", "reopen_count", "sys_mod_count", "opened_at",
            "sys_updated_by", "sys_updated_at", "category", "priority", "assignment_group", "assigned_to",
            "caller_id")
-_CHUNK = 1 << 20  # decoded characters per read: big enough to amortise, small enough to stay lean
 SPLIT_FROM = 4 << 20  # characters of text from which a log is read in two halves, on two cores (ledger_import)
 
 
@@ -159,9 +156,9 @@ class ServiceNowLogImport:
                 raise LogFormatError(f"{self.path}: empty file, no header line")
             self._layout(next(csv.reader([header_line])))
             start, end = max(span[0], len(header_line)), span[1]
-            _skip(text, start - len(header_line))
+            skip(text, start - len(header_line))
             if end is not None:
-                text, size = _Limited(text, end - start), end - start
+                text, size = Limited(text, end - start), end - start
             yield from self._incidents(text, size, start - len(header_line) if end is None else 0, first_line)
 
     def _halves(self) -> Halves | None:
@@ -172,7 +169,7 @@ class ServiceNowLogImport:
             header_line = text.readline()
             if size < SPLIT_FROM or not header_line:
                 return None
-            middle = _middle(text, size // 2, len(header_line))
+            middle = middle_of(text, size // 2, len(header_line))
         if middle is None:
             return None
         offset, line_no, incidents = middle
@@ -196,7 +193,7 @@ class ServiceNowLogImport:
         grouped: dict[str, list] | None = {} if self.grouped else None
         current, run, line_no, tail = None, [], first_line, ""
         while True:
-            block = text.read(_CHUNK)
+            block = text.read(CHUNK)
             lines = (tail + block).split("\n")
             tail = lines.pop() if block else ""
             reading.rows_read += len(lines) - sum(map(lines.count, _BLANK))  # blank lines are no rows
@@ -341,58 +338,6 @@ class ServiceNowLogImport:
         parts = tail.split(",")
         offset = index - self._limit
         return parts[offset] if 0 <= offset < len(parts) else None
-
-
-class _Limited:
-    """A text stream's next `remaining` characters, for read(n) only: the first half of a log."""
-
-    def __init__(self, text: io.TextIOBase, remaining: int):
-        self.text, self.remaining = text, remaining
-
-    def read(self, size: int) -> str:
-        block = self.text.read(min(size, self.remaining)) if self.remaining > 0 else ""
-        self.remaining -= len(block)
-        return block
-
-
-def _skip(text: io.TextIOBase, characters: int) -> None:
-    while characters > 0:
-        block = text.read(min(_CHUNK, characters))
-        if not block:
-            return
-        characters -= len(block)
-
-
-# A line's first field (the incident number), searched in "\n" + whole lines: a match starts where its line does.
-# (Anchored on the newline, not on ^ with MULTILINE: ten times faster.)
-_FIRST_FIELDS = re.compile(r"\n([^,\n]*),")
-
-
-def _middle(text: io.TextIOBase, middle: int, done: int) -> tuple[int, int, int] | None:
-    """Where the log's second half starts: (its character offset in the text, its line number, how many incidents
-    start before it, at most), at the first row past `middle` characters whose number is not the row before's.
-    `done` characters (the header) are read already. None when no incident starts past the middle."""
-    line_no, incidents, previous, tail = 1, 0, None, ""
-    while block := text.read(_CHUNK):
-        chunk = tail + block
-        cut = chunk.rfind("\n") + 1  # whole lines only; the rest starts the next chunk
-        chunk, tail = chunk[:cut], chunk[cut:]
-        if done + len(chunk) <= middle:  # all before the middle: counted by C loops
-            numbers = _FIRST_FIELDS.findall("\n" + chunk)
-            incidents += sum(map(operator.ne, numbers, [previous, *numbers[:-1]]))
-            previous = numbers[-1] if numbers else previous
-            line_no, done = line_no + chunk.count("\n"), done + len(chunk)
-            continue
-        for match in _FIRST_FIELDS.finditer("\n" + chunk):
-            number = match.group(1)
-            if number != previous:
-                at = done + match.start()
-                if at >= middle and previous is not None:
-                    return at, line_no + 1 + chunk.count("\n", 0, match.start()), incidents
-                incidents += 1
-                previous = number
-        line_no, done = line_no + chunk.count("\n"), done + len(chunk)
-    return None
 
 
 def _which_column(fields: list[str], pos: dict[str, int], checks: tuple[tuple[str, dict], ...]) -> str | None:
