@@ -108,6 +108,7 @@ outbox = Table(
     Column("sent_at", UTCDateTime),
     Column("last_error", Text),
     Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    Index("ix_outbox_ticket_channel_status", "ticket_id", "channel", "status", "id"),  # a ticket's open digest
 )
 
 # Live timers only: a fired or cancelled timer is deleted, so the due-time index holds what is due.

@@ -1,4 +1,4 @@
--- alembic revision: 0011
+-- alembic revision: 0012
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -185,3 +185,5 @@ CREATE TABLE away_returns (
 CREATE INDEX ix_inbox_status_id ON inbox (status, id)
 --
 CREATE INDEX ix_inbox_ticket_status_id ON inbox (ticket, status, id)
+--
+CREATE INDEX ix_outbox_ticket_channel_status ON outbox (ticket_id, channel, status, id)
