@@ -29,8 +29,7 @@ def demo(state, folder: Path, charts: bool) -> None:
     for stale in (ledger, ledger.with_name("ledger.db-wal"), ledger.with_name("ledger.db-shm")):
         stale.unlink(missing_ok=True)  # the demo's own file: every run starts from the sample alone
     # The demo reads no deployment file and no BATON_* settings: built-in defaults and its own ledger.
-    demo_state = CliState(config_option=None, db_option=str(ledger))
-    demo_state.ignore_config = True
+    demo_state = CliState(config_option=None, db_option=str(ledger), read_config=False)
     samples = files("baton_itsm.config").joinpath("samples")
     with as_file(samples.joinpath(SAMPLE)) as sample, as_file(files("baton_itsm.config").joinpath(
             "rules.example.yaml")) as rules:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from baton_itsm.core.domain.ownership import OwnershipPolicy
-from baton_itsm.core.settings.locate import find_config
 from baton_itsm.core.store.location import resolve_database_url
+
+if TYPE_CHECKING:
+    from baton_itsm.core.cli.main import CliState
 
 
 @dataclass(frozen=True)
@@ -23,10 +25,10 @@ class HistorySettings:
     config: Any = None  # the validated BatonConfig, when there is a deployment file
 
 
-def history_settings(state) -> HistorySettings:
-    """From the CLI state's --config and --db; a state with `ignore_config` set (the demo) reads no file."""
-    config_option, db_option = state.config_option, state.db_option
-    path = None if getattr(state, "ignore_config", False) else find_config(config_option)
+def history_settings(state: CliState) -> HistorySettings:
+    """From the CLI state's --config and --db; a state made with `read_config=False` (the demo) reads no file."""
+    db_option = state.db_option
+    path = state.config_path()
     if path is None:
         return HistorySettings(resolve_database_url(db_option))
     from baton_itsm.core.settings.loader import load_config

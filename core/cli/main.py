@@ -9,7 +9,7 @@ import click
 
 from baton_itsm.core.cli.errors import BatonGroup, output_masker
 from baton_itsm.core.errors import BatonError, ConfigError, ToolError
-from baton_itsm.core.settings.locate import DEFAULT_CONFIG_NAME
+from baton_itsm.core.settings.locate import DEFAULT_CONFIG_NAME, find_config
 
 if TYPE_CHECKING:
     from baton_itsm.core.app import App
@@ -22,9 +22,16 @@ if TYPE_CHECKING:
 class CliState:
     """What the top-level options say; the app is built only when a command needs it."""
 
-    def __init__(self, config_option: str | None, db_option: str | None):
+    def __init__(self, config_option: str | None, db_option: str | None, *, read_config: bool = True):
         self.config_option = config_option
         self.db_option = db_option
+        # False: the history commands use the built-in defaults whatever --config, $BATON_CONFIG or ./baton.yaml
+        # say (the demo, which must not depend on the deployment it runs beside)
+        self.read_config = read_config
+
+    def config_path(self) -> Path | None:
+        """The deployment file the history commands read; None for the built-in defaults."""
+        return find_config(self.config_option) if self.read_config else None
 
     @cached_property
     def app(self) -> App:

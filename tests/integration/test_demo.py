@@ -10,7 +10,8 @@ def test_demo_runs_with_no_config_and_leaves_the_default_store_alone(tmp_path, m
     monkeypatch.chdir(tmp_path)
     default_store = tmp_path / "default.db"
     monkeypatch.setenv("BATON_DATABASE_URL", f"sqlite:///{default_store}")
-    (tmp_path / "baton.yaml").write_text("rules: {accept_before_reassign: {mode: flag}}\n")  # must be ignored
+    # must be ignored: a demo that read it would stop at its unknown key
+    (tmp_path / "baton.yaml").write_text("rules: {accept_before_reassign: {mode: flag}}\nnot_a_setting: 1\n")
     result = CliRunner().invoke(cli, ["demo", "--no-charts"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "3,758 rows read, 0 rejected" in result.output and "693 tickets (693 new" in result.output
