@@ -31,7 +31,11 @@ from baton_itsm.core.store.inbox_writer import open_inbox_writer, open_quick_inb
 from baton_itsm.core.store.migrate import ensure_current
 from baton_itsm.core.store.unit_of_work import Store
 from baton_itsm.core.tool_actions import (
-    ToolActions, ledger_holder, notes_after_writes, remember_tool_holder, superseded_writes,
+    ToolActions,
+    ledger_holder,
+    notes_after_writes,
+    remember_tool_holder,
+    superseded_writes,
 )
 
 

@@ -17,6 +17,7 @@ handed; `close()` stops it after what is queued; a later delivery starts it agai
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -96,7 +97,7 @@ class GroupCommit:
             answers = self._quick.write(_rows(batch), self._clock.now())
         except StoreBusy:
             return False
-        except Exception:  # noqa: BLE001 - rolled back; the writer thread tries again and reports what fails
+        except Exception:  # rolled back; the writer thread tries again and reports what fails
             log.debug("keeping %d deliveries on the event loop failed; handed to the writer", len(batch),
                       exc_info=True)
             quick, self._quick = self._quick, None  # a fresh connection next time
@@ -149,17 +150,15 @@ class GroupCommit:
             writer = writer or self._open_writer()
             answers = writer.write(_rows(batch), self._clock.now())
             self.batches += 1
-        except Exception as error:  # noqa: BLE001 - every waiting request hears it; none hears 2xx
+        except Exception as error:  # every waiting request hears it; none hears 2xx
             log.exception("keeping %d webhook deliveries failed; none was acknowledged", len(batch))
             answers = [error] * len(batch)
             if writer is not None:
                 writer.close()
             writer = None  # a fresh connection for the next batch
         for item, answer in zip(batch, answers, strict=True):
-            try:
+            with contextlib.suppress(RuntimeError):  # its event loop has closed: nobody waits for this answer any more
                 item.loop.call_soon_threadsafe(_settle, item.future, answer)
-            except RuntimeError:  # its event loop has closed: nobody waits for this answer any more
-                pass
         return writer
 
 

@@ -12,6 +12,7 @@ Where fork is not available (Windows, macOS' default) the generators run here, o
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import pickle
@@ -59,10 +60,8 @@ def run_in_children(*producers: Iterator[T]) -> Iterator[tuple[int, T]]:
 def _widen(pipe) -> None:
     """A pipe that holds a whole batch (Linux: up to PIPE_BYTES; 64 KiB by default): a child sends its batch and
     goes on reading while the parent is still writing the previous one, instead of waiting for it."""
-    try:
+    with contextlib.suppress(AttributeError, OSError):  # not Linux, or a lower limit: slower, not wrong
         fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)  # type: ignore[union-attr]
-    except (AttributeError, OSError):
-        pass  # not Linux, or a lower limit: a narrower pipe is slower, not wrong
 
 
 def _received(children: list) -> Iterator[tuple[int, object]]:

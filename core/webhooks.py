@@ -52,7 +52,7 @@ def read_delivery(connector: Connector, headers: Mapping[str, str], body: bytes)
         result = connector.parse_webhook(headers, body)
         if result.outcome is WebhookOutcome.ACCEPTED and (problem := unfit(result.events, result.delivery_id)):
             result = WebhookResult(WebhookOutcome.ANOMALOUS, reason=problem)
-    except Exception:  # noqa: BLE001 - a connector bug: logged whole, and the sender is not told a 500
+    except Exception:  # a connector bug: logged whole, and the sender is not told a 500
         log.exception("webhook for %s: the connector failed to read a delivery", connector.instance)
         result = WebhookResult(WebhookOutcome.ANOMALOUS, reason="the delivery could not be read")
     if result.outcome is WebhookOutcome.ANOMALOUS:

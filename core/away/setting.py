@@ -34,7 +34,7 @@ def when(text: str | date | datetime, config: BatonConfig, now: datetime, *, end
 def set_away(config: BatonConfig, periods: AwayPeriods, person: str, start: str | date | datetime,
              until: str | date | datetime, *, deputy: str | None, note: str, by: str, now: datetime) -> StoredAway:
     known = deployment_people(config)
-    for role, name in (("person", person), ("deputy", deputy)):
+    for name in (person, deputy):
         if name is not None and known and name not in known:
             raise BatonError(f"{name!r} is not a person of this deployment (people, group members, managers and "
                              f"leads): {', '.join(sorted(known))}")

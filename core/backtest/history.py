@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
-from baton_itsm.core.history.servicenow_import import RESOLVED_STATES, open_log_text
 from baton_itsm.core.history.incidents import group_incidents
+from baton_itsm.core.history.servicenow_import import RESOLVED_STATES, open_log_text
 from baton_itsm.core.history.servicenow_log import IncidentUpdate, read_incident_log
 
 

@@ -15,7 +15,8 @@ import click
 def run(state, host: str, port: int, no_http: bool, log_format: str, log_level: str) -> None:
     """Run Baton: webhook intake, accept/decline pages, the API, pollers, scheduler and dispatcher."""
     from baton_itsm.core.service.logs import configure_logging
-    from baton_itsm.core.service.runner import RunOptions, run as run_service
+    from baton_itsm.core.service.runner import RunOptions
+    from baton_itsm.core.service.runner import run as run_service
     from baton_itsm.core.settings.loader import secret_variables
     from baton_itsm.core.startup_check import refuse_on_problems
 

@@ -6,4 +6,4 @@ always an argument.
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.kinds import HandoffKind, HandoffState
 
-__all__ = ["Holder", "TicketKey", "HandoffKind", "HandoffState"]
+__all__ = ["HandoffKind", "HandoffState", "Holder", "TicketKey"]

@@ -16,7 +16,7 @@ from baton_itsm.core.domain.holders import Holder
 class BounceCounter:
     """Feed it each new holder in order; it counts the bounces."""
 
-    __slots__ = ("bounces", "_group", "_last_person", "_intake_groups", "_assigned")
+    __slots__ = ("_assigned", "_group", "_intake_groups", "_last_person", "bounces")
 
     def __init__(self, intake_groups: frozenset[str] = frozenset()) -> None:
         self._intake_groups = intake_groups

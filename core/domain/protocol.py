@@ -17,14 +17,27 @@ from collections.abc import Callable
 from datetime import datetime
 
 from baton_itsm.core.domain.commands import (
-    AcceptHandoff, Command, DeclineHandoff, ExpireHandoff, ForceHandoff, RecordHolderChange,
-    RequestHandoff, WithdrawHandoff,
+    AcceptHandoff,
+    Command,
+    DeclineHandoff,
+    ExpireHandoff,
+    ForceHandoff,
+    RecordHolderChange,
+    RequestHandoff,
+    WithdrawHandoff,
 )
 from baton_itsm.core.domain.directory import Directory
 from baton_itsm.core.domain.errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
 from baton_itsm.core.domain.events import (
-    HandoffAccepted, HandoffApplied, HandoffDeclined, HandoffExpired, HandoffForced, HandoffRequested,
-    HandoffWithdrawn, HolderChanged, LedgerEvent,
+    HandoffAccepted,
+    HandoffApplied,
+    HandoffDeclined,
+    HandoffExpired,
+    HandoffForced,
+    HandoffRequested,
+    HandoffWithdrawn,
+    HolderChanged,
+    LedgerEvent,
 )
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.kinds import HandoffState

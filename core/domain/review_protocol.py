@@ -17,12 +17,20 @@ from baton_itsm.core.domain.errors import InvalidRequest, InvalidTransition, Not
 from baton_itsm.core.domain.events import LedgerEvent
 from baton_itsm.core.domain.kinds import HandoffState
 from baton_itsm.core.domain.review_commands import (
-    AuditHandoff, CloseEscalationReview, EditEscalationReview, LinkEscalationChange, ReopenEscalationReview,
+    AuditHandoff,
+    CloseEscalationReview,
+    EditEscalationReview,
+    LinkEscalationChange,
+    ReopenEscalationReview,
     ReviewHandoff,
 )
 from baton_itsm.core.domain.review_events import (
-    EscalationReviewClosed, EscalationReviewLinked, EscalationReviewReopened, EscalationReviewUpdated,
-    HandoffAudited, HandoffReviewed,
+    EscalationReviewClosed,
+    EscalationReviewLinked,
+    EscalationReviewReopened,
+    EscalationReviewUpdated,
+    HandoffAudited,
+    HandoffReviewed,
 )
 from baton_itsm.core.domain.reviews import CHANGE_KINDS, EscalationReview, ReviewState, check_sections
 from baton_itsm.core.domain.ticket import HandoffRecord, Ticket

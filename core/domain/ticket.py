@@ -10,17 +10,30 @@ from datetime import datetime
 from baton_itsm.core.domain.bounces import BounceCounter
 from baton_itsm.core.domain.errors import InvalidTransition
 from baton_itsm.core.domain.events import (
-    HandoffAccepted, HandoffApplied, HandoffDeclined, HandoffExpired, HandoffForced, HandoffRequested,
-    HandoffWithdrawn, HolderChanged, LedgerEvent,
+    HandoffAccepted,
+    HandoffApplied,
+    HandoffDeclined,
+    HandoffExpired,
+    HandoffForced,
+    HandoffRequested,
+    HandoffWithdrawn,
+    HolderChanged,
+    LedgerEvent,
 )
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.kinds import TRANSITIONS, HandoffKind, HandoffState
-from baton_itsm.core.domain.rule_events import BOUNCE_RULES, RuleFired
 from baton_itsm.core.domain.review_events import (
-    EscalationReviewClosed, EscalationReviewLinked, EscalationReviewOpened, EscalationReviewReopened,
-    EscalationReviewUpdated, HandoffAudited, HandoffReviewed, ReviewAsked,
+    EscalationReviewClosed,
+    EscalationReviewLinked,
+    EscalationReviewOpened,
+    EscalationReviewReopened,
+    EscalationReviewUpdated,
+    HandoffAudited,
+    HandoffReviewed,
+    ReviewAsked,
 )
 from baton_itsm.core.domain.reviews import EscalationReview, LinkedChange, ReviewState
+from baton_itsm.core.domain.rule_events import BOUNCE_RULES, RuleFired
 
 # Entries that record something beside the protocol (core/domain/rule_events, history_events, convergence_events).
 RECORD_ONLY_ENTRY_TYPES = frozenset({"rule", "history", "action-failed"})  # and ticket-lost/found: `lost`
@@ -78,13 +91,12 @@ class Ticket:
     first_route: str | None = None  # who or what made the first assignment, as the tool tells it ("unknown")
     bounce_rule_fired: str | None = None  # ping-pong or bounce-limit: they fire once per ticket
     sla_steps_fired: set[str] = field(default_factory=set)  # "cycle@share" of each SLA step a rule fired (RuleFired)
-    _bounces: BounceCounter | None = field(default=None, repr=False)
+    _bounces: BounceCounter = field(init=False, repr=False)
     # the bounce count as it was before the latest applied handoff: a write of it the tool refused never happened
     _before_apply: tuple[str, BounceCounter, int] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        if self._bounces is None:
-            self._bounces = BounceCounter(self.intake_groups)
+        self._bounces = BounceCounter(self.intake_groups)
 
     @classmethod
     def from_events(cls, key: TicketKey, events: Iterable[LedgerEvent],
@@ -114,6 +126,10 @@ class Ticket:
 
     def handoff(self, handoff_id: str) -> HandoffRecord | None:
         return self.handoffs.get(handoff_id)
+
+    def known_handoff(self, handoff_id: str) -> HandoffRecord:
+        """A handoff an applied ledger event names, so the ticket holds it (InvalidTransition if not)."""
+        return self._record(handoff_id)
 
     def apply(self, event: LedgerEvent) -> None:
         match event:
@@ -203,7 +219,8 @@ class Ticket:
             case HandoffAudited():
                 record.audited_by = event.by
 
-    def _escalation_review(self, event: LedgerEvent) -> None:
+    def _escalation_review(self, event: EscalationReviewOpened | EscalationReviewUpdated | EscalationReviewLinked
+                           | EscalationReviewClosed | EscalationReviewReopened) -> None:
         if isinstance(event, EscalationReviewOpened):
             self.escalation_reviews[event.handoff_id] = EscalationReview(
                 event.handoff_id, event.escalation_kind, event.at, tuple(event.editors))

@@ -61,8 +61,8 @@ class BounceTally:
         held = self.held
         for group in fact.held:
             held[group] += 1
-        for group, actor in fact.bounced:
-            self.left[group or NO_GROUP] += 1
+        for left, actor in fact.bounced:
+            self.left[left or NO_GROUP] += 1
             self.by_agent[actor or UNKNOWN_AGENT] += 1
         self.periods.setdefault(fact.period, []).append(fact.bounces)
         if fact.first_route is not None:

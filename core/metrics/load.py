@@ -1,7 +1,9 @@
 """Read the ledger's rows for the metrics, in bulk (core/store/bulk), a ticket at a time."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any, cast
 
 from baton_itsm.core.metrics.views import TicketView, build_views
 from baton_itsm.core.store.bulk import BulkConnection
@@ -21,7 +23,8 @@ def stream_views(bulk: BulkConnection, instances: tuple[str, ...] = (), ids: tup
     join = " JOIN tickets t ON t.id = e.ticket_id" if instances else ""  # the instance is the ticket's
     where, params = _where(instances, ids, "e.ticket_id", "t.instance")
     entries = bulk.stream(f"{_ENTRIES}{join} WHERE {where} ORDER BY e.ticket_id, e.version", params)
-    return build_views(tickets, entries, bulk.datetime_reader())
+    # the entries' `at` is NOT NULL, so the reader never answers None here
+    return build_views(tickets, entries, cast(Callable[[Any], datetime], bulk.datetime_reader()))
 
 
 def middle_ticket_id(bulk: BulkConnection, instances: tuple[str, ...] = ()) -> tuple[int, int | None]:
@@ -36,7 +39,7 @@ def middle_ticket_id(bulk: BulkConnection, instances: tuple[str, ...] = ()) -> t
 
 def _where(instances: tuple[str, ...], ids: tuple[int, int | None], id_column: str, instance_column: str
            ) -> tuple[str, tuple]:
-    conditions, params = [f"{id_column} >= ?"], [ids[0]]
+    conditions, params = [f"{id_column} >= ?"], list[object]([ids[0]])
     if ids[1] is not None:
         conditions.append(f"{id_column} < ?")
         params.append(ids[1])

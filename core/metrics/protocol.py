@@ -11,7 +11,6 @@ from collections import Counter
 from baton_itsm.core.metrics.stats import duration_summary, minutes, share
 from baton_itsm.core.metrics.views import TicketView
 
-
 FREE_TEXT = "(free text)"
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from baton_itsm.core.metrics.bounces import MANY, NO_GROUP, UNKNOWN_AGENT, share_with_many
 from baton_itsm.core.metrics.facts import TicketFacts
 from baton_itsm.core.metrics.periods import in_order
-from baton_itsm.core.metrics.stats import minutes, percentile, share
+from baton_itsm.core.metrics.stats import minutes, nearest_rank, share
 
 ACCEPTED_STATES = ("accepted", "applied")
 
@@ -44,7 +44,7 @@ class _Figures:
 
     def median(self, name: str) -> float | None:
         values = sorted(v for v in self.samples.get(name, ()) if v >= 0)
-        return round(percentile(values, 0.5), 1) if values else None
+        return round(nearest_rank(values, 0.5), 1) if values else None
 
     def share(self, part: str, whole: str) -> float | None:
         return share(self.counts[part], self.counts[whole])
@@ -68,10 +68,7 @@ class Scorecards:
 
     def result(self) -> dict:
         """{"period": the period kind, "by_group": rows, "by_agent": rows, "by_period": rows}."""
-        groups, agents, periods = dict(self.groups), dict(self.agents), self.periods
-        for rows, name in ((groups, NO_GROUP), (agents, UNKNOWN_AGENT)):
-            if None in rows:
-                rows[name] = rows.pop(None)
+        groups, agents, periods = _named(self.groups, NO_GROUP), _named(self.agents, UNKNOWN_AGENT), self.periods
         return {
             "period": self.period,
             "by_group": sorted((_group_row(name, row) for name, row in groups.items()),
@@ -90,8 +87,8 @@ class Scorecards:
                 groups[group].count("tickets_held")
             for transfer in fact.view.transfers:
                 agents[transfer[1]].count("moves")
-        for group, actor in fact.bounced:
-            groups[group].count("bounces_out")
+        for left, actor in fact.bounced:
+            groups[left].count("bounces_out")
             agents[actor].count("bounces")
         for group, waited, person in fact.pickups:
             for row in (groups[group], agents[person], in_period):
@@ -137,6 +134,14 @@ class Scorecards:
             if record.kind and record.kind != "reassign":
                 for row in (receiving, self.agents[record.requested_by], in_period):
                     row.count("escalations")
+
+
+def _named(rows: dict[str | None, _Figures], unnamed: str) -> dict[str, _Figures]:
+    """`rows` with the row of no name (no group, an unknown agent) under the name the report shows for it."""
+    named = {name: row for name, row in rows.items() if name is not None}
+    if None in rows:
+        named[unnamed] = rows[None]
+    return named
 
 
 def _group_row(name: str, row: _Figures) -> dict:

@@ -11,8 +11,11 @@ def minutes(start: datetime, end: datetime) -> float:
 
 def percentile(ordered: Sequence[float], fraction: float) -> float | None:
     """Nearest-rank percentile of an ascending sequence."""
-    if not ordered:
-        return None
+    return nearest_rank(ordered, fraction) if ordered else None
+
+
+def nearest_rank(ordered: Sequence[float], fraction: float) -> float:
+    """`percentile` of a sequence that is not empty."""
     rank = max(1, round(fraction * len(ordered) + 0.5 - 1e-9))
     return ordered[min(rank, len(ordered)) - 1]
 
@@ -23,7 +26,7 @@ def duration_summary(values: Iterable[float]) -> dict[str, float | int | None]:
     if not ordered:
         return {"count": 0, "mean": None, "median": None, "p90": None}
     return {"count": len(ordered), "mean": round(sum(ordered) / len(ordered), 1),
-            "median": round(percentile(ordered, 0.5), 1), "p90": round(percentile(ordered, 0.9), 1)}
+            "median": round(nearest_rank(ordered, 0.5), 1), "p90": round(nearest_rank(ordered, 0.9), 1)}
 
 
 def share(part: int, whole: int) -> float | None:

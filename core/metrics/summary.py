@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections import Counter
-
 from collections.abc import Iterable
 
 from baton_itsm.core.metrics.agreement import AgreementTally
@@ -41,7 +40,7 @@ class Tallies:
         self.bounces, self.timing = BounceTally(), TimingTally(late_within_minutes)
         self.cards = Scorecards(late_within_minutes, period)
         self.reopen, self.protocol, self.agreement = ReopenTally(), ProtocolTally(), AgreementTally()
-        self.tickets, self.instances, self.with_handoffs = 0, set(), []
+        self.tickets, self.instances, self.with_handoffs = 0, set[str](), list[TicketView]()
 
     def add_all(self, views: Iterable[TicketView]) -> Tallies:
         intake_groups, period_of = self.intake_groups, self.period_of
@@ -135,7 +134,7 @@ def summary_lines(metrics: dict) -> list[str]:
     accepted = metrics["acceptance_minutes"]
     lines.append(f"handoff requests: {sum(metrics['handoffs'].values()):,}; acceptance time {_duration(accepted)}; "
                  f"declines {sum(r['count'] for r in metrics['decline_reasons']):,}")
-    by_code = Counter()
+    by_code = Counter[str]()
     for row in metrics["declines_by_code"]:
         by_code[row["code"]] += row["count"]
     if by_code:

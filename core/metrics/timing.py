@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from baton_itsm.core.metrics.stats import duration_summary, minutes, share
@@ -19,8 +20,8 @@ DEFAULT_LATE_WITHIN_MINUTES = 60.0
 def pickup_times(view: TicketView) -> list[tuple[str, float, str | None]]:
     """(receiving group, minutes, who picked it up) for each arrival in a group's queue that someone
     in the group later took. An arrival straight to a named person has no pickup to measure."""
-    found = []
-    waiting: tuple[str, object] | None = None  # (group, arrived at) of the queue arrival being waited on
+    found: list[tuple[str, float, str | None]] = []
+    waiting: tuple[str, datetime] | None = None  # (group, arrived at) of the queue arrival being waited on
     for at, _, from_group, _, to_group, to_person in view.transfers:
         if waiting is not None and to_group == waiting[0] and to_person is not None:
             found.append((to_group, minutes(waiting[1], at), to_person))

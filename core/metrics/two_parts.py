@@ -21,7 +21,7 @@ def tallies(bulk: BulkConnection, url: str, instances: tuple[str, ...], new_tall
     """Every ticket of `bulk`'s ledger (or of `instances`) added up; `url` is its store, for the child's own
     connection (a forked child never uses its parent's)."""
     count, middle = middle_ticket_id(bulk, instances)
-    if count < SPLIT_FROM:
+    if count < SPLIT_FROM or middle is None:  # None: no tickets
         return new_tallies().add_all(stream_views(bulk, instances))
     later = run_in_child(_later_half(url, instances, middle, new_tallies))  # starts now
     mine = new_tallies().add_all(stream_views(bulk, instances, (0, middle)))

@@ -83,7 +83,7 @@ EntryRow = tuple
 
 
 def build_views(tickets: Iterable[tuple], entries: Iterable[EntryRow],
-                as_datetime: Callable[[Any], datetime | None]) -> Iterator[TicketView]:
+                as_datetime: Callable[[Any], datetime]) -> Iterator[TicketView]:
     """Views, one at a time, from ticket rows (id, instance, external_id, priority, category, status) ordered by
     id and entry rows ordered by ticket and version: a report holds one ticket's entries at a time, however
     large the ledger. `as_datetime` turns a timestamp column's value into a naive UTC datetime. Entries of
@@ -100,7 +100,7 @@ def build_views(tickets: Iterable[tuple], entries: Iterable[EntryRow],
         yield view
 
 
-def _add(view: TicketView, entry: EntryRow, as_datetime: Callable[[Any], datetime | None]) -> None:
+def _add(view: TicketView, entry: EntryRow, as_datetime: Callable[[Any], datetime]) -> None:
     _, entry_type, at, actor, handoff_id, from_group, from_person, to_group, to_person, kind, reason, data = entry
     if entry_type in HOLDER_ENTRIES:
         view.transfers.append((as_datetime(at), actor, from_group, from_person, to_group, to_person))
@@ -128,7 +128,7 @@ def _add(view: TicketView, entry: EntryRow, as_datetime: Callable[[Any], datetim
         view.reviews.append((entry_type, as_datetime(at), actor, handoff_id, _data(data)))
 
 
-def _add_moves(transfers: list[Transfer], moves: list[list], as_datetime: Callable[[Any], datetime | None]) -> None:
+def _add_moves(transfers: list[Transfer], moves: list[list], as_datetime: Callable[[Any], datetime]) -> None:
     """A compact history entry's moves ([at, actor, group, person, source id]) as the transfers their rows were."""
     group = person = None
     for at, actor, to_group, to_person, _ in moves:

@@ -74,6 +74,7 @@ class LinkAnswers:
         request = uow.load_ticket(key).handoff(claim.handoff_id)
         if request.state is not HandoffState.REQUESTED:
             who = f" by {request.decided_by}" if request.decided_by else ""
-            raise RequestClosed(f"The request to hand {key} to {request.to_holder} "
-                                f"{CLOSED.get(request.state, str(request.state))}{who}; there is nothing left to answer.")
+            closed = CLOSED.get(request.state, str(request.state))
+            raise RequestClosed(f"The request to hand {key} to {request.to_holder} {closed}{who}; "
+                                "there is nothing left to answer.")
         return LinkView(claim, key, request, uow.load_facts(key))

@@ -19,7 +19,12 @@ from baton_itsm.core.domain.reviews import HandoffAnswers, Timeliness
 from baton_itsm.core.domain.ticket import HandoffRecord
 from baton_itsm.core.handoffs import HandoffService
 from baton_itsm.core.notify.errors import (
-    ExpiredLink, InvalidLink, LinkAlreadyUsed, LinksDisabled, NothingToReview, NotYourHandoff,
+    ExpiredLink,
+    InvalidLink,
+    LinkAlreadyUsed,
+    LinksDisabled,
+    NothingToReview,
+    NotYourHandoff,
 )
 from baton_itsm.core.notify.link_uses import already_used_message, find_use, use_link
 from baton_itsm.core.notify.links import REVIEW_PATH, LinkMaker

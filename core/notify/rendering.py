@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 
 BUILT_IN = PackageLoader("baton_itsm.core.notify", "templates")
+UTC_ZONE = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,12 @@ def _when(value: Any, timezone: ZoneInfo) -> str:
 
 
 class Renderer:
-    def __init__(self, override_dir: Path | None = None, timezone: ZoneInfo = ZoneInfo("UTC")):
+    def __init__(self, override_dir: Path | None = None, timezone: ZoneInfo = UTC_ZONE):
         loader = ChoiceLoader([FileSystemLoader(str(override_dir)), BUILT_IN]) if override_dir else BUILT_IN
         # StrictUndefined: a misspelt variable in an override fails loudly (the row retries and shows the
         # error) instead of mailing people a sentence with a hole in it.
-        common = {"loader": loader, "undefined": StrictUndefined, "trim_blocks": True, "lstrip_blocks": True}
+        common: dict[str, Any] = {"loader": loader, "undefined": StrictUndefined, "trim_blocks": True,
+                                  "lstrip_blocks": True}
         self._text = Environment(autoescape=False, keep_trailing_newline=True, **common)
         self._html = Environment(autoescape=True, **common)
         for env in (self._text, self._html):

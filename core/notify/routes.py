@@ -25,10 +25,10 @@ class StaffRoutes:
                    {name: p.notify for name, p in config.people.items() if p.notify is not None})
 
     def channels(self, person: str | None, details: Mapping[str, Any]) -> Sequence[str]:
-        if person in self.by_person:
+        if person is not None and person in self.by_person:
             return self.by_person[person]
         group = notice_group(details)
-        return self.by_group[group] if group in self.by_group else self.default
+        return self.default if group is None else self.by_group.get(group, self.default)
 
 
 def notice_group(details: Mapping[str, Any]) -> str | None:

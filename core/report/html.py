@@ -79,10 +79,14 @@ def _cell(value) -> str:
         f"{value:,.1f}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) else str(value))
 
 
+def _value_text(value) -> str:
+    return _compact(value) if isinstance(value, (dict, list)) else _cell(value)
+
+
 def _definition_list(section) -> str:
     if not isinstance(section, dict):
         return f"<p>{escape(str(section))}</p>"
-    items = "".join(f"<tr><th>{escape(_title(str(k)))}</th><td>{escape(_cell(v) if not isinstance(v, (dict, list)) else _compact(v))}</td></tr>"
+    items = "".join(f"<tr><th>{escape(_title(str(k)))}</th><td>{escape(_value_text(v))}</td></tr>"
                     for k, v in section.items())
     return f"<table>{items}</table>"
 

@@ -52,7 +52,7 @@ def _shares(axes, rows: list[dict], who: str) -> None:
         ys = [y - 0.4 + height * (i + 0.5) for y in range(len(names))]
         values = [(r[part] / r[whole]) if r[whole] else 0 for r in reversed(rows)]
         axes.barh(ys, values, height=height, color=colour, label=label)
-        for y, value, row in zip(ys, values, reversed(rows)):
+        for y, value, row in zip(ys, values, reversed(rows), strict=True):
             axes.text(value + 0.01, y, f"{row[part]}/{row[whole]}" if row[whole] else "-", va="center", fontsize=7)
     axes.set_yticks(range(len(names)), names)
     axes.set_xlim(0, 1.15)
@@ -69,7 +69,7 @@ def _late_signal(axes, rows: list[dict]) -> None:
         ys = [y - 0.2 + 0.4 * i for y in range(len(names))]
         values = [r[count] for r in reversed(rows)]
         axes.barh(ys, values, height=0.4, color=colour, label=label)
-        for y, value, row in zip(ys, values, reversed(rows)):
+        for y, value, row in zip(ys, values, reversed(rows), strict=True):
             axes.text(value, y, f" {value}/{row[whole]}", va="center", fontsize=7)
     axes.set_yticks(range(len(names)), names)
     axes.set_xlabel("handoffs")
@@ -86,7 +86,7 @@ def _causes(axes, rows: list[dict]) -> None:
         counts = [sum(r["reviews"] for r in rows if r["escalation_kind"] == kind and r["cause_kind"] == cause)
                   for kind in kinds]
         axes.bar(kinds, counts, bottom=bottoms, label=cause)
-        bottoms = [b + c for b, c in zip(bottoms, counts)]
+        bottoms = [b + c for b, c in zip(bottoms, counts, strict=True)]
     axes.set_ylabel("escalation reviews")
     axes.yaxis.get_major_locator().set_params(integer=True)
     axes.legend(title="cause", fontsize=8)

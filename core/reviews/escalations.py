@@ -14,7 +14,10 @@ from baton_itsm.core.domain.errors import InvalidRequest, UnknownHandoff
 from baton_itsm.core.domain.events import LedgerEvent
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.domain.review_commands import (
-    CloseEscalationReview, EditEscalationReview, LinkEscalationChange, ReopenEscalationReview,
+    CloseEscalationReview,
+    EditEscalationReview,
+    LinkEscalationChange,
+    ReopenEscalationReview,
 )
 from baton_itsm.core.domain.review_protocol import may_edit_review
 from baton_itsm.core.handoffs import HandoffService

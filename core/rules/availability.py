@@ -128,6 +128,11 @@ def reroute_entry(ticket: TicketKey, rerouted: Reroute, handoff_id: str, at: dat
                      reason=rerouted.reason, source_event_id=source_event_id)
 
 
+def asked_person(rerouted: RuleFired) -> str | None:
+    """Whom the request of a reroute (`reroute_entry`) first named: its `from_holder`, always set there."""
+    return rerouted.from_holder.person if rerouted.from_holder is not None else None
+
+
 def rerouted_requests(events: Sequence[LedgerEvent]) -> dict[str, RuleFired]:
     """The reroutes among `events`, by the handoff request each shaped."""
     return {e.handoff_id: e for e in events if isinstance(e, RuleFired) and e.rule in REROUTE_RULES

@@ -40,7 +40,7 @@ def parse_ask(text: str) -> Ask:
     parts = SUMMARY_MARK.split(f" {text.strip()} ", maxsplit=1)
     head, summary = parts[0].strip(), (parts[1].strip() if len(parts) > 1 else "")
     quoted = QUOTED.match(head)
-    target, rest = (quoted["target"], quoted["rest"]) if quoted else (re.split(r"\s+", head, maxsplit=1) + [""])[:2]
+    target, rest = (quoted["target"], quoted["rest"]) if quoted else [*re.split(r"\s+", head, maxsplit=1), ""][:2]
     words = rest.split()
     if not target.strip():
         raise InvalidRequest(f"say who should take the ticket. {HANDOFF_USAGE}")

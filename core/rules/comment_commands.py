@@ -11,7 +11,8 @@ HANDOFF defaults to the handoff the command can only mean: the open request (acc
 latest handoff the author received (review) or was drawn to audit (audit). Words after the answers are
 the note (or the decline's reason: a code of the desk's catalog, then optional words). `/baton handoff`
 asks for a handoff (rules/comment_asks.py); `/baton withdraw` takes back the open request. The author is
-the comment's author as the tool names them, so the tool's own login is what vouches for them. Baton answers in the ticket with an internal note either way.
+the comment's author as the tool names them, so the tool's own login is what vouches for them. Baton answers in
+the ticket with an internal note either way.
 
 Only internal comments are commands. A public one (RT's Correspond: a reply the requester reads, or the
 requester's own message) never is: a requester must not be able to accept a handoff by email, and an agent's

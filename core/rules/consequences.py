@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from baton_itsm.core.domain.events import (
     HandoffAccepted,
@@ -17,19 +18,14 @@ from baton_itsm.core.domain.events import (
 )
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.rules.actions import notify, set_holder
-from baton_itsm.core.rules.availability import rerouted_requests
+from baton_itsm.core.rules.availability import asked_person, rerouted_requests
 from baton_itsm.core.rules.bounce_rules import bounce_rules
 from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.rules.policy import Policy
 from baton_itsm.core.rules.reviews import escalation_review_on_open, reviews_on_apply
 from baton_itsm.core.rules.ticket_notes import ticket_notes
-from baton_itsm.core.rules.timers import (
-    acceptance_keys,
-    acceptance_timers,
-    stale_key,
-    stale_timer,
-)
+from baton_itsm.core.rules.timers import acceptance_keys, acceptance_timers, stale_key, stale_timer
 
 
 def consequences(policy: Policy, before: Ticket, after: Ticket, events: Sequence[LedgerEvent], facts: TicketFacts,
@@ -41,44 +37,47 @@ def consequences(policy: Policy, before: Ticket, after: Ticket, events: Sequence
     reroutes = rerouted_requests(events)
     for event in events:
         if isinstance(event, HandoffRequested):
-            record = after.handoff(event.handoff_id)
+            record = after.known_handoff(event.handoff_id)
             decisions.timers += acceptance_timers(policy, record, now)
             receiver = event.to_holder
             rerouted = reroutes.get(event.handoff_id)
+            reroute: dict[str, Any] = {"rerouted": rerouted.reason, "asked": asked_person(rerouted)} if rerouted else {}
             decisions.outgoing.append(notify(
                 "handoff-request", key, key=f"{key}:{event.handoff_id}", people=[receiver.person],
                 groups=[] if receiver.person else [receiver.group], handoff_id=event.handoff_id,
                 to_holder=str(receiver), requested_by=event.by, reason=event.reason, summary=event.summary,
-                kind=str(event.kind), **({"rerouted": rerouted.reason, "asked": rerouted.from_holder.person}
-                                         if rerouted else {})))
+                kind=str(event.kind), **reroute))
             decisions.extend(escalation_review_on_open(policy, after, event))
         elif isinstance(event, HandoffForced):
             decisions.extend(escalation_review_on_open(policy, after, event))
         elif isinstance(event, (HandoffAccepted, HandoffDeclined, HandoffWithdrawn, HandoffExpired)):
             decisions.cancel_timers += acceptance_keys(event.handoff_id)
             if isinstance(event, HandoffWithdrawn):
-                record = after.handoff(event.handoff_id)
+                record = after.known_handoff(event.handoff_id)
                 receiver = record.to_holder
                 decisions.outgoing.append(notify(
                     "handoff-withdrawn", key, key=f"{key}:{event.handoff_id}", people=[receiver.person],
                     groups=[] if receiver.person else [receiver.group], handoff_id=event.handoff_id,
                     to_holder=str(receiver), withdrawn_by=event.by or "", reason=event.reason))
             if isinstance(event, HandoffDeclined):
-                record = after.handoff(event.handoff_id)
+                record = after.known_handoff(event.handoff_id)
                 decisions.outgoing.append(notify(
                     "handoff-declined", key, key=f"{key}:{event.handoff_id}", people=[record.requested_by],
                     handoff_id=event.handoff_id, declined_by=event.by, reason=event.reason,
                     to_holder=str(record.to_holder), reason_code=event.reason_code,
                     reassignable=event.reassignable, suggested_group=event.suggested_group))
-                if not event.reassignable and policy.governs(key.instance) and facts.tool_holder != after.holder:
+                sent_back = after.holder
+                if (not event.reassignable and sent_back is not None and policy.governs(key.instance)
+                        and facts.tool_holder != sent_back):
                     # a held push sits with the receiver in the tool: a decline that says it must not go
                     # elsewhere puts it back with the sender
-                    decisions.outgoing.append(set_holder(key, after.holder, expected=facts.tool_holder,
+                    decisions.outgoing.append(set_holder(key, sent_back, expected=facts.tool_holder,
                                                          key=f"decline-return:{key}:{event.handoff_id}",
                                                          purpose="revert", handoff_id=event.handoff_id,
                                                          decided_by=event.by))
         elif isinstance(event, (HandoffApplied, HolderChanged)):
-            if isinstance(event, HandoffApplied) and policy.governs(key.instance) and facts.tool_holder != event.to_holder:
+            if (isinstance(event, HandoffApplied) and policy.governs(key.instance)
+                    and facts.tool_holder != event.to_holder):
                 decisions.outgoing.append(set_holder(key, event.to_holder, expected=facts.tool_holder,
                                                      key=f"apply:{key}:{event.handoff_id}", purpose="apply",
                                                      handoff_id=event.handoff_id, decided_by=event.by))

@@ -8,6 +8,7 @@ highest step that has not fired yet. A ticket whose tool tracks no SLA has no su
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from baton_itsm.core.domain.commands import RequestHandoff
 from baton_itsm.core.domain.holders import Holder
@@ -74,24 +75,24 @@ def fire_sla_step(policy: Policy, scratch: Scratch, facts: TicketFacts, sla: Sla
                or (s.share >= 1.0 and sla.breach_at is not None and now >= sla.breach_at and not sla.paused)]
     decisions = Decisions()
     if reached:
-        decisions = _act(policy, scratch, sla, reached[-1], used, skipped=reached[:-1])
+        decisions = _act(policy, scratch, holder, sla, reached[-1], used, skipped=reached[:-1])
     later = sla_timer(policy, scratch.ticket, TicketFacts(status=facts.status, sla=sla), now)
     if later is not None:
         decisions.timers.append(later)
     return decisions
 
 
-def _act(policy: Policy, scratch: Scratch, sla: Sla, step: SlaStep, used: float,
+def _act(policy: Policy, scratch: Scratch, holder: Holder, sla: Sla, step: SlaStep, used: float,
          skipped: list[SlaStep]) -> Decisions:
     ticket, now = scratch.ticket, scratch.now
-    holder = ticket.holder
     breach = sla.breach_at.isoformat() if sla.breach_at else ""
     reason = f"{used * 100:.0f} % of SLA {sla.name!r} used (step {step.percent})" + (
         f"; breach at {breach}" if breach else "") + (
         f"; steps {', '.join(s.percent for s in skipped)} passed unseen" if skipped else "")
     mark = step_mark(sla, step)
-    details = dict(holder=str(holder), sla_name=sla.name, sla_share=step.percent, sla_used=f"{used * 100:.0f} %",
-                   breach_at=breach, breached=sla.breached or used >= 1.0)
+    details: dict[str, Any] = dict(holder=str(holder), sla_name=sla.name, sla_share=step.percent,
+                                   sla_used=f"{used * 100:.0f} %", breach_at=breach,
+                                   breached=sla.breached or used >= 1.0)
     if step.action == "remind":
         scratch.record([RuleFired(ticket=ticket.key, at=now, by=None, rule=SLA_RULE, outcome="reminded",
                                   to_holder=holder, reason=reason, source_event_id=mark)])

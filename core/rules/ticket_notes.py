@@ -21,7 +21,7 @@ from baton_itsm.core.domain.events import (
 from baton_itsm.core.domain.rule_events import BOUNCE_RULES, RuleFired
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.rules.actions import add_note, receiver_words
-from baton_itsm.core.rules.availability import REROUTE_RULES, rerouted_requests
+from baton_itsm.core.rules.availability import REROUTE_RULES, asked_person, rerouted_requests
 from baton_itsm.core.rules.decisions import Outgoing
 
 
@@ -47,7 +47,7 @@ def ticket_notes(after: Ticket, events: Sequence[LedgerEvent], noted: Iterable[s
         record = after.handoff(handoff_id)
         text = _text(event, record)
         if text and isinstance(event, HandoffRequested) and (rerouted := reroutes.get(handoff_id)):
-            text += f" Sent to them instead of {rerouted.from_holder.person}: {rerouted.reason}."
+            text += f" Sent to them instead of {asked_person(rerouted)}: {rerouted.reason}."
         if text:
             notes.append(add_note(after.key, text, key=f"note:{after.key}:{handoff_id}:{event.entry_type}"))
     return notes
@@ -55,21 +55,22 @@ def ticket_notes(after: Ticket, events: Sequence[LedgerEvent], noted: Iterable[s
 
 def _rule_text(event: RuleFired, after: Ticket) -> str | None:
     """Reminders and stale escalations; an expiry and a push are noted by their handoff's own note."""
-    if event.rule == "acceptance-timeout" and event.outcome == "reminded":
-        return (f"Reminder: handoff request {event.handoff_id} still waits for {receiver_words(event.to_holder)} "
+    to = event.to_holder  # set by every rule below but an escalation with nowhere further to go
+    if event.rule == "acceptance-timeout" and event.outcome == "reminded" and to is not None:
+        return (f"Reminder: handoff request {event.handoff_id} still waits for {receiver_words(to)} "
                 "to accept or decline it.")
-    if event.rule == "stale" and event.outcome == "reminded":
-        return f"Reminder to {receiver_words(event.to_holder)}: {event.reason}; Baton escalates if it stays so."
+    if event.rule == "stale" and event.outcome == "reminded" and to is not None:
+        return f"Reminder to {receiver_words(to)}: {event.reason}; Baton escalates if it stays so."
     if event.rule == "stale" and event.outcome == "escalated":
         return _escalated("Escalated", event)
-    if event.rule in BOUNCE_RULES:
+    if event.rule in BOUNCE_RULES and to is not None:
         what = "Ping-pong" if event.rule == "ping-pong" else "Bounce limit"
-        lead = (f"Baton escalated it to {event.to_holder.person}, lead of {event.to_holder.group}, to coordinate."
-                if event.to_holder.person else f"{event.to_holder.group} has no lead configured to coordinate it.")
+        lead = (f"Baton escalated it to {to.person}, lead of {to.group}, to coordinate."
+                if to.person else f"{to.group} has no lead configured to coordinate it.")
         return (f"{what}: {event.reason}. Accountable owner: {event.owner or 'nobody yet'}. {lead} "
                 f"First assigned by: {event.first_route or 'unknown'}.")
-    if event.rule == "sla" and event.outcome == "reminded":
-        return f"SLA reminder to {receiver_words(event.to_holder)}: {event.reason}."
+    if event.rule == "sla" and event.outcome == "reminded" and to is not None:
+        return f"SLA reminder to {receiver_words(to)}: {event.reason}."
     if event.rule == "sla" and event.outcome == "escalated":
         return _escalated("SLA escalation", event)
     return None
@@ -78,7 +79,8 @@ def _rule_text(event: RuleFired, after: Ticket) -> str | None:
 def _escalated(what: str, event: RuleFired) -> str:
     onward = (f"; handoff request {event.handoff_id} asks {receiver_words(event.to_holder)} to take it"
               if event.handoff_id and event.to_holder else "")
-    return f"{what}: {event.reason}. The lead of {event.from_holder.group} is told{onward}."
+    group = event.from_holder.group if event.from_holder is not None else "its group"  # set by every escalation
+    return f"{what}: {event.reason}. The lead of {group} is told{onward}."
 
 
 def _text(event: LedgerEvent, record) -> str | None:
@@ -95,13 +97,14 @@ def _text(event: LedgerEvent, record) -> str | None:
                     f"{event.to_holder}.")
         case HandoffDeclined():
             code = f" [{event.reason_code}]" if event.reason_code else ""
-            stays = ("It must not go elsewhere: the ticket stays with its sender, who is told." if not event.reassignable
-                     else "The ticket stays where it is; its sender is told.")
+            stays = ("The ticket stays where it is; its sender is told." if event.reassignable
+                     else "It must not go elsewhere: the ticket stays with its sender, who is told.")
             elsewhere = f" Suggested instead: {event.suggested_group}." if event.suggested_group else ""
             return (f"{event.by} declined handoff request {event.handoff_id} to {receiver}{code}: {event.reason}. "
                     f"{stays}{elsewhere}")
         case HandoffWithdrawn():
-            return f"Handoff request {event.handoff_id} to {receiver} was withdrawn: {event.reason or 'no reason given'}."
+            reason = event.reason or "no reason given"
+            return f"Handoff request {event.handoff_id} to {receiver} was withdrawn: {reason}."
         case HandoffExpired():
             return (f"Handoff request {event.handoff_id} to {receiver} expired without an answer; "
                     "the receiving group's lead is told.")

@@ -25,7 +25,7 @@ class Worker:
     def run_once(self) -> int:
         try:
             done = self.round()
-        except Exception:  # noqa: BLE001 - a failing round is logged and tried again; the worker lives on
+        except Exception:  # a failing round is logged and tried again; the worker lives on
             self.errors += 1
             log.exception("worker %s: round failed; trying again in %.1fs", self.name, self.interval)
             return 0

@@ -103,13 +103,13 @@ def _literal_secrets(data: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]
     if isinstance(data, dict):
         for key, value in data.items():
             if isinstance(key, str) and _SECRET_KEY.search(key) and isinstance(value, (str, int)):
-                yield path + (key,), (f"secrets are read from the environment, never from the file: "
+                yield (*path, key), (f"secrets are read from the environment, never from the file: "
                                       f"use `{key}_env: SOME_VARIABLE` and set that variable")
             else:
-                yield from _literal_secrets(value, path + (key,))
+                yield from _literal_secrets(value, (*path, key))
     elif isinstance(data, list):
         for i, item in enumerate(data):
-            yield from _literal_secrets(item, path + (i,))
+            yield from _literal_secrets(item, (*path, i))
 
 
 # Where the config names a group (or a calendar): (path pattern, what it names). `*` is any list index or
@@ -138,13 +138,13 @@ def _names_at(node: Any, pattern: tuple, path: tuple = ()) -> Iterator[tuple[tup
     step, rest = pattern[0], pattern[1:]
     if step == "{}":
         if isinstance(node, dict):
-            yield from ((path + (key,), key) for key in node)
+            yield from (((*path, key), key) for key in node)
     elif step == "*":
         items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
         for key, child in items:
-            yield from _names_at(child, rest, path + (key,))
+            yield from _names_at(child, rest, (*path, key))
     elif isinstance(node, dict) and step in node:
-        yield from _names_at(node[step], rest, path + (step,))
+        yield from _names_at(node[step], rest, (*path, step))
 
 
 def _cross_references(data: dict) -> Iterator[tuple[tuple, str]]:
@@ -236,10 +236,10 @@ def _line_index(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
     index = {path: node.start_mark.line + 1}
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            child = path + (key_node.value,)
+            child = (*path, key_node.value)
             index.update(_line_index(value_node, child))
             index[child] = key_node.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            index.update(_line_index(item, path + (i,)))
+            index.update(_line_index(item, (*path, i)))
     return index

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
+from itertools import pairwise
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -83,7 +84,7 @@ class CalendarConfig(Strict):
         spans = sorted(parse_span(h) for h in hours)
         if not spans:
             raise ValueError("a calendar needs opening hours")
-        if any(a[1] > b[0] for a, b in zip(spans, spans[1:])):
+        if any(a[1] > b[0] for a, b in pairwise(spans)):
             raise ValueError("opening hours overlap")
         return hours
 
@@ -180,7 +181,8 @@ class RouteConfig(Strict):
 
 
 class DeclineReasonConfig(Strict):
-    code: Annotated[str, StringConstraints(pattern=r"^[^\s/]+$")]  # one word people type and the report counts, e.g. not-network
+    # one word people type and the report counts, e.g. not-network
+    code: Annotated[str, StringConstraints(pattern=r"^[^\s/]+$")]
     words: str = Field(min_length=1)  # what the sender reads, e.g. "not a network fault"
     reassignable: bool = True  # false: the ticket must not go elsewhere; it stays with (returns to) the sender
     suggested_group: Name | None = None  # where it belongs instead: the sender's email offers a one-click request

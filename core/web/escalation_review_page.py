@@ -17,9 +17,7 @@ from baton_itsm.core.domain.errors import InvalidRequest, InvalidTransition, Not
 from baton_itsm.core.domain.reviews import CHANGE_KINDS, ESCALATION_SECTIONS
 from baton_itsm.core.errors import BatonError
 from baton_itsm.core.notify.addresses import AddressBook
-from baton_itsm.core.notify.errors import (
-    ExpiredLink, InvalidLink, LinkError, LinksDisabled, ReviewClosed,
-)
+from baton_itsm.core.notify.errors import ExpiredLink, InvalidLink, LinkError, LinksDisabled, ReviewClosed
 from baton_itsm.core.notify.links import ESCALATION_REVIEW_PATH, link_signer
 from baton_itsm.core.notify.tokens import ESCALATION_REVIEW, LinkClaim
 from baton_itsm.core.reviews.escalation_views import EscalationReviewView

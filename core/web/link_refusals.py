@@ -7,7 +7,13 @@ from fastapi.responses import HTMLResponse
 
 from baton_itsm.core.errors import BatonError
 from baton_itsm.core.notify.errors import (
-    ExpiredLink, InvalidLink, LinkAlreadyUsed, LinkError, NothingToReview, NotYourHandoff, RequestClosed,
+    ExpiredLink,
+    InvalidLink,
+    LinkAlreadyUsed,
+    LinkError,
+    NothingToReview,
+    NotYourHandoff,
+    RequestClosed,
 )
 from baton_itsm.core.web.pages import page
 

@@ -12,8 +12,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from baton_itsm.core.notify.addresses import AddressBook
-from baton_itsm.plugins.slack.client import SlackClient
 from baton_itsm.plugins.slack.clicks import SlackClicks, people_by_email
+from baton_itsm.plugins.slack.client import SlackClient
 
 SLACK_PATH = "/slack/interactivity"
 router = APIRouter(include_in_schema=False)
