@@ -10,7 +10,6 @@ left out). Keeping is left out too: this measures how handling scales with proce
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path

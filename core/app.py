@@ -16,7 +16,7 @@ from baton_itsm.core.connector import Connector, build_connectors
 from baton_itsm.core.group_commit import GroupCommit
 from baton_itsm.core.handoffs import HandoffService
 from baton_itsm.core.intake import Intake
-from baton_itsm.core.outbox import OutboxDispatcher
+from baton_itsm.core.outbox import Handler, OutboxDispatcher
 from baton_itsm.core.plugins import build_plugin_manager, connector_registry
 from baton_itsm.core.poller import Poller
 from baton_itsm.core.rules.build import build_policy
@@ -76,7 +76,8 @@ class App:
         done = self.away_feeds.refresh_if_due(now)
         if self.config.rules.availability.return_digest and self.config.rules.availability.enabled:
             live = self.rules.availability
-            done += ReturnDigests(self.store, live.ended, live.still_away).round(now)
+            if isinstance(live, LiveAvailability):  # always: `rules` builds the engine with one
+                done += ReturnDigests(self.store, live.ended, live.still_away).round(now)
         return done
 
     @cached_property
@@ -116,7 +117,8 @@ class App:
         """Every outbox channel: tool actions through the connectors, notices through the chosen notifiers."""
         from baton_itsm.core.notify.build import notification_handlers
 
-        handlers = {**notification_handlers(self, manager=self.plugins), ToolActions.channel: self.tool_actions()}
+        handlers: dict[str, Handler] = {**notification_handlers(self, manager=self.plugins),
+                                        ToolActions.channel: self.tool_actions()}
         return OutboxDispatcher(self.store, handlers, self.clock, lease=self.lease, on_failed=self.failed_actions())
 
     def tool_actions(self, connectors: dict[str, Connector] | None = None) -> ToolActions:

@@ -22,7 +22,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from baton_itsm.core.clock import Clock
@@ -145,7 +145,7 @@ class GroupCommit:
         return batch, False
 
     def _write(self, writer: InboxWriter | None, batch: list[_Waiting]) -> InboxWriter | None:
-        answers: list[bool] | list[BaseException]
+        answers: Sequence[bool | BaseException]
         try:
             writer = writer or self._open_writer()
             answers = writer.write(_rows(batch), self._clock.now())

@@ -12,6 +12,7 @@ from baton_itsm.core.domain.errors import UnknownHandoff
 from baton_itsm.core.domain.events import LedgerEvent
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.domain.protocol import decide
+from baton_itsm.core.domain.rule_events import RuleFired
 from baton_itsm.core.intake import write_decisions
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.store.unit_of_work import LedgerEntry, Store, UnitOfWork
@@ -40,7 +41,8 @@ class HandoffService:
             if within is not None:
                 within(uow)
             ticket = uow.load_ticket(command.ticket)
-            rerouted = []  # the ledger's record of a request sent elsewhere: its receiver is away or at capacity
+            # the ledger's record of a request sent elsewhere: its receiver is away or at capacity
+            rerouted: list[RuleFired] = []
             if self.engine is not None and isinstance(command, RequestHandoff):
                 command, rerouted = self.engine.route_request(ticket, command, now)
             events = decide(ticket, command, now=now, directory=self.directory) + rerouted

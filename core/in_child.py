@@ -16,14 +16,13 @@ import contextlib
 import multiprocessing
 import os
 import pickle
+import sys
 from collections.abc import Iterator
-from multiprocessing.connection import wait
-from typing import TypeVar
+from multiprocessing.connection import Connection, wait
+from typing import Any, TypeVar, cast
 
-try:
+if sys.platform != "win32":  # Windows has no fcntl (and no fork either)
     import fcntl
-except ImportError:  # Windows: no fork either
-    fcntl = None
 
 T = TypeVar("T")
 
@@ -60,15 +59,19 @@ def run_in_children(*producers: Iterator[T]) -> Iterator[tuple[int, T]]:
 def _widen(pipe) -> None:
     """A pipe that holds a whole batch (Linux: up to PIPE_BYTES; 64 KiB by default): a child sends its batch and
     goes on reading while the parent is still writing the previous one, instead of waiting for it."""
+    if sys.platform == "win32":
+        return
     with contextlib.suppress(AttributeError, OSError):  # not Linux, or a lower limit: slower, not wrong
-        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)  # type: ignore[union-attr]
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
-def _received(children: list) -> Iterator[tuple[int, object]]:
+def _received(children: list) -> Iterator[tuple[int, Any]]:
+    """What the children send, unpickled (so typed by the producers, not here)."""
     index_of = {receive: index for index, (receive, _) in enumerate(children)}
     try:
         while index_of:
-            for receive in wait(list(index_of)):
+            for ready in wait(list(index_of)):
+                receive = cast(Connection, ready)  # wait() answers with what it was given: our pipes' ends
                 try:
                     kind, value = receive.recv()
                 except EOFError:

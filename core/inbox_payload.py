@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
@@ -11,7 +12,7 @@ from baton_itsm.core.store.settling import SETTLE
 
 def tool_event_payload(event: ToolEvent) -> dict:
     holder = lambda h: None if h is None else {"group": h.group, "person": h.person}  # noqa: E731
-    payload = {"ticket": str(event.ticket), "event_id": event.event_id, "kind": str(event.kind),
+    payload: dict[str, Any] = {"ticket": str(event.ticket), "event_id": event.event_id, "kind": str(event.kind),
                "at": event.at.isoformat(), "actor": event.actor, "old_holder": holder(event.old_holder),
                "new_holder": holder(event.new_holder), "fields": dict(event.fields), "text": event.text}
     if event.joined_ids:

@@ -19,8 +19,8 @@ Superseded = Callable[[TicketKey, int], bool]
 NoteAfterWrite = Callable[[TicketKey, str, str], None]
 
 
-def _holder(data: Mapping | None) -> Holder | None:
-    return None if data is None else Holder(data["group"], data.get("person"))
+def _holder(data: Mapping) -> Holder:
+    return Holder(data["group"], data.get("person"))
 
 
 class ToolActions:
@@ -43,14 +43,14 @@ class ToolActions:
 
     def __call__(self, item: OutboxItem) -> None:
         payload = item.payload
-        connector = self.connectors.get(payload.get("instance"))
+        connector = self.connectors.get(payload.get("instance", ""))
         if connector is None:
             known = ", ".join(sorted(self.connectors)) or "none"
             raise ToolRefused(f"{item.idempotency_key}: no connector instance {payload.get('instance')!r} "
                               f"is configured (configured: {known})")
         ticket_id, action = str(payload["ticket_id"]), payload.get("action")
         if action == "set-holder":
-            expected = _holder(payload.get("expected_holder"))
+            expected = None if (wanted := payload.get("expected_holder")) is None else _holder(wanted)
             holder = _holder(payload["holder"])
             key = TicketKey(connector.instance, ticket_id)
             if self.governing is not None and self.governing(key) != holder:

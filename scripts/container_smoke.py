@@ -40,7 +40,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from baton_itsm.connectors.servicenow.values import format_time  # noqa: E402
 from baton_itsm.connectors.servicenow.webhook import DELIVERY, SIGNATURE, TIMESTAMP, sign  # noqa: E402
 from tests.desk import DESK  # noqa: E402
 from tests.integration.servicenow.fake_instance import FakeInstance, sys_id  # noqa: E402

@@ -7,6 +7,7 @@ log), with the bounces the history itself had and how many of those tickets the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from baton_itsm.core.domain.ticket import Ticket
 
@@ -29,8 +30,9 @@ class RouteTally:
         row[2] += ledger.bounce_rule_fired is not None
 
     def rows(self) -> list[dict]:
-        rows = [{"first_route": route, "tickets": t, "bounces_in_history": b, "tickets_escalated": e}
-                for route, (t, b, e) in self.tickets.items()]
+        rows: list[dict[str, Any]] = [
+            {"first_route": route, "tickets": t, "bounces_in_history": b, "tickets_escalated": e}
+            for route, (t, b, e) in self.tickets.items()]
         return sorted(rows, key=lambda r: (-r["bounces_in_history"], r["first_route"]))[:TOP_ROUTES_JSON]
 
 

@@ -49,10 +49,12 @@ def incident_events(instance: str, updates: list[IncidentUpdate]) -> list[ToolEv
             kind = ToolEventKind.UPDATED
         before = _holder(previous) if previous else None
         moved = holder is not None and holder != before
-        pulled = moved and before is not None and before.person is None and before.group == holder.group
+        pulled = (holder is not None and moved and before is not None and before.person is None
+                  and before.group == holder.group)  # taken from the own group's queue: the taker moved it
+        actor = holder.person if pulled and holder is not None else update.updated_by
         events.append(ToolEvent(
             ticket=key, event_id=f"{update.number}#{update.mod_count}@{update.updated_at.isoformat()}", kind=kind,
-            at=update.updated_at.replace(tzinfo=UTC), actor=holder.person if pulled else update.updated_by,
+            at=update.updated_at.replace(tzinfo=UTC), actor=actor,
             old_holder=before, new_holder=holder if moved else None,
             fields={name: value for name, value in (("priority", update.priority), ("category", update.category),
                                                     ("status", update.state), ("requester", update.caller_id),

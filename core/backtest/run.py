@@ -22,8 +22,8 @@ def backtest(policy: Policy, history: Path, *, instance: str = "sn-log", infer_g
     known to the rules, its members being the people seen holding its tickets: otherwise the rules
     can only flag pushes to groups they do not know.
     """
-    histories, end_at, reader = servicenow_histories(history, instance)
-    histories = list(histories)
+    streamed, end_at, reader = servicenow_histories(history, instance)
+    histories = list(streamed)
     if infer_groups and not policy.directory.groups:
         policy = replace(policy, directory=infer_directory(histories))
     # The back-test acts on the history's instance, so the tool writes a live deployment would make are counted.

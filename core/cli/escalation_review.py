@@ -86,7 +86,7 @@ def edit(state, handoff_id: str, person: str, cause_kind: str | None, from_file,
         raise click.UsageError(f"say what to write: --{' / --'.join(ESCALATION_SECTIONS)}, --cause-kind or "
                                "--from-file")
     events = _reviews(state).edit(handoff_id, person, given, cause_kind)
-    click.echo(_said(events) or f"review of {handoff_id}: nothing changed")
+    click.echo(_said(handoff_id, events) or f"review of {handoff_id}: nothing changed")
 
 
 @escalation.command()
@@ -99,7 +99,7 @@ def edit(state, handoff_id: str, person: str, cause_kind: str | None, from_file,
 @click.pass_obj
 def link(state, handoff_id: str, person: str, change: str, reference: str, note: str) -> None:
     """Record that the review of HANDOFF_ID led to a rule or SLA change."""
-    click.echo(_said(_reviews(state).link(handoff_id, person, change, reference, note)))
+    click.echo(_said(handoff_id, _reviews(state).link(handoff_id, person, change, reference, note)))
 
 
 @escalation.command()
@@ -109,7 +109,7 @@ def link(state, handoff_id: str, person: str, change: str, reference: str, note:
 @click.pass_obj
 def close(state, handoff_id: str, person: str, note: str) -> None:
     """Close the review of HANDOFF_ID (its cause and prevention must be written)."""
-    click.echo(_said(_reviews(state).close(handoff_id, person, note)))
+    click.echo(_said(handoff_id, _reviews(state).close(handoff_id, person, note)))
 
 
 @escalation.command()
@@ -119,7 +119,7 @@ def close(state, handoff_id: str, person: str, note: str) -> None:
 @click.pass_obj
 def reopen(state, handoff_id: str, person: str, reason: str) -> None:
     """Open the closed review of HANDOFF_ID again, to edit it."""
-    click.echo(_said(_reviews(state).reopen(handoff_id, person, reason)))
+    click.echo(_said(handoff_id, _reviews(state).reopen(handoff_id, person, reason)))
 
 
 def _read_file(file) -> dict:
@@ -132,8 +132,9 @@ def _read_file(file) -> dict:
     return {str(k): v for k, v in data.items() if v is not None}
 
 
-def _said(events: list[LedgerEvent]) -> str:
-    return "\n".join(f"{e.entry_type}: review of {e.handoff_id} on {e.ticket}{_detail(e)}" for e in events)
+def _said(handoff_id: str, events: list[LedgerEvent]) -> str:
+    """What a command on the escalation review of `handoff_id` recorded (every event is about that review)."""
+    return "\n".join(f"{e.entry_type}: review of {handoff_id} on {e.ticket}{_detail(e)}" for e in events)
 
 
 def _detail(event: LedgerEvent) -> str:

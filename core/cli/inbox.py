@@ -26,9 +26,8 @@ def inbox() -> None:
 @click.pass_obj
 def list_rows(state, status: str, every: bool, limit: int, fmt: str) -> None:
     """The newest deliveries (parked ones by default: their handling kept failing)."""
-    status = None if every else status
     with state.app.store.engine.connect() as connection:
-        rows = list_deliveries(connection, status, limit)
+        rows = list_deliveries(connection, None if every else status, limit)
     if fmt == "json":
         click.echo(json.dumps([{"id": r.id, "source": r.source, "delivery_id": r.delivery_id, "ticket": r.ticket,
                                 "status": r.status, "attempts": r.attempts, "received_at": r.received_at.isoformat(),

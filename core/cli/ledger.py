@@ -36,12 +36,12 @@ def ledger(state, ticket: str, fmt: str) -> None:
     owner = state.app.config.ownership_policy().owner(ticket_state.holders)
     click.echo(f"{key}: held by {ticket_state.holder or '(nobody)'}, owner {owner or '(nobody yet)'}, "
                f"{ticket_state.bounces} bounce{'s' if ticket_state.bounces != 1 else ''}")
-    rows = []
+    lines = []
     for entry in entries:
         row = event_to_row(entry.event)
-        rows.append([
+        lines.append([
             entry.version, entry.event.at.strftime("%Y-%m-%d %H:%M:%S"), row["entry_type"], row["handoff_id"] or "",
             row["actor"] or "baton", _holder_text(row["from_group"], row["from_person"]),
             _holder_text(row["to_group"], row["to_person"]), row["kind"] or "", row["reason"] or "",
         ])
-    click.echo(render_table(["#", "at (UTC)", "entry", "handoff", "by", "from", "to", "kind", "reason"], rows))
+    click.echo(render_table(["#", "at (UTC)", "entry", "handoff", "by", "from", "to", "kind", "reason"], lines))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from baton_itsm.core.domain.commands import (
     AcceptHandoff,
@@ -198,7 +199,9 @@ def _either(first: str | None, second: str) -> str:
     return second if first in (None, second) else f"{first} or {second}"
 
 
-Handler = Callable[[Ticket, Command, datetime, Directory], list[LedgerEvent]]
+# Each handler takes its own command type, which a dict keyed by type cannot express: decide() looks it up by
+# type(command), so a handler is always called with its own.
+Handler = Callable[[Ticket, Any, datetime, Directory], list[LedgerEvent]]
 HANDLERS: dict[type, Handler] = {
     RequestHandoff: request_handoff,
     AcceptHandoff: accept_handoff,

@@ -56,7 +56,7 @@ class MessageContext:
         known_before = changes[0].get("previous_owner") if "previous_owner" in changes[0] else owner
         return self.build(latest, status={
             "holder": holder, "previous": holder_context(latest.get("previous_holder"), self.name),
-            "team": holder["group"] if holder else "", "person_name": holder["name"] if person else "",
+            "team": holder["group"] if holder else "", "person_name": holder["name"] if holder and person else "",
             "owner": owner, "owner_name": self.name(owner) if owner else "",
             "owner_new": bool(owner) and owner != (known_before or ""),
             # The owner stays the contact while someone else (or the queue) works the ticket: under desk and

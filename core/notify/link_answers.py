@@ -72,6 +72,8 @@ class LinkAnswers:
         if key is None:
             raise InvalidLink("This link names a request Baton does not know.")
         request = uow.load_ticket(key).handoff(claim.handoff_id)
+        if request is None:  # the ticket found by the handoff holds it: a ledger that says otherwise is broken
+            raise InvalidLink("This link names a request Baton does not know.")
         if request.state is not HandoffState.REQUESTED:
             who = f" by {request.decided_by}" if request.decided_by else ""
             closed = CLOSED.get(request.state, str(request.state))

@@ -44,7 +44,8 @@ class SuggestedAsks:
                 raise LinkAlreadyUsed(already_used_message(use))
             key = uow.ticket_of_handoff(claim.handoff_id)
             declined = uow.load_ticket(key).handoff(claim.handoff_id) if key else None
-        if declined is None or declined.state is not HandoffState.DECLINED or not declined.decline_suggests:
+        if (key is None or declined is None or declined.state is not HandoffState.DECLINED
+                or not declined.decline_suggests):
             raise InvalidLink("This link names no declined request that suggests another group.")
         summary = f"{declined.summary}\n" if declined.summary else ""
         summary += f"Declined by {declined.decided_by} ({declined.to_holder}): {declined.decline_reason}"

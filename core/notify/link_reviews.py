@@ -86,7 +86,10 @@ class LinkReviews:
             if key is None:
                 raise InvalidLink("This link names a handoff Baton does not know.")
             ticket, facts = uow.load_ticket(key), uow.load_facts(key)
-        view = ReviewView(claim, key, ticket.handoff(claim.handoff_id), facts)
+        record = ticket.handoff(claim.handoff_id)
+        if record is None:  # the ticket found by the handoff holds it: a ledger that says otherwise is broken
+            raise InvalidLink("This link names a handoff Baton does not know.")
+        view = ReviewView(claim, key, record, facts)
         try:  # a dry run of the command: the page refuses exactly what sending the form would
             decide(ticket, self._command(view, CHECKING), now=now, directory=self.handoffs.directory)
         except ProtocolError as error:
@@ -112,7 +115,7 @@ class LinkReviews:
         return self.kind.command(ticket=view.ticket, handoff_id=view.claim.handoff_id, by=view.claim.receiver,
                                  answers=answers, via="link")
 
-    def _refusal(self, error: ProtocolError, claim: LinkClaim) -> ProtocolError:
+    def _refusal(self, error: ProtocolError, claim: LinkClaim) -> Exception:
         if isinstance(error, NotAllowed):
             return NotYourHandoff(f"This link was made for {claim.receiver}, but {self.kind.who}.",
                                   title=self.kind.not_yours)

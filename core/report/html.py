@@ -1,7 +1,7 @@
 """The HTML report: one self-contained page (inline CSS) beside its chart PNGs and CSV files."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import PurePath
 
@@ -19,8 +19,8 @@ th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; } th {
 """
 
 
-def render_html(summary: list[str], tables: dict[str, list[dict]], charts: dict[str, PurePath],
-                table_files: dict[str, PurePath], extra: dict, sections: Sequence[str] = ()) -> str:
+def render_html(summary: list[str], tables: dict[str, list[dict]], charts: Mapping[str, PurePath],
+                table_files: Mapping[str, PurePath], extra: dict, sections: Sequence[str] = ()) -> str:
     """The page; `sections` are further parts already rendered (scorecards, handoff reviews), shown after the charts."""
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
@@ -40,7 +40,7 @@ def render_html(summary: list[str], tables: dict[str, list[dict]], charts: dict[
     return "\n".join(parts)
 
 
-def figures(charts: dict[str, PurePath]) -> list[str]:
+def figures(charts: Mapping[str, PurePath]) -> list[str]:
     """The charts side by side, each captioned with its name."""
     return ['<div class="charts">',
             *(f'<figure><img src="{escape(path.as_posix())}" alt="{escape(_title(name))}">'

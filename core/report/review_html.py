@@ -1,6 +1,7 @@
 """The report page's "Handoff reviews" section: what the tables count, the review charts and tables."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 from pathlib import PurePath
 
@@ -16,8 +17,8 @@ _ABOUT = (
 )
 
 
-def reviews_section(reviews: dict, tables: dict[str, list[dict]], charts: dict[str, PurePath],
-                    table_files: dict[str, PurePath]) -> str:
+def reviews_section(reviews: dict, tables: dict[str, list[dict]], charts: Mapping[str, PurePath],
+                    table_files: Mapping[str, PurePath]) -> str:
     parts = ['<h2 id="handoff-reviews">Handoff reviews</h2>']
     if not reviews.get("entries"):
         parts.append(f'<p class="note">{escape(reviews["message"])}</p>')  # no tables, no empty charts

@@ -1,6 +1,7 @@
 """The report page's "Scorecards" section: every figure per group, per agent and per period, and whom it counts for."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 from pathlib import PurePath
 
@@ -21,7 +22,7 @@ PROTOCOL_COLUMNS = frozenset({"handoffs_to", "handoffs", "accepted", "acceptance
                               "escalations_received", "escalations_requested", "escalations"})
 
 
-def scorecards_section(scorecards: dict, tables: dict[str, list[dict]], table_files: dict[str, PurePath],
+def scorecards_section(scorecards: dict, tables: dict[str, list[dict]], table_files: Mapping[str, PurePath],
                        late_within_minutes: float, has_handoffs: bool) -> str:
     about = _ABOUT.format(period=scorecards["period"], within=late_within_minutes)
     parts = ['<h2 id="scorecards">Scorecards</h2>',

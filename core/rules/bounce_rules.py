@@ -53,13 +53,14 @@ def bounce_rules(policy: Policy, before: Ticket, after: Ticket, facts: TicketFac
 
 def _return_within(policy: Policy, ticket: Ticket, limit: BounceLimit, started_in: str) -> str | None:
     """Why the latest holder is a ping-pong: the hand it went back to (the group, or the person within a group) and
-    how long after it left; None if it is not one within the window."""
-    if limit.return_within is None or len(ticket.holders) < 2:
+    how long after it left; None if it is not one within the window (or the ticket was never assigned)."""
+    assigned = ticket.assigned_index
+    if limit.return_within is None or assigned is None or len(ticket.holders) < 2:
         return None
     new, previous = ticket.holders[-1], ticket.holders[-2]
     same_hand = ((lambda h: h.group == new.group) if previous.group != new.group
                  else (lambda h: h.group == new.group and h.person == new.person))
-    for index in range(len(ticket.holders) - 2, ticket.assigned_index - 1, -1):
+    for index in range(len(ticket.holders) - 2, assigned - 1, -1):
         if same_hand(ticket.holders[index]):
             left_at, back_at = ticket.held_at[index + 1], ticket.held_at[-1]
             minutes = policy.calendar_for(started_in).minutes_between(left_at, back_at)

@@ -55,8 +55,7 @@ def build_policy(config: BatonConfig) -> Policy:
         sla_steps=tuple(SlaStep(step.at / 100, step.do) for step in rules.sla.steps),
         routing={category: Route(r.group, r.kind) for category, r in rules.category_routing.items()},
         escalates_to={g: c.escalates_to for g, c in config.groups.items() if c.escalates_to},
-        leads={g: c.lead or (c.managers[0] if c.managers else None) for g, c in config.groups.items()
-               if c.lead or c.managers},
+        leads={g: c.lead or c.managers[0] for g, c in config.groups.items() if c.lead or c.managers},
         calendars={g: calendars[c.calendar] for g, c in config.groups.items() if c.calendar},
         default_calendar=default_calendar,
         instances=frozenset(config.connectors),

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from baton_itsm.core.domain.commands import AcceptHandoff, DeclineHandoff, WithdrawHandoff
 from baton_itsm.core.domain.errors import InvalidRequest, ProtocolError
+from baton_itsm.core.domain.events import HandoffDeclined
 from baton_itsm.core.domain.kinds import HandoffState
 from baton_itsm.core.domain.review_commands import AuditHandoff, ReviewHandoff
 from baton_itsm.core.domain.reviews import HandoffAnswers
@@ -87,12 +88,14 @@ def run_comment_command(scratch: Scratch, event: ToolEvent) -> Decisions:
 def _run(scratch: Scratch, command: CommentCommand, actor: str, event_id: str) -> str:
     ticket = scratch.ticket
     if command.verb == "handoff":
-        return run_ask(scratch, PREFIX.match(command.raw)["rest"], actor, event_id)
+        said = PREFIX.match(command.raw)  # matches: `command` was parsed from it
+        return run_ask(scratch, said["rest"] if said else "", actor, event_id)
     first, _, rest = command.text.partition(" ")
     if command.handoff_id is None and not command.answers and first in ticket.handoffs:
         # an id in another shape than Baton's own (e.g. an imported one): read the rest after it
         again = parse(f"/baton {command.verb} {rest}")
-        command = CommentCommand(command.verb, first, again.answers, again.text, command.raw)
+        if again is not None:  # always: the verb is a command's
+            command = CommentCommand(command.verb, first, again.answers, again.text, command.raw)
     if command.verb not in VERBS:
         raise InvalidRequest(f"`/baton {command.verb}` is not a command")
     if command.verb in ("review", "audit"):
@@ -125,7 +128,7 @@ def _run(scratch: Scratch, command: CommentCommand, actor: str, event_id: str) -
         return f"you withdrew handoff request {open_request.handoff_id}; its receiver is told."
     declined = scratch.run(DeclineHandoff(ticket=ticket.key, handoff_id=open_request.handoff_id, by=actor,
                                           reason=command.text))[-1]
-    code = f" ({declined.reason_code})" if declined.reason_code else ""
+    code = f" ({declined.reason_code})" if isinstance(declined, HandoffDeclined) and declined.reason_code else ""
     return f"you declined handoff {open_request.handoff_id}{code}; its sender is told why."
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from baton_itsm.core.domain.events import HandoffApplied, HandoffForced, HandoffRequested
 from baton_itsm.core.domain.kinds import HandoffKind
@@ -41,7 +42,7 @@ class ReviewPolicy:
         if self.ask == "all":
             return True
         if self.ask == "cross-group":
-            return record.from_holder.group != record.applied_to.group
+            return record.applied_to is not None and record.from_holder.group != record.applied_to.group
         if self.ask == "sample":
             return draw(self.seed, "ask", record.handoff_id) < self.sample_share
         return False
@@ -64,8 +65,9 @@ def reviews_on_apply(policy, ticket: Ticket, event: HandoffApplied) -> Decisions
         return Decisions()
     decisions = Decisions(events=[ReviewAsked(ticket=ticket.key, at=event.at, by=None, handoff_id=record.handoff_id,
                                               receiver=receiver, auditor=lead)])
-    details = dict(handoff_id=record.handoff_id, holder=str(event.to_holder), from_holder=str(record.from_holder),
-                   requested_by=record.requested_by or "", reason=record.reason, summary=record.summary)
+    details: dict[str, Any] = dict(handoff_id=record.handoff_id, holder=str(event.to_holder),
+                                   from_holder=str(record.from_holder), requested_by=record.requested_by or "",
+                                   reason=record.reason, summary=record.summary)
     if receiver is not None:
         decisions.outgoing.append(notify("handoff-review", ticket.key, key=f"{ticket.key}:{record.handoff_id}",
                                          people=[receiver], **details))

@@ -35,10 +35,12 @@ REFUSAL_LOG_SECONDS = 60.0  # a flood of refused connections logs one line a min
 def server(app, host: str, port: int, http: HttpConfig) -> uvicorn.Server:
     """uvicorn serving `app` on host:port within the deployment's limits."""
     protocol = functools.partial(GuardedH11Protocol, limits=http, refusals=Refusals())
+    # uvicorn calls `http` to make each connection's protocol, so a partial does; its annotation names only classes.
+    # It hands timeout_keep_alive to loop.call_later, where seconds may have a fraction; it annotates an int.
     return uvicorn.Server(uvicorn.Config(
-        app, host=host, port=port, http=protocol, ws="none", log_config=None, access_log=False,
-        timeout_keep_alive=http.keep_alive_seconds, h11_max_incomplete_event_size=http.max_header_bytes,
-        timeout_graceful_shutdown=10))
+        app, host=host, port=port, http=protocol, ws="none", log_config=None, access_log=False,  # type: ignore[arg-type]
+        timeout_keep_alive=http.keep_alive_seconds,  # type: ignore[arg-type]
+        h11_max_incomplete_event_size=http.max_header_bytes, timeout_graceful_shutdown=10))
 
 
 def _answer(status: int, reason: bytes, text: bytes) -> bytes:
@@ -73,7 +75,7 @@ class GuardedH11Protocol(H11Protocol):
         self.phase: str | None = None
         self.deadline: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport) -> None:
         super().connection_made(transport)
         if len(self.connections) > self.limits.max_connections:
             self.refusals.note(self.limits.max_connections)

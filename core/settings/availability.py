@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Annotated
+from typing import Annotated, overload
 from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator, Field, model_validator
@@ -23,6 +23,10 @@ def deployment_zone(config) -> tzinfo:
     return ZoneInfo(config.calendars[config.default_calendar].timezone) if config.default_calendar else UTC
 
 
+@overload
+def day_or_moment(value: str | date | datetime) -> date | datetime: ...
+@overload
+def day_or_moment(value: object) -> object: ...
 def day_or_moment(value: object) -> object:
     """A bare date is a whole day; text with a time is a moment, which must say its time zone."""
     if isinstance(value, str) and len(value.strip()) == 10:

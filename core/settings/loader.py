@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from baton_itsm.core.errors import ConfigError
 from baton_itsm.core.settings.locate import CONFIG_ENV, DEFAULT_CONFIG_NAME, find_config  # noqa: F401 (re-exported)
@@ -25,7 +26,7 @@ def load_config(path: Path | None) -> BatonConfig:
 
 def parse_config(text: str, source: str, base_dir: Path | None = None) -> BatonConfig:
     data, lines = _read_yaml(text, source)
-    sources = [((), source, lines)]
+    sources: list[tuple[tuple, str, dict[tuple, int]]] = [((), source, lines)]
     if isinstance(data.get("rules"), str):  # `rules: rules.yaml` keeps the policy in a file of its own
         rules_path = (base_dir or Path.cwd()) / data["rules"]
         if not rules_path.is_file():
@@ -42,7 +43,7 @@ def parse_config(text: str, source: str, base_dir: Path | None = None) -> BatonC
         problems += [(tuple(e["loc"]), _explain(e)) for e in error.errors() if tuple(e["loc"]) not in flagged]
     # Checked on the raw data, so a broken reference is reported beside structural mistakes.
     problems += list(_cross_references(data))
-    if problems:
+    if problems or config is None:  # no config without a problem: the validation error is among them
         raise ConfigError([_format(sources, path, message) for path, message in problems])
     return config
 
@@ -62,7 +63,7 @@ def _read_yaml(text: str, source: str) -> tuple[dict, dict[tuple, int]]:
         mark = getattr(error, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark else source
         raise ConfigError([f"{where}: not valid YAML: {getattr(error, 'problem', None) or error}"]) from None
-    if data is None:
+    if data is None or node is None:  # an empty file (or only comments)
         return {}, {}
     if not isinstance(data, dict):
         raise ConfigError([f"{source}:1: expected a mapping of settings at the top level, got {type(data).__name__}"])
@@ -156,7 +157,7 @@ def _cross_references(data: dict) -> Iterator[tuple[tuple, str]]:
             for path, name in _names_at(data, pattern):
                 if isinstance(name, str) and name not in names:
                     yield path, f"unknown {kind} {name!r} (known {kind}s: {known})"
-    groups = data.get("groups") if isinstance(data.get("groups"), dict) else {}
+    groups = data["groups"] if isinstance(data.get("groups"), dict) else {}
     yield from _unknown_deputies(data, groups)
     for name, group in groups.items():
         if not isinstance(group, dict):
@@ -171,7 +172,7 @@ def _cross_references(data: dict) -> Iterator[tuple[tuple, str]]:
 
 def _unknown_deputies(data: dict, groups: dict) -> Iterator[tuple[tuple, str]]:
     """A deputy must be someone of the deployment: a misspelt one would send requests to nobody."""
-    people = data.get("people") if isinstance(data.get("people"), dict) else {}
+    people = data["people"] if isinstance(data.get("people"), dict) else {}
     known = set(people)
     for group in groups.values():
         if isinstance(group, dict):
@@ -199,7 +200,7 @@ def _as_list(value: Any) -> list:
     return value if isinstance(value, list) else []
 
 
-def _explain(error: dict) -> str:
+def _explain(error: ErrorDetails) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "extra_forbidden":
         return "unknown key (check its spelling against config/baton.example.yaml)"

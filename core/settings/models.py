@@ -121,7 +121,8 @@ class BatonConfig(Strict):
     def notifier_names(self) -> list[str]:
         """Every notification channel the deployment names: per audience, per group and per person; each once."""
         named = [*self.notifications.channels.requester, *self.notifications.channels.staff]
-        for entry in [*self.groups.values(), *self.people.values()]:
+        entries: list[GroupConfig | PersonConfig] = [*self.groups.values(), *self.people.values()]
+        for entry in entries:
             named += entry.notify or []
         return list(dict.fromkeys(named))
 

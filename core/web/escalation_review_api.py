@@ -11,6 +11,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from baton_itsm.core.domain.errors import ProtocolError
 from baton_itsm.core.errors import BatonError
 from baton_itsm.core.reviews.escalation_queries import Listing
 from baton_itsm.core.reviews.escalations import EscalationReviews
@@ -107,7 +108,8 @@ def _done(request: Request, handoff_id: str, change=None) -> Review:
             change()
         return Review(**_reviews(request).get(handoff_id).as_data())
     except BatonError as error:
-        raise HTTPException(STATUS.get(type(error), 409), str(error)) from None
+        status = STATUS.get(type(error), 409) if isinstance(error, ProtocolError) else 409
+        raise HTTPException(status, str(error)) from None
 
 
 @router.get("", response_model=list[Review])
