@@ -13,6 +13,7 @@ LOG_ZIP = REPO / "tests" / "fixtures" / "servicenow-incident-log" / "incident_ev
 
 
 def servicenow_log() -> SimpleNamespace:
-    from baton_itsm.core.history import incidents, servicenow_log as reader
+    from baton_itsm.core.history import incidents
+    from baton_itsm.core.history import servicenow_log as reader
 
     return SimpleNamespace(**{**vars(reader), **vars(incidents)})

@@ -111,7 +111,7 @@ def main() -> None:
     try:
         tables = imported_rows(args.path, baton, folder)
         statements = [insert_statement(table, *tables[table]) for table in TABLES]
-        bound = sum(len(rows) * (rows[0] and len(rows[0]) or 0) for _, rows in statements)
+        bound = sum(len(rows) * ((rows[0] and len(rows[0])) or 0) for _, rows in statements)
         start_ups, writes, reads, pandas = [], [], [], []
         for _ in range(args.repeat):  # interleaved, so a busy moment of the machine hits every part alike
             start_ups.append(measure([sys.executable, "-c", START_UP])["wall"])

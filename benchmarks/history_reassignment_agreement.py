@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 
 from _history_import import LOG_ZIP, servicenow_log
 
@@ -25,7 +26,7 @@ def changes(values: list, *, skip_empty: bool, first_counts: bool) -> int:
     """How many times the value changes along the sequence."""
     if skip_empty:
         values = [v for v in values if v is not None]
-    count = sum(1 for a, b in zip(values, values[1:]) if a != b)
+    count = sum(1 for a, b in pairwise(values) if a != b)
     return count + (1 if first_counts and values and values[0] is not None else 0)
 
 
@@ -41,12 +42,12 @@ CANDIDATES: dict[str, Callable[[Updates], int]] = {
     + (1 if u and u[0].assignment_group is not None else 0),
     "  same, clearing the group does not count": lambda u: sum(
         1
-        for a, b in zip(u, u[1:])
+        for a, b in pairwise(u)
         if a.assignment_group != b.assignment_group and b.assignment_group is not None
     ),
     "  same, only between consecutive mod_counts": lambda u: sum(
         1
-        for a, b in zip(u, u[1:])
+        for a, b in pairwise(u)
         if a.assignment_group != b.assignment_group and b.mod_count == a.mod_count + 1
     ),
     "assignee changes, empty skipped": lambda u: changes(
@@ -103,7 +104,7 @@ def main(path: str) -> None:
             if diff == 0:
                 continue
             direction["derived < ServiceNow" if diff < 0 else "derived > ServiceNow"] += 1
-            steps = {c for a, b in zip(u, u[1:]) if (c := step_class(a, b))}
+            steps = {c for a, b in pairwise(u) if (c := step_class(a, b))}
             if u[0].reassignment_count:
                 steps.add(f"counter already {u[0].reassignment_count} on the first row")
             classes[tuple(sorted(steps))] += 1
@@ -112,7 +113,7 @@ def main(path: str) -> None:
             print(f"    {count:4d}  " + "\n          ".join(steps))
 
     groups = snl.group_incidents(updates)
-    steps = [(a, b) for u in groups.values() for a, b in zip(u, u[1:])]
+    steps = [(a, b) for u in groups.values() for a, b in pairwise(u)]
     gaps = [(a, b) for a, b in steps if b.mod_count > a.mod_count + 1]
     gap_group = [(a, b) for a, b in gaps if a.assignment_group != b.assignment_group]
     gap_jump = Counter(
@@ -120,7 +121,7 @@ def main(path: str) -> None:
     )
     ties = sum(1 for a, b in steps if a.updated_at == b.updated_at)
     with_gaps = sum(
-        1 for u in groups.values() if any(b.mod_count > a.mod_count + 1 for a, b in zip(u, u[1:]))
+        1 for u in groups.values() if any(b.mod_count > a.mod_count + 1 for a, b in pairwise(u))
     )
     starts = Counter(u[0].mod_count for u in groups.values())
     by_clock = snl.group_incidents(updates, order="updated_at")

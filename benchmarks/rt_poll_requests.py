@@ -30,6 +30,7 @@ from baton_itsm.core.settings.models import ConnectorConfig
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from tests.e2e.rt5 import exclusive  # noqa: E402 - the repository's own test helpers, run from a checkout
+
 URL = f"http://127.0.0.1:{os.environ.get('RT_PORT', '8080')}/REST/2.0"
 ROOT = ("root", os.environ.get("RT_ROOT_PASSWORD", "password"))
 BATON_PASSWORD = os.environ.get("RT_BATON_PASSWORD", "batonpass")
@@ -92,7 +93,8 @@ def main() -> int:
         for n in (int(s) for s in args.sizes.split(",")):
             rows.append(measure(n, page))
     floor_title = f"floor ceil(N/{page})+2"
-    print(f"{'N':>6} {'events':>7} {'requests (cold)':>16} {'requests (warm)':>16} {floor_title:>20} {'warm cycle s':>13}")
+    print(f"{'N':>6} {'events':>7} {'requests (cold)':>16} {'requests (warm)':>16} {floor_title:>20} "
+          f"{'warm cycle s':>13}")
     for n, events, cold, warm, floor, seconds in rows:
         print(f"{n:>6} {events:>7} {cold:>16} {warm:>16} {floor:>20} {seconds:>13.2f}")
     return 0

@@ -72,7 +72,8 @@ def seed(engine, count: int) -> None:
                  "ticket_id": i, "version": 1, "recorded_at": NOW} for i in ids])
             connection.execute(insert(timers), [
                 {"timer_key": f"stale:rt:{i}", "ticket_id": i, "kind": "stale-reminder",
-                 "due_at": NOW - timedelta(minutes=1) if i % (count // DUE) == 0 else NOW + timedelta(hours=1 + i % 500),
+                 "due_at": (NOW - timedelta(minutes=1) if i % (count // DUE) == 0
+                            else NOW + timedelta(hours=1 + i % 500)),
                  "payload": {}} for i in ids])
 
 

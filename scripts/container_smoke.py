@@ -13,12 +13,13 @@ in-memory ServiceNow instance of the connector tests (tests/integration/servicen
    created with alice holding it, then alice pushing it to bob without a handoff. Both are answered 200
    "accepted", one signed with a wrong secret 400; the push is processed: the ledger (read through the API while
    running, and with `baton ledger` in the image after a SIGTERM stop, from the volume) holds the holder changes,
-   the rule's decision and the handoff request to bob, and Baton's revert has put the ticket back with alice in the tool (a PATCH as Baton's account);
+   the rule's decision and the handoff request to bob, and Baton's revert has put the ticket back with alice in the
+   tool (a PATCH as Baton's account);
 4. as deploy/compose.yaml runs it (with --postgres): `baton db upgrade`, then two replicas sharing a throwaway
    PostgreSQL database; a push posted to one is reverted, and its ledger read through the other.
 
-Usage: python scripts/container_smoke.py [IMAGE] [--postgres ADMIN_URL]   (from the checkout, in an environment with Baton's test
-extras: it reuses the tests' fake ServiceNow and payload helpers)
+Usage: python scripts/container_smoke.py [IMAGE] [--postgres ADMIN_URL]   (from the checkout, in an environment with
+Baton's test extras: it reuses the tests' fake ServiceNow and payload helpers)
 """
 from __future__ import annotations
 

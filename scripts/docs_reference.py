@@ -62,7 +62,7 @@ def _commands(path: tuple[str, ...], command: click.Command, ctx: click.Context)
         for name in command.list_commands(ctx):
             sub = command.get_command(ctx, name)
             if sub is not None and not sub.hidden:
-                yield from _commands(path + (name,), sub, click.Context(sub, info_name=name, parent=ctx))
+                yield from _commands((*path, name), sub, click.Context(sub, info_name=name, parent=ctx))
 
 
 def _command_section(path: tuple[str, ...], command: click.Command, ctx: click.Context) -> list[str]:
@@ -162,12 +162,12 @@ def _rows(path: tuple[str, ...], owner: type[BaseModel], name: str) -> list[tupl
         kind = {None: "section", "": "list of sections"}.get(segment, "map of names to sections")
         rows.append((".".join(path), kind, _default(field) if segment is not None else "", description))
     if segment == "":
-        path = path[:-1] + (path[-1] + "[]",)
+        path = (*path[:-1], path[-1] + "[]")
     elif segment:
-        path = path + (KEY_NAMES.get(path[-1], "KEY"),)
+        path = (*path, KEY_NAMES.get(path[-1], "KEY"))
     for key, child in model.model_fields.items():
         rows += [(row[0].replace(f".{key}", f".{child.alias}", 1) if child.alias else row[0], *row[1:])
-                 for row in _rows(path + (key,), model, key)]  # the key as a file writes it (`from`)
+                 for row in _rows((*path, key), model, key)]  # the key as a file writes it (`from`)
     return rows
 
 

@@ -70,7 +70,7 @@ class Tool:
             def _body(self) -> dict:
                 return json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
 
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 parts = self.path.split("?")[0].strip("/").split("/")  # REST, 2.0, kind, id
                 kind, ident = parts[2], parts[3] if len(parts) > 3 else ""
                 if kind == "ticket":
@@ -84,7 +84,7 @@ class Tool:
                 else:
                     self._answer(200, {"Name": ident})
 
-            def do_PUT(self):  # noqa: N802
+            def do_PUT(self):
                 ident = self.path.strip("/").split("/")[3]
                 body = self._body()
                 with tool.lock:
@@ -94,7 +94,7 @@ class Tool:
                     tool.versions[ident] += 1
                 self._answer(200, [f"Ticket {ident}: Owner changed from {old} to {tool.owners[ident]}"])
 
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 ident = self.path.strip("/").split("/")[3]
                 with tool.lock:
                     tool.notes[(ident, self._body().get("Content", ""))] += 1

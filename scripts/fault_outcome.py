@@ -273,7 +273,7 @@ def compare_with_reference(reference: Outcome, disturbed: Outcome, engine, lease
         if shown < SHOWN:
             show_ticket(same[0], reference, disturbed, engine)
     kinds = Counter(kind for diff in diffs for kind, _ in diff.what)
-    return problems + [f"{len(diffs)} tickets differ from the undisturbed reference run (differences by kind: "
+    return [*problems, f"{len(diffs)} tickets differ from the undisturbed reference run (differences by kind: "
                        f"{dict(kinds)})"]
 
 

@@ -51,10 +51,10 @@ sys.path.insert(0, str(REPO))
 from fault_desk import CONFIG, LEASE_SECONDS, SECRET, Tool, signed_headers, ticket_deliveries  # noqa: E402
 from fault_outcome import Seen, compare_with_reference, read_outcome  # noqa: E402
 from fault_reference import reference_run  # noqa: E402
-from tests.mail import MailServer, free_port  # noqa: E402
 
 from baton_itsm.core.store.inbox_queries import DELIVERIES  # noqa: E402
 from baton_itsm.core.store.schema import inbox, ledger_entries, outbox  # noqa: E402
+from tests.mail import MailServer, free_port  # noqa: E402
 
 TOOL_ENV = {"FAULT_WEBHOOK_SECRET": SECRET, "FAULT_RT_USER": "baton", "FAULT_RT_PASSWORD": "unused-by-the-stub"}
 

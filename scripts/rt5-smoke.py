@@ -145,14 +145,15 @@ def main() -> None:
 
     if args.fixtures:
         args.fixtures.mkdir(parents=True, exist_ok=True)
-        today = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
+        today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
         for name, resp, who in captured:
             (args.fixtures / f"{name}.json").write_text(json.dumps(resp.json, indent=2, sort_keys=True) + "\n")
             hdrs = {k: v for k, v in resp.headers.items() if k.lower() in ("etag", "last-modified", "location")}
             extra = "".join(f"response header: {k}: {v}\n" for k, v in hdrs.items())
             (args.fixtures / f"{name}.source.txt").write_text(
                 f"captured from a local RT 5 (Debian request-tracker5 {version}) started by "
-                f"scripts/rt5-server.sh on {today}, request: {resp.method} /REST/2.0{urllib.parse.unquote_plus(resp.path)}\n"
+                f"scripts/rt5-server.sh on {today}, request: {resp.method} "
+                f"/REST/2.0{urllib.parse.unquote_plus(resp.path)}\n"
                 f"as user {who} (basic auth), after a reset; scenario: scripts/rt5-smoke.py\n"
                 f"response status: {resp.status}\n{extra}")
             print(f"wrote {args.fixtures / name}.json")

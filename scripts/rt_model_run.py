@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `tests` is not installed
 
-from tests.e2e import rt5  # noqa: E402
-from tests.e2e.invariants import check_all, describe  # noqa: E402
-from tests.e2e.model_run import DEFAULT_SEED, ModelRun, write_deployment  # noqa: E402
-from tests.mail import MailServer, free_port  # noqa: E402
+from tests.e2e import rt5
+from tests.e2e.invariants import check_all, describe
+from tests.e2e.model_run import DEFAULT_SEED, ModelRun, write_deployment
+from tests.mail import MailServer, free_port
 
 
 class Collect(logging.Handler):
