@@ -20,8 +20,8 @@ from baton_itsm.core.domain.kinds import HandoffState
 from baton_itsm.core.domain.rule_events import RuleFired
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.domain.tool_events import ToolEvent
-from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.accept_before_reassign import ABR
+from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.rules.timers import DueTimer, TimerKind

@@ -30,9 +30,10 @@ from baton_itsm.core.rules.scratch import Scratch, handoff_id_for
 ABR = "accept-before-reassign"
 
 
-def holder_change(policy: Policy, scratch: Scratch, event: ToolEvent, noted: set[str]) -> Decisions:
+def holder_change(policy: Policy, scratch: Scratch, event: ToolEvent, new: Holder, noted: set[str]) -> Decisions:
+    """The tool shows `new` (the event's new holder) holding the ticket: follow it, accept for it, or push back."""
     ticket = scratch.ticket
-    new, old, actor = event.new_holder, ticket.holder, event.actor
+    old, actor = ticket.holder, event.actor
 
     def record(cause: str) -> Decisions:
         scratch.record([HolderChanged(ticket=ticket.key, at=scratch.now, by=actor, from_holder=old,
@@ -82,14 +83,14 @@ def holder_change(policy: Policy, scratch: Scratch, event: ToolEvent, noted: set
         return record("exempt")
     if new.group == old.group and new.person is None:
         return record("release")
-    return _push(policy, scratch, event, record, noted)
+    return _push(policy, scratch, event, new, old, record, noted)
 
-def _push(policy: Policy, scratch: Scratch, event: ToolEvent, record: Callable[[str], Decisions],
-          noted: set[str]) -> Decisions:
-    """Turn a push into a request to its receiver, decided in full before anything is written: a note or a
-    revert never names a request the ledger does not hold."""
+def _push(policy: Policy, scratch: Scratch, event: ToolEvent, new: Holder, old: Holder,
+          record: Callable[[str], Decisions], noted: set[str]) -> Decisions:
+    """Turn a push from `old` to `new` into a request to its receiver, decided in full before anything is
+    written: a note or a revert never names a request the ledger does not hold."""
     ticket = scratch.ticket
-    new, old, actor = event.new_holder, ticket.holder, event.actor
+    actor = event.actor
     mode = policy.mode_for(new.group)
     reason = f"{actor or 'someone'} reassigned it in the tool without the receiver's acceptance"
     receiver, why_flagged = push_receiver(policy, old, new)

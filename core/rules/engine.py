@@ -18,8 +18,8 @@ from baton_itsm.core.rules.accept_before_reassign import holder_change
 from baton_itsm.core.rules.availability import Availability, reroute, reroute_entry
 from baton_itsm.core.rules.category_routing import route_by_category
 from baton_itsm.core.rules.comment_commands import run_comment_command
-from baton_itsm.core.rules.convergence import follow_tool, lose
 from baton_itsm.core.rules.consequences import consequences
+from baton_itsm.core.rules.convergence import follow_tool, lose
 from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.facts import ACTIVITY, SLA_FIELD, TicketFacts, sla_of
 from baton_itsm.core.rules.notices import report_back
@@ -55,13 +55,13 @@ class RulesEngine:
             if event.new_holder is not None and not self.policy.is_baton(ticket.key.instance, event.actor):
                 follow_tool(scratch, replace(event, kind=ToolEventKind.OBSERVED), awaiting_write=False)  # seen again
         elif event.new_holder is not None and event.new_holder != scratch.ticket.holder:
-            decisions.extend(holder_change(self.policy, scratch, event, noted))
+            decisions.extend(holder_change(self.policy, scratch, event, event.new_holder, noted))
         if event.kind is ToolEventKind.CREATED or (previous is not None and previous.category != facts.category):
             route_by_category(self.policy, scratch, facts, event)
         if event.kind is ToolEventKind.COMMENTED and not self.policy.is_baton(ticket.key.instance, event.actor):
             before = len(scratch.events)
             decisions.extend(run_comment_command(scratch, event))
-            noted.update(e.handoff_id for e in scratch.events[before:] if getattr(e, "handoff_id", None))
+            noted.update(h for e in scratch.events[before:] if (h := getattr(e, "handoff_id", None)))
         decisions.events = scratch.events
         activity_at = facts.last_activity_at if event.kind in ACTIVITY else None
         decisions.extend(consequences(self.policy, ticket, scratch.ticket, scratch.events, facts, now,

@@ -19,6 +19,8 @@ from baton_itsm.core.rules.timers import DueTimer, TimerKind, stale_key
 def stale_timer(policy: Policy, scratch: Scratch, facts: TicketFacts, timer: DueTimer) -> Decisions:
     ticket, now = scratch.ticket, scratch.now
     holder = ticket.holder
+    if holder is None:  # timer_rules.fire only lets a held ticket go stale
+        return Decisions()
     rule = policy.stale_rule(facts, holder.group)
     since = facts.last_activity_at or now
     manager = policy.lead_of(holder.group)

@@ -5,14 +5,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from baton_itsm.core.domain.ticket import Ticket
-from baton_itsm.core.rules.availability import Availability
 from baton_itsm.core.rules.acceptance_timeout import acceptance_timer
+from baton_itsm.core.rules.availability import Availability
 from baton_itsm.core.rules.consequences import consequences
 from baton_itsm.core.rules.decisions import Decisions
-from baton_itsm.core.rules.scratch import Scratch
-from baton_itsm.core.rules.facts import TicketFacts
-from baton_itsm.core.rules.facts import sla_of
+from baton_itsm.core.rules.facts import TicketFacts, sla_of
 from baton_itsm.core.rules.policy import Policy
+from baton_itsm.core.rules.scratch import Scratch
 from baton_itsm.core.rules.sla_rules import SLA_TIMER, fire_sla_step
 from baton_itsm.core.rules.stale_escalation import stale_timer
 from baton_itsm.core.rules.timers import DueTimer, TimerKind
