@@ -57,8 +57,8 @@ class MailServer:
         if self.login:
             # Plain AUTH on loopback only: the settings refuse credentials in clear text to a remote relay.
             auth = {"authenticator": self._check_login, "auth_required": True, "auth_require_tls": False}
-        self._controller = Controller(CollectingHandler(self.received, self.refuse), hostname="127.0.0.1", port=self.port,
-                                      **auth)
+        self._controller = Controller(CollectingHandler(self.received, self.refuse), hostname="127.0.0.1",
+                                      port=self.port, **auth)
         self._controller.start()
 
     def _check_login(self, server, session, envelope, mechanism, auth_data):

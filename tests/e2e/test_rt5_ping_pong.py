@@ -37,7 +37,7 @@ def ping_pongs(desk: Desk, ticket: str) -> list:
 
 
 def test_a_ping_pong_in_rt_names_the_owner_and_escalates_to_the_lead(desk):
-    ticket, request = pushed_to_network(desk, "VPN drops every hour")  # bob's push, reverted by Baton
+    ticket, _request = pushed_to_network(desk, "VPN drops every hour")  # bob's push, reverted by Baton
     desk.cycle()
     assert holder_in_rt(ticket) == (SD, "alice")
     assert ping_pongs(desk, ticket) == [] and desk.ticket(ticket).bounces == 0, "Baton's revert is no bounce"

@@ -60,8 +60,8 @@ def test_the_life_of_an_escalation_review(app, reviews, clock):
             reviews.edit("esc1", "mia", {blame: "bob"})
 
     # The cause's kind is one of the deployment's, in any case; anything else is refused with the list.
-    with pytest.raises(InvalidRequest, match="'weather' is not a kind of cause.*service decision, process gap, "
-                                             "other"):
+    with pytest.raises(InvalidRequest, match=r"'weather' is not a kind of cause.*service decision, process gap, "
+                                             r"other"):
         reviews.edit("esc1", "erin", {}, cause_kind="weather")
     reviews.edit("esc1", "erin", {}, cause_kind="Process  GAP")
     assert reviews.get("esc1").review.cause_kind == "process gap"

@@ -9,6 +9,7 @@ liked. Waiting here is for the real deadlines of a real server: short, with gene
 """
 from __future__ import annotations
 
+import contextlib
 import select
 import socket
 import time
@@ -75,10 +76,8 @@ def trickle(clients: list[Slow], within: float, each_round=lambda: None) -> None
     deadline = time.monotonic() + within
     while (open_ := [c for c in clients if c.closed_after is None]) and time.monotonic() < deadline:
         for client in open_:
-            try:
+            with contextlib.suppress(BlockingIOError, OSError):  # closed by the service: the read below sees it
                 client.connection.send(b"a")
-            except (BlockingIOError, OSError):
-                pass  # closed by the service: the read below sees it
         each_round()
         _read_until(open_, time.monotonic() + TRICKLE_EVERY)
     for client in clients:

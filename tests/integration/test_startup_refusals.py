@@ -51,7 +51,7 @@ def test_run_refuses_to_start_on_what_check_refuses(deployment):
     ran = baton(folder, env, "run", "--port", str(free_port()))
     assert checked.returncode == ran.returncode == 2
     for lines in (problem_lines(checked.stderr), problem_lines(ran.stderr)):
-        assert len(lines) == 2 and all(line.startswith(problem) for line, problem in zip(lines, PROBLEMS))
+        assert len(lines) == 2 and all(line.startswith(problem) for line, problem in zip(lines, PROBLEMS, strict=True))
     assert problem_lines(ran.stderr) == problem_lines(checked.stderr)  # one validation, the same words
     assert "baton running" not in ran.stderr and not (folder / "ledger.db").exists()  # no store opened, no worker
 

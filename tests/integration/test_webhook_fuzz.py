@@ -67,7 +67,7 @@ def test_no_generated_delivery_gets_a_5xx_and_the_service_still_works(service, c
 
     health = client.get("/healthz")
     assert health.status_code == 200, f"seed {SEED}: {health.text}"
-    for tool, ticket in zip(tools(), ("INC7777777", "424242", "31337")):
+    for tool, ticket in zip(tools(), ("INC7777777", "424242", "31337"), strict=True):
         payload = next(p for seed in range(100) if _makes_entries(p := tool.valid(random.Random(seed))))
         _name_ticket(tool.instance, payload, ticket)
         body = json.dumps(payload).encode()

@@ -106,7 +106,7 @@ def delivery(tool: Tool, rng: random.Random) -> tuple[dict, bytes, str]:
         headers = {k: v for k, v in headers.items() if rng.random() < 0.5}
         what += " (signature dropped or headers lost)"
     if shape == "headers":
-        name = rng.choice(list(headers) + ["X-Unknown"])
+        name = rng.choice([*headers, "X-Unknown"])
         value = rng.choice(["x" * 8000, "\u00e9t\u00e9", "9" * 5000, "", " ", "²"])
         headers = {**headers, name: value}
         what = f"header {name} = {value[:20]!r}"

@@ -112,7 +112,8 @@ class SimulatedDesk:
             if action.channel == "tool":
                 p = action.payload
                 holder = p.get("holder") or {}
-                target = f"{holder.get('group')}/{holder.get('person')}" if holder.get("person") else holder.get("group")
+                person, group = holder.get("person"), holder.get("group")
+                target = f"{group}/{person}" if person else group
                 out.append((p["action"], target or ""))
         return out
 

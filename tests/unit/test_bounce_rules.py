@@ -19,7 +19,7 @@ FOUR_HOURS = 240.0
 
 # A ticket first assigned to alice in the Service Desk by tina, out of Triage.
 FIRST = [(0, "tina", "Service Desk/alice")]
-A_B_A = FIRST + [(60, "alice", "Network"), (120, "carol", "Service Desk")]  # back 60 minutes after it left
+A_B_A = [*FIRST, (60, "alice", "Network"), (120, "carol", "Service Desk")]  # back 60 minutes after it left
 
 
 def limits(*overrides: BounceLimit, bounces=None, within=None) -> tuple[BounceLimit, ...]:
@@ -29,20 +29,20 @@ def limits(*overrides: BounceLimit, bounces=None, within=None) -> tuple[BounceLi
 CASES = {
     # name: (limits, moves, the step whose change fires (index into moves) and the rule, or None)
     "A-B-A within the window": (limits(within=FOUR_HOURS), A_B_A, (2, "ping-pong")),
-    "A-B-A outside the window": (limits(within=FOUR_HOURS), FIRST + [(60, "alice", "Network"),
+    "A-B-A outside the window": (limits(within=FOUR_HOURS), [*FIRST, (60, "alice", "Network"),
                                                                      (60 + 241, "carol", "Service Desk")], None),
-    "A-B-A just inside the window": (limits(within=FOUR_HOURS), FIRST + [(60, "alice", "Network"),
+    "A-B-A just inside the window": (limits(within=FOUR_HOURS), [*FIRST, (60, "alice", "Network"),
                                                                          (60 + 240, "carol", "Service Desk")],
                                      (2, "ping-pong")),
-    "A-B-C-A: a return all the same": (limits(within=FOUR_HOURS), FIRST + [
+    "A-B-C-A: a return all the same": (limits(within=FOUR_HOURS), [*FIRST,
         (10, "alice", "Network"), (20, "carol", "Desktop"), (30, "gina", "Service Desk")], (3, "ping-pong")),
-    "A-B-C: no return, under the limit": (limits(bounces=3, within=FOUR_HOURS), FIRST + [
+    "A-B-C: no return, under the limit": (limits(bounces=3, within=FOUR_HOURS), [*FIRST,
         (10, "alice", "Network"), (20, "carol", "Desktop")], None),
-    "the third bounce": (limits(bounces=3), FIRST + [
+    "the third bounce": (limits(bounces=3), [*FIRST,
         (10, "alice", "Network"), (20, "carol", "Desktop"), (30, "gina", "Vendor")], (3, "bounce-limit")),
-    "the third bounce, A-B-A-B on the way: no return rule set": (limits(bounces=3), A_B_A + [
+    "the third bounce, A-B-A-B on the way: no return rule set": (limits(bounces=3), [*A_B_A,
         (180, "alice", "Network")], (3, "bounce-limit")),
-    "a person to person ping-pong inside a group": (limits(within=FOUR_HOURS), FIRST + [
+    "a person to person ping-pong inside a group": (limits(within=FOUR_HOURS), [*FIRST,
         (10, "alice", "Service Desk/bob"), (20, "bob", "Service Desk/alice")], (2, "ping-pong")),
     "a priority's own limit": (limits(BounceLimit(2, None, priorities=frozenset({"1"}))), [
         (0, "tina", "Service Desk/alice", {"priority": "1"}), (10, "alice", "Network"),
@@ -57,9 +57,9 @@ CASES = {
                                                [(0, "tina", "Service Desk/alice", {"category": "Major"}),
                                                 *A_B_A[1:]], None),
     "the group it started in has its own limit": (limits(BounceLimit(1, None, groups=frozenset({"Service Desk"}))),
-                                                  FIRST + [(10, "alice", "Network")], (1, "bounce-limit")),
+                                                  [*FIRST, (10, "alice", "Network")], (1, "bounce-limit")),
     "a group's limit reads where it started, not where it is": (
-        limits(BounceLimit(1, None, groups=frozenset({"Network"}))), FIRST + [(10, "alice", "Network")], None),
+        limits(BounceLimit(1, None, groups=frozenset({"Network"}))), [*FIRST, (10, "alice", "Network")], None),
     "no limits configured": ((), A_B_A, None),
     "leaving intake is no bounce": (limits(bounces=1), [(0, "tina", "Service Desk/alice")], None),
     "taking it from one's own group queue is no bounce": (
@@ -107,7 +107,7 @@ def test_once_per_ticket_not_at_every_later_bounce(make_desk, clock):
     clock.set(START)
     desk.tool(ToolEventKind.CREATED, "tina", "Triage")
     rules = []
-    for minutes, actor, holder in A_B_A + [(130, "alice", "Network"), (140, "carol", "Service Desk"),
+    for minutes, actor, holder in [*A_B_A, (130, "alice", "Network"), (140, "carol", "Service Desk"),
                                            (150, "alice", "Desktop")]:
         clock.set(START + timedelta(minutes=minutes))
         rules += [e.rule for e in desk.reassign(actor, holder).events if e.entry_type == "rule"
@@ -144,7 +144,7 @@ def test_without_an_owner_the_lead_is_named_and_without_a_lead_nobody_is_emailed
         [fired] = [e for e in decisions.events if getattr(e, "rule", "") == "ping-pong"]
         assert (fired.outcome, str(fired.to_holder), fired.owner) == ("escalated", to_holder, owner)
         assert [n for n in desk.notices(decisions) if n[0] == "bounce-escalation"] == notices
-        assert [n for n in desk.notes(decisions) if n.startswith("Ping-pong")][0].endswith(
+        assert next(n for n in desk.notes(decisions) if n.startswith("Ping-pong")).endswith(
             "Accountable owner: dana. Baton escalated it to dana, lead of Service Desk, to coordinate. "
             "First assigned by: tina." if leads else
             "Accountable owner: nobody yet. Service Desk has no lead configured to coordinate it. "

@@ -51,16 +51,18 @@ def test_rule_file_mistakes_name_the_rule_file_rule_and_key(tmp_path):
         f"{rules}:5: acceptance_timeout.after: a duration must be positive, got -30",
         f"{rules}:3: accept_before_reassign.exempt_groups.0: unknown group 'Netwrk' "
         "(known groups: Network, Service Desk, Vendor)",
-        f"{rules}:9: category_routing.hardware.group: unknown group 'Desktop' (known groups: Network, Service Desk, Vendor)",
+        f"{rules}:9: category_routing.hardware.group: unknown group 'Desktop' "
+        "(known groups: Network, Service Desk, Vendor)",
     ]
 
 
 def test_an_unknown_time_zone_and_a_looping_path(tmp_path):
-    deployment = DEPLOYMENT.replace("Europe/Paris", "Europe/Pariss").replace("Vendor: {members: [vic]}",
-                                                                             "Vendor: {members: [vic], escalates_to: Network}")
+    deployment = DEPLOYMENT.replace("Europe/Paris", "Europe/Pariss").replace(
+        "Vendor: {members: [vic]}", "Vendor: {members: [vic], escalates_to: Network}")
     path = write(tmp_path, deployment, "{}")
     assert problems(path) == [
-        f"{path}:6: calendars.paris.timezone: unknown time zone 'Europe/Pariss' (use an IANA name such as Europe/Paris)",
+        f"{path}:6: calendars.paris.timezone: unknown time zone 'Europe/Pariss' "
+        "(use an IANA name such as Europe/Paris)",
         f"{path}:3: groups.Network.escalates_to: the escalation path loops: Network -> Vendor -> Network",
     ]
 
@@ -70,8 +72,10 @@ def test_an_unknown_time_zone_and_a_looping_path(tmp_path):
     ("stale: {default: {remind_after: soon}}", "expected a duration such as 30, '45m', '4h' or '2d'"),
     ("accept_before_reassign: {mode: push}", "expected one of 'revert', 'hold' or 'flag'"),
     ("queue_first: {allow_direct: [{from: Network}]}", "each pair is {from: GROUP, to: GROUP}"),
-    ("stale: {overrides: [{group: [Nowhere], remind_after: 10}]}", "stale.overrides.0.group.0: unknown group 'Nowhere'"),
-    ("bounce_limits: {default: {bounces: 0}}", "bounce_limits.default.bounces: input should be greater than or equal to 1, got 0"),
+    ("stale: {overrides: [{group: [Nowhere], remind_after: 10}]}",
+     "stale.overrides.0.group.0: unknown group 'Nowhere'"),
+    ("bounce_limits: {default: {bounces: 0}}",
+     "bounce_limits.default.bounces: input should be greater than or equal to 1, got 0"),
     ("bounce_limits: {default: {return_within: often}}", "expected a duration such as 30, '45m', '4h' or '2d'"),
     ("bounce_limits: {overrides: [{group: [Nowhere], bounces: 2}]}",
      "bounce_limits.overrides.0.group.0: unknown group 'Nowhere'"),
@@ -91,12 +95,14 @@ def test_a_valid_rule_file_builds_the_policy(tmp_path):
     assert policy.escalates_to == {"Service Desk": "Network", "Network": "Vendor"}
     assert policy.lead_of("Service Desk") == "dana"
     calendar = policy.calendar_for("Service Desk")
-    assert str(calendar.timezone) == "Europe/Paris" and len(calendar.open_spans(__import__("datetime").date(2026, 12, 24))) == 2
+    assert str(calendar.timezone) == "Europe/Paris"
+    assert len(calendar.open_spans(__import__("datetime").date(2026, 12, 24))) == 2
     assert calendar.open_spans(__import__("datetime").date(2026, 12, 25)) == []
 
 
 def test_holidays_of_a_country_come_from_the_holidays_package():
-    config = parse_config("calendars:\n  fr: {timezone: Europe/Paris, holiday_country: FR}\ndefault_calendar: fr\n", "x")
+    config = parse_config("calendars:\n  fr: {timezone: Europe/Paris, holiday_country: FR}\ndefault_calendar: fr\n",
+                          "x")
     from datetime import date
 
     assert build_policy(config).default_calendar.open_spans(date(2026, 7, 14)) == []  # Bastille Day

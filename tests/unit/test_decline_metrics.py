@@ -15,7 +15,8 @@ TICKETS = [(n, "t", f"T{n}", None, None, "Active") for n in (1, 2, 3)]
 
 def declined(ticket, handoff, to_group, reason, code=None):
     data = json.dumps({"reason_code": code} if code else {})
-    return [(ticket, "requested", at("10:00"), "alice", handoff, "Desk", "alice", to_group, None, "reassign", "x", "{}"),
+    return [(ticket, "requested", at("10:00"), "alice", handoff, "Desk", "alice", to_group, None, "reassign", "x",
+             "{}"),
             (ticket, "declined", at("10:30"), "carol", handoff, None, None, None, None, None, reason, data)]
 
 

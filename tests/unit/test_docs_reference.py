@@ -48,7 +48,7 @@ def test_cli_reference_names_every_command_and_option():
         if isinstance(command, click.Group):
             for name in command.list_commands(ctx):
                 sub = command.get_command(ctx, name)
-                walk(sub, click.Context(sub, info_name=name, parent=ctx), path + [name])
+                walk(sub, click.Context(sub, info_name=name, parent=ctx), [*path, name])
 
     walk(cli, click.Context(cli, info_name="baton", **cli.context_settings), ["baton"])
 

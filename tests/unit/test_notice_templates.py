@@ -64,7 +64,8 @@ def notices_from_a_busy_day(desk, clock) -> dict[str, Notice]:
     refused = OutboxItem(1, f"apply:{desk.key}:h3", "tool", {
         "instance": "rt", "ticket_id": "1", "action": "set-holder", "purpose": "apply", "handoff_id": "h3",
         "holder": {"group": "Network", "person": "dave"}, "decided_by": "dave"}, 1)
-    outgoing += failure_notices(desk.engine.policy, ["admin"], refused, ToolRefused("RT refused owner dave"), desk.ticket)
+    outgoing += failure_notices(desk.engine.policy, ["admin"], refused, ToolRefused("RT refused owner dave"),
+                                desk.ticket)
     return {n.template: n for n in (Notice.from_row(o.idempotency_key, o.payload)
                                     for o in outgoing if o.channel == "notify")}
 

@@ -90,9 +90,11 @@ def test_decline_needs_a_reason_and_leaves_the_holder(desk):
     desk.request("h1", CAROL)
     with pytest.raises(InvalidRequest, match="decline needs a reason"):
         desk.run(DeclineHandoff(ticket=KEY, handoff_id="h1", by="carol", reason="  "))
-    assert desk.run(DeclineHandoff(ticket=KEY, handoff_id="h1", by="carol", reason="not a network issue")) == ["declined"]
+    declined = desk.run(DeclineHandoff(ticket=KEY, handoff_id="h1", by="carol", reason="not a network issue"))
+    assert declined == ["declined"]
     record = desk.ticket.handoff("h1")
-    assert (record.state, record.decline_reason, desk.ticket.holder) == (HandoffState.DECLINED, "not a network issue", ALICE)
+    assert (record.state, record.decline_reason, desk.ticket.holder) == (
+        HandoffState.DECLINED, "not a network issue", ALICE)
 
 
 def test_withdraw_by_the_requester_or_a_manager_only(desk):

@@ -36,7 +36,7 @@ HOLDERS = [Holder(g, p) for g, info in DIRECTORY.groups.items() for p in [None, 
 HANDOFF_IDS = ["h1", "h2", "h3"]
 
 people = st.sampled_from(PEOPLE)
-holders = st.sampled_from(HOLDERS + [Holder("Unknown")])
+holders = st.sampled_from([*HOLDERS, Holder("Unknown")])
 ids = st.sampled_from(HANDOFF_IDS)
 reasons = st.sampled_from(["", "  ", "needs network", "wrong queue", "escalating", "VIP"])
 kinds = st.sampled_from(list(HandoffKind))

@@ -74,7 +74,7 @@ def test_the_draw_is_reproducible_from_the_seed_and_differs_between_seeds():
     other = [ReviewPolicy(audit_share=0.2, seed="2027").drawn_for_audit(h) for h in ids]
     assert first == again and first != other
     # an auditor can redo it by hand: the number is a hash of seed, purpose and id
-    assert all((draw("2026", "audit", h) < 0.2) == d for h, d in zip(ids, first))
+    assert all((draw("2026", "audit", h) < 0.2) == d for h, d in zip(ids, first, strict=True))
     assert ReviewPolicy(audit_share=0.0).drawn_for_audit(ids[0]) is False
 
 

@@ -141,13 +141,15 @@ def test_a_resolved_escalated_ticket_reports_back_to_the_original_analyst(make_d
                                 reason="needs L2", kind=HandoffKind.TECHNICAL))
     desk.command(AcceptHandoff(ticket=desk.key, handoff_id="h1", by="carol"))
     resolved = desk.tool(ToolEventKind.RESOLVED, "carol", resolution="replaced the SFP module")
-    [notice] = [a.payload for a in resolved.outgoing if a.channel == "notify" and a.payload["template"] == "report-back"]
+    [notice] = [a.payload for a in resolved.outgoing
+                if a.channel == "notify" and a.payload["template"] == "report-back"]
     assert notice["to_people"] == ["alice"] and notice["resolution"] == "replaced the SFP module"
     assert "stale:rt:1" in resolved.cancel_timers
 
 
 @pytest.mark.parametrize(("start", "minutes", "due"), [
-    (paris(2026, 3, 27, 17, 0), 60, paris(2026, 3, 31, 8, 0)),  # due at Friday's close: next opening (after the holiday)
+    # due at Friday's close: the next opening (after the holiday)
+    (paris(2026, 3, 27, 17, 0), 60, paris(2026, 3, 31, 8, 0)),
     (paris(2026, 3, 27, 17, 0), 59, paris(2026, 3, 27, 17, 59)),
     (paris(2026, 3, 28, 12, 0), 0, paris(2026, 3, 31, 8, 0)),  # on Saturday, nothing is open
     (paris(2026, 3, 31, 7, 0), 30, paris(2026, 3, 31, 8, 30)),  # before opening

@@ -52,7 +52,7 @@ def routed_desk(tmp_path, clock, mail_server, link_secret):
 
 
 def test_a_request_to_a_group_with_a_teams_workflow_posts_a_card_naming_the_receiver(routed_desk, mail_server):
-    desk, workflow, slack = routed_desk
+    desk, workflow, _slack = routed_desk
     desk.request_to_network()
     [post] = [seen for seen in workflow.seen if seen["method"] == "POST"]
     assert post["path"].startswith("/workflows/network/") and post["headers"]["Content-Type"] == "application/json"
