@@ -24,7 +24,7 @@ from baton_itsm.core.domain.ownership import OwnershipPolicy
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.inbox_payload import delivery_ticket
 from baton_itsm.core.errors import BatonError
-from baton_itsm.core.rules.facts import TicketFacts, replies_from_json, replies_to_json
+from baton_itsm.core.domain.facts import TicketFacts, replies_from_json, replies_to_json
 from baton_itsm.core.store.codec import event_to_row, row_to_entries
 from baton_itsm.core.store.schema import escalation_reviews, inbox, ledger_entries, outbox, tickets, timers
 from baton_itsm.core.store.settling import settles_at
