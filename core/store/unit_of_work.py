@@ -26,6 +26,7 @@ from baton_itsm.core.inbox_payload import delivery_ticket
 from baton_itsm.core.errors import BatonError
 from baton_itsm.core.domain.facts import TicketFacts, replies_from_json, replies_to_json
 from baton_itsm.core.store.codec import event_to_row, row_to_entries
+from baton_itsm.core.store.leases import locked
 from baton_itsm.core.store.schema import escalation_reviews, inbox, ledger_entries, outbox, tickets, timers
 from baton_itsm.core.store.settling import settles_at
 from baton_itsm.core.store.wal import WalCheckpoints
@@ -273,9 +274,7 @@ class UnitOfWork:
             return self._row_ids[key]
         query = select(tickets.c.id).where(tickets.c.instance == key.instance,
                                            tickets.c.external_id == key.ticket_id)
-        if lock and self.connection.dialect.name == "postgresql":
-            query = query.with_for_update()
-        row_id = self.connection.execute(query).scalar_one_or_none()
+        row_id = self.connection.execute(locked(self.connection, query) if lock else query).scalar_one_or_none()
         if row_id is not None:
             self._row_ids[key] = row_id
         return row_id
