@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-TOOL = "tool"
+from baton_itsm.core.store.outbox_queries import TOOL  # the channel of tool actions, whose rows name an instance
+
 # Channels whose handlers only write to the store (routing a notice into email rows, a digest): quick, one lane.
 LOCAL_CHANNELS = frozenset({"notify", "requester-digest"})
 
