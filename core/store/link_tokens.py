@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Connection, Row, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from baton_itsm.core.store.dialects import insert_or_nothing
 from baton_itsm.core.store.schema import link_tokens
 
 
@@ -19,9 +19,8 @@ def record_use(connection: Connection, token_id: str, handoff_id: str, receiver:
                now: datetime) -> bool:
     """Insert-or-nothing on the primary key, so two clicks racing each other cannot both win: False when the link
     was used before."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     inserted = connection.execute(
-        dialect.insert(link_tokens).values(token_id=token_id, handoff_id=handoff_id, receiver=receiver,
-                                           action=action, used_at=now)
-        .on_conflict_do_nothing(index_elements=["token_id"]).returning(link_tokens.c.token_id)).first()
+        insert_or_nothing(connection.dialect.name, link_tokens, ["token_id"])
+        .values(token_id=token_id, handoff_id=handoff_id, receiver=receiver, action=action, used_at=now)
+        .returning(link_tokens.c.token_id)).first()
     return inserted is not None
