@@ -28,8 +28,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select, update
-
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.inbox_payload import delivery_payload
@@ -38,8 +36,8 @@ from baton_itsm.core.joined_deliveries import joined
 from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.store.convergence_queries import awaiting_holder_write
-from baton_itsm.core.store.inbox_queries import DELIVERY_TICKET, TAKEN
-from baton_itsm.core.store.schema import inbox
+from baton_itsm.core.store.inbox_claims import claim_pending, pending_attempts, pending_delivery, record_attempt
+from baton_itsm.core.store.inbox_queries import TAKEN
 from baton_itsm.core.store.unit_of_work import Store, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -127,10 +125,7 @@ class Intake:
             with self.store.unit_of_work(now) as uow:
                 # Locked: of two processes holding this delivery, the second waits for the first to commit
                 # and then sees it done, instead of handling it a second time.
-                query = select(inbox).where(inbox.c.id == row_id, inbox.c.status == "pending")
-                if uow.connection.dialect.name == "postgresql":
-                    query = query.with_for_update()
-                row = uow.connection.execute(query).first()
+                row = pending_delivery(uow.connection, row_id)
                 if row is None:
                     return
                 events, joined_deliveries = joined(uow, row)
@@ -170,16 +165,7 @@ class Intake:
         """Claim up to `limit` pending deliveries, oldest first: {inbox row id: its ticket}."""
         now = self.clock.now()
         with self.store.unit_of_work(now) as uow:
-            query = (select(inbox.c.id, DELIVERY_TICKET).where(inbox.c.status == "pending",
-                                              or_(inbox.c.claimed_until.is_(None), inbox.c.claimed_until < now))
-                     .order_by(inbox.c.id).limit(limit))
-            if uow.connection.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            claimed = _in_ticket_order(uow, dict(uow.connection.execute(query).all()))
-            if claimed:
-                uow.connection.execute(update(inbox).where(inbox.c.id.in_(list(claimed)))
-                                       .values(claimed_until=now + self.lease))
-        return claimed
+            return claim_pending(uow.connection, now, self.lease, limit)
 
     def record_failure(self, row_id: int, message: str) -> bool:
         """Count a failed attempt on a delivery that is still pending: it is tried again after a growing delay,
@@ -191,19 +177,13 @@ class Intake:
         """
         now = self.clock.now()
         with self.store.unit_of_work(now) as uow:
-            query = select(inbox.c.attempts, inbox.c.source, DELIVERY_TICKET.label("ticket")).where(
-                inbox.c.id == row_id, inbox.c.status == "pending")
-            if uow.connection.dialect.name == "postgresql":
-                query = query.with_for_update()
-            row = uow.connection.execute(query).first()
+            row = pending_attempts(uow.connection, row_id)
             if row is None:
                 return False
             attempts = row.attempts + 1
             parked = attempts >= self.max_attempts
             retry_in = min(self.lease * attempts, timedelta(hours=1))
-            uow.connection.execute(update(inbox).where(inbox.c.id == row_id).values(
-                attempts=attempts, last_error=message, claimed_until=now + retry_in,
-                status=PARKED if parked else "pending"))
+            record_attempt(uow.connection, row_id, attempts, message, now + retry_in, PARKED if parked else "pending")
         if parked:
             log.error("inbox delivery %s from %s (ticket %s) parked after %d failed attempts: %s. Later deliveries "
                       "of that ticket are handled without it. Fix the cause, then `baton inbox retry %s`; "
@@ -228,21 +208,6 @@ def _keep_joined(uow: UnitOfWork, source: str, event: ToolEvent) -> None:
     transaction of one PUT), so that neither path takes one of them again as a change of its own."""
     for joined_id in event.joined_ids:
         uow.record_incoming(source, joined_id, delivery_payload([event]), status=TAKEN)
-
-
-def _in_ticket_order(uow: UnitOfWork, candidates: dict[int, str | None]) -> dict[int, str | None]:
-    """Of these pending deliveries ({id: ticket}, oldest first), those that no earlier pending delivery of their
-    ticket outside them precedes. Handled out of the order they were kept, a push would be seen before the take
-    it followed; so a ticket's later delivery waits while another process holds an earlier one, or while an
-    earlier one waits to be tried again. The check reads committed rows: an earlier delivery that another
-    process is handling counts as pending until that process commits."""
-    tickets = {ticket for ticket in candidates.values() if ticket is not None}
-    if not tickets:
-        return candidates
-    blocked_from = dict(uow.connection.execute(select(DELIVERY_TICKET, func.min(inbox.c.id)).where(
-        inbox.c.status == "pending", inbox.c.id <= max(candidates), inbox.c.id.not_in(list(candidates)),
-        DELIVERY_TICKET.in_(tickets)).group_by(DELIVERY_TICKET)).all())
-    return {i: ticket for i, ticket in candidates.items() if ticket not in blocked_from or i < blocked_from[ticket]}
 
 
 def write_decisions(uow: UnitOfWork, ticket, decisions: Decisions) -> None:

@@ -20,12 +20,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from sqlalchemy import bindparam, select, tuple_, update
-
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.joined_deliveries import joined, waiting_for
+from baton_itsm.core.store.inbox_claims import mark_done, pending_deliveries, ticket_rows
 from baton_itsm.core.store.settling import SETTLE
-from baton_itsm.core.store.schema import inbox, tickets
 from baton_itsm.core.store.unit_of_work import Store, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -54,13 +52,10 @@ def handle_round(store: Store, now, row_ids: list[int], handle: Callable[[UnitOf
     types written). Raises, with nothing kept, when any of them fails."""
     done, duplicates, entries = 0, 0, []
     with store.unit_of_work(now) as uow:
-        query = select(inbox).where(inbox.c.id.in_(row_ids), inbox.c.status == "pending").order_by(inbox.c.id)
-        if uow.connection.dialect.name == "postgresql":
-            query = query.with_for_update()  # a process whose lease ran out may hold them: see Intake.process
-        rows = uow.connection.execute(query).all()
+        rows = pending_deliveries(uow.connection, row_ids)  # locked: see Intake.process
         if not rows:
             return 0, 0, []
-        finished: list[dict] = []
+        finished: list[tuple[str, str]] = []
         with uow.batched():
             _preload(uow, rows)
             waiting = _waiting(uow, rows)
@@ -72,11 +67,9 @@ def handle_round(store: Store, now, row_ids: list[int], handle: Callable[[UnitOf
                         duplicates += 1
                         continue
                     entries += handle(uow, event)
-                finished += [{"_source": row.source, "_event_id": d} for d in (row.event_id, *joined_deliveries)]
+                finished += [(row.source, d) for d in (row.event_id, *joined_deliveries)]
                 done += 1 + len(joined_deliveries)
-        uow.connection.execute(
-            update(inbox).where(inbox.c.source == bindparam("_source"), inbox.c.event_id == bindparam("_event_id"))
-            .values(status="done", processed_at=now, attempts=inbox.c.attempts + 1), finished)
+        mark_done(uow.connection, finished, now)
     return done, duplicates, entries
 
 
@@ -86,12 +79,7 @@ def _preload(uow: UnitOfWork, rows) -> None:
     keys = {TicketKey(*event["ticket"].split(":", 1)) for row in rows for event in row.payload["events"]}
     if not keys:
         return
-    query = (select(tickets.c.id, tickets.c.instance, tickets.c.external_id)
-             .where(tuple_(tickets.c.instance, tickets.c.external_id).in_([(k.instance, k.ticket_id) for k in keys]))
-             .order_by(tickets.c.id))
-    if uow.connection.dialect.name == "postgresql":
-        query = query.with_for_update()
-    uow.preload({row.id: TicketKey(row.instance, row.external_id) for row in uow.connection.execute(query)})
+    uow.preload(ticket_rows(uow.connection, keys))
 
 
 def _waiting(uow: UnitOfWork, rows) -> dict[tuple[str, str], list]:

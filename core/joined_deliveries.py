@@ -14,13 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.domain.writes import writes
 from baton_itsm.core.inbox_payload import tool_event_from_payload
-from baton_itsm.core.store.inbox_queries import DELIVERY_TICKET
-from baton_itsm.core.store.schema import inbox
+from baton_itsm.core.store.inbox_claims import pending_near
 from baton_itsm.core.store.settling import SETTLE
 from baton_itsm.core.store.unit_of_work import UnitOfWork
 
@@ -86,17 +83,7 @@ def waiting_for(uow: UnitOfWork, source: str, tickets: list[str], earliest: date
     Only deliveries kept that close can be the rest of a write: the tool posts a write's changes together, and a
     delivery is not handled before its settle delay has passed, so one kept later than that was never awaited.
     Bounded so, the query reads a stretch of the inbox's (status, received_at) index, not a burst's whole backlog."""
-    window = timedelta(seconds=float(settle_seconds))
-    query = select(inbox.c.id, inbox.c.event_id, inbox.c.payload, DELIVERY_TICKET.label("ticket")).where(
-        inbox.c.status == "pending", inbox.c.received_at >= earliest - window,
-        inbox.c.received_at <= latest + window, inbox.c.source == source,
-        DELIVERY_TICKET.in_(tickets)).order_by(inbox.c.id)
-    if uow.connection.dialect.name == "postgresql":
-        query = query.with_for_update()
-    found: dict[str, list] = {}
-    for row_id, event_id, payload, ticket in uow.connection.execute(query).all():
-        found.setdefault(ticket, []).append((row_id, event_id, payload))
-    return found
+    return pending_near(uow.connection, source, tickets, earliest, latest, timedelta(seconds=float(settle_seconds)))
 
 
 def _in_tool_order(delivered: _Delivered):

@@ -24,13 +24,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
-
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.errors import ToolError
 from baton_itsm.core.no_waiting import without_waiting
-from baton_itsm.core.outbox_lanes import TOOL, Lane, everything, same_destination
-from baton_itsm.core.store.schema import outbox
+from baton_itsm.core.outbox_lanes import TOOL, Lane, everything
+from baton_itsm.core.store import outbox_queries
 from baton_itsm.core.store.unit_of_work import Store
 
 log = logging.getLogger(__name__)
@@ -44,10 +42,6 @@ class OutboxItem:
     payload: dict[str, Any]
     attempts: int
     created_at: datetime | None = None
-
-
-ITEM_COLUMNS = (outbox.c.id, outbox.c.idempotency_key, outbox.c.channel, outbox.c.payload, outbox.c.attempts,
-                outbox.c.created_at)
 
 
 Handler = Callable[[OutboxItem], None]
@@ -123,12 +117,7 @@ class OutboxDispatcher:
         """Rows left `sending` by a process that died: repeat what is repeatable, park the rest."""
         now = self.clock.now()
         with self.store.unit_of_work(now) as uow:
-            query = (select(*ITEM_COLUMNS)
-                     .where(outbox.c.status == "sending", outbox.c.claimed_until < now,
-                            outbox.c.channel.in_(list(self.handlers)), lane.where()))
-            if uow.connection.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            for row in uow.connection.execute(query).all():
+            for row in outbox_queries.interrupted(uow.connection, now, self.handlers, lane):
                 item = OutboxItem(*row)
                 if is_repeatable(self.handlers[item.channel], item):
                     status, error = "pending", "interrupted; repeated (a repeat is harmless)"
@@ -136,40 +125,22 @@ class OutboxDispatcher:
                     status, error = "uncertain", ("interrupted while sending: it may or may not have gone out; "
                                                   "not resent automatically (baton outbox retry resends it)")
                     report.uncertain += 1
-                uow.connection.execute(update(outbox).where(outbox.c.id == item.id).values(
-                    status=status, claimed_until=None, last_error=error))
+                outbox_queries.settle_interrupted(uow.connection, item.id, status, error)
 
     def _begin(self, item: OutboxItem) -> bool:
         """Mark the row `sending` (committed) before its action; False if it is no longer ours, or no longer due (its
         destination was paused since it was claimed)."""
         now = self.clock.now()
         with self.store.unit_of_work(now) as uow:
-            began = uow.connection.execute(
-                update(outbox).where(outbox.c.id == item.id, outbox.c.status == "pending",
-                                     outbox.c.next_attempt_at <= now)
-                .values(status="sending", attempts=item.attempts + 1, claimed_until=now + self.lease))
-            return began.rowcount == 1
+            return outbox_queries.begin_sending(uow.connection, item.id, item.attempts + 1, now, self.lease)
 
     def _claim(self, limit: int, channels: list[str] | None = None, lane: Lane | None = None) -> list[OutboxItem]:
         channels = list(self.handlers) if channels is None else channels
         lane = lane or everything(channels)
         now = self.clock.now()
         with self.store.unit_of_work(now) as uow:
-            connection = uow.connection
-            # Among rows due at the same time, the one tried most goes first: after a pause it is the one that
-            # meets the destination's answer, and its growing back-off paces the others.
-            query = (select(*ITEM_COLUMNS)
-                     .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now,
-                            outbox.c.channel.in_(channels), lane.where(),
-                            or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now))
-                     .order_by(outbox.c.next_attempt_at, outbox.c.attempts.desc(), outbox.c.id).limit(limit))
-            if connection.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            items = [OutboxItem(*row) for row in connection.execute(query)]
-            if items:
-                connection.execute(update(outbox).where(outbox.c.id.in_([i.id for i in items]))
-                                   .values(claimed_until=now + self.lease))
-        return items
+            claimed = outbox_queries.claim_due(uow.connection, now, self.lease, channels, lane, limit)
+        return [OutboxItem(*row) for row in claimed]
 
     def _deliver(self, item: OutboxItem, report: DispatchReport) -> None:
         attempts = item.attempts + 1
@@ -219,8 +190,7 @@ class OutboxDispatcher:
         if until is None or until <= self.clock.now():
             return False
         with self.store.unit_of_work(self.clock.now()) as uow:
-            uow.connection.execute(update(outbox).where(outbox.c.id == item.id, outbox.c.status == "pending")
-                                   .values(next_attempt_at=until, claimed_until=None))
+            outbox_queries.postpone(uow.connection, item.id, until)
         return True
 
     def _pause_destination(self, item: OutboxItem, until: datetime) -> None:
@@ -230,17 +200,13 @@ class OutboxDispatcher:
         self._paused[(channel, instance)] = until
         try:
             with self.store.unit_of_work(self.clock.now()) as uow:
-                uow.connection.execute(
-                    update(outbox).where(outbox.c.status == "pending", outbox.c.id != item.id,
-                                         outbox.c.next_attempt_at < until, same_destination(channel, instance))
-                    .values(next_attempt_at=until, claimed_until=None))
+                outbox_queries.postpone_destination(uow.connection, item.id, channel, instance, until)
         except Exception:  # noqa: BLE001 - two processes pausing at once may deadlock: the rows are then tried as due
             log.warning("could not move the other rows of %s %s to %s", channel, instance or "", until, exc_info=True)
 
     def _finish(self, item: OutboxItem, **values: Any) -> None:
         with self.store.unit_of_work(self.clock.now()) as uow:
-            uow.connection.execute(update(outbox).where(and_(outbox.c.id == item.id, outbox.c.status == "sending"))
-                                   .values(claimed_until=None, **values))
+            outbox_queries.finish(uow.connection, item.id, **values)
 
 
 def _destination(item: OutboxItem) -> tuple[str, str | None]:

@@ -15,14 +15,12 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import delete, select
-
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.intake import write_decisions
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.rules.timers import DueTimer, TimerKind
-from baton_itsm.core.store.schema import tickets, timers
+from baton_itsm.core.store.timer_claims import due_timer_ids, take_due
 from baton_itsm.core.store.unit_of_work import Store
 
 log = logging.getLogger(__name__)
@@ -44,23 +42,15 @@ class Scheduler:
 
     def due(self, limit: int = 100) -> list[int]:
         with self.store.engine.connect() as connection:
-            query = (select(timers.c.id).where(timers.c.due_at <= self.clock.now())
-                     .order_by(timers.c.due_at).limit(limit))
-            return list(connection.execute(query).scalars())
+            return due_timer_ids(connection, self.clock.now(), limit)
 
     def tick(self, limit: int = 100) -> TickReport:
         report = TickReport()
         now = self.clock.now()
         with self.store.unit_of_work(now) as uow, uow.batched():
-            query = (select(timers, tickets.c.instance, tickets.c.external_id)
-                     .join(tickets, tickets.c.id == timers.c.ticket_id)
-                     .where(timers.c.due_at <= now).order_by(timers.c.due_at).limit(limit))
-            if uow.connection.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True, of=(timers, tickets))
-            rows = uow.connection.execute(query).all()
+            rows = take_due(uow.connection, now, limit)
             if not rows:
                 return report
-            uow.connection.execute(delete(timers).where(timers.c.id.in_([r.id for r in rows])))
             keys = {r.ticket_id: TicketKey(r.instance, r.external_id) for r in rows}
             uow.preload(keys)
             for row in rows:

@@ -2,11 +2,9 @@
 shows to Baton's account (tickets `local:ID` when no tool is configured). The API and the CLI both ask here."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.errors import BatonError, ToolError, ToolNotFound
-from baton_itsm.core.store.schema import tickets
+from baton_itsm.core.store.ticket_queries import known
 
 
 class TicketUnreachable(BatonError):
@@ -37,6 +35,5 @@ def require_reachable(app, key: TicketKey) -> None:
 
 
 def _in_ledger(app, key: TicketKey) -> bool:
-    query = select(tickets.c.id).where(tickets.c.instance == key.instance, tickets.c.external_id == key.ticket_id)
     with app.store.engine.connect() as connection:
-        return connection.execute(query).first() is not None
+        return known(connection, key)

@@ -8,10 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, insert, or_, select
-
 from baton_itsm.core.rules.availability import AwayPeriod
-from baton_itsm.core.store.schema import away_returns, ledger_entries, tickets
+from baton_itsm.core.store.away_returns import entries_while_away, mark_return
 from baton_itsm.core.store.unit_of_work import Store, UnitOfWork
 
 RETURN_CHANNEL = "return-digest"
@@ -42,12 +40,8 @@ class ReturnDigests:
 
     def _digest(self, uow: UnitOfWork, period: AwayPeriod) -> int:
         key = period_key(period)
-        query = select(away_returns.c.period_key).where(away_returns.c.period_key == key)
-        if uow.connection.dialect.name == "postgresql":
-            query = query.with_for_update()
-        if uow.connection.execute(query).first() is not None:
+        if not mark_return(uow.connection, key, period.person, uow.now):
             return 0
-        uow.connection.execute(insert(away_returns).values(period_key=key, person=period.person, sent_at=uow.now))
         changed = changes_while_away(uow, period)
         if not changed:
             return 0
@@ -58,18 +52,8 @@ class ReturnDigests:
 
 def changes_while_away(uow: UnitOfWork, period: AwayPeriod) -> list[dict]:
     """Each ticket that concerns the person, with the ledger's entries of the period (latest last)."""
-    person, within = period.person, and_(ledger_entries.c.at >= period.start, ledger_entries.c.at < period.end)
-    theirs = select(ledger_entries.c.ticket_id).where(
-        within, or_(ledger_entries.c.from_person == person, ledger_entries.c.to_person == person))
-    query = (select(tickets.c.id, tickets.c.instance, tickets.c.external_id, tickets.c.subject, tickets.c.url,
-                    tickets.c.holder_group, tickets.c.holder_person, ledger_entries.c.entry_type, ledger_entries.c.at,
-                    ledger_entries.c.actor, ledger_entries.c.to_group, ledger_entries.c.to_person,
-                    ledger_entries.c.reason, ledger_entries.c.data)
-             .join(tickets, tickets.c.id == ledger_entries.c.ticket_id)
-             .where(within, or_(tickets.c.holder_person == person, ledger_entries.c.ticket_id.in_(theirs)))
-             .order_by(ledger_entries.c.ticket_id, ledger_entries.c.seq))
     by_ticket: dict[int, dict] = {}
-    for row in uow.connection.execute(query):
+    for row in entries_while_away(uow.connection, period.person, period.start, period.end):
         ticket = by_ticket.setdefault(row.id, {
             "ticket": f"{row.instance}:{row.external_id}", "subject": row.subject or "", "url": row.url or "",
             "holder": _holder(row.holder_group, row.holder_person), "changes": []})

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import importlib
 import os
-import sys
 
 import click
 
-from baton_itsm.core.errors import BatonError, StoreError
+from baton_itsm.core.errors import BatonError
 from baton_itsm.core.masking import Masker
+from baton_itsm.core.store.errors import unanswered
 
 
 class UserFacingError(click.ClickException):
@@ -51,16 +51,11 @@ class BatonGroup(click.Group):
         except BatonError as error:
             raise UserFacingError(output_masker(ctx)(str(error)), error.exit_code) from None
         except Exception as error:
-            # Only a command that used the store can raise SQLAlchemy's errors, so it is imported by then.
-            operational = getattr(sys.modules.get("sqlalchemy.exc"), "OperationalError", None)
-            if operational is None or not isinstance(error, operational):
-                raise
-            from baton_itsm.core.store.database import redact
-
             app = ctx.obj if hasattr(ctx.obj, "database_url") else None
-            where = f" at {redact(app.database_url)}" if app else ""
-            message = f"the ledger store{where} did not answer: {error.orig}"
-            raise UserFacingError(output_masker(ctx)(message), StoreError.exit_code) from None
+            store_error = unanswered(error, app.database_url if app else None)
+            if store_error is None:
+                raise
+            raise UserFacingError(output_masker(ctx)(str(store_error)), store_error.exit_code) from None
 
 
 def output_masker(ctx: click.Context | None = None) -> Masker:

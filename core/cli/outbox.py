@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import click
-from sqlalchemy import select, update
 
 from baton_itsm.core.cli.tables import render_table
 from baton_itsm.core.errors import BatonError
-from baton_itsm.core.store.schema import outbox as outbox_table
+from baton_itsm.core.store import outbox_queries
 
 STATUSES = ["pending", "sending", "sent", "failed", "uncertain"]
 
@@ -22,11 +21,8 @@ def outbox() -> None:
 @click.pass_obj
 def list_rows(state, status: str | None, limit: int) -> None:
     """The newest outbox rows (failed and uncertain ones need someone to look)."""
-    query = select(outbox_table).order_by(outbox_table.c.id.desc()).limit(limit)
-    if status:
-        query = query.where(outbox_table.c.status == status)
     with state.app.store.engine.connect() as connection:
-        rows = connection.execute(query).all()
+        rows = outbox_queries.newest(connection, status, limit)
     if not rows:
         click.echo("no outbox rows" + (f" in state {status}" if status else ""))
         return
@@ -42,10 +38,7 @@ def retry(state, key: str) -> None:
     """Send a failed or uncertain row again (check first that an uncertain email did not arrive)."""
     app = state.app
     with app.store.unit_of_work(app.clock.now()) as uow:
-        moved = uow.connection.execute(
-            update(outbox_table).where(outbox_table.c.idempotency_key == key,
-                                       outbox_table.c.status.in_(["failed", "uncertain"]))
-            .values(status="pending", next_attempt_at=app.clock.now(), claimed_until=None))
-    if moved.rowcount == 0:
+        moved = outbox_queries.send_again(uow.connection, key, app.clock.now())
+    if not moved:
         raise BatonError(f"no failed or uncertain outbox row with key {key!r} (see `baton outbox list`)")
     click.echo(f"{key}: queued again; the dispatcher of `baton run` sends it")

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
-
 from baton_itsm.core.notify.notices import Notice
-from baton_itsm.core.store.schema import outbox
+from baton_itsm.core.store.outbox_queries import open_digest, set_due, set_payload
 from baton_itsm.core.store.unit_of_work import UnitOfWork
 
 DIGEST_CHANNEL = "requester-digest"
@@ -27,8 +25,7 @@ def coalesce(uow: UnitOfWork, notice: Notice, window: timedelta) -> None:
                           ticket=notice.ticket):
         # The window runs from the change itself, not from when the router got to it (it may lag).
         opened = _when(notice.details.get("at")) or uow.now
-        uow.connection.execute(update(outbox).where(outbox.c.idempotency_key == key)
-                               .values(next_attempt_at=opened + window))
+        set_due(uow.connection, key, opened + window)
 
 
 def _when(text: object) -> datetime | None:
@@ -40,18 +37,10 @@ def _when(text: object) -> datetime | None:
 
 
 def _join_open_digest(uow: UnitOfWork, ticket_row_id: int, change: dict) -> bool:
-    query = (select(outbox.c.id, outbox.c.payload)
-             .where(outbox.c.channel == DIGEST_CHANNEL, outbox.c.ticket_id == ticket_row_id,
-                    outbox.c.status == "pending",
-                    or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < uow.now))
-             .order_by(outbox.c.id.desc()).limit(1))
-    if uow.connection.dialect.name == "postgresql":
-        query = query.with_for_update()  # a dispatcher claiming it meanwhile waits for this transaction
-    row = uow.connection.execute(query).first()
+    row = open_digest(uow.connection, DIGEST_CHANNEL, ticket_row_id, uow.now)  # locked until this commits
     if row is None:
         return False
     changes = list(row.payload.get("changes", []))
     if all(c.get("key") != change["key"] for c in changes):  # a replayed notice joins once
-        uow.connection.execute(update(outbox).where(outbox.c.id == row.id)
-                               .values(payload={**row.payload, "changes": [*changes, change]}))
+        set_payload(uow.connection, row.id, {**row.payload, "changes": [*changes, change]})
     return True

@@ -1,15 +1,13 @@
-"""The durable record of followed links: a link acts once, even across restarts and several processes."""
+"""The durable record of followed links: a link acts once, even across restarts and several processes (its rows:
+core/store/link_tokens.py). `connection` is the unit of work's (`uow.connection`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
-from sqlalchemy.dialects import postgresql, sqlite
-
 from baton_itsm.core.notify.errors import LinkAlreadyUsed
 from baton_itsm.core.notify.tokens import LinkClaim
-from baton_itsm.core.store.schema import link_tokens
+from baton_itsm.core.store import link_tokens
 
 
 @dataclass(frozen=True)
@@ -18,23 +16,17 @@ class LinkUse:
     used_at: datetime
 
 
-def find_use(connection: Connection, claim: LinkClaim) -> LinkUse | None:
-    row = connection.execute(select(link_tokens.c.action, link_tokens.c.used_at)
-                             .where(link_tokens.c.token_id == claim.token_id)).first()
+def find_use(connection, claim: LinkClaim) -> LinkUse | None:
+    row = link_tokens.find_use(connection, claim.token_id)
     return LinkUse(row.action, row.used_at) if row else None
 
 
-def use_link(connection: Connection, claim: LinkClaim, action: str, now: datetime) -> None:
+def use_link(connection, claim: LinkClaim, action: str, now: datetime) -> None:
     """Record the use inside the caller's transaction; LinkAlreadyUsed when someone got there first.
 
     Insert-or-nothing on the primary key, so two clicks racing each other cannot both win.
     """
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    inserted = connection.execute(
-        dialect.insert(link_tokens).values(token_id=claim.token_id, handoff_id=claim.handoff_id,
-                                           receiver=claim.receiver, action=action, used_at=now)
-        .on_conflict_do_nothing(index_elements=["token_id"]).returning(link_tokens.c.token_id)).first()
-    if inserted is None:
+    if not link_tokens.record_use(connection, claim.token_id, claim.handoff_id, claim.receiver, action, now):
         previous = find_use(connection, claim)
         raise LinkAlreadyUsed(already_used_message(previous))
 

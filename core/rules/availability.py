@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from baton_itsm.core.domain.away import AwayPeriod  # noqa: F401 (re-exported: its home was here)
 from baton_itsm.core.domain.directory import Directory
 from baton_itsm.core.domain.events import LedgerEvent
 from baton_itsm.core.domain.holders import Holder, TicketKey
@@ -20,24 +21,6 @@ from baton_itsm.core.domain.rule_events import RuleFired
 AWAY, CAPACITY = "away", "capacity"  # the rules' names in the ledger
 REROUTE_RULES = frozenset({AWAY, CAPACITY})
 REROUTED = frozenset({"to-deputy", "to-queue"})  # the outcomes of a reroute (an away holder's stale ticket: escalated)
-
-
-@dataclass(frozen=True)
-class AwayPeriod:
-    person: str
-    start: datetime
-    end: datetime  # exclusive: the moment they are back
-    deputy: str | None = None
-    note: str = ""
-    source: str = "config"  # config, store (`baton away`, the API) or feed:NAME
-
-    def covers(self, at: datetime) -> bool:
-        return self.start <= at < self.end
-
-    def words(self) -> str:
-        """`alice is away (training) until 2026-12-27 00:00 UTC`: what the note and the email say."""
-        note = f" ({self.note})" if self.note else ""
-        return f"{self.person} is away{note} until {self.end:%Y-%m-%d %H:%M} UTC"
 
 
 def _none_held(person: str) -> int:

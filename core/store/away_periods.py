@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy import Connection, func, insert, or_, select, update
 
 from baton_itsm.core.errors import BatonError
-from baton_itsm.core.rules.availability import AwayPeriod
-from baton_itsm.core.rules.facts import RESOLVED_STATUSES
+from baton_itsm.core.domain.away import AwayPeriod
+from baton_itsm.core.domain.facts import RESOLVED_STATUSES
 from baton_itsm.core.store.schema import away_periods, tickets
 from baton_itsm.core.store.unit_of_work import CURRENT_CONNECTION, Store
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, false, or_, select
 
 from baton_itsm.core.domain.holders import TicketKey
-from baton_itsm.core.rules.facts import RESOLVED_STATUSES
+from baton_itsm.core.domain.facts import RESOLVED_STATUSES
 from baton_itsm.core.store.schema import outbox, tickets
 from baton_itsm.core.store.unit_of_work import UnitOfWork
 

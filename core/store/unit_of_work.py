@@ -12,7 +12,6 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from baton_itsm.core.domain.events import LedgerEvent
@@ -24,8 +23,10 @@ from baton_itsm.core.domain.ownership import OwnershipPolicy
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.inbox_payload import delivery_ticket
 from baton_itsm.core.errors import BatonError
-from baton_itsm.core.rules.facts import TicketFacts, replies_from_json, replies_to_json
+from baton_itsm.core.domain.facts import TicketFacts, replies_from_json, replies_to_json
 from baton_itsm.core.store.codec import event_to_row, row_to_entries
+from baton_itsm.core.store.dialects import insert_or_nothing
+from baton_itsm.core.store.leases import locked
 from baton_itsm.core.store.schema import escalation_reviews, inbox, ledger_entries, outbox, tickets, timers
 from baton_itsm.core.store.settling import settles_at
 from baton_itsm.core.store.wal import WalCheckpoints
@@ -237,9 +238,7 @@ class UnitOfWork:
                 {c: bindparam(c) for c in columns})
             connection.execute(statement, rows)
         if buffer.outbox:
-            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-            connection.execute(dialect.insert(outbox).on_conflict_do_nothing(index_elements=["idempotency_key"]),
-                               buffer.outbox)
+            connection.execute(insert_or_nothing(connection.dialect.name, outbox, ["idempotency_key"]), buffer.outbox)
         if buffer.timers:
             connection.execute(delete(timers).where(timers.c.timer_key.in_(list(buffer.timers))))
             started = [{"timer_key": k, **v} for k, v in buffer.timers.items() if v is not None]
@@ -251,10 +250,9 @@ class UnitOfWork:
         """Keep escalation_reviews in step with the reviews' entries (rare: written at once, even in a batch)."""
         for event in events:
             if isinstance(event, EscalationReviewOpened):
-                dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
-                self.connection.execute(dialect.insert(escalation_reviews).values(
-                    handoff_id=event.handoff_id, ticket_id=row_id, state="open", opened_at=event.at,
-                ).on_conflict_do_nothing(index_elements=["handoff_id"]))
+                self.connection.execute(insert_or_nothing(
+                    self.connection.dialect.name, escalation_reviews, ["handoff_id"]).values(
+                    handoff_id=event.handoff_id, ticket_id=row_id, state="open", opened_at=event.at))
             elif isinstance(event, (EscalationReviewClosed, EscalationReviewReopened)):
                 state = "closed" if isinstance(event, EscalationReviewClosed) else "open"
                 self.connection.execute(update(escalation_reviews).where(
@@ -273,9 +271,7 @@ class UnitOfWork:
             return self._row_ids[key]
         query = select(tickets.c.id).where(tickets.c.instance == key.instance,
                                            tickets.c.external_id == key.ticket_id)
-        if lock and self.connection.dialect.name == "postgresql":
-            query = query.with_for_update()
-        row_id = self.connection.execute(query).scalar_one_or_none()
+        row_id = self.connection.execute(locked(self.connection, query) if lock else query).scalar_one_or_none()
         if row_id is not None:
             self._row_ids[key] = row_id
         return row_id
@@ -296,8 +292,7 @@ class UnitOfWork:
 @lru_cache(maxsize=None)
 def _insert_once_statement(dialect_name: str, table, conflict_columns: tuple[str, ...]):
     """Built once per table, values bound per call: building `.values(...)` each time cost more than the insert."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns)).returning(table.c.id)
+    return insert_or_nothing(dialect_name, table, list(conflict_columns)).returning(table.c.id)
 
 
 def _facts_of(row: Any) -> TicketFacts:

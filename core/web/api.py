@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from baton_itsm.core.domain.commands import (
     AcceptHandoff, DeclineHandoff, ForceHandoff, RequestHandoff, WithdrawHandoff,
@@ -24,7 +23,7 @@ from baton_itsm.core.domain.reviews import HandoffAnswers, Timeliness
 from baton_itsm.core.errors import BatonError
 from baton_itsm.core.handoffs import new_handoff_id
 from baton_itsm.core.store.codec import event_to_row
-from baton_itsm.core.store.schema import ledger_entries, tickets
+from baton_itsm.core.store.ticket_queries import open_requests
 from baton_itsm.core.web.api_auth import Authenticated, caller
 from baton_itsm.core.web.api_tickets import require_instance, require_reachable
 
@@ -175,27 +174,17 @@ class Pending(BaseModel):
     reason: str | None
 
 
-CLOSING = ("accepted", "declined", "expired", "withdrawn")
-
-
 @router.get("/handoffs", response_model=list[Pending])
 def pending(request: Request, to_group: str | None = None, ticket: str | None = None) -> list[Pending]:
     """Requests still waiting for their receiver, oldest first (optionally for one group, or one INSTANCE:ID)."""
-    closed = select(ledger_entries.c.handoff_id).where(ledger_entries.c.entry_type.in_(CLOSING))
-    query = (select(ledger_entries, tickets.c.instance, tickets.c.external_id)
-             .join(tickets, tickets.c.id == ledger_entries.c.ticket_id)
-             .where(ledger_entries.c.entry_type == "requested", ledger_entries.c.handoff_id.not_in(closed))
-             .order_by(ledger_entries.c.at))
-    if to_group:
-        query = query.where(ledger_entries.c.to_group == to_group)
+    key = None
     if ticket:  # what a button in the tool asks when its ticket's form loads
         try:
             key = TicketKey.parse(ticket)
         except ValueError as error:
             raise HTTPException(422, str(error)) from None
-        query = query.where(tickets.c.instance == key.instance, tickets.c.external_id == key.ticket_id)
     with request.app.state.baton.store.engine.connect() as connection:
-        rows = connection.execute(query).all()
+        rows = open_requests(connection, to_group, key)
     return [Pending(handoff_id=r.handoff_id, ticket=f"{r.instance}:{r.external_id}",
                     to_holder=str(Holder(r.to_group, r.to_person)), requested_by=r.actor,
                     requested_at=r.at.isoformat(), reason=r.reason) for r in rows]

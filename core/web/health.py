@@ -9,11 +9,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, text
-
 from baton_itsm.core.errors import BatonError
-from baton_itsm.core.outbox_lanes import TOOL, tool_instance
-from baton_itsm.core.store.schema import outbox
+from baton_itsm.core.outbox_lanes import TOOL
+from baton_itsm.core.store.ops_queries import ping, retried_rows
 
 HEALTH_CACHE_SECONDS = 30.0  # a load balancer probing every second must not hammer the tools
 RETRIED_ROWS_READ = 1000  # enough to count what waits; a bigger backlog is said as "1000 or more"
@@ -33,7 +31,7 @@ def said(error: Exception) -> str:
 def store_health(app) -> str:
     try:
         with app.store.engine.connect() as connection:
-            connection.execute(text("select 1"))
+            ping(connection)
     except Exception as error:  # noqa: BLE001 - reported, not raised: this is the health page
         return f"failing: {type(error).__name__}"
     return "ok"
@@ -61,12 +59,8 @@ def _checked(connector) -> str:
 def delivery_health(app) -> dict[str, str]:
     """Each destination with rows waiting to be retried, as `degraded: ...` (and `email: ok` when it has none): a
     mail server refusing Baton's login, a rate-limited tool. Read from the store, so every process says the same."""
-    destination = tool_instance().label("instance")
     with app.store.engine.connect() as connection:
-        rows = connection.execute(
-            select(outbox.c.channel, destination, outbox.c.last_error)
-            .where(outbox.c.status == "pending", outbox.c.attempts > 0)
-            .order_by(outbox.c.id.desc()).limit(RETRIED_ROWS_READ)).all()
+        rows = retried_rows(connection, RETRIED_ROWS_READ)
     waiting: dict[str, list[str]] = {}
     for channel, instance, error in rows:
         name = f"{TOOL}:{instance}" if channel == TOOL else channel

@@ -16,10 +16,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
-from sqlalchemy import func, select
 
-from baton_itsm.core.store.inbox_queries import DELIVERIES
-from baton_itsm.core.store.schema import inbox, ledger_entries, outbox, timers
+from baton_itsm.core.store.ops_queries import counts
 from baton_itsm.core.web.health import HealthCache, delivery_health, store_health, tool_health
 from baton_itsm.core.web.prometheus import family
 
@@ -64,17 +62,10 @@ def metrics(request: Request) -> PlainTextResponse:
     lines: list[str] = []
     try:
         with app.store.engine.connect() as connection:
-            events = connection.execute(select(inbox.c.source, inbox.c.status, func.count()).where(DELIVERIES)
-                                        .group_by(inbox.c.source, inbox.c.status)).all()
-            decisions = connection.execute(select(ledger_entries.c.entry_type, func.count()).group_by(
-                ledger_entries.c.entry_type)).all()
-            retrying = (outbox.c.status == "pending") & (outbox.c.attempts > 0)
-            rows = connection.execute(select(outbox.c.channel, outbox.c.status, retrying.label("retrying"),
-                                             func.count()).group_by(outbox.c.channel, outbox.c.status, "retrying")).all()
-            due = connection.execute(select(func.count()).select_from(timers).where(timers.c.due_at <= now)).scalar_one()
-            waiting = connection.execute(select(func.count()).select_from(timers)).scalar_one()
+            read = counts(connection, now)
     except Exception as error:  # noqa: BLE001 - a scrape of an unreachable store is a 503, not a 500
         raise HTTPException(503, f"the store cannot be read ({type(error).__name__})") from None
+    events, decisions, rows, due, waiting = read.events, read.decisions, read.outbox, read.due, read.waiting
     taken_in, queued, sent = _sums(events, 0), _sums(rows, 0), _sums([r for r in rows if r[1] == "sent"], 0)
     # Counters: rows are kept, and a row never leaves `sent` (nor the inbox, nor the ledger): these only go up.
     family(lines, "baton_events_total", "counter", "Tool events and webhook deliveries taken in, by source",
