@@ -13,6 +13,6 @@ LOG_ZIP = REPO / "tests" / "fixtures" / "servicenow-incident-log" / "incident_ev
 
 
 def servicenow_log() -> SimpleNamespace:
-    from baton_itsm.core.history import incidents, servicenow_log as reader
+    from baton_itsm.connectors.servicenow.history import incidents, log_reader as reader
 
     return SimpleNamespace(**{**vars(reader), **vars(incidents)})

@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from baton_itsm.connectors.jira.mapping import MalformedPayload
+from baton_itsm.connectors.common import MalformedPayload
 
 MAX_ID = 100  # issue, changelog and comment ids: digits in every Jira; event ids are stored in 200 characters
 MAX_NAME = 200  # user names and ids, project keys: as long as the ledger's holder and actor columns

@@ -22,8 +22,8 @@ from baton_itsm.core.domain.events import HolderChanged
 from baton_itsm.core.domain.history_events import HistorySummary
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.ownership import OwnershipPolicy
-from baton_itsm.core.history import servicenow_import
-from baton_itsm.core.history.servicenow_import import read_servicenow_log
+from baton_itsm.connectors.servicenow.history import log_import as servicenow_import
+from baton_itsm.connectors.servicenow.history.log_import import read_servicenow_log
 from baton_itsm.core.metrics import two_parts
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.store.database import make_engine

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from baton_itsm.core.history.incidents import derive_reassignments, group_incidents, reported_reassignments
-from baton_itsm.core.history.servicenow_log import LogReader
+from baton_itsm.connectors.servicenow.history.incidents import (
+    derive_reassignments, group_incidents, reported_reassignments,
+)
+from baton_itsm.connectors.servicenow.history.log_reader import LogReader
 from tests.reference import INCIDENT_LOG
 
 LOG_ZIP = INCIDENT_LOG

@@ -12,7 +12,7 @@ from pathlib import Path
 from baton_itsm.connectors.jira.changelog import issue_events
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.domain.tool_events import ToolEventKind
-from baton_itsm.core.history.jira_changelog import issue_ticket, read_jira_changelog
+from baton_itsm.connectors.jira.changelog_import import issue_ticket, read_jira_changelog
 from tests.unit.connectors.jira_fixtures import fixture, reader
 
 EXPORT = Path(__file__).resolve().parents[1] / "fixtures" / "jira" / "search_expand_changelog.json"

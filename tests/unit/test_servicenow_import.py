@@ -1,9 +1,9 @@
-"""The import's ServiceNow log reader (core/history/servicenow_import): the fast path and the careful one."""
+"""The import's ServiceNow log reader (connectors/servicenow/history/log_import): the fast path and the careful one."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from baton_itsm.core.history.servicenow_import import read_servicenow_log
+from baton_itsm.connectors.servicenow.history.log_import import read_servicenow_log
 
 SMALL_LOG = Path(__file__).resolve().parents[1] / "fixtures" / "servicenow" / "small_log.csv"
 HEADER, *ROWS = SMALL_LOG.read_text().splitlines()

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from baton_itsm.core.history.incidents import derive_reassignments, group_incidents, reported_reassignments
-from baton_itsm.core.history.servicenow_log import (
+from baton_itsm.connectors.servicenow.history.incidents import (
+    derive_reassignments, group_incidents, reported_reassignments,
+)
+from baton_itsm.connectors.servicenow.history.log_reader import (
     IncidentUpdate,
     LogFormatError,
     LogReader,

@@ -8,7 +8,7 @@ incident has the field set of the captured INC0000060 (sn_real_pdi_incident_list
 What no capture shows is built from the documentation and said so: sys_audit rows (documented columns,
 plus the sys_id and sys_created_on every table has; one row per changed field, values as sys_ids, user as
 user_name; inserts are not audited) and reassignment_count (+1 whenever assignment_group changes, the
-definition that matches ServiceNow's own counts on the UCI log, see core/history/servicenow_log.py).
+definition that matches ServiceNow's own counts on the UCI log, see connectors/servicenow/history/log_reader.py).
 
 One update is one write, split into one sys_audit row per changed field (docs.servicenow.com, "Sys Audit
 and Audit Relationship Change tables", c_UnderstandingTheSysAuditTable.html: "Field name: column in the

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from baton_itsm.connectors.jira.mapping import MalformedPayload, read_sla, sla_text
+from baton_itsm.connectors.common import MalformedPayload
+from baton_itsm.connectors.jira.mapping import read_sla, sla_text
 from baton_itsm.connectors.servicenow.sla import duration_minutes, read_task_sla, slas_by_task
-from baton_itsm.connectors.servicenow.values import MalformedAnswer
 from baton_itsm.core.domain.sla import Sla
 from baton_itsm.core.rules.calendar import BusinessCalendar
 from tests.unit.connectors.jira_fixtures import fixture, reader
@@ -52,7 +52,7 @@ def test_a_paused_task_sla_and_which_one_the_ticket_answers_to():
 
 def test_a_task_sla_whose_goal_cannot_be_told_is_refused_with_what_it_was():
     row = dict(sn_rows()[0], business_time_left="", business_percentage="")
-    with pytest.raises(MalformedAnswer, match="goal cannot be told"):
+    with pytest.raises(MalformedPayload, match="goal cannot be told"):
         read_task_sla(row)
     assert read_task_sla(dict(sn_rows()[0], business_time_left="")).goal_minutes == 480  # from the percentage
 

@@ -9,7 +9,7 @@ from baton_itsm.connectors.servicenow.changes import TicketView, holder_steps, h
 from baton_itsm.connectors.servicenow.checkpoint import Checkpoint
 from baton_itsm.connectors.servicenow.mapping import AuditRow, SnTicket, read_audit, read_ticket
 from baton_itsm.connectors.servicenow.values import (
-    MalformedAnswer, Ref, count, format_time, parse_time, quote, ref, text,
+    MalformedPayload, Ref, count, format_time, parse_time, quote, ref, text,
 )
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.tool_events import ToolEventKind
@@ -48,9 +48,9 @@ def test_values_read_every_form_the_table_api_sends():
     assert (count("2"), count(""), count("28,800")) == (2, None, 28800)
     assert quote("R^D") == "R^^D"
     assert read_ticket({"sys_id": "r1", "requested_for": "u1"}, "requested_for").caller == Ref("u1")  # sc_req_item
-    with pytest.raises(MalformedAnswer):
+    with pytest.raises(MalformedPayload):
         parse_time("2016-12-14T02:46:44Z")  # not what a raw Table API value looks like
-    with pytest.raises(MalformedAnswer):
+    with pytest.raises(MalformedPayload):
         read_audit({"sys_id": "a1", "fieldname": "assigned_to"})
 
 

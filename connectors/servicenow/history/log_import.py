@@ -1,6 +1,6 @@
 """The lean path from a ServiceNow incident event log to ImportedTickets (what `baton import` reads).
 
-servicenow_log.LogReader turns every row into a full IncidentUpdate; that is right for studies and
+log_reader.LogReader turns every row into a full IncidentUpdate; that is right for studies and
 back-tests but costs a second for the 120k-row UCI log. An import needs a dozen columns, so this
 reader splits each line only as far as the last column it needs, keeps an incident's rows only until
 the incident ends (the log holds each incident's rows together, so memory stays flat), and converts
@@ -12,7 +12,7 @@ incident's rows turn out not to be together, a second pass over the file collect
 incident is derived again from all of them.
 
 A large log can be read in two halves at once (`HistoryReading.halves`, two processes: ledger_import); where the
-second half starts is found by core/history/log_halves.py.
+second half starts is found by log_halves.py.
 
 Order within an incident is (updated_at, mod_count): the clock order, which on the UCI log
 reproduces ServiceNow's reassignment_count for 99.61% of incidents against 99.60% for mod_count
@@ -27,11 +27,13 @@ import os
 import zipfile
 from collections.abc import Iterator
 
+from baton_itsm.connectors.servicenow.history.log_fields import (
+    LogFormatError, _only_csv_member, _parse_clock, _parse_date,
+)
+from baton_itsm.connectors.servicenow.history.log_halves import CHUNK, Limited, middle_of, skip
 from baton_itsm.core.history.imported import (
     Halves, HistoryReading, ImportedTicket, NotGrouped, Progress, Rejection,
 )
-from baton_itsm.core.history.log_fields import LogFormatError, _only_csv_member, _parse_clock, _parse_date
-from baton_itsm.core.history.log_halves import CHUNK, Limited, middle_of, skip
 
 KIND = "servicenow-log"
 RESOLVED_STATES = frozenset({"Resolved", "Closed"})

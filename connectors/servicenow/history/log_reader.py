@@ -100,7 +100,8 @@ _Builder = make_dataclass(
 assert _Builder.__slots__ == IncidentUpdate.__slots__
 
 
-from baton_itsm.core.history.log_fields import (  # noqa: E402  (after IncidentUpdate, which the table mirrors)
+# After IncidentUpdate, which the table mirrors.
+from baton_itsm.connectors.servicenow.history.log_fields import (  # noqa: E402
     _COLUMNS, LogFormatError, _caches, _column_positions, _diagnose, _only_csv_member,
 )
 

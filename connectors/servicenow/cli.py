@@ -1,9 +1,26 @@
-"""`baton servicenow`: what a ServiceNow admin installs beside Baton, as an update set to import."""
+"""ServiceNow's commands (registered in plugin.py): `baton servicenow`, what a ServiceNow admin installs beside
+Baton as an update set to import, and `baton import servicenow-log`, an incident event log into the ledger."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
+from baton_itsm.core.cli.history_import import file_argument, import_file, quiet_option
 from baton_itsm.core.errors import ConfigError
+
+
+@click.command("servicenow-log")
+@file_argument
+@click.option("--instance", default="sn-log", show_default=True, help="The instance name its tickets get.")
+@quiet_option
+@click.pass_obj
+def servicenow_log(state, file: Path, instance: str, quiet: bool) -> None:
+    """Import a ServiceNow incident event log (.csv, or a .zip holding one .csv)."""
+    from baton_itsm.connectors.servicenow.history.log_import import read_servicenow_log
+
+    import_file(state, file, instance, quiet,
+                lambda grouped, progress: read_servicenow_log(file, progress, grouped=grouped))
 
 
 @click.group()

@@ -1,4 +1,5 @@
-"""`baton jira webhooks register|list|delete`: Baton's admin webhook in Jira, through Jira's REST API.
+"""Jira's commands (registered in plugin.py): `baton import jira-changelog`, and `baton jira webhooks
+register|list|delete`, Baton's admin webhook in Jira, through Jira's REST API.
 
 The connector named by --instance gives the Jira URL, Baton's credentials (an administrator's: Jira lets only
 administrators manage webhooks), the projects for the JQL filter and the webhook secret (its webhook_secret_env).
@@ -7,10 +8,27 @@ administrators manage webhooks), the projects for the JQL filter and the webhook
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 
+from baton_itsm.core.cli.history_import import file_argument, import_file, quiet_option
 from baton_itsm.core.errors import ConfigError
+
+
+@click.command("jira-changelog")
+@file_argument
+@click.option("--instance", default="jira", show_default=True, help="The instance name its tickets get.")
+@click.option("--group-field", default="project", show_default=True,
+              help="What makes the holder's group: `project`, or a field id (e.g. customfield_10010) or name.")
+@quiet_option
+@click.pass_obj
+def jira_changelog(state, file: Path, instance: str, group_field: str, quiet: bool) -> None:
+    """Import Jira issues fetched with expand=changelog (a search response, a list of issues, or one issue)."""
+    from baton_itsm.connectors.jira.changelog_import import read_jira_changelog
+
+    import_file(state, file, instance, quiet,
+                lambda grouped, progress: read_jira_changelog(file, group_field, progress))
 
 
 def _connector(state, instance: str):

@@ -10,14 +10,14 @@ work, rather than as a push by the updater.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC
 
+from baton_itsm.connectors.servicenow.history.incidents import group_incidents
+from baton_itsm.connectors.servicenow.history.log_import import RESOLVED_STATES, open_log_text
+from baton_itsm.connectors.servicenow.history.log_reader import IncidentUpdate, read_incident_log
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
-from baton_itsm.core.history.servicenow_import import RESOLVED_STATES, open_log_text
-from baton_itsm.core.history.incidents import group_incidents
-from baton_itsm.core.history.servicenow_log import IncidentUpdate, read_incident_log
+from baton_itsm.core.history.readers import EventHistory
 
 
 def _holder(update: IncidentUpdate) -> Holder | None:
@@ -62,15 +62,15 @@ def incident_events(instance: str, updates: list[IncidentUpdate]) -> list[ToolEv
     return events
 
 
-def servicenow_histories(path, instance: str) -> tuple[Iterator[list[ToolEvent]], datetime | None, object]:
-    """(each incident's events, the log's last update time, the reader with its rejected rows)."""
+def servicenow_histories(path, instance: str) -> EventHistory:
+    """Each incident's events, the log's last update time, and how many rows could not be read."""
     import warnings
 
     text, _ = open_log_text(str(path))
     with text, warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # rejected rows are reported by the caller, from reader.rejected
+        warnings.simplefilter("ignore")  # rejected rows are reported by the caller, from the count
         reader = read_incident_log(text)
         groups = group_incidents(reader, order="updated_at")
     end = max((u[-1].updated_at for u in groups.values()), default=None)
-    return (incident_events(instance, updates) for updates in groups.values()), \
-        (end.replace(tzinfo=UTC) if end else None), reader
+    return EventHistory((incident_events(instance, updates) for updates in groups.values()),
+                        end.replace(tzinfo=UTC) if end else None, len(reader.rejected), RESOLVED_STATES)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from operator import attrgetter
 
-from baton_itsm.core.history.servicenow_log import IncidentUpdate, Order
+from baton_itsm.connectors.servicenow.history.log_reader import IncidentUpdate, Order
 
 _SORT_KEYS = {
     "mod_count": attrgetter("mod_count", "updated_at"),

@@ -8,7 +8,10 @@ from __future__ import annotations
 import zipfile
 from datetime import datetime, timedelta
 
-class LogFormatError(ValueError):
+from baton_itsm.core.history.readers import HistoryFormatError
+
+
+class LogFormatError(HistoryFormatError):
     """The file is not a usable event log (bad header), or a row is bad and the reader is strict."""
 
 
