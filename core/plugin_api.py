@@ -24,21 +24,24 @@ from baton_itsm.core.errors import (
 from baton_itsm.core.history.imported import HistoryReading, ImportedTicket, Progress, Rejection
 from baton_itsm.core.history.readers import EventHistory, HistoryFormatError, HistoryReader
 from baton_itsm.core.hookspecs import PROJECT, hookimpl
+from baton_itsm.core.notify.notifier import REQUESTER, STAFF, Message, Notifier, NotifierContext
+from baton_itsm.core.notify.routes import notice_group
 from baton_itsm.core.rules.decisions import Outgoing
 
 if TYPE_CHECKING:
-    from baton_itsm.core.notify.notifier import REQUESTER, STAFF, Message, Notifier, NotifierContext
     from baton_itsm.core.outbox import AtMostOnce, Handler, OutboxItem
+    from baton_itsm.core.settings.chat import SlackConfig, TeamsConfig
     from baton_itsm.core.settings.models import ConnectorConfig
+    from baton_itsm.core.settings.notifications import NotificationsConfig, SmtpConfig, SmtpSecurity
 
 # Loaded on first use (PEP 562): name -> the module that defines it.
 _LAZY = {
     "ConnectorConfig": "baton_itsm.core.settings.models",  # what a connector factory gets as `config`
-    "Message": "baton_itsm.core.notify.notifier",
-    "Notifier": "baton_itsm.core.notify.notifier",
-    "NotifierContext": "baton_itsm.core.notify.notifier",  # what a notifier factory gets
-    "REQUESTER": "baton_itsm.core.notify.notifier",
-    "STAFF": "baton_itsm.core.notify.notifier",
+    "NotificationsConfig": "baton_itsm.core.settings.notifications",  # NotifierContext.settings, and its parts:
+    "SmtpConfig": "baton_itsm.core.settings.notifications",
+    "SmtpSecurity": "baton_itsm.core.settings.notifications",
+    "SlackConfig": "baton_itsm.core.settings.chat",
+    "TeamsConfig": "baton_itsm.core.settings.chat",
     "AtMostOnce": "baton_itsm.core.outbox",
     "Handler": "baton_itsm.core.outbox",
     "OutboxItem": "baton_itsm.core.outbox",
@@ -56,6 +59,7 @@ __all__ = [
     "EventHistory", "HistoryFormatError", "HistoryReader", "HistoryReading", "ImportedTicket", "Progress", "Rejection",
     # notifiers (register_notifiers)
     "AtMostOnce", "Handler", "Message", "Notifier", "NotifierContext", "Outgoing", "OutboxItem", "REQUESTER", "STAFF",
+    "notice_group", "NotificationsConfig", "SlackConfig", "SmtpConfig", "SmtpSecurity", "TeamsConfig",
 ]
 
 
