@@ -9,7 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 REPO = Path(__file__).resolve().parents[1]
-LOG_ZIP = REPO / "tests" / "fixtures" / "servicenow-incident-log" / "incident_event_log.zip"
+LOG_ZIP = REPO / "tests" / "connectors" / "servicenow" / "incident-log" / "incident_event_log.zip"
 
 
 def servicenow_log() -> SimpleNamespace:

@@ -1,6 +1,6 @@
 """Reading Jira's JSON: times, field values, an issue's holder and facts, its SLA. Pure: no I/O.
 
-Shapes follow the recorded payloads in tests/fixtures/reference/jira: platform times look like
+Shapes follow the recorded payloads in tests/connectors/jira/reference: platform times look like
 `2022-07-11T06:25:48.416-0400`, webhook `timestamp`s are epoch milliseconds, and Service Management
 dates are objects (`{"iso8601", "jira", "friendly", "epochMillis"}`).
 """

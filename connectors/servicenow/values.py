@@ -1,6 +1,6 @@
 """Reading single Table API values. Pure: no I/O.
 
-What real instances send (fixtures in tests/fixtures/reference/servicenow/): every value is a string, "" when
+What real instances send (fixtures in tests/connectors/servicenow/reference/): every value is a string, "" when
 empty (never null in raw mode); date-times are UTC `YYYY-MM-DD HH:MM:SS`; a reference field comes in one
 of three forms: `{"link", "value"}` (the default), a bare sys_id (`sysparm_exclude_reference_link=true`)
 or `{"display_value", "link"}` (`sysparm_display_value=true`, where values may also be null). With

@@ -1,4 +1,4 @@
-"""A fake Jira (Cloud or Data Center) on loopback, answering in the shapes of tests/fixtures/reference/jira.
+"""A fake Jira (Cloud or Data Center) on loopback, answering in the shapes of tests/connectors/jira/reference.
 
 It is used only to record the cassettes in cassettes/jira/ (BATON_RECORD_CASSETTES=1); replays never
 start it. Tests change it as agents would in Jira (create, assign, move, resolve); Baton's own calls
@@ -6,7 +6,7 @@ change it through its REST API, as the authenticated account. `down` answers 503
 `fail` queues answers for the next requests (429s, 401s).
 
 Absences and refusals: a deleted issue answers 404 with the one message Jira gives for an issue that does not
-exist and one the caller may not see (tests/fixtures/reference/jira/jira_errors_observed.json,
+exist and one the caller may not see (tests/connectors/jira/reference/jira_errors_observed.json,
 404_issue_not_found_or_no_permission); a search naming an issue id that is gone is refused whole, 400, unless
 validateQuery is off (Jira Server answers "An issue with key 'PROJ-1234' does not exist for field 'issue'" and
 "if validateQuery=false, Jira just ignores missing issues": github.com/jonas0007/Jira.SDK/issues/45); a person in
@@ -135,8 +135,8 @@ class FakeJira:
     def _change(self, issue_id: str, by: str, **change) -> None:
         """One edit is one changelog history, with one item per field it changed (a component as two items,
         out of the old one and into the new), never a history per field. Sources: the real Cloud delivery
-        tests/fixtures/reference/jira/jira_webhook_mattermost_issue-updated-resolved.json (one transition: one changelog
-        with the items resolution and status) and ..._issue-created.json (five items in one changelog); the
+        tests/connectors/jira/reference/jira_webhook_mattermost_issue-updated-resolved.json (one transition: one
+        changelog with the items resolution and status) and ..._issue-created.json (five items in one changelog); the
         changelog shape (a history: id, author, created, items[]) is Atlassian's own example,
         jira_doc_openapi_v3_issue_changelog_get_200.json."""
         issue, items = self.issues[issue_id], []
@@ -173,8 +173,8 @@ class FakeJira:
     def delivery(self, issue_id: str, *, by: str) -> dict:
         """What Jira posts to an admin webhook for the issue's latest change: jira:issue_updated with the latest
         history as `changelog` {id, items}, or jira:issue_created while it has none. Shapes: the captured Cloud
-        deliveries tests/fixtures/reference/jira/jira_webhook_mattermost_issue-updated-assigned.json (timestamp in epoch
-        milliseconds, webhookEvent, issue_event_type_name, user, issue with its fields, changelog {id, items}) and
+        deliveries tests/connectors/jira/reference/jira_webhook_mattermost_issue-updated-assigned.json (timestamp in
+        epoch milliseconds, webhookEvent, issue_event_type_name, user, issue with its fields, changelog {id, items}) and
         ..._issue-created.json (no changelog); the items are the history's own, as in ..._issue-updated-resolved.json."""
         issue = self.issues[issue_id]
         body = {"timestamp": int(self.clock.now().timestamp() * 1000), "user": self.users[by],

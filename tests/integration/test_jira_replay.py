@@ -19,7 +19,7 @@ from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.store.schema import inbox
 from baton_itsm.core.web import create_app
 from tests.desk import DESK
-from tests.unit.connectors.jira_fixtures import fixture
+from tests.connectors.jira.jira_fixtures import fixture
 
 SECRET = "jira-webhook-secret"
 ACCOUNTS = {"alice": "acc-alice", "bob": "acc-bob", "dana": "acc-dana"}

@@ -2,8 +2,8 @@
 
 The delivery is the Scrip's (one transaction, names resolved, the ticket as it is now: docs/request-tracker5.md),
 signed and read by the RT 5 profile's webhook parser; the poll's event is what the connector makes of the same
-transaction once read (timeline.to_events, the transactions search of tests/fixtures/rt5). Both name the change by
-its transaction id, so the real intake and ledger store take it once: one rule decision, one request, one revert.
+transaction once read (timeline.to_events, the transactions search of tests/connectors/rest/fixtures/rt5). Both
+name the change by its transaction id, so the real intake and ledger store take it once: one rule decision, one request, one revert.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from baton_itsm.core.domain.tool_events import ToolEventKind
 from baton_itsm.core.store.schema import outbox
 from baton_itsm.core.webhooks import receive_webhook
 from tests.integration.rt_intake import intake_with_ticket
-from tests.unit.connectors.rt5 import captured, connector
+from tests.connectors.rest.rt5 import captured, connector
 
 SECRET = b"webhook-secret"
 SD = "Service Desk"

@@ -24,7 +24,7 @@ from baton_itsm.core.domain.tool_events import ToolEventKind
 from baton_itsm.core.store.schema import inbox, outbox
 from baton_itsm.core.webhooks import receive_webhook
 from tests.integration.rt_intake import intake_with_ticket
-from tests.unit.connectors.rt5 import connector
+from tests.connectors.rest.rt5 import connector
 
 SECRET = b"webhook-secret"
 SD, NET = "Service Desk", "Network"

@@ -1,4 +1,4 @@
-"""The ServiceNow reader on the real UCI incident event log (tests/fixtures/servicenow-incident-log)."""
+"""The ServiceNow reader on the real UCI incident event log (tests/connectors/servicenow/incident-log)."""
 
 from __future__ import annotations
 

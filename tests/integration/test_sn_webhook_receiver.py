@@ -20,7 +20,7 @@ from baton_itsm.core.store.schema import inbox, outbox
 from baton_itsm.core.web import create_app
 from baton_itsm.core.webhooks import receive_webhook
 from tests.desk import DESK
-from tests.unit.connectors.sn import NOW, SIGNATURE, SIGNED_AT, connector, delivery, payload
+from tests.connectors.servicenow.sn import NOW, SIGNATURE, SIGNED_AT, connector, delivery, payload
 
 KEY = TicketKey("sn", "INC0010001")
 CREATED = payload(delivery_id="c0ffee00c0ffee00c0ffee00c0ffee00", operation="insert", sys_updated_by="dana",

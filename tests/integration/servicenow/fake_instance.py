@@ -1,7 +1,7 @@
 """A ServiceNow instance in memory, for RECORDING cassettes only (CI replays them and never starts it).
 
 It answers the Table API calls Baton and the tests' agents make, in the shapes of the real captures in
-tests/fixtures/reference/servicenow/: every value a string, "" for empty, UTC `YYYY-MM-DD HH:MM:SS`, references
+tests/connectors/servicenow/reference/: every value a string, "" for empty, UTC `YYYY-MM-DD HH:MM:SS`, references
 as {"link", "value"}, `{"result": ...}` envelopes, `{"error": {...}, "status": "failure"}` errors. A new
 incident has the field set of the captured INC0000060 (sn_real_pdi_incident_list_INC0000060.json), emptied.
 
@@ -271,7 +271,8 @@ def _condition(name: str, op: str, value: str):
 
 
 def _sla_template() -> dict:
-    """The field set of the documented task_sla record (tests/fixtures/servicenow, see its PROVENANCE), emptied."""
+    """The field set of the documented task_sla record (tests/connectors/servicenow/fixtures, its PROVENANCE),
+    emptied."""
     documented = json.loads(SLA_FIXTURE.read_text())["result"][0]
     return {name: "" for name in documented if "." not in name}
 

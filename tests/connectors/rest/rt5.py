@@ -8,9 +8,10 @@ from baton_itsm.connectors.http import HttpClient, RetryPolicy
 from baton_itsm.connectors.rest.connector import RestConnector
 from baton_itsm.connectors.rest.profile import load_profile
 from tests.reference import reference_payloads
+from tests.reference import RT5_FIXTURES
 
 REPO = Path(__file__).resolve().parents[3]
-CAPTURED = REPO / "tests" / "fixtures" / "rt5"  # captured from the real RT 5 by scripts/rt5-smoke.py
+CAPTURED = RT5_FIXTURES  # captured from the real RT 5 by scripts/rt5-smoke.py
 BASE = "http://rt.test/REST/2.0"
 PROFILE = load_profile("request-tracker5")
 

@@ -1,13 +1,12 @@
 """The tools' SLA records read into Baton's Sla: ServiceNow task_sla rows and Jira Service Management SLA fields.
 
 Jira's objects are the real JSM Cloud ones of shared/fixtures/jira (TACEA-4540); ServiceNow's task_sla answer is
-documentation-shaped (tests/fixtures/servicenow/task_sla_list_in_progress.PROVENANCE.md: no capture exists).
+documentation-shaped (tests/connectors/servicenow/fixtures/task_sla_list_in_progress.PROVENANCE.md: no capture exists).
 """
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -16,9 +15,10 @@ from baton_itsm.connectors.jira.mapping import read_sla, sla_text
 from baton_itsm.connectors.servicenow.sla import duration_minutes, read_task_sla, slas_by_task
 from baton_itsm.core.domain.sla import Sla
 from baton_itsm.core.rules.calendar import BusinessCalendar
-from tests.unit.connectors.jira_fixtures import fixture, reader
+from tests.connectors.jira.jira_fixtures import fixture, reader
+from tests.reference import SERVICENOW_FIXTURES
 
-SN_FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "servicenow" / "task_sla_list_in_progress.json"
+SN_FIXTURE = SERVICENOW_FIXTURES / "task_sla_list_in_progress.json"
 TASK = "46e3e949a9fe19810069b824ba2c761a"
 READ = datetime(2026, 7, 7, 1, 5, tzinfo=UTC)
 

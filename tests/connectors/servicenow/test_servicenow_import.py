@@ -4,8 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from baton_itsm.connectors.servicenow.history.log_import import read_servicenow_log
+from tests.reference import SERVICENOW_FIXTURES
 
-SMALL_LOG = Path(__file__).resolve().parents[1] / "fixtures" / "servicenow" / "small_log.csv"
+SMALL_LOG = SERVICENOW_FIXTURES / "small_log.csv"
 HEADER, *ROWS = SMALL_LOG.read_text().splitlines()
 INC1 = [row for row in ROWS if row.startswith("INC1,")]
 

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 from baton_itsm.connectors.jira.changelog import issue_events
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.domain.tool_events import ToolEventKind
 from baton_itsm.connectors.jira.changelog_import import issue_ticket, read_jira_changelog
-from tests.unit.connectors.jira_fixtures import fixture, reader
+from tests.connectors.jira.jira_fixtures import fixture, reader
+from tests.reference import JIRA_FIXTURES
 
-EXPORT = Path(__file__).resolve().parents[1] / "fixtures" / "jira" / "search_expand_changelog.json"
+EXPORT = JIRA_FIXTURES / "search_expand_changelog.json"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

@@ -1,4 +1,4 @@
-"""Jira webhook deliveries, sans-I/O: every recorded payload in tests/fixtures/reference/jira, signatures, outcomes.
+"""Jira webhook deliveries, sans-I/O: every recorded payload in tests/connectors/jira/reference, signatures, outcomes.
 
 Cloud payloads are read by a Cloud connector, Server ones by a Data Center one, unless a test says why not.
 `tess` is Baton's name for the 2019 payloads' "Test User" (accountId TESS, user name `admin`).
@@ -13,7 +13,7 @@ import pytest
 from baton_itsm.core.connector import WebhookOutcome
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEventKind
-from tests.unit.connectors.jira_fixtures import SECRET, TESS, connector, fixture, raw, sent_at, signed
+from tests.connectors.jira.jira_fixtures import SECRET, TESS, connector, fixture, raw, sent_at, signed
 
 CLOUD_USERS = {"users": {"tess": TESS}}
 

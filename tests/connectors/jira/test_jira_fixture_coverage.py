@@ -1,9 +1,9 @@
-"""Every recorded Jira payload in tests/fixtures/reference/jira is read by some test: a new fixture without one fails."""
+"""Every recorded Jira payload in tests/connectors/jira/reference is read by some test: a new fixture without one fails."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from tests.unit.connectors.jira_fixtures import reference_dir
+from tests.connectors.jira.jira_fixtures import reference_dir
 
 HERE = Path(__file__).parent
 JIRA_TESTS = ("test_jira_webhooks.py", "test_jira_reading.py")

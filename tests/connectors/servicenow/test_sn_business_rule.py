@@ -17,7 +17,7 @@ from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.connector import WebhookOutcome
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.tool_events import ToolEventKind
-from tests.unit.connectors.sn import SECRET, connector
+from tests.connectors.servicenow.sn import SECRET, connector
 
 REPO = Path(__file__).resolve().parents[3]
 RULE = REPO / "config" / "servicenow" / "baton-holder-change.business-rule.js"

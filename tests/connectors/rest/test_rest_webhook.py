@@ -7,7 +7,7 @@ from baton_itsm.connectors.rest.webhook import signature
 from baton_itsm.core.connector import WebhookOutcome
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.tool_events import ToolEventKind
-from tests.unit.connectors.rt5 import captured, connector
+from tests.connectors.rest.rt5 import captured, connector
 
 SECRET = b"webhook-secret"
 

@@ -10,7 +10,7 @@ from responses import matchers
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.tool_events import ToolEventKind
 from baton_itsm.core.errors import ToolConflict, ToolRefused
-from tests.unit.connectors.rt5 import BASE, captured, connector
+from tests.connectors.rest.rt5 import BASE, captured, connector
 
 USERS = {"6": "Nobody", "28": "alice", "30": "bob", "32": "carol"}
 QUEUES = {"3": "Service Desk", "4": "Network"}

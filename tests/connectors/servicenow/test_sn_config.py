@@ -10,7 +10,7 @@ from baton_itsm.core.errors import ConfigError
 from baton_itsm.core.plugins import build_plugin_manager, connector_registry
 from baton_itsm.core.domain.tool_events import ToolEventKind
 from baton_itsm.core.settings.models import ConnectorConfig
-from tests.unit.connectors.sn import BASE, connector
+from tests.connectors.servicenow.sn import BASE, connector
 
 ENV = {"SN_USER": "baton.integration", "SN_PASSWORD": "pw", "SN_TOKEN": "t0k3n", "SN_SECRET": "s3cret"}
 

@@ -10,7 +10,7 @@ from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.connector import WebhookOutcome
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.tool_events import ToolEventKind
-from tests.unit.connectors.sn import NOW, SIGNED_AT, connector, delivery, payload
+from tests.connectors.servicenow.sn import NOW, SIGNED_AT, connector, delivery, payload
 
 def parse(headers, data, now: datetime = NOW):
     return connector(clock=FixedClock(now)).parse_webhook(headers, data)

@@ -16,7 +16,7 @@ from baton_itsm.connectors.rest.history_ticket import ListedTicket, imported_tic
 from baton_itsm.connectors.rest.timeline import NamedChange, TicketNow
 from baton_itsm.core.domain.tool_events import ToolEventKind as Kind
 from baton_itsm.core.errors import ConfigError, ToolUnavailable
-from tests.unit.connectors.rt5 import PROFILE
+from tests.connectors.rest.rt5 import PROFILE
 
 SD, NETWORK = "Service Desk", "Network"
 

@@ -1,5 +1,5 @@
 """`baton servicenow update-set`: the update set parses, holds each record Baton needs under ServiceNow's table
-names, and has the layout of a real exported update set (tests/fixtures/servicenow/, a real one's structure)."""
+names, and has the layout of a real exported update set (fixtures/ beside this file: a real one's structure)."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -17,8 +16,9 @@ from baton_itsm.connectors.servicenow.options import ServiceNowOptions
 from baton_itsm.connectors.servicenow.update_set import update_set_xml
 from baton_itsm.connectors.servicenow.update_set_records import ROLE, SECRET_PROPERTY, UpdateSetRecords
 from baton_itsm.core.cli.main import cli
+from tests.reference import SERVICENOW_FIXTURES
 
-REAL = Path(__file__).resolve().parents[2] / "fixtures" / "servicenow" / "real_update_set_excerpt.xml"
+REAL = SERVICENOW_FIXTURES / "real_update_set_excerpt.xml"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 

@@ -1,4 +1,4 @@
-"""Every ServiceNow payload in tests/fixtures/reference/servicenow/, read by the connector: a ticket, a page, an error.
+"""Every ServiceNow payload in reference/ (beside this file), read by the connector: a ticket, a page, an error.
 
 Answers are served on a mocked transport (`responses`) with the captured status and headers, so the real
 client path runs: http.py's status mapping, the Table API envelope, paging headers. Group and user names
@@ -21,7 +21,7 @@ from baton_itsm.connectors.servicenow.mapping import read_journal, read_ticket, 
 from baton_itsm.connectors.servicenow.values import Ref
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.errors import ToolAuthError, ToolNotFound, ToolRateLimited, ToolRefused
-from tests.unit.connectors.sn import BASE, connector, fixture, reference_dir
+from tests.connectors.servicenow.sn import BASE, connector, fixture, reference_dir
 
 TABLE = f"{BASE}/api/now/table"
 NETWORK, DAVID = "287ebd7da9fe198100f92cc8d1d2154e", "5137153cc611227c000bbd1bd8cd2007"

@@ -1,4 +1,4 @@
-"""Jira REST answers from tests/fixtures/reference/jira read into holders, facts, events and errors.
+"""Jira REST answers from tests/connectors/jira/reference read into holders, facts, events and errors.
 
 HTTP is mocked with `responses` only where a test is about a call (error bodies, paging); everything
 else is the pure readers on the recorded JSON.
@@ -15,7 +15,7 @@ from baton_itsm.connectors.jira.mapping import display, parse_time, sla_due
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.tool_events import ToolEventKind
 from baton_itsm.core.errors import ToolAuthError, ToolNotFound, ToolRefused
-from tests.unit.connectors.jira_fixtures import BASE, connector, fixture, reader
+from tests.connectors.jira.jira_fixtures import BASE, connector, fixture, reader
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
