@@ -28,8 +28,8 @@ from baton_itsm.core.store.api_tokens import ApiTokens
 from baton_itsm.core.web import create_app
 from tests.desk import DESK
 from tests.integration.test_sn_webhook_receiver import CONNECTORS
-from tests.unit.connectors.test_sn_business_rule import HARNESS as RULE_HARNESS
-from tests.unit.connectors.test_sn_business_rule import REFS, SENT_AT, ticket
+from tests.connectors.servicenow.test_sn_business_rule import HARNESS as RULE_HARNESS
+from tests.connectors.servicenow.test_sn_business_rule import REFS, SENT_AT, ticket
 
 BATON = "https://baton.example.test"
 INCLUDE_HARNESS = Path(__file__).with_name("sn_script_include_harness.js")
