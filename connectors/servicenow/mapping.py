@@ -94,7 +94,7 @@ class AuditRow:
 
 
 def read_audit(record: Any) -> AuditRow:
-    """A sys_audit row. No captured JSON exists: the shape follows the documented columns (see cassettes/)."""
+    """A sys_audit row. No captured JSON exists: the shape follows the documented columns (see the test cassettes)."""
     _required(record, "sys_audit", "sys_id", "documentkey", "fieldname", "sys_created_on")
     # sys_audit stores values as text, so a reference is a plain sys_id even when links are not excluded
     return AuditRow(text(record["sys_id"]), text(record["documentkey"]), text(record["fieldname"]),

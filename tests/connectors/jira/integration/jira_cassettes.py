@@ -1,4 +1,4 @@
-"""Cassettes for the Jira tests (cassettes/jira/<test>.yaml): replayed by default, never recorded in CI.
+"""Cassettes for the Jira tests (../cassettes/<test>.yaml): replayed by default, never recorded in CI.
 
 With BATON_RECORD_CASSETTES=1 a test runs against the fake Jira of jira_fake.py on loopback and its
 cassette is written anew; otherwise the cassette answers and nothing is sent anywhere (record_mode
@@ -16,11 +16,11 @@ import vcr
 
 from baton_itsm.connectors.jira.connector import JiraConnector
 from baton_itsm.core.settings.models import ConnectorConfig
-from tests.integration.jira_fake import FakeJira
-from tests.integration.jira_shapes import account_id
+from tests.connectors.jira.integration.jira_fake import FakeJira
+from tests.connectors.jira.integration.jira_shapes import account_id
 
 RECORD = os.environ.get("BATON_RECORD_CASSETTES") == "1"
-CASSETTES = Path(__file__).resolve().parents[2] / "cassettes" / "jira"
+CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"  # tests/connectors/jira/cassettes
 # Port 9 on loopback: nothing listens there, so a request no cassette holds can never leave the machine.
 STANDIN = "http://127.0.0.1:9"
 PEOPLE = ["alice", "bob", "carol", "dana", "rita", "baton"]
@@ -88,7 +88,7 @@ def _without_cookies(response: dict) -> dict:
 
 @contextmanager
 def jira_site(request, clock, flavour: str = "cloud", **fake_options):
-    """The Jira of one test, with its cassette named after the test (cassettes/jira/<test>.yaml)."""
+    """The Jira of one test, with its cassette named after the test (tests/connectors/jira/cassettes/<test>.yaml)."""
     name = request.node.name
     cloud = flavour == "cloud"
     public = STANDIN + CONTEXT[flavour]

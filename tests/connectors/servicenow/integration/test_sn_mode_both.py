@@ -19,10 +19,10 @@ from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.store.schema import outbox
 from baton_itsm.core.web import create_app
 from tests.desk import DESK, ledger_readers
-from tests.integration.servicenow import business_rule
-from tests.integration.servicenow.conftest import ENV, GROUPS, PASSWORDS, START, Tool
-from tests.integration.servicenow.fake_instance import FakeInstance
-from tests.integration.servicenow.fake_server import FakeServer
+from tests.connectors.servicenow.integration import business_rule
+from tests.connectors.servicenow.integration.conftest import ENV, GROUPS, PASSWORDS, START, Tool
+from tests.connectors.servicenow.integration.fake_instance import FakeInstance
+from tests.connectors.servicenow.integration.fake_server import FakeServer
 
 SD = "Service Desk"
 CONNECTOR = """\

@@ -1,4 +1,4 @@
-"""The accept-before-reassign scenarios of issue 4, on Jira: replayed from cassettes/jira, driven through
+"""The accept-before-reassign scenarios of issue 4, on Jira: replayed from ../cassettes, driven through
 Baton's real composition root (poller, Intake, RulesEngine, OutboxDispatcher) on an injected clock.
 
 Agents act in the fake Jira that recorded the cassettes (in a replay their changes are already in the
@@ -13,7 +13,7 @@ import pytest
 from baton_itsm.core.app import build_app
 from baton_itsm.core.domain.commands import AcceptHandoff
 from baton_itsm.core.domain.holders import Holder, TicketKey
-from tests.integration.jira_cassettes import CONNECTOR, LOGINS, deployment_options, jira_site
+from tests.connectors.jira.integration.jira_cassettes import CONNECTOR, LOGINS, deployment_options, jira_site
 from tests.desk import ledger_readers
 
 SD, NET = "Service Desk", "Network"

@@ -13,7 +13,7 @@ from collections import deque
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from tests.integration.loopback import LoopbackServer
-from tests.integration.servicenow.fake_instance import HOST, FakeInstance, Refused
+from tests.connectors.servicenow.integration.fake_instance import HOST, FakeInstance, Refused
 
 API = "/api/now/table/"
 DEFAULT_LIMIT = 10000  # ServiceNow's cap when sysparm_limit is not given

@@ -19,7 +19,7 @@ from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEventKind
 from baton_itsm.core.store.schema import outbox
 from baton_itsm.core.webhooks import receive_webhook
-from tests.integration.rt_intake import intake_with_ticket
+from tests.connectors.rest.integration.rt_intake import intake_with_ticket
 from tests.connectors.rest.rt5 import captured, connector
 
 SECRET = b"webhook-secret"

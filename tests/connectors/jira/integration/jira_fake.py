@@ -1,6 +1,6 @@
 """A fake Jira (Cloud or Data Center) on loopback, answering in the shapes of tests/connectors/jira/reference.
 
-It is used only to record the cassettes in cassettes/jira/ (BATON_RECORD_CASSETTES=1); replays never
+It is used only to record the cassettes in tests/connectors/jira/cassettes/ (BATON_RECORD_CASSETTES=1); replays never
 start it. Tests change it as agents would in Jira (create, assign, move, resolve); Baton's own calls
 change it through its REST API, as the authenticated account. `down` answers 503 to everything and
 `fail` queues answers for the next requests (429s, 401s).
@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
-from tests.integration import jira_shapes as shapes
+from tests.connectors.jira.integration import jira_shapes as shapes
 from tests.integration.loopback import LoopbackServer
 
 # The JQL Baton writes, and no other: clauses joined by AND, then ORDER BY updated ASC|DESC.

@@ -1,4 +1,4 @@
-"""`baton jira webhooks register|list|delete` against the fake Jira (Cloud and Data Center), from cassettes/jira.
+"""`baton jira webhooks register|list|delete` against the fake Jira (Cloud and Data Center), from ../cassettes.
 
 Registering twice leaves one webhook, posting to Baton's URL for the instance, with the secret Baton verifies
 deliveries with and the JQL of the watched projects; delete removes it, and deleting again removes nothing.
@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from baton_itsm.core.cli.main import cli
-from tests.integration.jira_cassettes import (
+from tests.connectors.jira.integration.jira_cassettes import (
     LOGINS, WEBHOOK_CONNECTOR, WEBHOOK_SECRET, deployment_options, jira_site,
 )
 

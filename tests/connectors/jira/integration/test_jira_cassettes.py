@@ -1,4 +1,4 @@
-"""The Jira connector's calls, replayed from cassettes/jira (recorded against the fake Jira of jira_fake.py).
+"""The Jira connector's calls, replayed from ../cassettes (recorded against the fake Jira of jira_fake.py).
 
 Polling on Cloud (/search/jql, nextPageToken) and Data Center (/search, startAt/total), assigning,
 internal and public comments, the SLA, 429 with and without Retry-After, and 401. Nobody sleeps: the
@@ -14,7 +14,7 @@ import pytest
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.tool_events import ToolEventKind
 from baton_itsm.core.errors import ToolAuthError, ToolConflict
-from tests.integration.jira_cassettes import jira_site
+from tests.connectors.jira.integration.jira_cassettes import jira_site
 
 SD, NET = "Service Desk", "Network"
 RATE_HEADERS = {"X-RateLimit-Limit": "350", "X-RateLimit-Remaining": "0", "RateLimit-Reason": "jira-burst-based"}

@@ -9,8 +9,8 @@ import json
 from baton_itsm.core.app import build_app
 from baton_itsm.core.domain.holders import Holder
 from tests.desk import ledger_readers
-from tests.integration.jira_cassettes import CONNECTOR, LOGINS, deployment_options, jira_site
-from tests.integration.test_jira_scenarios import notes_by_baton
+from tests.connectors.jira.integration.jira_cassettes import CONNECTOR, LOGINS, deployment_options, jira_site
+from tests.connectors.jira.integration.test_jira_scenarios import notes_by_baton
 
 SLA_FIELD = "customfield_12151"
 DEPLOYMENT = """

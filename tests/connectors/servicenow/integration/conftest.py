@@ -1,7 +1,7 @@
-"""ServiceNow over recorded HTTP: one vcrpy cassette per test under cassettes/servicenow/.
+"""ServiceNow over recorded HTTP: one vcrpy cassette per test under tests/connectors/servicenow/cassettes/.
 
 Tests replay only (`record_mode="none"`): no network, no ServiceNow. To record again (after changing what
-Baton sends), run `BATON_RECORD_CASSETTES=1 pytest tests/integration/servicenow`: every test then talks to
+Baton sends), run `BATON_RECORD_CASSETTES=1 pytest tests/connectors/servicenow/integration`: every test then talks to
 an in-memory instance on 127.0.0.1 (fake_instance.py, shaped like the captured payloads) and its cassette
 is rewritten. Cassettes show the instance as https://baton-test.service-now.com and carry no credentials
 or cookies. What the tool's people do (create, reassign) goes through the Table API too, as themselves,
@@ -22,11 +22,11 @@ import vcr
 
 from baton_itsm.connectors.servicenow.connector import ServiceNowConnector
 from baton_itsm.core.settings.models import ConnectorConfig
-from tests.integration.servicenow.fake_instance import HOST, FakeInstance, sys_id
-from tests.integration.servicenow.fake_server import FakeServer
+from tests.connectors.servicenow.integration.fake_instance import HOST, FakeInstance, sys_id
+from tests.connectors.servicenow.integration.fake_server import FakeServer
 
 RECORD = os.environ.get("BATON_RECORD_CASSETTES") == "1"
-CASSETTES = Path(__file__).resolve().parents[3] / "cassettes" / "servicenow"
+CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"  # tests/connectors/servicenow/cassettes
 PASSWORDS = {"baton": "baton-pw", "alice": "alice-pw", "bob": "bob-pw", "carol": "carol-pw", "dana": "dana-pw"}
 GROUPS = ("Service Desk", "Network")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # the instance's clock, and Baton's in the scenarios

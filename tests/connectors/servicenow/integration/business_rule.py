@@ -11,7 +11,7 @@ import json
 import uuid
 
 from baton_itsm.connectors.servicenow.webhook import DELIVERY, SIGNATURE, TIMESTAMP, sign
-from tests.integration.servicenow.fake_instance import FakeInstance
+from tests.connectors.servicenow.integration.fake_instance import FakeInstance
 
 
 def _side(instance: FakeInstance, record: dict | None, field: str, table: str, name_key: str) -> dict:

@@ -1,4 +1,4 @@
-"""JSON in the shapes of the recorded payloads of tests/connectors/jira/reference, for the fake Jira that records cassettes.
+"""JSON in the shapes of the recorded payloads of ../reference, for the fake Jira that records cassettes.
 
 Each builder names the fixture whose shape it copies. Nothing here is invented where a fixture shows the
 shape; where none does (a Service Management comment's answer, the /sla envelope) the parts come from

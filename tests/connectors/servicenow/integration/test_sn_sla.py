@@ -19,8 +19,8 @@ from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.errors import ToolRefused
 from tests.desk import ledger_readers
-from tests.integration.servicenow.conftest import ENV, START
-from tests.integration.servicenow.test_sn_scenarios import notes_by_baton
+from tests.connectors.servicenow.integration.conftest import ENV, START
+from tests.connectors.servicenow.integration.test_sn_scenarios import notes_by_baton
 
 SD, NETWORK = "Service Desk", "Network"
 DESK = """\

@@ -15,10 +15,10 @@ from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.holders import Holder
 from tests.integration.model_run import KEEP, Change, play_and_check
 from tests.integration.protocol_model import DEPLOYMENT, NET, PEOPLE, REFUSED_ASSIGNEE, SD
-from tests.integration.servicenow.conftest import START
-from tests.integration.servicenow.fake_instance import FakeInstance, sys_id
-from tests.integration.servicenow.fake_server import FakeServer
-from tests.integration.servicenow.test_sn_scenarios import CONNECTOR
+from tests.connectors.servicenow.integration.conftest import START
+from tests.connectors.servicenow.integration.fake_instance import FakeInstance, sys_id
+from tests.connectors.servicenow.integration.fake_server import FakeServer
+from tests.connectors.servicenow.integration.test_sn_scenarios import CONNECTOR
 
 STATES = ("1", "2", "3", "6", "2")  # New, In Progress, On Hold, Resolved, and reopened
 RESOLVED = "6"

@@ -1,6 +1,6 @@
 """`mode: both` on Jira: a change that comes by webhook and by poll is taken once, in either order.
 
-The poll is replayed from cassettes/jira (recorded against jira_fake.py); the deliveries are the fake's, in the
+The poll is replayed from ../cassettes (recorded against jira_fake.py); the deliveries are the fake's, in the
 shape of Jira's captured ones, signed with the webhook's secret and posted to Baton's webhook route. Both paths
 name the push by its changelog history id, so the ledger holds one rule decision, one request and one revert.
 """
@@ -18,7 +18,7 @@ from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.store.schema import outbox
 from baton_itsm.core.web import create_app
 from tests.desk import DESK, ledger_readers
-from tests.integration.jira_cassettes import (
+from tests.connectors.jira.integration.jira_cassettes import (
     LOGINS, WEBHOOK_CONNECTOR, WEBHOOK_SECRET, deployment_options, jira_site,
 )
 

@@ -15,9 +15,9 @@ import pytest
 from baton_itsm.connectors.jira.mapping import parse_time
 from baton_itsm.core.app import build_app
 from baton_itsm.core.domain.holders import Holder
-from tests.integration.jira_cassettes import CONNECTOR, LOGINS, STANDIN
-from tests.integration.jira_fake import FakeJira
-from tests.integration.jira_shapes import account_id
+from tests.connectors.jira.integration.jira_cassettes import CONNECTOR, LOGINS, STANDIN
+from tests.connectors.jira.integration.jira_fake import FakeJira
+from tests.connectors.jira.integration.jira_shapes import account_id
 from tests.integration.model_run import KEEP, Change, play_and_check
 from tests.integration.protocol_model import DEPLOYMENT, PEOPLE, REFUSED_ASSIGNEE
 

@@ -27,7 +27,7 @@ from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.store.api_tokens import ApiTokens
 from baton_itsm.core.web import create_app
 from tests.desk import DESK
-from tests.integration.test_sn_webhook_receiver import CONNECTORS
+from tests.connectors.servicenow.integration.test_sn_webhook_receiver import CONNECTORS
 from tests.connectors.servicenow.test_sn_business_rule import HARNESS as RULE_HARNESS
 from tests.connectors.servicenow.test_sn_business_rule import REFS, SENT_AT, ticket
 

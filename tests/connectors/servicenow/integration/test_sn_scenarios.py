@@ -17,9 +17,9 @@ from baton_itsm.core.app import build_app
 from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.commands import AcceptHandoff
 from baton_itsm.core.domain.holders import Holder, TicketKey
-from tests.integration.servicenow.conftest import ENV, START
+from tests.connectors.servicenow.integration.conftest import ENV, START
 from tests.desk import DESK, ledger_readers
-from tests.integration.servicenow.test_sn_connector import journal
+from tests.connectors.servicenow.integration.test_sn_connector import journal
 
 SD, NETWORK = "Service Desk", "Network"
 CONNECTOR = """\

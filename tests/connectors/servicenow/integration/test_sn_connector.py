@@ -1,4 +1,4 @@
-"""The ServiceNow connector's calls, replayed from cassettes/servicenow/ (see conftest.py for recording)."""
+"""The ServiceNow connector's calls, replayed from ../cassettes/ (see conftest.py for recording)."""
 from __future__ import annotations
 
 import pytest
@@ -7,7 +7,7 @@ from baton_itsm.connectors.servicenow.mapping import read_journal
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.tool_events import ToolEventKind
 from baton_itsm.core.errors import ToolAuthError, ToolConflict, ToolRefused
-from tests.integration.servicenow.fake_instance import sys_id
+from tests.connectors.servicenow.integration.fake_instance import sys_id
 
 SD, NET = "Service Desk", "Network"
 INCIDENTS, AUDIT = ("GET", "/api/now/table/incident"), ("GET", "/api/now/table/sys_audit")
