@@ -9,11 +9,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 REPO = Path(__file__).resolve().parents[1]
-LOG_ZIP = REPO / "tests" / "fixtures" / "servicenow-incident-log" / "incident_event_log.zip"
+LOG_ZIP = REPO / "tests" / "connectors" / "servicenow" / "incident-log" / "incident_event_log.zip"
 
 
 def servicenow_log() -> SimpleNamespace:
-    from baton_itsm.core.history import incidents
-    from baton_itsm.core.history import servicenow_log as reader
+    from baton_itsm.connectors.servicenow.history import incidents, log_reader as reader
 
     return SimpleNamespace(**{**vars(reader), **vars(incidents)})

@@ -1,33 +1,36 @@
-"""The plugin manager: built-ins from DEFAULT_PLUGINS, third-party plugins from the `baton` entry points."""
+"""The plugin manager: built-ins and third-party plugins alike come from the `baton` entry points.
+
+Baton's own plugins (its connectors and notifiers) are entry points of the baton-itsm distribution
+(pyproject.toml); they are registered first, as they always were, and their hooks are `trylast`, so a
+third-party plugin that registers the same name wins. The core names no plugin module.
+"""
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import metadata
 
 import pluggy
 
 from baton_itsm.core import hookspecs
 from baton_itsm.core.errors import ConfigError
 
-# Built-in plugins, registered exactly like third-party ones.
-DEFAULT_PLUGINS: tuple[str, ...] = (
-    "baton_itsm.connectors.rest.plugin",
-    "baton_itsm.connectors.servicenow.plugin",
-    "baton_itsm.connectors.jira.plugin",
-    "baton_itsm.plugins.email",
-    "baton_itsm.plugins.ticket_reply",
-    "baton_itsm.plugins.slack",
-    "baton_itsm.plugins.teams",
-)
+DISTRIBUTION = "baton-itsm"
+
+
+def built_in_entry_points() -> list[metadata.EntryPoint]:
+    """Baton's own plugins (by name: each registers names of its own, so their order changes nothing)."""
+    return [ep for ep in metadata.entry_points(group=hookspecs.PROJECT)
+            if ep.dist is not None and ep.dist.name == DISTRIBUTION]
 
 
 def build_plugin_manager(extra: tuple[object, ...] = ()) -> pluggy.PluginManager:
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
-    for name in DEFAULT_PLUGINS:
-        manager.register(importlib.import_module(name), name=name)
-    manager.load_setuptools_entrypoints(hookspecs.PROJECT)
+    for entry_point in built_in_entry_points():
+        manager.register(entry_point.load(), name=entry_point.name)
+    manager.load_setuptools_entrypoints(hookspecs.PROJECT)  # the rest: third-party plugins (built-ins are known)
     for plugin in extra:
         manager.register(plugin)
     manager.check_pending()
@@ -62,3 +65,23 @@ def notifier_registry(manager: pluggy.PluginManager) -> Registry:
     registry = Registry("notification channel")
     manager.hook.register_notifiers(register=registry.register)
     return registry
+
+
+def cli_commands(manager: pluggy.PluginManager) -> dict[str, str]:
+    """The plugins' commands: "name" or "group name" -> "module:attribute" (the first registration wins)."""
+    found: dict[str, str] = {}
+    manager.hook.register_cli_commands(register=lambda path, spec: found.setdefault(" ".join(path.split()), spec))
+    return found
+
+
+def load_spec(spec: str):
+    """The object a "module:attribute" spec names, its module imported now."""
+    module, _, attribute = spec.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def history_reader(name: str, manager: pluggy.PluginManager | None = None):
+    """The HistoryReader (core/history/readers.py) registered as `name`; ConfigError naming the known ones."""
+    specs = Registry("history format")
+    (manager or build_plugin_manager()).hook.register_history_readers(register=specs.register)
+    return load_spec(specs.get(name))

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from baton_itsm.core.hookspecs import hookimpl
-from baton_itsm.core.notify.notifier import REQUESTER, Message, NotifierContext
-from baton_itsm.core.outbox import Handler
-from baton_itsm.core.rules.decisions import Outgoing
+from baton_itsm.core.plugin_api import REQUESTER, Message, NotifierContext, Outgoing, hookimpl
+
+if TYPE_CHECKING:  # the outbox's module loads the store: not for a plugin module that only registers
+    from baton_itsm.core.plugin_api import Handler
 
 TOOL_CHANNEL = "tool"
 

@@ -2,7 +2,7 @@
 
 The image runs under `buildah run --isolation chroot`, which shares the host's network namespace, so the
 service it starts listens on the host's loopback and reaches the host's. Beside it, on the host, runs the
-in-memory ServiceNow instance of the connector tests (tests/integration/servicenow/fake_server.py), so that
+in-memory ServiceNow instance of the connector tests (tests/connectors/servicenow/integration/fake_server.py), so that
 `baton check` and `/healthz` reach a tool and Baton's revert lands somewhere it can be seen. In order:
 
 1. `baton check` inside the image, with the deployment file mounted at /etc/baton/baton.yaml and the secrets in
@@ -43,8 +43,8 @@ sys.path.insert(0, str(ROOT))
 
 from baton_itsm.connectors.servicenow.webhook import DELIVERY, SIGNATURE, TIMESTAMP, sign  # noqa: E402
 from tests.desk import DESK  # noqa: E402
-from tests.integration.servicenow.fake_instance import FakeInstance, sys_id  # noqa: E402
-from tests.integration.servicenow.fake_server import FakeServer  # noqa: E402
+from tests.connectors.servicenow.integration.fake_instance import FakeInstance, sys_id  # noqa: E402
+from tests.connectors.servicenow.integration.fake_server import FakeServer  # noqa: E402
 
 SECRETS = {"SN_USER": "baton", "SN_PASSWORD": "baton-pw", "SN_WEBHOOK_SECRET": "smoke-webhook-secret",
            "BATON_API_TOKEN": "smoke-api-token"}

@@ -2,7 +2,7 @@
 """Exercise REST2 on the RT started by scripts/rt5-server.sh, asserting what Baton relies on.
 
     scripts/rt5-server.sh reset && scripts/rt5-smoke.py
-    scripts/rt5-smoke.py --fixtures tests/fixtures/rt5     # also save captured responses
+    scripts/rt5-smoke.py --fixtures tests/connectors/rest/fixtures/rt5     # also save captured responses
 
 Expects a freshly reset RT (ticket ids start at 1). Standard library only.
 Environment: RT_PORT (8080), RT_ROOT_PASSWORD (password), RT_BATON_PASSWORD (batonpass).

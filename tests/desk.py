@@ -1,6 +1,6 @@
 """The desk of the accept-before-reassign scenarios, one definition for every tool that runs them.
 
-Request Tracker 5 (tests/e2e) and ServiceNow (tests/integration/servicenow) play the same five scenarios on
+Request Tracker 5 (tests/e2e) and ServiceNow (tests/connectors/servicenow/integration) play the same five scenarios on
 the same groups and rules; a deployment is this text followed by one tool's `connectors:` block.
 """
 DESK = """\

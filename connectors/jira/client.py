@@ -19,8 +19,8 @@ import requests
 from jira import JIRA
 from jira.resilientsession import parse_error_msg
 
+from baton_itsm.connectors.common import MalformedPayload
 from baton_itsm.connectors.http import HttpClient, RetryPolicy
-from baton_itsm.connectors.jira.mapping import MalformedPayload
 from baton_itsm.core.errors import ToolNotFound, ToolRefused
 
 API = "/rest/api/2"  # v2: comment bodies are plain text; v3 would want ADF documents

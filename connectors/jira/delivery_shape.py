@@ -1,7 +1,7 @@
 """The shape of a Jira webhook delivery, checked before anything reads it. Pure: no I/O.
 
 Every part of a delivery the connector reads is checked for the type Jira sends (recorded payloads in
-tests/fixtures/reference/jira), so a delivery of another shape is refused with one reason naming the part
+tests/connectors/jira/reference), so a delivery of another shape is refused with one reason naming the part
 (`issue.fields.project is a string, not an object`) instead of failing somewhere inside the reading, or,
 worse, being taken in and failing in the inbox worker on every attempt. Parts Baton does not read may be
 anything. Ids are bounded here; names, once read, by core/webhooks.py (what the ledger stores).
@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from baton_itsm.connectors.jira.mapping import MalformedPayload
+from baton_itsm.connectors.common import MalformedPayload
 
 MAX_ID = 100  # issue, changelog and comment ids: digits in every Jira; event ids are stored in 200 characters
 MAX_NAME = 200  # user names and ids, project keys: as long as the ledger's holder and actor columns

@@ -1,6 +1,6 @@
 """Reading Jira's JSON: times, field values, an issue's holder and facts, its SLA. Pure: no I/O.
 
-Shapes follow the recorded payloads in tests/fixtures/reference/jira: platform times look like
+Shapes follow the recorded payloads in tests/connectors/jira/reference: platform times look like
 `2022-07-11T06:25:48.416-0400`, webhook `timestamp`s are epoch milliseconds, and Service Management
 dates are objects (`{"iso8601", "jira", "friendly", "epochMillis"}`).
 """
@@ -12,31 +12,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from baton_itsm.connectors.common import MalformedPayload, parse_time as parse_tool_time
 from baton_itsm.connectors.jira.options import GroupField, JiraOptions
 from baton_itsm.connectors.jira.people import People
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.sla import Sla, first_due
-from baton_itsm.core.errors import ToolError
 
 
 log = logging.getLogger(__name__)
-
-
-class MalformedPayload(ToolError):
-    """Jira sent something without the shape Baton reads (a webhook body or an API answer)."""
 
 
 def parse_time(value: Any) -> datetime:
     """A Jira time as aware UTC: ISO text with a `-0400` offset, epoch milliseconds, or a JSM date object."""
     if isinstance(value, Mapping):  # JSM: epochMillis is exact; `friendly` is localised and never read
         value = value.get("epochMillis", value.get("iso8601"))
-    try:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return datetime.fromtimestamp(value / 1000, UTC)
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    except (ValueError, OverflowError, OSError):  # not a time, or one outside the years 1 to 9999
-        raise MalformedPayload(f"not a Jira time: {str(value)[:60]!r}") from None
+    return parse_tool_time(value, what="a Jira time", epoch_ms=True)
 
 
 def display(value: Any) -> str | None:

@@ -17,9 +17,10 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
+from baton_itsm.connectors.common import MalformedPayload, header
 from baton_itsm.connectors.jira.changelog import Moment, change_events, comment_event, rewind
 from baton_itsm.connectors.jira.delivery_shape import check_delivery, check_timestamp
-from baton_itsm.connectors.jira.mapping import MalformedPayload, Reader, fields_of, parse_time
+from baton_itsm.connectors.jira.mapping import Reader, fields_of, parse_time
 from baton_itsm.core.connector import WebhookOutcome, WebhookResult
 from baton_itsm.core.delivery_json import MalformedBody, load
 from baton_itsm.core.domain.holders import TicketKey
@@ -33,11 +34,6 @@ NOT_WATCHED = frozenset({
     "attachment_deleted", "issue_property_set", "issue_property_deleted",
 })
 _COMMENT_URL = re.compile(r"/issue/(\d+)/comment/\d+$")
-
-
-def header(headers: Mapping[str, str], name: str) -> str | None:
-    wanted = name.lower()
-    return next((value for key, value in headers.items() if key.lower() == wanted), None)
 
 
 def sign(secret: bytes, body: bytes) -> str:

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from baton_itsm.connectors.common import MalformedPayload
 from baton_itsm.connectors.http import HttpClient, RetryPolicy, credentials
 from baton_itsm.connectors.rest.mapping import (
-    MalformedAnswer, RawChange, classify, dig, mark_public, public_ids, read_change, read_ticket, text,
+    RawChange, classify, dig, mark_public, public_ids, read_change, read_ticket, text,
     unaccepted_messages,
 )
 from baton_itsm.connectors.rest.profile import Profile, load_profile
@@ -142,7 +143,7 @@ class RestConnector:
                                                                  paging.size_param: paging.size}))
             items = dig(answer, paging.items)
             if not isinstance(items, list):
-                raise MalformedAnswer(f"GET {path}: no list at {paging.items!r}")
+                raise MalformedPayload(f"GET {path}: no list at {paging.items!r}")
             yield items
             seen += len(items)
             read_past = not items and not seen and page - paging.first_page + 1 < past_empty
@@ -310,7 +311,7 @@ def _json(response) -> Any:
     try:
         return response.json()
     except ValueError:
-        raise MalformedAnswer(f"{response.request.method} {response.request.path_url.split('?')[0]}: "
+        raise MalformedPayload(f"{response.request.method} {response.request.path_url.split('?')[0]}: "
                               "the answer is not JSON") from None
 
 

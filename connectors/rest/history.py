@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
+from baton_itsm.connectors.common import MalformedPayload, parse_time
 from baton_itsm.connectors.rest.connector import RestConnector
 from baton_itsm.connectors.rest.history_search import HistorySearch
 from baton_itsm.connectors.rest.history_ticket import ListedTicket, imported_ticket
-from baton_itsm.connectors.rest.mapping import MalformedAnswer, classify, dig, parse_time, read_change, read_ticket
+from baton_itsm.connectors.rest.mapping import classify, dig, read_change, read_ticket
 from baton_itsm.connectors.rest.timeline import NamedChange
 from baton_itsm.core.errors import ConfigError, ToolNotFound, ToolRefused
 from baton_itsm.core.history.imported import HistoryReading, Progress, Rejection
@@ -79,7 +80,7 @@ def _transactions(connector: RestConnector, ticket_ids: list[str], reading: Hist
             where = _number(dig(item, spec.item.id))
             try:
                 raw = read_change(item, spec.item)
-            except MalformedAnswer as error:
+            except MalformedPayload as error:
                 reading.rejected.append(Rejection(where, f"unreadable: {error}"))
                 continue
             counts[raw.ticket_id] += 1

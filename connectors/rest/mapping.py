@@ -4,17 +4,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from baton_itsm.connectors.common import MalformedPayload, parse_time
 from baton_itsm.connectors.rest.profile import ItemPaths, KindRule, TicketShape
 from baton_itsm.core.domain.tool_events import ToolEvent
-from baton_itsm.core.errors import ToolError
 from baton_itsm.core.rules.facts import PUBLIC, VISIBILITY
-
-
-class MalformedAnswer(ToolError):
-    """The tool answered something that does not have the shape its profile describes."""
 
 
 def dig(data: Any, path: str) -> Any:
@@ -36,15 +32,6 @@ def text(value: Any) -> str | None:
     return str(value)
 
 
-def parse_time(value: Any) -> datetime:
-    """An ISO 8601 time from the tool (RT: `2026-11-23T04:33:16Z`), as aware UTC."""
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    except (ValueError, OverflowError):  # not a time, or one whose UTC falls outside the years 1 to 9999
-        raise MalformedAnswer(f"not a time: {str(value)[:60]!r}") from None
-
-
 @dataclass(frozen=True)
 class RawChange:
     """A change as the tool lists it; `old`/`new` may still be ids that need naming."""
@@ -62,7 +49,7 @@ class RawChange:
 def read_change(item: Any, paths: ItemPaths) -> RawChange:
     event_id, ticket_id, change_type = (text(dig(item, p)) for p in (paths.id, paths.ticket, paths.type))
     if not (event_id and ticket_id and change_type):
-        raise MalformedAnswer(f"a change without an id, ticket or type: {str(item)[:200]}")
+        raise MalformedPayload(f"a change without an id, ticket or type: {str(item)[:200]}")
     return RawChange(event_id=event_id, ticket_id=ticket_id, at=parse_time(dig(item, paths.at)),
                      actor=text(dig(item, paths.actor)), type=change_type, field=text(dig(item, paths.field)),
                      old=text(dig(item, paths.old)), new=text(dig(item, paths.new)))
@@ -102,7 +89,7 @@ class RawTicket:
 def read_ticket(item: Any, shape: TicketShape) -> RawTicket:
     ticket_id = text(dig(item, shape.id))
     if ticket_id is None:
-        raise MalformedAnswer(f"a ticket without an id: {str(item)[:200]}")
+        raise MalformedPayload(f"a ticket without an id: {str(item)[:200]}")
     fields = {name: value for name, path in shape.fields.items() if (value := text(dig(item, path))) is not None}
     return RawTicket(ticket_id, text(dig(item, shape.group)), text(dig(item, shape.person)), fields)
 
@@ -110,6 +97,6 @@ def read_ticket(item: Any, shape: TicketShape) -> RawTicket:
 def unaccepted_messages(answer: Any, patterns: Sequence[str]) -> list[str]:
     """Messages in a write's answer that do not say the change was done (RT answers 200 to refusals)."""
     if not isinstance(answer, list):
-        raise MalformedAnswer(f"expected a list of messages, got {str(answer)[:200]}")
+        raise MalformedPayload(f"expected a list of messages, got {str(answer)[:200]}")
     compiled = [re.compile(p) for p in patterns]
     return [str(m) for m in answer if not any(p.search(str(m)) for p in compiled)]

@@ -12,16 +12,12 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
-from baton_itsm.connectors.rest.mapping import MalformedAnswer, classify, dig, read_change, read_ticket
+from baton_itsm.connectors.common import MalformedPayload, header
+from baton_itsm.connectors.rest.mapping import classify, dig, read_change, read_ticket
 from baton_itsm.connectors.rest.profile import Profile
 from baton_itsm.connectors.rest.timeline import NamedChange, TicketNow, to_events
 from baton_itsm.core.connector import WebhookOutcome, WebhookResult
 from baton_itsm.core.delivery_json import MalformedBody, load
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    wanted = name.lower()
-    return next((value for key, value in headers.items() if key.lower() == wanted), None)
 
 
 def signature(secret: bytes, body: bytes, digest: str = "sha256") -> str:
@@ -32,7 +28,7 @@ def verify_signature(profile: Profile, secret: bytes | None, headers: Mapping[st
     spec = profile.webhook
     if spec is None or not secret:
         return False
-    sent = _header(headers, spec.signature_header) or ""
+    sent = header(headers, spec.signature_header) or ""
     if not sent.startswith(spec.signature_prefix):
         return False
     expected = signature(secret, body, spec.digest)
@@ -61,7 +57,7 @@ def parse_webhook(instance: str, profile: Profile, secret: bytes | None,
     try:
         raw = read_change(item, profile.changes.item)
         ticket = read_ticket(ticket_item, profile.ticket)
-    except MalformedAnswer as error:
+    except MalformedPayload as error:
         return WebhookResult(WebhookOutcome.ANOMALOUS, reason=str(error))
     if raw.type in spec.ignored_types:
         return WebhookResult(WebhookOutcome.IGNORED, reason=f"{raw.type} changes are not watched")

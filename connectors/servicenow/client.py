@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from baton_itsm.connectors.common import MalformedPayload
 from baton_itsm.connectors.http import HttpClient
 from baton_itsm.connectors.servicenow.mapping import result_of
-from baton_itsm.connectors.servicenow.values import MalformedAnswer
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class TableClient:
         response = self.http.call("GET", f"{self.api_path}/{table}", params=params)
         records = result_of(_json(response))
         if not isinstance(records, list):
-            raise MalformedAnswer(f"GET {table}: expected a list of records, got {str(records)[:200]}")
+            raise MalformedPayload(f"GET {table}: expected a list of records, got {str(records)[:200]}")
         total = response.headers.get("X-Total-Count")
         total = int(total) if total and total.isdigit() else None
         return Page(records, offset, total, next_offset(response.links, total, offset, len(records)))
@@ -76,7 +76,7 @@ class TableClient:
                                   params={"sysparm_fields": ",".join(fields)})
         record = result_of(_json(response))
         if not isinstance(record, dict):
-            raise MalformedAnswer(f"GET {table}: expected one record, got {str(record)[:200]}")
+            raise MalformedPayload(f"GET {table}: expected one record, got {str(record)[:200]}")
         return record
 
     def patch(self, table: str, sys_id: str, body: Mapping[str, str], fields: Sequence[str]) -> dict | None:
@@ -88,7 +88,7 @@ class TableClient:
             return None  # seen on a real instance: PATCH 200, Content-Length 0
         record = result_of(_json(response))
         if not isinstance(record, dict):
-            raise MalformedAnswer(f"PATCH {table}: expected one record, got {str(record)[:200]}")
+            raise MalformedPayload(f"PATCH {table}: expected one record, got {str(record)[:200]}")
         return record
 
 
@@ -98,5 +98,5 @@ def _json(response: requests.Response) -> Any:
     except ValueError:
         # A hibernating developer instance answers 200 with an HTML page; so does an SSO login redirect.
         kind = response.headers.get("Content-Type", "no content type")
-        raise MalformedAnswer(f"{response.request.method} {response.request.path_url.split('?')[0]}: the answer is "
+        raise MalformedPayload(f"{response.request.method} {response.request.path_url.split('?')[0]}: the answer is "
                               f"not JSON ({kind}); is the instance hibernating or behind a login page?") from None

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from baton_itsm.connectors.servicenow.values import MalformedAnswer, Ref, count, parse_time, ref, text
+from baton_itsm.connectors.common import MalformedPayload
+from baton_itsm.connectors.servicenow.values import Ref, count, parse_time, ref, text
 
 GROUP_FIELD, PERSON_FIELD = "assignment_group", "assigned_to"
 HOLDER_FIELDS = (GROUP_FIELD, PERSON_FIELD)
@@ -60,7 +61,7 @@ class SnTicket:
 def _required(record: Any, table: str, *columns: str) -> Mapping:
     """`record`, if it is an object with a value in each of `columns`; else the answer is not what Baton reads."""
     if not isinstance(record, Mapping) or not all(text(record.get(c)) for c in columns):
-        raise MalformedAnswer(f"a {table} record without {', '.join(columns)}: {str(record)[:200]}")
+        raise MalformedPayload(f"a {table} record without {', '.join(columns)}: {str(record)[:200]}")
     return record
 
 
@@ -93,7 +94,7 @@ class AuditRow:
 
 
 def read_audit(record: Any) -> AuditRow:
-    """A sys_audit row. No captured JSON exists: the shape follows the documented columns (see cassettes/)."""
+    """A sys_audit row. No captured JSON exists: the shape follows the documented columns (see the test cassettes)."""
     _required(record, "sys_audit", "sys_id", "documentkey", "fieldname", "sys_created_on")
     # sys_audit stores values as text, so a reference is a plain sys_id even when links are not excluded
     return AuditRow(text(record["sys_id"]), text(record["documentkey"]), text(record["fieldname"]),
@@ -127,5 +128,5 @@ def read_journal(record: Any) -> JournalEntry:
 def result_of(body: Any) -> Any:
     """The `result` of a Table API answer: a list for a query, an object for one record."""
     if not isinstance(body, Mapping) or "result" not in body:
-        raise MalformedAnswer(f"expected a Table API answer {{\"result\": ...}}, got {str(body)[:200]}")
+        raise MalformedPayload(f"expected a Table API answer {{\"result\": ...}}, got {str(body)[:200]}")
     return body["result"]

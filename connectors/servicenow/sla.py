@@ -12,7 +12,8 @@ import logging
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
-from baton_itsm.connectors.servicenow.values import MalformedAnswer, parse_time, ref, text
+from baton_itsm.connectors.common import MalformedPayload
+from baton_itsm.connectors.servicenow.values import parse_time, ref, text
 from baton_itsm.core.domain.sla import Sla, first_due
 
 TASK_SLA_FIELDS = ("sys_id", "task", "sla", "sla.name", "stage", "has_breached", "start_time", "planned_end_time",
@@ -39,13 +40,13 @@ def read_task_sla(record: Mapping) -> Sla:
     left = duration_minutes(record.get("business_time_left"))
     percentage = text(record.get("business_percentage"))
     if read_at is None or elapsed is None:
-        raise MalformedAnswer(f"a task_sla without sys_updated_on or business_duration: {str(record)[:200]}")
+        raise MalformedPayload(f"a task_sla without sys_updated_on or business_duration: {str(record)[:200]}")
     if left is not None and elapsed + left > 0:
         goal = elapsed + left
     elif percentage and float(percentage) > 0:
         goal = elapsed * 100 / float(percentage)
     else:
-        raise MalformedAnswer(f"a task_sla whose goal cannot be told: {str(record)[:200]}")
+        raise MalformedPayload(f"a task_sla whose goal cannot be told: {str(record)[:200]}")
     definition = ref(record.get("sla"))
     name = text(record.get("sla.name")) or (definition.display if definition else None) or "SLA"
     stage = (text(record.get("stage")) or "").lower()
@@ -63,6 +64,6 @@ def slas_by_task(records: Iterable[Mapping]) -> dict[str, Sla]:
             continue
         try:
             found.setdefault(task, []).append(read_task_sla(record))
-        except MalformedAnswer as error:  # one odd task_sla (not yet computed) must not stop the poll of a page
+        except MalformedPayload as error:  # one odd task_sla (not yet computed) must not stop the poll of a page
             log.warning("task %s: %s; that SLA is left out", task, error)
     return {task: first_due(slas) for task, slas in found.items()}

@@ -1,6 +1,6 @@
 """Records as a ServiceNow update set: the XML an admin loads under Retrieved Update Sets, previews and commits.
 
-The layout is that of an update set exported from an instance (tests/fixtures/servicenow/ keeps a real one's
+The layout is that of an update set exported from an instance (tests/connectors/servicenow/fixtures/ keeps a real one's
 structure): `<unload>` holds one `sys_remote_update_set` and one `sys_update_xml` per record, whose `payload` is
 the record's own XML, `<record_update table="T"><T action="INSERT_OR_UPDATE">...</T></record_update>`, as text.
 Every sys_id is derived from the instance and the record's identity, so loading a newer update set updates the

@@ -1,6 +1,6 @@
 """Reading single Table API values. Pure: no I/O.
 
-What real instances send (fixtures in tests/fixtures/reference/servicenow/): every value is a string, "" when
+What real instances send (fixtures in tests/connectors/servicenow/reference/): every value is a string, "" when
 empty (never null in raw mode); date-times are UTC `YYYY-MM-DD HH:MM:SS`; a reference field comes in one
 of three forms: `{"link", "value"}` (the default), a bare sys_id (`sysparm_exclude_reference_link=true`)
 or `{"display_value", "link"}` (`sysparm_display_value=true`, where values may also be null). With
@@ -12,13 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from baton_itsm.core.errors import ToolError
+from baton_itsm.connectors.common import MalformedPayload, parse_time as parse_tool_time
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-
-
-class MalformedAnswer(ToolError):
-    """ServiceNow answered something that is not the Table API shape Baton reads (or not JSON at all)."""
 
 
 def text(value: Any) -> str | None:
@@ -45,7 +41,7 @@ def ref(value: Any) -> Ref | None:
     if isinstance(value, str):
         return Ref(value)
     if not isinstance(value, dict):
-        raise MalformedAnswer(f"not a reference field value: {str(value)[:100]}")
+        raise MalformedPayload(f"not a reference field value: {str(value)[:100]}")
     sys_id = text(value.get("value")) or _link_tail(value.get("link"))
     display = text(value.get("display_value"))
     if sys_id is None and display is None:
@@ -65,10 +61,7 @@ def parse_time(value: Any) -> datetime | None:
     raw = text(value)
     if raw is None:
         return None
-    try:
-        return datetime.strptime(raw, TIME_FORMAT).replace(tzinfo=UTC)
-    except ValueError:
-        raise MalformedAnswer(f"not a ServiceNow date-time (UTC YYYY-MM-DD HH:MM:SS): {raw!r}") from None
+    return parse_tool_time(raw, what="a ServiceNow date-time (UTC YYYY-MM-DD HH:MM:SS)", layout=TIME_FORMAT)
 
 
 def format_time(at: datetime) -> str:
@@ -84,7 +77,7 @@ def count(value: Any) -> int | None:
     try:
         return int(raw.replace(",", ""))
     except ValueError:
-        raise MalformedAnswer(f"not a count: {raw!r}") from None
+        raise MalformedPayload(f"not a count: {raw!r}") from None
 
 
 def quote(value: str) -> str:

@@ -17,10 +17,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from baton_itsm.connectors.common import MalformedPayload, header
 from baton_itsm.connectors.servicenow.changes import event_id
 from baton_itsm.connectors.servicenow.facts import ticket_fields
 from baton_itsm.connectors.servicenow.mapping import SnTicket
-from baton_itsm.connectors.servicenow.values import MalformedAnswer, count, parse_time, text
+from baton_itsm.connectors.servicenow.values import count, parse_time, text
 from baton_itsm.core.connector import WebhookOutcome, WebhookResult
 from baton_itsm.core.delivery_json import MalformedBody, load
 from baton_itsm.core.domain.holders import Holder, TicketKey
@@ -29,11 +30,6 @@ from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 DELIVERY, TIMESTAMP, SIGNATURE = "X-Baton-Delivery", "X-Baton-Timestamp", "X-Baton-Signature"
 UNIX_SECONDS = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() also takes "²", which int() refuses
 MAX_DELIVERY_ID = 100  # the rule sends a GUID (32 hex digits)
-
-
-def header(headers: Mapping[str, str], name: str) -> str | None:
-    wanted = name.lower()
-    return next((value for key, value in headers.items() if key.lower() == wanted), None)
 
 
 def sign(secret: bytes, timestamp: str, body: bytes) -> str:
@@ -65,16 +61,16 @@ def parse_delivery(instance: str, *, table: str, secret: bytes | None, tolerance
     try:
         payload = load(body)
         if not isinstance(payload, dict):
-            raise MalformedAnswer("the body is not a JSON object")
+            raise MalformedPayload("the body is not a JSON object")
         if payload.get("delivery_id") != delivery:
-            raise MalformedAnswer(f"the body's delivery_id differs from {DELIVERY}")
+            raise MalformedPayload(f"the body's delivery_id differs from {DELIVERY}")
         if len(delivery) > MAX_DELIVERY_ID:
-            raise MalformedAnswer(f"{DELIVERY} is longer than {MAX_DELIVERY_ID} characters")
+            raise MalformedPayload(f"{DELIVERY} is longer than {MAX_DELIVERY_ID} characters")
         if payload.get("table") != table:
             return WebhookResult(WebhookOutcome.IGNORED, reason=f"a change in {payload.get('table')!r}; "
                                  f"this instance watches {table!r}", delivery_id=delivery)
         event = _event(instance, delivery, payload, states=states, base_url=base_url, table=table)
-    except (MalformedBody, MalformedAnswer) as error:
+    except (MalformedBody, MalformedPayload) as error:
         return anomalous(f"not a Baton holder-change delivery: {error}")
     if event is None:
         return WebhookResult(WebhookOutcome.IGNORED, reason="neither the group nor the person changed",
@@ -97,7 +93,7 @@ def _event(instance: str, delivery: str, payload: dict[str, Any], *, states: Map
     neither."""
     sys_id, at = text(payload.get("sys_id")), parse_time(payload.get("sys_updated_on"))
     if not sys_id or at is None:
-        raise MalformedAnswer("no sys_id or sys_updated_on")
+        raise MalformedPayload("no sys_id or sys_updated_on")
     record = SnTicket(sys_id=sys_id, number=text(payload.get("number")), group=None, person=None,
                       updated_on=text(payload.get("sys_updated_on")), updated_by=text(payload.get("sys_updated_by")),
                       mod_count=count(payload.get("sys_mod_count")),
@@ -124,11 +120,11 @@ def _pair(payload: dict[str, Any], field: str, name_key: str) -> tuple[str | Non
     """(old, new) names of one holder part: the rule sends each side as {"value": sys_id, NAME_KEY: name}."""
     part = payload.get(field)
     if not isinstance(part, dict):
-        raise MalformedAnswer(f"no {field} object")
+        raise MalformedPayload(f"no {field} object")
     sides = []
     for side in ("old", "new"):
         value = part.get(side)
         if not isinstance(value, dict):
-            raise MalformedAnswer(f"{field}.{side} is not an object")
+            raise MalformedPayload(f"{field}.{side} is not an object")
         sides.append(text(value.get(name_key)) or text(value.get("value")))  # an unnamed id stays the id
     return sides[0], sides[1]

@@ -6,35 +6,40 @@ from pathlib import Path
 
 from baton_itsm.core.backtest.availability import availability_counts, availability_line
 from baton_itsm.core.backtest.bounce_rules import bounce_rule_lines, bounce_rule_outcome
-from baton_itsm.core.backtest.history import servicenow_histories
 from baton_itsm.core.backtest.replay import Replay, Tally
 from baton_itsm.core.backtest.sla import SlaTally, sla_lines
 from baton_itsm.core.domain.directory import Directory, GroupInfo
+from baton_itsm.core.history.readers import HistoryReader
 from baton_itsm.core.metrics.bounces import MANY, share_with_many
+from baton_itsm.core.plugins import history_reader
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.rules.policy import Policy
 
+HISTORY_FORMAT = "servicenow-log"  # what `baton backtest --history` reads: a reader of that name is registered
 
-def backtest(policy: Policy, history: Path, *, instance: str = "sn-log", infer_groups: bool = True) -> dict:
-    """Replay a ServiceNow event log under `policy`; returns the outcome as JSON-ready data.
+
+def backtest(policy: Policy, history: Path, *, instance: str = "sn-log", infer_groups: bool = True,
+             reader: HistoryReader | None = None) -> dict:
+    """Replay a history file (a ServiceNow event log unless `reader` reads another format) under `policy`; returns
+    the outcome as JSON-ready data.
 
     With `infer_groups` (a deployment that describes no groups), every group seen in the history is
     known to the rules, its members being the people seen holding its tickets: otherwise the rules
     can only flag pushes to groups they do not know.
     """
-    streamed, end_at, reader = servicenow_histories(history, instance)
-    histories = list(streamed)
+    read = (reader or history_reader(HISTORY_FORMAT)).events(history, instance)
+    histories = list(read.tickets)
     if infer_groups and not policy.directory.groups:
         policy = replace(policy, directory=infer_directory(histories))
     # The back-test acts on the history's instance, so the tool writes a live deployment would make are counted.
     policy = replace(policy, instances=policy.instances | {instance})
     tally = Tally()
-    replay = Replay(RulesEngine(policy), tally, end_at)
-    sla = SlaTally(policy)
+    replay = Replay(RulesEngine(policy), tally, read.end_at)
+    sla = SlaTally(policy, read.resolved_states)
     for events in histories:
         replay.ticket(events)
         sla.ticket(events)
-    return {**outcome(tally, history, reader), "sla": sla.result(),
+    return {**outcome(tally, history, read.rejected), "sla": sla.result(),
             **availability_counts(histories, policy, tally.rule_outcomes)}
 
 
@@ -49,12 +54,12 @@ def infer_directory(histories: list) -> Directory:
     return Directory({group: GroupInfo(frozenset(people)) for group, people in members.items()})
 
 
-def outcome(tally: Tally, history: Path, reader) -> dict:
+def outcome(tally: Tally, history: Path, rejected: int) -> dict:
     rules = tally.rule_outcomes
     before, after = tally.bounces_history, tally.bounces_with_rules
     return {
         "history": str(history), "tickets": tally.tickets, "updates": tally.updates,
-        "rows_rejected": len(reader.rejected),
+        "rows_rejected": rejected,
         "pushes_reverted": rules["accept-before-reassign: reverted"],
         "pushes_held": rules["accept-before-reassign: held"],
         "pushes_flagged": rules["accept-before-reassign: flagged"],

@@ -16,16 +16,16 @@ from collections import Counter
 from collections.abc import Sequence
 
 from baton_itsm.core.domain.tool_events import ToolEvent
-from baton_itsm.core.history.servicenow_import import RESOLVED_STATES
 from baton_itsm.core.rules.policy import Policy
 
-MADE_SLA = "made_sla"  # the event field history.incident_events fills from the log's column ("true"/"false")
+MADE_SLA = "made_sla"  # the event field the ServiceNow log's events carry from its column ("true"/"false")
 NOT_COUNTABLE = "not countable: the log has no SLA goal, elapsed share or breach time, only made_sla"
 
 
 class SlaTally:
-    def __init__(self, policy: Policy):
+    def __init__(self, policy: Policy, resolved_states: frozenset[str]):
         self.policy = policy
+        self.resolved_states = resolved_states  # the history's status values that mean resolved
         self.counts: Counter[str] = Counter()
         self.breached_groups: Counter[str] = Counter()
 
@@ -39,7 +39,7 @@ class SlaTally:
         first_miss = next((e for e, flag in flags if flag == "false"), None)
         if first_miss is None:
             return
-        if first_miss.fields.get("status") in RESOLVED_STATES:
+        if first_miss.fields.get("status") in self.resolved_states:
             self.counts["miss_first_seen_at_resolution"] += 1
             return
         self.counts["miss_seen_while_open"] += 1

@@ -20,9 +20,11 @@ DEMO_INSTANCE = "sn-demo"
 def demo(state, folder: Path, charts: bool) -> None:
     """Import a bundled sample of a real ServiceNow incident log, back-test the example rules on it,
     and write the handoff report. Uses its own ledger (FOLDER/ledger.db), never your store."""
+    from baton_itsm.core.backtest.run import HISTORY_FORMAT
     from baton_itsm.core.cli.backtest import run_backtest
     from baton_itsm.core.cli.history_import import import_file
     from baton_itsm.core.cli.report import build_metrics, write_and_show
+    from baton_itsm.core.plugins import history_reader
 
     folder.mkdir(parents=True, exist_ok=True)
     ledger = folder / "ledger.db"
@@ -34,7 +36,9 @@ def demo(state, folder: Path, charts: bool) -> None:
     with as_file(samples.joinpath(SAMPLE)) as sample, as_file(files("baton_itsm.config").joinpath(
             "rules.example.yaml")) as rules:
         click.echo(f"1/3 importing the bundled sample of the UCI ServiceNow incident log ({SAMPLE})")
-        import_file(demo_state, Path(sample), DEMO_INSTANCE, quiet=True)
+        reader = history_reader(HISTORY_FORMAT)  # the sample is a ServiceNow log: its tool's plugin reads it
+        import_file(demo_state, Path(sample), DEMO_INSTANCE, True,
+                    lambda grouped, progress: reader.read(Path(sample), progress, grouped=grouped))
         click.echo("\n2/3 back-testing the example rules (config/rules.example.yaml) on it")
         result = run_backtest(demo_state, Path(rules), Path(sample), DEMO_INSTANCE)
     from baton_itsm.core.backtest.run import outcome_lines

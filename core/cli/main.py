@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from baton_itsm.core.cli.errors import BatonGroup, output_masker
+from baton_itsm.core.cli.errors import output_masker
+from baton_itsm.core.cli.plugin_commands import PluginGroup
 from baton_itsm.core.errors import BatonError, ConfigError, ToolError
 from baton_itsm.core.settings.locate import DEFAULT_CONFIG_NAME, find_config
 
@@ -44,7 +45,7 @@ class CliState:
         return self.app.database_url
 
 
-@click.group(cls=BatonGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=PluginGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_option", metavar="FILE", envvar=None,
               help="Deployment file (default: $BATON_CONFIG, else ./baton.yaml, else built-in defaults).")
 @click.option("--db", "db_option", metavar="PATH|URL",
@@ -118,6 +119,7 @@ def _reach_notifiers(app: App, mask) -> None:
 
 def _register_subcommands() -> None:
     # "module:attribute" of each command; the module is imported only when the command runs or help lists it.
+    # A tool's own commands (`baton servicenow`, `baton jira`, `baton rt`) come from its plugin (plugin_commands).
     cli.add_lazy_commands({
         "db": "baton_itsm.core.cli.db:db",
         "handoff": "baton_itsm.core.cli.handoff:handoff",
@@ -133,9 +135,6 @@ def _register_subcommands() -> None:
         "token": "baton_itsm.core.cli.token:token",
         "away": "baton_itsm.core.cli.away:away",
         "inbox": "baton_itsm.core.cli.inbox:inbox",
-        "servicenow": "baton_itsm.core.cli.servicenow:servicenow",
-        "jira": "baton_itsm.core.cli.jira:jira",
-        "rt": "baton_itsm.core.cli.rt:rt",
     })
 
 

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.notify.notices import Recipient
-from baton_itsm.core.outbox import Handler
 from baton_itsm.core.rules.decisions import Outgoing
-from baton_itsm.core.settings.notifications import NotificationsConfig
+
+if TYPE_CHECKING:  # annotations only: a notifier plugin's module imports this without the store and the settings
+    from baton_itsm.core.outbox import Handler
+    from baton_itsm.core.settings.notifications import NotificationsConfig
 
 REQUESTER, STAFF = "requester", "staff"
 

@@ -1,49 +1,17 @@
-"""The email notifier: rendered messages become `email` outbox rows, sent over SMTP by the dispatcher."""
+"""The email notifier (notifier.py): rendered messages become `email` outbox rows, sent over SMTP by the
+dispatcher. Registered here (built in; trylast so that a user's plugin of that
+name wins); the notifier and its libraries are imported only when a deployment uses it."""
 from __future__ import annotations
 
-import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
-
-from baton_itsm.core.hookspecs import hookimpl
-from baton_itsm.core.notify.notifier import Message, NotifierContext
-from baton_itsm.core.outbox import AtMostOnce, Handler, OutboxItem
-from baton_itsm.core.rules.decisions import Outgoing
-from baton_itsm.plugins.email.message import EMAIL_CHANNEL, build_email, email_payload
-from baton_itsm.plugins.email.smtp import SmtpSender
-
-log = logging.getLogger(__name__)
+from baton_itsm.core.plugin_api import NotifierContext, hookimpl
 
 
-@dataclass
-class EmailNotifier:
-    context: NotifierContext
-    sender: SmtpSender
+def email_notifier(context: NotifierContext):
+    from baton_itsm.plugins.email.notifier import EmailNotifier
 
-    @classmethod
-    def create(cls, context: NotifierContext) -> EmailNotifier:
-        return cls(context, SmtpSender(context.settings.smtp, context.environ))
-
-    def compose(self, message: Message) -> list[Outgoing]:
-        if not message.recipient.email:
-            log.info("%s: %s has no email address; not emailed", message.key, message.recipient.label)
-            return []
-        payload = email_payload(message, self.context.settings.smtp, self.context.clock.now())
-        return [Outgoing(payload["message_id"], EMAIL_CHANNEL, payload)]
-
-    @property
-    def handlers(self) -> Mapping[str, Handler]:
-        # An email cannot be taken back: one interrupted mid-send is parked as uncertain, never sent twice.
-        return {EMAIL_CHANNEL: AtMostOnce(self.deliver)}
-
-    def check(self) -> str:
-        """`baton check`: reach the mail server as a delivery would (connect, STARTTLS, log in); one line."""
-        return self.sender.check()
-
-    def deliver(self, item: OutboxItem) -> None:
-        self.sender.send(build_email(item.payload))
+    return EmailNotifier.create(context)
 
 
 @hookimpl(trylast=True)
 def register_notifiers(register):
-    register("email", EmailNotifier.create)
+    register("email", email_notifier)

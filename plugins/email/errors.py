@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from baton_itsm.core.errors import ToolRefused, ToolUnavailable
+from baton_itsm.core.plugin_api import ToolRefused, ToolUnavailable
 
 
 class MailUnavailable(ToolUnavailable):

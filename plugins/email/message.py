@@ -11,9 +11,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from typing import Any
 
-from baton_itsm.core.domain.holders import TicketKey
-from baton_itsm.core.notify.notifier import Message
-from baton_itsm.core.settings.notifications import SmtpConfig
+from baton_itsm.core.plugin_api import Message, SmtpConfig, TicketKey
 
 EMAIL_CHANNEL = "email"
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
 
-from baton_itsm.core.settings.notifications import SmtpConfig, SmtpSecurity
+from baton_itsm.core.plugin_api import SmtpConfig, SmtpSecurity
 from baton_itsm.plugins.email.errors import MailRefused, MailServerRefused, MailUnavailable
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ from baton_itsm.core.domain.errors import InvalidTransition, NotAllowed, Protoco
 from baton_itsm.core.handoffs import HandoffService
 from baton_itsm.core.notify.link_answers import CLOSED
 from baton_itsm.core.store.unit_of_work import UnitOfWork
-from baton_itsm.plugins.slack import RESPOND, SLACK_CHANNEL, UPDATE
+from baton_itsm.plugins.slack.notifier import RESPOND, SLACK_CHANNEL, UPDATE
 from baton_itsm.plugins.slack.blocks import ACCEPT, DECLINE, answered_blocks
 from baton_itsm.plugins.slack.client import SlackClient
 

@@ -13,8 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from baton_itsm.core.errors import ToolError
-from baton_itsm.core.settings.chat import SlackConfig
+from baton_itsm.core.plugin_api import SlackConfig, ToolError
 
 PERMANENT = frozenset({"users_not_found", "user_not_found", "channel_not_found", "not_in_channel", "invalid_auth",
                        "account_inactive", "token_revoked", "missing_scope", "invalid_blocks"})

@@ -11,8 +11,8 @@ from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.store.api_tokens import ApiTokens
 from baton_itsm.core.web import create_app
 
-from tests.integration.servicenow.fake_instance import FakeInstance
-from tests.integration.servicenow.fake_server import FakeServer
+from tests.connectors.servicenow.integration.fake_instance import FakeInstance
+from tests.connectors.servicenow.integration.fake_server import FakeServer
 
 CONFIG = """\
 groups:

@@ -21,8 +21,8 @@ from baton_itsm.core.service.workers import WorkerPool
 from baton_itsm.core.settings.loader import parse_config
 from baton_itsm.core.store.database import make_engine
 from baton_itsm.core.store.migrate import upgrade
-from tests.integration.servicenow.fake_instance import FakeInstance
-from tests.integration.servicenow.fake_server import FakeServer
+from tests.connectors.servicenow.integration.fake_instance import FakeInstance
+from tests.connectors.servicenow.integration.fake_server import FakeServer
 from tests.mail import MailServer, free_port
 
 CONFIG = """

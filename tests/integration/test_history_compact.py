@@ -1,6 +1,7 @@
 """The compact history import (one ledger row per imported ticket, its moves inside) against one row per move.
 
-On the first 3,000 rows of the real ServiceNow log (tests/fixtures/servicenow/incident_event_log_head.PROVENANCE.md):
+On the first 3,000 rows of the real ServiceNow log
+(tests/connectors/servicenow/fixtures/incident_event_log_head.PROVENANCE.md):
 `baton import` writes the compact form; the same tickets written the way live entries are (the store's
 UnitOfWork, one ledger row per HolderChanged and one for the HistorySummary) must give the same report, figure
 for figure, and the same `baton ledger`. A log read in two halves (two processes) and a report added up in two
@@ -22,15 +23,16 @@ from baton_itsm.core.domain.events import HolderChanged
 from baton_itsm.core.domain.history_events import HistorySummary
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.ownership import OwnershipPolicy
-from baton_itsm.core.history import servicenow_import
-from baton_itsm.core.history.servicenow_import import read_servicenow_log
+from baton_itsm.connectors.servicenow.history import log_import as servicenow_import
+from baton_itsm.connectors.servicenow.history.log_import import read_servicenow_log
 from baton_itsm.core.metrics import two_parts
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.store.database import make_engine
 from baton_itsm.core.store.migrate import ensure_current
 from baton_itsm.core.store.unit_of_work import UnitOfWork
+from tests.reference import SERVICENOW_FIXTURES
 
-SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "servicenow" / "incident_event_log_head.csv.gz"
+SAMPLE = SERVICENOW_FIXTURES / "incident_event_log_head.csv.gz"
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 

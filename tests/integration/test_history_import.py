@@ -3,16 +3,15 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from baton_itsm.core.cli.main import cli
+from tests.reference import JIRA_FIXTURES, SERVICENOW_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-SMALL_LOG = FIXTURES / "servicenow" / "small_log.csv"
-JIRA = FIXTURES / "jira" / "search_expand_changelog.json"
+SMALL_LOG = SERVICENOW_FIXTURES / "small_log.csv"
+JIRA = JIRA_FIXTURES / "search_expand_changelog.json"
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""`baton import` of the whole real ServiceNow event log (tests/fixtures/servicenow-incident-log), then the report."""
+"""`baton import` of the whole real ServiceNow event log (tests/connectors/servicenow/incident-log), then the report."""
 from __future__ import annotations
 
 import json

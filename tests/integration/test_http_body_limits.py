@@ -18,7 +18,7 @@ import requests
 
 from tests.integration.loopback import LoopbackServer
 from tests.integration.served import Served, webhook_instance
-from tests.unit.connectors.test_rest_webhook import SECRET, delivery, signed
+from tests.connectors.rest.test_rest_webhook import SECRET, delivery, signed
 
 MIB = 1 << 20
 CHUNK = b"x" * (64 * 1024)

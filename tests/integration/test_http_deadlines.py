@@ -20,7 +20,7 @@ import requests
 
 from tests.integration.loopback import LoopbackServer
 from tests.integration.served import Served, webhook_instance
-from tests.unit.connectors.test_rest_webhook import SECRET
+from tests.connectors.rest.test_rest_webhook import SECRET
 
 HEAD_SECONDS, BODY_SECONDS = 1.0, 2.0
 MARGIN = 3.0  # a loaded test machine may run the server's timer late; never early

@@ -10,8 +10,9 @@ from click.testing import CliRunner
 
 from baton_itsm.core.cli.main import cli
 from baton_itsm.core.metrics.reviews import NO_REVIEWS
+from tests.reference import SERVICENOW_FIXTURES
 
-SMALL_LOG = Path(__file__).resolve().parents[1] / "fixtures" / "servicenow" / "small_log.csv"
+SMALL_LOG = SERVICENOW_FIXTURES / "small_log.csv"
 
 
 class _Page(HTMLParser):

@@ -17,7 +17,7 @@ import pytest
 from baton_itsm.core.domain.holders import TicketKey
 from tests.integration import webhook_fuzz
 from tests.integration.webhook_fuzz import NOW, SECRETS, running_service
-from tests.unit.connectors.jira_fixtures import fixture
+from tests.connectors.jira.jira_fixtures import fixture
 
 SEED = int(os.environ.get("BATON_FUZZ_SEED") or random.SystemRandom().randrange(2**32))
 PER_TOOL = int(os.environ.get("BATON_FUZZ_DELIVERIES", "10000"))

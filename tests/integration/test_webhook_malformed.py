@@ -8,7 +8,7 @@ import pytest
 
 from tests.integration import webhook_fuzz
 from tests.integration.webhook_fuzz import NOW, SECRETS, running_service
-from tests.unit.connectors.jira_fixtures import fixture
+from tests.connectors.jira.jira_fixtures import fixture
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
 
@@ -65,7 +65,7 @@ def test_a_jira_timestamp_that_is_not_a_time_is_refused(service, stamp):
 
 def test_a_5000_digit_servicenow_timestamp_is_refused(service):
     from baton_itsm.connectors.servicenow.webhook import TIMESTAMP, sign
-    from tests.unit.connectors.sn import payload
+    from tests.connectors.servicenow.sn import payload
 
     _, client = service
     body, stamp = json.dumps(payload()).encode(), "9" * 5000

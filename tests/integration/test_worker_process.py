@@ -19,7 +19,7 @@ import requests
 
 from tests.integration.loopback import LoopbackServer
 from tests.integration.served import Served, webhook_instance
-from tests.unit.connectors.test_rest_webhook import SECRET
+from tests.connectors.rest.test_rest_webhook import SECRET
 
 WORKERS_APART = "service: {worker_process: true}\n"
 

@@ -171,7 +171,7 @@ def running_service(tmp_path, monkeypatch):
 # --- the three tools' valid deliveries -------------------------------------------------------------------------
 def servicenow(secret: bytes, now: datetime) -> Tool:
     from baton_itsm.connectors.servicenow.webhook import DELIVERY, SIGNATURE, TIMESTAMP, sign
-    from tests.unit.connectors.sn import payload
+    from tests.connectors.servicenow.sn import payload
 
     signed_at = str(int(now.timestamp()))
 

@@ -7,8 +7,9 @@ from baton_itsm.core.backtest.run import backtest, outcome_lines
 from baton_itsm.core.rules.build import build_policy
 from baton_itsm.core.settings.loader import load_rules_file, parse_config
 from baton_itsm.core.settings.models import BatonConfig
+from tests.reference import SERVICENOW_FIXTURES
 
-HEADER = (Path(__file__).resolve().parents[1] / "fixtures" / "servicenow" / "small_log.csv"
+HEADER = (SERVICENOW_FIXTURES / "small_log.csv"
                              ).read_text().splitlines()[0]
 RULES = """
 accept_before_reassign: {mode: revert}

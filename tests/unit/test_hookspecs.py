@@ -10,7 +10,9 @@ import pytest
 from baton_itsm.core import hookspecs
 from baton_itsm.core.errors import ConfigError
 from baton_itsm.core.hookspecs import hookimpl
-from baton_itsm.core.plugins import DEFAULT_PLUGINS, build_plugin_manager, connector_registry, notifier_registry
+from baton_itsm.core.plugins import (
+    built_in_entry_points, build_plugin_manager, cli_commands, connector_registry, history_reader, notifier_registry,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -21,7 +23,8 @@ def hookspec_names() -> list[str]:
 
 
 def test_there_are_hookspecs():
-    assert {"register_connectors", "register_notifiers"} <= set(hookspec_names())
+    assert {"register_connectors", "register_notifiers", "register_cli_commands",
+            "register_history_readers"} <= set(hookspec_names())
 
 
 @pytest.mark.parametrize("name", hookspec_names())
@@ -46,6 +49,17 @@ class _Plugin:
     def register_notifiers(self, register):
         register("pager", lambda context: None)
 
+    @hookimpl
+    def register_cli_commands(self, register):
+        register("rt", "mine:rt")
+        register("mytool", "mytool_baton.cli:mytool")
+        register("import  mytool-export", "mytool_baton.cli:export")
+
+    @hookimpl
+    def register_history_readers(self, register):
+        register("servicenow-log", "baton_itsm.core.hookspecs:PROJECT")  # any "module:attribute" will do here
+        register("mytool-export", "baton_itsm.core.hookspecs:hookimpl")
+
 
 def test_hook_register_connectors():
     manager = build_plugin_manager()
@@ -57,8 +71,8 @@ def test_hook_register_connectors():
         assert registry.get("rest")() == "mine"  # the built-in is trylast: a user's plugin of that name wins
     finally:
         manager.unregister(plugin)
-    assert connector_registry(manager).get("rest").__name__ == "from_config"
-    assert connector_registry(manager).get("jira").__qualname__ == "JiraConnector.from_config"
+    assert connector_registry(manager).get("rest").__module__ == "baton_itsm.connectors.rest.plugin"
+    assert connector_registry(manager).get("jira").__name__ == "jira_connector"
     with pytest.raises(ConfigError, match="unknown connector type 'fake' \\(known: jira, rest, servicenow\\)"):
         connector_registry(manager).get("fake")
 
@@ -76,6 +90,50 @@ def test_hook_register_notifiers():
     assert callable(notifier_registry(manager).get("email"))  # built in
 
 
-def test_built_ins_are_plain_modules_registered_like_third_party_ones():
+def test_hook_register_cli_commands():
     manager = build_plugin_manager()
-    assert all(manager.get_plugin(name) is not None for name in DEFAULT_PLUGINS)
+    built_in = cli_commands(manager)
+    assert built_in == {
+        "servicenow": "baton_itsm.connectors.servicenow.cli:servicenow",
+        "import servicenow-log": "baton_itsm.connectors.servicenow.cli:servicenow_log",
+        "jira": "baton_itsm.connectors.jira.cli:jira",
+        "import jira-changelog": "baton_itsm.connectors.jira.cli:jira_changelog",
+        "rt": "baton_itsm.connectors.rest.cli:rt",
+        "import rt": "baton_itsm.connectors.rest.cli:request_tracker",
+    }
+    plugin = _Plugin()
+    manager.register(plugin)
+    try:
+        mine = cli_commands(manager)
+        assert mine["rt"] == "mine:rt"  # the built-in is trylast: a user's plugin of that name wins
+        assert mine["mytool"] == "mytool_baton.cli:mytool"
+        assert mine["import mytool-export"] == "mytool_baton.cli:export"  # paths are words, however spaced
+    finally:
+        manager.unregister(plugin)
+
+
+def test_hook_register_history_readers():
+    manager = build_plugin_manager()
+    reader = history_reader("servicenow-log", manager)
+    assert type(reader).__module__ == "baton_itsm.connectors.servicenow.history.reader"
+    assert callable(reader.read) and callable(reader.events)
+    plugin = _Plugin()
+    manager.register(plugin)
+    try:
+        assert history_reader("servicenow-log", manager) == "baton"  # a user's plugin of that name wins
+        assert history_reader("mytool-export", manager) is hookimpl
+    finally:
+        manager.unregister(plugin)
+    with pytest.raises(ConfigError, match="unknown history format 'mytool-export' \\(known: servicenow-log\\)"):
+        history_reader("mytool-export", manager)
+
+
+def test_built_ins_are_this_distributions_entry_points_registered_first_like_third_party_ones():
+    names = [entry_point.name for entry_point in built_in_entry_points()]
+    assert sorted(names) == ["baton_itsm.connectors.jira.plugin", "baton_itsm.connectors.rest.plugin",
+                             "baton_itsm.connectors.servicenow.plugin", "baton_itsm.plugins.email",
+                             "baton_itsm.plugins.slack", "baton_itsm.plugins.teams", "baton_itsm.plugins.ticket_reply"]
+    manager = build_plugin_manager()
+    registered = [name for name, _ in manager.list_name_plugin()]
+    assert registered[:len(names)] == names  # before any third-party plugin, as they always were
+    assert all(manager.get_plugin(name).__name__ == name for name in names)
