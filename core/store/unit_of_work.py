@@ -15,20 +15,23 @@ from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, up
 from sqlalchemy.exc import IntegrityError
 
 from baton_itsm.core.domain.events import LedgerEvent
-from baton_itsm.core.domain.holders import Holder, TicketKey
-from baton_itsm.core.domain.review_events import (
-    EscalationReviewClosed, EscalationReviewOpened, EscalationReviewReopened,
-)
-from baton_itsm.core.domain.ownership import OwnershipPolicy
-from baton_itsm.core.domain.ticket import Ticket
-from baton_itsm.core.inbox_payload import delivery_ticket
-from baton_itsm.core.errors import BatonError
 from baton_itsm.core.domain.facts import TicketFacts, replies_from_json, replies_to_json
+from baton_itsm.core.domain.holders import Holder, TicketKey
+from baton_itsm.core.domain.ownership import OwnershipPolicy
+from baton_itsm.core.domain.review_events import (
+    EscalationReviewClosed,
+    EscalationReviewOpened,
+    EscalationReviewReopened,
+)
+from baton_itsm.core.domain.ticket import Ticket
+from baton_itsm.core.errors import BatonError
+from baton_itsm.core.inbox_payload import delivery_ticket
 from baton_itsm.core.store.codec import event_to_row, row_to_entries
 from baton_itsm.core.store.dialects import insert_or_nothing
 from baton_itsm.core.store.leases import locked
 from baton_itsm.core.store.schema import escalation_reviews, inbox, ledger_entries, outbox, tickets, timers
 from baton_itsm.core.store.settling import settles_at
+from baton_itsm.core.store.ticket_cache import TicketCache
 from baton_itsm.core.store.wal import WalCheckpoints
 
 
@@ -59,8 +62,9 @@ class _Buffer:
 
 class UnitOfWork:
     def __init__(self, connection: Connection, now: datetime, ownership: OwnershipPolicy,
-                 intake_groups: frozenset[str] = frozenset()):
+                 intake_groups: frozenset[str] = frozenset(), cache: TicketCache | None = None):
         self.connection = connection
+        self.cache = cache
         self.now = now
         self.ownership = ownership
         self.intake_groups = intake_groups
@@ -85,17 +89,29 @@ class UnitOfWork:
         ids = list(tickets_by_row_id)
         if not ids:
             return
+        to_read = set(ids)
         for row in self.connection.execute(select(tickets).where(tickets.c.id.in_(ids))):
             key = tickets_by_row_id[row.id]
             self._row_ids[key] = row.id
             self._facts[key] = _facts_of(row)
-        events: dict[int, list] = {row_id: [] for row_id in ids}
-        entries = select(ledger_entries).where(ledger_entries.c.ticket_id.in_(ids)).order_by(
+            kept = self.cache.get(key, row.version) if self.cache is not None else None
+            if kept is not None:  # as this process committed it, and nobody wrote since (store/ticket_cache.py)
+                self._tickets[key] = kept
+                to_read.discard(row.id)
+        if not to_read:
+            return
+        events: dict[int, list] = {row_id: [] for row_id in to_read}
+        entries = select(ledger_entries).where(ledger_entries.c.ticket_id.in_(sorted(to_read))).order_by(
             ledger_entries.c.ticket_id, ledger_entries.c.version)
         for row in self.connection.execute(entries):
             events[row.ticket_id] += (event for _, event in row_to_entries(row, tickets_by_row_id[row.ticket_id]))
-        for row_id, key in tickets_by_row_id.items():
+        for row_id in to_read:
+            key = tickets_by_row_id[row_id]
             self._tickets[key] = Ticket.from_events(key, events[row_id], self.intake_groups)
+
+    def tickets_held(self) -> list[Ticket]:
+        """The tickets this unit of work preloaded or batched, as its writes left them."""
+        return list(self._tickets.values())
 
     # --- tickets and the ledger -------------------------------------------------------------
     def load_ticket(self, key: TicketKey) -> Ticket:
@@ -327,15 +343,18 @@ class Store:
         # writes flat out beside a receiver in another process (core/service/worker_process.py), which would
         # otherwise take the lock again before the receiver, retrying every half millisecond, saw it free.
         self.pause_after_write = 0.0
+        self.tickets = TicketCache()  # as this process last committed them (store/ticket_cache.py)
 
     @contextmanager
     def unit_of_work(self, now: datetime) -> Iterator[UnitOfWork]:
         with self.write_lock, self.engine.begin() as connection:
             token = CURRENT_CONNECTION.set(connection)
             try:
-                yield UnitOfWork(connection, now, self.ownership, self.intake_groups)
+                uow = UnitOfWork(connection, now, self.ownership, self.intake_groups, self.tickets)
+                yield uow
             finally:
                 CURRENT_CONNECTION.reset(token)
+        self.tickets.keep(uow.tickets_held())  # committed: the next batch may start from these
         if self.wal is not None:
             self.wal.now_and_then()  # the lock is free again: store/wal.py
         if self.pause_after_write:

@@ -1,0 +1,77 @@
+"""A batch starts from the tickets this process last committed, not from a re-read of their ledgers, only while no
+one else has written them: another process's entries, or this one's rolled-back batch, send it back to the ledger."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from baton_itsm.core.domain.commands import RecordHolderChange
+from baton_itsm.core.domain.holders import Holder, TicketKey
+from baton_itsm.core.domain.protocol import decide
+from baton_itsm.core.store.database import make_engine
+from baton_itsm.core.store.inbox_claims import ticket_rows
+from baton_itsm.core.store.unit_of_work import Store
+
+KEY = TicketKey("rt", "42")
+
+
+def move(store: Store, clock, directory, to: Holder, *, fail: bool = False) -> None:
+    """What an inbox round does: preload, decide on the ticket, write in a batch (and fail, if told, after)."""
+    with store.unit_of_work(clock.now()) as uow:
+        uow.preload(ticket_rows(uow.connection, [KEY]))
+        with uow.batched():
+            ticket = uow.load_ticket(KEY)
+            uow.append(ticket, decide(ticket, RecordHolderChange(ticket=KEY, to_holder=to, by=to.person),
+                                      now=clock.now(), directory=directory))
+        if fail:
+            raise RuntimeError("the round failed after its writes")
+
+
+def holder_seen_by(store: Store, clock) -> tuple[Holder | None, int, bool]:
+    """The ticket a round would start from, its version, and whether the ledger was read for it."""
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        with store.unit_of_work(clock.now()) as uow:
+            uow.preload(ticket_rows(uow.connection, [KEY]))
+            ticket = uow.load_ticket(KEY)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    return ticket.holder, ticket.version, any("ledger_entries" in s for s in statements)
+
+
+@pytest.fixture
+def other_process(database_url):
+    """A second store on the same database, as another `baton run` (or `baton handoff`) would have."""
+    engine = make_engine(database_url)
+    yield Store(engine)
+    engine.dispose()
+
+
+ALICE, BOB, CAROL = Holder("Service Desk", "alice"), Holder("Service Desk", "bob"), Holder("Network", "carol")
+
+
+def test_a_ticket_this_process_committed_is_not_read_again(store, clock, directory):
+    move(store, clock, directory, ALICE)
+    move(store, clock, directory, BOB)
+    assert holder_seen_by(store, clock) == (BOB, 2, False)
+
+
+def test_another_process_writing_the_ticket_sends_the_next_round_to_the_ledger(store, other_process, clock,
+                                                                               directory):
+    move(store, clock, directory, ALICE)
+    move(other_process, clock, directory, BOB)
+    assert holder_seen_by(store, clock) == (BOB, 2, True)
+    move(store, clock, directory, CAROL)  # decided on bob's ticket, as the ledger has it
+    assert holder_seen_by(other_process, clock) == (CAROL, 3, True)
+    assert holder_seen_by(store, clock) == (CAROL, 3, False)
+
+
+def test_a_rolled_back_round_leaves_the_ticket_as_committed(store, clock, directory):
+    move(store, clock, directory, ALICE)
+    with pytest.raises(RuntimeError):
+        move(store, clock, directory, BOB, fail=True)
+    assert holder_seen_by(store, clock) == (ALICE, 1, False)
