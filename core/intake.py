@@ -51,6 +51,7 @@ class IntakeReport:
     duplicates: int = 0
     failed: int = 0
     entries: list[str] = field(default_factory=list)  # ledger entry types written, in order
+    claimed: int = 0  # deliveries the round took: as many as it could means more are waiting
 
 
 @dataclass
@@ -92,6 +93,7 @@ class Intake:
         this claim wait: they are taken again, in order, when it is done or parked."""
         report = IntakeReport()
         claimed = self._claim_with_tickets(limit)
+        report.claimed = len(claimed)
         rounds = rounds_of(claimed)
         for position, row_ids in enumerate(rounds):
             try:

@@ -14,6 +14,7 @@ from baton_itsm.core.store.outbox_queries import TOOL  # the channel of tool act
 
 # Channels whose handlers only write to the store (routing a notice into email rows, a digest): quick, one lane.
 LOCAL_CHANNELS = frozenset({"notify", "requester-digest"})
+LOCAL_LANE = "local"
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def lanes_for(channels: Iterable[str], instances: Iterable[str]) -> list[Lane]:
     """One lane per tool instance, one per notifier channel (email...), and one for local routing and the rest."""
     channels, instances = set(channels), sorted(set(instances))
     local = (channels & LOCAL_CHANNELS) | ({TOOL} if TOOL in channels else set())
-    lanes = [Lane("local", frozenset(local), other_than=frozenset(instances))] if local else []
+    lanes = [Lane(LOCAL_LANE, frozenset(local), other_than=frozenset(instances))] if local else []
     if TOOL in channels:
         lanes += [Lane(f"tool:{instance}", frozenset({TOOL}), instance=instance) for instance in instances]
     lanes += [Lane(channel, frozenset({channel})) for channel in sorted(channels - LOCAL_CHANNELS - {TOOL})]

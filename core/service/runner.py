@@ -13,7 +13,8 @@ import signal
 from dataclasses import dataclass
 
 from baton_itsm.core.app import App
-from baton_itsm.core.outbox_lanes import Lane, lanes_for
+from baton_itsm.core.outbox_lanes import LOCAL_LANE, Lane, lanes_for
+from baton_itsm.core.service.inbox_backlog import InboxBacklog
 from baton_itsm.core.service import http_server
 from baton_itsm.core.service.idle_first import IdleFirst
 from baton_itsm.core.service.worker_process import ChildSettings, WorkerProcess
@@ -49,11 +50,12 @@ def workers_in_own_process(app: App, options: RunOptions) -> bool:
 
 
 def build_workers(app: App, options: RunOptions) -> list[Worker]:
+    backlog = InboxBacklog(lambda: app.deliveries.last_arrival if options.http else float("-inf"))
     workers = [
-        Worker("inbox", _inbox_round(app, options), options.idle_seconds),
+        Worker("inbox", _inbox_round(app, options, backlog), options.idle_seconds),
         Worker("scheduler", lambda: app.scheduler.tick().fired, options.idle_seconds),
         # One dispatcher per destination: a rate-limited tool or a refusing mail server delays only its own rows.
-        *(Worker(f"dispatch:{lane.name}", _dispatched(app, lane), options.idle_seconds)
+        *(Worker(f"dispatch:{lane.name}", _dispatched(app, lane, backlog), options.idle_seconds)
           for lane in lanes_for(app.dispatcher.handlers, app.config.connectors)),
     ]
     for instance, connector in app.config.connectors.items():
@@ -63,27 +65,33 @@ def build_workers(app: App, options: RunOptions) -> list[Worker]:
     return workers
 
 
-def _inbox_round(app: App, options: RunOptions):
+def _inbox_round(app: App, options: RunOptions, backlog: InboxBacklog):
     if not options.http:
-        return inbox_round(app)  # no receiver to give way to
+        return inbox_round(app, backlog)  # no receiver to give way to
     idle_first = IdleFirst(lambda: app.deliveries.last_arrival)  # receiving webhooks comes first
 
     def round_() -> int:
-        return app.intake.process_pending(limit=idle_first.batch()).new
+        limit = idle_first.batch()
+        return backlog.saw(app.intake.process_pending(limit=limit), limit)
     return round_
 
 
-def inbox_round(app: App):
+def inbox_round(app: App, backlog: InboxBacklog | None = None):
     """The inbox worker's round where no receiver shares its process: one claim, handled at full speed."""
     limit = CLAIM.get(app.store.engine.dialect.name, SERVER_CLAIM)
+    backlog = backlog or InboxBacklog()
 
     def round_() -> int:
-        return app.intake.process_pending(limit=limit).new
+        return backlog.saw(app.intake.process_pending(limit=limit), limit)
     return round_
 
 
-def _dispatched(app: App, lane: Lane):
+def _dispatched(app: App, lane: Lane, backlog: InboxBacklog):
+    local = lane.name == LOCAL_LANE  # routing notices: it gives way to an inbox backlog (core/service/inbox_backlog.py)
+
     def round_() -> int:
+        if local and backlog.defers():
+            return 0
         report = app.dispatcher.run_once(lane=lane)
         return report.sent + report.failed + report.retrying
     return round_
