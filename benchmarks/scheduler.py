@@ -30,7 +30,7 @@ from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.rules.build import build_policy
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.rules.facts import TicketFacts
-from baton_itsm.core.scheduler import Scheduler
+from baton_itsm.core.usecases.scheduler import Scheduler
 from baton_itsm.core.settings.loader import parse_config
 from baton_itsm.core.store.codec import event_to_row
 from baton_itsm.core.store.database import make_engine

@@ -57,7 +57,7 @@ def _keep(config: Path, url: str, bodies: Path, env: dict) -> int:
     os.environ.update({k: v for k, v in env.items() if k.startswith("BATON_BENCH_")})
     from baton_itsm.core.app import build_app
     from baton_itsm.core.store.inbox_writer import open_inbox_writer
-    from baton_itsm.core.webhooks import Delivery, read_delivery
+    from baton_itsm.core.usecases.receive_webhook import Delivery, read_delivery
 
     app = build_app(str(config), url)
     tool, rows = app.connectors["rt"], []

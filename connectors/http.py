@@ -1,6 +1,6 @@
 """Outbound HTTP for connectors: one status-to-error mapping, timeouts always, retries that honour Retry-After.
 
-Retries sleep, so they happen only where waiting is allowed (`core/no_waiting.py`): a poller or a command may wait
+Retries sleep, so they happen only where waiting is allowed (`core/runtime/no_waiting.py`): a poller or a command may wait
 for its own tool; the outbox dispatcher never does, it gets the error at once and stores the time of the next try.
 
 Messages name the method and path, never credentials or query strings (a query can carry a token).
@@ -21,7 +21,7 @@ from urllib3.exceptions import NewConnectionError
 from baton_itsm.core.errors import (
     ConfigError, ToolAuthError, ToolConflict, ToolError, ToolNotFound, ToolRateLimited, ToolRefused, ToolUnavailable,
 )
-from baton_itsm.core.no_waiting import may_wait
+from baton_itsm.core.runtime.no_waiting import may_wait
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 

@@ -1,1 +1,2 @@
-"""Baton's core: the domain, the ledger store, config, CLI and (later) the service."""
+"""Baton's core: the domain, the rules, the use cases, the store, the runtime, the web app and the CLI
+(docs/architecture.md, "Layout")."""

@@ -6,22 +6,22 @@ from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
-from baton_itsm.core.action_failures import FailedActions
+from baton_itsm.core.usecases.action_failures import FailedActions
 from baton_itsm.core.away.build import build_feeds
 from baton_itsm.core.away.feeds import AwayFeeds
 from baton_itsm.core.away.live import LiveAvailability
 from baton_itsm.core.away.returns import ReturnDigests
 from baton_itsm.core.clock import Clock, SystemClock
 from baton_itsm.core.connector import Connector, build_connectors
-from baton_itsm.core.group_commit import GroupCommit
-from baton_itsm.core.handoffs import HandoffService
-from baton_itsm.core.intake import Intake
-from baton_itsm.core.outbox import Handler, OutboxDispatcher
+from baton_itsm.core.runtime.group_commit import GroupCommit
+from baton_itsm.core.usecases.handoffs import HandoffService
+from baton_itsm.core.usecases.intake import Intake
+from baton_itsm.core.usecases.dispatcher import Handler, OutboxDispatcher
 from baton_itsm.core.plugins import build_plugin_manager, connector_registry
-from baton_itsm.core.poller import Poller
+from baton_itsm.core.usecases.poller import Poller
 from baton_itsm.core.rules.build import build_policy
 from baton_itsm.core.rules.engine import RulesEngine
-from baton_itsm.core.scheduler import Scheduler
+from baton_itsm.core.usecases.scheduler import Scheduler
 from baton_itsm.core.settings.loader import find_config, load_config
 from baton_itsm.core.settings.models import BatonConfig
 from baton_itsm.core.store.away_periods import AwayPeriods
@@ -30,7 +30,7 @@ from baton_itsm.core.store.database import make_engine, resolve_database_url
 from baton_itsm.core.store.inbox_writer import open_inbox_writer, open_quick_inbox_writer
 from baton_itsm.core.store.migrate import ensure_current
 from baton_itsm.core.store.unit_of_work import Store
-from baton_itsm.core.tool_actions import (
+from baton_itsm.core.usecases.tool_actions import (
     ToolActions,
     ledger_holder,
     notes_after_writes,

@@ -29,7 +29,7 @@ from baton_itsm.core.notify.routes import notice_group
 from baton_itsm.core.rules.decisions import Outgoing
 
 if TYPE_CHECKING:
-    from baton_itsm.core.outbox import AtMostOnce, Handler, OutboxItem
+    from baton_itsm.core.usecases.dispatcher import AtMostOnce, Handler, OutboxItem
     from baton_itsm.core.settings.chat import SlackConfig, TeamsConfig
     from baton_itsm.core.settings.models import ConnectorConfig
     from baton_itsm.core.settings.notifications import NotificationsConfig, SmtpConfig, SmtpSecurity
@@ -42,9 +42,9 @@ _LAZY = {
     "SmtpSecurity": "baton_itsm.core.settings.notifications",
     "SlackConfig": "baton_itsm.core.settings.chat",
     "TeamsConfig": "baton_itsm.core.settings.chat",
-    "AtMostOnce": "baton_itsm.core.outbox",
-    "Handler": "baton_itsm.core.outbox",
-    "OutboxItem": "baton_itsm.core.outbox",
+    "AtMostOnce": "baton_itsm.core.usecases.dispatcher",
+    "Handler": "baton_itsm.core.usecases.dispatcher",
+    "OutboxItem": "baton_itsm.core.usecases.dispatcher",
 }
 
 __all__ = [

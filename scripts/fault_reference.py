@@ -24,12 +24,12 @@ from baton_itsm.core.app import App
 from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.notify.build import notification_handlers
-from baton_itsm.core.outbox import OutboxDispatcher, OutboxItem
+from baton_itsm.core.usecases.dispatcher import OutboxDispatcher, OutboxItem
 from baton_itsm.core.settings.loader import load_config
 from baton_itsm.core.store.inbox_writer import open_inbox_writer
 from baton_itsm.core.store.schema import inbox, outbox
-from baton_itsm.core.tool_actions import ToolActions
-from baton_itsm.core.webhooks import Delivery, read_delivery
+from baton_itsm.core.usecases.tool_actions import ToolActions
+from baton_itsm.core.usecases.receive_webhook import Delivery, read_delivery
 from baton_itsm.plugins.email.message import EMAIL_CHANNEL
 
 

@@ -1,6 +1,6 @@
 """The floor for benchmarks/webhooks.py: a FastAPI app with one POST route that only answers 200.
 
-Served the way `baton run` serves Baton (core/service/runner.py): one uvicorn process, one worker,
+Served the way `baton run` serves Baton (core/runtime/runner.py): one uvicorn process, one worker,
 uvicorn's default loop and HTTP implementation, access log off, log level warning.
 
     python benchmarks/webhooks/bare_app.py PORT

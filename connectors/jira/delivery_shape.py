@@ -4,7 +4,7 @@ Every part of a delivery the connector reads is checked for the type Jira sends 
 tests/connectors/jira/reference), so a delivery of another shape is refused with one reason naming the part
 (`issue.fields.project is a string, not an object`) instead of failing somewhere inside the reading, or,
 worse, being taken in and failing in the inbox worker on every attempt. Parts Baton does not read may be
-anything. Ids are bounded here; names, once read, by core/webhooks.py (what the ledger stores).
+anything. Ids are bounded here; names, once read, by core/usecases/receive_webhook.py (what the ledger stores).
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 The delivery carries one change and the ticket as it is now, with users and queues already named, so
 parsing needs no call back to the tool. Outcomes follow STYLE.md: ignored, unsupported, anomalous.
 The signature covers the whole body and a body carries no delivery id, so the intake keeps a delivery
-under the digest of its bytes (core/webhooks.py): the same body posted again is the same delivery. Each
+under the digest of its bytes (core/usecases/receive_webhook.py): the same body posted again is the same delivery. Each
 value the profile reads must be a plain value, never an object or a list.
 """
 from __future__ import annotations

@@ -4,7 +4,7 @@ The rule signs `TIMESTAMP.BODY` with HMAC-SHA256 (GlideCertificateEncryption.gen
 base64) and sends three headers: the delivery id, the timestamp (Unix seconds) and the signature. A
 signature that does not match, is missing, or was made longer ago than the tolerance makes the delivery
 anomalous (400): an old delivery replayed with its own valid signature is refused by its age, a recent one
-by its delivery id, which the intake keeps (core/webhooks.py). The delivery's event is named as the poll names
+by its delivery id, which the intake keeps (core/usecases/receive_webhook.py). The delivery's event is named as the poll names
 the same change (`change_id`), so that with `mode: both` the intake takes it once, whichever path brings it first.
 """
 from __future__ import annotations

@@ -12,9 +12,9 @@ from baton_itsm.core.cli.tables import render_table
 from baton_itsm.core.domain.events import LedgerEvent
 from baton_itsm.core.domain.review_events import EscalationReviewLinked, EscalationReviewUpdated
 from baton_itsm.core.domain.reviews import CHANGE_KINDS, ESCALATION_SECTIONS
-from baton_itsm.core.reviews.escalation_queries import Listing
-from baton_itsm.core.reviews.escalation_views import EscalationReviewView, age_text
-from baton_itsm.core.reviews.escalations import EscalationReviews
+from baton_itsm.core.escalation_reviews.escalation_queries import Listing
+from baton_itsm.core.escalation_reviews.escalation_views import EscalationReviewView, age_text
+from baton_itsm.core.escalation_reviews.escalations import EscalationReviews
 
 as_option = click.option("--as", "--by", "person", required=True, envvar="BATON_USER", show_envvar=True,
                          metavar="PERSON", help="Who is doing this (an editor of the review).")

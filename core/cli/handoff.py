@@ -8,8 +8,8 @@ from baton_itsm.core.domain.events import HandoffApplied, HandoffRequested, Ledg
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.kinds import HandoffKind
 from baton_itsm.core.errors import BatonError
-from baton_itsm.core.handoffs import new_handoff_id
-from baton_itsm.core.ticket_reach import require_reachable
+from baton_itsm.core.usecases.handoffs import new_handoff_id
+from baton_itsm.core.usecases.ticket_reach import require_reachable
 
 KINDS = click.Choice([k.value for k in HandoffKind])
 by_option = click.option("--by", required=True, envvar="BATON_USER", show_envvar=True,

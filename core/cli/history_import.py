@@ -30,7 +30,7 @@ def import_file(state, file: Path, instance: str, quiet: bool,
                 read: Callable[[bool, Progress], HistoryReading]) -> None:
     """Import `file`, read by `read(grouped, progress)`, and tell what was imported."""
     from baton_itsm.core.errors import BatonError
-    from baton_itsm.core.gcpause import paused_gc
+    from baton_itsm.core.runtime.gcpause import paused_gc
     from baton_itsm.core.history.ledger_import import file_digest
     from baton_itsm.core.history.readers import HistoryFormatError
 
@@ -40,7 +40,7 @@ def import_file(state, file: Path, instance: str, quiet: bool,
         return _closing(read(grouped, bar), bar.close)
 
     with paused_gc():  # a file's rows make no reference cycles (a live tool's HTTP reads may: not paused)
-        try:  # the file is read in a child process while this one writes the ledger (core/in_child)
+        try:  # the file is read in a child process while this one writes the ledger (core/runtime/in_child)
             import_and_tell(state, str(file), instance, file_digest(file), read_file, bar.close, in_child=True)
         except HistoryFormatError as error:  # not a file this reader reads: said in one line, nothing written
             raise BatonError(str(error)) from None

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from baton_itsm.core.cli.errors import output_masker
+from baton_itsm.core.cli.error_display import output_masker
 from baton_itsm.core.cli.plugin_commands import PluginGroup
 from baton_itsm.core.errors import BatonError, ConfigError, ToolError
 from baton_itsm.core.settings.locate import DEFAULT_CONFIG_NAME, find_config
@@ -80,7 +80,7 @@ def init(target: str, force: bool) -> None:
 def check(state: CliState) -> None:
     """Validate the deployment file, its environment, the ledger store; reach each configured tool and the mail
     server."""
-    from baton_itsm.core.startup_check import refuse_on_problems
+    from baton_itsm.core.runtime.startup_check import refuse_on_problems
     from baton_itsm.core.store.database import redact
     from baton_itsm.core.store.migrate import current_revision, head_revision
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from baton_itsm.core.cli.errors import BatonGroup
+from baton_itsm.core.cli.error_display import BatonGroup
 
 _registered: dict[str, str] | None = None
 

@@ -6,7 +6,7 @@ import time
 import click
 
 from baton_itsm.core.errors import ConfigError
-from baton_itsm.core.poller import CycleReport
+from baton_itsm.core.usecases.poller import CycleReport
 
 
 def _show(cycle: CycleReport) -> None:

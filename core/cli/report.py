@@ -38,7 +38,7 @@ def build_metrics(state, instances: tuple[str, ...] = (), late_within: float = D
                   period: str = DEFAULT_PERIOD) -> dict:
     from functools import partial
 
-    from baton_itsm.core.gcpause import paused_gc
+    from baton_itsm.core.runtime.gcpause import paused_gc
     from baton_itsm.core.metrics.summary import Tallies
     from baton_itsm.core.metrics.two_parts import tallies
     from baton_itsm.core.store.bulk import open_bulk

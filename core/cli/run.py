@@ -14,11 +14,11 @@ import click
 @click.pass_obj
 def run(state, host: str, port: int, no_http: bool, log_format: str, log_level: str) -> None:
     """Run Baton: webhook intake, accept/decline pages, the API, pollers, scheduler and dispatcher."""
-    from baton_itsm.core.service.logs import configure_logging
-    from baton_itsm.core.service.runner import RunOptions
-    from baton_itsm.core.service.runner import run as run_service
+    from baton_itsm.core.runtime.logs import configure_logging
+    from baton_itsm.core.runtime.runner import RunOptions
+    from baton_itsm.core.runtime.runner import run as run_service
     from baton_itsm.core.settings.loader import secret_variables
-    from baton_itsm.core.startup_check import refuse_on_problems
+    from baton_itsm.core.runtime.startup_check import refuse_on_problems
 
     refuse_on_problems(state.app)  # what `baton check` refuses, `baton run` refuses too: exit 2, nothing starts
     configure_logging(log_format, log_level, secret_variables(state.app.config))

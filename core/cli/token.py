@@ -5,7 +5,7 @@ import json
 
 import click
 
-from baton_itsm.core.cli.errors import UserFacingError
+from baton_itsm.core.cli.error_display import UserFacingError
 from baton_itsm.core.cli.tables import render_table
 
 

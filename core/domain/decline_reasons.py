@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from baton_itsm.core.domain.errors import InvalidRequest
+from baton_itsm.core.domain.protocol_errors import InvalidRequest
 
 
 @dataclass(frozen=True)

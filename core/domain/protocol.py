@@ -28,7 +28,7 @@ from baton_itsm.core.domain.commands import (
     WithdrawHandoff,
 )
 from baton_itsm.core.domain.directory import Directory
-from baton_itsm.core.domain.errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
+from baton_itsm.core.domain.protocol_errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
 from baton_itsm.core.domain.events import (
     HandoffAccepted,
     HandoffApplied,

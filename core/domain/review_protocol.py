@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from baton_itsm.core.domain.directory import Directory
-from baton_itsm.core.domain.errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
+from baton_itsm.core.domain.protocol_errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
 from baton_itsm.core.domain.events import LedgerEvent
 from baton_itsm.core.domain.kinds import HandoffState
 from baton_itsm.core.domain.review_commands import (

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from baton_itsm.core.domain.errors import InvalidRequest
+from baton_itsm.core.domain.protocol_errors import InvalidRequest
 
 YES = frozenset({"yes", "y", "true", "1", "needed", "well", "good"})
 NO = frozenset({"no", "n", "false", "0", "unneeded", "poor", "poorly", "bad"})

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from baton_itsm.core.domain.bounces import BounceCounter
-from baton_itsm.core.domain.errors import InvalidTransition
+from baton_itsm.core.domain.protocol_errors import InvalidTransition
 from baton_itsm.core.domain.events import (
     HandoffAccepted,
     HandoffApplied,

@@ -29,7 +29,7 @@ from baton_itsm.core.domain.bounces import BounceCounter, count_bounces
 from baton_itsm.core.domain.history_events import IMPORT_CAUSE, MOVES
 from baton_itsm.core.domain.ownership import OwnershipPolicy
 from baton_itsm.core.history.imported import HistoryReading, ImportedTicket, NotGrouped, Rejection, reasons_of
-from baton_itsm.core.in_child import run_in_child, run_in_children
+from baton_itsm.core.runtime.in_child import run_in_child, run_in_children
 from baton_itsm.core.store.bulk import LEDGER_COLUMNS, TICKET_COLUMNS, BulkConnection
 
 FACT_COLUMNS = ("subject", "url")  # ticket facts only some readers have
@@ -80,7 +80,7 @@ def import_history(bulk: BulkConnection, read: Callable[[bool], HistoryReading],
                    now: str, intake_groups: frozenset[str] = frozenset(),
                    ownership: OwnershipPolicy | None = None, in_child: bool = False) -> ImportOutcome:
     """Import what `read(grouped)` yields as `instance`; `now` is `YYYY-MM-DD HH:MM:SS` UTC. `in_child=True`
-    reads in a child process while this one writes (core/in_child): for files, not for HTTP reads."""
+    reads in a child process while this one writes (core/runtime/in_child): for files, not for HTTP reads."""
     def writer() -> _Writer:
         return _Writer(bulk, instance, now, intake_groups, ownership or OwnershipPolicy(), in_child)
 

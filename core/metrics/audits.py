@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from baton_itsm.core.metrics.stats import share
 
 if TYPE_CHECKING:
-    from baton_itsm.core.metrics.reviews import ReviewedHandoff
+    from baton_itsm.core.metrics.review_scores import ReviewedHandoff
 
 QUESTIONS = ("needed", "prepared", "timely")
 # How an answer reads in a table: the report shows words, not true/false.

@@ -3,7 +3,7 @@
 Declines are counted by their text, and by the desk's reason code per receiving group and per period the
 ticket was opened in (a free-text decline counts under `(free text)`).
 
-The receivers' reviews of handoffs are core/metrics/reviews.py's."""
+The receivers' reviews of handoffs are core/metrics/review_scores.py's."""
 from __future__ import annotations
 
 from collections import Counter

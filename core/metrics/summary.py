@@ -11,7 +11,7 @@ from baton_itsm.core.metrics.merge import merged
 from baton_itsm.core.metrics.periods import DEFAULT_PERIOD, UNKNOWN, PeriodOf
 from baton_itsm.core.metrics.protocol import ProtocolTally, ReopenTally
 from baton_itsm.core.metrics.review_summary import review_lines
-from baton_itsm.core.metrics.reviews import review_metrics
+from baton_itsm.core.metrics.review_scores import review_metrics
 from baton_itsm.core.metrics.scorecards import Scorecards
 from baton_itsm.core.metrics.timing import DEFAULT_LATE_WITHIN_MINUTES, TimingTally
 from baton_itsm.core.metrics.views import TicketView

@@ -1,5 +1,5 @@
 """A report's tallies on two cores: the tickets in two halves by row id, the later half added up in a child
-process (core/in_child) while this one adds up the earlier half, then merged (core/metrics/merge): the
+process (core/runtime/in_child) while this one adds up the earlier half, then merged (core/metrics/merge): the
 same figures as one pass, in about half the time where a second core is free.
 
 A small ledger is added up here in one pass: a second process is not worth its start below SPLIT_FROM.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from baton_itsm.core.in_child import run_in_child
+from baton_itsm.core.runtime.in_child import run_in_child
 from baton_itsm.core.metrics.load import middle_ticket_id, stream_views
 from baton_itsm.core.metrics.summary import Tallies
 from baton_itsm.core.store.bulk import BulkConnection, open_bulk

@@ -15,7 +15,7 @@ from baton_itsm.core.notify.notifier import NotifierContext
 from baton_itsm.core.notify.rendering import Renderer
 from baton_itsm.core.notify.router import NoticeRouter
 from baton_itsm.core.notify.routes import StaffRoutes
-from baton_itsm.core.outbox import Handler
+from baton_itsm.core.usecases.dispatcher import Handler
 from baton_itsm.core.plugins import build_plugin_manager, notifier_registry
 
 if TYPE_CHECKING:

@@ -8,8 +8,8 @@ from baton_itsm.core.domain.commands import AcceptHandoff, DeclineHandoff
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.domain.kinds import HandoffState
 from baton_itsm.core.domain.ticket import HandoffRecord
-from baton_itsm.core.handoffs import HandoffService
-from baton_itsm.core.notify.errors import InvalidLink, LinkAlreadyUsed, LinksDisabled, RequestClosed
+from baton_itsm.core.usecases.handoffs import HandoffService
+from baton_itsm.core.notify.link_errors import InvalidLink, LinkAlreadyUsed, LinksDisabled, RequestClosed
 from baton_itsm.core.notify.link_uses import already_used_message, find_use, use_link
 from baton_itsm.core.notify.tokens import LinkClaim, LinkSigner
 from baton_itsm.core.rules.facts import TicketFacts

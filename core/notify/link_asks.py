@@ -10,8 +10,8 @@ from baton_itsm.core.domain.commands import RequestHandoff
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.kinds import HandoffState
 from baton_itsm.core.domain.ticket import HandoffRecord
-from baton_itsm.core.handoffs import HandoffService, new_handoff_id
-from baton_itsm.core.notify.errors import InvalidLink, LinkAlreadyUsed, LinksDisabled
+from baton_itsm.core.usecases.handoffs import HandoffService, new_handoff_id
+from baton_itsm.core.notify.link_errors import InvalidLink, LinkAlreadyUsed, LinksDisabled
 from baton_itsm.core.notify.link_uses import already_used_message, find_use, use_link
 from baton_itsm.core.notify.tokens import ASK_SUGGESTED, LinkClaim, LinkSigner
 

@@ -10,15 +10,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from baton_itsm.core.clock import Clock
-from baton_itsm.core.domain.errors import InvalidTransition, NotAllowed, ProtocolError, UnknownHandoff
+from baton_itsm.core.domain.protocol_errors import InvalidTransition, NotAllowed, ProtocolError, UnknownHandoff
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.domain.protocol import decide
 from baton_itsm.core.domain.review_commands import AuditHandoff, ReviewHandoff
 from baton_itsm.core.domain.review_events import HandoffReviewed
 from baton_itsm.core.domain.reviews import HandoffAnswers, Timeliness
 from baton_itsm.core.domain.ticket import HandoffRecord
-from baton_itsm.core.handoffs import HandoffService
-from baton_itsm.core.notify.errors import (
+from baton_itsm.core.usecases.handoffs import HandoffService
+from baton_itsm.core.notify.link_errors import (
     ExpiredLink,
     InvalidLink,
     LinkAlreadyUsed,

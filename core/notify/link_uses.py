@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from baton_itsm.core.notify.errors import LinkAlreadyUsed
+from baton_itsm.core.notify.link_errors import LinkAlreadyUsed
 from baton_itsm.core.notify.tokens import LinkClaim
 from baton_itsm.core.store import link_tokens
 

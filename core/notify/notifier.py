@@ -16,7 +16,7 @@ from baton_itsm.core.notify.notices import Recipient
 from baton_itsm.core.rules.decisions import Outgoing
 
 if TYPE_CHECKING:  # annotations only: a notifier plugin's module imports this without the store and the settings
-    from baton_itsm.core.outbox import Handler
+    from baton_itsm.core.usecases.dispatcher import Handler
     from baton_itsm.core.settings.notifications import NotificationsConfig
 
 REQUESTER, STAFF = "requester", "staff"

@@ -25,7 +25,7 @@ from baton_itsm.core.notify.notifier import REQUESTER, STAFF, Message, Notifier
 from baton_itsm.core.notify.rendering import Renderer
 from baton_itsm.core.notify.routes import StaffRoutes
 from baton_itsm.core.notify.tokens import ASK_SUGGESTED, AUDIT, ESCALATION_REVIEW, REVIEW
-from baton_itsm.core.outbox import OutboxItem
+from baton_itsm.core.usecases.dispatcher import OutboxItem
 from baton_itsm.core.rules.decisions import Outgoing
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.rules.policy import Policy

@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from baton_itsm.core.notify.errors import ExpiredLink, InvalidLink
+from baton_itsm.core.notify.link_errors import ExpiredLink, InvalidLink
 
 VERSION = "v1"
 ANSWER = "answer"  # accept/decline a request

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from baton_itsm.core.domain.commands import AcceptHandoff, ForceHandoff, RequestHandoff, WithdrawHandoff
-from baton_itsm.core.domain.errors import ProtocolError
+from baton_itsm.core.domain.protocol_errors import ProtocolError
 from baton_itsm.core.domain.events import HandoffApplied, HolderChanged
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.kinds import HandoffState

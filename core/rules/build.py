@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from baton_itsm.core.rules.availability import Availability, AwayPeriod
 from baton_itsm.core.rules.calendar import BusinessCalendar
 from baton_itsm.core.rules.policy import BounceLimit, Policy, Route, SlaStep, StaleRule
-from baton_itsm.core.rules.reviews import ReviewPolicy
+from baton_itsm.core.rules.review_requests import ReviewPolicy
 from baton_itsm.core.settings.availability import as_moment, deployment_zone
 from baton_itsm.core.settings.models import BatonConfig
 from baton_itsm.core.settings.rules import DAY_NUMBERS, CalendarConfig, parse_span

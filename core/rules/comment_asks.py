@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from baton_itsm.core.domain.commands import RequestHandoff
-from baton_itsm.core.domain.errors import InvalidRequest
+from baton_itsm.core.domain.protocol_errors import InvalidRequest
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.kinds import HandoffKind
 from baton_itsm.core.rules.availability import reroute, reroute_entry

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 
 from baton_itsm.core.domain.commands import AcceptHandoff, DeclineHandoff, WithdrawHandoff
-from baton_itsm.core.domain.errors import InvalidRequest, ProtocolError
+from baton_itsm.core.domain.protocol_errors import InvalidRequest, ProtocolError
 from baton_itsm.core.domain.events import HandoffDeclined
 from baton_itsm.core.domain.kinds import HandoffState
 from baton_itsm.core.domain.review_commands import AuditHandoff, ReviewHandoff

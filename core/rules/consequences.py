@@ -23,7 +23,7 @@ from baton_itsm.core.rules.bounce_rules import bounce_rules
 from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.rules.policy import Policy
-from baton_itsm.core.rules.reviews import escalation_review_on_open, reviews_on_apply
+from baton_itsm.core.rules.review_requests import escalation_review_on_open, reviews_on_apply
 from baton_itsm.core.rules.ticket_notes import ticket_notes
 from baton_itsm.core.rules.timers import acceptance_keys, acceptance_timers, stale_key, stale_timer
 

@@ -22,7 +22,7 @@ from baton_itsm.core.rules.consequences import consequences
 from baton_itsm.core.rules.convergence import follow_tool, lose
 from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.facts import ACTIVITY, SLA_FIELD, TicketFacts, sla_of
-from baton_itsm.core.rules.notices import report_back
+from baton_itsm.core.rules.report_back import report_back
 from baton_itsm.core.rules.policy import Policy
 from baton_itsm.core.rules.scratch import Scratch
 from baton_itsm.core.rules.sla_rules import sla_consequences

@@ -11,7 +11,7 @@ from baton_itsm.core.domain.ownership import OwnershipPolicy
 from baton_itsm.core.rules.availability import Availability
 from baton_itsm.core.rules.calendar import BusinessCalendar
 from baton_itsm.core.rules.facts import TicketFacts
-from baton_itsm.core.rules.reviews import ReviewPolicy
+from baton_itsm.core.rules.review_requests import ReviewPolicy
 
 
 @dataclass(frozen=True)

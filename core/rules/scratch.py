@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cached_property
 
 from baton_itsm.core.domain.commands import Command
-from baton_itsm.core.domain.errors import ProtocolError
+from baton_itsm.core.domain.protocol_errors import ProtocolError
 from baton_itsm.core.domain.events import LedgerEvent
 from baton_itsm.core.domain.protocol import decide
 from baton_itsm.core.domain.ticket import Ticket

@@ -12,7 +12,7 @@ from baton_itsm.core.settings.availability import AwayConfig
 from baton_itsm.core.settings.base import EnvVarName, Name, Strict
 from baton_itsm.core.settings.http import HttpConfig
 from baton_itsm.core.settings.notifications import NotificationsConfig, staff_channels_only
-from baton_itsm.core.settings.reviews import ReviewsConfig
+from baton_itsm.core.settings.review_settings import ReviewsConfig
 from baton_itsm.core.settings.rules import CalendarConfig, RulesConfig
 
 

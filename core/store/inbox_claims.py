@@ -1,6 +1,6 @@
 """The inbox worker's statements: claiming pending deliveries in ticket order, reading them locked, counting a
-failed attempt, and marking a round's deliveries done (core/intake.py, core/intake_batches.py,
-core/joined_deliveries.py say why each is so)."""
+failed attempt, and marking a round's deliveries done (core/usecases/intake.py, core/usecases/intake_batches.py,
+core/usecases/joined_deliveries.py say why each is so)."""
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
-from baton_itsm.core.inbox_payload import delivery_ticket
+from baton_itsm.core.usecases.inbox_payload import delivery_ticket
 from baton_itsm.core.store.database import RETRY_SECONDS, WAIT_SECONDS
 from baton_itsm.core.store.location import sqlite_path, sqlite_pragmas
 from baton_itsm.core.store.settling import settles_at
@@ -53,7 +53,7 @@ class SqliteInboxWriter:
         self._wal = store.wal
         self._wait = wait
         # Never SQLite's busy handler: it sleeps 1, 2, 5 ... 100 ms and is not woken when the lock frees, so behind
-        # the workers' process (core/service/worker_process.py) each delivery waited far longer than that
+        # the workers' process (core/runtime/worker_process.py) each delivery waited far longer than that
         # process held the lock. A waiting writer tries again every RETRY_SECONDS instead (`_begin`).
         self._raw = sqlite3.connect(path, timeout=0, check_same_thread=False)
         sqlite_pragmas(self._raw)

@@ -1,5 +1,5 @@
-"""The outbox's statements: the dispatcher's claim, begin, finish and pauses (core/outbox.py), the rows of a lane
-and of a destination (core/outbox_lanes.py), and `baton outbox list` / `retry`.
+"""The outbox's statements: the dispatcher's claim, begin, finish and pauses (core/usecases/dispatcher.py), the rows of a lane
+and of a destination (core/usecases/dispatch_lanes.py), and `baton outbox list` / `retry`.
 
 A lane here is anything with `channels`, `instance` and `other_than` (core/outbox_lanes.Lane)."""
 from __future__ import annotations
@@ -13,8 +13,8 @@ from sqlalchemy import ColumnElement, Connection, Row, and_, or_, select, update
 from baton_itsm.core.store.leases import claim_under_lease, locked, skip_locked, unclaimed
 from baton_itsm.core.store.schema import outbox
 
-TOOL = "tool"  # the channel of tool actions, whose payload names the instance (core/outbox_lanes.py)
-# What the dispatcher reads of a row: OutboxItem's fields, in order (core/outbox.py).
+TOOL = "tool"  # the channel of tool actions, whose payload names the instance (core/usecases/dispatch_lanes.py)
+# What the dispatcher reads of a row: OutboxItem's fields, in order (core/usecases/dispatcher.py).
 ITEM_COLUMNS = (outbox.c.id, outbox.c.idempotency_key, outbox.c.channel, outbox.c.payload, outbox.c.attempts,
                 outbox.c.created_at)
 

@@ -88,7 +88,7 @@ inbox = Table(
     Column("ticket", String(210)),  # "instance:ticket id" of its first event: a ticket's deliveries in order
     UniqueConstraint("source", "event_id"),
     Index("ix_inbox_status_received_at", "status", "received_at"),
-    Index("ix_inbox_status_id", "status", "id"),  # the oldest pending deliveries first (core/intake.py)
+    Index("ix_inbox_status_id", "status", "id"),  # the oldest pending deliveries first (core/usecases/intake.py)
     Index("ix_inbox_ticket_status_id", "ticket", "status", "id"),
 )
 

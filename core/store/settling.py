@@ -3,7 +3,7 @@
 A tool that logs one write as several changes and posts each change on its own (Request Tracker's Scrip posts
 each transaction) sends one write as several deliveries. Its connector says how long a delivery waits for the rest
 of its write (`settle_seconds` in the delivery's payload); the delivery is kept claimed until then, so no inbox
-worker takes it alone, and the intake then reads it with the rest of its write (core/joined_deliveries.py).
+worker takes it alone, and the intake then reads it with the rest of its write (core/usecases/joined_deliveries.py).
 """
 from __future__ import annotations
 

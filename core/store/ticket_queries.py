@@ -1,4 +1,4 @@
-"""Reads of the tickets the ledger knows, for the API and the CLI (core/ticket_reach.py, core/web/api.py)."""
+"""Reads of the tickets the ledger knows, for the API and the CLI (core/usecases/ticket_reach.py, core/web/api.py)."""
 from __future__ import annotations
 
 from sqlalchemy import Connection, Row, select

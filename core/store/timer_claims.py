@@ -1,4 +1,4 @@
-"""The scheduler's statements: which timers are due, and taking them (core/scheduler.py says why so)."""
+"""The scheduler's statements: which timers are due, and taking them (core/usecases/scheduler.py says why so)."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -25,7 +25,7 @@ from baton_itsm.core.domain.review_events import (
 )
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.errors import BatonError
-from baton_itsm.core.inbox_payload import delivery_ticket
+from baton_itsm.core.usecases.inbox_payload import delivery_ticket
 from baton_itsm.core.store.codec import event_to_row, row_to_entries
 from baton_itsm.core.store.dialects import insert_or_nothing
 from baton_itsm.core.store.leases import locked
@@ -194,7 +194,7 @@ class UnitOfWork:
     # --- inbox, outbox, timers ---------------------------------------------------------------
     def record_incoming(self, source: str, event_id: str, payload: dict, status: str = "pending") -> bool:
         """Keep an incoming tool event; False when that (source, event id) was already kept. With another status
-        than pending (`taken`, core/intake.py) it is kept as handled already, in the same one statement."""
+        than pending (`taken`, core/usecases/intake.py) it is kept as handled already, in the same one statement."""
         pending = status == "pending"
         return self._insert_once(inbox, {
             "source": source, "event_id": event_id, "received_at": self.now, "payload": payload,
@@ -203,7 +203,7 @@ class UnitOfWork:
         }, ["source", "event_id"])
 
     def mark_incoming_done(self, source: str, event_id: str, status: str = "done") -> None:
-        """`done`: handled; `taken`: an event a delivery brought, kept under its own id (core/intake.py)."""
+        """`done`: handled; `taken`: an event a delivery brought, kept under its own id (core/usecases/intake.py)."""
         self.connection.execute(update(inbox).where(inbox.c.source == source, inbox.c.event_id == event_id)
                                 .values(status=status, processed_at=self.now, attempts=inbox.c.attempts + 1))
 
@@ -340,7 +340,7 @@ class Store:
         self.write_lock = threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
         self.wal = WalCheckpoints(engine) if engine.dialect.name == "sqlite" else None
         # Seconds this process leaves SQLite's write lock free after each unit of work: set by a process that
-        # writes flat out beside a receiver in another process (core/service/worker_process.py), which would
+        # writes flat out beside a receiver in another process (core/runtime/worker_process.py), which would
         # otherwise take the lock again before the receiver, retrying every half millisecond, saw it free.
         self.pause_after_write = 0.0
         self.tickets = TicketCache()  # as this process last committed them (store/ticket_cache.py)

@@ -14,14 +14,14 @@ from pydantic import BaseModel, Field
 from baton_itsm.core.domain.commands import (
     AcceptHandoff, DeclineHandoff, ForceHandoff, RequestHandoff, WithdrawHandoff,
 )
-from baton_itsm.core.domain.errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
+from baton_itsm.core.domain.protocol_errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
 from baton_itsm.core.domain.events import LedgerEvent
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.kinds import HandoffKind
 from baton_itsm.core.domain.review_commands import AuditHandoff, ReviewHandoff
 from baton_itsm.core.domain.reviews import HandoffAnswers, Timeliness
 from baton_itsm.core.errors import BatonError
-from baton_itsm.core.handoffs import new_handoff_id
+from baton_itsm.core.usecases.handoffs import new_handoff_id
 from baton_itsm.core.store.codec import event_to_row
 from baton_itsm.core.store.ticket_queries import open_requests
 from baton_itsm.core.web.api_auth import Authenticated, caller

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
-from baton_itsm.core.domain.errors import ProtocolError
+from baton_itsm.core.domain.protocol_errors import ProtocolError
 from baton_itsm.core.notify.link_asks import SuggestedAsks
 from baton_itsm.core.notify.links import ASK_PATH, link_signer
 from baton_itsm.core.web.link_refusals import refusal_page

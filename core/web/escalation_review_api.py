@@ -11,10 +11,10 @@ from typing import Literal
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from baton_itsm.core.domain.errors import ProtocolError
+from baton_itsm.core.domain.protocol_errors import ProtocolError
 from baton_itsm.core.errors import BatonError
-from baton_itsm.core.reviews.escalation_queries import Listing
-from baton_itsm.core.reviews.escalations import EscalationReviews
+from baton_itsm.core.escalation_reviews.escalation_queries import Listing
+from baton_itsm.core.escalation_reviews.escalations import EscalationReviews
 from baton_itsm.core.web.api import BY, STATUS
 from baton_itsm.core.web.api_auth import Authenticated, caller
 

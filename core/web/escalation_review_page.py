@@ -13,15 +13,15 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
-from baton_itsm.core.domain.errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
+from baton_itsm.core.domain.protocol_errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
 from baton_itsm.core.domain.reviews import CHANGE_KINDS, ESCALATION_SECTIONS
 from baton_itsm.core.errors import BatonError
 from baton_itsm.core.notify.addresses import AddressBook
-from baton_itsm.core.notify.errors import ExpiredLink, InvalidLink, LinkError, LinksDisabled, ReviewClosed
+from baton_itsm.core.notify.link_errors import ExpiredLink, InvalidLink, LinkError, LinksDisabled, ReviewClosed
 from baton_itsm.core.notify.links import ESCALATION_REVIEW_PATH, link_signer
 from baton_itsm.core.notify.tokens import ESCALATION_REVIEW, LinkClaim
-from baton_itsm.core.reviews.escalation_views import EscalationReviewView
-from baton_itsm.core.reviews.escalations import EscalationReviews
+from baton_itsm.core.escalation_reviews.escalation_views import EscalationReviewView
+from baton_itsm.core.escalation_reviews.escalations import EscalationReviews
 from baton_itsm.core.web.pages import page
 
 router = APIRouter()

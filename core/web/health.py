@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from baton_itsm.core.errors import BatonError
-from baton_itsm.core.outbox_lanes import TOOL
+from baton_itsm.core.usecases.dispatch_lanes import TOOL
 from baton_itsm.core.store.ops_queries import ping, retried_rows
 
 HEALTH_CACHE_SECONDS = 30.0  # a load balancer probing every second must not hammer the tools

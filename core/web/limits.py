@@ -9,7 +9,7 @@ not one that arrives whole in a single read.
 
 Limits are per route prefix, the first match wins: webhook deliveries may be larger than API calls and
 link-page forms, and are answered in the webhook's own shape. The server's deadlines and connection
-bound live in core/service/http_server.py.
+bound live in core/runtime/http_server.py.
 """
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
-from baton_itsm.core.domain.errors import InvalidRequest
+from baton_itsm.core.domain.protocol_errors import InvalidRequest
 from baton_itsm.core.notify.addresses import AddressBook
 from baton_itsm.core.notify.link_answers import LinkAnswers, LinkView
 from baton_itsm.core.notify.link_reviews import review_offer

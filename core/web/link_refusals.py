@@ -6,7 +6,7 @@ import logging
 from fastapi.responses import HTMLResponse
 
 from baton_itsm.core.errors import BatonError
-from baton_itsm.core.notify.errors import (
+from baton_itsm.core.notify.link_errors import (
     ExpiredLink,
     InvalidLink,
     LinkAlreadyUsed,

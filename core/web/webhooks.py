@@ -1,7 +1,7 @@
 """Webhook intake: POST /hooks/{connector}/{instance} takes one delivery from that instance's tool.
 
 The connector parses and verifies the delivery without I/O, on the event loop (it costs tens of
-microseconds); the group commit (core/group_commit.py) keeps it once, together with the deliveries of
+microseconds); the group commit (core/runtime/group_commit.py) keeps it once, together with the deliveries of
 concurrent requests, and the answer is a 2xx only once the delivery is safe in the inbox. The body is
 read raw, because a signature covers the exact bytes; its size is bounded while it is read
 (core/web/limits.py: `service.http.max_webhook_body_bytes`, 1 MiB by default). An instance in
@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from baton_itsm.core.settings.models import ConnectorMode
-from baton_itsm.core.webhooks import WebhookAnswer, kept_answer, read_delivery
+from baton_itsm.core.usecases.receive_webhook import WebhookAnswer, kept_answer, read_delivery
 
 router = APIRouter(include_in_schema=False)
 WEBHOOK_PATH = "/hooks/{connector}/{instance}"

@@ -22,8 +22,8 @@ from slack_sdk.signature import SignatureVerifier
 
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.domain.commands import AcceptHandoff
-from baton_itsm.core.domain.errors import InvalidTransition, NotAllowed, ProtocolError, UnknownHandoff
-from baton_itsm.core.handoffs import HandoffService
+from baton_itsm.core.domain.protocol_errors import InvalidTransition, NotAllowed, ProtocolError, UnknownHandoff
+from baton_itsm.core.usecases.handoffs import HandoffService
 from baton_itsm.core.notify.link_answers import CLOSED
 from baton_itsm.core.store.unit_of_work import UnitOfWork
 from baton_itsm.plugins.slack.notifier import RESPOND, SLACK_CHANNEL, UPDATE

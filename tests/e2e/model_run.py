@@ -19,7 +19,7 @@ from baton_itsm.core.app import App, build_app
 from baton_itsm.core.cli.main import cli
 from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.holders import Holder, TicketKey
-from baton_itsm.core.poller import CycleReport
+from baton_itsm.core.usecases.poller import CycleReport
 from baton_itsm.core.store.schema import outbox
 from tests.e2e import rt5
 from tests.e2e.conftest import CONNECTOR

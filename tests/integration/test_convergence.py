@@ -7,20 +7,20 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from baton_itsm.core.action_failures import FailedActions
+from baton_itsm.core.usecases.action_failures import FailedActions
 from baton_itsm.core.domain.commands import AcceptHandoff
 from baton_itsm.core.domain.directory import Directory
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
-from baton_itsm.core.handoffs import HandoffService
-from baton_itsm.core.intake import Intake
-from baton_itsm.core.outbox import OutboxDispatcher
-from baton_itsm.core.poller import Poller
+from baton_itsm.core.usecases.handoffs import HandoffService
+from baton_itsm.core.usecases.intake import Intake
+from baton_itsm.core.usecases.dispatcher import OutboxDispatcher
+from baton_itsm.core.usecases.poller import Poller
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.rules.policy import Policy
 from baton_itsm.core.store.checkpoints import Checkpoints
 from baton_itsm.core.store.schema import outbox
-from baton_itsm.core.tool_actions import (
+from baton_itsm.core.usecases.tool_actions import (
     ToolActions, ledger_holder, notes_after_writes, remember_tool_holder, superseded_writes,
 )
 from tests.integration.fake_connector import FakeConnector

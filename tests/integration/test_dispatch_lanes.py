@@ -16,8 +16,8 @@ from baton_itsm.core.app import App
 from baton_itsm.core.domain.commands import RequestHandoff
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.rules.actions import add_note
-from baton_itsm.core.service.runner import RunOptions, build_workers
-from baton_itsm.core.service.workers import WorkerPool
+from baton_itsm.core.runtime.runner import RunOptions, build_workers
+from baton_itsm.core.runtime.workers import WorkerPool
 from baton_itsm.core.settings.loader import parse_config
 from baton_itsm.core.store.database import make_engine
 from baton_itsm.core.store.migrate import upgrade

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from baton_itsm.core.app import App
 from baton_itsm.core.notify.links import ESCALATION_REVIEW_PATH
 from baton_itsm.core.notify.tokens import ANSWER, ESCALATION_REVIEW, LinkClaim, LinkSigner
-from baton_itsm.core.reviews.escalations import EscalationReviews
+from baton_itsm.core.escalation_reviews.escalations import EscalationReviews
 from baton_itsm.core.settings.loader import parse_config
 from baton_itsm.core.store.database import make_engine
 from baton_itsm.core.store.migrate import upgrade

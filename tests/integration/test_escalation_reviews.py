@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from baton_itsm.core.app import App
-from baton_itsm.core.domain.errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
+from baton_itsm.core.domain.protocol_errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.domain.kinds import HandoffKind
-from baton_itsm.core.reviews.escalations import EscalationReviews
+from baton_itsm.core.escalation_reviews.escalations import EscalationReviews
 from baton_itsm.core.settings.loader import parse_config
 from baton_itsm.core.store.database import make_engine
 from baton_itsm.core.store.migrate import upgrade

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
-from baton_itsm.core.group_commit import GroupCommit
-from baton_itsm.core.intake import Intake, delivery_payload
+from baton_itsm.core.runtime.group_commit import GroupCommit
+from baton_itsm.core.usecases.intake import Intake, delivery_payload
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.rules.policy import Policy
 from baton_itsm.core.store.inbox_writer import (

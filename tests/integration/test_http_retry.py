@@ -106,7 +106,7 @@ def test_requests_are_counted_by_path_template(server):
 
 def test_where_waiting_is_not_allowed_the_error_comes_at_once(server):
     """The outbox dispatcher's calls: no sleep, no second attempt; the row keeps the time of its next try."""
-    from baton_itsm.core.no_waiting import without_waiting
+    from baton_itsm.core.runtime.no_waiting import without_waiting
 
     server.answer(429, {"message": "slow down"}, {"Retry-After": "7"}).answer(200, {"ok": True})
     waits = []

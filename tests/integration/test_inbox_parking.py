@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from baton_itsm.core.cli.main import cli
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
-from baton_itsm.core.intake import Intake
+from baton_itsm.core.usecases.intake import Intake
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.store.database import make_engine
 from baton_itsm.core.store.migrate import upgrade

@@ -7,11 +7,11 @@ from sqlalchemy import create_engine, func, select
 
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
-from baton_itsm.core.handoffs import HandoffService
-from baton_itsm.core.intake import MAX_ATTEMPTS, Intake, IntakeReport
+from baton_itsm.core.usecases.handoffs import HandoffService
+from baton_itsm.core.usecases.intake import MAX_ATTEMPTS, Intake, IntakeReport
 from baton_itsm.core.rules.build import build_policy
 from baton_itsm.core.rules.engine import RulesEngine
-from baton_itsm.core.scheduler import Scheduler
+from baton_itsm.core.usecases.scheduler import Scheduler
 from baton_itsm.core.settings.loader import parse_config
 from baton_itsm.core.store.schema import inbox, outbox, tickets, timers
 from baton_itsm.core.store.unit_of_work import Store

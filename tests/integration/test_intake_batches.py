@@ -3,7 +3,7 @@
 Issue 20: the inbox worker handled each delivery in a transaction of its own (a dozen statements and a commit),
 and read every pending delivery's payload to find a ticket's others, so during a burst it fell further behind
 the longer the burst lasted. A claim is now handled in rounds, one transaction each, a ticket's deliveries in
-order (core/intake_batches.py), and the inbox keeps each delivery's ticket in an indexed column.
+order (core/usecases/intake_batches.py), and the inbox keeps each delivery's ticket in an indexed column.
 """
 from __future__ import annotations
 

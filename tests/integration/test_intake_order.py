@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
-from baton_itsm.core.intake import MAX_ATTEMPTS
+from baton_itsm.core.usecases.intake import MAX_ATTEMPTS
 from baton_itsm.core.store.schema import outbox
 from tests.integration.test_intake_and_scheduler import make_desk
 

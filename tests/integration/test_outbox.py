@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from baton_itsm.core.errors import ToolRateLimited, ToolRefused, ToolUnavailable
-from baton_itsm.core.outbox import AtMostOnce, OutboxDispatcher
+from baton_itsm.core.usecases.dispatcher import AtMostOnce, OutboxDispatcher
 from baton_itsm.core.store.schema import outbox
 
 
@@ -106,7 +106,7 @@ def test_an_admin_lists_and_requeues_an_uncertain_row(tmp_path, monkeypatch, clo
 
 def test_each_lane_takes_only_its_destination(store, clock):
     """baton run's workers: each tool instance, the emails and the local routing are lanes that never share a row."""
-    from baton_itsm.core.outbox_lanes import lanes_for
+    from baton_itsm.core.usecases.dispatch_lanes import lanes_for
 
     handlers = {"tool": Recorder(), "email": Recorder(), "notify": Recorder()}
     dispatcher = OutboxDispatcher(store, handlers, clock)

@@ -8,12 +8,12 @@ from baton_itsm.core.connector import Connector
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.errors import ToolUnavailable
-from baton_itsm.core.intake import Intake
-from baton_itsm.core.outbox import OutboxDispatcher
-from baton_itsm.core.poller import Poller
+from baton_itsm.core.usecases.intake import Intake
+from baton_itsm.core.usecases.dispatcher import OutboxDispatcher
+from baton_itsm.core.usecases.poller import Poller
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.store.checkpoints import Checkpoints
-from baton_itsm.core.tool_actions import ToolActions, remember_tool_holder
+from baton_itsm.core.usecases.tool_actions import ToolActions, remember_tool_holder
 from tests.integration.fake_connector import FakeConnector
 
 SD = "Service Desk"

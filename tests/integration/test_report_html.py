@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from baton_itsm.core.cli.main import cli
-from baton_itsm.core.metrics.reviews import NO_REVIEWS
+from baton_itsm.core.metrics.review_scores import NO_REVIEWS
 from tests.reference import SERVICENOW_FIXTURES
 
 SMALL_LOG = SERVICENOW_FIXTURES / "small_log.csv"

@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from baton_itsm.core.domain.commands import AcceptHandoff, RecordHolderChange, RequestHandoff
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.protocol import decide
-from baton_itsm.core.handoffs import HandoffService
+from baton_itsm.core.usecases.handoffs import HandoffService
 from baton_itsm.core.store.schema import inbox, ledger_entries, outbox, tickets, timers
 from baton_itsm.core.store.unit_of_work import ConcurrentChange
 

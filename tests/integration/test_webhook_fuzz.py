@@ -58,11 +58,11 @@ def test_no_generated_delivery_gets_a_5xx_and_the_service_still_works(service, c
     assert errors == [], f"seed {SEED}: errors logged while receiving: {errors[:3]}"
 
     handled = failed = 0
-    app.clock.advance(seconds=5)  # past RT's wait for the rest of a write (core/joined_deliveries.py)
+    app.clock.advance(seconds=5)  # past RT's wait for the rest of a write (core/usecases/joined_deliveries.py)
     while (report := app.intake.process_pending(limit=500)).new or report.failed:
         handled, failed = handled + report.new, failed + report.failed
         assert report.failed == 0, f"seed {SEED}: the inbox worker failed on an accepted delivery: " + \
-            "; ".join(r.getMessage()[:300] for r in caplog.records if r.name == "baton_itsm.core.intake")
+            "; ".join(r.getMessage()[:300] for r in caplog.records if r.name == "baton_itsm.core.usecases.intake")
     assert handled == sum(n for (_, outcome), n in outcomes.items() if outcome == "accepted")
 
     health = client.get("/healthz")

@@ -7,7 +7,7 @@ import pytest
 from baton_itsm.core.domain.commands import DeclineHandoff, RequestHandoff
 from baton_itsm.core.domain.decline_reasons import DeclineCatalog, DeclineReason
 from baton_itsm.core.domain.directory import Directory
-from baton_itsm.core.domain.errors import InvalidRequest
+from baton_itsm.core.domain.protocol_errors import InvalidRequest
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.errors import ConfigError
 from baton_itsm.core.settings.loader import parse_config

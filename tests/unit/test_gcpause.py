@@ -5,7 +5,7 @@ import gc
 
 import pytest
 
-from baton_itsm.core.gcpause import paused_gc
+from baton_itsm.core.runtime.gcpause import paused_gc
 
 
 def test_the_collector_is_paused_inside_and_restored_after_an_error():

@@ -1,7 +1,7 @@
-"""The inbox worker gives way to the webhook receiver (core/service/idle_first.py), on a fake clock."""
+"""The inbox worker gives way to the webhook receiver (core/runtime/idle_first.py), on a fake clock."""
 from __future__ import annotations
 
-from baton_itsm.core.service.idle_first import CALM_BATCH, IdleFirst
+from baton_itsm.core.runtime.idle_first import CALM_BATCH, IdleFirst
 
 
 class FakeTime:

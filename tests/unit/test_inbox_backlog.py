@@ -1,10 +1,10 @@
 """Routing notices gives way to a webhook burst and to the inbox backlog it leaves, one round every 5 s at most,
-and goes flat out again once both are over (core/service/inbox_backlog.py)."""
+and goes flat out again once both are over (core/runtime/inbox_backlog.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from baton_itsm.core.service.inbox_backlog import InboxBacklog
+from baton_itsm.core.runtime.inbox_backlog import InboxBacklog
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """A claim of deliveries as rounds: each round one transaction with at most one delivery per ticket, in order."""
-from baton_itsm.core.intake_batches import rounds_of
+from baton_itsm.core.usecases.intake_batches import rounds_of
 
 
 def test_the_n_th_round_holds_each_ticket_s_n_th_delivery():

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from baton_itsm.core.notify.errors import ExpiredLink, InvalidLink
+from baton_itsm.core.notify.link_errors import ExpiredLink, InvalidLink
 from baton_itsm.core.notify.links import LinkMaker
 from baton_itsm.core.notify.tokens import LinkClaim, LinkSigner, token_id
 

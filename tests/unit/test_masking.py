@@ -5,7 +5,7 @@ import logging
 
 from baton_itsm.core.errors import ConfigError, ToolUnavailable
 from baton_itsm.core.masking import Masker, mask_url_credentials
-from baton_itsm.core.service.logs import RedactSecrets
+from baton_itsm.core.runtime.logs import RedactSecrets
 
 
 def test_url_credentials_are_masked_wherever_a_url_is_written():

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from baton_itsm.core.metrics.periods import PERIODS, PeriodOf, in_order
-from baton_itsm.core.metrics.reviews import NO_REVIEWS
+from baton_itsm.core.metrics.review_scores import NO_REVIEWS
 from baton_itsm.core.metrics.summary import compute_metrics, summary_lines
 from baton_itsm.core.metrics.views import build_views
 

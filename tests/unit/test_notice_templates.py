@@ -16,17 +16,17 @@ from baton_itsm.core.domain.ownership import OwnershipModel, OwnershipPolicy
 from baton_itsm.core.domain.tool_events import ToolEventKind
 from baton_itsm.core.notify.addresses import AddressBook
 from baton_itsm.core.notify.context import MessageContext
-from baton_itsm.core.action_failures import failure_notices
+from baton_itsm.core.usecases.action_failures import failure_notices
 from baton_itsm.core.errors import ToolRefused
 from baton_itsm.core.notify.notices import TEMPLATES, Notice, Recipient
-from baton_itsm.core.outbox import OutboxItem
+from baton_itsm.core.usecases.dispatcher import OutboxItem
 from baton_itsm.core.notify.rendering import Renderer
 from baton_itsm.core.notify.router import PAGE_LINKS
 from baton_itsm.core.domain.sla import Sla
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.rules.policy import BounceLimit
 from baton_itsm.core.rules.policy import SlaStep
-from baton_itsm.core.rules.reviews import ReviewPolicy
+from baton_itsm.core.rules.review_requests import ReviewPolicy
 from baton_itsm.core.settings.models import PersonConfig
 
 BOOK = AddressBook({"alice": PersonConfig(name="Alice Agent"), "carol": PersonConfig(name="Carol Agent")},

@@ -39,9 +39,9 @@ def core_imports(source: str) -> list[tuple[int, str]]:
 
 def test_the_check_sees_a_deep_import_and_allows_the_api():
     source = ("from baton_itsm.core.plugin_api import hookimpl\n"
-              "def f():\n    from baton_itsm.core.outbox import Handler\n"
+              "def f():\n    from baton_itsm.core.usecases.dispatcher import Handler\n"
               "from baton_itsm.core import errors\n")
-    assert core_imports(source) == [(3, "baton_itsm.core.outbox"), (4, "baton_itsm.core.errors")]
+    assert core_imports(source) == [(3, "baton_itsm.core.usecases.dispatcher"), (4, "baton_itsm.core.errors")]
 
 
 def test_plugin_modules_import_the_core_only_through_plugin_api():

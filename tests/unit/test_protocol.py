@@ -7,7 +7,7 @@ from baton_itsm.core.domain.commands import (
     AcceptHandoff, DeclineHandoff, ExpireHandoff, ForceHandoff, RecordHolderChange, RequestHandoff,
     WithdrawHandoff,
 )
-from baton_itsm.core.domain.errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
+from baton_itsm.core.domain.protocol_errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.kinds import HandoffKind, HandoffState
 from baton_itsm.core.domain.protocol import decide

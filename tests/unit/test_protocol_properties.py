@@ -17,7 +17,7 @@ from baton_itsm.core.domain.commands import (
     WithdrawHandoff,
 )
 from baton_itsm.core.domain.directory import Directory
-from baton_itsm.core.domain.errors import ProtocolError
+from baton_itsm.core.domain.protocol_errors import ProtocolError
 from baton_itsm.core.domain.events import HandoffApplied, HolderChanged
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.kinds import TRANSITIONS, HandoffKind, HandoffState

@@ -16,7 +16,7 @@ from baton_itsm.core.notify.context import MessageContext
 from baton_itsm.core.notify.notices import Notice, Recipient
 from baton_itsm.core.notify.rendering import Renderer
 from baton_itsm.core.rules.facts import PUBLIC, VISIBILITY, TicketFacts
-from baton_itsm.core.rules.notices import what_solved_it
+from baton_itsm.core.rules.report_back import what_solved_it
 from baton_itsm.core.settings.models import PersonConfig
 
 BOOK = AddressBook({"alice": PersonConfig(name="Alice Agent"), "carol": PersonConfig(name="Carol Agent"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from baton_itsm.core.metrics.reviews import NO_REVIEWS, review_metrics
+from baton_itsm.core.metrics.review_scores import NO_REVIEWS, review_metrics
 from baton_itsm.core.metrics.views import build_views
 
 TICKETS = [(1, "t", "T1", None, None, None)]

@@ -4,14 +4,14 @@ from __future__ import annotations
 import pytest
 
 from baton_itsm.core.domain.commands import AcceptHandoff, RequestHandoff
-from baton_itsm.core.domain.errors import InvalidRequest, InvalidTransition, NotAllowed
+from baton_itsm.core.domain.protocol_errors import InvalidRequest, InvalidTransition, NotAllowed
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.kinds import HandoffKind
 from baton_itsm.core.domain.review_commands import AuditHandoff, ReviewHandoff
 from baton_itsm.core.domain.reviews import HandoffAnswers, Timeliness
 from baton_itsm.core.domain.tool_events import ToolEventKind
 from baton_itsm.core.rules.comment_commands import parse
-from baton_itsm.core.rules.reviews import ReviewPolicy, draw
+from baton_itsm.core.rules.review_requests import ReviewPolicy, draw
 
 from tests.unit.test_rules_accept_before_reassign import held_by_alice
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from baton_itsm.core.domain.commands import AcceptHandoff
-from baton_itsm.core.domain.errors import ProtocolError
+from baton_itsm.core.domain.protocol_errors import ProtocolError
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.kinds import HandoffState
 from baton_itsm.core.domain.tool_events import ToolEventKind

@@ -5,8 +5,8 @@ import json
 import logging
 import threading
 
-from baton_itsm.core.service.logs import JsonLines, RedactSecrets
-from baton_itsm.core.service.workers import Worker, WorkerPool
+from baton_itsm.core.runtime.logs import JsonLines, RedactSecrets
+from baton_itsm.core.runtime.workers import Worker, WorkerPool
 
 
 def test_a_worker_survives_a_failing_round_and_counts_its_work():

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from baton_itsm.core.domain.holders import Holder, TicketKey
-from baton_itsm.core.outbox import OutboxItem, is_repeatable
-from baton_itsm.core.tool_actions import ToolActions
+from baton_itsm.core.usecases.dispatcher import OutboxItem, is_repeatable
+from baton_itsm.core.usecases.tool_actions import ToolActions
 
 
 class Tool:

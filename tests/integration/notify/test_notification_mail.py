@@ -11,7 +11,7 @@ from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.kinds import HandoffKind
 from baton_itsm.core.domain.tool_events import ToolEventKind
 from baton_itsm.core.notify.tokens import AUDIT, ESCALATION_REVIEW, REVIEW, LinkSigner
-from baton_itsm.core.outbox import OutboxItem
+from baton_itsm.core.usecases.dispatcher import OutboxItem
 from baton_itsm.core.store.schema import outbox
 
 REQUESTER = "rita@example.org"

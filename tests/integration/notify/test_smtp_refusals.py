@@ -12,7 +12,7 @@ from baton_itsm.core.app import App
 from baton_itsm.core.domain.commands import RequestHandoff
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.notify.build import notification_handlers
-from baton_itsm.core.outbox import OutboxDispatcher
+from baton_itsm.core.usecases.dispatcher import OutboxDispatcher
 from baton_itsm.core.settings.loader import parse_config
 from baton_itsm.core.store.database import make_engine
 from baton_itsm.core.store.migrate import upgrade

@@ -1,7 +1,7 @@
 """The inbox keeps each delivery's ticket in a column of its own, indexed with its status and order.
 
 The inbox worker looks up a ticket's pending deliveries on every claim (the earlier ones keep its order) and
-for every delivery that may be part of a write (core/joined_deliveries.py). Read out of each payload's JSON,
+for every delivery that may be part of a write (core/usecases/joined_deliveries.py). Read out of each payload's JSON,
 every lookup walked the whole backlog, so during a burst each claim cost as much as the backlog was long
 and the worker fell further behind the longer the burst lasted. Rows kept before this revision get the
 ticket from their payload here.

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from baton_itsm.core.connector import WebhookOutcome
-from baton_itsm.core.intake import Intake
+from baton_itsm.core.usecases.intake import Intake
 from baton_itsm.core.rules.engine import RulesEngine
 from tests.connectors.jira.jira_fixtures import TESS, connector, raw, sent_at, signed
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from baton_itsm.connectors.rest.timeline import NamedChange, TicketNow, to_events
 from baton_itsm.core.domain.tool_events import ToolEventKind
-from baton_itsm.core.intake import Intake
+from baton_itsm.core.usecases.intake import Intake
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.rules.policy import Policy
 

@@ -18,7 +18,7 @@ from baton_itsm.connectors.rest.webhook import signature
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEventKind
 from baton_itsm.core.store.schema import outbox
-from baton_itsm.core.webhooks import receive_webhook
+from baton_itsm.core.usecases.receive_webhook import receive_webhook
 from tests.connectors.rest.integration.rt_intake import intake_with_ticket
 from tests.connectors.rest.rt5 import captured, connector
 
@@ -60,7 +60,7 @@ def test_a_push_delivered_and_polled_is_taken_once(intake, store, clock, first):
     for path in (first, "poll" if first == "webhook" else "webhook"):
         if path == "webhook":
             assert receive_webhook(rt, intake, *scrip_delivery()).outcome == "accepted"
-            clock.advance(seconds=2)  # past the wait for the rest of its write (core/joined_deliveries.py)
+            clock.advance(seconds=2)  # past the wait for the rest of its write (core/usecases/joined_deliveries.py)
             report = intake.process_pending()
         else:
             report = intake.ingest("rt", polled())

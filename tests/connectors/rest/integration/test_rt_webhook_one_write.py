@@ -22,7 +22,7 @@ from baton_itsm.core.domain.events import HolderChanged
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEventKind
 from baton_itsm.core.store.schema import inbox, outbox
-from baton_itsm.core.webhooks import receive_webhook
+from baton_itsm.core.usecases.receive_webhook import receive_webhook
 from tests.connectors.rest.integration.rt_intake import intake_with_ticket
 from tests.connectors.rest.rt5 import connector
 

@@ -1,4 +1,4 @@
-"""The webhook receiver (core/webhooks.py) with the ServiceNow connector and a real ledger store.
+"""The webhook receiver (core/usecases/receive_webhook.py) with the ServiceNow connector and a real ledger store.
 
 A signed delivery is kept and answered 200, then handled by the intake: a push becomes a request and a
 revert. A wrong, missing or stale signature is refused (400) and nothing is kept; a delivery id seen before
@@ -12,13 +12,13 @@ from sqlalchemy import func, select
 from baton_itsm.core.app import build_app
 from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.holders import Holder, TicketKey
-from baton_itsm.core.group_commit import GroupCommit
-from baton_itsm.core.intake import Intake
+from baton_itsm.core.runtime.group_commit import GroupCommit
+from baton_itsm.core.usecases.intake import Intake
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.rules.policy import Policy
 from baton_itsm.core.store.schema import inbox, outbox
 from baton_itsm.core.web import create_app
-from baton_itsm.core.webhooks import receive_webhook
+from baton_itsm.core.usecases.receive_webhook import receive_webhook
 from tests.desk import DESK
 from tests.connectors.servicenow.sn import NOW, SIGNATURE, SIGNED_AT, connector, delivery, payload
 

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.domain.ticket import Ticket
-from baton_itsm.core.reviews.escalation_views import EscalationReviewView
+from baton_itsm.core.escalation_reviews.escalation_views import EscalationReviewView
 from baton_itsm.core.store.codec import row_to_event
 from baton_itsm.core.store.review_queries import review_entries
 

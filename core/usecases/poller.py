@@ -13,8 +13,8 @@ from baton_itsm.core.connector import Connector
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.errors import ToolError
-from baton_itsm.core.intake import Intake
-from baton_itsm.core.outbox import DispatchReport, OutboxDispatcher
+from baton_itsm.core.usecases.intake import Intake
+from baton_itsm.core.usecases.dispatcher import DispatchReport, OutboxDispatcher
 from baton_itsm.core.store.checkpoints import Checkpoints
 from baton_itsm.core.store.convergence_queries import tickets_to_look_at
 

@@ -1,5 +1,5 @@
 """Handling webhook deliveries gives way to receiving them, where both share one process (by default on SQLite:
-with the workers in a process of their own, core/service/worker_process.py, the worker needs no such care).
+with the workers in a process of their own, core/runtime/worker_process.py, the worker needs no such care).
 
 Receiving a delivery (keeping it, then answering 2xx) is what the tool waits for; handling it (rules,
 ledger, outbox) is not, and costs several times more. Both run in `baton run`'s one process and share

@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.domain.holders import TicketKey
-from baton_itsm.core.intake import write_decisions
+from baton_itsm.core.usecases.intake import write_decisions
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.rules.timers import DueTimer, TimerKind
 from baton_itsm.core.store.timer_claims import due_timer_ids, take_due

@@ -8,7 +8,7 @@ from baton_itsm.core.clock import Clock
 from baton_itsm.core.connector import Connector
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.errors import ToolRefused
-from baton_itsm.core.outbox import OutboxItem
+from baton_itsm.core.usecases.dispatcher import OutboxItem
 from baton_itsm.core.rules.actions import add_note
 from baton_itsm.core.store.convergence_queries import newer_holder_write
 from baton_itsm.core.store.unit_of_work import Store

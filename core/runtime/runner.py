@@ -1,5 +1,5 @@
 """`baton run`: the web app (webhooks, links, API, health, metrics) and the workers, in one process, or with the
-workers in a process of their own (core/service/worker_process.py, `service.worker_process`).
+workers in a process of their own (core/runtime/worker_process.py, `service.worker_process`).
 
 SIGTERM or Ctrl-C stops taking work: uvicorn stops accepting connections and finishes the requests in
 flight, each worker finishes the round it is in, and whatever is left stays in the store for the next
@@ -13,12 +13,12 @@ import signal
 from dataclasses import dataclass
 
 from baton_itsm.core.app import App
-from baton_itsm.core.outbox_lanes import LOCAL_LANE, Lane, lanes_for
-from baton_itsm.core.service.inbox_backlog import InboxBacklog
-from baton_itsm.core.service import http_server
-from baton_itsm.core.service.idle_first import IdleFirst
-from baton_itsm.core.service.worker_process import ChildSettings, WorkerProcess
-from baton_itsm.core.service.workers import Worker, WorkerPool
+from baton_itsm.core.usecases.dispatch_lanes import LOCAL_LANE, Lane, lanes_for
+from baton_itsm.core.runtime.inbox_backlog import InboxBacklog
+from baton_itsm.core.runtime import http_server
+from baton_itsm.core.runtime.idle_first import IdleFirst
+from baton_itsm.core.runtime.worker_process import ChildSettings, WorkerProcess
+from baton_itsm.core.runtime.workers import Worker, WorkerPool
 from baton_itsm.core.settings.loader import secret_variables
 from baton_itsm.core.settings.models import ConnectorMode
 from baton_itsm.core.web import create_app
@@ -26,7 +26,7 @@ from baton_itsm.core.web import create_app
 log = logging.getLogger(__name__)
 AVAILABILITY_SECONDS = 60.0  # between looks at ICS feeds due a read and people back from leave
 # Deliveries per claim of an inbox worker with a process to itself; a claim is handled in a few transactions of up
-# to that many (core/intake_batches.py). On SQLite each one holds the store's one write lock, which the receiver
+# to that many (core/usecases/intake_batches.py). On SQLite each one holds the store's one write lock, which the receiver
 # needs to keep a delivery before it answers: 20 hold it for about 10-20 ms. A server store has no such lock.
 CLAIM = {"sqlite": 20}
 SERVER_CLAIM = 200
@@ -38,7 +38,7 @@ class RunOptions:
     port: int = 8000
     http: bool = True
     idle_seconds: float = 1.0  # how long a worker that found nothing waits before looking again
-    log_format: str = "text"  # for the workers' own process (core/service/worker_process.py)
+    log_format: str = "text"  # for the workers' own process (core/runtime/worker_process.py)
     log_level: str = "INFO"
 
 
@@ -87,7 +87,7 @@ def inbox_round(app: App, backlog: InboxBacklog | None = None):
 
 
 def _dispatched(app: App, lane: Lane, backlog: InboxBacklog):
-    local = lane.name == LOCAL_LANE  # routing notices: it gives way to an inbox backlog (core/service/inbox_backlog.py)
+    local = lane.name == LOCAL_LANE  # routing notices: it gives way to an inbox backlog (core/runtime/inbox_backlog.py)
 
     def round_() -> int:
         if local and backlog.defers():

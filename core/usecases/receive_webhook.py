@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 from baton_itsm.core.connector import Connector, WebhookOutcome, WebhookResult
 from baton_itsm.core.domain.tool_events import ToolEvent
-from baton_itsm.core.inbox_payload import delivery_payload
-from baton_itsm.core.intake import Intake
+from baton_itsm.core.usecases.inbox_payload import delivery_payload
+from baton_itsm.core.usecases.intake import Intake
 
 log = logging.getLogger(__name__)
 MAX_DELIVERY_ID = 200  # the inbox's event_id column

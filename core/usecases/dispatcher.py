@@ -14,7 +14,7 @@ Nothing here waits for a destination. A row that cannot go now (a tool's 429, a 
 gets the time of its next attempt stored on it, and the worker goes on with other rows. When the destination
 itself asked for a pause (a rate limit, Retry-After, a refusal of Baton's account), the other waiting rows of that
 destination are moved to the same time, so they wait too instead of each being refused in turn. Each destination
-has its own lane (core/outbox_lanes.py): `baton run` gives every lane its own worker.
+has its own lane (core/usecases/dispatch_lanes.py): `baton run` gives every lane its own worker.
 """
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ from typing import Any
 
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.errors import ToolError
-from baton_itsm.core.no_waiting import without_waiting
-from baton_itsm.core.outbox_lanes import TOOL, Lane, everything
+from baton_itsm.core.runtime.no_waiting import without_waiting
+from baton_itsm.core.usecases.dispatch_lanes import TOOL, Lane, everything
 from baton_itsm.core.store import outbox_queries
 from baton_itsm.core.store.unit_of_work import Store
 
@@ -74,7 +74,7 @@ class DispatchReport:
     failed: int = 0
     uncertain: int = 0
     errors: list[str] = field(default_factory=list)
-    # Failed for good, each recorded against its decision and told (core/action_failures.py): handled, not lost.
+    # Failed for good, each recorded against its decision and told (core/usecases/action_failures.py): handled, not lost.
     handled: int = 0
 
 
@@ -90,7 +90,7 @@ class OutboxDispatcher:
     clock: Clock
     lease: timedelta = timedelta(minutes=5)
     max_attempts: int = 20  # about 4 hours of retries with the default backoff
-    on_failed: FailureHandler | None = None  # records and tells a failure for good (core/action_failures.py)
+    on_failed: FailureHandler | None = None  # records and tells a failure for good (core/usecases/action_failures.py)
     # Destinations that asked to wait, until when: a row queued for one meanwhile waits without asking it again.
     _paused: dict[tuple[str, str | None], datetime] = field(default_factory=dict, init=False, repr=False)
 

@@ -21,7 +21,7 @@ import logging
 from collections.abc import Callable
 
 from baton_itsm.core.domain.holders import TicketKey
-from baton_itsm.core.joined_deliveries import joined, waiting_for
+from baton_itsm.core.usecases.joined_deliveries import joined, waiting_for
 from baton_itsm.core.store.inbox_claims import mark_done, pending_deliveries, ticket_rows
 from baton_itsm.core.store.settling import SETTLE
 from baton_itsm.core.store.unit_of_work import Store, UnitOfWork

@@ -17,7 +17,7 @@ from baton_itsm.core.clock import Clock
 from baton_itsm.core.domain.convergence_events import ActionFailed
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.errors import ToolAuthError
-from baton_itsm.core.outbox import OutboxItem
+from baton_itsm.core.usecases.dispatcher import OutboxItem
 from baton_itsm.core.rules.actions import add_note, notify
 from baton_itsm.core.rules.policy import Policy
 from baton_itsm.core.store.unit_of_work import Store

@@ -8,11 +8,11 @@ change the same way on both paths (its webhook module says how). Two paths:
 - `receive` then `process_pending` (webhooks): keep the delivery durably first, so the receiver can
   answer 2xx as soon as it is safe, then handle it, in this or any other process, under a lease: a
   process that dies mid-way leaves the delivery to be taken again when the lease runs out. The HTTP
-  receiver keeps deliveries through core/group_commit.py instead of `receive`, into the same inbox rows.
+  receiver keeps deliveries through core/runtime/group_commit.py instead of `receive`, into the same inbox rows.
 
 A tool that posts one write as several deliveries (Request Tracker's Scrip: one per transaction) has each wait a
 moment for the rest (core/store/settling.py); the write is then handled as one change, as the poll reads it
-(core/joined_deliveries.py), and its deliveries are done together.
+(core/usecases/joined_deliveries.py), and its deliveries are done together.
 
 A delivery whose handling fails is tried again after a growing delay; after `max_attempts` failures it is
 parked (status `parked`, its last error and attempts kept, an ERROR logged once), never dropped and never
@@ -30,9 +30,9 @@ from datetime import timedelta
 
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
-from baton_itsm.core.inbox_payload import delivery_payload
-from baton_itsm.core.intake_batches import handle_round, rounds_of
-from baton_itsm.core.joined_deliveries import joined
+from baton_itsm.core.usecases.inbox_payload import delivery_payload
+from baton_itsm.core.usecases.intake_batches import handle_round, rounds_of
+from baton_itsm.core.usecases.joined_deliveries import joined
 from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.store.convergence_queries import awaiting_holder_write
@@ -88,7 +88,7 @@ class Intake:
             return uow.record_incoming(source, delivery_id, payload)
 
     def process_pending(self, limit: int = 100) -> IntakeReport:
-        """Handle kept deliveries, oldest first, many to a transaction (core/intake_batches.py). If a transaction
+        """Handle kept deliveries, oldest first, many to a transaction (core/usecases/intake_batches.py). If a transaction
         fails, the rest are handled one by one, each in its own; once one fails, its ticket's later deliveries in
         this claim wait: they are taken again, in order, when it is done or parked."""
         report = IntakeReport()

@@ -63,9 +63,9 @@ class WorkerProcess:
 
 def _main(settings: ChildSettings, stopping, parent: int) -> None:
     from baton_itsm.core.app import build_app
-    from baton_itsm.core.service.logs import configure_logging
-    from baton_itsm.core.service.runner import RunOptions, build_workers
-    from baton_itsm.core.service.workers import WorkerPool
+    from baton_itsm.core.runtime.logs import configure_logging
+    from baton_itsm.core.runtime.runner import RunOptions, build_workers
+    from baton_itsm.core.runtime.workers import WorkerPool
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent says when to stop
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.domain.writes import writes
-from baton_itsm.core.inbox_payload import tool_event_from_payload
+from baton_itsm.core.usecases.inbox_payload import tool_event_from_payload
 from baton_itsm.core.store.inbox_claims import pending_near
 from baton_itsm.core.store.settling import SETTLE
 from baton_itsm.core.store.unit_of_work import UnitOfWork
@@ -77,7 +77,7 @@ def waiting_for(uow: UnitOfWork, source: str, tickets: list[str], earliest: date
                 settle_seconds: float) -> dict[str, list]:
     """The pending deliveries of these tickets kept within `settle_seconds` of deliveries kept from `earliest` to
     `latest`, by ticket, oldest first: [(id, event_id, payload)]; locked on PostgreSQL (no other process takes them
-    meanwhile: a ticket's deliveries are claimed in order, core/intake.py). One query for many tickets: the inbox
+    meanwhile: a ticket's deliveries are claimed in order, core/usecases/intake.py). One query for many tickets: the inbox
     worker reads a whole batch's at once.
 
     Only deliveries kept that close can be the rest of a write: the tool posts a write's changes together, and a

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from baton_itsm.core.domain.errors import InvalidRequest, UnknownHandoff
+from baton_itsm.core.domain.protocol_errors import InvalidRequest, UnknownHandoff
 from baton_itsm.core.domain.events import LedgerEvent
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.domain.review_commands import (
@@ -20,9 +20,9 @@ from baton_itsm.core.domain.review_commands import (
     ReopenEscalationReview,
 )
 from baton_itsm.core.domain.review_protocol import may_edit_review
-from baton_itsm.core.handoffs import HandoffService
-from baton_itsm.core.reviews.escalation_queries import Listing, find_reviews
-from baton_itsm.core.reviews.escalation_views import EscalationReviewView
+from baton_itsm.core.usecases.handoffs import HandoffService
+from baton_itsm.core.escalation_reviews.escalation_queries import Listing, find_reviews
+from baton_itsm.core.escalation_reviews.escalation_views import EscalationReviewView
 
 if TYPE_CHECKING:
     from baton_itsm.core.app import App
