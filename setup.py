@@ -3,6 +3,7 @@
 The folders keep their plain names in the repository (core/, connectors/, plugins/) while the
 installed import names are `baton_itsm.core` etc., so nothing generic lands in site-packages.
 """
+
 from pathlib import Path
 
 from setuptools import setup

@@ -13,6 +13,7 @@ LOG_ZIP = REPO / "tests" / "connectors" / "servicenow" / "incident-log" / "incid
 
 
 def servicenow_log() -> SimpleNamespace:
-    from baton_itsm.connectors.servicenow.history import incidents, log_reader as reader
+    from baton_itsm.connectors.servicenow.history import incidents
+    from baton_itsm.connectors.servicenow.history import log_reader as reader
 
     return SimpleNamespace(**{**vars(reader), **vars(incidents)})

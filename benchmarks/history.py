@@ -25,6 +25,7 @@ pandas (`pip install -e '.[bench]'`).
 
     python benchmarks/history.py [--repeat N] [--scale N ...] [path/to/incident_event_log.zip]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,7 @@ GOALS_BY_SCALE = {1: GOALS, 10: {"wall": 1.0, "peak": 0.10}}
 
 def measure(command: list[str]) -> dict:
     """Run `command` in a fresh measuring process: {"wall": seconds, "peak_mib": MiB, "stdout": text}."""
-    out = subprocess.run([sys.executable, __file__, "--measure", *command], check=True, capture_output=True,
-                         text=True)
+    out = subprocess.run([sys.executable, __file__, "--measure", *command], check=True, capture_output=True, text=True)
     return json.loads(out.stdout.splitlines()[-1])
 
 
@@ -68,8 +68,17 @@ def _measure_here(command: list[str]) -> None:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     peak = usage.ru_maxrss / 1024  # KiB on Linux: the largest single process
     # CPU time (user + system) is shown beside the wall time: on a shared machine it varies far less.
-    print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mib": peak,
-                      "tree_mib": tree_peak / 1024, "stdout": out[-2000:]}))
+    print(
+        json.dumps(
+            {
+                "wall": wall,
+                "cpu": usage.ru_utime + usage.ru_stime,
+                "peak_mib": peak,
+                "tree_mib": tree_peak / 1024,
+                "stdout": out[-2000:],
+            }
+        )
+    )
 
 
 def _tree_rss_kib(pid: int) -> int:
@@ -91,8 +100,9 @@ def pandas_derivation(path: str) -> None:
     import pandas as pd
 
     frame = pd.read_csv(path, dtype=str, na_values=["?"], keep_default_na=False)
-    frame["sys_updated_at"] = pd.to_datetime(frame["sys_updated_at"].str.replace("-", "/", regex=False),
-                                             format="%d/%m/%Y %H:%M")
+    frame["sys_updated_at"] = pd.to_datetime(
+        frame["sys_updated_at"].str.replace("-", "/", regex=False), format="%d/%m/%Y %H:%M"
+    )
     frame["sys_mod_count"] = frame["sys_mod_count"].astype("int64")
     frame = frame.drop_duplicates().sort_values(["number", "sys_updated_at", "sys_mod_count"], kind="stable")
     group, number = frame["assignment_group"].fillna(""), frame["number"]
@@ -107,13 +117,21 @@ def baton_run(path: str, baton: str) -> dict:
         db = str(folder / "ledger.db")
         setup = measure([baton, "--db", db, "db", "upgrade"])
         imported = measure([baton, "--db", db, "import", "servicenow-log", path, "-q"])
-        report = measure([baton, "--db", db, "report", "--format", "json", "--no-charts", "--out",
-                          str(folder / "report")])
-        return {"wall": imported["wall"] + report["wall"], "cpu": imported["cpu"] + report["cpu"],
-                "peak_mib": max(imported["peak_mib"], report["peak_mib"]),
-                "tree_mib": max(imported["tree_mib"], report["tree_mib"]),
-                "import_wall": imported["wall"], "report_wall": report["wall"], "import_peak": imported["peak_mib"],
-                "report_peak": report["peak_mib"], "setup_wall": setup["wall"], "import_output": imported["stdout"]}
+        report = measure(
+            [baton, "--db", db, "report", "--format", "json", "--no-charts", "--out", str(folder / "report")]
+        )
+        return {
+            "wall": imported["wall"] + report["wall"],
+            "cpu": imported["cpu"] + report["cpu"],
+            "peak_mib": max(imported["peak_mib"], report["peak_mib"]),
+            "tree_mib": max(imported["tree_mib"], report["tree_mib"]),
+            "import_wall": imported["wall"],
+            "report_wall": report["wall"],
+            "import_peak": imported["peak_mib"],
+            "report_peak": report["peak_mib"],
+            "setup_wall": setup["wall"],
+            "import_output": imported["stdout"],
+        }
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -126,13 +144,18 @@ def scaled_log(path: str, scale: int, folder: Path) -> str:
         member = next(name for name in archive.namelist() if name.endswith(".csv"))
         header, *lines = archive.read(member).decode("utf-8-sig").splitlines(keepends=True)
     out = folder / f"incident_event_log_x{scale}.zip"
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive, \
-            archive.open(member, "w", force_zip64=True) as stream:
+    with (
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive,
+        archive.open(member, "w", force_zip64=True) as stream,
+    ):
         stream.write(header.encode())
         for copy in range(scale):
             suffix = f"-{copy}" if copy else ""
-            stream.write("".join(number + suffix + "," + rest for number, rest in
-                                 (line.split(",", 1) for line in lines)).encode())
+            stream.write(
+                "".join(
+                    number + suffix + "," + rest for number, rest in (line.split(",", 1) for line in lines)
+                ).encode()
+            )
     return str(out)
 
 
@@ -146,22 +169,30 @@ def compare(path: str, baton: str, repeat: int, scale: int) -> None:
     pandas = min(pandas_runs, key=lambda r: r["wall"])
     peak_baton = max(r["peak_mib"] for r in batons)  # the worst run: memory is not noise
     peak_pandas = min(r["peak_mib"] for r in pandas_runs)
-    print(f"  baton   import {best['import_wall']:.2f} s ({best['import_peak']:.0f} MiB) + report "
-          f"{best['report_wall']:.2f} s ({best['report_peak']:.0f} MiB) = wall {best['wall']:.2f} s, "
-          f"peak {peak_baton:.0f} MiB   [store setup `baton db upgrade`: {best['setup_wall']:.2f} s, not counted]")
+    print(
+        f"  baton   import {best['import_wall']:.2f} s ({best['import_peak']:.0f} MiB) + report "
+        f"{best['report_wall']:.2f} s ({best['report_peak']:.0f} MiB) = wall {best['wall']:.2f} s, "
+        f"peak {peak_baton:.0f} MiB   [store setup `baton db upgrade`: {best['setup_wall']:.2f} s, not counted]"
+    )
     print(f"  pandas  wall {pandas['wall']:.2f} s, peak {peak_pandas:.0f} MiB   ({pandas['stdout'].strip()})")
     tree_baton, tree_pandas = max(r["tree_mib"] for r in batons), min(r["tree_mib"] for r in pandas_runs)
-    print(f"  every process of a command together (sampled every 20 ms; a forked child shares pages with its "
-          f"parent, counted in both): baton {tree_baton:.0f} MiB, pandas {tree_pandas:.0f} MiB, ratio "
-          f"{tree_baton / tree_pandas:.2f}")
+    print(
+        f"  every process of a command together (sampled every 20 ms; a forked child shares pages with its "
+        f"parent, counted in both): baton {tree_baton:.0f} MiB, pandas {tree_pandas:.0f} MiB, ratio "
+        f"{tree_baton / tree_pandas:.2f}"
+    )
     cpu_baton, cpu_pandas = min(r["cpu"] for r in batons), min(r["cpu"] for r in pandas_runs)
-    print(f"  cpu time (user + system, every process, least of the runs): baton {cpu_baton:.2f} s, pandas "
-          f"{cpu_pandas:.2f} s, ratio {cpu_baton / cpu_pandas:.2f} (for reference; the goal is on wall time)")
+    print(
+        f"  cpu time (user + system, every process, least of the runs): baton {cpu_baton:.2f} s, pandas "
+        f"{cpu_pandas:.2f} s, ratio {cpu_baton / cpu_pandas:.2f} (for reference; the goal is on wall time)"
+    )
     goals = GOALS_BY_SCALE.get(scale, GOALS_BY_SCALE[10])
     wall_ratio, peak_ratio = best["wall"] / pandas["wall"], peak_baton / peak_pandas
-    print(f"  ratios baton/pandas ({scale}x): wall {wall_ratio:.2f} (goal <= {goals['wall']:.2f}: "
-          f"{'met' if wall_ratio <= goals['wall'] else 'not met'}), peak memory {peak_ratio:.2f} "
-          f"(goal <= {goals['peak']:.2f}: {'met' if peak_ratio <= goals['peak'] else 'not met'})")
+    print(
+        f"  ratios baton/pandas ({scale}x): wall {wall_ratio:.2f} (goal <= {goals['wall']:.2f}: "
+        f"{'met' if wall_ratio <= goals['wall'] else 'not met'}), peak memory {peak_ratio:.2f} "
+        f"(goal <= {goals['peak']:.2f}: {'met' if peak_ratio <= goals['peak'] else 'not met'})"
+    )
     print("  baton import said:", best["import_output"].splitlines()[0] if best["import_output"] else "")
 
 
@@ -169,8 +200,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", nargs="?", default=str(LOG_ZIP))
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--scale", type=int, action="append", help="the log N times over (repeatable; "
-                        "default: 1 and 10)")
+    parser.add_argument(
+        "--scale", type=int, action="append", help="the log N times over (repeatable; default: 1 and 10)"
+    )
     parser.add_argument("--measure", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     parser.add_argument("--pandas", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

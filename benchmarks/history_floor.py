@@ -17,6 +17,7 @@ It prints each part, their sum, and the sum against pandas' wall time beside his
 
     python benchmarks/history_floor.py [--repeat N] [path/to/incident_event_log.zip]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,8 +43,7 @@ TABLES = ("tickets", "ledger_entries", "inbox")  # what an import writes
 def imported_rows(log: str, baton: str, folder: Path) -> dict[str, tuple[list[str], list[tuple]]]:
     """Per table, (columns, rows) exactly as a real import of `log` left them (the filled columns only)."""
     db = folder / "imported.db"
-    subprocess.run([baton, "--db", str(db), "import", "servicenow-log", log, "-q"], check=True,
-                   capture_output=True)
+    subprocess.run([baton, "--db", str(db), "import", "servicenow-log", log, "-q"], check=True, capture_output=True)
     raw = sqlite3.connect(db)
     tables = {}
     for table in TABLES:
@@ -117,8 +117,9 @@ def main() -> None:
             start_ups.append(measure([sys.executable, "-c", START_UP])["wall"])
             writes.append(time_write(statements, folder))
             reads.append(time_read(folder))
-            pandas.append(measure([sys.executable, str(Path(__file__).with_name("history.py")), "--pandas",
-                                   args.path])["wall"])
+            pandas.append(
+                measure([sys.executable, str(Path(__file__).with_name("history.py")), "--pandas", args.path])["wall"]
+            )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     start_up, write, read, pandas_wall = min(start_ups), min(writes), min(reads), min(pandas)
@@ -131,8 +132,10 @@ def main() -> None:
     print(f"floor            {floor * 1000:5.0f} ms")
     print(f"pandas           {pandas_wall * 1000:5.0f} ms")
     budget = GOALS["wall"] * pandas_wall
-    print(f"floor / pandas = {floor / pandas_wall:.2f} (history.py's goal: <= {GOALS['wall']:.2f}, a budget of "
-          f"{budget * 1000:.0f} ms for everything, of which the floor alone takes {floor / budget:.0%})")
+    print(
+        f"floor / pandas = {floor / pandas_wall:.2f} (history.py's goal: <= {GOALS['wall']:.2f}, a budget of "
+        f"{budget * 1000:.0f} ms for everything, of which the floor alone takes {floor / budget:.0%})"
+    )
 
 
 if __name__ == "__main__":

@@ -38,17 +38,14 @@ CANDIDATES: dict[str, Callable[[Updates], int]] = {
         [x.assignment_group for x in u], skip_empty=True, first_counts=True
     ),
     "group changes, empty is a value (chosen)": snl.derive_reassignments,
-    "  same, the first row's group counts too": lambda u: snl.derive_reassignments(u)
-    + (1 if u and u[0].assignment_group is not None else 0),
+    "  same, the first row's group counts too": lambda u: (
+        snl.derive_reassignments(u) + (1 if u and u[0].assignment_group is not None else 0)
+    ),
     "  same, clearing the group does not count": lambda u: sum(
-        1
-        for a, b in pairwise(u)
-        if a.assignment_group != b.assignment_group and b.assignment_group is not None
+        1 for a, b in pairwise(u) if a.assignment_group != b.assignment_group and b.assignment_group is not None
     ),
     "  same, only between consecutive mod_counts": lambda u: sum(
-        1
-        for a, b in pairwise(u)
-        if a.assignment_group != b.assignment_group and b.mod_count == a.mod_count + 1
+        1 for a, b in pairwise(u) if a.assignment_group != b.assignment_group and b.mod_count == a.mod_count + 1
     ),
     "assignee changes, empty skipped": lambda u: changes(
         [x.assigned_to for x in u], skip_empty=True, first_counts=False
@@ -88,9 +85,7 @@ def main(path: str) -> None:
         groups = snl.group_incidents(updates, order=order)
         n = len(groups)
         last_vs_max = sum(
-            1
-            for u in groups.values()
-            if snl.reported_reassignments(u) != max(x.reassignment_count or 0 for x in u)
+            1 for u in groups.values() if snl.reported_reassignments(u) != max(x.reassignment_count or 0 for x in u)
         )
         print(f"\n== order by {order}: {n} incidents; last counter != max counter in {last_vs_max}")
         for name, derive in CANDIDATES.items():
@@ -116,20 +111,14 @@ def main(path: str) -> None:
     steps = [(a, b) for u in groups.values() for a, b in pairwise(u)]
     gaps = [(a, b) for a, b in steps if b.mod_count > a.mod_count + 1]
     gap_group = [(a, b) for a, b in gaps if a.assignment_group != b.assignment_group]
-    gap_jump = Counter(
-        (b.reassignment_count or 0) - (a.reassignment_count or 0) for a, b in gap_group
-    )
+    gap_jump = Counter((b.reassignment_count or 0) - (a.reassignment_count or 0) for a, b in gap_group)
     ties = sum(1 for a, b in steps if a.updated_at == b.updated_at)
-    with_gaps = sum(
-        1 for u in groups.values() if any(b.mod_count > a.mod_count + 1 for a, b in pairwise(u))
-    )
+    with_gaps = sum(1 for u in groups.values() if any(b.mod_count > a.mod_count + 1 for a, b in pairwise(u)))
     starts = Counter(u[0].mod_count for u in groups.values())
     by_clock = snl.group_incidents(updates, order="updated_at")
     reordered = sum(1 for number, u in groups.items() if u != by_clock[number])
     given_later = sum(
-        1
-        for u in groups.values()
-        if u[0].assignment_group is None and any(x.assignment_group for x in u)
+        1 for u in groups.values() if u[0].assignment_group is None and any(x.assignment_group for x in u)
     )
     kinds = Counter(
         "group given (empty -> named)"

@@ -11,6 +11,7 @@ cached), "warm" the same cycle again with the names cached from the first.
 
 The floor is ceil(N/page) + 2: one search page per 100 changes plus two more calls.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,8 +46,9 @@ def rt_session() -> requests.Session:
 
 
 def connector() -> RestConnector:
-    config = ConnectorConfig(type="rest", url=URL, auth={"username_env": "U", "password_env": "P"},
-                             options={"profile": "request-tracker5"})
+    config = ConnectorConfig(
+        type="rest", url=URL, auth={"username_env": "U", "password_env": "P"}, options={"profile": "request-tracker5"}
+    )
     return RestConnector.from_config(instance="rt", config=config, environ={"U": "baton", "P": BATON_PASSWORD})
 
 
@@ -93,8 +95,9 @@ def main() -> int:
         for n in (int(s) for s in args.sizes.split(",")):
             rows.append(measure(n, page))
     floor_title = f"floor ceil(N/{page})+2"
-    print(f"{'N':>6} {'events':>7} {'requests (cold)':>16} {'requests (warm)':>16} {floor_title:>20} "
-          f"{'warm cycle s':>13}")
+    print(
+        f"{'N':>6} {'events':>7} {'requests (cold)':>16} {'requests (warm)':>16} {floor_title:>20} {'warm cycle s':>13}"
+    )
     for n, events, cold, warm, floor, seconds in rows:
         print(f"{n:>6} {events:>7} {cold:>16} {warm:>16} {floor:>20} {seconds:>13.2f}")
     return 0

@@ -24,6 +24,7 @@ socket error or missing delivery makes the run invalid.
 Then the same burst on PostgreSQL (benchmarks/webhooks_postgres.py) handled by one and by two `baton run`
 processes: two should handle it at >= 1.6x the rate of one.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -97,12 +98,23 @@ def write_bodies(path: Path, count: int) -> None:
         for i in range(count):
             ticket, turn = 1 + i % 1000, i // 1000  # the ticket's first delivery, its second, ...
             old, new = ("alice", "carol") if turn % 2 else ("carol", "alice")
-            body = json.dumps({
-                "transaction": {"id": str(100000 + i), "Type": "Set", "Field": "Owner", "OldValue": old,
-                                "NewValue": new, "Created": created, "Creator": {"id": "bob"},
-                                "ObjectType": "RT::Ticket", "ObjectId": str(ticket)},
-                "ticket": {"id": ticket, "Queue": {"id": "Service Desk"}, "Owner": {"id": new}, "Status": "open"},
-            }, separators=(",", ":")).encode()
+            body = json.dumps(
+                {
+                    "transaction": {
+                        "id": str(100000 + i),
+                        "Type": "Set",
+                        "Field": "Owner",
+                        "OldValue": old,
+                        "NewValue": new,
+                        "Created": created,
+                        "Creator": {"id": "bob"},
+                        "ObjectType": "RT::Ticket",
+                        "ObjectId": str(ticket),
+                    },
+                    "ticket": {"id": ticket, "Queue": {"id": "Service Desk"}, "Owner": {"id": new}, "Status": "open"},
+                },
+                separators=(",", ":"),
+            ).encode()
             sig = hmac.new(key, body, hashlib.sha256).hexdigest()
             out.write(f"sha256={sig}\t{body.decode()}\n")
 
@@ -164,8 +176,21 @@ def parse_wrk(output: str) -> WrkResult:
 def run_wrk(wrk: str, url: str, bodies: Path, args: argparse.Namespace) -> WrkResult:
     """Send the burst; wrk is interrupted (SIGINT: it stops and reports) once each thread has sent its share."""
     started = time.time()
-    command = [wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{args.max_seconds}s", "--latency",
-               "--timeout", "5s", "-s", str(HERE / "deliveries.lua"), url, "--", str(bodies), str(args.threads)]
+    command = [
+        wrk,
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{args.max_seconds}s",
+        "--latency",
+        "--timeout",
+        "5s",
+        "-s",
+        str(HERE / "deliveries.lua"),
+        url,
+        "--",
+        str(bodies),
+        str(args.threads),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines, finished = [], 0
     for line in process.stdout:
@@ -189,8 +214,18 @@ def serve(command: list[str], port: int, env: dict, log: Path) -> subprocess.Pop
     return process
 
 
-def measure(name: str, command: list[str], port: int, env: dict, path: str, bodies: Path, wrk: str,
-            args: argparse.Namespace, log: Path, after=None):
+def measure(
+    name: str,
+    command: list[str],
+    port: int,
+    env: dict,
+    path: str,
+    bodies: Path,
+    wrk: str,
+    args: argparse.Namespace,
+    log: Path,
+    after=None,
+):
     """Serve, send the burst, then (for Baton) `after(result)` while the server still runs, then stop it."""
     process = serve(command, port, env, log)
     waited = None
@@ -200,9 +235,11 @@ def measure(name: str, command: list[str], port: int, env: dict, path: str, bodi
             waited = after(result)
     finally:
         stop(process)
-    print(f"{name:>5}: {result.rate:9,.0f} req/s  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms  "
-          f"({result.requests:,} requests in {result.seconds:.1f} s, {result.non_2xx} non-2xx, "
-          f"{result.socket_errors} socket errors)")
+    print(
+        f"{name:>5}: {result.rate:9,.0f} req/s  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms  "
+        f"({result.requests:,} requests in {result.seconds:.1f} s, {result.non_2xx} non-2xx, "
+        f"{result.socket_errors} socket errors)"
+    )
     if args.verbose:
         print(result.output)
     return result, waited
@@ -232,8 +269,9 @@ def wait_handled(db: Path, expected: int, burst: WrkResult, patience: float) -> 
     deadline = time.time() + patience
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as connection:
         while time.time() < deadline:
-            pending = connection.execute(
-                "SELECT count(*) FROM inbox WHERE status NOT IN ('done', 'taken')").fetchone()[0]
+            pending = connection.execute("SELECT count(*) FROM inbox WHERE status NOT IN ('done', 'taken')").fetchone()[
+                0
+            ]
             if pending == 0:
                 break
             time.sleep(0.05)
@@ -246,17 +284,31 @@ def _handling(connection, burst: WrkResult) -> Handling:
 
     kept, handled, first, last_done = connection.execute(
         "SELECT count(*), count(*) FILTER (WHERE status = 'done'), min(received_at), max(processed_at) "
-        "FROM inbox WHERE source = 'rt' AND status != 'taken'").fetchone()
-    last = connection.execute("SELECT received_at, processed_at FROM inbox WHERE source = 'rt' AND status != 'taken' "
-                              "ORDER BY id DESC LIMIT 1").fetchone()
-    longest = connection.execute(
-        "SELECT max(julianday(processed_at) - julianday(received_at)) * 86400 FROM inbox "
-        "WHERE source = 'rt' AND status = 'done'").fetchone()[0] or 0.0
+        "FROM inbox WHERE source = 'rt' AND status != 'taken'"
+    ).fetchone()
+    last = connection.execute(
+        "SELECT received_at, processed_at FROM inbox WHERE source = 'rt' AND status != 'taken' ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    longest = (
+        connection.execute(
+            "SELECT max(julianday(processed_at) - julianday(received_at)) * 86400 FROM inbox "
+            "WHERE source = 'rt' AND status = 'done'"
+        ).fetchone()[0]
+        or 0.0
+    )
     entries = connection.execute("SELECT count(*) FROM ledger_entries").fetchone()[0]
     outbox_rows = connection.execute("SELECT count(*) FROM outbox").fetchone()[0]
     last_waited = epoch(last[1]) - epoch(last[0]) if last and last[1] else float("inf")
-    return Handling(kept, handled, entries, outbox_rows, epoch(first) - burst.started,
-                    epoch(last_done) - burst.started if handled == kept else float("inf"), last_waited, longest)
+    return Handling(
+        kept,
+        handled,
+        entries,
+        outbox_rows,
+        epoch(first) - burst.started,
+        epoch(last_done) - burst.started if handled == kept else float("inf"),
+        last_waited,
+        longest,
+    )
 
 
 def main() -> int:
@@ -265,10 +317,17 @@ def main() -> int:
     parser.add_argument("--max-seconds", type=int, default=120, help="the longest wrk may take to send the burst")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (the machine has 2 cores)")
     parser.add_argument("--connections", type=int, default=4, help="wrk connections, all threads together")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="rounds of (bare, baton), interleaved; the rate goal is judged on the median round")
-    parser.add_argument("--postgres", default=os.environ.get("BATON_BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
-                        help="an admin URL of a PostgreSQL server for the one- and two-process runs ('' to skip)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds of (bare, baton), interleaved; the rate goal is judged on the median round",
+    )
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("BATON_BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
+        help="an admin URL of a PostgreSQL server for the one- and two-process runs ('' to skip)",
+    )
     parser.add_argument("--verbose", action="store_true", help="print wrk's whole output too")
     args = parser.parse_args()
 
@@ -281,14 +340,17 @@ def main() -> int:
         print(f"no `baton` beside {sys.executable}: pip install -e . in this environment first", file=sys.stderr)
         return 2
 
-    print(f"load before the run: {Path('/proc/loadavg').read_text().split()[:3]} (1, 5, 15 min) on "
-          f"{os.cpu_count()} cores")
+    print(
+        f"load before the run: {Path('/proc/loadavg').read_text().split()[:3]} (1, 5, 15 min) on {os.cpu_count()} cores"
+    )
     with tempfile.TemporaryDirectory(prefix="baton-bench-webhooks-") as tmp:
         work = Path(tmp)
         bodies = work / "bodies.tsv"
         write_bodies(bodies, args.burst)
-        print(f"a burst of {args.burst:,} signed deliveries (distinct pushes on 1,000 tickets, each leading to "
-              f"decisions); wrk -t{args.threads} -c{args.connections} sends it to each server in turn")
+        print(
+            f"a burst of {args.burst:,} signed deliveries (distinct pushes on 1,000 tickets, each leading to "
+            f"decisions); wrk -t{args.threads} -c{args.connections} sends it to each server in turn"
+        )
 
         env = {k: v for k, v in os.environ.items() if k not in ("BATON_CONFIG", "BATON_DATABASE_URL")}
         env.update(BATON_BENCH_WEBHOOK_SECRET=SECRET, BATON_BENCH_RT_USER="baton", BATON_BENCH_RT_PASSWORD="unused")
@@ -304,16 +366,20 @@ def main() -> int:
         median = sorted(rounds, key=lambda r: r.ratio)[len(rounds) // 2]
         worst_p99 = max(r.baton.p99_ms for r in rounds)
         worst_handling = max(r.handled_after / r.baton.seconds for r in rounds)
-        print(f"ratios baton/bare by round: {', '.join(f'{r:.2f}' for r in ratios)}; the median round: bare "
-              f"{median.bare.rate:,.0f} req/s, baton {median.baton.rate:,.0f} req/s, p50 {median.baton.p50_ms:.2f} ms, "
-              f"p99 {median.baton.p99_ms:.2f} ms, handled {median.handling.rate:,.0f} deliveries/s")
+        print(
+            f"ratios baton/bare by round: {', '.join(f'{r:.2f}' for r in ratios)}; the median round: bare "
+            f"{median.bare.rate:,.0f} req/s, baton {median.baton.rate:,.0f} req/s, p50 {median.baton.p50_ms:.2f} ms, "
+            f"p99 {median.baton.p99_ms:.2f} ms, handled {median.handling.rate:,.0f} deliveries/s"
+        )
         rate_ok, p99_ok = median.ratio >= GOAL_RATIO, worst_p99 < GOAL_P99_MS
         handled_ok = worst_handling <= GOAL_HANDLED
         met = "met" if rate_ok else "NOT met"
         print(f"goal rate >= {GOAL_RATIO}x bare (median round): {met} ({median.ratio:.2f}x)")
         print(f"goal p99 < {GOAL_P99_MS:.0f} ms (worst round): {'met' if p99_ok else 'NOT met'} ({worst_p99:.2f} ms)")
-        print(f"goal every delivery handled within {GOAL_HANDLED:.0f}x the burst's duration (worst round): "
-              f"{'met' if handled_ok else 'NOT met'} ({worst_handling:.2f}x)")
+        print(
+            f"goal every delivery handled within {GOAL_HANDLED:.0f}x the burst's duration (worst round): "
+            f"{'met' if handled_ok else 'NOT met'} ({worst_handling:.2f}x)"
+        )
         if args.postgres:
             broken += postgres_processes(args.postgres, work, bodies, baton, env)
     print(f"load after the run: {Path('/proc/loadavg').read_text().split()[:3]}")
@@ -344,34 +410,72 @@ def measure_round(folder: Path, bodies: Path, baton: Path, wrk: str, env: dict, 
     until its inbox worker has handled every delivery (or 4x the burst's duration has passed)."""
     folder.mkdir()
     port = free_port()
-    bare, _ = measure("bare", [sys.executable, str(HERE / "bare_app.py"), str(port)], port, env,
-                      "/hooks/rest/rt", bodies, wrk, args, folder / "bare.log")
+    bare, _ = measure(
+        "bare",
+        [sys.executable, str(HERE / "bare_app.py"), str(port)],
+        port,
+        env,
+        "/hooks/rest/rt",
+        bodies,
+        wrk,
+        args,
+        folder / "bare.log",
+    )
     config, db = folder.parent / "baton.yaml", folder / "ledger.db"
     port = free_port()
-    command = [str(baton), "--config", str(config), "--db", str(db), "run", "--port", str(port),
-               "--log-level", "WARNING"]
-    subprocess.run([str(baton), "--config", str(config), "--db", str(db), "db", "upgrade"],
-                   env=env, check=True, capture_output=True)
-    ours, handling = measure("baton", command, port, env, "/hooks/rest/rt", bodies, wrk, args, folder / "baton.log",
-                             after=lambda burst: wait_handled(db, args.burst, burst, 4 * burst.seconds + SETTLE))
-    print(f"       ratio {ours.rate / bare.rate:.2f}x; {handling.kept:,} deliveries kept, {handling.handled:,} "
-          f"handled ({handling.ledger_entries:,} ledger entries, {handling.outbox_rows:,} outbox rows): the last one "
-          f"{handling.last_done:.1f} s after the burst began ({handling.last_done / ours.seconds:.2f}x its "
-          f"{ours.seconds:.1f} s), {handling.rate:,.0f} deliveries/s handled; the last delivery kept waited "
-          f"{handling.last_waited:.2f} s (its write's settle delay of {SETTLE:.0f} s included), the longest "
-          f"{handling.longest_wait:.2f} s")
+    command = [
+        str(baton),
+        "--config",
+        str(config),
+        "--db",
+        str(db),
+        "run",
+        "--port",
+        str(port),
+        "--log-level",
+        "WARNING",
+    ]
+    subprocess.run(
+        [str(baton), "--config", str(config), "--db", str(db), "db", "upgrade"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    ours, handling = measure(
+        "baton",
+        command,
+        port,
+        env,
+        "/hooks/rest/rt",
+        bodies,
+        wrk,
+        args,
+        folder / "baton.log",
+        after=lambda burst: wait_handled(db, args.burst, burst, 4 * burst.seconds + SETTLE),
+    )
+    print(
+        f"       ratio {ours.rate / bare.rate:.2f}x; {handling.kept:,} deliveries kept, {handling.handled:,} "
+        f"handled ({handling.ledger_entries:,} ledger entries, {handling.outbox_rows:,} outbox rows): the last one "
+        f"{handling.last_done:.1f} s after the burst began ({handling.last_done / ours.seconds:.2f}x its "
+        f"{ours.seconds:.1f} s), {handling.rate:,.0f} deliveries/s handled; the last delivery kept waited "
+        f"{handling.last_waited:.2f} s (its write's settle delay of {SETTLE:.0f} s included), the longest "
+        f"{handling.longest_wait:.2f} s"
+    )
     broken = []
     for name, result in (("bare", bare), ("baton", ours)):
         if result.non_2xx or result.socket_errors:
             broken.append(f"{name}: {result.non_2xx} non-2xx answers, {result.socket_errors} socket errors")
         if result.answered < args.burst:
-            broken.append(f"{name}: only {result.answered} of the {args.burst} deliveries were answered in "
-                          f"{args.max_seconds} s (raise --max-seconds)")
+            broken.append(
+                f"{name}: only {result.answered} of the {args.burst} deliveries were answered in "
+                f"{args.max_seconds} s (raise --max-seconds)"
+            )
     if handling.kept != args.burst:
         broken.append(f"baton: {handling.kept} deliveries in the inbox for a burst of {args.burst}")
     if handling.handled == handling.kept and handling.outbox_rows < handling.kept:
-        broken.append(f"baton: {handling.outbox_rows} outbox rows for {handling.kept} deliveries: some led to no "
-                      "decision")
+        broken.append(
+            f"baton: {handling.outbox_rows} outbox rows for {handling.kept} deliveries: some led to no decision"
+        )
     if broken:
         print(f"--- end of baton's log ---\n{(folder / 'baton.log').read_text()[-2000:]}", file=sys.stderr)
     return Round(bare, ours, handling, broken)

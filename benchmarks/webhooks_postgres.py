@@ -7,6 +7,7 @@ handled per second, from the first delivery's decisions committed to the last's 
 left out). Keeping is left out too: this measures how handling scales with processes sharing the store
 (claims with FOR UPDATE SKIP LOCKED), the receiver's side is measured on SQLite.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -27,8 +28,10 @@ def postgres_processes(admin_url: str, work: Path, bodies: Path, baton: Path, en
         admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
         admin.connect().close()
     except Exception as error:  # noqa: BLE001 - the PostgreSQL part is skipped, and says why
-        print(f"PostgreSQL at {make_url(admin_url).render_as_string()} not reachable ({type(error).__name__}); "
-              "the one- and two-process runs are skipped")
+        print(
+            f"PostgreSQL at {make_url(admin_url).render_as_string()} not reachable ({type(error).__name__}); "
+            "the one- and two-process runs are skipped"
+        )
         return []
     url = make_url(admin_url).set(database=DATABASE).render_as_string(hide_password=False)
     rates, broken = {}, []
@@ -36,8 +39,12 @@ def postgres_processes(admin_url: str, work: Path, bodies: Path, baton: Path, en
         with admin.connect() as connection:
             connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
             connection.execute(text(f"CREATE DATABASE {DATABASE}"))
-        subprocess.run([str(baton), "--config", str(work / "baton.yaml"), "--db", url, "db", "upgrade"],
-                       env=env, check=True, capture_output=True)
+        subprocess.run(
+            [str(baton), "--config", str(work / "baton.yaml"), "--db", url, "db", "upgrade"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         kept = _keep(work / "baton.yaml", url, bodies, env)
         rate, problem = _handle(url, work, baton, env, processes, kept)
         rates[processes] = rate
@@ -45,8 +52,10 @@ def postgres_processes(admin_url: str, work: Path, bodies: Path, baton: Path, en
             broken.append(problem)
     admin.dispose()
     speedup = rates[2] / rates[1] if rates[1] else 0.0
-    print(f"PostgreSQL: two processes handle the burst {speedup:.2f}x as fast as one; goal >= {GOAL_SPEEDUP}x: "
-          f"{'met' if speedup >= GOAL_SPEEDUP else 'NOT met'}")
+    print(
+        f"PostgreSQL: two processes handle the burst {speedup:.2f}x as fast as one; goal >= {GOAL_SPEEDUP}x: "
+        f"{'met' if speedup >= GOAL_SPEEDUP else 'NOT met'}"
+    )
     return broken
 
 
@@ -63,13 +72,12 @@ def _keep(config: Path, url: str, bodies: Path, env: dict) -> int:
     tool, rows = app.connectors["rt"], []
     for line in bodies.read_text().splitlines():
         signature, body = line.split("\t", 1)
-        read = read_delivery(tool, {"x-baton-signature": signature, "content-type": "application/json"},
-                             body.encode())
+        read = read_delivery(tool, {"x-baton-signature": signature, "content-type": "application/json"}, body.encode())
         assert isinstance(read, Delivery), read
         rows.append(("rt", read.delivery_id, read.payload))
     writer, kept_at = open_inbox_writer(app.store), app.clock.now() - timedelta(seconds=2)
     for start in range(0, len(rows), 500):
-        writer.write(rows[start:start + 500], kept_at)
+        writer.write(rows[start : start + 500], kept_at)
     writer.close()
     app.engine.dispose()
     return len(rows)
@@ -79,21 +87,41 @@ def _handle(url: str, work: Path, baton: Path, env: dict, processes: int, kept: 
     engine = create_engine(url)
     logs = [work / f"postgres-{processes}-{n}.log" for n in range(processes)]
     started = time.monotonic()
-    running = [subprocess.Popen([str(baton), "--config", str(work / "baton.yaml"), "--db", url, "run", "--no-http",
-                                 "--log-level", "WARNING"], env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-               for log in logs]
+    running = [
+        subprocess.Popen(
+            [
+                str(baton),
+                "--config",
+                str(work / "baton.yaml"),
+                "--db",
+                url,
+                "run",
+                "--no-http",
+                "--log-level",
+                "WARNING",
+            ],
+            env=env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        for log in logs
+    ]
     try:
         with engine.connect() as connection:
             while time.monotonic() - started < 600:
-                left = connection.execute(text(
-                    "SELECT count(*) FROM inbox WHERE status NOT IN ('done', 'taken')")).scalar_one()
+                left = connection.execute(
+                    text("SELECT count(*) FROM inbox WHERE status NOT IN ('done', 'taken')")
+                ).scalar_one()
                 connection.rollback()
                 if left == 0 or any(p.poll() is not None for p in running):
                     break
                 time.sleep(0.1)
-            done, first, last, entries, outbox_rows = connection.execute(text(
-                "SELECT count(*), min(processed_at), max(processed_at), (SELECT count(*) FROM ledger_entries), "
-                "(SELECT count(*) FROM outbox) FROM inbox WHERE status = 'done'")).one()
+            done, first, last, entries, outbox_rows = connection.execute(
+                text(
+                    "SELECT count(*), min(processed_at), max(processed_at), (SELECT count(*) FROM ledger_entries), "
+                    "(SELECT count(*) FROM outbox) FROM inbox WHERE status = 'done'"
+                )
+            ).one()
     finally:
         for process in running:
             process.terminate()
@@ -102,8 +130,16 @@ def _handle(url: str, work: Path, baton: Path, env: dict, processes: int, kept: 
         engine.dispose()
     seconds = (last - first).total_seconds() if done else 0.0
     rate = done / seconds if seconds else 0.0
-    print(f"PostgreSQL, {processes} process{'es' if processes > 1 else ''}: {done:,} of {kept:,} deliveries handled "
-          f"({entries:,} ledger entries, {outbox_rows:,} outbox rows) in {seconds:.1f} s: {rate:,.0f} deliveries/s")
-    problem = "" if done == kept else (f"PostgreSQL, {processes} processes: {kept - done} deliveries not handled; "
-                                       f"see {logs[0]}: {logs[0].read_text()[-1500:]}")
+    print(
+        f"PostgreSQL, {processes} process{'es' if processes > 1 else ''}: {done:,} of {kept:,} deliveries handled "
+        f"({entries:,} ledger entries, {outbox_rows:,} outbox rows) in {seconds:.1f} s: {rate:,.0f} deliveries/s"
+    )
+    problem = (
+        ""
+        if done == kept
+        else (
+            f"PostgreSQL, {processes} processes: {kept - done} deliveries not handled; "
+            f"see {logs[0]}: {logs[0].read_text()[-1500:]}"
+        )
+    )
     return rate, problem

@@ -1,6 +1,7 @@
 """What every connector shares: reading a header of a delivery, reading a tool's time, and the error for a
 payload without the shape Baton reads. Pure: no I/O. Outbound HTTP (and its one status-to-error mapping) is in
 connectors/http.py."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

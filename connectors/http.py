@@ -5,6 +5,7 @@ for its own tool; the outbox dispatcher never does, it gets the error at once an
 
 Messages name the method and path, never credentials or query strings (a query can carry a token).
 """
+
 from __future__ import annotations
 
 import time
@@ -19,7 +20,14 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from urllib3.exceptions import NewConnectionError
 
 from baton_itsm.core.errors import (
-    ConfigError, ToolAuthError, ToolConflict, ToolError, ToolNotFound, ToolRateLimited, ToolRefused, ToolUnavailable,
+    ConfigError,
+    ToolAuthError,
+    ToolConflict,
+    ToolError,
+    ToolNotFound,
+    ToolRateLimited,
+    ToolRefused,
+    ToolUnavailable,
 )
 from baton_itsm.core.runtime.no_waiting import may_wait
 
@@ -104,8 +112,16 @@ class HttpClient:
         self.session.headers.update(self.headers)
         self.session.auth = self.auth
 
-    def call(self, method: str, path: str, *, label: str | None = None, params: Mapping | None = None,
-             json: Any = None, headers: Mapping[str, str] | None = None) -> requests.Response:
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        label: str | None = None,
+        params: Mapping | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> requests.Response:
         """Send with retries; returns a 2xx/3xx response or raises the mapped ToolError."""
         method = method.upper()
 
@@ -119,22 +135,35 @@ class HttpClient:
             # A POST that may have reached the tool is not repeated here: the tool could act twice.
             return method in IDEMPOTENT or isinstance(error, (ToolRateLimited, NotReached))
 
-        retrying = Retrying(stop=stop_after_attempt(self.retry.attempts), wait=self.retry.wait,
-                            retry=retry_if_exception(may_retry), sleep=self.sleep, reraise=True)
+        retrying = Retrying(
+            stop=stop_after_attempt(self.retry.attempts),
+            wait=self.retry.wait,
+            retry=retry_if_exception(may_retry),
+            sleep=self.sleep,
+            reraise=True,
+        )
         return retrying(self._send, method, path, label or path, params, json, headers)
 
     def _send(self, method: str, path: str, label: str, params, json, headers) -> requests.Response:
         what = f"{method} {label}"
         self.counts[(method, label)] += 1
         try:
-            response = self.session.request(method, self.base_url + path, params=params, json=json,
-                                            headers=headers, timeout=self.timeout, allow_redirects=False)
+            response = self.session.request(
+                method,
+                self.base_url + path,
+                params=params,
+                json=json,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
         except requests.RequestException as error:
             kind = NotReached if _never_sent(error) else ToolUnavailable
             raise kind(f"{what}: no answer from {self.base_url} ({type(error).__name__})") from None
         detail = (self.describe or _detail)(response)[:200] if response.status_code >= 400 else ""
-        problem = error_for_status(response.status_code, what, detail,
-                                   parse_retry_after(response.headers.get("Retry-After")))
+        problem = error_for_status(
+            response.status_code, what, detail, parse_retry_after(response.headers.get("Retry-After"))
+        )
         if problem is not None:
             raise problem
         return response
@@ -170,12 +199,19 @@ def env_secret(environ: Mapping[str, str], key: str, var: str | None) -> str:
     return value
 
 
-def credentials(auth, environ: Mapping[str, str], *, connector: str, token_header: str = "Bearer {token}",
-                token_types: tuple[str, ...] = ("token",)) -> tuple[Any, dict[str, str], str | None]:
+def credentials(
+    auth,
+    environ: Mapping[str, str],
+    *,
+    connector: str,
+    token_header: str = "Bearer {token}",
+    token_types: tuple[str, ...] = ("token",),
+) -> tuple[Any, dict[str, str], str | None]:
     """(requests auth, extra headers, the user name) from the environment variables a connector's `auth` names.
 
     The user name is Baton's account by default: it names Baton's own writes in the tool's history.
     """
+
     def need(key: str, var: str | None) -> str:
         return env_secret(environ, key, var)
 
@@ -185,5 +221,6 @@ def credentials(auth, environ: Mapping[str, str], *, connector: str, token_heade
     if auth.type in token_types:
         return None, {"Authorization": token_header.format(token=need("token_env", auth.token_env))}, user
     known = ["basic", *token_types]
-    raise ConfigError([f"auth.type: the {connector} connector supports {', '.join(known[:-1])} and {known[-1]}, "
-                       f"not {auth.type}"])
+    raise ConfigError(
+        [f"auth.type: the {connector} connector supports {', '.join(known[:-1])} and {known[-1]}, not {auth.type}"]
+    )

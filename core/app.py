@@ -1,4 +1,5 @@
 """The composition root: builds Baton's parts from settings. Nothing connects until a part is used."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,22 +7,16 @@ from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
-from baton_itsm.core.usecases.action_failures import FailedActions
 from baton_itsm.core.away.build import build_feeds
 from baton_itsm.core.away.feeds import AwayFeeds
 from baton_itsm.core.away.live import LiveAvailability
 from baton_itsm.core.away.returns import ReturnDigests
 from baton_itsm.core.clock import Clock, SystemClock
 from baton_itsm.core.connector import Connector, build_connectors
-from baton_itsm.core.runtime.group_commit import GroupCommit
-from baton_itsm.core.usecases.handoffs import HandoffService
-from baton_itsm.core.usecases.intake import Intake
-from baton_itsm.core.usecases.dispatcher import Handler, OutboxDispatcher
 from baton_itsm.core.plugins import build_plugin_manager, connector_registry
-from baton_itsm.core.usecases.poller import Poller
 from baton_itsm.core.rules.build import build_policy
 from baton_itsm.core.rules.engine import RulesEngine
-from baton_itsm.core.usecases.scheduler import Scheduler
+from baton_itsm.core.runtime.group_commit import GroupCommit
 from baton_itsm.core.settings.loader import find_config, load_config
 from baton_itsm.core.settings.models import BatonConfig
 from baton_itsm.core.store.away_periods import AwayPeriods
@@ -30,6 +25,12 @@ from baton_itsm.core.store.database import make_engine, resolve_database_url
 from baton_itsm.core.store.inbox_writer import open_inbox_writer, open_quick_inbox_writer
 from baton_itsm.core.store.migrate import ensure_current
 from baton_itsm.core.store.unit_of_work import Store
+from baton_itsm.core.usecases.action_failures import FailedActions
+from baton_itsm.core.usecases.dispatcher import Handler, OutboxDispatcher
+from baton_itsm.core.usecases.handoffs import HandoffService
+from baton_itsm.core.usecases.intake import Intake
+from baton_itsm.core.usecases.poller import Poller
+from baton_itsm.core.usecases.scheduler import Scheduler
 from baton_itsm.core.usecases.tool_actions import (
     ToolActions,
     ledger_holder,
@@ -90,14 +91,16 @@ class App:
 
     @cached_property
     def intake(self) -> Intake:
-        return Intake(self.store, self.rules, self.clock, lease=self.lease,
-                      max_attempts=self.config.service.inbox_max_attempts)
+        return Intake(
+            self.store, self.rules, self.clock, lease=self.lease, max_attempts=self.config.service.inbox_max_attempts
+        )
 
     @cached_property
     def deliveries(self) -> GroupCommit:
         """Keeps webhook deliveries, many requests to a transaction."""
-        return GroupCommit(lambda: open_inbox_writer(self.store), self.clock,
-                           lambda: open_quick_inbox_writer(self.store))
+        return GroupCommit(
+            lambda: open_inbox_writer(self.store), self.clock, lambda: open_quick_inbox_writer(self.store)
+        )
 
     @cached_property
     def scheduler(self) -> Scheduler:
@@ -117,17 +120,21 @@ class App:
         """Every outbox channel: tool actions through the connectors, notices through the chosen notifiers."""
         from baton_itsm.core.notify.build import notification_handlers
 
-        handlers: dict[str, Handler] = {**notification_handlers(self, manager=self.plugins),
-                                        ToolActions.channel: self.tool_actions()}
+        handlers: dict[str, Handler] = {
+            **notification_handlers(self, manager=self.plugins),
+            ToolActions.channel: self.tool_actions(),
+        }
         return OutboxDispatcher(self.store, handlers, self.clock, lease=self.lease, on_failed=self.failed_actions())
 
     def tool_actions(self, connectors: dict[str, Connector] | None = None) -> ToolActions:
         """The handler of channel `tool`, writing through `connectors` (the configured ones by default)."""
-        return ToolActions(self.connectors if connectors is None else connectors,
-                           written=remember_tool_holder(self.store, self.clock),
-                           governing=ledger_holder(self.store, self.clock),
-                           superseded=superseded_writes(self.store, self.clock),
-                           note_after_write=notes_after_writes(self.store, self.clock))
+        return ToolActions(
+            self.connectors if connectors is None else connectors,
+            written=remember_tool_holder(self.store, self.clock),
+            governing=ledger_holder(self.store, self.clock),
+            superseded=superseded_writes(self.store, self.clock),
+            note_after_write=notes_after_writes(self.store, self.clock),
+        )
 
     def failed_actions(self) -> FailedActions:
         """What the dispatcher does with an action that failed for good: record it, tell people, log it."""

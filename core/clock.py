@@ -1,4 +1,5 @@
 """Time, injected: production reads the system clock, tests move a fixed one."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta

@@ -4,6 +4,7 @@ A connector type is registered through the `register_connectors` hook as a facto
 `factory(instance=..., config=..., environ=...) -> Connector`; docs/plugins.md describes it. Everything
 a connector reports is a normalised ToolEvent; everything it fails with is a ToolError (core/errors.py).
 """
+
 from __future__ import annotations
 
 import os
@@ -47,10 +48,10 @@ class Observation:
 
 
 class WebhookOutcome(StrEnum):
-    ACCEPTED = "accepted"        # events to take in (answer 200)
-    IGNORED = "ignored"          # a change Baton deliberately does not watch (200)
+    ACCEPTED = "accepted"  # events to take in (answer 200)
+    IGNORED = "ignored"  # a change Baton deliberately does not watch (200)
     UNSUPPORTED = "unsupported"  # a kind of delivery this connector does not know (200, logged)
-    ANOMALOUS = "anomalous"      # malformed or unsigned: not from the tool as configured (400)
+    ANOMALOUS = "anomalous"  # malformed or unsigned: not from the tool as configured (400)
 
 
 @dataclass(frozen=True)

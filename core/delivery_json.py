@@ -6,6 +6,7 @@ would exhaust the parser's or a later reader's recursion), holds no NaN or Infin
 storable everywhere: no lone surrogate (not encodable in UTF-8) and no NUL (PostgreSQL text refuses it).
 Anything else raises MalformedBody, whose message is the one reason the sender is told.
 """
+
 from __future__ import annotations
 
 import json

@@ -5,6 +5,7 @@ Every class here is an error whose message is meant for people: the CLI prints i
 in a URL (a database URL's password, a connector URL's user and password) never reaches a message: it is
 masked where the error is made, whichever path made it.
 """
+
 from baton_itsm.core.masking import mask_url_credentials
 
 

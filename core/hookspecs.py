@@ -4,6 +4,7 @@ Plugin authors import `hookimpl` from here. Hooks are called with keyword argume
 implementation's parameters have no defaults. Every hookspec is documented in docs/plugins.md and
 tested (tests/unit/test_hookspecs.py enforces both).
 """
+
 from __future__ import annotations
 
 import pluggy

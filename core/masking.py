@@ -2,6 +2,7 @@
 environment variables, wherever they turn up (a config error echoing its input, a driver's or a tool's error,
 a log line). Standard library only: errors.py masks every BatonError's message with it.
 """
+
 from __future__ import annotations
 
 import re
@@ -11,8 +12,17 @@ from urllib.parse import urlsplit
 
 MASK = "***"
 # Names of environment variables whose values are secrets (the config's *_env keys name others).
-SECRET_ENV_MARKERS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL",
-                      "DATABASE_URL")
+SECRET_ENV_MARKERS = (
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "APIKEY",
+    "PRIVATE_KEY",
+    "CREDENTIAL",
+    "DATABASE_URL",
+)
 MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words; no real secret is that short
 
 # scheme://user:password@ and scheme://user@; the userinfo ends at the last "@" before the host.
@@ -21,12 +31,14 @@ _USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[
 
 def mask_url_credentials(text: str) -> str:
     """`text` with the password of every URL in it masked; a web URL's user name too (it may be a token)."""
+
     def masked(match: re.Match) -> str:
         scheme, userinfo = match["scheme"], match["userinfo"]
         user, has_password, _ = userinfo.partition(":")
         if scheme.lower().startswith("http"):
             return f"{scheme}{MASK}@"
         return f"{scheme}{user}:{MASK}@" if has_password else match[0]
+
     return _USERINFO.sub(masked, text)
 
 

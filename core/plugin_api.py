@@ -7,18 +7,32 @@ them to it.
 Importing this module is cheap, so a plugin module that registers things costs `baton` nothing until they are used:
 the names whose modules pull in the store or the settings (SQLAlchemy, pydantic) are loaded on first use.
 """
+
 from __future__ import annotations
 
 import importlib
 from typing import TYPE_CHECKING
 
 from baton_itsm.core.connector import (
-    Changes, Connector, Observation, ToolTicket, WebhookOutcome, WebhookResult, build_connectors,
+    Changes,
+    Connector,
+    Observation,
+    ToolTicket,
+    WebhookOutcome,
+    WebhookResult,
+    build_connectors,
 )
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.errors import (
-    BatonError, ConfigError, ToolAuthError, ToolConflict, ToolError, ToolNotFound, ToolRateLimited, ToolRefused,
+    BatonError,
+    ConfigError,
+    ToolAuthError,
+    ToolConflict,
+    ToolError,
+    ToolNotFound,
+    ToolRateLimited,
+    ToolRefused,
     ToolUnavailable,
 )
 from baton_itsm.core.history.imported import HistoryReading, ImportedTicket, Progress, Rejection
@@ -29,10 +43,10 @@ from baton_itsm.core.notify.routes import notice_group
 from baton_itsm.core.rules.decisions import Outgoing
 
 if TYPE_CHECKING:
-    from baton_itsm.core.usecases.dispatcher import AtMostOnce, Handler, OutboxItem
     from baton_itsm.core.settings.chat import SlackConfig, TeamsConfig
     from baton_itsm.core.settings.models import ConnectorConfig
     from baton_itsm.core.settings.notifications import NotificationsConfig, SmtpConfig, SmtpSecurity
+    from baton_itsm.core.usecases.dispatcher import AtMostOnce, Handler, OutboxItem
 
 # Loaded on first use (PEP 562): name -> the module that defines it.
 _LAZY = {
@@ -48,18 +62,55 @@ _LAZY = {
 }
 
 __all__ = [
-    "PROJECT", "hookimpl",
+    "PROJECT",
+    "hookimpl",
     # the connector contract (core/connector.py) and what it speaks in
-    "Changes", "Connector", "Observation", "ToolTicket", "WebhookOutcome", "WebhookResult", "build_connectors",
-    "Holder", "TicketKey", "ToolEvent", "ToolEventKind", "ConnectorConfig",
+    "Changes",
+    "Connector",
+    "Observation",
+    "ToolTicket",
+    "WebhookOutcome",
+    "WebhookResult",
+    "build_connectors",
+    "Holder",
+    "TicketKey",
+    "ToolEvent",
+    "ToolEventKind",
+    "ConnectorConfig",
     # errors: every failure of a connector is a ToolError; a broken configuration a ConfigError
-    "BatonError", "ConfigError", "ToolAuthError", "ToolConflict", "ToolError", "ToolNotFound", "ToolRateLimited",
-    "ToolRefused", "ToolUnavailable",
+    "BatonError",
+    "ConfigError",
+    "ToolAuthError",
+    "ToolConflict",
+    "ToolError",
+    "ToolNotFound",
+    "ToolRateLimited",
+    "ToolRefused",
+    "ToolUnavailable",
     # history readers (register_history_readers)
-    "EventHistory", "HistoryFormatError", "HistoryReader", "HistoryReading", "ImportedTicket", "Progress", "Rejection",
+    "EventHistory",
+    "HistoryFormatError",
+    "HistoryReader",
+    "HistoryReading",
+    "ImportedTicket",
+    "Progress",
+    "Rejection",
     # notifiers (register_notifiers)
-    "AtMostOnce", "Handler", "Message", "Notifier", "NotifierContext", "Outgoing", "OutboxItem", "REQUESTER", "STAFF",
-    "notice_group", "NotificationsConfig", "SlackConfig", "SmtpConfig", "SmtpSecurity", "TeamsConfig",
+    "AtMostOnce",
+    "Handler",
+    "Message",
+    "Notifier",
+    "NotifierContext",
+    "Outgoing",
+    "OutboxItem",
+    "REQUESTER",
+    "STAFF",
+    "notice_group",
+    "NotificationsConfig",
+    "SlackConfig",
+    "SmtpConfig",
+    "SmtpSecurity",
+    "TeamsConfig",
 ]
 
 

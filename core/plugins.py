@@ -4,6 +4,7 @@ Baton's own plugins (its connectors and notifiers) are entry points of the baton
 (pyproject.toml); they are registered first, as they always were, and their hooks are `trylast`, so a
 third-party plugin that registers the same name wins. The core names no plugin module.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -21,8 +22,11 @@ DISTRIBUTION = "baton-itsm"
 
 def built_in_entry_points() -> list[metadata.EntryPoint]:
     """Baton's own plugins (by name: each registers names of its own, so their order changes nothing)."""
-    return [ep for ep in metadata.entry_points(group=hookspecs.PROJECT)
-            if ep.dist is not None and ep.dist.name == DISTRIBUTION]
+    return [
+        ep
+        for ep in metadata.entry_points(group=hookspecs.PROJECT)
+        if ep.dist is not None and ep.dist.name == DISTRIBUTION
+    ]
 
 
 def build_plugin_manager(extra: tuple[object, ...] = ()) -> pluggy.PluginManager:

@@ -3,6 +3,7 @@
 It only queues a `tool` outbox row (action `reply`); the connector of the ticket's instance performs it.
 A reply is public, so it serves the requester audience only (the settings refuse it for staff).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -26,9 +27,18 @@ class TicketReplyNotifier:
     def compose(self, message: Message) -> list[Outgoing]:
         if message.audience != REQUESTER:
             return []
-        return [Outgoing(f"reply:{message.key}", TOOL_CHANNEL, {
-            "instance": message.ticket.instance, "ticket_id": message.ticket.ticket_id, "action": "reply",
-            "text": message.text})]
+        return [
+            Outgoing(
+                f"reply:{message.key}",
+                TOOL_CHANNEL,
+                {
+                    "instance": message.ticket.instance,
+                    "ticket_id": message.ticket.ticket_id,
+                    "action": "reply",
+                    "text": message.text,
+                },
+            )
+        ]
 
     @property
     def handlers(self) -> Mapping[str, Handler]:

@@ -21,6 +21,7 @@ in-memory ServiceNow instance of the connector tests (tests/connectors/serviceno
 Usage: python scripts/container_smoke.py [IMAGE] [--postgres ADMIN_URL]   (from the checkout, in an environment with
 Baton's test extras: it reuses the tests' fake ServiceNow and payload helpers)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,12 +43,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from baton_itsm.connectors.servicenow.webhook import DELIVERY, SIGNATURE, TIMESTAMP, sign  # noqa: E402
-from tests.desk import DESK  # noqa: E402
 from tests.connectors.servicenow.integration.fake_instance import FakeInstance, sys_id  # noqa: E402
 from tests.connectors.servicenow.integration.fake_server import FakeServer  # noqa: E402
+from tests.desk import DESK  # noqa: E402
 
-SECRETS = {"SN_USER": "baton", "SN_PASSWORD": "baton-pw", "SN_WEBHOOK_SECRET": "smoke-webhook-secret",
-           "BATON_API_TOKEN": "smoke-api-token"}
+SECRETS = {
+    "SN_USER": "baton",
+    "SN_PASSWORD": "baton-pw",
+    "SN_WEBHOOK_SECRET": "smoke-webhook-secret",
+    "BATON_API_TOKEN": "smoke-api-token",
+}
 PEOPLE = {"baton": "baton-pw", "alice": "pw", "bob": "pw", "carol": "pw", "dana": "pw"}
 STARTED = time.monotonic()
 
@@ -64,8 +69,11 @@ def free_port() -> int:
 
 def image_config(image: str) -> dict:
     """The image's run-time config (Cmd, Env, Healthcheck), from buildah's docker-format view of it."""
-    info = json.loads(subprocess.run(["buildah", "inspect", "--type", "image", image], check=True,
-                                     capture_output=True, text=True).stdout)
+    info = json.loads(
+        subprocess.run(
+            ["buildah", "inspect", "--type", "image", image], check=True, capture_output=True, text=True
+        ).stdout
+    )
     return info["Docker"]["config"]
 
 
@@ -85,18 +93,33 @@ def delivery(record: dict, operation: str, actor: str, old: str, new: str) -> tu
     def person(name: str) -> dict:
         return {"value": sys_id("user", name) if name else "", "user_name": name}
 
-    body = {"delivery_id": f"{operation}-{record['sys_id']}-{record['sys_mod_count']}", "operation": operation,
-            "table": "incident", "sys_id": record["sys_id"], "number": record["number"],
-            "sys_updated_on": record["sys_updated_on"], "sys_updated_by": actor, "actor": actor,
-            "sys_mod_count": record["sys_mod_count"], "reassignment_count": record["reassignment_count"],
-            "state": record["state"], "priority": "3", "category": "network", "short_description": "VPN drops",
-            "caller": {"user_name": "dana", "email": "dana@example.com"},
-            "assignment_group": {"old": group if operation == "update" else {"value": "", "name": ""}, "new": group},
-            "assigned_to": {"old": person(old), "new": person(new)}}
+    body = {
+        "delivery_id": f"{operation}-{record['sys_id']}-{record['sys_mod_count']}",
+        "operation": operation,
+        "table": "incident",
+        "sys_id": record["sys_id"],
+        "number": record["number"],
+        "sys_updated_on": record["sys_updated_on"],
+        "sys_updated_by": actor,
+        "actor": actor,
+        "sys_mod_count": record["sys_mod_count"],
+        "reassignment_count": record["reassignment_count"],
+        "state": record["state"],
+        "priority": "3",
+        "category": "network",
+        "short_description": "VPN drops",
+        "caller": {"user_name": "dana", "email": "dana@example.com"},
+        "assignment_group": {"old": group if operation == "update" else {"value": "", "name": ""}, "new": group},
+        "assigned_to": {"old": person(old), "new": person(new)},
+    }
     data = json.dumps(body).encode()
     signed_at = str(int(time.time()))
-    return {DELIVERY: body["delivery_id"], TIMESTAMP: signed_at, "Content-Type": "application/json",
-            SIGNATURE: sign(SECRETS["SN_WEBHOOK_SECRET"].encode(), signed_at, data)}, data
+    return {
+        DELIVERY: body["delivery_id"],
+        TIMESTAMP: signed_at,
+        "Content-Type": "application/json",
+        SIGNATURE: sign(SECRETS["SN_WEBHOOK_SECRET"].encode(), signed_at, data),
+    }, data
 
 
 def main_process(buildah_pid: int) -> int:
@@ -155,7 +178,9 @@ class Smoke:
         self.services: list[subprocess.Popen] = []
         self.etc = work / "etc"
         self.etc.mkdir()
-        (self.etc / "baton.yaml").write_text(DESK + f"""\
+        (self.etc / "baton.yaml").write_text(
+            DESK
+            + f"""\
 connectors:
   sn:
     type: servicenow
@@ -164,12 +189,14 @@ connectors:
     mode: webhook
     auth: {{username_env: SN_USER, password_env: SN_PASSWORD}}
     webhook_secret_env: SN_WEBHOOK_SECRET
-""")
+"""
+        )
         (self.etc / "baton.yaml").chmod(0o644)
 
     def container(self) -> str:
-        name = subprocess.run(["buildah", "from", "--quiet", self.image], check=True, capture_output=True,
-                              text=True).stdout.strip()
+        name = subprocess.run(
+            ["buildah", "from", "--quiet", self.image], check=True, capture_output=True, text=True
+        ).stdout.strip()
         self.containers.append(name)
         return name
 
@@ -177,19 +204,26 @@ connectors:
         """`baton ARGS` in the container; its output, or a failure."""
         done = subprocess.run(buildah_run(container, mounts, env, ["baton", *args]), capture_output=True, text=True)
         if done.returncode != 0:
-            raise SystemExit(f"FAIL: `baton {' '.join(args)}` in the image exited with {done.returncode}:\n"
-                             f"{done.stdout}{done.stderr}")
+            raise SystemExit(
+                f"FAIL: `baton {' '.join(args)}` in the image exited with {done.returncode}:\n"
+                f"{done.stdout}{done.stderr}"
+            )
         return done.stdout
 
     def start(self, container: str, mounts: dict, env: dict, log_name: str) -> tuple[subprocess.Popen, str]:
         """The image's own CMD in the container, in the background; waits for /healthz 200 from the host."""
         log = open(self.work / log_name, "w")  # noqa: SIM115 - the process holds it until it ends
-        service = subprocess.Popen(buildah_run(container, mounts, env, self.config["Cmd"]), stdout=log,
-                                   stderr=subprocess.STDOUT)
+        service = subprocess.Popen(
+            buildah_run(container, mounts, env, self.config["Cmd"]), stdout=log, stderr=subprocess.STDOUT
+        )
         self.services.append(service)
         base = f"http://127.0.0.1:{env['BATON_PORT']}"
-        wait_for(f"GET {base}/healthz answers 200 from the host", lambda: http("GET", f"{base}/healthz")[0] == 200,
-                 90, service)
+        wait_for(
+            f"GET {base}/healthz answers 200 from the host",
+            lambda: http("GET", f"{base}/healthz")[0] == 200,
+            90,
+            service,
+        )
         return service, base
 
     def stop(self, service: subprocess.Popen) -> None:
@@ -211,13 +245,25 @@ connectors:
         """dana opens a ticket for alice, then alice pushes it to bob, who never asked for it; both writes are
         posted to `base` as the business rule signs them. Returns the ticket and its record in the tool."""
         instance = self.instance
-        created = dict(instance.insert("incident", {
-            "short_description": "VPN drops", "assignment_group": sys_id("group", "Service Desk"),
-            "assigned_to": sys_id("user", "alice"), "caller_id": sys_id("user", "dana")}, by="dana"))
-        pushed = dict(instance.update("incident", created["sys_id"], {"assigned_to": sys_id("user", "bob")},
-                                      by="alice"))
-        for record, operation, actor, old, new in ((created, "insert", "dana", "", "alice"),
-                                                   (pushed, "update", "alice", "alice", "bob")):
+        created = dict(
+            instance.insert(
+                "incident",
+                {
+                    "short_description": "VPN drops",
+                    "assignment_group": sys_id("group", "Service Desk"),
+                    "assigned_to": sys_id("user", "alice"),
+                    "caller_id": sys_id("user", "dana"),
+                },
+                by="dana",
+            )
+        )
+        pushed = dict(
+            instance.update("incident", created["sys_id"], {"assigned_to": sys_id("user", "bob")}, by="alice")
+        )
+        for record, operation, actor, old, new in (
+            (created, "insert", "dana", "", "alice"),
+            (pushed, "update", "alice", "alice", "bob"),
+        ):
             headers, body = delivery(record, operation, actor, old, new)
             status, answer = http("POST", f"{base}/hooks/servicenow/sn", headers, body)
             outcome = json.loads(answer or b"{}").get("outcome")
@@ -227,9 +273,12 @@ connectors:
         return f"sn:{created['number']}", instance.tables["incident"][created["sys_id"]]
 
     def reverted(self, ticket: str, record: dict, service: subprocess.Popen) -> None:
-        wait_for(f"Baton reverted the push: {ticket} is alice's again in the tool, written by Baton's account",
-                 lambda: record["assigned_to"] == sys_id("user", "alice") and record["sys_updated_by"] == "baton",
-                 60, service)
+        wait_for(
+            f"Baton reverted the push: {ticket} is alice's again in the tool, written by Baton's account",
+            lambda: record["assigned_to"] == sys_id("user", "alice") and record["sys_updated_by"] == "baton",
+            60,
+            service,
+        )
 
     def api_ledger(self, base: str, ticket: str) -> list[str]:
         auth = {"Authorization": f"Bearer {SECRETS['BATON_API_TOKEN']}"}
@@ -290,11 +339,17 @@ def sqlite_volume(smoke: Smoke) -> None:
     check_processed(f"the API's ledger of {ticket}", smoke.api_ledger(base, ticket))
     smoke.stop(service)
     shown = json.loads(smoke.baton(container, mounts, env, "ledger", ticket, "--format", "json"))
-    check_processed(f"`baton ledger {ticket}` in the image after the stop",
-                    [row["entry_type"] for row in shown])
-    volume = subprocess.run(buildah_run(container, mounts, env, [
-        "sh", "-c", "grep -c ' /var/lib/baton ' /proc/self/mountinfo && ls -l /var/lib/baton/baton.db"]),
-        capture_output=True, text=True)
+    check_processed(f"`baton ledger {ticket}` in the image after the stop", [row["entry_type"] for row in shown])
+    volume = subprocess.run(
+        buildah_run(
+            container,
+            mounts,
+            env,
+            ["sh", "-c", "grep -c ' /var/lib/baton ' /proc/self/mountinfo && ls -l /var/lib/baton/baton.db"],
+        ),
+        capture_output=True,
+        text=True,
+    )
     if volume.returncode != 0:
         raise SystemExit(f"FAIL: /var/lib/baton is not a volume holding baton.db: {volume.stdout}{volume.stderr}")
     say(f"ok: the store is in the volume: {volume.stdout.splitlines()[-1]}")
@@ -368,8 +423,12 @@ def main(image: str, postgres_url: str | None) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("image", nargs="?", default="localhost/baton:ci")
-    parser.add_argument("--postgres", metavar="ADMIN_URL", default=os.environ.get("BATON_TEST_POSTGRES_URL"),
-                        help="a PostgreSQL server where a throwaway database may be created (default: "
-                             "$BATON_TEST_POSTGRES_URL); without it the replicas' part is skipped")
+    parser.add_argument(
+        "--postgres",
+        metavar="ADMIN_URL",
+        default=os.environ.get("BATON_TEST_POSTGRES_URL"),
+        help="a PostgreSQL server where a throwaway database may be created (default: "
+        "$BATON_TEST_POSTGRES_URL); without it the replicas' part is skipped",
+    )
     arguments = parser.parse_args()
     main(arguments.image, arguments.postgres)

@@ -3,6 +3,7 @@
 Shared by the disturbed run (`baton run` processes, killed at random) and the undisturbed reference run
 (scripts/fault_reference.py), so both see the same desk and the same events.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -77,8 +78,17 @@ class Tool:
                     with tool.lock:
                         owner = tool.owners.setdefault(ident, "carol")
                         version = tool.versions[ident]
-                    self._answer(200, {"id": int(ident), "Queue": {"id": "3"}, "Owner": {"id": owner},
-                                       "Status": "open", "Subject": f"ticket {ident}"}, {"ETag": f'"{version}"'})
+                    self._answer(
+                        200,
+                        {
+                            "id": int(ident),
+                            "Queue": {"id": "3"},
+                            "Owner": {"id": owner},
+                            "Status": "open",
+                            "Subject": f"ticket {ident}",
+                        },
+                        {"ETag": f'"{version}"'},
+                    )
                 elif kind == "queue":
                     self._answer(200, {"id": int(ident), "Name": QUEUES.get(ident, ident)})
                 else:
@@ -114,12 +124,22 @@ class Tool:
 
 
 def delivery(transaction: int, ticket: int, old: str, new: str, by: str, at: str) -> bytes:
-    return json.dumps({
-        "transaction": {"id": str(transaction), "Type": "Set", "Field": "Owner", "OldValue": old, "NewValue": new,
-                        "Created": at, "Creator": {"id": by}, "ObjectType": "RT::Ticket",
-                        "ObjectId": str(ticket)},
-        "ticket": {"id": ticket, "Queue": {"id": "Service Desk"}, "Owner": {"id": new}, "Status": "open"},
-    }).encode()
+    return json.dumps(
+        {
+            "transaction": {
+                "id": str(transaction),
+                "Type": "Set",
+                "Field": "Owner",
+                "OldValue": old,
+                "NewValue": new,
+                "Created": at,
+                "Creator": {"id": by},
+                "ObjectType": "RT::Ticket",
+                "ObjectId": str(ticket),
+            },
+            "ticket": {"id": ticket, "Queue": {"id": "Service Desk"}, "Owner": {"id": new}, "Status": "open"},
+        }
+    ).encode()
 
 
 def ticket_deliveries(events: int, at: str) -> list[list[bytes]]:
@@ -129,8 +149,10 @@ def ticket_deliveries(events: int, at: str) -> list[list[bytes]]:
     business minutes away), so the outcome does not hang on when the scheduler happens to look. Events dated
     long ago make the stale reminder and escalation fire at once, between or after a ticket's two events.
     """
-    return [[delivery(2 * t - 1, t, "Nobody", "alice", "alice", at), delivery(2 * t, t, "alice", "carol", "bob", at)]
-            for t in range(1, events // 2 + 1)]
+    return [
+        [delivery(2 * t - 1, t, "Nobody", "alice", "alice", at), delivery(2 * t, t, "alice", "carol", "bob", at)]
+        for t in range(1, events // 2 + 1)
+    ]
 
 
 def signed_headers(body: bytes) -> dict[str, str]:

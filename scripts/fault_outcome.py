@@ -8,6 +8,7 @@ the same events decide the same keys.
 The one allowed difference is a row parked as `uncertain`: the process died while doing it, so the email
 or note may or may not have gone out, and it is not repeated by itself. Such rows are counted and listed.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -65,9 +66,12 @@ class Outcome:
 
     def rows(self, channel: str, status: str | None = None) -> list[tuple[str, str]]:
         """(ticket, key) of the rows of `channel` (`tool` or `email`), of one status or all."""
-        return [(ticket, key) for ticket, o in self.tickets.items()
-                for key in (o.writes if channel == TOOL else o.emails)
-                if status is None or o.status[key] == status]
+        return [
+            (ticket, key)
+            for ticket, o in self.tickets.items()
+            for key in (o.writes if channel == TOOL else o.emails)
+            if status is None or o.status[key] == status
+        ]
 
     def uncertain(self) -> list[tuple[str, str]]:
         return self.rows(TOOL, "uncertain") + self.rows(EMAIL, "uncertain")
@@ -75,11 +79,13 @@ class Outcome:
     def figures(self) -> str:
         ledger = Counter(t for o in self.tickets.values() for t in o.entry_types)
         set_holder = sum(1 for o in self.tickets.values() for w in o.writes.values() if w.startswith("set-holder"))
-        return (f"{len(self.tickets)} tickets; ledger {sum(ledger.values())} entries {dict(sorted(ledger.items()))}; "
-                f"tool rows {len(self.rows(TOOL))} ({set_holder} set-holder); the tool took "
-                f"{sum(self.seen.holder_writes.values())} holder writes and {sum(self.seen.notes.values())} notes; "
-                f"email rows {len(self.rows(EMAIL))}, emails received "
-                f"{sum(self.received.values())}; uncertain rows {len(self.uncertain())}")
+        return (
+            f"{len(self.tickets)} tickets; ledger {sum(ledger.values())} entries {dict(sorted(ledger.items()))}; "
+            f"tool rows {len(self.rows(TOOL))} ({set_holder} set-holder); the tool took "
+            f"{sum(self.seen.holder_writes.values())} holder writes and {sum(self.seen.notes.values())} notes; "
+            f"email rows {len(self.rows(EMAIL))}, emails received "
+            f"{sum(self.received.values())}; uncertain rows {len(self.uncertain())}"
+        )
 
 
 def _holder(group: str | None, person: str | None) -> str:
@@ -89,10 +95,12 @@ def _holder(group: str | None, person: str | None) -> str:
 def _ledger_line(row) -> str:
     data = row.data or {}
     detail = data.get("cause") or data.get("outcome") or ""
-    return (f"{row.entry_type} {_holder(row.from_group, row.from_person)} -> {_holder(row.to_group, row.to_person)} "
-            f"by {row.actor or '-'}{' ' + detail if detail else ''}"
-            f"{' handoff ' + row.handoff_id if row.handoff_id else ''}"
-            f"{' (event ' + data['source_event_id'] + ')' if data.get('source_event_id') else ''}")
+    return (
+        f"{row.entry_type} {_holder(row.from_group, row.from_person)} -> {_holder(row.to_group, row.to_person)} "
+        f"by {row.actor or '-'}{' ' + detail if detail else ''}"
+        f"{' handoff ' + row.handoff_id if row.handoff_id else ''}"
+        f"{' (event ' + data['source_event_id'] + ')' if data.get('source_event_id') else ''}"
+    )
 
 
 def read_outcome(engine, seen: Seen) -> Outcome:
@@ -103,8 +111,9 @@ def read_outcome(engine, seen: Seen) -> Outcome:
         for row in connection.execute(select(tickets)):
             keys[row.id] = f"{row.instance}:{row.external_id}"
             by_ticket[keys[row.id]] = TicketOutcome(holder=_holder(row.holder_group, row.holder_person))
-        for row in connection.execute(select(ledger_entries).order_by(ledger_entries.c.ticket_id,
-                                                                      ledger_entries.c.version)):
+        for row in connection.execute(
+            select(ledger_entries).order_by(ledger_entries.c.ticket_id, ledger_entries.c.version)
+        ):
             outcome = by_ticket[keys[row.ticket_id]]
             outcome.ledger.append(_ledger_line(row))
             data = row.data or {}
@@ -112,7 +121,8 @@ def read_outcome(engine, seen: Seen) -> Outcome:
             outcome.shape.append(row.entry_type + (f" {detail}" if detail else ""))
             outcome.timed.append(row.entry_type == "expired" or data.get("rule") in TIMER_RULES)
         query = select(outbox.c.idempotency_key, outbox.c.channel, outbox.c.payload, outbox.c.status).where(
-            outbox.c.channel.in_([TOOL, EMAIL]))
+            outbox.c.channel.in_([TOOL, EMAIL])
+        )
         for key, channel, payload, status in connection.execute(query):
             if channel == TOOL:
                 ticket = f"{payload['instance']}:{payload['ticket_id']}"
@@ -145,8 +155,12 @@ def compare(reference: Outcome, disturbed: Outcome, timers_due: bool = False) ->
         if ref.holder != got.holder:
             what.append(("holder", f"holder {got.holder}, reference {ref.holder}"))
         if reference.seen.owner(ticket) != disturbed.seen.owner(ticket):
-            what.append(("tool's owner", f"the tool's owner {disturbed.seen.owner(ticket)}, reference "
-                                         f"{reference.seen.owner(ticket)}"))
+            what.append(
+                (
+                    "tool's owner",
+                    f"the tool's owner {disturbed.seen.owner(ticket)}, reference {reference.seen.owner(ticket)}",
+                )
+            )
         if timers_due:
             timed = {s for s, t in zip(got.shape, got.timed, strict=True) if t}
             if ref.untimed() != got.untimed() or timed != {s for s, t in zip(ref.shape, ref.timed, strict=True) if t}:
@@ -168,13 +182,18 @@ def compare(reference: Outcome, disturbed: Outcome, timers_due: bool = False) ->
         for key in got.emails:
             expected = {"sent": (1,), "uncertain": (0, 1)}.get(got.status.get(key), (0,))
             if disturbed.received[key] not in expected:
-                what.append(("emails received", f"email {key} ({got.status.get(key)}) received "
-                                                f"{disturbed.received[key]} times"))
+                what.append(
+                    ("emails received", f"email {key} ({got.status.get(key)}) received {disturbed.received[key]} times")
+                )
         notes = [got.status[k] for k, w in got.writes.items() if w == "add-note"]
         taken = disturbed.seen.notes[ticket]
         if not notes.count("sent") <= taken <= notes.count("sent") + notes.count("uncertain"):
-            what.append(("notes taken", f"the tool took {taken} notes for {len(notes)} note rows "
-                                        f"({notes.count('uncertain')} uncertain)"))
+            what.append(
+                (
+                    "notes taken",
+                    f"the tool took {taken} notes for {len(notes)} note rows ({notes.count('uncertain')} uncertain)",
+                )
+            )
         if what:
             diffs.append(TicketDiff(ticket, what))
     return diffs
@@ -208,12 +227,17 @@ def _show_history(engine, ticket: str) -> None:
         for row in connection.execute(select(inbox).order_by(inbox.c.id)):
             if any(event["ticket"] == ticket for event in row.payload["events"]):
                 processed = f"{row.processed_at:%H:%M:%S.%f}" if row.processed_at else "-"
-                print(f"    inbox row {row.id} (delivery {row.event_id}): {row.status}, received "
-                      f"{row.received_at:%H:%M:%S.%f}, processed {processed}, {row.attempts} attempts, "
-                      f"last error {(row.last_error or '-')[:200]}")
-        rows = connection.execute(select(ledger_entries.c.version, ledger_entries.c.entry_type,
-                                         ledger_entries.c.recorded_at).join(tickets).where(
-            tickets.c.instance == instance, tickets.c.external_id == ident).order_by(ledger_entries.c.version))
+                print(
+                    f"    inbox row {row.id} (delivery {row.event_id}): {row.status}, received "
+                    f"{row.received_at:%H:%M:%S.%f}, processed {processed}, {row.attempts} attempts, "
+                    f"last error {(row.last_error or '-')[:200]}"
+                )
+        rows = connection.execute(
+            select(ledger_entries.c.version, ledger_entries.c.entry_type, ledger_entries.c.recorded_at)
+            .join(tickets)
+            .where(tickets.c.instance == instance, tickets.c.external_id == ident)
+            .order_by(ledger_entries.c.version)
+        )
         print("    written: " + ", ".join(f"v{r.version} {r.entry_type} {r.recorded_at:%H:%M:%S.%f}" for r in rows))
 
 
@@ -222,21 +246,27 @@ def out_of_order(engine) -> dict[str, float]:
     earlier-kept delivery was handled after the later one."""
     handled: dict[str, list] = {}
     with engine.connect() as connection:
-        for row in connection.execute(select(inbox.c.id, inbox.c.payload, inbox.c.processed_at)
-                                      .where(DELIVERIES).order_by(inbox.c.id)):
+        for row in connection.execute(
+            select(inbox.c.id, inbox.c.payload, inbox.c.processed_at).where(DELIVERIES).order_by(inbox.c.id)
+        ):
             if row.payload["events"] and row.processed_at is not None:
                 handled.setdefault(row.payload["events"][0]["ticket"], []).append(row.processed_at)
     late = {}
     for ticket, times in handled.items():
-        behind = [(earlier - later).total_seconds() for i, earlier in enumerate(times) for later in times[i + 1:]
-                  if later < earlier]
+        behind = [
+            (earlier - later).total_seconds()
+            for i, earlier in enumerate(times)
+            for later in times[i + 1 :]
+            if later < earlier
+        ]
         if behind:
             late[ticket] = max(behind)
     return late
 
 
-def compare_with_reference(reference: Outcome, disturbed: Outcome, engine, lease: float,
-                           timers_due: bool = False) -> list[str]:
+def compare_with_reference(
+    reference: Outcome, disturbed: Outcome, engine, lease: float, timers_due: bool = False
+) -> list[str]:
     print(f"  reference: {reference.figures()}")
     print(f"  disturbed: {disturbed.figures()}")
     uncertain = disturbed.uncertain()
@@ -248,18 +278,27 @@ def compare_with_reference(reference: Outcome, disturbed: Outcome, engine, lease
             got = f"email to {row.emails[key]}; received {disturbed.received[key]} times"
         print(f"  uncertain (allowed): {ticket} {key} ({got})")
     if timers_due:
-        moved = sum(1 for t, o in disturbed.tickets.items() if t in reference.tickets and
-                    o.ledger != reference.tickets[t].ledger and o.untimed() == reference.tickets[t].untimed())
-        print(f"  timers were due at once: {moved} tickets' ledgers differ from the reference only in where or how "
-              f"often a timer's entry comes (when the scheduler looked); those entries are compared as a set")
+        moved = sum(
+            1
+            for t, o in disturbed.tickets.items()
+            if t in reference.tickets
+            and o.ledger != reference.tickets[t].ledger
+            and o.untimed() == reference.tickets[t].untimed()
+        )
+        print(
+            f"  timers were due at once: {moved} tickets' ledgers differ from the reference only in where or how "
+            f"often a timer's entry comes (when the scheduler looked); those entries are compared as a set"
+        )
     problems = []
     late = out_of_order(engine)
     if late:
         over = [t for t in sorted(late, key=_ticket_order) if late[t] >= lease]
-        problems.append(f"{len(late)} tickets' deliveries were handled in another order than they were kept: "
-                        f"{len(over)} by {lease:g} s or more (a claim of a killed or stalled process held the "
-                        f"earlier one for its lease, e.g. {over[:5]}), {len(late) - len(over)} by less (two "
-                        f"processes at once)")
+        problems.append(
+            f"{len(late)} tickets' deliveries were handled in another order than they were kept: "
+            f"{len(over)} by {lease:g} s or more (a claim of a killed or stalled process held the "
+            f"earlier one for its lease, e.g. {over[:5]}), {len(late) - len(over)} by less (two "
+            f"processes at once)"
+        )
     diffs = compare(reference, disturbed, timers_due)
     if not diffs:
         return problems
@@ -268,13 +307,17 @@ def compare_with_reference(reference: Outcome, disturbed: Outcome, engine, lease
     for diff in diffs:
         ways.setdefault(diff_signature(diff, disturbed), []).append(diff)
     for shown, (signature, same) in enumerate(sorted(ways.items(), key=lambda item: -len(item[1]))):
-        print(f"  {len(same)} tickets differ this way: {'; '.join(signature[0])}, ledger {list(signature[1])}; "
-              f"e.g. {[d.ticket for d in same[:8]]}")
+        print(
+            f"  {len(same)} tickets differ this way: {'; '.join(signature[0])}, ledger {list(signature[1])}; "
+            f"e.g. {[d.ticket for d in same[:8]]}"
+        )
         if shown < SHOWN:
             show_ticket(same[0], reference, disturbed, engine)
     kinds = Counter(kind for diff in diffs for kind, _ in diff.what)
-    return [*problems, f"{len(diffs)} tickets differ from the undisturbed reference run (differences by kind: "
-                       f"{dict(kinds)})"]
+    return [
+        *problems,
+        f"{len(diffs)} tickets differ from the undisturbed reference run (differences by kind: {dict(kinds)})",
+    ]
 
 
 def diff_signature(diff, disturbed: Outcome) -> tuple:

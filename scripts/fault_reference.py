@@ -8,6 +8,7 @@ disturbed run checks against its own tool stub and SMTP server. That hop decides
 over loopback cost most of the time. The clock is a fixed one moved on by hand, so the email coalescing
 window closes when this loop says, not when a loaded machine gets to it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,12 +25,12 @@ from baton_itsm.core.app import App
 from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.notify.build import notification_handlers
-from baton_itsm.core.usecases.dispatcher import OutboxDispatcher, OutboxItem
 from baton_itsm.core.settings.loader import load_config
 from baton_itsm.core.store.inbox_writer import open_inbox_writer
 from baton_itsm.core.store.schema import inbox, outbox
-from baton_itsm.core.usecases.tool_actions import ToolActions
+from baton_itsm.core.usecases.dispatcher import OutboxDispatcher, OutboxItem
 from baton_itsm.core.usecases.receive_webhook import Delivery, read_delivery
+from baton_itsm.core.usecases.tool_actions import ToolActions
 from baton_itsm.plugins.email.message import EMAIL_CHANNEL
 
 
@@ -71,15 +72,19 @@ def reference_run(bodies: list[list[bytes]], workdir: Path, environ: dict[str, s
         refused = [d for d in deliveries if not isinstance(d, Delivery)]
         if refused:
             raise SystemExit(f"reference run: a delivery was refused: {refused[0]}")
-        open_inbox_writer(app.store).write([(connector.instance, d.delivery_id, d.payload) for d in deliveries],
-                                           clock.now())
+        open_inbox_writer(app.store).write(
+            [(connector.instance, d.delivery_id, d.payload) for d in deliveries], clock.now()
+        )
         writes, emails = RecordedWrites(connector.instance), Counter()
 
         def email(item: OutboxItem) -> None:
             emails[item.payload["message_id"]] += 1
 
-        handlers = {**notification_handlers(app, manager=app.plugins), EMAIL_CHANNEL: email,
-                    ToolActions.channel: app.tool_actions({connector.instance: writes})}
+        handlers = {
+            **notification_handlers(app, manager=app.plugins),
+            EMAIL_CHANNEL: email,
+            ToolActions.channel: app.tool_actions({connector.instance: writes}),
+        }
         dispatcher = OutboxDispatcher(app.store, handlers, clock, lease=app.lease, on_failed=app.failed_actions())
         _drain(app, dispatcher, clock, window=app.config.notifications.coalesce_seconds)
         return read_outcome(app.engine, Seen(emails, writes.owners, writes.holder_writes, writes.notes))
@@ -107,10 +112,12 @@ def _drain(app: App, dispatcher: OutboxDispatcher, clock: FixedClock, window: fl
         if done:
             continue
         with app.engine.connect() as connection:
-            waiting = connection.execute(select(func.count()).select_from(inbox).where(inbox.c.status == "pending")
-                                         ).scalar_one()
-            waiting += connection.execute(select(func.count()).select_from(outbox).where(
-                outbox.c.status.in_(["pending", "sending"]))).scalar_one()
+            waiting = connection.execute(
+                select(func.count()).select_from(inbox).where(inbox.c.status == "pending")
+            ).scalar_one()
+            waiting += connection.execute(
+                select(func.count()).select_from(outbox).where(outbox.c.status.in_(["pending", "sending"]))
+            ).scalar_one()
         if not waiting:
             return
         clock.advance(seconds=window + 1)

@@ -24,6 +24,7 @@ both ledgers side by side and its deliveries' inbox rows.
 
 It exits non-zero when a check fails. Waiting here is for other processes, with deadlines.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -75,8 +76,22 @@ class Fleet:
         self.starts += 1
         log = (self.workdir / f"baton-{index}-{self.starts}.log").open("w")
         self.processes[index] = subprocess.Popen(
-            [self.baton, "--config", str(self.config), "--db", self.db, "run", "--port", str(self.ports[index]),
-             "--log-format", "json"], env=self.env, stdout=log, stderr=log)
+            [
+                self.baton,
+                "--config",
+                str(self.config),
+                "--db",
+                self.db,
+                "run",
+                "--port",
+                str(self.ports[index]),
+                "--log-format",
+                "json",
+            ],
+            env=self.env,
+            stdout=log,
+            stderr=log,
+        )
 
     def kill(self, index: int) -> None:
         process = self.processes[index]
@@ -103,8 +118,9 @@ def send_all(fleet: Fleet, bodies: list[list[bytes]], senders: int) -> tuple[set
         while time.monotonic() < deadline:
             port = random.choice(fleet.ports)
             try:
-                answer = requests.post(f"http://127.0.0.1:{port}/hooks/rest/rt", data=body, timeout=10,
-                                       headers=signed_headers(body))
+                answer = requests.post(
+                    f"http://127.0.0.1:{port}/hooks/rest/rt", data=body, timeout=10, headers=signed_headers(body)
+                )
                 if answer.status_code == 200 and answer.json()["outcome"] in ("accepted", "duplicate"):
                     with lock:
                         acknowledged.add(json.loads(body)["transaction"]["id"])
@@ -138,18 +154,21 @@ def wait_drained(engine, timeout: float = 240) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with engine.connect() as connection:
-            waiting = connection.execute(select(func.count()).select_from(inbox).where(inbox.c.status == "pending")
-                                         ).scalar_one()
-            busy = connection.execute(select(func.count()).select_from(outbox).where(
-                outbox.c.status.in_(["pending", "sending"]))).scalar_one()
+            waiting = connection.execute(
+                select(func.count()).select_from(inbox).where(inbox.c.status == "pending")
+            ).scalar_one()
+            busy = connection.execute(
+                select(func.count()).select_from(outbox).where(outbox.c.status.in_(["pending", "sending"]))
+            ).scalar_one()
         if waiting == 0 and busy == 0:
             return
         time.sleep(0.5)
     with engine.connect() as connection:
-        stuck = connection.execute(select(outbox.c.channel, outbox.c.status, outbox.c.attempts, func.count(),
-                                          func.max(outbox.c.last_error)).where(
-            outbox.c.status.in_(["pending", "sending"])).group_by(outbox.c.channel, outbox.c.status,
-                                                                   outbox.c.attempts)).all()
+        stuck = connection.execute(
+            select(outbox.c.channel, outbox.c.status, outbox.c.attempts, func.count(), func.max(outbox.c.last_error))
+            .where(outbox.c.status.in_(["pending", "sending"]))
+            .group_by(outbox.c.channel, outbox.c.status, outbox.c.attempts)
+        ).all()
     for channel, status, attempts, n, error in stuck:
         print(f"  {n} outbox rows {channel} {status} after {attempts} attempts; last error {(error or '-')[:200]}")
     raise SystemExit(f"the service did not drain within {timeout:.0f} s ({waiting} deliveries, {busy} outbox rows)")
@@ -158,8 +177,9 @@ def wait_drained(engine, timeout: float = 240) -> None:
 def check(engine, acknowledged: set[str], mail: MailServer, tool: Tool) -> list[str]:
     problems = []
     with engine.connect() as connection:
-        statuses = dict(connection.execute(select(inbox.c.status, func.count()).where(DELIVERIES)
-                                           .group_by(inbox.c.status)).all())
+        statuses = dict(
+            connection.execute(select(inbox.c.status, func.count()).where(DELIVERIES).group_by(inbox.c.status)).all()
+        )
         handled = set()
         for (payload,) in connection.execute(select(inbox.c.payload).where(inbox.c.status == "done")):
             handled |= {event["event_id"] for event in payload["events"]}
@@ -187,8 +207,10 @@ def check(engine, acknowledged: set[str], mail: MailServer, tool: Tool) -> list[
     if outboxes.get("failed"):
         problems.append(f"failed outbox rows: {outboxes['failed']}")
     print(f"  inbox {statuses}; ledger entries from events {sum(marks.values())}; outbox {outboxes}")
-    print(f"  emails received {len(mail.received)} ({len(ids)} distinct); tool: {len(tool.puts)} holder writes, "
-          f"{sum(tool.notes.values())} notes")
+    print(
+        f"  emails received {len(mail.received)} ({len(ids)} distinct); tool: {len(tool.puts)} holder writes, "
+        f"{sum(tool.notes.values())} notes"
+    )
     return problems
 
 
@@ -197,17 +219,29 @@ def show_handled_twice(engine, sources: list[str]) -> None:
     with engine.connect() as connection:
         for source in sources:
             print(f"  event {source}:")
-            rows = connection.execute(select(ledger_entries).where(ledger_entries.c.ticket_id.in_(
-                select(ledger_entries.c.ticket_id).where(ledger_entries.c.data["source_event_id"].as_string() == source)
-            )).order_by(ledger_entries.c.version)).all()
+            rows = connection.execute(
+                select(ledger_entries)
+                .where(
+                    ledger_entries.c.ticket_id.in_(
+                        select(ledger_entries.c.ticket_id).where(
+                            ledger_entries.c.data["source_event_id"].as_string() == source
+                        )
+                    )
+                )
+                .order_by(ledger_entries.c.version)
+            ).all()
             for row in rows:
-                print(f"    v{row.version} {row.entry_type} recorded {row.recorded_at:%H:%M:%S.%f} by {row.actor} "
-                      f"source {row.data.get('source_event_id') or '-'}")
+                print(
+                    f"    v{row.version} {row.entry_type} recorded {row.recorded_at:%H:%M:%S.%f} by {row.actor} "
+                    f"source {row.data.get('source_event_id') or '-'}"
+                )
             for row in connection.execute(select(inbox)):
                 if any(event["event_id"] == source for event in row.payload["events"]):
                     processed = f"{row.processed_at:%H:%M:%S.%f}" if row.processed_at else "-"
-                    print(f"    inbox row {row.id}: {row.status}, {row.attempts} attempts, processed {processed}, "
-                          f"last error {(row.last_error or '-')[:160]}")
+                    print(
+                        f"    inbox row {row.id}: {row.status}, {row.attempts} attempts, processed {processed}, "
+                        f"last error {(row.last_error or '-')[:160]}"
+                    )
 
 
 def tool_seen(tool: Tool, mail: MailServer) -> Seen:
@@ -215,9 +249,12 @@ def tool_seen(tool: Tool, mail: MailServer) -> Seen:
     with tool.lock:
         for (ident, _), n in tool.notes.items():
             notes[f"rt:{ident}"] += n
-        return Seen(Counter(r.message["Message-ID"] for r in mail.received),
-                    {f"rt:{ident}": owner for ident, owner in tool.owners.items()},
-                    Counter(f"rt:{ident}" for ident, _ in tool.puts), notes)
+        return Seen(
+            Counter(r.message["Message-ID"] for r in mail.received),
+            {f"rt:{ident}": owner for ident, owner in tool.owners.items()},
+            Counter(f"rt:{ident}" for ident, _ in tool.puts),
+            notes,
+        )
 
 
 def postgres_database(admin_url: str):
@@ -230,6 +267,7 @@ def postgres_database(admin_url: str):
     def drop() -> None:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
     return url, drop
 
 
@@ -239,16 +277,19 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--senders", type=int, default=4)
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--events-at", default=None, help="the events' time in the tool (ISO 8601, UTC; default: "
-                        "the run's start). A time long past makes the stale timers due at once: they fire when the "
-                        "scheduler looks, and the comparison then takes the timers' entries as a set")
+    parser.add_argument(
+        "--events-at",
+        default=None,
+        help="the events' time in the tool (ISO 8601, UTC; default: "
+        "the run's start). A time long past makes the stale timers due at once: they fire when the "
+        "scheduler looks, and the comparison then takes the timers' entries as a set",
+    )
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     rng = random.Random(seed)
     processes = 2 if args.store == "postgres" else 1
     events_at = args.events_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    print(f"fault test: {args.events} events at {events_at} on {args.store} with {processes} process(es), "
-          f"seed {seed}")
+    print(f"fault test: {args.events} events at {events_at} on {args.store} with {processes} process(es), seed {seed}")
 
     tool, mail = Tool(), MailServer(free_port())
     mail.start()
@@ -259,14 +300,19 @@ def main() -> int:
             db = str(workdir / "ledger.db")
             url = f"sqlite:///{db}"
         else:
-            url, drop = postgres_database(os.environ.get(
-                "BATON_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+            url, drop = postgres_database(
+                os.environ.get("BATON_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+            )
             db = url
         config = workdir / "baton.yaml"
         config.write_text(CONFIG.format(smtp_port=mail.port, tool_port=tool.port, lease=LEASE_SECONDS))
         fleet = Fleet(config, db, workdir, processes)
-        subprocess.run([fleet.baton, "--config", str(config), "--db", db, "db", "upgrade"], env=fleet.env,
-                       check=True, capture_output=True)
+        subprocess.run(
+            [fleet.baton, "--config", str(config), "--db", db, "db", "upgrade"],
+            env=fleet.env,
+            check=True,
+            capture_output=True,
+        )
         engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
         bodies = ticket_deliveries(args.events, events_at)
         try:
@@ -282,8 +328,10 @@ def main() -> int:
             sent_in = time.monotonic() - started
             wait_drained(engine)
             codes = fleet.stop_all()
-            print(f"  sent {len(acknowledged)} deliveries in {sent_in:.1f} s with {retries} retries; "
-                  f"{fleet.kills} SIGKILLs, {fleet.starts} starts; final SIGTERM exit codes {codes}")
+            print(
+                f"  sent {len(acknowledged)} deliveries in {sent_in:.1f} s with {retries} retries; "
+                f"{fleet.kills} SIGKILLs, {fleet.starts} starts; final SIGTERM exit codes {codes}"
+            )
             problems = check(engine, acknowledged, mail, tool)
             if len(acknowledged) != args.events // 2 * 2:
                 problems.append(f"only {len(acknowledged)} of {args.events} deliveries were acknowledged")
@@ -293,8 +341,9 @@ def main() -> int:
             (workdir / "reference").mkdir()
             reference = reference_run(bodies, workdir / "reference", TOOL_ENV)
             print(f"  reference run (undisturbed, one process) took {time.monotonic() - started:.1f} s")
-            problems += compare_with_reference(reference, disturbed, engine, LEASE_SECONDS,
-                                               timers_due=args.events_at is not None)
+            problems += compare_with_reference(
+                reference, disturbed, engine, LEASE_SECONDS, timers_due=args.events_at is not None
+            )
         finally:
             for index in range(processes):
                 fleet.kill(index)

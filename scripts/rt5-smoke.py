@@ -7,6 +7,7 @@
 Expects a freshly reset RT (ticket ids start at 1). Standard library only.
 Environment: RT_PORT (8080), RT_ROOT_PASSWORD (password), RT_BATON_PASSWORD (batonpass).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,9 +72,18 @@ def main() -> None:
 
     version = call(ROOT, "GET", "/rt").json["Version"]
 
-    r = call(ROOT, "POST", "/ticket", {"Queue": "Service Desk", "Subject": "Printer on fire",
-                                      "Requestor": "customer@example.test",
-                                      "Content": "It is burning", "ContentType": "text/plain"})
+    r = call(
+        ROOT,
+        "POST",
+        "/ticket",
+        {
+            "Queue": "Service Desk",
+            "Subject": "Printer on fire",
+            "Requestor": "customer@example.test",
+            "Content": "It is burning",
+            "ContentType": "text/plain",
+        },
+    )
     check(r.status == 201, "root creates a ticket in Service Desk", r)
     tid = r.json["id"]
     check(tid == "1", "ticket id is 1 (RT was freshly reset)", r)
@@ -82,13 +92,19 @@ def main() -> None:
     check(r.json == [f"Ticket {tid}: Owner changed from Nobody to alice"], "root sets owner alice", r)
 
     r = call(BATON, "PUT", f"/ticket/{tid}", {"Owner": "carol"})
-    check(r.status == 200 and r.json == [f"Ticket {tid}: Owner changed from alice to carol"],
-          "baton reassigns alice -> carol", r)
+    check(
+        r.status == 200 and r.json == [f"Ticket {tid}: Owner changed from alice to carol"],
+        "baton reassigns alice -> carol",
+        r,
+    )
     capture("ticket_put_owner_accepted", r, "baton")
 
     r = call(BATON, "PUT", f"/ticket/{tid}", {"Owner": "dave"})
-    check(r.status == 200 and r.json == [f"Ticket {tid}: That user may not own tickets in that queue"],
-          "owner dave (unprivileged) is refused, yet with HTTP 200", r)
+    check(
+        r.status == 200 and r.json == [f"Ticket {tid}: That user may not own tickets in that queue"],
+        "owner dave (unprivileged) is refused, yet with HTTP 200",
+        r,
+    )
     capture("ticket_put_owner_refused", r, "baton")
 
     r = call(BATON, "PUT", f"/ticket/{tid}", {"Queue": "Network"})
@@ -101,8 +117,11 @@ def main() -> None:
 
     r = call(BATON, "GET", f"/ticket/{tid}")
     t = r.json
-    check(t["Owner"]["id"] == "carol" and t["Queue"]["id"] == "4" and "ETag" in r.headers,
-          "GET ticket: owner carol (by name), queue 4 (by id), ETag header", r)
+    check(
+        t["Owner"]["id"] == "carol" and t["Queue"]["id"] == "4" and "ETag" in r.headers,
+        "GET ticket: owner carol (by name), queue 4 (by id), ETag header",
+        r,
+    )
     check([q["id"] for q in t["Requestor"]] == ["customer@example.test"], "requestor listed by address", r)
     capture("ticket_get", r, "baton")
 
@@ -111,8 +130,11 @@ def main() -> None:
 
     owner_q = {"query": "Type='Set' AND Field='Owner'", "fields": TXN_FIELDS, "per_page": 1}
     r = call(BATON, "GET", "/transactions", params={**owner_q, "page": 1})
-    check(r.status == 200 and r.json["count"] == 1 and r.json["total"] is None and r.json["pages"] is None,
-          "owner search page 1 as baton: 1 item, total/pages null (not SuperUser)", r)
+    check(
+        r.status == 200 and r.json["count"] == 1 and r.json["total"] is None and r.json["pages"] is None,
+        "owner search page 1 as baton: 1 item, total/pages null (not SuperUser)",
+        r,
+    )
     capture("transactions_owner_search", r, "baton")
     r2 = call(BATON, "GET", "/transactions", params={**owner_q, "page": 2})
     r3 = call(BATON, "GET", "/transactions", params={**owner_q, "page": 3})
@@ -124,20 +146,32 @@ def main() -> None:
             if uid not in names:
                 names[uid] = call(BATON, "GET", f"/user/{uid}").json["Name"]
     readable = [(names[o], names[n], who) for o, n, who in changes]
-    check(readable == [("Nobody", "alice", "root"), ("alice", "carol", "baton")],
-          f"owner changes, ids mapped through GET /user/:id: {readable}")
+    check(
+        readable == [("Nobody", "alice", "root"), ("alice", "carol", "baton")],
+        f"owner changes, ids mapped through GET /user/:id: {readable}",
+    )
     r = call(BATON, "GET", f"/user/{changes[1][1]}")
     capture("user_get", r, "baton")
 
     r = call(ROOT, "GET", "/transactions", params={**owner_q, "page": 1})
-    check(r.json["total"] == 2 and r.json["pages"] == 2 and "next_page" in r.json,
-          "the same search as root (SuperUser) has total, pages and next_page", r)
+    check(
+        r.json["total"] == 2 and r.json["pages"] == 2 and "next_page" in r.json,
+        "the same search as root (SuperUser) has total, pages and next_page",
+        r,
+    )
 
-    r = call(BATON, "GET", "/transactions",
-             params={"query": "Type='Set' AND Field='Queue'", "fields": TXN_FIELDS, "per_page": 20, "page": 1})
+    r = call(
+        BATON,
+        "GET",
+        "/transactions",
+        params={"query": "Type='Set' AND Field='Queue'", "fields": TXN_FIELDS, "per_page": 20, "page": 1},
+    )
     item = r.json["items"][0] if r.json.get("items") else {}
-    check(r.json.get("count") == 1 and (item.get("OldValue"), item.get("NewValue")) == ("3", "4"),
-          "queue search: one change, OldValue 3 -> NewValue 4", r)
+    check(
+        r.json.get("count") == 1 and (item.get("OldValue"), item.get("NewValue")) == ("3", "4"),
+        "queue search: one change, OldValue 3 -> NewValue 4",
+        r,
+    )
     capture("transactions_queue_search", r, "baton")
     r = call(BATON, "GET", "/queue/4")
     check(r.json["Name"] == "Network", "GET /queue/4 is Network", r)
@@ -155,7 +189,8 @@ def main() -> None:
                 f"scripts/rt5-server.sh on {today}, request: {resp.method} "
                 f"/REST/2.0{urllib.parse.unquote_plus(resp.path)}\n"
                 f"as user {who} (basic auth), after a reset; scenario: scripts/rt5-smoke.py\n"
-                f"response status: {resp.status}\n{extra}")
+                f"response status: {resp.status}\n{extra}"
+            )
             print(f"wrote {args.fixtures / name}.json")
 
 

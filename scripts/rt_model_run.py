@@ -7,6 +7,7 @@ tests/e2e/test_rt5_model.py, for thousands of actions, printing its figures.
 Needs root (it resets RT with scripts/rt5-server.sh) and holds the machine's one RT while it runs (it waits
 for other e2e runs first). Exit 1 when the run found mismatches or end-check problems.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,7 +78,7 @@ def main() -> int:
             for problem in problems:
                 print(f"problem: {problem}")
             failing = list(dict.fromkeys([m.ticket for m in run.mismatches] + [p.ticket for p in problems]))
-            for ticket in failing[:args.show]:
+            for ticket in failing[: args.show]:
                 print(describe(run.app, run.model.tickets[ticket], records[ticket], run.desk.seen[ticket].story))
             return 1 if (problems or run.mismatches or run.desk.disagreements or not settled) else 0
     finally:

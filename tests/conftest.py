@@ -3,6 +3,7 @@
 Store tests run on SQLite and on the PostgreSQL named by BATON_TEST_POSTGRES_URL (default: the local
 server on 127.0.0.1:5432, database `test`). Each test session works in a throwaway database of its own.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,11 +34,13 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def directory() -> Directory:
-    return Directory.of({
-        "Service Desk": ({"alice", "bob"}, {"dana"}),
-        "Network": ({"carol", "frank"}, {"erin"}),
-        "Desktop": ({"gina"}, {"dana"}),
-    })
+    return Directory.of(
+        {
+            "Service Desk": ({"alice", "bob"}, {"dana"}),
+            "Network": ({"carol", "frank"}, {"erin"}),
+            "Desktop": ({"gina"}, {"dana"}),
+        }
+    )
 
 
 def _postgres_admin_engine():

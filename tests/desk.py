@@ -3,6 +3,7 @@
 Request Tracker 5 (tests/e2e) and ServiceNow (tests/connectors/servicenow/integration) play the same five scenarios on
 the same groups and rules; a deployment is this text followed by one tool's `connectors:` block.
 """
+
 DESK = """\
 ownership: {model: follows, desk_groups: [Service Desk]}
 groups:

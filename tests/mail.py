@@ -2,6 +2,7 @@
 
 `stop()` makes the port refuse connections, as a relay that is down does.
 """
+
 from __future__ import annotations
 
 import email
@@ -32,15 +33,16 @@ class CollectingHandler:
     def __init__(self, into: list[Received], refuse: set[str]):
         self.into, self.refuse = into, refuse
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return "550 5.1.1 no such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.into.append(Received(list(envelope.rcpt_tos),
-                                  email.message_from_bytes(envelope.content, policy=policy.default)))
+    async def handle_DATA(self, server, session, envelope):
+        self.into.append(
+            Received(list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=policy.default))
+        )
         return "250 OK"
 
 
@@ -57,8 +59,9 @@ class MailServer:
         if self.login:
             # Plain AUTH on loopback only: the settings refuse credentials in clear text to a remote relay.
             auth = {"authenticator": self._check_login, "auth_required": True, "auth_require_tls": False}
-        self._controller = Controller(CollectingHandler(self.received, self.refuse), hostname="127.0.0.1",
-                                      port=self.port, **auth)
+        self._controller = Controller(
+            CollectingHandler(self.received, self.refuse), hostname="127.0.0.1", port=self.port, **auth
+        )
         self._controller.start()
 
     def _check_login(self, server, session, envelope, mechanism, auth_data):

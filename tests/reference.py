@@ -8,6 +8,7 @@ PROVENANCE.md says how they came here); `fixtures/` holds other real or document
 says what it is). A fresh clone runs every test with nothing beside it; the benchmarks read the same log by default
 and take another path as an argument.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -5,6 +5,7 @@ uvicorn's default loop and HTTP implementation, access log off, log level warnin
 
     python benchmarks/webhooks/bare_app.py PORT
 """
+
 from __future__ import annotations
 
 import sys

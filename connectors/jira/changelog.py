@@ -6,6 +6,7 @@ say what the fields were before it (`from`), so walking histories newest first g
 and after every one of them. A history that also sets or clears the resolution gives a second event
 (resolved / reopened), so that neither the move nor the resolution is lost.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -34,7 +35,9 @@ def _name(item: Mapping) -> set[str]:
     return {str(item.get(k)).lower() for k in ("fieldId", "field") if item.get(k)}
 
 
-def rewind(reader: Reader, fields: Mapping, after: ToolHolder, items: Iterable[Mapping]) -> tuple[ToolHolder, str | None]:
+def rewind(
+    reader: Reader, fields: Mapping, after: ToolHolder, items: Iterable[Mapping]
+) -> tuple[ToolHolder, str | None]:
     """The holder before a history whose result is `after`, and `resolved`/`reopened` if it did that."""
     spec = reader.group_spec(fields)
     project = fields.get("project") or {}
@@ -60,21 +63,55 @@ def rewind(reader: Reader, fields: Mapping, after: ToolHolder, items: Iterable[M
     return before, lifecycle
 
 
-def change_events(reader: Reader, key: TicketKey, moment: Moment, before: ToolHolder, after: ToolHolder,
-                  lifecycle: ToolEventKind | None, facts: Mapping[str, str]) -> list[ToolEvent]:
+def change_events(
+    reader: Reader,
+    key: TicketKey,
+    moment: Moment,
+    before: ToolHolder,
+    after: ToolHolder,
+    lifecycle: ToolEventKind | None,
+    facts: Mapping[str, str],
+) -> list[ToolEvent]:
     """One history's events: a change of holder and/or a resolution, else a plain update."""
     events = []
     old, new = reader.holder(before), reader.holder(after)
     if old != new and new is not None:
-        events.append(ToolEvent(ticket=key, event_id=moment.event_id, kind=ToolEventKind.HOLDER_CHANGED,
-                                at=moment.at, actor=moment.actor, old_holder=old, new_holder=new, fields=facts))
+        events.append(
+            ToolEvent(
+                ticket=key,
+                event_id=moment.event_id,
+                kind=ToolEventKind.HOLDER_CHANGED,
+                at=moment.at,
+                actor=moment.actor,
+                old_holder=old,
+                new_holder=new,
+                fields=facts,
+            )
+        )
     if lifecycle is not None:
         event_id = f"{moment.event_id}:{lifecycle}" if events else moment.event_id
-        events.append(ToolEvent(ticket=key, event_id=event_id, kind=lifecycle, at=moment.at, actor=moment.actor,
-                                fields=facts, text=facts.get("resolution", "")))
+        events.append(
+            ToolEvent(
+                ticket=key,
+                event_id=event_id,
+                kind=lifecycle,
+                at=moment.at,
+                actor=moment.actor,
+                fields=facts,
+                text=facts.get("resolution", ""),
+            )
+        )
     if not events:
-        events.append(ToolEvent(ticket=key, event_id=moment.event_id, kind=ToolEventKind.UPDATED, at=moment.at,
-                                actor=moment.actor, fields=facts))
+        events.append(
+            ToolEvent(
+                ticket=key,
+                event_id=moment.event_id,
+                kind=ToolEventKind.UPDATED,
+                at=moment.at,
+                actor=moment.actor,
+                fields=facts,
+            )
+        )
     return events
 
 
@@ -93,9 +130,15 @@ def plain_text(body: Any) -> str:
 
 
 def comment_event(reader: Reader, key: TicketKey, comment: Mapping, facts: Mapping[str, str]) -> ToolEvent:
-    return ToolEvent(ticket=key, event_id=f"comment:{comment['id']}", kind=ToolEventKind.COMMENTED,
-                     at=parse_time(comment["created"]), actor=reader.people.actor(comment.get("author")),
-                     fields=facts, text=plain_text(comment.get("body", "")))
+    return ToolEvent(
+        ticket=key,
+        event_id=f"comment:{comment['id']}",
+        kind=ToolEventKind.COMMENTED,
+        at=parse_time(comment["created"]),
+        actor=reader.people.actor(comment.get("author")),
+        fields=facts,
+        text=plain_text(comment.get("body", "")),
+    )
 
 
 def comments_of(fields: Mapping) -> list[Mapping]:
@@ -130,8 +173,18 @@ def issue_events(reader: Reader, instance: str, issue: Mapping, since: datetime)
     if created is not None and created >= since:
         holder = reader.holder(state)
         creator = fields.get("creator") or fields.get("reporter")
-        events.insert(0, ToolEvent(ticket=key, event_id=f"created:{issue['id']}", kind=ToolEventKind.CREATED,
-                                   at=created, actor=reader.people.actor(creator), new_holder=holder, fields=facts))
+        events.insert(
+            0,
+            ToolEvent(
+                ticket=key,
+                event_id=f"created:{issue['id']}",
+                kind=ToolEventKind.CREATED,
+                at=created,
+                actor=reader.people.actor(creator),
+                new_holder=holder,
+                fields=facts,
+            ),
+        )
     comments = [comment_event(reader, key, c, facts) for c in comments_of(fields) if parse_time(c["created"]) >= since]
     # Stable: one history's events keep their order, and a comment made with a transition (same instant) comes
     # before the resolution, so the report-back finds it as what the resolver wrote.

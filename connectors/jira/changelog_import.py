@@ -11,6 +11,7 @@ Tickets are keyed by the issue id, as the live Jira connector keys them (the id 
 project), so `baton run` continues an imported ticket; entries carry the connector's own event ids
 (`created:ID`, the history id). The key stays visible in the ticket's browse URL, as the connector's facts.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,9 @@ from baton_itsm.core.rules.facts import RESOLVED_STATUSES
 KIND = "jira-changelog"
 
 
-def read_jira_changelog(path: str | Path, group_field: str = "project",
-                        progress: Progress | None = None) -> HistoryReading:
+def read_jira_changelog(
+    path: str | Path, group_field: str = "project", progress: Progress | None = None
+) -> HistoryReading:
     path = Path(path)
     document = json.loads(path.read_text(encoding="utf-8"))
     issues = document.get("issues", [document]) if isinstance(document, dict) else list(document)
@@ -36,8 +38,13 @@ def read_jira_changelog(path: str | Path, group_field: str = "project",
         try:
             tickets.append(issue_ticket(issue, group_field))
         except (KeyError, TypeError, ValueError) as error:
-            reading.rejected.append(Rejection(index, f"issue {issue.get('key', '?') if isinstance(issue, dict) else '?'}"
-                                                     f": {type(error).__name__}: {error}"))
+            reading.rejected.append(
+                Rejection(
+                    index,
+                    f"issue {issue.get('key', '?') if isinstance(issue, dict) else '?'}"
+                    f": {type(error).__name__}: {error}",
+                )
+            )
         if progress is not None:
             progress(index, len(issues))
     reading.tickets = iter(tickets)
@@ -46,8 +53,11 @@ def read_jira_changelog(path: str | Path, group_field: str = "project",
 
 def utc_text(value: str) -> str:
     """Jira's `2022-07-15T09:19:44.990+0000` as `YYYY-MM-DD HH:MM:SS` UTC."""
-    moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z") if "." in value else \
-        datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+    moment = (
+        datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
+        if "." in value
+        else datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+    )
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
@@ -80,15 +90,19 @@ def issue_ticket(issue: dict, group_field: str = "project") -> ImportedTicket:
     ticket_id, fields = str(issue["id"]), issue["fields"]
     histories = (issue.get("changelog") or {}).get("histories") or (issue.get("changelog") or {}).get("values") or []
     histories = sorted(histories, key=lambda h: utc_text(h["created"]))
-    changes = [(utc_text(h["created"]), _name(h.get("author")), str(h.get("id", f"{ticket_id}#{i}")), item)
-               for i, h in enumerate(histories) for item in h.get("items", [])]
+    changes = [
+        (utc_text(h["created"]), _name(h.get("author")), str(h.get("id", f"{ticket_id}#{i}")), item)
+        for i, h in enumerate(histories)
+        for item in h.get("items", [])
+    ]
     assignee_changes = [c for c in changes if _matches(c[3], "assignee")]
     group_changes = [c for c in changes if group_field != "project" and _matches(c[3], group_field)]
-    person = (assignee_changes[0][3].get("fromString") if assignee_changes else _name(fields.get("assignee")))
-    group = (group_changes[0][3].get("fromString") if group_changes else _name(fields.get(group_field)))
+    person = assignee_changes[0][3].get("fromString") if assignee_changes else _name(fields.get("assignee"))
+    group = group_changes[0][3].get("fromString") if group_changes else _name(fields.get(group_field))
     created = utc_text(fields["created"])
-    snapshots = [(created, _name(fields.get("creator") or fields.get("reporter")), group, person or None,
-                  f"created:{ticket_id}")]
+    snapshots = [
+        (created, _name(fields.get("creator") or fields.get("reporter")), group, person or None, f"created:{ticket_id}")
+    ]
     status, was_resolved, reopens, resolved_at = None, False, 0, None
     status_changes = [c for c in changes if _matches(c[3], "status")]
     if status_changes:
@@ -118,12 +132,20 @@ def issue_ticket(issue: dict, group_field: str = "project") -> ImportedTicket:
     resolution_date = fields.get("resolutiondate")
     updated = utc_text(fields["updated"]) if fields.get("updated") else (changes[-1][0] if changes else created)
     return ImportedTicket(
-        ticket_id=ticket_id, steps=steps, last_activity_at=updated, updates=1 + len(histories),
-        source_event_id=f"{ticket_id}#summary@{updated}", status=_name(fields.get("status")),
-        subject=fields.get("summary") or None, url=browse_url(issue),
-        priority=_name(fields.get("priority")), category=_name(fields.get("issuetype")),
-        requester=_name(fields.get("reporter")), tool_group=_name(fields.get(group_field)) if group_field in fields
-        else group, tool_person=_name(fields.get("assignee")), opened_at=created,
+        ticket_id=ticket_id,
+        steps=steps,
+        last_activity_at=updated,
+        updates=1 + len(histories),
+        source_event_id=f"{ticket_id}#summary@{updated}",
+        status=_name(fields.get("status")),
+        subject=fields.get("summary") or None,
+        url=browse_url(issue),
+        priority=_name(fields.get("priority")),
+        category=_name(fields.get("issuetype")),
+        requester=_name(fields.get("reporter")),
+        tool_group=_name(fields.get(group_field)) if group_field in fields else group,
+        tool_person=_name(fields.get("assignee")),
+        opened_at=created,
         resolved_at=utc_text(resolution_date) if resolution_date else (resolved_at if was_resolved else None),
         reopen_count=reopens,
     )

@@ -8,6 +8,7 @@ sleeps and raises its own errors. So every call, platform and /rest/servicedeska
 one HttpClient: one status-to-ToolError mapping, a timeout, tenacity retries that honour Retry-After and
 fall back to backoff when a 429 comes without it (Jira Cloud sends some so).
 """
+
 from __future__ import annotations
 
 import time
@@ -65,14 +66,37 @@ class JiraClient:
     page_size: int = 50
 
     @classmethod
-    def connect(cls, url: str, *, basic: tuple[str, str] | None = None, token: str | None = None, cloud: bool,
-                timeout: float, page_size: int = 50, sleep: Callable[[float], None] = time.sleep) -> JiraClient:
+    def connect(
+        cls,
+        url: str,
+        *,
+        basic: tuple[str, str] | None = None,
+        token: str | None = None,
+        cloud: bool,
+        timeout: float,
+        page_size: int = 50,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> JiraClient:
         """Builds the session; connects to nothing (no server-info call, no retries of the library's own)."""
-        library = JIRA(server=url, basic_auth=basic, token_auth=token, get_server_info=False, max_retries=0,
-                       timeout=timeout, options={"check_update": False})
+        library = JIRA(
+            server=url,
+            basic_auth=basic,
+            token_auth=token,
+            get_server_info=False,
+            max_retries=0,
+            timeout=timeout,
+            options={"check_update": False},
+        )
         session = library._session  # the library's authenticated session; it offers no public accessor
-        http = HttpClient(url, auth=session.auth, timeout=timeout, retry=RetryPolicy(base_seconds=1.0),
-                          sleep=sleep, session=LibrarySession(session), describe=_describe)
+        http = HttpClient(
+            url,
+            auth=session.auth,
+            timeout=timeout,
+            retry=RetryPolicy(base_seconds=1.0),
+            sleep=sleep,
+            session=LibrarySession(session),
+            describe=_describe,
+        )
         return cls(http, cloud, page_size)
 
     # --- reading ----------------------------------------------------------------------------
@@ -83,7 +107,9 @@ class JiraClient:
         token, start = None, 0
         while True:
             if self.cloud:
-                page = self._json("GET", f"{API}/search/jql", params={**params, **({"nextPageToken": token} if token else {})})
+                page = self._json(
+                    "GET", f"{API}/search/jql", params={**params, **({"nextPageToken": token} if token else {})}
+                )
                 token = page.get("nextPageToken")
                 more = bool(token) and page.get("isLast") is not True
             else:
@@ -102,25 +128,37 @@ class JiraClient:
             return self._json("GET", f"{API}/search", params=params)
         except ToolNotFound as error:
             if error.status == 410:  # Jira Cloud has retired /search: the instance is Cloud, configured as DC
-                raise ToolRefused(f"{error}; Jira Cloud answers 410 to /rest/api/2/search: set "
-                                  "options.deployment: cloud for this instance", status=410) from None
+                raise ToolRefused(
+                    f"{error}; Jira Cloud answers 410 to /rest/api/2/search: set "
+                    "options.deployment: cloud for this instance",
+                    status=410,
+                ) from None
             raise
 
     def changelog(self, issue_id: str, start_at: int, max_results: int = 100) -> dict:
         """One page of an issue's changelog (Cloud), for issues whose embedded changelog was cut short."""
-        return self._json("GET", f"{API}/issue/{issue_id}/changelog", label=f"{API}/issue/{{id}}/changelog",
-                          params={"startAt": start_at, "maxResults": max_results})
+        return self._json(
+            "GET",
+            f"{API}/issue/{issue_id}/changelog",
+            label=f"{API}/issue/{{id}}/changelog",
+            params={"startAt": start_at, "maxResults": max_results},
+        )
 
     def issue(self, issue_id: str, fields: Sequence[str]) -> dict:
-        return self._json("GET", f"{API}/issue/{issue_id}", label=f"{API}/issue/{{id}}",
-                          params={"fields": ",".join(fields)})
+        return self._json(
+            "GET", f"{API}/issue/{issue_id}", label=f"{API}/issue/{{id}}", params={"fields": ",".join(fields)}
+        )
 
     def slas(self, issue_id: str) -> list[dict]:
         """The request's SLAs (Service Management pages as start/limit/isLastPage)."""
         found, start = [], 0
         while True:
-            page = self._json("GET", f"{DESK}/request/{issue_id}/sla", label=f"{DESK}/request/{{id}}/sla",
-                              params={"start": start, "limit": 50})
+            page = self._json(
+                "GET",
+                f"{DESK}/request/{issue_id}/sla",
+                label=f"{DESK}/request/{{id}}/sla",
+                params={"start": start, "limit": 50},
+            )
             values = page.get("values") or []
             found += values
             if page.get("isLastPage", True) or not values:
@@ -136,16 +174,21 @@ class JiraClient:
         return {"accountId" if self.cloud else "name": jira_id}
 
     def assign(self, issue_id: str, jira_id: str | None) -> None:
-        self.http.call("PUT", f"{API}/issue/{issue_id}/assignee", label=f"{API}/issue/{{id}}/assignee",
-                       json=self.user_ref(jira_id))
+        self.http.call(
+            "PUT", f"{API}/issue/{issue_id}/assignee", label=f"{API}/issue/{{id}}/assignee", json=self.user_ref(jira_id)
+        )
 
     def edit(self, issue_id: str, body: dict) -> None:
         self.http.call("PUT", f"{API}/issue/{issue_id}", label=f"{API}/issue/{{id}}", json=body)
 
     def comment(self, issue_id: str, text: str, *, public: bool) -> None:
         """A Service Management comment: `public` false is an internal note, true a reply the customer sees."""
-        self.http.call("POST", f"{DESK}/request/{issue_id}/comment", label=f"{DESK}/request/{{id}}/comment",
-                       json={"body": text, "public": public})
+        self.http.call(
+            "POST",
+            f"{DESK}/request/{issue_id}/comment",
+            label=f"{DESK}/request/{{id}}/comment",
+            json={"body": text, "public": public},
+        )
 
     def _json(self, method: str, path: str, *, label: str | None = None, params: dict | None = None) -> Any:
         response = self.http.call(method, path, label=label, params=params)

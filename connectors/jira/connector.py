@@ -4,6 +4,7 @@ Tickets are keyed by the issue id, not the key: the id survives a move to anothe
 with the project as the group, is a change of holder) and is all a comment's URL names. The key and the
 browse URL are among the ticket's facts.
 """
+
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
@@ -27,8 +28,19 @@ from baton_itsm.core.errors import ConfigError, ToolConflict, ToolNotFound, Tool
 # and the inbox takes a change it has seen before as a no-op.
 OVERLAP = timedelta(minutes=1)
 BEGINNING = "1970-01-01T00:00:00.000+0000"
-BASE_FIELDS = ("summary", "status", "priority", "assignee", "reporter", "creator", "project", "created",
-               "updated", "resolution", "components")
+BASE_FIELDS = (
+    "summary",
+    "status",
+    "priority",
+    "assignee",
+    "reporter",
+    "creator",
+    "project",
+    "created",
+    "updated",
+    "resolution",
+    "components",
+)
 
 
 @dataclass
@@ -47,14 +59,25 @@ class JiraConnector:
     def from_config(cls, *, instance: str, config, environ: Mapping[str, str]) -> JiraConnector:
         options = parse_options(config.options)
         basic, token, username = _credentials(config.auth, environ)
-        client = JiraClient.connect(config.url, basic=basic, token=token, cloud=options.cloud,
-                                    timeout=options.timeout_seconds, page_size=options.page_size)
+        client = JiraClient.connect(
+            config.url,
+            basic=basic,
+            token=token,
+            cloud=options.cloud,
+            timeout=options.timeout_seconds,
+            page_size=options.page_size,
+        )
         people = People(options.cloud, options.users)
         # Baton's own writes come back as changes by its account; on Data Center the login is that name.
         account = config.account or (people.baton(username) if username and not options.cloud else None)
         secret = environ.get(config.webhook_secret_env) if config.webhook_secret_env else None
-        return cls(instance, client, Reader(options, people, client.http.base_url), account,
-                   secret.encode() if secret else None)
+        return cls(
+            instance,
+            client,
+            Reader(options, people, client.http.base_url),
+            account,
+            secret.encode() if secret else None,
+        )
 
     @property
     def http(self):
@@ -114,7 +137,7 @@ class JiraConnector:
         fields = ["assignee", "project", "updated", *self._group_fields()]
         try:
             for start in range(0, len(wanted), self.options.page_size):
-                ids = ", ".join(wanted[start:start + self.options.page_size])
+                ids = ", ".join(wanted[start : start + self.options.page_size])
                 for issues, _ in self.client.search_pages(self._jql(f"id in ({ids})"), fields, ""):
                     found.update((str(issue["id"]), issue) for issue in issues)
         except ToolRefused as refused:
@@ -152,8 +175,10 @@ class JiraConnector:
         if current == holder:
             return False
         if expected is not None and current != expected:
-            raise ToolConflict(f"{self.instance}:{ticket_id} is held by {current or 'nobody'} now, not {expected}; "
-                               "Baton will decide again on the change")
+            raise ToolConflict(
+                f"{self.instance}:{ticket_id} is held by {current or 'nobody'} now, not {expected}; "
+                "Baton will decide again on the change"
+            )
         person = self.reader.people.jira(holder.person) if holder.person else None
         if current is not None and current.group == holder.group:
             self.client.assign(ticket_id, person)
@@ -175,8 +200,15 @@ class JiraConnector:
         return verify_signature(self.webhook_secret, headers, body)
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookResult:
-        return parse_webhook(self.instance, self.reader, self.webhook_secret, headers, body, now=self.clock.now(),
-                             tolerance=self.options.webhook_tolerance_seconds)
+        return parse_webhook(
+            self.instance,
+            self.reader,
+            self.webhook_secret,
+            headers,
+            body,
+            now=self.clock.now(),
+            tolerance=self.options.webhook_tolerance_seconds,
+        )
 
     def check(self) -> str:
         me = self.client.myself()
@@ -245,9 +277,11 @@ def _group_edit(spec: GroupField, old: str | None, new: str, ticket_id: str) -> 
     """The edit that puts an issue in group `new` (as Jira names it), per the kind of the group field."""
     kind = spec.resolved_kind
     if kind == "project":
-        raise ToolRefused(f"{ticket_id}: the project is the group here, and Baton does not move issues between "
-                          "projects (a move changes workflows and fields); map the group to a field in "
-                          "options.group_field to let Baton change it")
+        raise ToolRefused(
+            f"{ticket_id}: the project is the group here, and Baton does not move issues between "
+            "projects (a move changes workflows and fields); map the group to a field in "
+            "options.group_field to let Baton change it"
+        )
     if kind == "component":  # update, not set: the issue's other components stay
         changes = ([{"remove": {"name": old}}] if old else []) + [{"add": {"name": new}}]
         return {"update": {"components": changes}}
@@ -264,6 +298,7 @@ def _quoted(text: str) -> str:
 
 def _credentials(auth, environ: Mapping[str, str]) -> tuple[tuple[str, str] | None, str | None, str | None]:
     """(basic credentials, personal access token, login name) from the variables the config names."""
+
     def need(key: str, var: str | None) -> str:
         return env_secret(environ, key, var)
 

@@ -6,6 +6,7 @@ tests/connectors/jira/reference), so a delivery of another shape is refused with
 worse, being taken in and failing in the inbox worker on every attempt. Parts Baton does not read may be
 anything. Ids are bounded here; names, once read, by core/usecases/receive_webhook.py (what the ledger stores).
 """
+
 from __future__ import annotations
 
 import math
@@ -17,15 +18,31 @@ from baton_itsm.connectors.common import MalformedPayload
 MAX_ID = 100  # issue, changelog and comment ids: digits in every Jira; event ids are stored in 200 characters
 MAX_NAME = 200  # user names and ids, project keys: as long as the ledger's holder and actor columns
 USER_NAMES = ("accountId", "name", "key", "emailAddress", "displayName")
-ITEM_VALUES = ("field", "fieldId", "fieldtype", "from", "to", "fromString", "toString", "tmpFromAccountId",
-               "tmpToAccountId")
+ITEM_VALUES = (
+    "field",
+    "fieldId",
+    "fieldtype",
+    "from",
+    "to",
+    "fromString",
+    "toString",
+    "tmpFromAccountId",
+    "tmpToAccountId",
+)
 # Earliest and latest `timestamp` read as a time (epoch milliseconds: years 1970 to 9999).
 LATEST_MS = 253_402_300_799_999
 
 
 def _kind(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null",
-            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        type(None): "null",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
 
 
 def _object(value: Any, path: str, optional: bool = True) -> Mapping | None:

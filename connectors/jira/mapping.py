@@ -4,6 +4,7 @@ Shapes follow the recorded payloads in tests/connectors/jira/reference: platform
 `2022-07-11T06:25:48.416-0400`, webhook `timestamp`s are epoch milliseconds, and Service Management
 dates are objects (`{"iso8601", "jira", "friendly", "epochMillis"}`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -12,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from baton_itsm.connectors.common import MalformedPayload, parse_time as parse_tool_time
+from baton_itsm.connectors.common import MalformedPayload
+from baton_itsm.connectors.common import parse_time as parse_tool_time
 from baton_itsm.connectors.jira.options import GroupField, JiraOptions
 from baton_itsm.connectors.jira.people import People
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.sla import Sla, first_due
-
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +127,12 @@ def sla_due(slas: Iterable[Any]) -> datetime | None:
     due = []
     for sla in slas:
         cycle = sla.get("ongoingCycle") if isinstance(sla, Mapping) else None
-        if isinstance(cycle, Mapping) and cycle.get("breachTime") and not cycle.get("paused") \
-                and not cycle.get("breached"):
+        if (
+            isinstance(cycle, Mapping)
+            and cycle.get("breachTime")
+            and not cycle.get("paused")
+            and not cycle.get("breached")
+        ):
             due.append(parse_time(cycle["breachTime"]))
     return min(due, default=None)
 
@@ -148,10 +153,16 @@ def read_sla(sla: Mapping, read_at: datetime) -> Sla | None:
         raise MalformedPayload(f"an SLA cycle without goalDuration or elapsedTime: {str(cycle)[:200]}")
     started = cycle.get("startTime")
     start_key = started.get("epochMillis") if isinstance(started, Mapping) else started
-    return Sla(name=str(sla.get("name") or "SLA"), cycle=f"{sla.get('id')}:{start_key}", read_at=read_at,
-               elapsed_minutes=elapsed / 60000, goal_minutes=goal / 60000,
-               breach_at=parse_time(cycle["breachTime"]) if cycle.get("breachTime") else None,
-               paused=bool(cycle.get("paused")), breached=bool(cycle.get("breached")))
+    return Sla(
+        name=str(sla.get("name") or "SLA"),
+        cycle=f"{sla.get('id')}:{start_key}",
+        read_at=read_at,
+        elapsed_minutes=elapsed / 60000,
+        goal_minutes=goal / 60000,
+        breach_at=parse_time(cycle["breachTime"]) if cycle.get("breachTime") else None,
+        paused=bool(cycle.get("paused")),
+        breached=bool(cycle.get("breached")),
+    )
 
 
 def sla_text(slas: Iterable[Any], read_at: datetime) -> str:

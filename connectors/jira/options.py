@@ -3,6 +3,7 @@
 Jira has one assignee and no assignment group, so the group side of a holder is a field chosen per project:
 a group-picker custom field, the Team field, the components, or (the default) the project itself.
 """
+
 from __future__ import annotations
 
 from enum import StrEnum

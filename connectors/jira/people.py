@@ -6,6 +6,7 @@ use that name: Data Center's give the user *key* (the name itself for users made
 payload (assignee, reporter, comment author, `user`) carries all of its names, so each read teaches the
 aliases, and a changelog's `from`/`to` can be read back to the one canonical id.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -1,5 +1,6 @@
 """Registers Jira with Baton: the `jira` connector type and its commands (built in; trylast so that a user's plugin
 of those names wins). Nothing heavy is imported until it is used."""
+
 from __future__ import annotations
 
 from baton_itsm.core.plugin_api import hookimpl

@@ -9,6 +9,7 @@ retries a delivery for up to about 30 minutes, with the same timestamp). The bod
 before it is read (delivery_shape.py). Outcomes follow STYLE.md: ignored (200), unsupported (200),
 anomalous (400).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,11 +29,23 @@ from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 
 SIGNATURE = "X-Hub-Signature"
 # Deliveries Jira can send that say nothing about who holds a ticket or whether it is worked.
-NOT_WATCHED = frozenset({
-    "jira:issue_deleted", "comment_updated", "comment_deleted", "worklog_created", "worklog_updated",
-    "worklog_deleted", "jira:worklog_updated", "issuelink_created", "issuelink_deleted", "attachment_created",
-    "attachment_deleted", "issue_property_set", "issue_property_deleted",
-})
+NOT_WATCHED = frozenset(
+    {
+        "jira:issue_deleted",
+        "comment_updated",
+        "comment_deleted",
+        "worklog_created",
+        "worklog_updated",
+        "worklog_deleted",
+        "jira:worklog_updated",
+        "issuelink_created",
+        "issuelink_deleted",
+        "attachment_created",
+        "attachment_deleted",
+        "issue_property_set",
+        "issue_property_deleted",
+    }
+)
 _COMMENT_URL = re.compile(r"/issue/(\d+)/comment/\d+$")
 
 
@@ -55,16 +68,29 @@ def delivery_id(payload: Mapping) -> str:
     issue = payload.get("issue") if isinstance(payload.get("issue"), Mapping) else {}
     changelog = payload.get("changelog") if isinstance(payload.get("changelog"), Mapping) else {}
     comment = payload.get("comment") if isinstance(payload.get("comment"), Mapping) else {}
-    parts = [payload.get("webhookEvent"), issue.get("id"), changelog.get("id"), comment.get("id"),
-             payload.get("timestamp")]
+    parts = [
+        payload.get("webhookEvent"),
+        issue.get("id"),
+        changelog.get("id"),
+        comment.get("id"),
+        payload.get("timestamp"),
+    ]
     identity = "/".join("" if part is None else str(part) for part in parts)
     if len(identity) > 160:  # within the inbox's 200 characters, whatever the ids
         identity = "sha256:" + hashlib.sha256(identity.encode()).hexdigest()
     return "jira-event:" + identity
 
 
-def parse_webhook(instance: str, reader: Reader, secret: bytes | None, headers: Mapping[str, str],
-                  body: bytes, *, now: datetime, tolerance: float) -> WebhookResult:
+def parse_webhook(
+    instance: str,
+    reader: Reader,
+    secret: bytes | None,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    now: datetime,
+    tolerance: float,
+) -> WebhookResult:
     def anomalous(reason: str) -> WebhookResult:
         return WebhookResult(WebhookOutcome.ANOMALOUS, reason=reason)
 
@@ -80,8 +106,10 @@ def parse_webhook(instance: str, reader: Reader, secret: bytes | None, headers: 
     try:
         sent_ms = check_timestamp(payload.get("timestamp"))
         if abs(now.timestamp() * 1000 - sent_ms) > tolerance * 1000:
-            return anomalous(f"{kind}: its timestamp {parse_time(sent_ms).isoformat()} is more than {tolerance:.0f} s "
-                             "from now: a replay or a wrong clock")
+            return anomalous(
+                f"{kind}: its timestamp {parse_time(sent_ms).isoformat()} is more than {tolerance:.0f} s "
+                "from now: a replay or a wrong clock"
+            )
         check_delivery(payload)
         outcome, events, reason = _read(instance, reader, kind, payload)
     except MalformedPayload as error:
@@ -106,9 +134,21 @@ def _read(instance: str, reader: Reader, kind: str, payload: dict) -> tuple[Webh
     at, actor = parse_time(payload["timestamp"]), reader.people.actor(payload.get("user"))
     now = reader.tool_holder(fields)
     if kind == "jira:issue_created":
-        return WebhookOutcome.ACCEPTED, [ToolEvent(
-            ticket=key, event_id=f"created:{issue['id']}", kind=ToolEventKind.CREATED, at=at, actor=actor,
-            new_holder=reader.holder(now), fields=facts)], ""
+        return (
+            WebhookOutcome.ACCEPTED,
+            [
+                ToolEvent(
+                    ticket=key,
+                    event_id=f"created:{issue['id']}",
+                    kind=ToolEventKind.CREATED,
+                    at=at,
+                    actor=actor,
+                    new_holder=reader.holder(now),
+                    fields=facts,
+                )
+            ],
+            "",
+        )
     changelog = payload.get("changelog")
     event_type = payload.get("issue_event_type_name")
     if not changelog:
@@ -119,9 +159,21 @@ def _read(instance: str, reader: Reader, kind: str, payload: dict) -> tuple[Webh
     items = changelog.get("items") or []
     if not items and event_type == "issue_assigned":
         # Jira has sent issue_assigned with an empty changelog: the issue itself says who holds it now
-        return WebhookOutcome.ACCEPTED, [ToolEvent(
-            ticket=key, event_id=moment.event_id, kind=ToolEventKind.HOLDER_CHANGED, at=at, actor=actor,
-            new_holder=reader.holder(now), fields=facts)], ""
+        return (
+            WebhookOutcome.ACCEPTED,
+            [
+                ToolEvent(
+                    ticket=key,
+                    event_id=moment.event_id,
+                    kind=ToolEventKind.HOLDER_CHANGED,
+                    at=at,
+                    actor=actor,
+                    new_holder=reader.holder(now),
+                    fields=facts,
+                )
+            ],
+            "",
+        )
     before, lifecycle = rewind(reader, fields, now, items)
     return WebhookOutcome.ACCEPTED, change_events(reader, key, moment, before, now, lifecycle, facts), ""
 
@@ -155,8 +207,9 @@ def _comment_created(instance: str, reader: Reader, payload: dict) -> tuple[Webh
     return WebhookOutcome.ACCEPTED, [comment_event(reader, TicketKey(instance, issue_id), comment, facts)], ""
 
 
-def _issue_commented(instance: str, reader: Reader, payload: dict, key: TicketKey,
-                     facts: Mapping[str, str]) -> tuple[WebhookOutcome, list[ToolEvent], str]:
+def _issue_commented(
+    instance: str, reader: Reader, payload: dict, key: TicketKey, facts: Mapping[str, str]
+) -> tuple[WebhookOutcome, list[ToolEvent], str]:
     if reader.options.cloud:
         return WebhookOutcome.IGNORED, [], "on Cloud comments are taken from comment_created deliveries"
     return WebhookOutcome.ACCEPTED, [comment_event(reader, key, payload["comment"], facts)], ""

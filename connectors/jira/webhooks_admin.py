@@ -10,6 +10,7 @@ webhook with its `self` URL, whose last segment is its id.
 Baton's webhook is the one named `Baton (INSTANCE)` or posting to Baton's URL for that instance: registering
 again updates it in place (the secret and the filter as configured now), so there is never a second one.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -48,9 +49,14 @@ def scope_jql(projects: Sequence[str]) -> str:
 
 def _read(item: Mapping) -> Webhook:
     filters = item.get("filters") if isinstance(item.get("filters"), Mapping) else {}
-    return Webhook(id=str(item.get("self", "")).rstrip("/").rsplit("/", 1)[-1], name=str(item.get("name", "")),
-                   url=str(item.get("url", "")), jql=str(filters.get(JQL_SECTION) or ""),
-                   events=tuple(item.get("events") or ()), enabled=bool(item.get("enabled", True)))
+    return Webhook(
+        id=str(item.get("self", "")).rstrip("/").rsplit("/", 1)[-1],
+        name=str(item.get("name", "")),
+        url=str(item.get("url", "")),
+        jql=str(filters.get(JQL_SECTION) or ""),
+        events=tuple(item.get("events") or ()),
+        enabled=bool(item.get("enabled", True)),
+    )
 
 
 def listed(http) -> list[Webhook]:
@@ -67,8 +73,15 @@ def batons(http, instance: str, baton_url: str) -> list[Webhook]:
 
 def register(http, *, instance: str, baton_url: str, secret: str, jql: str) -> tuple[Webhook, str]:
     """Create Baton's webhook, or update the one there is: (the webhook, "created" | "updated")."""
-    body = {"name": webhook_name(instance), "url": delivery_url(baton_url, instance), "events": list(EVENTS),
-            "filters": {JQL_SECTION: jql}, "excludeBody": False, "enabled": True, "secret": secret}
+    body = {
+        "name": webhook_name(instance),
+        "url": delivery_url(baton_url, instance),
+        "events": list(EVENTS),
+        "filters": {JQL_SECTION: jql},
+        "excludeBody": False,
+        "enabled": True,
+        "secret": secret,
+    }
     found = batons(http, instance, baton_url)
     for extra in found[1:]:  # more than one (made by hand, or by an older Baton): one is kept
         http.call("DELETE", f"{PATH}/{extra.id}", label=f"{PATH}/ID")

@@ -4,6 +4,7 @@ install on RT's side, and `baton import rt`, the deployment's RT connector's his
 History comes from the live tool, not a file: it is read whole first (with the progress bar), then
 written in one transaction like a file's, recorded under the SHA-256 of what was read.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,17 +36,30 @@ def scrip() -> None:
 
 
 @click.command("rt")
-@click.option("--instance", help="The Request Tracker connector in the deployment file (a `rest` connector with "
-                                 "profile request-tracker5); needed when there are several.")
+@click.option(
+    "--instance",
+    help="The Request Tracker connector in the deployment file (a `rest` connector with "
+    "profile request-tracker5); needed when there are several.",
+)
 @click.option("--queue", "queues", multiple=True, help="Only tickets now in this queue (repeat for more).")
-@click.option("--created-since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]),
-              help="Only tickets created at or after this time, in UTC.")
+@click.option(
+    "--created-since",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]),
+    help="Only tickets created at or after this time, in UTC.",
+)
 @click.option("--from-id", type=click.IntRange(min=1), help="Only tickets with this id or a higher one.")
 @click.option("--to-id", type=click.IntRange(min=1), help="Only tickets with this id or a lower one.")
 @quiet_option
 @click.pass_obj
-def request_tracker(state, instance: str | None, queues: tuple[str, ...], created_since, from_id: int | None,
-                    to_id: int | None, quiet: bool) -> None:
+def request_tracker(
+    state,
+    instance: str | None,
+    queues: tuple[str, ...],
+    created_since,
+    from_id: int | None,
+    to_id: int | None,
+    quiet: bool,
+) -> None:
     """Import Request Tracker 5 history through the REST connector the deployment file configures.
 
     Reads the tickets the options select (all by default) and their Create, Status and Owner/Queue
@@ -73,14 +87,14 @@ def import_rt(state, instance: str | None, search, quiet: bool) -> None:
     try:
         reading = read_rt_history(connector, search, bar)
     except ToolError as error:  # the same class (exit code, retryable), saying which instance failed
-        raise type(error)(f"{connector.instance} at {connector.http.base_url}: {error}",
-                          status=error.status) from None
+        raise type(error)(f"{connector.instance} at {connector.http.base_url}: {error}", status=error.status) from None
     finally:
         bar.close()
     tickets = list(reading.tickets)
     reading.tickets = iter(tickets)
-    import_and_tell(state, reading.source, connector.instance, tickets_digest(tickets), lambda grouped: reading,
-                    settings=settings)
+    import_and_tell(
+        state, reading.source, connector.instance, tickets_digest(tickets), lambda grouped: reading, settings=settings
+    )
 
 
 def rt_connector(config, instance: str | None):
@@ -88,20 +102,33 @@ def rt_connector(config, instance: str | None):
     from baton_itsm.connectors.rest.connector import RestConnector
 
     if config is None:
-        raise ConfigError(["baton import rt reads the Request Tracker connector from the deployment file, and "
-                           "there is none (--config, BATON_CONFIG or ./baton.yaml)"])
+        raise ConfigError(
+            [
+                "baton import rt reads the Request Tracker connector from the deployment file, and "
+                "there is none (--config, BATON_CONFIG or ./baton.yaml)"
+            ]
+        )
     rest = [name for name, c in config.connectors.items() if c.type == "rest"]
     if instance is None:
         if len(rest) != 1:
-            raise ConfigError([f"connectors: {'several' if rest else 'no'} `type: rest` connectors "
-                               f"({', '.join(rest) or 'none'}): name the Request Tracker one with --instance"])
+            raise ConfigError(
+                [
+                    f"connectors: {'several' if rest else 'no'} `type: rest` connectors "
+                    f"({', '.join(rest) or 'none'}): name the Request Tracker one with --instance"
+                ]
+            )
         instance = rest[0]
     elif instance not in config.connectors:
-        raise ConfigError([f"--instance {instance}: no such connector (configured: "
-                           f"{', '.join(config.connectors) or 'none'})"])
+        raise ConfigError(
+            [f"--instance {instance}: no such connector (configured: {', '.join(config.connectors) or 'none'})"]
+        )
     elif instance not in rest:
-        raise ConfigError([f"connectors.{instance}: a {config.connectors[instance].type} connector; "
-                           "`baton import rt` needs `type: rest` with `options: {profile: request-tracker5}`"])
+        raise ConfigError(
+            [
+                f"connectors.{instance}: a {config.connectors[instance].type} connector; "
+                "`baton import rt` needs `type: rest` with `options: {profile: request-tracker5}`"
+            ]
+        )
     try:
         return RestConnector.from_config(instance=instance, config=config.connectors[instance], environ=os.environ)
     except ConfigError as error:

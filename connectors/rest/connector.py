@@ -3,6 +3,7 @@
 Reading changes costs one paged search for the changes after the cursor, one paged search for the
 facts of the tickets they touch, and a lookup per user or queue id never named before (cached).
 """
+
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
@@ -13,13 +14,18 @@ from typing import Any
 from baton_itsm.connectors.common import MalformedPayload
 from baton_itsm.connectors.http import HttpClient, RetryPolicy, credentials
 from baton_itsm.connectors.rest.mapping import (
-    RawChange, classify, dig, mark_public, public_ids, read_change, read_ticket, text,
+    RawChange,
+    classify,
+    dig,
+    mark_public,
+    public_ids,
+    read_change,
+    read_ticket,
+    text,
     unaccepted_messages,
 )
 from baton_itsm.connectors.rest.profile import Profile, load_profile
-from baton_itsm.connectors.rest.timeline import (
-    NamedChange, TicketNow, continues_write, disagrees_with_now, to_events,
-)
+from baton_itsm.connectors.rest.timeline import NamedChange, TicketNow, continues_write, disagrees_with_now, to_events
 from baton_itsm.connectors.rest.webhook import parse_webhook, verify_signature
 from baton_itsm.core.connector import Changes, Observation, ToolTicket, WebhookResult
 from baton_itsm.core.domain.holders import Holder, TicketKey
@@ -39,12 +45,18 @@ class RestConnector:
     @classmethod
     def from_config(cls, *, instance: str, config, environ: Mapping[str, str]) -> RestConnector:
         profile = load_profile(str(config.options.get("profile", "")) or _missing("options.profile"))
-        auth, headers, account = credentials(config.auth, environ, connector="rest",
-                                             token_header=profile.request.token_header)
+        auth, headers, account = credentials(
+            config.auth, environ, connector="rest", token_header=profile.request.token_header
+        )
         account = getattr(config, "account", None) or account  # an explicit `account:` wins
         secret = environ.get(config.webhook_secret_env) if config.webhook_secret_env else None
-        http = HttpClient(config.url, headers={**profile.request.headers, **headers}, auth=auth,
-                          timeout=profile.request.timeout_seconds, retry=RetryPolicy())
+        http = HttpClient(
+            config.url,
+            headers={**profile.request.headers, **headers},
+            auth=auth,
+            timeout=profile.request.timeout_seconds,
+            retry=RetryPolicy(),
+        )
         return cls(instance, profile, http, account, secret.encode() if secret else None)
 
     # --- reading ----------------------------------------------------------------------------
@@ -95,21 +107,25 @@ class RestConnector:
         if current.holder == holder:
             return False
         if expected is not None and current.holder != expected:
-            raise ToolConflict(f"{self.instance}:{ticket_id} is held by {current.holder or 'nobody'} now, "
-                               f"not {expected}; Baton will decide again on the change")
+            raise ToolConflict(
+                f"{self.instance}:{ticket_id} is held by {current.holder or 'nobody'} now, "
+                f"not {expected}; Baton will decide again on the change"
+            )
         body = {}
         if current.holder is None or current.holder.group != holder.group:
             body[spec.group] = holder.group
         if current.holder is None or current.holder.person != holder.person:
             body[spec.person] = holder.person or spec.no_person
         headers = {"If-Match": current.version} if spec.if_match and current.version else None
-        response = self.http.call(spec.method, spec.path.format(id=ticket_id), label=spec.path, json=body,
-                                  headers=headers)
+        response = self.http.call(
+            spec.method, spec.path.format(id=ticket_id), label=spec.path, json=body, headers=headers
+        )
         if spec.accepted_messages:
             refused = unaccepted_messages(_json(response), spec.accepted_messages)
             if refused:
-                raise ToolRefused(f"{self.instance}:{ticket_id}: the tool refused to make {holder} the holder: "
-                                  + "; ".join(refused))
+                raise ToolRefused(
+                    f"{self.instance}:{ticket_id}: the tool refused to make {holder} the holder: " + "; ".join(refused)
+                )
         return True
 
     def add_note(self, ticket_id: str, text: str) -> None:
@@ -131,16 +147,18 @@ class RestConnector:
         return f"reachable at {self.http.base_url} as {self.account or '(token)'}"
 
     # --- internals --------------------------------------------------------------------------
-    def _pages(self, path: str, params: Mapping[str, str], expect: int | None = None,
-               past_empty: int = 0) -> Iterator[list]:
+    def _pages(
+        self, path: str, params: Mapping[str, str], expect: int | None = None, past_empty: int = 0
+    ) -> Iterator[list]:
         """Each page's items until a short page (RT leaves `total`/`pages` null for most accounts), or until
         `expect` items came, when the caller knows how many there are. With `past_empty`, pages that come back
         empty before any item was seen do not end it, up to that many pages in all."""
         paging = self.profile.paging
         page, seen = paging.first_page, 0
         while True:
-            answer = _json(self.http.call("GET", path, params={**params, paging.page_param: page,
-                                                                 paging.size_param: paging.size}))
+            answer = _json(
+                self.http.call("GET", path, params={**params, paging.page_param: page, paging.size_param: paging.size})
+            )
             items = dig(answer, paging.items)
             if not isinstance(items, list):
                 raise MalformedPayload(f"GET {path}: no list at {paging.items!r}")
@@ -156,8 +174,13 @@ class RestConnector:
         never the beginning: a fresh ledger must not replay the tool's past (`baton import rt` brings history in)."""
         spec, size = self.profile.changes, self.profile.paging.size_param
         for page in range(self.profile.paging.first_page, self.profile.paging.first_page + spec.newest_max_pages):
-            answer = _json(self.http.call("GET", spec.path, params={**spec.newest, size: self.profile.paging.size,
-                                                                    self.profile.paging.page_param: page}))
+            answer = _json(
+                self.http.call(
+                    "GET",
+                    spec.path,
+                    params={**spec.newest, size: self.profile.paging.size, self.profile.paging.page_param: page},
+                )
+            )
             items = dig(answer, self.profile.paging.items) or []
             ids = [int(i) for item in items if (i := text(dig(item, spec.cursor))) and i.isdigit()]
             if ids:
@@ -207,11 +230,16 @@ class RestConnector:
         spec, found = self.profile.changes, []
         ordered = sorted(ticket_ids, key=lambda t: (len(t), t))
         for start in range(0, len(ordered), self.profile.paging.size):
-            tickets = " OR ".join(spec.ticket_clause.format(id=t) for t in ordered[start:start + self.profile.paging.size])
+            tickets = " OR ".join(
+                spec.ticket_clause.format(id=t) for t in ordered[start : start + self.profile.paging.size]
+            )
             params = {k: v.format(cursor=int(checkpoint)) for k, v in spec.params.items()}
             params["query"] = f"({params['query']}) AND ({tickets})"
-            answer = _json(self.http.call("GET", spec.path, params={**params, self.profile.paging.size_param:
-                                                                    self.profile.paging.size}))
+            answer = _json(
+                self.http.call(
+                    "GET", spec.path, params={**params, self.profile.paging.size_param: self.profile.paging.size}
+                )
+            )
             raws = [read_change(item, spec.item) for item in dig(answer, self.profile.paging.items) or []]
             found += [self._named(raw, rule) for raw in raws if (rule := classify(raw, spec.kinds)) is not None]
         return found
@@ -230,16 +258,24 @@ class RestConnector:
         first_later = {}
         for change in later:
             first_later.setdefault(change.ticket_id, change)
-        held_back = {t: by_ticket[t][0].event_id for t in odd
-                     if t in first_later and continues_write(by_ticket[t], first_later[t])}
+        held_back = {
+            t: by_ticket[t][0].event_id
+            for t in odd
+            if t in first_later and continues_write(by_ticket[t], first_later[t])
+        }
         observed = sorted(t for t in odd if t not in first_later)
         return later, held_back, observed
 
     def _observed(self, ticket_id: str, state: TicketNow, cursor: str) -> ToolEvent:
         holder = Holder(state.group, state.person) if state.group else None
-        return ToolEvent(ticket=TicketKey(self.instance, ticket_id), event_id=f"observed:{ticket_id}@{cursor}:{holder}",
-                         kind=ToolEventKind.OBSERVED, at=datetime.now(UTC), new_holder=holder,
-                         fields=dict(state.fields))
+        return ToolEvent(
+            ticket=TicketKey(self.instance, ticket_id),
+            event_id=f"observed:{ticket_id}@{cursor}:{holder}",
+            kind=ToolEventKind.OBSERVED,
+            at=datetime.now(UTC),
+            new_holder=holder,
+            fields=dict(state.fields),
+        )
 
     def _unseen(self, ticket_id: str) -> Observation:
         """Why a ticket did not come back from a search: deleted, or where Baton's account may not look."""
@@ -255,17 +291,23 @@ class RestConnector:
 
     def _named(self, raw: RawChange, rule) -> NamedChange:
         lookup = self.profile.changes.values.get(rule.part) if rule.part else None
-        return NamedChange(event_id=raw.event_id, ticket_id=raw.ticket_id, at=raw.at, actor=raw.actor,
-                           kind=rule.kind, part=rule.part, old=self._name(lookup, raw.old, rule.part),
-                           new=self._name(lookup, raw.new, rule.part))
+        return NamedChange(
+            event_id=raw.event_id,
+            ticket_id=raw.ticket_id,
+            at=raw.at,
+            actor=raw.actor,
+            kind=rule.kind,
+            part=rule.part,
+            old=self._name(lookup, raw.old, rule.part),
+            new=self._name(lookup, raw.new, rule.part),
+        )
 
     def _with_text(self, change: NamedChange) -> NamedChange:
         """A comment with its body read, unless it is Baton's own note (Baton never answers itself)."""
         spec = self.profile.changes.comment_text
         if change.kind is not ToolEventKind.COMMENTED or spec is None or change.actor == self.account:
             return change
-        answer = _json(self.http.call("GET", spec.path.format(id=change.event_id), label=spec.path,
-                                      params=spec.params))
+        answer = _json(self.http.call("GET", spec.path.format(id=change.event_id), label=spec.path, params=spec.params))
         parts = [p for p in (dig(answer, spec.items) or []) if isinstance(p, Mapping)]
         preferred = [p for p in parts if spec.content_type and text(dig(p, spec.content_type)) == spec.prefer]
         body = next((text(dig(p, spec.content)) for p in preferred or parts if text(dig(p, spec.content))), "")
@@ -285,8 +327,11 @@ class RestConnector:
 
     def _ticket_now(self, raw) -> TicketNow:
         shape = self.profile.ticket
-        return TicketNow(self._name(shape.group_lookup, raw.group, "group"),
-                         self._name(shape.person_lookup, raw.person, "person"), raw.fields)
+        return TicketNow(
+            self._name(shape.group_lookup, raw.group, "group"),
+            self._name(shape.person_lookup, raw.person, "person"),
+            raw.fields,
+        )
 
     def _tickets_now(self, ticket_ids: set[str]) -> dict[str, TicketNow]:
         """The state now of every ticket in `ticket_ids`, read in searches of one page each."""
@@ -294,7 +339,7 @@ class RestConnector:
         ordered = sorted(ticket_ids, key=lambda t: (len(t), t))
         found = {}
         for start in range(0, len(ordered), size):
-            chunk = ordered[start:start + size]
+            chunk = ordered[start : start + size]
             query = search.joiner.join(search.id_clause.format(id=t) for t in chunk)
             for items in self._pages(search.path, {**search.params, search.query_param: query}, expect=len(chunk)):
                 for item in items:
@@ -311,8 +356,9 @@ def _json(response) -> Any:
     try:
         return response.json()
     except ValueError:
-        raise MalformedPayload(f"{response.request.method} {response.request.path_url.split('?')[0]}: "
-                              "the answer is not JSON") from None
+        raise MalformedPayload(
+            f"{response.request.method} {response.request.path_url.split('?')[0]}: the answer is not JSON"
+        ) from None
 
 
 def _missing(key: str) -> str:

@@ -6,6 +6,7 @@ Tickets are keyed as the connector keys them, (instance, RT ticket id), so `bato
 Cost: one paged ticket search, one paged transaction search per TICKETS_PER_SEARCH tickets, and one
 lookup per user or queue id never named before.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -26,22 +27,27 @@ TICKETS_PER_SEARCH = 50  # their ids go into the transaction query, which travel
 EPOCH_TEXT = "1970-01-01T00:00:00Z"  # RT's "not set"
 
 
-def read_rt_history(connector: RestConnector, search: HistorySearch,
-                    progress: Progress | None = None) -> HistoryReading:
+def read_rt_history(
+    connector: RestConnector, search: HistorySearch, progress: Progress | None = None
+) -> HistoryReading:
     """Every ticket `search` finds, with its history; read whole before it is returned (units: tickets)."""
     if connector.profile.name != PROFILE:
-        raise ConfigError([f"connectors.{connector.instance}: `baton import rt` reads Request Tracker through "
-                           f"the {PROFILE} profile, not {connector.profile.name}"])
-    reading = HistoryReading(f"{connector.instance} at {connector.http.base_url} ({search.describe()})", KIND,
-                             iter(()))
+        raise ConfigError(
+            [
+                f"connectors.{connector.instance}: `baton import rt` reads Request Tracker through "
+                f"the {PROFILE} profile, not {connector.profile.name}"
+            ]
+        )
+    reading = HistoryReading(f"{connector.instance} at {connector.http.base_url} ({search.describe()})", KIND, iter(()))
     listed = _tickets(connector, search)
     tickets = []
     for start in range(0, len(listed), TICKETS_PER_SEARCH):
-        chunk = listed[start:start + TICKETS_PER_SEARCH]
+        chunk = listed[start : start + TICKETS_PER_SEARCH]
         changes, counts = _transactions(connector, [t.ticket_id for t in chunk], reading)
         for ticket in chunk:
-            imported, odd = imported_ticket(connector.instance, ticket, changes[ticket.ticket_id],
-                                            counts[ticket.ticket_id])
+            imported, odd = imported_ticket(
+                connector.instance, ticket, changes[ticket.ticket_id], counts[ticket.ticket_id]
+            )
             tickets.append(imported)
             reading.odd.extend(odd)
         if progress is not None:
@@ -60,8 +66,9 @@ def _tickets(connector: RestConnector, search: HistorySearch) -> list[ListedTick
             raw = read_ticket(item, shape)
             created = _time(dig(item, "Created"))
             if search.wants(created):
-                found.append(ListedTicket(raw.ticket_id, connector._ticket_now(raw), created,
-                                          _time(dig(item, "LastUpdated"))))
+                found.append(
+                    ListedTicket(raw.ticket_id, connector._ticket_now(raw), created, _time(dig(item, "LastUpdated")))
+                )
     return found
 
 
@@ -92,8 +99,13 @@ def _transactions(connector: RestConnector, ticket_ids: list[str], reading: Hist
                 changes[raw.ticket_id].append(connector._named(raw, rule))
             except (ToolNotFound, ToolRefused) as error:
                 # An id Baton's account cannot name (a queue it may not see): the move cannot be placed.
-                reading.rejected.append(Rejection(where, f"unnamed {raw.field or raw.type}: ids {raw.old} -> "
-                                                         f"{raw.new}, one Baton's account cannot name ({error})"))
+                reading.rejected.append(
+                    Rejection(
+                        where,
+                        f"unnamed {raw.field or raw.type}: ids {raw.old} -> "
+                        f"{raw.new}, one Baton's account cannot name ({error})",
+                    )
+                )
     return changes, counts
 
 

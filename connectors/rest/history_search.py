@@ -4,6 +4,7 @@ RT reads dates in TicketSQL in the time zone of the account that asks (its prefe
 says nothing when that is not UTC. So the search asks for a day more than wanted and `wants` keeps exactly
 the tickets created since the moment, by the UTC time RT returns in each ticket.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ The transactions are the poller's own (the profile's watched kinds, named by the
 through the same `to_events`, so an imported holder is the holder `baton run` would have recorded, and an
 entry's source id is the transaction id the poller gives its event: an overlap is recognised either way.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -33,8 +34,9 @@ def utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def imported_ticket(instance: str, ticket: ListedTicket, changes: Sequence[NamedChange],
-                    transactions: int) -> tuple[ImportedTicket, list[Rejection]]:
+def imported_ticket(
+    instance: str, ticket: ListedTicket, changes: Sequence[NamedChange], transactions: int
+) -> tuple[ImportedTicket, list[Rejection]]:
     """The ticket from its watched transactions (oldest first), and what was odd about them (imported anyway).
 
     `transactions` counts every transaction read for the ticket, including any rejected before naming.
@@ -47,8 +49,13 @@ def imported_ticket(instance: str, ticket: ListedTicket, changes: Sequence[Named
         # RT writes a Create transaction for every ticket; without it the first holder is the first move's "from".
         first = next((e.old_holder for e in events if e.kind is ToolEventKind.HOLDER_CHANGED), None)
         first = first or (Holder(ticket.now.group, ticket.now.person) if ticket.now.group else None)
-        odd.append(Rejection(0, f"no Create: ticket {tid} has no Create transaction listed: its first holder "
-                                f"is read from its first move, or from the ticket now"))
+        odd.append(
+            Rejection(
+                0,
+                f"no Create: ticket {tid} has no Create transaction listed: its first holder "
+                f"is read from its first move, or from the ticket now",
+            )
+        )
         at = ticket.created or (events[0].at if events else None)
         if at is not None and first is not None:
             snapshots.append((utc_text(at), None, first.group, first.person, f"created:{tid}"))
@@ -67,12 +74,21 @@ def imported_ticket(instance: str, ticket: ListedTicket, changes: Sequence[Named
     last = ticket.last_updated or (events[-1].at if events else ticket.created)
     last_text = utc_text(last) if last else opened or "1970-01-01 00:00:00"
     return ImportedTicket(
-        ticket_id=tid, steps=holder_steps(snapshots), last_activity_at=last_text, updates=transactions,
+        ticket_id=tid,
+        steps=holder_steps(snapshots),
+        last_activity_at=last_text,
+        updates=transactions,
         # RT's LastUpdated is to the second: the count of transactions read tells apart a change in that same second
-        source_event_id=f"{tid}#summary@{last_text}#{transactions}", status=status, subject=fields.get("subject"),
-        priority=fields.get("priority"), requester=fields.get("requester"), tool_group=ticket.now.group,
-        tool_person=ticket.now.person, opened_at=opened,
-        resolved_at=resolved_at if (status or "").lower() in RESOLVED_STATUSES else None, reopen_count=reopens,
+        source_event_id=f"{tid}#summary@{last_text}#{transactions}",
+        status=status,
+        subject=fields.get("subject"),
+        priority=fields.get("priority"),
+        requester=fields.get("requester"),
+        tool_group=ticket.now.group,
+        tool_person=ticket.now.person,
+        opened_at=opened,
+        resolved_at=resolved_at if (status or "").lower() in RESOLVED_STATUSES else None,
+        reopen_count=reopens,
     ), odd
 
 
@@ -85,10 +101,14 @@ def _gaps(changes: Sequence[NamedChange]) -> list[Rejection]:
         if change.kind is not ToolEventKind.HOLDER_CHANGED or change.part is None:
             continue
         if change.part in last and last[change.part] != change.old:
-            odd.append(Rejection(_number(change.event_id),
-                                 f"gap: ticket {change.ticket_id}'s {PART_FIELD[change.part]} moved from "
-                                 f"{change.old or 'Nobody'}, but the history before left it at "
-                                 f"{last[change.part] or 'Nobody'}"))
+            odd.append(
+                Rejection(
+                    _number(change.event_id),
+                    f"gap: ticket {change.ticket_id}'s {PART_FIELD[change.part]} moved from "
+                    f"{change.old or 'Nobody'}, but the history before left it at "
+                    f"{last[change.part] or 'Nobody'}",
+                )
+            )
         last[change.part] = change.new
     return odd
 

@@ -1,4 +1,5 @@
 """Reading a tool's JSON by the profile's paths: changes, tickets, and write answers. Pure: no I/O."""
+
 from __future__ import annotations
 
 import re
@@ -50,9 +51,16 @@ def read_change(item: Any, paths: ItemPaths) -> RawChange:
     event_id, ticket_id, change_type = (text(dig(item, p)) for p in (paths.id, paths.ticket, paths.type))
     if not (event_id and ticket_id and change_type):
         raise MalformedPayload(f"a change without an id, ticket or type: {str(item)[:200]}")
-    return RawChange(event_id=event_id, ticket_id=ticket_id, at=parse_time(dig(item, paths.at)),
-                     actor=text(dig(item, paths.actor)), type=change_type, field=text(dig(item, paths.field)),
-                     old=text(dig(item, paths.old)), new=text(dig(item, paths.new)))
+    return RawChange(
+        event_id=event_id,
+        ticket_id=ticket_id,
+        at=parse_time(dig(item, paths.at)),
+        actor=text(dig(item, paths.actor)),
+        type=change_type,
+        field=text(dig(item, paths.field)),
+        old=text(dig(item, paths.old)),
+        new=text(dig(item, paths.new)),
+    )
 
 
 def classify(change: RawChange, rules: Sequence[KindRule]) -> KindRule | None:

@@ -1,5 +1,6 @@
 """Registers the generic REST connector with Baton: the `rest` type and Request Tracker's commands (built in;
 trylast so that a user's plugin of those names wins). Nothing heavy is imported until it is used."""
+
 from __future__ import annotations
 
 from baton_itsm.core.plugin_api import hookimpl

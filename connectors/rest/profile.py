@@ -3,6 +3,7 @@
 Shipped profiles live in config/profiles/ (package data `baton_itsm.config.profiles`); a deployment may
 name its own file instead. Every key is explained in config/profiles/request-tracker5.yaml.
 """
+
 from __future__ import annotations
 
 from importlib.resources import files

@@ -8,6 +8,7 @@ One write is one change (core/domain/writes.py): Request Tracker records a PUT t
 transactions (docs/request-tracker5.md), read as one holder change named by the first transaction, with the other's
 id in `joined_ids`, so that neither path (poll or webhook) takes it again as a change of its own.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -56,8 +57,9 @@ def continues_write(own: Sequence[NamedChange], later: NamedChange) -> bool:
     return continues(own, writes(own)[-1], later)
 
 
-def to_events(instance: str, changes: Sequence[NamedChange], now: Mapping[str, TicketNow],
-              later: Sequence[NamedChange] = ()) -> list[ToolEvent]:
+def to_events(
+    instance: str, changes: Sequence[NamedChange], now: Mapping[str, TicketNow], later: Sequence[NamedChange] = ()
+) -> list[ToolEvent]:
     """ToolEvents for `changes`, one per write, in the order of each write's first change. `later`: changes read
     after the batch (not made into events), which say what a part was before them."""
     by_ticket: dict[str, list[NamedChange]] = defaultdict(list)
@@ -73,20 +75,37 @@ def to_events(instance: str, changes: Sequence[NamedChange], now: Mapping[str, T
         context = [*own, *later_by_ticket.get(ticket_id, ())]
         for write in writes(own):
             first, last = own[write[0]], own[write[-1]]
-            before = _holder(_value(context, write[0], "group", state.group, after=False),
-                             _value(context, write[0], "person", state.person, after=False))
-            after = _holder(_value(context, write[-1], "group", state.group, after=True),
-                            _value(context, write[-1], "person", state.person, after=True))
+            before = _holder(
+                _value(context, write[0], "group", state.group, after=False),
+                _value(context, write[0], "person", state.person, after=False),
+            )
+            after = _holder(
+                _value(context, write[-1], "group", state.group, after=True),
+                _value(context, write[-1], "person", state.person, after=True),
+            )
             if first.kind is ToolEventKind.CREATED:
                 old_holder, new_holder = None, after
             elif first.kind is ToolEventKind.HOLDER_CHANGED:
                 old_holder, new_holder = before, after
             else:
                 old_holder = new_holder = None
-            events.append((order[first.event_id], ToolEvent(
-                ticket=TicketKey(instance, ticket_id), event_id=first.event_id, kind=first.kind, at=last.at,
-                actor=first.actor, old_holder=old_holder, new_holder=new_holder, fields=dict(state.fields),
-                text=first.text, joined_ids=tuple(own[p].event_id for p in write[1:]))))
+            events.append(
+                (
+                    order[first.event_id],
+                    ToolEvent(
+                        ticket=TicketKey(instance, ticket_id),
+                        event_id=first.event_id,
+                        kind=first.kind,
+                        at=last.at,
+                        actor=first.actor,
+                        old_holder=old_holder,
+                        new_holder=new_holder,
+                        fields=dict(state.fields),
+                        text=first.text,
+                        joined_ids=tuple(own[p].event_id for p in write[1:]),
+                    ),
+                )
+            )
     return [event for _, event in sorted(events, key=lambda pair: pair[0])]
 
 
@@ -103,10 +122,10 @@ def disagrees_with_now(own: Sequence[NamedChange], state: TicketNow) -> bool:
 def _value(own: Sequence[NamedChange], position: int, part: Part, now: str | None, *, after: bool) -> str | None:
     """`part` of the holder just after (or just before) the change at `position` in one ticket's changes."""
     last_set = position if after else position - 1
-    for change in reversed(own[:last_set + 1]):
+    for change in reversed(own[: last_set + 1]):
         if change.part == part:
             return change.new
-    for change in own[last_set + 1:]:
+    for change in own[last_set + 1 :]:
         if change.part == part:
             return change.old
     return now

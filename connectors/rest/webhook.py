@@ -6,6 +6,7 @@ The signature covers the whole body and a body carries no delivery id, so the in
 under the digest of its bytes (core/usecases/receive_webhook.py): the same body posted again is the same delivery. Each
 value the profile reads must be a plain value, never an object or a list.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -32,11 +33,12 @@ def verify_signature(profile: Profile, secret: bytes | None, headers: Mapping[st
     if not sent.startswith(spec.signature_prefix):
         return False
     expected = signature(secret, body, spec.digest)
-    return hmac.compare_digest(sent[len(spec.signature_prefix):].encode(), expected.encode())
+    return hmac.compare_digest(sent[len(spec.signature_prefix) :].encode(), expected.encode())
 
 
-def parse_webhook(instance: str, profile: Profile, secret: bytes | None,
-                  headers: Mapping[str, str], body: bytes) -> WebhookResult:
+def parse_webhook(
+    instance: str, profile: Profile, secret: bytes | None, headers: Mapping[str, str], body: bytes
+) -> WebhookResult:
     spec = profile.webhook
     if spec is None:
         return WebhookResult(WebhookOutcome.UNSUPPORTED, reason=f"profile {profile.name} takes no webhooks")
@@ -48,8 +50,9 @@ def parse_webhook(instance: str, profile: Profile, secret: bytes | None,
         return WebhookResult(WebhookOutcome.ANOMALOUS, reason=str(error))
     item, ticket_item = dig(payload, spec.change), dig(payload, spec.ticket)
     if not isinstance(item, dict) or not isinstance(ticket_item, dict):
-        return WebhookResult(WebhookOutcome.ANOMALOUS,
-                             reason=f"expected objects at {spec.change!r} and {spec.ticket!r}")
+        return WebhookResult(
+            WebhookOutcome.ANOMALOUS, reason=f"expected objects at {spec.change!r} and {spec.ticket!r}"
+        )
     if not_plain := _not_plain(profile, item, ticket_item):
         return WebhookResult(WebhookOutcome.ANOMALOUS, reason=not_plain)
     if spec.object_type and dig(item, spec.object_type.path) != spec.object_type.equals:
@@ -69,11 +72,20 @@ def parse_webhook(instance: str, profile: Profile, secret: bytes | None,
     def named(value: str | None, part: str | None) -> str | None:
         return None if part == "person" and value in no_person else value
 
-    change = NamedChange(event_id=raw.event_id, ticket_id=raw.ticket_id, at=raw.at, actor=raw.actor,
-                         kind=rule.kind, part=rule.part, old=named(raw.old, rule.part), new=named(raw.new, rule.part))
+    change = NamedChange(
+        event_id=raw.event_id,
+        ticket_id=raw.ticket_id,
+        at=raw.at,
+        actor=raw.actor,
+        kind=rule.kind,
+        part=rule.part,
+        old=named(raw.old, rule.part),
+        new=named(raw.new, rule.part),
+    )
     now = TicketNow(ticket.group, named(ticket.person, "person"), ticket.fields)
-    return WebhookResult(WebhookOutcome.ACCEPTED, to_events(instance, [change], {raw.ticket_id: now}),
-                         settle_seconds=spec.settle_seconds)
+    return WebhookResult(
+        WebhookOutcome.ACCEPTED, to_events(instance, [change], {raw.ticket_id: now}), settle_seconds=spec.settle_seconds
+    )
 
 
 def _not_plain(profile: Profile, item: dict, ticket_item: dict) -> str:

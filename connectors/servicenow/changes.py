@@ -15,6 +15,7 @@ time) where the rows carry none, so re-reading an update (the audit window overl
 yields the same id and the inbox takes it once. The latest update's own event is not reported beside a
 holder step made by that update.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -50,8 +51,11 @@ class HolderStep:
         return event_id(sys_id, self.at) if self.update is None else f"{sys_id}#{self.update}"
 
 
-def holder_steps(rows: Sequence[AuditRow], group_name: Callable[[str | None], str | None],
-                 user_name: Callable[[str | None], str | None]) -> list[HolderStep]:
+def holder_steps(
+    rows: Sequence[AuditRow],
+    group_name: Callable[[str | None], str | None],
+    user_name: Callable[[str | None], str | None],
+) -> list[HolderStep]:
     """One ticket's audit rows (any order) as holder steps, oldest first: one step per update."""
     rows = [r for r in rows if r.field in (GROUP_FIELD, PERSON_FIELD)]
     certain = all(r.update is not None for r in rows)
@@ -66,8 +70,16 @@ def holder_steps(rows: Sequence[AuditRow], group_name: Callable[[str | None], st
         def pair(field: str, name: Callable) -> Pair | None:
             found = _chain([r for r in batch if r.field == field])
             return (name(found[0]), name(found[1])) if found else None
-        steps.append(HolderStep(min(r.at for r in batch), actor, pair(GROUP_FIELD, group_name),
-                                pair(PERSON_FIELD, user_name), batch[0].update if certain else None))
+
+        steps.append(
+            HolderStep(
+                min(r.at for r in batch),
+                actor,
+                pair(GROUP_FIELD, group_name),
+                pair(PERSON_FIELD, user_name),
+                batch[0].update if certain else None,
+            )
+        )
     return steps
 
 
@@ -107,8 +119,15 @@ class TicketView:
     fields: Mapping[str, str]
 
 
-def ticket_events(instance: str, view: TicketView, steps: Sequence[HolderStep], *, created_after: datetime | None,
-                  resolved_states: frozenset[str], account: str | None) -> list[ToolEvent]:
+def ticket_events(
+    instance: str,
+    view: TicketView,
+    steps: Sequence[HolderStep],
+    *,
+    created_after: datetime | None,
+    resolved_states: frozenset[str],
+    account: str | None,
+) -> list[ToolEvent]:
     """One ticket's events: its creation (if after `created_after`), each holder step, its latest update.
 
     Re-reading yields the same events with the same ids; the inbox takes each once.
@@ -119,17 +138,35 @@ def ticket_events(instance: str, view: TicketView, steps: Sequence[HolderStep], 
     steps = [s for s in steps if not _newer(s, record)]  # the next read's
     start, around = holders_around(steps, view.holder)
 
-    def event(kind: ToolEventKind, at: datetime, actor: str | None, old: Pair | None = None,
-              new: Pair | None = None, suffix: str = "", ident: str = "") -> ToolEvent:
-        return ToolEvent(ticket=key, event_id=(ident or event_id(record.sys_id, at)) + suffix, kind=kind, at=at,
-                         actor=actor, old_holder=_holder(old), new_holder=_holder(new), fields=dict(view.fields))
+    def event(
+        kind: ToolEventKind,
+        at: datetime,
+        actor: str | None,
+        old: Pair | None = None,
+        new: Pair | None = None,
+        suffix: str = "",
+        ident: str = "",
+    ) -> ToolEvent:
+        return ToolEvent(
+            ticket=key,
+            event_id=(ident or event_id(record.sys_id, at)) + suffix,
+            kind=kind,
+            at=at,
+            actor=actor,
+            old_holder=_holder(old),
+            new_holder=_holder(new),
+            fields=dict(view.fields),
+        )
 
     events: list[ToolEvent] = []
     created_at = record.created_at
     if created_at is not None and created_after is not None and created_at > created_after:
         # a holder set in the creating update (audited inserts) is the creation's holder, not a change
-        folded = [i for i, s in enumerate(steps) if s.update == 0
-                  or (s.update is None and s.at == created_at and s.actor == record.created_by)]
+        folded = [
+            i
+            for i, s in enumerate(steps)
+            if s.update == 0 or (s.update is None and s.at == created_at and s.actor == record.created_by)
+        ]
         holder = around[folded[-1]][1] if folded else start
         events.append(event(ToolEventKind.CREATED, created_at, record.created_by, new=holder, suffix=":created"))
         steps = [s for i, s in enumerate(steps) if i not in folded]
@@ -142,12 +179,17 @@ def ticket_events(instance: str, view: TicketView, steps: Sequence[HolderStep], 
         latest_step = latest_step or latest
         # the last writer of a second several people wrote in is known from the ticket when it was the latest
         actor = record.updated_by if step.actor is None and latest else step.actor
-        events.append(event(ToolEventKind.HOLDER_CHANGED, step.at, actor, before, after,
-                            ident=step.event_id(record.sys_id)))
+        events.append(
+            event(ToolEventKind.HOLDER_CHANGED, step.at, actor, before, after, ident=step.event_id(record.sys_id))
+        )
     # The latest update, for its facts and as activity; not when a holder step or the creation was that
     # update, and not when it was Baton's own (a note Baton wrote is not the ticket's activity).
-    if (updated_at is not None and not latest_step and updated_at != created_at
-            and (account is None or record.updated_by != account)):
+    if (
+        updated_at is not None
+        and not latest_step
+        and updated_at != created_at
+        and (account is None or record.updated_by != account)
+    ):
         kind = ToolEventKind.RESOLVED if record.state in resolved_states else ToolEventKind.UPDATED
         events.append(event(kind, updated_at, record.updated_by))
     return events

@@ -12,6 +12,7 @@ was changed again before Baton first read it (it is read at its latest time, pas
 created in or before that second never is, so old tickets are not treated as new.
 Text form: `2026-03-02 09:00:05|sysid1:3,sysid2:0|2026-03-02 08:00:00`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -1,5 +1,6 @@
 """ServiceNow's commands (registered in plugin.py): `baton servicenow`, what a ServiceNow admin installs beside
 Baton as an update set to import, and `baton import servicenow-log`, an incident event log into the ledger."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,8 +20,9 @@ def servicenow_log(state, file: Path, instance: str, quiet: bool) -> None:
     """Import a ServiceNow incident event log (.csv, or a .zip holding one .csv)."""
     from baton_itsm.connectors.servicenow.history.log_import import read_servicenow_log
 
-    import_file(state, file, instance, quiet,
-                lambda grouped, progress: read_servicenow_log(file, progress, grouped=grouped))
+    import_file(
+        state, file, instance, quiet, lambda grouped, progress: read_servicenow_log(file, progress, grouped=grouped)
+    )
 
 
 @click.group()
@@ -30,8 +32,9 @@ def servicenow() -> None:
 
 @servicenow.command("update-set")
 @click.option("--instance", required=True, metavar="NAME", help="The connector instance (connectors.NAME).")
-@click.option("--url", required=True, metavar="URL",
-              help="Where Baton answers ServiceNow, e.g. https://baton.example.com.")
+@click.option(
+    "--url", required=True, metavar="URL", help="Where Baton answers ServiceNow, e.g. https://baton.example.com."
+)
 @click.pass_obj
 def update_set(state, instance: str, url: str) -> None:
     """Write the update set for INSTANCE to stdout: import it under System Update Sets > Retrieved Update Sets,
@@ -53,8 +56,18 @@ def update_set(state, instance: str, url: str) -> None:
         raise ConfigError([f"--instance {instance}: no servicenow connector of that name (known: {known})"])
     records = UpdateSetRecords(instance, url, parse_options(connector.options)).all()
     name = f"Baton for {instance}"
-    click.echo(update_set_xml(name, f"Baton ({url}) beside {connector.url}: business rule, REST message, "
-                              "handoff buttons, integration role", records, datetime.now(UTC)), nl=False)
+    click.echo(
+        update_set_xml(
+            name,
+            f"Baton ({url}) beside {connector.url}: business rule, REST message, handoff buttons, integration role",
+            records,
+            datetime.now(UTC),
+        ),
+        nl=False,
+    )
     if connector.mode == "poll":
-        click.echo(f"note: connectors.{instance}.mode is poll: Baton refuses the business rule's deliveries until "
-                   "it is webhook or both (both: polling catches up what a delivery lost)", err=True)
+        click.echo(
+            f"note: connectors.{instance}.mode is poll: Baton refuses the business rule's deliveries until "
+            "it is webhook or both (both: polling catches up what a delivery lost)",
+            err=True,
+        )

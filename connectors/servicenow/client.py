@@ -4,6 +4,7 @@ Statuses map to ToolErrors in http.py (401 expired or wrong credentials, 403 ACL
 by an ACL, 429 with Retry-After); ServiceNow's error body `{"error": {"message", "detail"}}` becomes the
 message. What is left here is ServiceNow's paging and the quirks of its success answers.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
@@ -48,8 +49,12 @@ class TableClient:
     api_path: str = "/api/now/table"
 
     def page(self, table: str, *, query: str, fields: Sequence[str], limit: int, offset: int = 0) -> Page:
-        params = {"sysparm_query": query, "sysparm_fields": ",".join(fields), "sysparm_limit": str(limit),
-                  "sysparm_offset": str(offset)}
+        params = {
+            "sysparm_query": query,
+            "sysparm_fields": ",".join(fields),
+            "sysparm_limit": str(limit),
+            "sysparm_offset": str(offset),
+        }
         response = self.http.call("GET", f"{self.api_path}/{table}", params=params)
         records = result_of(_json(response))
         if not isinstance(records, list):
@@ -72,8 +77,12 @@ class TableClient:
 
     def record(self, table: str, sys_id: str, fields: Sequence[str]) -> dict:
         """One record by sys_id (404 when there is none, or an ACL hides it: ServiceNow says both alike)."""
-        response = self.http.call("GET", f"{self.api_path}/{table}/{sys_id}", label=f"{self.api_path}/{table}/{{sys_id}}",
-                                  params={"sysparm_fields": ",".join(fields)})
+        response = self.http.call(
+            "GET",
+            f"{self.api_path}/{table}/{sys_id}",
+            label=f"{self.api_path}/{table}/{{sys_id}}",
+            params={"sysparm_fields": ",".join(fields)},
+        )
         record = result_of(_json(response))
         if not isinstance(record, dict):
             raise MalformedPayload(f"GET {table}: expected one record, got {str(record)[:200]}")
@@ -81,9 +90,13 @@ class TableClient:
 
     def patch(self, table: str, sys_id: str, body: Mapping[str, str], fields: Sequence[str]) -> dict | None:
         """Update one record; the record as written, or None when the instance answered 200 with no body."""
-        response = self.http.call("PATCH", f"{self.api_path}/{table}/{sys_id}",
-                                  label=f"{self.api_path}/{table}/{{sys_id}}",
-                                  params={"sysparm_fields": ",".join(fields)}, json=dict(body))
+        response = self.http.call(
+            "PATCH",
+            f"{self.api_path}/{table}/{sys_id}",
+            label=f"{self.api_path}/{table}/{{sys_id}}",
+            params={"sysparm_fields": ",".join(fields)},
+            json=dict(body),
+        )
         if not response.content.strip():
             return None  # seen on a real instance: PATCH 200, Content-Length 0
         record = result_of(_json(response))
@@ -98,5 +111,7 @@ def _json(response: requests.Response) -> Any:
     except ValueError:
         # A hibernating developer instance answers 200 with an HTML page; so does an SSO login redirect.
         kind = response.headers.get("Content-Type", "no content type")
-        raise MalformedPayload(f"{response.request.method} {response.request.path_url.split('?')[0]}: the answer is "
-                              f"not JSON ({kind}); is the instance hibernating or behind a login page?") from None
+        raise MalformedPayload(
+            f"{response.request.method} {response.request.path_url.split('?')[0]}: the answer is "
+            f"not JSON ({kind}); is the instance hibernating or behind a login page?"
+        ) from None

@@ -9,6 +9,7 @@ seen before. With `mode: webhook`, creations and holder changes come from the bu
 `both`, from either: the poll still reads sys_audit, as the backstop for deliveries lost while Baton was down,
 and names each change as the delivery of it does (webhook.change_id), so the intake takes it once.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -22,7 +23,15 @@ from baton_itsm.connectors.servicenow.checkpoint import Checkpoint, seen_as
 from baton_itsm.connectors.servicenow.client import TableClient
 from baton_itsm.connectors.servicenow.facts import ticket_fields
 from baton_itsm.connectors.servicenow.mapping import (
-    AUDIT_FIELDS, GROUP_FIELD, HOLDER_FIELDS, PERSON_FIELD, TICKET_FIELDS, AuditRow, SnTicket, read_audit, read_ticket,
+    AUDIT_FIELDS,
+    GROUP_FIELD,
+    HOLDER_FIELDS,
+    PERSON_FIELD,
+    TICKET_FIELDS,
+    AuditRow,
+    SnTicket,
+    read_audit,
+    read_ticket,
 )
 from baton_itsm.connectors.servicenow.names import Names
 from baton_itsm.connectors.servicenow.options import ServiceNowOptions, parse_options
@@ -58,15 +67,25 @@ class ServiceNowConnector:
     def from_config(cls, *, instance: str, config, environ: Mapping[str, str]) -> ServiceNowConnector:
         options = parse_options(config.options)
         # an OAuth access token is obtained outside Baton and sent as a bearer token
-        auth, headers, user = credentials(config.auth, environ, connector="servicenow",
-                                          token_types=("token", "oauth"))
+        auth, headers, user = credentials(config.auth, environ, connector="servicenow", token_types=("token", "oauth"))
         secret = environ.get(config.webhook_secret_env) if config.webhook_secret_env else None
         if config.mode != "poll" and not secret:
             raise ConfigError([f"webhook_secret_env: mode {config.mode} needs the secret the business rule signs with"])
-        http = HttpClient(config.url, headers={"Accept": "application/json", **headers}, auth=auth,
-                          timeout=options.timeout_seconds, retry=RetryPolicy())
-        return cls(instance, TableClient(http, options.api_path), options, config.account or user,
-                   secret.encode() if secret else None, holders_from_audit=config.mode != "webhook")
+        http = HttpClient(
+            config.url,
+            headers={"Accept": "application/json", **headers},
+            auth=auth,
+            timeout=options.timeout_seconds,
+            retry=RetryPolicy(),
+        )
+        return cls(
+            instance,
+            TableClient(http, options.api_path),
+            options,
+            config.account or user,
+            secret.encode() if secret else None,
+            holders_from_audit=config.mode != "webhook",
+        )
 
     @property
     def http(self) -> HttpClient:
@@ -106,9 +125,10 @@ class ServiceNowConnector:
         point, wanted = Checkpoint.parse(checkpoint), sorted(set(ticket_ids))
         found: dict[str, SnTicket] = {}
         for start in range(0, len(wanted), self.options.page_size):
-            numbers = ",".join(wanted[start:start + self.options.page_size])
-            for raw in self.client.query(self.options.table, query=f"numberIN{numbers}", fields=self._ticket_fields,
-                                         limit=self.options.page_size):
+            numbers = ",".join(wanted[start : start + self.options.page_size])
+            for raw in self.client.query(
+                self.options.table, query=f"numberIN{numbers}", fields=self._ticket_fields, limit=self.options.page_size
+            ):
                 record = read_ticket(raw, self.options.requester_field)
                 found[record.number] = record
         self._learn_names(list(found.values()))
@@ -138,22 +158,27 @@ class ServiceNowConnector:
         if current == holder:
             return False
         if expected is not None and current != expected:
-            raise ToolConflict(f"{self.instance}:{ticket_id} is held by {current or 'nobody'} now, not {expected} "
-                               f"({record.updated_by} changed it at {record.updated_on} UTC); Baton decides again "
-                               "when it reads that change")
+            raise ToolConflict(
+                f"{self.instance}:{ticket_id} is held by {current or 'nobody'} now, not {expected} "
+                f"({record.updated_by} changed it at {record.updated_on} UTC); Baton decides again "
+                "when it reads that change"
+            )
         self._refuse_over_newer_holder(ticket_id, record)
         body = {}
         if current is None or current.group != holder.group:
             body[GROUP_FIELD] = self.names.group_id(holder.group)
         if current is None or current.person != holder.person:
             body[PERSON_FIELD] = self.names.person_id(holder.person) if holder.person else ""
-        written = self.client.patch(self.options.table, record.sys_id, body, ("sys_id", *HOLDER_FIELDS,
-                                                                               "sys_mod_count", "sys_updated_on"))
+        written = self.client.patch(
+            self.options.table, record.sys_id, body, ("sys_id", *HOLDER_FIELDS, "sys_mod_count", "sys_updated_on")
+        )
         if written is not None:  # a business rule or data policy may change a write and still answer 200
             changed = [name for name, value in body.items() if _sys_id(written.get(name)) != value]
             if changed:
-                raise ToolRefused(f"{self.instance}:{ticket_id}: ServiceNow did not keep Baton's "
-                                  f"{' and '.join(changed)} (a business rule or data policy changed the write)")
+                raise ToolRefused(
+                    f"{self.instance}:{ticket_id}: ServiceNow did not keep Baton's "
+                    f"{' and '.join(changed)} (a business rule or data policy changed the write)"
+                )
             self._remember(read_ticket({**written, "number": ticket_id}))
         return True
 
@@ -170,27 +195,40 @@ class ServiceNowConnector:
         return signature_valid(self.webhook_secret, headers, body)
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookResult:
-        return parse_delivery(self.instance, table=self.options.table, secret=self.webhook_secret,
-                              tolerance=self.options.webhook_tolerance_seconds, now=self.clock.now(),
-                              states=self.options.states, base_url=self.http.base_url, headers=headers, body=body)
+        return parse_delivery(
+            self.instance,
+            table=self.options.table,
+            secret=self.webhook_secret,
+            tolerance=self.options.webhook_tolerance_seconds,
+            now=self.clock.now(),
+            states=self.options.states,
+            base_url=self.http.base_url,
+            headers=headers,
+            body=body,
+        )
 
     def check(self) -> str:
         who = self.account or "(token)"
-        if self.account and not self.client.first("sys_user", query=f"user_name={quote(self.account)}",
-                                                   fields=("sys_id",)):
+        if self.account and not self.client.first(
+            "sys_user", query=f"user_name={quote(self.account)}", fields=("sys_id",)
+        ):
             raise ToolRefused(f"{self.instance}: no sys_user with user_name {self.account!r} (connectors.account)")
         if self.holders_from_audit:  # reading sys_audit needs a role most accounts lack: say so now, not mid-poll
             self.client.first("sys_audit", query=f"tablename={self.options.table}^documentkey=0", fields=("sys_id",))
         if self.options.read_slas:  # task_sla too (read_slas): an ACL refusing it would stop every poll
             self.client.first("task_sla", query="task=0", fields=("sys_id",))
         return f"reachable at {self.http.base_url} as {who}, reading {self.options.table}" + (
-            " and its task_sla" if self.options.read_slas else "")
+            " and its task_sla" if self.options.read_slas else ""
+        )
 
     # --- internals --------------------------------------------------------------------------
     def _start(self) -> Checkpoint:
         """From now on: just after the newest update there is."""
-        newest = self.client.first(self.options.table, query="ORDERBYDESCsys_updated_on^ORDERBYDESCsys_id",
-                                   fields=("sys_id", "sys_updated_on", "sys_mod_count"))
+        newest = self.client.first(
+            self.options.table,
+            query="ORDERBYDESCsys_updated_on^ORDERBYDESCsys_id",
+            fields=("sys_id", "sys_updated_on", "sys_mod_count"),
+        )
         record = read_ticket(newest) if newest else None
         if record is not None and record.updated_on:
             return Checkpoint(record.updated_on, frozenset({seen_as(record)}))
@@ -203,8 +241,13 @@ class ServiceNowConnector:
         offset = 0
         while True:
             # the records already read in the checkpoint's second come first: ask for that many more
-            page = self.client.page(self.options.table, query=point.query(), fields=self._ticket_fields,
-                                    limit=self.options.page_size + len(point.seen), offset=offset)
+            page = self.client.page(
+                self.options.table,
+                query=point.query(),
+                fields=self._ticket_fields,
+                limit=self.options.page_size + len(point.seen),
+                offset=offset,
+            )
             read = [read_ticket(r, self.options.requester_field) for r in page.records]
             fresh = [r for r in read if not point.read_before(r)]
             if fresh or page.next_offset is None:
@@ -227,25 +270,30 @@ class ServiceNowConnector:
         for record in records:
             steps: list[HolderStep] = holder_steps(by_record[record.sys_id], self.names.group, self._user_name)
             view = TicketView(record, self._named(record), {**self._fields(record), **slas.get(record.sys_id, {})})
-            events += ticket_events(self.instance, view, steps, created_after=created_after, resolved_states=resolved,
-                                    account=self.account)
+            events += ticket_events(
+                self.instance, view, steps, created_after=created_after, resolved_states=resolved, account=self.account
+            )
             self._remember(record)
         return events
 
     def _audit(self, records: Sequence[SnTicket], since: str) -> list[AuditRow]:
         """Holder changes of a whole page of tickets in one query (paged only past AUDIT_PAGE rows)."""
-        query = (f"tablename={self.options.table}^documentkeyIN{','.join(r.sys_id for r in records)}"
-                 f"^fieldnameIN{','.join(HOLDER_FIELDS)}^sys_created_on>={since}^ORDERBYsys_created_on")
-        return [read_audit(r) for r in self.client.query("sys_audit", query=query, fields=AUDIT_FIELDS,
-                                                           limit=AUDIT_PAGE)]
+        query = (
+            f"tablename={self.options.table}^documentkeyIN{','.join(r.sys_id for r in records)}"
+            f"^fieldnameIN{','.join(HOLDER_FIELDS)}^sys_created_on>={since}^ORDERBYsys_created_on"
+        )
+        return [
+            read_audit(r) for r in self.client.query("sys_audit", query=query, fields=AUDIT_FIELDS, limit=AUDIT_PAGE)
+        ]
 
     def _slas(self, records: Sequence[SnTicket]) -> dict[str, dict[str, str]]:
         """With `read_slas`: each record's active task_sla as the `sla` fact ("" for none), in one query per page."""
         if not self.options.read_slas or not records:
             return {}
         query = f"taskIN{','.join(r.sys_id for r in records)}^active=true"
-        found = slas_by_task(self.client.query("task_sla", query=query, fields=TASK_SLA_FIELDS,
-                                               limit=self.options.page_size))
+        found = slas_by_task(
+            self.client.query("task_sla", query=query, fields=TASK_SLA_FIELDS, limit=self.options.page_size)
+        )
         return {r.sys_id: {"sla": found[r.sys_id].to_text() if r.sys_id in found else ""} for r in records}
 
     def _learn_names(self, records: Sequence[SnTicket], rows: Sequence[AuditRow] = ()) -> None:
@@ -265,14 +313,22 @@ class ServiceNowConnector:
     def _fields(self, record: SnTicket) -> dict[str, str]:
         caller = self.names.person(record.caller)
         requester = (caller.email or caller.user_name) if caller else None
-        return ticket_fields(record, requester=requester, states=self.options.states, base_url=self.http.base_url,
-                             table=self.options.table, requester_name=caller.name if caller else None)
+        return ticket_fields(
+            record,
+            requester=requester,
+            states=self.options.states,
+            base_url=self.http.base_url,
+            table=self.options.table,
+            requester_name=caller.name if caller else None,
+        )
 
     def _find(self, number: str) -> SnTicket:
         found = self.client.first(self.options.table, query=f"number={quote(number)}", fields=self._ticket_fields)
         if found is None:
-            raise ToolNotFound(f"{self.instance}:{number}: no {self.options.table} with that number "
-                               "(or Baton's account may not read it)")
+            raise ToolNotFound(
+                f"{self.instance}:{number}: no {self.options.table} with that number "
+                "(or Baton's account may not read it)"
+            )
         record = read_ticket(found, self.options.requester_field)
         self._sys_ids[number] = record.sys_id
         return record
@@ -293,14 +349,18 @@ class ServiceNowConnector:
         seen = self._seen.get(number)
         if not self.holders_from_audit or seen is None or record.mod_count is None or record.mod_count <= seen[0]:
             return
-        query = (f"tablename={self.options.table}^documentkey={record.sys_id}^fieldnameIN{','.join(HOLDER_FIELDS)}"
-                 f"^sys_created_on>={seen[1]}^record_checkpoint>{seen[0]}")
+        query = (
+            f"tablename={self.options.table}^documentkey={record.sys_id}^fieldnameIN{','.join(HOLDER_FIELDS)}"
+            f"^sys_created_on>={seen[1]}^record_checkpoint>{seen[0]}"
+        )
         newer = self.client.first("sys_audit", query=query, fields=AUDIT_FIELDS)
         if newer is not None:
             row = read_audit(newer)
-            raise ToolConflict(f"{self.instance}:{number}: {row.user or 'someone'} changed its {row.field} at "
-                               f"{row.at:%Y-%m-%d %H:%M:%S} UTC, after what Baton decided on; Baton decides again "
-                               "when it reads that change")
+            raise ToolConflict(
+                f"{self.instance}:{number}: {row.user or 'someone'} changed its {row.field} at "
+                f"{row.at:%Y-%m-%d %H:%M:%S} UTC, after what Baton decided on; Baton decides again "
+                "when it reads that change"
+            )
 
     def _unseen(self, number: str) -> Observation:
         """Why a number did not come back from a query Baton may run: its record, asked for by sys_id, says."""

@@ -3,6 +3,7 @@
 A record is the object inside `{"result": ...}`. Reference fields stay sys_ids here (with a display value
 when the answer had one); naming groups and people is names.py's job, because it needs the instance.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -17,17 +18,40 @@ GROUP_FIELD, PERSON_FIELD = "assignment_group", "assigned_to"
 HOLDER_FIELDS = (GROUP_FIELD, PERSON_FIELD)
 # What Baton asks for when it reads tickets (sysparm_fields): the holder, the concurrency facts, and the
 # facts the rules read. Asking for fewer fields keeps pages small on tables with hundreds of columns.
-TICKET_FIELDS = ("sys_id", "number", GROUP_FIELD, PERSON_FIELD, "sys_updated_on", "sys_updated_by", "sys_mod_count",
-                 "sys_created_on", "sys_created_by", "reassignment_count", "state", "priority", "category",
-                 "short_description", "close_notes")  # and the table's requester field (options.requester_field)
+TICKET_FIELDS = (
+    "sys_id",
+    "number",
+    GROUP_FIELD,
+    PERSON_FIELD,
+    "sys_updated_on",
+    "sys_updated_by",
+    "sys_mod_count",
+    "sys_created_on",
+    "sys_created_by",
+    "reassignment_count",
+    "state",
+    "priority",
+    "category",
+    "short_description",
+    "close_notes",
+)  # and the table's requester field (options.requester_field)
 # record_checkpoint is the update count: the record's sys_mod_count after the update that wrote the row. The rows
 # of one update (one per changed field) share it, so it groups them for certain where the second they share
 # cannot (two updates in one second). Documented as "the number of times this record ... [has] been updated"
 # beside "the record's internal checkpoint ID" (docs.servicenow.com, helsinki-platform-administration,
 # r_AuditedTableInformation.html; KB0832516 calls it "update count", 0 for an insert's rows). No captured
 # sys_audit row shows the column's name: it follows the platform's dictionary name, unverified by a capture.
-AUDIT_FIELDS = ("sys_id", "sys_created_on", "tablename", "fieldname", "documentkey", "user", "oldvalue", "newvalue",
-                "record_checkpoint")
+AUDIT_FIELDS = (
+    "sys_id",
+    "sys_created_on",
+    "tablename",
+    "fieldname",
+    "documentkey",
+    "user",
+    "oldvalue",
+    "newvalue",
+    "record_checkpoint",
+)
 
 
 @dataclass(frozen=True)
@@ -69,14 +93,23 @@ def read_ticket(record: Any, requester_field: str = "caller_id") -> SnTicket:
     """A task record in any of the three reference forms; the requester is in `requester_field`."""
     _required(record, "task", "sys_id")
     return SnTicket(
-        sys_id=text(record["sys_id"]), number=text(record.get("number")), group=ref(record.get(GROUP_FIELD)),
-        person=ref(record.get(PERSON_FIELD)), updated_on=text(record.get("sys_updated_on")),
-        updated_by=text(record.get("sys_updated_by")), mod_count=count(record.get("sys_mod_count")),
-        created_on=text(record.get("sys_created_on")), created_by=text(record.get("sys_created_by")),
-        reassignment_count=count(record.get("reassignment_count")), state=text(record.get("state")),
-        priority=text(record.get("priority")), category=text(record.get("category")),
-        subject=text(record.get("short_description")), caller=ref(record.get(requester_field)),
-        close_notes=text(record.get("close_notes")))
+        sys_id=text(record["sys_id"]),
+        number=text(record.get("number")),
+        group=ref(record.get(GROUP_FIELD)),
+        person=ref(record.get(PERSON_FIELD)),
+        updated_on=text(record.get("sys_updated_on")),
+        updated_by=text(record.get("sys_updated_by")),
+        mod_count=count(record.get("sys_mod_count")),
+        created_on=text(record.get("sys_created_on")),
+        created_by=text(record.get("sys_created_by")),
+        reassignment_count=count(record.get("reassignment_count")),
+        state=text(record.get("state")),
+        priority=text(record.get("priority")),
+        category=text(record.get("category")),
+        subject=text(record.get("short_description")),
+        caller=ref(record.get(requester_field)),
+        close_notes=text(record.get("close_notes")),
+    )
 
 
 @dataclass(frozen=True)
@@ -97,9 +130,16 @@ def read_audit(record: Any) -> AuditRow:
     """A sys_audit row. No captured JSON exists: the shape follows the documented columns (see the test cassettes)."""
     _required(record, "sys_audit", "sys_id", "documentkey", "fieldname", "sys_created_on")
     # sys_audit stores values as text, so a reference is a plain sys_id even when links are not excluded
-    return AuditRow(text(record["sys_id"]), text(record["documentkey"]), text(record["fieldname"]),
-                    text(record.get("user")), text(record.get("oldvalue")), text(record.get("newvalue")),
-                    parse_time(record["sys_created_on"]), count(record.get("record_checkpoint")))
+    return AuditRow(
+        text(record["sys_id"]),
+        text(record["documentkey"]),
+        text(record["fieldname"]),
+        text(record.get("user")),
+        text(record.get("oldvalue")),
+        text(record.get("newvalue")),
+        parse_time(record["sys_created_on"]),
+        count(record.get("record_checkpoint")),
+    )
 
 
 @dataclass(frozen=True)
@@ -120,13 +160,18 @@ class JournalEntry:
 
 def read_journal(record: Any) -> JournalEntry:
     _required(record, "sys_journal_field", "sys_id", "element_id", "element", "sys_created_on")
-    return JournalEntry(text(record["sys_id"]), text(record["element_id"]), text(record["element"]),
-                        text(record.get("value")) or "", text(record.get("sys_created_by")),
-                        parse_time(record["sys_created_on"]))
+    return JournalEntry(
+        text(record["sys_id"]),
+        text(record["element_id"]),
+        text(record["element"]),
+        text(record.get("value")) or "",
+        text(record.get("sys_created_by")),
+        parse_time(record["sys_created_on"]),
+    )
 
 
 def result_of(body: Any) -> Any:
     """The `result` of a Table API answer: a list for a query, an object for one record."""
     if not isinstance(body, Mapping) or "result" not in body:
-        raise MalformedPayload(f"expected a Table API answer {{\"result\": ...}}, got {str(body)[:200]}")
+        raise MalformedPayload(f'expected a Table API answer {{"result": ...}}, got {str(body)[:200]}')
     return body["result"]

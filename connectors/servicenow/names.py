@@ -3,6 +3,7 @@
 Baton's holders use names (a group is its `name`, a person their `user_name`), records and sys_audit use
 sys_ids. Reading one page of tickets needs at most one query per table for the ids never seen before.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -63,7 +64,7 @@ class Names:
 
     def _fetch(self, table: str, missing: list[str], fields: tuple[str, ...]) -> None:
         for start in range(0, len(missing), BATCH):
-            batch = missing[start:start + BATCH]
+            batch = missing[start : start + BATCH]
             found = self.client.query(table, query=f"sys_idIN{','.join(batch)}", fields=fields, limit=BATCH)
             for record in found:
                 self._remember(table, record)
@@ -81,8 +82,9 @@ class Names:
                 self.group_ids.setdefault(name, sys_id)
         else:
             user_name = text(record.get("user_name"))
-            self.people[sys_id] = Person(user_name, text(record.get("email")),
-                                         text(record.get("name"))) if user_name else None
+            self.people[sys_id] = (
+                Person(user_name, text(record.get("email")), text(record.get("name"))) if user_name else None
+            )
             if user_name:
                 self.person_ids.setdefault(user_name, sys_id)
 
@@ -91,8 +93,10 @@ class Names:
             fields = ("sys_id", "name") if table == GROUPS else USER_FIELDS
             record = self.client.first(table, query=f"{column}={quote(name)}", fields=fields)
             if record is None:
-                raise ToolRefused(f"ServiceNow has no {'group' if table == GROUPS else 'user'} {name!r} "
-                                  f"({table}.{column}); check the names in Baton's config")
+                raise ToolRefused(
+                    f"ServiceNow has no {'group' if table == GROUPS else 'user'} {name!r} "
+                    f"({table}.{column}); check the names in Baton's config"
+                )
             self._remember(table, record)
             known.setdefault(name, text(record.get("sys_id")))
         return known[name]

@@ -1,4 +1,5 @@
 """What `connectors.INSTANCE.options` may say for a ServiceNow instance (validated; every key has a default)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -6,6 +6,7 @@ their share, `planned_end_time` the breach time, `stage` in_progress | paused | 
 completed, `has_breached` "true" once missed. Durations come as date-times from the epoch
 ("1970-01-01 02:30:00" is 2 h 30; past a day "1970-01-02 ..."), like the incident's own `business_duration`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,8 +17,20 @@ from baton_itsm.connectors.common import MalformedPayload
 from baton_itsm.connectors.servicenow.values import parse_time, ref, text
 from baton_itsm.core.domain.sla import Sla, first_due
 
-TASK_SLA_FIELDS = ("sys_id", "task", "sla", "sla.name", "stage", "has_breached", "start_time", "planned_end_time",
-                   "business_duration", "business_time_left", "business_percentage", "sys_updated_on")
+TASK_SLA_FIELDS = (
+    "sys_id",
+    "task",
+    "sla",
+    "sla.name",
+    "stage",
+    "has_breached",
+    "start_time",
+    "planned_end_time",
+    "business_duration",
+    "business_time_left",
+    "business_percentage",
+    "sys_updated_on",
+)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 log = logging.getLogger(__name__)
 
@@ -50,9 +63,16 @@ def read_task_sla(record: Mapping) -> Sla:
     definition = ref(record.get("sla"))
     name = text(record.get("sla.name")) or (definition.display if definition else None) or "SLA"
     stage = (text(record.get("stage")) or "").lower()
-    return Sla(name=name, cycle=text(record.get("sys_id")) or "", read_at=read_at, elapsed_minutes=elapsed,
-               goal_minutes=goal, breach_at=parse_time(record.get("planned_end_time")), paused=stage == "paused",
-               breached=text(record.get("has_breached")) == "true" or stage == "breached")
+    return Sla(
+        name=name,
+        cycle=text(record.get("sys_id")) or "",
+        read_at=read_at,
+        elapsed_minutes=elapsed,
+        goal_minutes=goal,
+        breach_at=parse_time(record.get("planned_end_time")),
+        paused=stage == "paused",
+        breached=text(record.get("has_breached")) == "true" or stage == "breached",
+    )
 
 
 def slas_by_task(records: Iterable[Mapping]) -> dict[str, Sla]:

@@ -6,6 +6,7 @@ the record's own XML, `<record_update table="T"><T action="INSERT_OR_UPDATE">...
 Every sys_id is derived from the instance and the record's identity, so loading a newer update set updates the
 records of an older one instead of adding copies.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -52,28 +53,72 @@ def update_set_xml(name: str, description: str, records: Sequence[Record], now: 
     set_id = sys_id("update set", name)
     unload = ET.Element("unload", unload_date=stamp)
     header = ET.SubElement(unload, "sys_remote_update_set", action="INSERT_OR_UPDATE")
-    _fields(header, {
-        "application": Ref("global", "Global"), "application_name": "Global", "application_scope": "global",
-        "application_version": "", "collisions": "", "commit_date": "", "deleted": "", "description": description,
-        "inserted": "", "name": name, "origin_sys_id": "", "parent": Ref("", ""), "release_date": stamp,
-        "remote_base_update_set": Ref("", ""), "remote_parent_id": "", "remote_sys_id": set_id, "state": "loaded",
-        "summary": "", "sys_class_name": "sys_remote_update_set", "sys_created_by": WHO, "sys_created_on": stamp,
-        "sys_id": set_id, "sys_mod_count": "0", "sys_updated_by": WHO, "sys_updated_on": stamp,
-        "update_set": Ref("", ""), "update_source": Ref("", ""), "updated": "",
-    })
+    _fields(
+        header,
+        {
+            "application": Ref("global", "Global"),
+            "application_name": "Global",
+            "application_scope": "global",
+            "application_version": "",
+            "collisions": "",
+            "commit_date": "",
+            "deleted": "",
+            "description": description,
+            "inserted": "",
+            "name": name,
+            "origin_sys_id": "",
+            "parent": Ref("", ""),
+            "release_date": stamp,
+            "remote_base_update_set": Ref("", ""),
+            "remote_parent_id": "",
+            "remote_sys_id": set_id,
+            "state": "loaded",
+            "summary": "",
+            "sys_class_name": "sys_remote_update_set",
+            "sys_created_by": WHO,
+            "sys_created_on": stamp,
+            "sys_id": set_id,
+            "sys_mod_count": "0",
+            "sys_updated_by": WHO,
+            "sys_updated_on": stamp,
+            "update_set": Ref("", ""),
+            "update_source": Ref("", ""),
+            "updated": "",
+        },
+    )
     for record in records:
         payload = record_payload(record, stamp)
         update = ET.SubElement(unload, "sys_update_xml", action="INSERT_OR_UPDATE")
         guid = sys_id("update", record.sys_id)
-        _fields(update, {
-            "action": "INSERT_OR_UPDATE", "application": Ref("global", "Global"), "category": "customer",
-            "comments": "", "name": record.update_name, "payload": payload, "payload_hash": str(_java_hash(payload)),
-            "remote_update_set": Ref(set_id, name), "replace_on_upgrade": "false", "sys_created_by": WHO,
-            "sys_created_on": stamp, "sys_id": sys_id("sys_update_xml", record.sys_id), "sys_mod_count": "0",
-            "sys_recorded_at": "", "sys_updated_by": WHO, "sys_updated_on": stamp, "table": record.applies_to,
-            "target_name": record.target, "type": record.kind, "update_domain": "global", "update_guid": guid,
-            "update_guid_history": f"{guid}:{_java_hash(payload)}", "update_set": Ref("", ""), "view": "",
-        })
+        _fields(
+            update,
+            {
+                "action": "INSERT_OR_UPDATE",
+                "application": Ref("global", "Global"),
+                "category": "customer",
+                "comments": "",
+                "name": record.update_name,
+                "payload": payload,
+                "payload_hash": str(_java_hash(payload)),
+                "remote_update_set": Ref(set_id, name),
+                "replace_on_upgrade": "false",
+                "sys_created_by": WHO,
+                "sys_created_on": stamp,
+                "sys_id": sys_id("sys_update_xml", record.sys_id),
+                "sys_mod_count": "0",
+                "sys_recorded_at": "",
+                "sys_updated_by": WHO,
+                "sys_updated_on": stamp,
+                "table": record.applies_to,
+                "target_name": record.target,
+                "type": record.kind,
+                "update_domain": "global",
+                "update_guid": guid,
+                "update_guid_history": f"{guid}:{_java_hash(payload)}",
+                "update_set": Ref("", ""),
+                "view": "",
+            },
+        )
     ET.indent(unload, space="", level=0)
     return '<?xml version="1.0" encoding="UTF-8"?>' + ET.tostring(unload, encoding="unicode") + "\n"
 
@@ -82,12 +127,23 @@ def record_payload(record: Record, stamp: str) -> str:
     """The record's own XML, as sys_update_xml.payload holds it."""
     wrapper = ET.Element("record_update", table=record.table)
     element = ET.SubElement(wrapper, record.table, action="INSERT_OR_UPDATE")
-    _fields(element, {
-        **record.fields, "sys_class_name": record.table, "sys_created_by": WHO, "sys_created_on": stamp,
-        "sys_id": record.sys_id, "sys_mod_count": "0", "sys_package": Ref("global", "Global", {"source": "global"}),
-        "sys_policy": "", "sys_scope": Ref("global", "Global"), "sys_update_name": record.update_name,
-        "sys_updated_by": WHO, "sys_updated_on": stamp,
-    })
+    _fields(
+        element,
+        {
+            **record.fields,
+            "sys_class_name": record.table,
+            "sys_created_by": WHO,
+            "sys_created_on": stamp,
+            "sys_id": record.sys_id,
+            "sys_mod_count": "0",
+            "sys_package": Ref("global", "Global", {"source": "global"}),
+            "sys_policy": "",
+            "sys_scope": Ref("global", "Global"),
+            "sys_update_name": record.update_name,
+            "sys_updated_by": WHO,
+            "sys_updated_on": stamp,
+        },
+    )
     return '<?xml version="1.0" encoding="UTF-8"?>' + ET.tostring(wrapper, encoding="unicode")
 
 

@@ -6,13 +6,15 @@ of three forms: `{"link", "value"}` (the default), a bare sys_id (`sysparm_exclu
 or `{"display_value", "link"}` (`sysparm_display_value=true`, where values may also be null). With
 `sysparm_display_value=all` (documented, never captured) every field becomes `{"display_value", "value"}`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from baton_itsm.connectors.common import MalformedPayload, parse_time as parse_tool_time
+from baton_itsm.connectors.common import MalformedPayload
+from baton_itsm.connectors.common import parse_time as parse_tool_time
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 

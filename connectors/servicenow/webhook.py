@@ -7,6 +7,7 @@ anomalous (400): an old delivery replayed with its own valid signature is refuse
 by its delivery id, which the intake keeps (core/usecases/receive_webhook.py). The delivery's event is named as the poll names
 the same change (`change_id`), so that with `mode: both` the intake takes it once, whichever path brings it first.
 """
+
 from __future__ import annotations
 
 import base64
@@ -44,8 +45,18 @@ def signature_valid(secret: bytes | None, headers: Mapping[str, str], body: byte
     return hmac.compare_digest(sent.strip().encode(), sign(secret, timestamp.strip(), body).encode())
 
 
-def parse_delivery(instance: str, *, table: str, secret: bytes | None, tolerance: float, now: datetime,
-                   states: Mapping[str, str], base_url: str, headers: Mapping[str, str], body: bytes) -> WebhookResult:
+def parse_delivery(
+    instance: str,
+    *,
+    table: str,
+    secret: bytes | None,
+    tolerance: float,
+    now: datetime,
+    states: Mapping[str, str],
+    base_url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+) -> WebhookResult:
     def anomalous(reason: str) -> WebhookResult:
         return WebhookResult(WebhookOutcome.ANOMALOUS, reason=reason)
 
@@ -67,14 +78,18 @@ def parse_delivery(instance: str, *, table: str, secret: bytes | None, tolerance
         if len(delivery) > MAX_DELIVERY_ID:
             raise MalformedPayload(f"{DELIVERY} is longer than {MAX_DELIVERY_ID} characters")
         if payload.get("table") != table:
-            return WebhookResult(WebhookOutcome.IGNORED, reason=f"a change in {payload.get('table')!r}; "
-                                 f"this instance watches {table!r}", delivery_id=delivery)
+            return WebhookResult(
+                WebhookOutcome.IGNORED,
+                reason=f"a change in {payload.get('table')!r}; this instance watches {table!r}",
+                delivery_id=delivery,
+            )
         event = _event(instance, delivery, payload, states=states, base_url=base_url, table=table)
     except (MalformedBody, MalformedPayload) as error:
         return anomalous(f"not a Baton holder-change delivery: {error}")
     if event is None:
-        return WebhookResult(WebhookOutcome.IGNORED, reason="neither the group nor the person changed",
-                             delivery_id=delivery)
+        return WebhookResult(
+            WebhookOutcome.IGNORED, reason="neither the group nor the person changed", delivery_id=delivery
+        )
     return WebhookResult(WebhookOutcome.ACCEPTED, [event], delivery_id=delivery)
 
 
@@ -87,33 +102,53 @@ def change_id(sys_id: str, created: bool, at: datetime, mod_count: int | None, d
     return delivery if mod_count is None else f"{sys_id}#{mod_count}"
 
 
-def _event(instance: str, delivery: str, payload: dict[str, Any], *, states: Mapping[str, str], base_url: str,
-           table: str) -> ToolEvent | None:
+def _event(
+    instance: str, delivery: str, payload: dict[str, Any], *, states: Mapping[str, str], base_url: str, table: str
+) -> ToolEvent | None:
     """The delivery's one event, named as the poll names that change: a creation, or a holder change; None if
     neither."""
     sys_id, at = text(payload.get("sys_id")), parse_time(payload.get("sys_updated_on"))
     if not sys_id or at is None:
         raise MalformedPayload("no sys_id or sys_updated_on")
-    record = SnTicket(sys_id=sys_id, number=text(payload.get("number")), group=None, person=None,
-                      updated_on=text(payload.get("sys_updated_on")), updated_by=text(payload.get("sys_updated_by")),
-                      mod_count=count(payload.get("sys_mod_count")),
-                      reassignment_count=count(payload.get("reassignment_count")), state=text(payload.get("state")),
-                      priority=text(payload.get("priority")), category=text(payload.get("category")),
-                      subject=text(payload.get("short_description")))
+    record = SnTicket(
+        sys_id=sys_id,
+        number=text(payload.get("number")),
+        group=None,
+        person=None,
+        updated_on=text(payload.get("sys_updated_on")),
+        updated_by=text(payload.get("sys_updated_by")),
+        mod_count=count(payload.get("sys_mod_count")),
+        reassignment_count=count(payload.get("reassignment_count")),
+        state=text(payload.get("state")),
+        priority=text(payload.get("priority")),
+        category=text(payload.get("category")),
+        subject=text(payload.get("short_description")),
+    )
     group, person = _pair(payload, "assignment_group", "name"), _pair(payload, "assigned_to", "user_name")
     caller = payload.get("caller") if isinstance(payload.get("caller"), dict) else {}
-    fields = ticket_fields(record, requester=text(caller.get("email")) or text(caller.get("user_name")),
-                           states=states, base_url=base_url, table=table, requester_name=text(caller.get("name")))
+    fields = ticket_fields(
+        record,
+        requester=text(caller.get("email")) or text(caller.get("user_name")),
+        states=states,
+        base_url=base_url,
+        table=table,
+        requester_name=text(caller.get("name")),
+    )
     created = payload.get("operation") == "insert"
     if not created and group[0] == group[1] and person[0] == person[1]:
         return None
     new = Holder(group[1], person[1]) if group[1] else None
     old = Holder(group[0], person[0]) if group[0] and not created else None
-    return ToolEvent(ticket=TicketKey(instance, record.number or sys_id),
-                     event_id=change_id(sys_id, created, at, record.mod_count, delivery),
-                     kind=ToolEventKind.CREATED if created else ToolEventKind.HOLDER_CHANGED, at=at,
-                     actor=text(payload.get("actor")) or record.updated_by, old_holder=old, new_holder=new,
-                     fields=fields)
+    return ToolEvent(
+        ticket=TicketKey(instance, record.number or sys_id),
+        event_id=change_id(sys_id, created, at, record.mod_count, delivery),
+        kind=ToolEventKind.CREATED if created else ToolEventKind.HOLDER_CHANGED,
+        at=at,
+        actor=text(payload.get("actor")) or record.updated_by,
+        old_holder=old,
+        new_holder=new,
+        fields=fields,
+    )
 
 
 def _pair(payload: dict[str, Any], field: str, name_key: str) -> tuple[str | None, str | None]:

@@ -2,6 +2,7 @@
 rules.availability.feed_refresh_minutes by the service. A feed that fails to load or parse is a warning naming it
 (never its URL's query, which may hold a token) and its last good copy is kept, so a calendar server's bad hour
 does not bring everyone back from leave."""
+
 from __future__ import annotations
 
 import logging
@@ -56,8 +57,7 @@ def scrubbed(text: str, location: str) -> str:
 
 def fetch(location: str) -> bytes:
     if urlsplit(location).scheme in ("http", "https"):
-        response = requests.get(location, timeout=TIMEOUT_SECONDS, stream=True,
-                                headers={"Accept": "text/calendar"})
+        response = requests.get(location, timeout=TIMEOUT_SECONDS, stream=True, headers={"Accept": "text/calendar"})
         response.raise_for_status()
         body = response.raw.read(MAX_BYTES + 1, decode_content=True)
         if len(body) > MAX_BYTES:
@@ -92,15 +92,25 @@ class AwayFeeds:
         state = self.states.setdefault(spec.name, FeedState())
         try:
             text = fetch(spec.location)
-            periods = read_periods(text, source=f"feed:{spec.name}", zone=self.zone, start=now - HORIZON_BACK,
-                                   end=now + HORIZON_AHEAD, person=spec.person,
-                                   people={p.name: p for p in spec.people})
+            periods = read_periods(
+                text,
+                source=f"feed:{spec.name}",
+                zone=self.zone,
+                start=now - HORIZON_BACK,
+                end=now + HORIZON_AHEAD,
+                person=spec.person,
+                people={p.name: p for p in spec.people},
+            )
         except Exception as error:  # noqa: BLE001 - any failure keeps the last good copy and says so
             state.error = scrubbed(f"{type(error).__name__}: {error}", spec.location)
-            kept = (f"keeping the copy read {state.loaded_at:%Y-%m-%d %H:%M} UTC ({len(state.periods)} periods)"
-                    if state.loaded_at else "no copy was ever read: nobody is away by it yet")
-            log.warning("away feed of %s (%s) failed to load: %s; %s", spec.name, where(spec.location), state.error,
-                        kept)
+            kept = (
+                f"keeping the copy read {state.loaded_at:%Y-%m-%d %H:%M} UTC ({len(state.periods)} periods)"
+                if state.loaded_at
+                else "no copy was ever read: nobody is away by it yet"
+            )
+            log.warning(
+                "away feed of %s (%s) failed to load: %s; %s", spec.name, where(spec.location), state.error, kept
+            )
             return False
         state.periods, state.loaded_at, state.error = tuple(periods), now, None
         return True

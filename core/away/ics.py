@@ -6,6 +6,7 @@ A recurring event (RRULE, minus EXDATE) counts by its occurrences within the hor
 TRANSPARENT (shown as free time), are not absences. In a group's calendar an event names its person by an
 ATTENDEE's email, or by the person's Baton name or display name at the start of its SUMMARY.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,16 @@ class Person:
     email: str | None = None
 
 
-def read_periods(text: bytes | str, *, source: str, zone: tzinfo, start: datetime, end: datetime,
-                 person: str | None = None, people: Mapping[str, Person] | None = None) -> list[AwayPeriod]:
+def read_periods(
+    text: bytes | str,
+    *,
+    source: str,
+    zone: tzinfo,
+    start: datetime,
+    end: datetime,
+    person: str | None = None,
+    people: Mapping[str, Person] | None = None,
+) -> list[AwayPeriod]:
     """The periods of a feed that overlap [start, end): all of them `person`'s, or each of the person of `people`
     its event names (events naming nobody known are left out)."""
     try:
@@ -78,8 +87,11 @@ def _occurrences(event, zone: tzinfo, start: datetime, end: datetime) -> Iterato
         anchor = first if isinstance(first, datetime) else datetime.combine(first, time(0))
         rule = rrulestr(event.get("RRULE").to_ical().decode(), dtstart=anchor, forceset=True)
         for excluded in _exdates(event):
-            rule.exdate(excluded if isinstance(first, datetime) or not isinstance(excluded, datetime)
-                        else excluded.replace(tzinfo=None))
+            rule.exdate(
+                excluded
+                if isinstance(first, datetime) or not isinstance(excluded, datetime)
+                else excluded.replace(tzinfo=None)
+            )
         starts = []
         for occurrence in rule:
             moment = _moment(occurrence if isinstance(first, datetime) else occurrence.date(), zone)
@@ -108,7 +120,7 @@ def _exdates(event) -> list:
 
 def _named(event, people: Mapping[str, Person]) -> str | None:
     attendees = event.get("ATTENDEE")
-    for attendee in (attendees if isinstance(attendees, list) else [attendees] if attendees else []):
+    for attendee in attendees if isinstance(attendees, list) else [attendees] if attendees else []:
         email = str(attendee).removeprefix("mailto:").removeprefix("MAILTO:").strip().lower()
         for person in people.values():
             if person.email and person.email.lower() == email:

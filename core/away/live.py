@@ -1,6 +1,7 @@
 """What the service's rules engine is told about availability at each decision: the deployment file's periods,
 the store's (`baton away`, the API: set by any process) and the ICS feeds' last good copies; capacity counts the
 open tickets each person holds in the store, in the deciding transaction."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

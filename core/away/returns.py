@@ -2,6 +2,7 @@
 tickets they held when it started, hold now, or that were asked of them and rerouted. One per period, however many
 processes look: the period's marker (away_returns) and the digest's outbox row commit together.
 Nothing changed: no digest (the marker is still set)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -45,18 +46,35 @@ class ReturnDigests:
         changed = changes_while_away(uow, period)
         if not changed:
             return 0
-        return int(uow.queue_outgoing(f"return:{key}", RETURN_CHANNEL, {
-            "person": period.person, "start": period.start.isoformat(), "end": period.end.isoformat(),
-            "deputy": period.deputy or "", "tickets": changed}))
+        return int(
+            uow.queue_outgoing(
+                f"return:{key}",
+                RETURN_CHANNEL,
+                {
+                    "person": period.person,
+                    "start": period.start.isoformat(),
+                    "end": period.end.isoformat(),
+                    "deputy": period.deputy or "",
+                    "tickets": changed,
+                },
+            )
+        )
 
 
 def changes_while_away(uow: UnitOfWork, period: AwayPeriod) -> list[dict]:
     """Each ticket that concerns the person, with the ledger's entries of the period (latest last)."""
     by_ticket: dict[int, dict] = {}
     for row in entries_while_away(uow.connection, period.person, period.start, period.end):
-        ticket = by_ticket.setdefault(row.id, {
-            "ticket": f"{row.instance}:{row.external_id}", "subject": row.subject or "", "url": row.url or "",
-            "holder": _holder(row.holder_group, row.holder_person), "changes": []})
+        ticket = by_ticket.setdefault(
+            row.id,
+            {
+                "ticket": f"{row.instance}:{row.external_id}",
+                "subject": row.subject or "",
+                "url": row.url or "",
+                "holder": _holder(row.holder_group, row.holder_person),
+                "changes": [],
+            },
+        )
         ticket["changes"].append({"at": row.at.isoformat(), "what": _words(row)})
     busiest = sorted(by_ticket.values(), key=lambda t: -len(t["changes"]))[:MAX_TICKETS]
     for ticket in busiest:

@@ -1,6 +1,7 @@
 """Setting a person away from the CLI or the API: the same checks for both, then the store (every process reads it).
 `from` and `until` are a date (whole days in the deployment's zone; `until` is the last day away), a moment with
 its time zone, or `now`."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -26,18 +27,32 @@ def when(text: str | date | datetime, config: BatonConfig, now: datetime, *, end
     try:
         value = day_or_moment(text)
     except ValueError as error:
-        raise BatonError(f"{text!r}: expected a date (2026-12-24), a moment with its zone "
-                         f"(2026-12-24T09:00:00+01:00) or now ({error})") from None
+        raise BatonError(
+            f"{text!r}: expected a date (2026-12-24), a moment with its zone "
+            f"(2026-12-24T09:00:00+01:00) or now ({error})"
+        ) from None
     return as_moment(value, deployment_zone(config), end=end)
 
 
-def set_away(config: BatonConfig, periods: AwayPeriods, person: str, start: str | date | datetime,
-             until: str | date | datetime, *, deputy: str | None, note: str, by: str, now: datetime) -> StoredAway:
+def set_away(
+    config: BatonConfig,
+    periods: AwayPeriods,
+    person: str,
+    start: str | date | datetime,
+    until: str | date | datetime,
+    *,
+    deputy: str | None,
+    note: str,
+    by: str,
+    now: datetime,
+) -> StoredAway:
     known = deployment_people(config)
     for name in (person, deputy):
         if name is not None and known and name not in known:
-            raise BatonError(f"{name!r} is not a person of this deployment (people, group members, managers and "
-                             f"leads): {', '.join(sorted(known))}")
+            raise BatonError(
+                f"{name!r} is not a person of this deployment (people, group members, managers and "
+                f"leads): {', '.join(sorted(known))}"
+            )
     begins, ends = when(start, config, now), when(until, config, now, end=True)
     if ends <= now:
         raise BatonError(f"that period ended already ({ends:%Y-%m-%d %H:%M} UTC): nothing to set")

@@ -1,6 +1,7 @@
 """What availability would have done to a history: assignments to people away (the deployment file's periods) and
 to people at capacity (open tickets each person held, counted along the log), and away holders' stale tickets
 escalated at the first reminder (counted by the replay). Self-contained: one pass over the history's events."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -13,8 +14,9 @@ from baton_itsm.core.rules.availability import AWAY, CAPACITY, reroute
 from baton_itsm.core.rules.policy import Policy
 
 
-def availability_counts(histories: Sequence[Sequence[ToolEvent]], policy: Policy,
-                        rule_outcomes: Mapping[str, int]) -> dict:
+def availability_counts(
+    histories: Sequence[Sequence[ToolEvent]], policy: Policy, rule_outcomes: Mapping[str, int]
+) -> dict:
     """Assignments of a ticket to a person by someone else (a pull is nobody's request), in time order, checked as
     the rules would have checked a request for that person at that moment."""
     holders: dict[TicketKey, str | None] = {}  # each open ticket's person
@@ -54,7 +56,9 @@ def _let_go(holders: dict, held: Counter, key: TicketKey) -> None:
 
 
 def availability_line(result: dict) -> str:
-    return (f"  availability: {result['away_reroutes']:,} assignments to people away rerouted "
-            f"({result['away_to_deputy']:,} to deputies, {result['away_to_queue']:,} to queues), "
-            f"{result['capacity_reroutes']:,} to people at capacity sent to the queue, "
-            f"{result['away_stale_escalations']:,} stale tickets of away holders escalated at the first reminder")
+    return (
+        f"  availability: {result['away_reroutes']:,} assignments to people away rerouted "
+        f"({result['away_to_deputy']:,} to deputies, {result['away_to_queue']:,} to queues), "
+        f"{result['capacity_reroutes']:,} to people at capacity sent to the queue, "
+        f"{result['away_stale_escalations']:,} stale tickets of away holders escalated at the first reminder"
+    )

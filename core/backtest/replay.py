@@ -6,6 +6,7 @@ Pushes the rules turn into handoff requests are assumed accepted at once by the 
 shows: that is the "had the desk used requests" world the back-test measures, and it keeps Baton's
 ledger where the tool's history goes next, so later updates are judged against the right holder.
 """
+
 from __future__ import annotations
 
 import copy
@@ -108,23 +109,33 @@ class Replay:
         for key in decisions.cancel_timers:
             self.timers.pop(key, None)
         for request in decisions.timers:
-            timer = DueTimer(request.key, TimerKind(request.kind), request.due_at, request.handoff_id,
-                             dict(request.payload))
+            timer = DueTimer(
+                request.key, TimerKind(request.kind), request.due_at, request.handoff_id, dict(request.payload)
+            )
             self.timers[request.key] = timer
             heapq.heappush(self.queue, (timer.due_at, id(timer), request.key))
 
     def _assume_accepted(self, decisions: Decisions, event: ToolEvent) -> None:
         """A push the rules turned into a request: the receiver the tool shows accepts it at once."""
-        if not any(isinstance(e, RuleFired) and e.rule == ABR and e.outcome in ("reverted", "held")
-                   for e in decisions.events):
+        if not any(
+            isinstance(e, RuleFired) and e.rule == ABR and e.outcome in ("reverted", "held") for e in decisions.events
+        ):
             return
         record = self.ledger.open_handoff()
         if record is None or record.state is not HandoffState.REQUESTED or event.new_holder is None:
             return
         by = event.new_holder.person or ASSUMED
-        accepted = [HandoffAccepted(ticket=event.ticket, at=event.at, by=by, handoff_id=record.handoff_id),
-                    HandoffApplied(ticket=event.ticket, at=event.at, by=by, handoff_id=record.handoff_id,
-                                   from_holder=self.ledger.holder, to_holder=event.new_holder)]
+        accepted = [
+            HandoffAccepted(ticket=event.ticket, at=event.at, by=by, handoff_id=record.handoff_id),
+            HandoffApplied(
+                ticket=event.ticket,
+                at=event.at,
+                by=by,
+                handoff_id=record.handoff_id,
+                from_holder=self.ledger.holder,
+                to_holder=event.new_holder,
+            ),
+        ]
         before = copy.deepcopy(self.ledger)
         follow = self.engine.on_commands(before, accepted, self.facts, event.at)
         follow.events = accepted + follow.events

@@ -1,4 +1,5 @@
 """A back-test: a rule set, a history file, and what the rules would have done to it."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -18,8 +19,14 @@ from baton_itsm.core.rules.policy import Policy
 HISTORY_FORMAT = "servicenow-log"  # what `baton backtest --history` reads: a reader of that name is registered
 
 
-def backtest(policy: Policy, history: Path, *, instance: str = "sn-log", infer_groups: bool = True,
-             reader: HistoryReader | None = None) -> dict:
+def backtest(
+    policy: Policy,
+    history: Path,
+    *,
+    instance: str = "sn-log",
+    infer_groups: bool = True,
+    reader: HistoryReader | None = None,
+) -> dict:
     """Replay a history file (a ServiceNow event log unless `reader` reads another format) under `policy`; returns
     the outcome as JSON-ready data.
 
@@ -39,8 +46,11 @@ def backtest(policy: Policy, history: Path, *, instance: str = "sn-log", infer_g
     for events in histories:
         replay.ticket(events)
         sla.ticket(events)
-    return {**outcome(tally, history, read.rejected), "sla": sla.result(),
-            **availability_counts(histories, policy, tally.rule_outcomes)}
+    return {
+        **outcome(tally, history, read.rejected),
+        "sla": sla.result(),
+        **availability_counts(histories, policy, tally.rule_outcomes),
+    }
 
 
 def infer_directory(histories: list) -> Directory:
@@ -58,7 +68,9 @@ def outcome(tally: Tally, history: Path, rejected: int) -> dict:
     rules = tally.rule_outcomes
     before, after = tally.bounces_history, tally.bounces_with_rules
     return {
-        "history": str(history), "tickets": tally.tickets, "updates": tally.updates,
+        "history": str(history),
+        "tickets": tally.tickets,
+        "updates": tally.updates,
         "rows_rejected": rejected,
         "pushes_reverted": rules["accept-before-reassign: reverted"],
         "pushes_held": rules["accept-before-reassign: held"],
@@ -89,7 +101,8 @@ def outcome_lines(result: dict) -> list[str]:
         f"  escalations fired {result['escalations_fired']:,}, reminders {result['reminders_sent']:,}, "
         f"routed by category {result['tickets_routed_by_category']:,}",
         f"  emails sent {result['emails_sent']:,} ("
-        + ", ".join(f"{k} {v:,}" for k, v in result["emails_by_template"].items()) + ")",
+        + ", ".join(f"{k} {v:,}" for k, v in result["emails_by_template"].items())
+        + ")",
         f"  bounce count: mean {result['bounce_mean_in_history']} in the history, "
         f"{result['bounce_mean_with_requests_accepted']} had reverted pushes been accepted as requests",
         *bounce_rule_lines(result),

@@ -10,6 +10,7 @@ SLA: no definition (goal), no elapsed share, no breach time, no pauses. So:
 - a step below 100 % cannot be counted at all: nothing in the log says when half or three quarters of a goal
   it does not state were used. The counts say so rather than guess.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -43,7 +44,7 @@ class SlaTally:
             self.counts["miss_first_seen_at_resolution"] += 1
             return
         self.counts["miss_seen_while_open"] += 1
-        holder = next((e.new_holder for e in reversed(events[:events.index(first_miss) + 1]) if e.new_holder), None)
+        holder = next((e.new_holder for e in reversed(events[: events.index(first_miss) + 1]) if e.new_holder), None)
         if holder is not None:
             self.breached_groups[holder.group] += 1
 
@@ -65,12 +66,20 @@ class SlaTally:
 def sla_lines(result: dict) -> list[str]:
     if not result.get("tickets_with_made_sla"):
         return ["  SLA steps: the history records no made_sla: nothing to count"]
-    lines = [f"  SLA (made_sla of {result['tickets_with_made_sla']:,} tickets): missed {result['sla_missed']:,}; "
-             f"the miss seen while open {result['miss_seen_while_open']:,}, first seen at the resolution "
-             f"{result['miss_first_seen_at_resolution']:,} (breach before or after it: the log cannot tell)"]
+    lines = [
+        f"  SLA (made_sla of {result['tickets_with_made_sla']:,} tickets): missed {result['sla_missed']:,}; "
+        f"the miss seen while open {result['miss_seen_while_open']:,}, first seen at the resolution "
+        f"{result['miss_first_seen_at_resolution']:,} (breach before or after it: the log cannot tell)"
+    ]
     if not result["steps"]:
         lines.append("  SLA steps: none configured (rules.sla.steps)")
     for name, count in result["steps"].items():
-        lines.append(f"  SLA step {name}: " + (f"would have fired on {count:,} tickets (at the latest at the update "
-                                               "that shows the miss)" if isinstance(count, int) else count))
+        lines.append(
+            f"  SLA step {name}: "
+            + (
+                f"would have fired on {count:,} tickets (at the latest at the update that shows the miss)"
+                if isinstance(count, int)
+                else count
+            )
+        )
     return lines

@@ -1,4 +1,5 @@
 """`baton away`: set someone away (their requests go to a deputy or their queue), list and cancel away periods."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,13 @@ def _when(moment) -> str:
 
 @click.command()
 @click.argument("person", required=False, metavar="PERSON")
-@click.option("--from", "start", metavar="WHEN", help="A date (whole day, the deployment's zone), a moment with its "
-              "zone (2026-12-24T09:00:00+01:00) or now.  [default: now]")
+@click.option(
+    "--from",
+    "start",
+    metavar="WHEN",
+    help="A date (whole day, the deployment's zone), a moment with its "
+    "zone (2026-12-24T09:00:00+01:00) or now.  [default: now]",
+)
 @click.option("--until", metavar="WHEN", help="The last day away (a date), or the moment back.")
 @click.option("--deputy", metavar="OTHER", help="Who takes PERSON's requests meanwhile (else their group's queue).")
 @click.option("--note", default="", help="Why, as the reroute's note and email say it (e.g. training).")
@@ -39,32 +45,52 @@ def away(state, person, start, until, deputy, note, by, listing, cancel, fmt) ->
         _list(app, now, person, fmt)
         return
     if not person or not until:
-        raise UserFacingError("name the person and the last day away: baton away PERSON --until WHEN "
-                              "[--from WHEN] [--deputy OTHER]  (or --list, --cancel ID)", exit_code=2)
+        raise UserFacingError(
+            "name the person and the last day away: baton away PERSON --until WHEN "
+            "[--from WHEN] [--deputy OTHER]  (or --list, --cancel ID)",
+            exit_code=2,
+        )
     from baton_itsm.core.away.setting import set_away
 
-    stored = set_away(app.config, app.away_periods, person, start or "now", until, deputy=deputy, note=note,
-                      by=by or person, now=now)
+    stored = set_away(
+        app.config, app.away_periods, person, start or "now", until, deputy=deputy, note=note, by=by or person, now=now
+    )
     period = stored.period
     instead = f"their deputy {period.deputy}" if period.deputy else "their deputy, else their group's queue"
-    click.echo(f"away period {stored.id}: {period.person} away from {_when(period.start)} to {_when(period.end)} "
-               f"UTC; requests to them go to {instead}")
+    click.echo(
+        f"away period {stored.id}: {period.person} away from {_when(period.start)} to {_when(period.end)} "
+        f"UTC; requests to them go to {instead}"
+    )
 
 
 def _list(app, now, person, fmt) -> None:
     app.away_feeds.read_all(now)  # a feed that fails is a warning; its periods are then not listed
     periods = app.rules.availability.periods(now)
     stored_ids = {f"store:{s.id}": s.id for s in app.away_periods.find(ending_after=now)}
-    rows = [{"id": stored_ids.get(p.source), "person": p.person, "from": _when(p.start), "until": _when(p.end),
-             "deputy": p.deputy or app.rules.policy.availability.deputies.get(p.person), "note": p.note,
-             "source": p.source.split(":")[0] if p.source.startswith("store") else p.source}
-            for p in sorted(periods, key=lambda p: (p.start, p.person)) if p.end > now
-            and (person is None or p.person == person)]
+    rows = [
+        {
+            "id": stored_ids.get(p.source),
+            "person": p.person,
+            "from": _when(p.start),
+            "until": _when(p.end),
+            "deputy": p.deputy or app.rules.policy.availability.deputies.get(p.person),
+            "note": p.note,
+            "source": p.source.split(":")[0] if p.source.startswith("store") else p.source,
+        }
+        for p in sorted(periods, key=lambda p: (p.start, p.person))
+        if p.end > now and (person is None or p.person == person)
+    ]
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
     elif not rows:
         click.echo("nobody is away now or later")
     else:
-        click.echo(render_table(["id", "person", "from (UTC)", "until (UTC)", "deputy", "note", "source"],
-                                [[r["id"] or "", r["person"], r["from"], r["until"], r["deputy"] or "", r["note"],
-                                  r["source"]] for r in rows]))
+        click.echo(
+            render_table(
+                ["id", "person", "from (UTC)", "until (UTC)", "deputy", "note", "source"],
+                [
+                    [r["id"] or "", r["person"], r["from"], r["until"], r["deputy"] or "", r["note"], r["source"]]
+                    for r in rows
+                ],
+            )
+        )

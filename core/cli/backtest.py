@@ -1,4 +1,5 @@
 """`baton backtest`: what a rule set would have done to the desk's history."""
+
 from __future__ import annotations
 
 import json
@@ -12,10 +13,20 @@ existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @click.command()
-@click.option("--rules", "rules_file", required=True, type=existing_file,
-              help="A rule set (see config/rules.example.yaml); the deployment's groups and calendars apply.")
-@click.option("--history", "history_file", required=True, type=existing_file,
-              help="A ServiceNow incident event log (.csv, .csv.gz or .zip).")
+@click.option(
+    "--rules",
+    "rules_file",
+    required=True,
+    type=existing_file,
+    help="A rule set (see config/rules.example.yaml); the deployment's groups and calendars apply.",
+)
+@click.option(
+    "--history",
+    "history_file",
+    required=True,
+    type=existing_file,
+    help="A ServiceNow incident event log (.csv, .csv.gz or .zip).",
+)
 @click.option("--instance", default="sn-log", show_default=True, help="The instance name its tickets get.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj

@@ -1,4 +1,5 @@
 """`baton db`: the ledger store's schema."""
+
 from __future__ import annotations
 
 import click

@@ -1,4 +1,5 @@
 """`baton demo`: Baton on real history in one command, with no config and nothing touched but ./baton-demo/."""
+
 from __future__ import annotations
 
 from importlib.resources import as_file, files
@@ -13,8 +14,14 @@ DEMO_INSTANCE = "sn-demo"
 
 
 @click.command()
-@click.option("--out", "folder", default="baton-demo", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Where the demo's ledger and report go.")
+@click.option(
+    "--out",
+    "folder",
+    default="baton-demo",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the demo's ledger and report go.",
+)
 @click.option("--charts/--no-charts", default=True, show_default=True)
 @click.pass_obj
 def demo(state, folder: Path, charts: bool) -> None:
@@ -33,12 +40,19 @@ def demo(state, folder: Path, charts: bool) -> None:
     # The demo reads no deployment file and no BATON_* settings: built-in defaults and its own ledger.
     demo_state = CliState(config_option=None, db_option=str(ledger), read_config=False)
     samples = files("baton_itsm.config").joinpath("samples")
-    with as_file(samples.joinpath(SAMPLE)) as sample, as_file(files("baton_itsm.config").joinpath(
-            "rules.example.yaml")) as rules:
+    with (
+        as_file(samples.joinpath(SAMPLE)) as sample,
+        as_file(files("baton_itsm.config").joinpath("rules.example.yaml")) as rules,
+    ):
         click.echo(f"1/3 importing the bundled sample of the UCI ServiceNow incident log ({SAMPLE})")
         reader = history_reader(HISTORY_FORMAT)  # the sample is a ServiceNow log: its tool's plugin reads it
-        import_file(demo_state, Path(sample), DEMO_INSTANCE, True,
-                    lambda grouped, progress: reader.read(Path(sample), progress, grouped=grouped))
+        import_file(
+            demo_state,
+            Path(sample),
+            DEMO_INSTANCE,
+            True,
+            lambda grouped, progress: reader.read(Path(sample), progress, grouped=grouped),
+        )
         click.echo("\n2/3 back-testing the example rules (config/rules.example.yaml) on it")
         result = run_backtest(demo_state, Path(rules), Path(sample), DEMO_INSTANCE)
     from baton_itsm.core.backtest.run import outcome_lines

@@ -1,4 +1,5 @@
 """How the CLI shows a user's mistake: one clear message on stderr and a non-zero exit, no traceback."""
+
 from __future__ import annotations
 
 import importlib

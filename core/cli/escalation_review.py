@@ -1,5 +1,6 @@
 """`baton review escalations` and `baton review escalation show|edit|link|close|reopen`: blameless reviews
 of administrative escalations, opened when the escalation opens, kept by their editors."""
+
 from __future__ import annotations
 
 import json
@@ -16,10 +17,19 @@ from baton_itsm.core.escalation_reviews.escalation_queries import Listing
 from baton_itsm.core.escalation_reviews.escalation_views import EscalationReviewView, age_text
 from baton_itsm.core.escalation_reviews.escalations import EscalationReviews
 
-as_option = click.option("--as", "--by", "person", required=True, envvar="BATON_USER", show_envvar=True,
-                         metavar="PERSON", help="Who is doing this (an editor of the review).")
-format_option = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-                             show_default=True)
+as_option = click.option(
+    "--as",
+    "--by",
+    "person",
+    required=True,
+    envvar="BATON_USER",
+    show_envvar=True,
+    metavar="PERSON",
+    help="Who is doing this (an editor of the review).",
+)
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 
 
 def _reviews(state) -> EscalationReviews:
@@ -42,11 +52,27 @@ def escalations(state, everything: bool, closed: bool, ticket: str | None, fmt: 
     if not views:
         click.echo(f"no {'' if listing is Listing.ALL else f'{listing} '}escalation reviews")
         return
-    rows = [[v.handoff_id, v.ticket, v.review.kind, f"{v.review.opened_at:%Y-%m-%d %H:%M}", age_text(v.age),
-             v.review.state, ", ".join(v.review.editors), f"{len(v.filled)}/{len(ESCALATION_SECTIONS)}",
-             v.review.cause_kind or "", len(v.review.changes)] for v in views]
-    click.echo(render_table(["handoff", "ticket", "kind", "opened (UTC)", "age", "state", "editors", "filled",
-                             "cause kind", "changes"], rows))
+    rows = [
+        [
+            v.handoff_id,
+            v.ticket,
+            v.review.kind,
+            f"{v.review.opened_at:%Y-%m-%d %H:%M}",
+            age_text(v.age),
+            v.review.state,
+            ", ".join(v.review.editors),
+            f"{len(v.filled)}/{len(ESCALATION_SECTIONS)}",
+            v.review.cause_kind or "",
+            len(v.review.changes),
+        ]
+        for v in views
+    ]
+    click.echo(
+        render_table(
+            ["handoff", "ticket", "kind", "opened (UTC)", "age", "state", "editors", "filled", "cause kind", "changes"],
+            rows,
+        )
+    )
 
 
 @click.group()
@@ -73,8 +99,12 @@ def show(state, handoff_id: str, fmt: str) -> None:
 @click.option("--helped", help=ESCALATION_SECTIONS["helped"] + ".")
 @click.option("--prevention", help=ESCALATION_SECTIONS["prevention"] + ".")
 @click.option("--cause-kind", help="The kind of cause: one of reviews.escalations.causes.")
-@click.option("--from-file", "from_file", type=click.File(encoding="utf-8"),
-              help="A YAML or JSON mapping of sections (and cause_kind); options given beside it win.")
+@click.option(
+    "--from-file",
+    "from_file",
+    type=click.File(encoding="utf-8"),
+    help="A YAML or JSON mapping of sections (and cause_kind); options given beside it win.",
+)
 @click.pass_obj
 def edit(state, handoff_id: str, person: str, cause_kind: str | None, from_file, **sections) -> None:
     """Write sections of the review of HANDOFF_ID (what happened and what would prevent it, not who is to blame)."""
@@ -83,8 +113,7 @@ def edit(state, handoff_id: str, person: str, cause_kind: str | None, from_file,
     cause_kind = cause_kind or next(filter(None, from_file_kinds), None)
     given.update({name: text for name, text in sections.items() if text is not None})
     if not given and cause_kind is None:
-        raise click.UsageError(f"say what to write: --{' / --'.join(ESCALATION_SECTIONS)}, --cause-kind or "
-                               "--from-file")
+        raise click.UsageError(f"say what to write: --{' / --'.join(ESCALATION_SECTIONS)}, --cause-kind or --from-file")
     events = _reviews(state).edit(handoff_id, person, given, cause_kind)
     click.echo(_said(handoff_id, events) or f"review of {handoff_id}: nothing changed")
 
@@ -92,8 +121,12 @@ def edit(state, handoff_id: str, person: str, cause_kind: str | None, from_file,
 @escalation.command()
 @click.argument("handoff_id")
 @as_option
-@click.option("--change", type=click.Choice(CHANGE_KINDS, case_sensitive=False), required=True,
-              help="What the review led to change.")
+@click.option(
+    "--change",
+    type=click.Choice(CHANGE_KINDS, case_sensitive=False),
+    required=True,
+    help="What the review led to change.",
+)
 @click.option("--reference", required=True, help="Where the change is: a commit, a document, a change ticket.")
 @click.option("--note", default="", help="What changed, in a line.")
 @click.pass_obj
@@ -147,18 +180,33 @@ def _detail(event: LedgerEvent) -> str:
 
 def _text(view: EscalationReviewView) -> str:
     review, record = view.review, view.escalation
-    lines = [f"Escalation review of {view.handoff_id} on {view.ticket}{f' ({view.subject})' if view.subject else ''}",
-             f"  state: {review.state}, opened {review.opened_at:%Y-%m-%d %H:%M} UTC, age {age_text(view.age)}"
-             + (f", closed by {review.closed_by}" if review.closed_by else "")]
+    lines = [
+        f"Escalation review of {view.handoff_id} on {view.ticket}{f' ({view.subject})' if view.subject else ''}",
+        f"  state: {review.state}, opened {review.opened_at:%Y-%m-%d %H:%M} UTC, age {age_text(view.age)}"
+        + (f", closed by {review.closed_by}" if review.closed_by else ""),
+    ]
     if record is not None:
-        lines += [f"  escalation: {review.kind} from {record.from_holder or '(nobody)'} to {record.to_holder}, "
-                  f"asked by {record.requested_by or 'baton'} ({record.state})",
-                  f"  reason: {record.reason}", f"  what was tried: {record.summary or '(not said)'}"]
-    lines += [f"  editors: {', '.join(review.editors) or '(none named)'}",
-              f"  cause kind: {review.cause_kind or '(not chosen)'}", ""]
+        lines += [
+            f"  escalation: {review.kind} from {record.from_holder or '(nobody)'} to {record.to_holder}, "
+            f"asked by {record.requested_by or 'baton'} ({record.state})",
+            f"  reason: {record.reason}",
+            f"  what was tried: {record.summary or '(not said)'}",
+        ]
+    lines += [
+        f"  editors: {', '.join(review.editors) or '(none named)'}",
+        f"  cause kind: {review.cause_kind or '(not chosen)'}",
+        "",
+    ]
     for name, label in ESCALATION_SECTIONS.items():
-        lines += [f"{label} ({name}):", *(f"  {line}" for line in (review.sections.get(name) or "(not written yet)")
-                                          .splitlines())]
-    lines += ["", "Changes it led to:"] + ([f"  {c.change}: {c.reference}{f' - {c.note}' if c.note else ''} "
-                                            f"({c.by}, {c.at:%Y-%m-%d})" for c in review.changes] or ["  (none yet)"])
+        lines += [
+            f"{label} ({name}):",
+            *(f"  {line}" for line in (review.sections.get(name) or "(not written yet)").splitlines()),
+        ]
+    lines += ["", "Changes it led to:"] + (
+        [
+            f"  {c.change}: {c.reference}{f' - {c.note}' if c.note else ''} ({c.by}, {c.at:%Y-%m-%d})"
+            for c in review.changes
+        ]
+        or ["  (none yet)"]
+    )
     return "\n".join(lines)

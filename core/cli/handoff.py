@@ -1,4 +1,5 @@
 """`baton handoff`: request, accept, decline, withdraw and force handoffs by hand."""
+
 from __future__ import annotations
 
 import click
@@ -12,8 +13,13 @@ from baton_itsm.core.usecases.handoffs import new_handoff_id
 from baton_itsm.core.usecases.ticket_reach import require_reachable
 
 KINDS = click.Choice([k.value for k in HandoffKind])
-by_option = click.option("--by", required=True, envvar="BATON_USER", show_envvar=True,
-                         help="Who is doing this (a person's name in the tool).")
+by_option = click.option(
+    "--by",
+    required=True,
+    envvar="BATON_USER",
+    show_envvar=True,
+    help="Who is doing this (a person's name in the tool).",
+)
 
 
 def _ticket(state, text: str) -> TicketKey:
@@ -47,16 +53,23 @@ def handoff() -> None:
 
 def new_handoff_options(command):
     """The arguments of a new handoff, requested or forced: TICKET, --to, --by, --reason, --summary, --kind."""
-    for option in reversed([
-        click.argument("ticket"),
-        click.option("--to", "to", required=True, metavar="GROUP[/PERSON]",
-                     help="The receiver: a group queue or a person in it."),
-        by_option,
-        click.option("--reason", required=True, help="Why the ticket should change hands."),
-        click.option("--summary", default="", help="What was tried so far (a good handoff summarises)."),
-        click.option("--kind", type=KINDS, default=HandoffKind.REASSIGN.value, show_default=True),
-        click.pass_obj,
-    ]):
+    for option in reversed(
+        [
+            click.argument("ticket"),
+            click.option(
+                "--to",
+                "to",
+                required=True,
+                metavar="GROUP[/PERSON]",
+                help="The receiver: a group queue or a person in it.",
+            ),
+            by_option,
+            click.option("--reason", required=True, help="Why the ticket should change hands."),
+            click.option("--summary", default="", help="What was tried so far (a good handoff summarises)."),
+            click.option("--kind", type=KINDS, default=HandoffKind.REASSIGN.value, show_default=True),
+            click.pass_obj,
+        ]
+    ):
         command = option(command)
     return command
 
@@ -64,9 +77,19 @@ def new_handoff_options(command):
 def _new_handoff(state, command_type, ticket: str, to: str, by: str, reason: str, summary: str, kind: str) -> None:
     key = _ticket(state, ticket)
     require_reachable(state.app, key)  # as the API: no handoff on an instance or ticket Baton cannot reach
-    _report(state.app.handoffs.execute(command_type(
-        ticket=key, handoff_id=new_handoff_id(), to_holder=_holder(to), by=by, reason=reason,
-        summary=summary, kind=HandoffKind(kind))))
+    _report(
+        state.app.handoffs.execute(
+            command_type(
+                ticket=key,
+                handoff_id=new_handoff_id(),
+                to_holder=_holder(to),
+                by=by,
+                reason=reason,
+                summary=summary,
+                kind=HandoffKind(kind),
+            )
+        )
+    )
 
 
 @handoff.command("request")
@@ -94,10 +117,15 @@ def accept(state, handoff_id: str, by: str) -> None:
 @handoff.command("decline")
 @click.argument("handoff_id")
 @by_option
-@click.option("--code", default="", metavar="CODE",
-              help="A reason code of the desk's catalog (rules.decline_reasons); --reason then adds words to it.")
-@click.option("--reason", default="", help="Why not (the sender needs to know what to do instead); may start "
-                                           "with a code.")
+@click.option(
+    "--code",
+    default="",
+    metavar="CODE",
+    help="A reason code of the desk's catalog (rules.decline_reasons); --reason then adds words to it.",
+)
+@click.option(
+    "--reason", default="", help="Why not (the sender needs to know what to do instead); may start with a code."
+)
 @click.pass_obj
 def decline(state, handoff_id: str, by: str, code: str, reason: str) -> None:
     """Decline a handoff addressed to you or your group, with a reason code, words, or both."""
@@ -120,4 +148,3 @@ def withdraw(state, handoff_id: str, by: str, reason: str) -> None:
 def force(state, **arguments) -> None:
     """Move TICKET without the receiver's acceptance (managers only); recorded as forced."""
     _new_handoff(state, ForceHandoff, **arguments)
-

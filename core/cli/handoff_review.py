@@ -1,4 +1,5 @@
 """`baton review handoff` and `baton review audit`: a receiver's review and a lead's verdict, by hand."""
+
 from __future__ import annotations
 
 import click
@@ -10,17 +11,26 @@ from baton_itsm.core.domain.reviews import HandoffAnswers
 
 def answer_options(command):
     """HANDOFF_ID, who answers, the three optional questions of a review and its note."""
-    for option in reversed([
-        click.argument("handoff_id"),
-        click.option("--as", "--by", "person", required=True, envvar="BATON_USER", show_envvar=True,
-                     metavar="PERSON", help="Who answers (a person's name in the tool)."),
-        click.option("--needed", metavar="yes|no", help="Was the handoff needed?"),
-        click.option("--prepared", metavar="yes|no",
-                     help="Was it done well: was what had been tried summarised?"),
-        click.option("--timely", metavar="early|right|late", help="Did it come too early, about right, too late?"),
-        click.option("--note", default="", help="Anything else the sender or the lead should know."),
-        click.pass_obj,
-    ]):
+    for option in reversed(
+        [
+            click.argument("handoff_id"),
+            click.option(
+                "--as",
+                "--by",
+                "person",
+                required=True,
+                envvar="BATON_USER",
+                show_envvar=True,
+                metavar="PERSON",
+                help="Who answers (a person's name in the tool).",
+            ),
+            click.option("--needed", metavar="yes|no", help="Was the handoff needed?"),
+            click.option("--prepared", metavar="yes|no", help="Was it done well: was what had been tried summarised?"),
+            click.option("--timely", metavar="early|right|late", help="Did it come too early, about right, too late?"),
+            click.option("--note", default="", help="Anything else the sender or the lead should know."),
+            click.pass_obj,
+        ]
+    ):
         command = option(command)
     return command
 

@@ -1,5 +1,6 @@
 """`baton import`: help-desk history into the ledger. Each format's command comes from its tool's plugin (`baton
 import servicenow-log`, `jira-changelog`, `rt`: the `register_cli_commands` hook); they write through this module."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -22,17 +23,19 @@ def import_history() -> None:
 
 
 file_argument = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar (there is none when stderr "
-                                                                "is not a terminal either).")
+quiet_option = click.option(
+    "--quiet", "-q", is_flag=True, help="No progress bar (there is none when stderr is not a terminal either)."
+)
 
 
-def import_file(state, file: Path, instance: str, quiet: bool,
-                read: Callable[[bool, Progress], HistoryReading]) -> None:
+def import_file(
+    state, file: Path, instance: str, quiet: bool, read: Callable[[bool, Progress], HistoryReading]
+) -> None:
     """Import `file`, read by `read(grouped, progress)`, and tell what was imported."""
     from baton_itsm.core.errors import BatonError
-    from baton_itsm.core.runtime.gcpause import paused_gc
     from baton_itsm.core.history.ledger_import import file_digest
     from baton_itsm.core.history.readers import HistoryFormatError
+    from baton_itsm.core.runtime.gcpause import paused_gc
 
     bar = ProgressBar(f"importing {file.name}", quiet=quiet)
 
@@ -52,9 +55,11 @@ def _closing(reading: HistoryReading, close: Callable[[], None]) -> HistoryReadi
     reading.tickets = _then(reading.tickets, close)
     halves = reading.halves
     if halves is not None:
+
         def closing_halves():
             parts = halves()
             return parts and (_closing(parts[0], close), parts[1], parts[2])
+
         reading.halves = closing_halves
     return reading
 
@@ -64,9 +69,17 @@ def _then(items: Iterator, done: Callable[[], None]) -> Iterator:
     done()
 
 
-def import_and_tell(state, what: str, instance: str, digest: str, read: Callable[[bool], HistoryReading],
-                    done: Callable[[], None] = lambda: None, settings: HistorySettings | None = None, *,
-                    in_child: bool = False) -> None:
+def import_and_tell(
+    state,
+    what: str,
+    instance: str,
+    digest: str,
+    read: Callable[[bool], HistoryReading],
+    done: Callable[[], None] = lambda: None,
+    settings: HistorySettings | None = None,
+    *,
+    in_child: bool = False,
+) -> None:
     """Write what `read` yields into the ledger as `instance`, recorded under `digest`, and tell the outcome;
     `in_child`: read in a child process (files only: never HTTP reads, whose connections are not forked)."""
     from baton_itsm.core.history.ledger_import import import_history
@@ -75,9 +88,16 @@ def import_and_tell(state, what: str, instance: str, digest: str, read: Callable
     settings = settings or history_settings(state)
     bulk = open_bulk(settings.database_url)
     try:
-        outcome = import_history(bulk, read, instance=instance, digest=digest, now=utc_now_text(),
-                                 intake_groups=settings.intake_groups, ownership=settings.ownership,
-                                 in_child=in_child)
+        outcome = import_history(
+            bulk,
+            read,
+            instance=instance,
+            digest=digest,
+            now=utc_now_text(),
+            intake_groups=settings.intake_groups,
+            ownership=settings.ownership,
+            in_child=in_child,
+        )
     finally:
         done()
         bulk.close()
@@ -89,16 +109,21 @@ def tell(outcome, what: str) -> None:
     if outcome.already_imported:
         click.echo(f"{what} was imported already (same content, SHA-256 {outcome.digest[:12]}): nothing added")
         return
-    click.echo(f"imported {what} as {outcome.instance}: {outcome.rows_read:,} {rows} read, "
-               f"{len(outcome.rejected):,} rejected")
-    click.echo(f"  {outcome.tickets_new + outcome.tickets_extended:,} tickets ({outcome.tickets_new:,} new, "
-               f"{outcome.tickets_extended:,} already in the ledger got new entries), "
-               f"{outcome.entries:,} ledger entries written"
-               + (f", {outcome.entries_known:,} were there already" if outcome.entries_known else ""))
+    click.echo(
+        f"imported {what} as {outcome.instance}: {outcome.rows_read:,} {rows} read, {len(outcome.rejected):,} rejected"
+    )
+    click.echo(
+        f"  {outcome.tickets_new + outcome.tickets_extended:,} tickets ({outcome.tickets_new:,} new, "
+        f"{outcome.tickets_extended:,} already in the ledger got new entries), "
+        f"{outcome.entries:,} ledger entries written"
+        + (f", {outcome.entries_known:,} were there already" if outcome.entries_known else "")
+    )
     if outcome.entries_older:
-        click.echo(f"  {outcome.entries_older:,} moves older than what the ledger already holds for their ticket "
-                   "(Baton was watching it) were left out: appended now, they would make a past holder the present "
-                   "one. Import history before `baton run` watches the instance.")
+        click.echo(
+            f"  {outcome.entries_older:,} moves older than what the ledger already holds for their ticket "
+            "(Baton was watching it) were left out: appended now, they would make a past holder the present "
+            "one. Import history before `baton run` watches the instance."
+        )
     if outcome.rejected:
         reasons = ", ".join(f"{reason}: {count:,}" for reason, count in sorted(outcome.rejected_reasons.items()))
         click.echo(f"  rejected {rows} are not imported; by column or cause: {reasons}")
@@ -107,9 +132,11 @@ def tell(outcome, what: str) -> None:
         click.echo(f"  {len(outcome.odd):,} imported with a caveat:")
         _list(outcome.odd, where)
     if outcome.compared:
-        click.echo(f"  the tool's own reassignment counter agrees with Baton's derived count on "
-                   f"{outcome.agreeing:,} of {outcome.compared:,} tickets "
-                   f"({100 * outcome.agreeing / outcome.compared:.2f}%)")
+        click.echo(
+            f"  the tool's own reassignment counter agrees with Baton's derived count on "
+            f"{outcome.agreeing:,} of {outcome.compared:,} tickets "
+            f"({100 * outcome.agreeing / outcome.compared:.2f}%)"
+        )
         for mismatch, count in outcome.mismatches.most_common():
             click.echo(f"    {count:5,}  {mismatch}")
     click.echo("next: `baton report` for the handoff metrics")

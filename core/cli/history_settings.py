@@ -4,6 +4,7 @@ With no deployment file (a first look at history, the demo, the benchmark) nothi
 SQLAlchemy is imported: the defaults are Baton's built-in ones. A deployment file is loaded and
 validated as usual, for its ledger store, its triage groups and its ownership model.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -34,8 +35,9 @@ def history_settings(state: CliState) -> HistorySettings:
     from baton_itsm.core.settings.loader import load_config
 
     config = load_config(path)
-    return HistorySettings(resolve_database_url(db_option, config.database.url), config.intake_groups(),
-                           config.ownership_policy(), config)
+    return HistorySettings(
+        resolve_database_url(db_option, config.database.url), config.intake_groups(), config.ownership_policy(), config
+    )
 
 
 def utc_now_text() -> str:

@@ -1,4 +1,5 @@
 """`baton`: the command line entry point and its top-level commands."""
+
 from __future__ import annotations
 
 from functools import cached_property
@@ -46,11 +47,20 @@ class CliState:
 
 
 @click.group(cls=PluginGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_option", metavar="FILE", envvar=None,
-              help="Deployment file (default: $BATON_CONFIG, else ./baton.yaml, else built-in defaults).")
-@click.option("--db", "db_option", metavar="PATH|URL",
-              help="Ledger store: a SQLite file or a database URL (default: $BATON_DATABASE_URL, the config, "
-                   "else SQLite in the user data dir).")
+@click.option(
+    "--config",
+    "config_option",
+    metavar="FILE",
+    envvar=None,
+    help="Deployment file (default: $BATON_CONFIG, else ./baton.yaml, else built-in defaults).",
+)
+@click.option(
+    "--db",
+    "db_option",
+    metavar="PATH|URL",
+    help="Ledger store: a SQLite file or a database URL (default: $BATON_DATABASE_URL, the config, "
+    "else SQLite in the user data dir).",
+)
 @click.version_option(package_name="baton-itsm", prog_name="baton")  # looked up only when asked
 @click.pass_context
 def cli(ctx: click.Context, config_option: str | None, db_option: str | None) -> None:
@@ -59,8 +69,14 @@ def cli(ctx: click.Context, config_option: str | None, db_option: str | None) ->
 
 
 @cli.command()
-@click.option("--path", "target", default=DEFAULT_CONFIG_NAME, show_default=True, type=click.Path(dir_okay=False),
-              help="Where to write the starter config.")
+@click.option(
+    "--path",
+    "target",
+    default=DEFAULT_CONFIG_NAME,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Where to write the starter config.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def init(target: str, force: bool) -> None:
     """Write a starter deployment file (the documented example) to edit."""
@@ -88,12 +104,20 @@ def check(state: CliState) -> None:
     refuse_on_problems(app)  # the same check `baton run` makes before it starts
     where = app.config_path or "built-in defaults (no baton.yaml found)"
     config = app.config
-    click.echo(f"config: {where}: OK ({len(config.groups)} groups, {len(config.connectors)} connectors, "
-               f"ownership model {config.ownership.model})")
+    click.echo(
+        f"config: {where}: OK ({len(config.groups)} groups, {len(config.connectors)} connectors, "
+        f"ownership model {config.ownership.model})"
+    )
     revision, head = current_revision(app.engine), head_revision()
-    state_text = "current" if revision == head else (
-        "empty: it will be created on first use" if revision is None and app.engine.dialect.name == "sqlite"
-        else f"at {revision or 'no schema'}, needs `baton db upgrade` to {head}")
+    state_text = (
+        "current"
+        if revision == head
+        else (
+            "empty: it will be created on first use"
+            if revision is None and app.engine.dialect.name == "sqlite"
+            else f"at {revision or 'no schema'}, needs `baton db upgrade` to {head}"
+        )
+    )
     click.echo(f"ledger store: {redact(app.database_url)}: reachable, schema {state_text}")
     unreachable = []
     mask = output_masker(click.get_current_context())
@@ -120,22 +144,24 @@ def _reach_notifiers(app: App, mask) -> None:
 def _register_subcommands() -> None:
     # "module:attribute" of each command; the module is imported only when the command runs or help lists it.
     # A tool's own commands (`baton servicenow`, `baton jira`, `baton rt`) come from its plugin (plugin_commands).
-    cli.add_lazy_commands({
-        "db": "baton_itsm.core.cli.db:db",
-        "handoff": "baton_itsm.core.cli.handoff:handoff",
-        "ledger": "baton_itsm.core.cli.ledger:ledger",
-        "poll": "baton_itsm.core.cli.poll:poll",
-        "import": "baton_itsm.core.cli.history_import:import_history",
-        "report": "baton_itsm.core.cli.report:report",
-        "review": "baton_itsm.core.cli.review:review",
-        "backtest": "baton_itsm.core.cli.backtest:backtest",
-        "demo": "baton_itsm.core.cli.demo:demo",
-        "run": "baton_itsm.core.cli.run:run",
-        "outbox": "baton_itsm.core.cli.outbox:outbox",
-        "token": "baton_itsm.core.cli.token:token",
-        "away": "baton_itsm.core.cli.away:away",
-        "inbox": "baton_itsm.core.cli.inbox:inbox",
-    })
+    cli.add_lazy_commands(
+        {
+            "db": "baton_itsm.core.cli.db:db",
+            "handoff": "baton_itsm.core.cli.handoff:handoff",
+            "ledger": "baton_itsm.core.cli.ledger:ledger",
+            "poll": "baton_itsm.core.cli.poll:poll",
+            "import": "baton_itsm.core.cli.history_import:import_history",
+            "report": "baton_itsm.core.cli.report:report",
+            "review": "baton_itsm.core.cli.review:review",
+            "backtest": "baton_itsm.core.cli.backtest:backtest",
+            "demo": "baton_itsm.core.cli.demo:demo",
+            "run": "baton_itsm.core.cli.run:run",
+            "outbox": "baton_itsm.core.cli.outbox:outbox",
+            "token": "baton_itsm.core.cli.token:token",
+            "away": "baton_itsm.core.cli.away:away",
+            "inbox": "baton_itsm.core.cli.inbox:inbox",
+        }
+    )
 
 
 _register_subcommands()

@@ -1,4 +1,5 @@
 """`baton outbox`: what Baton still has to do or could not do, and sending something again."""
+
 from __future__ import annotations
 
 import click
@@ -26,9 +27,22 @@ def list_rows(state, status: str | None, limit: int) -> None:
     if not rows:
         click.echo("no outbox rows" + (f" in state {status}" if status else ""))
         return
-    click.echo(render_table(["key", "channel", "status", "attempts", "created (UTC)", "last error"], [
-        [r.idempotency_key, r.channel, r.status, r.attempts, r.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-         (r.last_error or "")[:80]] for r in rows]))
+    click.echo(
+        render_table(
+            ["key", "channel", "status", "attempts", "created (UTC)", "last error"],
+            [
+                [
+                    r.idempotency_key,
+                    r.channel,
+                    r.status,
+                    r.attempts,
+                    r.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    (r.last_error or "")[:80],
+                ]
+                for r in rows
+            ],
+        )
+    )
 
 
 @outbox.command("retry")

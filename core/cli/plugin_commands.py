@@ -3,6 +3,7 @@
 A group looks at the plugins only for a name that is not its own or when a help lists its commands, so the core's
 commands never pay for loading the plugins; a plugin's command is imported ("module:attribute") when it runs.
 """
+
 from __future__ import annotations
 
 import click
@@ -32,8 +33,11 @@ class PluginGroup(BatonGroup):
 
     def _plugins(self) -> dict[str, str]:
         prefix = f"{self.plugin_path} " if self.plugin_path else ""
-        return {path.removeprefix(prefix): spec for path, spec in plugin_commands().items()
-                if path.startswith(prefix) and " " not in path.removeprefix(prefix)}
+        return {
+            path.removeprefix(prefix): spec
+            for path, spec in plugin_commands().items()
+            if path.startswith(prefix) and " " not in path.removeprefix(prefix)
+        }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self._plugins()})

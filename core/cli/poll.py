@@ -1,4 +1,5 @@
 """`baton poll`: read the tools' changes, run the rules on them, and perform the decided tool actions."""
+
 from __future__ import annotations
 
 import time
@@ -33,8 +34,9 @@ def poll(state, instances: tuple[str, ...], once: bool) -> None:
     unknown = [i for i in instances if i not in app.config.connectors]
     if unknown or not app.config.connectors:
         known = ", ".join(app.config.connectors) or "none are configured under `connectors`"
-        raise ConfigError([f"unknown connector instance {i!r} (known: {known})" for i in unknown]
-                          or [f"nothing to poll: {known}"])
+        raise ConfigError(
+            [f"unknown connector instance {i!r} (known: {known})" for i in unknown] or [f"nothing to poll: {known}"]
+        )
     chosen = list(instances) or list(app.config.connectors)
     if once:
         cycle = app.poller.run_once(chosen)

@@ -1,4 +1,5 @@
 """A progress bar on stderr for long commands; silent when stderr is not a terminal or when asked."""
+
 from __future__ import annotations
 
 import sys
@@ -14,8 +15,14 @@ class ProgressBar:
     WIDTH = 30
     INTERVAL = 0.2  # seconds between redraws: a few a second is smooth enough to read
 
-    def __init__(self, label: str, *, quiet: bool = False, stream: TextIO | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        label: str,
+        *,
+        quiet: bool = False,
+        stream: TextIO | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.stream = stream or sys.stderr
         self.label = label
         self.enabled = not quiet and self.stream.isatty()

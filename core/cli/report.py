@@ -1,4 +1,5 @@
 """`baton report`: the handoff metrics of the ledger, in the terminal and as HTML, CSV, JSON and PNG."""
+
 from __future__ import annotations
 
 import json
@@ -14,19 +15,43 @@ DEFAULT_FOLDER = "baton-report"
 
 
 @click.command()
-@click.option("--out", "folder", default=DEFAULT_FOLDER, show_default=True, type=click.Path(file_okay=False,
-              path_type=Path), help="Folder for report.html, report.json, the CSV tables and charts/*.png.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="What to print: the summary, or every metric as JSON.")
+@click.option(
+    "--out",
+    "folder",
+    default=DEFAULT_FOLDER,
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for report.html, report.json, the CSV tables and charts/*.png.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="What to print: the summary, or every metric as JSON.",
+)
 @click.option("--no-charts", is_flag=True, help="Skip the PNG charts (and matplotlib's start-up time).")
 @click.option("--instance", "instances", multiple=True, help="Only tickets of this instance (repeatable).")
-@click.option("--late-within", type=float, default=DEFAULT_LATE_WITHIN_MINUTES, show_default=True,
-              metavar="MINUTES", help="A handoff is late when the ticket was resolved within this long after it.")
-@click.option("--period", type=click.Choice(PERIODS), default=DEFAULT_PERIOD, show_default=True,
-              help="Per-period figures count each ticket in the month, ISO week or quarter it was opened.")
+@click.option(
+    "--late-within",
+    type=float,
+    default=DEFAULT_LATE_WITHIN_MINUTES,
+    show_default=True,
+    metavar="MINUTES",
+    help="A handoff is late when the ticket was resolved within this long after it.",
+)
+@click.option(
+    "--period",
+    type=click.Choice(PERIODS),
+    default=DEFAULT_PERIOD,
+    show_default=True,
+    help="Per-period figures count each ticket in the month, ISO week or quarter it was opened.",
+)
 @click.pass_obj
-def report(state, folder: Path, fmt: str, no_charts: bool, instances: tuple[str, ...], late_within: float,
-           period: str) -> None:
+def report(
+    state, folder: Path, fmt: str, no_charts: bool, instances: tuple[str, ...], late_within: float, period: str
+) -> None:
     """Measure the handoffs in the ledger: bounce count, pickup and resolution times, late handoffs, reopens,
     acceptance, declines, escalations, handoff reviews, and the tool's own reassignment counter beside Baton's;
     overall, and per group, agent and period in the scorecards."""
@@ -34,33 +59,41 @@ def report(state, folder: Path, fmt: str, no_charts: bool, instances: tuple[str,
     write_and_show(metrics, folder, fmt=fmt, charts=not no_charts)
 
 
-def build_metrics(state, instances: tuple[str, ...] = (), late_within: float = DEFAULT_LATE_WITHIN_MINUTES,
-                  period: str = DEFAULT_PERIOD) -> dict:
+def build_metrics(
+    state,
+    instances: tuple[str, ...] = (),
+    late_within: float = DEFAULT_LATE_WITHIN_MINUTES,
+    period: str = DEFAULT_PERIOD,
+) -> dict:
     from functools import partial
 
-    from baton_itsm.core.runtime.gcpause import paused_gc
     from baton_itsm.core.metrics.summary import Tallies
     from baton_itsm.core.metrics.two_parts import tallies
+    from baton_itsm.core.runtime.gcpause import paused_gc
     from baton_itsm.core.store.bulk import open_bulk
 
     settings = history_settings(state)
     bulk = open_bulk(settings.database_url)
     try:
         with paused_gc():  # the tickets in two halves, on two cores (core/metrics/two_parts)
-            metrics = tallies(bulk, settings.database_url, instances,
-                              partial(Tallies, settings.intake_groups, late_within, period)).result()
+            metrics = tallies(
+                bulk, settings.database_url, instances, partial(Tallies, settings.intake_groups, late_within, period)
+            ).result()
         missing = sorted(set(instances) - set(metrics["instances"]))
         if missing:
             held = [instance for (instance,) in bulk.query("SELECT DISTINCT instance FROM tickets ORDER BY 1")]
-            click.echo(f"no tickets of {', '.join(missing)} in the ledger; it holds "
-                       f"{', '.join(held) or 'no tickets yet'}", err=True)
+            click.echo(
+                f"no tickets of {', '.join(missing)} in the ledger; it holds {', '.join(held) or 'no tickets yet'}",
+                err=True,
+            )
     finally:
         bulk.close()
     return metrics
 
 
-def write_and_show(metrics: dict, folder: Path, *, fmt: str = "text", charts: bool = True,
-                   extra: dict | None = None) -> None:
+def write_and_show(
+    metrics: dict, folder: Path, *, fmt: str = "text", charts: bool = True, extra: dict | None = None
+) -> None:
     from baton_itsm.core.metrics.summary import json_ready, summary_lines
     from baton_itsm.core.report.files import write_report
 
@@ -70,5 +103,7 @@ def write_and_show(metrics: dict, folder: Path, *, fmt: str = "text", charts: bo
         return
     for line in summary_lines(metrics):
         click.echo(line)
-    click.echo(f"report: {written['html']} (tables as CSV and every metric as JSON beside it"
-               f"{', charts as PNG in ' + str(folder / 'charts') if charts else ''})")
+    click.echo(
+        f"report: {written['html']} (tables as CSV and every metric as JSON beside it"
+        f"{', charts as PNG in ' + str(folder / 'charts') if charts else ''})"
+    )

@@ -1,4 +1,5 @@
 """`baton token`: personal API tokens. Each acts as one person; the token is shown once and kept only hashed."""
+
 from __future__ import annotations
 
 import json
@@ -39,12 +40,17 @@ def create(state, person: str, note: str) -> None:
     """Make a token for NAME and show it, once: Baton keeps only its SHA-256."""
     known = _people(state.app.config)
     if known and person not in known:  # a misspelt name would make a token that can do nothing
-        raise UserFacingError(f"{person!r} is not a person of this deployment (people, group members, managers "
-                              f"and leads): {', '.join(sorted(known))}")
+        raise UserFacingError(
+            f"{person!r} is not a person of this deployment (people, group members, managers "
+            f"and leads): {', '.join(sorted(known))}"
+        )
     issued = _tokens(state).create(person, state.app.clock.now(), note)
     click.echo(issued.token)
-    click.echo(f"token {issued.token_id} acts as {issued.person}: give it to them now; it is not shown again "
-               f"(revoke it with `baton token revoke {issued.token_id}`)", err=True)
+    click.echo(
+        f"token {issued.token_id} acts as {issued.person}: give it to them now; it is not shown again "
+        f"(revoke it with `baton token revoke {issued.token_id}`)",
+        err=True,
+    )
 
 
 @token.command("list")
@@ -54,16 +60,39 @@ def create(state, person: str, note: str) -> None:
 def list_tokens(state, include_revoked: bool, fmt: str) -> None:
     """Live tokens (never their secret): id, person, note, when made, last used (to the hour)."""
     found = _tokens(state).find(include_revoked)
-    rows = [{"id": t.token_id, "person": t.person, "note": t.note, "created": _when(t.created_at),
-             "last_used": _when(t.last_used_at), "revoked": _when(t.revoked_at)} for t in found]
+    rows = [
+        {
+            "id": t.token_id,
+            "person": t.person,
+            "note": t.note,
+            "created": _when(t.created_at),
+            "last_used": _when(t.last_used_at),
+            "revoked": _when(t.revoked_at),
+        }
+        for t in found
+    ]
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
     elif not rows:
         click.echo("no API tokens: make one with `baton token create --for NAME`")
     else:
         headers = ["id", "person", "note", "created (UTC)", "last used", *(["revoked"] if include_revoked else [])]
-        click.echo(render_table(headers, [[r["id"], r["person"], r["note"], r["created"], r["last_used"] or "never",
-                                           *([r["revoked"] or ""] if include_revoked else [])] for r in rows]))
+        click.echo(
+            render_table(
+                headers,
+                [
+                    [
+                        r["id"],
+                        r["person"],
+                        r["note"],
+                        r["created"],
+                        r["last_used"] or "never",
+                        *([r["revoked"] or ""] if include_revoked else []),
+                    ]
+                    for r in rows
+                ],
+            )
+        )
 
 
 @token.command("revoke")

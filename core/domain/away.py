@@ -1,4 +1,5 @@
 """A period someone is away: what the availability rules read and the store keeps."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

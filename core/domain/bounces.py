@@ -6,6 +6,7 @@ assigned: leaving intake is the first assignment. Taking a ticket from one's own
 it back there, is not a change of hands; but if someone else in the group picks it up afterwards,
 that is one (the group's last named person is remembered across queue spells).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -55,7 +56,11 @@ class BounceCounter:
     def __copy__(self) -> BounceCounter:
         twin = BounceCounter(self._intake_groups)
         twin.bounces, twin._group, twin._last_person, twin._assigned = (
-            self.bounces, self._group, self._last_person, self._assigned)
+            self.bounces,
+            self._group,
+            self._last_person,
+            self._assigned,
+        )
         return twin
 
 

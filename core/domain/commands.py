@@ -1,4 +1,5 @@
 """Commands: what someone (a person, a rule, the CLI, the API) asks the protocol to do."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -73,6 +74,12 @@ class RecordHolderChange:
 
 
 Command = (
-    RequestHandoff | AcceptHandoff | DeclineHandoff | WithdrawHandoff | ExpireHandoff | ForceHandoff
-    | RecordHolderChange | ReviewCommand
+    RequestHandoff
+    | AcceptHandoff
+    | DeclineHandoff
+    | WithdrawHandoff
+    | ExpireHandoff
+    | ForceHandoff
+    | RecordHolderChange
+    | ReviewCommand
 )

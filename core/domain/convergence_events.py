@@ -5,6 +5,7 @@ against the decision it served (ActionFailed); when the tool's holder differs fr
 Baton's explains it, the ledger follows the tool with a HolderChanged(cause="reconciled"); when Baton can no longer
 see a ticket (deleted, or moved where Baton's account may not look), TicketLost records it and closes what was open.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -5,6 +5,7 @@ A decline names a code (`not-network`), optionally followed by words of the decl
 deployment allows it, only words (free text). One place resolves what a decline means, so the CLI, the API,
 the link page and the `/baton decline` comment all follow the same catalog.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,8 +56,10 @@ class DeclineCatalog:
             text = f"{reason.words}: {words}" if words else reason.words
             return ResolvedDecline(reason.code, text, reason.reassignable, reason.suggested_group)
         if not words:
-            raise InvalidRequest("a decline needs a reason, so the sender knows what to do instead"
-                                 + (f" (a code: {self.codes()})" if self.reasons else ""))
+            raise InvalidRequest(
+                "a decline needs a reason, so the sender knows what to do instead"
+                + (f" (a code: {self.codes()})" if self.reasons else "")
+            )
         if not self.free_text:
             raise InvalidRequest(f"this desk declines with a reason code, not free text; use one of: {self.codes()}")
         return ResolvedDecline("", words)

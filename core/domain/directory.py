@@ -1,4 +1,5 @@
 """Who belongs to which group and who manages it: what the protocol needs to know about people."""
+
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping

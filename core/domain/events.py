@@ -1,4 +1,5 @@
 """Events: what happened. Every event is one append-only ledger entry."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -94,7 +95,13 @@ class HolderChanged(LedgerEvent):
 EVENT_TYPES: dict[str, type[LedgerEvent]] = {
     cls.entry_type: cls
     for cls in (
-        HandoffRequested, HandoffAccepted, HandoffForced, HandoffApplied, HandoffDeclined,
-        HandoffExpired, HandoffWithdrawn, HolderChanged,
+        HandoffRequested,
+        HandoffAccepted,
+        HandoffForced,
+        HandoffApplied,
+        HandoffDeclined,
+        HandoffExpired,
+        HandoffWithdrawn,
+        HolderChanged,
     )
 }

@@ -1,5 +1,6 @@
 """Ticket facts as the tool last stated them: what the rules read and the store keeps (the rules import them
 through core/rules/facts.py)."""
+
 from __future__ import annotations
 
 import logging
@@ -15,8 +16,15 @@ from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 FACT_FIELDS = ("subject", "requester", "requester_name", "priority", "category", "status", "url")
 RESOLVED_STATUSES = frozenset({"resolved", "closed", "cancelled", "canceled", "done", "rejected"})
 # Events that count as activity on the ticket (restart its ageing); a resolution or an observation does not.
-ACTIVITY = frozenset({ToolEventKind.CREATED, ToolEventKind.HOLDER_CHANGED, ToolEventKind.UPDATED,
-                      ToolEventKind.COMMENTED, ToolEventKind.REOPENED})
+ACTIVITY = frozenset(
+    {
+        ToolEventKind.CREATED,
+        ToolEventKind.HOLDER_CHANGED,
+        ToolEventKind.UPDATED,
+        ToolEventKind.COMMENTED,
+        ToolEventKind.REOPENED,
+    }
+)
 # A comment event's `fields` may say who could read it. A public one (RT's Correspond, a reply the requester
 # reads, or the requester's own message) is kept as a reply but never runs a `/baton` command.
 VISIBILITY, PUBLIC = "comment_visibility", "public"
@@ -75,8 +83,11 @@ class TicketFacts:
             changes["tool_holder"] = event.new_holder
         if event.kind is ToolEventKind.OBSERVED:
             changes["unverified"] = False
-        if event.kind in ACTIVITY and not self._requester_writing(event) and (
-                self.last_activity_at is None or event.at >= self.last_activity_at):
+        if (
+            event.kind in ACTIVITY
+            and not self._requester_writing(event)
+            and (self.last_activity_at is None or event.at >= self.last_activity_at)
+        ):
             changes["last_activity_at"] = event.at
         if event.kind is ToolEventKind.COMMENTED and event.actor and event.text.strip():
             changes["replies"] = self._with_reply(Reply(event.actor, event.at, event.text.strip()[:REPLY_CHARS]))
@@ -93,8 +104,12 @@ class TicketFacts:
     def _requester_writing(self, event: ToolEvent) -> bool:
         """The requester's own message is not the desk working the ticket: it does not restart its ageing."""
         requester = event.fields.get("requester") or self.requester
-        return (event.kind is ToolEventKind.COMMENTED and event.fields.get(VISIBILITY) == PUBLIC
-                and event.actor is not None and event.actor == requester)
+        return (
+            event.kind is ToolEventKind.COMMENTED
+            and event.fields.get(VISIBILITY) == PUBLIC
+            and event.actor is not None
+            and event.actor == requester
+        )
 
     def _with_reply(self, reply: Reply) -> tuple[Reply, ...]:
         mine = self.latest_reply(reply.by)

@@ -13,6 +13,7 @@ instead of one a move is what lets an import plus a report beat a plain pandas s
 (docs/history.md). The row's version is the summary's (moves + 1), so the logical ledger read back
 through `imported_events` is the same, entry for entry and version for version, as one row per move.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -53,9 +54,17 @@ def imported_events(key: TicketKey, at: datetime, data: dict[str, Any]) -> list[
     previous = None
     for moved_at, actor, group, person, source_event_id in data.get(MOVES) or ():
         holder = Holder(group, person)
-        events.append(HolderChanged(ticket=key, at=datetime.fromisoformat(moved_at).replace(tzinfo=UTC), by=actor,
-                                    from_holder=previous, to_holder=holder, source_event_id=source_event_id,
-                                    cause=IMPORT_CAUSE))
+        events.append(
+            HolderChanged(
+                ticket=key,
+                at=datetime.fromisoformat(moved_at).replace(tzinfo=UTC),
+                by=actor,
+                from_holder=previous,
+                to_holder=holder,
+                source_event_id=source_event_id,
+                cause=IMPORT_CAUSE,
+            )
+        )
         previous = holder
     summary = {name: value for name, value in data.items() if name != MOVES}
     events.append(HistorySummary(ticket=key, at=at, by=None, **summary))

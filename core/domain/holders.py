@@ -1,4 +1,5 @@
 """Who works a ticket (its holder) and how a ticket is named across tools."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """The kinds of handoff and the states of the handoff protocol."""
+
 from __future__ import annotations
 
 from enum import StrEnum

@@ -4,6 +4,7 @@ The holder works the ticket (custodian); the owner answers to the requester. Whi
 set per deployment and may be overridden per group; a ticket follows the model of the group where
 it was first assigned, so its owner does not jump between models as it travels.
 """
+
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence

@@ -11,6 +11,7 @@ Rules enforced here:
   withdraw, and the ledger names the rule.
 Reviews of handoffs and escalations follow their own rules (domain/review_protocol.py).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -28,7 +29,6 @@ from baton_itsm.core.domain.commands import (
     WithdrawHandoff,
 )
 from baton_itsm.core.domain.directory import Directory
-from baton_itsm.core.domain.protocol_errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
 from baton_itsm.core.domain.events import (
     HandoffAccepted,
     HandoffApplied,
@@ -42,6 +42,7 @@ from baton_itsm.core.domain.events import (
 )
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.kinds import HandoffState
+from baton_itsm.core.domain.protocol_errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
 from baton_itsm.core.domain.review_protocol import REVIEW_HANDLERS
 from baton_itsm.core.domain.ticket import HandoffRecord, Ticket
 
@@ -80,10 +81,19 @@ def request_handoff(ticket: Ticket, cmd: RequestHandoff, now: datetime, director
             f"{ticket.key} already has an open handoff {open_handoff.handoff_id} to {open_handoff.to_holder}; "
             "withdraw it first"
         )
-    return [HandoffRequested(
-        ticket=ticket.key, at=now, by=cmd.by, handoff_id=cmd.handoff_id, from_holder=ticket.holder,
-        to_holder=cmd.to_holder, kind=cmd.kind, reason=cmd.reason.strip(), summary=cmd.summary.strip(),
-    )]
+    return [
+        HandoffRequested(
+            ticket=ticket.key,
+            at=now,
+            by=cmd.by,
+            handoff_id=cmd.handoff_id,
+            from_holder=ticket.holder,
+            to_holder=cmd.to_holder,
+            kind=cmd.kind,
+            reason=cmd.reason.strip(),
+            summary=cmd.summary.strip(),
+        )
+    ]
 
 
 def accept_handoff(ticket: Ticket, cmd: AcceptHandoff, now: datetime, directory: Directory) -> list[LedgerEvent]:
@@ -95,8 +105,14 @@ def accept_handoff(ticket: Ticket, cmd: AcceptHandoff, now: datetime, directory:
         receiver = Holder(receiver.group, cmd.by)  # a member accepting from the queue takes the ticket
     return [
         HandoffAccepted(ticket=ticket.key, at=now, by=cmd.by, handoff_id=cmd.handoff_id),
-        HandoffApplied(ticket=ticket.key, at=now, by=cmd.by, handoff_id=cmd.handoff_id,
-                       from_holder=ticket.holder, to_holder=receiver),
+        HandoffApplied(
+            ticket=ticket.key,
+            at=now,
+            by=cmd.by,
+            handoff_id=cmd.handoff_id,
+            from_holder=ticket.holder,
+            to_holder=receiver,
+        ),
     ]
 
 
@@ -105,22 +121,35 @@ def decline_handoff(ticket: Ticket, cmd: DeclineHandoff, now: datetime, director
     if not may_receive(cmd.by, record.to_holder, directory):
         raise NotAllowed(f"{cmd.by} cannot decline handoff {cmd.handoff_id}: {_receivers(record.to_holder)}")
     said = directory.declines.resolve(cmd.reason_code, cmd.reason)
-    return [HandoffDeclined(ticket=ticket.key, at=now, by=cmd.by, handoff_id=cmd.handoff_id, reason=said.reason,
-                            reason_code=said.code, reassignable=said.reassignable,
-                            suggested_group=said.suggested_group)]
+    return [
+        HandoffDeclined(
+            ticket=ticket.key,
+            at=now,
+            by=cmd.by,
+            handoff_id=cmd.handoff_id,
+            reason=said.reason,
+            reason_code=said.code,
+            reassignable=said.reassignable,
+            suggested_group=said.suggested_group,
+        )
+    ]
 
 
 def withdraw_handoff(ticket: Ticket, cmd: WithdrawHandoff, now: datetime, directory: Directory) -> list[LedgerEvent]:
     record = _requested(ticket, cmd.handoff_id, "withdrawn")
     sender_group = record.from_holder.group if record.from_holder else None
-    if (cmd.by != record.requested_by and not is_system_actor(cmd.by)
-            and not directory.manages_any(cmd.by, sender_group, record.to_holder.group)):
+    if (
+        cmd.by != record.requested_by
+        and not is_system_actor(cmd.by)
+        and not directory.manages_any(cmd.by, sender_group, record.to_holder.group)
+    ):
         raise NotAllowed(
             f"{cmd.by} cannot withdraw handoff {cmd.handoff_id}: only {record.requested_by} who asked for it "
             "or a manager of either group can"
         )
-    return [HandoffWithdrawn(ticket=ticket.key, at=now, by=cmd.by, handoff_id=cmd.handoff_id,
-                             reason=cmd.reason.strip())]
+    return [
+        HandoffWithdrawn(ticket=ticket.key, at=now, by=cmd.by, handoff_id=cmd.handoff_id, reason=cmd.reason.strip())
+    ]
 
 
 def expire_handoff(ticket: Ticket, cmd: ExpireHandoff, now: datetime, directory: Directory) -> list[LedgerEvent]:
@@ -140,14 +169,38 @@ def force_handoff(ticket: Ticket, cmd: ForceHandoff, now: datetime, directory: D
         )
     events: list[LedgerEvent] = []
     if (open_handoff := ticket.open_handoff()) is not None:
-        events.append(HandoffWithdrawn(ticket=ticket.key, at=now, by=cmd.by, handoff_id=open_handoff.handoff_id,
-                                       reason=f"superseded by forced handoff {cmd.handoff_id}"))
-    events.append(HandoffForced(
-        ticket=ticket.key, at=now, by=cmd.by, handoff_id=cmd.handoff_id, from_holder=ticket.holder,
-        to_holder=cmd.to_holder, kind=cmd.kind, reason=cmd.reason.strip(), summary=cmd.summary.strip(),
-    ))
-    events.append(HandoffApplied(ticket=ticket.key, at=now, by=cmd.by, handoff_id=cmd.handoff_id,
-                                 from_holder=ticket.holder, to_holder=cmd.to_holder))
+        events.append(
+            HandoffWithdrawn(
+                ticket=ticket.key,
+                at=now,
+                by=cmd.by,
+                handoff_id=open_handoff.handoff_id,
+                reason=f"superseded by forced handoff {cmd.handoff_id}",
+            )
+        )
+    events.append(
+        HandoffForced(
+            ticket=ticket.key,
+            at=now,
+            by=cmd.by,
+            handoff_id=cmd.handoff_id,
+            from_holder=ticket.holder,
+            to_holder=cmd.to_holder,
+            kind=cmd.kind,
+            reason=cmd.reason.strip(),
+            summary=cmd.summary.strip(),
+        )
+    )
+    events.append(
+        HandoffApplied(
+            ticket=ticket.key,
+            at=now,
+            by=cmd.by,
+            handoff_id=cmd.handoff_id,
+            from_holder=ticket.holder,
+            to_holder=cmd.to_holder,
+        )
+    )
     return events
 
 
@@ -156,8 +209,16 @@ def record_holder_change(
 ) -> list[LedgerEvent]:
     if cmd.to_holder == ticket.holder:
         return []
-    return [HolderChanged(ticket=ticket.key, at=now, by=cmd.by, from_holder=ticket.holder,
-                          to_holder=cmd.to_holder, source_event_id=cmd.source_event_id)]
+    return [
+        HolderChanged(
+            ticket=ticket.key,
+            at=now,
+            by=cmd.by,
+            from_holder=ticket.holder,
+            to_holder=cmd.to_holder,
+            source_event_id=cmd.source_event_id,
+        )
+    ]
 
 
 def _check_receiver(ticket: Ticket, receiver: Holder, directory: Directory) -> None:

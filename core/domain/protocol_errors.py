@@ -1,4 +1,5 @@
 """Refusals of the handoff protocol. Each message tells the user what rule they met."""
+
 from __future__ import annotations
 
 from baton_itsm.core.errors import BatonError

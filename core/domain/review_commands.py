@@ -1,4 +1,5 @@
 """Commands of reviews: a receiver reviews a handoff, a lead audits one, an escalation review is edited."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -61,5 +62,11 @@ class ReopenEscalationReview:
     reason: str = ""
 
 
-ReviewCommand = (ReviewHandoff | AuditHandoff | EditEscalationReview | LinkEscalationChange | CloseEscalationReview
-                 | ReopenEscalationReview)
+ReviewCommand = (
+    ReviewHandoff
+    | AuditHandoff
+    | EditEscalationReview
+    | LinkEscalationChange
+    | CloseEscalationReview
+    | ReopenEscalationReview
+)

@@ -3,6 +3,7 @@
 They change no holder and no handoff state; the ticket keeps who may still review what, so each review
 is given once.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -94,7 +95,15 @@ class EscalationReviewReopened(LedgerEvent):
     entry_type: ClassVar[str] = "escalation-review-reopened"
 
 
-REVIEW_EVENTS = (ReviewAsked, HandoffReviewed, HandoffAudited, EscalationReviewOpened, EscalationReviewUpdated,
-                 EscalationReviewLinked, EscalationReviewClosed, EscalationReviewReopened)
+REVIEW_EVENTS = (
+    ReviewAsked,
+    HandoffReviewed,
+    HandoffAudited,
+    EscalationReviewOpened,
+    EscalationReviewUpdated,
+    EscalationReviewLinked,
+    EscalationReviewClosed,
+    EscalationReviewReopened,
+)
 for _cls in REVIEW_EVENTS:
     EVENT_TYPES[_cls.entry_type] = _cls

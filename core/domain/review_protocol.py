@@ -7,15 +7,16 @@
 - an escalation review is edited, linked to changes and closed by its editors (named when it opened)
   or a manager of the receiving group; a closed review is reopened before it is edited again.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
 
 from baton_itsm.core.domain.directory import Directory
-from baton_itsm.core.domain.protocol_errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
 from baton_itsm.core.domain.events import LedgerEvent
 from baton_itsm.core.domain.kinds import HandoffState
+from baton_itsm.core.domain.protocol_errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
 from baton_itsm.core.domain.review_commands import (
     AuditHandoff,
     CloseEscalationReview,
@@ -40,14 +41,20 @@ def review_handoff(ticket: Ticket, cmd: ReviewHandoff, now: datetime, directory:
     record = _applied(ticket, cmd.handoff_id)
     receiver = record.receiving_person
     if receiver is None or cmd.by != receiver:
-        raise NotAllowed(f"{cmd.by} cannot review handoff {cmd.handoff_id}: only its receiver "
-                         f"({receiver or 'a queue, no person'}) can")
+        raise NotAllowed(
+            f"{cmd.by} cannot review handoff {cmd.handoff_id}: only its receiver "
+            f"({receiver or 'a queue, no person'}) can"
+        )
     if record.reviewed_by is not None:
-        raise InvalidTransition(f"handoff {cmd.handoff_id} was already reviewed by {record.reviewed_by}; "
-                                "a review is given once")
+        raise InvalidTransition(
+            f"handoff {cmd.handoff_id} was already reviewed by {record.reviewed_by}; a review is given once"
+        )
     _answered(cmd.answers)
-    return [HandoffReviewed(ticket=ticket.key, at=now, by=cmd.by, handoff_id=cmd.handoff_id, via=cmd.via,
-                            **cmd.answers.as_data())]
+    return [
+        HandoffReviewed(
+            ticket=ticket.key, at=now, by=cmd.by, handoff_id=cmd.handoff_id, via=cmd.via, **cmd.answers.as_data()
+        )
+    ]
 
 
 def audit_handoff(ticket: Ticket, cmd: AuditHandoff, now: datetime, directory: Directory) -> list[LedgerEvent]:
@@ -56,56 +63,84 @@ def audit_handoff(ticket: Ticket, cmd: AuditHandoff, now: datetime, directory: D
     if cmd.by == record.receiving_person:
         raise NotAllowed(f"{cmd.by} received handoff {cmd.handoff_id}; the receiver reviews it, a lead audits it")
     if cmd.by != record.auditor and not directory.is_manager(cmd.by, group):
-        raise NotAllowed(f"{cmd.by} cannot audit handoff {cmd.handoff_id}: only "
-                         f"{record.auditor or 'the lead it was drawn for'} or a manager of {group} can")
+        raise NotAllowed(
+            f"{cmd.by} cannot audit handoff {cmd.handoff_id}: only "
+            f"{record.auditor or 'the lead it was drawn for'} or a manager of {group} can"
+        )
     if record.audited_by is not None:
         raise InvalidTransition(f"handoff {cmd.handoff_id} was already audited by {record.audited_by}")
     _answered(cmd.answers)
-    return [HandoffAudited(ticket=ticket.key, at=now, by=cmd.by, handoff_id=cmd.handoff_id, via=cmd.via,
-                           **cmd.answers.as_data())]
+    return [
+        HandoffAudited(
+            ticket=ticket.key, at=now, by=cmd.by, handoff_id=cmd.handoff_id, via=cmd.via, **cmd.answers.as_data()
+        )
+    ]
 
 
-def edit_escalation_review(ticket: Ticket, cmd: EditEscalationReview, now: datetime,
-                           directory: Directory) -> list[LedgerEvent]:
+def edit_escalation_review(
+    ticket: Ticket, cmd: EditEscalationReview, now: datetime, directory: Directory
+) -> list[LedgerEvent]:
     review = _editable(ticket, cmd.handoff_id, cmd.by, directory, "edit")
-    sections = {name: text for name, text in check_sections(cmd.sections).items()
-                if text != review.sections.get(name, "")}
+    sections = {
+        name: text for name, text in check_sections(cmd.sections).items() if text != review.sections.get(name, "")
+    }
     cause_kind = (cmd.cause_kind or "").strip() or None
     if not sections and cause_kind in (None, review.cause_kind):
         return []  # nothing changed: saving the form twice writes nothing
-    return [EscalationReviewUpdated(ticket=ticket.key, at=now, by=cmd.by, handoff_id=cmd.handoff_id,
-                                    sections=sections, cause_kind=cause_kind)]
+    return [
+        EscalationReviewUpdated(
+            ticket=ticket.key, at=now, by=cmd.by, handoff_id=cmd.handoff_id, sections=sections, cause_kind=cause_kind
+        )
+    ]
 
 
-def link_escalation_change(ticket: Ticket, cmd: LinkEscalationChange, now: datetime,
-                           directory: Directory) -> list[LedgerEvent]:
+def link_escalation_change(
+    ticket: Ticket, cmd: LinkEscalationChange, now: datetime, directory: Directory
+) -> list[LedgerEvent]:
     _escalation_review(ticket, cmd.handoff_id, cmd.by, directory, "link a change to")
     if cmd.change not in CHANGE_KINDS:
         raise InvalidRequest(f"a review leads to a change of a {' or an '.join(CHANGE_KINDS)}, not {cmd.change!r}")
     if not cmd.reference.strip():
         raise InvalidRequest("say where the change is (a commit, a document, a change ticket)")
-    return [EscalationReviewLinked(ticket=ticket.key, at=now, by=cmd.by, handoff_id=cmd.handoff_id,
-                                   change=cmd.change, reference=cmd.reference.strip(), note=cmd.note.strip())]
+    return [
+        EscalationReviewLinked(
+            ticket=ticket.key,
+            at=now,
+            by=cmd.by,
+            handoff_id=cmd.handoff_id,
+            change=cmd.change,
+            reference=cmd.reference.strip(),
+            note=cmd.note.strip(),
+        )
+    ]
 
 
-def close_escalation_review(ticket: Ticket, cmd: CloseEscalationReview, now: datetime,
-                            directory: Directory) -> list[LedgerEvent]:
+def close_escalation_review(
+    ticket: Ticket, cmd: CloseEscalationReview, now: datetime, directory: Directory
+) -> list[LedgerEvent]:
     review = _editable(ticket, cmd.handoff_id, cmd.by, directory, "close")
     missing = [name for name in ("cause", "prevention") if not review.sections.get(name)]
     if missing:
-        raise InvalidRequest(f"the review of {cmd.handoff_id} says nothing yet on {' and '.join(missing)}; "
-                             "fill that in before closing it")
-    return [EscalationReviewClosed(ticket=ticket.key, at=now, by=cmd.by, handoff_id=cmd.handoff_id,
-                                   note=cmd.note.strip())]
+        raise InvalidRequest(
+            f"the review of {cmd.handoff_id} says nothing yet on {' and '.join(missing)}; "
+            "fill that in before closing it"
+        )
+    return [
+        EscalationReviewClosed(ticket=ticket.key, at=now, by=cmd.by, handoff_id=cmd.handoff_id, note=cmd.note.strip())
+    ]
 
 
-def reopen_escalation_review(ticket: Ticket, cmd: ReopenEscalationReview, now: datetime,
-                             directory: Directory) -> list[LedgerEvent]:
+def reopen_escalation_review(
+    ticket: Ticket, cmd: ReopenEscalationReview, now: datetime, directory: Directory
+) -> list[LedgerEvent]:
     review = _escalation_review(ticket, cmd.handoff_id, cmd.by, directory, "reopen")
     if review.state is ReviewState.OPEN:
         raise InvalidTransition(f"the review of {cmd.handoff_id} is open already")
-    return [EscalationReviewReopened(ticket=ticket.key, at=now, by=cmd.by, handoff_id=cmd.handoff_id,
-                                     reason=cmd.reason.strip())]
+    return [
+        EscalationReviewReopened(
+            ticket=ticket.key, at=now, by=cmd.by, handoff_id=cmd.handoff_id, reason=cmd.reason.strip()
+        )
+    ]
 
 
 def may_edit_review(person: str, review: EscalationReview, record: HandoffRecord | None, directory: Directory) -> bool:
@@ -133,16 +168,18 @@ def _escalation_review(ticket: Ticket, handoff_id: str, by: str, directory: Dire
         raise UnknownHandoff(f"no escalation review for handoff {handoff_id} on {ticket.key}")
     if not may_edit_review(by, review, ticket.handoff(handoff_id), directory):
         who = ", ".join(review.editors) or "the escalation manager"
-        raise NotAllowed(f"{by} cannot {doing} the review of {handoff_id}: {who} or a manager of the receiving "
-                         "group can")
+        raise NotAllowed(
+            f"{by} cannot {doing} the review of {handoff_id}: {who} or a manager of the receiving group can"
+        )
     return review
 
 
 def _editable(ticket: Ticket, handoff_id: str, by: str, directory: Directory, doing: str) -> EscalationReview:
     review = _escalation_review(ticket, handoff_id, by, directory, doing)
     if review.state is ReviewState.CLOSED:
-        raise InvalidTransition(f"the review of {handoff_id} was closed on {review.closed_at:%Y-%m-%d}; reopen it "
-                                f"to {doing} it")
+        raise InvalidTransition(
+            f"the review of {handoff_id} was closed on {review.closed_at:%Y-%m-%d}; reopen it to {doing} it"
+        )
     return review
 
 

@@ -4,6 +4,7 @@ A handoff review answers three questions, each optional: was the handoff needed,
 what had been tried summarised), was it timely. An escalation review records what happened and what
 would prevent it; it has no field that names a person to blame, by design.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -28,8 +29,14 @@ class Timeliness(StrEnum):
     @classmethod
     def parse(cls, text: str) -> Timeliness:
         value = text.strip().lower().replace("_", "-").replace(" ", "-")
-        aliases = {"too-early": "early", "about-right": "right", "ok": "right", "on-time": "right",
-                   "timely": "right", "too-late": "late"}
+        aliases = {
+            "too-early": "early",
+            "about-right": "right",
+            "ok": "right",
+            "on-time": "right",
+            "timely": "right",
+            "too-late": "late",
+        }
         try:
             return cls(aliases.get(value, value))
         except ValueError:
@@ -62,22 +69,32 @@ class HandoffAnswers:
         return self.needed is None and self.prepared is None and self.timely is None and not self.note
 
     @classmethod
-    def parse(cls, needed: str | None = None, prepared: str | None = None, timely: str | None = None,
-              note: str | None = None) -> HandoffAnswers:
+    def parse(
+        cls, needed: str | None = None, prepared: str | None = None, timely: str | None = None, note: str | None = None
+    ) -> HandoffAnswers:
         """From text as forms, comments and the CLI give it; blank means unanswered."""
-        return cls(needed=parse_yes_no("needed", needed) if needed and needed.strip() else None,
-                   prepared=parse_yes_no("prepared", prepared) if prepared and prepared.strip() else None,
-                   timely=Timeliness.parse(timely) if timely and timely.strip() else None, note=note or "")
+        return cls(
+            needed=parse_yes_no("needed", needed) if needed and needed.strip() else None,
+            prepared=parse_yes_no("prepared", prepared) if prepared and prepared.strip() else None,
+            timely=Timeliness.parse(timely) if timely and timely.strip() else None,
+            note=note or "",
+        )
 
     def as_data(self) -> dict:
-        return {"needed": self.needed, "prepared": self.prepared,
-                "timely": str(self.timely) if self.timely else None, "note": self.note}
+        return {
+            "needed": self.needed,
+            "prepared": self.prepared,
+            "timely": str(self.timely) if self.timely else None,
+            "note": self.note,
+        }
 
     def disagrees_with(self, other: HandoffAnswers) -> list[str]:
         """The questions both answered, differently (a lead's audit beside the receiver's review)."""
-        return [q for q in ("needed", "prepared", "timely")
-                if getattr(self, q) is not None and getattr(other, q) is not None
-                and getattr(self, q) != getattr(other, q)]
+        return [
+            q
+            for q in ("needed", "prepared", "timely")
+            if getattr(self, q) is not None and getattr(other, q) is not None and getattr(self, q) != getattr(other, q)
+        ]
 
 
 # The sections of an escalation review, in the order the form shows them. There is deliberately no
@@ -134,5 +151,6 @@ def check_sections(sections: dict[str, str]) -> dict[str, str]:
         raise InvalidRequest(
             f"an escalation review has no section {', '.join(map(repr, unknown))}; its sections are "
             f"{', '.join(ESCALATION_SECTIONS)} (it records what happened and what would prevent it, not who is to "
-            "blame)")
+            "blame)"
+        )
     return {name: (text or "").strip() for name, text in sections.items()}

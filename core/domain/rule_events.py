@@ -1,4 +1,5 @@
 """Ledger entries of the rules: what a rule saw and did (a push reverted, a reminder, an escalation)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

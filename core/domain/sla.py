@@ -4,6 +4,7 @@ The tool states how much of the goal was used when it last measured (`elapsed_mi
 SLA's own business schedule) and when it breaches. Baton does not re-derive the SLA: it carries the tool's
 measure forward in business minutes to find the moment a share of the goal is used.
 """
+
 from __future__ import annotations
 
 import json
@@ -73,11 +74,16 @@ class Sla:
     def from_text(cls, text: str) -> Sla:
         try:
             values = json.loads(text)
-            sla = cls(name=str(values["name"]), cycle=str(values["cycle"]),
-                      read_at=_aware(values["read_at"]), elapsed_minutes=float(values["elapsed_minutes"]),
-                      goal_minutes=float(values["goal_minutes"]),
-                      breach_at=_aware(values["breach_at"]) if values.get("breach_at") else None,
-                      paused=bool(values.get("paused")), breached=bool(values.get("breached")))
+            sla = cls(
+                name=str(values["name"]),
+                cycle=str(values["cycle"]),
+                read_at=_aware(values["read_at"]),
+                elapsed_minutes=float(values["elapsed_minutes"]),
+                goal_minutes=float(values["goal_minutes"]),
+                breach_at=_aware(values["breach_at"]) if values.get("breach_at") else None,
+                paused=bool(values.get("paused")),
+                breached=bool(values.get("breached")),
+            )
         except (ValueError, KeyError, TypeError) as error:
             raise MalformedSla(f"not an SLA: {text[:120]!r} ({error})") from None
         if sla.goal_minutes <= 0:

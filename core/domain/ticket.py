@@ -1,4 +1,5 @@
 """A ticket as the ledger knows it: rebuilt by applying its events in order."""
+
 from __future__ import annotations
 
 import copy
@@ -8,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from baton_itsm.core.domain.bounces import BounceCounter
-from baton_itsm.core.domain.protocol_errors import InvalidTransition
 from baton_itsm.core.domain.events import (
     HandoffAccepted,
     HandoffApplied,
@@ -22,6 +22,7 @@ from baton_itsm.core.domain.events import (
 )
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.kinds import TRANSITIONS, HandoffKind, HandoffState
+from baton_itsm.core.domain.protocol_errors import InvalidTransition
 from baton_itsm.core.domain.review_events import (
     EscalationReviewClosed,
     EscalationReviewLinked,
@@ -99,8 +100,9 @@ class Ticket:
         self._bounces = BounceCounter(self.intake_groups)
 
     @classmethod
-    def from_events(cls, key: TicketKey, events: Iterable[LedgerEvent],
-                    intake_groups: frozenset[str] = frozenset()) -> Ticket:
+    def from_events(
+        cls, key: TicketKey, events: Iterable[LedgerEvent], intake_groups: frozenset[str] = frozenset()
+    ) -> Ticket:
         ticket = cls(key, intake_groups=intake_groups)
         for event in events:
             ticket.apply(event)
@@ -140,10 +142,16 @@ class Ticket:
                 self.handoffs[event.handoff_id] = HandoffRecord(
                     handoff_id=event.handoff_id,
                     state=HandoffState.FORCED if forced else HandoffState.REQUESTED,
-                    from_holder=event.from_holder, to_holder=event.to_holder, kind=event.kind,
-                    reason=event.reason, summary=event.summary, requested_by=event.by,
-                    requested_at=event.at, forced=forced,
-                    decided_by=event.by if forced else None, decided_at=event.at if forced else None,
+                    from_holder=event.from_holder,
+                    to_holder=event.to_holder,
+                    kind=event.kind,
+                    reason=event.reason,
+                    summary=event.summary,
+                    requested_by=event.by,
+                    requested_at=event.at,
+                    forced=forced,
+                    decided_by=event.by if forced else None,
+                    decided_at=event.at if forced else None,
                 )
             case HandoffAccepted():
                 record = self._record(event.handoff_id)
@@ -180,8 +188,13 @@ class Ticket:
                 self.lost = None
             case ReviewAsked() | HandoffReviewed() | HandoffAudited():
                 self._review(event)
-            case (EscalationReviewOpened() | EscalationReviewUpdated() | EscalationReviewLinked()
-                  | EscalationReviewClosed() | EscalationReviewReopened()):
+            case (
+                EscalationReviewOpened()
+                | EscalationReviewUpdated()
+                | EscalationReviewLinked()
+                | EscalationReviewClosed()
+                | EscalationReviewReopened()
+            ):
                 self._escalation_review(event)
             case RuleFired() if event.rule in BOUNCE_RULES:
                 self.bounce_rule_fired = event.rule
@@ -198,8 +211,12 @@ class Ticket:
         ledger following the tool back (a reconciling entry). The holder stays until that entry says where the
         ticket is; the count goes back to before the apply, if nothing moved the ledger since."""
         handoff_id = getattr(event, "handoff_id", None)
-        if (getattr(event, "action", None) == "apply" and self._before_apply is not None
-                and self._before_apply[0] == handoff_id and self._before_apply[2] == len(self.holders)):
+        if (
+            getattr(event, "action", None) == "apply"
+            and self._before_apply is not None
+            and self._before_apply[0] == handoff_id
+            and self._before_apply[2] == len(self.holders)
+        ):
             self._bounces = copy.copy(self._before_apply[1])
             self._before_apply = None
 
@@ -219,11 +236,18 @@ class Ticket:
             case HandoffAudited():
                 record.audited_by = event.by
 
-    def _escalation_review(self, event: EscalationReviewOpened | EscalationReviewUpdated | EscalationReviewLinked
-                           | EscalationReviewClosed | EscalationReviewReopened) -> None:
+    def _escalation_review(
+        self,
+        event: EscalationReviewOpened
+        | EscalationReviewUpdated
+        | EscalationReviewLinked
+        | EscalationReviewClosed
+        | EscalationReviewReopened,
+    ) -> None:
         if isinstance(event, EscalationReviewOpened):
             self.escalation_reviews[event.handoff_id] = EscalationReview(
-                event.handoff_id, event.escalation_kind, event.at, tuple(event.editors))
+                event.handoff_id, event.escalation_kind, event.at, tuple(event.editors)
+            )
             return
         review = self.escalation_reviews.get(event.handoff_id)
         if review is None:

@@ -1,4 +1,5 @@
 """What a connector reports from a help-desk tool, in Baton's words (normalised events)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

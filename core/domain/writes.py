@@ -7,6 +7,7 @@ the others did not, are taken as one write. The poll (connectors/rest/timeline.p
 deliveries of one transaction each (core/usecases/joined_deliveries.py), group by this one rule, so both paths read a write
 the same way and name it by its first change.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -45,6 +46,12 @@ def writes(own: Sequence[Change]) -> list[list[int]]:
 def continues(own: Sequence[Change], write: list[int], change: Change) -> bool:
     """Whether `change` belongs to `write` (positions in `own`)."""
     first, parts = own[write[0]], {own[p].part for p in write}
-    return (change.kind is ToolEventKind.HOLDER_CHANGED and first.kind is ToolEventKind.HOLDER_CHANGED
-            and change.actor == first.actor and abs(change.at - first.at) <= ONE_WRITE
-            and change.part is not None and None not in parts and change.part not in parts)
+    return (
+        change.kind is ToolEventKind.HOLDER_CHANGED
+        and first.kind is ToolEventKind.HOLDER_CHANGED
+        and change.actor == first.actor
+        and abs(change.at - first.at) <= ONE_WRITE
+        and change.part is not None
+        and None not in parts
+        and change.part not in parts
+    )

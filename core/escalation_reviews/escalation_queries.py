@@ -4,6 +4,7 @@ One query (core/store/review_queries.py): every entry of the handoffs whose revi
 escalation_reviews table, which the store writes with each review's opening, closing and reopening, then the
 handoff_id index), folded here per handoff by the domain's own Ticket.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -23,9 +24,13 @@ class Listing(StrEnum):
     ALL = "all"
 
 
-def find_reviews(connection, now: datetime, listing: Listing = Listing.OPEN,
-                 ticket: TicketKey | None = None, handoff_ids: Iterable[str] | None = None
-                 ) -> list[EscalationReviewView]:
+def find_reviews(
+    connection,
+    now: datetime,
+    listing: Listing = Listing.OPEN,
+    ticket: TicketKey | None = None,
+    handoff_ids: Iterable[str] | None = None,
+) -> list[EscalationReviewView]:
     """The reviews in `listing` (optionally of one ticket, or of these handoffs), oldest first."""
     state = None if listing is Listing.ALL else str(listing)
     by_handoff: dict[tuple[TicketKey, str], list] = {}

@@ -1,4 +1,5 @@
 """An escalation review as people read it: the review, the escalation that opened it, the ticket it is on."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,20 +40,38 @@ class EscalationReviewView:
         review, record = self.review, self.escalation
         at = lambda value: value.isoformat() if value else None  # noqa: E731
         return {
-            "handoff_id": self.handoff_id, "ticket": str(self.ticket), "subject": self.subject, "url": self.url,
-            "state": str(review.state), "kind": review.kind, "opened_at": at(review.opened_at),
-            "age_seconds": int(self.age.total_seconds()), "editors": list(review.editors),
-            "escalation": None if record is None else {
+            "handoff_id": self.handoff_id,
+            "ticket": str(self.ticket),
+            "subject": self.subject,
+            "url": self.url,
+            "state": str(review.state),
+            "kind": review.kind,
+            "opened_at": at(review.opened_at),
+            "age_seconds": int(self.age.total_seconds()),
+            "editors": list(review.editors),
+            "escalation": None
+            if record is None
+            else {
                 "from_holder": str(record.from_holder) if record.from_holder else None,
-                "to_holder": str(record.to_holder), "requested_by": record.requested_by,
-                "requested_at": at(record.requested_at), "reason": record.reason, "summary": record.summary,
-                "state": str(record.state), "forced": record.forced},
+                "to_holder": str(record.to_holder),
+                "requested_by": record.requested_by,
+                "requested_at": at(record.requested_at),
+                "reason": record.reason,
+                "summary": record.summary,
+                "state": str(record.state),
+                "forced": record.forced,
+            },
             "sections": {name: review.sections.get(name, "") for name in ESCALATION_SECTIONS},
-            "filled": self.filled, "cause_kind": review.cause_kind,
-            "changes": [{"change": c.change, "reference": c.reference, "note": c.note, "by": c.by, "at": at(c.at)}
-                        for c in review.changes],
-            "updated_at": at(review.updated_at), "updated_by": review.updated_by,
-            "closed_at": at(review.closed_at), "closed_by": review.closed_by,
+            "filled": self.filled,
+            "cause_kind": review.cause_kind,
+            "changes": [
+                {"change": c.change, "reference": c.reference, "note": c.note, "by": c.by, "at": at(c.at)}
+                for c in review.changes
+            ],
+            "updated_at": at(review.updated_at),
+            "updated_by": review.updated_by,
+            "closed_at": at(review.closed_at),
+            "closed_by": review.closed_by,
         }
 
 

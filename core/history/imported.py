@@ -5,6 +5,7 @@ shape, so one writer puts every source into the ledger. Timestamps are `YYYY-MM-
 UTC: readers produce them once per distinct raw value, the writer stores them without re-parsing,
 and they sort in time order as plain strings.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator

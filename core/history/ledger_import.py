@@ -14,6 +14,7 @@ and time; Jira and RT: the connector's own event id), so another file overlappin
 appends only the entries the ledger does not hold yet, after the ticket's last version.
 Everything is written in one transaction: an import lands whole or not at all.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -76,11 +77,20 @@ def tickets_digest(tickets: Iterable[ImportedTicket]) -> str:
     return digest.hexdigest()
 
 
-def import_history(bulk: BulkConnection, read: Callable[[bool], HistoryReading], *, instance: str, digest: str,
-                   now: str, intake_groups: frozenset[str] = frozenset(),
-                   ownership: OwnershipPolicy | None = None, in_child: bool = False) -> ImportOutcome:
+def import_history(
+    bulk: BulkConnection,
+    read: Callable[[bool], HistoryReading],
+    *,
+    instance: str,
+    digest: str,
+    now: str,
+    intake_groups: frozenset[str] = frozenset(),
+    ownership: OwnershipPolicy | None = None,
+    in_child: bool = False,
+) -> ImportOutcome:
     """Import what `read(grouped)` yields as `instance`; `now` is `YYYY-MM-DD HH:MM:SS` UTC. `in_child=True`
     reads in a child process while this one writes (core/runtime/in_child): for files, not for HTTP reads."""
+
     def writer() -> _Writer:
         return _Writer(bulk, instance, now, intake_groups, ownership or OwnershipPolicy(), in_child)
 
@@ -108,18 +118,27 @@ def summary_data(ticket: ImportedTicket, with_moves: bool = False) -> str:
     """The HistorySummary entry's data (its fields besides the ledger columns), as JSON text; `with_moves` adds
     the ticket's holder changes (a compact entry, history_events.MOVES)."""
     moves = f', "{MOVES}": {moves_json(ticket)}' if with_moves and ticket.steps else ""
-    return (f'{{"source_event_id": {_json_text(ticket.source_event_id)}, '
-            f'"opened_at": {_json_text(ticket.opened_at)}, "resolved_at": {_json_text(ticket.resolved_at)}, '
-            f'"reopen_count": {_json_int(ticket.reopen_count)}, '
-            f'"tool_reassignments": {_json_int(ticket.tool_reassignments)}, '
-            f'"derived_reassignments": {_json_int(ticket.derived_reassignments)}, '
-            f'"updates": {ticket.updates}, "mismatch": {_json_text(ticket.mismatch)}{moves}}}')
+    return (
+        f'{{"source_event_id": {_json_text(ticket.source_event_id)}, '
+        f'"opened_at": {_json_text(ticket.opened_at)}, "resolved_at": {_json_text(ticket.resolved_at)}, '
+        f'"reopen_count": {_json_int(ticket.reopen_count)}, '
+        f'"tool_reassignments": {_json_int(ticket.tool_reassignments)}, '
+        f'"derived_reassignments": {_json_int(ticket.derived_reassignments)}, '
+        f'"updates": {ticket.updates}, "mismatch": {_json_text(ticket.mismatch)}{moves}}}'
+    )
 
 
 def moves_json(ticket: ImportedTicket) -> str:
     """The ticket's holder changes as a JSON array of [at, actor, group, person, source_event_id]."""
-    return "[" + ", ".join(f"[{_json_text(at)}, {_json_text(actor)}, {_json_text(group)}, {_json_text(person)}, "
-                           f"{_json_text(source_id)}]" for at, actor, group, person, source_id in ticket.steps) + "]"
+    return (
+        "["
+        + ", ".join(
+            f"[{_json_text(at)}, {_json_text(actor)}, {_json_text(group)}, {_json_text(person)}, "
+            f"{_json_text(source_id)}]"
+            for at, actor, group, person, source_id in ticket.steps
+        )
+        + "]"
+    )
 
 
 @dataclass
@@ -138,8 +157,15 @@ class _Batch:
 
 
 class _Writer:
-    def __init__(self, bulk: BulkConnection, instance: str, now: str, intake_groups: frozenset[str],
-                 ownership: OwnershipPolicy, in_child: bool = False):
+    def __init__(
+        self,
+        bulk: BulkConnection,
+        instance: str,
+        now: str,
+        intake_groups: frozenset[str],
+        ownership: OwnershipPolicy,
+        in_child: bool = False,
+    ):
         self.bulk, self.instance, self.intake_groups, self.ownership = bulk, instance, intake_groups, ownership
         self.now = bulk.timestamp(now)
         self.source = f"import:{instance}"
@@ -153,8 +179,12 @@ class _Writer:
             if bulk.query("SELECT 1 FROM inbox WHERE source = ? AND event_id = ?", (self.source, digest)):
                 outcome.already_imported = True
                 return outcome
-            self.existing = {external: (row_id, version) for row_id, external, version in bulk.query(
-                "SELECT id, external_id, version FROM tickets WHERE instance = ?", (self.instance,))}
+            self.existing = {
+                external: (row_id, version)
+                for row_id, external, version in bulk.query(
+                    "SELECT id, external_id, version FROM tickets WHERE instance = ?", (self.instance,)
+                )
+            }
             # The next ticket ids, and the first id not theirs, per half of the file (one half unless read in two).
             self.next_ids, self.limits = [(bulk.query("SELECT MAX(id) FROM tickets")[0][0] or 0) + 1], [None]
             self.known_ids: list[set[str]] = [set(), set()]  # tickets of each half the ledger held already
@@ -221,12 +251,28 @@ class _Writer:
                 counter.step(group, person)
             last = holders[-1] if holders else (None, None)
             batch.new.append(ticket.ticket_id)
-            batch.ticket_rows.append((
-                ticket.ticket_id, last[0], last[1], owner(holders), len(steps) + 1, counter.bounces,
-                ts(steps[0][0]) if steps else None, ts(steps[-1][0]) if steps else None, self.now, ticket.requester,
-                ticket.priority, ticket.category, ticket.status, ticket.tool_group, ticket.tool_person,
-                ts(ticket.last_activity_at), ticket.subject, ticket.url,
-            ))
+            batch.ticket_rows.append(
+                (
+                    ticket.ticket_id,
+                    last[0],
+                    last[1],
+                    owner(holders),
+                    len(steps) + 1,
+                    counter.bounces,
+                    ts(steps[0][0]) if steps else None,
+                    ts(steps[-1][0]) if steps else None,
+                    self.now,
+                    ticket.requester,
+                    ticket.priority,
+                    ticket.category,
+                    ticket.status,
+                    ticket.tool_group,
+                    ticket.tool_person,
+                    ts(ticket.last_activity_at),
+                    ticket.subject,
+                    ticket.url,
+                )
+            )
             # One compact entry: the moves inside, at the summary's version (core/domain/history_events).
             batch.entry_rows.append((len(steps) + 1, ts(ticket.last_activity_at), summary_data(ticket, True)))
             batch.entries += len(steps) + 1
@@ -245,9 +291,10 @@ class _Writer:
         ids = self._insert_tickets(batch.new, batch.ticket_rows, half)
         bulk = self.bulk
         # The columns every row of a statement shares are SQL literals: fewer values to bind per row.
-        bulk.executemany(bulk.insert_sql("ledger_entries", _SUMMARY_COLUMNS, entry_type="history",
-                                         recorded_at=self.now),
-                         ((row_id, *entry) for row_id, entry in zip(ids, batch.entry_rows)))
+        bulk.executemany(
+            bulk.insert_sql("ledger_entries", _SUMMARY_COLUMNS, entry_type="history", recorded_at=self.now),
+            ((row_id, *entry) for row_id, entry in zip(ids, batch.entry_rows)),
+        )
         outcome.tickets_new += len(batch.new)
         outcome.entries += batch.entries
 
@@ -262,18 +309,23 @@ class _Writer:
             if limit is not None and self.next_ids[half] > limit:
                 raise RuntimeError(f"the first half of {self.outcome.source} has more tickets than it was counted")
             try:
-                bulk.executemany(bulk.insert_sql("tickets", ("id", "instance", *columns)),
-                                 ((first + i, self.instance, *row) for i, row in enumerate(rows)))
+                bulk.executemany(
+                    bulk.insert_sql("tickets", ("id", "instance", *columns)),
+                    ((first + i, self.instance, *row) for i, row in enumerate(rows)),
+                )
             except sqlite3.IntegrityError:
                 if len(self.next_ids) == 1:
                     raise
                 raise NotGrouped(f"{self.outcome.source}: a ticket's rows are in both halves of the file") from None
             return list(range(first, first + len(rows)))
-        bulk.executemany(bulk.insert_sql("tickets", ("instance", *columns)),
-                         ((self.instance, *row) for row in rows))
-        found = dict((external, row_id) for row_id, external in bulk.query(
-            "SELECT id, external_id FROM tickets WHERE instance = ? AND external_id = ANY(?)",
-            (self.instance, external_ids)))
+        bulk.executemany(bulk.insert_sql("tickets", ("instance", *columns)), ((self.instance, *row) for row in rows))
+        found = dict(
+            (external, row_id)
+            for row_id, external in bulk.query(
+                "SELECT id, external_id FROM tickets WHERE instance = ? AND external_id = ANY(?)",
+                (self.instance, external_ids),
+            )
+        )
         return [found[external] for external in external_ids]
 
     # --- tickets the ledger holds already: append what it does not have ---------------------------
@@ -283,8 +335,10 @@ class _Writer:
             row_id, version = self.existing[ticket.ticket_id]
             known, holders, newest = set(), [], None
             for entry_type, at, group, person, data in bulk.query(
-                    "SELECT entry_type, at, to_group, to_person, data FROM ledger_entries WHERE ticket_id = ? "
-                    "ORDER BY version", (row_id,)):
+                "SELECT entry_type, at, to_group, to_person, data FROM ledger_entries WHERE ticket_id = ? "
+                "ORDER BY version",
+                (row_id,),
+            ):
                 data = json.loads(data) if isinstance(data, str) else (data or {})
                 for _, _, moved_to, moved_person, source_id in data.get(MOVES) or ():  # a compact entry's moves
                     known.add(source_id)
@@ -307,16 +361,47 @@ class _Writer:
                 if current == (group, person):
                     continue
                 version += 1
-                entries.append((row_id, version, "holder-changed", ts(at), actor, None, current.group,
-                                current.person, group, person, None, None,
-                                f'{{"source_event_id": {_json_text(source_id)}, "cause": "{IMPORT_CAUSE}"}}', self.now))
+                entries.append(
+                    (
+                        row_id,
+                        version,
+                        "holder-changed",
+                        ts(at),
+                        actor,
+                        None,
+                        current.group,
+                        current.person,
+                        group,
+                        person,
+                        None,
+                        None,
+                        f'{{"source_event_id": {_json_text(source_id)}, "cause": "{IMPORT_CAUSE}"}}',
+                        self.now,
+                    )
+                )
                 holders.append(_Holder(group, person))
             if ticket.source_event_id in known:
                 outcome.entries_known += 1
             else:
                 version += 1
-                entries.append((row_id, version, "history", ts(ticket.last_activity_at), None, None, None, None,
-                                None, None, None, None, summary_data(ticket), self.now))
+                entries.append(
+                    (
+                        row_id,
+                        version,
+                        "history",
+                        ts(ticket.last_activity_at),
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        summary_data(ticket),
+                        self.now,
+                    )
+                )
             if not entries:
                 continue
             bulk.executemany(bulk.insert_sql("ledger_entries", LEDGER_COLUMNS), entries)
@@ -325,17 +410,43 @@ class _Writer:
                 "UPDATE tickets SET holder_group = ?, holder_person = ?, owner = ?, version = ?, bounces = ?, "
                 "status = ?, priority = ?, category = ?, tool_group = ?, tool_person = ?, last_activity_at = ?, "
                 "subject = COALESCE(?, subject), url = COALESCE(?, url) WHERE id = ?".replace("?", bulk.placeholder),
-                [(last.group, last.person, self.ownership.owner(holders), version,
-                  count_bounces(holders, self.intake_groups), ticket.status, ticket.priority, ticket.category,
-                  ticket.tool_group, ticket.tool_person, ts(ticket.last_activity_at), ticket.subject, ticket.url,
-                  row_id)])
+                [
+                    (
+                        last.group,
+                        last.person,
+                        self.ownership.owner(holders),
+                        version,
+                        count_bounces(holders, self.intake_groups),
+                        ticket.status,
+                        ticket.priority,
+                        ticket.category,
+                        ticket.tool_group,
+                        ticket.tool_person,
+                        ts(ticket.last_activity_at),
+                        ticket.subject,
+                        ticket.url,
+                        row_id,
+                    )
+                ],
+            )
             outcome.entries += len(entries)
             outcome.tickets_extended += 1
 
     def _record_import(self, outcome: ImportOutcome) -> None:
-        payload = json.dumps({"file": str(outcome.source), "kind": outcome.kind, "rows_read": outcome.rows_read,
-                              "rejected": len(outcome.rejected), "tickets_new": outcome.tickets_new,
-                              "tickets_extended": outcome.tickets_extended, "entries": outcome.entries})
-        self.bulk.executemany(self.bulk.insert_sql("inbox", ("source", "event_id", "received_at", "payload",
-                                                             "status", "attempts", "processed_at")),
-                              [(self.source, outcome.digest, self.now, payload, "done", 1, self.now)])
+        payload = json.dumps(
+            {
+                "file": str(outcome.source),
+                "kind": outcome.kind,
+                "rows_read": outcome.rows_read,
+                "rejected": len(outcome.rejected),
+                "tickets_new": outcome.tickets_new,
+                "tickets_extended": outcome.tickets_extended,
+                "entries": outcome.entries,
+            }
+        )
+        self.bulk.executemany(
+            self.bulk.insert_sql(
+                "inbox", ("source", "event_id", "received_at", "payload", "status", "attempts", "processed_at")
+            ),
+            [(self.source, outcome.digest, self.now, payload, "done", 1, self.now)],
+        )

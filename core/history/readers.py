@@ -3,6 +3,7 @@
 A reader lives with its tool (the ServiceNow event log in connectors/servicenow/history/); the core knows it
 by the name it was registered under and reaches it only through this contract.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

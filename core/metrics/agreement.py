@@ -1,4 +1,5 @@
 """The tool's own reassignment counter (ServiceNow reassignment_count) beside Baton's derived count."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -34,8 +35,11 @@ class AgreementTally:
         if not compared:
             return {"tickets": 0, "message": "no tool counter in this history (only ServiceNow logs carry one)"}
         return {
-            "tickets": compared, "agreeing": self.agreeing, "share": share(self.agreeing, compared),
-            "tool_mean": round(self.tool_total / compared, 3), "derived_mean": round(self.derived_total / compared, 3),
+            "tickets": compared,
+            "agreeing": self.agreeing,
+            "share": share(self.agreeing, compared),
+            "tool_mean": round(self.tool_total / compared, 3),
+            "derived_mean": round(self.derived_total / compared, 3),
             "disagreements": dict(self.direction),
             "disagreement_classes": [{"class": c, "tickets": n} for c, n in self.classes.most_common()],
         }

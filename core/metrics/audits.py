@@ -3,6 +3,7 @@
 Two answers are compared only when both gave one (every question is optional), as
 core/domain/reviews.HandoffAnswers.disagrees_with does.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -29,17 +30,42 @@ def audit_metrics(handoffs: Sequence[ReviewedHandoff]) -> dict:
     both = [(h, h.review, h.audit) for h in audited if h.review is not None and h.audit is not None]
     agreement, disagreements = [], []
     for question in QUESTIONS:
-        compared = [(h, review, audit) for h, review, audit in both
-                    if review.get(question) is not None and audit.get(question) is not None]
+        compared = [
+            (h, review, audit)
+            for h, review, audit in both
+            if review.get(question) is not None and audit.get(question) is not None
+        ]
         differing = [(h, review, audit) for h, review, audit in compared if review[question] != audit[question]]
-        agreement.append({"question": question, "compared": len(compared), "agreeing": len(compared) - len(differing),
-                          "agreement_rate": share(len(compared) - len(differing), len(compared))})
-        disagreements += [{"ticket": h.ticket, "handoff": h.handoff_id, "sender": h.sender, "question": question,
-                           "receiver": h.receiver_person or h.receiver, "receiver_said": _said(question, review),
-                           "lead": h.lead or "", "lead_said": _said(question, audit)} for h, review, audit in differing]
+        agreement.append(
+            {
+                "question": question,
+                "compared": len(compared),
+                "agreeing": len(compared) - len(differing),
+                "agreement_rate": share(len(compared) - len(differing), len(compared)),
+            }
+        )
+        disagreements += [
+            {
+                "ticket": h.ticket,
+                "handoff": h.handoff_id,
+                "sender": h.sender,
+                "question": question,
+                "receiver": h.receiver_person or h.receiver,
+                "receiver_said": _said(question, review),
+                "lead": h.lead or "",
+                "lead_said": _said(question, audit),
+            }
+            for h, review, audit in differing
+        ]
     disagreements.sort(key=lambda row: (row["ticket"], row["handoff"], QUESTIONS.index(row["question"])))
-    return {"drawn": len(drawn), "audited": len(audited), "audited_of_drawn": sum(1 for h in drawn if h.audit),
-            "audited_and_reviewed": len(both), "agreement": agreement, "disagreements": disagreements}
+    return {
+        "drawn": len(drawn),
+        "audited": len(audited),
+        "audited_of_drawn": sum(1 for h in drawn if h.audit),
+        "audited_and_reviewed": len(both),
+        "agreement": agreement,
+        "disagreements": disagreements,
+    }
 
 
 def _said(question: str, answers: dict) -> str:

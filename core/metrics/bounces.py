@@ -3,6 +3,7 @@
 The count is the domain's (core/domain/bounces.BounceCounter): a change of hands after the first
 assignment, leaving an intake (triage) group being the first assignment.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -28,8 +29,9 @@ def share_with_many(counts: Sequence[int]) -> float | None:
     return share(sum(1 for count in counts if count >= MANY), len(counts))
 
 
-def ticket_bounces(view: TicketView, intake_groups: frozenset[str]
-                   ) -> tuple[int, list[tuple[str | None, str | None]], str | None]:
+def ticket_bounces(
+    view: TicketView, intake_groups: frozenset[str]
+) -> tuple[int, list[tuple[str | None, str | None]], str | None]:
     """The ticket's bounce count, for each bounce (the group it left, who moved it), and its first route: who or
     what made the first assignment as the tool told it (UNKNOWN_ROUTE when it did not say; None: never assigned)."""
     counter = BounceCounter(intake_groups)
@@ -77,19 +79,38 @@ class BounceTally:
             "mean": round(sum(counts) / tickets, 3) if tickets else None,
             "distribution": histogram(counts, DISTRIBUTION_TOP),
             f"share_{MANY}_plus": share_with_many(counts),
-            "by_group": [{"group": group, "tickets_held": held[group], "bounces_out": count,
-                          "bounces_per_ticket_held": round(count / held[group], 3)}
-                         for group, count in left.most_common()],
+            "by_group": [
+                {
+                    "group": group,
+                    "tickets_held": held[group],
+                    "bounces_out": count,
+                    "bounces_per_ticket_held": round(count / held[group], 3),
+                }
+                for group, count in left.most_common()
+            ],
             "by_agent": [{"agent": agent, "bounces_made": count} for agent, count in self.by_agent.most_common()],
-            "by_period": [{"period": period, "tickets": len(values), "mean": round(sum(values) / len(values), 3),
-                           f"share_{MANY}_plus": share_with_many(values)}
-                          for period, values in ((p, periods[p]) for p in in_order(periods))],
+            "by_period": [
+                {
+                    "period": period,
+                    "tickets": len(values),
+                    "mean": round(sum(values) / len(values), 3),
+                    f"share_{MANY}_plus": share_with_many(values),
+                }
+                for period, values in ((p, periods[p]) for p in in_order(periods))
+            ],
             "by_first_route": self._by_route(),
         }
 
     def _by_route(self) -> list[dict]:
         """Which routes into the desk make tickets that bounce: most bounces first."""
-        rows = [{"first_route": route, "tickets": len(counts), "bounces": sum(counts),
-                 "bounces_per_ticket": round(sum(counts) / len(counts), 3),
-                 f"share_{MANY}_plus": share_with_many(counts)} for route, counts in self.routes.items()]
+        rows = [
+            {
+                "first_route": route,
+                "tickets": len(counts),
+                "bounces": sum(counts),
+                "bounces_per_ticket": round(sum(counts) / len(counts), 3),
+                f"share_{MANY}_plus": share_with_many(counts),
+            }
+            for route, counts in self.routes.items()
+        ]
         return sorted(rows, key=lambda row: (-row["bounces"], row["first_route"]))

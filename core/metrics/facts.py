@@ -5,6 +5,7 @@ The report adds these facts up overall (core/metrics/bounces, timing) and per gr
 walked once for all of them, then let go. The definitions stay where they are written down: the bounce
 count in core/domain/bounces (through metrics/bounces), pickups and the last handoff in metrics/timing.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -32,8 +33,9 @@ class TicketFacts:
     first_route: str | None = None  # who or what made the first assignment (None: never assigned)
 
 
-def ticket_facts(view: TicketView, intake_groups: frozenset[str],
-                 period_of: Callable[[str | None], str]) -> TicketFacts:
+def ticket_facts(
+    view: TicketView, intake_groups: frozenset[str], period_of: Callable[[str | None], str]
+) -> TicketFacts:
     transfers, summary = view.transfers, view.summary
     reopen_count = summary.get("reopen_count") if summary else None
     reopened = None if reopen_count is None else reopen_count > 0
@@ -51,5 +53,15 @@ def ticket_facts(view: TicketView, intake_groups: frozenset[str],
         for at, _, _, _, group, person in transfers:  # the holder it had at its resolution
             if at <= resolved_at:
                 resolver = (group, person)
-    return TicketFacts(view, period_of(view.opened_text), bounces, bounced, frozenset([t[4] for t in transfers]),
-                       pickup_times(view), last_handoff, resolver, reopened, route)
+    return TicketFacts(
+        view,
+        period_of(view.opened_text),
+        bounces,
+        bounced,
+        frozenset([t[4] for t in transfers]),
+        pickup_times(view),
+        last_handoff,
+        resolver,
+        reopened,
+        route,
+    )

@@ -8,6 +8,7 @@ by attribute name: the late window, the period kind, the triage groups) and anyt
 must be equal on both sides, or the merge is refused: a float that differs would be a running sum, which
 does not merge exactly.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -40,8 +41,10 @@ def merged(mine: Any, later: Any) -> Any:
     for name in _attributes(mine):
         if name in SETTINGS:
             if getattr(mine, name) != getattr(later, name):
-                raise ValueError(f"cannot merge tallies that differ in a setting: {name} {getattr(mine, name)!r} "
-                                 f"and {getattr(later, name)!r}")
+                raise ValueError(
+                    f"cannot merge tallies that differ in a setting: {name} {getattr(mine, name)!r} "
+                    f"and {getattr(later, name)!r}"
+                )
             continue
         setattr(mine, name, merged(getattr(mine, name), getattr(later, name)))
     return mine

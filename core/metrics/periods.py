@@ -3,6 +3,7 @@
 Every per-period figure of the report counts a ticket in the period it was opened, whatever it later
 went through, so a period's row does not change once its tickets are closed, and rows add up.
 """
+
 from __future__ import annotations
 
 from datetime import date

@@ -4,6 +4,7 @@ Declines are counted by their text, and by the desk's reason code per receiving 
 ticket was opened in (a free-text decline counts under `(free text)`).
 
 The receivers' reviews of handoffs are core/metrics/review_scores.py's."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -43,8 +44,10 @@ class ProtocolTally:
             "handoffs": dict(self.states),
             "acceptance_minutes": duration_summary(self.acceptance),
             "decline_reasons": [{"reason": r, "count": n} for r, n in self.declines.most_common()],
-            "declines_by_code": [{"code": code, "group": group, "period": period, "count": n}
-                                 for (code, group, period), n in sorted(self.decline_codes.items())],
+            "declines_by_code": [
+                {"code": code, "group": group, "period": period, "count": n}
+                for (code, group, period), n in sorted(self.decline_codes.items())
+            ],
             "escalations_by_kind": [{"kind": k, "count": n} for k, n in self.escalations.most_common()],
             "escalations_by_rule": [{"rule": k, "count": n} for k, n in self.rule_outcomes.items() if "escalated" in k],
             "rule_outcomes": dict(self.rule_outcomes),

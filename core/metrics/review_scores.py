@@ -17,6 +17,7 @@ Shares are over the questions answered (each is optional), with the counts besid
 is not read as a trend. The response rate is over the reviews asked for; a receiver may also review a
 handoff unasked, which counts as reviewed.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
@@ -53,8 +54,9 @@ class ReviewedHandoff:
     period: str  # the period the ticket was opened in (core/metrics/periods)
 
 
-def reviewed_handoffs(views: Sequence[TicketView], late_within_minutes: float,
-                      period_of: Callable[[str | None], str] | None = None) -> list[ReviewedHandoff]:
+def reviewed_handoffs(
+    views: Sequence[TicketView], late_within_minutes: float, period_of: Callable[[str | None], str] | None = None
+) -> list[ReviewedHandoff]:
     found, period_of = [], period_of or PeriodOf()
     for view in views:
         if not view.handoffs:
@@ -72,14 +74,23 @@ def reviewed_handoffs(views: Sequence[TicketView], late_within_minutes: float,
             asked = said.get(("review-asked", hid), (None, {}))[1]
             reviewer, review = said.get(("reviewed", hid), (None, None))
             lead, audit = said.get(("audited", hid), (None, None))
-            found.append(ReviewedHandoff(
-                ticket=f"{view.instance}:{view.ticket_id}", handoff_id=hid,
-                sender=record.requested_by or "(unknown)",
-                receiver=record.receiver or f"{record.to_group} (queue)",
-                asked=bool(asked.get("receiver")), drawn_for=asked.get("auditor"),
-                review=review, audit=audit, receiver_person=reviewer, lead=lead,
-                late_by_timing=late_index is not None and record.transfer == late_index,
-                group=record.to_group or NO_GROUP, period=period))
+            found.append(
+                ReviewedHandoff(
+                    ticket=f"{view.instance}:{view.ticket_id}",
+                    handoff_id=hid,
+                    sender=record.requested_by or "(unknown)",
+                    receiver=record.receiver or f"{record.to_group} (queue)",
+                    asked=bool(asked.get("receiver")),
+                    drawn_for=asked.get("auditor"),
+                    review=review,
+                    audit=audit,
+                    receiver_person=reviewer,
+                    lead=lead,
+                    late_by_timing=late_index is not None and record.transfer == late_index,
+                    group=record.to_group or NO_GROUP,
+                    period=period,
+                )
+            )
     return found
 
 
@@ -89,8 +100,10 @@ def tally(handoffs: Iterable[ReviewedHandoff], who: Callable[[ReviewedHandoff], 
     for handoff in handoffs:
         name = who(handoff)
         _count(rows.setdefault(name, dict.fromkeys(_COUNTS, 0)), handoff)
-    return [{column: name, **_with_shares(row)}
-            for name, row in sorted(rows.items(), key=lambda item: (-item[1]["handoffs"], item[0]))]
+    return [
+        {column: name, **_with_shares(row)}
+        for name, row in sorted(rows.items(), key=lambda item: (-item[1]["handoffs"], item[0]))
+    ]
 
 
 def total(handoffs: Iterable[ReviewedHandoff]) -> dict:
@@ -101,8 +114,21 @@ def total(handoffs: Iterable[ReviewedHandoff]) -> dict:
     return _with_shares(row)
 
 
-_COUNTS = ("handoffs", "asked", "reviewed", "answered_asked", "needed_answered", "unneeded", "prepared_answered",
-           "poorly_prepared", "timely_answered", "too_early", "too_late", "late_by_timing", "too_late_and_by_timing")
+_COUNTS = (
+    "handoffs",
+    "asked",
+    "reviewed",
+    "answered_asked",
+    "needed_answered",
+    "unneeded",
+    "prepared_answered",
+    "poorly_prepared",
+    "timely_answered",
+    "too_early",
+    "too_late",
+    "late_by_timing",
+    "too_late_and_by_timing",
+)
 
 
 def _count(row: dict, handoff: ReviewedHandoff) -> None:
@@ -130,15 +156,23 @@ def _count(row: dict, handoff: ReviewedHandoff) -> None:
 def _with_shares(row: dict) -> dict:
     """The counts in their published order, each beside the share it makes."""
     return {
-        "handoffs": row["handoffs"], "reviewed": row["reviewed"], "asked": row["asked"],
-        "reviewed_of_asked": row["answered_asked"], "response_rate": share(row["answered_asked"], row["asked"]),
-        "needed_answered": row["needed_answered"], "unneeded": row["unneeded"],
+        "handoffs": row["handoffs"],
+        "reviewed": row["reviewed"],
+        "asked": row["asked"],
+        "reviewed_of_asked": row["answered_asked"],
+        "response_rate": share(row["answered_asked"], row["asked"]),
+        "needed_answered": row["needed_answered"],
+        "unneeded": row["unneeded"],
         "unneeded_share": share(row["unneeded"], row["needed_answered"]),
-        "prepared_answered": row["prepared_answered"], "poorly_prepared": row["poorly_prepared"],
+        "prepared_answered": row["prepared_answered"],
+        "poorly_prepared": row["poorly_prepared"],
         "poorly_prepared_share": share(row["poorly_prepared"], row["prepared_answered"]),
-        "timely_answered": row["timely_answered"], "too_early": row["too_early"], "too_late": row["too_late"],
+        "timely_answered": row["timely_answered"],
+        "too_early": row["too_early"],
+        "too_late": row["too_late"],
         "too_late_share": share(row["too_late"], row["timely_answered"]),
-        "late_by_timing": row["late_by_timing"], "late_by_timing_share": share(row["late_by_timing"], row["handoffs"]),
+        "late_by_timing": row["late_by_timing"],
+        "late_by_timing_share": share(row["late_by_timing"], row["handoffs"]),
         "too_late_and_by_timing": row["too_late_and_by_timing"],
     }
 
@@ -148,8 +182,9 @@ def _oldest_first(rows: list[dict]) -> list[dict]:
     return [by_period[period] for period in in_order(by_period)]
 
 
-def review_metrics(views: Iterable[TicketView], late_within_minutes: float,
-                   period_of: Callable[[str | None], str] | None = None) -> dict:
+def review_metrics(
+    views: Iterable[TicketView], late_within_minutes: float, period_of: Callable[[str | None], str] | None = None
+) -> dict:
     """Reviews, audits and escalation reviews, or a plain message when the ledger holds none."""
     views = [view for view in views if view.handoffs or view.reviews]  # the tickets they are about
     if not any(view.reviews for view in views):  # the common case of an imported history: nothing to add up

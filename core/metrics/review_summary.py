@@ -1,8 +1,17 @@
 """The reviews' part of the report: its terminal lines and its tables (CSV, and the HTML page's section)."""
+
 from __future__ import annotations
 
-REVIEW_TABLES = ("reviews_by_sender", "reviews_by_receiver", "reviews_by_group", "reviews_by_period",
-                 "audit_agreement", "audit_disagreements", "escalation_reviews_by_kind", "open_escalation_reviews")
+REVIEW_TABLES = (
+    "reviews_by_sender",
+    "reviews_by_receiver",
+    "reviews_by_group",
+    "reviews_by_period",
+    "audit_agreement",
+    "audit_disagreements",
+    "escalation_reviews_by_kind",
+    "open_escalation_reviews",
+)
 
 
 def review_tables(reviews: dict) -> dict[str, list[dict]]:
@@ -40,17 +49,21 @@ def review_lines(reviews: dict) -> list[str]:
     ]
     if audit["drawn"] or audit["audited"]:
         agreed = ", ".join(f"{row['question']} {row['agreeing']} of {row['compared']}" for row in audit["agreement"])
-        lines.append(f"  lead audits: {audit['audited']:,} audited ({audit['audited_of_drawn']:,} of "
-                     f"{audit['drawn']:,} drawn); agree with the receiver on {agreed}; "
-                     f"{len(audit['disagreements']):,} disagreements")
+        lines.append(
+            f"  lead audits: {audit['audited']:,} audited ({audit['audited_of_drawn']:,} of "
+            f"{audit['drawn']:,} drawn); agree with the receiver on {agreed}; "
+            f"{len(audit['disagreements']):,} disagreements"
+        )
     if escalations["reviews"]:
         by_kind: dict[str, list[str]] = {}
         for row in escalations["by_kind_and_cause"]:
             by_kind.setdefault(row["escalation_kind"], []).append(f"{row['cause_kind']} {row['reviews']:,}")
-        lines.append(f"  escalation reviews: {escalations['reviews']:,} ({escalations['open']:,} open, "
-                     f"{escalations['closed']:,} closed); rule or SLA changes linked: "
-                     f"{escalations['linked_changes']:,}; causes by kind: "
-                     + "; ".join(f"{kind}: {', '.join(causes)}" for kind, causes in by_kind.items()))
+        lines.append(
+            f"  escalation reviews: {escalations['reviews']:,} ({escalations['open']:,} open, "
+            f"{escalations['closed']:,} closed); rule or SLA changes linked: "
+            f"{escalations['linked_changes']:,}; causes by kind: "
+            + "; ".join(f"{kind}: {', '.join(causes)}" for kind, causes in by_kind.items())
+        )
     return lines
 
 

@@ -15,6 +15,7 @@ Whom a figure counts for:
 Times are medians in minutes, next to the count they are taken over; shares are over the tickets the
 count before them is taken of. A cell is empty where there is nothing to measure.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -71,10 +72,13 @@ class Scorecards:
         groups, agents, periods = _named(self.groups, NO_GROUP), _named(self.agents, UNKNOWN_AGENT), self.periods
         return {
             "period": self.period,
-            "by_group": sorted((_group_row(name, row) for name, row in groups.items()),
-                               key=lambda r: (-r["tickets_held"], -r["handoffs_to"], r["group"])),
-            "by_agent": sorted((_agent_row(name, row) for name, row in agents.items()),
-                               key=lambda r: (-_activity(r), r["agent"])),
+            "by_group": sorted(
+                (_group_row(name, row) for name, row in groups.items()),
+                key=lambda r: (-r["tickets_held"], -r["handoffs_to"], r["group"]),
+            ),
+            "by_agent": sorted(
+                (_agent_row(name, row) for name, row in agents.items()), key=lambda r: (-_activity(r), r["agent"])
+            ),
             "by_period": [_period_row(name, periods[name]) for name in in_order(periods)],
         }
 
@@ -147,14 +151,23 @@ def _named(rows: dict[str | None, _Figures], unnamed: str) -> dict[str, _Figures
 def _group_row(name: str, row: _Figures) -> dict:
     c = row.counts
     return {
-        "group": name, "tickets_held": c["tickets_held"], "bounces_out": c["bounces_out"],
+        "group": name,
+        "tickets_held": c["tickets_held"],
+        "bounces_out": c["bounces_out"],
         "bounces_per_ticket_held": round(c["bounces_out"] / c["tickets_held"], 3) if c["tickets_held"] else None,
-        "pickups": c["pickup"], "pickup_median_minutes": row.median("pickup"),
-        "resolved_after_handoff": c["after_handoff"], "resolution_median_minutes": row.median("after_handoff"),
-        "late_handoffs_received": c["late"], "late_share": row.share("late", "after_handoff"),
-        "resolved": c["resolved"], "reopened": c["reopened"], "reopen_rate": row.share("reopened", "reopen_known"),
-        "handoffs_to": c["handoffs_to"], "accepted": c["acceptance"],
-        "acceptance_median_minutes": row.median("acceptance"), "declined": c["declined"],
+        "pickups": c["pickup"],
+        "pickup_median_minutes": row.median("pickup"),
+        "resolved_after_handoff": c["after_handoff"],
+        "resolution_median_minutes": row.median("after_handoff"),
+        "late_handoffs_received": c["late"],
+        "late_share": row.share("late", "after_handoff"),
+        "resolved": c["resolved"],
+        "reopened": c["reopened"],
+        "reopen_rate": row.share("reopened", "reopen_known"),
+        "handoffs_to": c["handoffs_to"],
+        "accepted": c["acceptance"],
+        "acceptance_median_minutes": row.median("acceptance"),
+        "declined": c["declined"],
         "escalations_received": c["escalations"],
     }
 
@@ -162,11 +175,19 @@ def _group_row(name: str, row: _Figures) -> dict:
 def _agent_row(name: str, row: _Figures) -> dict:
     c = row.counts
     return {
-        "agent": name, "moves_made": c["moves"], "bounces_made": c["bounces"], "late_handoffs_made": c["late_made"],
-        "pickups": c["pickup"], "pickup_median_minutes": row.median("pickup"),
-        "resolved": c["resolved"], "resolution_median_minutes": row.median("resolution"),
-        "reopened": c["reopened"], "reopen_rate": row.share("reopened", "reopen_known"),
-        "accepted": c["acceptance"], "acceptance_median_minutes": row.median("acceptance"), "declined": c["declined"],
+        "agent": name,
+        "moves_made": c["moves"],
+        "bounces_made": c["bounces"],
+        "late_handoffs_made": c["late_made"],
+        "pickups": c["pickup"],
+        "pickup_median_minutes": row.median("pickup"),
+        "resolved": c["resolved"],
+        "resolution_median_minutes": row.median("resolution"),
+        "reopened": c["reopened"],
+        "reopen_rate": row.share("reopened", "reopen_known"),
+        "accepted": c["acceptance"],
+        "acceptance_median_minutes": row.median("acceptance"),
+        "declined": c["declined"],
         "escalations_requested": c["escalations"],
     }
 
@@ -178,14 +199,21 @@ def _activity(row: dict) -> int:
 def _period_row(name: str, row: _Figures) -> dict:
     c, bounces = row.counts, row.samples.get("bounces", [])
     return {
-        "period": name, "tickets": c["tickets"],
+        "period": name,
+        "tickets": c["tickets"],
         "bounce_mean": round(sum(bounces) / len(bounces), 3) if bounces else None,
         f"share_{MANY}_plus": share_with_many(bounces),
-        "pickups": c["pickup"], "pickup_median_minutes": row.median("pickup"),
-        "resolved_after_handoff": c["after_handoff"], "resolution_median_minutes": row.median("after_handoff"),
-        "late_handoffs": c["late"], "late_share": row.share("late", "after_handoff"),
-        "reopened": c["reopened"], "reopen_rate": row.share("reopened", "reopen_known"),
-        "handoffs": c["handoffs_to"], "accepted": c["acceptance"],
-        "acceptance_median_minutes": row.median("acceptance"), "declined": c["declined"],
+        "pickups": c["pickup"],
+        "pickup_median_minutes": row.median("pickup"),
+        "resolved_after_handoff": c["after_handoff"],
+        "resolution_median_minutes": row.median("after_handoff"),
+        "late_handoffs": c["late"],
+        "late_share": row.share("late", "after_handoff"),
+        "reopened": c["reopened"],
+        "reopen_rate": row.share("reopened", "reopen_known"),
+        "handoffs": c["handoffs_to"],
+        "accepted": c["acceptance"],
+        "acceptance_median_minutes": row.median("acceptance"),
+        "declined": c["declined"],
         "escalations": c["escalations"],
     }

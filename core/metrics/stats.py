@@ -1,4 +1,5 @@
 """Small statistics the metrics share: duration summaries, distributions, shares."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -25,8 +26,12 @@ def duration_summary(values: Iterable[float]) -> dict[str, float | int | None]:
     ordered = sorted(v for v in values if v >= 0)
     if not ordered:
         return {"count": 0, "mean": None, "median": None, "p90": None}
-    return {"count": len(ordered), "mean": round(sum(ordered) / len(ordered), 1),
-            "median": round(nearest_rank(ordered, 0.5), 1), "p90": round(nearest_rank(ordered, 0.9), 1)}
+    return {
+        "count": len(ordered),
+        "mean": round(sum(ordered) / len(ordered), 1),
+        "median": round(nearest_rank(ordered, 0.5), 1),
+        "p90": round(nearest_rank(ordered, 0.9), 1),
+    }
 
 
 def share(part: int, whole: int) -> float | None:

@@ -1,4 +1,5 @@
 """All the metrics of a set of tickets, and the tables a report writes as CSV."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -10,8 +11,8 @@ from baton_itsm.core.metrics.facts import ticket_facts
 from baton_itsm.core.metrics.merge import merged
 from baton_itsm.core.metrics.periods import DEFAULT_PERIOD, UNKNOWN, PeriodOf
 from baton_itsm.core.metrics.protocol import ProtocolTally, ReopenTally
-from baton_itsm.core.metrics.review_summary import review_lines
 from baton_itsm.core.metrics.review_scores import review_metrics
+from baton_itsm.core.metrics.review_summary import review_lines
 from baton_itsm.core.metrics.scorecards import Scorecards
 from baton_itsm.core.metrics.timing import DEFAULT_LATE_WITHIN_MINUTES, TimingTally
 from baton_itsm.core.metrics.views import TicketView
@@ -20,8 +21,13 @@ TOP_ROWS = 25  # rows of the per-group and per-agent tables shown in the termina
 TREND_PERIODS = 3  # periods the terminal summary shows, the latest
 
 
-def compute_metrics(views: Iterable[TicketView], *, intake_groups: frozenset[str] = frozenset(),
-                    late_within_minutes: float = DEFAULT_LATE_WITHIN_MINUTES, period: str = DEFAULT_PERIOD) -> dict:
+def compute_metrics(
+    views: Iterable[TicketView],
+    *,
+    intake_groups: frozenset[str] = frozenset(),
+    late_within_minutes: float = DEFAULT_LATE_WITHIN_MINUTES,
+    period: str = DEFAULT_PERIOD,
+) -> dict:
     """Every metric, as plain JSON-ready data; per-period figures count tickets by the `period` they were opened.
 
     One pass: each ticket is added into every tally and let go, so `views` may be a stream as long as the ledger.
@@ -33,8 +39,12 @@ class Tallies:
     """Every tally of the report, added up a ticket at a time. Two of them, over two parts of the tickets, merge
     into exactly what one makes of all the tickets (core/metrics/merge): a report adds up on two cores."""
 
-    def __init__(self, intake_groups: frozenset[str] = frozenset(),
-                 late_within_minutes: float = DEFAULT_LATE_WITHIN_MINUTES, period: str = DEFAULT_PERIOD) -> None:
+    def __init__(
+        self,
+        intake_groups: frozenset[str] = frozenset(),
+        late_within_minutes: float = DEFAULT_LATE_WITHIN_MINUTES,
+        period: str = DEFAULT_PERIOD,
+    ) -> None:
         self.intake_groups, self.late_within_minutes = intake_groups, late_within_minutes
         self.period_of = PeriodOf(period)
         self.bounces, self.timing = BounceTally(), TimingTally(late_within_minutes)
@@ -105,8 +115,11 @@ def tables(metrics: dict) -> dict[str, list[dict]]:
 def scorecard_tables(metrics: dict) -> dict[str, list[dict]]:
     """The scorecards (core/metrics/scorecards), one table per group, agent and period, for CSV and HTML."""
     cards = metrics["scorecards"]
-    return {"scorecard_by_group": cards["by_group"], "scorecard_by_agent": cards["by_agent"],
-            "scorecard_by_period": cards["by_period"]}
+    return {
+        "scorecard_by_group": cards["by_group"],
+        "scorecard_by_agent": cards["by_agent"],
+        "scorecard_by_period": cards["by_period"],
+    }
 
 
 def json_ready(metrics: dict) -> dict:
@@ -119,21 +132,27 @@ def summary_lines(metrics: dict) -> list[str]:
     late, reopen, tool = metrics["late_handoffs"], metrics["reopen"], metrics["tool_counter"]
     lines = [f"{metrics['tickets']:,} tickets ({', '.join(metrics['instances']) or 'none'})"]
     if b["tickets"]:
-        lines.append(f"bounces: mean {b['mean']:.2f} per ticket, {_pct(b[f'share_{MANY}_plus'])} of tickets with "
-                     f"{MANY} or more; distribution " + ", ".join(f"{k}: {v:,}" for k, v in b["distribution"].items()))
+        lines.append(
+            f"bounces: mean {b['mean']:.2f} per ticket, {_pct(b[f'share_{MANY}_plus'])} of tickets with "
+            f"{MANY} or more; distribution " + ", ".join(f"{k}: {v:,}" for k, v in b["distribution"].items())
+        )
         worst = ", ".join(f"{row['group']} ({row['bounces_out']:,})" for row in b["by_group"][:5])
         lines.append(f"  groups whose tickets bounce on most: {worst or '-'}")
         routes = ", ".join(f"{row['first_route']} ({row['bounces']:,})" for row in b["by_first_route"][:5])
         lines.append(f"  first routes whose tickets bounce most: {routes or '-'}")
     lines.append(f"receiver pickup after a transfer: {_duration(pick)}")
     lines.append(f"resolution after the last handoff: {_duration(after)}")
-    lines.append(f"late handoffs (resolved within {late['within_minutes']:g} min of arriving): {late['tickets']:,} "
-                 f"of {late['of_resolved_tickets_with_a_handoff']:,} resolved tickets with a handoff "
-                 f"({_pct(late['share'])})")
+    lines.append(
+        f"late handoffs (resolved within {late['within_minutes']:g} min of arriving): {late['tickets']:,} "
+        f"of {late['of_resolved_tickets_with_a_handoff']:,} resolved tickets with a handoff "
+        f"({_pct(late['share'])})"
+    )
     lines.append(f"reopen rate: {_pct(reopen['rate'])} ({reopen['reopened']:,} of {reopen['tickets']:,})")
     accepted = metrics["acceptance_minutes"]
-    lines.append(f"handoff requests: {sum(metrics['handoffs'].values()):,}; acceptance time {_duration(accepted)}; "
-                 f"declines {sum(r['count'] for r in metrics['decline_reasons']):,}")
+    lines.append(
+        f"handoff requests: {sum(metrics['handoffs'].values()):,}; acceptance time {_duration(accepted)}; "
+        f"declines {sum(r['count'] for r in metrics['decline_reasons']):,}"
+    )
     by_code = Counter[str]()
     for row in metrics["declines_by_code"]:
         by_code[row["code"]] += row["count"]
@@ -144,9 +163,11 @@ def summary_lines(metrics: dict) -> list[str]:
     lines += review_lines(metrics["reviews"])
     lines += trend_lines(metrics["scorecards"])
     if tool.get("tickets"):
-        lines.append(f"tool reassignment counter vs Baton's derived count: agree on {tool['agreeing']:,} of "
-                     f"{tool['tickets']:,} tickets ({_pct(tool['share'], 2)}); means {tool['tool_mean']} vs "
-                     f"{tool['derived_mean']}")
+        lines.append(
+            f"tool reassignment counter vs Baton's derived count: agree on {tool['agreeing']:,} of "
+            f"{tool['tickets']:,} tickets ({_pct(tool['share'], 2)}); means {tool['tool_mean']} vs "
+            f"{tool['derived_mean']}"
+        )
     return lines
 
 
@@ -155,12 +176,16 @@ def trend_lines(scorecards: dict, latest: int = TREND_PERIODS) -> list[str]:
     known = [row for row in scorecards["by_period"] if row["period"] != UNKNOWN]
     if len(known) < 2:
         return []  # one period is the summary above
-    lines = [f"by {scorecards['period']} opened (latest {min(latest, len(known))} of {len(known)}; every period, "
-             "group and agent in the scorecards):"]
+    lines = [
+        f"by {scorecards['period']} opened (latest {min(latest, len(known))} of {len(known)}; every period, "
+        "group and agent in the scorecards):"
+    ]
     for row in known[-latest:]:
-        lines.append(f"  {row['period']}: {row['tickets']:,} tickets, bounces {_number(row['bounce_mean'])}, "
-                     f"pickup median {_maybe_hours(row['pickup_median_minutes'])}, late {_pct(row['late_share'])}, "
-                     f"reopened {_pct(row['reopen_rate'])}")
+        lines.append(
+            f"  {row['period']}: {row['tickets']:,} tickets, bounces {_number(row['bounce_mean'])}, "
+            f"pickup median {_maybe_hours(row['pickup_median_minutes'])}, late {_pct(row['late_share'])}, "
+            f"reopened {_pct(row['reopen_rate'])}"
+        )
     return lines
 
 
@@ -179,8 +204,10 @@ def _pct(value: float | None, digits: int = 1) -> str:
 def _duration(summary: dict) -> str:
     if not summary["count"]:
         return "no data yet"
-    return (f"median {_hours(summary['median'])}, p90 {_hours(summary['p90'])}, mean {_hours(summary['mean'])} "
-            f"({summary['count']:,} samples)")
+    return (
+        f"median {_hours(summary['median'])}, p90 {_hours(summary['p90'])}, mean {_hours(summary['mean'])} "
+        f"({summary['count']:,} samples)"
+    )
 
 
 def _hours(value: float) -> str:

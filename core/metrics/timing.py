@@ -1,6 +1,7 @@
 """Times around handoffs: how fast receivers pick up, how long after the last handoff tickets are
 resolved, and handoffs that came late (the ticket was resolved soon after it arrived: it should
 have gone there earlier)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -84,15 +85,23 @@ class TimingTally:
         return {
             "pickup_minutes": duration_summary(self.pickups),
             "pickup_samples": sorted(self.pickups),
-            "pickup_by_group": sorted(({"group": g, **duration_summary(v)} for g, v in self.pickups_by_group.items()),
-                                      key=lambda row: -row["count"]),
+            "pickup_by_group": sorted(
+                ({"group": g, **duration_summary(v)} for g, v in self.pickups_by_group.items()),
+                key=lambda row: -row["count"],
+            ),
             "resolution_after_last_handoff_minutes": duration_summary(self.after_last),
             "resolution_after_last_handoff_by_group": sorted(
                 ({"group": g, **duration_summary(v)} for g, v in self.after_last_by_group.items()),
-                key=lambda r: -r["count"]),
-            "late_handoffs": {"within_minutes": self.late_within_minutes, "tickets": late,
-                              "of_resolved_tickets_with_a_handoff": resolved_with_handoff,
-                              "share": share(late, resolved_with_handoff),
-                              "by_receiving_group": [{"group": g, "late_handoffs": n} for g, n in
-                                                     sorted(self.late_by_group.items(), key=lambda item: -item[1])]},
+                key=lambda r: -r["count"],
+            ),
+            "late_handoffs": {
+                "within_minutes": self.late_within_minutes,
+                "tickets": late,
+                "of_resolved_tickets_with_a_handoff": resolved_with_handoff,
+                "share": share(late, resolved_with_handoff),
+                "by_receiving_group": [
+                    {"group": g, "late_handoffs": n}
+                    for g, n in sorted(self.late_by_group.items(), key=lambda item: -item[1])
+                ],
+            },
         }

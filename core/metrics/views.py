@@ -5,6 +5,7 @@ Built from plain row tuples, not from the domain's event objects: a report reads
 and a tuple per row is what keeps that a fraction of a second. Built one ticket at
 a time (build_views is a generator), so a report's memory does not grow with the ledger.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,9 +20,18 @@ from baton_itsm.core.domain.history_events import MOVES
 Transfer = tuple[datetime, str | None, str | None, str | None, str, str | None]
 HOLDER_ENTRIES = frozenset({"holder-changed", "applied"})
 # Handoff reviews, audits and escalation reviews (core/domain/review_events), kept as ReviewEntry tuples.
-REVIEW_ENTRIES = frozenset({"review-asked", "reviewed", "audited", "escalation-review-opened",
-                            "escalation-review-updated", "escalation-review-linked", "escalation-review-closed",
-                            "escalation-review-reopened"})
+REVIEW_ENTRIES = frozenset(
+    {
+        "review-asked",
+        "reviewed",
+        "audited",
+        "escalation-review-opened",
+        "escalation-review-updated",
+        "escalation-review-linked",
+        "escalation-review-closed",
+        "escalation-review-reopened",
+    }
+)
 # (entry_type, at, actor, handoff_id, data)
 ReviewEntry = tuple[str, datetime, str | None, str | None, dict[str, Any]]
 
@@ -82,8 +92,9 @@ class TicketView:
 EntryRow = tuple
 
 
-def build_views(tickets: Iterable[tuple], entries: Iterable[EntryRow],
-                as_datetime: Callable[[Any], datetime]) -> Iterator[TicketView]:
+def build_views(
+    tickets: Iterable[tuple], entries: Iterable[EntryRow], as_datetime: Callable[[Any], datetime]
+) -> Iterator[TicketView]:
     """Views, one at a time, from ticket rows (id, instance, external_id, priority, category, status) ordered by
     id and entry rows ordered by ticket and version: a report holds one ticket's entries at a time, however
     large the ledger. `as_datetime` turns a timestamp column's value into a naive UTC datetime. Entries of
@@ -113,12 +124,19 @@ def _add(view: TicketView, entry: EntryRow, as_datetime: Callable[[Any], datetim
         if (moves := summary.pop(MOVES, None)) is not None:  # a compact entry: its holder changes come first
             _add_moves(view.transfers, moves, as_datetime)
     elif entry_type in ("requested", "forced"):
-        view.handoffs[handoff_id] = HandoffView(handoff_id, as_datetime(at), to_group, kind,
-                                                forced=entry_type == "forced", state=entry_type,
-                                                requested_by=actor)
+        view.handoffs[handoff_id] = HandoffView(
+            handoff_id,
+            as_datetime(at),
+            to_group,
+            kind,
+            forced=entry_type == "forced",
+            state=entry_type,
+            requested_by=actor,
+        )
     elif entry_type in ("accepted", "declined", "expired", "withdrawn"):
-        _handoff_state(view, handoff_id, entry_type, as_datetime(at), actor,
-                       reason if entry_type == "declined" else None)
+        _handoff_state(
+            view, handoff_id, entry_type, as_datetime(at), actor, reason if entry_type == "declined" else None
+        )
         if entry_type == "declined" and (record := view.handoffs.get(handoff_id or "")) is not None:
             record.decline_code = _data(data).get("reason_code") or ""
     elif entry_type == "rule":
@@ -136,8 +154,9 @@ def _add_moves(transfers: list[Transfer], moves: list[list], as_datetime: Callab
         group, person = to_group, to_person
 
 
-def _handoff_state(view: TicketView, handoff_id: str | None, state: str, at: datetime | None, by: str | None,
-                   reason: str | None = None) -> None:
+def _handoff_state(
+    view: TicketView, handoff_id: str | None, state: str, at: datetime | None, by: str | None, reason: str | None = None
+) -> None:
     record = view.handoffs.get(handoff_id or "")
     if record is None:
         return

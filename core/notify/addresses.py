@@ -1,4 +1,5 @@
 """Who a notice reaches: configured people, every member of a group queue, and the ticket's requester."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -24,8 +25,9 @@ class AddressBook:
 
     def person(self, name: str) -> Recipient:
         entry = self.people.get(name)
-        return Recipient(name=(entry.name if entry else None) or name, email=entry.email if entry else None,
-                         person=name)
+        return Recipient(
+            name=(entry.name if entry else None) or name, email=entry.email if entry else None, person=name
+        )
 
     def display_name(self, name: str | None) -> str:
         if not name:
@@ -54,5 +56,6 @@ class AddressBook:
         if looks_like_address(requester):
             return Recipient(name=name, email=requester.strip())
         known = self.people.get(requester)
-        return Recipient(name=name or (known.name if known else None) or requester,
-                         email=known.email if known else None)
+        return Recipient(
+            name=name or (known.name if known else None) or requester, email=known.email if known else None
+        )

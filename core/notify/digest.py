@@ -4,6 +4,7 @@ The first change opens a `requester-digest` row due `window` later; changes that
 waiting join it. A digest already claimed by a dispatcher is left alone (it is being sent): the next change
 opens a new one. The row's key comes from its first change, so replaying that change finds it again.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -21,8 +22,9 @@ def coalesce(uow: UnitOfWork, notice: Notice, window: timedelta) -> None:
     if summary is not None and _join_open_digest(uow, summary.id, change):
         return
     key = f"digest:{notice.key}"
-    if uow.queue_outgoing(key, DIGEST_CHANNEL, {"ticket": str(notice.ticket), "changes": [change]},
-                          ticket=notice.ticket):
+    if uow.queue_outgoing(
+        key, DIGEST_CHANNEL, {"ticket": str(notice.ticket), "changes": [change]}, ticket=notice.ticket
+    ):
         # The window runs from the change itself, not from when the router got to it (it may lag).
         opened = _when(notice.details.get("at")) or uow.now
         set_due(uow.connection, key, opened + window)

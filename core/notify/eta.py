@@ -1,4 +1,5 @@
 """When the requester may expect an answer: the tool's SLA where the notice carries it, else the rule targets."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

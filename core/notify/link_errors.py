@@ -1,4 +1,5 @@
 """What a person following a link (accept, decline, review, audit) can be told instead of what they asked for."""
+
 from __future__ import annotations
 
 from baton_itsm.core.errors import BatonError

@@ -4,20 +4,20 @@ The person acting is always the link's: the page has no field that names anyone.
 the protocol's to say (domain/review_protocol.py), asked before the form is shown and again, for real,
 when it is sent, in the transaction that uses the link up.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from baton_itsm.core.clock import Clock
-from baton_itsm.core.domain.protocol_errors import InvalidTransition, NotAllowed, ProtocolError, UnknownHandoff
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.domain.protocol import decide
+from baton_itsm.core.domain.protocol_errors import InvalidTransition, NotAllowed, ProtocolError, UnknownHandoff
 from baton_itsm.core.domain.review_commands import AuditHandoff, ReviewHandoff
 from baton_itsm.core.domain.review_events import HandoffReviewed
 from baton_itsm.core.domain.reviews import HandoffAnswers, Timeliness
 from baton_itsm.core.domain.ticket import HandoffRecord
-from baton_itsm.core.usecases.handoffs import HandoffService
 from baton_itsm.core.notify.link_errors import (
     ExpiredLink,
     InvalidLink,
@@ -31,6 +31,7 @@ from baton_itsm.core.notify.links import REVIEW_PATH, LinkMaker
 from baton_itsm.core.notify.tokens import AUDIT, REVIEW, LinkClaim, LinkSigner
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.store.unit_of_work import UnitOfWork
+from baton_itsm.core.usecases.handoffs import HandoffService
 
 CHECKING = HandoffAnswers(note="(checking who may answer)")  # the protocol refuses an empty review
 
@@ -47,13 +48,19 @@ class ReviewKind:
 
 
 REVIEWING = ReviewKind(
-    REVIEW, ReviewHandoff, "Only the receiver can review this handoff",
+    REVIEW,
+    ReviewHandoff,
+    "Only the receiver can review this handoff",
     "only the person who received the ticket can review the handoff",
-    "with a comment on the ticket (/baton review needed=yes prepared=no timely=late) or with `baton review handoff`")
+    "with a comment on the ticket (/baton review needed=yes prepared=no timely=late) or with `baton review handoff`",
+)
 AUDITING = ReviewKind(
-    AUDIT, AuditHandoff, "Only the lead it was drawn for can audit this handoff",
+    AUDIT,
+    AuditHandoff,
+    "Only the lead it was drawn for can audit this handoff",
     "only the lead it was drawn for, or a manager of the receiving group, can audit it",
-    "with `baton review audit`")
+    "with `baton review audit`",
+)
 
 
 @dataclass(frozen=True)
@@ -102,8 +109,10 @@ class LinkReviews:
         view = self.inspect(token)
         claim = view.claim
         try:
-            self.handoffs.execute(self._command(view, answers),
-                                  within=lambda uow: use_link(uow.connection, claim, self.kind.purpose, uow.now))
+            self.handoffs.execute(
+                self._command(view, answers),
+                within=lambda uow: use_link(uow.connection, claim, self.kind.purpose, uow.now),
+            )
         except (NotAllowed, InvalidTransition) as error:  # it changed since the page was shown (a comment)
             raise self._refusal(error, claim) from None
         if self.kind is not AUDITING:
@@ -112,40 +121,47 @@ class LinkReviews:
             return replace(view, review=receivers_review(uow, view.ticket, claim.handoff_id))
 
     def _command(self, view: ReviewView, answers: HandoffAnswers) -> ReviewHandoff | AuditHandoff:
-        return self.kind.command(ticket=view.ticket, handoff_id=view.claim.handoff_id, by=view.claim.receiver,
-                                 answers=answers, via="link")
+        return self.kind.command(
+            ticket=view.ticket, handoff_id=view.claim.handoff_id, by=view.claim.receiver, answers=answers, via="link"
+        )
 
     def _refusal(self, error: ProtocolError, claim: LinkClaim) -> Exception:
         if isinstance(error, NotAllowed):
-            return NotYourHandoff(f"This link was made for {claim.receiver}, but {self.kind.who}.",
-                                  title=self.kind.not_yours)
+            return NotYourHandoff(
+                f"This link was made for {claim.receiver}, but {self.kind.who}.", title=self.kind.not_yours
+            )
         if isinstance(error, (InvalidTransition, UnknownHandoff)):
             return NothingToReview(f"{str(error).rstrip('.')}.")
         return error
 
     def _claim(self, token: str) -> LinkClaim:
         if self.signer is None:
-            raise LinksDisabled("This Baton has no link secret set, so it cannot check links. Tell your "
-                                f"administrator; meanwhile you can answer {self.kind.elsewhere}.")
+            raise LinksDisabled(
+                "This Baton has no link secret set, so it cannot check links. Tell your "
+                f"administrator; meanwhile you can answer {self.kind.elsewhere}."
+            )
         try:
             return self.signer.verify(token, self.clock.now(), self.kind.purpose)
         except ExpiredLink as error:  # the token's text speaks of requests; say what is left for a review
             expired = str(error).split(" UTC.", 1)[0]
-            raise ExpiredLink(f"{expired} UTC. Answering is optional; you can still answer {self.kind.elsewhere}."
-                              ) from None
+            raise ExpiredLink(
+                f"{expired} UTC. Answering is optional; you can still answer {self.kind.elsewhere}."
+            ) from None
 
 
 def receivers_review(uow: UnitOfWork, key: TicketKey, handoff_id: str) -> HandoffAnswers | None:
     for entry in uow.ledger(key):
         event = entry.event
         if isinstance(event, HandoffReviewed) and event.handoff_id == handoff_id:
-            return HandoffAnswers(event.needed, event.prepared, Timeliness(event.timely) if event.timely else None,
-                                  event.note)
+            return HandoffAnswers(
+                event.needed, event.prepared, Timeliness(event.timely) if event.timely else None, event.note
+            )
     return None
 
 
-def review_offer(handoffs: HandoffService, links: LinkMaker | None, handoff_id: str, person: str,
-                 now: datetime) -> str | None:
+def review_offer(
+    handoffs: HandoffService, links: LinkMaker | None, handoff_id: str, person: str, now: datetime
+) -> str | None:
     """A link to review `handoff_id` now, when the deployment asked `person` to review it and they have not."""
     if links is None:
         return None

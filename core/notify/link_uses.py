@@ -1,5 +1,6 @@
 """The durable record of followed links: a link acts once, even across restarts and several processes (its rows:
 core/store/link_tokens.py). `connection` is the unit of work's (`uow.connection`)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,5 +36,7 @@ def already_used_message(use: LinkUse | None) -> str:
     if use is None:
         return "This link was already used. Each link works once."
     done = {"accept": "accept", "decline": "decline"}.get(use.action, use.action)
-    return (f"This link was already used to {done} the request, on {use.used_at:%Y-%m-%d at %H:%M} UTC. "
-            "Each link works once.")
+    return (
+        f"This link was already used to {done} the request, on {use.used_at:%Y-%m-%d at %H:%M} UTC. "
+        "Each link works once."
+    )

@@ -1,5 +1,6 @@
 """Signed links for one person and one handoff (accept/decline, review, audit, escalation review), and the key
 that signs them (from the environment)."""
+
 from __future__ import annotations
 
 import os
@@ -41,13 +42,18 @@ class LinkMaker:
     def for_receiver(self, handoff_id: str, receiver: str, now: datetime) -> dict[str, str]:
         expires_at = now + self.valid_for
         query = self.query(handoff_id, receiver, ANSWER, expires_at)
-        return {"accept": f"{self.base_url}{ACCEPT_PATH}?{query}", "decline": f"{self.base_url}{DECLINE_PATH}?{query}",
-                "expires_at": expires_at.isoformat()}
+        return {
+            "accept": f"{self.base_url}{ACCEPT_PATH}?{query}",
+            "decline": f"{self.base_url}{DECLINE_PATH}?{query}",
+            "expires_at": expires_at.isoformat(),
+        }
 
     def for_page(self, path: str, handoff_id: str, person: str, purpose: str, now: datetime) -> dict[str, str]:
         """One page's link for a message: {"url", "expires_at"}."""
-        return {"url": self.link(path, handoff_id, person, purpose, now),
-                "expires_at": (now + self.valid_for).isoformat()}
+        return {
+            "url": self.link(path, handoff_id, person, purpose, now),
+            "expires_at": (now + self.valid_for).isoformat(),
+        }
 
     def link(self, path: str, handoff_id: str, person: str, purpose: str, now: datetime) -> str:
         """A signed link to `path` for `person` to act on `handoff_id` for `purpose` (see notify/tokens)."""

@@ -1,4 +1,5 @@
 """A notice as the rules decided it (an outbox row on channel `notify`), and the people it is for."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -7,11 +8,26 @@ from typing import Any
 
 from baton_itsm.core.domain.holders import TicketKey
 
-TEMPLATES = frozenset({"handoff-request", "acceptance-reminder", "request-expired", "handoff-declined",
-                       "status-update", "stale-reminder", "stale-escalation", "report-back",
-                       "handoff-review", "handoff-audit", "escalation-review", "handoff-withdrawn", "action-failed",
-                       "bounce-escalation",
-                       "sla-reminder", "sla-escalation"})
+TEMPLATES = frozenset(
+    {
+        "handoff-request",
+        "acceptance-reminder",
+        "request-expired",
+        "handoff-declined",
+        "status-update",
+        "stale-reminder",
+        "stale-escalation",
+        "report-back",
+        "handoff-review",
+        "handoff-audit",
+        "escalation-review",
+        "handoff-withdrawn",
+        "action-failed",
+        "bounce-escalation",
+        "sla-reminder",
+        "sla-escalation",
+    }
+)
 ADDRESSING = ("template", "ticket", "to_people", "to_groups", "to_requester")
 
 
@@ -30,10 +46,15 @@ class Notice:
         template = payload.get("template")
         if template not in TEMPLATES:
             raise ValueError(f"notice {key}: unknown template {template!r}")
-        return cls(key=key, template=template, ticket=TicketKey.parse(payload["ticket"]),
-                   to_people=tuple(payload.get("to_people") or ()), to_groups=tuple(payload.get("to_groups") or ()),
-                   to_requester=bool(payload.get("to_requester")),
-                   details={k: v for k, v in payload.items() if k not in ADDRESSING})
+        return cls(
+            key=key,
+            template=template,
+            ticket=TicketKey.parse(payload["ticket"]),
+            to_people=tuple(payload.get("to_people") or ()),
+            to_groups=tuple(payload.get("to_groups") or ()),
+            to_requester=bool(payload.get("to_requester")),
+            details={k: v for k, v in payload.items() if k not in ADDRESSING},
+        )
 
     @property
     def for_staff(self) -> bool:

@@ -4,6 +4,7 @@ A plugin registers a factory through `register_notifiers(register)`: `register(n
 `factory(NotifierContext)` returns a Notifier. The deployment names notifiers per audience in
 `notifications.channels`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -16,8 +17,8 @@ from baton_itsm.core.notify.notices import Recipient
 from baton_itsm.core.rules.decisions import Outgoing
 
 if TYPE_CHECKING:  # annotations only: a notifier plugin's module imports this without the store and the settings
-    from baton_itsm.core.usecases.dispatcher import Handler
     from baton_itsm.core.settings.notifications import NotificationsConfig
+    from baton_itsm.core.usecases.dispatcher import Handler
 
 REQUESTER, STAFF = "requester", "staff"
 

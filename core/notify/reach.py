@@ -4,6 +4,7 @@ A notifier may have a `check()` method: it reaches its server as a delivery woul
 one line saying what worked, or raises a ToolError whose message says in one line what is wrong. Notifiers
 without one (ticket-reply writes through the tool, which `baton check` reaches already) are left out.
 """
+
 from __future__ import annotations
 
 import os

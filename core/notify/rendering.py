@@ -4,6 +4,7 @@ For a notice NAME the text part is `NAME.txt.j2` (blocks `subject` and `body`) a
 `NAME.html.j2`. A file of the same name in the deployment's `notifications.templates_dir` replaces the
 built-in one; copy a built-in from core/notify/templates/ to start.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,8 +40,12 @@ class Renderer:
         loader = ChoiceLoader([FileSystemLoader(str(override_dir)), BUILT_IN]) if override_dir else BUILT_IN
         # StrictUndefined: a misspelt variable in an override fails loudly (the row retries and shows the
         # error) instead of mailing people a sentence with a hole in it.
-        common: dict[str, Any] = {"loader": loader, "undefined": StrictUndefined, "trim_blocks": True,
-                                  "lstrip_blocks": True}
+        common: dict[str, Any] = {
+            "loader": loader,
+            "undefined": StrictUndefined,
+            "trim_blocks": True,
+            "lstrip_blocks": True,
+        }
         self._text = Environment(autoescape=False, keep_trailing_newline=True, **common)
         self._html = Environment(autoescape=True, **common)
         for env in (self._text, self._html):

@@ -4,6 +4,7 @@ It renders each message once per recipient and hands it to the notifiers the dep
 audience; their rows are queued in one transaction, under keys derived from the notice's stable key, so a
 notice routed twice (a crash before it was marked sent) queues nothing new.
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,18 +26,21 @@ from baton_itsm.core.notify.notifier import REQUESTER, STAFF, Message, Notifier
 from baton_itsm.core.notify.rendering import Renderer
 from baton_itsm.core.notify.routes import StaffRoutes
 from baton_itsm.core.notify.tokens import ASK_SUGGESTED, AUDIT, ESCALATION_REVIEW, REVIEW
-from baton_itsm.core.usecases.dispatcher import OutboxItem
 from baton_itsm.core.rules.decisions import Outgoing
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.rules.policy import Policy
 from baton_itsm.core.settings.notifications import NotificationsConfig
 from baton_itsm.core.store.unit_of_work import Store, UnitOfWork
+from baton_itsm.core.usecases.dispatcher import OutboxItem
 
 NOTIFY_CHANNEL = "notify"
 ANSWER_LINKS = frozenset({"handoff-request", "acceptance-reminder"})  # a receiver accepts or declines: two links
 # Notices with one link to one page, and the purpose its token is signed for: a review link opens no other page.
-PAGE_LINKS = {"handoff-review": (REVIEW_PATH, REVIEW), "handoff-audit": (AUDIT_PATH, AUDIT),
-              "escalation-review": (ESCALATION_REVIEW_PATH, ESCALATION_REVIEW)}
+PAGE_LINKS = {
+    "handoff-review": (REVIEW_PATH, REVIEW),
+    "handoff-audit": (AUDIT_PATH, AUDIT),
+    "escalation-review": (ESCALATION_REVIEW_PATH, ESCALATION_REVIEW),
+}
 WITH_LINKS = ANSWER_LINKS | frozenset(PAGE_LINKS)
 log = logging.getLogger(__name__)
 
@@ -81,20 +85,34 @@ class NoticeRouter:
             recipient = self._requester(facts)
             eta = estimate_eta(changes[-1], facts, self.policy)
             context = self._context(ticket, facts, recipient).status(changes, eta)
-            _queue(uow, ticket, self._compose(item.idempotency_key, "status-update", ticket, REQUESTER, recipient,
-                                              context))
+            _queue(
+                uow, ticket, self._compose(item.idempotency_key, "status-update", ticket, REQUESTER, recipient, context)
+            )
 
     def send_return(self, item: OutboxItem) -> None:
         """A person back from leave: one message of what changed on their tickets (core/away/returns.py)."""
         payload = item.payload
         recipient = self.addresses.person(payload["person"])
         thread = TicketKey("baton", f"back-{payload['person']}")  # not one ticket's conversation
-        context = {"recipient": {"name": recipient.name or "", "email": recipient.email or ""},
-                   "name": self.addresses.display_name, "ticket": {"key": "", "subject": "", "url": ""},
-                   "notice": payload, "links": None}
+        context = {
+            "recipient": {"name": recipient.name or "", "email": recipient.email or ""},
+            "name": self.addresses.display_name,
+            "ticket": {"key": "", "subject": "", "url": ""},
+            "notice": payload,
+            "links": None,
+        }
         rendered = self.renderer.render("back-from-leave", context)
-        message = Message(item.idempotency_key, thread, STAFF, recipient, rendered.subject, rendered.text,
-                          rendered.html, template="back-from-leave", details={"person": payload["person"]})
+        message = Message(
+            item.idempotency_key,
+            thread,
+            STAFF,
+            recipient,
+            rendered.subject,
+            rendered.text,
+            rendered.html,
+            template="back-from-leave",
+            details={"person": payload["person"]},
+        )
         rows = [row for notifier in self._notifiers(STAFF, message) for row in notifier.compose(message)]
         if not rows:
             log.warning("%s: no channel reaches %s (no address?)", item.idempotency_key, recipient.label)
@@ -115,15 +133,22 @@ class NoticeRouter:
         for recipient in recipients:
             extra = {"guidance": self.audit_guidance} if notice.template == "handoff-audit" else {}
             context = self._context(notice.ticket, facts, recipient).build(
-                notice.details, links=self._links(notice, recipient, now), **extra)
-            rows += self._compose(f"{notice.key}:{recipient.person}", notice.template, notice.ticket, STAFF,
-                                  recipient, context)
+                notice.details, links=self._links(notice, recipient, now), **extra
+            )
+            rows += self._compose(
+                f"{notice.key}:{recipient.person}", notice.template, notice.ticket, STAFF, recipient, context
+            )
         return rows
 
     def _links(self, notice: Notice, recipient: Recipient, now: datetime) -> dict[str, str] | None:
         handoff_id = notice.details.get("handoff_id")
-        if self.links is not None and notice.template == "handoff-declined" and notice.details.get("suggested_group") \
-                and handoff_id and recipient.person:  # the decline suggests a group: asking it is one click
+        if (
+            self.links is not None
+            and notice.template == "handoff-declined"
+            and notice.details.get("suggested_group")
+            and handoff_id
+            and recipient.person
+        ):  # the decline suggests a group: asking it is one click
             return {"suggested": self.links.link(ASK_PATH, handoff_id, recipient.person, ASK_SUGGESTED, now)}
         if self.links is None or notice.template not in WITH_LINKS or not handoff_id or not recipient.person:
             return None  # the templates then say how to answer without a link
@@ -134,19 +159,33 @@ class NoticeRouter:
 
     def _requester(self, facts: TicketFacts) -> Recipient:
         # Without an address the email notifier skips; an in-ticket reply still reaches the requester.
-        return (self.addresses.requester(facts.requester, facts.requester_name)
-                or Recipient(name=facts.requester_name, email=None))
+        return self.addresses.requester(facts.requester, facts.requester_name) or Recipient(
+            name=facts.requester_name, email=None
+        )
 
     def _context(self, ticket: TicketKey, facts: TicketFacts, recipient: Recipient) -> MessageContext:
         return MessageContext(ticket, facts, recipient, self.addresses.display_name)
 
-    def _compose(self, key: str, template: str, ticket: TicketKey, audience: str, recipient: Recipient,
-                 context: dict[str, Any]) -> list[Outgoing]:
+    def _compose(
+        self, key: str, template: str, ticket: TicketKey, audience: str, recipient: Recipient, context: dict[str, Any]
+    ) -> list[Outgoing]:
         rendered = self.renderer.render(template, context)
-        message = Message(key, ticket, audience, recipient, rendered.subject, rendered.text, rendered.html,
-                          template=template, links=context.get("links"),
-                          details={**(context.get("notice") or {}), "ticket_subject": context["ticket"]["subject"],
-                                   "ticket_url": context["ticket"].get("url") or ""})
+        message = Message(
+            key,
+            ticket,
+            audience,
+            recipient,
+            rendered.subject,
+            rendered.text,
+            rendered.html,
+            template=template,
+            links=context.get("links"),
+            details={
+                **(context.get("notice") or {}),
+                "ticket_subject": context["ticket"]["subject"],
+                "ticket_url": context["ticket"].get("url") or "",
+            },
+        )
         rows = [row for notifier in self._notifiers(audience, message) for row in notifier.compose(message)]
         if not rows:
             log.warning("%s: no channel of the %s audience reaches %s (no address?)", key, audience, recipient.label)

@@ -3,6 +3,7 @@ deployment's (`notifications.channels.staff`).
 
 The group is the one the notice is about: the queue a request goes to, or the group holding a stale ticket.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -20,9 +21,11 @@ class StaffRoutes:
 
     @classmethod
     def from_config(cls, config: Any) -> StaffRoutes:
-        return cls(list(config.notifications.channels.staff),
-                   {name: g.notify for name, g in config.groups.items() if g.notify is not None},
-                   {name: p.notify for name, p in config.people.items() if p.notify is not None})
+        return cls(
+            list(config.notifications.channels.staff),
+            {name: g.notify for name, g in config.groups.items() if g.notify is not None},
+            {name: p.notify for name, p in config.people.items() if p.notify is not None},
+        )
 
     def channels(self, person: str | None, details: Mapping[str, Any]) -> Sequence[str]:
         if person is not None and person in self.by_person:

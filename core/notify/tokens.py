@@ -9,6 +9,7 @@ A token has a purpose: answering a request (the default, left out of the payload
 valid), reviewing or auditing a handoff, editing an escalation review (key "p"). A page takes only
 tokens of its own purpose, and each purpose is used up on its own.
 """
+
 from __future__ import annotations
 
 import base64
@@ -81,25 +82,35 @@ class LinkSigner:
         ExpiredLink if it ran out."""
         text = (token or "").strip()
         if len(text) > MAX_TOKEN_LENGTH or not text.isascii():
-            raise InvalidLink("This link is not valid: it was changed or was not made by Baton. "
-                              "Open the link exactly as it arrived, or answer the request in Baton.")
+            raise InvalidLink(
+                "This link is not valid: it was changed or was not made by Baton. "
+                "Open the link exactly as it arrived, or answer the request in Baton."
+            )
         version, _, rest = text.partition(".")
         payload, _, signature = rest.partition(".")
-        if version != VERSION or not payload or not hmac.compare_digest(signature.encode(),
-                                                                         self._signature(payload).encode()):
-            raise InvalidLink("This link is not valid: it may have been changed or cut short in the email. "
-                              "Open the link exactly as it arrived, or answer the request in Baton.")
+        if (
+            version != VERSION
+            or not payload
+            or not hmac.compare_digest(signature.encode(), self._signature(payload).encode())
+        ):
+            raise InvalidLink(
+                "This link is not valid: it may have been changed or cut short in the email. "
+                "Open the link exactly as it arrived, or answer the request in Baton."
+            )
         try:
             data = json.loads(_unb64(payload))
-            claim = LinkClaim(str(data["h"]), str(data["r"]), datetime.fromtimestamp(int(data["e"]), UTC),
-                              str(data.get("p", ANSWER)))
+            claim = LinkClaim(
+                str(data["h"]), str(data["r"]), datetime.fromtimestamp(int(data["e"]), UTC), str(data.get("p", ANSWER))
+            )
         except (ValueError, KeyError, TypeError):
             raise InvalidLink("This link is not valid.") from None
         if claim.purpose != purpose:
             raise InvalidLink("This link is meant for another page of Baton. Open it exactly as it arrived.")
         if now >= claim.expires_at:
-            raise ExpiredLink(f"This link expired on {claim.expires_at:%Y-%m-%d %H:%M} UTC. The request may still "
-                              "be open: answer it in Baton, or ask the requester to send it again.")
+            raise ExpiredLink(
+                f"This link expired on {claim.expires_at:%Y-%m-%d %H:%M} UTC. The request may still "
+                "be open: answer it in Baton, or ask the requester to send it again."
+            )
         return claim
 
     def _signature(self, payload: str) -> str:

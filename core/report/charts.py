@@ -3,6 +3,7 @@
 matplotlib is imported only here and only when charts are asked for: it takes most of a second to
 import, which `baton report --no-charts` does not pay.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -17,18 +18,26 @@ PICKUP_BINS_HOURS = (0, 0.25, 0.5, 1, 2, 4, 8, 24, 48, 96, 168, 336, float("inf"
 
 def draw_charts(metrics: dict, folder: Path) -> dict[str, Path]:
     """Draw every chart into `folder`; returns {chart name: PNG path}."""
-    return save_charts(folder, metrics, (
-        ("bounce_distribution", _bounce_distribution, "Bounces per ticket"),
-        ("bounces_by_group", _bounces_by_group, "Bounces by the group the ticket left"),
-        ("pickup_time_distribution", _pickup_distribution, "Receiver pickup time after a transfer"),
-        ("trend", _trend, f"Bounces over time (by {metrics['scorecards']['period']} opened)"),
-        ("times_trend", _times_trend, f"Pickup and resolution times over time (by {metrics['scorecards']['period']} "
-                                      "opened)"),
-    ))
+    return save_charts(
+        folder,
+        metrics,
+        (
+            ("bounce_distribution", _bounce_distribution, "Bounces per ticket"),
+            ("bounces_by_group", _bounces_by_group, "Bounces by the group the ticket left"),
+            ("pickup_time_distribution", _pickup_distribution, "Receiver pickup time after a transfer"),
+            ("trend", _trend, f"Bounces over time (by {metrics['scorecards']['period']} opened)"),
+            (
+                "times_trend",
+                _times_trend,
+                f"Pickup and resolution times over time (by {metrics['scorecards']['period']} opened)",
+            ),
+        ),
+    )
 
 
-def save_charts(folder: Path, data, charts: Iterable[tuple[str, Callable, str]],
-                size: tuple[float, float] = (7.5, 4)) -> dict[str, Path]:
+def save_charts(
+    folder: Path, data, charts: Iterable[tuple[str, Callable, str]], size: tuple[float, float] = (7.5, 4)
+) -> dict[str, Path]:
     """Draw each (name, draw(axes, data), title) into `folder` as NAME.png; returns {name: path}."""
     import matplotlib
 
@@ -60,8 +69,9 @@ def _bounce_distribution(axes, metrics: dict) -> None:
     if not metrics["bounces"]["tickets"]:
         return _empty(axes)
     labels = list(distribution)
-    colours = ["#c0392b" if label.rstrip("+").isdigit() and int(label.rstrip("+")) >= MANY else "#2e86c1"
-               for label in labels]
+    colours = [
+        "#c0392b" if label.rstrip("+").isdigit() and int(label.rstrip("+")) >= MANY else "#2e86c1" for label in labels
+    ]
     axes.bar(labels, list(distribution.values()), color=colours)
     axes.set_xlabel("bounces")
     axes.set_ylabel("tickets")
@@ -114,8 +124,10 @@ def _trend(axes, metrics: dict) -> None:
 
 def _times_trend(axes, metrics: dict) -> None:
     periods = [p for p in metrics["scorecards"]["by_period"] if p["period"] != UNKNOWN]
-    lines = (("pickup_median_minutes", "receiver pickup", "#27ae60"),
-             ("resolution_median_minutes", "resolution after the last handoff", "#8e44ad"))
+    lines = (
+        ("pickup_median_minutes", "receiver pickup", "#27ae60"),
+        ("resolution_median_minutes", "resolution after the last handoff", "#8e44ad"),
+    )
     if not any(p[column] is not None for p in periods for column, _, _ in lines):
         return _empty(axes)
     labels = [p["period"] for p in periods]

@@ -1,4 +1,5 @@
 """The report's files: JSON of every metric, one CSV per table, and the HTML page."""
+
 from __future__ import annotations
 
 import csv
@@ -35,16 +36,31 @@ def write_report(metrics: dict, folder: Path, *, charts: bool = True, extra: dic
         review_charts = draw_review_charts(metrics["reviews"], folder / "charts")
     links = {n: p.relative_to(folder) for n, p in table_files.items()}
     sections = [
-        scorecards_section(metrics["scorecards"], cards, links, metrics["late_handoffs"]["within_minutes"],
-                           has_handoffs=bool(metrics["handoffs"])),
-        reviews_section(metrics["reviews"], reviews, {n: p.relative_to(folder) for n, p in review_charts.items()},
-                        links),
+        scorecards_section(
+            metrics["scorecards"],
+            cards,
+            links,
+            metrics["late_handoffs"]["within_minutes"],
+            has_handoffs=bool(metrics["handoffs"]),
+        ),
+        reviews_section(
+            metrics["reviews"], reviews, {n: p.relative_to(folder) for n, p in review_charts.items()}, links
+        ),
     ]
-    page = render_html(summary_lines(metrics), general, {n: p.relative_to(folder) for n, p in chart_files.items()},
-                       links, extra or {}, sections=sections)
+    page = render_html(
+        summary_lines(metrics),
+        general,
+        {n: p.relative_to(folder) for n, p in chart_files.items()},
+        links,
+        extra or {},
+        sections=sections,
+    )
     written["html"].write_text(page, encoding="utf-8")
-    return {**written, **{f"csv:{n}": p for n, p in table_files.items()},
-            **{f"chart:{n}": p for n, p in {**chart_files, **review_charts}.items()}}
+    return {
+        **written,
+        **{f"csv:{n}": p for n, p in table_files.items()},
+        **{f"chart:{n}": p for n, p in {**chart_files, **review_charts}.items()},
+    }
 
 
 def write_csv(path: Path, rows: list[dict]) -> None:

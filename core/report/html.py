@@ -1,4 +1,5 @@
 """The HTML report: one self-contained page (inline CSS) beside its chart PNGs and CSV files."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -19,14 +20,25 @@ th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; } th {
 """
 
 
-def render_html(summary: list[str], tables: dict[str, list[dict]], charts: Mapping[str, PurePath],
-                table_files: Mapping[str, PurePath], extra: dict, sections: Sequence[str] = ()) -> str:
+def render_html(
+    summary: list[str],
+    tables: dict[str, list[dict]],
+    charts: Mapping[str, PurePath],
+    table_files: Mapping[str, PurePath],
+    extra: dict,
+    sections: Sequence[str] = (),
+) -> str:
     """The page; `sections` are further parts already rendered (scorecards, handoff reviews), shown after the charts."""
     parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        "<title>Baton handoff report</title>", f"<style>{_STYLE}</style></head><body>",
-        "<h1>Baton handoff report</h1>", "<h2>Summary</h2>", '<ul class="summary">',
-        *(f"<li>{escape(line)}</li>" for line in summary), "</ul>",
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>Baton handoff report</title>",
+        f"<style>{_STYLE}</style></head><body>",
+        "<h1>Baton handoff report</h1>",
+        "<h2>Summary</h2>",
+        '<ul class="summary">',
+        *(f"<li>{escape(line)}</li>" for line in summary),
+        "</ul>",
     ]
     if charts:
         parts += ["<h2>Charts</h2>", *figures(charts)]
@@ -42,18 +54,25 @@ def render_html(summary: list[str], tables: dict[str, list[dict]], charts: Mappi
 
 def figures(charts: Mapping[str, PurePath]) -> list[str]:
     """The charts side by side, each captioned with its name."""
-    return ['<div class="charts">',
-            *(f'<figure><img src="{escape(path.as_posix())}" alt="{escape(_title(name))}">'
-              f"<figcaption>{escape(_title(name))}</figcaption></figure>" for name, path in charts.items()),
-            "</div>"]
+    return [
+        '<div class="charts">',
+        *(
+            f'<figure><img src="{escape(path.as_posix())}" alt="{escape(_title(name))}">'
+            f"<figcaption>{escape(_title(name))}</figcaption></figure>"
+            for name, path in charts.items()
+        ),
+        "</div>",
+    ]
 
 
 def table_block(name: str, rows: list[dict], link: PurePath | None) -> list[str]:
     """A table's heading, the link to its CSV, and its first TABLE_ROWS rows."""
     parts = [f"<h3>{escape(_title(name))}</h3>"]
     if link is not None:
-        parts.append(f'<p class="note"><a href="{escape(link.as_posix())}">{escape(link.name)}</a>'
-                     f"{' (first ' + str(TABLE_ROWS) + ' rows shown)' if len(rows) > TABLE_ROWS else ''}</p>")
+        parts.append(
+            f'<p class="note"><a href="{escape(link.as_posix())}">{escape(link.name)}</a>'
+            f"{' (first ' + str(TABLE_ROWS) + ' rows shown)' if len(rows) > TABLE_ROWS else ''}</p>"
+        )
     parts.append(_table(rows[:TABLE_ROWS]))
     return parts
 
@@ -67,16 +86,18 @@ def _table(rows: list[dict]) -> str:
         return '<p class="note">no rows yet</p>'
     columns = list(rows[0])
     head = "".join(f"<th>{escape(_title(c))}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{escape(_cell(row.get(c)))}</td>" for c in columns) + "</tr>"
-                   for row in rows)
+    body = "".join("<tr>" + "".join(f"<td>{escape(_cell(row.get(c)))}</td>" for c in columns) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _cell(value) -> str:
     if value is None:
         return ""
-    return f"{value:,.3g}" if isinstance(value, float) and abs(value) < 1 else (
-        f"{value:,.1f}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) else str(value))
+    return (
+        f"{value:,.3g}"
+        if isinstance(value, float) and abs(value) < 1
+        else (f"{value:,.1f}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) else str(value))
+    )
 
 
 def _value_text(value) -> str:
@@ -86,8 +107,9 @@ def _value_text(value) -> str:
 def _definition_list(section) -> str:
     if not isinstance(section, dict):
         return f"<p>{escape(str(section))}</p>"
-    items = "".join(f"<tr><th>{escape(_title(str(k)))}</th><td>{escape(_value_text(v))}</td></tr>"
-                    for k, v in section.items())
+    items = "".join(
+        f"<tr><th>{escape(_title(str(k)))}</th><td>{escape(_value_text(v))}</td></tr>" for k, v in section.items()
+    )
     return f"<table>{items}</table>"
 
 

@@ -4,6 +4,7 @@ sender; the late-handoff signal from timings beside the "too late" ratings; esca
 Only charts with something to show are drawn: a ledger without reviews gets none (the page says so).
 Each bar is labelled with its counts ("1/3"), so a share of few answers is seen as such.
 """
+
 from __future__ import annotations
 
 from functools import partial
@@ -12,9 +13,11 @@ from pathlib import Path
 from baton_itsm.core.report.charts import save_charts
 
 CHART_PEOPLE = 12  # people per chart, most handoffs first; the tables have them all
-_SHARES = (("unneeded", "needed_answered", "unneeded", "#c0392b"),
-           ("poorly_prepared", "prepared_answered", "poorly prepared", "#e67e22"),
-           ("too_late", "timely_answered", "too late", "#8e44ad"))
+_SHARES = (
+    ("unneeded", "needed_answered", "unneeded", "#c0392b"),
+    ("poorly_prepared", "prepared_answered", "poorly prepared", "#e67e22"),
+    ("too_late", "timely_answered", "too late", "#8e44ad"),
+)
 
 
 def draw_review_charts(reviews: dict, folder: Path) -> dict[str, Path]:
@@ -25,14 +28,26 @@ def draw_review_charts(reviews: dict, folder: Path) -> dict[str, Path]:
     for who, column in (("receiver", "by_receiver"), ("sender", "by_sender")):
         rows = [r for r in reviews[column] if any(r[whole] for _, whole, _, _ in _SHARES)][:CHART_PEOPLE]
         if rows:
-            drawn |= save_charts(folder, rows, [(f"review_shares_by_{who}", partial(_shares, who=who),
-                                                 f"Handoffs rated unneeded, poorly prepared, too late, by {who}")],
-                                 size=_people_size(rows))
+            drawn |= save_charts(
+                folder,
+                rows,
+                [
+                    (
+                        f"review_shares_by_{who}",
+                        partial(_shares, who=who),
+                        f"Handoffs rated unneeded, poorly prepared, too late, by {who}",
+                    )
+                ],
+                size=_people_size(rows),
+            )
     late = [r for r in reviews["by_receiver"] if r["late_by_timing"] or r["too_late"]][:CHART_PEOPLE]
     if late:
-        drawn |= save_charts(folder, late, [("late_signal_by_receiver", _late_signal,
-                                             "Late by timing beside rated too late, by receiver")],
-                             size=_people_size(late))
+        drawn |= save_charts(
+            folder,
+            late,
+            [("late_signal_by_receiver", _late_signal, "Late by timing beside rated too late, by receiver")],
+            size=_people_size(late),
+        )
     causes = reviews["escalation_reviews"]["by_kind_and_cause"]
     if causes:
         drawn |= save_charts(folder, causes, [("escalation_causes_by_kind", _causes, "Escalation causes by kind")])
@@ -63,9 +78,12 @@ def _shares(axes, rows: list[dict], who: str) -> None:
 
 def _late_signal(axes, rows: list[dict]) -> None:
     names = [r["receiver"] for r in reversed(rows)]
-    for i, (label, count, whole, colour) in enumerate((
+    for i, (label, count, whole, colour) in enumerate(
+        (
             ("late by timing (of handoffs)", "late_by_timing", "handoffs", "#2e86c1"),
-            ("rated too late (of answers)", "too_late", "timely_answered", "#8e44ad"))):
+            ("rated too late (of answers)", "too_late", "timely_answered", "#8e44ad"),
+        )
+    ):
         ys = [y - 0.2 + 0.4 * i for y in range(len(names))]
         values = [r[count] for r in reversed(rows)]
         axes.barh(ys, values, height=0.4, color=colour, label=label)
@@ -83,8 +101,10 @@ def _causes(axes, rows: list[dict]) -> None:
     causes = sorted({r["cause_kind"] for r in rows})
     bottoms = [0] * len(kinds)
     for cause in causes:
-        counts = [sum(r["reviews"] for r in rows if r["escalation_kind"] == kind and r["cause_kind"] == cause)
-                  for kind in kinds]
+        counts = [
+            sum(r["reviews"] for r in rows if r["escalation_kind"] == kind and r["cause_kind"] == cause)
+            for kind in kinds
+        ]
         axes.bar(kinds, counts, bottom=bottoms, label=cause)
         bottoms = [b + c for b, c in zip(bottoms, counts, strict=True)]
     axes.set_ylabel("escalation reviews")

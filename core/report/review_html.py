@@ -1,4 +1,5 @@
 """The report page's "Handoff reviews" section: what the tables count, the review charts and tables."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -17,8 +18,9 @@ _ABOUT = (
 )
 
 
-def reviews_section(reviews: dict, tables: dict[str, list[dict]], charts: Mapping[str, PurePath],
-                    table_files: Mapping[str, PurePath]) -> str:
+def reviews_section(
+    reviews: dict, tables: dict[str, list[dict]], charts: Mapping[str, PurePath], table_files: Mapping[str, PurePath]
+) -> str:
     parts = ['<h2 id="handoff-reviews">Handoff reviews</h2>']
     if not reviews.get("entries"):
         parts.append(f'<p class="note">{escape(reviews["message"])}</p>')  # no tables, no empty charts
@@ -33,15 +35,25 @@ def reviews_section(reviews: dict, tables: dict[str, list[dict]], charts: Mappin
 
 _TALLIES = ("reviews_by_sender", "reviews_by_receiver", "reviews_by_group", "reviews_by_period")
 # On the page each count is shown with its whole, "1 of 2 (50%)"; the CSV keeps one number per column.
-_OF = (("response_rate", "reviewed_of_asked", "asked"), ("unneeded", "unneeded", "needed_answered"),
-       ("poorly_prepared", "poorly_prepared", "prepared_answered"), ("too_early", "too_early", "timely_answered"),
-       ("too_late", "too_late", "timely_answered"), ("late_by_timing", "late_by_timing", "handoffs"))
+_OF = (
+    ("response_rate", "reviewed_of_asked", "asked"),
+    ("unneeded", "unneeded", "needed_answered"),
+    ("poorly_prepared", "poorly_prepared", "prepared_answered"),
+    ("too_early", "too_early", "timely_answered"),
+    ("too_late", "too_late", "timely_answered"),
+    ("late_by_timing", "late_by_timing", "handoffs"),
+)
 
 
 def _with_wholes(rows: list[dict]) -> list[dict]:
-    return [{**{k: row[k] for k in list(row)[:3]},  # who (or which group or period), handoffs, reviewed
-             **{name: _of(row[part], row[whole]) for name, part, whole in _OF},
-             "too_late_and_late_by_timing": row["too_late_and_by_timing"]} for row in rows]
+    return [
+        {
+            **{k: row[k] for k in list(row)[:3]},  # who (or which group or period), handoffs, reviewed
+            **{name: _of(row[part], row[whole]) for name, part, whole in _OF},
+            "too_late_and_late_by_timing": row["too_late_and_by_timing"],
+        }
+        for row in rows
+    ]
 
 
 def _of(part: int, whole: int) -> str:

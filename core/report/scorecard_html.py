@@ -1,4 +1,5 @@
 """The report page's "Scorecards" section: every figure per group, per agent and per period, and whom it counts for."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -15,21 +16,46 @@ _ABOUT = (
     "and the escalations they asked for. A {period} counts the tickets opened in it. Times are medians (the CSV "
     "files have them in minutes); a late handoff is one the ticket was resolved within {within:g} min of."
 )
-_NO_HANDOFFS = (" Columns of Baton's own handoffs (requests, acceptance, declines, escalations) are left out: the "
-                "ledger has none yet. The CSV files have every column.")
+_NO_HANDOFFS = (
+    " Columns of Baton's own handoffs (requests, acceptance, declines, escalations) are left out: the "
+    "ledger has none yet. The CSV files have every column."
+)
 # Columns only Baton's handoff protocol fills; an imported history leaves them empty.
-PROTOCOL_COLUMNS = frozenset({"handoffs_to", "handoffs", "accepted", "acceptance_median_minutes", "declined",
-                              "escalations_received", "escalations_requested", "escalations"})
+PROTOCOL_COLUMNS = frozenset(
+    {
+        "handoffs_to",
+        "handoffs",
+        "accepted",
+        "acceptance_median_minutes",
+        "declined",
+        "escalations_received",
+        "escalations_requested",
+        "escalations",
+    }
+)
 
 
-def scorecards_section(scorecards: dict, tables: dict[str, list[dict]], table_files: Mapping[str, PurePath],
-                       late_within_minutes: float, has_handoffs: bool) -> str:
+def scorecards_section(
+    scorecards: dict,
+    tables: dict[str, list[dict]],
+    table_files: Mapping[str, PurePath],
+    late_within_minutes: float,
+    has_handoffs: bool,
+) -> str:
     about = _ABOUT.format(period=scorecards["period"], within=late_within_minutes)
-    parts = ['<h2 id="scorecards">Scorecards</h2>',
-             f'<p class="note">{escape(about + ("" if has_handoffs else _NO_HANDOFFS))}</p>']
+    parts = [
+        '<h2 id="scorecards">Scorecards</h2>',
+        f'<p class="note">{escape(about + ("" if has_handoffs else _NO_HANDOFFS))}</p>',
+    ]
     for name, rows in tables.items():
-        shown = [{column.removesuffix("_minutes"): _readable(column, value) for column, value in row.items()
-                  if has_handoffs or column not in PROTOCOL_COLUMNS} for row in rows]
+        shown = [
+            {
+                column.removesuffix("_minutes"): _readable(column, value)
+                for column, value in row.items()
+                if has_handoffs or column not in PROTOCOL_COLUMNS
+            }
+            for row in rows
+        ]
         parts += ['<div class="wide">', *table_block(name, shown, table_files.get(name)), "</div>"]
     return "\n".join(parts)
 

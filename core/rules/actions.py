@@ -1,4 +1,5 @@
 """Outbox rows the rules decide: tool actions (channel `tool`) and notices to people (channel `notify`)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -12,15 +13,35 @@ def _holder(holder: Holder | None) -> dict | None:
     return None if holder is None else {"group": holder.group, "person": holder.person}
 
 
-def set_holder(ticket: TicketKey, holder: Holder, *, expected: Holder | None, key: str, purpose: str,
-               note: str = "", handoff_id: str | None = None, decided_by: str | None = None) -> Outgoing:
+def set_holder(
+    ticket: TicketKey,
+    holder: Holder,
+    *,
+    expected: Holder | None,
+    key: str,
+    purpose: str,
+    note: str = "",
+    handoff_id: str | None = None,
+    decided_by: str | None = None,
+) -> Outgoing:
     """Make `holder` hold the ticket in the tool. `purpose` (revert, apply) and `decided_by`/`handoff_id` say
     which decision it serves, for the ledger entry and the people told should it fail; `note` is posted in the
     ticket once the write is done, never before and never when it is not made."""
-    return Outgoing(key, "tool", {"instance": ticket.instance, "ticket_id": ticket.ticket_id, "action": "set-holder",
-                                  "holder": _holder(holder), "expected_holder": _holder(expected),
-                                  "purpose": purpose, "note": note, "handoff_id": handoff_id,
-                                  "decided_by": decided_by})
+    return Outgoing(
+        key,
+        "tool",
+        {
+            "instance": ticket.instance,
+            "ticket_id": ticket.ticket_id,
+            "action": "set-holder",
+            "holder": _holder(holder),
+            "expected_holder": _holder(expected),
+            "purpose": purpose,
+            "note": note,
+            "handoff_id": handoff_id,
+            "decided_by": decided_by,
+        },
+    )
 
 
 def receiver_words(receiver: Holder) -> str:
@@ -30,14 +51,31 @@ def receiver_words(receiver: Holder) -> str:
 
 def add_note(ticket: TicketKey, text: str, *, key: str) -> Outgoing:
     """An internal note in the ticket (agents see it; the requester does not)."""
-    return Outgoing(key, "tool", {"instance": ticket.instance, "ticket_id": ticket.ticket_id, "action": "add-note",
-                                  "text": text})
+    return Outgoing(
+        key, "tool", {"instance": ticket.instance, "ticket_id": ticket.ticket_id, "action": "add-note", "text": text}
+    )
 
 
-def notify(template: str, ticket: TicketKey, *, key: str, people: Iterable[str | None] = (),
-           groups: Iterable[str] = (), requester: bool = False, **details: Any) -> Outgoing:
+def notify(
+    template: str,
+    ticket: TicketKey,
+    *,
+    key: str,
+    people: Iterable[str | None] = (),
+    groups: Iterable[str] = (),
+    requester: bool = False,
+    **details: Any,
+) -> Outgoing:
     """Tell people something; the notifier plugins choose how (email, ticket reply) and render it."""
-    return Outgoing(f"notify:{template}:{key}", "notify", {
-        "template": template, "ticket": str(ticket), "to_people": sorted({p for p in people if p}),
-        "to_groups": sorted(set(groups)), "to_requester": requester, **details,
-    })
+    return Outgoing(
+        f"notify:{template}:{key}",
+        "notify",
+        {
+            "template": template,
+            "ticket": str(ticket),
+            "to_people": sorted({p for p in people if p}),
+            "to_groups": sorted(set(groups)),
+            "to_requester": requester,
+            **details,
+        },
+    )

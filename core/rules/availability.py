@@ -6,13 +6,14 @@ A request to an away person goes to their deputy, unless the deputy is away too,
 then to the group's queue. A request to someone at capacity goes to the queue. Each reroute is in the ledger as a
 `rule` entry (rule `away` or `capacity`): who was asked, who got it, why.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from baton_itsm.core.domain.away import AwayPeriod  # noqa: F401 (re-exported: its home was here)
+from baton_itsm.core.domain.away import AwayPeriod
 from baton_itsm.core.domain.directory import Directory
 from baton_itsm.core.domain.events import LedgerEvent
 from baton_itsm.core.domain.holders import Holder, TicketKey
@@ -86,14 +87,20 @@ def reroute(availability: Availability, directory: Directory, wanted: Holder, at
         return Reroute(wanted, queue, AWAY, "to-queue", f"{why}: the {group} queue takes it")
     held = availability.over_capacity(person)
     if held is not None:
-        return Reroute(wanted, queue, CAPACITY, "to-queue",
-                       f"{person} holds {held} open tickets, their capacity ({availability.capacity_of(person)}): "
-                       f"the {group} queue takes it")
+        return Reroute(
+            wanted,
+            queue,
+            CAPACITY,
+            "to-queue",
+            f"{person} holds {held} open tickets, their capacity ({availability.capacity_of(person)}): "
+            f"the {group} queue takes it",
+        )
     return None
 
 
-def _unfit_deputy(availability: Availability, directory: Directory, deputy: str, group: str,
-                  at: datetime) -> str | None:
+def _unfit_deputy(
+    availability: Availability, directory: Directory, deputy: str, group: str, at: datetime
+) -> str | None:
     if directory.knows(group) and not directory.is_member(deputy, group):
         return f"is not a member of {group}"
     if (period := availability.away(deputy, at)) is not None:
@@ -103,12 +110,22 @@ def _unfit_deputy(availability: Availability, directory: Directory, deputy: str,
     return None
 
 
-def reroute_entry(ticket: TicketKey, rerouted: Reroute, handoff_id: str, at: datetime, by: str | None,
-                  source_event_id: str = "") -> RuleFired:
+def reroute_entry(
+    ticket: TicketKey, rerouted: Reroute, handoff_id: str, at: datetime, by: str | None, source_event_id: str = ""
+) -> RuleFired:
     """The ledger's record of a reroute; it follows the request it shaped, whose notice and note cite it."""
-    return RuleFired(ticket=ticket, at=at, by=by, rule=rerouted.rule, outcome=rerouted.outcome,
-                     from_holder=rerouted.asked, to_holder=rerouted.receiver, handoff_id=handoff_id,
-                     reason=rerouted.reason, source_event_id=source_event_id)
+    return RuleFired(
+        ticket=ticket,
+        at=at,
+        by=by,
+        rule=rerouted.rule,
+        outcome=rerouted.outcome,
+        from_holder=rerouted.asked,
+        to_holder=rerouted.receiver,
+        handoff_id=handoff_id,
+        reason=rerouted.reason,
+        source_event_id=source_event_id,
+    )
 
 
 def asked_person(rerouted: RuleFired) -> str | None:
@@ -118,5 +135,8 @@ def asked_person(rerouted: RuleFired) -> str | None:
 
 def rerouted_requests(events: Sequence[LedgerEvent]) -> dict[str, RuleFired]:
     """The reroutes among `events`, by the handoff request each shaped."""
-    return {e.handoff_id: e for e in events if isinstance(e, RuleFired) and e.rule in REROUTE_RULES
-            and e.outcome in REROUTED and e.handoff_id}
+    return {
+        e.handoff_id: e
+        for e in events
+        if isinstance(e, RuleFired) and e.rule in REROUTE_RULES and e.outcome in REROUTED and e.handoff_id
+    }

@@ -6,6 +6,7 @@ hand it had within the window (A -> B -> A), or is the N-th, Baton names the acc
 model's, else the lead of the group where the ticket was first assigned), escalates to that lead to coordinate,
 and notes both in the ticket. Once per ticket: the later bounces of a ticket already escalated add nothing.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -22,8 +23,12 @@ PING_PONG, BOUNCE_LIMIT = "ping-pong", "bounce-limit"
 
 
 def bounce_rules(policy: Policy, before: Ticket, after: Ticket, facts: TicketFacts, now: datetime) -> Decisions:
-    if (after.bounces <= before.bounces or after.bounce_rule_fired or before.bounce_rule_fired
-            or after.assigned_index is None):
+    if (
+        after.bounces <= before.bounces
+        or after.bounce_rule_fired
+        or before.bounce_rule_fired
+        or after.assigned_index is None
+    ):
         return Decisions()
     started_in = after.holders[after.assigned_index].group
     limit = policy.bounce_limit(facts, started_in)
@@ -39,15 +44,36 @@ def bounce_rules(policy: Policy, before: Ticket, after: Ticket, facts: TicketFac
     lead = policy.lead_of(started_in)
     owner = policy.ownership.owner(after.holders) or lead
     # escalated to the group it started in, as the other rules escalate: to its lead when it has one
-    fired = RuleFired(ticket=after.key, at=now, by=None, rule=rule, outcome="escalated", from_holder=after.holder,
-                      to_holder=Holder(started_in, lead), reason=why, owner=owner, first_route=after.first_route)
+    fired = RuleFired(
+        ticket=after.key,
+        at=now,
+        by=None,
+        rule=rule,
+        outcome="escalated",
+        from_holder=after.holder,
+        to_holder=Holder(started_in, lead),
+        reason=why,
+        owner=owner,
+        first_route=after.first_route,
+    )
     decisions = Decisions(events=[fired])
     if lead:
-        decisions.outgoing.append(notify(
-            "bounce-escalation", after.key, key=f"{after.key}:{rule}", people=[lead], rule=rule, reason=why,
-            holder=str(after.holder), owner=owner or "", started_in=started_in, bounces=after.bounces,
-            first_route=after.first_route or "unknown",
-            path=" -> ".join(str(h) for h in after.holders[after.assigned_index:])))
+        decisions.outgoing.append(
+            notify(
+                "bounce-escalation",
+                after.key,
+                key=f"{after.key}:{rule}",
+                people=[lead],
+                rule=rule,
+                reason=why,
+                holder=str(after.holder),
+                owner=owner or "",
+                started_in=started_in,
+                bounces=after.bounces,
+                first_route=after.first_route or "unknown",
+                path=" -> ".join(str(h) for h in after.holders[after.assigned_index :]),
+            )
+        )
     return decisions
 
 
@@ -58,8 +84,11 @@ def _return_within(policy: Policy, ticket: Ticket, limit: BounceLimit, started_i
     if limit.return_within is None or assigned is None or len(ticket.holders) < 2:
         return None
     new, previous = ticket.holders[-1], ticket.holders[-2]
-    same_hand = ((lambda h: h.group == new.group) if previous.group != new.group
-                 else (lambda h: h.group == new.group and h.person == new.person))
+    same_hand = (
+        (lambda h: h.group == new.group)
+        if previous.group != new.group
+        else (lambda h: h.group == new.group and h.person == new.person)
+    )
     for index in range(len(ticket.holders) - 2, assigned - 1, -1):
         if same_hand(ticket.holders[index]):
             left_at, back_at = ticket.held_at[index + 1], ticket.held_at[-1]

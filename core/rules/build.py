@@ -1,4 +1,5 @@
 """Build the engine's Policy from the validated settings (holiday calendars are expanded here)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -24,8 +25,9 @@ def build_calendar(config: CalendarConfig, today: date | None = None) -> Busines
 
         first = (today or date.today()).year - 1
         years = range(first, first + HOLIDAY_YEARS_AHEAD + 1)
-        holidays |= set(holiday_package.country_holidays(config.holiday_country, subdiv=config.holiday_subdivision,
-                                                         years=years))
+        holidays |= set(
+            holiday_package.country_holidays(config.holiday_country, subdiv=config.holiday_subdivision, years=years)
+        )
     return BusinessCalendar(ZoneInfo(config.timezone), week, frozenset(holidays))
 
 
@@ -33,8 +35,10 @@ def build_policy(config: BatonConfig) -> Policy:
     rules = config.rules
     calendars = {name: build_calendar(c) for name, c in config.calendars.items()}
     default_calendar = calendars[config.default_calendar] if config.default_calendar else BusinessCalendar()
-    overrides = tuple(StaleRule(o.remind_after, o.escalate_after, frozenset(o.priority), frozenset(o.category),
-                                frozenset(o.group)) for o in rules.stale.overrides)
+    overrides = tuple(
+        StaleRule(o.remind_after, o.escalate_after, frozenset(o.priority), frozenset(o.category), frozenset(o.group))
+        for o in rules.stale.overrides
+    )
     default_stale = StaleRule(rules.stale.default.remind_after, rules.stale.default.escalate_after)
     push = rules.accept_before_reassign
     return Policy(
@@ -68,8 +72,10 @@ def build_policy(config: BatonConfig) -> Policy:
 
 def build_bounce_limits(config: BatonConfig) -> tuple[BounceLimit, ...]:
     limits = config.rules.bounce_limits
-    overrides = tuple(BounceLimit(o.bounces, o.return_within, frozenset(o.priority), frozenset(o.category),
-                                  frozenset(o.group)) for o in limits.overrides)
+    overrides = tuple(
+        BounceLimit(o.bounces, o.return_within, frozenset(o.priority), frozenset(o.category), frozenset(o.group))
+        for o in limits.overrides
+    )
     return (*overrides, BounceLimit(limits.default.bounces, limits.default.return_within))
 
 
@@ -78,17 +84,28 @@ def build_availability(config: BatonConfig) -> Availability:
     calendar's time zone (UTC without one)."""
     settings = config.rules.availability
     zone = deployment_zone(config)
-    periods = tuple(AwayPeriod(name, as_moment(a.start, zone), as_moment(a.until, zone, end=True), a.deputy, a.note)
-                    for name, person in config.people.items() for a in person.away)
+    periods = tuple(
+        AwayPeriod(name, as_moment(a.start, zone), as_moment(a.until, zone, end=True), a.deputy, a.note)
+        for name, person in config.people.items()
+        for a in person.away
+    )
     return Availability(
-        periods=periods, deputies={n: p.deputy for n, p in config.people.items() if p.deputy},
+        periods=periods,
+        deputies={n: p.deputy for n, p in config.people.items() if p.deputy},
         capacity={n: p.capacity for n, p in config.people.items() if p.capacity},
-        default_capacity=settings.default_capacity, enabled=settings.enabled,
-        escalate_stale=settings.escalate_stale_when_away)
+        default_capacity=settings.default_capacity,
+        enabled=settings.enabled,
+        escalate_stale=settings.escalate_stale_when_away,
+    )
 
 
 def build_review_policy(config: BatonConfig) -> ReviewPolicy:
     reviews = config.reviews
-    return ReviewPolicy(ask=str(reviews.ask), sample_share=reviews.sample_share, audit_share=reviews.audit_share,
-                        seed=reviews.seed, escalation_kinds=frozenset(reviews.escalations.kinds),
-                        escalation_editors=tuple(reviews.escalations.editors))
+    return ReviewPolicy(
+        ask=str(reviews.ask),
+        sample_share=reviews.sample_share,
+        audit_share=reviews.audit_share,
+        seed=reviews.seed,
+        escalation_kinds=frozenset(reviews.escalations.kinds),
+        escalation_editors=tuple(reviews.escalations.editors),
+    )

@@ -4,6 +4,7 @@ Durations in the rules are business minutes. Work is done in local wall time, da
 holidays and daylight-saving changes need no special cases: a local 08:00 opening is 08:00 whatever
 the UTC offset that day.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
@@ -34,9 +35,10 @@ class BusinessCalendar:
         if day in self.holidays:
             return []
         midnight = datetime(day.year, day.month, day.day, tzinfo=self.timezone)
-        return [((midnight + timedelta(minutes=start)).astimezone(UTC),
-                 (midnight + timedelta(minutes=end)).astimezone(UTC))
-                for start, end in self.week.get(day.weekday(), ())]
+        return [
+            ((midnight + timedelta(minutes=start)).astimezone(UTC), (midnight + timedelta(minutes=end)).astimezone(UTC))
+            for start, end in self.week.get(day.weekday(), ())
+        ]
 
     def is_open(self, at: datetime) -> bool:
         day = at.astimezone(self.timezone).date()

@@ -1,5 +1,6 @@
 """Rule 5, category routing: some categories go straight to a group (hardware to desktop support, purchases to
 procurement), by a handoff the rule forces, on creation and whenever the category changes."""
+
 from __future__ import annotations
 
 from baton_itsm.core.domain.commands import ForceHandoff
@@ -17,10 +18,28 @@ def route_by_category(policy: Policy, scratch: Scratch, facts: TicketFacts, even
     if route is None or (ticket.holder is not None and ticket.holder.group == route.group):
         return
     handoff_id = handoff_id_for(str(ticket.key), "route", event.event_id)
-    moved = scratch.try_run(ForceHandoff(
-        ticket=ticket.key, handoff_id=handoff_id, to_holder=Holder(route.group), by="rule:category-routing",
-        reason=f"category {facts.category} goes straight to {route.group}", kind=route.kind))
+    moved = scratch.try_run(
+        ForceHandoff(
+            ticket=ticket.key,
+            handoff_id=handoff_id,
+            to_holder=Holder(route.group),
+            by="rule:category-routing",
+            reason=f"category {facts.category} goes straight to {route.group}",
+            kind=route.kind,
+        )
+    )
     if moved:
-        scratch.record([RuleFired(ticket=ticket.key, at=scratch.now, by=None, rule="category-routing",
-                                  outcome="routed", to_holder=Holder(route.group), handoff_id=handoff_id,
-                                  source_event_id=event.event_id)])
+        scratch.record(
+            [
+                RuleFired(
+                    ticket=ticket.key,
+                    at=scratch.now,
+                    by=None,
+                    rule="category-routing",
+                    outcome="routed",
+                    to_holder=Holder(route.group),
+                    handoff_id=handoff_id,
+                    source_event_id=event.event_id,
+                )
+            ]
+        )

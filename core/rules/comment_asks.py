@@ -9,15 +9,16 @@ what was tried). The request follows the same protocol and queue-first rule as o
 the API: a cross-group request for a person goes to the person's group queue. The requester is not told
 until a receiver accepts (the request itself tells only the receiver).
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
 from baton_itsm.core.domain.commands import RequestHandoff
-from baton_itsm.core.domain.protocol_errors import InvalidRequest
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.kinds import HandoffKind
+from baton_itsm.core.domain.protocol_errors import InvalidRequest
 from baton_itsm.core.rules.availability import reroute, reroute_entry
 from baton_itsm.core.rules.scratch import Scratch, handoff_id_for
 
@@ -74,10 +75,21 @@ def run_ask(scratch: Scratch, text: str, actor: str, event_id: str) -> str:
     rerouted = reroute(scratch.availability, directory, receiver, scratch.now)
     receiver = rerouted.receiver if rerouted else receiver
     handoff_id = handoff_id_for("comment-handoff", str(ticket.key), event_id)  # a replay makes the same id
-    scratch.run(RequestHandoff(ticket=ticket.key, handoff_id=handoff_id, to_holder=receiver, by=actor,
-                               reason=ask.reason, kind=ask.kind, summary=ask.summary))
+    scratch.run(
+        RequestHandoff(
+            ticket=ticket.key,
+            handoff_id=handoff_id,
+            to_holder=receiver,
+            by=actor,
+            reason=ask.reason,
+            kind=ask.kind,
+            summary=ask.summary,
+        )
+    )
     if rerouted:
         scratch.record([reroute_entry(ticket.key, rerouted, handoff_id, scratch.now, actor, event_id)])
         queued = f" ({rerouted.reason})"
-    return (f"handoff request {handoff_id} asks {receiver} to take this ticket{queued}; it moves when they accept. "
-            "Withdraw it with `/baton withdraw`.")
+    return (
+        f"handoff request {handoff_id} asks {receiver} to take this ticket{queued}; it moves when they accept. "
+        "Withdraw it with `/baton withdraw`."
+    )

@@ -18,15 +18,16 @@ Only internal comments are commands. A public one (RT's Correspond: a reply the 
 requester's own message) never is: a requester must not be able to accept a handoff by email, and an agent's
 `/baton` line is not meant for the requester's eyes (nor answered where they would see it).
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
 from baton_itsm.core.domain.commands import AcceptHandoff, DeclineHandoff, WithdrawHandoff
-from baton_itsm.core.domain.protocol_errors import InvalidRequest, ProtocolError
 from baton_itsm.core.domain.events import HandoffDeclined
 from baton_itsm.core.domain.kinds import HandoffState
+from baton_itsm.core.domain.protocol_errors import InvalidRequest, ProtocolError
 from baton_itsm.core.domain.review_commands import AuditHandoff, ReviewHandoff
 from baton_itsm.core.domain.reviews import HandoffAnswers
 from baton_itsm.core.domain.ticket import HandoffRecord, Ticket
@@ -41,9 +42,11 @@ PREFIX = re.compile(r"^\s*/baton\s+(?P<verb>[a-z]+)\b(?P<rest>.*)$", re.IGNORECA
 ANSWER = re.compile(r"^(?P<key>needed|prepared|timely)=(?P<value>\S+)$", re.IGNORECASE)
 HANDOFF_ID = re.compile(r"^[0-9a-f]{12}$")
 VERBS = ("review", "audit", "accept", "decline", "handoff", "withdraw")
-USAGE = ("Write `/baton review needed=yes|no prepared=yes|no timely=early|right|late [note]`, "
-         "`/baton accept`, `/baton decline [code] <reason>`, "
-         "`/baton handoff GROUP[/PERSON] [kind=technical] <reason> -- <what was tried>` or `/baton withdraw`.")
+USAGE = (
+    "Write `/baton review needed=yes|no prepared=yes|no timely=early|right|late [note]`, "
+    "`/baton accept`, `/baton decline [code] <reason>`, "
+    "`/baton handoff GROUP[/PERSON] [kind=technical] <reason> -- <what was tried>` or `/baton withdraw`."
+)
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,11 @@ def run_comment_command(scratch: Scratch, event: ToolEvent) -> Decisions:
         outcome = f"Baton could not do this: {refusal}. {USAGE}"
     if not scratch.policy.governs(ticket.key.instance):
         return Decisions()  # e.g. a back-test's replay: nothing is written to a tool Baton does not act on
-    return Decisions(outgoing=[add_note(ticket.key, f"@{event.actor}: {outcome}",
-                                        key=f"comment-reply:{ticket.key}:{event.event_id}")])
+    return Decisions(
+        outgoing=[
+            add_note(ticket.key, f"@{event.actor}: {outcome}", key=f"comment-reply:{ticket.key}:{event.event_id}")
+        ]
+    )
 
 
 def _run(scratch: Scratch, command: CommentCommand, actor: str, event_id: str) -> str:
@@ -101,33 +107,44 @@ def _run(scratch: Scratch, command: CommentCommand, actor: str, event_id: str) -
     if command.verb in ("review", "audit"):
         answers = HandoffAnswers.parse(**command.answers, note=command.text)
         if command.verb == "review":
-            record = _pick(ticket, command.handoff_id, lambda r: r.receiving_person == actor and not r.reviewed_by,
-                           "you received")
-            scratch.run(ReviewHandoff(ticket=ticket.key, handoff_id=record.handoff_id, by=actor, answers=answers,
-                                      via="comment"))
+            record = _pick(
+                ticket, command.handoff_id, lambda r: r.receiving_person == actor and not r.reviewed_by, "you received"
+            )
+            scratch.run(
+                ReviewHandoff(ticket=ticket.key, handoff_id=record.handoff_id, by=actor, answers=answers, via="comment")
+            )
             return f"your review of handoff {record.handoff_id} is recorded. Thank you."
-        record = _pick(ticket, command.handoff_id, lambda r: r.auditor == actor and not r.audited_by,
-                       "drawn for you to audit")
-        scratch.run(AuditHandoff(ticket=ticket.key, handoff_id=record.handoff_id, by=actor, answers=answers,
-                                 via="comment"))
+        record = _pick(
+            ticket, command.handoff_id, lambda r: r.auditor == actor and not r.audited_by, "drawn for you to audit"
+        )
+        scratch.run(
+            AuditHandoff(ticket=ticket.key, handoff_id=record.handoff_id, by=actor, answers=answers, via="comment")
+        )
         return f"your audit of handoff {record.handoff_id} is recorded."
     open_request = ticket.handoff(command.handoff_id) if command.handoff_id else ticket.open_handoff()
     if open_request is not None and open_request.state is not HandoffState.REQUESTED:
-        raise InvalidRequest(f"handoff request {open_request.handoff_id} is {open_request.state}, no longer open: "
-                             f"there is nothing to {command.verb}")
+        raise InvalidRequest(
+            f"handoff request {open_request.handoff_id} is {open_request.state}, no longer open: "
+            f"there is nothing to {command.verb}"
+        )
     if open_request is None:  # the note never repeats an id the ledger does not hold
-        given = "the handoff id given is not one of this ticket's" if command.handoff_id else \
-            f"{ticket.key} has no open handoff request"
+        given = (
+            "the handoff id given is not one of this ticket's"
+            if command.handoff_id
+            else f"{ticket.key} has no open handoff request"
+        )
         raise InvalidRequest(f"{given}: there is nothing to {command.verb}")
     if command.verb == "accept":
         scratch.run(AcceptHandoff(ticket=ticket.key, handoff_id=open_request.handoff_id, by=actor))
         return f"you accepted handoff {open_request.handoff_id}; the ticket is yours."
     if command.verb == "withdraw":
-        scratch.run(WithdrawHandoff(ticket=ticket.key, handoff_id=open_request.handoff_id, by=actor,
-                                    reason=command.text))
+        scratch.run(
+            WithdrawHandoff(ticket=ticket.key, handoff_id=open_request.handoff_id, by=actor, reason=command.text)
+        )
         return f"you withdrew handoff request {open_request.handoff_id}; its receiver is told."
-    declined = scratch.run(DeclineHandoff(ticket=ticket.key, handoff_id=open_request.handoff_id, by=actor,
-                                          reason=command.text))[-1]
+    declined = scratch.run(
+        DeclineHandoff(ticket=ticket.key, handoff_id=open_request.handoff_id, by=actor, reason=command.text)
+    )[-1]
     code = f" ({declined.reason_code})" if isinstance(declined, HandoffDeclined) and declined.reason_code else ""
     return f"you declined handoff {open_request.handoff_id}{code}; its sender is told why."
 

@@ -9,6 +9,7 @@ Three cases, each recorded so the ledger says why it moved:
 - a lost ticket seen again (by an observation, or a change someone other than Baton made): TicketFound, or the
   reconciling entry where it moved meanwhile.
 """
+
 from __future__ import annotations
 
 from baton_itsm.core.domain.commands import WithdrawHandoff
@@ -19,14 +20,17 @@ from baton_itsm.core.domain.tool_events import ToolEvent
 from baton_itsm.core.rules.scratch import Scratch
 
 CONVERGENCE = "rule:convergence"
-LOST_WORDS = {"deleted": "the ticket was deleted in the tool",
-              "hidden": "the ticket moved where Baton's account cannot see it"}
+LOST_WORDS = {
+    "deleted": "the ticket was deleted in the tool",
+    "hidden": "the ticket moved where Baton's account cannot see it",
+}
 
 
 def covers(requested: Holder, holder: Holder | None) -> bool:
     """Whether `holder` is what a request to `requested` asks for (a queue request: anyone of that group)."""
-    return holder is not None and (requested == holder
-                                   or (requested.person is None and requested.group == holder.group))
+    return holder is not None and (
+        requested == holder or (requested.person is None and requested.group == holder.group)
+    )
 
 
 def follow_tool(scratch: Scratch, event: ToolEvent, *, awaiting_write: bool) -> None:
@@ -41,19 +45,39 @@ def follow_tool(scratch: Scratch, event: ToolEvent, *, awaiting_write: bool) -> 
     if seen == ticket.holder:  # lost, and seen again where the ledger left it
         scratch.record([TicketFound(ticket=ticket.key, at=scratch.now, by=None, source_event_id=event.event_id)])
         return
-    scratch.record([HolderChanged(ticket=ticket.key, at=scratch.now, by=None, from_holder=ticket.holder,
-                                  to_holder=seen, source_event_id=event.event_id, cause="reconciled")])
+    scratch.record(
+        [
+            HolderChanged(
+                ticket=ticket.key,
+                at=scratch.now,
+                by=None,
+                from_holder=ticket.holder,
+                to_holder=seen,
+                source_event_id=event.event_id,
+                cause="reconciled",
+            )
+        ]
+    )
     open_handoff = ticket.open_handoff()
     if open_handoff is not None and covers(open_handoff.to_holder, seen):
-        scratch.try_run(WithdrawHandoff(ticket=ticket.key, handoff_id=open_handoff.handoff_id, by=CONVERGENCE,
-                                        reason=f"the tool shows the ticket with {seen} already"))
+        scratch.try_run(
+            WithdrawHandoff(
+                ticket=ticket.key,
+                handoff_id=open_handoff.handoff_id,
+                by=CONVERGENCE,
+                reason=f"the tool shows the ticket with {seen} already",
+            )
+        )
 
 
 def _held(scratch: Scratch, seen: Holder) -> bool:
     """A push left standing on purpose (mode `hold`): the tool shows it while its request waits for acceptance."""
     open_handoff = scratch.ticket.open_handoff()
-    return (open_handoff is not None and scratch.policy.mode_for(seen.group) == "hold"
-            and covers(open_handoff.to_holder, seen))
+    return (
+        open_handoff is not None
+        and scratch.policy.mode_for(seen.group) == "hold"
+        and covers(open_handoff.to_holder, seen)
+    )
 
 
 def lose(scratch: Scratch, reason: str, source_event_id: str) -> None:
@@ -63,7 +87,14 @@ def lose(scratch: Scratch, reason: str, source_event_id: str) -> None:
         return
     open_handoff = ticket.open_handoff()
     if open_handoff is not None:
-        scratch.try_run(WithdrawHandoff(ticket=ticket.key, handoff_id=open_handoff.handoff_id, by=CONVERGENCE,
-                                        reason=LOST_WORDS.get(reason, reason)))
-    scratch.record([TicketLost(ticket=ticket.key, at=scratch.now, by=None, reason=reason,
-                               source_event_id=source_event_id)])
+        scratch.try_run(
+            WithdrawHandoff(
+                ticket=ticket.key,
+                handoff_id=open_handoff.handoff_id,
+                by=CONVERGENCE,
+                reason=LOST_WORDS.get(reason, reason),
+            )
+        )
+    scratch.record(
+        [TicketLost(ticket=ticket.key, at=scratch.now, by=None, reason=reason, source_event_id=source_event_id)]
+    )

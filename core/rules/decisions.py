@@ -1,4 +1,5 @@
 """What the engine decides: ledger entries to write, things to send, timers to start or stop."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

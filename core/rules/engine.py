@@ -3,6 +3,7 @@
 It works on a scratch copy of the ticket, running the same protocol as people do, so whatever the
 rules decide obeys the protocol's invariants; the caller writes the events to the real ledger.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -22,8 +23,8 @@ from baton_itsm.core.rules.consequences import consequences
 from baton_itsm.core.rules.convergence import follow_tool, lose
 from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.facts import ACTIVITY, SLA_FIELD, TicketFacts, sla_of
-from baton_itsm.core.rules.report_back import report_back
 from baton_itsm.core.rules.policy import Policy
+from baton_itsm.core.rules.report_back import report_back
 from baton_itsm.core.rules.scratch import Scratch
 from baton_itsm.core.rules.sla_rules import sla_consequences
 from baton_itsm.core.rules.timer_rules import fire
@@ -38,9 +39,16 @@ class RulesEngine:
         self.availability = availability or (lambda now: self.policy.availability)
 
     # --- entry points ---------------------------------------------------------------------------
-    def on_tool_event(self, ticket: Ticket, event: ToolEvent, now: datetime,
-                      facts: TicketFacts | None = None, previous: TicketFacts | None = None, *,
-                      awaiting_write: bool = False) -> Decisions:
+    def on_tool_event(
+        self,
+        ticket: Ticket,
+        event: ToolEvent,
+        now: datetime,
+        facts: TicketFacts | None = None,
+        previous: TicketFacts | None = None,
+        *,
+        awaiting_write: bool = False,
+    ) -> Decisions:
         """`facts` are the ticket's facts including this event; `previous` those before it. `awaiting_write`: a
         holder write Baton decided for this ticket is still to be done (the tool may differ from the ledger)."""
         facts = facts or TicketFacts().updated_from(event)
@@ -64,8 +72,18 @@ class RulesEngine:
             noted.update(h for e in scratch.events[before:] if (h := getattr(e, "handoff_id", None)))
         decisions.events = scratch.events
         activity_at = facts.last_activity_at if event.kind in ACTIVITY else None
-        decisions.extend(consequences(self.policy, ticket, scratch.ticket, scratch.events, facts, now,
-                                      activity_at=activity_at, noted=frozenset(noted)))
+        decisions.extend(
+            consequences(
+                self.policy,
+                ticket,
+                scratch.ticket,
+                scratch.events,
+                facts,
+                now,
+                activity_at=activity_at,
+                noted=frozenset(noted),
+            )
+        )
         if event.kind is ToolEventKind.RESOLVED:
             decisions.extend(report_back(self.policy, scratch.ticket, facts, event))
         if SLA_FIELD in event.fields:  # the SLA as this read stated it (also on Baton's own note, whose facts stay)
@@ -75,8 +93,9 @@ class RulesEngine:
             decisions.extend(sla_consequences(self.policy, scratch.ticket, facts, now))
         return decisions
 
-    def on_commands(self, ticket: Ticket, events: Sequence[LedgerEvent], facts: TicketFacts,
-                    now: datetime) -> Decisions:
+    def on_commands(
+        self, ticket: Ticket, events: Sequence[LedgerEvent], facts: TicketFacts, now: datetime
+    ) -> Decisions:
         """What follows from protocol events a person caused (CLI, API, accept link)."""
         after = ticket.clone()
         for event in events:
@@ -86,16 +105,20 @@ class RulesEngine:
     def shape_request(self, ticket: Ticket, command: RequestHandoff, now: datetime | None = None) -> RequestHandoff:
         return self.route_request(ticket, command, now)[0]
 
-    def route_request(self, ticket: Ticket, command: RequestHandoff,
-                      now: datetime | None = None) -> tuple[RequestHandoff, list[RuleFired]]:
+    def route_request(
+        self, ticket: Ticket, command: RequestHandoff, now: datetime | None = None
+    ) -> tuple[RequestHandoff, list[RuleFired]]:
         """Queue-first: a cross-group request for a named person goes to that person's group queue. Availability
         (at `now`): one for an away person goes to their deputy or their queue, one for a person at capacity to
         their queue; the second item is the ledger's record of that, to write after the request."""
         from_group = ticket.holder.group if ticket.holder else None
         receiver = self.policy.receiver_for(from_group, command.to_holder)
         entries = []
-        if (now is not None and receiver.person is not None
-                and (rerouted := reroute(self.availability(now), self.policy.directory, receiver, now))):
+        if (
+            now is not None
+            and receiver.person is not None
+            and (rerouted := reroute(self.availability(now), self.policy.directory, receiver, now))
+        ):
             receiver = rerouted.receiver
             entries.append(reroute_entry(ticket.key, rerouted, command.handoff_id, now, command.by))
         if receiver == command.to_holder:

@@ -1,4 +1,5 @@
 """A deployment's handoff policy, in the form the engine reads (built once from the settings)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -23,9 +24,11 @@ class StaleRule:
     groups: frozenset[str] = frozenset()
 
     def matches(self, facts: TicketFacts, group: str | None) -> bool:
-        return ((not self.priorities or (facts.priority or "") in self.priorities)
-                and (not self.categories or (facts.category or "") in self.categories)
-                and (not self.groups or group in self.groups))
+        return (
+            (not self.priorities or (facts.priority or "") in self.priorities)
+            and (not self.categories or (facts.category or "") in self.categories)
+            and (not self.groups or group in self.groups)
+        )
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,11 @@ class BounceLimit:
     groups: frozenset[str] = frozenset()  # matched against the group where the ticket was first assigned
 
     def matches(self, facts: TicketFacts, group: str | None) -> bool:
-        return ((not self.priorities or (facts.priority or "") in self.priorities)
-                and (not self.categories or (facts.category or "") in self.categories)
-                and (not self.groups or group in self.groups))
+        return (
+            (not self.priorities or (facts.priority or "") in self.priorities)
+            and (not self.categories or (facts.category or "") in self.categories)
+            and (not self.groups or group in self.groups)
+        )
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,12 @@ class Policy:
 
     def receiver_for(self, from_group: str | None, wanted: Holder) -> Holder:
         """Queue-first: a cross-group handoff to a named person goes to that person's group queue."""
-        if (not self.queue_first or wanted.person is None or from_group is None or from_group == wanted.group
-                or (from_group, wanted.group) in self.direct_pairs):
+        if (
+            not self.queue_first
+            or wanted.person is None
+            or from_group is None
+            or from_group == wanted.group
+            or (from_group, wanted.group) in self.direct_pairs
+        ):
             return wanted
         return Holder(wanted.group)

@@ -2,6 +2,7 @@
 
 `Policy.receiver_for` holds the rule's setting; here is whom a push asks to accept.
 """
+
 from __future__ import annotations
 
 from baton_itsm.core.domain.holders import Holder

@@ -1,4 +1,5 @@
 """Report-back: when an escalated ticket is resolved, the original analyst hears what solved it."""
+
 from __future__ import annotations
 
 from baton_itsm.core.domain.kinds import HandoffState
@@ -14,8 +15,10 @@ NO_NOTE = "(the tool gave no resolution note)"
 
 def original_analyst(ticket: Ticket) -> str | None:
     """The person who held the ticket when it was first escalated."""
-    escalations = sorted((r for r in ticket.handoffs.values()
-                          if r.kind.is_escalation and r.state is HandoffState.APPLIED), key=lambda r: r.requested_at)
+    escalations = sorted(
+        (r for r in ticket.handoffs.values() if r.kind.is_escalation and r.state is HandoffState.APPLIED),
+        key=lambda r: r.requested_at,
+    )
     for record in escalations:
         if record.from_holder is not None and record.from_holder.person:
             return record.from_holder.person
@@ -36,8 +39,9 @@ def what_solved_it(policy: Policy, facts: TicketFacts, event: ToolEvent) -> tupl
         return note, None
     instance = event.ticket.instance
     # Neither Baton's own notes nor the requester's messages ("thanks, it works") say what solved it.
-    replies = [r for r in facts.replies
-               if r.at <= event.at and not policy.is_baton(instance, r.by) and r.by != facts.requester]
+    replies = [
+        r for r in facts.replies if r.at <= event.at and not policy.is_baton(instance, r.by) and r.by != facts.requester
+    ]
     quoted = next((r for r in replies if event.actor and r.by == event.actor), None) or next(iter(replies), None)
     if quoted is not None:
         return quoted.text, quoted
@@ -49,9 +53,20 @@ def report_back(policy: Policy, ticket: Ticket, facts: TicketFacts, event: ToolE
     if analyst is None or (ticket.holder is not None and ticket.holder.person == analyst):
         return Decisions()
     resolution, reply = what_solved_it(policy, facts, event)
-    return Decisions(outgoing=[notify(
-        "report-back", ticket.key, key=f"{ticket.key}:{event.event_id}", people=[analyst],
-        resolved_by=event.actor or "", holder=str(ticket.holder or ""), resolution=resolution,
-        # who wrote the quoted reply and when, where it was one (it may be someone else than the resolver)
-        resolution_by=reply.by if reply else "", resolution_at=reply.at.isoformat() if reply else "",
-        subject=facts.subject or "")])
+    return Decisions(
+        outgoing=[
+            notify(
+                "report-back",
+                ticket.key,
+                key=f"{ticket.key}:{event.event_id}",
+                people=[analyst],
+                resolved_by=event.actor or "",
+                holder=str(ticket.holder or ""),
+                resolution=resolution,
+                # who wrote the quoted reply and when, where it was one (it may be someone else than the resolver)
+                resolution_by=reply.by if reply else "",
+                resolution_at=reply.at.isoformat() if reply else "",
+                subject=facts.subject or "",
+            )
+        ]
+    )

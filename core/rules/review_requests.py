@@ -4,6 +4,7 @@ The draws are reproducible: a handoff's draw is a hash of the deployment's seed,
 handoff id, read as a number in [0, 1). Anyone with the seed can redo the draw and check that the
 handoffs audited are the ones drawn, and a replay of the same events draws the same handoffs.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,7 +24,7 @@ ASK_MODES = ("all", "sample", "cross-group", "none")
 def draw(seed: str, purpose: str, handoff_id: str) -> float:
     """A number in [0, 1) fixed by (seed, purpose, handoff id): the same handoff always draws the same."""
     digest = hashlib.sha256(f"{seed}\x00{purpose}\x00{handoff_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2 ** 64
+    return int.from_bytes(digest[:8], "big") / 2**64
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,9 @@ class ReviewPolicy:
     sample_share: float = 0.2  # with ask: sample
     audit_share: float = 0.0  # the share of applied handoffs drawn for the receiving group's lead to audit
     seed: str = "baton"
-    escalation_kinds: frozenset[HandoffKind] = frozenset({HandoffKind.ADMINISTRATIVE_SERVICE,
-                                                         HandoffKind.ADMINISTRATIVE_SALES})
+    escalation_kinds: frozenset[HandoffKind] = frozenset(
+        {HandoffKind.ADMINISTRATIVE_SERVICE, HandoffKind.ADMINISTRATIVE_SALES}
+    )
     escalation_editors: tuple[str, ...] = ()  # besides the escalation manager
 
     def asks_receiver(self, record: HandoffRecord) -> bool:
@@ -63,17 +65,36 @@ def reviews_on_apply(policy, ticket: Ticket, event: HandoffApplied) -> Decisions
         lead = None  # nobody audits their own handoff
     if receiver is None and lead is None:
         return Decisions()
-    decisions = Decisions(events=[ReviewAsked(ticket=ticket.key, at=event.at, by=None, handoff_id=record.handoff_id,
-                                              receiver=receiver, auditor=lead)])
-    details: dict[str, Any] = dict(handoff_id=record.handoff_id, holder=str(event.to_holder),
-                                   from_holder=str(record.from_holder), requested_by=record.requested_by or "",
-                                   reason=record.reason, summary=record.summary)
+    decisions = Decisions(
+        events=[
+            ReviewAsked(
+                ticket=ticket.key, at=event.at, by=None, handoff_id=record.handoff_id, receiver=receiver, auditor=lead
+            )
+        ]
+    )
+    details: dict[str, Any] = dict(
+        handoff_id=record.handoff_id,
+        holder=str(event.to_holder),
+        from_holder=str(record.from_holder),
+        requested_by=record.requested_by or "",
+        reason=record.reason,
+        summary=record.summary,
+    )
     if receiver is not None:
-        decisions.outgoing.append(notify("handoff-review", ticket.key, key=f"{ticket.key}:{record.handoff_id}",
-                                         people=[receiver], **details))
+        decisions.outgoing.append(
+            notify("handoff-review", ticket.key, key=f"{ticket.key}:{record.handoff_id}", people=[receiver], **details)
+        )
     if lead is not None:
-        decisions.outgoing.append(notify("handoff-audit", ticket.key, key=f"{ticket.key}:{record.handoff_id}",
-                                         people=[lead], receiver=record.receiving_person or "", **details))
+        decisions.outgoing.append(
+            notify(
+                "handoff-audit",
+                ticket.key,
+                key=f"{ticket.key}:{record.handoff_id}",
+                people=[lead],
+                receiver=record.receiving_person or "",
+                **details,
+            )
+        )
     return decisions
 
 
@@ -82,14 +103,34 @@ def escalation_review_on_open(policy, ticket: Ticket, event: HandoffRequested | 
     reviews: ReviewPolicy = policy.reviews
     if event.kind not in reviews.escalation_kinds or event.handoff_id in ticket.escalation_reviews:
         return Decisions()
-    editors = sorted({*reviews.escalation_editors, *filter(None, [policy.escalation_manager,
-                                                                  policy.lead_of(event.to_holder.group)])})
-    decisions = Decisions(events=[EscalationReviewOpened(ticket=ticket.key, at=event.at, by=None,
-                                                         handoff_id=event.handoff_id,
-                                                         escalation_kind=str(event.kind), editors=editors)])
+    editors = sorted(
+        {*reviews.escalation_editors, *filter(None, [policy.escalation_manager, policy.lead_of(event.to_holder.group)])}
+    )
+    decisions = Decisions(
+        events=[
+            EscalationReviewOpened(
+                ticket=ticket.key,
+                at=event.at,
+                by=None,
+                handoff_id=event.handoff_id,
+                escalation_kind=str(event.kind),
+                editors=editors,
+            )
+        ]
+    )
     if editors:
-        decisions.outgoing.append(notify(
-            "escalation-review", ticket.key, key=f"{ticket.key}:{event.handoff_id}", people=editors,
-            handoff_id=event.handoff_id, escalation_kind=str(event.kind), to_holder=str(event.to_holder),
-            requested_by=event.by or "", reason=event.reason, summary=event.summary))
+        decisions.outgoing.append(
+            notify(
+                "escalation-review",
+                ticket.key,
+                key=f"{ticket.key}:{event.handoff_id}",
+                people=editors,
+                handoff_id=event.handoff_id,
+                escalation_kind=str(event.kind),
+                to_holder=str(event.to_holder),
+                requested_by=event.by or "",
+                reason=event.reason,
+                summary=event.summary,
+            )
+        )
     return decisions

@@ -1,4 +1,5 @@
 """The engine's working copy of a ticket: rules run the same protocol as people on it."""
+
 from __future__ import annotations
 
 import hashlib
@@ -7,9 +8,9 @@ from datetime import datetime
 from functools import cached_property
 
 from baton_itsm.core.domain.commands import Command
-from baton_itsm.core.domain.protocol_errors import ProtocolError
 from baton_itsm.core.domain.events import LedgerEvent
 from baton_itsm.core.domain.protocol import decide
+from baton_itsm.core.domain.protocol_errors import ProtocolError
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.rules.availability import Availability
 from baton_itsm.core.rules.policy import Policy
@@ -23,8 +24,13 @@ def handoff_id_for(*parts: str) -> str:
 class Scratch:
     """A clone of the ticket that the engine advances as it decides; the caller writes `events`."""
 
-    def __init__(self, ticket: Ticket, policy: Policy, now: datetime,
-                 availability: Availability | Callable[[], Availability] | None = None):
+    def __init__(
+        self,
+        ticket: Ticket,
+        policy: Policy,
+        now: datetime,
+        availability: Availability | Callable[[], Availability] | None = None,
+    ):
         self.ticket = ticket.clone()
         self.policy, self.now = policy, now
         self._availability = availability or policy.availability

@@ -5,6 +5,7 @@ Each step fires once per SLA cycle (the ledger's RuleFired names it), in busines
 calendar. A paused SLA waits (its timer is stopped until the tool's clock runs again); a breached one fires its
 highest step that has not fired yet. A ticket whose tool tracks no SLA has no such timer: the stale rule ages it.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -71,8 +72,12 @@ def fire_sla_step(policy: Policy, scratch: Scratch, facts: TicketFacts, sla: Sla
         return Decisions()
     calendar = policy.calendar_for(holder.group)
     used = sla.share_used(now, calendar)
-    reached = [s for s in pending_steps(policy, ticket, sla) if s.share <= used + EPSILON
-               or (s.share >= 1.0 and sla.breach_at is not None and now >= sla.breach_at and not sla.paused)]
+    reached = [
+        s
+        for s in pending_steps(policy, ticket, sla)
+        if s.share <= used + EPSILON
+        or (s.share >= 1.0 and sla.breach_at is not None and now >= sla.breach_at and not sla.paused)
+    ]
     decisions = Decisions()
     if reached:
         decisions = _act(policy, scratch, holder, sla, reached[-1], used, skipped=reached[:-1])
@@ -82,33 +87,91 @@ def fire_sla_step(policy: Policy, scratch: Scratch, facts: TicketFacts, sla: Sla
     return decisions
 
 
-def _act(policy: Policy, scratch: Scratch, holder: Holder, sla: Sla, step: SlaStep, used: float,
-         skipped: list[SlaStep]) -> Decisions:
+def _act(
+    policy: Policy, scratch: Scratch, holder: Holder, sla: Sla, step: SlaStep, used: float, skipped: list[SlaStep]
+) -> Decisions:
     ticket, now = scratch.ticket, scratch.now
     breach = sla.breach_at.isoformat() if sla.breach_at else ""
-    reason = f"{used * 100:.0f} % of SLA {sla.name!r} used (step {step.percent})" + (
-        f"; breach at {breach}" if breach else "") + (
-        f"; steps {', '.join(s.percent for s in skipped)} passed unseen" if skipped else "")
+    reason = (
+        f"{used * 100:.0f} % of SLA {sla.name!r} used (step {step.percent})"
+        + (f"; breach at {breach}" if breach else "")
+        + (f"; steps {', '.join(s.percent for s in skipped)} passed unseen" if skipped else "")
+    )
     mark = step_mark(sla, step)
-    details: dict[str, Any] = dict(holder=str(holder), sla_name=sla.name, sla_share=step.percent,
-                                   sla_used=f"{used * 100:.0f} %", breach_at=breach,
-                                   breached=sla.breached or used >= 1.0)
+    details: dict[str, Any] = dict(
+        holder=str(holder),
+        sla_name=sla.name,
+        sla_share=step.percent,
+        sla_used=f"{used * 100:.0f} %",
+        breach_at=breach,
+        breached=sla.breached or used >= 1.0,
+    )
     if step.action == "remind":
-        scratch.record([RuleFired(ticket=ticket.key, at=now, by=None, rule=SLA_RULE, outcome="reminded",
-                                  to_holder=holder, reason=reason, source_event_id=mark)])
-        return Decisions(outgoing=[notify(
-            "sla-reminder", ticket.key, key=f"{ticket.key}:{mark}", people=[holder.person],
-            groups=[] if holder.person else [holder.group], **details)])
+        scratch.record(
+            [
+                RuleFired(
+                    ticket=ticket.key,
+                    at=now,
+                    by=None,
+                    rule=SLA_RULE,
+                    outcome="reminded",
+                    to_holder=holder,
+                    reason=reason,
+                    source_event_id=mark,
+                )
+            ]
+        )
+        return Decisions(
+            outgoing=[
+                notify(
+                    "sla-reminder",
+                    ticket.key,
+                    key=f"{ticket.key}:{mark}",
+                    people=[holder.person],
+                    groups=[] if holder.person else [holder.group],
+                    **details,
+                )
+            ]
+        )
     next_group = policy.escalates_to.get(holder.group)
     handoff_id = None
     if next_group is not None and ticket.open_handoff() is None:
         handoff_id = handoff_id_for(str(ticket.key), SLA_RULE, mark)
-        scratch.try_run(RequestHandoff(
-            ticket=ticket.key, handoff_id=handoff_id, to_holder=Holder(next_group), by="rule:sla",
-            reason=f"{reason}: escalated one step along {holder.group}'s path", kind=HandoffKind.TECHNICAL))
-    scratch.record([RuleFired(ticket=ticket.key, at=now, by=None, rule=SLA_RULE, outcome="escalated",
-                              from_holder=holder, to_holder=Holder(next_group) if next_group else None,
-                              handoff_id=handoff_id, reason=reason, source_event_id=mark)])
-    return Decisions(outgoing=[notify(
-        "sla-escalation", ticket.key, key=f"{ticket.key}:{mark}", people=[policy.lead_of(holder.group)],
-        escalated_to=next_group or "", **details)])
+        scratch.try_run(
+            RequestHandoff(
+                ticket=ticket.key,
+                handoff_id=handoff_id,
+                to_holder=Holder(next_group),
+                by="rule:sla",
+                reason=f"{reason}: escalated one step along {holder.group}'s path",
+                kind=HandoffKind.TECHNICAL,
+            )
+        )
+    scratch.record(
+        [
+            RuleFired(
+                ticket=ticket.key,
+                at=now,
+                by=None,
+                rule=SLA_RULE,
+                outcome="escalated",
+                from_holder=holder,
+                to_holder=Holder(next_group) if next_group else None,
+                handoff_id=handoff_id,
+                reason=reason,
+                source_event_id=mark,
+            )
+        ]
+    )
+    return Decisions(
+        outgoing=[
+            notify(
+                "sla-escalation",
+                ticket.key,
+                key=f"{ticket.key}:{mark}",
+                people=[policy.lead_of(holder.group)],
+                escalated_to=next_group or "",
+                **details,
+            )
+        ]
+    )

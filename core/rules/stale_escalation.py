@@ -1,6 +1,7 @@
 """Rule 4, stale escalation: per priority, category and group, in business hours, no update for T1 reminds the
 holder; T2 escalates one step along the group's path (L1 -> L2 -> L3 -> vendor) and tells the manager. An away
 holder's ticket escalates at the first reminder, since nobody would read it."""
+
 from __future__ import annotations
 
 from baton_itsm.core.domain.commands import RequestHandoff
@@ -24,35 +25,97 @@ def stale_timer(policy: Policy, scratch: Scratch, facts: TicketFacts, timer: Due
     rule = policy.stale_rule(facts, holder.group)
     since = facts.last_activity_at or now
     manager = policy.lead_of(holder.group)
-    away = (scratch.availability.away(holder.person, now)
-            if holder.person and scratch.availability.escalate_stale else None)
+    away = (
+        scratch.availability.away(holder.person, now) if holder.person and scratch.availability.escalate_stale else None
+    )
     if timer.kind is TimerKind.STALE_REMIND and away is not None:
         # nobody would read the reminder: the ticket escalates now instead of at escalate_after
-        scratch.record([RuleFired(ticket=ticket.key, at=now, by=None, rule=AWAY, outcome="escalated",
-                                  from_holder=holder, reason=f"{away.words()}: escalated at the first reminder")])
+        scratch.record(
+            [
+                RuleFired(
+                    ticket=ticket.key,
+                    at=now,
+                    by=None,
+                    rule=AWAY,
+                    outcome="escalated",
+                    from_holder=holder,
+                    reason=f"{away.words()}: escalated at the first reminder",
+                )
+            ]
+        )
     elif timer.kind is TimerKind.STALE_REMIND:
-        scratch.record([RuleFired(ticket=ticket.key, at=now, by=None, rule="stale", outcome="reminded",
-                                  to_holder=holder, reason=f"no update since {since.isoformat()}")])
-        decisions = Decisions(outgoing=[notify(
-            "stale-reminder", ticket.key, key=f"{ticket.key}:{since.isoformat()}", people=[holder.person],
-            groups=[] if holder.person else [holder.group], holder=str(holder), since=since.isoformat())])
+        scratch.record(
+            [
+                RuleFired(
+                    ticket=ticket.key,
+                    at=now,
+                    by=None,
+                    rule="stale",
+                    outcome="reminded",
+                    to_holder=holder,
+                    reason=f"no update since {since.isoformat()}",
+                )
+            ]
+        )
+        decisions = Decisions(
+            outgoing=[
+                notify(
+                    "stale-reminder",
+                    ticket.key,
+                    key=f"{ticket.key}:{since.isoformat()}",
+                    people=[holder.person],
+                    groups=[] if holder.person else [holder.group],
+                    holder=str(holder),
+                    since=since.isoformat(),
+                )
+            ]
+        )
         if rule is not None and rule.escalate_after is not None:
             due = max(now, policy.calendar_for(holder.group).add(since, rule.escalate_after))
-            decisions.timers.append(TimerRequest(stale_key(ticket), TimerKind.STALE_ESCALATE, due,
-                                                 payload={"since": since.isoformat()}))
+            decisions.timers.append(
+                TimerRequest(stale_key(ticket), TimerKind.STALE_ESCALATE, due, payload={"since": since.isoformat()})
+            )
         return decisions
     next_group = policy.escalates_to.get(holder.group)
     handoff_id = None
     stale_for = f"no update since {since.isoformat()}" + (f" and {away.words()}" if away else "")
     if next_group is not None and ticket.open_handoff() is None:
         handoff_id = handoff_id_for(str(ticket.key), "stale", since.isoformat())
-        scratch.try_run(RequestHandoff(
-            ticket=ticket.key, handoff_id=handoff_id, to_holder=Holder(next_group), by="rule:stale",
-            reason=f"{stale_for}: escalated one step along {holder.group}'s path",
-            kind=HandoffKind.TECHNICAL))
-    scratch.record([RuleFired(ticket=ticket.key, at=now, by=None, rule="stale", outcome="escalated",
-                              from_holder=holder, to_holder=Holder(next_group) if next_group else None,
-                              handoff_id=handoff_id, reason=stale_for)])
-    return Decisions(outgoing=[notify(
-        "stale-escalation", ticket.key, key=f"{ticket.key}:{since.isoformat()}", people=[manager],
-        holder=str(holder), escalated_to=next_group or "", since=since.isoformat())])
+        scratch.try_run(
+            RequestHandoff(
+                ticket=ticket.key,
+                handoff_id=handoff_id,
+                to_holder=Holder(next_group),
+                by="rule:stale",
+                reason=f"{stale_for}: escalated one step along {holder.group}'s path",
+                kind=HandoffKind.TECHNICAL,
+            )
+        )
+    scratch.record(
+        [
+            RuleFired(
+                ticket=ticket.key,
+                at=now,
+                by=None,
+                rule="stale",
+                outcome="escalated",
+                from_holder=holder,
+                to_holder=Holder(next_group) if next_group else None,
+                handoff_id=handoff_id,
+                reason=stale_for,
+            )
+        ]
+    )
+    return Decisions(
+        outgoing=[
+            notify(
+                "stale-escalation",
+                ticket.key,
+                key=f"{ticket.key}:{since.isoformat()}",
+                people=[manager],
+                holder=str(holder),
+                escalated_to=next_group or "",
+                since=since.isoformat(),
+            )
+        ]
+    )

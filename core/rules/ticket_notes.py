@@ -5,6 +5,7 @@ escalation a rule fires, naming the real receiver.
 A push's request is noted by its revert, which posts the note only once the ticket is back; a comment command's
 reply is the note of what it did. Nothing is noted on a ticket Baton can no longer see.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -29,8 +30,11 @@ def ticket_notes(after: Ticket, events: Sequence[LedgerEvent], noted: Iterable[s
     if after.lost:
         return []
     skip, notes = set(noted), []
-    skip.update(e.handoff_id for e in events  # a stale escalation's note names its request
-                if isinstance(e, RuleFired) and e.rule in ("stale", "sla") and e.handoff_id)
+    skip.update(
+        e.handoff_id
+        for e in events  # a stale escalation's note names its request
+        if isinstance(e, RuleFired) and e.rule in ("stale", "sla") and e.handoff_id
+    )
     reroutes = rerouted_requests(events)
     for event in events:
         if isinstance(event, RuleFired):
@@ -38,8 +42,13 @@ def ticket_notes(after: Ticket, events: Sequence[LedgerEvent], noted: Iterable[s
                 continue  # said in the note of the request it shaped (or of the revert that opened it)
             text = _rule_text(event, after)
             if text:
-                notes.append(add_note(after.key, text, key=f"note:{after.key}:{event.rule}:{event.outcome}:"
-                                                          f"{event.handoff_id or event.at.isoformat()}"))
+                notes.append(
+                    add_note(
+                        after.key,
+                        text,
+                        key=f"note:{after.key}:{event.rule}:{event.outcome}:{event.handoff_id or event.at.isoformat()}",
+                    )
+                )
             continue
         handoff_id = getattr(event, "handoff_id", None)
         if handoff_id is None or handoff_id in skip:
@@ -57,18 +66,25 @@ def _rule_text(event: RuleFired, after: Ticket) -> str | None:
     """Reminders and stale escalations; an expiry and a push are noted by their handoff's own note."""
     to = event.to_holder  # set by every rule below but an escalation with nowhere further to go
     if event.rule == "acceptance-timeout" and event.outcome == "reminded" and to is not None:
-        return (f"Reminder: handoff request {event.handoff_id} still waits for {receiver_words(to)} "
-                "to accept or decline it.")
+        return (
+            f"Reminder: handoff request {event.handoff_id} still waits for {receiver_words(to)} "
+            "to accept or decline it."
+        )
     if event.rule == "stale" and event.outcome == "reminded" and to is not None:
         return f"Reminder to {receiver_words(to)}: {event.reason}; Baton escalates if it stays so."
     if event.rule == "stale" and event.outcome == "escalated":
         return _escalated("Escalated", event)
     if event.rule in BOUNCE_RULES and to is not None:
         what = "Ping-pong" if event.rule == "ping-pong" else "Bounce limit"
-        lead = (f"Baton escalated it to {to.person}, lead of {to.group}, to coordinate."
-                if to.person else f"{to.group} has no lead configured to coordinate it.")
-        return (f"{what}: {event.reason}. Accountable owner: {event.owner or 'nobody yet'}. {lead} "
-                f"First assigned by: {event.first_route or 'unknown'}.")
+        lead = (
+            f"Baton escalated it to {to.person}, lead of {to.group}, to coordinate."
+            if to.person
+            else f"{to.group} has no lead configured to coordinate it."
+        )
+        return (
+            f"{what}: {event.reason}. Accountable owner: {event.owner or 'nobody yet'}. {lead} "
+            f"First assigned by: {event.first_route or 'unknown'}."
+        )
     if event.rule == "sla" and event.outcome == "reminded" and to is not None:
         return f"SLA reminder to {receiver_words(to)}: {event.reason}."
     if event.rule == "sla" and event.outcome == "escalated":
@@ -77,8 +93,11 @@ def _rule_text(event: RuleFired, after: Ticket) -> str | None:
 
 
 def _escalated(what: str, event: RuleFired) -> str:
-    onward = (f"; handoff request {event.handoff_id} asks {receiver_words(event.to_holder)} to take it"
-              if event.handoff_id and event.to_holder else "")
+    onward = (
+        f"; handoff request {event.handoff_id} asks {receiver_words(event.to_holder)} to take it"
+        if event.handoff_id and event.to_holder
+        else ""
+    )
     group = event.from_holder.group if event.from_holder is not None else "its group"  # set by every escalation
     return f"{what}: {event.reason}. The lead of {group} is told{onward}."
 
@@ -87,25 +106,37 @@ def _text(event: LedgerEvent, record) -> str | None:
     receiver = receiver_words(record.to_holder) if record else ""
     match event:
         case HandoffRequested():
-            return (f"{event.by} asks {receiver} to take this ticket (handoff request {event.handoff_id}): "
-                    f"{event.reason}. The ticket moves when they accept.")
+            return (
+                f"{event.by} asks {receiver} to take this ticket (handoff request {event.handoff_id}): "
+                f"{event.reason}. The ticket moves when they accept."
+            )
         case HandoffForced():
-            return (f"{event.by} moved this ticket to {event.to_holder} without acceptance (forced handoff "
-                    f"{event.handoff_id}): {event.reason}.")
+            return (
+                f"{event.by} moved this ticket to {event.to_holder} without acceptance (forced handoff "
+                f"{event.handoff_id}): {event.reason}."
+            )
         case HandoffApplied() if not record.forced:
-            return (f"{event.by} accepted handoff request {event.handoff_id}; Baton moves the ticket to "
-                    f"{event.to_holder}.")
+            return (
+                f"{event.by} accepted handoff request {event.handoff_id}; Baton moves the ticket to {event.to_holder}."
+            )
         case HandoffDeclined():
             code = f" [{event.reason_code}]" if event.reason_code else ""
-            stays = ("The ticket stays where it is; its sender is told." if event.reassignable
-                     else "It must not go elsewhere: the ticket stays with its sender, who is told.")
+            stays = (
+                "The ticket stays where it is; its sender is told."
+                if event.reassignable
+                else "It must not go elsewhere: the ticket stays with its sender, who is told."
+            )
             elsewhere = f" Suggested instead: {event.suggested_group}." if event.suggested_group else ""
-            return (f"{event.by} declined handoff request {event.handoff_id} to {receiver}{code}: {event.reason}. "
-                    f"{stays}{elsewhere}")
+            return (
+                f"{event.by} declined handoff request {event.handoff_id} to {receiver}{code}: {event.reason}. "
+                f"{stays}{elsewhere}"
+            )
         case HandoffWithdrawn():
             reason = event.reason or "no reason given"
             return f"Handoff request {event.handoff_id} to {receiver} was withdrawn: {reason}."
         case HandoffExpired():
-            return (f"Handoff request {event.handoff_id} to {receiver} expired without an answer; "
-                    "the receiving group's lead is told.")
+            return (
+                f"Handoff request {event.handoff_id} to {receiver} expired without an answer; "
+                "the receiving group's lead is told."
+            )
     return None

@@ -1,4 +1,5 @@
 """What a due timer does: it hands the timer to its rule (acceptance timeout, stale escalation, SLA steps)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -17,8 +18,14 @@ from baton_itsm.core.rules.stale_escalation import stale_timer
 from baton_itsm.core.rules.timers import DueTimer, TimerKind
 
 
-def fire(policy: Policy, ticket: Ticket, facts: TicketFacts, timer: DueTimer, now: datetime,
-         availability: Availability | Callable[[], Availability] | None = None) -> Decisions:
+def fire(
+    policy: Policy,
+    ticket: Ticket,
+    facts: TicketFacts,
+    timer: DueTimer,
+    now: datetime,
+    availability: Availability | Callable[[], Availability] | None = None,
+) -> Decisions:
     scratch = Scratch(ticket, policy, now, availability)
     decisions = Decisions()
     if timer.kind in (TimerKind.ACCEPT_REMIND, TimerKind.ACCEPT_TIMEOUT):

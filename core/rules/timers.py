@@ -1,4 +1,5 @@
 """The rules' timers: acceptance reminders and timeouts, staleness reminders and escalations."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -34,15 +35,18 @@ def acceptance_timers(policy: Policy, record: HandoffRecord, now: datetime) -> l
     calendar, minutes = policy.calendar_for(group), policy.acceptance_minutes(group)
     remind_key, timeout_key = acceptance_keys(record.handoff_id)
     return [
-        TimerRequest(remind_key, TimerKind.ACCEPT_REMIND, calendar.add(now, minutes * policy.remind_at),
-                     record.handoff_id),
-        TimerRequest(timeout_key, TimerKind.ACCEPT_TIMEOUT, calendar.add(now, minutes), record.handoff_id,
-                     {"minutes": minutes}),
+        TimerRequest(
+            remind_key, TimerKind.ACCEPT_REMIND, calendar.add(now, minutes * policy.remind_at), record.handoff_id
+        ),
+        TimerRequest(
+            timeout_key, TimerKind.ACCEPT_TIMEOUT, calendar.add(now, minutes), record.handoff_id, {"minutes": minutes}
+        ),
     ]
 
 
-def stale_timer(policy: Policy, ticket: Ticket, facts: TicketFacts, since: datetime,
-                now: datetime) -> TimerRequest | None:
+def stale_timer(
+    policy: Policy, ticket: Ticket, facts: TicketFacts, since: datetime, now: datetime
+) -> TimerRequest | None:
     """The next staleness timer counted from the last activity, or None when the ticket does not age."""
     holder = ticket.holder
     if holder is None or facts.is_resolved or policy.is_pending(facts):
@@ -52,9 +56,17 @@ def stale_timer(policy: Policy, ticket: Ticket, facts: TicketFacts, since: datet
         return None
     calendar = policy.calendar_for(holder.group)
     if rule.remind_after is not None:
-        return TimerRequest(stale_key(ticket), TimerKind.STALE_REMIND, calendar.add(since, rule.remind_after),
-                            payload={"since": since.isoformat()})
+        return TimerRequest(
+            stale_key(ticket),
+            TimerKind.STALE_REMIND,
+            calendar.add(since, rule.remind_after),
+            payload={"since": since.isoformat()},
+        )
     if rule.escalate_after is not None:
-        return TimerRequest(stale_key(ticket), TimerKind.STALE_ESCALATE, calendar.add(since, rule.escalate_after),
-                            payload={"since": since.isoformat()})
+        return TimerRequest(
+            stale_key(ticket),
+            TimerKind.STALE_ESCALATE,
+            calendar.add(since, rule.escalate_after),
+            payload={"since": since.isoformat()},
+        )
     return None

@@ -5,6 +5,7 @@ the command ends; each generation-0 collection then walks them again, for nothin
 cycles. Pausing the collector saves 5-10% of those commands' time; what is freed by reference
 counting is freed as usual, and the collector is restored (and left to run) when the block ends.
 """
+
 from __future__ import annotations
 
 import gc

@@ -14,6 +14,7 @@ writer thread that waits for the store, so the loop never waits for the database
 (PostgreSQL) is always written by the thread. That thread starts with the first delivery it is
 handed; `close()` stops it after what is queued; a later delivery starts it again.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -43,8 +44,12 @@ class _Waiting:
 
 
 class GroupCommit:
-    def __init__(self, open_writer: Callable[[], InboxWriter], clock: Clock,
-                 open_quick_writer: Callable[[], InboxWriter | None] | None = None):
+    def __init__(
+        self,
+        open_writer: Callable[[], InboxWriter],
+        clock: Clock,
+        open_quick_writer: Callable[[], InboxWriter | None] | None = None,
+    ):
         self._open_writer = open_writer  # waits for the store: the writer thread's
         self._open_quick_writer = open_quick_writer  # raises StoreBusy instead of waiting: the loop's
         self._quick: InboxWriter | None = None
@@ -98,8 +103,7 @@ class GroupCommit:
         except StoreBusy:
             return False
         except Exception:  # rolled back; the writer thread tries again and reports what fails
-            log.debug("keeping %d deliveries on the event loop failed; handed to the writer", len(batch),
-                      exc_info=True)
+            log.debug("keeping %d deliveries on the event loop failed; handed to the writer", len(batch), exc_info=True)
             quick, self._quick = self._quick, None  # a fresh connection next time
             if quick is not None:
                 quick.close()

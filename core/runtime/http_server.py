@@ -14,6 +14,7 @@ At a deadline the client gets 408 where an answer is possible (part of a request
 answered yet), and the connection is closed. Past `max_connections` open connections, a new one is
 answered 503 and closed before anything is read. Body sizes are bounded by the app (core/web/limits.py).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -37,15 +38,27 @@ def server(app, host: str, port: int, http: HttpConfig) -> uvicorn.Server:
     protocol = functools.partial(GuardedH11Protocol, limits=http, refusals=Refusals())
     # uvicorn calls `http` to make each connection's protocol, so a partial does; its annotation names only classes.
     # It hands timeout_keep_alive to loop.call_later, where seconds may have a fraction; it annotates an int.
-    return uvicorn.Server(uvicorn.Config(
-        app, host=host, port=port, http=protocol, ws="none", log_config=None, access_log=False,  # type: ignore[arg-type]
-        timeout_keep_alive=http.keep_alive_seconds,  # type: ignore[arg-type]
-        h11_max_incomplete_event_size=http.max_header_bytes, timeout_graceful_shutdown=10))
+    return uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            http=protocol,
+            ws="none",
+            log_config=None,
+            access_log=False,  # type: ignore[arg-type]
+            timeout_keep_alive=http.keep_alive_seconds,  # type: ignore[arg-type]
+            h11_max_incomplete_event_size=http.max_header_bytes,
+            timeout_graceful_shutdown=10,
+        )
+    )
 
 
 def _answer(status: int, reason: bytes, text: bytes) -> bytes:
-    return (b"HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: %d\r\n"
-            b"connection: close\r\n\r\n%s" % (status, reason, len(text), text))
+    return (
+        b"HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: %d\r\n"
+        b"connection: close\r\n\r\n%s" % (status, reason, len(text), text)
+    )
 
 
 REQUEST_TIMEOUT = _answer(408, b"Request Timeout", b"request not received in time")
@@ -55,14 +68,19 @@ TOO_MANY_CONNECTIONS = _answer(503, b"Service Unavailable", b"too many open conn
 @dataclass
 class Refusals:
     """Counts connections refused past the bound, and logs them at most once a minute."""
+
     count: int = 0
     logged_at: float = float("-inf")
 
     def note(self, limit: int) -> None:
         self.count += 1
         if time.monotonic() - self.logged_at >= REFUSAL_LOG_SECONDS:
-            log.warning("refused %d connection(s) since the last such line: %d are open, the bound "
-                        "(service.http.max_connections)", self.count, limit)
+            log.warning(
+                "refused %d connection(s) since the last such line: %d are open, the bound "
+                "(service.http.max_connections)",
+                self.count,
+                limit,
+            )
             self.count, self.logged_at = 0, time.monotonic()
 
 
@@ -119,15 +137,21 @@ class GuardedH11Protocol(H11Protocol):
     def _head_expired(self) -> None:
         self.deadline = None
         started, _closed = self.conn.trailing_data
-        log.debug("closing a connection from %s: no whole request head within %ss", self.client,
-                  self.limits.header_timeout_seconds)
+        log.debug(
+            "closing a connection from %s: no whole request head within %ss",
+            self.client,
+            self.limits.header_timeout_seconds,
+        )
         # An idle connection is only closed: a client reusing it would take a 408 for its next request's.
         self._close_with(REQUEST_TIMEOUT if started else b"")
 
     def _body_expired(self) -> None:
         self.deadline = None
-        log.debug("closing a connection from %s: no whole request body within %ss", self.client,
-                  self.limits.body_timeout_seconds)
+        log.debug(
+            "closing a connection from %s: no whole request body within %ss",
+            self.client,
+            self.limits.body_timeout_seconds,
+        )
         answer = b""
         if self.cycle is not None and not self.cycle.response_started:
             answer = REQUEST_TIMEOUT

@@ -14,6 +14,7 @@ receiver), it still handles one delivery every `patience` seconds, so handling n
 waits in the inbox, durable, and is handled at full speed as soon as the burst eases. At ordinary rates
 the gaps are long enough and handling keeps up.
 """
+
 from __future__ import annotations
 
 import time

@@ -10,6 +10,7 @@ A child is forked: it starts at once, with the parent's modules, settings and ge
 yet), and touches nothing else of the parent's (never a database connection; it ends with os._exit).
 Where fork is not available (Windows, macOS' default) the generators run here, one after the other.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -77,8 +78,9 @@ def _received(children: list) -> Iterator[tuple[int, Any]]:
                 except EOFError:
                     child = children[index_of[receive]][1]
                     child.join()
-                    raise RuntimeError(f"a child process ended without finishing (exit code {child.exitcode})") \
-                        from None
+                    raise RuntimeError(
+                        f"a child process ended without finishing (exit code {child.exitcode})"
+                    ) from None
                 if kind == _ITEM:
                     yield index_of[receive], value
                 elif kind == _END:

@@ -9,6 +9,7 @@ deliveries keep arriving or the inbox worker's rounds come back full, the local 
 `patience` seconds instead of flat out, and goes back to full speed once neither holds. Tool actions (a revert, a
 note) are not held back: they have lanes of their own.
 """
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """Logging for the service: plain or JSON lines, never with secrets."""
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,13 @@ class RedactSecrets(logging.Filter):
 
 class JsonLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"at": datetime.fromtimestamp(record.created, UTC).isoformat(), "level": record.levelname.lower(),
-                 "logger": record.name, "message": record.getMessage(), "thread": record.threadName}
+        entry = {
+            "at": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "thread": record.threadName,
+        }
         if record.exc_text:
             entry["error"] = record.exc_text
         return json.dumps(entry)
@@ -41,8 +47,9 @@ class JsonLines(logging.Formatter):
 def configure_logging(fmt: str = "text", level: str = "INFO", secret_names: Iterable[str] = ()) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactSecrets(secret_names))
-    handler.setFormatter(JsonLines() if fmt == "json" else logging.Formatter(
-        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonLines() if fmt == "json" else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

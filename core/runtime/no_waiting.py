@@ -4,6 +4,7 @@ The outbox dispatcher must not: a row that cannot be delivered now gets a time o
 and the worker goes on with other work. Pollers and commands may wait (the wait is their own instance's).
 A context variable, so the answer is per thread: one lane's rule never leaks into another worker.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -5,6 +5,7 @@ SIGTERM or Ctrl-C stops taking work: uvicorn stops accepting connections and fin
 flight, each worker finishes the round it is in, and whatever is left stays in the store for the next
 start (or for another process sharing the PostgreSQL store).
 """
+
 from __future__ import annotations
 
 import gc
@@ -13,14 +14,14 @@ import signal
 from dataclasses import dataclass
 
 from baton_itsm.core.app import App
-from baton_itsm.core.usecases.dispatch_lanes import LOCAL_LANE, Lane, lanes_for
-from baton_itsm.core.runtime.inbox_backlog import InboxBacklog
 from baton_itsm.core.runtime import http_server
 from baton_itsm.core.runtime.idle_first import IdleFirst
+from baton_itsm.core.runtime.inbox_backlog import InboxBacklog
 from baton_itsm.core.runtime.worker_process import ChildSettings, WorkerProcess
 from baton_itsm.core.runtime.workers import Worker, WorkerPool
 from baton_itsm.core.settings.loader import secret_variables
 from baton_itsm.core.settings.models import ConnectorMode
+from baton_itsm.core.usecases.dispatch_lanes import LOCAL_LANE, Lane, lanes_for
 from baton_itsm.core.web import create_app
 
 log = logging.getLogger(__name__)
@@ -55,8 +56,10 @@ def build_workers(app: App, options: RunOptions) -> list[Worker]:
         Worker("inbox", _inbox_round(app, options, backlog), options.idle_seconds),
         Worker("scheduler", lambda: app.scheduler.tick().fired, options.idle_seconds),
         # One dispatcher per destination: a rate-limited tool or a refusing mail server delays only its own rows.
-        *(Worker(f"dispatch:{lane.name}", _dispatched(app, lane, backlog), options.idle_seconds)
-          for lane in lanes_for(app.dispatcher.handlers, app.config.connectors)),
+        *(
+            Worker(f"dispatch:{lane.name}", _dispatched(app, lane, backlog), options.idle_seconds)
+            for lane in lanes_for(app.dispatcher.handlers, app.config.connectors)
+        ),
     ]
     for instance, connector in app.config.connectors.items():
         if connector.mode in (ConnectorMode.POLL, ConnectorMode.BOTH):
@@ -73,6 +76,7 @@ def _inbox_round(app: App, options: RunOptions, backlog: InboxBacklog):
     def round_() -> int:
         limit = idle_first.batch()
         return backlog.saw(app.intake.process_pending(limit=limit), limit)
+
     return round_
 
 
@@ -83,6 +87,7 @@ def inbox_round(app: App, backlog: InboxBacklog | None = None):
 
     def round_() -> int:
         return backlog.saw(app.intake.process_pending(limit=limit), limit)
+
     return round_
 
 
@@ -94,6 +99,7 @@ def _dispatched(app: App, lane: Lane, backlog: InboxBacklog):
             return 0
         report = app.dispatcher.run_once(lane=lane)
         return report.sent + report.failed + report.retrying
+
     return round_
 
 
@@ -103,12 +109,21 @@ def _poll_round(app: App, instance: str):
         if report.error:
             log.warning("%s", report.line())
         return 0  # a poll round always waits its interval: the tool sets the pace, not the backlog
+
     return round_
 
 
 def _worker_process(app: App, options: RunOptions) -> WorkerProcess:
-    process = WorkerProcess(ChildSettings(app.config_path, app.database_url, options.log_format, options.log_level,
-                                         tuple(secret_variables(app.config)), options.idle_seconds))
+    process = WorkerProcess(
+        ChildSettings(
+            app.config_path,
+            app.database_url,
+            options.log_format,
+            options.log_level,
+            tuple(secret_variables(app.config)),
+            options.idle_seconds,
+        )
+    )
     process.start()
     return process
 
@@ -123,8 +138,10 @@ def run(app: App, options: RunOptions) -> None:
         signal.signal(signum, lambda *_: pool.stopping.set())
     pool.start()
     workers = _worker_process(app, options) if child else None
-    log.info("baton running: %s", "the web server; the workers in a process of their own" if child
-             else ", ".join(w.name for w in pool.workers))
+    log.info(
+        "baton running: %s",
+        "the web server; the workers in a process of their own" if child else ", ".join(w.name for w in pool.workers),
+    )
     try:
         if options.http:
             web = create_app(app)

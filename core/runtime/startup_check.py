@@ -4,6 +4,7 @@ Everything here is read from the deployment and the environment and built withou
 tool, so `baton run` can refuse to start (exit 2) before it takes any work, instead of starting and failing
 in a worker every second. `baton check` then goes on to reach the store and each tool.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,8 +30,11 @@ def deployment_problems(app: App, environ: Mapping[str, str] | None = None) -> l
     missing = missing_environment(app.config)
     problems = list(missing)
     # A connector whose credentials are missing is reported once, by the line above, not again by its factory.
-    complete = {name: connector for name, connector in app.config.connectors.items()
-                if not any(line.startswith(f"connectors.{name}.") for line in missing)}
+    complete = {
+        name: connector
+        for name, connector in app.config.connectors.items()
+        if not any(line.startswith(f"connectors.{name}.") for line in missing)
+    }
     problems += _refusals(lambda: build_connectors(complete, connector_registry(app.plugins), environ))
     problems += _refusals(lambda: templates_dir(app))
     problems += _refusals(lambda: _notifiers(app, environ))

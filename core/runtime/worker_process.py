@@ -10,6 +10,7 @@ The child builds its own App from the same configuration and store and runs what
 it stops after the workers' current rounds when the parent asks (or dies: it checks its parent every second),
 and whatever it has not done stays in the store. Its log lines go where the parent's go, formatted the same.
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,8 +41,9 @@ class WorkerProcess:
     def __init__(self, settings: ChildSettings):
         context = multiprocessing.get_context("spawn")  # a fresh interpreter: no threads or connections copied
         self._stopping = context.Event()
-        self._process = context.Process(target=_main, args=(settings, self._stopping, os.getpid()),
-                                        name="baton-workers", daemon=True)
+        self._process = context.Process(
+            target=_main, args=(settings, self._stopping, os.getpid()), name="baton-workers", daemon=True
+        )
 
     def start(self) -> None:
         self._process.start()

@@ -3,6 +3,7 @@
 The runner calls a worker again at once while it finds work, and waits its interval when it finds
 none, so a busy service drains its queues and an idle one costs nothing.
 """
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """The deployment configuration: a YAML file validated with pydantic; secrets from the environment."""
+
 from __future__ import annotations
 
 __all__ = ["BatonConfig", "load_config"]

@@ -1,4 +1,5 @@
 """Availability settings: away periods and deputies in the deployment file, ICS feeds, capacity."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo

@@ -1,4 +1,5 @@
 """Shared pieces of the settings models."""
+
 from __future__ import annotations
 
 from typing import Annotated

@@ -3,6 +3,7 @@
 Secrets (the bot token, the signing secret, the webhook URLs, which anyone holding them can post with) are read
 from the environment; the file names the variables.
 """
+
 from __future__ import annotations
 
 from pydantic import Field

@@ -4,6 +4,7 @@ The defaults suit Baton beside a help desk: tools deliver webhooks of a few KiB 
 internet, and people post short forms. A reverse proxy in front should still bring its own limits (see
 docs/security.md); these hold when there is none.
 """
+
 from __future__ import annotations
 
 from pydantic import Field

@@ -1,4 +1,5 @@
 """Read a deployment file and report every problem in it at once, each with file, line and key."""
+
 from __future__ import annotations
 
 import os
@@ -85,15 +86,15 @@ def missing_environment(config: BatonConfig) -> list[str]:
     pairs = [(f"smtp.{key}", var) for key, var in notifications.smtp.env_vars()]
     if notifications.base_url:  # links are signed only when there is a web app to follow them to
         pairs.append(("link_secret_env", notifications.link_secret_env))
-    missing += [f"notifications.{key}: environment variable {var} is not set"
-                for key, var in pairs if not os.environ.get(var)]
+    missing += [
+        f"notifications.{key}: environment variable {var} is not set" for key, var in pairs if not os.environ.get(var)
+    ]
     return missing
 
 
 def secret_variables(config: BatonConfig) -> set[str]:
     """The environment variables the config names that hold secrets (never shown in a message or a log)."""
-    names = {var for c in config.connectors.values()
-             for key, var in c.auth.env_vars() if key != "username_env"}
+    names = {var for c in config.connectors.values() for key, var in c.auth.env_vars() if key != "username_env"}
     names |= {c.webhook_secret_env for c in config.connectors.values() if c.webhook_secret_env}
     smtp = config.notifications.smtp
     names |= {var for key, var in smtp.env_vars() if key != "username_env"}
@@ -104,8 +105,13 @@ def _literal_secrets(data: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]
     if isinstance(data, dict):
         for key, value in data.items():
             if isinstance(key, str) and _SECRET_KEY.search(key) and isinstance(value, (str, int)):
-                yield (*path, key), (f"secrets are read from the environment, never from the file: "
-                                      f"use `{key}_env: SOME_VARIABLE` and set that variable")
+                yield (
+                    (*path, key),
+                    (
+                        f"secrets are read from the environment, never from the file: "
+                        f"use `{key}_env: SOME_VARIABLE` and set that variable"
+                    ),
+                )
             else:
                 yield from _literal_secrets(value, (*path, key))
     elif isinstance(data, list):
@@ -219,8 +225,8 @@ def _explain(error: ErrorDetails) -> str:
 
 
 def _format(sources: list[tuple[tuple, str, dict]], path: tuple, message: str) -> str:
-    prefix, source, lines = max((s for s in sources if path[:len(s[0])] == s[0]), key=lambda s: len(s[0]))
-    shown = path[len(prefix):] if prefix else path  # inside a rules file, keys are the file's own
+    prefix, source, lines = max((s for s in sources if path[: len(s[0])] == s[0]), key=lambda s: len(s[0]))
+    shown = path[len(prefix) :] if prefix else path  # inside a rules file, keys are the file's own
     dotted = ".".join(str(p) for p in shown) or "(top level)"
     return f"{_where(source, lines, path)}: {dotted}: {message}"
 

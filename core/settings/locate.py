@@ -1,4 +1,5 @@
 """Where the deployment file is. Standard library only, so a command can look before paying for pydantic."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """What a deployment file may say. Every key is documented in config/baton.example.yaml."""
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -58,8 +59,15 @@ class AuthConfig(Strict):
 
     def env_vars(self) -> list[tuple[str, str]]:
         """(key, environment variable) pairs this auth needs."""
-        return [(k, v) for k, v in (("username_env", self.username_env), ("password_env", self.password_env),
-                                    ("token_env", self.token_env)) if v]
+        return [
+            (k, v)
+            for k, v in (
+                ("username_env", self.username_env),
+                ("password_env", self.password_env),
+                ("token_env", self.token_env),
+            )
+            if v
+        ]
 
 
 class ConnectorMode(StrEnum):
@@ -100,8 +108,9 @@ class DatabaseConfig(Strict):
     @classmethod
     def no_password(cls, url: str | None) -> str | None:
         if url and "://" in url and "@" in url.split("://", 1)[1] and ":" in url.split("://", 1)[1].split("@")[0]:
-            raise ValueError("a database URL with a password belongs in the environment variable "
-                             "BATON_DATABASE_URL, not in the file")
+            raise ValueError(
+                "a database URL with a password belongs in the environment variable BATON_DATABASE_URL, not in the file"
+            )
         return url
 
 
@@ -127,10 +136,15 @@ class BatonConfig(Strict):
         return list(dict.fromkeys(named))
 
     def directory(self) -> Directory:
-        declines = DeclineCatalog(tuple(DeclineReason(r.code, r.words, r.reassignable, r.suggested_group)
-                                        for r in self.rules.decline_reasons), self.rules.decline_free_text)
-        return Directory({name: GroupInfo(frozenset(g.members), frozenset(g.managers))
-                          for name, g in self.groups.items()}, declines)
+        declines = DeclineCatalog(
+            tuple(
+                DeclineReason(r.code, r.words, r.reassignable, r.suggested_group) for r in self.rules.decline_reasons
+            ),
+            self.rules.decline_free_text,
+        )
+        return Directory(
+            {name: GroupInfo(frozenset(g.members), frozenset(g.managers)) for name, g in self.groups.items()}, declines
+        )
 
     def ownership_policy(self) -> OwnershipPolicy:
         overrides = {name: g.ownership for name, g in self.groups.items() if g.ownership}

@@ -1,4 +1,5 @@
 """How Baton keeps people informed: mail server, links, coalescing and which channel each audience gets."""
+
 from __future__ import annotations
 
 from enum import StrEnum

@@ -1,4 +1,5 @@
 """Handoff reviews, audit sampling and escalation reviews: what a deployment asks and of whom."""
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -14,8 +15,15 @@ DEFAULT_GUIDANCE = (
     "for what had been tried. It was too early if the customer would have been better served waiting for "
     "the sender's next shift; too late if it sat with the sender after they knew they could not solve it."
 )
-DEFAULT_CAUSES = ["service decision", "contract or purchase", "unclear ownership", "missing information",
-                  "expectations", "process gap", "other"]
+DEFAULT_CAUSES = [
+    "service decision",
+    "contract or purchase",
+    "unclear ownership",
+    "missing information",
+    "expectations",
+    "process gap",
+    "other",
+]
 
 
 class ReviewAsk(StrEnum):

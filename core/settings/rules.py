@@ -1,4 +1,5 @@
 """The handoff policy's settings: rules, calendars and durations (validated at load)."""
+
 from __future__ import annotations
 
 import re

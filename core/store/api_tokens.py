@@ -5,6 +5,7 @@ their tokens apart), the secret is 256 random bits. It is kept as the SHA-256 of
 another slow hash: those protect guessable passwords, and nobody guesses 256 random bits, however fast the hash;
 a slow hash would only add its cost to every API call. The hash is looked up through a unique index.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -55,8 +56,11 @@ class ApiTokens:
         token_id = secrets.token_hex(6)
         token = f"{PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
         with self.store.unit_of_work(now) as uow:
-            uow.connection.execute(api_tokens.insert().values(
-                token_id=token_id, token_sha256=token_sha256(token), person=person, note=note, created_at=now))
+            uow.connection.execute(
+                api_tokens.insert().values(
+                    token_id=token_id, token_sha256=token_sha256(token), person=person, note=note, created_at=now
+                )
+            )
         return IssuedToken(token_id, person, token)
 
     def person_of(self, token: str, now: datetime) -> str | None:
@@ -64,15 +68,18 @@ class ApiTokens:
         if not token.startswith(PREFIX) or len(token) > MAX_TOKEN_LENGTH:
             return None
         with self.store.engine.connect() as connection:
-            row = connection.execute(select(api_tokens.c.token_id, api_tokens.c.person, api_tokens.c.last_used_at)
-                                     .where(api_tokens.c.token_sha256 == token_sha256(token),
-                                            api_tokens.c.revoked_at.is_(None))).first()
+            row = connection.execute(
+                select(api_tokens.c.token_id, api_tokens.c.person, api_tokens.c.last_used_at).where(
+                    api_tokens.c.token_sha256 == token_sha256(token), api_tokens.c.revoked_at.is_(None)
+                )
+            ).first()
         if row is None:
             return None
         if row.last_used_at is None or now - row.last_used_at >= LAST_USE_PRECISION:
             with self.store.unit_of_work(now) as uow:
-                uow.connection.execute(update(api_tokens).where(api_tokens.c.token_id == row.token_id)
-                                       .values(last_used_at=now))
+                uow.connection.execute(
+                    update(api_tokens).where(api_tokens.c.token_id == row.token_id).values(last_used_at=now)
+                )
         return row.person
 
     def find(self, include_revoked: bool = False) -> list[TokenInfo]:
@@ -89,6 +96,7 @@ class ApiTokens:
             if row is None:
                 raise BatonError(f"no API token {token_id} (see `baton token list`)")
             if row.revoked_at is None:
-                uow.connection.execute(update(api_tokens).where(api_tokens.c.token_id == token_id)
-                                       .values(revoked_at=now))
+                uow.connection.execute(
+                    update(api_tokens).where(api_tokens.c.token_id == token_id).values(revoked_at=now)
+                )
         return TokenInfo(row.token_id, row.person, row.note, row.created_at, row.last_used_at, row.revoked_at or now)

@@ -1,5 +1,6 @@
 """Away periods set by `baton away` or the API, kept in the store so every `baton run` process reads them; and the
 open tickets each person holds, for capacity. Reads inside a unit of work use its transaction."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -9,9 +10,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, insert, or_, select, update
 
-from baton_itsm.core.errors import BatonError
 from baton_itsm.core.domain.away import AwayPeriod
 from baton_itsm.core.domain.facts import RESOLVED_STATUSES
+from baton_itsm.core.errors import BatonError
 from baton_itsm.core.store.schema import away_periods, tickets
 from baton_itsm.core.store.unit_of_work import CURRENT_CONNECTION, Store
 
@@ -40,14 +41,24 @@ class AwayPeriods:
 
     def add(self, period: AwayPeriod, set_by: str, now: datetime) -> StoredAway:
         if period.end <= period.start:
-            raise BatonError(f"an away period must end after it starts ({period.start:%Y-%m-%d %H:%M} to "
-                             f"{period.end:%Y-%m-%d %H:%M})")
+            raise BatonError(
+                f"an away period must end after it starts ({period.start:%Y-%m-%d %H:%M} to "
+                f"{period.end:%Y-%m-%d %H:%M})"
+            )
         if period.deputy == period.person:
             raise BatonError(f"{period.person} cannot deputise for themselves")
         with self.store.unit_of_work(now) as uow:
-            row_id = uow.connection.execute(insert(away_periods).values(
-                person=period.person, starts_at=period.start, ends_at=period.end, deputy=period.deputy,
-                note=period.note, set_by=set_by, created_at=now)).inserted_primary_key[0]
+            row_id = uow.connection.execute(
+                insert(away_periods).values(
+                    person=period.person,
+                    starts_at=period.start,
+                    ends_at=period.end,
+                    deputy=period.deputy,
+                    note=period.note,
+                    set_by=set_by,
+                    created_at=now,
+                )
+            ).inserted_primary_key[0]
         return StoredAway(row_id, period, set_by, now, None)
 
     def cancel(self, period_id: int, now: datetime) -> StoredAway:
@@ -56,13 +67,15 @@ class AwayPeriods:
             if row is None:
                 raise BatonError(f"no away period {period_id} (see `baton away list`)")
             if row.cancelled_at is None:
-                uow.connection.execute(update(away_periods).where(away_periods.c.id == period_id)
-                                       .values(cancelled_at=now))
+                uow.connection.execute(
+                    update(away_periods).where(away_periods.c.id == period_id).values(cancelled_at=now)
+                )
         found = _stored(row)
         return StoredAway(found.id, found.period, found.set_by, found.created_at, row.cancelled_at or now)
 
-    def find(self, *, ending_after: datetime | None = None, person: str | None = None,
-             include_cancelled: bool = False) -> list[StoredAway]:
+    def find(
+        self, *, ending_after: datetime | None = None, person: str | None = None, include_cancelled: bool = False
+    ) -> list[StoredAway]:
         query = select(away_periods).order_by(away_periods.c.starts_at, away_periods.c.id)
         if ending_after is not None:
             query = query.where(away_periods.c.ends_at > ending_after)
@@ -79,13 +92,24 @@ class AwayPeriods:
 
     def open_tickets_held(self, person: str) -> int:
         """Tickets `person` holds that are neither resolved nor lost to Baton: what capacity counts."""
-        query = select(func.count()).select_from(tickets).where(
-            tickets.c.holder_person == person, tickets.c.lost.is_(None),
-            or_(tickets.c.status.is_(None), func.lower(tickets.c.status).not_in(sorted(RESOLVED_STATUSES))))
+        query = (
+            select(func.count())
+            .select_from(tickets)
+            .where(
+                tickets.c.holder_person == person,
+                tickets.c.lost.is_(None),
+                or_(tickets.c.status.is_(None), func.lower(tickets.c.status).not_in(sorted(RESOLVED_STATUSES))),
+            )
+        )
         with self._reading() as connection:
             return connection.execute(query).scalar_one()
 
 
 def _stored(row) -> StoredAway:
-    return StoredAway(row.id, AwayPeriod(row.person, row.starts_at, row.ends_at, row.deputy, row.note or "",
-                                         source=f"store:{row.id}"), row.set_by, row.created_at, row.cancelled_at)
+    return StoredAway(
+        row.id,
+        AwayPeriod(row.person, row.starts_at, row.ends_at, row.deputy, row.note or "", source=f"store:{row.id}"),
+        row.set_by,
+        row.created_at,
+        row.cancelled_at,
+    )

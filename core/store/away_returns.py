@@ -1,5 +1,6 @@
 """Returns from leave (core/away/returns.py): the marker that a period's digest has gone, and the ledger entries of
 the tickets that concern a person while they were away."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -25,12 +26,27 @@ def entries_while_away(connection: Connection, person: str, start: datetime, end
     by ticket and in ledger order, with the ticket's instance, external id, subject, url and holder."""
     within = and_(ledger_entries.c.at >= start, ledger_entries.c.at < end)
     theirs = select(ledger_entries.c.ticket_id).where(
-        within, or_(ledger_entries.c.from_person == person, ledger_entries.c.to_person == person))
-    query = (select(tickets.c.id, tickets.c.instance, tickets.c.external_id, tickets.c.subject, tickets.c.url,
-                    tickets.c.holder_group, tickets.c.holder_person, ledger_entries.c.entry_type, ledger_entries.c.at,
-                    ledger_entries.c.actor, ledger_entries.c.to_group, ledger_entries.c.to_person,
-                    ledger_entries.c.reason, ledger_entries.c.data)
-             .join(tickets, tickets.c.id == ledger_entries.c.ticket_id)
-             .where(within, or_(tickets.c.holder_person == person, ledger_entries.c.ticket_id.in_(theirs)))
-             .order_by(ledger_entries.c.ticket_id, ledger_entries.c.seq))
+        within, or_(ledger_entries.c.from_person == person, ledger_entries.c.to_person == person)
+    )
+    query = (
+        select(
+            tickets.c.id,
+            tickets.c.instance,
+            tickets.c.external_id,
+            tickets.c.subject,
+            tickets.c.url,
+            tickets.c.holder_group,
+            tickets.c.holder_person,
+            ledger_entries.c.entry_type,
+            ledger_entries.c.at,
+            ledger_entries.c.actor,
+            ledger_entries.c.to_group,
+            ledger_entries.c.to_person,
+            ledger_entries.c.reason,
+            ledger_entries.c.data,
+        )
+        .join(tickets, tickets.c.id == ledger_entries.c.ticket_id)
+        .where(within, or_(tickets.c.holder_person == person, ledger_entries.c.ticket_id.in_(theirs)))
+        .order_by(ledger_entries.c.ticket_id, ledger_entries.c.seq)
+    )
     return connection.execute(query).all()

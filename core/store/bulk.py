@@ -11,6 +11,7 @@ A SQLite file whose schema lacks what these statements use is first brought up t
 regular migration path (store.migrate). A file that does not exist yet is made from the migrated
 schema's snapshot instead (store.snapshot), which a test keeps equal to what the migrations make.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -23,11 +24,42 @@ from baton_itsm.core.store.location import sqlite_path, sqlite_pragmas
 from baton_itsm.core.store.snapshot import create_from_snapshot
 
 # The columns the bulk statements use, per table: checked against a SQLite file before using it.
-TICKET_COLUMNS = ("id", "instance", "external_id", "holder_group", "holder_person", "owner", "version", "bounces",
-                  "first_assigned_at", "holder_since", "created_at", "requester", "priority", "category", "status",
-                  "tool_group", "tool_person", "last_activity_at")
-LEDGER_COLUMNS = ("ticket_id", "version", "entry_type", "at", "actor", "handoff_id", "from_group", "from_person",
-                  "to_group", "to_person", "kind", "reason", "data", "recorded_at")
+TICKET_COLUMNS = (
+    "id",
+    "instance",
+    "external_id",
+    "holder_group",
+    "holder_person",
+    "owner",
+    "version",
+    "bounces",
+    "first_assigned_at",
+    "holder_since",
+    "created_at",
+    "requester",
+    "priority",
+    "category",
+    "status",
+    "tool_group",
+    "tool_person",
+    "last_activity_at",
+)
+LEDGER_COLUMNS = (
+    "ticket_id",
+    "version",
+    "entry_type",
+    "at",
+    "actor",
+    "handoff_id",
+    "from_group",
+    "from_person",
+    "to_group",
+    "to_person",
+    "kind",
+    "reason",
+    "data",
+    "recorded_at",
+)
 INBOX_COLUMNS = ("source", "event_id", "received_at", "payload", "status", "attempts", "processed_at")
 _NEEDED = {"tickets": TICKET_COLUMNS, "ledger_entries": LEDGER_COLUMNS, "inbox": INBOX_COLUMNS}
 
@@ -49,7 +81,7 @@ class BulkConnection:
 
     def as_datetime(self, value: Any) -> datetime | None:
         """A timestamp column's value as a naive UTC datetime (what the metrics compute with)."""
-        if value is None or isinstance(value, datetime) and value.tzinfo is None:
+        if value is None or (isinstance(value, datetime) and value.tzinfo is None):
             return value
         if isinstance(value, datetime):
             return value.astimezone(UTC).replace(tzinfo=None)

@@ -1,4 +1,5 @@
 """Durable read positions of the connectors: the poller resumes where it stopped, after any crash."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,12 +17,14 @@ class Checkpoints:
     def get(self, instance: str, now: datetime) -> str | None:
         with self.store.unit_of_work(now) as uow:
             return uow.connection.execute(
-                select(checkpoints.c.value).where(checkpoints.c.instance == instance)).scalar_one_or_none()
+                select(checkpoints.c.value).where(checkpoints.c.instance == instance)
+            ).scalar_one_or_none()
 
     def set(self, instance: str, value: str, now: datetime) -> None:
         with self.store.unit_of_work(now) as uow:
-            moved = uow.connection.execute(update(checkpoints).where(checkpoints.c.instance == instance)
-                                           .values(value=value, updated_at=now))
+            moved = uow.connection.execute(
+                update(checkpoints).where(checkpoints.c.instance == instance).values(value=value, updated_at=now)
+            )
             if moved.rowcount == 0:
                 uow.connection.execute(checkpoints.insert().values(instance=instance, value=value, updated_at=now))
 

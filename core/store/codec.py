@@ -1,12 +1,11 @@
 """Ledger events to rows and back. Common fields get columns; the rest goes in `data`."""
+
 from __future__ import annotations
 
 import dataclasses
 from typing import Any
 
-from baton_itsm.core.domain import (  # noqa: F401  (register types)
-    convergence_events, history_events, review_events, rule_events,
-)
+from baton_itsm.core.domain import convergence_events, history_events, review_events, rule_events  # noqa: F401  (register types)
 from baton_itsm.core.domain.events import EVENT_TYPES, LedgerEvent
 from baton_itsm.core.domain.history_events import MOVES, HistorySummary, imported_events
 from baton_itsm.core.domain.holders import Holder, TicketKey

@@ -1,10 +1,11 @@
 """The store's reads for convergence: which tickets to look at in the tool again, and Baton's writes under way."""
+
 from __future__ import annotations
 
 from sqlalchemy import and_, exists, false, or_, select
 
-from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.domain.facts import RESOLVED_STATUSES
+from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.store.schema import outbox, tickets
 from baton_itsm.core.store.unit_of_work import UnitOfWork
 
@@ -13,8 +14,11 @@ UNDER_WAY = ("pending", "sending")
 
 
 def _holder_writes_of(ticket_row):
-    return and_(outbox.c.channel == "tool", outbox.c.ticket_id == ticket_row,
-                or_(*(outbox.c.idempotency_key.like(p) for p in HOLDER_WRITES)))
+    return and_(
+        outbox.c.channel == "tool",
+        outbox.c.ticket_id == ticket_row,
+        or_(*(outbox.c.idempotency_key.like(p) for p in HOLDER_WRITES)),
+    )
 
 
 def awaiting_holder_write(uow: UnitOfWork, key: TicketKey) -> bool:
@@ -42,7 +46,10 @@ def tickets_to_look_at(uow: UnitOfWork, instance: str, *, sweep: bool = False, l
     wanted = [tickets.c.unverified != false(), tickets.c.open_handoff.is_not(None)]
     if sweep:
         wanted.append(or_(tickets.c.status.is_(None), tickets.c.status.not_in(sorted(RESOLVED_STATUSES))))
-    query = (select(tickets.c.external_id)
-             .where(tickets.c.instance == instance, tickets.c.lost.is_(None), or_(*wanted))
-             .order_by(tickets.c.id).limit(limit))
+    query = (
+        select(tickets.c.external_id)
+        .where(tickets.c.instance == instance, tickets.c.lost.is_(None), or_(*wanted))
+        .order_by(tickets.c.id)
+        .limit(limit)
+    )
     return list(uow.connection.execute(query).scalars())

@@ -1,4 +1,5 @@
 """Where the ledger lives and how to connect to it."""
+
 from __future__ import annotations
 
 import time
@@ -9,9 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from baton_itsm.core.errors import StoreError
-from baton_itsm.core.store.location import (  # noqa: F401 (re-exported: their home was here)
-    DATABASE_URL_ENV, default_sqlite_path, resolve_database_url, sqlite_pragmas,
-)
+from baton_itsm.core.store.location import DATABASE_URL_ENV, default_sqlite_path, resolve_database_url, sqlite_pragmas  # noqa: F401 (re-exported: their home was here)
 
 WAIT_SECONDS = 30.0  # the longest a write waits for another process's SQLite write lock
 RETRY_SECONDS = 0.0005
@@ -29,8 +28,9 @@ def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise StoreError(f"not a database URL: {redact(url)!r} (expected e.g. sqlite:///path or "
-                         "postgresql+psycopg://user@host/db)") from None
+        raise StoreError(
+            f"not a database URL: {redact(url)!r} (expected e.g. sqlite:///path or postgresql+psycopg://user@host/db)"
+        ) from None
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3, the driver Baton installs
     if parsed.get_backend_name() == "sqlite":
@@ -47,8 +47,9 @@ def make_engine(url: str) -> Engine:
     try:
         return create_engine(parsed, pool_pre_ping=True)
     except ModuleNotFoundError as missing:
-        raise StoreError(f"no driver for {parsed.drivername} ({missing.name} is not installed): "
-                         "pip install 'baton-itsm[postgres]'") from None
+        raise StoreError(
+            f"no driver for {parsed.drivername} ({missing.name} is not installed): pip install 'baton-itsm[postgres]'"
+        ) from None
 
 
 def _begin(connection) -> None:

@@ -1,6 +1,7 @@
 """The one statement whose form differs between PostgreSQL and SQLite: INSERT ... ON CONFLICT DO NOTHING, which
 lets the second of two writers of the same key find it written instead of failing (the row locks that differ are in
 store/leases.py)."""
+
 from __future__ import annotations
 
 from sqlalchemy import Table

@@ -1,4 +1,5 @@
 """The store's failures as Baton errors, so a caller (the CLI) catches Baton's errors and never SQLAlchemy's."""
+
 from __future__ import annotations
 
 import sys

@@ -1,6 +1,7 @@
 """The inbox worker's statements: claiming pending deliveries in ticket order, reading them locked, counting a
 failed attempt, and marking a round's deliveries done (core/usecases/intake.py, core/usecases/intake_batches.py,
 core/usecases/joined_deliveries.py say why each is so)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -17,8 +18,12 @@ from baton_itsm.core.store.schema import inbox, tickets
 def claim_pending(connection: Connection, now: datetime, lease: timedelta, limit: int) -> dict[int, str | None]:
     """Claim up to `limit` pending deliveries, oldest first, that no earlier pending delivery of their ticket
     precedes: {inbox row id: its ticket}."""
-    query = (select(inbox.c.id, DELIVERY_TICKET).where(inbox.c.status == "pending", unclaimed(inbox, now))
-             .order_by(inbox.c.id).limit(limit))
+    query = (
+        select(inbox.c.id, DELIVERY_TICKET)
+        .where(inbox.c.status == "pending", unclaimed(inbox, now))
+        .order_by(inbox.c.id)
+        .limit(limit)
+    )
 
     def in_ticket_order(rows: list[Row]) -> list[Row]:
         keep = _in_ticket_order(connection, dict(rows))
@@ -36,17 +41,27 @@ def _in_ticket_order(connection: Connection, candidates: dict[int, str | None]) 
     wanted = {ticket for ticket in candidates.values() if ticket is not None}
     if not wanted:
         return candidates
-    blocked_from = dict(connection.execute(select(DELIVERY_TICKET, func.min(inbox.c.id)).where(
-        inbox.c.status == "pending", inbox.c.id <= max(candidates), inbox.c.id.not_in(list(candidates)),
-        DELIVERY_TICKET.in_(wanted)).group_by(DELIVERY_TICKET)).all())
+    blocked_from = dict(
+        connection.execute(
+            select(DELIVERY_TICKET, func.min(inbox.c.id))
+            .where(
+                inbox.c.status == "pending",
+                inbox.c.id <= max(candidates),
+                inbox.c.id.not_in(list(candidates)),
+                DELIVERY_TICKET.in_(wanted),
+            )
+            .group_by(DELIVERY_TICKET)
+        ).all()
+    )
     return {i: ticket for i, ticket in candidates.items() if ticket not in blocked_from or i < blocked_from[ticket]}
 
 
 def pending_delivery(connection: Connection, row_id: int) -> Row | None:
     """The delivery if it is still pending, locked (PostgreSQL): of two processes holding it, the second waits for
     the first to commit and then finds it done."""
-    return connection.execute(locked(connection, select(inbox).where(inbox.c.id == row_id,
-                                                                      inbox.c.status == "pending"))).first()
+    return connection.execute(
+        locked(connection, select(inbox).where(inbox.c.id == row_id, inbox.c.status == "pending"))
+    ).first()
 
 
 def pending_deliveries(connection: Connection, row_ids: list[int]) -> list[Row]:
@@ -58,42 +73,58 @@ def pending_deliveries(connection: Connection, row_ids: list[int]) -> list[Row]:
 def pending_attempts(connection: Connection, row_id: int) -> Row | None:
     """(attempts, source, ticket) of a delivery still pending, locked; None when it is pending no more."""
     query = select(inbox.c.attempts, inbox.c.source, DELIVERY_TICKET.label("ticket")).where(
-        inbox.c.id == row_id, inbox.c.status == "pending")
+        inbox.c.id == row_id, inbox.c.status == "pending"
+    )
     return connection.execute(locked(connection, query)).first()
 
 
-def record_attempt(connection: Connection, row_id: int, attempts: int, message: str, retry_at: datetime,
-                   status: str) -> None:
-    connection.execute(update(inbox).where(inbox.c.id == row_id).values(
-        attempts=attempts, last_error=message, claimed_until=retry_at, status=status))
+def record_attempt(
+    connection: Connection, row_id: int, attempts: int, message: str, retry_at: datetime, status: str
+) -> None:
+    connection.execute(
+        update(inbox)
+        .where(inbox.c.id == row_id)
+        .values(attempts=attempts, last_error=message, claimed_until=retry_at, status=status)
+    )
 
 
 def mark_done(connection: Connection, deliveries: list[tuple[str, str]], now: datetime) -> None:
     """Mark these (source, delivery id) done in one statement."""
     connection.execute(
-        update(inbox).where(inbox.c.source == bindparam("_source"), inbox.c.event_id == bindparam("_event_id"))
+        update(inbox)
+        .where(inbox.c.source == bindparam("_source"), inbox.c.event_id == bindparam("_event_id"))
         .values(status="done", processed_at=now, attempts=inbox.c.attempts + 1),
-        [{"_source": source, "_event_id": delivery_id} for source, delivery_id in deliveries])
+        [{"_source": source, "_event_id": delivery_id} for source, delivery_id in deliveries],
+    )
 
 
 def ticket_rows(connection: Connection, keys: Iterable[TicketKey]) -> dict[int, TicketKey]:
     """The row ids of these tickets the ledger knows, locked on PostgreSQL in id order (as every process locks
     them, so two transactions never wait for each other in a circle)."""
-    query = (select(tickets.c.id, tickets.c.instance, tickets.c.external_id)
-             .where(tuple_(tickets.c.instance, tickets.c.external_id).in_([(k.instance, k.ticket_id) for k in keys]))
-             .order_by(tickets.c.id))
-    return {row.id: TicketKey(row.instance, row.external_id)
-            for row in connection.execute(locked(connection, query))}
+    query = (
+        select(tickets.c.id, tickets.c.instance, tickets.c.external_id)
+        .where(tuple_(tickets.c.instance, tickets.c.external_id).in_([(k.instance, k.ticket_id) for k in keys]))
+        .order_by(tickets.c.id)
+    )
+    return {row.id: TicketKey(row.instance, row.external_id) for row in connection.execute(locked(connection, query))}
 
 
-def pending_near(connection: Connection, source: str, tickets_of: list[str], earliest: datetime, latest: datetime,
-                 window: timedelta) -> dict[str, list]:
+def pending_near(
+    connection: Connection, source: str, tickets_of: list[str], earliest: datetime, latest: datetime, window: timedelta
+) -> dict[str, list]:
     """The pending deliveries of these tickets kept from `earliest - window` to `latest + window`, by ticket, oldest
     first: [(id, event_id, payload)]; locked on PostgreSQL. Reads a stretch of the (status, received_at) index."""
-    query = select(inbox.c.id, inbox.c.event_id, inbox.c.payload, DELIVERY_TICKET.label("ticket")).where(
-        inbox.c.status == "pending", inbox.c.received_at >= earliest - window,
-        inbox.c.received_at <= latest + window, inbox.c.source == source,
-        DELIVERY_TICKET.in_(tickets_of)).order_by(inbox.c.id)
+    query = (
+        select(inbox.c.id, inbox.c.event_id, inbox.c.payload, DELIVERY_TICKET.label("ticket"))
+        .where(
+            inbox.c.status == "pending",
+            inbox.c.received_at >= earliest - window,
+            inbox.c.received_at <= latest + window,
+            inbox.c.source == source,
+            DELIVERY_TICKET.in_(tickets_of),
+        )
+        .order_by(inbox.c.id)
+    )
     found: dict[str, list] = {}
     for row_id, event_id, payload, ticket in connection.execute(locked(connection, query)).all():
         found.setdefault(ticket, []).append((row_id, event_id, payload))

@@ -1,4 +1,5 @@
 """Reads and the one hand-made change of the inbox, for `baton inbox`: list deliveries, put a parked one back."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,8 +32,16 @@ class InboxRow:
 
 
 def _columns():
-    return select(inbox.c.id, inbox.c.source, inbox.c.event_id, DELIVERY_TICKET, inbox.c.status, inbox.c.attempts,
-                  inbox.c.received_at, inbox.c.last_error)
+    return select(
+        inbox.c.id,
+        inbox.c.source,
+        inbox.c.event_id,
+        DELIVERY_TICKET,
+        inbox.c.status,
+        inbox.c.attempts,
+        inbox.c.received_at,
+        inbox.c.last_error,
+    )
 
 
 def list_deliveries(connection: Connection, status: str | None, limit: int) -> list[InboxRow]:
@@ -45,8 +54,11 @@ def list_deliveries(connection: Connection, status: str | None, limit: int) -> l
 
 def put_back(connection: Connection, row_id: int) -> InboxRow | None:
     """Make a parked delivery pending again, with a fresh count of attempts; None when no such parked row."""
-    moved = connection.execute(update(inbox).where(inbox.c.id == row_id, inbox.c.status == "parked")
-                               .values(status="pending", attempts=0, claimed_until=None))
+    moved = connection.execute(
+        update(inbox)
+        .where(inbox.c.id == row_id, inbox.c.status == "parked")
+        .values(status="pending", attempts=0, claimed_until=None)
+    )
     return _one(connection, row_id) if moved.rowcount else None
 
 
@@ -58,5 +70,8 @@ def handled_since(connection: Connection, row: InboxRow) -> int:
     """How many later deliveries of the same ticket were handled while this one was parked."""
     if row.ticket is None:
         return 0
-    return connection.execute(select(func.count()).select_from(inbox).where(
-        inbox.c.id > row.id, inbox.c.status == "done", DELIVERY_TICKET == row.ticket)).scalar_one()
+    return connection.execute(
+        select(func.count())
+        .select_from(inbox)
+        .where(inbox.c.id > row.id, inbox.c.status == "done", row.ticket == DELIVERY_TICKET)
+    ).scalar_one()

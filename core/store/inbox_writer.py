@@ -13,6 +13,7 @@ A SQLite writer opened with `wait=False` never waits for the write lock: it rais
 when this process or another one is writing, so the event loop can write through it and hand the
 deliveries to a waiting writer only when the store is busy.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,14 +23,16 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
-from baton_itsm.core.usecases.inbox_payload import delivery_ticket
 from baton_itsm.core.store.database import RETRY_SECONDS, WAIT_SECONDS
 from baton_itsm.core.store.location import sqlite_path, sqlite_pragmas
 from baton_itsm.core.store.settling import settles_at
 from baton_itsm.core.store.unit_of_work import Store
+from baton_itsm.core.usecases.inbox_payload import delivery_ticket
 
-_SQLITE_INSERT = ("INSERT INTO inbox (source, event_id, received_at, payload, ticket, status, attempts, claimed_until) "
-                  "VALUES (?, ?, ?, ?, ?, 'pending', 0, ?) ON CONFLICT (source, event_id) DO NOTHING")
+_SQLITE_INSERT = (
+    "INSERT INTO inbox (source, event_id, received_at, payload, ticket, status, attempts, claimed_until) "
+    "VALUES (?, ?, ?, ?, ?, 'pending', 0, ?) ON CONFLICT (source, event_id) DO NOTHING"
+)
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy's DateTime keeps a UTC time in SQLite
 
 
@@ -63,9 +66,17 @@ class SqliteInboxWriter:
 
     def write(self, rows: Sequence[tuple[str, str, dict]], now: datetime) -> list[bool]:
         received_at = now.astimezone(UTC).strftime(_SQLITE_TIME)
-        values = [(source, delivery, received_at, json.dumps(payload), delivery_ticket(payload),
-                   _sqlite_time(settles_at(payload, now)))
-                  for source, delivery, payload in rows]
+        values = [
+            (
+                source,
+                delivery,
+                received_at,
+                json.dumps(payload),
+                delivery_ticket(payload),
+                _sqlite_time(settles_at(payload, now)),
+            )
+            for source, delivery, payload in rows
+        ]
         if not self._lock.acquire(blocking=self._wait):
             raise StoreBusy("another thread of this process is writing")
         try:

@@ -6,6 +6,7 @@ other; on SQLite the write lock a unit of work takes at BEGIN (store/database.py
 the statement is left as it is. A claimed row gets `claimed_until`: a process that dies leaves it to be claimed
 again when that time has passed.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -39,14 +40,16 @@ def unclaimed(table: Table, now: datetime):
     return or_(table.c.claimed_until.is_(None), table.c.claimed_until < now)
 
 
-def claim_under_lease(connection: Connection, table: Table, query: Select, now: datetime, lease: timedelta,
-                      keep: Keep | None = None) -> list[Row]:
+def claim_under_lease(
+    connection: Connection, table: Table, query: Select, now: datetime, lease: timedelta, keep: Keep | None = None
+) -> list[Row]:
     """Read the rows `query` selects (it selects the table's `id` first), skipping rows another process holds,
     keep those `keep` keeps (all by default), and claim them until `now + lease`: the rows claimed."""
     rows = connection.execute(skip_locked(connection, query)).all()
     if keep is not None:
         rows = keep(rows)
     if rows:
-        connection.execute(update(table).where(table.c.id.in_([row[0] for row in rows]))
-                           .values(claimed_until=now + lease))
+        connection.execute(
+            update(table).where(table.c.id.in_([row[0] for row in rows])).values(claimed_until=now + lease)
+        )
     return rows

@@ -1,10 +1,10 @@
 """Where the ledger lives and how its SQLite file is opened. Standard library (and platformdirs) only:
 the lean import and report paths (store.bulk) use it without importing SQLAlchemy."""
+
 from __future__ import annotations
 
 import os
 from pathlib import Path
-
 
 DATABASE_URL_ENV = "BATON_DATABASE_URL"
 
@@ -30,7 +30,7 @@ def sqlite_path(url: str) -> Path | None:
     prefix = "sqlite:///"
     if not url.startswith(prefix) or "?" in url or url == prefix or url.endswith(":memory:"):
         return None
-    return Path(url[len(prefix):])
+    return Path(url[len(prefix) :])
 
 
 def sqlite_pragmas(dbapi_connection) -> None:

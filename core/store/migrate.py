@@ -1,4 +1,5 @@
 """Schema migrations: `baton db upgrade`, and the check every command makes before using the store."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,5 +1,6 @@
 """Reads for the operator's pages: the counts /metrics exports (core/web/ops.py) and what the health page says of
 the store and of destinations retrying (core/web/health.py)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,13 +23,18 @@ class Counts:
 
 
 def counts(connection: Connection, now: datetime) -> Counts:
-    events = connection.execute(select(inbox.c.source, inbox.c.status, func.count()).where(DELIVERIES)
-                                .group_by(inbox.c.source, inbox.c.status)).all()
-    decisions = connection.execute(select(ledger_entries.c.entry_type, func.count()).group_by(
-        ledger_entries.c.entry_type)).all()
+    events = connection.execute(
+        select(inbox.c.source, inbox.c.status, func.count()).where(DELIVERIES).group_by(inbox.c.source, inbox.c.status)
+    ).all()
+    decisions = connection.execute(
+        select(ledger_entries.c.entry_type, func.count()).group_by(ledger_entries.c.entry_type)
+    ).all()
     retrying = (outbox.c.status == "pending") & (outbox.c.attempts > 0)
-    rows = connection.execute(select(outbox.c.channel, outbox.c.status, retrying.label("retrying"),
-                                     func.count()).group_by(outbox.c.channel, outbox.c.status, "retrying")).all()
+    rows = connection.execute(
+        select(outbox.c.channel, outbox.c.status, retrying.label("retrying"), func.count()).group_by(
+            outbox.c.channel, outbox.c.status, "retrying"
+        )
+    ).all()
     due = connection.execute(select(func.count()).select_from(timers).where(timers.c.due_at <= now)).scalar_one()
     waiting = connection.execute(select(func.count()).select_from(timers)).scalar_one()
     return Counts(events, decisions, rows, due, waiting)
@@ -44,4 +50,6 @@ def retried_rows(connection: Connection, limit: int) -> list[Row]:
     return connection.execute(
         select(outbox.c.channel, tool_instance().label("instance"), outbox.c.last_error)
         .where(outbox.c.status == "pending", outbox.c.attempts > 0)
-        .order_by(outbox.c.id.desc()).limit(limit)).all()
+        .order_by(outbox.c.id.desc())
+        .limit(limit)
+    ).all()

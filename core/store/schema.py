@@ -1,22 +1,37 @@
 """The tables. Migrations under migrations/versions create them; this module is how code reads them."""
+
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON, Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, false,
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
 )
 
 from baton_itsm.core.store.types import BigId, UTCDateTime
 
-metadata = MetaData(naming_convention={
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s",
-    "pk": "pk_%(table_name)s",
-})
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
 
 # One row per ticket Baton has seen: a projection of its ledger, kept in the same transaction.
 tickets = Table(
-    "tickets", metadata,
+    "tickets",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("instance", String(100), nullable=False),
     Column("external_id", String(200), nullable=False),
@@ -53,7 +68,8 @@ tickets = Table(
 
 # Append-only: triggers refuse UPDATE and DELETE. (ticket_id, version) unique refuses lost updates.
 ledger_entries = Table(
-    "ledger_entries", metadata,
+    "ledger_entries",
+    metadata,
     Column("seq", BigId, primary_key=True, autoincrement=True),
     Column("ticket_id", BigId, ForeignKey("tickets.id"), nullable=False),
     Column("version", Integer, nullable=False),
@@ -74,7 +90,8 @@ ledger_entries = Table(
 
 # Incoming tool events, de-duplicated by the source's own event (delivery) id.
 inbox = Table(
-    "inbox", metadata,
+    "inbox",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("source", String(100), nullable=False),
     Column("event_id", String(200), nullable=False),
@@ -94,7 +111,8 @@ inbox = Table(
 
 # Tool actions and notifications decided but not yet done. The idempotency key makes a repeat a no-op.
 outbox = Table(
-    "outbox", metadata,
+    "outbox",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("idempotency_key", String(255), nullable=False, unique=True),
     Column("channel", String(32), nullable=False),
@@ -113,7 +131,8 @@ outbox = Table(
 
 # Live timers only: a fired or cancelled timer is deleted, so the due-time index holds what is due.
 timers = Table(
-    "timers", metadata,
+    "timers",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("timer_key", String(255), nullable=False, unique=True),
     Column("ticket_id", BigId, ForeignKey("tickets.id"), nullable=False),
@@ -126,7 +145,8 @@ timers = Table(
 
 # Accept/decline links already followed (rev 0003): a link is single use, and its use must survive restarts.
 link_tokens = Table(
-    "link_tokens", metadata,
+    "link_tokens",
+    metadata,
     Column("token_id", String(64), primary_key=True),
     Column("handoff_id", String(64), nullable=False, index=True),
     Column("receiver", String(200), nullable=False),
@@ -137,7 +157,8 @@ link_tokens = Table(
 # Escalation reviews and whether each is open (rev 0005): written with their ledger entries, so open reviews
 # are listed from this small table; the ledger stays the record, and writing other entries costs nothing more.
 escalation_reviews = Table(
-    "escalation_reviews", metadata,
+    "escalation_reviews",
+    metadata,
     Column("handoff_id", String(64), primary_key=True),
     Column("ticket_id", BigId, ForeignKey("tickets.id"), nullable=False),
     Column("state", String(16), nullable=False),  # open | closed
@@ -147,7 +168,8 @@ escalation_reviews = Table(
 
 # How far each connector instance's changes have been read (rev 0004; an opaque cursor the connector gave).
 checkpoints = Table(
-    "checkpoints", metadata,
+    "checkpoints",
+    metadata,
     Column("instance", String(100), primary_key=True),
     Column("value", Text, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
@@ -155,7 +177,8 @@ checkpoints = Table(
 
 # Per-person API tokens (rev 0009): the SHA-256 of each token, never the token; `token_id` names it in the CLI.
 api_tokens = Table(
-    "api_tokens", metadata,
+    "api_tokens",
+    metadata,
     Column("token_id", String(32), primary_key=True),
     Column("token_sha256", String(64), nullable=False),
     Column("person", String(200), nullable=False),
@@ -168,7 +191,8 @@ api_tokens = Table(
 
 # Away periods set by `baton away` or the API (rev 0010); the deployment file's and ICS feeds' are not stored.
 away_periods = Table(
-    "away_periods", metadata,
+    "away_periods",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("person", String(200), nullable=False),
     Column("starts_at", UTCDateTime, nullable=False),
@@ -183,7 +207,8 @@ away_periods = Table(
 
 # Returns from leave whose digest has gone (rev 0010), by period, whichever source the period came from.
 away_returns = Table(
-    "away_returns", metadata,
+    "away_returns",
+    metadata,
     Column("period_key", String(400), primary_key=True),
     Column("person", String(200), nullable=False),
     Column("sent_at", UTCDateTime, nullable=False),

@@ -5,6 +5,7 @@ each transaction) sends one write as several deliveries. Its connector says how 
 of its write (`settle_seconds` in the delivery's payload); the delivery is kept claimed until then, so no inbox
 worker takes it alone, and the intake then reads it with the rest of its write (core/usecases/joined_deliveries.py).
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

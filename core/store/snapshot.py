@@ -8,6 +8,7 @@ revision, so every later command sees an ordinary migrated store. The snapshot i
 real migration by tests/integration/test_schema_snapshot.py; after adding a migration, rewrite it with
 `python -m baton_itsm.core.store.snapshot`.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -21,8 +22,7 @@ _NEXT = "\n--\n"  # between statements (a trigger's body has semicolons of its o
 
 def schema_of(raw: sqlite3.Connection) -> tuple[str | None, list[str]]:
     """(Alembic revision, CREATE statements in creation order) of an open SQLite database."""
-    statements = [sql for (sql,) in raw.execute(
-        "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid")]
+    statements = [sql for (sql,) in raw.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid")]
     try:
         revision = raw.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.OperationalError:
@@ -34,7 +34,7 @@ def read_snapshot() -> tuple[str, list[str]]:
     head, _, body = SNAPSHOT.read_text(encoding="utf-8").partition("\n")
     if not head.startswith(_REVISION):
         raise ValueError(f"{SNAPSHOT}: no '{_REVISION}' line first")
-    return head[len(_REVISION):].strip(), [s for s in body.split(_NEXT) if s.strip()]
+    return head[len(_REVISION) :].strip(), [s for s in body.split(_NEXT) if s.strip()]
 
 
 def create_from_snapshot(path: Path) -> bool:

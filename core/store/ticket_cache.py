@@ -6,6 +6,7 @@ row carries the version of its newest entry, and every writer (a unit of work, t
 the entries, so a copy kept here at the version the row shows is the ticket the ledger would give: a row at
 another version (another process wrote since, or this one rolled back) means the ledger is read as before.
 """
+
 from __future__ import annotations
 
 import threading

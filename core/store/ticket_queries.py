@@ -1,4 +1,5 @@
 """Reads of the tickets the ledger knows, for the API and the CLI (core/usecases/ticket_reach.py, core/web/api.py)."""
+
 from __future__ import annotations
 
 from sqlalchemy import Connection, Row, select
@@ -19,10 +20,12 @@ def open_requests(connection: Connection, to_group: str | None = None, ticket: T
     """The `requested` entries no closing entry answered, oldest first, with their ticket's instance and external
     id (optionally only those to one group, or of one ticket)."""
     closed = select(ledger_entries.c.handoff_id).where(ledger_entries.c.entry_type.in_(CLOSING))
-    query = (select(ledger_entries, tickets.c.instance, tickets.c.external_id)
-             .join(tickets, tickets.c.id == ledger_entries.c.ticket_id)
-             .where(ledger_entries.c.entry_type == "requested", ledger_entries.c.handoff_id.not_in(closed))
-             .order_by(ledger_entries.c.at))
+    query = (
+        select(ledger_entries, tickets.c.instance, tickets.c.external_id)
+        .join(tickets, tickets.c.id == ledger_entries.c.ticket_id)
+        .where(ledger_entries.c.entry_type == "requested", ledger_entries.c.handoff_id.not_in(closed))
+        .order_by(ledger_entries.c.at)
+    )
     if to_group:
         query = query.where(ledger_entries.c.to_group == to_group)
     if ticket is not None:

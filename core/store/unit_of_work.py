@@ -1,4 +1,5 @@
 """One transaction over the store: everything handling one command or event writes commits together."""
+
 from __future__ import annotations
 
 import threading
@@ -8,7 +9,7 @@ from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
@@ -25,7 +26,6 @@ from baton_itsm.core.domain.review_events import (
 )
 from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.errors import BatonError
-from baton_itsm.core.usecases.inbox_payload import delivery_ticket
 from baton_itsm.core.store.codec import event_to_row, row_to_entries
 from baton_itsm.core.store.dialects import insert_or_nothing
 from baton_itsm.core.store.leases import locked
@@ -33,6 +33,7 @@ from baton_itsm.core.store.schema import escalation_reviews, inbox, ledger_entri
 from baton_itsm.core.store.settling import settles_at
 from baton_itsm.core.store.ticket_cache import TicketCache
 from baton_itsm.core.store.wal import WalCheckpoints
+from baton_itsm.core.usecases.inbox_payload import delivery_ticket
 
 
 class ConcurrentChange(BatonError):
@@ -61,8 +62,14 @@ class _Buffer:
 
 
 class UnitOfWork:
-    def __init__(self, connection: Connection, now: datetime, ownership: OwnershipPolicy,
-                 intake_groups: frozenset[str] = frozenset(), cache: TicketCache | None = None):
+    def __init__(
+        self,
+        connection: Connection,
+        now: datetime,
+        ownership: OwnershipPolicy,
+        intake_groups: frozenset[str] = frozenset(),
+        cache: TicketCache | None = None,
+    ):
         self.connection = connection
         self.cache = cache
         self.now = now
@@ -101,8 +108,11 @@ class UnitOfWork:
         if not to_read:
             return
         events: dict[int, list] = {row_id: [] for row_id in to_read}
-        entries = select(ledger_entries).where(ledger_entries.c.ticket_id.in_(sorted(to_read))).order_by(
-            ledger_entries.c.ticket_id, ledger_entries.c.version)
+        entries = (
+            select(ledger_entries)
+            .where(ledger_entries.c.ticket_id.in_(sorted(to_read)))
+            .order_by(ledger_entries.c.ticket_id, ledger_entries.c.version)
+        )
         for row in self.connection.execute(entries):
             events[row.ticket_id] += (event for _, event in row_to_entries(row, tickets_by_row_id[row.ticket_id]))
         for row_id in to_read:
@@ -135,15 +145,22 @@ class UnitOfWork:
         rows = []
         for event in events:
             ticket.apply(event)
-            rows.append({**event_to_row(event), "ticket_id": row_id, "version": ticket.version,
-                         "recorded_at": self.now})
+            rows.append(
+                {**event_to_row(event), "ticket_id": row_id, "version": ticket.version, "recorded_at": self.now}
+            )
         self._escalation_review_states(row_id, events)
         holder = ticket.holder
         projection = dict(
-            holder_group=holder.group if holder else None, holder_person=holder.person if holder else None,
-            owner=self.ownership.owner(ticket.holders), version=ticket.version, bounces=ticket.bounces,
-            first_assigned_at=ticket.first_assigned_at, holder_since=ticket.holder_since, lost=ticket.lost,
-            open_handoff=open_handoff.handoff_id if (open_handoff := ticket.open_handoff()) else None)
+            holder_group=holder.group if holder else None,
+            holder_person=holder.person if holder else None,
+            owner=self.ownership.owner(ticket.holders),
+            version=ticket.version,
+            bounces=ticket.bounces,
+            first_assigned_at=ticket.first_assigned_at,
+            holder_since=ticket.holder_since,
+            lost=ticket.lost,
+            open_handoff=open_handoff.handoff_id if (open_handoff := ticket.open_handoff()) else None,
+        )
         if self._buffer is not None:
             self._buffer.ledger += rows
             self._buffer.projections[row_id] = projection
@@ -163,11 +180,20 @@ class UnitOfWork:
     def save_facts(self, key: TicketKey, facts: TicketFacts) -> None:
         row_id = self._ticket_row_id(key) or self._create_ticket(key)
         holder = facts.tool_holder
-        values = dict(subject=facts.subject, requester=facts.requester, priority=facts.priority,
-                      category=facts.category, status=facts.status, url=facts.url,
-                      tool_group=holder.group if holder else None, tool_person=holder.person if holder else None,
-                      last_activity_at=facts.last_activity_at, requester_name=facts.requester_name,
-                      replies=replies_to_json(facts.replies), unverified=facts.unverified)
+        values = dict(
+            subject=facts.subject,
+            requester=facts.requester,
+            priority=facts.priority,
+            category=facts.category,
+            status=facts.status,
+            url=facts.url,
+            tool_group=holder.group if holder else None,
+            tool_person=holder.person if holder else None,
+            last_activity_at=facts.last_activity_at,
+            requester_name=facts.requester_name,
+            replies=replies_to_json(facts.replies),
+            unverified=facts.unverified,
+        )
         self._facts[key] = facts
         if self._buffer is not None:
             self._buffer.facts[row_id] = values
@@ -182,7 +208,8 @@ class UnitOfWork:
         row = self.connection.execute(
             select(tickets.c.instance, tickets.c.external_id)
             .join(ledger_entries, ledger_entries.c.ticket_id == tickets.c.id)
-            .where(ledger_entries.c.handoff_id == handoff_id).limit(1)
+            .where(ledger_entries.c.handoff_id == handoff_id)
+            .limit(1)
         ).first()
         return TicketKey(row.instance, row.external_id) if row else None
 
@@ -196,34 +223,69 @@ class UnitOfWork:
         """Keep an incoming tool event; False when that (source, event id) was already kept. With another status
         than pending (`taken`, core/usecases/intake.py) it is kept as handled already, in the same one statement."""
         pending = status == "pending"
-        return self._insert_once(inbox, {
-            "source": source, "event_id": event_id, "received_at": self.now, "payload": payload,
-            "ticket": delivery_ticket(payload), "status": status, "attempts": 0 if pending else 1, "processed_at": None if pending else self.now,
-            "claimed_until": settles_at(payload, self.now) if pending else None,
-        }, ["source", "event_id"])
+        return self._insert_once(
+            inbox,
+            {
+                "source": source,
+                "event_id": event_id,
+                "received_at": self.now,
+                "payload": payload,
+                "ticket": delivery_ticket(payload),
+                "status": status,
+                "attempts": 0 if pending else 1,
+                "processed_at": None if pending else self.now,
+                "claimed_until": settles_at(payload, self.now) if pending else None,
+            },
+            ["source", "event_id"],
+        )
 
     def mark_incoming_done(self, source: str, event_id: str, status: str = "done") -> None:
         """`done`: handled; `taken`: an event a delivery brought, kept under its own id (core/usecases/intake.py)."""
-        self.connection.execute(update(inbox).where(inbox.c.source == source, inbox.c.event_id == event_id)
-                                .values(status=status, processed_at=self.now, attempts=inbox.c.attempts + 1))
+        self.connection.execute(
+            update(inbox)
+            .where(inbox.c.source == source, inbox.c.event_id == event_id)
+            .values(status=status, processed_at=self.now, attempts=inbox.c.attempts + 1)
+        )
 
-    def queue_outgoing(self, idempotency_key: str, channel: str, payload: dict,
-                       ticket: TicketKey | None = None) -> bool:
+    def queue_outgoing(
+        self, idempotency_key: str, channel: str, payload: dict, ticket: TicketKey | None = None
+    ) -> bool:
         """Queue a tool action or notification; False when that idempotency key is already queued."""
         ticket_id = self._ticket_row_id(ticket) if ticket else None
-        row = {"idempotency_key": idempotency_key, "channel": channel, "ticket_id": ticket_id, "payload": payload,
-               "status": "pending", "attempts": 0, "next_attempt_at": self.now, "created_at": self.now}
+        row = {
+            "idempotency_key": idempotency_key,
+            "channel": channel,
+            "ticket_id": ticket_id,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": self.now,
+            "created_at": self.now,
+        }
         if self._buffer is not None:
             self._buffer.outbox.append(row)
             return True  # in a batch, a repeat is dropped at the end without telling
         return self._insert_once(outbox, row, ["idempotency_key"])
 
-    def set_timer(self, timer_key: str, ticket: TicketKey, kind: str, due_at: datetime,
-                  handoff_id: str | None = None, payload: dict | None = None) -> None:
+    def set_timer(
+        self,
+        timer_key: str,
+        ticket: TicketKey,
+        kind: str,
+        due_at: datetime,
+        handoff_id: str | None = None,
+        payload: dict | None = None,
+    ) -> None:
         """Start a timer, or move it if one with that key runs already."""
         ticket_id = self._ticket_row_id(ticket) or self._create_ticket(ticket)
-        values = {"ticket_id": ticket_id, "kind": kind, "handoff_id": handoff_id, "due_at": due_at,
-                  "payload": payload or {}, "claimed_until": None}
+        values = {
+            "ticket_id": ticket_id,
+            "kind": kind,
+            "handoff_id": handoff_id,
+            "due_at": due_at,
+            "payload": payload or {},
+            "claimed_until": None,
+        }
         if self._buffer is not None:
             self._buffer.timers[timer_key] = values
             return
@@ -250,8 +312,9 @@ class UnitOfWork:
         for row_id, projection in buffer.projections.items():
             by_columns.setdefault(tuple(sorted(projection)), []).append({"_row_id": row_id, **projection})
         for columns, rows in by_columns.items():
-            statement = update(tickets).where(tickets.c.id == bindparam("_row_id")).values(
-                {c: bindparam(c) for c in columns})
+            statement = (
+                update(tickets).where(tickets.c.id == bindparam("_row_id")).values({c: bindparam(c) for c in columns})
+            )
             connection.execute(statement, rows)
         if buffer.outbox:
             connection.execute(insert_or_nothing(connection.dialect.name, outbox, ["idempotency_key"]), buffer.outbox)
@@ -266,13 +329,18 @@ class UnitOfWork:
         """Keep escalation_reviews in step with the reviews' entries (rare: written at once, even in a batch)."""
         for event in events:
             if isinstance(event, EscalationReviewOpened):
-                self.connection.execute(insert_or_nothing(
-                    self.connection.dialect.name, escalation_reviews, ["handoff_id"]).values(
-                    handoff_id=event.handoff_id, ticket_id=row_id, state="open", opened_at=event.at))
+                self.connection.execute(
+                    insert_or_nothing(self.connection.dialect.name, escalation_reviews, ["handoff_id"]).values(
+                        handoff_id=event.handoff_id, ticket_id=row_id, state="open", opened_at=event.at
+                    )
+                )
             elif isinstance(event, (EscalationReviewClosed, EscalationReviewReopened)):
                 state = "closed" if isinstance(event, EscalationReviewClosed) else "open"
-                self.connection.execute(update(escalation_reviews).where(
-                    escalation_reviews.c.handoff_id == event.handoff_id).values(state=state))
+                self.connection.execute(
+                    update(escalation_reviews)
+                    .where(escalation_reviews.c.handoff_id == event.handoff_id)
+                    .values(state=state)
+                )
 
     def _insert_once(self, table, values: dict, conflict_columns: list[str]) -> bool:
         statement = _insert_once_statement(self.connection.dialect.name, table, tuple(conflict_columns))
@@ -285,27 +353,38 @@ class UnitOfWork:
     def _ticket_row_id(self, key: TicketKey, lock: bool = False) -> int | None:
         if key in self._row_ids and not lock:
             return self._row_ids[key]
-        query = select(tickets.c.id).where(tickets.c.instance == key.instance,
-                                           tickets.c.external_id == key.ticket_id)
+        query = select(tickets.c.id).where(tickets.c.instance == key.instance, tickets.c.external_id == key.ticket_id)
         row_id = self.connection.execute(locked(self.connection, query) if lock else query).scalar_one_or_none()
         if row_id is not None:
             self._row_ids[key] = row_id
         return row_id
 
     def _create_ticket(self, key: TicketKey) -> int:
-        self._insert_once(tickets, {"instance": key.instance, "external_id": key.ticket_id, "version": 0,
-                                    "bounces": 0, "created_at": self.now}, ["instance", "external_id"])
+        self._insert_once(
+            tickets,
+            {
+                "instance": key.instance,
+                "external_id": key.ticket_id,
+                "version": 0,
+                "bounces": 0,
+                "created_at": self.now,
+            },
+            ["instance", "external_id"],
+        )
         return self._ticket_row_id(key, lock=True)
 
     def _entries(self, row_id: int, key: TicketKey) -> list[LedgerEntry]:
         rows = self.connection.execute(
             select(ledger_entries).where(ledger_entries.c.ticket_id == row_id).order_by(ledger_entries.c.version)
         )
-        return [LedgerEntry(row.seq, version, row.recorded_at, event) for row in rows
-                for version, event in row_to_entries(row, key)]
+        return [
+            LedgerEntry(row.seq, version, row.recorded_at, event)
+            for row in rows
+            for version, event in row_to_entries(row, key)
+        ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _insert_once_statement(dialect_name: str, table, conflict_columns: tuple[str, ...]):
     """Built once per table, values bound per call: building `.values(...)` each time cost more than the insert."""
     return insert_or_nothing(dialect_name, table, list(conflict_columns)).returning(table.c.id)
@@ -313,10 +392,19 @@ def _insert_once_statement(dialect_name: str, table, conflict_columns: tuple[str
 
 def _facts_of(row: Any) -> TicketFacts:
     tool_holder = Holder(row.tool_group, row.tool_person) if row.tool_group else None
-    return TicketFacts(subject=row.subject, requester=row.requester, priority=row.priority, category=row.category,
-                       status=row.status, url=row.url, tool_holder=tool_holder, last_activity_at=row.last_activity_at,
-                       requester_name=row.requester_name, replies=replies_from_json(row.replies),
-                       unverified=bool(row.unverified))
+    return TicketFacts(
+        subject=row.subject,
+        requester=row.requester,
+        priority=row.priority,
+        category=row.category,
+        status=row.status,
+        url=row.url,
+        tool_holder=tool_holder,
+        last_activity_at=row.last_activity_at,
+        requester_name=row.requester_name,
+        replies=replies_from_json(row.replies),
+        unverified=bool(row.unverified),
+    )
 
 
 # The connection of the unit of work this thread is in, if any: what the rules read lazily while deciding (who is
@@ -327,8 +415,9 @@ CURRENT_CONNECTION: ContextVar[Connection | None] = ContextVar("baton_current_co
 class Store:
     """The ledger store. Open a unit of work per command or incoming event."""
 
-    def __init__(self, engine: Engine, ownership: OwnershipPolicy | None = None,
-                 intake_groups: frozenset[str] = frozenset()):
+    def __init__(
+        self, engine: Engine, ownership: OwnershipPolicy | None = None, intake_groups: frozenset[str] = frozenset()
+    ):
         self.engine = engine
         self.ownership = ownership or OwnershipPolicy()
         self.intake_groups = intake_groups

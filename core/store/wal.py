@@ -8,6 +8,7 @@ store/inbox_writer.py), and the Store checkpoints instead, after a unit of work 
 at most every EVERY seconds. A PASSIVE checkpoint runs beside writers: it never waits for them or
 makes them wait, and copies what no reader still needs, as the automatic one does.
 """
+
 from __future__ import annotations
 
 import threading

@@ -5,6 +5,7 @@ local routing of notices into those rows. A tool that answers 429 holds up its o
 A row's destination is its channel, and for channel `tool` the instance its payload names. The rows of a lane and of a
 destination are selected in core/store/outbox_queries.py.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

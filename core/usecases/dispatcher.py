@@ -16,6 +16,7 @@ itself asked for a pause (a rate limit, Retry-After, a refusal of Baton's accoun
 destination are moved to the same time, so they wait too instead of each being refused in turn. Each destination
 has its own lane (core/usecases/dispatch_lanes.py): `baton run` gives every lane its own worker.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,9 +28,9 @@ from typing import Any
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.errors import ToolError
 from baton_itsm.core.runtime.no_waiting import without_waiting
-from baton_itsm.core.usecases.dispatch_lanes import TOOL, Lane, everything
 from baton_itsm.core.store import outbox_queries
 from baton_itsm.core.store.unit_of_work import Store
+from baton_itsm.core.usecases.dispatch_lanes import TOOL, Lane, everything
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +123,13 @@ class OutboxDispatcher:
                 if is_repeatable(self.handlers[item.channel], item):
                     status, error = "pending", "interrupted; repeated (a repeat is harmless)"
                 else:
-                    status, error = "uncertain", ("interrupted while sending: it may or may not have gone out; "
-                                                  "not resent automatically (baton outbox retry resends it)")
+                    status, error = (
+                        "uncertain",
+                        (
+                            "interrupted while sending: it may or may not have gone out; "
+                            "not resent automatically (baton outbox retry resends it)"
+                        ),
+                    )
                     report.uncertain += 1
                 outbox_queries.settle_interrupted(uow.connection, item.id, status, error)
 
@@ -156,8 +162,9 @@ class OutboxDispatcher:
                 if retry_after:
                     delay = max(delay, timedelta(seconds=retry_after))
                 next_attempt_at = self.clock.now() + delay
-                self._finish(item, status="pending", attempts=attempts, last_error=message,
-                             next_attempt_at=next_attempt_at)
+                self._finish(
+                    item, status="pending", attempts=attempts, last_error=message, next_attempt_at=next_attempt_at
+                )
                 if retry_after or getattr(error, "pauses_destination", False):
                     self._pause_destination(item, next_attempt_at)
                 report.retrying += 1
@@ -168,7 +175,7 @@ class OutboxDispatcher:
                     try:
                         self.on_failed(item, error)
                         report.handled += 1
-                    except Exception:  # noqa: BLE001 - the row stays failed and listed; this is said loudly
+                    except Exception:
                         log.exception("%s failed, and recording its failure failed too", item.idempotency_key)
             return
         self._finish(item, status="sent", attempts=attempts, sent_at=self.clock.now(), last_error=None)
@@ -201,7 +208,7 @@ class OutboxDispatcher:
         try:
             with self.store.unit_of_work(self.clock.now()) as uow:
                 outbox_queries.postpone_destination(uow.connection, item.id, channel, instance, until)
-        except Exception:  # noqa: BLE001 - two processes pausing at once may deadlock: the rows are then tried as due
+        except Exception:
             log.warning("could not move the other rows of %s %s to %s", channel, instance or "", until, exc_info=True)
 
     def _finish(self, item: OutboxItem, **values: Any) -> None:

@@ -1,4 +1,5 @@
 """The handoff use cases: run one protocol command in one store transaction."""
+
 from __future__ import annotations
 
 import uuid
@@ -8,14 +9,14 @@ from dataclasses import dataclass
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.domain.commands import Command, RequestHandoff
 from baton_itsm.core.domain.directory import Directory
-from baton_itsm.core.domain.protocol_errors import UnknownHandoff
 from baton_itsm.core.domain.events import LedgerEvent
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.domain.protocol import decide
+from baton_itsm.core.domain.protocol_errors import UnknownHandoff
 from baton_itsm.core.domain.rule_events import RuleFired
-from baton_itsm.core.usecases.intake import write_decisions
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.store.unit_of_work import LedgerEntry, Store, UnitOfWork
+from baton_itsm.core.usecases.intake import write_decisions
 
 
 def new_handoff_id() -> str:

@@ -1,4 +1,5 @@
 """Tool events as an inbox row keeps them (JSON), and back."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -12,9 +13,17 @@ from baton_itsm.core.store.settling import SETTLE
 
 def tool_event_payload(event: ToolEvent) -> dict:
     holder = lambda h: None if h is None else {"group": h.group, "person": h.person}  # noqa: E731
-    payload: dict[str, Any] = {"ticket": str(event.ticket), "event_id": event.event_id, "kind": str(event.kind),
-               "at": event.at.isoformat(), "actor": event.actor, "old_holder": holder(event.old_holder),
-               "new_holder": holder(event.new_holder), "fields": dict(event.fields), "text": event.text}
+    payload: dict[str, Any] = {
+        "ticket": str(event.ticket),
+        "event_id": event.event_id,
+        "kind": str(event.kind),
+        "at": event.at.isoformat(),
+        "actor": event.actor,
+        "old_holder": holder(event.old_holder),
+        "new_holder": holder(event.new_holder),
+        "fields": dict(event.fields),
+        "text": event.text,
+    }
     if event.joined_ids:
         payload["joined_ids"] = list(event.joined_ids)
     return payload
@@ -39,8 +48,15 @@ def delivery_ticket(payload: dict) -> str | None:
 def tool_event_from_payload(payload: dict) -> ToolEvent:
     holder = lambda h: None if h is None else Holder(h["group"], h["person"])  # noqa: E731
     instance, _, ticket_id = payload["ticket"].partition(":")
-    return ToolEvent(ticket=TicketKey(instance, ticket_id), event_id=payload["event_id"],
-                     kind=ToolEventKind(payload["kind"]), at=datetime.fromisoformat(payload["at"]),
-                     actor=payload["actor"], old_holder=holder(payload["old_holder"]),
-                     new_holder=holder(payload["new_holder"]), fields=payload["fields"], text=payload["text"],
-                     joined_ids=tuple(payload.get("joined_ids", ())))
+    return ToolEvent(
+        ticket=TicketKey(instance, ticket_id),
+        event_id=payload["event_id"],
+        kind=ToolEventKind(payload["kind"]),
+        at=datetime.fromisoformat(payload["at"]),
+        actor=payload["actor"],
+        old_holder=holder(payload["old_holder"]),
+        new_holder=holder(payload["new_holder"]),
+        fields=payload["fields"],
+        text=payload["text"],
+        joined_ids=tuple(payload.get("joined_ids", ())),
+    )

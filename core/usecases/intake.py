@@ -21,6 +21,7 @@ longer holds back its ticket's later deliveries: they are handled without it (th
 so), because the tool stays the truth and convergence reads the ticket again, while holding them would
 stop Baton following that ticket at all. A delivery put back after them is handled after them.
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,15 +31,15 @@ from datetime import timedelta
 
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
-from baton_itsm.core.usecases.inbox_payload import delivery_payload
-from baton_itsm.core.usecases.intake_batches import handle_round, rounds_of
-from baton_itsm.core.usecases.joined_deliveries import joined
 from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.store.convergence_queries import awaiting_holder_write
 from baton_itsm.core.store.inbox_claims import claim_pending, pending_attempts, pending_delivery, record_attempt
 from baton_itsm.core.store.inbox_queries import TAKEN
 from baton_itsm.core.store.unit_of_work import Store, UnitOfWork
+from baton_itsm.core.usecases.inbox_payload import delivery_payload
+from baton_itsm.core.usecases.intake_batches import handle_round, rounds_of
+from baton_itsm.core.usecases.joined_deliveries import joined
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5  # the default of service.inbox_max_attempts: then the delivery is parked
@@ -97,11 +98,13 @@ class Intake:
         rounds = rounds_of(claimed)
         for position, row_ids in enumerate(rounds):
             try:
-                done, duplicates, entries = handle_round(self.store, self.clock.now(), row_ids, self._handle,
-                                                         _first_sight)
-            except Exception:  # noqa: BLE001 - nothing of the round was kept: one by one, failures recorded
-                log.info("inbox: a batch of %d deliveries failed; handling them one by one", len(row_ids),
-                         exc_info=True)
+                done, duplicates, entries = handle_round(
+                    self.store, self.clock.now(), row_ids, self._handle, _first_sight
+                )
+            except Exception:
+                log.info(
+                    "inbox: a batch of %d deliveries failed; handling them one by one", len(row_ids), exc_info=True
+                )
                 left = {i for r in rounds[position:] for i in r}
                 self._one_by_one({i: t for i, t in claimed.items() if i in left}, report)
                 return report
@@ -139,7 +142,7 @@ class Intake:
                 for delivery_id in (row.event_id, *joined_deliveries):
                     uow.mark_incoming_done(row.source, delivery_id)
             report.new += 1 + len(joined_deliveries)  # deliveries handled: those of one write with it
-        except Exception as error:  # noqa: BLE001 - recorded on the row; the delivery stays kept
+        except Exception as error:
             log.warning("inbox delivery %s failed; it is tried again later", row_id, exc_info=True)
             if self.record_failure(row_id, f"{type(error).__name__}: {error}"[:2000]):
                 report.failed += 1
@@ -149,13 +152,15 @@ class Intake:
         previous = uow.load_facts(event.ticket)
         # Baton's own note (a reminder, a reply to a comment command) is not someone working the ticket:
         # counted as activity, it would restart the very staleness it reports.
-        own_note = event.kind is ToolEventKind.COMMENTED and self.engine.policy.is_baton(event.ticket.instance,
-                                                                                          event.actor)
+        own_note = event.kind is ToolEventKind.COMMENTED and self.engine.policy.is_baton(
+            event.ticket.instance, event.actor
+        )
         facts = previous if own_note else previous.updated_from(event)
         # An observation of the tool while a write of Baton's is under way shows the tool before that write.
         awaiting = event.kind is ToolEventKind.OBSERVED and awaiting_holder_write(uow, event.ticket)
-        decisions = self.engine.on_tool_event(ticket, event, uow.now, facts=facts, previous=previous,
-                                              awaiting_write=awaiting)
+        decisions = self.engine.on_tool_event(
+            ticket, event, uow.now, facts=facts, previous=previous, awaiting_write=awaiting
+        )
         write_decisions(uow, ticket, decisions)
         uow.save_facts(event.ticket, facts)
         return [e.entry_type for e in decisions.events]
@@ -187,12 +192,18 @@ class Intake:
             retry_in = min(self.lease * attempts, timedelta(hours=1))
             record_attempt(uow.connection, row_id, attempts, message, now + retry_in, PARKED if parked else "pending")
         if parked:
-            log.error("inbox delivery %s from %s (ticket %s) parked after %d failed attempts: %s. Later deliveries "
-                      "of that ticket are handled without it. Fix the cause, then `baton inbox retry %s`; "
-                      "`baton inbox list` shows every parked delivery", row_id, row.source, row.ticket or "-",
-                      attempts, message, row_id)
+            log.error(
+                "inbox delivery %s from %s (ticket %s) parked after %d failed attempts: %s. Later deliveries "
+                "of that ticket are handled without it. Fix the cause, then `baton inbox retry %s`; "
+                "`baton inbox list` shows every parked delivery",
+                row_id,
+                row.source,
+                row.ticket or "-",
+                attempts,
+                message,
+                row_id,
+            )
         return True
-
 
 
 def _first_sight(uow: UnitOfWork, source: str, event: ToolEvent) -> bool:

@@ -15,16 +15,17 @@ its deliveries, and the ones after them, are handled one by one (`Intake.process
 failure on its own delivery, tries it again later and parks it in the end; a broken delivery never holds back
 the others.
 """
+
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 
 from baton_itsm.core.domain.holders import TicketKey
-from baton_itsm.core.usecases.joined_deliveries import joined, waiting_for
 from baton_itsm.core.store.inbox_claims import mark_done, pending_deliveries, ticket_rows
 from baton_itsm.core.store.settling import SETTLE
 from baton_itsm.core.store.unit_of_work import Store, UnitOfWork
+from baton_itsm.core.usecases.joined_deliveries import joined, waiting_for
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,13 @@ def rounds_of(claimed: dict[int, str | None]) -> list[list[int]]:
     return by_position + alone
 
 
-def handle_round(store: Store, now, row_ids: list[int], handle: Callable[[UnitOfWork, object], list[str]],
-                 first_sight: Callable[[UnitOfWork, str, object], bool]) -> tuple[int, int, list[str]]:
+def handle_round(
+    store: Store,
+    now,
+    row_ids: list[int],
+    handle: Callable[[UnitOfWork, object], list[str]],
+    first_sight: Callable[[UnitOfWork, str, object], bool],
+) -> tuple[int, int, list[str]]:
     """Handle these deliveries (one per ticket) in one transaction: (deliveries done, duplicate events, entry
     types written). Raises, with nothing kept, when any of them fails."""
     done, duplicates, entries = 0, 0, []
@@ -89,8 +95,13 @@ def _waiting(uow: UnitOfWork, rows) -> dict[tuple[str, str], list]:
     for source in {row.source for row in settling}:
         ours = [row for row in settling if row.source == source]
         tickets = sorted({row.payload["events"][0]["ticket"] for row in ours})
-        for ticket, waiting in waiting_for(uow, source, tickets, min(r.received_at for r in ours),
-                                           max(r.received_at for r in ours),
-                                           max(float(r.payload[SETTLE]) for r in ours)).items():
+        for ticket, waiting in waiting_for(
+            uow,
+            source,
+            tickets,
+            min(r.received_at for r in ours),
+            max(r.received_at for r in ours),
+            max(float(r.payload[SETTLE]) for r in ours),
+        ).items():
             found[(source, ticket)] = waiting
     return found

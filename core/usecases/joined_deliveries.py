@@ -9,6 +9,7 @@ core/store/settling.py), and is then read with the other pending deliveries of i
 poll uses, its write is one event named by the write's first change, with the other changes' ids joined, and the
 other deliveries of that write are done with it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,10 +17,10 @@ from datetime import datetime, timedelta
 
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.domain.writes import writes
-from baton_itsm.core.usecases.inbox_payload import tool_event_from_payload
 from baton_itsm.core.store.inbox_claims import pending_near
 from baton_itsm.core.store.settling import SETTLE
 from baton_itsm.core.store.unit_of_work import UnitOfWork
+from baton_itsm.core.usecases.inbox_payload import tool_event_from_payload
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,14 @@ def joined(uow: UnitOfWork, row, waiting: list | None = None) -> tuple[list[Tool
         return events, []
     if waiting is None:
         ticket = row.payload["events"][0]["ticket"]
-        waiting = waiting_for(uow, row.source, [ticket], row.received_at, row.received_at,
-                              row.payload[SETTLE]).get(ticket, [])
-    others = [_Delivered(event_id, tool_event_from_payload(payload["events"][0]))
-              for row_id, event_id, payload in waiting
-              if row_id != row.id and payload.get(SETTLE) and len(payload["events"]) == 1]
+        waiting = waiting_for(uow, row.source, [ticket], row.received_at, row.received_at, row.payload[SETTLE]).get(
+            ticket, []
+        )
+    others = [
+        _Delivered(event_id, tool_event_from_payload(payload["events"][0]))
+        for row_id, event_id, payload in waiting
+        if row_id != row.id and payload.get(SETTLE) and len(payload["events"]) == 1
+    ]
     own = sorted([_Delivered(row.event_id, events[0]), *others], key=_in_tool_order)
     write = next(w for w in writes(own) if any(own[p].delivery_id == row.event_id for p in w))
     if len(write) == 1:
@@ -73,8 +77,9 @@ def joined(uow: UnitOfWork, row, waiting: list | None = None) -> tuple[list[Tool
     return [_one_change([d.event for d in parts])], [d.delivery_id for d in parts if d.delivery_id != row.event_id]
 
 
-def waiting_for(uow: UnitOfWork, source: str, tickets: list[str], earliest: datetime, latest: datetime,
-                settle_seconds: float) -> dict[str, list]:
+def waiting_for(
+    uow: UnitOfWork, source: str, tickets: list[str], earliest: datetime, latest: datetime, settle_seconds: float
+) -> dict[str, list]:
     """The pending deliveries of these tickets kept within `settle_seconds` of deliveries kept from `earliest` to
     `latest`, by ticket, oldest first: [(id, event_id, payload)]; locked on PostgreSQL (no other process takes them
     meanwhile: a ticket's deliveries are claimed in order, core/usecases/intake.py). One query for many tickets: the inbox
@@ -96,6 +101,15 @@ def _one_change(events: list[ToolEvent]) -> ToolEvent:
     """One write's changes (in the tool's order) as one change: from the holder before the first to the holder
     after the last, named by the first, with the ticket as the last left it; what timeline.to_events makes of it."""
     first, last = events[0], events[-1]
-    return ToolEvent(ticket=first.ticket, event_id=first.event_id, kind=first.kind, at=last.at, actor=first.actor,
-                     old_holder=first.old_holder, new_holder=last.new_holder, fields=last.fields, text=first.text,
-                     joined_ids=tuple(e.event_id for e in events[1:]))
+    return ToolEvent(
+        ticket=first.ticket,
+        event_id=first.event_id,
+        kind=first.kind,
+        at=last.at,
+        actor=first.actor,
+        old_holder=first.old_holder,
+        new_holder=last.new_holder,
+        fields=last.fields,
+        text=first.text,
+        joined_ids=tuple(e.event_id for e in events[1:]),
+    )

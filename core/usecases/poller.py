@@ -3,6 +3,7 @@
 The checkpoint moves only after the events it covers are in the inbox, so a crash or an unreachable tool
 repeats reads (which the inbox de-duplicates) but never skips one.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -13,10 +14,10 @@ from baton_itsm.core.connector import Connector
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.errors import ToolError
-from baton_itsm.core.usecases.intake import Intake
-from baton_itsm.core.usecases.dispatcher import DispatchReport, OutboxDispatcher
 from baton_itsm.core.store.checkpoints import Checkpoints
 from baton_itsm.core.store.convergence_queries import tickets_to_look_at
+from baton_itsm.core.usecases.dispatcher import DispatchReport, OutboxDispatcher
+from baton_itsm.core.usecases.intake import Intake
 
 
 @dataclass
@@ -34,8 +35,10 @@ class PollReport:
         if self.error:
             return f"{self.instance}: {self.error} (kept checkpoint {self.after or 'none'}; the next poll retries)"
         observed = f", {self.observed} tickets followed as the tool shows them" if self.observed else ""
-        return (f"{self.instance}: {self.events} changes ({self.new} new, {self.duplicates} seen before{observed}), "
-                f"checkpoint {self.before or 'none'} -> {self.after or 'none'}")
+        return (
+            f"{self.instance}: {self.events} changes ({self.new} new, {self.duplicates} seen before{observed}), "
+            f"checkpoint {self.before or 'none'} -> {self.after or 'none'}"
+        )
 
 
 @dataclass
@@ -103,11 +106,17 @@ class Poller:
             if seen.lost is None and (seen.holder is None or (seen.holder == ledger_holder and not unverified)):
                 continue  # as the ledger says, or no holder to follow: nothing to record
             what = seen.lost or str(seen.holder)
-            events.append(ToolEvent(ticket=TicketKey(instance, ticket_id), kind=ToolEventKind.OBSERVED, at=now,
-                                    # the time too: a look the ledger skipped (a write was under way) comes again
-                                    event_id=f"observed:{ticket_id}@{checkpoint}:{what}:{now.isoformat()}",
-                                    new_holder=seen.holder,
-                                    fields={"lost": seen.lost} if seen.lost else {}))
+            events.append(
+                ToolEvent(
+                    ticket=TicketKey(instance, ticket_id),
+                    kind=ToolEventKind.OBSERVED,
+                    at=now,
+                    # the time too: a look the ledger skipped (a write was under way) comes again
+                    event_id=f"observed:{ticket_id}@{checkpoint}:{what}:{now.isoformat()}",
+                    new_holder=seen.holder,
+                    fields={"lost": seen.lost} if seen.lost else {},
+                )
+            )
         return events
 
     def run_once(self, instances: Iterable[str] | None = None) -> CycleReport:

@@ -12,6 +12,7 @@ what it reads (one reason per refusal), an accepted delivery's events must fit w
 (`unfit`), and a connector that fails all the same is a bug in Baton, logged with its traceback, while
 the sender hears 400.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -73,8 +74,11 @@ def unfit(events: Sequence[ToolEvent], delivery_id: str) -> str:
     if len(delivery_id) > MAX_DELIVERY_ID:
         return f"a delivery id longer than {MAX_DELIVERY_ID} characters"
     for event in events:
-        too_long = [("the ticket id", event.ticket.ticket_id, MAX_TICKET_ID),
-                    ("the event id", event.event_id, MAX_EVENT_ID), ("the actor", event.actor, MAX_NAME)]
+        too_long = [
+            ("the ticket id", event.ticket.ticket_id, MAX_TICKET_ID),
+            ("the event id", event.event_id, MAX_EVENT_ID),
+            ("the actor", event.actor, MAX_NAME),
+        ]
         for holder in (event.old_holder, event.new_holder):
             too_long += [("a group", holder.group, MAX_NAME), ("a person", holder.person, MAX_NAME)] if holder else []
         too_long += [(f"the {name}", event.fields.get(name), width) for name, width in FACT_WIDTHS.items()]

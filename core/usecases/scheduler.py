@@ -9,6 +9,7 @@ On PostgreSQL the claim locks each timer's ticket row too, skipping a ticket an 
 changing right now (its timer fires at the next tick). The intake locks a ticket, then may move its
 timer; a scheduler holding the timer and then waiting for the ticket would deadlock with it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -17,11 +18,11 @@ from datetime import timedelta
 
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.domain.holders import TicketKey
-from baton_itsm.core.usecases.intake import write_decisions
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.rules.timers import DueTimer, TimerKind
 from baton_itsm.core.store.timer_claims import due_timer_ids, take_due
 from baton_itsm.core.store.unit_of_work import Store
+from baton_itsm.core.usecases.intake import write_decisions
 
 log = logging.getLogger(__name__)
 RETRY_FAILED_TIMER = timedelta(minutes=5)
@@ -59,11 +60,10 @@ class Scheduler:
                 ticket = uow.load_ticket(key)
                 try:
                     decisions = self.engine.on_timer(ticket, uow.load_facts(key), timer, now)
-                except Exception as error:  # noqa: BLE001 - one broken ticket must not stop the others
+                except Exception as error:
                     log.exception("timer %s of %s failed; retrying in %s", timer.key, key, RETRY_FAILED_TIMER)
                     report.failed.append(f"{timer.key}: {error}")
-                    uow.set_timer(timer.key, key, timer.kind, now + RETRY_FAILED_TIMER, timer.handoff_id,
-                                  timer.payload)
+                    uow.set_timer(timer.key, key, timer.kind, now + RETRY_FAILED_TIMER, timer.handoff_id, timer.payload)
                     continue
                 write_decisions(uow, ticket, decisions)
                 report.fired += 1

@@ -1,5 +1,6 @@
 """A new handoff only on a ticket Baton can reach: one of a configured instance that the ledger knows or the tool
 shows to Baton's account (tickets `local:ID` when no tool is configured). The API and the CLI both ask here."""
+
 from __future__ import annotations
 
 from baton_itsm.core.domain.holders import TicketKey
@@ -30,8 +31,9 @@ def require_reachable(app, key: TicketKey) -> None:
     except ToolNotFound:
         raise TicketUnreachable(f"{key.instance} has no ticket {key.ticket_id} that Baton's account can see") from None
     except ToolError as error:
-        raise TicketUnreachable(f"could not reach {key.instance} to find ticket {key.ticket_id}: {error}",
-                                status=503) from None
+        raise TicketUnreachable(
+            f"could not reach {key.instance} to find ticket {key.ticket_id}: {error}", status=503
+        ) from None
 
 
 def _in_ledger(app, key: TicketKey) -> bool:

@@ -1,4 +1,5 @@
 """The dispatcher's handler for channel `tool`: performs a decided action through its connector instance."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -8,10 +9,10 @@ from baton_itsm.core.clock import Clock
 from baton_itsm.core.connector import Connector
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.errors import ToolRefused
-from baton_itsm.core.usecases.dispatcher import OutboxItem
 from baton_itsm.core.rules.actions import add_note
 from baton_itsm.core.store.convergence_queries import newer_holder_write
 from baton_itsm.core.store.unit_of_work import Store
+from baton_itsm.core.usecases.dispatcher import OutboxItem
 
 HolderWritten = Callable[[TicketKey, Holder], None]
 LedgerHolder = Callable[[TicketKey], Holder | None]
@@ -28,9 +29,14 @@ class ToolActions:
 
     channel = "tool"
 
-    def __init__(self, connectors: Mapping[str, Connector], written: HolderWritten | None = None,
-                 governing: LedgerHolder | None = None, superseded: Superseded | None = None,
-                 note_after_write: NoteAfterWrite | None = None):
+    def __init__(
+        self,
+        connectors: Mapping[str, Connector],
+        written: HolderWritten | None = None,
+        governing: LedgerHolder | None = None,
+        superseded: Superseded | None = None,
+        note_after_write: NoteAfterWrite | None = None,
+    ):
         self.connectors = connectors
         self.written = written
         self.governing = governing  # the ledger's holder now: a write it no longer wants is skipped
@@ -46,8 +52,10 @@ class ToolActions:
         connector = self.connectors.get(payload.get("instance", ""))
         if connector is None:
             known = ", ".join(sorted(self.connectors)) or "none"
-            raise ToolRefused(f"{item.idempotency_key}: no connector instance {payload.get('instance')!r} "
-                              f"is configured (configured: {known})")
+            raise ToolRefused(
+                f"{item.idempotency_key}: no connector instance {payload.get('instance')!r} "
+                f"is configured (configured: {known})"
+            )
         ticket_id, action = str(payload["ticket_id"]), payload.get("action")
         if action == "set-holder":
             expected = None if (wanted := payload.get("expected_holder")) is None else _holder(wanted)
@@ -76,12 +84,14 @@ class ToolActions:
 def ledger_holder(store: Store, clock: Clock) -> LedgerHolder:
     """The holder the ledger says a ticket has now; None for a ticket Baton lost (deleted, hidden): nothing of
     Baton's moves it."""
+
     def current(key: TicketKey) -> Holder | None:
         with store.unit_of_work(clock.now()) as uow:
             row = uow.ticket_summary(key)
         if row is None or row.lost or not row.holder_group:
             return None
         return Holder(row.holder_group, row.holder_person)
+
     return current
 
 
@@ -89,6 +99,7 @@ def superseded_writes(store: Store, clock: Clock) -> Superseded:
     def superseded(key: TicketKey, outbox_id: int) -> bool:
         with store.unit_of_work(clock.now()) as uow:
             return newer_holder_write(uow, key, outbox_id)
+
     return superseded
 
 
@@ -97,6 +108,7 @@ def notes_after_writes(store: Store, clock: Clock) -> NoteAfterWrite:
         note = add_note(key, text, key=idempotency_key)
         with store.unit_of_work(clock.now()) as uow:
             uow.queue_outgoing(note.idempotency_key, note.channel, note.payload, ticket=key)
+
     return queue
 
 
@@ -106,7 +118,9 @@ def remember_tool_holder(store: Store, clock: Clock) -> HolderWritten:
     Otherwise a handoff accepted between Baton's revert and that poll compares against the pushed holder
     and decides that nothing needs writing.
     """
+
     def remember(key: TicketKey, holder: Holder) -> None:
         with store.unit_of_work(clock.now()) as uow:
             uow.save_facts(key, replace(uow.load_facts(key), tool_holder=holder))
+
     return remember

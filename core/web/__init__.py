@@ -2,6 +2,7 @@
 the editor's page of an escalation review, webhook intake, Slack's button clicks, the JSON API (with its OpenAPI at
 /api/openapi.json), /healthz and /metrics.
 """
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -33,8 +34,14 @@ def create_app(app: App) -> FastAPI:
         yield
         app.deliveries.close()  # after the last request: every delivery answered 2xx is committed
 
-    web = FastAPI(title="Baton", summary="Handoff governance beside your help desk", docs_url="/api/docs",
-                  redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)
+    web = FastAPI(
+        title="Baton",
+        summary="Handoff governance beside your help desk",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
     web.state.baton = app  # routers read the composition root from the request: no globals
     web.state.health = HealthCache()
     web.add_middleware(RequestLimits, limits=Limits.from_config(app.config.service.http))  # before routes read

@@ -6,24 +6,23 @@ Each call acts as the person whose token it carries (`Authorization: Bearer TOKE
 (`$BATON_API_TOKEN`) only reads: see core/web/api_auth.py. A new handoff is taken only on a ticket Baton can reach
 (core/web/api_tickets.py): 404 otherwise.
 """
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from baton_itsm.core.domain.commands import (
-    AcceptHandoff, DeclineHandoff, ForceHandoff, RequestHandoff, WithdrawHandoff,
-)
-from baton_itsm.core.domain.protocol_errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
+from baton_itsm.core.domain.commands import AcceptHandoff, DeclineHandoff, ForceHandoff, RequestHandoff, WithdrawHandoff
 from baton_itsm.core.domain.events import LedgerEvent
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.kinds import HandoffKind
+from baton_itsm.core.domain.protocol_errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
 from baton_itsm.core.domain.review_commands import AuditHandoff, ReviewHandoff
 from baton_itsm.core.domain.reviews import HandoffAnswers, Timeliness
 from baton_itsm.core.errors import BatonError
-from baton_itsm.core.usecases.handoffs import new_handoff_id
 from baton_itsm.core.store.codec import event_to_row
 from baton_itsm.core.store.ticket_queries import open_requests
+from baton_itsm.core.usecases.handoffs import new_handoff_id
 from baton_itsm.core.web.api_auth import Authenticated, caller
 from baton_itsm.core.web.api_tickets import require_instance, require_reachable
 
@@ -80,10 +79,16 @@ class Outcome(BaseModel):
 def _entry(event: LedgerEvent) -> Entry:
     row = event_to_row(event)
     holder = lambda g, p: None if g is None else str(Holder(g, p))  # noqa: E731
-    return Entry(entry_type=row["entry_type"], handoff_id=row["handoff_id"], at=event.at.isoformat(), by=row["actor"],
-                 from_holder=holder(row["from_group"], row["from_person"]),
-                 to_holder=holder(row["to_group"], row["to_person"]), reason=row["reason"],
-                 reason_code=row["data"].get("reason_code") or None)
+    return Entry(
+        entry_type=row["entry_type"],
+        handoff_id=row["handoff_id"],
+        at=event.at.isoformat(),
+        by=row["actor"],
+        from_holder=holder(row["from_group"], row["from_person"]),
+        to_holder=holder(row["to_group"], row["to_person"]),
+        reason=row["reason"],
+        reason_code=row["data"].get("reason_code") or None,
+    )
 
 
 def _run(request: Request, command) -> Outcome:
@@ -113,8 +118,15 @@ def _new(request: Request, who: Authenticated, body: NewHandoff) -> dict:
     by = who.acting_as(body.by)
     key, receiver = _parse(body.ticket, body.to)
     require_reachable(request.app.state.baton, key)
-    return dict(ticket=key, handoff_id=new_handoff_id(), to_holder=receiver, by=by, reason=body.reason,
-                summary=body.summary, kind=body.kind)
+    return dict(
+        ticket=key,
+        handoff_id=new_handoff_id(),
+        to_holder=receiver,
+        by=by,
+        reason=body.reason,
+        summary=body.summary,
+        kind=body.kind,
+    )
 
 
 @router.post("/handoffs", status_code=201, response_model=Outcome)
@@ -138,31 +150,49 @@ def accept(request: Request, who: Authenticated, handoff_id: str, body: Answer) 
 @router.post("/handoffs/{handoff_id}/decline", response_model=Outcome)
 def decline(request: Request, who: Authenticated, handoff_id: str, body: Answer) -> Outcome:
     by = who.acting_as(body.by)
-    return _run(request, DeclineHandoff(ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=by,
-                                        reason=body.reason, reason_code=body.reason_code))
+    return _run(
+        request,
+        DeclineHandoff(
+            ticket=_ticket_of(request, handoff_id),
+            handoff_id=handoff_id,
+            by=by,
+            reason=body.reason,
+            reason_code=body.reason_code,
+        ),
+    )
 
 
 @router.post("/handoffs/{handoff_id}/withdraw", response_model=Outcome)
 def withdraw(request: Request, who: Authenticated, handoff_id: str, body: Answer) -> Outcome:
     by = who.acting_as(body.by)
-    return _run(request, WithdrawHandoff(ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=by,
-                                         reason=body.reason))
+    return _run(
+        request,
+        WithdrawHandoff(ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=by, reason=body.reason),
+    )
 
 
 @router.post("/handoffs/{handoff_id}/review", response_model=Outcome)
 def review(request: Request, who: Authenticated, handoff_id: str, body: Review) -> Outcome:
     """The receiver's review of a handoff that took place (once; only the person who received it)."""
     by = who.acting_as(body.by)
-    return _run(request, ReviewHandoff(ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=by,
-                                       answers=body.answers(), via="api"))
+    return _run(
+        request,
+        ReviewHandoff(
+            ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=by, answers=body.answers(), via="api"
+        ),
+    )
 
 
 @router.post("/handoffs/{handoff_id}/audit", response_model=Outcome)
 def audit(request: Request, who: Authenticated, handoff_id: str, body: Review) -> Outcome:
     """A lead's verdict on a handoff drawn for them (or of their group), recorded beside the receiver's review."""
     by = who.acting_as(body.by)
-    return _run(request, AuditHandoff(ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=by,
-                                      answers=body.answers(), via="api"))
+    return _run(
+        request,
+        AuditHandoff(
+            ticket=_ticket_of(request, handoff_id), handoff_id=handoff_id, by=by, answers=body.answers(), via="api"
+        ),
+    )
 
 
 class Pending(BaseModel):
@@ -185,9 +215,17 @@ def pending(request: Request, to_group: str | None = None, ticket: str | None = 
             raise HTTPException(422, str(error)) from None
     with request.app.state.baton.store.engine.connect() as connection:
         rows = open_requests(connection, to_group, key)
-    return [Pending(handoff_id=r.handoff_id, ticket=f"{r.instance}:{r.external_id}",
-                    to_holder=str(Holder(r.to_group, r.to_person)), requested_by=r.actor,
-                    requested_at=r.at.isoformat(), reason=r.reason) for r in rows]
+    return [
+        Pending(
+            handoff_id=r.handoff_id,
+            ticket=f"{r.instance}:{r.external_id}",
+            to_holder=str(Holder(r.to_group, r.to_person)),
+            requested_by=r.actor,
+            requested_at=r.at.isoformat(),
+            reason=r.reason,
+        )
+        for r in rows
+    ]
 
 
 @router.get("/tickets/{ticket}/ledger", response_model=list[Entry])

@@ -6,6 +6,7 @@ other than the token's person is refused (403), never believed. The service toke
 is for integrations that read (pending requests, ledgers, reviews): it acts as nobody, so it cannot request,
 accept, force or edit anything.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -28,11 +29,15 @@ class Caller:
     def acting_as(self, claimed: str | None) -> str:
         """The person this call acts as: the token's; `claimed` (a body's `by`) must be that person or absent."""
         if self.person is None:
-            raise HTTPException(403, f"the service token ({SERVICE_TOKEN_ENV}) reads but acts as nobody: call with "
-                                     "the token of the person acting (`baton token create --for NAME`)")
+            raise HTTPException(
+                403,
+                f"the service token ({SERVICE_TOKEN_ENV}) reads but acts as nobody: call with "
+                "the token of the person acting (`baton token create --for NAME`)",
+            )
         if claimed is not None and claimed.strip() != self.person:
-            raise HTTPException(403, f"this token acts as {self.person}, not as {claimed!r}: each person calls "
-                                     "with their own token")
+            raise HTTPException(
+                403, f"this token acts as {self.person}, not as {claimed!r}: each person calls with their own token"
+            )
         return self.person
 
 

@@ -1,10 +1,11 @@
 """The API's answer for a ticket Baton cannot reach (core/usecases/ticket_reach.py): 404, or 503 while the tool is silent."""
+
 from __future__ import annotations
 
 from fastapi import HTTPException
 
-from baton_itsm.core.usecases import ticket_reach
 from baton_itsm.core.domain.holders import TicketKey
+from baton_itsm.core.usecases import ticket_reach
 
 
 def require_instance(app, key: TicketKey) -> None:

@@ -2,6 +2,7 @@
 
 Following the link only shows the request (mail scanners open links too); the request is a POST from the page.
 """
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -24,9 +25,12 @@ def _asks(request: Request) -> SuggestedAsks:
 
 
 def _problem(error: Exception) -> HTMLResponse:
-    return refusal_page(error, "This request cannot be made here",
-                        "Baton could not open the request, and nothing was changed. Please try again in a few "
-                        "minutes, or ask for the handoff in Baton.")
+    return refusal_page(
+        error,
+        "This request cannot be made here",
+        "Baton could not open the request, and nothing was changed. Please try again in a few "
+        "minutes, or ask for the handoff in Baton.",
+    )
 
 
 @router.get(ASK_PATH, response_class=HTMLResponse)
@@ -39,8 +43,12 @@ def show_ask(request: Request, t: Annotated[str, Query()] = "") -> HTMLResponse:
 
 
 @router.post(ASK_PATH, response_class=HTMLResponse)
-def ask(request: Request, t: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
-        summary: Annotated[str, Form()] = "") -> HTMLResponse:
+def ask(
+    request: Request,
+    t: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    summary: Annotated[str, Form()] = "",
+) -> HTMLResponse:
     asks = _asks(request)
     try:
         view, handoff_id = asks.ask(t, reason, summary)
@@ -49,8 +57,16 @@ def ask(request: Request, t: Annotated[str, Form()] = "", reason: Annotated[str,
             view = asks.inspect(t)
         except Exception as error:  # noqa: BLE001
             return _problem(error)
-        return page("ask.html", 400, view=view, token=t, error=f"Baton could not open the request: {refusal}.",
-                    reason=reason, summary=summary, asked=None)
+        return page(
+            "ask.html",
+            400,
+            view=view,
+            token=t,
+            error=f"Baton could not open the request: {refusal}.",
+            reason=reason,
+            summary=summary,
+            asked=None,
+        )
     except Exception as error:  # noqa: BLE001
         return _problem(error)
     return page("ask.html", view=view, token=t, error="", reason=reason, summary=summary, asked=handoff_id)

@@ -3,6 +3,7 @@
 A person sets their own (`person` left out or theirs); a manager of one of a person's groups may set theirs. The
 service token only reads. Same tokens and error mapping as the handoff API (core/web/api.py).
 """
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -38,8 +39,11 @@ def _may_set(request: Request, acting: str, person: str) -> None:
         return
     config = request.app.state.baton.config
     if not any(acting in g.managers and (person in g.members or person in g.managers) for g in config.groups.values()):
-        raise HTTPException(403, f"{acting} may set only their own away periods, or those of people in a group "
-                                 f"they manage; {person} is in none")
+        raise HTTPException(
+            403,
+            f"{acting} may set only their own away periods, or those of people in a group "
+            f"they manage; {person} is in none",
+        )
 
 
 @router.post("", status_code=201, response_model=Away, response_model_by_alias=True)
@@ -50,13 +54,29 @@ def set_period(request: Request, who: Authenticated, body: NewAway) -> Away:
     _may_set(request, acting, person)
     app = request.app.state.baton
     try:
-        stored = set_away(app.config, app.away_periods, person, body.start, body.until, deputy=body.deputy,
-                          note=body.note, by=acting, now=app.clock.now())
+        stored = set_away(
+            app.config,
+            app.away_periods,
+            person,
+            body.start,
+            body.until,
+            deputy=body.deputy,
+            note=body.note,
+            by=acting,
+            now=app.clock.now(),
+        )
     except BatonError as error:
         raise HTTPException(422, str(error)) from None
     period = stored.period
-    return Away(id=stored.id, person=period.person, start=period.start.isoformat(), until=period.end.isoformat(),
-                deputy=period.deputy, note=period.note, source="store")
+    return Away(
+        id=stored.id,
+        person=period.person,
+        start=period.start.isoformat(),
+        until=period.end.isoformat(),
+        deputy=period.deputy,
+        note=period.note,
+        source="store",
+    )
 
 
 @router.get("", response_model=list[Away], response_model_by_alias=True)
@@ -64,11 +84,19 @@ def list_periods(request: Request, person: str | None = None) -> list[Away]:
     """The away periods not yet over, from every source (the deployment file, `baton away` and this API, feeds)."""
     app = request.app.state.baton
     now = app.clock.now()
-    return [Away(id=int(p.source.split(":")[1]) if p.source.startswith("store:") else None, person=p.person,
-                 start=p.start.isoformat(), until=p.end.isoformat(), deputy=p.deputy, note=p.note,
-                 source=p.source.split(":")[0] if p.source.startswith("store:") else p.source)
-            for p in sorted(app.rules.availability.periods(now), key=lambda p: (p.start, p.person))
-            if person is None or p.person == person]
+    return [
+        Away(
+            id=int(p.source.split(":")[1]) if p.source.startswith("store:") else None,
+            person=p.person,
+            start=p.start.isoformat(),
+            until=p.end.isoformat(),
+            deputy=p.deputy,
+            note=p.note,
+            source=p.source.split(":")[0] if p.source.startswith("store:") else p.source,
+        )
+        for p in sorted(app.rules.availability.periods(now), key=lambda p: (p.start, p.person))
+        if person is None or p.person == person
+    ]
 
 
 @router.delete("/{period_id}", response_model=Away, response_model_by_alias=True)
@@ -82,5 +110,12 @@ def cancel_period(request: Request, who: Authenticated, period_id: int) -> Away:
     _may_set(request, acting, found[0].period.person)
     cancelled = app.away_periods.cancel(period_id, app.clock.now())
     period = cancelled.period
-    return Away(id=cancelled.id, person=period.person, start=period.start.isoformat(), until=period.end.isoformat(),
-                deputy=period.deputy, note=period.note, source="store")
+    return Away(
+        id=cancelled.id,
+        person=period.person,
+        start=period.start.isoformat(),
+        until=period.end.isoformat(),
+        deputy=period.deputy,
+        note=period.note,
+        source="store",
+    )

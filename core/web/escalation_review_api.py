@@ -4,6 +4,7 @@ Same tokens and error mapping as the handoff API (core/web/api.py): every change
 service token only reads; a body's `by` naming someone else is 403). A refusal of the protocol is 403 (not
 an editor), 409 (closed, or open already), 422 (a section a review has not, an unknown cause kind), 404.
 """
+
 from __future__ import annotations
 
 from typing import Literal
@@ -18,8 +19,7 @@ from baton_itsm.core.escalation_reviews.escalations import EscalationReviews
 from baton_itsm.core.web.api import BY, STATUS
 from baton_itsm.core.web.api_auth import Authenticated, caller
 
-router = APIRouter(prefix="/api/escalation-reviews", tags=["escalation reviews"],
-                   dependencies=[Depends(caller)])
+router = APIRouter(prefix="/api/escalation-reviews", tags=["escalation reviews"], dependencies=[Depends(caller)])
 
 
 class Escalation(BaseModel):
@@ -134,8 +134,9 @@ def edit_review(request: Request, who: Authenticated, handoff_id: str, body: Edi
 def link_change(request: Request, who: Authenticated, handoff_id: str, body: LinkChange) -> Review:
     """Record the rule or SLA change the review led to."""
     by = who.acting_as(body.by)
-    return _done(request, handoff_id, lambda: _reviews(request).link(handoff_id, by, body.change, body.reference,
-                                                                     body.note))
+    return _done(
+        request, handoff_id, lambda: _reviews(request).link(handoff_id, by, body.change, body.reference, body.note)
+    )
 
 
 @router.post("/{handoff_id}/close", response_model=Review)

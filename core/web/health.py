@@ -4,14 +4,15 @@ Every check answers a line of text, never an exception: a part that cannot even 
 are wrong, a store at the wrong schema) is reported as failing, so the health page itself never fails. A message is
 shown when it is Baton's own (meant for people, free of credentials); otherwise only the error's type.
 """
+
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 
 from baton_itsm.core.errors import BatonError
-from baton_itsm.core.usecases.dispatch_lanes import TOOL
 from baton_itsm.core.store.ops_queries import ping, retried_rows
+from baton_itsm.core.usecases.dispatch_lanes import TOOL
 
 HEALTH_CACHE_SECONDS = 30.0  # a load balancer probing every second must not hammer the tools
 RETRIED_ROWS_READ = 1000  # enough to count what waits; a bigger backlog is said as "1000 or more"

@@ -11,6 +11,7 @@ Limits are per route prefix, the first match wins: webhook deliveries may be lar
 link-page forms, and are answered in the webhook's own shape. The server's deadlines and connection
 bound live in core/runtime/http_server.py.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,6 +36,7 @@ DISCONNECT: Message = {"type": "http.disconnect"}
 @dataclass(frozen=True)
 class RouteLimit:
     """The most bytes a request body may have on paths starting with `prefix`."""
+
     prefix: str
     max_body_bytes: int
     webhook: bool = False  # refusals answered as a webhook delivery's outcome, not as an API error
@@ -50,8 +52,10 @@ class Limits:
 
     @classmethod
     def from_config(cls, http: HttpConfig) -> Limits:
-        return cls((RouteLimit("/hooks/", http.max_webhook_body_bytes, webhook=True),
-                    RouteLimit("/", http.max_body_bytes)), http.max_header_bytes)
+        return cls(
+            (RouteLimit("/hooks/", http.max_webhook_body_bytes, webhook=True), RouteLimit("/", http.max_body_bytes)),
+            http.max_header_bytes,
+        )
 
     def route(self, path: str) -> RouteLimit:
         return next(rule for rule in self.routes if path.startswith(rule.prefix))
@@ -126,7 +130,15 @@ def declared_length(headers: list[tuple[bytes, bytes]]) -> int:
 
 async def _refuse(send: Send, status: int, answer: dict) -> None:
     body = json.dumps(answer).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

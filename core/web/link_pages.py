@@ -3,6 +3,7 @@
 Following a link only shows the request (mail scanners open links too); the answer is a POST from the page.
 Every refusal is a page that says what happened and what to do, never a trace.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -28,20 +29,32 @@ def _answers(request: Request) -> LinkAnswers:
 
 
 def _problem(error: Exception) -> HTMLResponse:
-    return refusal_page(error, "This request cannot be answered here",
-                        "Baton could not record your answer, and nothing was changed. Please try again in a few "
-                        "minutes, or answer the request in Baton.")
+    return refusal_page(
+        error,
+        "This request cannot be answered here",
+        "Baton could not record your answer, and nothing was changed. Please try again in a few "
+        "minutes, or answer the request in Baton.",
+    )
 
 
 def _names(request: Request):
     return AddressBook.from_config(request.app.state.baton.config).display_name
 
 
-def _shown(request: Request, view: LinkView, action: str, token: str, status_code: int = 200,
-           error: str = "") -> HTMLResponse:
-    return page("answer.html", status_code, action=action, token=token, view=view, error=error,
-                post_to=ACCEPT_PATH if action == "accept" else DECLINE_PATH, name=_names(request),
-                declines=request.app.state.baton.config.directory().declines)
+def _shown(
+    request: Request, view: LinkView, action: str, token: str, status_code: int = 200, error: str = ""
+) -> HTMLResponse:
+    return page(
+        "answer.html",
+        status_code,
+        action=action,
+        token=token,
+        view=view,
+        error=error,
+        post_to=ACCEPT_PATH if action == "accept" else DECLINE_PATH,
+        name=_names(request),
+        declines=request.app.state.baton.config.directory().declines,
+    )
 
 
 @router.get(ACCEPT_PATH, response_class=HTMLResponse)
@@ -58,8 +71,9 @@ def accept(request: Request, t: Annotated[str, Form()] = "") -> HTMLResponse:
         view = _answers(request).accept(t)
     except Exception as error:  # noqa: BLE001
         return _problem(error)
-    return page("answered.html", action="accept", view=view, name=_names(request),
-                review_link=_review_offer(request, view))
+    return page(
+        "answered.html", action="accept", view=view, name=_names(request), review_link=_review_offer(request, view)
+    )
 
 
 def _review_offer(request: Request, view: LinkView) -> str | None:
@@ -80,13 +94,23 @@ def show_decline(request: Request, t: Annotated[str, Query()] = "") -> HTMLRespo
 
 
 @router.post(DECLINE_PATH, response_class=HTMLResponse)
-def decline(request: Request, t: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
-            reason_code: Annotated[str, Form()] = "") -> HTMLResponse:
+def decline(
+    request: Request,
+    t: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    reason_code: Annotated[str, Form()] = "",
+) -> HTMLResponse:
     answers = _answers(request)
     try:
         if not reason.strip() and not reason_code:  # the protocol needs a reason; ask again rather than fail
-            return _shown(request, answers.inspect(t), "decline", t, 400,
-                          error="Please say why you decline, so the requester knows where to go next.")
+            return _shown(
+                request,
+                answers.inspect(t),
+                "decline",
+                t,
+                400,
+                error="Please say why you decline, so the requester knows where to go next.",
+            )
         view = answers.decline(t, reason, reason_code)
     except InvalidRequest as refusal:  # e.g. free text where the desk declines by code: ask again, saying why
         return _shown(request, answers.inspect(t), "decline", t, 400, error=f"Baton could not record this: {refusal}.")

@@ -1,4 +1,5 @@
 """The page a link shows when it cannot act: what happened and what to do, with the right status, never a trace."""
+
 from __future__ import annotations
 
 import logging
@@ -18,8 +19,14 @@ from baton_itsm.core.notify.link_errors import (
 from baton_itsm.core.web.pages import page
 
 log = logging.getLogger(__name__)
-STATUS = {InvalidLink: 400, ExpiredLink: 410, LinkAlreadyUsed: 409, RequestClosed: 409, NotYourHandoff: 403,
-          NothingToReview: 409}
+STATUS = {
+    InvalidLink: 400,
+    ExpiredLink: 410,
+    LinkAlreadyUsed: 409,
+    RequestClosed: 409,
+    NotYourHandoff: 403,
+    NothingToReview: 409,
+}
 
 
 def refusal_page(error: Exception, refused: str, failed: str) -> HTMLResponse:

@@ -7,6 +7,7 @@ refusing Baton's login; the service still takes and keeps work, so a load balanc
 Metrics are read from the store at scrape time, so every process sharing a database reports the same queue depths;
 each process adds its own workers' counters. With BATON_METRICS_TOKEN set, /metrics wants it as a bearer token.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -35,14 +36,16 @@ def healthz(request: Request) -> JSONResponse:
         store = store_health(app)
         tools = tool_health(app, request.app.state.health) if store == "ok" else {}
         deliveries = delivery_health(app) if store == "ok" else {}
-    except Exception as error:  # noqa: BLE001 - the health page answers 503, never 500
+    except Exception as error:
         log.exception("/healthz: a check failed unexpectedly")
         return JSONResponse({"status": "failing", "error": type(error).__name__}, status_code=503)
     failing = store != "ok" or any(not state.startswith("ok") for state in tools.values())
     degraded = any(state.startswith("degraded") for state in deliveries.values())
     status = "failing" if failing else "degraded" if degraded else "ok"
-    return JSONResponse({"status": status, "store": store, "tools": tools, "deliveries": deliveries},
-                        status_code=503 if failing else 200)
+    return JSONResponse(
+        {"status": status, "store": store, "tools": tools, "deliveries": deliveries},
+        status_code=503 if failing else 200,
+    )
 
 
 def metrics_token(authorization: Annotated[str | None, Header()] = None) -> None:
@@ -68,29 +71,78 @@ def metrics(request: Request) -> PlainTextResponse:
     events, decisions, rows, due, waiting = read.events, read.decisions, read.outbox, read.due, read.waiting
     taken_in, queued, sent = _sums(events, 0), _sums(rows, 0), _sums([r for r in rows if r[1] == "sent"], 0)
     # Counters: rows are kept, and a row never leaves `sent` (nor the inbox, nor the ledger): these only go up.
-    family(lines, "baton_events_total", "counter", "Tool events and webhook deliveries taken in, by source",
-           [({"source": s}, n) for s, n in taken_in.items()])
-    family(lines, "baton_ledger_entries_total", "counter", "Ledger entries (decisions) written, by type",
-           [({"type": t}, n) for t, n in decisions])
-    family(lines, "baton_outbox_queued_total", "counter", "Tool actions and notifications decided, by channel",
-           [({"channel": c}, n) for c, n in queued.items()])
-    family(lines, "baton_outbox_sent_total", "counter", "Tool actions and notifications done, by channel",
-           [({"channel": c}, sent.get(c, 0)) for c in queued])
+    family(
+        lines,
+        "baton_events_total",
+        "counter",
+        "Tool events and webhook deliveries taken in, by source",
+        [({"source": s}, n) for s, n in taken_in.items()],
+    )
+    family(
+        lines,
+        "baton_ledger_entries_total",
+        "counter",
+        "Ledger entries (decisions) written, by type",
+        [({"type": t}, n) for t, n in decisions],
+    )
+    family(
+        lines,
+        "baton_outbox_queued_total",
+        "counter",
+        "Tool actions and notifications decided, by channel",
+        [({"channel": c}, n) for c, n in queued.items()],
+    )
+    family(
+        lines,
+        "baton_outbox_sent_total",
+        "counter",
+        "Tool actions and notifications done, by channel",
+        [({"channel": c}, sent.get(c, 0)) for c in queued],
+    )
     # Gauges: how many are in each state now (pending ones go, failed ones can be sent again by hand).
-    family(lines, "baton_inbox_items", "gauge", "Inbox rows now, by source and status",
-           [({"source": s, "status": st}, n) for s, st, n in events])
-    family(lines, "baton_outbox_items", "gauge",
-           "Outbox rows now, by channel and status (pending, retrying, sending, sent, failed, uncertain)",
-           [({"channel": c, "status": "retrying" if r else st}, n) for c, st, r, n in rows])
-    family(lines, "baton_timers", "gauge", "Live timers, and how many are due now",
-           [({"state": "due"}, due), ({"state": "waiting"}, waiting - due)])
-    family(lines, "baton_poll_lag_seconds", "gauge", "Seconds since each instance's poll checkpoint last moved",
-           [({"instance": i}, round((now - at).total_seconds(), 3)) for i, at in _checkpoint_times(app)])
+    family(
+        lines,
+        "baton_inbox_items",
+        "gauge",
+        "Inbox rows now, by source and status",
+        [({"source": s, "status": st}, n) for s, st, n in events],
+    )
+    family(
+        lines,
+        "baton_outbox_items",
+        "gauge",
+        "Outbox rows now, by channel and status (pending, retrying, sending, sent, failed, uncertain)",
+        [({"channel": c, "status": "retrying" if r else st}, n) for c, st, r, n in rows],
+    )
+    family(
+        lines,
+        "baton_timers",
+        "gauge",
+        "Live timers, and how many are due now",
+        [({"state": "due"}, due), ({"state": "waiting"}, waiting - due)],
+    )
+    family(
+        lines,
+        "baton_poll_lag_seconds",
+        "gauge",
+        "Seconds since each instance's poll checkpoint last moved",
+        [({"instance": i}, round((now - at).total_seconds(), 3)) for i, at in _checkpoint_times(app)],
+    )
     workers = getattr(request.app.state, "workers", [])
-    family(lines, "baton_worker_rounds_total", "counter", "Rounds each worker of this process has run",
-           [({"worker": w.name}, w.rounds) for w in workers])
-    family(lines, "baton_worker_errors_total", "counter", "Rounds that failed, by worker (this process)",
-           [({"worker": w.name}, w.errors) for w in workers])
+    family(
+        lines,
+        "baton_worker_rounds_total",
+        "counter",
+        "Rounds each worker of this process has run",
+        [({"worker": w.name}, w.rounds) for w in workers],
+    )
+    family(
+        lines,
+        "baton_worker_errors_total",
+        "counter",
+        "Rounds that failed, by worker (this process)",
+        [({"worker": w.name}, w.errors) for w in workers],
+    )
     return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
 
 

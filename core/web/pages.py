@@ -1,4 +1,5 @@
 """Small server-rendered HTML pages (Jinja2, autoescaped), sent with headers that keep link tokens private."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,8 +7,13 @@ from typing import Any
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-_pages = Environment(loader=PackageLoader("baton_itsm.core.web", "templates"), autoescape=True,
-                     undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+_pages = Environment(
+    loader=PackageLoader("baton_itsm.core.web", "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 PRIVATE_HEADERS = {
     "Cache-Control": "no-store",  # a page reached with a token is nobody else's, not even a proxy's

@@ -2,6 +2,7 @@
 
 A counter only goes up and its name ends in `_total`; a current depth (rows pending, timers waiting) is a gauge.
 """
+
 from __future__ import annotations
 
 import re

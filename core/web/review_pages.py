@@ -4,6 +4,7 @@ As with the accept link, following the link only shows the handoff (mail scanner
 answers are a POST from the page, recorded with the link's use in one transaction. The person answering
 is the link's; the form has no field naming anyone.
 """
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -30,17 +31,36 @@ def _reviews(request: Request, kind: ReviewKind) -> LinkReviews:
 
 
 def _problem(error: Exception) -> HTMLResponse:
-    return refusal_page(error, "This handoff cannot be reviewed here",
-                        "Baton could not record your answers, and nothing was changed. Please try again in a few "
-                        "minutes.")
+    return refusal_page(
+        error,
+        "This handoff cannot be reviewed here",
+        "Baton could not record your answers, and nothing was changed. Please try again in a few minutes.",
+    )
 
 
-def _form(request: Request, kind: ReviewKind, view: ReviewView, token: str, status_code: int = 200,
-          error: str = "", given: dict | None = None) -> HTMLResponse:
+def _form(
+    request: Request,
+    kind: ReviewKind,
+    view: ReviewView,
+    token: str,
+    status_code: int = 200,
+    error: str = "",
+    given: dict | None = None,
+) -> HTMLResponse:
     app = request.app.state.baton
-    return page("review.html", status_code, kind=kind.purpose, view=view, token=token, post_to=PATHS[kind.purpose],
-                error=error, given=given or {}, timely=TIMELY, guidance=app.config.reviews.audit_guidance,
-                name=AddressBook.from_config(app.config).display_name)
+    return page(
+        "review.html",
+        status_code,
+        kind=kind.purpose,
+        view=view,
+        token=token,
+        post_to=PATHS[kind.purpose],
+        error=error,
+        given=given or {},
+        timely=TIMELY,
+        guidance=app.config.reviews.audit_guidance,
+        name=AddressBook.from_config(app.config).display_name,
+    )
 
 
 def _show(request: Request, kind: ReviewKind, token: str) -> HTMLResponse:
@@ -60,9 +80,14 @@ def _answer(request: Request, kind: ReviewKind, token: str, given: dict[str, str
             return _form(request, kind, reviews.inspect(token), token, 400, error=_sentence(error), given=given)
     except Exception as error:  # noqa: BLE001
         return _problem(error)
-    return page("reviewed.html", kind=kind.purpose, view=view, answers=answers,
-                disagree=answers.disagrees_with(view.review) if view.review else [],
-                name=AddressBook.from_config(request.app.state.baton.config).display_name)
+    return page(
+        "reviewed.html",
+        kind=kind.purpose,
+        view=view,
+        answers=answers,
+        disagree=answers.disagrees_with(view.review) if view.review else [],
+        name=AddressBook.from_config(request.app.state.baton.config).display_name,
+    )
 
 
 def _sentence(error: Exception) -> str:
@@ -79,8 +104,9 @@ def show_review(request: Request, t: Annotated[str, Query()] = "") -> HTMLRespon
 
 
 @router.post(REVIEW_PATH, response_class=HTMLResponse)
-def review(request: Request, t: Answer = "", needed: Answer = "", prepared: Answer = "", timely: Answer = "",
-           note: Answer = "") -> HTMLResponse:
+def review(
+    request: Request, t: Answer = "", needed: Answer = "", prepared: Answer = "", timely: Answer = "", note: Answer = ""
+) -> HTMLResponse:
     return _answer(request, REVIEWING, t, {"needed": needed, "prepared": prepared, "timely": timely, "note": note})
 
 
@@ -90,6 +116,7 @@ def show_audit(request: Request, t: Annotated[str, Query()] = "") -> HTMLRespons
 
 
 @router.post(AUDIT_PATH, response_class=HTMLResponse)
-def audit(request: Request, t: Answer = "", needed: Answer = "", prepared: Answer = "", timely: Answer = "",
-          note: Answer = "") -> HTMLResponse:
+def audit(
+    request: Request, t: Answer = "", needed: Answer = "", prepared: Answer = "", timely: Answer = "", note: Answer = ""
+) -> HTMLResponse:
     return _answer(request, AUDITING, t, {"needed": needed, "prepared": prepared, "timely": timely, "note": note})

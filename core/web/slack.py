@@ -3,6 +3,7 @@
 The body is read raw, because Slack's signature covers the exact bytes; plugins/slack/clicks.py verifies and
 applies it. The clicks object lives as long as the app, so its memory of seen signatures refuses replays.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,10 +26,13 @@ def _clicks(request: Request) -> SlackClicks:
         app = web.state.baton
         settings = app.config.notifications.slack
         web.state.slack_clicks = SlackClicks(
-            handoffs=app.handoffs, clock=app.clock, client=SlackClient.from_env(settings, os.environ),
+            handoffs=app.handoffs,
+            clock=app.clock,
+            client=SlackClient.from_env(settings, os.environ),
             signing_secret=os.environ.get(settings.signing_secret_env, ""),
             people_by_email=people_by_email(app.config.people),
-            display_name=AddressBook.from_config(app.config).display_name)
+            display_name=AddressBook.from_config(app.config).display_name,
+        )
     return web.state.slack_clicks
 
 

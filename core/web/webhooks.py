@@ -10,6 +10,7 @@ read raw, because a signature covers the exact bytes; its size is bounded while 
 A plain Starlette route: the endpoint takes the raw request and nothing FastAPI would inject or
 validate, and resolving its parameters cost more per delivery than verifying the signature.
 """
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
@@ -27,8 +28,10 @@ async def deliver(request: Request) -> JSONResponse:
     app = request.app.state.baton
     config = app.config.connectors.get(instance)
     if config is None or config.type != connector or config.mode == ConnectorMode.POLL:
-        return JSONResponse({"outcome": "unknown",
-                             "reason": f"no {connector} instance {instance!r} takes webhooks here"}, status_code=404)
+        return JSONResponse(
+            {"outcome": "unknown", "reason": f"no {connector} instance {instance!r} takes webhooks here"},
+            status_code=404,
+        )
     body = await request.body()  # at most the route's limit: a larger body was answered 413 while read
     tool = app.connectors[instance]
     answer = read_delivery(tool, dict(request.headers), body)

@@ -1,6 +1,7 @@
 """The email notifier (notifier.py): rendered messages become `email` outbox rows, sent over SMTP by the
 dispatcher. Registered here (built in; trylast so that a user's plugin of that
 name wins); the notifier and its libraries are imported only when a deployment uses it."""
+
 from __future__ import annotations
 
 from baton_itsm.core.plugin_api import NotifierContext, hookimpl

@@ -1,4 +1,5 @@
 """What can go wrong handing a message to the mail server, as the outbox dispatcher needs to know it."""
+
 from __future__ import annotations
 
 from datetime import timedelta

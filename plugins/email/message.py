@@ -3,6 +3,7 @@
 The payload holds everything the message says (addresses, subject, both parts, date, ids), so a retry
 sends the same message, and its Message-ID is the outbox row's idempotency key: one row, one message.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -32,10 +33,15 @@ def thread_id(ticket: TicketKey, domain: str) -> str:
 def email_payload(message: Message, smtp: SmtpConfig, now: datetime) -> dict[str, Any]:
     domain = smtp.from_address.rpartition("@")[2]
     return {
-        "message_id": message_id(message.key, domain), "thread": thread_id(message.ticket, domain),
-        "ticket": str(message.ticket), "from": formataddr((smtp.from_name, smtp.from_address)),
+        "message_id": message_id(message.key, domain),
+        "thread": thread_id(message.ticket, domain),
+        "ticket": str(message.ticket),
+        "from": formataddr((smtp.from_name, smtp.from_address)),
         "to": formataddr((message.recipient.name or "", message.recipient.email)),
-        "subject": message.subject, "text": message.text, "html": message.html, "date": now.isoformat(),
+        "subject": message.subject,
+        "text": message.text,
+        "html": message.html,
+        "date": now.isoformat(),
     }
 
 
@@ -55,4 +61,3 @@ def build_email(payload: dict[str, Any]) -> EmailMessage:
     mail.set_content(payload["text"])
     mail.add_alternative(payload["html"], subtype="html")
     return mail
-

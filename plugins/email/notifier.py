@@ -1,4 +1,5 @@
 """The email notifier: rendered messages become `email` outbox rows, sent over SMTP by the dispatcher."""
+
 from __future__ import annotations
 
 import logging

@@ -4,6 +4,7 @@ A refusal of one message (its recipient, its content) fails that message. A refu
 sender address, its HELO or STARTTLS) is the deployment's fault: it is logged at ERROR with what the admin should check,
 and the message waits in the outbox for the fix (MailServerRefused). Neither message nor log shows the password.
 """
+
 from __future__ import annotations
 
 import logging
@@ -59,21 +60,27 @@ class SmtpSender:
     def _refused_baton(self, error: Exception, answer: str) -> MailServerRefused:
         """The server refused Baton's login, sender or connection: logged now with what to check; the email waits."""
         config = self.config
-        if isinstance(error, (smtplib.SMTPAuthenticationError, smtplib.SMTPNotSupportedError)) or \
-                getattr(error, "smtp_code", None) == 530:
+        if (
+            isinstance(error, (smtplib.SMTPAuthenticationError, smtplib.SMTPNotSupportedError))
+            or getattr(error, "smtp_code", None) == 530
+        ):
             what = "refused Baton's login"
-            check = (f"check the user name and password in the environment variables {config.username_env} and "
-                     f"{config.password_env}" if config.username_env else
-                     "it wants a login: set notifications.smtp.username_env and password_env") + \
-                " (notifications.smtp), and that the server offers AUTH on this port and security"
+            check = (
+                f"check the user name and password in the environment variables {config.username_env} and "
+                f"{config.password_env}"
+                if config.username_env
+                else "it wants a login: set notifications.smtp.username_env and password_env"
+            ) + " (notifications.smtp), and that the server offers AUTH on this port and security"
         elif isinstance(error, smtplib.SMTPSenderRefused):
             what = f"refused the sender {config.from_address}"
             check = "check that notifications.smtp.from_address may send through this server"
         else:
             what = "refused Baton"
             check = "check notifications.smtp (host, port, security) with the mail server's administrator"
-        message = (f"the mail server {self._where()} {what} ({answer}): {check}; then restart Baton. Emails wait in "
-                   f"the outbox and are retried for {config.retry_hours:g} h")
+        message = (
+            f"the mail server {self._where()} {what} ({answer}): {check}; then restart Baton. Emails wait in "
+            f"the outbox and are retried for {config.retry_hours:g} h"
+        )
         log.error("%s", message)
         return MailServerRefused(message, keep_trying_for=timedelta(hours=config.retry_hours))
 
@@ -92,22 +99,29 @@ class SmtpSender:
         try:
             smtp = self._connect()
         except ConnectionRefusedError:
-            raise MailUnavailable(f"cannot reach the mail server {where}: nothing is listening there (connection "
-                                  "refused); check notifications.smtp.host and port") from None
+            raise MailUnavailable(
+                f"cannot reach the mail server {where}: nothing is listening there (connection "
+                "refused); check notifications.smtp.host and port"
+            ) from None
         except (OSError, smtplib.SMTPException) as error:  # no such host, timed out, TLS refused, greeting 4xx/5xx
             raise MailUnavailable(f"cannot reach the mail server {where}: {_one_line(error)}") from None
         try:
             self._secure_and_log_in(smtp)
         except smtplib.SMTPNotSupportedError as error:  # no STARTTLS or no AUTH offered
-            raise MailRefused(f"the mail server {where} does not offer {_extension(error)}; check "
-                              "notifications.smtp.security and its credentials") from None
+            raise MailRefused(
+                f"the mail server {where} does not offer {_extension(error)}; check "
+                "notifications.smtp.security and its credentials"
+            ) from None
         except smtplib.SMTPAuthenticationError as error:
-            raise MailRefused(f"the mail server {where} refused the login ({error.smtp_code} "
-                              f"{_one_line(self._masked(_text(error.smtp_error)))}): check {self.config.username_env} and "
-                              f"{self.config.password_env}") from None
+            raise MailRefused(
+                f"the mail server {where} refused the login ({error.smtp_code} "
+                f"{_one_line(self._masked(_text(error.smtp_error)))}): check {self.config.username_env} and "
+                f"{self.config.password_env}"
+            ) from None
         except smtplib.SMTPResponseException as error:
-            raise MailUnavailable(f"the mail server {where} answered {error.smtp_code} "
-                                  f"{_one_line(self._masked(_text(error.smtp_error)))}") from None
+            raise MailUnavailable(
+                f"the mail server {where} answered {error.smtp_code} {_one_line(self._masked(_text(error.smtp_error)))}"
+            ) from None
         except (OSError, smtplib.SMTPException) as error:  # the TLS handshake or the connection failed
             raise MailUnavailable(f"the conversation with the mail server {where} failed: {_one_line(error)}") from None
         finally:
@@ -130,8 +144,10 @@ class SmtpSender:
             user, password = (self.environ.get(self.config.username_env), self.environ.get(self.config.password_env))
             if not user or not password:
                 # Retryable: the message waits while the administrator sets the variables and restarts.
-                raise MailUnavailable(f"set {self.config.username_env} and {self.config.password_env} in the "
-                                      "environment: the mail server needs credentials")
+                raise MailUnavailable(
+                    f"set {self.config.username_env} and {self.config.password_env} in the "
+                    "environment: the mail server needs credentials"
+                )
             smtp.login(user, password)
 
     def _where(self) -> str:

@@ -1,6 +1,7 @@
 """The Slack notifier (notifier.py): staff notices as Block Kit direct messages, Accept and Decline clicks
 coming back to core/web/slack.py (clicks.py). Registered here (built in; trylast so that a user's plugin of that
 name wins); the notifier and its libraries are imported only when a deployment uses it."""
+
 from __future__ import annotations
 
 from baton_itsm.core.plugin_api import NotifierContext, hookimpl

@@ -7,6 +7,7 @@ the answer is applied as that person with the same rights as a link or the API: 
 why, in a reply only they see. The message is then updated in place; a click on a request that is no longer open
 (a stale button) turns the message into a line saying so.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,12 +24,12 @@ from slack_sdk.signature import SignatureVerifier
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.domain.commands import AcceptHandoff
 from baton_itsm.core.domain.protocol_errors import InvalidTransition, NotAllowed, ProtocolError, UnknownHandoff
-from baton_itsm.core.usecases.handoffs import HandoffService
 from baton_itsm.core.notify.link_answers import CLOSED
 from baton_itsm.core.store.unit_of_work import UnitOfWork
-from baton_itsm.plugins.slack.notifier import RESPOND, SLACK_CHANNEL, UPDATE
+from baton_itsm.core.usecases.handoffs import HandoffService
 from baton_itsm.plugins.slack.blocks import ACCEPT, DECLINE, answered_blocks
 from baton_itsm.plugins.slack.client import SlackClient
+from baton_itsm.plugins.slack.notifier import RESPOND, SLACK_CHANNEL, UPDATE
 
 TOLERANCE_SECONDS = 300  # Slack's own: the SDK's verifier refuses a timestamp further away than this
 log = logging.getLogger(__name__)
@@ -58,14 +59,22 @@ class Click:
         """The button click in a `block_actions` form body; None for anything else Slack sends."""
         payload = json.loads((parse_qs(body.decode()).get("payload") or ["{}"])[0])
         actions = payload.get("actions") or []
-        if payload.get("type") != "block_actions" or not actions or actions[0].get("action_id") not in (ACCEPT,
-                                                                                                       DECLINE):
+        if (
+            payload.get("type") != "block_actions"
+            or not actions
+            or actions[0].get("action_id") not in (ACCEPT, DECLINE)
+        ):
             return None
         container = payload.get("container") or {}
-        return cls(user_id=payload["user"]["id"], action_id=actions[0]["action_id"], handoff_id=actions[0]["value"],
-                   channel=container.get("channel_id") or (payload.get("channel") or {}).get("id", ""),
-                   ts=container.get("message_ts", ""), response_url=payload.get("response_url", ""),
-                   blocks=(payload.get("message") or {}).get("blocks") or [])
+        return cls(
+            user_id=payload["user"]["id"],
+            action_id=actions[0]["action_id"],
+            handoff_id=actions[0]["value"],
+            channel=container.get("channel_id") or (payload.get("channel") or {}).get("id", ""),
+            ts=container.get("message_ts", ""),
+            response_url=payload.get("response_url", ""),
+            blocks=(payload.get("message") or {}).get("blocks") or [],
+        )
 
 
 class _SlackTime(SlackClock):
@@ -103,7 +112,8 @@ class SlackClicks:
         lower = {k.lower(): v for k, v in headers.items()}
         signature, timestamp = lower.get("x-slack-signature", ""), lower.get("x-slack-request-timestamp", "")
         if not timestamp.isdigit() or not SignatureVerifier(self.signing_secret, _SlackTime(self.clock)).is_valid(
-                body, timestamp, signature):
+            body, timestamp, signature
+        ):
             return "bad or old signature"
         now = self.clock.now().timestamp()
         self._seen = {seen: until for seen, until in self._seen.items() if until > now}
@@ -115,12 +125,17 @@ class SlackClicks:
     def _accept(self, click: Click) -> ClickAnswer:
         person = self._person(click.user_id)
         if person is None:
-            return self._refuse(click, "Baton does not know you: no Baton person has the email address of your "
-                                       "Slack account. Ask your administrator to add it to the deployment's people.")
+            return self._refuse(
+                click,
+                "Baton does not know you: no Baton person has the email address of your "
+                "Slack account. Ask your administrator to add it to the deployment's people.",
+            )
         try:
             ticket = self.handoffs.ticket_of(click.handoff_id)
-            self.handoffs.execute(AcceptHandoff(ticket=ticket, handoff_id=click.handoff_id, by=person),
-                                  within=lambda uow: self._accepted(uow, click, person))
+            self.handoffs.execute(
+                AcceptHandoff(ticket=ticket, handoff_id=click.handoff_id, by=person),
+                within=lambda uow: self._accepted(uow, click, person),
+            )
         except InvalidTransition:
             return self._stale(click)
         except (NotAllowed, UnknownHandoff) as error:
@@ -151,16 +166,27 @@ class SlackClicks:
     def _refuse(self, click: Click, text: str) -> ClickAnswer:
         if click.response_url:
             with self.handoffs.store.unit_of_work(self.clock.now()) as uow:
-                uow.queue_outgoing(f"slack-respond:{click.channel}:{click.ts}:{uow.now.isoformat()}", SLACK_CHANNEL,
-                                   {"op": RESPOND, "response_url": click.response_url, "text": text})
+                uow.queue_outgoing(
+                    f"slack-respond:{click.channel}:{click.ts}:{uow.now.isoformat()}",
+                    SLACK_CHANNEL,
+                    {"op": RESPOND, "response_url": click.response_url, "text": text},
+                )
         return ClickAnswer(200, "refused", text)
 
     def _queue_update(self, uow: UnitOfWork, click: Click, line: str) -> None:
         if not (click.channel and click.ts):
             return
-        uow.queue_outgoing(f"slack-update:{click.channel}:{click.ts}:{click.handoff_id}", SLACK_CHANNEL, {
-            "op": UPDATE, "channel": click.channel, "ts": click.ts, "text": line,
-            "blocks": answered_blocks(click.blocks, line)})
+        uow.queue_outgoing(
+            f"slack-update:{click.channel}:{click.ts}:{click.handoff_id}",
+            SLACK_CHANNEL,
+            {
+                "op": UPDATE,
+                "channel": click.channel,
+                "ts": click.ts,
+                "text": line,
+                "blocks": answered_blocks(click.blocks, line),
+            },
+        )
 
 
 def _at(when: datetime) -> str:

@@ -4,6 +4,7 @@ Nothing here waits: Slack's 429 becomes `SlackRateLimited` with its Retry-After,
 the next attempt (the SDK's own retry handlers, which sleep, are turned off). Email lookups are cached for the
 life of the process, both ways.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -15,8 +16,19 @@ from slack_sdk.webhook import WebhookClient
 
 from baton_itsm.core.plugin_api import SlackConfig, ToolError
 
-PERMANENT = frozenset({"users_not_found", "user_not_found", "channel_not_found", "not_in_channel", "invalid_auth",
-                       "account_inactive", "token_revoked", "missing_scope", "invalid_blocks"})
+PERMANENT = frozenset(
+    {
+        "users_not_found",
+        "user_not_found",
+        "channel_not_found",
+        "not_in_channel",
+        "invalid_auth",
+        "account_inactive",
+        "token_revoked",
+        "missing_scope",
+        "invalid_blocks",
+    }
+)
 
 
 class SlackRefused(ToolError):
@@ -43,8 +55,9 @@ class SlackClient:
 
     @property
     def web(self) -> WebClient:
-        return WebClient(token=self.token, base_url=self.config.api_url, timeout=int(self.config.timeout_seconds),
-                         retry_handlers=[])
+        return WebClient(
+            token=self.token, base_url=self.config.api_url, timeout=int(self.config.timeout_seconds), retry_handlers=[]
+        )
 
     def user_id(self, email: str) -> str:
         key = email.strip().lower()
@@ -70,7 +83,8 @@ class SlackClient:
     def respond(self, response_url: str, text: str) -> None:
         """A reply only the clicker sees (ephemeral), through the click's response_url."""
         answer = WebhookClient(response_url, timeout=int(self.config.timeout_seconds), retry_handlers=[]).send(
-            text=text, response_type="ephemeral", replace_original=False)
+            text=text, response_type="ephemeral", replace_original=False
+        )
         if answer.status_code == 429:
             raise SlackRateLimited("Slack rate limit", status=429, retry_after=_seconds(answer.headers))
         if answer.status_code >= 400:
@@ -89,8 +103,9 @@ class SlackClient:
         except SlackApiError as error:
             status, code = error.response.status_code, error.response.get("error")
             if status == 429:
-                raise SlackRateLimited(f"Slack rate limit on {method}", status=429,
-                                       retry_after=_seconds(error.response.headers)) from None
+                raise SlackRateLimited(
+                    f"Slack rate limit on {method}", status=429, retry_after=_seconds(error.response.headers)
+                ) from None
             refused = SlackRefused(f"Slack refused {method}: {code}", status=status)
             refused.retryable = code not in PERMANENT
             raise refused from None

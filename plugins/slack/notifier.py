@@ -4,6 +4,7 @@ The receiver is found by their email address (users.lookupByEmail, cached). A re
 and Decline; the clicks come back to Baton's interactivity endpoint (core/web/slack.py, plugins/slack/clicks.py).
 Slack rows have their own dispatch lane (channel `slack`), so Slack's 429 delays only Slack messages.
 """
+
 from __future__ import annotations
 
 import logging
@@ -58,9 +59,19 @@ class SlackNotifier:
             log.info("%s: %s has no email address; no Slack message", message.key, message.recipient.label)
             return []
         blocks = notice_blocks(message.template, message.subject, message.text, message.details, message.links)
-        return [Outgoing(f"slack:{message.key}", SLACK_CHANNEL, {
-            "op": POST, "email": message.recipient.email, "person": message.recipient.person,
-            "text": message.subject, "blocks": blocks})]
+        return [
+            Outgoing(
+                f"slack:{message.key}",
+                SLACK_CHANNEL,
+                {
+                    "op": POST,
+                    "email": message.recipient.email,
+                    "person": message.recipient.person,
+                    "text": message.subject,
+                    "blocks": blocks,
+                },
+            )
+        ]
 
     @property
     def handlers(self) -> Mapping[str, Handler]:

@@ -4,6 +4,7 @@ A Teams workflow ("post to a channel when a webhook request is received") takes 
 attachment; no bot is registered, so Accept and Decline open Baton's signed pages (the recipient's own links).
 A channel is shared, so the card names the person it is for. Rows go out on their own lane (channel `teams`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -13,7 +14,15 @@ from dataclasses import dataclass, field
 import requests
 
 from baton_itsm.core.plugin_api import (
-    STAFF, AtMostOnce, Handler, Message, NotifierContext, OutboxItem, Outgoing, ToolError, notice_group,
+    STAFF,
+    AtMostOnce,
+    Handler,
+    Message,
+    NotifierContext,
+    OutboxItem,
+    Outgoing,
+    ToolError,
+    notice_group,
 )
 from baton_itsm.plugins.teams.card import notice_card, webhook_message
 
@@ -50,16 +59,19 @@ class TeamsNotifier:
         url = self.urls.get(item.payload["group"])
         if not url:
             raise TeamsRefused(f"no workflow URL for group {item.payload['group']!r} in the environment")
-        answer = requests.post(url, json=webhook_message(item.payload["card"]),
-                               timeout=self.context.settings.teams.timeout_seconds)
+        answer = requests.post(
+            url, json=webhook_message(item.payload["card"]), timeout=self.context.settings.teams.timeout_seconds
+        )
         if answer.status_code == 429:
-            error = TeamsRefused("Teams asked to wait", status=429,
-                                 retry_after=float(answer.headers.get("Retry-After") or 30))
+            error = TeamsRefused(
+                "Teams asked to wait", status=429, retry_after=float(answer.headers.get("Retry-After") or 30)
+            )
             error.retryable = error.pauses_destination = True
             raise error
         if answer.status_code >= 400:
-            error = TeamsRefused(f"the Teams workflow refused the card: HTTP {answer.status_code}",
-                                 status=answer.status_code)
+            error = TeamsRefused(
+                f"the Teams workflow refused the card: HTTP {answer.status_code}", status=answer.status_code
+            )
             error.retryable = answer.status_code >= 500
             raise error
 
@@ -68,8 +80,9 @@ class TeamsNotifier:
         reached = []
         for group, url in self.urls.items():
             if not url:
-                raise TeamsRefused(f"Teams: no workflow URL for {group}: set "
-                                   f"{self.context.settings.teams.group_webhook_envs[group]}")
+                raise TeamsRefused(
+                    f"Teams: no workflow URL for {group}: set {self.context.settings.teams.group_webhook_envs[group]}"
+                )
             try:  # reachable is enough: a workflow answers HEAD with an error status, and nothing is posted
                 requests.head(url, timeout=self.context.settings.teams.timeout_seconds)
             except requests.RequestException as error:

@@ -1,20 +1,38 @@
 """One mapping from HTTP status to ToolError, and Retry-After read both ways HTTP allows."""
+
 from __future__ import annotations
 
 import pytest
 
 from baton_itsm.connectors.http import error_for_status, parse_retry_after
 from baton_itsm.core.errors import (
-    ToolAuthError, ToolConflict, ToolNotFound, ToolRateLimited, ToolRefused, ToolUnavailable,
+    ToolAuthError,
+    ToolConflict,
+    ToolNotFound,
+    ToolRateLimited,
+    ToolRefused,
+    ToolUnavailable,
 )
 
 
-@pytest.mark.parametrize(("status", "kind", "retryable"), [
-    (401, ToolAuthError, False), (403, ToolRefused, False), (404, ToolNotFound, False), (410, ToolNotFound, False),
-    (409, ToolConflict, False), (412, ToolConflict, False), (415, ToolRefused, False), (422, ToolRefused, False),
-    (429, ToolRateLimited, True), (408, ToolUnavailable, True), (500, ToolUnavailable, True),
-    (502, ToolUnavailable, True), (503, ToolUnavailable, True),
-])
+@pytest.mark.parametrize(
+    ("status", "kind", "retryable"),
+    [
+        (401, ToolAuthError, False),
+        (403, ToolRefused, False),
+        (404, ToolNotFound, False),
+        (410, ToolNotFound, False),
+        (409, ToolConflict, False),
+        (412, ToolConflict, False),
+        (415, ToolRefused, False),
+        (422, ToolRefused, False),
+        (429, ToolRateLimited, True),
+        (408, ToolUnavailable, True),
+        (500, ToolUnavailable, True),
+        (502, ToolUnavailable, True),
+        (503, ToolUnavailable, True),
+    ],
+)
 def test_each_status_maps_to_one_error(status, kind, retryable):
     error = error_for_status(status, "PUT /ticket/{id}", "Precondition Failed", retry_after=3)
     assert type(error) is kind and error.retryable is retryable and error.status == status

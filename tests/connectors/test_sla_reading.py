@@ -3,6 +3,7 @@
 Jira's objects are the real JSM Cloud ones of shared/fixtures/jira (TACEA-4540); ServiceNow's task_sla answer is
 documentation-shaped (tests/connectors/servicenow/fixtures/task_sla_list_in_progress.PROVENANCE.md: no capture exists).
 """
+
 from __future__ import annotations
 
 import json
@@ -27,17 +28,23 @@ def sn_rows() -> list[dict]:
     return json.loads(SN_FIXTURE.read_text())["result"]
 
 
-@pytest.mark.parametrize(("value", "minutes"), [
-    ("1970-01-01 03:00:00", 180), ("1970-01-02 04:23:17", 28 * 60 + 23 + 17 / 60), ("", None)])
+@pytest.mark.parametrize(
+    ("value", "minutes"), [("1970-01-01 03:00:00", 180), ("1970-01-02 04:23:17", 28 * 60 + 23 + 17 / 60), ("", None)]
+)
 def test_servicenow_durations_are_date_times_from_the_epoch(value, minutes):
     assert duration_minutes(value) == minutes
 
 
 def test_a_running_task_sla_reads_its_goal_use_and_breach():
     sla = read_task_sla(sn_rows()[0])
-    assert sla == Sla(name="Priority 2 resolution (8 hour)", cycle="9b0a3c6e1b2230104f1a2f0bdc4bcb21",
-                      read_at=datetime(2026, 3, 2, 12, tzinfo=UTC), elapsed_minutes=180, goal_minutes=480,
-                      breach_at=datetime(2026, 3, 2, 17, tzinfo=UTC))
+    assert sla == Sla(
+        name="Priority 2 resolution (8 hour)",
+        cycle="9b0a3c6e1b2230104f1a2f0bdc4bcb21",
+        read_at=datetime(2026, 3, 2, 12, tzinfo=UTC),
+        elapsed_minutes=180,
+        goal_minutes=480,
+        breach_at=datetime(2026, 3, 2, 17, tzinfo=UTC),
+    )
     always = BusinessCalendar.always_open()
     assert sla.reaches(0.5, always) == datetime(2026, 3, 2, 13, tzinfo=UTC)
     assert sla.reaches(1.0, always) == sla.breach_at
@@ -66,8 +73,14 @@ def test_an_odd_task_sla_is_left_out_of_the_poll_with_a_warning(caplog):
 def test_the_real_jsm_sla_fields_read_the_ongoing_cycle_only():
     slas = fixture("jsm_real_cloud_sla_and_request_type_field_values_TACEA-4540.json")
     ongoing = read_sla(slas["customfield_12151 (해결 시간 SLA / time to resolution, ongoing)"], READ)
-    assert ongoing == Sla(name="해결 시간 SLA", cycle="58:1783328533432", read_at=READ, elapsed_minutes=180,
-                          goal_minutes=7200, breach_at=datetime(2026, 7, 27, 9, tzinfo=UTC))
+    assert ongoing == Sla(
+        name="해결 시간 SLA",
+        cycle="58:1783328533432",
+        read_at=READ,
+        elapsed_minutes=180,
+        goal_minutes=7200,
+        breach_at=datetime(2026, 7, 27, 9, tzinfo=UTC),
+    )
     assert read_sla(slas["customfield_12084 (할 일 SLA)"], READ) is None, "a completed cycle chases nothing"
     assert read_sla(slas["customfield_12118 (QA 검토 SLA)"], READ) is None, "no cycle yet"
     objects = [v for k, v in slas.items() if k.startswith("customfield_12")]
@@ -89,11 +102,15 @@ def test_a_paused_or_breached_jsm_cycle_says_so():
 
 def test_an_issue_with_sla_fields_carries_the_sla_fact_read_now():
     slas = fixture("jsm_real_cloud_sla_and_request_type_field_values_TACEA-4540.json")
-    fields = {"project": {"key": "TACEA"}, "summary": "s",
-              "customfield_12151": slas["customfield_12151 (해결 시간 SLA / time to resolution, ongoing)"]}
+    fields = {
+        "project": {"key": "TACEA"},
+        "summary": "s",
+        "customfield_12151": slas["customfield_12151 (해결 시간 SLA / time to resolution, ongoing)"],
+    }
     read = reader(sla_fields=["customfield_12151"])
     read.now = lambda: READ
     facts = read.facts({"id": "49224", "key": "TACEA-4540", "fields": fields})
     assert Sla.from_text(facts["sla"]).cycle == "58:1783328533432" and Sla.from_text(facts["sla"]).read_at == READ
-    assert "sla" not in reader().facts({"id": "49224", "key": "TACEA-4540", "fields": fields}), \
+    assert "sla" not in reader().facts({"id": "49224", "key": "TACEA-4540", "fields": fields}), (
         "without sla_fields the issue says nothing about SLAs"
+    )

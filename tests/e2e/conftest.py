@@ -3,6 +3,7 @@
 Skipped with the reason when RT is not reachable; with BATON_TEST_REQUIRE_SERVICES=1 (CI) that fails
 instead. Each test starts from a freshly reset RT.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -14,7 +15,6 @@ from baton_itsm.core.clock import FixedClock, SystemClock
 from tests.conftest import REQUIRE_SERVICES
 from tests.desk import DESK
 from tests.e2e import rt5
-
 
 CONNECTOR = """\
 connectors:
@@ -91,4 +91,5 @@ def baton_cli(deployment, baton_app):
     def run(*args: str):
         result = CliRunner().invoke(cli, ["--config", config, "--db", db, *args], catch_exceptions=False)
         return result
+
     return run

@@ -7,6 +7,7 @@ core/domain/bounces.py's count_bounces the holders after each change, leaving ou
 push each undoes, and also the pushes whose revert RT made moot by moving on first (the model says which
 changes were pushes): the ledger never held a push, reverted or not.
 """
+
 from __future__ import annotations
 
 import logging
@@ -77,8 +78,11 @@ class RTRecord:
             if changes and changes[-1].actor == actor and _seconds(changes[-1].at, at) <= 1:
                 changes.pop()  # the same write: one change, to the holder after it
             changes.append(Change(actor, at, Holder(group, person)))
-        notes = [(x["Created"], root.content(x["id"])) for x in transactions
-                 if x["Type"] == "Comment" and x["Creator"]["id"] == BATON]
+        notes = [
+            (x["Created"], root.content(x["id"]))
+            for x in transactions
+            if x["Type"] == "Comment" and x["Creator"]["id"] == BATON
+        ]
         return cls(ticket, initial, changes, notes)
 
 
@@ -143,8 +147,9 @@ def recount(record: RTRecord, predicted: list[RTChange] | None) -> tuple[int, bo
     return count_bounces(holders), aligned
 
 
-def check_ticket(app, t: TicketModel, record: RTRecord, failed_rows: int, errors: Sequence[logging.LogRecord]
-                 ) -> list[Problem]:
+def check_ticket(
+    app, t: TicketModel, record: RTRecord, failed_rows: int, errors: Sequence[logging.LogRecord]
+) -> list[Problem]:
     problems: list[Problem] = []
 
     def problem(check: str, text: str) -> None:
@@ -167,8 +172,10 @@ def check_ticket(app, t: TicketModel, record: RTRecord, failed_rows: int, errors
             problem("ledger = RT", f"ledger {ledger.holder}, RT {rt_now}")
         open_ = ledger.open_handoff()
         if (open_.to_holder if open_ else None) != (t.request.target if t.request else None):
-            problem("open request", f"model {t.request.target if t.request else None}, "
-                                    f"ledger {open_.to_holder if open_ else None}")
+            problem(
+                "open request",
+                f"model {t.request.target if t.request else None}, ledger {open_.to_holder if open_ else None}",
+            )
         bounces, aligned = recount(record, t.history)
         if not t.diverged and not aligned:
             problem("RT's history", "RT's holder changes are not the ones the model predicted")
@@ -185,14 +192,18 @@ def check_ticket(app, t: TicketModel, record: RTRecord, failed_rows: int, errors
     if failed_rows > len(failures):
         problem("failure", f"{failed_rows} tool action(s) failed, {len(failures)} action-failed entries")
     if t.failures > len(failures):
-        problem("failure", f"RT refused {t.failures} of Baton's writes (owner dave), "
-                           f"{len(failures)} action-failed entries")
+        problem(
+            "failure", f"RT refused {t.failures} of Baton's writes (owner dave), {len(failures)} action-failed entries"
+        )
     if failures:
         failure_notes = [text for _, text in record.notes if FAILURE_WORDS.search(text)]
         if len(failure_notes) < len(failures):
             problem("failure", f"{len(failures)} action-failed entries, {len(failure_notes)} notes saying so")
-        named = re.compile(rf"\brt:{t.ticket_id}\b|" + "|".join(
-            re.escape(f.handoff_id) for f in failures if getattr(f, "handoff_id", None)) + "|^$x")
+        named = re.compile(
+            rf"\brt:{t.ticket_id}\b|"
+            + "|".join(re.escape(f.handoff_id) for f in failures if getattr(f, "handoff_id", None))
+            + "|^$x"
+        )
         logged = [r for r in errors if r.levelno >= logging.ERROR and named.search(r.getMessage())]
         if not logged:
             problem("failure", "an action failed and no ERROR log line names the ticket")
@@ -203,33 +214,41 @@ def failed_tool_rows(app) -> Counter:
     """Tool actions the dispatcher gave up on, by ticket id."""
     with app.store.unit_of_work(app.clock.now()) as uow:
         rows = uow.connection.execute(
-            select(tickets.c.external_id).join(outbox, outbox.c.ticket_id == tickets.c.id)
-            .where(outbox.c.channel == "tool", outbox.c.status == "failed")).all()
+            select(tickets.c.external_id)
+            .join(outbox, outbox.c.ticket_id == tickets.c.id)
+            .where(outbox.c.channel == "tool", outbox.c.status == "failed")
+        ).all()
     return Counter(row.external_id for row in rows)
 
 
-def check_all(app, models: dict[str, TicketModel], errors: Sequence[logging.LogRecord]
-              ) -> tuple[list[Problem], dict[str, RTRecord]]:
+def check_all(
+    app, models: dict[str, TicketModel], errors: Sequence[logging.LogRecord]
+) -> tuple[list[Problem], dict[str, RTRecord]]:
     names, failed = Names(), failed_tool_rows(app)
     records = {ticket: RTRecord.read(ticket, names) for ticket in models}
-    problems = [p for ticket, t in models.items()
-                for p in check_ticket(app, t, records[ticket], failed[ticket], errors)]
+    problems = [
+        p for ticket, t in models.items() for p in check_ticket(app, t, records[ticket], failed[ticket], errors)
+    ]
     return problems, records
 
 
 def describe(app, t: TicketModel, record: RTRecord, story: Sequence[str]) -> str:
     """The ticket's RT history beside its ledger entries, and what the run did to it."""
-    lines = [f"=== rt:{t.ticket_id} ({t.lost or 'live'}; model R={t.rt} L={t.ledger}) ===",
-             f"RT history (created at {record.initial}):"]
+    lines = [
+        f"=== rt:{t.ticket_id} ({t.lost or 'live'}; model R={t.rt} L={t.ledger}) ===",
+        f"RT history (created at {record.initial}):",
+    ]
     lines += [f"  {c.at}  {c.actor:<6} -> {c.after}" for c in record.changes]
     lines += [f"  {at}  note   {text.strip()[:200]!r}" for at, text in record.notes]
     lines.append("ledger:")
     for entry in app.handoffs.ledger(TicketKey("rt", t.ticket_id)):
         e = entry.event
-        lines.append(f"  {entry.version:>3} {e.entry_type:<15} by {e.by or '-':<22} "
-                     f"{getattr(e, 'from_holder', '') or ''} -> {getattr(e, 'to_holder', '') or ''} "
-                     f"{getattr(e, 'handoff_id', '') or ''} {getattr(e, 'cause', '') or ''} "
-                     f"{(getattr(e, 'reason', '') or '')[:80]}")
+        lines.append(
+            f"  {entry.version:>3} {e.entry_type:<15} by {e.by or '-':<22} "
+            f"{getattr(e, 'from_holder', '') or ''} -> {getattr(e, 'to_holder', '') or ''} "
+            f"{getattr(e, 'handoff_id', '') or ''} {getattr(e, 'cause', '') or ''} "
+            f"{(getattr(e, 'reason', '') or '')[:80]}"
+        )
     lines.append("actions:")
     lines += [f"  {line}" for line in story]
     return "\n".join(lines)

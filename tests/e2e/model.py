@@ -8,6 +8,7 @@ A change is decided when it happens, in order, as Baton decides it when its next
 nothing in a decision depends on when the poll comes. Baton's writes to RT (a revert, an accepted
 request) wait for the next dispatch, where `dispatch` plays them against RT as it is then.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -37,8 +38,11 @@ class Groups:
 
     def may_receive(self, person: str, target: Holder) -> bool:
         """T's person; a member of T's group when T is a queue; a manager of T's group."""
-        return (person == target.person or (target.person is None and self.is_member(person, target.group))
-                or self.is_manager(person, target.group))
+        return (
+            person == target.person
+            or (target.person is None and self.is_member(person, target.group))
+            or self.is_manager(person, target.group)
+        )
 
     def receiver_of_push(self, ledger: Holder, pushed: Holder) -> Holder:
         """Who a push asks: the new group's queue across groups, else the named member, else the queue."""

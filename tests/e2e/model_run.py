@@ -3,6 +3,7 @@ poll+dispatch cycles, the model's predictions checked after each cycle, and the 
 
 Shared by tests/e2e/test_rt5_model.py (CI: 150+ actions) and scripts/rt_model_run.py (long runs).
 """
+
 from __future__ import annotations
 
 import random
@@ -19,8 +20,8 @@ from baton_itsm.core.app import App, build_app
 from baton_itsm.core.cli.main import cli
 from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.holders import Holder, TicketKey
-from baton_itsm.core.usecases.poller import CycleReport
 from baton_itsm.core.store.schema import outbox
+from baton_itsm.core.usecases.poller import CycleReport
 from tests.e2e import rt5
 from tests.e2e.conftest import CONNECTOR
 from tests.e2e.model import Groups, Model, Request
@@ -47,9 +48,20 @@ notifications:
   coalesce_seconds: 1
   smtp: {{host: 127.0.0.1, port: {smtp_port}, from_address: baton@desk.example.test}}
 """
-START = [Holder(SD, "alice"), Holder(SD), Holder(SD, "bob"), Holder(NETWORK, "carol"), Holder(NETWORK),
-         Holder(SD, "alice"), Holder(NETWORK), Holder(SD), Holder(NETWORK, "carol"), Holder(SD, "bob"),
-         Holder(SD), Holder(NETWORK, "carol")]
+START = [
+    Holder(SD, "alice"),
+    Holder(SD),
+    Holder(SD, "bob"),
+    Holder(NETWORK, "carol"),
+    Holder(NETWORK),
+    Holder(SD, "alice"),
+    Holder(NETWORK),
+    Holder(SD),
+    Holder(NETWORK, "carol"),
+    Holder(SD, "bob"),
+    Holder(SD),
+    Holder(NETWORK, "carol"),
+]
 
 
 def write_deployment(folder: Path, smtp_port: int) -> tuple[str, str]:
@@ -166,13 +178,15 @@ class ModelRun:
 
     def pending(self) -> int:
         with self.app.store.unit_of_work(self.app.clock.now()) as uow:
-            return uow.connection.execute(select(func.count()).select_from(outbox).where(
-                outbox.c.status.in_(("pending", "sending")))).scalar_one()
+            return uow.connection.execute(
+                select(func.count()).select_from(outbox).where(outbox.c.status.in_(("pending", "sending")))
+            ).scalar_one()
 
     def next_attempt(self) -> datetime | None:
         with self.app.store.unit_of_work(self.app.clock.now()) as uow:
-            return uow.connection.execute(select(func.min(outbox.c.next_attempt_at)).where(
-                outbox.c.status == "pending")).scalar_one()
+            return uow.connection.execute(
+                select(func.min(outbox.c.next_attempt_at)).where(outbox.c.status == "pending")
+            ).scalar_one()
 
     # --- predictions against what is there ------------------------------------------------------
     def rt_holder(self, ticket: str) -> Holder:
@@ -205,8 +219,9 @@ class ModelRun:
         open_ = ledger.open_handoff()
         expected = t.request.target if t.request else None
         if (open_.to_holder if open_ else None) != expected:
-            self._mismatch(ticket, "the open request", expected, f"{open_.to_holder} ({open_.handoff_id})"
-                           if open_ else None)
+            self._mismatch(
+                ticket, "the open request", expected, f"{open_.to_holder} ({open_.handoff_id})" if open_ else None
+            )
             t.request = Request(open_.to_holder, open_.handoff_id) if open_ else None
         elif t.request is not None:
             if t.request.handoff_id not in (None, open_.handoff_id):
@@ -222,16 +237,22 @@ class ModelRun:
     def figures(self) -> dict:
         tickets = self.model.tickets
         return {
-            "seed": self.seed, "actions": self.actions, "tickets": len(tickets),
+            "seed": self.seed,
+            "actions": self.actions,
+            "tickets": len(tickets),
             "lost": Counter(m.lost for m in tickets.values() if m.lost),
-            "cycles": self.cycles, "actions by kind": dict(self.desk.kinds),
-            "decisions": dict(self.desk.decisions), "refused": dict(self.desk.refused),
-            "pushes": self.desk.decisions["push"], "reverts": self.writes["revert written"],
+            "cycles": self.cycles,
+            "actions by kind": dict(self.desk.kinds),
+            "decisions": dict(self.desk.decisions),
+            "refused": dict(self.desk.refused),
+            "pushes": self.desk.decisions["push"],
+            "reverts": self.writes["revert written"],
             "accepts": sum(n for d, n in self.desk.decisions.items() if d.startswith("accepted")),
             "Baton's writes (model)": dict(self.writes),
             "writes RT refused (model)": sum(m.failures for m in tickets.values()),
             "dispatch failures (Baton)": self.dispatch_failed,
             "bounces (model)": sum(m.bounces for m in tickets.values() if not m.lost),
-            "mismatches": len(self.mismatches), "CLI disagreements": len(self.desk.disagreements),
+            "mismatches": len(self.mismatches),
+            "CLI disagreements": len(self.desk.disagreements),
             "wall time s": round(time.monotonic() - self.started, 1),
         }

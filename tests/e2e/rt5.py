@@ -1,4 +1,5 @@
 """The Request Tracker 5 of scripts/rt5-server.sh, as the e2e tests drive it: reset, stop, act as people."""
+
 from __future__ import annotations
 
 import fcntl
@@ -16,10 +17,16 @@ REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "rt5-server.sh"
 PORT = os.environ.get("RT_PORT", "8080")
 URL = f"http://127.0.0.1:{PORT}/REST/2.0"
-PASSWORDS = {"root": os.environ.get("RT_ROOT_PASSWORD", "password"),
-             "baton": os.environ.get("RT_BATON_PASSWORD", "batonpass"),
-             "alice": "alicepass", "bob": "bobpass", "carol": "carolpass", "dave": "davepass",
-             "dana": "danapass", "erin": "erinpass"}
+PASSWORDS = {
+    "root": os.environ.get("RT_ROOT_PASSWORD", "password"),
+    "baton": os.environ.get("RT_BATON_PASSWORD", "batonpass"),
+    "alice": "alicepass",
+    "bob": "bobpass",
+    "carol": "carolpass",
+    "dave": "davepass",
+    "dana": "danapass",
+    "erin": "erinpass",
+}
 JSON = {"Content-Type": "application/json"}  # RT answers 415 to writes without it
 # Where Baton's webhook Scrip posts and what it signs with, once `rt5-server.sh scrip` installed it (RT's site config)
 HOOK_URL = os.environ.get("RT_BATON_HOOK_URL", "http://127.0.0.1:8099/hooks/rest/rt")
@@ -78,8 +85,12 @@ def _session(name: str, fresh: bool = False) -> requests.Session:
     if fresh or name not in _sessions:
         session = requests.Session()
         session.headers.update({**JSON, "Referer": WEB + "/"})
-        session.post(WEB + "/NoAuth/Login.html", data={"user": name, "pass": PASSWORDS[name]}, timeout=30,
-                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        session.post(
+            WEB + "/NoAuth/Login.html",
+            data={"user": name, "pass": PASSWORDS[name]},
+            timeout=30,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
         if not any(cookie.name.startswith("RT_SID") for cookie in session.cookies):
             raise RuntimeError(f"RT did not log {name} in at {WEB}/NoAuth/Login.html")
         _sessions[name] = session
@@ -100,8 +111,14 @@ class Person:
         return answer
 
     def create(self, queue: str, subject: str, owner: str | None = None) -> str:
-        body = {"Queue": queue, "Subject": subject, "Requestor": "customer@example.test", "Content": subject,
-                "ContentType": "text/plain", **({"Owner": owner} if owner else {})}
+        body = {
+            "Queue": queue,
+            "Subject": subject,
+            "Requestor": "customer@example.test",
+            "Content": subject,
+            "ContentType": "text/plain",
+            **({"Owner": owner} if owner else {}),
+        }
         return str(self._call("POST", "/ticket", json=body).json()["id"])
 
     def update(self, ticket: str, **fields: str) -> list[str]:
@@ -109,8 +126,9 @@ class Person:
 
     def comment(self, ticket: str, text: str) -> list[str]:
         """An internal comment, as an agent writes one in RT's ticket page."""
-        return self._call("POST", f"/ticket/{ticket}/comment", json={"Content": text,
-                                                                      "ContentType": "text/plain"}).json()
+        return self._call(
+            "POST", f"/ticket/{ticket}/comment", json={"Content": text, "ContentType": "text/plain"}
+        ).json()
 
     def take(self, ticket: str) -> list[str]:
         return self._call("PUT", f"/ticket/{ticket}/take").json()
@@ -134,10 +152,18 @@ class Person:
         """Every transaction of the ticket, oldest first (all pages)."""
         items, page = [], 1
         while True:
-            answer = self._call("GET", "/transactions", params={
-                "query": f"ObjectType = 'RT::Ticket' AND ObjectId = {ticket}", "per_page": 100, "page": page,
-                "fields": "Type,Field,OldValue,NewValue,Creator,Created", "orderby": "id",
-                "order": "ASC"}).json()["items"]
+            answer = self._call(
+                "GET",
+                "/transactions",
+                params={
+                    "query": f"ObjectType = 'RT::Ticket' AND ObjectId = {ticket}",
+                    "per_page": 100,
+                    "page": page,
+                    "fields": "Type,Field,OldValue,NewValue,Creator,Created",
+                    "orderby": "id",
+                    "order": "ASC",
+                },
+            ).json()["items"]
             items += answer
             if len(answer) < 100:
                 return items
@@ -145,8 +171,9 @@ class Person:
 
     def content(self, transaction: str) -> str:
         """A comment's text (its text/plain part)."""
-        parts = self._call("GET", f"/transaction/{transaction}/attachments",
-                           params={"fields": "Content,ContentType"}).json()["items"]
+        parts = self._call(
+            "GET", f"/transaction/{transaction}/attachments", params={"fields": "Content,ContentType"}
+        ).json()["items"]
         return "\n".join(p.get("Content") or "" for p in parts if p.get("ContentType") == "text/plain")
 
 

@@ -4,6 +4,7 @@ Baton's CLI, each told to the protocol model (tests/e2e/model.py) as RT answered
 RT answers 200 to a write it refuses; the messages say what it did ("Ticket 3: Owner changed from alice to
 bob"), so the holder after an action is read from them, and a refused action changes nothing in the model.
 """
+
 from __future__ import annotations
 
 import random
@@ -29,12 +30,35 @@ SAME_SECOND = 2.1  # RT times transactions to the second, and one write may stra
 
 # Weights of the action kinds; kinds that do not fit the chosen ticket are drawn again.
 WEIGHTS = {
-    "push-owner": 10, "push-queue": 7, "push-queue-owner": 8, "take": 6, "steal": 6, "release": 6,
-    "move-own": 5, "force": 6, "accept-in-rt": 5, "accept-cli": 9, "decline-cli": 3, "accept-comment": 5,
-    "decline-comment": 3, "status": 5, "comment": 4, "delete": 1, "hide": 1,
+    "push-owner": 10,
+    "push-queue": 7,
+    "push-queue-owner": 8,
+    "take": 6,
+    "steal": 6,
+    "release": 6,
+    "move-own": 5,
+    "force": 6,
+    "accept-in-rt": 5,
+    "accept-cli": 9,
+    "decline-cli": 3,
+    "accept-comment": 5,
+    "decline-comment": 3,
+    "status": 5,
+    "comment": 4,
+    "delete": 1,
+    "hide": 1,
 }
-HOLDER_KINDS = {"push-owner", "push-queue", "push-queue-owner", "take", "steal", "release", "move-own", "force",
-                "accept-in-rt"}
+HOLDER_KINDS = {
+    "push-owner",
+    "push-queue",
+    "push-queue-owner",
+    "take",
+    "steal",
+    "release",
+    "move-own",
+    "force",
+    "accept-in-rt",
+}
 
 
 @dataclass
@@ -105,8 +129,11 @@ class Desk:
         self.decisions[decision] += 1
         seen = self.seen[ticket]
         seen.unpolled, seen.last_change = True, (actor, time.monotonic())
-        self.note(ticket, f"{what} by {actor}: RT {t.rt} -> model decides {decision}; L={t.ledger} "
-                          f"Q={t.request.target if t.request else None}")
+        self.note(
+            ticket,
+            f"{what} by {actor}: RT {t.rt} -> model decides {decision}; L={t.ledger} "
+            f"Q={t.request.target if t.request else None}",
+        )
         return True
 
     @staticmethod
@@ -245,9 +272,11 @@ class Desk:
             result = self.cli("handoff", "decline", handoff_id, "--by", by, "--reason", "not ours: wrong team")
         done = result.exit_code == 0
         if done != expected:
-            self.disagreements.append(f"rt:{ticket}: baton handoff {verb} {handoff_id} --by {by}: model "
-                                      f"{'allows' if expected else 'refuses'}, Baton answered {result.exit_code}: "
-                                      f"{result.output.strip()}")
+            self.disagreements.append(
+                f"rt:{ticket}: baton handoff {verb} {handoff_id} --by {by}: model "
+                f"{'allows' if expected else 'refuses'}, Baton answered {result.exit_code}: "
+                f"{result.output.strip()}"
+            )
         if not expected:
             self.refused[f"{verb}-cli"] += 1
         elif verb == "accept":

@@ -2,6 +2,7 @@
 
 Waiting here is for another process (polled with a deadline), never for time itself.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,9 +32,14 @@ def wait_for(what: str, check, timeout: float = 60.0):
 
 
 def service_env(webhook_secret: str) -> dict[str, str]:
-    env = {**os.environ, "BATON_E2E_RT_USER": "baton", "BATON_E2E_RT_PASSWORD": rt5.PASSWORDS["baton"],
-           "BATON_E2E_WEBHOOK_SECRET": webhook_secret, "BATON_API_TOKEN": API_TOKEN,
-           "BATON_LINK_SECRET": "e2e-link-secret-0123456789abcdef"}
+    env = {
+        **os.environ,
+        "BATON_E2E_RT_USER": "baton",
+        "BATON_E2E_RT_PASSWORD": rt5.PASSWORDS["baton"],
+        "BATON_E2E_WEBHOOK_SECRET": webhook_secret,
+        "BATON_API_TOKEN": API_TOKEN,
+        "BATON_LINK_SECRET": "e2e-link-secret-0123456789abcdef",
+    }
     for var in ("BATON_CONFIG", "BATON_DATABASE_URL"):
         env.pop(var, None)
     return env
@@ -51,14 +57,33 @@ class Service:
 
     def baton(self, *args: str) -> str:
         """A CLI command on the same deployment (store, config); its standard output."""
-        return subprocess.run([str(BATON), "--config", str(self.config), "--db", str(self.db), *args],
-                              env=self.env, capture_output=True, text=True, check=True).stdout
+        return subprocess.run(
+            [str(BATON), "--config", str(self.config), "--db", str(self.db), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
 
     def start(self) -> Service:
         with self.log.open("a") as sink:
-            self.process = subprocess.Popen([str(BATON), "--config", str(self.config), "--db", str(self.db), "run",
-                                             "--port", str(self.port), "--log-format", "json"],
-                                            env=self.env, stdout=sink, stderr=sink)
+            self.process = subprocess.Popen(
+                [
+                    str(BATON),
+                    "--config",
+                    str(self.config),
+                    "--db",
+                    str(self.db),
+                    "run",
+                    "--port",
+                    str(self.port),
+                    "--log-format",
+                    "json",
+                ],
+                env=self.env,
+                stdout=sink,
+                stderr=sink,
+            )
         wait_for("the service to answer /healthz", self.healthy)
         return self
 
@@ -82,8 +107,9 @@ class Service:
     def api(self, method: str, path: str, as_: str | None = None, **kwargs):
         """A call with the service token (it reads), or `as_` a person, with their own token."""
         token = self.tokens[as_] if as_ else API_TOKEN
-        return requests.request(method, self.base + path, headers={"Authorization": f"Bearer {token}"},
-                                timeout=10, **kwargs)
+        return requests.request(
+            method, self.base + path, headers={"Authorization": f"Bearer {token}"}, timeout=10, **kwargs
+        )
 
     def ledger(self, ticket: str) -> list[dict]:
         return self.api("GET", f"/api/tickets/rt:{ticket}/ledger").json()

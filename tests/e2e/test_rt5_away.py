@@ -2,6 +2,7 @@
 carol pushes a ticket to bob in RT; Baton puts it back and asks alice instead, says why in an RT comment and in
 alice's email; alice accepts by `/baton accept` and RT shows her as the owner. The ledger records who was asked,
 who got it and why."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -10,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from baton_itsm.core.domain.holders import Holder
-
 from tests.e2e import rt5
 from tests.e2e.model_run import write_deployment
 from tests.e2e.rt5 import Person, holder_in_rt
@@ -35,8 +35,18 @@ def desk(rt, tmp_path, monkeypatch, mail):
 
 def test_a_push_to_an_away_person_lands_with_the_deputy_noted_in_rt_and_the_email_says_why(desk):
     today = datetime.now(UTC).date()
-    away = desk.baton("away", "bob", "--from", today.isoformat(), "--until", (today + timedelta(days=2)).isoformat(),
-                      "--deputy", "alice", "--note", "training")
+    away = desk.baton(
+        "away",
+        "bob",
+        "--from",
+        today.isoformat(),
+        "--until",
+        (today + timedelta(days=2)).isoformat(),
+        "--deputy",
+        "alice",
+        "--note",
+        "training",
+    )
     assert away.exit_code == 0, away.output
     ticket = create(NETWORK, "Shared drive quota", owner="carol")
     desk.cycle()
@@ -47,7 +57,11 @@ def test_a_push_to_an_away_person_lands_with_the_deputy_noted_in_rt_and_the_emai
     assert request.to_holder == Holder(SD, "alice"), "the deputy is asked, not bob"
     (rerouted,) = [e for e in desk.entries(ticket) if e.entry_type == "rule" and e.rule == "away"]
     assert (rerouted.outcome, rerouted.from_holder, rerouted.to_holder, rerouted.handoff_id) == (
-        "to-deputy", Holder(SD, "bob"), Holder(SD, "alice"), request.handoff_id)
+        "to-deputy",
+        Holder(SD, "bob"),
+        Holder(SD, "alice"),
+        request.handoff_id,
+    )
     assert holder_in_rt(ticket) == (NETWORK, "carol"), "put back until the deputy accepts"
     (note,) = [n for n in notes_by_baton(ticket) if "put this ticket back" in n]
     assert f"Handoff request {request.handoff_id} now asks alice (Service Desk) to accept it" in note

@@ -4,6 +4,7 @@ The receiver never leaves RT: `/baton accept` in a comment takes the request Bat
 `/baton review ...` rates the handoff. Baton answers each command with an internal note, and its own
 notes, read back by the next poll, are neither commands nor activity.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -48,7 +49,14 @@ def test_a_receiver_accepts_and_reviews_by_comment_in_rt(reviewing_app):
     assert app.poller.run_once().ok
     (review,) = [e for e in ledger(app, ticket) if e.entry_type == "reviewed"]
     assert (review.handoff_id, review.by, review.needed, review.prepared, review.timely, review.note, review.via) == (
-        request.handoff_id, "carol", False, True, "right", "alice could have fixed it", "comment")
+        request.handoff_id,
+        "carol",
+        False,
+        True,
+        "right",
+        "alice could have fixed it",
+        "comment",
+    )
 
     app.poller.run_once()  # Baton's own replies come back as comments: not commands, no reply to a reply
     replies = [e for e in root.history(ticket) if e["Type"] == "Comment" and e["Creator"]["id"] == "baton"]

@@ -1,4 +1,5 @@
 """The REST connector's calls on a real Request Tracker 5: what the profile assumes is what RT does."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,8 +24,10 @@ def test_changes_since_reads_creations_moves_and_rts_own_owner_reset(rt, connect
     root.update(ticket, Queue=NETWORK)
     changes = connector.changes_since(start)
     seen = [(e.kind, e.actor, e.old_holder, e.new_holder) for e in changes.events]
-    assert seen == [(ToolEventKind.CREATED, "root", None, Holder(SD, "alice")),
-                    (ToolEventKind.HOLDER_CHANGED, "root", Holder(SD, "alice"), Holder(NETWORK, "alice"))]
+    assert seen == [
+        (ToolEventKind.CREATED, "root", None, Holder(SD, "alice")),
+        (ToolEventKind.HOLDER_CHANGED, "root", Holder(SD, "alice"), Holder(NETWORK, "alice")),
+    ]
     assert int(changes.checkpoint) > int(start)
     assert connector.changes_since(changes.checkpoint).events == []
 
@@ -35,8 +38,10 @@ def test_a_queue_move_the_owner_may_not_follow_is_two_changes(rt, connector):
     root.update(ticket, Owner="bob")
     bob.update(ticket, Queue=NETWORK)
     events = connector.changes_since(start).events
-    assert [(e.actor, e.new_holder) for e in events[1:]] == [("root", Holder(SD, "bob")),
-                                                            ("bob", Holder(NETWORK, "bob"))]
+    assert [(e.actor, e.new_holder) for e in events[1:]] == [
+        ("root", Holder(SD, "bob")),
+        ("bob", Holder(NETWORK, "bob")),
+    ]
 
 
 def test_set_holder_writes_through_rest2_and_repeats_harmlessly(rt, connector):

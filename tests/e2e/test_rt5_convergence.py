@@ -4,6 +4,7 @@ Agents act in RT through REST2 with their own accounts, several fields at once; 
 state (ledger, notes, emails) against RT's, not only RT's end state. Each numbered test is the regression test of
 the numbered problem of the issue and failed on the code before its fix.
 """
+
 from __future__ import annotations
 
 import logging
@@ -88,22 +89,35 @@ class Desk:
         ledger = self.ticket(ticket_id)
         assert ledger.holder == rt_holder, (
             f"ledger {ledger.holder} != RT {rt_holder} for rt:{ticket_id}\nRT: {rt_changes(ticket_id)}\n"
-            f"ledger: {self.types(ticket_id)}")
+            f"ledger: {self.types(ticket_id)}"
+        )
 
 
 def rt_changes(ticket_id: str) -> list[tuple]:
-    return [(t["id"], t["Type"], t.get("Field"), t.get("OldValue"), t.get("NewValue"), t["Creator"]["id"])
-            for t in root.history(ticket_id) if t["Type"] in ("Create", "Set", "Status")]
+    return [
+        (t["id"], t["Type"], t.get("Field"), t.get("OldValue"), t.get("NewValue"), t["Creator"]["id"])
+        for t in root.history(ticket_id)
+        if t["Type"] in ("Create", "Set", "Status")
+    ]
 
 
 def notes_by_baton(ticket_id: str) -> list[str]:
-    return [root.content(t["id"]) for t in root.history(ticket_id)
-            if t["Type"] == "Comment" and t["Creator"]["id"] == "baton"]
+    return [
+        root.content(t["id"])
+        for t in root.history(ticket_id)
+        if t["Type"] == "Comment" and t["Creator"]["id"] == "baton"
+    ]
 
 
 def create(queue: str, subject: str, owner: str | None = None) -> str:
-    body = {"Queue": queue, "Subject": subject, "Requestor": REQUESTER, "Content": subject, "ContentType": "text/plain",
-            **({"Owner": owner} if owner else {})}
+    body = {
+        "Queue": queue,
+        "Subject": subject,
+        "Requestor": REQUESTER,
+        "Content": subject,
+        "ContentType": "text/plain",
+        **({"Owner": owner} if owner else {}),
+    }
     return str(root._call("POST", "/ticket", json=body).json()["id"])
 
 
@@ -119,9 +133,12 @@ def pushed_to_network(desk: Desk, subject: str) -> tuple[str, object]:
 
 def status_lines(received) -> dict[str, str]:
     text = received.part("plain")
-    return {line.split(":", 1)[0].strip(): line.split(":", 1)[1].strip() for line in text.splitlines()
-            if ":" in line and line.split(":", 1)[0].strip() in ("Team", "Person working on it", "Your contact",
-                                                                  "What is pending")}
+    return {
+        line.split(":", 1)[0].strip(): line.split(":", 1)[1].strip()
+        for line in text.splitlines()
+        if ":" in line
+        and line.split(":", 1)[0].strip() in ("Team", "Person working on it", "Your contact", "What is pending")
+    }
 
 
 # --- 1. one action, two changes -------------------------------------------------------------------------------------
@@ -320,14 +337,30 @@ def test_6_after_a_pull_the_requester_email_names_the_person_and_greets_them_by_
 def test_6_the_analyst_who_escalated_hears_what_the_resolver_wrote_when_resolving(desk):
     ticket = create(SD, "Switch port flaps", owner="alice")
     desk.cycle()
-    asked = desk.baton("handoff", "request", f"rt:{ticket}", "--to", NETWORK, "--by", "alice", "--kind", "technical",
-                       "--reason", "port flaps", "--summary", "re-patched")
+    asked = desk.baton(
+        "handoff",
+        "request",
+        f"rt:{ticket}",
+        "--to",
+        NETWORK,
+        "--by",
+        "alice",
+        "--kind",
+        "technical",
+        "--reason",
+        "port flaps",
+        "--summary",
+        "re-patched",
+    )
     assert asked.exit_code == 0, asked.output
     (request,) = desk.requests(ticket)
     desk.baton("handoff", "accept", request.handoff_id, "--by", "carol")
     desk.cycle()
-    carol._call("POST", f"/ticket/{ticket}/correspond", json={
-        "Content": "Replaced the SFP module on port 12.", "ContentType": "text/plain"})
+    carol._call(
+        "POST",
+        f"/ticket/{ticket}/correspond",
+        json={"Content": "Replaced the SFP module on port 12.", "ContentType": "text/plain"},
+    )
     carol.update(ticket, Status="resolved")
     desk.cycle()
 
@@ -337,4 +370,5 @@ def test_6_the_analyst_who_escalated_hears_what_the_resolver_wrote_when_resolvin
 
 def _handoff_ids(note: str) -> list[str]:
     import re
+
     return re.findall(r"\b[0-9a-f]{12}\b", note)

@@ -7,6 +7,7 @@ inside RT.
   Network queue), carol accepts it by `/baton accept`, the ticket moves in RT, and the summary reaches carol's
   email and the ledger; the requester hears nothing until the acceptance.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -64,8 +65,9 @@ def test_a_handoff_asked_by_comment_with_a_summary_is_accepted_in_rt(desk):
     ticket = create(SD, "Switch port dead in room 12", owner="alice")
     desk.cycle(3)  # the new ticket's "assigned to Alice" email goes out
     told_before = len(desk.emails_to("jo.bloggs@example.test"))
-    alice.comment(ticket, "/baton handoff Network/carol kind=technical switch port dead -- re-patched, tested "
-                          "with a laptop")
+    alice.comment(
+        ticket, "/baton handoff Network/carol kind=technical switch port dead -- re-patched, tested with a laptop"
+    )
     desk.cycle()
     (request,) = desk.requests(ticket)
     assert (request.by, request.to_holder, request.kind) == ("alice", Holder(NETWORK), HandoffKind.TECHNICAL)
@@ -80,7 +82,10 @@ def test_a_handoff_asked_by_comment_with_a_summary_is_accepted_in_rt(desk):
     desk.cycle(3)
     assert holder_in_rt(ticket) == (NETWORK, "carol")
     assert [t for t in desk.types(ticket) if t in ("requested", "accepted", "applied")] == [
-        "requested", "accepted", "applied"]
+        "requested",
+        "accepted",
+        "applied",
+    ]
     told = desk.emails_to("jo.bloggs@example.test")[told_before:]
     assert told and "Carol" in told[-1].part("plain"), "the requester hears who has it once it is accepted"
     desk.agrees_with_rt(ticket)

@@ -2,6 +2,7 @@
 
 RT is not reset here: each test makes its own tickets and imports only their id range.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,6 +30,7 @@ def baton(deployment_beside):
         result = CliRunner().invoke(cli, ["--config", config, "--db", db, *args], catch_exceptions=False)
         assert (result.exit_code == 0) is ok, result.output
         return result
+
     return run
 
 
@@ -145,6 +147,7 @@ def test_the_progress_goes_ticket_by_ticket_to_the_end(deployment_beside, desk_h
     config, db = deployment_beside
     connector = build_app(config, db).connectors["rt"]
     seen = []
-    reading = read_rt_history(connector, HistorySearch(from_id=int(first), to_id=int(last)),
-                              lambda done, total: seen.append((done, total)))
+    reading = read_rt_history(
+        connector, HistorySearch(from_id=int(first), to_id=int(last)), lambda done, total: seen.append((done, total))
+    )
     assert seen[-1] == (3, 3) and len(list(reading.tickets)) == 3

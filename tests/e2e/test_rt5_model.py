@@ -12,6 +12,7 @@ the ledger, noted and logged, and the ledger's bounce count must equal a recount
 BATON_MODEL_SEED replays a run (the seed is printed); BATON_MODEL_ACTIONS sets its length (default 150).
 scripts/rt_model_run.py runs longer sequences with the same parts.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,8 +27,10 @@ ACTIONS = int(os.environ.get("BATON_MODEL_ACTIONS", 150))
 
 
 def report(run: ModelRun, problems, records, settled: bool) -> str:
-    lines = [f"model seed {run.seed} (replay: BATON_MODEL_SEED={run.seed} BATON_MODEL_ACTIONS={ACTIONS})",
-             *(f"  {k}: {v}" for k, v in run.figures().items())]
+    lines = [
+        f"model seed {run.seed} (replay: BATON_MODEL_SEED={run.seed} BATON_MODEL_ACTIONS={ACTIONS})",
+        *(f"  {k}: {v}" for k, v in run.figures().items()),
+    ]
     if not settled:
         lines.append("Baton never settled: rows still pending in the outbox after the closing cycles")
     lines += ["mismatches with the model (first 25):", *(f"  {m}" for m in run.mismatches[:25])]
@@ -53,5 +56,6 @@ def test_a_seeded_random_desk_keeps_the_ledger_on_rt_and_the_protocol(rt, tmp_pa
     problems, records = check_all(run.app, run.model.tickets, caplog.records)
 
     assert run.actions >= min(ACTIONS, 150) and len(run.model.tickets) >= 10
-    assert settled and not run.mismatches and not run.desk.disagreements and not problems, \
-        report(run, problems, records, settled)
+    assert settled and not run.mismatches and not run.desk.disagreements and not problems, report(
+        run, problems, records, settled
+    )

@@ -1,5 +1,6 @@
 """The model test's own parts, without RT: the protocol model decides as the protocol's statement says, and the
 bounce recount reads RT's history as invariants.py says. Pure: these run everywhere."""
+
 from __future__ import annotations
 
 from baton_itsm.core.domain.holders import Holder
@@ -68,8 +69,12 @@ def test_the_recount_leaves_out_reverts_with_their_push_and_pushes_rt_moved_on_f
     model.changed_in_rt(t, "bob", Holder(NET, "bob"))  # push, then RT moves on before the revert
     model.changed_in_rt(t, "erin", Holder(NET, "erin"))  # force
     model.dispatch()
-    changes = [Change("bob", "10:00:01", Holder(SD, "carol")), Change(BATON, "10:00:02", created),
-               Change("bob", "10:00:05", Holder(NET, "bob")), Change("erin", "10:00:07", Holder(NET, "erin"))]
+    changes = [
+        Change("bob", "10:00:01", Holder(SD, "carol")),
+        Change(BATON, "10:00:02", created),
+        Change("bob", "10:00:05", Holder(NET, "bob")),
+        Change("erin", "10:00:07", Holder(NET, "erin")),
+    ]
     record = RTRecord("1", created, changes, [])
     assert recount(record, model.tickets[t].history) == (1, True)  # alice -> Network/erin
     assert recount(record, None) == (2, False)  # the statement's rule alone counts the push bob made

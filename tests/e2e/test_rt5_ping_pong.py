@@ -5,6 +5,7 @@ A push Baton reverts is no bounce: RT shows Service Desk -> Network -> Service D
 ping-pong is raised for it. The ticket then really goes to Network (carol accepts the request) and comes back (erin,
 Network's manager, moves it to the Service Desk queue in RT: a force): that return is the ping-pong.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -52,22 +53,31 @@ def test_a_ping_pong_in_rt_names_the_owner_and_escalates_to_the_lead(desk):
     assert holder_in_rt(ticket)[0] == SD and desk.ticket(ticket).bounces == 2
     (fired,) = ping_pongs(desk, ticket)
     assert (fired.outcome, fired.owner, fired.to_holder, fired.first_route) == (
-        "escalated", "alice", Holder(SD, "dana"), "root")
-    assert fired.reason.startswith("back with Service Desk ") and "(Service Desk/alice -> Network/carol -> " \
-        "Service Desk)" in fired.reason
+        "escalated",
+        "alice",
+        Holder(SD, "dana"),
+        "root",
+    )
+    assert (
+        fired.reason.startswith("back with Service Desk ")
+        and "(Service Desk/alice -> Network/carol -> Service Desk)" in fired.reason
+    )
     (note,) = [n for n in notes_by_baton(ticket) if n.startswith("Ping-pong")]
     assert "Accountable owner: alice. Baton escalated it to dana, lead of Service Desk, to coordinate." in note
     (told,) = desk.emails_to("dana@example.test")
     assert told.message["Subject"] == f"[rt:{ticket}] Ping-pong: please coordinate"
     text = told.part("plain")
-    assert "Accountable owner: Alice Agent" in text and "Its path: Service Desk/alice -> Network/carol -> " \
-        "Service Desk" in text
+    assert (
+        "Accountable owner: Alice Agent" in text
+        and "Its path: Service Desk/alice -> Network/carol -> Service Desk" in text
+    )
     assert "It was first assigned in Service Desk" in text
 
     erin.update(ticket, Queue=NETWORK)  # a third bounce: the ticket was escalated already, once is enough
     desk.cycle(3)
     assert desk.ticket(ticket).bounces == 3
-    assert len(ping_pongs(desk, ticket)) == 1 and not [e for e in desk.entries(ticket) if e.entry_type == "rule"
-                                                        and e.rule == "bounce-limit"]
+    assert len(ping_pongs(desk, ticket)) == 1 and not [
+        e for e in desk.entries(ticket) if e.entry_type == "rule" and e.rule == "bounce-limit"
+    ]
     assert len(desk.emails_to("dana@example.test")) == 1
     desk.agrees_with_rt(ticket)

@@ -3,11 +3,12 @@
 Agents act in RT as themselves. The seeded agents have ReassignTicket, so bob can push alice's ticket to
 carol in RT, as desks that let agents reassign do: that is the push Baton governs.
 """
+
 from __future__ import annotations
 
 from baton_itsm.core.domain.holders import Holder
-from tests.e2e.rt5 import Person, holder_in_rt, server
 from tests.desk import ledger_readers
+from tests.e2e.rt5 import Person, holder_in_rt, server
 
 SD, NETWORK = "Service Desk", "Network"
 alice, bob, carol, root = Person("alice"), Person("bob"), Person("carol"), Person("root")

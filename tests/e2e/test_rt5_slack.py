@@ -1,6 +1,7 @@
 """Slack on a real Request Tracker 5: bob pushes alice's ticket to carol, Baton reverts it and asks carol in a
 Slack direct message (a loopback fake of Slack's Web API); carol's signed click accepts it, RT shows her as the
 owner, and the requester's email goes out (a real SMTP server on loopback)."""
+
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
@@ -30,8 +31,11 @@ notifications:
 
 def test_a_reverted_push_is_asked_in_slack_and_accepted_by_a_click(deployment, mail, tmp_path, monkeypatch):
     config, db = deployment
-    for name, value in {"BATON_SLACK_TOKEN": TOKEN, "BATON_SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                        "BATON_LINK_SECRET": "e2e-link-secret-0123456789abcdef"}.items():
+    for name, value in {
+        "BATON_SLACK_TOKEN": TOKEN,
+        "BATON_SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "BATON_LINK_SECRET": "e2e-link-secret-0123456789abcdef",
+    }.items():
         monkeypatch.setenv(name, value)
     with FakeSlack({"carol@example.com": "U0CAROL"}) as slack:
         with open(config, "w") as file:
@@ -49,8 +53,9 @@ def test_a_reverted_push_is_asked_in_slack_and_accepted_by_a_click(deployment, m
         assert f"[rt:{ticket}]" in posted["args"]["text"]
 
         body = click("baton_accept", request.handoff_id, "U0CAROL", posted, f"{slack.url}/actions/1")
-        answer = TestClient(create_app(app)).post("/slack/interactivity", content=body,
-                                                  headers=signed(body, int(app.clock.now().timestamp())))
+        answer = TestClient(create_app(app)).post(
+            "/slack/interactivity", content=body, headers=signed(body, int(app.clock.now().timestamp()))
+        )
         assert answer.json()["outcome"] == "accepted", answer.text
         for _ in range(3):  # the write to RT, the message update, the requester's email
             app.poller.run_once()

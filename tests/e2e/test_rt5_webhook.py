@@ -7,6 +7,7 @@ the webhook and the poll both bring it. A delivery lost while Baton is down leav
 catches it up. One PUT of Queue and Owner, which the Scrip posts as two deliveries, is one change, as the poll
 reads it.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -132,8 +133,11 @@ def test_a_delivery_lost_while_baton_is_down_is_caught_up_by_the_poll(both):
     assert holder_in_rt(ticket) == (SD, "carol")
 
     both.start()
-    wait_for("the poll to catch the push up and revert it", lambda: holder_in_rt(ticket) == (SD, "alice"),
-             timeout=REVERT_WITHIN)
+    wait_for(
+        "the poll to catch the push up and revert it",
+        lambda: holder_in_rt(ticket) == (SD, "alice"),
+        timeout=REVERT_WITHIN,
+    )
     assert len(to_carol(both, ticket, "rule")) == 1
     assert len(to_carol(both, ticket, "requested")) == 1
 
@@ -157,13 +161,17 @@ def test_one_put_of_queue_and_owner_posted_as_two_deliveries_is_one_change(webho
     (request,) = [e for e in ledger if e["entry_type"] == "requested"]
     assert request["to_holder"] == NETWORK, "queue-first: the Network queue"
     assert [e["entry_type"] for e in ledger] == ["holder-changed", "rule", "requested"], ledger
-    moves = [(t["Field"], t["NewValue"]) for t in root.history(ticket) if t["Type"] == "Set"
-             and t["Field"] in ("Owner", "Queue")]
+    moves = [
+        (t["Field"], t["NewValue"])
+        for t in root.history(ticket)
+        if t["Type"] == "Set" and t["Field"] in ("Owner", "Queue")
+    ]
     assert len(moves) == 4, f"bob's two changes and Baton's revert of both, no more: {moves}"
 
     assert service.baton("handoff", "accept", request["handoff_id"], "--by", "carol")
-    wait_for("carol to hold the ticket in Network", lambda: holder_in_rt(ticket) == (NETWORK, "carol"),
-             timeout=REVERT_WITHIN)
+    wait_for(
+        "carol to hold the ticket in Network", lambda: holder_in_rt(ticket) == (NETWORK, "carol"), timeout=REVERT_WITHIN
+    )
     wait_for("the requester to hear that Network has it", lambda: NETWORK in teams_told(mail), timeout=REVERT_WITHIN)
     rounds = service.worker_rounds("poll:rt")
     if rounds is not None:  # mode both: two more poll rounds, so the poll has read both writes too
@@ -179,5 +187,10 @@ def test_one_put_of_queue_and_owner_posted_as_two_deliveries_is_one_change(webho
 
 def teams_told(mail) -> list[str]:
     """The team each email to the requester names (its `Team:` line), in the order they came."""
-    return [line.split(":", 1)[1].strip() for m in mail.received if REQUESTER in m.envelope_to
-            for line in m.part("plain").splitlines() if line.strip().startswith("Team:")]
+    return [
+        line.split(":", 1)[1].strip()
+        for m in mail.received
+        if REQUESTER in m.envelope_to
+        for line in m.part("plain").splitlines()
+        if line.strip().startswith("Team:")
+    ]

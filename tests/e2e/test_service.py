@@ -4,6 +4,7 @@ Polling carries the accept-before-reassign scenario; a signed webhook delivery p
 once; SIGTERM stops the service cleanly. Waiting here is for another process (polled with a deadline),
 never for time itself. RT's own webhook Scrip is tested in test_rt5_webhook.py.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -86,11 +87,22 @@ def test_baton_run_governs_rt_through_polling_and_keeps_people_informed(service)
 def test_a_webhook_delivery_posted_twice_is_taken_in_once(service):
     ticket = Person("root").create(SD, "Keyboard missing keys", owner="alice")
     wait_for("Baton to see the new ticket", lambda: service.ledger(ticket))
-    body = json.dumps({"transaction": {"id": "900001", "Type": "Set", "Field": "Owner", "OldValue": "alice",
-                                       "NewValue": "carol", "Created": "2026-11-23T05:00:00Z",
-                                       "Creator": {"id": "carol"}, "ObjectType": "RT::Ticket", "ObjectId": ticket},
-                       "ticket": {"id": int(ticket), "Queue": {"id": SD}, "Owner": {"id": "carol"},
-                                  "Status": "open"}}).encode()
+    body = json.dumps(
+        {
+            "transaction": {
+                "id": "900001",
+                "Type": "Set",
+                "Field": "Owner",
+                "OldValue": "alice",
+                "NewValue": "carol",
+                "Created": "2026-11-23T05:00:00Z",
+                "Creator": {"id": "carol"},
+                "ObjectType": "RT::Ticket",
+                "ObjectId": ticket,
+            },
+            "ticket": {"id": int(ticket), "Queue": {"id": SD}, "Owner": {"id": "carol"}, "Status": "open"},
+        }
+    ).encode()
     signature = "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
     headers = {"X-Baton-Signature": signature, "Content-Type": "application/json"}
     first = requests.post(service.base + "/hooks/rest/rt", data=body, headers=headers, timeout=10)
@@ -100,8 +112,12 @@ def test_a_webhook_delivery_posted_twice_is_taken_in_once(service):
     unsigned = requests.post(service.base + "/hooks/rest/rt", data=body, timeout=10)
     assert unsigned.status_code == 400
 
-    entries = wait_for("the delivery to be handled", lambda: [
-        e for e in service.ledger(ticket) if e["entry_type"] == "holder-changed" and e["to_holder"] == f"{SD}/carol"])
+    entries = wait_for(
+        "the delivery to be handled",
+        lambda: [
+            e for e in service.ledger(ticket) if e["entry_type"] == "holder-changed" and e["to_holder"] == f"{SD}/carol"
+        ],
+    )
     assert len(entries) == 1, "carol's take, delivered twice, is in the ledger once"
 
 

@@ -3,6 +3,7 @@
 Whoever escalates to Service Management opens a review whose editors are the configured editor (quinn),
 the escalation manager (erin) and the receiving group's lead (mia, its manager).
 """
+
 from __future__ import annotations
 
 from baton_itsm.core.domain.commands import ForceHandoff, RequestHandoff
@@ -23,11 +24,31 @@ EDITORS = ["erin", "mia", "quinn"]
 TICKET = TicketKey("rt", "7")
 
 
-def escalate(app, handoff_id: str = "esc1", ticket: TicketKey = TICKET,
-             kind: HandoffKind = HandoffKind.ADMINISTRATIVE_SERVICE, to: str = "Service Management") -> list:
+def escalate(
+    app,
+    handoff_id: str = "esc1",
+    ticket: TicketKey = TICKET,
+    kind: HandoffKind = HandoffKind.ADMINISTRATIVE_SERVICE,
+    to: str = "Service Management",
+) -> list:
     """alice takes `ticket` (forced by her manager) and escalates it; returns the escalation's entries."""
-    app.handoffs.execute(ForceHandoff(ticket=ticket, handoff_id=f"{handoff_id}-take", to_holder=Holder(
-        "Service Desk", "alice"), by="dana", reason="new call"))
-    return app.handoffs.execute(RequestHandoff(
-        ticket=ticket, handoff_id=handoff_id, to_holder=Holder(to), by="alice", kind=kind,
-        reason="the customer asks for a refund outside the policy", summary="explained the refund policy twice"))
+    app.handoffs.execute(
+        ForceHandoff(
+            ticket=ticket,
+            handoff_id=f"{handoff_id}-take",
+            to_holder=Holder("Service Desk", "alice"),
+            by="dana",
+            reason="new call",
+        )
+    )
+    return app.handoffs.execute(
+        RequestHandoff(
+            ticket=ticket,
+            handoff_id=handoff_id,
+            to_holder=Holder(to),
+            by="alice",
+            kind=kind,
+            reason="the customer asks for a refund outside the policy",
+            summary="explained the refund policy twice",
+        )
+    )

@@ -1,4 +1,5 @@
 """An in-memory connector honouring the contract, for tests of the poller and the tool-action handler."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ class FakeConnector:
     def changes_since(self, checkpoint: str | None) -> Changes:
         self._up()
         start = int(checkpoint or 0)
-        batch = self.log[start:start + self.page]
+        batch = self.log[start : start + self.page]
         return Changes(batch, str(start + len(batch)), more=start + len(batch) < len(self.log))
 
     def read_ticket(self, ticket_id: str) -> ToolTicket:
@@ -50,9 +51,12 @@ class FakeConnector:
     def observe(self, ticket_ids, checkpoint) -> dict[str, Observation]:
         """As the contract asks: a ticket with a change after `checkpoint` not read yet is left out."""
         self._up()
-        unread = {e.ticket.ticket_id for e in self.log[int(checkpoint or 0):]}
-        return {t: Observation(None, self.lost[t]) if t in self.lost else Observation(self.holders.get(t))
-                for t in ticket_ids if t not in unread}
+        unread = {e.ticket.ticket_id for e in self.log[int(checkpoint or 0) :]}
+        return {
+            t: Observation(None, self.lost[t]) if t in self.lost else Observation(self.holders.get(t))
+            for t in ticket_ids
+            if t not in unread
+        }
 
     def add_note(self, ticket_id: str, text: str) -> None:
         self._up()

@@ -1,5 +1,6 @@
 """HTTP servers on 127.0.0.1 for connector tests: a scripted one that answers from a queue and records
 what it got, and the server underneath it that any fake tool can answer through."""
+
 from __future__ import annotations
 
 import json

@@ -5,6 +5,7 @@ A tool is driven through a `ToolDriver` (servicenow/test_sn_model.py, test_jira_
 fake tool as themselves; the tool's holder and its own history are read from the fake, never through Baton.
 The prediction comes from tests/integration/protocol_model.py. BATON_MODEL_SEED fixes the seed; it is printed.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,7 +22,14 @@ from baton_itsm.core.domain.commands import AcceptHandoff, DeclineHandoff
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.store.schema import outbox
 from tests.integration.protocol_model import (
-    MANAGERS, MEMBERS, NET, PEOPLE, REFUSED_ASSIGNEE, SD, ProtocolModel, may_receive,
+    MANAGERS,
+    MEMBERS,
+    NET,
+    PEOPLE,
+    REFUSED_ASSIGNEE,
+    SD,
+    ProtocolModel,
+    may_receive,
 )
 
 GROUPS = (SD, NET)
@@ -105,16 +113,34 @@ class Run:
             self.model.created(ticket, holder)
 
     def act(self) -> None:
-        candidates = [t for t in self.model.tickets
-                      if (self.model.may_act(t) if BUSY else self.model.settled(t) and not self.model.tickets[t].lost)]
+        candidates = [
+            t
+            for t in self.model.tickets
+            if (self.model.may_act(t) if BUSY else self.model.settled(t) and not self.model.tickets[t].lost)
+        ]
         if not candidates:
             return
         ticket = self.rng.choice(sorted(candidates))
         predicted = self.model.tickets[ticket]
         kind = self.rng.choices(
-            ["owner", "group", "both", "take", "release", "move-own", "force", "accept", "decline", "status",
-             "comment", "delete", "refused", "hide"],
-            weights=[8, 5, 6, 8, 4, 4, 4, 10, 4, 4, 4, 1, 2, 1])[0]
+            [
+                "owner",
+                "group",
+                "both",
+                "take",
+                "release",
+                "move-own",
+                "force",
+                "accept",
+                "decline",
+                "status",
+                "comment",
+                "delete",
+                "refused",
+                "hide",
+            ],
+            weights=[8, 5, 6, 8, 4, 4, 4, 10, 4, 4, 4, 1, 2, 1],
+        )[0]
         # Baton's users answer a request on a ticket Baton has read up to now (accepting on a ticket with changes
         # not read yet is a race whose write the model would have to guess)
         if kind in ("accept", "decline") and (predicted.request is None or not self.model.settled(ticket)):
@@ -137,8 +163,9 @@ class Run:
         elif kind == "group":
             self._write(ticket, self.rng.choice(agents), self.rng.choice(others), KEEP, kind)
         elif kind == "both":
-            self._write(ticket, self.rng.choice(agents), self.rng.choice(others),
-                        self.rng.choice([None, *agents]), kind)
+            self._write(
+                ticket, self.rng.choice(agents), self.rng.choice(others), self.rng.choice([None, *agents]), kind
+            )
         elif kind == "take":
             x = self.rng.choice([p for p in agents if p != now.person] or agents)
             self._write(ticket, x, None, x, kind)
@@ -176,8 +203,9 @@ class Run:
         new = Holder(group or now.group, now.person if person == KEEP else person)
         if new == now:
             return
-        written = self.tool.write(ticket, by, group if group != now.group else None,
-                                  KEEP if new.person == now.person else new.person)
+        written = self.tool.write(
+            ticket, by, group if group != now.group else None, KEEP if new.person == now.person else new.person
+        )
         assert written, f"the tool refused {by}'s write of {new}"
         self.acts.append(f"{ticket}: {by} wrote {new} ({kind})")
         self.model.tool_changed(ticket, by, new)
@@ -187,7 +215,8 @@ class Run:
         target = predicted.request
         handoff = self.ledger_ticket(ticket).open_handoff()
         assert handoff is not None and handoff.to_holder == target, (
-            f"{ticket}: the model has a request to {target} open, the ledger {handoff}")
+            f"{ticket}: the model has a request to {target} open, the ledger {handoff}"
+        )
         receivers = [p for p in PEOPLE if may_receive(p, target)]
         by = self.rng.choice(receivers)
         key = TicketKey(self.tool.instance, ticket)
@@ -200,8 +229,9 @@ class Run:
             self.app.handoffs.execute(AcceptHandoff(ticket=key, handoff_id=handoff.handoff_id, by=by))
             self.model.accepted(ticket, by)
         else:
-            self.app.handoffs.execute(DeclineHandoff(ticket=key, handoff_id=handoff.handoff_id, by=by,
-                                                     reason="not ours"))
+            self.app.handoffs.execute(
+                DeclineHandoff(ticket=key, handoff_id=handoff.handoff_id, by=by, reason="not ours")
+            )
             self.model.declined(ticket, by)
         self.acts.append(f"{ticket}: {by} {kind}ed {handoff.handoff_id} via Baton")
 
@@ -280,8 +310,9 @@ class Run:
     def _failed_tool_rows(self, ticket: str) -> set[str]:
         with self.app.store.unit_of_work(self.app.clock.now()) as uow:
             row_id = uow.ticket_row_id(TicketKey(self.tool.instance, ticket))
-            query = select(outbox.c.idempotency_key).where(outbox.c.channel == "tool", outbox.c.ticket_id == row_id,
-                                                           outbox.c.status == "failed")
+            query = select(outbox.c.idempotency_key).where(
+                outbox.c.channel == "tool", outbox.c.ticket_id == row_id, outbox.c.status == "failed"
+            )
             return set(uow.connection.execute(query).scalars())
 
     def _holders_without_reverts(self, ticket: str) -> list[Holder]:
@@ -300,7 +331,7 @@ class Run:
                     run.insert(0, earlier)
                 undone = next((i for i, c in enumerate(run) if c.before == change.after), None)
                 if undone is not None:
-                    del kept[len(kept) - len(run) + undone:]
+                    del kept[len(kept) - len(run) + undone :]
                     continue
             kept.append(change)
         return [self.created[ticket], *(c.after for c in kept if c.after is not None)]
@@ -317,8 +348,11 @@ class Run:
         lines.append("  the ledger:")
         for entry in self.app.handoffs.ledger(TicketKey(self.tool.instance, ticket)):
             e = entry.event
-            detail = {k: getattr(e, k) for k in ("from_holder", "to_holder", "handoff_id", "cause", "reason",
-                                                   "by") if getattr(e, k, None) is not None}
+            detail = {
+                k: getattr(e, k)
+                for k in ("from_holder", "to_holder", "handoff_id", "cause", "reason", "by")
+                if getattr(e, k, None) is not None
+            }
             lines.append(f"    {e.at:%H:%M:%S} {e.entry_type} {detail}")
         lines.append("  the model: " + " | ".join(self.model.tickets[ticket].why))
         lines.append("  acts: " + " | ".join(a for a in self.acts if a.startswith(f"{ticket}:")))

@@ -19,6 +19,7 @@ and never when the tool already shows it. Accept (L := T, or (T's group, Y) for 
 request) is written at the next dispatch; a write the tool refuses is recorded, and the ledger follows the tool at
 the next poll. Decline closes Q. Status changes and comments move nothing. A deleted ticket is lost: Q withdrawn.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

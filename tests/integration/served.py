@@ -4,6 +4,7 @@ The service is the real one an admin starts, so its limits are the server's, not
 memory (VmRSS, VmHWM) and open files (/proc/PID/fd) are read from outside; `reset_peak()` sets VmHWM back
 to the current RSS (Linux's clear_refs), so a test measures the peak of what it did, not of start-up.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,13 +45,24 @@ class Served:
         self.log = folder / "baton.log"
         (folder / "baton.yaml").write_text(config)
         environment = {k: v for k, v in os.environ.items() if k not in ("BATON_CONFIG", "BATON_DATABASE_URL")}
-        environment |= {"BATON_TEST_RT_USER": "baton", "BATON_TEST_RT_PASSWORD": "rt-password-not-real",
-                        **(env or {})}
+        environment |= {"BATON_TEST_RT_USER": "baton", "BATON_TEST_RT_PASSWORD": "rt-password-not-real", **(env or {})}
         baton = Path(sys.executable).parent / "baton"
         with self.log.open("w") as sink:
             self.process = subprocess.Popen(
-                [str(baton), "--config", str(folder / "baton.yaml"), "--db", str(folder / "ledger.db"), "run",
-                 "--port", str(self.port)], env=environment, stdout=sink, stderr=sink)
+                [
+                    str(baton),
+                    "--config",
+                    str(folder / "baton.yaml"),
+                    "--db",
+                    str(folder / "ledger.db"),
+                    "run",
+                    "--port",
+                    str(self.port),
+                ],
+                env=environment,
+                stdout=sink,
+                stderr=sink,
+            )
         self.pid = self.process.pid
 
     def __enter__(self) -> Served:

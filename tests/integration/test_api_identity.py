@@ -1,6 +1,7 @@
 """Problem 11 of issue 16: people act as themselves. A call acts as the person whose token it carries (made by
 `baton token create --for NAME`, shown once, stored hashed); a body's `by` cannot make it someone else, and the
 shared service token acts as nobody, so `"by": "erin"` no longer forces a handoff as a manager."""
+
 from __future__ import annotations
 
 import hashlib
@@ -31,8 +32,9 @@ def desk(tmp_path, monkeypatch):
 
 
 def baton(desk, *args: str):
-    return CliRunner().invoke(cli, ["--config", str(desk / "baton.yaml"), "--db", str(desk / "ledger.db"), *args],
-                              catch_exceptions=False)
+    return CliRunner().invoke(
+        cli, ["--config", str(desk / "baton.yaml"), "--db", str(desk / "ledger.db"), *args], catch_exceptions=False
+    )
 
 
 def token_for(desk, person: str) -> str:
@@ -45,8 +47,7 @@ def token_for(desk, person: str) -> str:
 def api(desk):
     app = build_app(str(desk / "baton.yaml"), str(desk / "ledger.db"))
     with TestClient(create_app(app)) as client:
-        client.ledger = lambda: client.get("/api/tickets/local:7/ledger",
-                                           headers=bearer(SERVICE_TOKEN)).json()
+        client.ledger = lambda: client.get("/api/tickets/local:7/ledger", headers=bearer(SERVICE_TOKEN)).json()
         yield client
     app.engine.dispose()
 
@@ -107,15 +108,18 @@ def test_a_token_is_shown_once_and_stored_only_as_its_hash(desk, api):
     assert (desk / "ledger.db").read_bytes().find(secret.encode()) == -1  # nowhere in the file
 
 
-@pytest.mark.parametrize("header", ["", "Bearer", "Bearer wrong", "Basic ZXJpbjpwdw==", "Bearer baton_x_\u00e9",
-                                    "Bearer baton_" + "x" * 10_000])
+@pytest.mark.parametrize(
+    "header",
+    ["", "Bearer", "Bearer wrong", "Basic ZXJpbjpwdw==", "Bearer baton_x_\u00e9", "Bearer baton_" + "x" * 10_000],
+)
 def test_missing_or_unknown_tokens_are_refused(api, header):
     given = header.encode("latin-1")  # a header of any bytes: what a client may send
     assert api.get("/api/handoffs", headers={"Authorization": given}).status_code == 401
 
 
 def test_a_token_for_someone_the_deployment_does_not_name_is_refused(desk):
-    made = CliRunner().invoke(cli, ["--config", str(desk / "baton.yaml"), "--db", str(desk / "ledger.db"),
-                                    "token", "create", "--for", "eirn"])
+    made = CliRunner().invoke(
+        cli, ["--config", str(desk / "baton.yaml"), "--db", str(desk / "ledger.db"), "token", "create", "--for", "eirn"]
+    )
     assert made.exit_code == 1 and "'eirn' is not a person of this deployment" in made.output
     assert "eirn" not in baton(desk, "token", "list", "--all").output

@@ -1,6 +1,7 @@
 """Problem 9 of issue 16: the API answers 404 for a handoff on an instance the deployment does not have, or on
 a ticket the tool does not show Baton, and then records nothing and emails nobody (it used to answer 201, write
 a ledger entry and email the receiver). The tool is the in-memory ServiceNow on loopback; mail is aiosmtpd."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,7 +11,6 @@ from baton_itsm.core.app import build_app
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.store.api_tokens import ApiTokens
 from baton_itsm.core.web import create_app
-
 from tests.connectors.servicenow.integration.fake_instance import FakeInstance
 from tests.connectors.servicenow.integration.fake_server import FakeServer
 
@@ -64,10 +64,13 @@ def drain(app) -> None:
         pass
 
 
-@pytest.mark.parametrize(("ticket", "said"), [
-    ("nowhere:1", "no tool instance 'nowhere' in this deployment (known: sn)"),
-    ("sn:INC9999999", "sn has no ticket INC9999999 that Baton's account can see"),
-])
+@pytest.mark.parametrize(
+    ("ticket", "said"),
+    [
+        ("nowhere:1", "no tool instance 'nowhere' in this deployment (known: sn)"),
+        ("sn:INC9999999", "sn has no ticket INC9999999 that Baton's account can see"),
+    ],
+)
 def test_a_handoff_on_a_ticket_baton_cannot_reach_is_404_and_does_nothing(desk, mail_server, ticket, said):
     app, client, _ = desk
     refused = ask(client, ticket)
@@ -90,19 +93,37 @@ def test_the_ledger_of_an_unknown_instance_is_404(desk):
     assert client.get("/api/tickets/nowhere:1/ledger").status_code == 404
 
 
-@pytest.mark.parametrize(("ticket", "said"), [
-    ("nowhere:1", "no tool instance 'nowhere' in this deployment (known: sn)"),
-    ("sn:INC9999999", "sn has no ticket INC9999999 that Baton's account can see"),
-])
+@pytest.mark.parametrize(
+    ("ticket", "said"),
+    [
+        ("nowhere:1", "no tool instance 'nowhere' in this deployment (known: sn)"),
+        ("sn:INC9999999", "sn has no ticket INC9999999 that Baton's account can see"),
+    ],
+)
 def test_the_cli_refuses_the_same_tickets_as_the_api(desk, mail_server, tmp_path, ticket, said):
     from click.testing import CliRunner
 
     from baton_itsm.core.cli.main import cli
 
     app, _, _ = desk
-    refused = CliRunner().invoke(cli, ["--config", str(tmp_path / "baton.yaml"), "--db", str(tmp_path / "ledger.db"),
-                                       "handoff", "request", ticket, "--to", "Network", "--by", "alice",
-                                       "--reason", "switch port dead"])
+    refused = CliRunner().invoke(
+        cli,
+        [
+            "--config",
+            str(tmp_path / "baton.yaml"),
+            "--db",
+            str(tmp_path / "ledger.db"),
+            "handoff",
+            "request",
+            ticket,
+            "--to",
+            "Network",
+            "--by",
+            "alice",
+            "--reason",
+            "switch port dead",
+        ],
+    )
     assert refused.exit_code == 1 and said in refused.output
     drain(app)
     assert entries(app, ticket) == [] and mail_server.received == []

@@ -1,6 +1,7 @@
 """Away periods set by `baton away` and by the API land in the store, and a process that did not set them (another
 App on the same database, as another `baton run` would be) reroutes by them; capacity counts the tickets a person
 holds in the store. What a user checks: the command's words, the API's answers, the ledger's entries."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,6 @@ from fastapi.testclient import TestClient
 
 from baton_itsm.core.app import build_app
 from baton_itsm.core.web import create_app
-
 from tests.integration.test_api_identity import SERVICE_TOKEN, baton, bearer, token_for
 
 CONFIG = """\
@@ -39,8 +39,11 @@ def api(desk):
 
 
 def ask_carol(api, token: str, ticket: str = "local:7"):
-    asked = api.post("/api/handoffs", json={"ticket": ticket, "to": "Network/carol", "reason": "switch port dead"},
-                     headers=bearer(token))
+    asked = api.post(
+        "/api/handoffs",
+        json={"ticket": ticket, "to": "Network/carol", "reason": "switch port dead"},
+        headers=bearer(token),
+    )
     assert asked.status_code == 201, asked.text
     return asked.json()["entries"]
 
@@ -52,8 +55,10 @@ def test_baton_away_sets_a_period_every_process_reroutes_by(desk, api):
     assert "carol away from" in set_away.output and "requests to them go to their deputy frank" in set_away.output
 
     entries = ask_carol(api, token_for(desk, "alice"))  # the API's App did not set it: it reads the store
-    assert [(e["entry_type"], e["to_holder"]) for e in entries] == [("requested", "Network/frank"),
-                                                                   ("rule", "Network/frank")]
+    assert [(e["entry_type"], e["to_holder"]) for e in entries] == [
+        ("requested", "Network/frank"),
+        ("rule", "Network/frank"),
+    ]
     assert entries[1]["from_holder"] == "Network/carol"
     assert entries[1]["reason"].startswith("carol is away (training) until ")
     assert entries[1]["reason"].endswith("; frank deputises")
@@ -70,17 +75,20 @@ def test_baton_away_sets_a_period_every_process_reroutes_by(desk, api):
     assert json.loads(report.stdout)["rule_outcomes"] == {"away: to-deputy": 1}, "the report counts the reroute"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("carol",), "name the person and the last day away"),
-    (("carl", "--until", "2099-01-01"), "'carl' is not a person of this deployment"),
-    (("carol", "--until", "2099-01-01", "--deputy", "fred"), "'fred' is not a person of this deployment"),
-    (("carol", "--until", "2099-01-01", "--deputy", "carol"), "carol cannot deputise for themselves"),
-    (("carol", "--until", "tomorrow"), "expected a date (2026-12-24)"),
-    (("carol", "--from", "2099-01-01T09:00", "--until", "2099-01-02"), "no time zone"),
-    (("carol", "--from", "2099-01-05", "--until", "2099-01-02"), "must end after it starts"),
-    (("carol", "--from", "2020-01-01", "--until", "2020-01-02"), "that period ended already"),
-    (("--cancel", "99"), "no away period 99"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("carol",), "name the person and the last day away"),
+        (("carl", "--until", "2099-01-01"), "'carl' is not a person of this deployment"),
+        (("carol", "--until", "2099-01-01", "--deputy", "fred"), "'fred' is not a person of this deployment"),
+        (("carol", "--until", "2099-01-01", "--deputy", "carol"), "carol cannot deputise for themselves"),
+        (("carol", "--until", "tomorrow"), "expected a date (2026-12-24)"),
+        (("carol", "--from", "2099-01-01T09:00", "--until", "2099-01-02"), "no time zone"),
+        (("carol", "--from", "2099-01-05", "--until", "2099-01-02"), "must end after it starts"),
+        (("carol", "--from", "2020-01-01", "--until", "2020-01-02"), "that period ended already"),
+        (("--cancel", "99"), "no away period 99"),
+    ],
+)
 def test_baton_away_refuses_bad_input_clearly(desk, args, message):
     result = baton(desk, "away", *args)
     assert result.exit_code != 0 and message in result.stderr, result.output
@@ -118,11 +126,13 @@ def test_the_api_sets_a_person_s_own_period_or_a_managed_one_and_lists_and_cance
 
 def test_a_request_to_someone_at_capacity_goes_to_the_queue(desk, api):
     erin, alice = bearer(token_for(desk, "erin")), token_for(desk, "alice")
-    forced = api.post("/api/handoffs/force", json={"ticket": "local:1", "to": "Network/frank", "reason": "outage"},
-                      headers=erin)
+    forced = api.post(
+        "/api/handoffs/force", json={"ticket": "local:1", "to": "Network/frank", "reason": "outage"}, headers=erin
+    )
     assert forced.status_code == 201, forced.text  # frank now holds one open ticket: his capacity
-    asked = api.post("/api/handoffs", json={"ticket": "local:2", "to": "Network/frank", "reason": "port"},
-                     headers=bearer(alice))
+    asked = api.post(
+        "/api/handoffs", json={"ticket": "local:2", "to": "Network/frank", "reason": "port"}, headers=bearer(alice)
+    )
     entries = asked.json()["entries"]
     assert [(e["entry_type"], e["to_holder"]) for e in entries] == [("requested", "Network"), ("rule", "Network")]
     assert entries[1]["reason"] == "frank holds 1 open tickets, their capacity (1): the Network queue takes it"

@@ -1,6 +1,7 @@
 """ICS feeds served from loopback or a file: the service's availability worker reads them when due; a request to a
 person a feed says is away goes to the deputy; a feed that fails is a warning naming it (never its secret query)
 and its last good copy is kept."""
+
 from __future__ import annotations
 
 import logging
@@ -14,7 +15,6 @@ from baton_itsm.core.app import build_app
 from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.commands import RequestHandoff
 from baton_itsm.core.domain.holders import Holder, TicketKey
-
 from tests.integration.loopback import LoopbackServer
 
 FEEDS = Path(__file__).parents[1] / "fixtures" / "ics"
@@ -47,8 +47,15 @@ rules:
 
 
 def ask_carol(app, ticket: str):
-    return app.handoffs.execute(RequestHandoff(ticket=TicketKey("local", ticket), handoff_id=f"h{ticket}",
-                                               to_holder=Holder("Network", "carol"), by="erin", reason="outage"))
+    return app.handoffs.execute(
+        RequestHandoff(
+            ticket=TicketKey("local", ticket),
+            handoff_id=f"h{ticket}",
+            to_holder=Holder("Network", "carol"),
+            by="erin",
+            reason="outage",
+        )
+    )
 
 
 @pytest.fixture
@@ -62,8 +69,10 @@ def test_a_feed_served_over_http_reroutes_and_survives_a_failure(tmp_path, clock
         app = build_app(str(deployment(tmp_path, url)), str(tmp_path / "ledger.db"), clock)
         assert app.availability_round() == 1, "the first round reads the feed"
         events = ask_carol(app, "1")
-        assert [(e.entry_type, e.to_holder) for e in events] == [("requested", Holder("Network", "frank")),
-                                                                 ("rule", Holder("Network", "frank"))]
+        assert [(e.entry_type, e.to_holder) for e in events] == [
+            ("requested", Holder("Network", "frank")),
+            ("rule", Holder("Network", "frank")),
+        ]
         assert events[1].reason == "carol is away until 2026-03-09 07:00 UTC; frank deputises"
 
         clock.advance(minutes=10)

@@ -1,4 +1,5 @@
 """`baton backtest` on the real ServiceNow event log prints the SLA steps' counts, and says what it cannot count."""
+
 from __future__ import annotations
 
 import json
@@ -17,10 +18,14 @@ def test_the_real_logs_made_sla_counts(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("BATON_CONFIG", raising=False)
     rules = tmp_path / "rules.yaml"  # the example rule set with its SLA steps switched on
-    rules.write_text(RULES.read_text().replace(
-        "  steps: []", "  steps: [{at: 50, do: remind}, {at: 75, do: escalate}, {at: 100, do: escalate}]", 1))
-    run = CliRunner().invoke(cli, ["backtest", "--rules", str(rules), "--history", str(LOG_ZIP), "--format", "json"],
-                             catch_exceptions=False)
+    rules.write_text(
+        RULES.read_text().replace(
+            "  steps: []", "  steps: [{at: 50, do: remind}, {at: 75, do: escalate}, {at: 100, do: escalate}]", 1
+        )
+    )
+    run = CliRunner().invoke(
+        cli, ["backtest", "--rules", str(rules), "--history", str(LOG_ZIP), "--format", "json"], catch_exceptions=False
+    )
     sla = json.loads(run.output)["sla"]
     print(f"\nSLA back-test on the real log: {sla}")
     assert sla["tickets_with_made_sla"] == 20_769

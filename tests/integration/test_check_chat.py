@@ -1,5 +1,6 @@
 """`baton check` validates the Slack bot token (auth.test, on a loopback fake of Slack's Web API) and reaches each
 Teams workflow URL (a loopback receiver), posting nothing, and never prints the token or a workflow URL."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """`baton check` reaches the mail server as a delivery would (connect, STARTTLS, log in) and says what is wrong
 in one line, never the password. A real SMTP server on loopback (aiosmtpd) stands in for the relay."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,8 +18,9 @@ def deployment(tmp_path, monkeypatch):
 
     def write(port: int, extra: str = "") -> None:
         (tmp_path / "baton.yaml").write_text(
-            "notifications:\n  smtp:\n    host: 127.0.0.1\n"
-            f"    port: {port}\n    timeout_seconds: 5\n{extra}")
+            f"notifications:\n  smtp:\n    host: 127.0.0.1\n    port: {port}\n    timeout_seconds: 5\n{extra}"
+        )
+
     return write
 
 
@@ -31,6 +33,7 @@ def relay():
         server.start()
         servers.append(server)
         return server
+
     yield start
     for server in servers:
         server.stop()
@@ -59,7 +62,8 @@ def test_nothing_listening_is_one_line(deployment):
     result = baton_check()
     assert mail_lines(result.stderr) == [
         f"warning: notifier email: cannot reach the mail server 127.0.0.1:{port}: nothing is listening there "
-        "(connection refused); check notifications.smtp.host and port"]
+        "(connection refused); check notifications.smtp.host and port"
+    ]
     assert result.exit_code == 0  # messages wait in the outbox; the rest of the deployment can start
 
 
@@ -81,8 +85,10 @@ def test_a_login_that_works_is_said(deployment, relay, monkeypatch):
     monkeypatch.setenv("SMTP_PASSWORD", "the-right-one")
     deployment(server.port, "    username_env: SMTP_USER\n    password_env: SMTP_PASSWORD\n")
     result = baton_check()
-    assert (f"notifier email: mail server 127.0.0.1:{server.port}: reachable (logged in as the user in SMTP_USER)"
-            in result.stdout), result.output + result.stderr
+    assert (
+        f"notifier email: mail server 127.0.0.1:{server.port}: reachable (logged in as the user in SMTP_USER)"
+        in result.stdout
+    ), result.output + result.stderr
 
 
 def test_starttls_the_server_does_not_offer_is_one_line(deployment, relay):
@@ -91,4 +97,5 @@ def test_starttls_the_server_does_not_offer_is_one_line(deployment, relay):
     result = baton_check()
     assert mail_lines(result.stderr) == [
         f"warning: notifier email: the mail server 127.0.0.1:{server.port} does not offer STARTTLS; check "
-        "notifications.smtp.security and its credentials"]
+        "notifications.smtp.security and its credentials"
+    ]

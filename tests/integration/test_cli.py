@@ -1,4 +1,5 @@
 """The `baton` command as a user runs it: starter config, check, handoffs by hand, the ledger."""
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,19 @@ def test_init_then_check(workdir):
 
 def test_request_accept_and_ledger_on_the_default_sqlite_store(workdir):
     baton("init")
-    requested = baton("handoff", "request", "7", "--to", "Service Desk/alice", "--by", "bob", "--reason", "new call",
-                      "--summary", "asked for the asset tag")
+    requested = baton(
+        "handoff",
+        "request",
+        "7",
+        "--to",
+        "Service Desk/alice",
+        "--by",
+        "bob",
+        "--reason",
+        "new call",
+        "--summary",
+        "asked for the asset tag",
+    )
     assert requested.exit_code == 0, requested.output
     handoff_id = requested.output.split()[2]
 
@@ -64,8 +76,11 @@ def test_request_accept_and_ledger_on_the_default_sqlite_store(workdir):
     assert [row.split()[3] for row in rows] == ["requested", "accepted", "applied"]
 
     entries = json.loads(baton("ledger", "7", "--format", "json").output)
-    assert [(e["entry_type"], e["actor"]) for e in entries] == [("requested", "bob"), ("accepted", "alice"),
-                                                                ("applied", "alice")]
+    assert [(e["entry_type"], e["actor"]) for e in entries] == [
+        ("requested", "bob"),
+        ("accepted", "alice"),
+        ("applied", "alice"),
+    ]
 
 
 def test_decline_withdraw_and_force(workdir):
@@ -80,8 +95,14 @@ def test_decline_withdraw_and_force(workdir):
     not_manager = baton("handoff", "force", "9", "--to", "Network/carol", "--by", "bob", "--reason", "x")
     assert not_manager.exit_code == 1 and "only a manager of Service Desk or Network" in not_manager.stderr
     entries = json.loads(baton("ledger", "9", "--format", "json").output)
-    assert [e["entry_type"] for e in entries] == ["forced", "applied", "requested", "declined", "requested",
-                                                  "withdrawn"]
+    assert [e["entry_type"] for e in entries] == [
+        "forced",
+        "applied",
+        "requested",
+        "declined",
+        "requested",
+        "withdrawn",
+    ]
     assert entries[0]["actor"] == "dana"
 
 
@@ -131,7 +152,8 @@ def test_check_names_unset_environment_variables(workdir, monkeypatch):
     monkeypatch.delenv("RT_PASSWORD", raising=False)
     (workdir / "baton.yaml").write_text(
         "connectors:\n  rt:\n    type: rest\n    url: http://127.0.0.1:8080\n"
-        "    auth: {username_env: RT_USER, password_env: RT_PASSWORD}\n")
+        "    auth: {username_env: RT_USER, password_env: RT_PASSWORD}\n"
+    )
     monkeypatch.setenv("RT_USER", "baton")
     result = baton("check")
     assert result.exit_code == 2
@@ -173,8 +195,10 @@ def test_the_installed_entry_point_runs_outside_the_repository(tmp_path):
 
 
 def test_only_the_baton_itsm_namespace_is_installed(tmp_path):
-    probe = ("import importlib.util, baton_itsm.core, baton_itsm.connectors, baton_itsm.plugins; "
-             "print([n for n in ('core', 'connectors', 'plugins', 'config') if importlib.util.find_spec(n)])")
+    probe = (
+        "import importlib.util, baton_itsm.core, baton_itsm.connectors, baton_itsm.plugins; "
+        "print([n for n in ('core', 'connectors', 'plugins', 'config') if importlib.util.find_spec(n)])"
+    )
     result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 
@@ -183,8 +207,19 @@ def test_a_receiver_reviews_a_handoff_and_a_manager_audits_it(workdir):
     baton("init")
     first = baton("handoff", "request", "7", "--to", "Service Desk/alice", "--by", "bob", "--reason", "new call")
     baton("handoff", "accept", first.output.split()[2], "--by", "alice")
-    second = baton("handoff", "request", "7", "--to", "Network", "--by", "alice", "--reason", "switch port down",
-                   "--summary", "rebooted the switch")
+    second = baton(
+        "handoff",
+        "request",
+        "7",
+        "--to",
+        "Network",
+        "--by",
+        "alice",
+        "--reason",
+        "switch port down",
+        "--summary",
+        "rebooted the switch",
+    )
     handoff_id = second.output.split()[2]
     accepted = baton("handoff", "accept", handoff_id, "--by", "carol")
     assert "review-asked" in accepted.output, "the example config asks cross-group receivers"
@@ -194,8 +229,21 @@ def test_a_receiver_reviews_a_handoff_and_a_manager_audits_it(workdir):
     unreadable = baton("review", "handoff", handoff_id, "--as", "carol", "--timely", "soonish")
     assert unreadable.exit_code == 1 and "say early, right or late" in unreadable.stderr
 
-    reviewed = baton("review", "handoff", handoff_id, "--as", "carol", "--needed", "yes", "--prepared", "no",
-                     "--timely", "late", "--note", "no logs attached")
+    reviewed = baton(
+        "review",
+        "handoff",
+        handoff_id,
+        "--as",
+        "carol",
+        "--needed",
+        "yes",
+        "--prepared",
+        "no",
+        "--timely",
+        "late",
+        "--note",
+        "no logs attached",
+    )
     assert reviewed.exit_code == 0 and f"reviewed: handoff {handoff_id} on local:7" in reviewed.output
     again = baton("review", "handoff", handoff_id, "--as", "carol", "--needed", "no")
     assert again.exit_code == 1 and "already reviewed by carol" in again.stderr
@@ -210,14 +258,22 @@ def test_a_receiver_reviews_a_handoff_and_a_manager_audits_it(workdir):
 def test_decline_with_a_catalog_code(workdir):
     baton("init")
     config = workdir / "baton.yaml"
-    config.write_text(config.read_text().replace(
-        "rules:\n", "rules:\n  decline_reasons: [{code: not-ours, words: not this group's kind of work, "
-                    "reassignable: false}]\n", 1))
+    config.write_text(
+        config.read_text().replace(
+            "rules:\n",
+            "rules:\n  decline_reasons: [{code: not-ours, words: not this group's kind of work, "
+            "reassignable: false}]\n",
+            1,
+        )
+    )
     first = baton("handoff", "request", "11", "--to", "Network", "--by", "bob", "--reason", "switch port")
     handoff_id = first.output.split()[2]
     unknown = baton("handoff", "decline", handoff_id, "--by", "carol", "--code", "nope")
-    assert unknown.exit_code == 1 and "'nope' is not a decline reason of this desk; use one of: not-ours" \
-        in unknown.stderr and "Traceback" not in unknown.output + unknown.stderr
+    assert (
+        unknown.exit_code == 1
+        and "'nope' is not a decline reason of this desk; use one of: not-ours" in unknown.stderr
+        and "Traceback" not in unknown.output + unknown.stderr
+    )
     neither = baton("handoff", "decline", handoff_id, "--by", "carol")
     assert neither.exit_code == 1 and "a decline needs a reason" in neither.stderr
     declined = baton("handoff", "decline", handoff_id, "--by", "carol", "--code", "not-ours", "--reason", "cabling")

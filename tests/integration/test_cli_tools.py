@@ -1,4 +1,5 @@
 """`baton check` reaches every configured tool; `baton poll` refuses what is not configured."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,7 +21,9 @@ def deployment(tmp_path, monkeypatch):
         (tmp_path / "baton.yaml").write_text(
             f"connectors:\n  rt:\n    type: rest\n    url: {url}/REST/2.0\n"
             "    auth: {username_env: RT_USER, password_env: RT_PASSWORD}\n"
-            "    options: {profile: request-tracker5}\n")
+            "    options: {profile: request-tracker5}\n"
+        )
+
     return write
 
 

@@ -1,5 +1,6 @@
 """Convergence through the store, the dispatcher and the poller (SQLite and PostgreSQL): a tool action that fails
 for good is recorded against its decision, told, logged, and the next poll brings the ledger to the tool's holder."""
+
 from __future__ import annotations
 
 import logging
@@ -7,41 +8,51 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from baton_itsm.core.usecases.action_failures import FailedActions
 from baton_itsm.core.domain.commands import AcceptHandoff
 from baton_itsm.core.domain.directory import Directory
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
-from baton_itsm.core.usecases.handoffs import HandoffService
-from baton_itsm.core.usecases.intake import Intake
-from baton_itsm.core.usecases.dispatcher import OutboxDispatcher
-from baton_itsm.core.usecases.poller import Poller
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.rules.policy import Policy
 from baton_itsm.core.store.checkpoints import Checkpoints
 from baton_itsm.core.store.schema import outbox
+from baton_itsm.core.usecases.action_failures import FailedActions
+from baton_itsm.core.usecases.dispatcher import OutboxDispatcher
+from baton_itsm.core.usecases.handoffs import HandoffService
+from baton_itsm.core.usecases.intake import Intake
+from baton_itsm.core.usecases.poller import Poller
 from baton_itsm.core.usecases.tool_actions import (
-    ToolActions, ledger_holder, notes_after_writes, remember_tool_holder, superseded_writes,
+    ToolActions,
+    ledger_holder,
+    notes_after_writes,
+    remember_tool_holder,
+    superseded_writes,
 )
 from tests.integration.fake_connector import FakeConnector
 
 SD, NETWORK = "Service Desk", "Network"
 KEY = TicketKey("rt", "7")
 DIRECTORY = Directory.of({SD: ({"alice", "bob"}, {"dana"}), NETWORK: ({"carol", "dave"}, {"erin"})})
-POLICY = Policy(directory=DIRECTORY, instances=frozenset({"rt"}), accounts={"rt": "baton"},
-                leads={SD: "dana", NETWORK: "erin"})
+POLICY = Policy(
+    directory=DIRECTORY, instances=frozenset({"rt"}), accounts={"rt": "baton"}, leads={SD: "dana", NETWORK: "erin"}
+)
 
 
 def change(n: int, by: str, to: Holder | None, kind=ToolEventKind.HOLDER_CHANGED) -> ToolEvent:
-    return ToolEvent(ticket=KEY, event_id=str(n), kind=kind, at=datetime(2026, 3, 2, 8, n, tzinfo=UTC), actor=by,
-                     new_holder=to)
+    return ToolEvent(
+        ticket=KEY, event_id=str(n), kind=kind, at=datetime(2026, 3, 2, 8, n, tzinfo=UTC), actor=by, new_holder=to
+    )
 
 
 def desk(store, clock, tool):
     engine = RulesEngine(POLICY)
-    actions = ToolActions({"rt": tool}, written=remember_tool_holder(store, clock),
-                          governing=ledger_holder(store, clock), superseded=superseded_writes(store, clock),
-                          note_after_write=notes_after_writes(store, clock))
+    actions = ToolActions(
+        {"rt": tool},
+        written=remember_tool_holder(store, clock),
+        governing=ledger_holder(store, clock),
+        superseded=superseded_writes(store, clock),
+        note_after_write=notes_after_writes(store, clock),
+    )
     dispatcher = OutboxDispatcher(store, {"tool": actions}, clock, on_failed=FailedActions(store, POLICY, clock))
     poller = Poller({"rt": tool}, Intake(store, engine, clock), Checkpoints(store), dispatcher, clock)
     return poller, HandoffService(store, DIRECTORY, clock, engine)
@@ -53,9 +64,11 @@ def ledger(store, clock):
 
 
 def test_an_accept_the_tool_refuses_is_recorded_told_logged_and_the_ledger_follows_the_tool(store, clock, caplog):
-    tool = FakeConnector(log=[change(1, "root", Holder(SD, "alice"), ToolEventKind.CREATED),
-                              change(2, "bob", Holder(NETWORK))], holders={"7": Holder(NETWORK)},
-                         refused_people={"dave"})
+    tool = FakeConnector(
+        log=[change(1, "root", Holder(SD, "alice"), ToolEventKind.CREATED), change(2, "bob", Holder(NETWORK))],
+        holders={"7": Holder(NETWORK)},
+        refused_people={"dave"},
+    )
     poller, handoffs = desk(store, clock, tool)
     poller.run_once()  # bob's push is put back and turned into a request to Network
     assert tool.holders["7"] == Holder(SD, "alice")
@@ -82,8 +95,10 @@ def test_an_accept_the_tool_refuses_is_recorded_told_logged_and_the_ledger_follo
 
 
 def test_a_ticket_with_an_open_request_that_vanishes_loses_the_request(store, clock):
-    tool = FakeConnector(log=[change(1, "root", Holder(SD, "alice"), ToolEventKind.CREATED),
-                              change(2, "bob", Holder(NETWORK))], holders={"7": Holder(NETWORK)})
+    tool = FakeConnector(
+        log=[change(1, "root", Holder(SD, "alice"), ToolEventKind.CREATED), change(2, "bob", Holder(NETWORK))],
+        holders={"7": Holder(NETWORK)},
+    )
     poller, _ = desk(store, clock, tool)
     poller.run_once()
     tool.lost["7"] = "hidden"
@@ -94,8 +109,11 @@ def test_a_ticket_with_an_open_request_that_vanishes_loses_the_request(store, cl
 
 
 def test_a_ticket_with_a_change_not_read_yet_is_not_observed_over_it(store, clock):
-    tool = FakeConnector(log=[change(1, "root", Holder(SD, "alice"), ToolEventKind.CREATED),
-                              change(2, "bob", Holder(NETWORK))], holders={"7": Holder(NETWORK)}, page=10)
+    tool = FakeConnector(
+        log=[change(1, "root", Holder(SD, "alice"), ToolEventKind.CREATED), change(2, "bob", Holder(NETWORK))],
+        holders={"7": Holder(NETWORK)},
+        page=10,
+    )
     poller, _ = desk(store, clock, tool)
     poller.run_once()
     tool.holders["7"] = Holder(NETWORK, "carol")  # carol takes it; Baton has not read that change yet
@@ -109,14 +127,19 @@ def test_a_ticket_with_a_change_not_read_yet_is_not_observed_over_it(store, cloc
 def test_a_revert_repeated_after_a_crash_that_followed_its_write_still_posts_its_note_once(store, clock):
     """Found by the fault test: killed after the tool took the revert and before its note was queued, the repeat
     found the holder already written and queued no note; the ticket never said why it was back."""
-    tool = FakeConnector(log=[change(1, "root", Holder(SD, "alice"), ToolEventKind.CREATED),
-                              change(2, "bob", Holder(SD, "carol"))], holders={"7": Holder(SD, "carol")})
+    tool = FakeConnector(
+        log=[change(1, "root", Holder(SD, "alice"), ToolEventKind.CREATED), change(2, "bob", Holder(SD, "carol"))],
+        holders={"7": Holder(SD, "carol")},
+    )
     poller, _ = desk(store, clock, tool)
     poller.poll("rt")  # the revert (with its note) is decided, not yet done
     tool.holders["7"] = Holder(SD, "alice")  # the first attempt wrote it, then the process died
     with store.engine.begin() as connection:
-        connection.execute(outbox.update().where(outbox.c.idempotency_key.like("revert:%"))
-                           .values(status="sending", attempts=1, claimed_until=clock.now()))
+        connection.execute(
+            outbox.update()
+            .where(outbox.c.idempotency_key.like("revert:%"))
+            .values(status="sending", attempts=1, claimed_until=clock.now())
+        )
     clock.advance(minutes=10)  # past the dead process's lease
     poller.run_once()
     poller.run_once()

@@ -1,4 +1,5 @@
 """`baton demo` on a fresh install: no config, its own ledger, a report written where it says."""
+
 from __future__ import annotations
 
 from click.testing import CliRunner

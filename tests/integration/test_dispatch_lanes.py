@@ -5,6 +5,7 @@ clock. The email a handoff request sends meanwhile is measured with the real clo
 server's receipt: the workers run for real (threads, SQLite, HTTP, SMTP), only Baton's clock is injected so the test
 need not wait out the tool's minute to see the notes go once it is over.
 """
+
 from __future__ import annotations
 
 import time
@@ -93,8 +94,16 @@ def test_a_rate_limited_tool_does_not_delay_an_email(tmp_path, clock, monkeypatc
         try:
             wait_for("the tool to answer 429", lambda: tool.refused > 0)
             asked = time.monotonic()
-            app.handoffs.execute(RequestHandoff(ticket=ticket, handoff_id="h1", to_holder=Holder("Network"),
-                                                by="alice", reason="VPN concentrator", summary="rebooted it"))
+            app.handoffs.execute(
+                RequestHandoff(
+                    ticket=ticket,
+                    handoff_id="h1",
+                    to_holder=Holder("Network"),
+                    by="alice",
+                    reason="VPN concentrator",
+                    summary="rebooted it",
+                )
+            )
             wait_for("the handoff email to carol", lambda: mail_server.to("carol@example.com"))
             delay = time.monotonic() - asked
             print(f"the email to another destination went out {delay:.2f} s after it was queued")  # pytest -s

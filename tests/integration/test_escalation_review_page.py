@@ -1,4 +1,5 @@
 """The editor's page of an escalation review (ESCALATION_REVIEW_PATH?t=TOKEN), through the web app."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,14 +8,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from baton_itsm.core.app import App
+from baton_itsm.core.escalation_reviews.escalations import EscalationReviews
 from baton_itsm.core.notify.links import ESCALATION_REVIEW_PATH
 from baton_itsm.core.notify.tokens import ANSWER, ESCALATION_REVIEW, LinkClaim, LinkSigner
-from baton_itsm.core.escalation_reviews.escalations import EscalationReviews
 from baton_itsm.core.settings.loader import parse_config
 from baton_itsm.core.store.database import make_engine
 from baton_itsm.core.store.migrate import upgrade
 from baton_itsm.core.web import create_app
-
 from tests.integration.escalation_desk import CONFIG, TICKET, escalate
 
 SECRET = "escalation-review-secret-0123456789"
@@ -52,29 +52,57 @@ def test_an_editor_fills_in_links_and_closes_the_review_from_the_link(app, web):
     shown = web.get(ESCALATION_REVIEW_PATH, params={"t": t})
     assert shown.status_code == 200
     assert shown.headers["Cache-Control"] == "no-store" and shown.headers["Referrer-Policy"] == "no-referrer"
-    for text in ("Escalation review: ticket rt:7", "administrative service", "to Service Management", "alice",
-                 "the customer asks for a refund outside the policy", "explained the refund policy twice",
-                 "not who is to blame", 'name="prevention"', "<option>process gap</option>", "None yet."):
+    for text in (
+        "Escalation review: ticket rt:7",
+        "administrative service",
+        "to Service Management",
+        "alice",
+        "the customer asks for a refund outside the policy",
+        "explained the refund policy twice",
+        "not who is to blame",
+        'name="prevention"',
+        "<option>process gap</option>",
+        "None yet.",
+    ):
         assert text in shown.text, text
 
-    saved = web.post(ESCALATION_REVIEW_PATH, data={"t": t, "action": "save", "cause": "refund rules unclear",
-                                                   "steps": "asked finance", "cause_kind": "process gap"})
+    saved = web.post(
+        ESCALATION_REVIEW_PATH,
+        data={
+            "t": t,
+            "action": "save",
+            "cause": "refund rules unclear",
+            "steps": "asked finance",
+            "cause_kind": "process gap",
+        },
+    )
     assert saved.status_code == 200 and "Saved." in saved.text and ">refund rules unclear</textarea>" in saved.text
     assert "<option selected>process gap</option>" in saved.text
     assert review(app).sections["cause"] == "refund rules unclear" and review(app).updated_by == "mia"
 
     for change, reference in (("rule", "rules.yaml@4f2a1c"), ("sla", "SLA v7 section 2")):
-        linked = web.post(ESCALATION_REVIEW_PATH, data={"t": t, "action": "link", "change": change,
-                                                        "reference": reference, "note": "refunds"})
+        linked = web.post(
+            ESCALATION_REVIEW_PATH,
+            data={"t": t, "action": "link", "change": change, "reference": reference, "note": "refunds"},
+        )
         assert linked.status_code == 200 and reference in linked.text
     assert [c.change for c in review(app).changes] == ["rule", "sla"]
 
-    early = web.post(ESCALATION_REVIEW_PATH, data={"t": t, "action": "close", "cause": "refund rules unclear",
-                                                   "prevention": ""})
+    early = web.post(
+        ESCALATION_REVIEW_PATH, data={"t": t, "action": "close", "cause": "refund rules unclear", "prevention": ""}
+    )
     assert early.status_code == 422 and "says nothing yet on prevention" in early.text
     assert review(app).state == "open"
-    closed = web.post(ESCALATION_REVIEW_PATH, data={"t": t, "action": "close", "cause": "refund rules unclear",
-                                                    "steps": "asked finance", "prevention": "a KB article"})
+    closed = web.post(
+        ESCALATION_REVIEW_PATH,
+        data={
+            "t": t,
+            "action": "close",
+            "cause": "refund rules unclear",
+            "steps": "asked finance",
+            "prevention": "a KB article",
+        },
+    )
     assert closed.status_code == 200 and "You closed the review of ticket rt:7" in closed.text
     assert review(app).state == "closed" and review(app).sections["prevention"] == "a KB article"
 
@@ -101,13 +129,16 @@ def test_a_cause_kind_not_configured_is_refused_on_the_form(app, web):
     assert ">x</textarea>" in refused.text and review(app).sections == {}  # what was typed is shown, not saved
 
 
-@pytest.mark.parametrize(("make", "status", "text"), [
-    (lambda app: token(app, "mia", purpose=ANSWER), 400, "meant for another page"),
-    (lambda app: token(app, "mia", hours=-1), 410, "This link has expired"),
-    (lambda app: token(app, "mia")[:-3] + "abc", 400, "Invalid link"),
-    (lambda app: token(app, "mia", handoff_id="nope"), 400, "Baton does not know"),
-    (lambda app: "", 400, "Invalid link"),
-])
+@pytest.mark.parametrize(
+    ("make", "status", "text"),
+    [
+        (lambda app: token(app, "mia", purpose=ANSWER), 400, "meant for another page"),
+        (lambda app: token(app, "mia", hours=-1), 410, "This link has expired"),
+        (lambda app: token(app, "mia")[:-3] + "abc", 400, "Invalid link"),
+        (lambda app: token(app, "mia", handoff_id="nope"), 400, "Baton does not know"),
+        (lambda app: "", 400, "Invalid link"),
+    ],
+)
 def test_links_that_cannot_be_used_get_a_page_saying_why(app, web, make, status, text):
     response = web.get(ESCALATION_REVIEW_PATH, params={"t": make(app)})
     assert response.status_code == status and text in response.text and "Traceback" not in response.text

@@ -1,18 +1,18 @@
 """The escalation review life cycle in the store (SQLite and PostgreSQL): opened with the escalation, edited
 by its editors only, blameless, closed when cause and prevention are written, reopened, listed by state."""
+
 from __future__ import annotations
 
 import pytest
 
 from baton_itsm.core.app import App
-from baton_itsm.core.domain.protocol_errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.domain.kinds import HandoffKind
+from baton_itsm.core.domain.protocol_errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
 from baton_itsm.core.escalation_reviews.escalations import EscalationReviews
 from baton_itsm.core.settings.loader import parse_config
 from baton_itsm.core.store.database import make_engine
 from baton_itsm.core.store.migrate import upgrade
-
 from tests.integration.escalation_desk import CONFIG, EDITORS, TICKET, escalate
 
 
@@ -46,9 +46,9 @@ def test_the_life_of_an_escalation_review(app, reviews, clock):
 
     # An editor writes; someone who is not an editor (not even the one who escalated) is refused.
     clock.advance(hours=5)
-    assert [e.entry_type for e in reviews.edit("esc1", "mia", {"cause": "refund rules unclear",
-                                                               "steps": "asked finance"})] == [
-        "escalation-review-updated"]
+    assert [
+        e.entry_type for e in reviews.edit("esc1", "mia", {"cause": "refund rules unclear", "steps": "asked finance"})
+    ] == ["escalation-review-updated"]
     for outsider in ("bob", "alice"):
         with pytest.raises(NotAllowed, match=f"{outsider} cannot edit the review of esc1: erin, mia, quinn"):
             reviews.edit("esc1", outsider, {"helped": "x"})
@@ -60,8 +60,11 @@ def test_the_life_of_an_escalation_review(app, reviews, clock):
             reviews.edit("esc1", "mia", {blame: "bob"})
 
     # The cause's kind is one of the deployment's, in any case; anything else is refused with the list.
-    with pytest.raises(InvalidRequest, match=r"'weather' is not a kind of cause.*service decision, process gap, "
-                                             r"other"):
+    with pytest.raises(
+        InvalidRequest,
+        match=r"'weather' is not a kind of cause.*service decision, process gap, "
+        r"other",
+    ):
         reviews.edit("esc1", "erin", {}, cause_kind="weather")
     reviews.edit("esc1", "erin", {}, cause_kind="Process  GAP")
     assert reviews.get("esc1").review.cause_kind == "process gap"
@@ -74,7 +77,9 @@ def test_the_life_of_an_escalation_review(app, reviews, clock):
     with pytest.raises(NotAllowed):
         reviews.link("esc1", "bob", "rule", "x")
     assert [(c.change, c.reference) for c in reviews.get("esc1").review.changes] == [
-        ("rule", "config/rules.yaml@4f2a1c"), ("sla", "SLA-2026-03 section 4")]
+        ("rule", "config/rules.yaml@4f2a1c"),
+        ("sla", "SLA-2026-03 section 4"),
+    ]
 
     # Closing needs the cause and the prevention written.
     with pytest.raises(InvalidRequest, match="says nothing yet on prevention"):

@@ -5,6 +5,7 @@ delivery id twice in one batch is kept once; a failed transaction answers every 
 error and keeps nothing; what the lean SQLite writer stores is what the intake reads and handles. On a
 free SQLite store the event loop writes the batch itself; on a busy one the writer thread waits for it.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -16,19 +17,33 @@ from sqlalchemy import func, select
 
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
-from baton_itsm.core.runtime.group_commit import GroupCommit
-from baton_itsm.core.usecases.intake import Intake, delivery_payload
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.rules.policy import Policy
+from baton_itsm.core.runtime.group_commit import GroupCommit
 from baton_itsm.core.store.inbox_writer import (
-    SqliteInboxWriter, StoreBusy, UnitOfWorkInboxWriter, open_inbox_writer, open_quick_inbox_writer,
+    SqliteInboxWriter,
+    StoreBusy,
+    UnitOfWorkInboxWriter,
+    open_inbox_writer,
+    open_quick_inbox_writer,
 )
 from baton_itsm.core.store.schema import inbox
+from baton_itsm.core.usecases.intake import Intake, delivery_payload
 
 
 def payload(clock, event_id: str) -> dict:
-    return delivery_payload([ToolEvent(ticket=TicketKey("rt", "7"), event_id=event_id, kind=ToolEventKind.CREATED,
-                                       at=clock.now(), actor="tina", new_holder=Holder("Service Desk", "alice"))])
+    return delivery_payload(
+        [
+            ToolEvent(
+                ticket=TicketKey("rt", "7"),
+                event_id=event_id,
+                kind=ToolEventKind.CREATED,
+                at=clock.now(),
+                actor="tina",
+                new_holder=Holder("Service Desk", "alice"),
+            )
+        ]
+    )
 
 
 def kept(store) -> list[tuple[str, str]]:
@@ -79,8 +94,12 @@ def test_the_writer_on_this_store_is_the_lean_one_for_a_sqlite_file(store):
 def test_concurrent_deliveries_share_one_transaction_and_a_repeated_id_is_kept_once(store, clock):
     writer = HeldWriter(store)
     commit = GroupCommit(lambda: writer, clock)
-    rest = [("rt", "d2", payload(clock, "e2")), ("rt", "d3", payload(clock, "e3")),
-            ("rt", "d2", payload(clock, "e2")), ("jira", "d2", payload(clock, "e2"))]
+    rest = [
+        ("rt", "d2", payload(clock, "e2")),
+        ("rt", "d3", payload(clock, "e3")),
+        ("rt", "d2", payload(clock, "e2")),
+        ("jira", "d2", payload(clock, "e2")),
+    ]
     try:
         answers = asyncio.run(gather_while_held(commit, writer, ("rt", "d1", payload(clock, "e1")), rest))
     finally:
@@ -103,8 +122,9 @@ def test_a_failed_transaction_answers_every_request_in_it_with_the_error_and_kee
     writer = HeldWriter(store, fail=True)
     commit = GroupCommit(lambda: writer, clock)
     try:
-        answers = asyncio.run(gather_while_held(commit, writer, ("rt", "d1", payload(clock, "e1")),
-                                                [("rt", "d2", payload(clock, "e2"))]))
+        answers = asyncio.run(
+            gather_while_held(commit, writer, ("rt", "d1", payload(clock, "e1")), [("rt", "d2", payload(clock, "e2"))])
+        )
     finally:
         commit.close()
     assert [type(a) for a in answers] == [RuntimeError, RuntimeError]
@@ -125,8 +145,10 @@ def test_a_failing_sqlite_insert_rolls_back_the_whole_batch(sqlite_store, clock)
 def test_what_the_writer_keeps_the_intake_handles(store, clock, directory):
     writer = open_inbox_writer(store)
     try:
-        assert writer.write([("rt", "d1", payload(clock, "e1")), ("rt", "d1", payload(clock, "e1"))],
-                            clock.now()) == [True, False]
+        assert writer.write([("rt", "d1", payload(clock, "e1")), ("rt", "d1", payload(clock, "e1"))], clock.now()) == [
+            True,
+            False,
+        ]
     finally:
         writer.close()
     with store.engine.connect() as connection:
@@ -140,11 +162,16 @@ def test_what_the_writer_keeps_the_intake_handles(store, clock, directory):
         assert connection.execute(select(func.count()).select_from(inbox).where(inbox.c.status == "done")).scalar() == 1
 
 
-def test_a_delivery_that_waits_for_the_rest_of_its_write_is_handled_only_once_the_wait_is_over(store, clock,
-                                                                                                 directory):
+def test_a_delivery_that_waits_for_the_rest_of_its_write_is_handled_only_once_the_wait_is_over(store, clock, directory):
     """RT's Scrip posts one write as several deliveries; each waits (core/store/settling.py) as the writer keeps it."""
-    event = ToolEvent(ticket=TicketKey("rt", "7"), event_id="e1", kind=ToolEventKind.CREATED, at=clock.now(),
-                      actor="tina", new_holder=Holder("Service Desk", "alice"))
+    event = ToolEvent(
+        ticket=TicketKey("rt", "7"),
+        event_id="e1",
+        kind=ToolEventKind.CREATED,
+        at=clock.now(),
+        actor="tina",
+        new_holder=Holder("Service Desk", "alice"),
+    )
     writer = open_inbox_writer(store)
     try:
         assert writer.write([("rt", "d1", delivery_payload([event], settle_seconds=1))], clock.now()) == [True]
@@ -159,8 +186,9 @@ def test_a_delivery_that_waits_for_the_rest_of_its_write_is_handled_only_once_th
 
 
 def test_on_a_free_sqlite_store_the_event_loop_writes_the_batch_itself(sqlite_store, clock):
-    commit = GroupCommit(lambda: pytest.fail("the writer thread was not needed"), clock,
-                         lambda: open_quick_inbox_writer(sqlite_store))
+    commit = GroupCommit(
+        lambda: pytest.fail("the writer thread was not needed"), clock, lambda: open_quick_inbox_writer(sqlite_store)
+    )
 
     async def deliveries():
         return await asyncio.gather(*(commit.keep("rt", d, payload(clock, d)) for d in ("d1", "d2", "d1")))
@@ -173,8 +201,7 @@ def test_on_a_free_sqlite_store_the_event_loop_writes_the_batch_itself(sqlite_st
 
 
 def test_while_the_store_is_being_written_the_batch_goes_to_the_waiting_writer(sqlite_store, clock):
-    commit = GroupCommit(lambda: open_inbox_writer(sqlite_store), clock,
-                         lambda: open_quick_inbox_writer(sqlite_store))
+    commit = GroupCommit(lambda: open_inbox_writer(sqlite_store), clock, lambda: open_quick_inbox_writer(sqlite_store))
     other_process = sqlite3.connect(sqlite_store.engine.url.database, isolation_level=None)
     other_process.execute("BEGIN IMMEDIATE")  # another process holds SQLite's write lock
 

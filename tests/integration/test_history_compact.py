@@ -7,6 +7,7 @@ UnitOfWork, one ledger row per HolderChanged and one for the HistorySummary) mus
 for figure, and the same `baton ledger`. A log read in two halves (two processes) and a report added up in two
 halves must give the same figures as one pass, on SQLite and on PostgreSQL.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -18,13 +19,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
+from baton_itsm.connectors.servicenow.history import log_import as servicenow_import
+from baton_itsm.connectors.servicenow.history.log_import import read_servicenow_log
 from baton_itsm.core.cli.main import cli
 from baton_itsm.core.domain.events import HolderChanged
 from baton_itsm.core.domain.history_events import HistorySummary
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.ownership import OwnershipPolicy
-from baton_itsm.connectors.servicenow.history import log_import as servicenow_import
-from baton_itsm.connectors.servicenow.history.log_import import read_servicenow_log
 from baton_itsm.core.metrics import two_parts
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.store.database import make_engine
@@ -65,8 +66,10 @@ def report(url: str, instance: str) -> dict:
 
 def ledger(url: str, ticket: str) -> list[dict]:
     """`baton ledger --format json` as a reader sees it, less where the rows sit (seq) and when they were written."""
-    return [{k: v for k, v in entry.items() if k not in ("seq", "recorded_at", "ticket")}
-            for entry in json.loads(baton(url, "ledger", ticket, "--format", "json"))]
+    return [
+        {k: v for k, v in entry.items() if k not in ("seq", "recorded_at", "ticket")}
+        for entry in json.loads(baton(url, "ledger", ticket, "--format", "json"))
+    ]
 
 
 def write_one_row_per_move(url: str, instance: str, path: Path) -> None:
@@ -80,18 +83,43 @@ def write_one_row_per_move(url: str, instance: str, path: Path) -> None:
             events, previous = [], None
             for at, actor, group, person, source_id in imported.steps:
                 holder = Holder(group, person)
-                events.append(HolderChanged(ticket=key, at=_aware(at), by=actor, from_holder=previous,
-                                            to_holder=holder, source_event_id=source_id, cause="import"))
+                events.append(
+                    HolderChanged(
+                        ticket=key,
+                        at=_aware(at),
+                        by=actor,
+                        from_holder=previous,
+                        to_holder=holder,
+                        source_event_id=source_id,
+                        cause="import",
+                    )
+                )
                 previous = holder
-            events.append(HistorySummary(
-                ticket=key, at=_aware(imported.last_activity_at), by=None, source_event_id=imported.source_event_id,
-                opened_at=imported.opened_at, resolved_at=imported.resolved_at, reopen_count=imported.reopen_count,
-                tool_reassignments=imported.tool_reassignments,
-                derived_reassignments=imported.derived_reassignments, updates=imported.updates,
-                mismatch=imported.mismatch))
+            events.append(
+                HistorySummary(
+                    ticket=key,
+                    at=_aware(imported.last_activity_at),
+                    by=None,
+                    source_event_id=imported.source_event_id,
+                    opened_at=imported.opened_at,
+                    resolved_at=imported.resolved_at,
+                    reopen_count=imported.reopen_count,
+                    tool_reassignments=imported.tool_reassignments,
+                    derived_reassignments=imported.derived_reassignments,
+                    updates=imported.updates,
+                    mismatch=imported.mismatch,
+                )
+            )
             uow.append(uow.load_ticket(key), events)
-            uow.save_facts(key, TicketFacts(requester=imported.requester, priority=imported.priority,
-                                            category=imported.category, status=imported.status))
+            uow.save_facts(
+                key,
+                TicketFacts(
+                    requester=imported.requester,
+                    priority=imported.priority,
+                    category=imported.category,
+                    status=imported.status,
+                ),
+            )
     engine.dispose()
 
 
@@ -99,8 +127,13 @@ def ledger_rows(url: str, instance: str) -> int:
     """How many rows the ledger holds for the instance's tickets: the storage itself, what this change is about."""
     engine = make_engine(url)
     with engine.connect() as connection:
-        count = connection.execute(text("SELECT COUNT(*) FROM ledger_entries e JOIN tickets t ON t.id = e.ticket_id "
-                                        "WHERE t.instance = :instance"), {"instance": instance}).scalar_one()
+        count = connection.execute(
+            text(
+                "SELECT COUNT(*) FROM ledger_entries e JOIN tickets t ON t.id = e.ticket_id "
+                "WHERE t.instance = :instance"
+            ),
+            {"instance": instance},
+        ).scalar_one()
     engine.dispose()
     return count
 
@@ -153,8 +186,7 @@ def test_reimporting_the_sample_adds_nothing_and_an_overlapping_file_only_what_i
     assert "held by Group 999" in baton(url, "ledger", "sn-log:INC0000830")
 
 
-def test_a_log_read_in_two_halves_and_a_report_added_up_in_two_are_the_same_as_in_one(workdir, url,
-                                                                                         monkeypatch):
+def test_a_log_read_in_two_halves_and_a_report_added_up_in_two_are_the_same_as_in_one(workdir, url, monkeypatch):
     baton(url, "import", "servicenow-log", str(SAMPLE), "--instance", "one", "-q")
     one = report(url, "one")
     monkeypatch.setattr(servicenow_import, "SPLIT_FROM", 1)  # two halves (on SQLite: PostgreSQL reads in one)

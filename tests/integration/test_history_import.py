@@ -1,4 +1,5 @@
 """`baton import` into a SQLite ledger: a small hand-made ServiceNow log and a Jira changelog export."""
+
 from __future__ import annotations
 
 import json
@@ -77,8 +78,12 @@ def test_an_overlapping_file_appends_only_what_the_ledger_lacks(workdir):
     shutil.copyfile(SMALL_LOG, longer)
     with longer.open("a", newline="") as stream:  # INC4 goes on: a move to Group B
         last = SMALL_LOG.read_text().splitlines()[17]  # INC4's good first row
-        stream.write(last.replace(",0,true,", ",1,true,").replace("3/3/2016 09:00,Phone", "4/3/2016 09:00,Phone")
-                     .replace("Group A,?", "Group B,?") + "\r\n")
+        stream.write(
+            last.replace(",0,true,", ",1,true,")
+            .replace("3/3/2016 09:00,Phone", "4/3/2016 09:00,Phone")
+            .replace("Group A,?", "Group B,?")
+            + "\r\n"
+        )
     output = baton("import", "servicenow-log", str(longer), "--quiet").output
     assert "0 new, 1 already in the ledger got new entries" in output
     assert "2 ledger entries written" in output  # INC4's move and its new summary
@@ -90,8 +95,15 @@ def test_an_overlapping_file_appends_only_what_the_ledger_lacks(workdir):
 def test_older_moves_never_rewrite_a_ticket_the_ledger_already_follows_further(workdir):
     rows = SMALL_LOG.read_text().splitlines()
     later = workdir / "later.csv"  # only INC4's move to Group B, a day after the moves of the small log
-    later.write_text(rows[0] + "\r\n" + rows[17].replace(",0,true,", ",1,true,").replace(
-        "3/3/2016 09:00,Phone", "4/3/2016 09:00,Phone").replace("Group A,?", "Group B,?") + "\r\n")
+    later.write_text(
+        rows[0]
+        + "\r\n"
+        + rows[17]
+        .replace(",0,true,", ",1,true,")
+        .replace("3/3/2016 09:00,Phone", "4/3/2016 09:00,Phone")
+        .replace("Group A,?", "Group B,?")
+        + "\r\n"
+    )
     baton("import", "servicenow-log", str(later), "--quiet")
     output = baton("import", "servicenow-log", str(SMALL_LOG), "--quiet").output
     assert "moves older than what the ledger already holds for their ticket" in output

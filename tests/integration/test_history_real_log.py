@@ -1,4 +1,5 @@
 """`baton import` of the whole real ServiceNow event log (tests/connectors/servicenow/incident-log), then the report."""
+
 from __future__ import annotations
 
 import json
@@ -16,14 +17,14 @@ def test_the_whole_log_imports_and_agrees_with_servicenow(tmp_path, monkeypatch)
     monkeypatch.delenv("BATON_CONFIG", raising=False)
     db = str(tmp_path / "ledger.db")
     runner = CliRunner()
-    imported = runner.invoke(cli, ["--db", db, "import", "servicenow-log", str(LOG_ZIP), "-q"],
-                             catch_exceptions=False)
+    imported = runner.invoke(cli, ["--db", db, "import", "servicenow-log", str(LOG_ZIP), "-q"], catch_exceptions=False)
     assert imported.exit_code == 0
     assert "119,998 rows read, 0 rejected" in imported.output  # rejected rows would be counted and explained here
     assert "20,769 tickets (20,769 new" in imported.output
 
-    report = runner.invoke(cli, ["--db", db, "report", "--format", "json", "--no-charts", "--out", "out"],
-                           catch_exceptions=False)
+    report = runner.invoke(
+        cli, ["--db", db, "report", "--format", "json", "--no-charts", "--out", "out"], catch_exceptions=False
+    )
     metrics = json.loads(report.output)
     assert metrics["tickets"] == 20_769
     tool = metrics["tool_counter"]

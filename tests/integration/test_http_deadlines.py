@@ -7,6 +7,7 @@ files fall back to where they were, and a normal request is answered meanwhile. 
 bound a new connection gets 503 at once. Before the fix all of them stayed open as long as the client
 liked. Waiting here is for the real deadlines of a real server: short, with generous margins.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -18,9 +19,9 @@ from dataclasses import dataclass
 import pytest
 import requests
 
+from tests.connectors.rest.test_rest_webhook import SECRET
 from tests.integration.loopback import LoopbackServer
 from tests.integration.served import Served, webhook_instance
-from tests.connectors.rest.test_rest_webhook import SECRET
 
 HEAD_SECONDS, BODY_SECONDS = 1.0, 2.0
 MARGIN = 3.0  # a loaded test machine may run the server's timer late; never early
@@ -30,8 +31,10 @@ service:
   http: {{header_timeout_seconds: {HEAD_SECONDS}, body_timeout_seconds: {BODY_SECONDS}, max_connections: 300}}
 """
 SLOW_HEAD = b"GET /healthz HTTP/1.1\r\nHost: baton\r\nX-Slow: "  # then one more byte at a time, never the end
-SLOW_BODY = (b"POST /hooks/rest/rt HTTP/1.1\r\nHost: baton\r\nContent-Type: application/json\r\n"
-             b"Content-Length: 4096\r\n\r\n")  # then the body, one byte at a time
+SLOW_BODY = (
+    b"POST /hooks/rest/rt HTTP/1.1\r\nHost: baton\r\nContent-Type: application/json\r\n"
+    b"Content-Length: 4096\r\n\r\n"
+)  # then the body, one byte at a time
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +53,7 @@ def service(tmp_path_factory, tool):
 @dataclass
 class Slow:
     """One client connection sending its request one byte at a time, and what became of it."""
+
     connection: socket.socket
     opened: float
     closed_after: float | None = None
@@ -150,8 +154,7 @@ def test_two_hundred_slow_connections_are_all_closed_and_a_normal_request_is_ans
     assert answered == [200]
     assert_closed_at(clients[:100], HEAD_SECONDS)
     assert_closed_at(clients[100:], BODY_SECONDS)
-    assert _settles(service.open_files, lambda files: files <= files_before + 2), (files_before,
-                                                                                    service.open_files())
+    assert _settles(service.open_files, lambda files: files <= files_before + 2), (files_before, service.open_files())
 
 
 def _settles(read, ok, within: float = 5.0) -> bool:

@@ -2,6 +2,7 @@
 
 Nobody sleeps: the client's sleep is a recorder, so the waits it asked for are what the tests assert.
 """
+
 from __future__ import annotations
 
 import socket
@@ -20,9 +21,14 @@ def server():
 
 
 def client(url: str, waits: list, **kwargs) -> HttpClient:
-    return HttpClient(url, auth=("baton", "s3cret"), timeout=kwargs.pop("timeout", 5),
-                      retry=RetryPolicy(attempts=4, base_seconds=0.5, max_wait_seconds=30), sleep=waits.append,
-                      **kwargs)
+    return HttpClient(
+        url,
+        auth=("baton", "s3cret"),
+        timeout=kwargs.pop("timeout", 5),
+        retry=RetryPolicy(attempts=4, base_seconds=0.5, max_wait_seconds=30),
+        sleep=waits.append,
+        **kwargs,
+    )
 
 
 def test_rate_limit_waits_as_long_as_the_tool_asked(server):

@@ -1,5 +1,6 @@
 """The inbox dead-letter: a delivery whose handling keeps failing is parked with its reason, no longer holds its
 ticket back, and `baton inbox` lists it and puts it back."""
+
 from __future__ import annotations
 
 import json
@@ -9,11 +10,11 @@ from click.testing import CliRunner
 from baton_itsm.core.cli.main import cli
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
-from baton_itsm.core.usecases.intake import Intake
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.store.database import make_engine
 from baton_itsm.core.store.migrate import upgrade
 from baton_itsm.core.store.unit_of_work import Store
+from baton_itsm.core.usecases.intake import Intake
 
 SEVEN = TicketKey("rt", "7")
 
@@ -29,8 +30,9 @@ def a_desk(tmp_path, monkeypatch, clock, max_attempts: int) -> Intake:
 
 
 def change(clock, event_id: str, holder: str, kind=ToolEventKind.HOLDER_CHANGED) -> ToolEvent:
-    return ToolEvent(ticket=SEVEN, event_id=event_id, kind=kind, at=clock.now(), actor="tina",
-                     new_holder=Holder.parse(holder))
+    return ToolEvent(
+        ticket=SEVEN, event_id=event_id, kind=kind, at=clock.now(), actor="tina", new_holder=Holder.parse(holder)
+    )
 
 
 def fail_on(intake: Intake, monkeypatch, event_id: str) -> set[str]:

@@ -1,20 +1,20 @@
 """Tool events through the intake and due timers through the scheduler, on SQLite and PostgreSQL."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import pytest
 from sqlalchemy import create_engine, func, select
 
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
-from baton_itsm.core.usecases.handoffs import HandoffService
-from baton_itsm.core.usecases.intake import MAX_ATTEMPTS, Intake, IntakeReport
 from baton_itsm.core.rules.build import build_policy
 from baton_itsm.core.rules.engine import RulesEngine
-from baton_itsm.core.usecases.scheduler import Scheduler
 from baton_itsm.core.settings.loader import parse_config
 from baton_itsm.core.store.schema import inbox, outbox, tickets, timers
 from baton_itsm.core.store.unit_of_work import Store
+from baton_itsm.core.usecases.handoffs import HandoffService
+from baton_itsm.core.usecases.intake import MAX_ATTEMPTS, Intake, IntakeReport
+from baton_itsm.core.usecases.scheduler import Scheduler
 
 CONFIG = """\
 groups:
@@ -35,8 +35,11 @@ def make_desk(store, clock):
     config = parse_config(CONFIG, "test.yaml")
     engine = RulesEngine(build_policy(config))
     store = Store(store.engine, config.ownership_policy(), config.intake_groups())
-    return Intake(store, engine, clock), Scheduler(store, engine, clock), HandoffService(
-        store, config.directory(), clock, engine)
+    return (
+        Intake(store, engine, clock),
+        Scheduler(store, engine, clock),
+        HandoffService(store, config.directory(), clock, engine),
+    )
 
 
 @pytest.fixture
@@ -45,8 +48,15 @@ def desk(store, clock):
 
 
 def event(clock, event_id: str, actor: str, holder: str, kind=ToolEventKind.HOLDER_CHANGED, **fields) -> ToolEvent:
-    return ToolEvent(ticket=KEY, event_id=event_id, kind=kind, at=clock.now(), actor=actor,
-                     new_holder=Holder.parse(holder), fields=fields)
+    return ToolEvent(
+        ticket=KEY,
+        event_id=event_id,
+        kind=kind,
+        at=clock.now(),
+        actor=actor,
+        new_holder=Holder.parse(holder),
+        fields=fields,
+    )
 
 
 def count(store, table, *where) -> int:
@@ -56,11 +66,14 @@ def count(store, table, *where) -> int:
 
 def test_a_push_is_reverted_through_the_store_and_a_repeat_is_a_no_op(desk, clock):
     intake, _, service = desk
-    report = intake.ingest("rt", [
-        event(clock, "1", "tina", "Triage", ToolEventKind.CREATED, requester="pat@example.com", subject="VPN"),
-        event(clock, "2", "tina", "Service Desk/alice"),
-        event(clock, "3", "bob", "Network/carol"),
-    ])
+    report = intake.ingest(
+        "rt",
+        [
+            event(clock, "1", "tina", "Triage", ToolEventKind.CREATED, requester="pat@example.com", subject="VPN"),
+            event(clock, "2", "tina", "Service Desk/alice"),
+            event(clock, "3", "bob", "Network/carol"),
+        ],
+    )
     assert (report.new, report.duplicates) == (3, 0)
     entries = [e.event.entry_type for e in service.ledger(KEY)]
     assert entries == ["holder-changed", "holder-changed", "rule", "requested"]
@@ -79,15 +92,23 @@ def test_a_push_is_reverted_through_the_store_and_a_repeat_is_a_no_op(desk, cloc
     assert echo.entries == [] and len(service.ledger(KEY)) == 4
     with store.unit_of_work(clock.now()) as uow:
         facts = uow.load_facts(KEY)
-    assert (facts.requester, facts.subject, facts.tool_holder) == ("pat@example.com", "VPN",
-                                                                    Holder("Service Desk", "alice"))
+    assert (facts.requester, facts.subject, facts.tool_holder) == (
+        "pat@example.com",
+        "VPN",
+        Holder("Service Desk", "alice"),
+    )
 
 
 def test_the_scheduler_fires_only_what_is_due(desk, clock):
     intake, scheduler, service = desk
-    intake.ingest("rt", [event(clock, "1", "tina", "Triage", ToolEventKind.CREATED),
-                         event(clock, "2", "tina", "Service Desk/alice"),
-                         event(clock, "3", "bob", "Network/carol")])
+    intake.ingest(
+        "rt",
+        [
+            event(clock, "1", "tina", "Triage", ToolEventKind.CREATED),
+            event(clock, "2", "tina", "Service Desk/alice"),
+            event(clock, "3", "bob", "Network/carol"),
+        ],
+    )
     assert scheduler.tick().fired == 0
     clock.advance(minutes=30)
     assert scheduler.tick().fired == 1  # the acceptance reminder
@@ -113,22 +134,25 @@ def test_the_scheduler_passes_over_a_ticket_another_process_is_changing(postgres
     # Waiting for a lock fails after 5 s instead of hanging the test (the other process is this same thread).
     waits_briefly = create_engine(postgres_store.engine.url, connect_args={"options": "-c lock_timeout=5000"})
     intake, scheduler, _ = make_desk(Store(waits_briefly), clock)
-    intake.ingest("rt", [event(clock, "1", "tina", "Triage", ToolEventKind.CREATED),
-                         event(clock, "2", "tina", "Service Desk/alice")])
+    intake.ingest(
+        "rt",
+        [event(clock, "1", "tina", "Triage", ToolEventKind.CREATED), event(clock, "2", "tina", "Service Desk/alice")],
+    )
     clock.advance(hours=5)
     assert len(scheduler.due()) == 1  # the stale reminder
-    with postgres_store.engine.connect() as other_process:
-        with other_process.begin():
-            other_process.execute(select(tickets.c.id).where(tickets.c.external_id == KEY.ticket_id).with_for_update())
-            assert scheduler.tick().fired == 0
+    with postgres_store.engine.connect() as other_process, other_process.begin():
+        other_process.execute(select(tickets.c.id).where(tickets.c.external_id == KEY.ticket_id).with_for_update())
+        assert scheduler.tick().fired == 0
     assert scheduler.tick().fired == 1
     waits_briefly.dispose()
 
 
 def test_a_webhook_delivery_is_kept_first_and_handled_once(desk, clock):
     intake, _, service = desk
-    delivery = [event(clock, "e1", "tina", "Triage", ToolEventKind.CREATED),
-                event(clock, "e2", "tina", "Service Desk/alice")]
+    delivery = [
+        event(clock, "e1", "tina", "Triage", ToolEventKind.CREATED),
+        event(clock, "e2", "tina", "Service Desk/alice"),
+    ]
     assert intake.receive("rt", "delivery-1", delivery) is True
     assert intake.receive("rt", "delivery-1", delivery) is False, "a retried delivery is a no-op"
     assert service.ledger(KEY) == [], "kept, not yet handled"
@@ -177,8 +201,9 @@ def test_a_failure_reported_after_another_process_handled_the_delivery_leaves_it
     [claimed] = intake._claim(10)
     intake.process(claimed, IntakeReport())  # B
     assert intake.record_failure(claimed, "OperationalError: deadlock detected") is False  # A, too late
-    assert count(intake.store, inbox, inbox.c.status == "done", inbox.c.attempts == 1,
-                 inbox.c.last_error.is_(None)) == 1
+    assert (
+        count(intake.store, inbox, inbox.c.status == "done", inbox.c.attempts == 1, inbox.c.last_error.is_(None)) == 1
+    )
     clock.advance(hours=2)
     assert intake.process_pending().new == 0
     assert len(service.ledger(KEY)) == 1

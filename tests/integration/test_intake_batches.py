@@ -5,6 +5,7 @@ and read every pending delivery's payload to find a ticket's others, so during a
 the longer the burst lasted. A claim is now handled in rounds, one transaction each, a ticket's deliveries in
 order (core/usecases/intake_batches.py), and the inbox keeps each delivery's ticket in an indexed column.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -45,8 +46,11 @@ def test_a_claim_of_many_tickets_is_handled_in_one_transaction_per_round(desk, c
         assert shape(service, key) == IN_ORDER, f"{key}: the push is seen after the take, and reverted"
     with intake.store.engine.connect() as connection:
         keys = set(connection.execute(select(outbox.c.idempotency_key).where(outbox.c.channel == "tool")).scalars())
-        statuses = set(connection.execute(select(inbox.c.status).where(
-            inbox.c.event_id.like("t%-take") | inbox.c.event_id.like("t%-push"))).scalars())
+        statuses = set(
+            connection.execute(
+                select(inbox.c.status).where(inbox.c.event_id.like("t%-take") | inbox.c.event_id.like("t%-push"))
+            ).scalars()
+        )
     assert {f"revert:rt:{key.ticket_id}:t{key.ticket_id}-2" for key in TICKETS} <= keys
     assert statuses == {"done"}
 
@@ -70,8 +74,9 @@ def test_a_round_that_fails_is_kept_by_nothing_and_its_deliveries_are_handled_on
     assert shape(service, TICKETS[1]) == ["holder-changed first-seen"], "its push failed alone and waits"
     assert shape(service, TICKETS[2]) == IN_ORDER
     with intake.store.engine.connect() as connection:
-        failed = connection.execute(select(inbox.c.status, inbox.c.attempts, inbox.c.last_error)
-                                    .where(inbox.c.event_id == "t2-push")).one()
+        failed = connection.execute(
+            select(inbox.c.status, inbox.c.attempts, inbox.c.last_error).where(inbox.c.event_id == "t2-push")
+        ).one()
     assert failed.status == "pending" and failed.attempts == 1 and "engine bug" in failed.last_error
 
 

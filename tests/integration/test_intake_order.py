@@ -6,6 +6,7 @@ ticket, not in that batch, was claimed and handled meanwhile by the other proces
 restarted while the dead one's lease ran. bob's push was then handled before alice took the ticket: the ledger
 recorded a first assignment to carol and then alice's take as a pull, and the push was never reverted.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,8 @@ from sqlalchemy import select
 
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
-from baton_itsm.core.usecases.intake import MAX_ATTEMPTS
 from baton_itsm.core.store.schema import outbox
+from baton_itsm.core.usecases.intake import MAX_ATTEMPTS
 from tests.integration.test_intake_and_scheduler import make_desk
 
 SEVEN, EIGHT = TicketKey("rt", "7"), TicketKey("rt", "8")
@@ -26,27 +27,36 @@ def desk(store, clock):
 
 
 def change(clock, ticket: TicketKey, event_id: str, actor: str, old: str | None, new: str) -> ToolEvent:
-    return ToolEvent(ticket=ticket, event_id=event_id, kind=ToolEventKind.HOLDER_CHANGED, at=clock.now(),
-                     actor=actor, old_holder=Holder.parse(old) if old else None, new_holder=Holder.parse(new))
+    return ToolEvent(
+        ticket=ticket,
+        event_id=event_id,
+        kind=ToolEventKind.HOLDER_CHANGED,
+        at=clock.now(),
+        actor=actor,
+        old_holder=Holder.parse(old) if old else None,
+        new_holder=Holder.parse(new),
+    )
 
 
 def take_then_push(intake, clock, ticket: TicketKey, prefix: str) -> None:
     """alice takes the ticket, then bob pushes it to carol in Network: two deliveries, kept in that order."""
-    intake.receive("rt", f"{prefix}-take", [change(clock, ticket, f"{prefix}-1", "alice", None,
-                                                   "Service Desk/alice")])
-    intake.receive("rt", f"{prefix}-push", [change(clock, ticket, f"{prefix}-2", "bob", "Service Desk/alice",
-                                                   "Network/carol")])
+    intake.receive("rt", f"{prefix}-take", [change(clock, ticket, f"{prefix}-1", "alice", None, "Service Desk/alice")])
+    intake.receive(
+        "rt", f"{prefix}-push", [change(clock, ticket, f"{prefix}-2", "bob", "Service Desk/alice", "Network/carol")]
+    )
 
 
 def shape(service, ticket: TicketKey) -> list[str]:
-    return [f"{e.event.entry_type} {getattr(e.event, 'cause', '') or getattr(e.event, 'outcome', '')}".strip()
-            for e in service.ledger(ticket)]
+    return [
+        f"{e.event.entry_type} {getattr(e.event, 'cause', '') or getattr(e.event, 'outcome', '')}".strip()
+        for e in service.ledger(ticket)
+    ]
 
 
 def rounds(intake) -> int:
     """What the inbox worker of `baton run` does: rounds while a round finds work; how many it handled."""
     handled = 0
-    while (new := intake.process_pending().new):
+    while new := intake.process_pending().new:
         handled += new
     return handled
 

@@ -1,4 +1,5 @@
 """/healthz and /metrics through HTTP (TestClient) on a real SQLite store: what a monitoring system scrapes."""
+
 from __future__ import annotations
 
 import re
@@ -10,10 +11,10 @@ from fastapi.testclient import TestClient
 from baton_itsm.core.app import App
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
-from baton_itsm.core.usecases.dispatcher import OutboxDispatcher
 from baton_itsm.core.settings.loader import parse_config
 from baton_itsm.core.store.database import make_engine
 from baton_itsm.core.store.migrate import upgrade
+from baton_itsm.core.usecases.dispatcher import OutboxDispatcher
 from baton_itsm.core.web import create_app
 
 CONFIG = """
@@ -72,11 +73,15 @@ def test_healthz_answers_503_never_500(tmp_path, clock, broken):
 def test_healthz_is_ok_with_nothing_wrong(tmp_path, clock):
     with serve(make_app(tmp_path, clock)) as client:
         answer = client.get("/healthz")
-    assert answer.status_code == 200 and answer.json() == {"status": "ok", "store": "ok", "tools": {},
-                                                           "deliveries": {"email": "ok"}}
+    assert answer.status_code == 200 and answer.json() == {
+        "status": "ok",
+        "store": "ok",
+        "tools": {},
+        "deliveries": {"email": "ok"},
+    }
 
 
-SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
+SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$")
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
 
@@ -102,8 +107,14 @@ def parse(text: str) -> tuple[dict[str, str], dict[tuple[str, tuple], float]]:
 def test_counters_only_go_up_and_depths_are_gauges(tmp_path, clock):
     app = make_app(tmp_path, clock)
     ticket = TicketKey("rt", "7")
-    event = ToolEvent(ticket=ticket, event_id="txn-1", kind=ToolEventKind.CREATED, at=clock.now(), actor="alice",
-                      new_holder=Holder("Service Desk", "alice"))
+    event = ToolEvent(
+        ticket=ticket,
+        event_id="txn-1",
+        kind=ToolEventKind.CREATED,
+        at=clock.now(),
+        actor="alice",
+        new_holder=Holder("Service Desk", "alice"),
+    )
     app.intake.receive("rt", "delivery-1", [event])  # kept, not yet handled
     with app.store.unit_of_work(clock.now()) as uow:
         uow.queue_outgoing("note-1", "tool", {"instance": "rt", "ticket_id": "7", "action": "add-note", "text": "x"})
@@ -115,8 +126,11 @@ def test_counters_only_go_up_and_depths_are_gauges(tmp_path, clock):
 
     for name, kind in types.items():
         assert (kind == "counter") == name.endswith("_total"), f"{name} is a {kind}"
-    went_down = {key: (value, after.get(key)) for key, value in before.items()
-                 if types[key[0]] == "counter" and after.get(key, -1) < value}
+    went_down = {
+        key: (value, after.get(key))
+        for key, value in before.items()
+        if types[key[0]] == "counter" and after.get(key, -1) < value
+    }
     assert not went_down, f"counters went down (or vanished): {went_down}"
     by_name = defaultdict(dict)
     for (name, labels), value in after.items():

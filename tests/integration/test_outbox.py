@@ -1,4 +1,5 @@
 """The outbox dispatcher: retries, Retry-After, and what happens to a delivery a crash interrupted."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from baton_itsm.core.errors import ToolRateLimited, ToolRefused, ToolUnavailable
-from baton_itsm.core.usecases.dispatcher import AtMostOnce, OutboxDispatcher
 from baton_itsm.core.store.schema import outbox
+from baton_itsm.core.usecases.dispatcher import AtMostOnce, OutboxDispatcher
 
 
 class Recorder:
@@ -57,10 +58,13 @@ def test_a_refusal_is_not_retried(store, clock):
     assert status(store) == {"a": "failed"}
 
 
-@pytest.mark.parametrize(("wrap", "after_crash"), [
-    (lambda h: h, "sent"),  # repeatable: done again after the lease
-    (AtMostOnce, "uncertain"),  # an email: parked, never sent twice
-])
+@pytest.mark.parametrize(
+    ("wrap", "after_crash"),
+    [
+        (lambda h: h, "sent"),  # repeatable: done again after the lease
+        (AtMostOnce, "uncertain"),  # an email: parked, never sent twice
+    ],
+)
 def test_a_delivery_interrupted_by_a_crash(store, clock, wrap, after_crash):
     handler = Recorder()
     dispatcher = OutboxDispatcher(store, {"email": wrap(handler)}, clock)
@@ -111,9 +115,13 @@ def test_each_lane_takes_only_its_destination(store, clock):
     handlers = {"tool": Recorder(), "email": Recorder(), "notify": Recorder()}
     dispatcher = OutboxDispatcher(store, handlers, clock)
     with store.unit_of_work(clock.now()) as uow:
-        for key, channel, payload in [("sn-1", "tool", {"instance": "sn"}), ("rt-1", "tool", {"instance": "rt"}),
-                                      ("gone-1", "tool", {"instance": "gone"}), ("mail-1", "email", {}),
-                                      ("notice-1", "notify", {"instance": "sn"})]:
+        for key, channel, payload in [
+            ("sn-1", "tool", {"instance": "sn"}),
+            ("rt-1", "tool", {"instance": "rt"}),
+            ("gone-1", "tool", {"instance": "gone"}),
+            ("mail-1", "email", {}),
+            ("notice-1", "notify", {"instance": "sn"}),
+        ]:
             uow.queue_outgoing(key, channel, payload)
     lanes = {lane.name: lane for lane in lanes_for(handlers, ["sn", "rt"])}
     assert set(lanes) == {"local", "tool:rt", "tool:sn", "email"}
@@ -142,10 +150,15 @@ def test_a_rate_limit_pauses_the_rest_of_its_destination_only(store, clock):
         uow.queue_outgoing("sn-4", "tool", {"instance": "sn"})
     assert dispatcher.run_once().sent == 0 and calls == ["sn-1", "rt-1"]
     with store.engine.connect() as connection:
-        due = dict(connection.execute(select(outbox.c.idempotency_key, outbox.c.next_attempt_at)
-                                      .where(outbox.c.status == "pending")).all())
+        due = dict(
+            connection.execute(
+                select(outbox.c.idempotency_key, outbox.c.next_attempt_at).where(outbox.c.status == "pending")
+            ).all()
+        )
     assert set(due) == {"sn-1", "sn-2", "sn-3", "sn-4"}
-    assert {at.replace(tzinfo=None) for at in due.values()} == {(clock.now() + timedelta(seconds=25)).replace(tzinfo=None)}
+    assert {at.replace(tzinfo=None) for at in due.values()} == {
+        (clock.now() + timedelta(seconds=25)).replace(tzinfo=None)
+    }
     clock.advance(seconds=25)
     dispatcher.run_once()
     assert calls[2:] == ["sn-1"], "the row tried most meets the tool first after the pause; the others wait again"

@@ -1,4 +1,5 @@
 """The poller on a real ledger store: checkpoints survive, an unreachable tool loses nothing, actions run."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -8,11 +9,11 @@ from baton_itsm.core.connector import Connector
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.errors import ToolUnavailable
-from baton_itsm.core.usecases.intake import Intake
-from baton_itsm.core.usecases.dispatcher import OutboxDispatcher
-from baton_itsm.core.usecases.poller import Poller
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.store.checkpoints import Checkpoints
+from baton_itsm.core.usecases.dispatcher import OutboxDispatcher
+from baton_itsm.core.usecases.intake import Intake
+from baton_itsm.core.usecases.poller import Poller
 from baton_itsm.core.usecases.tool_actions import ToolActions, remember_tool_holder
 from tests.integration.fake_connector import FakeConnector
 
@@ -20,8 +21,14 @@ SD = "Service Desk"
 
 
 def moved(n: int, ticket: str, to: Holder, by: str = "bob") -> ToolEvent:
-    return ToolEvent(ticket=TicketKey("rt", ticket), event_id=str(n), kind=ToolEventKind.HOLDER_CHANGED,
-                     at=datetime(2026, 3, 2, 8, n, tzinfo=UTC), actor=by, new_holder=to)
+    return ToolEvent(
+        ticket=TicketKey("rt", ticket),
+        event_id=str(n),
+        kind=ToolEventKind.HOLDER_CHANGED,
+        at=datetime(2026, 3, 2, 8, n, tzinfo=UTC),
+        actor=by,
+        new_holder=to,
+    )
 
 
 def poller_for(store, clock, tool) -> Poller:
@@ -69,11 +76,20 @@ def test_a_repeated_read_is_taken_in_once(store, clock):
 def test_tool_actions_run_after_the_poll_and_retry_when_the_tool_is_down(store, clock):
     tool = FakeConnector(holders={"7": Holder(SD, "carol")})
     with store.unit_of_work(clock.now()) as uow:
-        uow.queue_outgoing("revert:rt:7:1", "tool", {"instance": "rt", "ticket_id": "7", "action": "set-holder",
-                                                     "holder": {"group": SD, "person": "alice"},
-                                                     "expected_holder": {"group": SD, "person": "carol"}})
-        uow.queue_outgoing("note:rt:7:1", "tool", {"instance": "rt", "ticket_id": "7", "action": "add-note",
-                                                   "text": "put back"})
+        uow.queue_outgoing(
+            "revert:rt:7:1",
+            "tool",
+            {
+                "instance": "rt",
+                "ticket_id": "7",
+                "action": "set-holder",
+                "holder": {"group": SD, "person": "alice"},
+                "expected_holder": {"group": SD, "person": "carol"},
+            },
+        )
+        uow.queue_outgoing(
+            "note:rt:7:1", "tool", {"instance": "rt", "ticket_id": "7", "action": "add-note", "text": "put back"}
+        )
     tool.failure = ToolUnavailable("PUT /ticket/{id}: no answer")
     poller = poller_for(store, clock, tool)
     first = poller.run_once()
@@ -105,9 +121,17 @@ def test_a_written_holder_is_what_the_rules_see_in_the_tool_before_the_next_poll
     key = TicketKey("rt", "7")
     with store.unit_of_work(clock.now()) as uow:
         uow.save_facts(key, replace(uow.load_facts(key), tool_holder=Holder(SD, "carol")))  # the push, as seen
-        uow.queue_outgoing("revert", "tool", {"instance": "rt", "ticket_id": "7", "action": "set-holder",
-                                              "holder": {"group": SD, "person": "alice"},
-                                              "expected_holder": {"group": SD, "person": "carol"}})
+        uow.queue_outgoing(
+            "revert",
+            "tool",
+            {
+                "instance": "rt",
+                "ticket_id": "7",
+                "action": "set-holder",
+                "holder": {"group": SD, "person": "alice"},
+                "expected_holder": {"group": SD, "person": "carol"},
+            },
+        )
     actions = ToolActions({"rt": tool}, written=remember_tool_holder(store, clock))
     assert OutboxDispatcher(store, {"tool": actions}, clock).run_once().sent == 1
     with store.unit_of_work(clock.now()) as uow:

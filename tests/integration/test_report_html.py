@@ -1,4 +1,5 @@
 """The HTML report, checked without a browser: it parses, and every chart it shows exists and is not empty."""
+
 from __future__ import annotations
 
 import json
@@ -58,9 +59,13 @@ def test_report_html_parses_and_its_charts_and_tables_exist(imported, tmp_path):
     # an imported history has no reviews: the section says so, with no empty review charts (the list below)
     assert f'<h2 id="handoff-reviews">Handoff reviews</h2>\n<p class="note">{NO_REVIEWS}</p>' in html
     assert page.open_tags == []
-    assert sorted(Path(src).name for src in page.images) == ["bounce_distribution.png", "bounces_by_group.png",
-                                                             "pickup_time_distribution.png", "times_trend.png",
-                                                             "trend.png"]
+    assert sorted(Path(src).name for src in page.images) == [
+        "bounce_distribution.png",
+        "bounces_by_group.png",
+        "pickup_time_distribution.png",
+        "times_trend.png",
+        "trend.png",
+    ]
     for src in page.images:
         image = tmp_path / "out" / src
         assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and image.stat().st_size > 1000
@@ -70,9 +75,10 @@ def test_report_html_parses_and_its_charts_and_tables_exist(imported, tmp_path):
     assert "bounces_by_group.csv" in {Path(h).name for h in page.links}
     # the scorecards: every figure per group, agent and month; times read as durations, shares as percentages;
     # an imported history has no Baton handoffs, so their columns are left out of the page (not of the CSV)
-    scorecards = html[html.index('<h2 id="scorecards">'):html.index('<h2 id="handoff-reviews">')]
+    scorecards = html[html.index('<h2 id="scorecards">') : html.index('<h2 id="handoff-reviews">')]
     assert {"scorecard_by_group.csv", "scorecard_by_agent.csv", "scorecard_by_period.csv"} <= {
-        Path(h).name for h in page.links}
+        Path(h).name for h in page.links
+    }
     assert "<th>Pickup median</th>" in scorecards and "<td>2.0 h</td>" in scorecards
     assert "<th>Reopen rate</th>" in scorecards and "%</td>" in scorecards
     assert "Acceptance" not in scorecards and "the ledger has none yet" in scorecards
@@ -82,8 +88,9 @@ def test_report_html_parses_and_its_charts_and_tables_exist(imported, tmp_path):
 
 def test_report_period_option(imported):
     runner, db = imported
-    result = runner.invoke(cli, ["--db", db, "report", "--no-charts", "--period", "week", "--format", "json"],
-                           catch_exceptions=False)
+    result = runner.invoke(
+        cli, ["--db", db, "report", "--no-charts", "--period", "week", "--format", "json"], catch_exceptions=False
+    )
     metrics = json.loads(result.output)
     assert metrics["scorecards"]["period"] == "week"
     assert {row["period"] for row in metrics["scorecards"]["by_period"]} == {"2016-W09"}  # opened 1 March 2016

@@ -5,6 +5,7 @@ route's limit is answered 413 whether it declares its length or comes chunked, a
 body under the limit reaches the route as before. The memory a refused body costs the real server is
 measured in test_http_body_limits.py.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -44,14 +45,17 @@ def handoff(summary: str) -> bytes:
 
 def chunked(body: bytes):
     """The body in 4 KiB pieces without a Content-Length, as a streaming client sends it."""
-    return (body[at:at + 4 * KIB] for at in range(0, len(body), 4 * KIB))
+    return (body[at : at + 4 * KIB] for at in range(0, len(body), 4 * KIB))
 
 
 @pytest.mark.parametrize("framing", ["content-length", "chunked"])
 def test_an_api_call_over_64_kib_gets_413_and_records_nothing(client, framing):
     body = handoff("x" * 65 * KIB)
-    answer = client.post("/api/handoffs", content=body if framing == "content-length" else chunked(body),
-                         headers={"Content-Type": "application/json"})
+    answer = client.post(
+        "/api/handoffs",
+        content=body if framing == "content-length" else chunked(body),
+        headers={"Content-Type": "application/json"},
+    )
     assert answer.status_code == 413 and answer.json() == {"detail": "request body over 65536 bytes"}
     assert answer.headers["connection"] == "close"
     assert client.get("/api/handoffs").json() == []
@@ -65,8 +69,11 @@ def test_an_api_call_under_the_limit_is_taken_as_before(client):
 @pytest.mark.parametrize("framing", ["content-length", "chunked"])
 def test_a_link_page_form_over_64_kib_gets_413(client, framing):
     body = b"t=" + b"x" * 65 * KIB
-    answer = client.post(ACCEPT_PATH, content=body if framing == "content-length" else chunked(body),
-                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    answer = client.post(
+        ACCEPT_PATH,
+        content=body if framing == "content-length" else chunked(body),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert answer.status_code == 413
 
 
@@ -81,7 +88,15 @@ def test_a_webhook_delivery_may_be_larger_and_is_refused_in_the_webhooks_own_sha
 def test_the_limits_are_the_deployments(tmp_path, clock):
     config = CONFIG + "service:\n  http: {max_body_bytes: 2048}\n"
     with client_for(tmp_path, clock, config) as client:
-        assert client.post("/api/handoffs", content=handoff("x" * 3000),
-                           headers={"Content-Type": "application/json"}).status_code == 413
-        assert client.post("/api/handoffs", content=handoff("x" * 100),
-                           headers={"Content-Type": "application/json"}).status_code == 201
+        assert (
+            client.post(
+                "/api/handoffs", content=handoff("x" * 3000), headers={"Content-Type": "application/json"}
+            ).status_code
+            == 413
+        )
+        assert (
+            client.post(
+                "/api/handoffs", content=handoff("x" * 100), headers={"Content-Type": "application/json"}
+            ).status_code
+            == 201
+        )

@@ -1,4 +1,5 @@
 """A new SQLite ledger made from store/schema_snapshot.sql is the one Alembic's migrations make."""
+
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
 """Problem 10 of issue 16: secrets are masked in what `baton check` and `baton run` print, wherever they were
 written (a database URL's password in the file or the environment, credentials in a connector URL, the value of
 a secret environment variable echoed back by a config error)."""
+
 from __future__ import annotations
 
 import os
@@ -88,8 +89,9 @@ def test_an_unreachable_database_is_reported_without_its_password(folder):
 
 def test_the_running_service_logs_a_tool_failure_without_the_url_credentials(folder):
     (folder / "baton.yaml").write_text(rt_connector(free_port()))  # the tool is down: the poller logs why
-    process = subprocess.Popen([BATON, "run", "--no-http"], cwd=folder, env=environment(folder),
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [BATON, "run", "--no-http"], cwd=folder, env=environment(folder), stderr=subprocess.PIPE, text=True
+    )
     lines = []
     try:
         deadline = time.monotonic() + 30  # a real service's first poll; it comes within a second or two

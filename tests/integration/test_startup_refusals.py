@@ -1,5 +1,6 @@
 """Problem 7 of issue 16: `baton run` validates exactly as `baton check` does and refuses to start on an error
 (exit 2, one line per problem), where it used to start with a bad connector option and fail every second."""
+
 from __future__ import annotations
 
 import os
@@ -21,15 +22,21 @@ connectors:
     auth: {username_env: JIRA_EMAIL, password_env: JIRA_API_TOKEN}
     options: {deployment: moon, page_size: lots}
 """
-PROBLEMS = ["baton.yaml: connectors.jira: options.deployment: Input should be 'cloud' or 'datacenter'",
-            "baton.yaml: connectors.jira: options.page_size: Input should be a valid integer"]
+PROBLEMS = [
+    "baton.yaml: connectors.jira: options.deployment: Input should be 'cloud' or 'datacenter'",
+    "baton.yaml: connectors.jira: options.page_size: Input should be a valid integer",
+]
 
 
 @pytest.fixture
 def deployment(tmp_path):
     (tmp_path / "baton.yaml").write_text(BROKEN)
-    env = {**os.environ, "BATON_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}", "JIRA_EMAIL": "baton@example.com",
-           "JIRA_API_TOKEN": "jira-token-0123456789"}
+    env = {
+        **os.environ,
+        "BATON_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}",
+        "JIRA_EMAIL": "baton@example.com",
+        "JIRA_API_TOKEN": "jira-token-0123456789",
+    }
     env.pop("BATON_CONFIG", None)
     return tmp_path, env
 
@@ -58,14 +65,17 @@ def test_run_refuses_to_start_on_what_check_refuses(deployment):
 
 def test_run_lists_missing_credentials_and_bad_options_together(deployment):
     folder, env = deployment
-    (folder / "baton.yaml").write_text(BROKEN + """\
+    (folder / "baton.yaml").write_text(
+        BROKEN
+        + """\
   sn:
     type: servicenow
     url: http://127.0.0.1:9
     auth: {username_env: SN_USER, password_env: SN_PASSWORD}
 notifications:
   templates_dir: no-such-folder
-""")
+"""
+    )
     ran = baton(folder, {**env, "SN_USER": "baton"}, "run", "--no-http")
     lines = problem_lines(ran.stderr)
     assert ran.returncode == 2 and len(lines) == 4, ran.stderr

@@ -1,4 +1,5 @@
 """The ledger store on SQLite and on a real PostgreSQL."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -10,9 +11,9 @@ from sqlalchemy.exc import DBAPIError
 from baton_itsm.core.domain.commands import AcceptHandoff, RecordHolderChange, RequestHandoff
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.protocol import decide
-from baton_itsm.core.usecases.handoffs import HandoffService
 from baton_itsm.core.store.schema import inbox, ledger_entries, outbox, tickets, timers
 from baton_itsm.core.store.unit_of_work import ConcurrentChange
+from baton_itsm.core.usecases.handoffs import HandoffService
 
 KEY = TicketKey("rt", "42")
 
@@ -25,8 +26,16 @@ def service(store, directory, clock) -> HandoffService:
 def test_handoff_round_trip_through_the_store(service, clock):
     service.execute(RecordHolderChange(ticket=KEY, to_holder=Holder("Service Desk", "alice"), by="alice"))
     clock.advance(minutes=5)
-    service.execute(RequestHandoff(ticket=KEY, handoff_id="h1", to_holder=Holder("Network"), by="alice",
-                                   reason="router down", summary="rebooted the switch"))
+    service.execute(
+        RequestHandoff(
+            ticket=KEY,
+            handoff_id="h1",
+            to_holder=Holder("Network"),
+            by="alice",
+            reason="router down",
+            summary="rebooted the switch",
+        )
+    )
     clock.advance(minutes=30)
     service.execute(AcceptHandoff(ticket=KEY, handoff_id="h1", by="carol"))
 
@@ -51,18 +60,39 @@ def test_a_refused_command_writes_nothing(service):
 def test_a_writer_that_read_an_old_version_is_refused(store, directory, clock):
     with store.unit_of_work(clock.now()) as uow:
         ticket = uow.load_ticket(KEY)
-        uow.append(ticket, decide(ticket, RecordHolderChange(ticket=KEY, to_holder=Holder("Network"), by="x"),
-                                  now=clock.now(), directory=directory))
+        uow.append(
+            ticket,
+            decide(
+                ticket,
+                RecordHolderChange(ticket=KEY, to_holder=Holder("Network"), by="x"),
+                now=clock.now(),
+                directory=directory,
+            ),
+        )
     stale = None
     with store.unit_of_work(clock.now()) as uow:
         stale = uow.load_ticket(KEY)
     with store.unit_of_work(clock.now()) as uow:
         fresh = uow.load_ticket(KEY)
-        uow.append(fresh, decide(fresh, RecordHolderChange(ticket=KEY, to_holder=Holder("Desktop"), by="x"),
-                                 now=clock.now(), directory=directory))
+        uow.append(
+            fresh,
+            decide(
+                fresh,
+                RecordHolderChange(ticket=KEY, to_holder=Holder("Desktop"), by="x"),
+                now=clock.now(),
+                directory=directory,
+            ),
+        )
     with pytest.raises(ConcurrentChange), store.unit_of_work(clock.now()) as uow:
-        uow.append(stale, decide(stale, RecordHolderChange(ticket=KEY, to_holder=Holder("Service Desk"), by="y"),
-                                 now=clock.now(), directory=directory))
+        uow.append(
+            stale,
+            decide(
+                stale,
+                RecordHolderChange(ticket=KEY, to_holder=Holder("Service Desk"), by="y"),
+                now=clock.now(),
+                directory=directory,
+            ),
+        )
     with store.unit_of_work(clock.now()) as uow:
         assert uow.load_ticket(KEY).holder == Holder("Desktop")
 
@@ -74,14 +104,23 @@ def test_everything_one_event_writes_commits_together_or_not_at_all(store, direc
     with pytest.raises(Crash), store.unit_of_work(clock.now()) as uow:
         assert uow.record_incoming("rt", "txn-1", {"ticket": "42"})
         ticket = uow.load_ticket(KEY)
-        uow.append(ticket, decide(ticket, RecordHolderChange(ticket=KEY, to_holder=Holder("Network"), by="x"),
-                                  now=clock.now(), directory=directory))
+        uow.append(
+            ticket,
+            decide(
+                ticket,
+                RecordHolderChange(ticket=KEY, to_holder=Holder("Network"), by="x"),
+                now=clock.now(),
+                directory=directory,
+            ),
+        )
         uow.queue_outgoing("revert:rt:42:1", "tool", {"action": "set-holder"}, ticket=KEY)
         uow.set_timer("stale:rt:42", KEY, "stale", clock.now() + timedelta(hours=4))
         raise Crash("the process dies before commit")
     with store.engine.connect() as connection:
-        counts = [connection.execute(select(text("count(*)")).select_from(t)).scalar()
-                  for t in (inbox, ledger_entries, outbox, timers, tickets)]
+        counts = [
+            connection.execute(select(text("count(*)")).select_from(t)).scalar()
+            for t in (inbox, ledger_entries, outbox, timers, tickets)
+        ]
     assert counts == [0, 0, 0, 0, 0]
 
 
@@ -147,9 +186,15 @@ def test_bulk_insert_writes_shared_values_as_literals_whatever_they_hold(store, 
     bulk = open_bulk(database_url)
     try:
         with bulk.transaction():
-            bulk.executemany(bulk.insert_sql("checkpoints", ("instance",), value="it's 100% ?",
-                                             updated_at=bulk.timestamp("2026-03-02 09:00:00")), [("rt",), ("jira",)])
-        assert sorted(bulk.query("SELECT instance, value FROM checkpoints")) == [("jira", "it's 100% ?"),
-                                                                              ("rt", "it's 100% ?")]
+            bulk.executemany(
+                bulk.insert_sql(
+                    "checkpoints", ("instance",), value="it's 100% ?", updated_at=bulk.timestamp("2026-03-02 09:00:00")
+                ),
+                [("rt",), ("jira",)],
+            )
+        assert sorted(bulk.query("SELECT instance, value FROM checkpoints")) == [
+            ("jira", "it's 100% ?"),
+            ("rt", "it's 100% ?"),
+        ]
     finally:
         bulk.close()

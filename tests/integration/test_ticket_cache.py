@@ -1,5 +1,6 @@
 """A batch starts from the tickets this process last committed, not from a re-read of their ledgers, only while no
 one else has written them: another process's entries, or this one's rolled-back batch, send it back to the ledger."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,8 +22,15 @@ def move(store: Store, clock, directory, to: Holder, *, fail: bool = False) -> N
         uow.preload(ticket_rows(uow.connection, [KEY]))
         with uow.batched():
             ticket = uow.load_ticket(KEY)
-            uow.append(ticket, decide(ticket, RecordHolderChange(ticket=KEY, to_holder=to, by=to.person),
-                                      now=clock.now(), directory=directory))
+            uow.append(
+                ticket,
+                decide(
+                    ticket,
+                    RecordHolderChange(ticket=KEY, to_holder=to, by=to.person),
+                    now=clock.now(),
+                    directory=directory,
+                ),
+            )
         if fail:
             raise RuntimeError("the round failed after its writes")
 
@@ -33,6 +41,7 @@ def holder_seen_by(store: Store, clock) -> tuple[Holder | None, int, bool]:
 
     def seen(conn, cursor, statement, *args):
         statements.append(statement)
+
     event.listen(store.engine, "before_cursor_execute", seen)
     try:
         with store.unit_of_work(clock.now()) as uow:
@@ -60,8 +69,7 @@ def test_a_ticket_this_process_committed_is_not_read_again(store, clock, directo
     assert holder_seen_by(store, clock) == (BOB, 2, False)
 
 
-def test_another_process_writing_the_ticket_sends_the_next_round_to_the_ledger(store, other_process, clock,
-                                                                               directory):
+def test_another_process_writing_the_ticket_sends_the_next_round_to_the_ledger(store, other_process, clock, directory):
     move(store, clock, directory, ALICE)
     move(other_process, clock, directory, BOB)
     assert holder_seen_by(store, clock) == (BOB, 2, True)

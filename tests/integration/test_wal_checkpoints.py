@@ -1,4 +1,5 @@
 """The Store checkpoints SQLite's WAL after units of work, not inside their commits (core/store/wal.py)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """The JSON API and the operations endpoints, through HTTP (TestClient), on a real SQLite store."""
+
 from __future__ import annotations
 
 import pytest
@@ -31,8 +32,11 @@ def client(tmp_path, monkeypatch, clock):
 
 
 def test_request_list_accept_and_ledger(client):
-    made = client.post("/api/handoffs", json={"ticket": "local:7", "to": "Network", "reason": "switch",
-                                              "summary": "re-patched the port"}, headers=client.as_("alice"))
+    made = client.post(
+        "/api/handoffs",
+        json={"ticket": "local:7", "to": "Network", "reason": "switch", "summary": "re-patched the port"},
+        headers=client.as_("alice"),
+    )
     assert made.status_code == 201
     handoff_id = made.json()["handoff_id"]
     assert [p["handoff_id"] for p in client.get("/api/handoffs", params={"to_group": "Network"}).json()] == [handoff_id]
@@ -46,16 +50,22 @@ def test_request_list_accept_and_ledger(client):
     assert client.get("/api/handoffs").json() == []
     ledger = client.get("/api/tickets/local:7/ledger").json()
     assert [(e["entry_type"], e["to_holder"]) for e in ledger] == [
-        ("requested", "Network"), ("accepted", None), ("applied", "Network/carol")]
+        ("requested", "Network"),
+        ("accepted", None),
+        ("applied", "Network/carol"),
+    ]
 
 
-@pytest.mark.parametrize(("path", "person", "body", "status"), [
-    ("/api/handoffs/nope/accept", "carol", {}, 404),
-    ("/api/handoffs", "alice", {"ticket": "local:7", "to": "Nowhere", "reason": "x"}, 422),
-    ("/api/handoffs", "alice", {"ticket": "7", "to": "Network", "reason": "x"}, 422),
-    ("/api/handoffs", "alice", {"ticket": "local:7", "to": "Network"}, 422),
-    ("/api/handoffs/force", "alice", {"ticket": "local:7", "to": "Network", "reason": "x"}, 403),
-])
+@pytest.mark.parametrize(
+    ("path", "person", "body", "status"),
+    [
+        ("/api/handoffs/nope/accept", "carol", {}, 404),
+        ("/api/handoffs", "alice", {"ticket": "local:7", "to": "Nowhere", "reason": "x"}, 422),
+        ("/api/handoffs", "alice", {"ticket": "7", "to": "Network", "reason": "x"}, 422),
+        ("/api/handoffs", "alice", {"ticket": "local:7", "to": "Network"}, 422),
+        ("/api/handoffs/force", "alice", {"ticket": "local:7", "to": "Network", "reason": "x"}, 403),
+    ],
+)
 def test_mistakes_get_a_clear_4xx(client, path, person, body, status):
     response = client.post(path, json=body, headers=client.as_(person))
     assert response.status_code == status and response.json()["detail"]
@@ -69,8 +79,9 @@ def test_the_api_needs_a_token(client):
 
 def test_the_receiver_reviews_and_a_lead_audits_once_each(client):
     alice, carol, erin = client.as_("alice"), client.as_("carol"), client.as_("erin")
-    handoff_id = client.post("/api/handoffs", json={"ticket": "local:7", "to": "Network", "reason": "switch"},
-                             headers=alice).json()["handoff_id"]
+    handoff_id = client.post(
+        "/api/handoffs", json={"ticket": "local:7", "to": "Network", "reason": "switch"}, headers=alice
+    ).json()["handoff_id"]
     path = f"/api/handoffs/{handoff_id}"
     early = client.post(f"{path}/review", json={"needed": True}, headers=carol)
     assert early.status_code == 409 and "only a handoff that took place is reviewed" in early.json()["detail"]
@@ -81,8 +92,11 @@ def test_the_receiver_reviews_and_a_lead_audits_once_each(client):
     empty = client.post(f"{path}/review", json={}, headers=carol)
     assert empty.status_code == 422 and "answers no question" in empty.json()["detail"]
     assert client.post(f"{path}/review", json={"timely": "soon"}, headers=carol).status_code == 422
-    reviewed = client.post(f"{path}/review", json={
-        "needed": False, "prepared": True, "timely": "late", "note": "it was in the KB"}, headers=carol)
+    reviewed = client.post(
+        f"{path}/review",
+        json={"needed": False, "prepared": True, "timely": "late", "note": "it was in the KB"},
+        headers=carol,
+    )
     assert reviewed.status_code == 200
     assert [(e["entry_type"], e["by"]) for e in reviewed.json()["entries"]] == [("reviewed", "carol")]
     twice = client.post(f"{path}/review", json={"needed": True}, headers=carol)
@@ -103,8 +117,9 @@ def test_the_openapi_describes_the_api_only(client):
 
 
 def test_metrics_count_events_decisions_and_queues(client):
-    client.post("/api/handoffs", json={"ticket": "local:7", "to": "Network", "reason": "switch"},
-                headers=client.as_("alice"))
+    client.post(
+        "/api/handoffs", json={"ticket": "local:7", "to": "Network", "reason": "switch"}, headers=client.as_("alice")
+    )
     text = client.get("/metrics").text
     assert 'baton_ledger_entries_total{type="requested"} 1' in text
     assert 'baton_timers{state="waiting"} 2' in text  # the acceptance reminder and timeout

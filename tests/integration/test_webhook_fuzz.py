@@ -5,6 +5,7 @@ without a failure; /healthz answers 200 (the tools, a loopback fake, stay reacha
 each tool is still accepted and makes ledger entries. Seeded: BATON_FUZZ_SEED replays a run (the seed is
 printed, and named in every assertion message); BATON_FUZZ_DELIVERIES changes the count per connector.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,9 +16,9 @@ import random
 import pytest
 
 from baton_itsm.core.domain.holders import TicketKey
+from tests.connectors.jira.jira_fixtures import fixture
 from tests.integration import webhook_fuzz
 from tests.integration.webhook_fuzz import NOW, SECRETS, running_service
-from tests.connectors.jira.jira_fixtures import fixture
 
 SEED = int(os.environ.get("BATON_FUZZ_SEED") or random.SystemRandom().randrange(2**32))
 PER_TOOL = int(os.environ.get("BATON_FUZZ_DELIVERIES", "10000"))
@@ -30,9 +31,11 @@ def service(tmp_path, monkeypatch):
 
 
 def tools() -> list[webhook_fuzz.Tool]:
-    return [webhook_fuzz.servicenow(SECRETS["SN_WEBHOOK_SECRET"], NOW),
-            webhook_fuzz.jira(SECRETS["JIRA_WEBHOOK_SECRET"], NOW, fixture),
-            webhook_fuzz.request_tracker(SECRETS["RT_WEBHOOK_SECRET"], NOW)]
+    return [
+        webhook_fuzz.servicenow(SECRETS["SN_WEBHOOK_SECRET"], NOW),
+        webhook_fuzz.jira(SECRETS["JIRA_WEBHOOK_SECRET"], NOW, fixture),
+        webhook_fuzz.request_tracker(SECRETS["RT_WEBHOOK_SECRET"], NOW),
+    ]
 
 
 def test_no_generated_delivery_gets_a_5xx_and_the_service_still_works(service, caplog):
@@ -61,8 +64,9 @@ def test_no_generated_delivery_gets_a_5xx_and_the_service_still_works(service, c
     app.clock.advance(seconds=5)  # past RT's wait for the rest of a write (core/usecases/joined_deliveries.py)
     while (report := app.intake.process_pending(limit=500)).new or report.failed:
         handled, failed = handled + report.new, failed + report.failed
-        assert report.failed == 0, f"seed {SEED}: the inbox worker failed on an accepted delivery: " + \
-            "; ".join(r.getMessage()[:300] for r in caplog.records if r.name == "baton_itsm.core.usecases.intake")
+        assert report.failed == 0, f"seed {SEED}: the inbox worker failed on an accepted delivery: " + "; ".join(
+            r.getMessage()[:300] for r in caplog.records if r.name == "baton_itsm.core.usecases.intake"
+        )
     assert handled == sum(n for (_, outcome), n in outcomes.items() if outcome == "accepted")
 
     health = client.get("/healthz")

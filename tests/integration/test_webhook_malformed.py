@@ -1,14 +1,15 @@
 """Problem 5: signed bodies of the wrong shape are refused with a 4xx `anomalous` answer naming why, never a 500,
 and nothing accepted then fails in the inbox worker. Through the real app, on the three webhook instances."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
 
+from tests.connectors.jira.jira_fixtures import fixture
 from tests.integration import webhook_fuzz
 from tests.integration.webhook_fuzz import NOW, SECRETS, running_service
-from tests.connectors.jira.jira_fixtures import fixture
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
 
@@ -20,9 +21,11 @@ def service(tmp_path, monkeypatch):
 
 
 def tools() -> dict[str, webhook_fuzz.Tool]:
-    return {"sn": webhook_fuzz.servicenow(SECRETS["SN_WEBHOOK_SECRET"], NOW),
-            "jira": webhook_fuzz.jira(SECRETS["JIRA_WEBHOOK_SECRET"], NOW, fixture),
-            "rt": webhook_fuzz.request_tracker(SECRETS["RT_WEBHOOK_SECRET"], NOW)}
+    return {
+        "sn": webhook_fuzz.servicenow(SECRETS["SN_WEBHOOK_SECRET"], NOW),
+        "jira": webhook_fuzz.jira(SECRETS["JIRA_WEBHOOK_SECRET"], NOW, fixture),
+        "rt": webhook_fuzz.request_tracker(SECRETS["RT_WEBHOOK_SECRET"], NOW),
+    }
 
 
 def post(client, tool: webhook_fuzz.Tool, body: bytes, **headers):
@@ -69,19 +72,30 @@ def test_a_5000_digit_servicenow_timestamp_is_refused(service):
 
     _, client = service
     body, stamp = json.dumps(payload()).encode(), "9" * 5000
-    answer = post(client, tools()["sn"], body, **{TIMESTAMP: stamp, "X-Baton-Signature": sign(
-        SECRETS["SN_WEBHOOK_SECRET"], stamp, body), "X-Baton-Delivery": payload()["delivery_id"]})
+    answer = post(
+        client,
+        tools()["sn"],
+        body,
+        **{
+            TIMESTAMP: stamp,
+            "X-Baton-Signature": sign(SECRETS["SN_WEBHOOK_SECRET"], stamp, body),
+            "X-Baton-Delivery": payload()["delivery_id"],
+        },
+    )
     assert refused(answer, "more than 300 s from now"), answer.text
 
 
-@pytest.mark.parametrize("what, change", [
-    ("a lone surrogate in the issue id", lambda p: p["issue"].update(id="\ud800")),
-    ("a lone surrogate in a user id", lambda p: p["user"].update(accountId="\udc80x")),
-    ("a NUL in the changelog", lambda p: p["changelog"]["items"][0].update(to="ad\u0000min")),
-    ("an issue id of 500 digits", lambda p: p["issue"].update(id="1" * 500)),
-    ("a group name of 5,000 characters", lambda p: p["issue"]["fields"]["project"].update(key="K" * 5000)),
-    ("a changelog id that is an object", lambda p: p["changelog"].update(id={"id": 1})),
-])
+@pytest.mark.parametrize(
+    "what, change",
+    [
+        ("a lone surrogate in the issue id", lambda p: p["issue"].update(id="\ud800")),
+        ("a lone surrogate in a user id", lambda p: p["user"].update(accountId="\udc80x")),
+        ("a NUL in the changelog", lambda p: p["changelog"]["items"][0].update(to="ad\u0000min")),
+        ("an issue id of 500 digits", lambda p: p["issue"].update(id="1" * 500)),
+        ("a group name of 5,000 characters", lambda p: p["issue"]["fields"]["project"].update(key="K" * 5000)),
+        ("a changelog id that is an object", lambda p: p["changelog"].update(id={"id": 1})),
+    ],
+)
 def test_no_accepted_jira_delivery_then_fails_in_the_inbox_worker(service, what, change):
     """Answered 200, such a delivery used to fail in the inbox worker on every attempt: now refused at once."""
     app, client = service

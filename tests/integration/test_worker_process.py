@@ -5,6 +5,7 @@ worker either slowed every acknowledgement or let the deliveries pile up. Now th
 process: a real `baton run` on loopback takes a burst of signed Request Tracker deliveries, a process of its
 own handles them (ledger entries, outbox rows), and SIGTERM stops both, nothing left running.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,20 +18,30 @@ from pathlib import Path
 
 import requests
 
+from tests.connectors.rest.test_rest_webhook import SECRET
 from tests.integration.loopback import LoopbackServer
 from tests.integration.served import Served, webhook_instance
-from tests.connectors.rest.test_rest_webhook import SECRET
 
 WORKERS_APART = "service: {worker_process: true}\n"
 
 
 def push(transaction: int, ticket: int, old: str, new: str) -> tuple[bytes, str]:
-    body = json.dumps({
-        "transaction": {"id": str(transaction), "Type": "Set", "Field": "Owner", "OldValue": old, "NewValue": new,
-                        "Created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "Creator": {"id": "bob"},
-                        "ObjectType": "RT::Ticket", "ObjectId": str(ticket)},
-        "ticket": {"id": ticket, "Queue": {"id": "Service Desk"}, "Owner": {"id": new}, "Status": "open"},
-    }).encode()
+    body = json.dumps(
+        {
+            "transaction": {
+                "id": str(transaction),
+                "Type": "Set",
+                "Field": "Owner",
+                "OldValue": old,
+                "NewValue": new,
+                "Created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "Creator": {"id": "bob"},
+                "ObjectType": "RT::Ticket",
+                "ObjectId": str(ticket),
+            },
+            "ticket": {"id": ticket, "Queue": {"id": "Service Desk"}, "Owner": {"id": new}, "Status": "open"},
+        }
+    ).encode()
     return body, "sha256=" + hmac.new(SECRET, body, hashlib.sha256).hexdigest()
 
 
@@ -62,10 +73,15 @@ def served_with_workers_apart(tmp_path: Path, config: str) -> None:
         assert len(workers) == 1, "the workers run in one child process"
         with requests.Session() as session:
             for n in range(40):  # ten tickets, each taken from carol by alice and pushed back, twice
-                body, signature = push(200000 + n, 1 + n % 10, *(("carol", "alice") if n // 10 % 2 == 0
-                                                                  else ("alice", "carol")))
-                answer = session.post(f"{served.base}/hooks/rest/rt", data=body, timeout=10,
-                                      headers={"Content-Type": "application/json", "X-Baton-Signature": signature})
+                body, signature = push(
+                    200000 + n, 1 + n % 10, *(("carol", "alice") if n // 10 % 2 == 0 else ("alice", "carol"))
+                )
+                answer = session.post(
+                    f"{served.base}/hooks/rest/rt",
+                    data=body,
+                    timeout=10,
+                    headers={"Content-Type": "application/json", "X-Baton-Signature": signature},
+                )
                 assert answer.status_code == 200, answer.text
         deadline = time.monotonic() + 60
         while handled(tmp_path / "ledger.db")[0] < 40 and time.monotonic() < deadline:

@@ -6,6 +6,7 @@ replaced by a value of another type (every field in turn, inner objects included
 non-ASCII and unpaired surrogates, NUL, and enormous or non-ASCII header values. Plain seeded `random`, so a
 seed replays a run exactly.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -30,10 +31,35 @@ NOW = datetime(2026, 3, 2, 9, 0, 30, tzinfo=UTC)
 
 HUGE_DIGITS = "9" * 5000  # more digits than Python converts to an int by default
 WRONG_VALUES: list[Any] = [
-    None, True, False, 0, -1, 2**63, -(2**63), 1e308, -1e308, 0.5, "", "x" * 5000, "ü漢字🙂\u202e", "\ud800",
-    "a\u0000b", [], {}, [1, "two", None], {"id": {"id": {"id": "deep"}}}, "2019-13-45T99:99:99",
-    "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "NaN", "-0", " ", "Nobody", "../../etc/passwd",
-    "HUGE", "9" * 400,
+    None,
+    True,
+    False,
+    0,
+    -1,
+    2**63,
+    -(2**63),
+    1e308,
+    -1e308,
+    0.5,
+    "",
+    "x" * 5000,
+    "ü漢字🙂\u202e",
+    "\ud800",
+    "a\u0000b",
+    [],
+    {},
+    [1, "two", None],
+    {"id": {"id": {"id": "deep"}}},
+    "2019-13-45T99:99:99",
+    "0001-01-01T00:00:00+01:00",
+    "9999-12-31T23:59:59-01:00",
+    "NaN",
+    "-0",
+    " ",
+    "Nobody",
+    "../../etc/passwd",
+    "HUGE",
+    "9" * 400,
 ]
 
 
@@ -82,14 +108,16 @@ def _nested(rng: random.Random) -> bytes:
 def delivery(tool: Tool, rng: random.Random) -> tuple[dict, bytes, str]:
     """(headers, body, what was done) of one generated delivery."""
     payload = tool.valid(rng)
-    shape = rng.choices(["bytes", "truncated", "nested", "field", "delete", "top", "valid", "headers"],
-                        weights=[8, 10, 6, 45, 12, 4, 5, 10])[0]
+    shape = rng.choices(
+        ["bytes", "truncated", "nested", "field", "delete", "top", "valid", "headers"],
+        weights=[8, 10, 6, 45, 12, 4, 5, 10],
+    )[0]
     what = shape
     if shape == "bytes":
         body = rng.randbytes(rng.randrange(0, 2000))
     elif shape == "truncated":
         full = _dumps(payload)
-        body = full[:rng.randrange(0, len(full))]
+        body = full[: rng.randrange(0, len(full))]
     elif shape == "nested":
         body = _nested(rng)
     elif shape == "top":
@@ -145,8 +173,14 @@ connectors:
 
 def every_tool_answers(method: str, path: str, headers: dict, body: bytes):
     """What each connector's check() reads, in one answer: ServiceNow's sys_user row, Jira's /myself, RT's user."""
-    me = {"result": [{"sys_id": "u0"}], "accountId": "baton-account", "name": "baton", "displayName": "Baton",
-          "timeZone": "UTC", "id": "baton"}
+    me = {
+        "result": [{"sys_id": "u0"}],
+        "accountId": "baton-account",
+        "name": "baton",
+        "displayName": "Baton",
+        "timeZone": "UTC",
+        "id": "baton",
+    }
     return 200, {"Content-Type": "application/json"}, json.dumps(me).encode()
 
 
@@ -154,8 +188,11 @@ def every_tool_answers(method: str, path: str, headers: dict, body: bytes):
 def running_service(tmp_path, monkeypatch):
     """(app, client): `baton run`'s web app on the three webhook instances, its clock fixed at NOW."""
     clock = FixedClock(NOW)
-    for name, value in {"TOOL_USER": "baton", "TOOL_PASSWORD": "pw", **{k: v.decode() for k, v in SECRETS.items()}
-                        }.items():
+    for name, value in {
+        "TOOL_USER": "baton",
+        "TOOL_PASSWORD": "pw",
+        **{k: v.decode() for k, v in SECRETS.items()},
+    }.items():
         monkeypatch.setenv(name, value)
     with LoopbackServer(every_tool_answers) as tools:
         (tmp_path / "baton.yaml").write_text(DESK + CONNECTORS.format(url=tools.url))
@@ -165,7 +202,6 @@ def running_service(tmp_path, monkeypatch):
                 connector.clock = clock
         with TestClient(create_app(app), raise_server_exceptions=False) as client:
             yield app, client
-
 
 
 # --- the three tools' valid deliveries -------------------------------------------------------------------------
@@ -180,8 +216,12 @@ def servicenow(secret: bytes, now: datetime) -> Tool:
 
     def headers(body: bytes, sent: dict) -> dict:
         delivery_id = sent.get("delivery_id") if isinstance(sent.get("delivery_id"), str) else "d1"
-        return {DELIVERY: delivery_id[:500], TIMESTAMP: signed_at, SIGNATURE: sign(secret, signed_at, body),
-                "Content-Type": "application/json"}
+        return {
+            DELIVERY: delivery_id[:500],
+            TIMESTAMP: signed_at,
+            SIGNATURE: sign(secret, signed_at, body),
+            "Content-Type": "application/json",
+        }
 
     return Tool("servicenow", "sn", valid, headers)
 
@@ -189,11 +229,14 @@ def servicenow(secret: bytes, now: datetime) -> Tool:
 def jira(secret: bytes, now: datetime, fixture: Callable[[str], dict]) -> Tool:
     from baton_itsm.connectors.jira.webhook import sign
 
-    names = ["jira_webhook_mattermost_issue-updated-assigned.json", "jira_webhook_mattermost_issue-created.json",
-             "jira_webhook_mattermost_issue-updated-resolved.json",
-             "jira_webhook_mattermost_cloud-comment-created-mention-user.json",
-             "jira_webhook_real_cloud_2025_issue_created_TM-100.json",
-             "jira_webhook_mattermost_issue-updated-assigned-nobody.json"]
+    names = [
+        "jira_webhook_mattermost_issue-updated-assigned.json",
+        "jira_webhook_mattermost_issue-created.json",
+        "jira_webhook_mattermost_issue-updated-resolved.json",
+        "jira_webhook_mattermost_cloud-comment-created-mention-user.json",
+        "jira_webhook_real_cloud_2025_issue_created_TM-100.json",
+        "jira_webhook_mattermost_issue-updated-assigned-nobody.json",
+    ]
     payloads = [fixture(name) for name in names]
     stamp = int(now.timestamp() * 1000) - 2000
 
@@ -209,8 +252,11 @@ def jira(secret: bytes, now: datetime, fixture: Callable[[str], dict]) -> Tool:
         return payload
 
     def headers(body: bytes, sent: dict) -> dict:
-        return {"X-Hub-Signature": sign(secret, body), "X-Atlassian-Webhook-Identifier": "d-" + hashlib.md5(
-            body).hexdigest(), "Content-Type": "application/json"}
+        return {
+            "X-Hub-Signature": sign(secret, body),
+            "X-Atlassian-Webhook-Identifier": "d-" + hashlib.md5(body).hexdigest(),
+            "Content-Type": "application/json",
+        }
 
     return Tool("jira", "jira", valid, headers)
 
@@ -221,15 +267,32 @@ def request_tracker(secret: bytes, now: datetime) -> Tool:
     def valid(rng: random.Random) -> dict:
         ticket = str(rng.randrange(1, 10**5))
         owner = rng.choice(["alice", "bob", "carol", "Nobody"])
-        return {"transaction": {"id": str(rng.randrange(10**7)), "Type": "Set", "Field": "Owner",
-                                "OldValue": "Nobody", "NewValue": owner, "Created": at, "Creator": {"id": "bob"},
-                                "ObjectType": "RT::Ticket", "ObjectId": ticket},
-                "ticket": {"id": int(ticket), "Queue": {"id": "Service Desk"}, "Owner": {"id": owner},
-                           "Status": "open", "Subject": "VPN drops", "Priority": "3"}}
+        return {
+            "transaction": {
+                "id": str(rng.randrange(10**7)),
+                "Type": "Set",
+                "Field": "Owner",
+                "OldValue": "Nobody",
+                "NewValue": owner,
+                "Created": at,
+                "Creator": {"id": "bob"},
+                "ObjectType": "RT::Ticket",
+                "ObjectId": ticket,
+            },
+            "ticket": {
+                "id": int(ticket),
+                "Queue": {"id": "Service Desk"},
+                "Owner": {"id": owner},
+                "Status": "open",
+                "Subject": "VPN drops",
+                "Priority": "3",
+            },
+        }
 
     def headers(body: bytes, sent: dict) -> dict:
-        return {"X-Baton-Signature": "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest(),
-                "Content-Type": "application/json"}
+        return {
+            "X-Baton-Signature": "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest(),
+            "Content-Type": "application/json",
+        }
 
     return Tool("rest", "rt", valid, headers)
-

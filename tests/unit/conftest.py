@@ -1,4 +1,5 @@
 """A simulated desk for rules tests: the pure engine, an in-memory ledger, timers and an injected clock."""
+
 from __future__ import annotations
 
 import itertools
@@ -17,13 +18,15 @@ from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.rules.policy import Policy
 from baton_itsm.core.rules.timers import DueTimer, TimerKind
 
-DIRECTORY = Directory.of({
-    "Triage": ({"tina"}, {"dana"}),
-    "Service Desk": ({"alice", "bob"}, {"dana"}),
-    "Network": ({"carol", "frank"}, {"erin"}),
-    "Desktop": ({"gina"}, {"dana"}),
-    "Vendor": ({"vic"}, {"erin"}),
-})
+DIRECTORY = Directory.of(
+    {
+        "Triage": ({"tina"}, {"dana"}),
+        "Service Desk": ({"alice", "bob"}, {"dana"}),
+        "Network": ({"carol", "frank"}, {"erin"}),
+        "Desktop": ({"gina"}, {"dana"}),
+        "Vendor": ({"vic"}, {"erin"}),
+    }
+)
 
 
 class SimulatedDesk:
@@ -36,14 +39,30 @@ class SimulatedDesk:
         self._ids = itertools.count(1)
 
     # what happens in the tool
-    def tool(self, kind: ToolEventKind, actor: str | None = None, holder: str | None = None, text: str = "",
-             awaiting_write: bool = False, **fields) -> Decisions:
-        event = ToolEvent(ticket=self.key, event_id=f"txn-{next(self._ids)}", kind=kind, at=self.clock.now(),
-                          actor=actor, old_holder=self.facts.tool_holder,
-                          new_holder=Holder.parse(holder) if holder else None, fields=fields, text=text)
+    def tool(
+        self,
+        kind: ToolEventKind,
+        actor: str | None = None,
+        holder: str | None = None,
+        text: str = "",
+        awaiting_write: bool = False,
+        **fields,
+    ) -> Decisions:
+        event = ToolEvent(
+            ticket=self.key,
+            event_id=f"txn-{next(self._ids)}",
+            kind=kind,
+            at=self.clock.now(),
+            actor=actor,
+            old_holder=self.facts.tool_holder,
+            new_holder=Holder.parse(holder) if holder else None,
+            fields=fields,
+            text=text,
+        )
         previous, self.facts = self.facts, self.facts.updated_from(event)
-        decisions = self.engine.on_tool_event(self.ticket, event, self.clock.now(), facts=self.facts,
-                                              previous=previous, awaiting_write=awaiting_write)
+        decisions = self.engine.on_tool_event(
+            self.ticket, event, self.clock.now(), facts=self.facts, previous=previous, awaiting_write=awaiting_write
+        )
         self._write(decisions)
         self._remember_tool_writes(decisions)
         return decisions
@@ -58,8 +77,9 @@ class SimulatedDesk:
 
     def observe(self, holder: str | None, lost: str | None = None, awaiting_write: bool = False) -> Decisions:
         """The poller's look at the tool: the holder it shows now, or why Baton cannot see the ticket."""
-        return self.tool(ToolEventKind.OBSERVED, None, holder, awaiting_write=awaiting_write,
-                         **({"lost": lost} if lost else {}))
+        return self.tool(
+            ToolEventKind.OBSERVED, None, holder, awaiting_write=awaiting_write, **({"lost": lost} if lost else {})
+        )
 
     def comment(self, actor: str, text: str) -> Decisions:
         return self.tool(ToolEventKind.COMMENTED, actor, text=text)
@@ -119,18 +139,30 @@ class SimulatedDesk:
 
     def notes(self, decisions: Decisions) -> list[str]:
         """What Baton writes in the ticket: notes, and the notes its holder writes post once done."""
-        return [a.payload.get("text") or a.payload.get("note") for a in decisions.outgoing
-                if a.channel == "tool" and (a.payload.get("text") or a.payload.get("note"))]
+        return [
+            a.payload.get("text") or a.payload.get("note")
+            for a in decisions.outgoing
+            if a.channel == "tool" and (a.payload.get("text") or a.payload.get("note"))
+        ]
 
     def notices(self, decisions: Decisions) -> list[tuple[str, tuple]]:
-        return [(a.payload["template"], tuple(a.payload["to_people"] or a.payload["to_groups"]) or ("requester",))
-                for a in decisions.outgoing if a.channel == "notify"]
+        return [
+            (a.payload["template"], tuple(a.payload["to_people"] or a.payload["to_groups"]) or ("requester",))
+            for a in decisions.outgoing
+            if a.channel == "notify"
+        ]
 
 
 @pytest.fixture
 def make_desk(clock):
     def make(**policy_settings) -> SimulatedDesk:
-        settings = {"directory": DIRECTORY, "instances": frozenset({"rt"}), "accounts": {"rt": "baton"},
-                    "triage_groups": frozenset({"Triage"}), **policy_settings}
+        settings = {
+            "directory": DIRECTORY,
+            "instances": frozenset({"rt"}),
+            "accounts": {"rt": "baton"},
+            "triage_groups": frozenset({"Triage"}),
+            **policy_settings,
+        }
         return SimulatedDesk(Policy(**settings), clock)
+
     return make

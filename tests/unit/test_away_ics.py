@@ -1,5 +1,6 @@
 """Away periods read from iCalendar feeds: all-day dates, UTC and TZID times, a weekly recurrence with an exception;
 free and cancelled events are not absences; a group's calendar names its person by SUMMARY or ATTENDEE."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -20,8 +21,9 @@ def utc(*args) -> datetime:
 
 
 def test_a_person_s_own_calendar():
-    periods = read_periods((FEEDS / "carol-google.ics").read_bytes(), source="feed:carol", zone=PARIS,
-                           person="carol", **HORIZON)
+    periods = read_periods(
+        (FEEDS / "carol-google.ics").read_bytes(), source="feed:carol", zone=PARIS, person="carol", **HORIZON
+    )
     spans = sorted((p.start, p.end) for p in periods)
     assert spans == [
         # Fridays 13:00-17:00 Berlin (UTC+1), weekly, four times, 13 March excepted (EXDATE)
@@ -38,16 +40,25 @@ def test_a_person_s_own_calendar():
 
 
 def test_the_horizon_keeps_only_what_overlaps_it():
-    periods = read_periods((FEEDS / "carol-google.ics").read_bytes(), source="feed:carol", zone=PARIS,
-                           person="carol", start=utc(2026, 3, 19), end=utc(2026, 3, 21))
+    periods = read_periods(
+        (FEEDS / "carol-google.ics").read_bytes(),
+        source="feed:carol",
+        zone=PARIS,
+        person="carol",
+        start=utc(2026, 3, 19),
+        end=utc(2026, 3, 21),
+    )
     assert [(p.start, p.end) for p in periods] == [(utc(2026, 3, 20, 12), utc(2026, 3, 20, 16))]
 
 
 def test_a_group_calendar_names_each_event_s_person():
-    people = {"carol": Person("carol", "Carol Agent", "carol@example.com"),
-              "frank": Person("frank", None, "frank@example.com")}
-    periods = read_periods((FEEDS / "network-absences.ics").read_bytes(), source="feed:Network", zone=UTC,
-                           people=people, **HORIZON)
+    people = {
+        "carol": Person("carol", "Carol Agent", "carol@example.com"),
+        "frank": Person("frank", None, "frank@example.com"),
+    }
+    periods = read_periods(
+        (FEEDS / "network-absences.ics").read_bytes(), source="feed:Network", zone=UTC, people=people, **HORIZON
+    )
     assert sorted((p.person, p.start, p.end) for p in periods) == [
         ("carol", utc(2026, 3, 9), utc(2026, 3, 11)),  # by the display name at the start of SUMMARY
         ("frank", utc(2026, 3, 9, 8), utc(2026, 3, 9, 12)),  # by ATTENDEE email

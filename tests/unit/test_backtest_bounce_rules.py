@@ -1,5 +1,6 @@
 """The back-test counts the ping-pong and bounce-limit rules, and the history's bounces by first route, on a tiny
 history whose answers are worked out by hand."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +9,6 @@ from baton_itsm.core.backtest.run import backtest, outcome_lines
 from baton_itsm.core.rules.build import build_policy
 from baton_itsm.core.settings.loader import load_rules_file
 from baton_itsm.core.settings.models import BatonConfig
-
 from tests.unit.test_backtest import HEADER, row
 
 RULES = """

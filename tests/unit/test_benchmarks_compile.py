@@ -1,5 +1,6 @@
 """The benchmarks run on demand, never in the suite: a broken one would go unnoticed until someone needs its
 figures. Each script must at least compile, and answer `--help` without running anything."""
+
 from __future__ import annotations
 
 import py_compile
@@ -20,7 +21,8 @@ def test_each_benchmark_compiles(script: Path, tmp_path):
 
 @pytest.mark.parametrize("script", [p for p in SCRIPTS if "argparse" in p.read_text()], ids=lambda p: p.name)
 def test_each_benchmark_with_options_answers_help(script: Path):
-    done = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True, timeout=60,
-                          cwd=BENCHMARKS)
+    done = subprocess.run(
+        [sys.executable, str(script), "--help"], capture_output=True, text=True, timeout=60, cwd=BENCHMARKS
+    )
     assert done.returncode == 0, done.stderr
     assert "usage:" in done.stdout

@@ -1,12 +1,12 @@
 """The report's bounces by first route: who or what made each ticket's first assignment, and how its tickets
 bounced afterwards (JSON, a CSV file and an HTML table)."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
 from baton_itsm.core.metrics.summary import compute_metrics, summary_lines, tables
 from baton_itsm.core.metrics.views import build_views
-
 from tests.unit.test_metrics import holder
 
 TICKETS = [(n, "t", f"T{n}", None, None, "Active") for n in (1, 2, 3, 4, 5)]
@@ -31,8 +31,7 @@ ROWS = [
 
 
 def test_bounces_are_counted_by_the_route_of_the_first_assignment():
-    metrics = compute_metrics(build_views(TICKETS, ROWS, datetime.fromisoformat),
-                              intake_groups=frozenset({"Triage"}))
+    metrics = compute_metrics(build_views(TICKETS, ROWS, datetime.fromisoformat), intake_groups=frozenset({"Triage"}))
     assert metrics["bounces"]["by_first_route"] == [
         {"first_route": "auto-assign", "tickets": 2, "bounces": 2, "bounces_per_ticket": 1.0, "share_3_plus": 0.0},
         {"first_route": "tina", "tickets": 1, "bounces": 1, "bounces_per_ticket": 1.0, "share_3_plus": 0.0},

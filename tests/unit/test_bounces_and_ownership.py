@@ -1,4 +1,5 @@
 """The bounce count and the three ownership models, on known holder sequences."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,27 +13,33 @@ def holders(*texts: str) -> list[Holder]:
     return [Holder.parse(t) for t in texts]
 
 
-@pytest.mark.parametrize(("sequence", "expected"), [
-    ([], 0),
-    (["SD"], 0),  # the first assignment is not a bounce
-    (["SD", "SD/alice"], 0),  # picking it up from one's own queue
-    (["SD/alice", "SD"], 0),  # putting it back in the queue
-    (["SD/alice", "SD", "SD/bob"], 1),  # someone else in the group takes it over
-    (["SD/alice", "SD", "SD/alice"], 0),  # the same person takes it back
-    (["SD/alice", "Net"], 1),
-    (["SD/alice", "Net", "Net/carol", "SD", "SD/alice"], 2),  # there and back: two bounces
-    (["SD/alice", "SD/bob", "SD/alice"], 2),
-])
+@pytest.mark.parametrize(
+    ("sequence", "expected"),
+    [
+        ([], 0),
+        (["SD"], 0),  # the first assignment is not a bounce
+        (["SD", "SD/alice"], 0),  # picking it up from one's own queue
+        (["SD/alice", "SD"], 0),  # putting it back in the queue
+        (["SD/alice", "SD", "SD/bob"], 1),  # someone else in the group takes it over
+        (["SD/alice", "SD", "SD/alice"], 0),  # the same person takes it back
+        (["SD/alice", "Net"], 1),
+        (["SD/alice", "Net", "Net/carol", "SD", "SD/alice"], 2),  # there and back: two bounces
+        (["SD/alice", "SD/bob", "SD/alice"], 2),
+    ],
+)
 def test_bounce_count(sequence, expected):
     assert count_bounces(holders(*sequence)) == expected
 
 
-@pytest.mark.parametrize(("sequence", "expected"), [
-    (["Triage", "SD/alice"], 0),  # leaving intake is the first assignment
-    (["Triage", "Triage/tina", "SD"], 0),
-    (["Triage", "SD/alice", "Triage"], 1),  # going back to intake later is a change of hands
-    (["Triage", "SD/alice", "Net"], 1),
-])
+@pytest.mark.parametrize(
+    ("sequence", "expected"),
+    [
+        (["Triage", "SD/alice"], 0),  # leaving intake is the first assignment
+        (["Triage", "Triage/tina", "SD"], 0),
+        (["Triage", "SD/alice", "Triage"], 1),  # going back to intake later is a change of hands
+        (["Triage", "SD/alice", "Net"], 1),
+    ],
+)
 def test_intake_queues_are_not_yet_an_assignment(sequence, expected):
     assert count_bounces(holders(*sequence), intake_groups=frozenset({"Triage"})) == expected
 
@@ -40,11 +47,14 @@ def test_intake_queues_are_not_yet_an_assignment(sequence, expected):
 TRIP = holders("SD", "SD/alice", "SD/bob", "Net/carol", "Vendor/vic")
 
 
-@pytest.mark.parametrize(("model", "expected"), [
-    (OwnershipModel.DESK, "alice"),  # the desk agent who took the call
-    (OwnershipModel.FOLLOWS, "bob"),  # the last desk agent before it left the desk
-    (OwnershipModel.TCO, "alice"),  # the first agent, whoever
-])
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        (OwnershipModel.DESK, "alice"),  # the desk agent who took the call
+        (OwnershipModel.FOLLOWS, "bob"),  # the last desk agent before it left the desk
+        (OwnershipModel.TCO, "alice"),  # the first agent, whoever
+    ],
+)
 def test_owner_under_each_model(model, expected):
     assert OwnershipPolicy(model, desk_groups={"SD"}).owner(TRIP) == expected
 
@@ -57,8 +67,7 @@ def test_desk_and_tco_differ_when_the_first_agent_is_not_on_the_desk():
 
 
 def test_the_group_where_a_ticket_starts_chooses_the_model():
-    policy = OwnershipPolicy(OwnershipModel.FOLLOWS, desk_groups={"SD", "VIP"},
-                             overrides={"VIP": OwnershipModel.TCO})
+    policy = OwnershipPolicy(OwnershipModel.FOLLOWS, desk_groups={"SD", "VIP"}, overrides={"VIP": OwnershipModel.TCO})
     assert policy.owner(holders("VIP/alice", "SD/bob")) == "alice"
     assert policy.owner(holders("SD/alice", "VIP/bob")) == "bob"
 

@@ -1,4 +1,5 @@
 """A broken rule file gets one clear message per problem, naming the file, the rule and the key."""
+
 from __future__ import annotations
 
 import pytest
@@ -58,7 +59,8 @@ def test_rule_file_mistakes_name_the_rule_file_rule_and_key(tmp_path):
 
 def test_an_unknown_time_zone_and_a_looping_path(tmp_path):
     deployment = DEPLOYMENT.replace("Europe/Paris", "Europe/Pariss").replace(
-        "Vendor: {members: [vic]}", "Vendor: {members: [vic], escalates_to: Network}")
+        "Vendor: {members: [vic]}", "Vendor: {members: [vic], escalates_to: Network}"
+    )
     path = write(tmp_path, deployment, "{}")
     assert problems(path) == [
         f"{path}:6: calendars.paris.timezone: unknown time zone 'Europe/Pariss' "
@@ -67,20 +69,29 @@ def test_an_unknown_time_zone_and_a_looping_path(tmp_path):
     ]
 
 
-@pytest.mark.parametrize(("rules", "message"), [
-    ("stale: {default: {remind_after: '-1h'}}", "stale.default.remind_after: a duration must be positive"),
-    ("stale: {default: {remind_after: soon}}", "expected a duration such as 30, '45m', '4h' or '2d'"),
-    ("accept_before_reassign: {mode: push}", "expected one of 'revert', 'hold' or 'flag'"),
-    ("queue_first: {allow_direct: [{from: Network}]}", "each pair is {from: GROUP, to: GROUP}"),
-    ("stale: {overrides: [{group: [Nowhere], remind_after: 10}]}",
-     "stale.overrides.0.group.0: unknown group 'Nowhere'"),
-    ("bounce_limits: {default: {bounces: 0}}",
-     "bounce_limits.default.bounces: input should be greater than or equal to 1, got 0"),
-    ("bounce_limits: {default: {return_within: often}}", "expected a duration such as 30, '45m', '4h' or '2d'"),
-    ("bounce_limits: {overrides: [{group: [Nowhere], bounces: 2}]}",
-     "bounce_limits.overrides.0.group.0: unknown group 'Nowhere'"),
-    ("bounce_limits: {default: {bounce: 3}}", "bounce_limits.default.bounce: unknown key"),
-])
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        ("stale: {default: {remind_after: '-1h'}}", "stale.default.remind_after: a duration must be positive"),
+        ("stale: {default: {remind_after: soon}}", "expected a duration such as 30, '45m', '4h' or '2d'"),
+        ("accept_before_reassign: {mode: push}", "expected one of 'revert', 'hold' or 'flag'"),
+        ("queue_first: {allow_direct: [{from: Network}]}", "each pair is {from: GROUP, to: GROUP}"),
+        (
+            "stale: {overrides: [{group: [Nowhere], remind_after: 10}]}",
+            "stale.overrides.0.group.0: unknown group 'Nowhere'",
+        ),
+        (
+            "bounce_limits: {default: {bounces: 0}}",
+            "bounce_limits.default.bounces: input should be greater than or equal to 1, got 0",
+        ),
+        ("bounce_limits: {default: {return_within: often}}", "expected a duration such as 30, '45m', '4h' or '2d'"),
+        (
+            "bounce_limits: {overrides: [{group: [Nowhere], bounces: 2}]}",
+            "bounce_limits.overrides.0.group.0: unknown group 'Nowhere'",
+        ),
+        ("bounce_limits: {default: {bounce: 3}}", "bounce_limits.default.bounce: unknown key"),
+    ],
+)
 def test_each_rule_key_is_checked(tmp_path, rules, message):
     [problem] = problems(write(tmp_path, DEPLOYMENT, rules))
     assert message in problem
@@ -101,16 +112,19 @@ def test_a_valid_rule_file_builds_the_policy(tmp_path):
 
 
 def test_holidays_of_a_country_come_from_the_holidays_package():
-    config = parse_config("calendars:\n  fr: {timezone: Europe/Paris, holiday_country: FR}\ndefault_calendar: fr\n",
-                          "x")
+    config = parse_config(
+        "calendars:\n  fr: {timezone: Europe/Paris, holiday_country: FR}\ndefault_calendar: fr\n", "x"
+    )
     from datetime import date
 
     assert build_policy(config).default_calendar.open_spans(date(2026, 7, 14)) == []  # Bastille Day
 
 
 def test_bounce_limits_build_overrides_first_and_the_default_last(tmp_path):
-    rules = ("bounce_limits: {default: {bounces: 3, return_within: 1d}, overrides: [{priority: ['1'], bounces: 2}, "
-             "{category: [Major], group: [Network]}]}")
+    rules = (
+        "bounce_limits: {default: {bounces: 3, return_within: 1d}, overrides: [{priority: ['1'], bounces: 2}, "
+        "{category: [Major], group: [Network]}]}"
+    )
     policy = build_policy(load_config(write(tmp_path, DEPLOYMENT, rules)))
     [urgent, major, default] = policy.bounce_limits
     assert (urgent.bounces, urgent.return_within, urgent.priorities) == (2, None, frozenset({"1"}))

@@ -4,6 +4,7 @@ Every .py under core/ is read with `ast`: an import of `baton_itsm.connectors` (
 or a string naming a `baton_itsm.connectors...` module (a lazy "module:attribute" spec, an importlib name) fails,
 naming the module and the line.
 """
+
 from __future__ import annotations
 
 import ast
@@ -29,8 +30,9 @@ def connector_references(source: str) -> list[tuple[int, str]]:
             if _names_connectors(node.module):
                 found.append((node.lineno, f"from {node.module} import ..."))
             elif node.module == "baton_itsm":
-                found += [(node.lineno, "from baton_itsm import connectors")
-                          for a in node.names if a.name == "connectors"]
+                found += [
+                    (node.lineno, "from baton_itsm import connectors") for a in node.names if a.name == "connectors"
+                ]
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             if any(_names_connectors(word) for word in node.value.replace('"', " ").replace("'", " ").split()):
                 found.append((node.lineno, f"string {node.value[:80]!r}"))
@@ -38,12 +40,14 @@ def connector_references(source: str) -> list[tuple[int, str]]:
 
 
 def test_the_guard_sees_imports_at_the_top_inside_functions_and_in_strings():
-    source = ("import baton_itsm.connectors.jira.connector\n"
-              "def f():\n    from baton_itsm.connectors.rest.history import read_rt_history\n"
-              "SPEC = 'baton_itsm.connectors.servicenow.plugin'\n"
-              "from baton_itsm import connectors\n"
-              "from baton_itsm.core.connector import Connector\n"
-              "DOC = 'the connectors: connectors.NAME'\n")
+    source = (
+        "import baton_itsm.connectors.jira.connector\n"
+        "def f():\n    from baton_itsm.connectors.rest.history import read_rt_history\n"
+        "SPEC = 'baton_itsm.connectors.servicenow.plugin'\n"
+        "from baton_itsm import connectors\n"
+        "from baton_itsm.core.connector import Connector\n"
+        "DOC = 'the connectors: connectors.NAME'\n"
+    )
     assert [line for line, _ in connector_references(source)] == [1, 3, 4, 5]
 
 

@@ -1,5 +1,6 @@
 """The reference pages are the code's: the CLI reference is click's command tree, the configuration reference the
 settings models. Each is regenerated in memory and compared with the committed page, so neither can go stale."""
+
 from __future__ import annotations
 
 import difflib
@@ -24,8 +25,11 @@ def test_reference_page_is_what_the_code_says(page):
     path = REPO / "docs" / "reference" / page
     expected = _generator().pages()[path]
     committed = path.read_text(encoding="utf-8") if path.exists() else ""
-    diff = "".join(difflib.unified_diff(committed.splitlines(True), expected.splitlines(True),
-                                        f"committed {page}", "from the code", n=1))
+    diff = "".join(
+        difflib.unified_diff(
+            committed.splitlines(True), expected.splitlines(True), f"committed {page}", "from the code", n=1
+        )
+    )
     assert committed == expected, f"docs/reference/{page} is stale: run python scripts/docs_reference.py\n{diff[:3000]}"
 
 

@@ -1,4 +1,5 @@
 """When the requester may expect news: the tool's SLA when the notice has it, else the group's target."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -13,8 +14,11 @@ OFFICE = BusinessCalendar(week={d: ((9 * 60, 17 * 60),) for d in range(5)})
 
 
 def test_the_tools_sla_wins():
-    eta = estimate_eta({"sla_due": "2026-03-03T12:00:00+00:00", "at": MONDAY_16.isoformat(), "holder": "Network"},
-                       TicketFacts(), Policy())
+    eta = estimate_eta(
+        {"sla_due": "2026-03-03T12:00:00+00:00", "at": MONDAY_16.isoformat(), "holder": "Network"},
+        TicketFacts(),
+        Policy(),
+    )
     assert (eta.at, eta.source) == (datetime(2026, 3, 3, 12, tzinfo=UTC), "sla")
 
 

@@ -1,4 +1,5 @@
 """paused_gc: the collector is off inside the block and as it was after it, even on an error."""
+
 from __future__ import annotations
 
 import gc

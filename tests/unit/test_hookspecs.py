@@ -1,4 +1,5 @@
 """The hooks: each is documented in docs/plugins.md and tested (here, by a test named test_hook_<name>)."""
+
 from __future__ import annotations
 
 import inspect
@@ -11,20 +12,29 @@ from baton_itsm.core import hookspecs
 from baton_itsm.core.errors import ConfigError
 from baton_itsm.core.hookspecs import hookimpl
 from baton_itsm.core.plugins import (
-    built_in_entry_points, build_plugin_manager, cli_commands, connector_registry, history_reader, notifier_registry,
+    build_plugin_manager,
+    built_in_entry_points,
+    cli_commands,
+    connector_registry,
+    history_reader,
+    notifier_registry,
 )
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def hookspec_names() -> list[str]:
-    return [name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
-            if hasattr(fn, f"{hookspecs.PROJECT}_spec")]
+    return [
+        name
+        for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
+        if hasattr(fn, f"{hookspecs.PROJECT}_spec")
+    ]
 
 
 def test_there_are_hookspecs():
-    assert {"register_connectors", "register_notifiers", "register_cli_commands",
-            "register_history_readers"} <= set(hookspec_names())
+    assert {"register_connectors", "register_notifiers", "register_cli_commands", "register_history_readers"} <= set(
+        hookspec_names()
+    )
 
 
 @pytest.mark.parametrize("name", hookspec_names())
@@ -130,10 +140,16 @@ def test_hook_register_history_readers():
 
 def test_built_ins_are_this_distributions_entry_points_registered_first_like_third_party_ones():
     names = [entry_point.name for entry_point in built_in_entry_points()]
-    assert sorted(names) == ["baton_itsm.connectors.jira.plugin", "baton_itsm.connectors.rest.plugin",
-                             "baton_itsm.connectors.servicenow.plugin", "baton_itsm.plugins.email",
-                             "baton_itsm.plugins.slack", "baton_itsm.plugins.teams", "baton_itsm.plugins.ticket_reply"]
+    assert sorted(names) == [
+        "baton_itsm.connectors.jira.plugin",
+        "baton_itsm.connectors.rest.plugin",
+        "baton_itsm.connectors.servicenow.plugin",
+        "baton_itsm.plugins.email",
+        "baton_itsm.plugins.slack",
+        "baton_itsm.plugins.teams",
+        "baton_itsm.plugins.ticket_reply",
+    ]
     manager = build_plugin_manager()
     registered = [name for name, _ in manager.list_name_plugin()]
-    assert registered[:len(names)] == names  # before any third-party plugin, as they always were
+    assert registered[: len(names)] == names  # before any third-party plugin, as they always were
     assert all(manager.get_plugin(name).__name__ == name for name in names)

@@ -1,4 +1,5 @@
 """The inbox worker gives way to the webhook receiver (core/runtime/idle_first.py), on a fake clock."""
+
 from __future__ import annotations
 
 from baton_itsm.core.runtime.idle_first import CALM_BATCH, IdleFirst

@@ -1,5 +1,6 @@
 """Routing notices gives way to a webhook burst and to the inbox backlog it leaves, one round every 5 s at most,
 and goes flat out again once both are over (core/runtime/inbox_backlog.py)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """A claim of deliveries as rounds: each round one transaction with at most one delivery per ticket, in order."""
+
 from baton_itsm.core.usecases.intake_batches import rounds_of
 
 

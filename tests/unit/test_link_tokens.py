@@ -1,4 +1,5 @@
 """Accept/decline link tokens: bound to one request and one receiver, signed, expiring."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -17,12 +18,15 @@ def test_a_token_says_who_may_answer_which_request_until_when(clock):
     assert SIGNER.verify(SIGNER.sign(claim), clock.now()) == claim
 
 
-@pytest.mark.parametrize("tamper", [
-    lambda t: t.replace("v1.", "v2.", 1),
-    lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),
-    lambda t: t.rsplit(".", 1)[0],
-    lambda t: "",
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda t: t.replace("v1.", "v2.", 1),
+        lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),
+        lambda t: t.rsplit(".", 1)[0],
+        lambda t: "",
+    ],
+)
 def test_an_altered_token_is_invalid(clock, tamper):
     token = SIGNER.sign(LinkClaim("h1", "carol", clock.now() + timedelta(hours=1)))
     with pytest.raises(InvalidLink):

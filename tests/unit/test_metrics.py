@@ -1,4 +1,5 @@
 """Each metric on a small hand-made ledger with known answers (pure: rows in, numbers out)."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,12 @@ from baton_itsm.core.metrics.review_scores import NO_REVIEWS
 from baton_itsm.core.metrics.summary import compute_metrics, summary_lines
 from baton_itsm.core.metrics.views import build_views
 
-TICKETS = [(1, "t", "T1", "3 - Moderate", "Network", "Closed"), (2, "t", "T2", None, None, "Resolved"),
-           (3, "t", "T3", None, None, "Active"), (4, "t", "T4", None, None, "New")]
+TICKETS = [
+    (1, "t", "T1", "3 - Moderate", "Network", "Closed"),
+    (2, "t", "T2", None, None, "Resolved"),
+    (3, "t", "T3", None, None, "Active"),
+    (4, "t", "T4", None, None, "New"),
+]
 
 
 def at(hhmm: str) -> str:
@@ -24,9 +29,16 @@ def holder(ticket, when, by, from_group, from_person, to_group, to_person, entry
 
 
 def summary(ticket, opened, resolved, reopens, tool, derived, mismatch=None):
-    data = {"source_event_id": f"s{ticket}", "opened_at": opened and at(opened), "resolved_at": resolved and
-            at(resolved), "reopen_count": reopens, "tool_reassignments": tool, "derived_reassignments": derived,
-            "updates": 3, "mismatch": mismatch}
+    data = {
+        "source_event_id": f"s{ticket}",
+        "opened_at": opened and at(opened),
+        "resolved_at": resolved and at(resolved),
+        "reopen_count": reopens,
+        "tool_reassignments": tool,
+        "derived_reassignments": derived,
+        "updates": 3,
+        "mismatch": mismatch,
+    }
     return (ticket, "history", at("23:00"), None, None, None, None, None, None, None, None, json.dumps(data))
 
 
@@ -49,13 +61,46 @@ ROWS = [
     holder(3, "10:45", "carol", "Desk", "alice", "Network", "carol", entry="applied", handoff="h1"),
     (3, "requested", at("11:00"), "carol", "h2", "Network", "carol", "Vendor", None, "vendor", "warranty", "{}"),
     (3, "declined", at("11:30"), "vera", "h2", None, None, None, None, None, "not under contract", "{}"),
-    (3, "rule", at("12:00"), None, None, None, None, None, None, None, None,
-     json.dumps({"rule": "stale", "outcome": "escalated"})),
+    (
+        3,
+        "rule",
+        at("12:00"),
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        json.dumps({"rule": "stale", "outcome": "escalated"}),
+    ),
     # T4: nothing but an arrival in the Desk queue, opened in April
     holder(4, "09:00", "x", None, None, "Desk", None),
-    (4, "history", at("09:00"), None, None, None, None, None, None, None, None,
-     json.dumps({"source_event_id": "s4", "opened_at": "2026-04-01 08:00:00", "resolved_at": None,
-                 "reopen_count": 0, "tool_reassignments": 0, "derived_reassignments": 0, "updates": 1})),
+    (
+        4,
+        "history",
+        at("09:00"),
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        json.dumps(
+            {
+                "source_event_id": "s4",
+                "opened_at": "2026-04-01 08:00:00",
+                "resolved_at": None,
+                "reopen_count": 0,
+                "tool_reassignments": 0,
+                "derived_reassignments": 0,
+                "updates": 1,
+            }
+        ),
+    ),
 ]
 
 
@@ -76,8 +121,7 @@ def test_bounce_count_mean_distribution_and_share_of_three_or_more(metrics):
 def test_bounces_by_group_agent_and_period(metrics):
     by_group = {row["group"]: row for row in metrics["bounces"]["by_group"]}
     assert by_group["Desk"]["bounces_out"] == 4 and by_group["Desk"]["tickets_held"] == 4
-    assert {r["agent"]: r["bounces_made"] for r in metrics["bounces"]["by_agent"]} == {"alice": 2, "bob": 1,
-                                                                                         "carol": 1}
+    assert {r["agent"]: r["bounces_made"] for r in metrics["bounces"]["by_agent"]} == {"alice": 2, "bob": 1, "carol": 1}
     periods = {row["period"]: row for row in metrics["bounces"]["by_period"]}
     assert periods["2026-03"]["tickets"] == 3 and periods["2026-03"]["mean"] == pytest.approx(4 / 3, abs=1e-3)
     assert periods["2026-04"] == {"period": "2026-04", "tickets": 1, "mean": 0.0, "share_3_plus": 0.0}
@@ -92,8 +136,7 @@ def test_receiver_pickup_after_a_transfer(metrics):
 
 def test_resolution_after_the_last_handoff_and_late_handoffs(metrics):
     # T1: Network at 10:00, resolved 13:00 (180 min); T2: Server at 09:20, resolved 09:40 (20 min)
-    assert metrics["resolution_after_last_handoff_minutes"] == {"count": 2, "mean": 100.0, "median": 20.0,
-                                                                "p90": 180.0}
+    assert metrics["resolution_after_last_handoff_minutes"] == {"count": 2, "mean": 100.0, "median": 20.0, "p90": 180.0}
     late = metrics["late_handoffs"]
     assert (late["tickets"], late["of_resolved_tickets_with_a_handoff"], late["share"]) == (1, 2, 0.5)
     assert late["by_receiving_group"] == [{"group": "Server", "late_handoffs": 1}]
@@ -138,26 +181,59 @@ def test_scorecard_by_group(metrics):
     assert [row["group"] for row in rows] == ["Desk", "Network", "Server", "Vendor"]  # most tickets held first
     # Desk held every ticket and lost four bounces (T1 alice, T2 alice and bob, T3 carol); alice took T1 from its
     # queue after 30 min; nothing was resolved while Desk held it.
-    assert _columns(rows, "group", "tickets_held", "bounces_out", "bounces_per_ticket_held", "pickups",
-                    "pickup_median_minutes", "resolved", "reopen_rate")["Desk"] == (4, 4, 1.0, 1, 30.0, 0, None)
+    assert _columns(
+        rows,
+        "group",
+        "tickets_held",
+        "bounces_out",
+        "bounces_per_ticket_held",
+        "pickups",
+        "pickup_median_minutes",
+        "resolved",
+        "reopen_rate",
+    )["Desk"] == (4, 4, 1.0, 1, 30.0, 0, None)
     # Network: carol picked T1 up after 120 min and resolved it 180 min after it arrived, not reopened; h1 to
     # Network was accepted after 45 min. Server: T2 was resolved 20 min after arriving (late within 30 min), reopened.
-    timing = ("pickups", "pickup_median_minutes", "resolved_after_handoff", "resolution_median_minutes",
-              "late_handoffs_received", "late_share", "resolved", "reopened", "reopen_rate")
+    timing = (
+        "pickups",
+        "pickup_median_minutes",
+        "resolved_after_handoff",
+        "resolution_median_minutes",
+        "late_handoffs_received",
+        "late_share",
+        "resolved",
+        "reopened",
+        "reopen_rate",
+    )
     assert _columns(rows, "group", *timing)["Network"] == (1, 120.0, 1, 180.0, 0, 0.0, 1, 0, 0.0)
     assert _columns(rows, "group", *timing)["Server"] == (0, None, 1, 20.0, 1, 1.0, 1, 1, 1.0)
     protocol = ("handoffs_to", "accepted", "acceptance_median_minutes", "declined", "escalations_received")
-    assert _columns(rows, "group", *protocol) == {"Desk": (0, 0, None, 0, 0), "Network": (1, 1, 45.0, 0, 0),
-                                                  "Server": (0, 0, None, 0, 0), "Vendor": (1, 0, None, 1, 1)}
+    assert _columns(rows, "group", *protocol) == {
+        "Desk": (0, 0, None, 0, 0),
+        "Network": (1, 1, 45.0, 0, 0),
+        "Server": (0, 0, None, 0, 0),
+        "Vendor": (1, 0, None, 1, 1),
+    }
     assert rows[3]["tickets_held"] == 0 and rows[3]["bounces_per_ticket_held"] is None  # Vendor never held one
 
 
 def test_scorecard_by_agent(metrics):
     rows = metrics["scorecards"]["by_agent"]
     assert [row["agent"] for row in rows] == ["carol", "alice", "x", "bob", "vera"]  # most active first
-    columns = ("moves_made", "bounces_made", "late_handoffs_made", "pickups", "pickup_median_minutes", "resolved",
-               "resolution_median_minutes", "reopen_rate", "accepted", "acceptance_median_minutes", "declined",
-               "escalations_requested")
+    columns = (
+        "moves_made",
+        "bounces_made",
+        "late_handoffs_made",
+        "pickups",
+        "pickup_median_minutes",
+        "resolved",
+        "resolution_median_minutes",
+        "reopen_rate",
+        "accepted",
+        "acceptance_median_minutes",
+        "declined",
+        "escalations_requested",
+    )
     assert _columns(rows, "agent", *columns) == {
         # carol pulled T1 (120 min) and held it when it was resolved, 180 min after its last handoff; accepted
         # h1 after 45 min (its applied move is hers: a bounce on T3); asked for the vendor escalation h2
@@ -174,18 +250,49 @@ def test_scorecard_by_period(metrics):
     march, april = metrics["scorecards"]["by_period"]
     # March: T1, T2, T3 (bounces 1, 2, 1); pickups 30 and 120 min (nearest-rank median 30); resolved 180 and 20 min
     # after the last handoff, T2 late; reopened T2 of T1 and T2 (T3 has no count); h1 accepted in 45 min, h2 declined
-    assert march == {"period": "2026-03", "tickets": 3, "bounce_mean": 1.333, "share_3_plus": 0.0, "pickups": 2,
-                     "pickup_median_minutes": 30.0, "resolved_after_handoff": 2, "resolution_median_minutes": 20.0,
-                     "late_handoffs": 1, "late_share": 0.5, "reopened": 1, "reopen_rate": 0.5, "handoffs": 2,
-                     "accepted": 1, "acceptance_median_minutes": 45.0, "declined": 1, "escalations": 1}
-    assert april == {"period": "2026-04", "tickets": 1, "bounce_mean": 0.0, "share_3_plus": 0.0, "pickups": 0,
-                     "pickup_median_minutes": None, "resolved_after_handoff": 0, "resolution_median_minutes": None,
-                     "late_handoffs": 0, "late_share": None, "reopened": 0, "reopen_rate": 0.0, "handoffs": 0,
-                     "accepted": 0, "acceptance_median_minutes": None, "declined": 0, "escalations": 0}
+    assert march == {
+        "period": "2026-03",
+        "tickets": 3,
+        "bounce_mean": 1.333,
+        "share_3_plus": 0.0,
+        "pickups": 2,
+        "pickup_median_minutes": 30.0,
+        "resolved_after_handoff": 2,
+        "resolution_median_minutes": 20.0,
+        "late_handoffs": 1,
+        "late_share": 0.5,
+        "reopened": 1,
+        "reopen_rate": 0.5,
+        "handoffs": 2,
+        "accepted": 1,
+        "acceptance_median_minutes": 45.0,
+        "declined": 1,
+        "escalations": 1,
+    }
+    assert april == {
+        "period": "2026-04",
+        "tickets": 1,
+        "bounce_mean": 0.0,
+        "share_3_plus": 0.0,
+        "pickups": 0,
+        "pickup_median_minutes": None,
+        "resolved_after_handoff": 0,
+        "resolution_median_minutes": None,
+        "late_handoffs": 0,
+        "late_share": None,
+        "reopened": 0,
+        "reopen_rate": 0.0,
+        "handoffs": 0,
+        "accepted": 0,
+        "acceptance_median_minutes": None,
+        "declined": 0,
+        "escalations": 0,
+    }
 
 
-@pytest.mark.parametrize(("period", "march", "april"), [("week", "2026-W10", "2026-W14"),
-                                                        ("quarter", "2026-Q1", "2026-Q2")])
+@pytest.mark.parametrize(
+    ("period", "march", "april"), [("week", "2026-W10", "2026-W14"), ("quarter", "2026-Q1", "2026-Q2")]
+)
 def test_periods_are_weeks_or_quarters_on_request(period, march, april):
     views = build_views(TICKETS, ROWS, datetime.fromisoformat)
     metrics = compute_metrics(views, late_within_minutes=30, period=period)

@@ -3,6 +3,7 @@
 The notices come from the real rules engine (the simulated desk of tests/unit/conftest.py), so a change to
 a notice's payload that a template relies on fails here, not in someone's inbox.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -13,27 +14,31 @@ from baton_itsm.core.domain.commands import DeclineHandoff, RequestHandoff, With
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.kinds import HandoffKind
 from baton_itsm.core.domain.ownership import OwnershipModel, OwnershipPolicy
+from baton_itsm.core.domain.sla import Sla
 from baton_itsm.core.domain.tool_events import ToolEventKind
+from baton_itsm.core.errors import ToolRefused
 from baton_itsm.core.notify.addresses import AddressBook
 from baton_itsm.core.notify.context import MessageContext
-from baton_itsm.core.usecases.action_failures import failure_notices
-from baton_itsm.core.errors import ToolRefused
 from baton_itsm.core.notify.notices import TEMPLATES, Notice, Recipient
-from baton_itsm.core.usecases.dispatcher import OutboxItem
 from baton_itsm.core.notify.rendering import Renderer
 from baton_itsm.core.notify.router import PAGE_LINKS
-from baton_itsm.core.domain.sla import Sla
 from baton_itsm.core.rules.facts import TicketFacts
-from baton_itsm.core.rules.policy import BounceLimit
-from baton_itsm.core.rules.policy import SlaStep
+from baton_itsm.core.rules.policy import BounceLimit, SlaStep
 from baton_itsm.core.rules.review_requests import ReviewPolicy
 from baton_itsm.core.settings.models import PersonConfig
+from baton_itsm.core.usecases.action_failures import failure_notices
+from baton_itsm.core.usecases.dispatcher import OutboxItem
 
-BOOK = AddressBook({"alice": PersonConfig(name="Alice Agent"), "carol": PersonConfig(name="Carol Agent")},
-                   {"Network": ("carol", "frank")})
+BOOK = AddressBook(
+    {"alice": PersonConfig(name="Alice Agent"), "carol": PersonConfig(name="Carol Agent")},
+    {"Network": ("carol", "frank")},
+)
 FACTS = TicketFacts(subject="Printer <on> fire", url="https://desk.example.com/t/1")
-LINKS = {"accept": "https://baton/handoff/accept?t=x", "decline": "https://baton/handoff/decline?t=x",
-         "expires_at": "2026-03-05T09:00:00+00:00"}
+LINKS = {
+    "accept": "https://baton/handoff/accept?t=x",
+    "decline": "https://baton/handoff/decline?t=x",
+    "expires_at": "2026-03-05T09:00:00+00:00",
+}
 PAGE_LINK = {"url": "https://baton/page?t=x", "expires_at": "2026-03-05T09:00:00+00:00"}
 GUIDANCE = "It was not needed if the answer was in the knowledge base."
 
@@ -43,41 +48,91 @@ def notices_from_a_busy_day(desk, clock) -> dict[str, Notice]:
     outgoing = []
     outgoing += desk.tool(ToolEventKind.CREATED, "tina", "Triage").outgoing
     outgoing += desk.reassign("tina", "Service Desk/alice").outgoing
-    outgoing += desk.command(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"),
-                                            by="alice", reason="switch port dead", summary="re-patched")).outgoing
+    outgoing += desk.command(
+        RequestHandoff(
+            ticket=desk.key,
+            handoff_id="h1",
+            to_holder=Holder("Network"),
+            by="alice",
+            reason="switch port dead",
+            summary="re-patched",
+        )
+    ).outgoing
     outgoing += desk.command(DeclineHandoff(ticket=desk.key, handoff_id="h1", by="carol", reason="cabling")).outgoing
-    outgoing += desk.command(RequestHandoff(ticket=desk.key, handoff_id="h2", to_holder=Holder("Network"),
-                                            by="alice", reason="it is the switch", kind=HandoffKind.TECHNICAL)).outgoing
+    outgoing += desk.command(
+        RequestHandoff(
+            ticket=desk.key,
+            handoff_id="h2",
+            to_holder=Holder("Network"),
+            by="alice",
+            reason="it is the switch",
+            kind=HandoffKind.TECHNICAL,
+        )
+    ).outgoing
     desk.run_until(clock.now() + timedelta(hours=2))  # reminder, then expiry
-    desk.command(RequestHandoff(ticket=desk.key, handoff_id="h3", to_holder=Holder("Network"), by="alice",
-                                reason="really the switch", kind=HandoffKind.TECHNICAL))
+    desk.command(
+        RequestHandoff(
+            ticket=desk.key,
+            handoff_id="h3",
+            to_holder=Holder("Network"),
+            by="alice",
+            reason="really the switch",
+            kind=HandoffKind.TECHNICAL,
+        )
+    )
     desk.reassign("carol", "Network/carol")  # carol takes it in the tool: accepts h3; her review is asked
     # the tool's SLA, 60 % used: the 50 % reminder at once, the 75 % escalation 72 minutes later
     desk.tool(ToolEventKind.UPDATED, "carol", sla=Sla("P2 resolution", "c1", clock.now(), 288, 480).to_text())
     desk.run_until(clock.now() + timedelta(days=3))  # stale: reminder, then escalation
-    desk.command(RequestHandoff(ticket=desk.key, handoff_id="h4", to_holder=Holder("Desktop"), by="carol",
-                                reason="needs a purchase", kind=HandoffKind.ADMINISTRATIVE_SALES))  # its review opens
+    desk.command(
+        RequestHandoff(
+            ticket=desk.key,
+            handoff_id="h4",
+            to_holder=Holder("Desktop"),
+            by="carol",
+            reason="needs a purchase",
+            kind=HandoffKind.ADMINISTRATIVE_SALES,
+        )
+    )  # its review opens
     outgoing += desk.tool(ToolEventKind.RESOLVED, "carol", resolution="replaced the switch").outgoing
-    outgoing += desk.command(WithdrawHandoff(ticket=desk.key, handoff_id="h4", by="carol",
-                                             reason="the purchase was approved without it")).outgoing
+    outgoing += desk.command(
+        WithdrawHandoff(ticket=desk.key, handoff_id="h4", by="carol", reason="the purchase was approved without it")
+    ).outgoing
     outgoing += desk.outbox
-    refused = OutboxItem(1, f"apply:{desk.key}:h3", "tool", {
-        "instance": "rt", "ticket_id": "1", "action": "set-holder", "purpose": "apply", "handoff_id": "h3",
-        "holder": {"group": "Network", "person": "dave"}, "decided_by": "dave"}, 1)
-    outgoing += failure_notices(desk.engine.policy, ["admin"], refused, ToolRefused("RT refused owner dave"),
-                                desk.ticket)
-    return {n.template: n for n in (Notice.from_row(o.idempotency_key, o.payload)
-                                    for o in outgoing if o.channel == "notify")}
+    refused = OutboxItem(
+        1,
+        f"apply:{desk.key}:h3",
+        "tool",
+        {
+            "instance": "rt",
+            "ticket_id": "1",
+            "action": "set-holder",
+            "purpose": "apply",
+            "handoff_id": "h3",
+            "holder": {"group": "Network", "person": "dave"},
+            "decided_by": "dave",
+        },
+        1,
+    )
+    outgoing += failure_notices(
+        desk.engine.policy, ["admin"], refused, ToolRefused("RT refused owner dave"), desk.ticket
+    )
+    return {
+        n.template: n
+        for n in (Notice.from_row(o.idempotency_key, o.payload) for o in outgoing if o.channel == "notify")
+    }
 
 
 @pytest.fixture
 def notices(make_desk, clock):
-    desk = make_desk(leads={"Network": "erin", "Service Desk": "dana", "Desktop": "dana"},
-                     escalates_to={"Network": "Vendor"},
-                     ownership=OwnershipPolicy(OwnershipModel.DESK, frozenset({"Service Desk"})),
-                     reviews=ReviewPolicy(ask="all", audit_share=1.0),
-                     bounce_limits=(BounceLimit(bounces=1),),  # carol's taking it is its first bounce
-                     sla_steps=(SlaStep(0.5, "remind"), SlaStep(0.75, "escalate")))
+    desk = make_desk(
+        leads={"Network": "erin", "Service Desk": "dana", "Desktop": "dana"},
+        escalates_to={"Network": "Vendor"},
+        ownership=OwnershipPolicy(OwnershipModel.DESK, frozenset({"Service Desk"})),
+        reviews=ReviewPolicy(ask="all", audit_share=1.0),
+        bounce_limits=(BounceLimit(bounces=1),),  # carol's taking it is its first bounce
+        sla_steps=(SlaStep(0.5, "remind"), SlaStep(0.75, "escalate")),
+    )
     return notices_from_a_busy_day(desk, clock)
 
 
@@ -88,8 +143,9 @@ def test_the_rules_decide_every_kind_of_notice(notices):
 @pytest.mark.parametrize("template", sorted(TEMPLATES))
 def test_every_notice_renders_in_text_and_html(notices, template):
     notice = notices[template]
-    context = MessageContext(notice.ticket, FACTS, Recipient("Carol Agent", "carol@example.com", "carol"),
-                             BOOK.display_name)
+    context = MessageContext(
+        notice.ticket, FACTS, Recipient("Carol Agent", "carol@example.com", "carol"), BOOK.display_name
+    )
     if template == "status-update":
         values = context.status([dict(notice.details)], None)
     else:
@@ -107,17 +163,18 @@ def test_under_desk_ownership_the_requester_hears_the_owner_stays(notices):
     assert notice.details["ownership_model"] == "desk" and notice.details["owner"] == "alice"
     context = MessageContext(notice.ticket, FACTS, Recipient(None, "rita@example.org"), BOOK.display_name)
     text = Renderer().render("status-update", context.status([dict(notice.details)], None)).text
-    assert "Alice Agent still owns your ticket and stays your contact, while Carol Agent of Network works on it" \
-        in text
+    assert "Alice Agent still owns your ticket and stays your contact, while Carol Agent of Network works on it" in text
 
 
 def test_an_administrators_template_replaces_the_built_in_one(notices, tmp_path):
     (tmp_path / "report-back.txt.j2").write_text(
         "{% block subject %}Done: {{ ticket.key }}{% endblock %}{% block body %}Fixed: {{ notice.resolution }}"
-        "{% endblock %}")
+        "{% endblock %}"
+    )
     notice = notices["report-back"]
-    context = MessageContext(notice.ticket, FACTS, Recipient("Alice Agent", "alice@example.com", "alice"),
-                             BOOK.display_name)
+    context = MessageContext(
+        notice.ticket, FACTS, Recipient("Alice Agent", "alice@example.com", "alice"), BOOK.display_name
+    )
     rendered = Renderer(tmp_path).render("report-back", context.build(notice.details))
     assert (rendered.subject, rendered.text) == ("Done: rt:1", "Fixed: replaced the switch\n")
     assert "What solved it" in rendered.html, "the HTML part not overridden stays the built-in one"
@@ -132,7 +189,7 @@ def test_the_receiver_hears_they_have_the_ticket_and_may_review_it_from_one_link
     carol = Recipient("Carol Agent", "carol@example.com", "carol")
     rendered = _render(notices["handoff-review"], carol, PAGE_LINK)
     assert rendered.subject == "[rt:1] You have it now: Printer <on> fire"
-    assert "You have ticket rt:1, \"Printer <on> fire\", now (Network/carol)." in rendered.text
+    assert 'You have ticket rt:1, "Printer <on> fire", now (Network/carol).' in rendered.text
     for part in (rendered.text, rendered.html):
         assert "You have ticket" in part and "really the switch" in part and "Alice Agent" in part
         assert "Optional, one screen" in part and "https://baton/page?t=x" in part and "works once" in part

@@ -1,4 +1,5 @@
 """The progress bar: only on a terminal, a few redraws a second at most, and always its end."""
+
 from __future__ import annotations
 
 import io

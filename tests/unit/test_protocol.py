@@ -1,16 +1,22 @@
 """The handoff protocol: each transition, each refusal, and who may do what."""
+
 from __future__ import annotations
 
 import pytest
 
 from baton_itsm.core.domain.commands import (
-    AcceptHandoff, DeclineHandoff, ExpireHandoff, ForceHandoff, RecordHolderChange, RequestHandoff,
+    AcceptHandoff,
+    DeclineHandoff,
+    ExpireHandoff,
+    ForceHandoff,
+    RecordHolderChange,
+    RequestHandoff,
     WithdrawHandoff,
 )
-from baton_itsm.core.domain.protocol_errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.kinds import HandoffKind, HandoffState
 from baton_itsm.core.domain.protocol import decide
+from baton_itsm.core.domain.protocol_errors import InvalidRequest, InvalidTransition, NotAllowed, UnknownHandoff
 from baton_itsm.core.domain.ticket import Ticket
 
 KEY = TicketKey("rt", "7")
@@ -32,8 +38,7 @@ class Desk:
         return [e.entry_type for e in events]
 
     def request(self, handoff_id, to, by="alice", reason="needs network skills", **extra):
-        return self.run(RequestHandoff(ticket=KEY, handoff_id=handoff_id, to_holder=to, by=by, reason=reason,
-                                       **extra))
+        return self.run(RequestHandoff(ticket=KEY, handoff_id=handoff_id, to_holder=to, by=by, reason=reason, **extra))
 
     def held_by_alice(self):
         self.run(RecordHolderChange(ticket=KEY, to_holder=ALICE, by="alice"))
@@ -66,12 +71,15 @@ def test_a_manager_accepting_a_queue_request_leaves_it_in_the_queue(desk):
     assert desk.ticket.holder == NETWORK
 
 
-@pytest.mark.parametrize(("to", "by"), [
-    (CAROL, "frank"),  # same group, but the request names carol
-    (CAROL, "bob"),  # not in the group at all
-    (NETWORK, "gina"),  # member of another group
-    (NETWORK, "dana"),  # a manager, but of another group
-])
+@pytest.mark.parametrize(
+    ("to", "by"),
+    [
+        (CAROL, "frank"),  # same group, but the request names carol
+        (CAROL, "bob"),  # not in the group at all
+        (NETWORK, "gina"),  # member of another group
+        (NETWORK, "dana"),  # a manager, but of another group
+    ],
+)
 def test_only_the_receiver_its_group_or_its_manager_can_accept(desk, to, by):
     desk.request("h1", to)
     with pytest.raises(NotAllowed, match=f"{by} cannot accept"):
@@ -94,7 +102,10 @@ def test_decline_needs_a_reason_and_leaves_the_holder(desk):
     assert declined == ["declined"]
     record = desk.ticket.handoff("h1")
     assert (record.state, record.decline_reason, desk.ticket.holder) == (
-        HandoffState.DECLINED, "not a network issue", ALICE)
+        HandoffState.DECLINED,
+        "not a network issue",
+        ALICE,
+    )
 
 
 def test_withdraw_by_the_requester_or_a_manager_only(desk):
@@ -112,8 +123,11 @@ def test_expiry_ends_a_request_and_a_late_accept_is_refused(desk):
 
 
 def test_force_by_a_manager_is_recorded_with_who_forced(desk):
-    assert desk.run(ForceHandoff(ticket=KEY, handoff_id="f1", to_holder=CAROL, by="erin", reason="outage",
-                                 kind=HandoffKind.TECHNICAL)) == ["forced", "applied"]
+    assert desk.run(
+        ForceHandoff(
+            ticket=KEY, handoff_id="f1", to_holder=CAROL, by="erin", reason="outage", kind=HandoffKind.TECHNICAL
+        )
+    ) == ["forced", "applied"]
     record = desk.ticket.handoff("f1")
     assert (record.forced, record.decided_by, desk.ticket.holder) == (True, "erin", CAROL)
 
@@ -121,7 +135,10 @@ def test_force_by_a_manager_is_recorded_with_who_forced(desk):
 def test_force_withdraws_the_open_request_it_supersedes(desk):
     desk.request("h1", NETWORK)
     assert desk.run(ForceHandoff(ticket=KEY, handoff_id="f1", to_holder=CAROL, by="dana", reason="VIP")) == [
-        "withdrawn", "forced", "applied"]
+        "withdrawn",
+        "forced",
+        "applied",
+    ]
     assert desk.ticket.handoff("h1").state is HandoffState.WITHDRAWN
 
 
@@ -130,12 +147,15 @@ def test_only_a_manager_of_either_group_can_force(desk):
         desk.run(ForceHandoff(ticket=KEY, handoff_id="f1", to_holder=CAROL, by="gina", reason="because"))
 
 
-@pytest.mark.parametrize(("to", "reason", "message"), [
-    (Holder("Netwrk"), "x", "unknown group 'Netwrk'"),
-    (Holder("Network", "alice"), "x", "alice is not a member of Network"),
-    (ALICE, "x", "already holds"),
-    (CAROL, " ", "needs a reason"),
-])
+@pytest.mark.parametrize(
+    ("to", "reason", "message"),
+    [
+        (Holder("Netwrk"), "x", "unknown group 'Netwrk'"),
+        (Holder("Network", "alice"), "x", "alice is not a member of Network"),
+        (ALICE, "x", "already holds"),
+        (CAROL, " ", "needs a reason"),
+    ],
+)
 def test_bad_requests_are_refused_with_the_rule_they_break(desk, to, reason, message):
     with pytest.raises(InvalidRequest, match=message):
         desk.request("h1", to, reason=reason)
@@ -166,22 +186,32 @@ def test_replaying_the_events_rebuilds_the_same_ticket(clock, directory):
         for event in events:
             desk.ticket.apply(event)
         log.extend(events)
-    first = decide(Ticket(KEY), RecordHolderChange(ticket=KEY, to_holder=ALICE, by="alice"), now=clock.now(),
-                   directory=directory)
+    first = decide(
+        Ticket(KEY), RecordHolderChange(ticket=KEY, to_holder=ALICE, by="alice"), now=clock.now(), directory=directory
+    )
     replayed = Ticket.from_events(KEY, [*first, *log])
-    assert (replayed.holder, replayed.bounces, replayed.version) == (desk.ticket.holder, desk.ticket.bounces,
-                                                                     desk.ticket.version)
-    assert {h: r.state for h, r in replayed.handoffs.items()} == {"h1": HandoffState.APPLIED,
-                                                                   "h2": HandoffState.DECLINED}
+    assert (replayed.holder, replayed.bounces, replayed.version) == (
+        desk.ticket.holder,
+        desk.ticket.bounces,
+        desk.ticket.version,
+    )
+    assert {h: r.state for h, r in replayed.handoffs.items()} == {
+        "h1": HandoffState.APPLIED,
+        "h2": HandoffState.DECLINED,
+    }
 
 
 def test_a_clone_can_be_changed_without_touching_the_original(desk):
     desk.request("h1", CAROL)
     twin = desk.ticket.clone()
-    for event in decide(twin, AcceptHandoff(ticket=KEY, handoff_id="h1", by="carol"), now=desk.clock.now(),
-                        directory=desk.directory):
+    for event in decide(
+        twin, AcceptHandoff(ticket=KEY, handoff_id="h1", by="carol"), now=desk.clock.now(), directory=desk.directory
+    ):
         twin.apply(event)
     assert (twin.holder, twin.bounces, twin.handoff("h1").state) == (CAROL, 1, HandoffState.APPLIED)
     assert (desk.ticket.holder, desk.ticket.bounces, desk.ticket.handoff("h1").state) == (
-        ALICE, 0, HandoffState.REQUESTED)
+        ALICE,
+        0,
+        HandoffState.REQUESTED,
+    )
     assert len(desk.ticket.holders) == 1 and desk.ticket.version == twin.version - 2

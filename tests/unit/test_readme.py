@@ -1,5 +1,6 @@
 """The README is the front door: short, its two set-up commands where CI reads them, its links alive, and the
 documentation site it points to complete (every page in the navigation, every navigation entry a page)."""
+
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
 """The analyst who escalated hears what solved it, in the resolver's own words, from the reply or comment
 they wrote when resolving (RT: the Correspond just before the status change; Jira: the comment before the
 resolution), else the tool's resolution note (ServiceNow's close notes)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -19,8 +20,14 @@ from baton_itsm.core.rules.facts import PUBLIC, VISIBILITY, TicketFacts
 from baton_itsm.core.rules.report_back import what_solved_it
 from baton_itsm.core.settings.models import PersonConfig
 
-BOOK = AddressBook({"alice": PersonConfig(name="Alice Agent"), "carol": PersonConfig(name="Carol Agent"),
-                    "frank": PersonConfig(name="Frank Net")}, {})
+BOOK = AddressBook(
+    {
+        "alice": PersonConfig(name="Alice Agent"),
+        "carol": PersonConfig(name="Carol Agent"),
+        "frank": PersonConfig(name="Frank Net"),
+    },
+    {},
+)
 REPLY = {VISIBILITY: PUBLIC}  # RT's Correspond: a reply the requester reads
 
 
@@ -29,8 +36,16 @@ def escalated(make_desk, clock):
     """alice's ticket, escalated to Network and taken by carol there; the requester is jo."""
     desk = make_desk()
     desk.tool(ToolEventKind.CREATED, "alice", "Service Desk/alice", requester="jo@example.test")
-    desk.command(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice",
-                                reason="switch port dead", kind=HandoffKind.TECHNICAL))
+    desk.command(
+        RequestHandoff(
+            ticket=desk.key,
+            handoff_id="h1",
+            to_holder=Holder("Network"),
+            by="alice",
+            reason="switch port dead",
+            kind=HandoffKind.TECHNICAL,
+        )
+    )
     desk.command(AcceptHandoff(ticket=desk.key, handoff_id="h1", by="carol"))
     return desk
 
@@ -40,8 +55,11 @@ def later(clock, minutes: int = 5) -> None:
 
 
 def report(decisions) -> dict:
-    (notice,) = [Notice.from_row(o.idempotency_key, o.payload) for o in decisions.outgoing
-                 if o.channel == "notify" and o.payload["template"] == "report-back"]
+    (notice,) = [
+        Notice.from_row(o.idempotency_key, o.payload)
+        for o in decisions.outgoing
+        if o.channel == "notify" and o.payload["template"] == "report-back"
+    ]
     assert notice.to_people == ("alice",)
     return dict(notice.details)
 
@@ -49,8 +67,9 @@ def report(decisions) -> dict:
 def rendered(details: dict):
     notice = Notice.from_row("k", {"template": "report-back", "ticket": "rt:1", **details})
     alice = Recipient("Alice Agent", "alice@example.com", "alice")
-    context = MessageContext(notice.ticket, TicketFacts(subject="Switch port dead"), alice,
-                             BOOK.display_name).build(notice.details)
+    context = MessageContext(notice.ticket, TicketFacts(subject="Switch port dead"), alice, BOOK.display_name).build(
+        notice.details
+    )
     return Renderer().render("report-back", context)
 
 
@@ -59,8 +78,7 @@ def test_the_reply_written_when_resolving_is_what_solved_it(escalated, clock):
     escalated.tool(ToolEventKind.COMMENTED, "carol", text="Replaced the switch port; the link is up.", **REPLY)
     resolved = escalated.tool(ToolEventKind.RESOLVED, "carol", status="resolved")  # the same write, next change
     details = report(resolved)
-    assert (details["resolution"], details["resolution_by"]) == ("Replaced the switch port; the link is up.",
-                                                                 "carol")
+    assert (details["resolution"], details["resolution_by"]) == ("Replaced the switch port; the link is up.", "carol")
     text = rendered(details).text
     assert "What solved it, in Carol Agent's words (" in text
     assert "Replaced the switch port; the link is up." in text and "no resolution note" not in text
@@ -104,8 +122,10 @@ def test_a_reply_after_the_resolution_is_not_what_solved_it(escalated, clock):
     escalated.tool(ToolEventKind.COMMENTED, "carol", text="Reopen if it happens again.", **REPLY)
     resolved_at = clock.now() - timedelta(minutes=1)
     event = ToolEvent(ticket=escalated.key, event_id="r", kind=ToolEventKind.RESOLVED, at=resolved_at, actor="carol")
-    assert what_solved_it(escalated.engine.policy, escalated.facts, event) == ("(the tool gave no resolution note)",
-                                                                                None)
+    assert what_solved_it(escalated.engine.policy, escalated.facts, event) == (
+        "(the tool gave no resolution note)",
+        None,
+    )
 
 
 def test_with_nothing_written_the_tools_label_or_nothing_is_said(escalated):
@@ -115,8 +135,11 @@ def test_with_nothing_written_the_tools_label_or_nothing_is_said(escalated):
 def test_a_baton_command_in_a_public_reply_is_not_run_but_in_an_internal_comment_it_is(make_desk):
     desk = make_desk()
     desk.tool(ToolEventKind.CREATED, "alice", "Service Desk/alice")
-    desk.command(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice",
-                                reason="switch port dead"))
+    desk.command(
+        RequestHandoff(
+            ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice", reason="switch port dead"
+        )
+    )
     public = desk.tool(ToolEventKind.COMMENTED, "carol", text="/baton accept", **REPLY)
     assert public.events == [] and public.outgoing == []
     assert desk.ticket.handoff("h1").state.value == "requested"

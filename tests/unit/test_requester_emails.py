@@ -4,6 +4,7 @@ one line each and never two that contradict each other; greeted by the name the 
 The notices come from the real rules engine on the simulated desk (tests/unit/conftest.py), under the
 ownership model of the e2e desk (tests/desk.py): `follows`, with Service Desk as the desk.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -22,9 +23,15 @@ from baton_itsm.core.notify.rendering import Renderer
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.settings.models import PersonConfig
 
-BOOK = AddressBook({"alice": PersonConfig(name="Alice Agent"), "bob": PersonConfig(name="Bob Agent"),
-                    "carol": PersonConfig(name="Carol Agent"), "erin": PersonConfig(name="Erin Lead")},
-                   {"Network": ("carol", "frank")})
+BOOK = AddressBook(
+    {
+        "alice": PersonConfig(name="Alice Agent"),
+        "bob": PersonConfig(name="Bob Agent"),
+        "carol": PersonConfig(name="Carol Agent"),
+        "erin": PersonConfig(name="Erin Lead"),
+    },
+    {"Network": ("carol", "frank")},
+)
 REQUESTER = TicketFacts(subject="Printer on fire", requester="jo.bloggs@example.test", requester_name="Jo Bloggs")
 FOLLOWS = OwnershipPolicy(OwnershipModel.FOLLOWS, frozenset({"Service Desk"}))
 
@@ -35,8 +42,12 @@ def desk(make_desk):
 
 
 def status_updates(*decisions) -> list[dict]:
-    return [dict(Notice.from_row(o.idempotency_key, o.payload).details) for d in decisions for o in d.outgoing
-            if o.channel == "notify" and o.payload["template"] == "status-update"]
+    return [
+        dict(Notice.from_row(o.idempotency_key, o.payload).details)
+        for d in decisions
+        for o in d.outgoing
+        if o.channel == "notify" and o.payload["template"] == "status-update"
+    ]
 
 
 def email(changes: list[dict], eta: Eta | None = None) -> tuple[str, str]:
@@ -52,8 +63,13 @@ def lines(text: str) -> dict[str, str]:
     found = {}
     for line in text.splitlines():
         label, colon, rest = line.partition(": ")
-        if colon and label in ("Team", "Person working on it", "Your contact", "What is pending",
-                               "When to expect news"):
+        if colon and label in (
+            "Team",
+            "Person working on it",
+            "Your contact",
+            "What is pending",
+            "When to expect news",
+        ):
             found[label] = rest
     return found
 
@@ -75,7 +91,7 @@ def test_a_queue_and_owner_push_accepted_names_the_team_the_person_and_the_owner
         "Team": "Network",
         "Person working on it": "Carol Agent",
         "Your contact": "Alice Agent. Alice Agent still owns your ticket and stays your contact, while Carol Agent "
-                        "of Network works on it for now.",
+        "of Network works on it for now.",
         "What is pending": "nothing; Carol Agent is working on it.",
     }
     assert "Hello Jo Bloggs," in html and "Person working on it</td><td><strong>Carol Agent" in html
@@ -104,22 +120,23 @@ def test_a_managers_force_reads_like_a_handoff_the_owner_stays_the_contact(desk)
         "Team": "Network",
         "Person working on it": "Carol Agent",
         "Your contact": "Alice Agent. Alice Agent still owns your ticket and stays your contact, while Carol Agent "
-                        "of Network works on it for now.",
+        "of Network works on it for now.",
         "What is pending": "nothing; Carol Agent is working on it.",
     }
 
 
 def test_a_move_to_a_queue_says_nobody_has_taken_it_yet_and_that_this_is_what_is_pending(desk):
     alices_ticket(desk)
-    moved = desk.command(ForceHandoff(ticket=desk.key, handoff_id="f1", to_holder=Holder("Network"), by="dana",
-                                      reason="outage"))
+    moved = desk.command(
+        ForceHandoff(ticket=desk.key, handoff_id="f1", to_holder=Holder("Network"), by="dana", reason="outage")
+    )
     (change,) = status_updates(moved)
     text, html = email([change])
     assert lines(text) == {
         "Team": "Network",
         "Person working on it": "no one yet; someone in the Network team will take it on",
         "Your contact": "Alice Agent. Alice Agent still owns your ticket and stays your contact, while the Network "
-                        "team works on it for now.",
+        "team works on it for now.",
         "What is pending": "waiting for someone in the Network team to take it on.",
     }
     assert "Person working on it</td><td>No one yet; someone in the Network team will take it on" in html
@@ -140,8 +157,11 @@ def test_the_first_assignment_names_the_new_owner_who_works_it(desk):
 
 def test_an_open_request_is_what_is_pending_naming_who_must_accept(desk):
     alices_ticket(desk)
-    desk.command(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice",
-                                reason="switch port dead"))
+    desk.command(
+        RequestHandoff(
+            ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice", reason="switch port dead"
+        )
+    )
     (change,) = status_updates(desk.reassign("bob", "Service Desk/bob"))  # bob takes it meanwhile: a pull
     found = lines(email([change], Eta(datetime(2026, 3, 2, 14, tzinfo=UTC), "target"))[0])
     assert found["What is pending"] == "waiting for the Network team to accept your ticket."

@@ -1,26 +1,34 @@
 """Handoff reviews and audits: who is asked, who may answer (once), the audit draw, comment commands."""
+
 from __future__ import annotations
 
 import pytest
 
 from baton_itsm.core.domain.commands import AcceptHandoff, RequestHandoff
-from baton_itsm.core.domain.protocol_errors import InvalidRequest, InvalidTransition, NotAllowed
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.kinds import HandoffKind
+from baton_itsm.core.domain.protocol_errors import InvalidRequest, InvalidTransition, NotAllowed
 from baton_itsm.core.domain.review_commands import AuditHandoff, ReviewHandoff
 from baton_itsm.core.domain.reviews import HandoffAnswers, Timeliness
 from baton_itsm.core.domain.tool_events import ToolEventKind
 from baton_itsm.core.rules.comment_commands import parse
 from baton_itsm.core.rules.review_requests import ReviewPolicy, draw
-
 from tests.unit.test_rules_accept_before_reassign import held_by_alice
 
 LATE = HandoffAnswers(needed=True, prepared=False, timely=Timeliness.LATE, note="the logs were missing")
 
 
 def handed_to_carol(desk, handoff_id="h1", to="Network"):
-    desk.command(RequestHandoff(ticket=desk.key, handoff_id=handoff_id, to_holder=Holder.parse(to), by="alice",
-                                reason="switch port down", summary="rebooted the switch"))
+    desk.command(
+        RequestHandoff(
+            ticket=desk.key,
+            handoff_id=handoff_id,
+            to_holder=Holder.parse(to),
+            by="alice",
+            reason="switch port down",
+            summary="rebooted the switch",
+        )
+    )
     return desk.command(AcceptHandoff(ticket=desk.key, handoff_id=handoff_id, by="carol"))
 
 
@@ -41,15 +49,30 @@ def test_an_applied_cross_group_handoff_asks_its_receiver_per_the_setting(make_d
 
 def test_cross_group_only_does_not_ask_about_a_handoff_inside_a_group(make_desk):
     desk = held_by_alice(make_desk(reviews=ReviewPolicy(ask="cross-group")))
-    desk.command(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Service Desk", "bob"),
-                                by="alice", reason="my shift ends"))
+    desk.command(
+        RequestHandoff(
+            ticket=desk.key,
+            handoff_id="h1",
+            to_holder=Holder("Service Desk", "bob"),
+            by="alice",
+            reason="my shift ends",
+        )
+    )
     accepted = desk.command(AcceptHandoff(ticket=desk.key, handoff_id="h1", by="bob"))
     assert "review-asked" not in desk.entries(accepted)
     all_desk = held_by_alice(make_desk(reviews=ReviewPolicy(ask="all")))
-    all_desk.command(RequestHandoff(ticket=all_desk.key, handoff_id="h1", to_holder=Holder("Service Desk", "bob"),
-                                    by="alice", reason="my shift ends"))
-    assert "review-asked" in all_desk.entries(all_desk.command(AcceptHandoff(ticket=all_desk.key, handoff_id="h1",
-                                                                             by="bob")))
+    all_desk.command(
+        RequestHandoff(
+            ticket=all_desk.key,
+            handoff_id="h1",
+            to_holder=Holder("Service Desk", "bob"),
+            by="alice",
+            reason="my shift ends",
+        )
+    )
+    assert "review-asked" in all_desk.entries(
+        all_desk.command(AcceptHandoff(ticket=all_desk.key, handoff_id="h1", by="bob"))
+    )
 
 
 def test_a_first_assignment_asks_nobody(make_desk):
@@ -104,15 +127,23 @@ def test_only_the_receiver_reviews_and_only_once(make_desk):
     reviewed = review(desk)
     event = reviewed.events[0]
     assert (event.entry_type, event.by, event.needed, event.prepared, event.timely, event.note, event.via) == (
-        "reviewed", "carol", True, False, "late", "the logs were missing", "cli")
+        "reviewed",
+        "carol",
+        True,
+        False,
+        "late",
+        "the logs were missing",
+        "cli",
+    )
     with pytest.raises(InvalidTransition, match="already reviewed by carol"):
         review(desk)
 
 
 def test_an_open_request_is_not_reviewed_and_an_empty_review_is_refused(make_desk):
     desk = held_by_alice(make_desk())
-    desk.command(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice",
-                                reason="switch"))
+    desk.command(
+        RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice", reason="switch")
+    )
     with pytest.raises(InvalidTransition, match="only a handoff that took place"):
         review(desk)
     desk.command(AcceptHandoff(ticket=desk.key, handoff_id="h1", by="carol"))
@@ -133,19 +164,25 @@ def test_a_lead_audits_beside_the_receiver_and_the_receiver_cannot_audit(make_de
     assert verdict.disagrees_with(LATE) == ["needed"]
 
 
-@pytest.mark.parametrize(("texts", "expected"), [
-    (dict(needed="yes", prepared="No", timely="too late"), HandoffAnswers(True, False, Timeliness.LATE)),
-    (dict(timely="about right", note=" ok "), HandoffAnswers(timely=Timeliness.RIGHT, note="ok")),
-    (dict(needed=" ", prepared=None), HandoffAnswers()),
-])
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (dict(needed="yes", prepared="No", timely="too late"), HandoffAnswers(True, False, Timeliness.LATE)),
+        (dict(timely="about right", note=" ok "), HandoffAnswers(timely=Timeliness.RIGHT, note="ok")),
+        (dict(needed=" ", prepared=None), HandoffAnswers()),
+    ],
+)
 def test_answers_are_read_from_text(texts, expected):
     assert HandoffAnswers.parse(**texts) == expected
 
 
-@pytest.mark.parametrize(("texts", "message"), [
-    (dict(needed="maybe"), "needed: 'maybe' is not an answer; say yes or no"),
-    (dict(timely="soonish"), "say early, right or late"),
-])
+@pytest.mark.parametrize(
+    ("texts", "message"),
+    [
+        (dict(needed="maybe"), "needed: 'maybe' is not an answer; say yes or no"),
+        (dict(timely="soonish"), "say early, right or late"),
+    ],
+)
 def test_an_unreadable_answer_says_what_is_expected(texts, message):
     with pytest.raises(InvalidRequest, match=message):
         HandoffAnswers.parse(**texts)
@@ -155,7 +192,11 @@ def test_an_unreadable_answer_says_what_is_expected(texts, message):
 def test_a_comment_command_is_parsed_with_handoff_answers_and_note():
     command = parse("/baton review 0123456789ab needed=no timely=early the KB had it\n-- carol")
     assert (command.verb, command.handoff_id, command.answers, command.text) == (
-        "review", "0123456789ab", {"needed": "no", "timely": "early"}, "the KB had it -- carol")
+        "review",
+        "0123456789ab",
+        {"needed": "no", "timely": "early"},
+        "the KB had it -- carol",
+    )
     assert parse("thanks, /baton review later") is None, "only a comment that starts with /baton is a command"
 
 
@@ -164,7 +205,8 @@ def test_a_receiver_reviews_by_comment_and_baton_answers_in_the_ticket(make_desk
     handed_to_carol(desk)
     decisions = desk.comment("carol", "/baton review needed=yes prepared=no timely=late the logs were missing")
     assert [(e.entry_type, e.by, e.via, e.note) for e in decisions.events] == [
-        ("reviewed", "carol", "comment", "the logs were missing")]
+        ("reviewed", "carol", "comment", "the logs were missing")
+    ]
     notes = [a.payload["text"] for a in decisions.outgoing if a.channel == "tool"]
     assert notes == ["@carol: your review of handoff h1 is recorded. Thank you."]
 
@@ -178,16 +220,20 @@ def test_someone_elses_review_comment_is_refused_with_a_note(make_desk):
     handed_to_carol(desk)
     decisions = desk.comment("frank", "/baton review h1 needed=no")
     assert decisions.events == []
-    assert decisions.outgoing[0].payload["text"].startswith(
-        "@frank: Baton could not do this: frank cannot review handoff h1: only its receiver (carol) can.")
+    assert (
+        decisions.outgoing[0]
+        .payload["text"]
+        .startswith("@frank: Baton could not do this: frank cannot review handoff h1: only its receiver (carol) can.")
+    )
     decisions = desk.comment("frank", "/baton review needed=sometimes")
     assert "'sometimes' is not an answer" in decisions.outgoing[0].payload["text"]
 
 
 def test_a_request_is_accepted_by_comment_and_the_acceptance_asks_for_a_review(make_desk):
     desk = held_by_alice(make_desk(reviews=ReviewPolicy(ask="cross-group")))
-    desk.command(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice",
-                                reason="switch"))
+    desk.command(
+        RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice", reason="switch")
+    )
     decisions = desk.comment("frank", "/baton accept")
     assert desk.entries(decisions) == ["accepted", "applied", "review-asked"]
     assert desk.ticket.holder == Holder("Network", "frank")
@@ -197,8 +243,9 @@ def test_a_request_is_accepted_by_comment_and_the_acceptance_asks_for_a_review(m
 
 def test_a_decline_by_comment_needs_its_reason(make_desk):
     desk = held_by_alice(make_desk())
-    desk.command(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice",
-                                reason="switch"))
+    desk.command(
+        RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice", reason="switch")
+    )
     refused = desk.comment("carol", "/baton decline")
     assert refused.events == [] and "a decline needs a reason" in refused.outgoing[0].payload["text"]
     declined = desk.comment("carol", "/baton decline cabling is Facilities' job")
@@ -214,14 +261,29 @@ def test_an_ordinary_comment_does_nothing(make_desk):
 # --- escalation reviews open with the escalation ----------------------------------------------------------
 def test_an_administrative_escalation_opens_its_review_at_once(make_desk):
     desk = held_by_alice(make_desk(escalation_manager="dana", leads={"Network": "erin"}))
-    requested = desk.command(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"),
-                                            by="alice", reason="needs a contract decision",
-                                            kind=HandoffKind.ADMINISTRATIVE_SALES))
+    requested = desk.command(
+        RequestHandoff(
+            ticket=desk.key,
+            handoff_id="h1",
+            to_holder=Holder("Network"),
+            by="alice",
+            reason="needs a contract decision",
+            kind=HandoffKind.ADMINISTRATIVE_SALES,
+        )
+    )
     assert desk.entries(requested) == ["requested", "escalation-review-opened"]
     review_ = desk.ticket.escalation_reviews["h1"]
     assert (review_.kind, review_.editors, str(review_.state)) == ("administrative-sales", ("dana", "erin"), "open")
     assert ("escalation-review", ("dana", "erin")) in desk.notices(requested)
     technical = held_by_alice(make_desk())
-    done = technical.command(RequestHandoff(ticket=technical.key, handoff_id="h2", to_holder=Holder("Network"),
-                                            by="alice", reason="needs L2", kind=HandoffKind.TECHNICAL))
+    done = technical.command(
+        RequestHandoff(
+            ticket=technical.key,
+            handoff_id="h2",
+            to_holder=Holder("Network"),
+            by="alice",
+            reason="needs L2",
+            kind=HandoffKind.TECHNICAL,
+        )
+    )
     assert desk.entries(done) == ["requested"], "a technical escalation needs no administrative review"

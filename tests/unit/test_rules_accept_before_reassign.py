@@ -1,4 +1,5 @@
 """Accept-before-reassign, queue-first and category routing, rule by rule and exemption by exemption."""
+
 from __future__ import annotations
 
 import pytest
@@ -53,8 +54,9 @@ def test_a_pull_needs_no_request(make_desk):
 
 def test_a_receiver_doing_in_the_tool_what_a_request_asked_accepts_it(make_desk):
     desk = held_by_alice(make_desk())
-    desk.command(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice",
-                                reason="switch"))
+    desk.command(
+        RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice", reason="switch")
+    )
     decisions = desk.reassign("frank", "Network/frank")
     assert desk.entries(decisions) == ["accepted", "applied"]
     assert desk.ticket.handoff("h1").state is HandoffState.APPLIED
@@ -69,11 +71,14 @@ def test_a_managers_reassignment_is_a_recorded_force(make_desk):
     assert decisions.events[0].by == "erin" and desk.tool_actions(decisions) == [("add-note", "")]
 
 
-@pytest.mark.parametrize(("setting", "actor", "holder", "cause"), [
-    ({}, "alice", "Service Desk", "release"),  # back to her own group's queue
-    ({"exempt_groups": frozenset({"Vendor"})}, "bob", "Vendor/vic", "exempt"),
-    ({}, "baton", "Network/carol", "baton"),  # Baton's account, for no decision: recorded, not fought
-])
+@pytest.mark.parametrize(
+    ("setting", "actor", "holder", "cause"),
+    [
+        ({}, "alice", "Service Desk", "release"),  # back to her own group's queue
+        ({"exempt_groups": frozenset({"Vendor"})}, "bob", "Vendor/vic", "exempt"),
+        ({}, "baton", "Network/carol", "baton"),  # Baton's account, for no decision: recorded, not fought
+    ],
+)
 def test_exemptions_are_recorded_not_reverted(make_desk, setting, actor, holder, cause):
     desk = held_by_alice(make_desk(**setting))
     decisions = desk.reassign(actor, holder)
@@ -129,14 +134,17 @@ def test_a_push_within_the_group_goes_to_the_named_person(make_desk):
     assert desk.ticket.open_handoff().to_holder == Holder("Service Desk", "bob")
 
 
-@pytest.mark.parametrize(("direct", "receiver"), [
-    (frozenset(), Holder("Network")),
-    (frozenset({("Service Desk", "Network")}), Holder("Network", "carol")),
-])
+@pytest.mark.parametrize(
+    ("direct", "receiver"),
+    [(frozenset(), Holder("Network")), (frozenset({("Service Desk", "Network")}), Holder("Network", "carol"))],
+)
 def test_queue_first_redirects_cross_group_requests_unless_the_pair_is_allowed(make_desk, direct, receiver):
     desk = held_by_alice(make_desk(direct_pairs=direct))
-    desk.command(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network", "carol"), by="alice",
-                                reason="needs carol"))
+    desk.command(
+        RequestHandoff(
+            ticket=desk.key, handoff_id="h1", to_holder=Holder("Network", "carol"), by="alice", reason="needs carol"
+        )
+    )
     assert desk.ticket.handoff("h1").to_holder == receiver
 
 
@@ -178,8 +186,9 @@ def test_a_receiver_naming_someone_else_in_the_tool_accepts_at_the_holder_the_to
     """Found by the model test: the acceptance used to go through the holder an accept in Baton would pick (carol,
     the member who acted) and then a pull to frank: a holder the tool never had, and two bounces for one move."""
     desk = held_by_alice(make_desk())
-    desk.command(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice",
-                                reason="switch"))
+    desk.command(
+        RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice", reason="switch")
+    )
     decisions = desk.reassign("carol", "Network/frank")  # carol, of Network, takes the request and names frank
     assert desk.entries(decisions) == ["accepted", "applied"]
     assert decisions.events[-1].to_holder == Holder("Network", "frank")
@@ -192,8 +201,9 @@ def test_a_managers_move_no_handoff_may_name_still_withdraws_the_open_request(ma
     """Found by the model test: dana moving the ticket to carol, who is not in Service Desk, is a manager's move
     (followed, not reverted), but the request it supersedes stayed open."""
     desk = held_by_alice(make_desk())
-    desk.command(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice",
-                                reason="switch"))
+    desk.command(
+        RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice", reason="switch")
+    )
     decisions = desk.reassign("dana", "Service Desk/carol")
     assert desk.ticket.holder == Holder("Service Desk", "carol")
     assert desk.ticket.handoff("h1").state is HandoffState.WITHDRAWN

@@ -1,4 +1,5 @@
 """Convergence in the engine: the ledger follows what the tool shows, where its change log could not say it."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -6,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from baton_itsm.core.domain.commands import AcceptHandoff
-from baton_itsm.core.domain.protocol_errors import ProtocolError
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.kinds import HandoffState
+from baton_itsm.core.domain.protocol_errors import ProtocolError
 from baton_itsm.core.domain.tool_events import ToolEventKind
 
 CREATED = ToolEventKind.CREATED
@@ -128,8 +129,10 @@ def test_an_acceptance_reminder_and_an_expiry_are_noted_in_the_ticket_once(make_
     request = pushed_to_network(desk)
     desk.run_until(clock.now() + timedelta(hours=2))  # the acceptance reminder, then the expiry
     notes = notes_so_far(desk)
-    assert sum(f"Reminder: handoff request {request.handoff_id} still waits for the Network queue" in n
-               for n in notes) == 1
+    assert (
+        sum(f"Reminder: handoff request {request.handoff_id} still waits for the Network queue" in n for n in notes)
+        == 1
+    )
     assert sum(f"{request.handoff_id} to the Network queue expired" in n for n in notes) == 1
 
 

@@ -1,4 +1,5 @@
 """Acceptance timeouts and stale escalation, in business hours, with time moved by an injected clock."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
@@ -30,17 +31,21 @@ def paris_desk(make_desk, clock, **settings):
     return desk
 
 
-@pytest.mark.parametrize(("accept_after", "expected"), [
-    (timedelta(minutes=59), HandoffState.APPLIED),  # one minute before the timeout
-    (None, HandoffState.EXPIRED),
-])
+@pytest.mark.parametrize(
+    ("accept_after", "expected"),
+    [
+        (timedelta(minutes=59), HandoffState.APPLIED),  # one minute before the timeout
+        (None, HandoffState.EXPIRED),
+    ],
+)
 def test_a_request_accepted_just_in_time_or_expiring(make_desk, clock, accept_after, expected):
     desk = make_desk(acceptance_after=60.0, remind_at=0.5, leads={"Network": "erin"})
     desk.tool(ToolEventKind.CREATED, "tina", "Triage")
     desk.reassign("tina", "Service Desk/alice")
     start = clock.now()
-    desk.command(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice",
-                                reason="switch port"))
+    desk.command(
+        RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice", reason="switch port")
+    )
     if accept_after is not None:
         fired = desk.run_until(start + accept_after)
         assert [kind for _, kind in fired] == ["acceptance-reminder"]
@@ -64,13 +69,11 @@ def desk_all(desk):
 
 def test_acceptance_time_counts_business_minutes_only(make_desk, clock):
     desk = paris_desk(make_desk, clock, acceptance_after=90.0)
-    desk.command(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice",
-                                reason="r"))
+    desk.command(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice", reason="r"))
     assert desk.timers["accept-timeout:h1"].due_at == paris(2026, 3, 27, 17, 30)  # Friday 16:00 + 90 minutes
 
 
-def test_stale_over_a_weekend_and_a_holiday_fires_at_monday_opening_in_the_groups_zone_across_dst(
-        make_desk, clock):
+def test_stale_over_a_weekend_and_a_holiday_fires_at_monday_opening_in_the_groups_zone_across_dst(make_desk, clock):
     calendar = BusinessCalendar(PARIS, WEEKDAYS_8_TO_18, frozenset({date(2026, 3, 27)}))  # a Friday holiday
     desk = make_desk(calendars={"Service Desk": calendar}, stale_rules=(StaleRule(120.0, None),))
     clock.set(paris(2026, 3, 26, 16, 0))  # Thursday 16:00 CET (UTC+1)
@@ -84,8 +87,13 @@ def test_stale_over_a_weekend_and_a_holiday_fires_at_monday_opening_in_the_group
 
 
 def test_a_ticket_going_stale_over_a_weekend_and_a_holiday_fires_at_the_next_opening_across_dst(make_desk, clock):
-    desk = paris_desk(make_desk, clock, stale_rules=(StaleRule(remind_after=180.0, escalate_after=600.0),),
-                      escalates_to={"Service Desk": "Network"}, leads={"Service Desk": "dana"})
+    desk = paris_desk(
+        make_desk,
+        clock,
+        stale_rules=(StaleRule(remind_after=180.0, escalate_after=600.0),),
+        escalates_to={"Service Desk": "Network"},
+        leads={"Service Desk": "dana"},
+    )
     # Last activity Friday 16:00 CET. 120 minutes are left on Friday; the weekend and Monday 30 March
     # (a holiday) do not count; Europe/Paris moved to summer time on Sunday 29 March (UTC+2).
     # The remaining 60 minutes run from Tuesday's 08:00 opening, local time.
@@ -137,24 +145,36 @@ def test_a_resolved_escalated_ticket_reports_back_to_the_original_analyst(make_d
     desk.reassign("tina", "Service Desk/alice")
     from baton_itsm.core.domain.kinds import HandoffKind
 
-    desk.command(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice",
-                                reason="needs L2", kind=HandoffKind.TECHNICAL))
+    desk.command(
+        RequestHandoff(
+            ticket=desk.key,
+            handoff_id="h1",
+            to_holder=Holder("Network"),
+            by="alice",
+            reason="needs L2",
+            kind=HandoffKind.TECHNICAL,
+        )
+    )
     desk.command(AcceptHandoff(ticket=desk.key, handoff_id="h1", by="carol"))
     resolved = desk.tool(ToolEventKind.RESOLVED, "carol", resolution="replaced the SFP module")
-    [notice] = [a.payload for a in resolved.outgoing
-                if a.channel == "notify" and a.payload["template"] == "report-back"]
+    [notice] = [
+        a.payload for a in resolved.outgoing if a.channel == "notify" and a.payload["template"] == "report-back"
+    ]
     assert notice["to_people"] == ["alice"] and notice["resolution"] == "replaced the SFP module"
     assert "stale:rt:1" in resolved.cancel_timers
 
 
-@pytest.mark.parametrize(("start", "minutes", "due"), [
-    # due at Friday's close: the next opening (after the holiday)
-    (paris(2026, 3, 27, 17, 0), 60, paris(2026, 3, 31, 8, 0)),
-    (paris(2026, 3, 27, 17, 0), 59, paris(2026, 3, 27, 17, 59)),
-    (paris(2026, 3, 28, 12, 0), 0, paris(2026, 3, 31, 8, 0)),  # on Saturday, nothing is open
-    (paris(2026, 3, 31, 7, 0), 30, paris(2026, 3, 31, 8, 30)),  # before opening
-    (paris(2026, 10, 23, 17, 0), 120, paris(2026, 10, 26, 9, 0)),  # across the October change back to winter time
-])
+@pytest.mark.parametrize(
+    ("start", "minutes", "due"),
+    [
+        # due at Friday's close: the next opening (after the holiday)
+        (paris(2026, 3, 27, 17, 0), 60, paris(2026, 3, 31, 8, 0)),
+        (paris(2026, 3, 27, 17, 0), 59, paris(2026, 3, 27, 17, 59)),
+        (paris(2026, 3, 28, 12, 0), 0, paris(2026, 3, 31, 8, 0)),  # on Saturday, nothing is open
+        (paris(2026, 3, 31, 7, 0), 30, paris(2026, 3, 31, 8, 30)),  # before opening
+        (paris(2026, 10, 23, 17, 0), 120, paris(2026, 10, 26, 9, 0)),  # across the October change back to winter time
+    ],
+)
 def test_business_minutes_on_the_calendar(start, minutes, due):
     calendar = BusinessCalendar(PARIS, WEEKDAYS_8_TO_18, frozenset({date(2026, 3, 30)}))
     assert calendar.add(start, minutes) == due

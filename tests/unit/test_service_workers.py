@@ -1,4 +1,5 @@
 """Workers, their graceful stop, and logs without secrets."""
+
 from __future__ import annotations
 
 import json
@@ -44,8 +45,9 @@ def test_stop_lets_the_round_in_progress_finish():
 
 def test_json_logs_never_show_a_secret(monkeypatch):
     monkeypatch.setenv("RT_PASSWORD", "hunter2-very-secret")
-    record = logging.LogRecord("baton", logging.ERROR, __file__, 1, "login failed with %s", ("hunter2-very-secret",),
-                               None)
+    record = logging.LogRecord(
+        "baton", logging.ERROR, __file__, 1, "login failed with %s", ("hunter2-very-secret",), None
+    )
     assert RedactSecrets().filter(record)
     line = json.loads(JsonLines().format(record))
     assert line["message"] == "login failed with ***" and line["level"] == "error"

@@ -1,4 +1,5 @@
 """The store's failures reach the CLI as Baton errors (core/store/errors.py), so the CLI imports no SQLAlchemy."""
+
 from __future__ import annotations
 
 from sqlalchemy.exc import OperationalError
@@ -11,8 +12,9 @@ def test_an_unanswering_store_becomes_a_store_error_naming_it_without_its_passwo
     error = OperationalError("select 1", {}, Exception("connection refused"))
     translated = unanswered(error, "postgresql+psycopg://baton:secret@db.example/baton")
     assert isinstance(translated, StoreError)
-    assert str(translated) == ("the ledger store at postgresql+psycopg://baton:***@db.example/baton did not answer: "
-                               "connection refused")
+    assert str(translated) == (
+        "the ledger store at postgresql+psycopg://baton:***@db.example/baton did not answer: connection refused"
+    )
     assert translated.exit_code == StoreError.exit_code
 
 

@@ -1,6 +1,7 @@
 """The store owns SQL: no module outside core/store imports SQLAlchemy or the table definitions, and the store
 imports nothing of the layers above it (the rules, notify, web, CLI, service). Tests, benchmarks and scripts may
 use SQLAlchemy; they are not walked."""
+
 from __future__ import annotations
 
 import ast
@@ -62,14 +63,17 @@ def test_the_store_imports_no_layer_above_it():
     assert found == [], "the store must not import the layers above it:\n" + "\n".join(found)
 
 
-@pytest.mark.parametrize("source, caught", [
-    ("import sqlalchemy\n", True),
-    ("from sqlalchemy.dialects import postgresql\n", True),
-    ("import sqlalchemy.exc as e\n", True),
-    ("from baton_itsm.core.store.schema import outbox\n", True),
-    ("from baton_itsm.core.store import schema\n", True),
-    ("from baton_itsm.core.store.outbox_queries import claim\n", False),
-    ("import sqlalchemy_utils_like_name_is_not_sqlalchemy\n", False),
-])
+@pytest.mark.parametrize(
+    "source, caught",
+    [
+        ("import sqlalchemy\n", True),
+        ("from sqlalchemy.dialects import postgresql\n", True),
+        ("import sqlalchemy.exc as e\n", True),
+        ("from baton_itsm.core.store.schema import outbox\n", True),
+        ("from baton_itsm.core.store import schema\n", True),
+        ("from baton_itsm.core.store.outbox_queries import claim\n", False),
+        ("import sqlalchemy_utils_like_name_is_not_sqlalchemy\n", False),
+    ],
+)
 def test_the_walk_sees_every_spelling_of_the_import(source, caught):
     assert any(sql(name) for _, name in imported_names(ast.parse(source))) is caught

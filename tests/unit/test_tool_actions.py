@@ -1,4 +1,5 @@
 """The dispatcher's tool handler: a holder write that a later decision superseded is skipped."""
+
 from __future__ import annotations
 
 from baton_itsm.core.domain.holders import Holder, TicketKey
@@ -27,8 +28,9 @@ def test_a_revert_superseded_by_an_accept_is_not_written():
     tool = Tool()
     ledger = {TicketKey("rt", "7"): Holder("Network", "carol")}  # carol accepted after the push was reverted
     actions = ToolActions({"rt": tool}, governing=ledger.get)
-    revert = item(holder={"group": "Service Desk", "person": "alice"}, expected_holder={"group": "Network",
-                                                                                        "person": "carol"})
+    revert = item(
+        holder={"group": "Service Desk", "person": "alice"}, expected_holder={"group": "Network", "person": "carol"}
+    )
     apply = item(holder={"group": "Network", "person": "carol"}, expected_holder=None)
     actions(revert)
     actions(apply)

@@ -3,6 +3,7 @@
 `baton-webhook-initialdata.pl` is an RT initialdata file (for `rt-setup-database --action insert`) that
 installs or updates one global Scrip; docs/request-tracker5.md says how to install and configure it.
 """
+
 from __future__ import annotations
 
 from importlib.resources import files

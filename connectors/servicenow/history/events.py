@@ -8,6 +8,7 @@ apart (`Updated by 21`, `Resolver 89`), so nobody is ever seen assigning a ticke
 from a group's queue to one of its people is taken as that person's pull, which is how desks mostly
 work, rather than as a push by the updater.
 """
+
 from __future__ import annotations
 
 from datetime import UTC
@@ -50,14 +51,28 @@ def incident_events(instance: str, updates: list[IncidentUpdate]) -> list[ToolEv
         before = _holder(previous) if previous else None
         moved = holder is not None and holder != before
         pulled = moved and before is not None and before.person is None and before.group == holder.group
-        events.append(ToolEvent(
-            ticket=key, event_id=f"{update.number}#{update.mod_count}@{update.updated_at.isoformat()}", kind=kind,
-            at=update.updated_at.replace(tzinfo=UTC), actor=holder.person if pulled else update.updated_by,
-            old_holder=before, new_holder=holder if moved else None,
-            fields={name: value for name, value in (("priority", update.priority), ("category", update.category),
-                                                    ("status", update.state), ("requester", update.caller_id),
-                                                    ("made_sla", _flag(update.made_sla)))
-                    if value is not None}))
+        events.append(
+            ToolEvent(
+                ticket=key,
+                event_id=f"{update.number}#{update.mod_count}@{update.updated_at.isoformat()}",
+                kind=kind,
+                at=update.updated_at.replace(tzinfo=UTC),
+                actor=holder.person if pulled else update.updated_by,
+                old_holder=before,
+                new_holder=holder if moved else None,
+                fields={
+                    name: value
+                    for name, value in (
+                        ("priority", update.priority),
+                        ("category", update.category),
+                        ("status", update.state),
+                        ("requester", update.caller_id),
+                        ("made_sla", _flag(update.made_sla)),
+                    )
+                    if value is not None
+                },
+            )
+        )
         previous = update
     return events
 
@@ -72,5 +87,9 @@ def servicenow_histories(path, instance: str) -> EventHistory:
         reader = read_incident_log(text)
         groups = group_incidents(reader, order="updated_at")
     end = max((u[-1].updated_at for u in groups.values()), default=None)
-    return EventHistory((incident_events(instance, updates) for updates in groups.values()),
-                        end.replace(tzinfo=UTC) if end else None, len(reader.rejected), RESOLVED_STATES)
+    return EventHistory(
+        (incident_events(instance, updates) for updates in groups.values()),
+        end.replace(tzinfo=UTC) if end else None,
+        len(reader.rejected),
+        RESOLVED_STATES,
+    )

@@ -4,6 +4,7 @@ The count that agrees with ServiceNow's own `reassignment_count` (on 99.6% of th
 any change of assignment group between consecutive updates, an empty group counting as a value, the
 first update not counted. Baton's own bounce count is a different measure (core/domain/bounces.py).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -11,10 +12,7 @@ from operator import attrgetter
 
 from baton_itsm.connectors.servicenow.history.log_reader import IncidentUpdate, Order
 
-_SORT_KEYS = {
-    "mod_count": attrgetter("mod_count", "updated_at"),
-    "updated_at": attrgetter("updated_at", "mod_count"),
-}
+_SORT_KEYS = {"mod_count": attrgetter("mod_count", "updated_at"), "updated_at": attrgetter("updated_at", "mod_count")}
 
 
 def group_incidents(

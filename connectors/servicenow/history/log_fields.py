@@ -3,6 +3,7 @@
 Values repeat a lot in a help-desk log (the same groups, people, timestamps), so each kind of column
 reads through a cache keyed by the raw string; that, not the CSV parsing, is what keeps the reader lean.
 """
+
 from __future__ import annotations
 
 import zipfile
@@ -117,7 +118,7 @@ class _IntCache(dict):
 class _TimestampCache(dict):
     """Raw timestamp -> datetime; the date and the clock parts have caches of their own, shared."""
 
-    __slots__ = ("_dates", "_clocks")
+    __slots__ = ("_clocks", "_dates")
 
     def __init__(self, dates: dict[str, datetime], clocks: dict[str, timedelta], empty: bool):
         super().__init__(dict.fromkeys(_EMPTY) if empty else ())
@@ -132,9 +133,7 @@ class _TimestampCache(dict):
             if offset is None:
                 offset = self._clocks.setdefault(clock, _parse_clock(clock))
         except ValueError:
-            raise ValueError(
-                f"not a day-first timestamp (d/m/yyyy hh:mm or dd-mm-yyyy hh:mm): {raw!r}"
-            ) from None
+            raise ValueError(f"not a day-first timestamp (d/m/yyyy hh:mm or dd-mm-yyyy hh:mm): {raw!r}") from None
         value = self[raw] = midnight + offset
         return value
 
@@ -158,9 +157,7 @@ def _column_positions(header: list[str], source: str) -> list[int]:
     where = {name.strip().lstrip("\ufeff"): i for i, name in enumerate(header)}
     missing = [column for _, column, _ in _COLUMNS if column not in where]
     if missing:
-        raise LogFormatError(
-            f"{source}: not a ServiceNow incident event log, header lacks {', '.join(missing)}"
-        )
+        raise LogFormatError(f"{source}: not a ServiceNow incident event log, header lacks {', '.join(missing)}")
     return [where[column] for _, column, _ in _COLUMNS]
 
 

@@ -4,6 +4,7 @@ The second half starts at the first incident to start past the middle of the tex
 rows together), found by a quick scan that also counts the incidents before it, so the first half's tickets can be
 given their ids up front (log_import.ServiceNowLogImport._halves, core/history/ledger_import).
 """
+
 from __future__ import annotations
 
 import io

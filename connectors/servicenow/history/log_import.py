@@ -18,6 +18,7 @@ Order within an incident is (updated_at, mod_count): the clock order, which on t
 reproduces ServiceNow's reassignment_count for 99.61% of incidents against 99.60% for mod_count
 order (benchmarks/history_reassignment_agreement.py). Exact duplicate snapshots are dropped.
 """
+
 from __future__ import annotations
 
 import csv
@@ -28,21 +29,34 @@ import zipfile
 from collections.abc import Iterator
 
 from baton_itsm.connectors.servicenow.history.log_fields import (
-    LogFormatError, _only_csv_member, _parse_clock, _parse_date,
+    LogFormatError,
+    _only_csv_member,
+    _parse_clock,
+    _parse_date,
 )
 from baton_itsm.connectors.servicenow.history.log_halves import CHUNK, Limited, middle_of, skip
-from baton_itsm.core.history.imported import (
-    Halves, HistoryReading, ImportedTicket, NotGrouped, Progress, Rejection,
-)
+from baton_itsm.core.history.imported import Halves, HistoryReading, ImportedTicket, NotGrouped, Progress, Rejection
 
 KIND = "servicenow-log"
 RESOLVED_STATES = frozenset({"Resolved", "Closed"})
 _EMPTY = ("?", "")
 _BLANK = ("", "\r")  # a blank line (of a CRLF file, too); any other line is a row, read or rejected
 # The columns an import reads, by name; positions come from the header.
-_NEEDED = ("number", "incident_state", "reassignment_count", "reopen_count", "sys_mod_count", "opened_at",
-           "sys_updated_by", "sys_updated_at", "category", "priority", "assignment_group", "assigned_to",
-           "caller_id")
+_NEEDED = (
+    "number",
+    "incident_state",
+    "reassignment_count",
+    "reopen_count",
+    "sys_mod_count",
+    "opened_at",
+    "sys_updated_by",
+    "sys_updated_at",
+    "category",
+    "priority",
+    "assignment_group",
+    "assigned_to",
+    "caller_id",
+)
 SPLIT_FROM = 4 << 20  # characters of text from which a log is read in two halves, on two cores (ledger_import)
 
 
@@ -51,12 +65,14 @@ def open_log_text(path: str) -> tuple[io.TextIOBase, int]:
     if zipfile.is_zipfile(path):
         archive = zipfile.ZipFile(path)
         member = _only_csv_member(archive, path)
-        return (io.TextIOWrapper(archive.open(member), encoding="utf-8-sig", newline=""),
-                archive.getinfo(member).file_size)
+        return (
+            io.TextIOWrapper(archive.open(member), encoding="utf-8-sig", newline=""),
+            archive.getinfo(member).file_size,
+        )
     if path.endswith(".gz"):
         size = os.path.getsize(path) * 8  # a guess at the text size: progress only
         return gzip.open(path, "rt", encoding="utf-8-sig", newline=""), size
-    return open(path, encoding="utf-8-sig", newline=""), os.path.getsize(path)  # noqa: SIM115 (caller closes)
+    return open(path, encoding="utf-8-sig", newline=""), os.path.getsize(path)
 
 
 class _Timestamps(dict):
@@ -65,7 +81,7 @@ class _Timestamps(dict):
     A hit is one C-level dict lookup; a miss joins the day and the clock, each parsed once.
     """
 
-    __slots__ = ("_dates", "_clocks")
+    __slots__ = ("_clocks", "_dates")
 
     def __init__(self) -> None:
         super().__init__(dict.fromkeys(_EMPTY))
@@ -139,9 +155,13 @@ class ServiceNowLogImport:
         self._counts = _Counts(dict.fromkeys(_EMPTY))
         self._updated_at, self._mod_count = _Required(self._timestamps), _Required(self._counts)
         # Every row's values that must read: the first two for ordering, the rest for the ticket.
-        self._checks = (("sys_updated_at", self._updated_at), ("sys_mod_count", self._mod_count),
-                        ("opened_at", self._timestamps), ("reassignment_count", self._counts),
-                        ("reopen_count", self._counts))
+        self._checks = (
+            ("sys_updated_at", self._updated_at),
+            ("sys_mod_count", self._mod_count),
+            ("opened_at", self._timestamps),
+            ("reassignment_count", self._counts),
+            ("reopen_count", self._counts),
+        )
 
     # --- the file ------------------------------------------------------------------------------
     def _open(self) -> tuple[io.TextIOBase, int]:
@@ -188,8 +208,10 @@ class ServiceNowLogImport:
         reading, updated_at, mod_count = self.reading, self._updated_at, self._mod_count
         limit, pos = self._limit, self._pos
         width, tail_commas = limit + 1, self._width - 1 - limit  # fields of a split row; commas in its rest
-        i_number, i_at, i_mod, opened, reassign, reopen = (pos[c] for c in (
-            "number", "sys_updated_at", "sys_mod_count", "opened_at", "reassignment_count", "reopen_count"))
+        i_number, i_at, i_mod, opened, reassign, reopen = (
+            pos[c]
+            for c in ("number", "sys_updated_at", "sys_mod_count", "opened_at", "reassignment_count", "reopen_count")
+        )
         stamps, counts = self._timestamps, self._counts
         seen: set[str] = set()
         grouped: dict[str, list] | None = {} if self.grouped else None
@@ -248,16 +270,23 @@ class ServiceNowLogImport:
         fields = self._quoted(line) if '"' in line else line.split(",", limit)
         if len(fields) != limit + 1 or fields[limit].count(",") != self._width - 1 - limit:
             found = len(fields) if '"' in line else line.count(",") + 1
-            rejected.append(Rejection(line_no, f"fields: expected {self._width}, found {found}"
-                                      if fields else "fields: unreadable CSV"))
+            rejected.append(
+                Rejection(
+                    line_no, f"fields: expected {self._width}, found {found}" if fields else "fields: unreadable CSV"
+                )
+            )
             return None
         reason = _which_column(fields, self._pos, self._checks)
         if reason:
             rejected.append(Rejection(line_no, reason))
             return None
         pos = self._pos
-        return self._updated_at[fields[pos["sys_updated_at"]]], self._mod_count[fields[pos["sys_mod_count"]]], \
-            line_no, fields
+        return (
+            self._updated_at[fields[pos["sys_updated_at"]]],
+            self._mod_count[fields[pos["sys_mod_count"]]],
+            line_no,
+            fields,
+        )
 
     def _quoted(self, line: str) -> list[str]:
         """A record with quoted fields, in the same split-as-far-as-needed form."""
@@ -267,7 +296,7 @@ class ServiceNowLogImport:
             return []
         if len(row) != self._width:
             return row
-        return [*row[: self._limit], ",".join(row[self._limit:])]
+        return [*row[: self._limit], ",".join(row[self._limit :])]
 
     def _layout(self, header: list[str]) -> None:
         where = {name.strip().lstrip("\ufeff"): i for i, name in enumerate(header)}
@@ -284,8 +313,12 @@ class ServiceNowLogImport:
         if len(rows) > 1:
             rows.sort()  # by (at, mod_count), then line: the fields lists are never compared
         pos = self._pos
-        i_group, i_person, i_by, i_state = (pos["assignment_group"], pos["assigned_to"], pos["sys_updated_by"],
-                                            pos["incident_state"])
+        i_group, i_person, i_by, i_state = (
+            pos["assignment_group"],
+            pos["assigned_to"],
+            pos["sys_updated_by"],
+            pos["incident_state"],
+        )
         steps, derived, previous_group = [], 0, rows[0][3][i_group]
         holder_group = holder_person = previous = None
         resolved_state_at, reopens, was_resolved = None, 0, False
@@ -322,14 +355,22 @@ class ServiceNowLogImport:
         except ValueError:
             resolved_at = None  # an unreadable resolved_at on the last row: the state change says when
         ticket = ImportedTicket(
-            ticket_id=number, steps=steps, last_activity_at=last_at, updates=len(rows),
-            source_event_id=f"{number}#{last_mod}@{last_at}", status=_text(last[i_state]),
-            priority=_text(last[pos["priority"]]), category=_text(last[pos["category"]]),
-            requester=_text(last[pos["caller_id"]]), tool_group=_text(last[i_group]),
-            tool_person=_text(last[i_person]), opened_at=self._timestamps[last[pos["opened_at"]]],
+            ticket_id=number,
+            steps=steps,
+            last_activity_at=last_at,
+            updates=len(rows),
+            source_event_id=f"{number}#{last_mod}@{last_at}",
+            status=_text(last[i_state]),
+            priority=_text(last[pos["priority"]]),
+            category=_text(last[pos["category"]]),
+            requester=_text(last[pos["caller_id"]]),
+            tool_group=_text(last[i_group]),
+            tool_person=_text(last[i_person]),
+            opened_at=self._timestamps[last[pos["opened_at"]]],
             resolved_at=resolved_at or (resolved_state_at if was_resolved else None),
             reopen_count=reopens if reopen_count is None else reopen_count,
-            tool_reassignments=tool_count, derived_reassignments=derived,
+            tool_reassignments=tool_count,
+            derived_reassignments=derived,
         )
         if tool_count is not None and tool_count != derived:
             ticket.mismatch = _mismatch(rows, pos, self._counts)
@@ -369,8 +410,9 @@ def _mismatch(rows: list[tuple], pos: dict[str, int], counts: _Counts) -> str:
     return "the counter was already above zero on the first logged update"
 
 
-def read_servicenow_log(path: str | os.PathLike[str], progress: Progress | None = None, *,
-                        grouped: bool = False) -> HistoryReading:
+def read_servicenow_log(
+    path: str | os.PathLike[str], progress: Progress | None = None, *, grouped: bool = False
+) -> HistoryReading:
     """The ImportedTickets of a ServiceNow incident event log; see ServiceNowLogImport.
 
     Streaming (grouped=False) raises NotGrouped when an incident's rows are not together; the caller

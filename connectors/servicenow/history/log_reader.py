@@ -32,13 +32,7 @@ from dataclasses import dataclass, fields, make_dataclass
 from datetime import datetime
 from typing import IO, Literal
 
-__all__ = [
-    "IncidentUpdate",
-    "LogFormatError",
-    "LogReader",
-    "RejectedRow",
-    "read_incident_log",
-]
+__all__ = ["IncidentUpdate", "LogFormatError", "LogReader", "RejectedRow", "read_incident_log"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +96,12 @@ assert _Builder.__slots__ == IncidentUpdate.__slots__
 
 # After IncidentUpdate, which the table mirrors.
 from baton_itsm.connectors.servicenow.history.log_fields import (  # noqa: E402
-    _COLUMNS, LogFormatError, _caches, _column_positions, _diagnose, _only_csv_member,
+    _COLUMNS,
+    LogFormatError,
+    _caches,
+    _column_positions,
+    _diagnose,
+    _only_csv_member,
 )
 
 assert tuple(c[0] for c in _COLUMNS) == IncidentUpdate.__match_args__
@@ -123,11 +122,7 @@ class LogReader:
     """
 
     def __init__(
-        self,
-        source: str | os.PathLike[str] | IO[str],
-        *,
-        strict: bool = False,
-        member: str | None = None,
+        self, source: str | os.PathLike[str] | IO[str], *, strict: bool = False, member: str | None = None
     ) -> None:
         self.source = source
         self.strict = strict
@@ -165,9 +160,7 @@ class LogReader:
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as archive:
                 name = self.member or _only_csv_member(archive, path)
-                with archive.open(name) as raw, io.TextIOWrapper(
-                    raw, encoding="utf-8-sig", newline=""
-                ) as text:
+                with archive.open(name) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
                     yield from self._read(text, f"{path}:{name}")
         else:
             with open(path, encoding="utf-8-sig", newline="") as text:
@@ -265,9 +258,7 @@ class LogReader:
             raise LogFormatError(f"line {line_no}: {reason}")
 
 
-def read_incident_log(
-    path: str | os.PathLike[str] | IO[str], *, strict: bool = False
-) -> LogReader:
+def read_incident_log(path: str | os.PathLike[str] | IO[str], *, strict: bool = False) -> LogReader:
     """Iterate over the updates of an event log (.csv or .zip); see LogReader.
 
     The returned LogReader is the iterator: keep it to read `.rejected` and `.rows_read` afterwards.

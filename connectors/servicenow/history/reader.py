@@ -1,5 +1,6 @@
 """The ServiceNow incident event log as a history format, registered as `servicenow-log` (connectors/servicenow/
 plugin.py): `baton import servicenow-log` and `baton demo` import it, `baton backtest` replays it."""
+
 from __future__ import annotations
 
 import os
@@ -10,8 +11,9 @@ from baton_itsm.core.history.readers import EventHistory
 
 
 class ServiceNowLog:
-    def read(self, path: str | os.PathLike[str], progress: Progress | None = None, *,
-             grouped: bool = False) -> HistoryReading:
+    def read(
+        self, path: str | os.PathLike[str], progress: Progress | None = None, *, grouped: bool = False
+    ) -> HistoryReading:
         return read_servicenow_log(path, progress, grouped=grouped)
 
     def events(self, path: str | os.PathLike[str], instance: str) -> EventHistory:

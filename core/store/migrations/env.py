@@ -1,4 +1,5 @@
 """Alembic environment: runs on the connection Baton hands it (see core/store/migrate.py)."""
+
 from alembic import context
 
 from baton_itsm.core.store.schema import metadata

@@ -1,4 +1,5 @@
 """Shared helpers for the Jira connector tests: the reference payloads, readers and a connector that sends nothing."""
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,9 @@ def reader(cloud: bool = True, **options) -> Reader:
     return Reader(parsed, People(parsed.cloud, parsed.users), BASE)
 
 
-def connector(cloud: bool = True, secret: bytes | None = SECRET, now: datetime | None = None,
-              **options) -> JiraConnector:
+def connector(
+    cloud: bool = True, secret: bytes | None = SECRET, now: datetime | None = None, **options
+) -> JiraConnector:
     """`now`: the connector's clock, which a webhook body's own timestamp must be near (default: 2019-02-16,
     when most recorded deliveries were made; `sent_at` gives a body's own)."""
     read = reader(cloud, **options)

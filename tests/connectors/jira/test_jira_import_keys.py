@@ -3,15 +3,16 @@
 An import followed by `baton run` must continue one ticket, not start a second: both key by the issue id,
 and the import's entries carry the connector's own event ids, so an overlap is recognised.
 """
+
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
 
 from baton_itsm.connectors.jira.changelog import issue_events
+from baton_itsm.connectors.jira.changelog_import import issue_ticket, read_jira_changelog
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.domain.tool_events import ToolEventKind
-from baton_itsm.connectors.jira.changelog_import import issue_ticket, read_jira_changelog
 from tests.connectors.jira.jira_fixtures import fixture, reader
 from tests.reference import JIRA_FIXTURES
 

@@ -3,6 +3,7 @@
 Cloud payloads are read by a Cloud connector, Server ones by a Data Center one, unless a test says why not.
 `tess` is Baton's name for the 2019 payloads' "Test User" (accountId TESS, user name `admin`).
 """
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,11 @@ def one_event(name: str, cloud: bool = True, **options):
 # --- assignments ---------------------------------------------------------------------------------
 def test_cloud_issue_assigned_is_a_holder_change_named_by_account_id():
     event = one_event("jira_webhook_mattermost_issue-updated-assigned.json")
-    assert (event.ticket, event.event_id, event.kind) == (TicketKey("jira", "10040"), "10230",
-                                                          ToolEventKind.HOLDER_CHANGED)
+    assert (event.ticket, event.event_id, event.kind) == (
+        TicketKey("jira", "10040"),
+        "10230",
+        ToolEventKind.HOLDER_CHANGED,
+    )
     # the 2019 changelog names the assignee `admin`; the payload's user objects say that is accountId TESS
     assert (event.old_holder, event.new_holder, event.actor) == (Holder("TES"), Holder("TES", "tess"), "tess")
     assert event.at == datetime(2019, 2, 16, 3, 18, 1, 752000, tzinfo=UTC)  # `timestamp`, epoch milliseconds
@@ -49,8 +53,10 @@ def test_unassigning_leaves_the_ticket_in_its_group_queue():
 
 
 def test_server_says_issue_updated_where_cloud_says_issue_assigned_and_names_users_by_name():
-    assert fixture("jira_webhook_mattermost_issue-updated-assigned-on-server.json")["issue_event_type_name"] \
+    assert (
+        fixture("jira_webhook_mattermost_issue-updated-assigned-on-server.json")["issue_event_type_name"]
         == "issue_updated"
+    )
     event = one_event("jira_webhook_mattermost_issue-updated-assigned-on-server.json", cloud=False)
     assert (event.ticket.ticket_id, event.event_id, event.kind) == ("10226", "10225", ToolEventKind.HOLDER_CHANGED)
     assert (event.old_holder, event.new_holder, event.actor) == (Holder("PRJA"), Holder("PRJA", "admin"), "admin")
@@ -61,16 +67,29 @@ def test_an_assignment_with_an_empty_changelog_reads_the_assignee_from_the_issue
     payload = fixture("jira_webhook_mattermost_issue-updated-assigned.json")
     payload["changelog"]["items"] = []  # seen from Jira (mattermost-plugin-jira #1272)
     event = one_event(json.dumps(payload).encode())
-    assert (event.kind, event.event_id, event.new_holder) == (ToolEventKind.HOLDER_CHANGED, "10230",
-                                                             Holder("TES", "tess"))
+    assert (event.kind, event.event_id, event.new_holder) == (
+        ToolEventKind.HOLDER_CHANGED,
+        "10230",
+        Holder("TES", "tess"),
+    )
 
 
 def test_a_current_cloud_changelog_item_is_read_by_its_tmp_account_id():
     payload = fixture("jira_webhook_mattermost_issue-updated-assigned.json")
     kushal = "712020:5cec603e-f7f9-4bbe-853d-faf3158621e0"  # the real 2024 Cloud item quoted in the notes
-    payload["changelog"]["items"] = [{"field": "assignee", "fieldtype": "jira", "fieldId": "assignee", "from": None,
-                                      "fromString": None, "to": kushal, "toString": "Kushal Ganji",
-                                      "tmpFromAccountId": None, "tmpToAccountId": kushal}]
+    payload["changelog"]["items"] = [
+        {
+            "field": "assignee",
+            "fieldtype": "jira",
+            "fieldId": "assignee",
+            "from": None,
+            "fromString": None,
+            "to": kushal,
+            "toString": "Kushal Ganji",
+            "tmpFromAccountId": None,
+            "tmpToAccountId": kushal,
+        }
+    ]
     payload["issue"]["fields"]["assignee"] = {"accountId": kushal, "displayName": "Kushal Ganji", "active": True}
     event = one_event(json.dumps(payload).encode(), users={"kushal": kushal})
     assert (event.old_holder, event.new_holder) == (Holder("TES"), Holder("TES", "kushal"))
@@ -87,13 +106,29 @@ def moved_in_one_edit(by: dict | None = None) -> bytes:
     COMP-2 and assigns it: one changelog with several items (as the real resolved delivery carries resolution
     and status in one changelog), the component as two items, out of the old one and into the new."""
     payload = fixture("jira_webhook_mattermost_issue-updated-assigned.json")
-    payload["issue"]["fields"]["components"] = [{"self": "https://some-instance-test.atlassian.net/rest/api/2/"
-                                                 "component/10001", "id": "10001", "name": "COMP-2"}]
+    payload["issue"]["fields"]["components"] = [
+        {"self": "https://some-instance-test.atlassian.net/rest/api/2/component/10001", "id": "10001", "name": "COMP-2"}
+    ]
     payload["changelog"]["items"][:0] = [
-        {"field": "Component", "fieldtype": "jira", "fieldId": "components", "from": "10000", "fromString": "COMP-1",
-         "to": None, "toString": None},
-        {"field": "Component", "fieldtype": "jira", "fieldId": "components", "from": None, "fromString": None,
-         "to": "10001", "toString": "COMP-2"}]
+        {
+            "field": "Component",
+            "fieldtype": "jira",
+            "fieldId": "components",
+            "from": "10000",
+            "fromString": "COMP-1",
+            "to": None,
+            "toString": None,
+        },
+        {
+            "field": "Component",
+            "fieldtype": "jira",
+            "fieldId": "components",
+            "from": None,
+            "fromString": None,
+            "to": "10001",
+            "toString": "COMP-2",
+        },
+    ]
     payload["issue_event_type_name"] = "issue_updated"
     if by is not None:
         payload["user"] = by
@@ -113,8 +148,12 @@ def test_a_move_of_group_and_person_in_one_edit_is_one_holder_change():
 
 def test_batons_own_edit_of_group_and_person_is_one_change_by_baton():
     baton = "557058:0f0c4d5e-baton"
-    by = {"self": "https://some-instance-test.atlassian.net/rest/api/2/user?accountId=" + baton,
-          "accountId": baton, "displayName": "Baton", "active": True}
+    by = {
+        "self": "https://some-instance-test.atlassian.net/rest/api/2/user?accountId=" + baton,
+        "accountId": baton,
+        "displayName": "Baton",
+        "active": True,
+    }
     result = parse(moved_in_one_edit(by), **BY_GROUP, users={"tess": TESS, "baton": baton})
     (event,) = result.events
     assert (event.actor, event.old_holder, event.new_holder) == ("baton", Holder("COMP-1"), Holder("COMP-2", "tess"))
@@ -124,7 +163,11 @@ def test_batons_own_edit_of_group_and_person_is_one_change_by_baton():
 def test_a_created_issue_is_one_event_with_its_holder_now():
     event = one_event("jira_webhook_mattermost_issue-created.json")
     assert (event.event_id, event.kind, event.new_holder, event.actor) == (
-        "created:10040", ToolEventKind.CREATED, Holder("TES"), "tess")
+        "created:10040",
+        ToolEventKind.CREATED,
+        Holder("TES"),
+        "tess",
+    )
 
 
 def test_a_2025_cloud_creation_names_people_by_account_id():
@@ -143,25 +186,44 @@ def test_a_resolution_is_a_resolved_event_with_the_resolution_as_its_text():
 
 def test_a_move_and_a_resolution_in_one_history_are_two_events():
     payload = fixture("jira_webhook_mattermost_issue-updated-resolved.json")
-    payload["changelog"]["items"].append({"field": "assignee", "fieldtype": "jira", "fieldId": "assignee",
-                                          "from": "admin", "fromString": "Test User", "to": None, "toString": None})
+    payload["changelog"]["items"].append(
+        {
+            "field": "assignee",
+            "fieldtype": "jira",
+            "fieldId": "assignee",
+            "from": "admin",
+            "fromString": "Test User",
+            "to": None,
+            "toString": None,
+        }
+    )
     events = parse(json.dumps(payload).encode()).events
-    assert [(e.event_id, e.kind) for e in events] == [("10228", ToolEventKind.HOLDER_CHANGED),
-                                                      ("10228:resolved", ToolEventKind.RESOLVED)]
+    assert [(e.event_id, e.kind) for e in events] == [
+        ("10228", ToolEventKind.HOLDER_CHANGED),
+        ("10228:resolved", ToolEventKind.RESOLVED),
+    ]
     assert events[0].old_holder == Holder("TES", "tess") and events[0].new_holder == Holder("TES")
 
 
 def test_a_cloud_comment_is_a_commented_event_with_its_text():
     event = one_event("jira_webhook_mattermost_cloud-comment-created-mention-user.json")
     assert (event.ticket.ticket_id, event.event_id, event.kind, event.actor) == (
-        "10040", "comment:10019", ToolEventKind.COMMENTED, "tess")
+        "10040",
+        "comment:10019",
+        ToolEventKind.COMMENTED,
+        "tess",
+    )
     assert event.text == "Added a comment with mentioned user [~user]"
 
 
 def test_data_center_takes_comments_from_issue_commented_which_carries_the_issue():
     event = one_event("jira_webhook_mattermost_server-issue-updated-commented-1.json", cloud=False)
-    assert (event.ticket.ticket_id, event.event_id, event.text, event.actor) == ("10013", "comment:10082", "unik",
-                                                                                 "levbrouk")
+    assert (event.ticket.ticket_id, event.event_id, event.text, event.actor) == (
+        "10013",
+        "comment:10082",
+        "unik",
+        "levbrouk",
+    )
     assert event.fields["key"] == "PRJX-14"
     server_comment = parse("jira_webhook_mattermost_server-comment-created.json", cloud=False)
     assert server_comment.outcome is WebhookOutcome.IGNORED  # the same comment 10082, without its issue
@@ -179,12 +241,19 @@ def test_a_comment_without_an_issue_is_placed_by_the_comment_url():
 
 
 # --- outcomes of deliveries Baton does not take in -----------------------------------------------
-@pytest.mark.parametrize("name", [
-    "jira_doc_openapi_v3_issue_changelog_get_200.json", "jira_doc_openapi_v3_issue_get_200.json",
-    "jira_doc_openapi_v3_search_get_200.json", "jira_errors_observed.json",
-    "jira_real_cloud_issue_comments_list.json", "jira_real_sanitized_issue_get_FOO-123_fields_all.json",
-    "jsm_doc_request_HELPDESK-1.json", "jsm_real_cloud_sla_and_request_type_field_values_TACEA-4540.json",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "jira_doc_openapi_v3_issue_changelog_get_200.json",
+        "jira_doc_openapi_v3_issue_get_200.json",
+        "jira_doc_openapi_v3_search_get_200.json",
+        "jira_errors_observed.json",
+        "jira_real_cloud_issue_comments_list.json",
+        "jira_real_sanitized_issue_get_FOO-123_fields_all.json",
+        "jsm_doc_request_HELPDESK-1.json",
+        "jsm_real_cloud_sla_and_request_type_field_values_TACEA-4540.json",
+    ],
+)
 def test_an_api_answer_posted_as_a_webhook_is_anomalous(name):
     """These are REST answers (read in test_jira_reading.py), not deliveries: no webhookEvent."""
     result = parse(name)

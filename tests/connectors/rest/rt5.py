@@ -1,4 +1,5 @@
 """Shared helpers for the RT 5 profile tests: the fixtures, and a connector on a mocked transport."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,7 @@ from pathlib import Path
 from baton_itsm.connectors.http import HttpClient, RetryPolicy
 from baton_itsm.connectors.rest.connector import RestConnector
 from baton_itsm.connectors.rest.profile import load_profile
-from tests.reference import reference_payloads
-from tests.reference import RT5_FIXTURES
+from tests.reference import RT5_FIXTURES, reference_payloads
 
 REPO = Path(__file__).resolve().parents[3]
 CAPTURED = RT5_FIXTURES  # captured from the real RT 5 by scripts/rt5-smoke.py
@@ -25,6 +25,7 @@ def reference_dir() -> Path:
 
 
 def connector(**kwargs) -> RestConnector:
-    http = HttpClient(BASE, headers=PROFILE.request.headers, auth=("baton", "pw"), retry=RetryPolicy(attempts=1),
-                      sleep=lambda s: None)
+    http = HttpClient(
+        BASE, headers=PROFILE.request.headers, auth=("baton", "pw"), retry=RetryPolicy(attempts=1), sleep=lambda s: None
+    )
     return RestConnector("rt", PROFILE, http, account="baton", **kwargs)

@@ -1,4 +1,5 @@
 """The REST connector with the RT 5 profile, on a mocked transport shaped like the captured answers."""
+
 from __future__ import annotations
 
 import json
@@ -17,14 +18,29 @@ QUEUES = {"3": "Service Desk", "4": "Network"}
 
 
 def txn(id_: int, ticket: int, type_: str, field: str = "", old: str = "", new: str = "", by: str = "bob") -> dict:
-    return {"id": str(id_), "ObjectId": str(ticket), "ObjectType": "RT::Ticket", "Type": type_, "Field": field,
-            "OldValue": old, "NewValue": new, "Created": "2026-11-23T05:00:00Z",
-            "Creator": {"id": by, "type": "user", "_url": f"{BASE}/user/{by}"}}
+    return {
+        "id": str(id_),
+        "ObjectId": str(ticket),
+        "ObjectType": "RT::Ticket",
+        "Type": type_,
+        "Field": field,
+        "OldValue": old,
+        "NewValue": new,
+        "Created": "2026-11-23T05:00:00Z",
+        "Creator": {"id": by, "type": "user", "_url": f"{BASE}/user/{by}"},
+    }
 
 
 def ticket_item(id_: int, queue: str, owner: str, status: str = "open") -> dict:
-    return {"id": str(id_), "Queue": {"id": queue, "type": "queue"}, "Owner": {"id": owner, "type": "user"},
-            "Subject": f"ticket {id_}", "Status": status, "Priority": "0", "Requestor": [{"id": "c@example.test"}]}
+    return {
+        "id": str(id_),
+        "Queue": {"id": queue, "type": "queue"},
+        "Owner": {"id": owner, "type": "user"},
+        "Subject": f"ticket {id_}",
+        "Status": status,
+        "Priority": "0",
+        "Requestor": [{"id": "c@example.test"}],
+    }
 
 
 def page(items: list, size: int = 100) -> dict:
@@ -45,9 +61,22 @@ def serve_captured_ticket() -> None:
 
 
 def newest_page(number: int, items: list[dict]):
-    return responses.get(f"{BASE}/transactions", json=page(items, number), match=[matchers.query_param_matcher(
-        {"query": "id > 0", "orderby": "id", "order": "DESC", "fields": "Type", "per_page": "100",
-         "page": str(number)})])
+    return responses.get(
+        f"{BASE}/transactions",
+        json=page(items, number),
+        match=[
+            matchers.query_param_matcher(
+                {
+                    "query": "id > 0",
+                    "orderby": "id",
+                    "order": "DESC",
+                    "fields": "Type",
+                    "per_page": "100",
+                    "page": str(number),
+                }
+            )
+        ],
+    )
 
 
 @responses.activate
@@ -78,15 +107,21 @@ def test_a_first_read_that_sees_no_change_at_all_keeps_no_checkpoint_rather_than
 @responses.activate
 def test_changes_become_events_with_whole_holders_in_one_search_each():
     mock_names(responses)
-    responses.get(f"{BASE}/transactions", json=page([
-        txn(70, 1, "Create", by="root"),
-        txn(72, 1, "Set", "Owner", "6", "28", by="root"),
-        txn(75, 2, "Set", "Owner", "28", "32", by="alice"),  # ticket 2's queue: from its move below
-        txn(76, 2, "Set", "Queue", "3", "4", by="bob"),
-        txn(77, 1, "Status", "Status", "new", "resolved", by="alice"),
-    ]))
-    responses.get(f"{BASE}/tickets", json=page([ticket_item(1, "3", "alice", "resolved"),
-                                                ticket_item(2, "4", "carol")]))
+    responses.get(
+        f"{BASE}/transactions",
+        json=page(
+            [
+                txn(70, 1, "Create", by="root"),
+                txn(72, 1, "Set", "Owner", "6", "28", by="root"),
+                txn(75, 2, "Set", "Owner", "28", "32", by="alice"),  # ticket 2's queue: from its move below
+                txn(76, 2, "Set", "Queue", "3", "4", by="bob"),
+                txn(77, 1, "Status", "Status", "new", "resolved", by="alice"),
+            ]
+        ),
+    )
+    responses.get(
+        f"{BASE}/tickets", json=page([ticket_item(1, "3", "alice", "resolved"), ticket_item(2, "4", "carol")])
+    )
     rt = connector()
     changes = rt.changes_since("60")
     assert changes.checkpoint == "77" and not changes.more
@@ -112,10 +147,12 @@ def test_changes_become_events_with_whole_holders_in_one_search_each():
 def test_pages_run_until_a_short_page_because_rt_hides_the_total():
     mock_names(responses)
     full = [txn(100 + i, 1, "Set", "Owner", "28", "32") for i in range(100)]
-    responses.get(f"{BASE}/transactions", json=page(full), match=[matchers.query_param_matcher({"page": "1"},
-                                                                                               strict_match=False)])
-    responses.get(f"{BASE}/transactions", json=page([]), match=[matchers.query_param_matcher({"page": "2"},
-                                                                                             strict_match=False)])
+    responses.get(
+        f"{BASE}/transactions", json=page(full), match=[matchers.query_param_matcher({"page": "1"}, strict_match=False)]
+    )
+    responses.get(
+        f"{BASE}/transactions", json=page([]), match=[matchers.query_param_matcher({"page": "2"}, strict_match=False)]
+    )
     responses.get(f"{BASE}/tickets", json=page([ticket_item(1, "3", "carol")]))
     changes = connector().changes_since("99")
     assert len(changes.events) == 100 and changes.checkpoint == "199"
@@ -142,8 +179,11 @@ def test_changes_nobody_watches_cost_no_ticket_read():
 @responses.activate
 def test_set_holder_sends_if_match_and_only_what_changes():
     serve_captured_ticket()
-    responses.put(f"{BASE}/ticket/1", json=["Ticket 1: Owner changed from carol to alice"],
-                  match=[matchers.header_matcher({"If-Match": '"68"', "Content-Type": "application/json"})])
+    responses.put(
+        f"{BASE}/ticket/1",
+        json=["Ticket 1: Owner changed from carol to alice"],
+        match=[matchers.header_matcher({"If-Match": '"68"', "Content-Type": "application/json"})],
+    )
     connector().set_holder("1", Holder("Network", "alice"), expected=Holder("Network", "carol"))
     assert json.loads(responses.calls[-1].request.body) == {"Owner": "alice"}
 
@@ -151,8 +191,10 @@ def test_set_holder_sends_if_match_and_only_what_changes():
 @responses.activate
 def test_set_holder_to_the_group_queue_names_nobody():
     serve_captured_ticket()
-    responses.put(f"{BASE}/ticket/1", json=["Ticket 1: Owner changed from carol to Nobody",
-                                            "Ticket 1: Queue changed from Network to Service Desk"])
+    responses.put(
+        f"{BASE}/ticket/1",
+        json=["Ticket 1: Owner changed from carol to Nobody", "Ticket 1: Queue changed from Network to Service Desk"],
+    )
     connector().set_holder("1", Holder("Service Desk"))
     assert json.loads(responses.calls[-1].request.body) == {"Queue": "Service Desk", "Owner": "Nobody"}
 
@@ -196,8 +238,10 @@ def test_notes_are_comments_and_replies_are_correspondence():
     rt.add_note("1", "Baton put this ticket back")
     rt.reply("1", "Carol has your ticket now")
     bodies = [json.loads(c.request.body) for c in responses.calls]
-    assert bodies == [{"Content": "Baton put this ticket back", "ContentType": "text/plain"},
-                      {"Content": "Carol has your ticket now", "ContentType": "text/plain"}]
+    assert bodies == [
+        {"Content": "Baton put this ticket back", "ContentType": "text/plain"},
+        {"Content": "Carol has your ticket now", "ContentType": "text/plain"},
+    ]
 
 
 @responses.activate
@@ -227,11 +271,14 @@ def test_a_reply_and_a_comment_come_with_their_text_and_only_the_reply_is_public
     names the requester (`fields[Requestor]`)."""
     responses.get(f"{BASE}/transactions", json=captured("transactions_comment_correspond.json"))
     responses.get(f"{BASE}/transaction/57/attachments", json=captured("transaction_attachments_correspond.json"))
-    responses.get(f"{BASE}/transaction/60/attachments",
-                  json=page([{"ContentType": "text/plain", "Content": "/baton accept"}], 20))
-    responses.get(f"{BASE}/tickets", json=captured("tickets_search_requestor_realname.json"),
-                  match=[matchers.query_param_matcher({"fields[Requestor]": "RealName,EmailAddress"},
-                                                      strict_match=False)])
+    responses.get(
+        f"{BASE}/transaction/60/attachments", json=page([{"ContentType": "text/plain", "Content": "/baton accept"}], 20)
+    )
+    responses.get(
+        f"{BASE}/tickets",
+        json=captured("tickets_search_requestor_realname.json"),
+        match=[matchers.query_param_matcher({"fields[Requestor]": "RealName,EmailAddress"}, strict_match=False)],
+    )
     responses.get(f"{BASE}/queue/3", json={"Name": "Service Desk", "id": 3})
     events = connector().changes_since("56").events
     assert [(e.event_id, e.kind, e.actor, e.text, e.fields.get("comment_visibility")) for e in events] == [
@@ -242,8 +289,9 @@ def test_a_reply_and_a_comment_come_with_their_text_and_only_the_reply_is_public
 
 
 def _transactions(params: dict, items: list) -> None:
-    responses.get(f"{BASE}/transactions", json=page(items),
-                  match=[matchers.query_param_matcher(params, strict_match=False)])
+    responses.get(
+        f"{BASE}/transactions", json=page(items), match=[matchers.query_param_matcher(params, strict_match=False)]
+    )
 
 
 @responses.activate

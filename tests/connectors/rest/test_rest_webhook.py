@@ -1,4 +1,5 @@
 """Webhook deliveries through the RT 5 profile: signed, sans-I/O, and one test per outcome."""
+
 from __future__ import annotations
 
 import json

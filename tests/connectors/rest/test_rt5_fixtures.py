@@ -1,4 +1,5 @@
 """Every RT 5 document we hold, captured or documented, read through the request-tracker5 profile."""
+
 from __future__ import annotations
 
 import json
@@ -14,10 +15,18 @@ ACCEPTED = PROFILE.writes.set_holder.accepted_messages
 
 
 def test_every_captured_document_has_a_test_here():
-    tested = {"queue_get.json", "ticket_get.json", "ticket_put_owner_accepted.json", "ticket_put_owner_refused.json",
-              "transactions_owner_search.json", "transactions_queue_search.json", "user_get.json",
-              "tickets_search_requestor_realname.json", "transactions_comment_correspond.json",
-              "transaction_attachments_correspond.json"}
+    tested = {
+        "queue_get.json",
+        "ticket_get.json",
+        "ticket_put_owner_accepted.json",
+        "ticket_put_owner_refused.json",
+        "transactions_owner_search.json",
+        "transactions_queue_search.json",
+        "user_get.json",
+        "tickets_search_requestor_realname.json",
+        "transactions_comment_correspond.json",
+        "transaction_attachments_correspond.json",
+    }
     assert {p.name for p in CAPTURED.glob("*.json")} == tested
 
 
@@ -46,8 +55,12 @@ def test_ticket_names_its_owner_and_numbers_its_queue():
     raw = read_ticket(captured("ticket_get.json"), PROFILE.ticket)
     assert (raw.ticket_id, raw.group, raw.person) == ("1", "4", "carol")
     assert PROFILE.ticket.group_lookup == "queues"
-    assert raw.fields == {"subject": "Printer on fire", "status": "open", "priority": "0",
-                          "requester": "customer@example.test"}
+    assert raw.fields == {
+        "subject": "Printer on fire",
+        "status": "open",
+        "priority": "0",
+        "requester": "customer@example.test",
+    }
 
 
 def test_a_ticket_search_gives_the_requesters_real_name():
@@ -63,8 +76,10 @@ def test_a_reply_is_a_public_comment_and_an_internal_comment_is_not():
         change = read_change(item, PROFILE.changes.item)
         rule = classify(change, PROFILE.changes.kinds)
         kinds.append((change.type, change.actor, rule.kind, rule.public))
-    assert kinds == [("Correspond", "alice", ToolEventKind.COMMENTED, True),
-                     ("Comment", "alice", ToolEventKind.COMMENTED, False)]
+    assert kinds == [
+        ("Correspond", "alice", ToolEventKind.COMMENTED, True),
+        ("Comment", "alice", ToolEventKind.COMMENTED, False),
+    ]
     assert "Type = 'Correspond'" in PROFILE.changes.params["query"]
 
 
@@ -72,7 +87,9 @@ def test_a_replys_text_is_read_like_a_comments():
     spec = PROFILE.changes.comment_text
     (part,) = dig(captured("transaction_attachments_correspond.json"), spec.items)
     assert (dig(part, spec.content_type), dig(part, spec.content)) == (
-        "text/plain", "Unplug it, the fuse blew; replaced the fuse.")
+        "text/plain",
+        "Unplug it, the fuse blew; replaced the fuse.",
+    )
 
 
 def test_user_and_queue_records_give_names():
@@ -86,14 +103,18 @@ def test_an_accepted_owner_change_is_all_accepted_messages():
 
 def test_a_refused_owner_change_answers_200_and_is_caught_by_its_message():
     assert unaccepted_messages(captured("ticket_put_owner_refused.json"), ACCEPTED) == [
-        "Ticket 1: That user may not own tickets in that queue"]
+        "Ticket 1: That user may not own tickets in that queue"
+    ]
 
 
-@pytest.mark.parametrize("message", [
-    "Ticket 1: That user does not exist",
-    "Ticket 1: You can only reassign tickets that you own or that are unowned",
-    "Ticket 1: Permission Denied",
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Ticket 1: That user does not exist",
+        "Ticket 1: You can only reassign tickets that you own or that are unowned",
+        "Ticket 1: Permission Denied",
+    ],
+)
 def test_other_refusals_seen_on_rt_are_caught(message):
     assert unaccepted_messages([message], ACCEPTED) == [message]
 
@@ -105,9 +126,13 @@ def test_queue_moves_and_releases_are_accepted():
 
 # --- the reference payloads (tests/connectors/rest/reference) ---------------------------------------
 
+
 def test_every_reference_document_is_read_here():
-    names = {p.name for p in reference_dir().iterdir()
-             if not p.name.endswith(".source.txt") and p.name not in ("PROVENANCE.md", "README.txt")}
+    names = {
+        p.name
+        for p in reference_dir().iterdir()
+        if not p.name.endswith(".source.txt") and p.name not in ("PROVENANCE.md", "README.txt")
+    }
     assert names == {"rt5_doc_rest2_tickets_search_item_with_fields.json", "rt5_rest2_api_facts.txt"}
 
 

@@ -5,6 +5,7 @@ webhook section: the signature header, names instead of ids, the ticket as the t
 posts for real, with RT's own LWP, to an HTTP server on loopback. The real RT runs it in
 tests/e2e/test_rt5_webhook.py.
 """
+
 from __future__ import annotations
 
 import json
@@ -84,17 +85,38 @@ def run_scrip(tmp_path, url: str, txn: dict, ticket: dict, config: dict | None =
     perl = perl_with_modules()
     code = tmp_path / "commit.pl"
     code.write_text(commit_code())
-    spec = {"config": {"BatonWebhookURL": url, "BatonWebhookSecret": SECRET, **(config or {})},
-            "users": USERS, "queues": QUEUES, "txn": txn, "ticket": ticket}
-    return subprocess.run([perl, str(HARNESS), str(code), json.dumps(spec)], capture_output=True, text=True,
-                          timeout=30, check=True)
+    spec = {
+        "config": {"BatonWebhookURL": url, "BatonWebhookSecret": SECRET, **(config or {})},
+        "users": USERS,
+        "queues": QUEUES,
+        "txn": txn,
+        "ticket": ticket,
+    }
+    return subprocess.run(
+        [perl, str(HARNESS), str(code), json.dumps(spec)], capture_output=True, text=True, timeout=30, check=True
+    )
 
 
-PUSH = {"id": 69, "Type": "Set", "Field": "Owner", "OldValue": "28", "NewValue": "32", "ObjectType": "RT::Ticket",
-        "ObjectId": 1, "Created": "2026-11-23T05:00:00Z", "Creator": "alice"}
-TICKET = {"id": "1", "Subject": "Printer on fire", "Status": "open", "Priority": 0, "Queue": "Service Desk",
-          "Owner": "carol", "Requestors": [{"id": 40, "Name": "jo@example.test", "RealName": "Jo Bloggs",
-                                            "EmailAddress": "jo@example.test"}]}
+PUSH = {
+    "id": 69,
+    "Type": "Set",
+    "Field": "Owner",
+    "OldValue": "28",
+    "NewValue": "32",
+    "ObjectType": "RT::Ticket",
+    "ObjectId": 1,
+    "Created": "2026-11-23T05:00:00Z",
+    "Creator": "alice",
+}
+TICKET = {
+    "id": "1",
+    "Subject": "Printer on fire",
+    "Status": "open",
+    "Priority": 0,
+    "Queue": "Service Desk",
+    "Owner": "carol",
+    "Requestors": [{"id": 40, "Name": "jo@example.test", "RealName": "Jo Bloggs", "EmailAddress": "jo@example.test"}],
+}
 
 
 def test_an_owner_change_is_posted_signed_with_names_and_baton_reads_the_push(tmp_path, receiver):
@@ -109,8 +131,10 @@ def test_an_owner_change_is_posted_signed_with_names_and_baton_reads_the_push(tm
     assert (event.event_id, event.kind, event.actor) == ("69", ToolEventKind.HOLDER_CHANGED, "alice")
     assert (event.old_holder, event.new_holder) == (Holder("Service Desk", "alice"), Holder("Service Desk", "carol"))
     assert event.fields["requester"] == "jo@example.test" and event.fields["requester_name"] == "Jo Bloggs"
-    assert parse_webhook("rt", load_profile("request-tracker5"), b"another secret", headers, body).outcome \
+    assert (
+        parse_webhook("rt", load_profile("request-tracker5"), b"another secret", headers, body).outcome
         is WebhookOutcome.ANOMALOUS
+    )
 
 
 def test_a_queue_change_names_both_queues(tmp_path, receiver):

@@ -1,4 +1,5 @@
 """Holders rebuilt from a batch of changes: the half that did not move comes from the batch, else from now."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -21,7 +22,8 @@ def holders(changes, now):
 
 def test_an_owner_change_takes_the_queue_from_now_when_the_batch_has_no_move():
     assert holders([change("1", "person", "alice", "carol")], {"1": TicketNow("Service Desk", "carol")}) == [
-        (Holder("Service Desk", "alice"), Holder("Service Desk", "carol"))]
+        (Holder("Service Desk", "alice"), Holder("Service Desk", "carol"))
+    ]
 
 
 def test_one_put_of_queue_and_owner_is_one_change_from_the_holder_before_to_the_holder_after():
@@ -30,7 +32,8 @@ def test_one_put_of_queue_and_owner_is_one_change_from_the_holder_before_to_the_
     batch = [change("58", "person", "alice", "carol"), change("61", "group", "Service Desk", "Network")]
     events = to_events("rt", batch, {"1": TicketNow("Network", "carol")})
     assert [(e.event_id, e.old_holder, e.new_holder) for e in events] == [
-        ("58", Holder("Service Desk", "alice"), Holder("Network", "carol"))]
+        ("58", Holder("Service Desk", "alice"), Holder("Network", "carol"))
+    ]
     # the Queue transaction's id goes with it, so a webhook delivery of it alone is not taken again (mode: both)
     assert events[0].joined_ids == ("61",)
 
@@ -39,21 +42,24 @@ def test_two_writes_of_the_same_field_in_one_second_stay_two_changes():
     batch = [change("1", "person", "alice", "carol"), change("2", "person", "carol", "bob")]
     assert holders(batch, {"1": TicketNow("Service Desk", "bob")}) == [
         (Holder("Service Desk", "alice"), Holder("Service Desk", "carol")),
-        (Holder("Service Desk", "carol"), Holder("Service Desk", "bob"))]
+        (Holder("Service Desk", "carol"), Holder("Service Desk", "bob")),
+    ]
 
 
 def test_changes_by_two_people_in_one_second_stay_two_changes():
     batch = [change("1", "person", "alice", "carol"), change("2", "group", "Service Desk", "Network", actor="erin")]
     assert holders(batch, {"1": TicketNow("Network", "carol")}) == [
         (Holder("Service Desk", "alice"), Holder("Service Desk", "carol")),
-        (Holder("Service Desk", "carol"), Holder("Network", "carol"))]
+        (Holder("Service Desk", "carol"), Holder("Network", "carol")),
+    ]
 
 
 def test_rt_system_unsetting_the_owner_after_a_move_is_two_steps():
     batch = [change("1", "group", "Service Desk", "Network"), change("2", "person", "dave", None, actor="RT_System")]
     assert holders(batch, {"1": TicketNow("Network", None)}) == [
         (Holder("Service Desk", "dave"), Holder("Network", "dave")),
-        (Holder("Network", "dave"), Holder("Network"))]
+        (Holder("Network", "dave"), Holder("Network")),
+    ]
 
 
 def test_a_creation_holds_what_the_ticket_had_before_its_next_change():

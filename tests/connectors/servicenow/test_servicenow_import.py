@@ -1,4 +1,5 @@
 """The import's ServiceNow log reader (connectors/servicenow/history/log_import): the fast path and the careful one."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -41,10 +42,12 @@ def test_each_bad_row_is_rejected_with_its_line_and_column(tmp_path):
     quoted = ",".join([fields[0], '"Active"', *fields[2:]])  # quotes are read by the csv module
     tickets, reading = read(tmp_path, [INC1[0], empty_mod, bad_count, quoted, no_number, "", "  ", *INC1[2:]])
     reasons = {rejection.line: rejection.reason for rejection in reading.rejected}
-    assert reasons == {3: "sys_mod_count: required, but empty ('?')",
-                       4: "reassignment_count: not a non-negative integer: 'x'",
-                       6: "number: required, but empty ('?')",
-                       8: "fields: expected 36, found 1"}
+    assert reasons == {
+        3: "sys_mod_count: required, but empty ('?')",
+        4: "reassignment_count: not a non-negative integer: 'x'",
+        6: "number: required, but empty ('?')",
+        8: "fields: expected 36, found 1",
+    }
     assert tickets["INC1"].updates == len(INC1)  # the quoted row is INC1's second, read whole
     # The empty line is no row; every other line is either read or rejected, none dropped silently.
     assert reading.rows_read == len(INC1) + 4 == tickets["INC1"].updates + len(reading.rejected)

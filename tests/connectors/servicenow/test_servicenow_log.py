@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from baton_itsm.connectors.servicenow.history.incidents import (
-    derive_reassignments, group_incidents, reported_reassignments,
+    derive_reassignments,
+    group_incidents,
+    reported_reassignments,
 )
 from baton_itsm.connectors.servicenow.history.log_reader import (
     IncidentUpdate,

@@ -3,6 +3,7 @@
 This pins the contract between config/servicenow/baton-holder-change.business-rule.js and the webhook
 parser: the same signing (base64 HMAC-SHA256 over TIMESTAMP.BODY), headers and payload shape.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,29 +24,50 @@ REPO = Path(__file__).resolve().parents[3]
 RULE = REPO / "config" / "servicenow" / "baton-holder-change.business-rule.js"
 HARNESS = Path(__file__).with_name("sn_business_rule_harness.js")
 SENT_AT = datetime(2026, 3, 2, 9, 0, 0, 250000, tzinfo=UTC)
-REFS = {"assignment_group": {"g1": {"name": "Service Desk"}, "g2": {"name": "Network"}},
-        "assigned_to": {"u1": {"user_name": "alice"}, "u3": {"user_name": "carol"}},
-        "caller_id": {"u9": {"user_name": "jo.user", "email": "jo@example.com"}}}
+REFS = {
+    "assignment_group": {"g1": {"name": "Service Desk"}, "g2": {"name": "Network"}},
+    "assigned_to": {"u1": {"user_name": "alice"}, "u3": {"user_name": "carol"}},
+    "caller_id": {"u9": {"user_name": "jo.user", "email": "jo@example.com"}},
+}
 
 
 def run_rule(operation: str, current: dict, previous: dict | None, user: str = "bob") -> dict:
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed: the business rule cannot be run here")
-    spec = {"table": "incident", "operation": operation, "current": current, "previous": previous, "refs": REFS,
-            "guid": "5f1e0c2ad7b84d5fa0c3e6b9d1a2f4c8", "user": user, "secret": SECRET.decode(),
-            "now_ms": int(SENT_AT.timestamp() * 1000)}
-    done = subprocess.run([node, str(HARNESS), str(RULE), json.dumps(spec)], capture_output=True, text=True,
-                          timeout=30, check=True)
+    spec = {
+        "table": "incident",
+        "operation": operation,
+        "current": current,
+        "previous": previous,
+        "refs": REFS,
+        "guid": "5f1e0c2ad7b84d5fa0c3e6b9d1a2f4c8",
+        "user": user,
+        "secret": SECRET.decode(),
+        "now_ms": int(SENT_AT.timestamp() * 1000),
+    }
+    done = subprocess.run(
+        [node, str(HARNESS), str(RULE), json.dumps(spec)], capture_output=True, text=True, timeout=30, check=True
+    )
     return json.loads(done.stdout)
 
 
 def ticket(**values) -> dict:
-    base = {"sys_id": "6c6ad91e588641f787e151d94083bfcb", "number": "INC0010001",
-            "sys_updated_on": "2026-03-02 09:00:00",
-            "sys_updated_by": "bob", "sys_mod_count": "3", "reassignment_count": "0", "state": "2", "priority": "3",
-            "category": "network", "short_description": "Café VPN drops", "caller_id": "u9",
-            "assignment_group": "g1", "assigned_to": "u1"}
+    base = {
+        "sys_id": "6c6ad91e588641f787e151d94083bfcb",
+        "number": "INC0010001",
+        "sys_updated_on": "2026-03-02 09:00:00",
+        "sys_updated_by": "bob",
+        "sys_mod_count": "3",
+        "reassignment_count": "0",
+        "state": "2",
+        "priority": "3",
+        "category": "network",
+        "short_description": "Café VPN drops",
+        "caller_id": "u9",
+        "assignment_group": "g1",
+        "assigned_to": "u1",
+    }
     return {**base, **values}
 
 
@@ -60,7 +82,11 @@ def test_the_rules_delivery_of_a_push_is_accepted_as_that_push():
     assert result.outcome is WebhookOutcome.ACCEPTED, result.reason
     (event,) = result.events
     assert (event.kind, event.actor, event.old_holder, event.new_holder) == (
-        ToolEventKind.HOLDER_CHANGED, "bob", Holder("Service Desk", "alice"), Holder("Service Desk", "carol"))
+        ToolEventKind.HOLDER_CHANGED,
+        "bob",
+        Holder("Service Desk", "alice"),
+        Holder("Service Desk", "carol"),
+    )
     assert event.fields["subject"] == "Café VPN drops" and event.fields["requester"] == "jo@example.com"
 
 

@@ -1,4 +1,5 @@
 """Pure parts of the ServiceNow poll: values, audit rows into holder steps and events, the checkpoint."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -9,7 +10,14 @@ from baton_itsm.connectors.servicenow.changes import TicketView, holder_steps, h
 from baton_itsm.connectors.servicenow.checkpoint import Checkpoint
 from baton_itsm.connectors.servicenow.mapping import AuditRow, SnTicket, read_audit, read_ticket
 from baton_itsm.connectors.servicenow.values import (
-    MalformedPayload, Ref, count, format_time, parse_time, quote, ref, text,
+    MalformedPayload,
+    Ref,
+    count,
+    format_time,
+    parse_time,
+    quote,
+    ref,
+    text,
 )
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.tool_events import ToolEventKind
@@ -32,8 +40,18 @@ def named(value):
 
 
 def record(updated: datetime, created: datetime = at(0), by: str = "bob", state: str = "2", mods: int = 3) -> SnTicket:
-    return SnTicket("t1", "INC0010001", Ref("g-sd"), Ref("u-carol"), format_time(updated), by, mods,
-                    created_on=format_time(created), created_by="dana", state=state)
+    return SnTicket(
+        "t1",
+        "INC0010001",
+        Ref("g-sd"),
+        Ref("u-carol"),
+        format_time(updated),
+        by,
+        mods,
+        created_on=format_time(created),
+        created_by="dana",
+        state=state,
+    )
 
 
 def test_values_read_every_form_the_table_api_sends():
@@ -55,11 +73,16 @@ def test_values_read_every_form_the_table_api_sends():
 
 
 def test_a_group_and_person_moved_in_one_update_are_one_step():
-    rows = [row(2, "assigned_to", "u-alice", "", at(5)), row(1, "assignment_group", "g-sd", "g-net", at(5)),
-            row(3, "assigned_to", "", "u-carol", at(7), user="carol")]
+    rows = [
+        row(2, "assigned_to", "u-alice", "", at(5)),
+        row(1, "assignment_group", "g-sd", "g-net", at(5)),
+        row(3, "assigned_to", "", "u-carol", at(7), user="carol"),
+    ]
     steps = holder_steps(rows, named, named)
     assert [(s.at, s.actor, s.group, s.person) for s in steps] == [
-        (at(5), "bob", (SD, NET), ("alice", None)), (at(7), "carol", None, (None, "carol"))]
+        (at(5), "bob", (SD, NET), ("alice", None)),
+        (at(7), "carol", None, (None, "carol")),
+    ]
     start, around = holders_around(steps, (NET, "carol"))
     assert start == (SD, "alice") and around == [((SD, "alice"), (NET, None)), ((NET, None), (NET, "carol"))]
 
@@ -72,26 +95,33 @@ def counted(n: int, field: str, old: str, new: str, update: int, user: str = "bo
 def test_updates_in_one_second_are_told_apart_and_ordered_by_their_update_count():
     # bob moves the ticket to Network/carol in one update (2), Baton puts both fields back (3), carol then
     # takes it (4): all in one second; the rows' sys_ids say nothing of their order
-    rows = [counted(9, "assigned_to", "u-carol", "u-alice", 3, "baton"),
-            counted(1, "assigned_to", "u-alice", "u-carol", 2),
-            counted(5, "assigned_to", "u-alice", "u-carol", 4, "carol"),
-            counted(7, "assignment_group", "g-sd", "g-net", 2),
-            counted(2, "assignment_group", "g-net", "g-sd", 3, "baton")]
+    rows = [
+        counted(9, "assigned_to", "u-carol", "u-alice", 3, "baton"),
+        counted(1, "assigned_to", "u-alice", "u-carol", 2),
+        counted(5, "assigned_to", "u-alice", "u-carol", 4, "carol"),
+        counted(7, "assignment_group", "g-sd", "g-net", 2),
+        counted(2, "assignment_group", "g-net", "g-sd", 3, "baton"),
+    ]
     steps = holder_steps(rows, named, named)
     assert [(s.update, s.actor, s.group, s.person) for s in steps] == [
-        (2, "bob", (SD, NET), ("alice", "carol")), (3, "baton", (NET, SD), ("carol", "alice")),
-        (4, "carol", None, ("alice", "carol"))]
+        (2, "bob", (SD, NET), ("alice", "carol")),
+        (3, "baton", (NET, SD), ("carol", "alice")),
+        (4, "carol", None, ("alice", "carol")),
+    ]
     view = TicketView(record(at(5), by="carol", mods=4), (SD, "carol"), {})
     events = ticket_events("sn", view, steps, created_after=None, resolved_states=frozenset(), account="baton")
     assert [(e.event_id, e.actor, e.old_holder, e.new_holder) for e in events] == [
         ("t1#2", "bob", Holder(SD, "alice"), Holder(NET, "carol")),
         ("t1#3", "baton", Holder(NET, "carol"), Holder(SD, "alice")),
-        ("t1#4", "carol", Holder(SD, "alice"), Holder(SD, "carol"))]
+        ("t1#4", "carol", Holder(SD, "alice"), Holder(SD, "carol")),
+    ]
 
 
 def test_rows_of_one_update_straddling_a_second_are_still_one_step():
-    rows = [counted(1, "assignment_group", "g-sd", "g-net", 2, when=at(5, 59)),
-            counted(2, "assigned_to", "u-alice", "u-carol", 2, when=at(6, 0))]
+    rows = [
+        counted(1, "assignment_group", "g-sd", "g-net", 2, when=at(5, 59)),
+        counted(2, "assigned_to", "u-alice", "u-carol", 2, when=at(6, 0)),
+    ]
     (step,) = holder_steps(rows, named, named)
     assert (step.at, step.group, step.person, step.event_id("t1")) == (at(5, 59), (SD, NET), ("alice", "carol"), "t1#2")
 
@@ -99,14 +129,21 @@ def test_rows_of_one_update_straddling_a_second_are_still_one_step():
 def test_without_update_counts_several_peoples_rows_in_one_second_are_one_step_to_the_ticket_as_it_is():
     # bob's push and carol's take in one second, with no record_checkpoint: their order is unknown, so the
     # second is one change from the holder before it to the ticket's holder now, by the ticket's last writer
-    rows = [row(3, "assigned_to", "u-alice", "u-carol", at(5), user="carol"),
-            row(1, "assignment_group", "g-sd", "g-net", at(5)), row(2, "assigned_to", "u-bob", "u-alice", at(5))]
+    rows = [
+        row(3, "assigned_to", "u-alice", "u-carol", at(5), user="carol"),
+        row(1, "assignment_group", "g-sd", "g-net", at(5)),
+        row(2, "assigned_to", "u-bob", "u-alice", at(5)),
+    ]
     (step,) = holder_steps(rows, named, named)
     assert (step.actor, step.group, step.person, step.update) == (None, (SD, NET), ("bob", "carol"), None)
     view = TicketView(record(at(5), by="carol"), (NET, "carol"), {})
     (event,) = ticket_events("sn", view, [step], created_after=None, resolved_states=frozenset(), account="baton")
     assert (event.event_id, event.actor, event.old_holder, event.new_holder) == (
-        "t1@2026-03-02 09:05:00", "carol", Holder(SD, "bob"), Holder(NET, "carol"))
+        "t1@2026-03-02 09:05:00",
+        "carol",
+        Holder(SD, "bob"),
+        Holder(NET, "carol"),
+    )
 
 
 def test_a_step_the_ticket_does_not_bear_out_invents_no_holder():
@@ -125,12 +162,14 @@ def test_other_audited_fields_are_not_holder_steps():
 def test_events_creation_steps_and_the_latest_update():
     steps = holder_steps([row(1, "assigned_to", "u-alice", "u-carol", at(5))], named, named)
     view = TicketView(record(at(9)), (SD, "carol"), {"status": "in progress"})
-    events = ticket_events("sn", view, steps, created_after=at(0).replace(hour=8),
-                           resolved_states=frozenset({"6"}), account="baton")
+    events = ticket_events(
+        "sn", view, steps, created_after=at(0).replace(hour=8), resolved_states=frozenset({"6"}), account="baton"
+    )
     assert [(e.kind, e.actor, e.old_holder, e.new_holder, e.event_id) for e in events] == [
         (ToolEventKind.CREATED, "dana", None, Holder(SD, "alice"), "t1@2026-03-02 09:00:00:created"),
         (ToolEventKind.HOLDER_CHANGED, "bob", Holder(SD, "alice"), Holder(SD, "carol"), "t1@2026-03-02 09:05:00"),
-        (ToolEventKind.UPDATED, "bob", None, None, "t1@2026-03-02 09:09:00")]
+        (ToolEventKind.UPDATED, "bob", None, None, "t1@2026-03-02 09:09:00"),
+    ]
     assert all(e.ticket.ticket_id == "INC0010001" and e.fields == {"status": "in progress"} for e in events)
 
 
@@ -144,8 +183,9 @@ def test_no_creation_for_a_ticket_older_than_baton_and_no_second_event_for_the_s
 def test_an_audited_insert_is_the_creations_holder_not_a_change():
     steps = holder_steps([row(1, "assigned_to", "", "u-alice", at(0), user="dana")], named, named)
     view = TicketView(record(at(0)), (SD, "alice"), {})
-    (created,) = ticket_events("sn", view, steps, created_after=at(0).replace(hour=8), resolved_states=frozenset(),
-                               account="baton")
+    (created,) = ticket_events(
+        "sn", view, steps, created_after=at(0).replace(hour=8), resolved_states=frozenset(), account="baton"
+    )
     assert (created.kind, created.new_holder) == (ToolEventKind.CREATED, Holder(SD, "alice"))
 
 

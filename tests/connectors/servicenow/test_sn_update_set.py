@@ -1,5 +1,6 @@
 """`baton servicenow update-set`: the update set parses, holds each record Baton needs under ServiceNow's table
 names, and has the layout of a real exported update set (fixtures/ beside this file: a real one's structure)."""
+
 from __future__ import annotations
 
 import json
@@ -47,21 +48,39 @@ def by_table(unload: ET.Element) -> dict[str, list[ET.Element]]:
 def test_it_holds_each_record_baton_needs_under_servicenows_table_names():
     tables = by_table(made())
     assert {name: len(records) for name, records in tables.items()} == {
-        "sys_script": 1, "sys_rest_message": 1, "sys_rest_message_fn": 5, "sys_properties": 1,
-        "sys_script_include": 1, "sys_ui_action": 3, "sys_user_role": 1, "sys_security_acl": 10,
-        "sys_security_acl_role": 10}
+        "sys_script": 1,
+        "sys_rest_message": 1,
+        "sys_rest_message_fn": 5,
+        "sys_properties": 1,
+        "sys_script_include": 1,
+        "sys_ui_action": 3,
+        "sys_user_role": 1,
+        "sys_security_acl": 10,
+        "sys_security_acl_role": 10,
+    }
     [rule] = tables["sys_script"]
-    assert (rule.findtext("collection"), rule.findtext("when"), rule.findtext("action_insert"),
-            rule.findtext("action_update")) == ("incident", "after", "true", "true")
+    assert (
+        rule.findtext("collection"),
+        rule.findtext("when"),
+        rule.findtext("action_insert"),
+        rule.findtext("action_update"),
+    ) == ("incident", "after", "true", "true")
     assert "executeAsync()" in rule.findtext("script") and "X-Baton-Signature" in rule.findtext("script")
-    assert {fn.findtext("function_name"): (fn.findtext("http_method"), fn.findtext("rest_endpoint"))
-            for fn in tables["sys_rest_message_fn"]}["post_holder_change"] == (
-        "post", "https://baton.example/hooks/servicenow/sn")
+    assert {
+        fn.findtext("function_name"): (fn.findtext("http_method"), fn.findtext("rest_endpoint"))
+        for fn in tables["sys_rest_message_fn"]
+    }["post_holder_change"] == ("post", "https://baton.example/hooks/servicenow/sn")
     [secret] = tables["sys_properties"]
     assert (secret.findtext("name"), secret.findtext("value"), secret.findtext("read_roles")) == (
-        SECRET_PROPERTY, "", "admin")  # empty: the admin fills it in
+        SECRET_PROPERTY,
+        "",
+        "admin",
+    )  # empty: the admin fills it in
     assert sorted(a.findtext("name") for a in tables["sys_ui_action"]) == [
-        "Accept handoff", "Decline handoff", "Request handoff"]
+        "Accept handoff",
+        "Decline handoff",
+        "Request handoff",
+    ]
     assert {a.findtext("table") for a in tables["sys_ui_action"]} == {"incident"}
     assert all(a.findtext("condition") for a in tables["sys_ui_action"])  # shown only when they apply
     assert [r.findtext("name") for r in tables["sys_user_role"]] == [ROLE]
@@ -70,11 +89,18 @@ def test_it_holds_each_record_baton_needs_under_servicenows_table_names():
 def test_the_role_reads_sys_audit_and_nothing_grants_admin():
     tables = by_table(made())
     acls = {a.findtext("sys_id"): (a.findtext("name"), a.findtext("operation")) for a in tables["sys_security_acl"]}
-    granted = {acls[link.findtext("sys_security_acl")] for link in tables["sys_security_acl_role"]
-               if link.find("sys_user_role").get("display_value") == ROLE}
+    granted = {
+        acls[link.findtext("sys_security_acl")]
+        for link in tables["sys_security_acl_role"]
+        if link.find("sys_user_role").get("display_value") == ROLE
+    }
     assert ("sys_audit", "read") in granted
-    assert {("incident.assignment_group", "write"), ("incident.assigned_to", "write"),
-            ("incident.work_notes", "write"), ("incident.comments", "write")} <= granted
+    assert {
+        ("incident.assignment_group", "write"),
+        ("incident.assigned_to", "write"),
+        ("incident.work_notes", "write"),
+        ("incident.comments", "write"),
+    } <= granted
     assert granted == set(acls.values())  # every ACL shipped is for Baton's role, none for another
     assert not any(op in {"delete", "create"} for _, op in granted)
 
@@ -84,8 +110,9 @@ def test_the_configured_table_and_requester_field_are_used():
     assert tables["sys_script"][0].findtext("collection") == "sc_req_item"
     assert "var REQUESTER_FIELD = 'requested_for';" in tables["sys_script"][0].findtext("script")
     assert {a.findtext("table") for a in tables["sys_ui_action"]} == {"sc_req_item"}
-    assert ("sc_req_item.assigned_to", "write") in {(a.findtext("name"), a.findtext("operation"))
-                                                      for a in tables["sys_security_acl"]}
+    assert ("sc_req_item.assigned_to", "write") in {
+        (a.findtext("name"), a.findtext("operation")) for a in tables["sys_security_acl"]
+    }
 
 
 def test_its_layout_is_that_of_a_real_exported_update_set():
@@ -121,9 +148,11 @@ def test_the_command_writes_it_for_a_configured_instance(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "baton.yaml").write_text(
         "connectors:\n  sn:\n    type: servicenow\n    url: https://acme.service-now.com\n    mode: both\n"
-        "    auth: {username_env: SN_USER, password_env: SN_PASSWORD}\n    webhook_secret_env: SN_WEBHOOK_SECRET\n")
-    written = CliRunner().invoke(cli, ["servicenow", "update-set", "--instance", "sn",
-                                       "--url", "https://baton.example"])
+        "    auth: {username_env: SN_USER, password_env: SN_PASSWORD}\n    webhook_secret_env: SN_WEBHOOK_SECRET\n"
+    )
+    written = CliRunner().invoke(
+        cli, ["servicenow", "update-set", "--instance", "sn", "--url", "https://baton.example"]
+    )
     assert written.exit_code == 0, written.output
     assert ET.fromstring(written.stdout).find("sys_remote_update_set").findtext("name") == "Baton for sn"
     unknown = CliRunner().invoke(cli, ["servicenow", "update-set", "--instance", "jira", "--url", "https://b.example"])
@@ -156,8 +185,13 @@ def test_each_button_asks_the_script_include_for_a_method_it_has():
     [include] = tables["sys_script_include"]
     methods = set(re.findall(r"^    (\w+): function", include.findtext("script"), re.MULTILINE))
     for action in tables["sys_ui_action"]:
-        done = subprocess.run([node, "-e", CLICK, action.findtext("script"), action.findtext("onclick")],
-                              capture_output=True, text=True, timeout=30, check=True)
+        done = subprocess.run(
+            [node, "-e", CLICK, action.findtext("script"), action.findtext("onclick")],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
         asked = json.loads(done.stdout)
         assert asked["include"] == include.findtext("name") and asked["sent"]
         assert asked["params"]["sysparm_name"] in methods and asked["params"]["sysparm_number"] == "INC0010001"

@@ -1,4 +1,5 @@
 """Deliveries of the ServiceNow business rule, parsed without I/O: signature, age, shape, outcome."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.tool_events import ToolEventKind
 from tests.connectors.servicenow.sn import NOW, SIGNED_AT, connector, delivery, payload
 
+
 def parse(headers, data, now: datetime = NOW):
     return connector(clock=FixedClock(now)).parse_webhook(headers, data)
 
@@ -21,7 +23,11 @@ def test_a_signed_holder_change_is_one_event_named_as_the_poll_names_that_update
     assert result.outcome is WebhookOutcome.ACCEPTED and result.delivery_id == "d8c1f0e2a4b64c0e9f5b3a7d2c1e0f9a"
     (event,) = result.events
     assert (event.ticket.ticket_id, event.event_id, event.kind, event.actor) == (
-        "INC0010001", "6c6ad91e588641f787e151d94083bfcb#3", ToolEventKind.HOLDER_CHANGED, "bob")
+        "INC0010001",
+        "6c6ad91e588641f787e151d94083bfcb#3",
+        ToolEventKind.HOLDER_CHANGED,
+        "bob",
+    )
     assert (event.old_holder, event.new_holder) == (Holder("Service Desk", "alice"), Holder("Service Desk", "carol"))
     assert event.at == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     assert event.fields["requester"] == "dana@example.com" and event.fields["reassignment_count"] == "0"
@@ -30,8 +36,10 @@ def test_a_signed_holder_change_is_one_event_named_as_the_poll_names_that_update
 
 
 def test_a_creation_is_a_created_event_with_its_holder():
-    body = payload(operation="insert", assigned_to={"old": {"value": "", "user_name": ""},
-                                                    "new": {"value": "u1", "user_name": "alice"}})
+    body = payload(
+        operation="insert",
+        assigned_to={"old": {"value": "", "user_name": ""}, "new": {"value": "u1", "user_name": "alice"}},
+    )
     (event,) = parse(*delivery(body)).events
     assert (event.kind, event.old_holder) == (ToolEventKind.CREATED, None)
     assert event.new_holder == Holder("Service Desk", "alice")
@@ -45,16 +53,19 @@ def test_the_signature_is_checked_in_constant_time_over_timestamp_and_body():
     assert not sn.verify_signature({**headers, TIMESTAMP: str(int(SIGNED_AT) + 1)}, data)
 
 
-@pytest.mark.parametrize(("kind", "reason"), [
-    ("wrong secret", "wrong X-Baton-Signature"),
-    ("no signature", "needs X-Baton-Signature"),
-    ("no delivery id", "needs X-Baton-Signature, X-Baton-Timestamp and X-Baton-Delivery"),
-    ("stale", "more than 300 s from now"),
-    ("from the future", "more than 300 s from now"),
-    ("body and header disagree", "delivery_id differs"),
-    ("not json", "not a Baton holder-change delivery"),
-    ("no holder parts", "no assignment_group object"),
-])
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("wrong secret", "wrong X-Baton-Signature"),
+        ("no signature", "needs X-Baton-Signature"),
+        ("no delivery id", "needs X-Baton-Signature, X-Baton-Timestamp and X-Baton-Delivery"),
+        ("stale", "more than 300 s from now"),
+        ("from the future", "more than 300 s from now"),
+        ("body and header disagree", "delivery_id differs"),
+        ("not json", "not a Baton holder-change delivery"),
+        ("no holder parts", "no assignment_group object"),
+    ],
+)
 def test_anything_not_signed_as_configured_or_not_the_rules_shape_is_anomalous(kind, reason):
     body, headers_for = payload(), {}
     if kind == "wrong secret":

@@ -1,6 +1,7 @@
 """Headless Chromium (Debian's `chromium`, driven by playwright with `executable_path`: no browser is
 downloaded) and the web app under uvicorn on loopback, for the tests that follow links from real emails.
 Screenshots land in test-artifacts/ for people to look at."""
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,14 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 # A quiet, throwaway browser: no first-run UI, no background traffic, nothing synced. Playwright adds
 # --headless itself (headless=True) and the fresh profile is its user_data_dir (--user-data-dir).
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def need_browser() -> None:
@@ -46,8 +53,12 @@ def chromium_page(profile: Path) -> Iterator:
 
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 900, "height": 700})
+            str(profile),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 900, "height": 700},
+        )
         try:
             yield context.new_page()
         finally:

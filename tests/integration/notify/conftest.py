@@ -3,6 +3,7 @@
 The mail server is aiosmtpd, run in-process on a free port; `mail_server.stop()` makes the port refuse
 connections, as a relay that is down does. Time only moves when a test moves the clock.
 """
+
 from __future__ import annotations
 
 from contextlib import ExitStack
@@ -15,11 +16,10 @@ from baton_itsm.core.domain.commands import RequestHandoff
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.notify.build import notification_handlers
-from baton_itsm.core.usecases.dispatcher import OutboxDispatcher
 from baton_itsm.core.settings.loader import parse_config
 from baton_itsm.core.store.database import make_engine
 from baton_itsm.core.store.migrate import upgrade
-
+from baton_itsm.core.usecases.dispatcher import OutboxDispatcher
 from tests.integration.notify.browser import chromium_page, serving
 from tests.mail import Received, free_port  # noqa: F401  (Received: used by the tests here)
 
@@ -62,17 +62,39 @@ class Desk:
 
     def tool(self, kind: ToolEventKind, actor: str | None, holder: str | None = None, **fields: str) -> None:
         self._events += 1
-        event = ToolEvent(ticket=self.key, event_id=f"txn-{self._events}", kind=kind, at=self.app.clock.now(),
-                          actor=actor, new_holder=Holder.parse(holder) if holder else None, fields=fields)
+        event = ToolEvent(
+            ticket=self.key,
+            event_id=f"txn-{self._events}",
+            kind=kind,
+            at=self.app.clock.now(),
+            actor=actor,
+            new_holder=Holder.parse(holder) if holder else None,
+            fields=fields,
+        )
         self.app.intake.ingest("test", [event])
 
-    def request_to_network(self, reason: str = "switch port dead since 8:00",
-                           summary: str = "re-patched the cable, swapped the port") -> None:
+    def request_to_network(
+        self, reason: str = "switch port dead since 8:00", summary: str = "re-patched the cable, swapped the port"
+    ) -> None:
         """Alice's ticket "Printer on fire", handoff h1 requested to the Network queue, its messages sent."""
-        self.tool(ToolEventKind.CREATED, "alice", "Service Desk/alice", subject="Printer on fire",
-                  requester="rita@example.org", url="https://desk.example.com/t/42")
-        self.app.handoffs.execute(RequestHandoff(ticket=self.key, handoff_id="h1", to_holder=Holder("Network"),
-                                                 by="alice", reason=reason, summary=summary))
+        self.tool(
+            ToolEventKind.CREATED,
+            "alice",
+            "Service Desk/alice",
+            subject="Printer on fire",
+            requester="rita@example.org",
+            url="https://desk.example.com/t/42",
+        )
+        self.app.handoffs.execute(
+            RequestHandoff(
+                ticket=self.key,
+                handoff_id="h1",
+                to_holder=Holder("Network"),
+                by="alice",
+                reason=reason,
+                summary=summary,
+            )
+        )
         self.drain()
 
     def drain(self) -> int:
@@ -91,14 +113,20 @@ def make_desk(tmp_path, clock, mail_server, request):
     """make_desk(model="desk", extra="  first_assignment_only: true") -> Desk, on the `database_url` store."""
     made = []
 
-    def make(model: str = "follows", extra: str = "", database_url: str | None = None,
-             web_port: int = 8000, environ: dict | None = None) -> Desk:
+    def make(
+        model: str = "follows",
+        extra: str = "",
+        database_url: str | None = None,
+        web_port: int = 8000,
+        environ: dict | None = None,
+    ) -> Desk:
         url = database_url or f"sqlite:///{tmp_path / 'ledger.db'}"
         engine = make_engine(url)
         upgrade(engine)
         engine.dispose()
-        config = parse_config(DESK_YAML.format(model=model, web_port=web_port, smtp_port=mail_server.port,
-                                               extra=extra), "desk.yaml")
+        config = parse_config(
+            DESK_YAML.format(model=model, web_port=web_port, smtp_port=mail_server.port, extra=extra), "desk.yaml"
+        )
         app = App(config, None, url, clock)
         env = {"BATON_LINK_SECRET": LINK_SECRET} if environ is None else environ
         desk = Desk(app, OutboxDispatcher(app.store, notification_handlers(app, env), clock))
@@ -122,6 +150,7 @@ def browser(tmp_path):
 def serve_desk(make_desk, monkeypatch, link_secret):
     """serve_desk(extra=...) -> a Desk whose links point at its web app, running under uvicorn on loopback."""
     with ExitStack() as running:
+
         def serve(**desk_options) -> Desk:
             port = free_port()
             monkeypatch.setenv("BATON_LINK_SECRET", link_secret)  # the web app reads it from its environment

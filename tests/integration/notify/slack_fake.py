@@ -1,5 +1,6 @@
 """A loopback fake of Slack's Web API and of a click's response_url, answering with Slack's published shapes
 (tests/fixtures/slack, provenance beside them), and what a test needs to click as Slack does: a signed body."""
+
 from __future__ import annotations
 
 import copy
@@ -45,8 +46,11 @@ class FakeSlack(LoopbackServer):
         method = parts.path.rsplit("/", 1)[-1] if parts.path.startswith("/api/") else "response_url"
         arguments = {k: v[0] for k, v in parse_qs(parts.query).items()}
         if body:
-            arguments |= json.loads(body) if headers.get("Content-Type", "").startswith("application/json") else {
-                k: v[0] for k, v in parse_qs(body.decode()).items()}
+            arguments |= (
+                json.loads(body)
+                if headers.get("Content-Type", "").startswith("application/json")
+                else {k: v[0] for k, v in parse_qs(body.decode()).items()}
+            )
         call = {"method": method, "args": arguments, "auth": headers.get("Authorization", "")}
         self.calls.append(call)
         for refusal in list(self.refusals):
@@ -60,8 +64,9 @@ class FakeSlack(LoopbackServer):
         if method == "response_url":
             return {"ok": True}
         if method in ("users.lookupByEmail", "users.info"):
-            email = arguments.get("email") or next((e for e, u in self.users.items() if u == arguments.get("user")),
-                                                   None)
+            email = arguments.get("email") or next(
+                (e for e, u in self.users.items() if u == arguments.get("user")), None
+            )
             if email not in self.users:
                 return {"ok": False, "error": "users_not_found"}
             user = fixture(f"{method}.json")
@@ -90,5 +95,8 @@ def click(action_id: str, handoff_id: str, user_id: str, posted: dict, response_
 def signed(body: bytes, timestamp: int, secret: str = SIGNING_SECRET) -> dict[str, str]:
     """Slack's headers: v0=HMAC-SHA256(secret, 'v0:{timestamp}:{body}')."""
     digest = hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": f"v0={digest}",
-            "Content-Type": "application/x-www-form-urlencoded"}
+    return {
+        "X-Slack-Request-Timestamp": str(timestamp),
+        "X-Slack-Signature": f"v0={digest}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }

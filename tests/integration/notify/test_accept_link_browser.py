@@ -3,6 +3,7 @@
 The web app runs under uvicorn on loopback; the browser is the system's, driven by playwright with
 `executable_path` (no browser is downloaded). Screenshots land in test-artifacts/ for people to look at.
 """
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,6 @@ import re
 import pytest
 
 from baton_itsm.core.domain.holders import Holder
-
 from tests.integration.notify.browser import ARTIFACTS
 
 pytestmark = pytest.mark.browser

@@ -1,5 +1,6 @@
 """Decline reasons through the web: the decline page offers the desk's catalog, a code reaches the ledger and the
 sender's email, free text is refused (and asked again) where the desk declines by code."""
+
 from __future__ import annotations
 
 import re
@@ -8,7 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from baton_itsm.core.web import create_app
-
 from tests.integration.notify.test_link_pages import _local, links_of, token_of
 
 CATALOG = """
@@ -39,8 +39,9 @@ def test_the_decline_page_offers_the_catalog_and_records_the_code(web, mail_serv
     assert free.status_code == 400 and "declines with a reason code, not free text" in free.text
     assert [e.event.entry_type for e in desk.app.handoffs.ledger(desk.key)][-1] == "requested"
 
-    done = client.post("/handoff/decline", data={"t": token_of(decline), "reason_code": "needs-info",
-                                                 "reason": "no MAC address"})
+    done = client.post(
+        "/handoff/decline", data={"t": token_of(decline), "reason_code": "needs-info", "reason": "no MAC address"}
+    )
     assert done.status_code == 200 and "You declined ticket local:42" in done.text
     declined = desk.app.handoffs.ledger(desk.key)[-1].event
     assert (declined.entry_type, declined.reason_code, declined.reassignable) == ("declined", "needs-info", False)
@@ -51,12 +52,10 @@ def test_the_decline_page_offers_the_catalog_and_records_the_code(web, mail_serv
     assert "must not go elsewhere" in text
 
 
-
 def test_a_suggested_group_becomes_a_one_click_request_in_the_senders_email(web, mail_server):
     desk, client = web
     _, decline = links_of(mail_server, "carol@example.com")
-    client.post("/handoff/decline", data={"t": token_of(decline), "reason_code": "not-network",
-                                          "reason": "cabling"})
+    client.post("/handoff/decline", data={"t": token_of(decline), "reason_code": "not-network", "reason": "cabling"})
     desk.drain()
     text = mail_server.to("alice@example.com")[-1].part("plain")
     assert "They suggest Service Desk." in text
@@ -67,8 +66,10 @@ def test_a_suggested_group_becomes_a_one_click_request_in_the_senders_email(web,
     assert "switch port dead since 8:00" in shown.text, "the first request's reason is pre-filled"
     assert "Declined by carol (Network): not a network fault: cabling" in shown.text
 
-    done = client.post("/handoff/ask", data={"t": token_of(ask), "reason": "cabling, per Network",
-                                             "summary": "re-patched; Network says cabling"})
+    done = client.post(
+        "/handoff/ask",
+        data={"t": token_of(ask), "reason": "cabling, per Network", "summary": "re-patched; Network says cabling"},
+    )
     assert done.status_code == 200 and "You asked Service Desk to take ticket local:42" in done.text
     asked = desk.app.handoffs.ledger(desk.key)[-1].event
     assert (asked.entry_type, asked.by, str(asked.to_holder)) == ("requested", "alice", "Service Desk")

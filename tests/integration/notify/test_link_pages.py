@@ -1,4 +1,5 @@
 """The accept and decline pages behind the links of a handoff request email, through the web app."""
+
 from __future__ import annotations
 
 import re
@@ -16,10 +17,19 @@ from baton_itsm.core.web import create_app
 @pytest.fixture
 def requested(make_desk, mail_server):
     desk = make_desk()
-    desk.tool(ToolEventKind.CREATED, "alice", "Service Desk/alice", subject="Printer on fire",
-              requester="rita@example.org")
-    desk.app.handoffs.execute(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"),
-                                             by="alice", reason="switch port dead", summary="re-patched"))
+    desk.tool(
+        ToolEventKind.CREATED, "alice", "Service Desk/alice", subject="Printer on fire", requester="rita@example.org"
+    )
+    desk.app.handoffs.execute(
+        RequestHandoff(
+            ticket=desk.key,
+            handoff_id="h1",
+            to_holder=Holder("Network"),
+            by="alice",
+            reason="switch port dead",
+            summary="re-patched",
+        )
+    )
     desk.drain()
     return desk
 
@@ -73,11 +83,14 @@ def test_a_colleagues_link_shows_the_request_is_no_longer_open(requested, web, m
     assert "no longer open" in page.text and "was accepted by carol" in page.text
 
 
-@pytest.mark.parametrize("change", [
-    lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),  # signature altered
-    lambda t: t.replace(t.split(".")[1], t.split(".")[1][:-3] + "xyz"),  # payload altered
-    lambda t: "garbage",
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),  # signature altered
+        lambda t: t.replace(t.split(".")[1], t.split(".")[1][:-3] + "xyz"),  # payload altered
+        lambda t: "garbage",
+    ],
+)
 def test_a_tampered_token_shows_invalid_link_and_changes_nothing(requested, web, mail_server, change):
     accept, _ = links_of(mail_server, "carol@example.com")
     page = web.get(f"/handoff/accept?t={change(token_of(accept))}")

@@ -1,13 +1,12 @@
 """Problem 6 of issue 16: a link token of any bytes (non-ASCII, invalid percent-encoding, enormous) is a
 400 page that says the link is not valid, on every link page, never a 500."""
+
 from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
 
-from baton_itsm.core.notify.links import (
-    ACCEPT_PATH, AUDIT_PATH, DECLINE_PATH, ESCALATION_REVIEW_PATH, REVIEW_PATH,
-)
+from baton_itsm.core.notify.links import ACCEPT_PATH, AUDIT_PATH, DECLINE_PATH, ESCALATION_REVIEW_PATH, REVIEW_PATH
 from baton_itsm.core.web import create_app
 
 PAGES = [ACCEPT_PATH, DECLINE_PATH, REVIEW_PATH, AUDIT_PATH, ESCALATION_REVIEW_PATH]
@@ -27,8 +26,12 @@ def web(make_desk, monkeypatch, link_secret):
 
 
 def _is_invalid_link_page(response) -> bool:
-    return (response.status_code == 400 and "text/html" in response.headers["content-type"]
-            and "Invalid link" in response.text and "Traceback" not in response.text)
+    return (
+        response.status_code == 400
+        and "text/html" in response.headers["content-type"]
+        and "Invalid link" in response.text
+        and "Traceback" not in response.text
+    )
 
 
 @pytest.mark.parametrize("path", PAGES)

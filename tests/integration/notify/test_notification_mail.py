@@ -1,4 +1,5 @@
 """Notices become real emails on a real SMTP server: recipients, headers, parts, coalescing, outages."""
+
 from __future__ import annotations
 
 import re
@@ -11,20 +12,34 @@ from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.domain.kinds import HandoffKind
 from baton_itsm.core.domain.tool_events import ToolEventKind
 from baton_itsm.core.notify.tokens import AUDIT, ESCALATION_REVIEW, REVIEW, LinkSigner
-from baton_itsm.core.usecases.dispatcher import OutboxItem
 from baton_itsm.core.store.schema import outbox
+from baton_itsm.core.usecases.dispatcher import OutboxItem
 
 REQUESTER = "rita@example.org"
 
 
 def open_ticket(desk, holder="Service Desk/alice"):
-    desk.tool(ToolEventKind.CREATED, "alice", holder, subject="Printer on fire", requester=REQUESTER,
-              url="https://desk.example.com/t/42")
+    desk.tool(
+        ToolEventKind.CREATED,
+        "alice",
+        holder,
+        subject="Printer on fire",
+        requester=REQUESTER,
+        url="https://desk.example.com/t/42",
+    )
 
 
 def request_network(desk):
-    desk.app.handoffs.execute(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"),
-                                             by="alice", reason="switch port dead", summary="re-patched the cable"))
+    desk.app.handoffs.execute(
+        RequestHandoff(
+            ticket=desk.key,
+            handoff_id="h1",
+            to_holder=Holder("Network"),
+            by="alice",
+            reason="switch port dead",
+            summary="re-patched the cable",
+        )
+    )
 
 
 def outbox_rows(desk, channel=None):
@@ -34,8 +49,7 @@ def outbox_rows(desk, channel=None):
     return [r for r in rows if channel is None or r.channel == channel]
 
 
-def test_a_queue_request_mails_every_member_with_threading_headers_and_both_parts(make_desk, mail_server,
-                                                                                     database_url):
+def test_a_queue_request_mails_every_member_with_threading_headers_and_both_parts(make_desk, mail_server, database_url):
     desk = make_desk(database_url=database_url)
     open_ticket(desk)
     mail_server.received.clear()
@@ -93,8 +107,7 @@ def test_a_burst_of_three_changes_reaches_the_requester_as_one_email(make_desk, 
     assert update.message["Subject"] == "[local:42] Your request has been assigned: Printer on fire"
     assert "\r\nTeam: Network\r\nPerson working on it: Carol Agent\r\n" in text
     # under `desk` the desk agent who took the call stays the owner while Network works it
-    assert "Alice Agent still owns your ticket and stays your contact, while Carol Agent of Network works on it" \
-        in text
+    assert "Alice Agent still owns your ticket and stays your contact, while Carol Agent of Network works on it" in text
     assert "It moved 3 times" in text and "It moved 3 times" in html
     assert "When to expect news: by Mon 2 Mar 2026, 13:00 UTC" in text
     assert "https://desk.example.com/t/42" in text
@@ -114,17 +127,18 @@ def requester_subjects_after_two_changes_far_apart(desk, mail_server, clock) -> 
 def test_changes_further_apart_than_the_window_are_separate_emails(make_desk, mail_server, clock):
     assert requester_subjects_after_two_changes_far_apart(make_desk(), mail_server, clock) == [
         "[local:42] Your request has been assigned: Printer on fire",
-        "[local:42] Your request is now with Bob Agent of Service Desk: Printer on fire"]
+        "[local:42] Your request is now with Bob Agent of Service Desk: Printer on fire",
+    ]
 
 
 def test_first_assignment_only_tells_the_requester_once(make_desk, mail_server, clock):
     desk = make_desk(extra="  first_assignment_only: true")
     assert requester_subjects_after_two_changes_far_apart(desk, mail_server, clock) == [
-        "[local:42] Your request has been assigned: Printer on fire"]
+        "[local:42] Your request has been assigned: Printer on fire"
+    ]
 
 
-def test_smtp_down_for_a_while_then_every_message_arrives_exactly_once(make_desk, mail_server, clock,
-                                                                       database_url):
+def test_smtp_down_for_a_while_then_every_message_arrives_exactly_once(make_desk, mail_server, clock, database_url):
     desk = make_desk(database_url=database_url)
     mail_server.stop()  # connections are refused from now on
     open_ticket(desk)
@@ -146,7 +160,10 @@ def test_smtp_down_for_a_while_then_every_message_arrives_exactly_once(make_desk
     ids = [r.message["Message-ID"] for r in mail_server.received]
     assert len(ids) == 3 and len(set(ids)) == 3
     assert sorted(r.envelope_to[0] for r in mail_server.received) == [
-        "carol@example.com", "frank@example.com", REQUESTER]
+        "carol@example.com",
+        "frank@example.com",
+        REQUESTER,
+    ]
     assert {r.status for r in outbox_rows(desk)} == {"sent"}
     # the Message-ID is the row's idempotency key: one row, one message
     assert sorted(r.idempotency_key for r in outbox_rows(desk, "email")) == sorted(ids)
@@ -200,8 +217,11 @@ def test_mail_credentials_come_from_the_environment(make_desk, mail_server, tmp_
     desk.drain()
     assert sorted(r.envelope_to[0] for r in mail_server.received) == ["carol@example.com", "frank@example.com"]
 
-    wrong = make_desk(extra=smtp % mail_server.port, environ={"SMTP_USER": "baton", "SMTP_PASSWORD": "nope"},
-                      database_url=f"sqlite:///{tmp_path / 'wrong.db'}")
+    wrong = make_desk(
+        extra=smtp % mail_server.port,
+        environ={"SMTP_USER": "baton", "SMTP_PASSWORD": "nope"},
+        database_url=f"sqlite:///{tmp_path / 'wrong.db'}",
+    )
     open_ticket(wrong)
     request_network(wrong)
     wrong.drain()
@@ -210,8 +230,9 @@ def test_mail_credentials_come_from_the_environment(make_desk, mail_server, tmp_
     assert len(mail_server.received) == 2, "nothing sent with the wrong password"
 
 
-def test_an_acceptance_mails_the_receiver_a_review_link_and_the_lead_an_audit_link(make_desk, mail_server,
-                                                                                    link_secret, clock):
+def test_an_acceptance_mails_the_receiver_a_review_link_and_the_lead_an_audit_link(
+    make_desk, mail_server, link_secret, clock
+):
     desk = make_desk(extra="reviews: {ask: all, audit_share: 1.0}")
     open_ticket(desk)
     request_network(desk)
@@ -248,13 +269,21 @@ def test_without_a_link_secret_the_confirmation_says_how_to_review(make_desk, ma
     assert "baton review handoff h1 --as carol --needed yes" in text and "?t=" not in text
 
 
-def test_an_administrative_escalation_mails_its_editors_a_reusable_edit_link(make_desk, mail_server, link_secret,
-                                                                            clock):
+def test_an_administrative_escalation_mails_its_editors_a_reusable_edit_link(
+    make_desk, mail_server, link_secret, clock
+):
     desk = make_desk(extra="reviews: {escalations: {editors: [dana]}}")
     open_ticket(desk)
-    desk.app.handoffs.execute(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"),
-                                             by="alice", reason="needs a service decision",
-                                             kind=HandoffKind.ADMINISTRATIVE_SERVICE))
+    desk.app.handoffs.execute(
+        RequestHandoff(
+            ticket=desk.key,
+            handoff_id="h1",
+            to_holder=Holder("Network"),
+            by="alice",
+            reason="needs a service decision",
+            kind=HandoffKind.ADMINISTRATIVE_SERVICE,
+        )
+    )
     desk.drain()
     for editor in ("dana@example.com", "erin@example.com"):  # the configured editor and Network's lead
         [message] = [r for r in mail_server.to(editor) if "Escalation review opened" in r.message["Subject"]]

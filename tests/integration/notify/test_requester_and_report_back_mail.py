@@ -4,6 +4,7 @@ was accepted, greeted by the tool's name for them; and the report-back quoting t
 Tool events go in through the intake (as a poller hands them over), so the facts they carry (the requester's
 name, each author's latest reply) are saved and read back by the store, on SQLite and on PostgreSQL.
 """
+
 from __future__ import annotations
 
 from baton_itsm.core.domain.commands import AcceptHandoff, RequestHandoff
@@ -16,15 +17,33 @@ REQUESTER = "jo.bloggs@example.test"
 
 
 def open_ticket(desk) -> None:
-    desk.tool(ToolEventKind.CREATED, "alice", "Service Desk/alice", subject="Printer on fire", requester=REQUESTER,
-              requester_name="Jo Bloggs", url="https://desk.example.com/t/42")
+    desk.tool(
+        ToolEventKind.CREATED,
+        "alice",
+        "Service Desk/alice",
+        subject="Printer on fire",
+        requester=REQUESTER,
+        requester_name="Jo Bloggs",
+        url="https://desk.example.com/t/42",
+    )
 
 
 def reply(desk, event_id: str, actor: str, text: str, **fields: str) -> None:
     """A reply in the tool (RT's Correspond), with its text, as the poller hands it over."""
-    desk.app.intake.ingest("test", [ToolEvent(ticket=desk.key, event_id=event_id, kind=ToolEventKind.COMMENTED,
-                                              at=desk.app.clock.now(), actor=actor, text=text,
-                                              fields={VISIBILITY: PUBLIC, **fields})])
+    desk.app.intake.ingest(
+        "test",
+        [
+            ToolEvent(
+                ticket=desk.key,
+                event_id=event_id,
+                kind=ToolEventKind.COMMENTED,
+                at=desk.app.clock.now(),
+                actor=actor,
+                text=text,
+                fields={VISIBILITY: PUBLIC, **fields},
+            )
+        ],
+    )
 
 
 def status_lines(text: str) -> list[str]:
@@ -33,7 +52,8 @@ def status_lines(text: str) -> list[str]:
 
 
 def test_after_an_accepted_push_the_requester_reads_who_has_it_and_who_stays_their_contact(
-        make_desk, mail_server, clock, database_url):
+    make_desk, mail_server, clock, database_url
+):
     desk = make_desk(database_url=database_url)
     open_ticket(desk)
     clock.advance(seconds=121)
@@ -49,8 +69,10 @@ def test_after_an_accepted_push_the_requester_reads_who_has_it_and_who_stays_the
     first, accepted = mail_server.to(REQUESTER)
     assert accepted.message["To"] == "Jo Bloggs <jo.bloggs@example.test>"
     # strip(): Python's email package folds a subject of this length right after "Subject:" (a separate issue)
-    assert accepted.message["Subject"].strip() == \
-        "[local:42] Your request is now with Carol Agent of Network: Printer on fire"
+    assert (
+        accepted.message["Subject"].strip()
+        == "[local:42] Your request is now with Carol Agent of Network: Printer on fire"
+    )
     text = accepted.part("plain")
     assert text.startswith("Hello Jo Bloggs,")
     assert status_lines(text) == [
@@ -61,16 +83,27 @@ def test_after_an_accepted_push_the_requester_reads_who_has_it_and_who_stays_the
         "What is pending: nothing; Carol Agent is working on it.",
     ]
     assert "Hello Jo Bloggs," in accepted.part("html")
-    assert status_lines(first.part("plain"))[2] == "Your contact: Alice Agent, who now owns your ticket and is " \
-                                                   "working on it."
+    assert (
+        status_lines(first.part("plain"))[2] == "Your contact: Alice Agent, who now owns your ticket and is "
+        "working on it."
+    )
 
 
-def test_the_analyst_who_escalated_reads_what_the_resolver_wrote_when_resolving(make_desk, mail_server, clock,
-                                                                                database_url):
+def test_the_analyst_who_escalated_reads_what_the_resolver_wrote_when_resolving(
+    make_desk, mail_server, clock, database_url
+):
     desk = make_desk(database_url=database_url)
     open_ticket(desk)
-    desk.app.handoffs.execute(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"),
-                                             by="alice", reason="switch port dead", kind=HandoffKind.TECHNICAL))
+    desk.app.handoffs.execute(
+        RequestHandoff(
+            ticket=desk.key,
+            handoff_id="h1",
+            to_holder=Holder("Network"),
+            by="alice",
+            reason="switch port dead",
+            kind=HandoffKind.TECHNICAL,
+        )
+    )
     desk.app.handoffs.execute(AcceptHandoff(ticket=desk.key, handoff_id="h1", by="carol"))
     clock.advance(hours=1)
     reply(desk, "c-1", "carol", "Replaced the switch port; the printer is back online.")
@@ -82,8 +115,10 @@ def test_the_analyst_who_escalated_reads_what_the_resolver_wrote_when_resolving(
     [report] = [r for r in mail_server.to("alice@example.com") if "Resolved" in r.message["Subject"]]
     text = report.part("plain")
     assert "has been resolved by Carol Agent" in text
-    assert "What solved it, in Carol Agent's words (Mon 2 Mar 2026, 10:00 UTC):\r\n" \
-           "Replaced the switch port; the printer is back online." in text
+    assert (
+        "What solved it, in Carol Agent's words (Mon 2 Mar 2026, 10:00 UTC):\r\n"
+        "Replaced the switch port; the printer is back online." in text
+    )
     assert "no resolution note" not in text
     assert "Replaced the switch port; the printer is back online." in report.part("html")
 
@@ -91,8 +126,11 @@ def test_the_analyst_who_escalated_reads_what_the_resolver_wrote_when_resolving(
 def test_a_baton_command_in_a_reply_the_requester_reads_is_not_run(make_desk, clock):
     desk = make_desk()
     open_ticket(desk)
-    desk.app.handoffs.execute(RequestHandoff(ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"),
-                                             by="alice", reason="switch port dead"))
+    desk.app.handoffs.execute(
+        RequestHandoff(
+            ticket=desk.key, handoff_id="h1", to_holder=Holder("Network"), by="alice", reason="switch port dead"
+        )
+    )
     clock.advance(minutes=1)
     reply(desk, "c-1", "carol", "/baton accept")
     assert [x.event.entry_type for x in desk.app.handoffs.ledger(desk.key)][-1] == "requested"

@@ -4,6 +4,7 @@ answer is in the ledger and in `baton report`; the link cannot be used again, no
 The handoff is requested and accepted through Baton with `reviews: {ask: all}`; the acceptance confirmation
 arrives at a real SMTP server on loopback; the web app runs under uvicorn on loopback (see browser.py).
 """
+
 from __future__ import annotations
 
 import csv
@@ -17,7 +18,6 @@ from baton_itsm.core.cli.main import cli
 from baton_itsm.core.domain.commands import AcceptHandoff
 from baton_itsm.core.notify.links import REVIEW_PATH, LinkMaker
 from baton_itsm.core.notify.tokens import REVIEW
-
 from tests.integration.notify.browser import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -38,7 +38,8 @@ def no_deployment_file(tmp_path, monkeypatch):
 
 
 def test_a_review_answered_in_chromium_is_in_the_ledger_and_the_report_and_its_link_is_spent(
-        serve_desk, mail_server, browser, link_secret, clock, tmp_path, no_deployment_file):
+    serve_desk, mail_server, browser, link_secret, clock, tmp_path, no_deployment_file
+):
     desk = serve_desk(extra="reviews: {ask: all}")
     desk.request_to_network()
     desk.app.handoffs.execute(AcceptHandoff(ticket=desk.key, handoff_id="h1", by="carol"))
@@ -67,8 +68,13 @@ def test_a_review_answered_in_chromium_is_in_the_ledger_and_the_report_and_its_l
     rows = json.loads(baton(database_url, "ledger", "local:42", "--format", "json"))
     reviewed = rows[-1]
     assert (reviewed["entry_type"], reviewed["actor"], reviewed["handoff_id"]) == ("reviewed", "carol", "h1")
-    assert reviewed["data"] == {"needed": True, "prepared": False, "timely": "late",
-                                "note": "the switch logs were not attached", "via": "link"}
+    assert reviewed["data"] == {
+        "needed": True,
+        "prepared": False,
+        "timely": "late",
+        "note": "the switch logs were not attached",
+        "via": "link",
+    }
 
     # in `baton report`: the summary and the per-receiver table
     summary = baton(database_url, "report", "--out", str(tmp_path / "report"), "--no-charts")
@@ -95,5 +101,6 @@ def test_a_review_answered_in_chromium_is_in_the_ledger_and_the_report_and_its_l
     tampered = browser.goto(review_link.replace(token, token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")))
     assert tampered.status == 400 and browser.locator("h1").inner_text() == "Invalid link"
     assert "Traceback" not in browser.content()
-    assert [r["entry_type"] for r in json.loads(baton(database_url, "ledger", "local:42", "--format", "json"))
-            ].count("reviewed") == 1
+    assert [r["entry_type"] for r in json.loads(baton(database_url, "ledger", "local:42", "--format", "json"))].count(
+        "reviewed"
+    ) == 1

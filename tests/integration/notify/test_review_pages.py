@@ -1,4 +1,5 @@
 """The review and audit pages behind the links of the acceptance confirmation and the audit notice."""
+
 from __future__ import annotations
 
 import re
@@ -58,20 +59,41 @@ def test_the_review_page_shows_the_handoff_and_records_the_answers_once(accepted
     link = page_link(mail_server, "carol@example.com", REVIEW_PATH)
     shown = web.get(link)
     assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
-    for said in ("Review the handoff of ticket local:42", "Printer on fire", "Alice Agent (Service Desk)",
-                 "switch port dead", "re-patched the cable, swapped the port", "Was this handoff needed?",
-                 "was what had been tried summarised?", "Was it timely?", "Too late", "Answering as</dt><dd>Carol"):
+    for said in (
+        "Review the handoff of ticket local:42",
+        "Printer on fire",
+        "Alice Agent (Service Desk)",
+        "switch port dead",
+        "re-patched the cable, swapped the port",
+        "Was this handoff needed?",
+        "was what had been tried summarised?",
+        "Was it timely?",
+        "Too late",
+        "Answering as</dt><dd>Carol",
+    ):
         assert said in shown.text
     assert 'name="by"' not in shown.text, "the person answering is the link's, never a form field"
     assert entries(accepted)[-1].entry_type == "review-asked", "showing the page records nothing"
 
-    done = web.post(REVIEW_PATH, data={"t": token_of(link), "needed": "no", "prepared": "yes", "timely": "late",
-                                       "note": "  the answer was in the KB  "})
+    done = web.post(
+        REVIEW_PATH,
+        data={
+            "t": token_of(link),
+            "needed": "no",
+            "prepared": "yes",
+            "timely": "late",
+            "note": "  the answer was in the KB  ",
+        },
+    )
     assert done.status_code == 200 and "Your review of the handoff of local:42 is recorded" in done.text
     reviewed = entries(accepted)[-1]
     assert (reviewed.entry_type, reviewed.by, reviewed.via) == ("reviewed", "carol", "link")
     assert (reviewed.needed, reviewed.prepared, reviewed.timely, reviewed.note) == (
-        False, True, "late", "the answer was in the KB")
+        False,
+        True,
+        "late",
+        "the answer was in the KB",
+    )
 
     again = web.get(link)
     assert again.status_code == 409 and "already used" in again.text
@@ -98,10 +120,13 @@ def test_someone_elses_link_for_the_same_handoff_is_refused(accepted, web, link_
     assert "reviewed" not in [e.entry_type for e in entries(accepted)]
 
 
-@pytest.mark.parametrize("change", [
-    lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),  # signature altered
-    lambda t: t.replace(t.split(".")[1], t.split(".")[1][:-3] + "xyz"),  # payload altered
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),  # signature altered
+        lambda t: t.replace(t.split(".")[1], t.split(".")[1][:-3] + "xyz"),  # payload altered
+    ],
+)
 def test_a_tampered_link_is_invalid_and_records_nothing(accepted, web, mail_server, change):
     token = change(token_of(page_link(mail_server, "carol@example.com", REVIEW_PATH)))
     assert web.get(f"{REVIEW_PATH}?t={token}").status_code == 400
@@ -120,15 +145,25 @@ def test_a_link_opens_only_its_own_page_and_expires(accepted, web, mail_server, 
 
 
 def test_a_review_given_another_way_closes_the_link(accepted, web, mail_server):
-    accepted.app.handoffs.execute(ReviewHandoff(ticket=accepted.key, handoff_id="h1", by="carol",
-                                                answers=HandoffAnswers(needed=True), via="comment"))
+    accepted.app.handoffs.execute(
+        ReviewHandoff(
+            ticket=accepted.key, handoff_id="h1", by="carol", answers=HandoffAnswers(needed=True), via="comment"
+        )
+    )
     page = web.get(page_link(mail_server, "carol@example.com", REVIEW_PATH))
     assert page.status_code == 409 and "already reviewed by carol" in page.text
 
 
 def test_the_lead_audits_with_the_guidance_and_then_sees_where_the_receiver_differs(accepted, web, mail_server):
-    web.post(REVIEW_PATH, data={"t": token_of(page_link(mail_server, "carol@example.com", REVIEW_PATH)),
-                                "needed": "yes", "prepared": "yes", "timely": "right"})
+    web.post(
+        REVIEW_PATH,
+        data={
+            "t": token_of(page_link(mail_server, "carol@example.com", REVIEW_PATH)),
+            "needed": "yes",
+            "prepared": "yes",
+            "timely": "right",
+        },
+    )
     link = page_link(mail_server, "erin@example.com", AUDIT_PATH)
     shown = web.get(link)
     assert shown.status_code == 200 and "Audit the handoff of ticket local:42" in shown.text

@@ -4,6 +4,7 @@ as the clicker's Baton person; forged, old, replayed and unentitled clicks are r
 Slack is a loopback fake answering with Slack's published shapes (slack_fake.py, tests/fixtures/slack); mail is a
 real SMTP server on loopback; the web app is Baton's own, through its ASGI interface.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -15,11 +16,14 @@ from sqlalchemy import select
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.store.schema import outbox
 from baton_itsm.core.web import create_app
-
 from tests.integration.notify.slack_fake import SIGNING_SECRET, TOKEN, FakeSlack, click, signed
 
-USERS = {"carol@example.com": "U0CAROL", "frank@example.com": "U0FRANK", "bob@example.com": "U0BOB",
-         "stranger@example.com": "U0STRANGER"}
+USERS = {
+    "carol@example.com": "U0CAROL",
+    "frank@example.com": "U0FRANK",
+    "bob@example.com": "U0BOB",
+    "stranger@example.com": "U0STRANGER",
+}
 SLACK_EXTRA = """\
   channels: {{staff: [email, slack]}}
   slack: {{api_url: "{api_url}"}}
@@ -51,11 +55,20 @@ def posted_to(slack: FakeSlack, user_id: str) -> dict:
     return call
 
 
-def press(web, desk, slack, user_id: str, on: str | None = None, handoff_id: str = "h1", at: float | None = None,
-          secret: str = SIGNING_SECRET):
+def press(
+    web,
+    desk,
+    slack,
+    user_id: str,
+    on: str | None = None,
+    handoff_id: str = "h1",
+    at: float | None = None,
+    secret: str = SIGNING_SECRET,
+):
     """`user_id` clicks Accept on the direct message to `on` (their own by default), signed at `at` (now)."""
-    body = click("baton_accept", handoff_id, user_id, posted_to(slack, on or user_id),
-                 f"{slack.url}/actions/T0DESK/1/abc")
+    body = click(
+        "baton_accept", handoff_id, user_id, posted_to(slack, on or user_id), f"{slack.url}/actions/T0DESK/1/abc"
+    )
     timestamp = int(desk.app.clock.now().timestamp() if at is None else at)
     return web.post("/slack/interactivity", content=body, headers=signed(body, timestamp, secret))
 
@@ -66,8 +79,10 @@ def entry_types(desk) -> list[str]:
 
 def test_a_handoff_request_reaches_the_receivers_direct_message_with_accept_and_decline(desk, slack, mail_server):
     desk.request_to_network(summary="re-patched the cable, swapped the port")
-    assert [c["args"]["email"] for c in slack.called("users.lookupByEmail")] == ["carol@example.com",
-                                                                                 "frank@example.com"]
+    assert [c["args"]["email"] for c in slack.called("users.lookupByEmail")] == [
+        "carol@example.com",
+        "frank@example.com",
+    ]
     message = posted_to(slack, "U0CAROL")["args"]
     assert slack.called("chat.postMessage")[0]["auth"] == f"Bearer {TOKEN}"
     assert message["text"] == "[local:42] Please accept: Printer on fire"
@@ -161,12 +176,16 @@ def test_a_slack_429_delays_only_slack_messages_and_email_goes_on(desk, slack, m
     desk.request_to_network()
     assert mail_server.to("carol@example.com") and mail_server.to("frank@example.com"), "email went on"
     with desk.app.store.unit_of_work(desk.app.clock.now()) as uow:
-        waiting = uow.connection.execute(select(outbox.c.channel, outbox.c.next_attempt_at)
-                                         .where(outbox.c.status == "pending", outbox.c.channel != "requester-digest")
-                                         ).all()  # the requester's digest waits for its coalescing, as always
+        waiting = uow.connection.execute(
+            select(outbox.c.channel, outbox.c.next_attempt_at).where(
+                outbox.c.status == "pending", outbox.c.channel != "requester-digest"
+            )
+        ).all()  # the requester's digest waits for its coalescing, as always
     assert {channel for channel, _ in waiting} == {"slack"} and len(waiting) == 2
-    assert all(due.replace(tzinfo=None) >= (desk.app.clock.now() + timedelta(seconds=30)).replace(tzinfo=None)
-               for _, due in waiting), "both Slack messages wait for the Retry-After"
+    assert all(
+        due.replace(tzinfo=None) >= (desk.app.clock.now() + timedelta(seconds=30)).replace(tzinfo=None)
+        for _, due in waiting
+    ), "both Slack messages wait for the Retry-After"
     assert len(slack.called("chat.postMessage")) == 1, "the second one was not tried into the limit"
     desk.app.clock.advance(seconds=30)
     desk.drain()

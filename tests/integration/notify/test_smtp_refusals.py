@@ -1,5 +1,6 @@
 """A mail server refusing Baton's login (535): the emails wait, the admin is told what to fix, health says degraded,
 and once the credentials are fixed each email is delivered once. aiosmtpd on loopback; time moves by the clock."""
+
 from __future__ import annotations
 
 import logging
@@ -12,11 +13,11 @@ from baton_itsm.core.app import App
 from baton_itsm.core.domain.commands import RequestHandoff
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.notify.build import notification_handlers
-from baton_itsm.core.usecases.dispatcher import OutboxDispatcher
 from baton_itsm.core.settings.loader import parse_config
 from baton_itsm.core.store.database import make_engine
 from baton_itsm.core.store.migrate import upgrade
 from baton_itsm.core.store.schema import outbox
+from baton_itsm.core.usecases.dispatcher import OutboxDispatcher
 from baton_itsm.core.web import create_app
 from tests.mail import MailServer, free_port
 
@@ -37,8 +38,9 @@ pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiri
 
 def email_rows(app: App) -> list:
     with app.store.engine.connect() as connection:
-        return connection.execute(select(outbox.c.status, outbox.c.attempts, outbox.c.last_error)
-                                  .where(outbox.c.channel == "email")).all()
+        return connection.execute(
+            select(outbox.c.status, outbox.c.attempts, outbox.c.last_error).where(outbox.c.channel == "email")
+        ).all()
 
 
 def test_a_refused_login_waits_for_the_fix_and_each_email_goes_once(tmp_path, clock, caplog):
@@ -50,16 +52,25 @@ def test_a_refused_login_waits_for_the_fix_and_each_email_goes_once(tmp_path, cl
     environ = {"TEST_SMTP_USER": "baton", "TEST_SMTP_PASSWORD": "an-old-password"}
     dispatcher = OutboxDispatcher(app.store, notification_handlers(app, environ), clock)
     try:
-        app.handoffs.execute(RequestHandoff(ticket=TicketKey("local", "42"), handoff_id="h1",
-                                            to_holder=Holder("Network"), by="alice", reason="switch port dead"))
+        app.handoffs.execute(
+            RequestHandoff(
+                ticket=TicketKey("local", "42"),
+                handoff_id="h1",
+                to_holder=Holder("Network"),
+                by="alice",
+                reason="switch port dead",
+            )
+        )
         with caplog.at_level(logging.ERROR):
             dispatcher.run_once()  # routes the notice into an email row
             dispatcher.run_once()  # the mail server answers 535
         [(status, attempts, error)] = email_rows(app)
         assert (status, attempts) == ("pending", 1), f"refused once, waiting for the fix ({error})"
         told = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
-        assert any("refused Baton's login (535" in line and "TEST_SMTP_USER" in line and "TEST_SMTP_PASSWORD" in line
-                   for line in told), told
+        assert any(
+            "refused Baton's login (535" in line and "TEST_SMTP_USER" in line and "TEST_SMTP_PASSWORD" in line
+            for line in told
+        ), told
         assert not any("an-old-password" in line for line in [*told, error])
 
         with TestClient(create_app(app)) as client:

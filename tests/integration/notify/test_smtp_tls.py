@@ -1,4 +1,5 @@
 """The SMTP sender over STARTTLS and over SSL, with credentials from the environment, against aiosmtpd."""
+
 from __future__ import annotations
 
 import shutil
@@ -12,7 +13,6 @@ from aiosmtpd.controller import Controller
 from baton_itsm.core.settings.notifications import SmtpConfig
 from baton_itsm.plugins.email.errors import MailServerRefused
 from baton_itsm.plugins.email.smtp import SmtpSender
-
 from tests.mail import CollectingHandler, MailServer, free_port
 
 LOGIN = ("baton", "s3cret")
@@ -26,9 +26,28 @@ def certificate(tmp_path_factory):
     if shutil.which("openssl") is None:
         pytest.skip("no openssl to make a test certificate")
     folder = tmp_path_factory.mktemp("tls")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(folder / "key.pem"),
-                    "-out", str(folder / "cert.pem")], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(folder / "key.pem"),
+            "-out",
+            str(folder / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return folder / "cert.pem", folder / "key.pem"
 
 
@@ -53,10 +72,19 @@ def tls_server(certificate):
         server = MailServer(free_port(), login=LOGIN)
         # Credentials only after TLS: aiosmtpd's default (auth_require_tls) is what a careful relay does. Over
         # SMTPS aiosmtpd cannot tell the transport is TLS, so it would never offer AUTH unless told.
-        tls = ({"tls_context": server_context(certificate), "require_starttls": True} if mode == "starttls"
-               else {"ssl_context": server_context(certificate), "auth_require_tls": False})
-        controller = Controller(CollectingHandler(server.received, set()), hostname="127.0.0.1", port=server.port,
-                                authenticator=server._check_login, auth_required=True, **tls)
+        tls = (
+            {"tls_context": server_context(certificate), "require_starttls": True}
+            if mode == "starttls"
+            else {"ssl_context": server_context(certificate), "auth_require_tls": False}
+        )
+        controller = Controller(
+            CollectingHandler(server.received, set()),
+            hostname="127.0.0.1",
+            port=server.port,
+            authenticator=server._check_login,
+            auth_required=True,
+            **tls,
+        )
         controller.start()
         started.append(controller)
         return server

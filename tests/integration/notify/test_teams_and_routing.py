@@ -1,5 +1,6 @@
 """Teams cards posted to a group's workflow URL (a loopback receiver answering as a workflow does), and the
 per-group and per-person choice of staff channels in the deployment file."""
+
 from __future__ import annotations
 
 import json
@@ -9,21 +10,20 @@ import pytest
 
 from baton_itsm.core.app import App
 from baton_itsm.core.notify.build import notification_handlers
-from baton_itsm.core.usecases.dispatcher import OutboxDispatcher
 from baton_itsm.core.settings.loader import parse_config
 from baton_itsm.core.store.database import make_engine
 from baton_itsm.core.store.migrate import upgrade
-
+from baton_itsm.core.usecases.dispatcher import OutboxDispatcher
 from tests.integration.loopback import Loopback
 from tests.integration.notify.conftest import DESK_YAML, Desk
 from tests.integration.notify.slack_fake import TOKEN, FakeSlack
 
 WORKFLOW_SHAPE = json.loads((Path(__file__).parents[2] / "fixtures" / "teams" / "workflow_message.json").read_text())
 # Network's notices go by email and to its Teams channel; frank wants only Slack, whatever his group chose.
-ROUTED = {"Network: {{members: [carol, frank], managers: [erin]}}":
-          "Network: {{members: [carol, frank], managers: [erin], notify: [email, teams]}}",
-          "frank: {{name: Frank Field, email: frank@example.com}}":
-          "frank: {{name: Frank Field, email: frank@example.com, notify: [slack]}}"}
+ROUTED = {
+    "Network: {{members: [carol, frank], managers: [erin]}}": "Network: {{members: [carol, frank], managers: [erin], notify: [email, teams]}}",
+    "frank: {{name: Frank Field, email: frank@example.com}}": "frank: {{name: Frank Field, email: frank@example.com, notify: [slack]}}",
+}
 EXTRA = """\
   slack: {{api_url: "{api_url}"}}
   teams: {{group_webhook_envs: {{Network: BATON_TEAMS_NETWORK_URL}}}}
@@ -42,11 +42,18 @@ def routed_desk(tmp_path, clock, mail_server, link_secret):
         engine = make_engine(url)
         upgrade(engine)
         engine.dispose()
-        config = parse_config(text.format(model="follows", web_port=8000, smtp_port=mail_server.port,
-                                          extra=EXTRA.format(api_url=slack.api_url)), "desk.yaml")
+        config = parse_config(
+            text.format(
+                model="follows", web_port=8000, smtp_port=mail_server.port, extra=EXTRA.format(api_url=slack.api_url)
+            ),
+            "desk.yaml",
+        )
         app = App(config, None, url, clock)
-        env = {"BATON_LINK_SECRET": link_secret, "BATON_SLACK_TOKEN": TOKEN,
-               "BATON_TEAMS_NETWORK_URL": f"{workflow.url}/workflows/network/triggers/manual/run?sig=secret"}
+        env = {
+            "BATON_LINK_SECRET": link_secret,
+            "BATON_SLACK_TOKEN": TOKEN,
+            "BATON_TEAMS_NETWORK_URL": f"{workflow.url}/workflows/network/triggers/manual/run?sig=secret",
+        }
         yield Desk(app, OutboxDispatcher(app.store, notification_handlers(app, env), clock)), workflow, slack
         app.engine.dispose()
 

@@ -3,6 +3,7 @@
 Revision ID: 0001
 Revises:
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -48,8 +49,7 @@ def upgrade() -> None:
     op.create_table(
         "ledger_entries",
         sa.Column("seq", BigId, primary_key=True, autoincrement=True),
-        sa.Column("ticket_id", BigId, sa.ForeignKey("tickets.id", name="fk_ledger_entries_ticket_id"),
-                  nullable=False),
+        sa.Column("ticket_id", BigId, sa.ForeignKey("tickets.id", name="fk_ledger_entries_ticket_id"), nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("entry_type", sa.String(32), nullable=False),
         sa.Column("at", UTCDateTime, nullable=False),

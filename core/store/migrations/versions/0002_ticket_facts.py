@@ -3,6 +3,7 @@
 Revision ID: 0002
 Revises: 0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -14,9 +15,14 @@ branch_labels = None
 depends_on = None
 
 COLUMNS = [
-    ("subject", sa.Text), ("requester", sa.String(320)), ("priority", sa.String(64)),
-    ("category", sa.String(200)), ("status", sa.String(64)), ("url", sa.Text),
-    ("tool_group", sa.String(200)), ("tool_person", sa.String(200)),
+    ("subject", sa.Text),
+    ("requester", sa.String(320)),
+    ("priority", sa.String(64)),
+    ("category", sa.String(200)),
+    ("status", sa.String(64)),
+    ("url", sa.Text),
+    ("tool_group", sa.String(200)),
+    ("tool_person", sa.String(200)),
 ]
 
 

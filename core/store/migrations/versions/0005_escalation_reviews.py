@@ -5,6 +5,7 @@ Reviews come with this revision, so no ledger holds any before it: the table sta
 Revision ID: 0005
 Revises: 0004
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -6,6 +6,7 @@ Tickets seen before this revision have neither until the tool states them again 
 Revision ID: 0006
 Revises: 0005
 """
+
 import sqlalchemy as sa
 from alembic import op
 

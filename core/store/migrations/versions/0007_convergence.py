@@ -8,6 +8,7 @@ Existing rows start verified, not lost, and with their open request filled in by
 Revision ID: 0007
 Revises: 0006
 """
+
 import sqlalchemy as sa
 from alembic import op
 

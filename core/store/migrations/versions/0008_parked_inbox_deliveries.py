@@ -5,6 +5,7 @@ Data only: rows an earlier version left as `failed` become `parked`, so `baton i
 Revision ID: 0008
 Revises: 0007
 """
+
 from alembic import op
 
 revision = "0008"

@@ -6,6 +6,7 @@ CLI lists and revokes it by.
 Revision ID: 0009
 Revises: 0007
 """
+
 import sqlalchemy as sa
 from alembic import op
 

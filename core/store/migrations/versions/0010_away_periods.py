@@ -4,6 +4,7 @@ have had their digest, so each person gets one per period whatever the number of
 Revision ID: 0010
 Revises: 0009
 """
+
 import sqlalchemy as sa
 from alembic import op
 

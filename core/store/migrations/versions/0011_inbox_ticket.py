@@ -9,6 +9,7 @@ ticket from their payload here.
 Revision ID: 0011
 Revises: 0010
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -7,6 +7,7 @@ cost as much as the backlog was long (measured: 14 % of `baton run`'s time in a 
 Revision ID: 0012
 Revises: 0011
 """
+
 from alembic import op
 
 revision = "0012"

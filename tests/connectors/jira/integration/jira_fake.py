@@ -13,6 +13,7 @@ validateQuery is off (Jira Server answers "An issue with key 'PROJ-1234' does no
 `unassignable` (no "Assignable User" permission) is refused as assignee with Jira's field error, 400, in the
 ErrorCollection shape of jira_errors_observed.json's 400_field_validation, and nothing of that edit is written.
 """
+
 from __future__ import annotations
 
 import base64
@@ -29,8 +30,11 @@ from tests.integration.loopback import LoopbackServer
 
 # The JQL Baton writes, and no other: clauses joined by AND, then ORDER BY updated ASC|DESC.
 JQL = re.compile(r"^(?:(?P<where>.+) )?ORDER BY updated (?P<order>ASC|DESC)$")
-CLAUSES = {"projects": re.compile(r"^project in \((.+)\)$"), "ids": re.compile(r"^id in \(([\d, ]+)\)$"),
-           "since": re.compile(r'^updated >= "(\d{4}/\d\d/\d\d \d\d:\d\d)"$')}
+CLAUSES = {
+    "projects": re.compile(r"^project in \((.+)\)$"),
+    "ids": re.compile(r"^id in \(([\d, ]+)\)$"),
+    "since": re.compile(r'^updated >= "(\d{4}/\d\d/\d\d \d\d:\d\d)"$'),
+}
 
 
 def parse_jql(jql: str) -> dict:
@@ -62,9 +66,19 @@ class Issue:
 
 
 class FakeJira:
-    def __init__(self, clock, *, cloud: bool, public_url: str, zone: str, logins: dict[str, tuple[str, str]],
-                 people: list[str], keys: dict[str, str] | None = None, embedded_histories: int = 100,
-                 sla_field: str | None = None):
+    def __init__(
+        self,
+        clock,
+        *,
+        cloud: bool,
+        public_url: str,
+        zone: str,
+        logins: dict[str, tuple[str, str]],
+        people: list[str],
+        keys: dict[str, str] | None = None,
+        embedded_histories: int = 100,
+        sla_field: str | None = None,
+    ):
         self.clock, self.cloud, self.base, self.zone = clock, cloud, public_url.rstrip("/"), zone
         self.logins = logins  # login -> (person, password)
         self.users = {p: shapes.user(self.base, p, cloud=cloud, key=(keys or {}).get(p), zone=zone) for p in people}
@@ -81,13 +95,21 @@ class FakeJira:
         self.sla_field = sla_field  # the custom field issues carry their SLA in (as TACEA-4540's customfield_12151)
 
     # --- what agents do in Jira -----------------------------------------------------------------
-    def create(self, summary: str, *, project: str = "SD", component: str | None = "Service Desk",
-               assignee: str | None = None, by: str = "rita") -> str:
+    def create(
+        self,
+        summary: str,
+        *,
+        project: str = "SD",
+        component: str | None = "Service Desk",
+        assignee: str | None = None,
+        by: str = "rita",
+    ) -> str:
         number = len(self.issues) + len(self.deleted)  # ids and keys are never reused after a delete
         issue_id = str(10040 + number)
         now = self.clock.now()
-        self.issues[issue_id] = Issue(issue_id, f"{project}-{number + 1}", project, now, now, summary, by,
-                                      assignee, component)
+        self.issues[issue_id] = Issue(
+            issue_id, f"{project}-{number + 1}", project, now, now, summary, by, assignee, component
+        )
         return issue_id
 
     def assign(self, issue_id: str, person: str | None, *, by: str) -> None:
@@ -98,15 +120,19 @@ class FakeJira:
 
     def comment(self, issue_id: str, text: str, *, by: str, public: bool = True) -> None:
         issue, now = self.issues[issue_id], self.clock.now()
-        issue.comments.append(shapes.comment(self.base, issue_id, str(next(self._ids)), self.users[by], text,
-                                             self._time(now), public))
+        issue.comments.append(
+            shapes.comment(self.base, issue_id, str(next(self._ids)), self.users[by], text, self._time(now), public)
+        )
         issue.updated = now
 
     def resolve(self, issue_id: str, *, by: str) -> None:
         issue = self.issues[issue_id]
-        items = [shapes.item("resolution", "resolution", None, None, "10000", "Done", cloud=self.cloud),
-                 shapes.item("status", "status", shapes.STATUSES[issue.status][0], issue.status, "10002", "Done",
-                             cloud=self.cloud)]
+        items = [
+            shapes.item("resolution", "resolution", None, None, "10000", "Done", cloud=self.cloud),
+            shapes.item(
+                "status", "status", shapes.STATUSES[issue.status][0], issue.status, "10002", "Done", cloud=self.cloud
+            ),
+        ]
         issue.status, issue.resolved = "Done", True
         self._history(issue, by, items)
 
@@ -120,8 +146,17 @@ class FakeJira:
         if status == "Done":
             self.resolve(issue_id, by=by)
             return
-        items = [shapes.item("status", "status", shapes.STATUSES[issue.status][0], issue.status,
-                             shapes.STATUSES[status][0], status, cloud=self.cloud)]
+        items = [
+            shapes.item(
+                "status",
+                "status",
+                shapes.STATUSES[issue.status][0],
+                issue.status,
+                shapes.STATUSES[status][0],
+                status,
+                cloud=self.cloud,
+            )
+        ]
         if issue.resolved:
             items.insert(0, shapes.item("resolution", "resolution", "10000", "Done", None, None, cloud=self.cloud))
         issue.status, issue.resolved = status, False
@@ -143,13 +178,18 @@ class FakeJira:
         if "component" in change and change["component"] != issue.component:
             old, new = issue.component, change["component"]
             if old:
-                items.append(shapes.item("Component", "components", self.components[old], old, None, None, cloud=self.cloud))
-            items.append(shapes.item("Component", "components", None, None, self.components[new], new, cloud=self.cloud))
+                items.append(
+                    shapes.item("Component", "components", self.components[old], old, None, None, cloud=self.cloud)
+                )
+            items.append(
+                shapes.item("Component", "components", None, None, self.components[new], new, cloud=self.cloud)
+            )
             issue.component = new
         if "assignee" in change and change["assignee"] != issue.assignee:
             old, new = (self._user_ref(p) for p in (issue.assignee, change["assignee"]))
-            items.append(shapes.item("assignee", "assignee", old[0], old[1], new[0], new[1], cloud=self.cloud,
-                                     user_field=True))
+            items.append(
+                shapes.item("assignee", "assignee", old[0], old[1], new[0], new[1], cloud=self.cloud, user_field=True)
+            )
             issue.assignee = change["assignee"]
         if items:
             self._history(issue, by, items)
@@ -177,15 +217,21 @@ class FakeJira:
         epoch milliseconds, webhookEvent, issue_event_type_name, user, issue with its fields, changelog {id, items}) and
         ..._issue-created.json (no changelog); the items are the history's own, as in ..._issue-updated-resolved.json."""
         issue = self.issues[issue_id]
-        body = {"timestamp": int(self.clock.now().timestamp() * 1000), "user": self.users[by],
-                "issue": self._issue_json(issue, {}, with_changelog=False)}
+        body = {
+            "timestamp": int(self.clock.now().timestamp() * 1000),
+            "user": self.users[by],
+            "issue": self._issue_json(issue, {}, with_changelog=False),
+        }
         if not issue.histories:
             return {**body, "webhookEvent": "jira:issue_created", "issue_event_type_name": "issue_created"}
         latest = issue.histories[-1]
         assigned = any(item.get("field") == "assignee" for item in latest["items"])
-        return {**body, "webhookEvent": "jira:issue_updated",
-                "issue_event_type_name": "issue_assigned" if assigned else "issue_generic",
-                "changelog": {"id": latest["id"], "items": latest["items"]}}
+        return {
+            **body,
+            "webhookEvent": "jira:issue_updated",
+            "issue_event_type_name": "issue_assigned" if assigned else "issue_generic",
+            "changelog": {"id": latest["id"], "items": latest["items"]},
+        }
 
     # --- the REST API ------------------------------------------------------------------------------
     def handle(self, method: str, target: str, headers: dict, body: bytes) -> tuple[int, dict, object]:
@@ -233,8 +279,10 @@ class FakeJira:
     # and takes `secret` (write only: never in an answer). Only administrators may manage them: others get 403.
     def _webhook_json(self, webhook_id: str) -> dict:
         kept = self.webhooks[webhook_id]
-        return {**{k: v for k, v in kept.items() if k != "secret"},
-                "self": f"{self.base}/rest/webhooks/1.0/webhook/{webhook_id}"}
+        return {
+            **{k: v for k, v in kept.items() if k != "secret"},
+            "self": f"{self.base}/rest/webhooks/1.0/webhook/{webhook_id}",
+        }
 
     def _webhook_admin(self, me: str) -> tuple[int, dict, dict] | None:
         if me != "baton":
@@ -242,13 +290,20 @@ class FakeJira:
         return None
 
     def _webhook_body(self, me: str, data: dict) -> dict:
-        return {"name": data["name"], "url": data["url"], "excludeBody": bool(data.get("excludeBody", False)),
-                "filters": {"issue-related-events-section": (data.get("filters") or {}).get(
-                    "issue-related-events-section", "")},
-                "events": list(data.get("events") or []), "enabled": bool(data.get("enabled", True)),
-                "secret": data.get("secret"), "lastUpdatedUser": me,
-                "lastUpdatedDisplayName": self.users[me]["displayName"],
-                "lastUpdated": int(self.clock.now().timestamp() * 1000)}
+        return {
+            "name": data["name"],
+            "url": data["url"],
+            "excludeBody": bool(data.get("excludeBody", False)),
+            "filters": {
+                "issue-related-events-section": (data.get("filters") or {}).get("issue-related-events-section", "")
+            },
+            "events": list(data.get("events") or []),
+            "enabled": bool(data.get("enabled", True)),
+            "secret": data.get("secret"),
+            "lastUpdatedUser": me,
+            "lastUpdatedDisplayName": self.users[me]["displayName"],
+            "lastUpdated": int(self.clock.now().timestamp() * 1000),
+        }
 
     def _webhooks(self, me, query, data):
         return self._webhook_admin(me) or (200, {}, [self._webhook_json(i) for i in self.webhooks])
@@ -302,8 +357,14 @@ class FakeJira:
         ids = parse_jql(query["jql"]).get("ids")
         gone = [i.strip() for i in ids.split(",") if i.strip() not in self.issues] if ids else []
         if gone and query.get("validateQuery", "strict") not in ("false", "none", "warn"):
-            return 400, {}, {"errorMessages": [f"An issue with key '{gone[0]}' does not exist for field 'id'."],
-                             "warningMessages": []}
+            return (
+                400,
+                {},
+                {
+                    "errorMessages": [f"An issue with key '{gone[0]}' does not exist for field 'id'."],
+                    "warningMessages": [],
+                },
+            )
         return None
 
     def _search_cloud(self, me, query, data):
@@ -313,7 +374,7 @@ class FakeJira:
             return refused
         found, size = self._found(query["jql"]), int(query.get("maxResults", 50))
         start = int(base64.b64decode(query["nextPageToken"]).decode()) if "nextPageToken" in query else 0
-        page = {"issues": [self._issue_json(i, query, True) for i in found[start:start + size]]}
+        page = {"issues": [self._issue_json(i, query, True) for i in found[start : start + size]]}
         if start + size < len(found):  # the token is simply absent on the last page (JRACLOUD-92184)
             page["nextPageToken"] = base64.b64encode(str(start + size).encode()).decode()
         page["isLast"] = "nextPageToken" not in page
@@ -325,8 +386,17 @@ class FakeJira:
         if refused := self._missing(query):
             return refused
         found, size, start = self._found(query["jql"]), int(query.get("maxResults", 50)), int(query.get("startAt", 0))
-        return 200, {}, {"expand": "schema,names", "startAt": start, "maxResults": size, "total": len(found),
-                         "issues": [self._issue_json(i, query, True) for i in found[start:start + size]]}
+        return (
+            200,
+            {},
+            {
+                "expand": "schema,names",
+                "startAt": start,
+                "maxResults": size,
+                "total": len(found),
+                "issues": [self._issue_json(i, query, True) for i in found[start : start + size]],
+            },
+        )
 
     def _get_issue(self, me, query, data, issue_id):
         if issue_id not in self.issues:
@@ -338,17 +408,28 @@ class FakeJira:
             return 404, {}, shapes.NOT_FOUND
         histories = self.issues[issue_id].histories
         start, size = int(query.get("startAt", 0)), int(query.get("maxResults", 100))
-        values, last = histories[start:start + size], start + size >= len(histories)
-        page = {"self": f"{self.base}/rest/api/2/issue/{issue_id}/changelog?startAt={start}&maxResults={size}",
-                "maxResults": size, "startAt": start, "total": len(histories), "isLast": last, "values": values}
+        values, last = histories[start : start + size], start + size >= len(histories)
+        page = {
+            "self": f"{self.base}/rest/api/2/issue/{issue_id}/changelog?startAt={start}&maxResults={size}",
+            "maxResults": size,
+            "startAt": start,
+            "total": len(histories),
+            "isLast": last,
+            "values": values,
+        }
         if not last:
-            page["nextPage"] = f"{self.base}/rest/api/2/issue/{issue_id}/changelog?&startAt={start + size}&maxResults={size}"
+            page["nextPage"] = (
+                f"{self.base}/rest/api/2/issue/{issue_id}/changelog?&startAt={start + size}&maxResults={size}"
+            )
         return 200, {}, page
 
     def _person(self, ref) -> str | None:
         wanted = None if ref is None else ref.get("accountId" if self.cloud else "name")
-        return None if wanted is None else next(
-            p for p, u in self.users.items() if u.get("accountId" if self.cloud else "name") == wanted)
+        return (
+            None
+            if wanted is None
+            else next(p for p, u in self.users.items() if u.get("accountId" if self.cloud else "name") == wanted)
+        )
 
     def _put_assignee(self, me, query, data, issue_id):
         if issue_id not in self.issues:
@@ -383,11 +464,17 @@ class FakeJira:
             return 404, {}, shapes.NOT_FOUND
         issue, now = self.issues[issue_id], self.clock.now()
         cid = str(next(self._ids))
-        issue.comments.append(shapes.comment(self.base, issue_id, cid, self.users[me], data["body"], self._time(now),
-                                             data["public"]))
+        issue.comments.append(
+            shapes.comment(self.base, issue_id, cid, self.users[me], data["body"], self._time(now), data["public"])
+        )
         issue.updated = now
-        return 201, {}, shapes.desk_comment(self.base, issue_id, cid, self.users[me], data["body"], data["public"],
-                                            shapes.jsm_date(now, self.zone))
+        return (
+            201,
+            {},
+            shapes.desk_comment(
+                self.base, issue_id, cid, self.users[me], data["body"], data["public"], shapes.jsm_date(now, self.zone)
+            ),
+        )
 
     def _sla(self, me, query, data, issue_id):
         if issue_id not in self.issues:
@@ -398,45 +485,87 @@ class FakeJira:
     def _running_sla(self, issue: Issue) -> dict:
         """An 8-hour time-to-resolution SLA running since the issue was created, on a 24x7 calendar."""
         goal = timedelta(hours=8)
-        return shapes.sla(self.base, issue.id, shapes.jsm_date(issue.created, self.zone),
-                          shapes.jsm_date(issue.created + goal, self.zone), int(goal.total_seconds() * 1000),
-                          int((self.clock.now() - issue.created).total_seconds() * 1000))
+        return shapes.sla(
+            self.base,
+            issue.id,
+            shapes.jsm_date(issue.created, self.zone),
+            shapes.jsm_date(issue.created + goal, self.zone),
+            int(goal.total_seconds() * 1000),
+            int((self.clock.now() - issue.created).total_seconds() * 1000),
+        )
 
     def _issue_json(self, issue: Issue, query: dict, with_changelog: bool) -> dict:
         base = self.base
         every = {
-            "summary": issue.summary, "status": shapes.status(base, issue.status),
+            "summary": issue.summary,
+            "status": shapes.status(base, issue.status),
             "priority": {"self": f"{base}/rest/api/2/priority/3", "name": "Medium", "id": "3"},
             "assignee": self.users[issue.assignee] if issue.assignee else None,
-            "reporter": self.users[issue.reporter], "creator": self.users[issue.reporter],
+            "reporter": self.users[issue.reporter],
+            "creator": self.users[issue.reporter],
             "project": shapes.project(base, issue.project, "10003"),
-            "created": self._time(issue.created), "updated": self._time(issue.updated),
-            "resolution": {"self": f"{base}/rest/api/2/resolution/10000", "id": "10000", "name": "Done",
-                           "description": "Work has been completed on this issue."} if issue.resolved else None,
+            "created": self._time(issue.created),
+            "updated": self._time(issue.updated),
+            "resolution": {
+                "self": f"{base}/rest/api/2/resolution/10000",
+                "id": "10000",
+                "name": "Done",
+                "description": "Work has been completed on this issue.",
+            }
+            if issue.resolved
+            else None,
             "components": [shapes.component(base, issue.component, self.components[issue.component])]
-            if issue.component else [],
-            "issuetype": {"self": f"{base}/rest/api/2/issuetype/10017", "id": "10017", "name": "Service Request",
-                          "description": "Tasks track small, distinct pieces of work.", "subtask": False,
-                          "avatarId": 10318, "hierarchyLevel": 0},
-            "comment": {"comments": issue.comments, "maxResults": len(issue.comments), "total": len(issue.comments),
-                        "startAt": 0},
+            if issue.component
+            else [],
+            "issuetype": {
+                "self": f"{base}/rest/api/2/issuetype/10017",
+                "id": "10017",
+                "name": "Service Request",
+                "description": "Tasks track small, distinct pieces of work.",
+                "subtask": False,
+                "avatarId": 10318,
+                "hierarchyLevel": 0,
+            },
+            "comment": {
+                "comments": issue.comments,
+                "maxResults": len(issue.comments),
+                "total": len(issue.comments),
+                "startAt": 0,
+            },
             **({self.sla_field: self._running_sla(issue)} if self.sla_field else {}),
         }
         wanted = [f for f in query.get("fields", "*all").split(",") if f]
         fields = every if "*all" in wanted else {f: every.get(f) for f in wanted}
-        found = {"expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
-                 "id": issue.id, "self": f"{base}/rest/api/2/issue/{issue.id}", "key": issue.key, "fields": fields}
+        found = {
+            "expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
+            "id": issue.id,
+            "self": f"{base}/rest/api/2/issue/{issue.id}",
+            "key": issue.key,
+            "fields": fields,
+        }
         if with_changelog:
-            shown = issue.histories[:self.embedded_histories]
-            found["changelog"] = {"startAt": 0, "maxResults": len(shown), "total": len(issue.histories),
-                                  "histories": shown}
+            shown = issue.histories[: self.embedded_histories]
+            found["changelog"] = {
+                "startAt": 0,
+                "maxResults": len(shown),
+                "total": len(issue.histories),
+                "histories": shown,
+            }
         return found
 
     # --- serving ---------------------------------------------------------------------------------
     def serve(self) -> LoopbackServer:
         """The fake on a free port of 127.0.0.1, for as long as the `with` block lasts."""
+
         def answer(method: str, target: str, headers: dict, body: bytes) -> tuple[int, dict, bytes]:
             status, extra, payload = self.handle(method, target, headers, body)
-            data = b"" if payload is None else payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+            data = (
+                b""
+                if payload is None
+                else payload.encode()
+                if isinstance(payload, str)
+                else json.dumps(payload).encode()
+            )
             return status, {"Content-Type": "application/json;charset=UTF-8", **extra}, data
+
         return LoopbackServer(answer)

@@ -4,6 +4,7 @@ Each builder names the fixture whose shape it copies. Nothing here is invented w
 shape; where none does (a Service Management comment's answer, the /sla envelope) the parts come from
 the nearest recorded objects and the envelope from the paging notes (jira_rate_limiting_and_pagination.txt).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -20,8 +21,12 @@ def jira_time(moment: datetime, zone: str) -> str:
 def jsm_date(moment: datetime, zone: str) -> dict:
     """A Service Management date object (jsm_real_cloud_sla_and_request_type_field_values_TACEA-4540.json)."""
     local = moment.astimezone(ZoneInfo(zone))
-    return {"iso8601": local.strftime("%Y-%m-%dT%H:%M:%S%z"), "jira": jira_time(moment, zone),
-            "friendly": local.strftime("%d/%b/%y %I:%M %p"), "epochMillis": int(moment.timestamp() * 1000)}
+    return {
+        "iso8601": local.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "jira": jira_time(moment, zone),
+        "friendly": local.strftime("%d/%b/%y %I:%M %p"),
+        "epochMillis": int(moment.timestamp() * 1000),
+    }
 
 
 def account_id(name: str) -> str:
@@ -40,18 +45,38 @@ def user(base: str, name: str, *, cloud: bool, key: str | None = None, zone: str
     shown = name.capitalize() + " Agent"
     if cloud:
         aid = account_id(name)
-        return {"self": f"{base}/rest/api/2/user?accountId={aid.replace(':', '%3A')}", "accountId": aid,
-                "emailAddress": f"{name}@example.com", "avatarUrls": avatars(name), "displayName": shown,
-                "active": True, "timeZone": zone, "accountType": "atlassian"}
-    return {"self": f"{base}/rest/api/2/user?username={name}", "name": name, "key": key or name,
-            "emailAddress": f"{name}@example.com", "avatarUrls": avatars(name), "displayName": shown,
-            "active": True, "timeZone": zone}
+        return {
+            "self": f"{base}/rest/api/2/user?accountId={aid.replace(':', '%3A')}",
+            "accountId": aid,
+            "emailAddress": f"{name}@example.com",
+            "avatarUrls": avatars(name),
+            "displayName": shown,
+            "active": True,
+            "timeZone": zone,
+            "accountType": "atlassian",
+        }
+    return {
+        "self": f"{base}/rest/api/2/user?username={name}",
+        "name": name,
+        "key": key or name,
+        "emailAddress": f"{name}@example.com",
+        "avatarUrls": avatars(name),
+        "displayName": shown,
+        "active": True,
+        "timeZone": zone,
+    }
 
 
 def project(base: str, key: str, pid: str) -> dict:
     """jira_webhook_real_cloud_2025_issue_created_TM-100.json issue.fields.project (without avatars)."""
-    return {"self": f"{base}/rest/api/2/project/{pid}", "id": pid, "key": key, "name": f"{key} service desk",
-            "projectTypeKey": "service_desk", "simplified": False}
+    return {
+        "self": f"{base}/rest/api/2/project/{pid}",
+        "id": pid,
+        "key": key,
+        "name": f"{key} service desk",
+        "projectTypeKey": "service_desk",
+        "simplified": False,
+    }
 
 
 def component(base: str, name: str, cid: str) -> dict:
@@ -68,15 +93,29 @@ STATUSES = {  # name -> (id, statusCategory) as in the webhook fixtures
 
 def status(base: str, name: str) -> dict:
     sid, category = STATUSES[name]
-    return {"self": f"{base}/rest/api/2/status/{sid}", "description": "", "name": name, "id": sid,
-            "statusCategory": {"self": f"{base}/rest/api/2/statuscategory/{category['id']}", **category}}
+    return {
+        "self": f"{base}/rest/api/2/status/{sid}",
+        "description": "",
+        "name": name,
+        "id": sid,
+        "statusCategory": {"self": f"{base}/rest/api/2/statuscategory/{category['id']}", **category},
+    }
 
 
-def item(field: str, field_id: str | None, old, old_text, new, new_text, *, cloud: bool, user_field: bool = False) -> dict:
+def item(
+    field: str, field_id: str | None, old, old_text, new, new_text, *, cloud: bool, user_field: bool = False
+) -> dict:
     """A changelog item. Data Center gives no fieldId (…-assigned-on-server.json); current Cloud adds
     tmpFromAccountId/tmpToAccountId to user fields (…-real_cloud_2025_issue_created_TM-100.json)."""
-    found = {"field": field, "fieldtype": "jira", **({"fieldId": field_id} if cloud and field_id else {}),
-             "from": old, "fromString": old_text, "to": new, "toString": new_text}
+    found = {
+        "field": field,
+        "fieldtype": "jira",
+        **({"fieldId": field_id} if cloud and field_id else {}),
+        "from": old,
+        "fromString": old_text,
+        "to": new,
+        "toString": new_text,
+    }
     if cloud and user_field:
         found.update(tmpFromAccountId=old, tmpToAccountId=new)
     return found
@@ -89,34 +128,71 @@ def history(hid: str, author: dict, created: str, items: list[dict]) -> dict:
 
 def comment(base: str, issue_id: str, cid: str, author: dict, body: str, created: str, public: bool) -> dict:
     """jira_real_cloud_issue_comments_list.json comments[]: jsdPublic is the customer-visible flag."""
-    return {"self": f"{base}/rest/api/2/issue/{issue_id}/comment/{cid}", "id": cid, "author": author, "body": body,
-            "updateAuthor": author, "created": created, "updated": created, "jsdPublic": public}
+    return {
+        "self": f"{base}/rest/api/2/issue/{issue_id}/comment/{cid}",
+        "id": cid,
+        "author": author,
+        "body": body,
+        "updateAuthor": author,
+        "created": created,
+        "updated": created,
+        "jsdPublic": public,
+    }
 
 
 def desk_comment(base: str, issue_id: str, cid: str, author: dict, body: str, public: bool, created: dict) -> dict:
     """The answer to POST /rest/servicedeskapi/request/{id}/comment: a JSM comment, its author as the
     reporter of jsm_doc_request_HELPDESK-1.json and its date as a JSM date object."""
-    who = {k: author[k] for k in ("accountId", "name", "key", "emailAddress", "displayName", "active", "timeZone")
-           if k in author}
-    return {"id": cid, "body": body, "public": public, "author": {**who, "_links": {"self": author["self"]}},
-            "created": created, "_links": {"self": f"{base}/rest/servicedeskapi/request/{issue_id}/comment/{cid}"}}
+    who = {
+        k: author[k]
+        for k in ("accountId", "name", "key", "emailAddress", "displayName", "active", "timeZone")
+        if k in author
+    }
+    return {
+        "id": cid,
+        "body": body,
+        "public": public,
+        "author": {**who, "_links": {"self": author["self"]}},
+        "created": created,
+        "_links": {"self": f"{base}/rest/servicedeskapi/request/{issue_id}/comment/{cid}"},
+    }
 
 
 def sla(base: str, issue_id: str, started: dict, breach: dict, goal_ms: int, elapsed_ms: int) -> dict:
     """An SLA with a running cycle (customfield_12151 of the TACEA-4540 fixture)."""
+
     def duration(ms: int) -> dict:
         return {"millis": ms, "friendly": f"{ms // 3_600_000}h {ms % 3_600_000 // 60_000}m"}
-    return {"id": "58", "name": "Time to resolution", "_links": {"self": f"{base}/rest/servicedeskapi/request/{issue_id}/sla/58"},
-            "completedCycles": [], "ongoingCycle": {
-                "startTime": started, "breachTime": breach, "breached": False, "paused": False,
-                "withinCalendarHours": False, "goalDuration": duration(goal_ms), "elapsedTime": duration(elapsed_ms),
-                "remainingTime": duration(goal_ms - elapsed_ms)}, "slaDisplayFormat": "NEW_SLA_FORMAT"}
+
+    return {
+        "id": "58",
+        "name": "Time to resolution",
+        "_links": {"self": f"{base}/rest/servicedeskapi/request/{issue_id}/sla/58"},
+        "completedCycles": [],
+        "ongoingCycle": {
+            "startTime": started,
+            "breachTime": breach,
+            "breached": False,
+            "paused": False,
+            "withinCalendarHours": False,
+            "goalDuration": duration(goal_ms),
+            "elapsedTime": duration(elapsed_ms),
+            "remainingTime": duration(goal_ms - elapsed_ms),
+        },
+        "slaDisplayFormat": "NEW_SLA_FORMAT",
+    }
 
 
 def desk_page(base: str, path: str, values: list) -> dict:
     """Service Management paging: {size, start, limit, isLastPage, _links{base, context, self}, values}."""
-    return {"size": len(values), "start": 0, "limit": 50, "isLastPage": True,
-            "_links": {"base": base, "context": "", "self": f"{base}{path}"}, "values": values}
+    return {
+        "size": len(values),
+        "start": 0,
+        "limit": 50,
+        "isLastPage": True,
+        "_links": {"base": base, "context": "", "self": f"{base}{path}"},
+        "values": values,
+    }
 
 
 # The bodies Jira gives its errors, from jira_errors_observed.json.

@@ -4,6 +4,7 @@ Polling on Cloud (/search/jql, nextPageToken) and Data Center (/search, startAt/
 internal and public comments, the SLA, 429 with and without Retry-After, and 401. Nobody sleeps: the
 connector's sleep records the waits it asked for.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,9 +42,13 @@ def test_cloud_polling_pages_by_next_page_token(request, clock):
     kinds = [(e.ticket.ticket_id, e.kind) for e in changes.events]
     # each read reaches a minute before its checkpoint (Cloud search is eventually consistent), so the
     # first issue's creation is read again: the inbox takes a repeat as a no-op
-    assert kinds == [(first, ToolEventKind.CREATED), (second, ToolEventKind.CREATED),
-                     (first, ToolEventKind.HOLDER_CHANGED), (second, ToolEventKind.COMMENTED),
-                     (third, ToolEventKind.CREATED)]
+    assert kinds == [
+        (first, ToolEventKind.CREATED),
+        (second, ToolEventKind.CREATED),
+        (first, ToolEventKind.HOLDER_CHANGED),
+        (second, ToolEventKind.COMMENTED),
+        (third, ToolEventKind.CREATED),
+    ]
     moved = changes.events[2]
     assert (moved.old_holder, moved.new_holder, moved.actor) == (Holder(SD, "alice"), Holder(SD, "carol"), "bob")
     assert changes.events[4].new_holder is None  # no component: no group, so no holder yet
@@ -64,8 +69,11 @@ def test_data_center_polling_pages_by_start_at_and_reads_user_keys(request, cloc
         site.fake.move(other, NET, by="bob")
         changes = jira.changes_since(start.checkpoint)
 
-    holders = [(e.ticket.ticket_id, e.old_holder, e.new_holder) for e in changes.events
-               if e.kind is ToolEventKind.HOLDER_CHANGED]
+    holders = [
+        (e.ticket.ticket_id, e.old_holder, e.new_holder)
+        for e in changes.events
+        if e.kind is ToolEventKind.HOLDER_CHANGED
+    ]
     assert holders == [(ticket, Holder(SD, "alice"), Holder(SD, "carol")), (other, Holder(SD), Holder(NET))]
     assert start.checkpoint.endswith("+0000")
     searches = site.queries("/rest/api/2/search")
@@ -115,8 +123,10 @@ def test_moving_to_another_group_is_one_edit_of_component_and_assignee(request, 
         assert jira.read_ticket(ticket).holder == Holder(NET)
 
     (edit,) = site.sent("PUT", f"/issue/{ticket}")
-    assert body(edit) == {"update": {"components": [{"remove": {"name": SD}}, {"add": {"name": NET}}]},
-                          "fields": {"assignee": None}}
+    assert body(edit) == {
+        "update": {"components": [{"remove": {"name": SD}}, {"add": {"name": NET}}]},
+        "fields": {"assignee": None},
+    }
 
 
 def test_a_ticket_that_moved_meanwhile_is_a_conflict_and_nothing_is_written(request, clock):
@@ -141,7 +151,8 @@ def test_an_internal_note_and_a_public_reply_go_through_service_management(reque
     assert [body(p)["public"] for p in posts] == [False, True]
     assert [(c.actor, c.text) for c in comments] == [
         ("baton", "Baton put this ticket back with Service Desk/alice."),
-        ("baton", "Carol from Network has your ticket now.")]
+        ("baton", "Carol from Network has your ticket now."),
+    ]
 
 
 def test_reading_a_ticket_gives_its_sla_due_time(request, clock):
@@ -176,9 +187,8 @@ def test_a_429_without_retry_after_backs_off_and_a_rate_limited_post_is_repeated
 
 
 def test_a_401_is_an_auth_error_that_is_not_retried_and_shows_no_secret(request, clock):
-    with jira_site(request, clock) as site:
-        with pytest.raises(ToolAuthError) as raised:
-            site.connector(password="revoked-token").check()
+    with jira_site(request, clock) as site, pytest.raises(ToolAuthError) as raised:
+        site.connector(password="revoked-token").check()
 
     assert "Client must be authenticated to access this resource." in str(raised.value)
     assert "revoked-token" not in str(raised.value) and len(site.cassette.requests) == 1 and site.waits == []

@@ -4,6 +4,7 @@ The poll is replayed from ../cassettes (recorded against jira_fake.py); the deli
 shape of Jira's captured ones, signed with the webhook's secret and posted to Baton's webhook route. Both paths
 name the push by its changelog history id, so the ledger holds one rule decision, one request and one revert.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,10 +18,14 @@ from baton_itsm.core.app import build_app
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.store.schema import outbox
 from baton_itsm.core.web import create_app
-from tests.desk import DESK, ledger_readers
 from tests.connectors.jira.integration.jira_cassettes import (
-    LOGINS, WEBHOOK_CONNECTOR, WEBHOOK_SECRET, deployment_options, jira_site,
+    LOGINS,
+    WEBHOOK_CONNECTOR,
+    WEBHOOK_SECRET,
+    deployment_options,
+    jira_site,
 )
+from tests.desk import DESK, ledger_readers
 
 SD = "Service Desk"
 ledger, requests_to = ledger_readers("jira")
@@ -30,8 +35,11 @@ ledger, requests_to = ledger_readers("jira")
 def desk(request, clock, tmp_path, monkeypatch):
     with jira_site(request, clock, request.param) as site:
         login, (_, secret) = next(iter(LOGINS[request.param].items()))
-        for name, value in {"BATON_JIRA_USER": login, "BATON_JIRA_SECRET": secret,
-                            "BATON_JIRA_WEBHOOK_SECRET": WEBHOOK_SECRET}.items():
+        for name, value in {
+            "BATON_JIRA_USER": login,
+            "BATON_JIRA_SECRET": secret,
+            "BATON_JIRA_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        }.items():
             monkeypatch.setenv(name, value)
         config = tmp_path / "baton.yaml"
         options = json.dumps(deployment_options(request.param))
@@ -46,9 +54,11 @@ def desk(request, clock, tmp_path, monkeypatch):
 
 def post(client, site, ticket: str, by: str) -> str:
     body = json.dumps(site.fake.delivery(ticket, by=by)).encode()
-    answer = client.post("/hooks/jira/jira", content=body,
-                         headers={"X-Hub-Signature": sign(WEBHOOK_SECRET.encode(), body),
-                                  "Content-Type": "application/json"})
+    answer = client.post(
+        "/hooks/jira/jira",
+        content=body,
+        headers={"X-Hub-Signature": sign(WEBHOOK_SECRET.encode(), body), "Content-Type": "application/json"},
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()["outcome"]
 

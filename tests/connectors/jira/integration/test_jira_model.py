@@ -4,6 +4,7 @@ The group is the issue's component, as in the Jira scenarios.
 
 See tests/integration/model_run.py for the run and the invariants, protocol_model.py for the prediction.
 """
+
 from __future__ import annotations
 
 import json
@@ -99,15 +100,17 @@ class JiraDriver:
                     touched, person = True, self._person_by_id(item["to"])
             if touched:
                 after = Holder(group, person) if group else None
-                changes.append(Change(self._person(history["author"]), parse_time(history["created"]), holder,
-                                      after))
+                changes.append(Change(self._person(history["author"]), parse_time(history["created"]), holder, after))
                 holder = after
         return changes
 
     def notes_by_baton(self, ticket: str) -> list[str]:
         issue = self.fake.issues.get(ticket)
-        return [c["body"] for c in (issue.comments if issue else [])
-                if self._person(c["author"]) == "baton" and c["jsdPublic"] is False]
+        return [
+            c["body"]
+            for c in (issue.comments if issue else [])
+            if self._person(c["author"]) == "baton" and c["jsdPublic"] is False
+        ]
 
 
 @pytest.mark.parametrize("flavour", ["cloud", "datacenter"])
@@ -118,8 +121,13 @@ def test_baton_and_jira_agree_after_a_random_day_of_handoffs(flavour, clock, tmp
     login, (_, secret) = next(iter(LOGINS[flavour].items()))
     monkeypatch.setenv("BATON_JIRA_USER", login)
     monkeypatch.setenv("BATON_JIRA_SECRET", secret)
-    options = {"deployment": flavour, "projects": ["SD"], "group_field": {"SD": {"field": "components"}},
-               "timezone": "UTC", **({"users": {p: account_id(p) for p in EVERYONE}} if cloud else {})}
+    options = {
+        "deployment": flavour,
+        "projects": ["SD"],
+        "group_field": {"SD": {"field": "components"}},
+        "timezone": "UTC",
+        **({"users": {p: account_id(p) for p in EVERYONE}} if cloud else {}),
+    }
     with fake.serve() as server:
         config = tmp_path / "baton.yaml"
         config.write_text(DEPLOYMENT + CONNECTOR.format(url=server.url, options=json.dumps(options)))

@@ -5,6 +5,7 @@ Through the real app over HTTP: alice, who holds the ticket, pushes it to bob; B
 bob. Replaying that push must keep one inbox row and one set of ledger entries: no second rule entry, and the
 open request to bob is not withdrawn.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,8 @@ from baton_itsm.core.app import build_app
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.store.schema import inbox
 from baton_itsm.core.web import create_app
-from tests.desk import DESK
 from tests.connectors.jira.jira_fixtures import fixture
+from tests.desk import DESK
 
 SECRET = "jira-webhook-secret"
 ACCOUNTS = {"alice": "acc-alice", "bob": "acc-bob", "dana": "acc-dana"}
@@ -52,9 +53,19 @@ def pushed_to_bob(at_ms: int) -> bytes:
     payload = fixture("jira_webhook_mattermost_issue-updated-assigned.json")
     payload.update(timestamp=at_ms, user=user("alice"))
     payload["issue"]["fields"].update(assignee=user("bob"), reporter=user("dana"))
-    payload["changelog"]["items"] = [{"field": "assignee", "fieldtype": "jira", "fieldId": "assignee",
-                                      "from": "acc-alice", "fromString": "Alice", "to": "acc-bob", "toString": "Bob",
-                                      "tmpFromAccountId": "acc-alice", "tmpToAccountId": "acc-bob"}]
+    payload["changelog"]["items"] = [
+        {
+            "field": "assignee",
+            "fieldtype": "jira",
+            "fieldId": "assignee",
+            "from": "acc-alice",
+            "fromString": "Alice",
+            "to": "acc-bob",
+            "toString": "Bob",
+            "tmpFromAccountId": "acc-alice",
+            "tmpToAccountId": "acc-bob",
+        }
+    ]
     return json.dumps(payload).encode()
 
 
@@ -78,6 +89,7 @@ def test_a_replayed_push_is_taken_once_under_any_identifier(app, clock):
     now_ms = int(clock.now().timestamp() * 1000)
     push = pushed_to_bob(now_ms - 1000)
     with TestClient(create_app(app)) as client:
+
         def post(body: bytes, identifier: str | None):
             return client.post("/hooks/jira/jira", headers=headers(body, identifier), content=body)
 
@@ -92,8 +104,10 @@ def test_a_replayed_push_is_taken_once_under_any_identifier(app, clock):
 
     with app.store.engine.connect() as connection:
         # two deliveries (the creation and the push); each one's event is also kept under its own id, as taken
-        assert connection.execute(select(func.count()).select_from(inbox).where(
-            inbox.c.status != "taken")).scalar_one() == 2
+        assert (
+            connection.execute(select(func.count()).select_from(inbox).where(inbox.c.status != "taken")).scalar_one()
+            == 2
+        )
     entries = [entry.event.entry_type for entry in app.handoffs.ledger(TICKET)]
     assert entries.count("rule") == 1 and "withdrawn" not in entries, entries
     with app.store.unit_of_work(clock.now()) as uow:

@@ -4,6 +4,7 @@ Baton's real composition root (poller, Intake, RulesEngine, OutboxDispatcher) on
 Agents act in the fake Jira that recorded the cassettes (in a replay their changes are already in the
 cassette); Baton sees them only through its connector. The group is the issue's component.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,9 @@ def desk(request, clock, tmp_path, monkeypatch):
         monkeypatch.setenv("BATON_JIRA_USER", login)
         monkeypatch.setenv("BATON_JIRA_SECRET", secret)
         config = tmp_path / "baton.yaml"
-        config.write_text(DEPLOYMENT.format() + CONNECTOR.format(
-            url=site.url, options=json.dumps(deployment_options(request.param))))
+        config.write_text(
+            DEPLOYMENT.format() + CONNECTOR.format(url=site.url, options=json.dumps(deployment_options(request.param)))
+        )
         app = build_app(str(config), str(tmp_path / "ledger.db"), clock=clock)
         app.connectors["jira"].http.sleep = site.waits.append  # retries wait for no real time
         app.poller.run_once()

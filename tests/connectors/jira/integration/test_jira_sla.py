@@ -2,15 +2,16 @@
 (the real JSM shape of TACEA-4540's customfield_12151), the connector reads it with every poll, and the steps fire
 at 50 % (remind) and 75 % (escalate), once each, with internal notes in Jira and emails on a real SMTP server.
 """
+
 from __future__ import annotations
 
 import json
 
 from baton_itsm.core.app import build_app
 from baton_itsm.core.domain.holders import Holder
-from tests.desk import ledger_readers
 from tests.connectors.jira.integration.jira_cassettes import CONNECTOR, LOGINS, deployment_options, jira_site
 from tests.connectors.jira.integration.test_jira_scenarios import notes_by_baton
+from tests.desk import ledger_readers
 
 SLA_FIELD = "customfield_12151"
 DEPLOYMENT = """
@@ -32,8 +33,11 @@ ledger, requests_to = ledger_readers("jira")
 
 
 def sla_steps(app, ticket: str) -> list[tuple[str, str]]:
-    return [(e.outcome, e.source_event_id.rsplit("@", 1)[1]) for e in ledger(app, ticket)
-            if e.entry_type == "rule" and e.rule == "sla"]
+    return [
+        (e.outcome, e.source_event_id.rsplit("@", 1)[1])
+        for e in ledger(app, ticket)
+        if e.entry_type == "rule" and e.rule == "sla"
+    ]
 
 
 def later(app, clock, minutes: int) -> None:
@@ -43,15 +47,18 @@ def later(app, clock, minutes: int) -> None:
     app.dispatcher.run_once()  # the emails
 
 
-def test_the_issues_jsm_sla_reminds_at_half_and_escalates_at_three_quarters(request, clock, tmp_path, monkeypatch,
-                                                                             mail_server):
+def test_the_issues_jsm_sla_reminds_at_half_and_escalates_at_three_quarters(
+    request, clock, tmp_path, monkeypatch, mail_server
+):
     with jira_site(request, clock, "cloud", sla_field=SLA_FIELD) as site:
         login, (_, secret) = next(iter(LOGINS["cloud"].items()))
         monkeypatch.setenv("BATON_JIRA_USER", login)
         monkeypatch.setenv("BATON_JIRA_SECRET", secret)
         config = tmp_path / "baton.yaml"
-        config.write_text(DEPLOYMENT.format(smtp_port=mail_server.port) + CONNECTOR.format(
-            url=site.url, options=json.dumps(deployment_options("cloud", sla_fields=[SLA_FIELD]))))
+        config.write_text(
+            DEPLOYMENT.format(smtp_port=mail_server.port)
+            + CONNECTOR.format(url=site.url, options=json.dumps(deployment_options("cloud", sla_fields=[SLA_FIELD])))
+        )
         app = build_app(str(config), str(tmp_path / "ledger.db"), clock=clock)
         app.connectors["jira"].http.sleep = site.waits.append
         app.connectors["jira"].clock = clock  # SLAs are measured when read: on the test's clock
@@ -72,8 +79,9 @@ def test_the_issues_jsm_sla_reminds_at_half_and_escalates_at_three_quarters(requ
         assert escalation.to_holder == Holder("Network") and escalation.by == "rule:sla"
 
         notes = notes_by_baton(site, ticket)
-        assert any(n.startswith("SLA reminder to alice (Service Desk): 50 % of SLA 'Time to resolution' used")
-                   for n in notes), notes
+        assert any(
+            n.startswith("SLA reminder to alice (Service Desk): 50 % of SLA 'Time to resolution' used") for n in notes
+        ), notes
         assert any(n.startswith("SLA escalation: 75 % of SLA 'Time to resolution' used") for n in notes), notes
     (reminder,) = [m for m in mail_server.to("alice@example.com") if "SLA" in m.message["Subject"]]
     assert "50 % of the SLA used" in reminder.message["Subject"]

@@ -1,9 +1,10 @@
 """A signed Jira delivery taken into a real ledger store: a retry of it (same delivery id) is a no-op."""
+
 from __future__ import annotations
 
 from baton_itsm.core.connector import WebhookOutcome
-from baton_itsm.core.usecases.intake import Intake
 from baton_itsm.core.rules.engine import RulesEngine
+from baton_itsm.core.usecases.intake import Intake
 from tests.connectors.jira.jira_fixtures import TESS, connector, raw, sent_at, signed
 
 ASSIGNED = "jira_webhook_mattermost_issue-updated-assigned.json"

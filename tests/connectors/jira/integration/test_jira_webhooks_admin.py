@@ -3,6 +3,7 @@
 Registering twice leaves one webhook, posting to Baton's URL for the instance, with the secret Baton verifies
 deliveries with and the JQL of the watched projects; delete removes it, and deleting again removes nothing.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,11 @@ from click.testing import CliRunner
 
 from baton_itsm.core.cli.main import cli
 from tests.connectors.jira.integration.jira_cassettes import (
-    LOGINS, WEBHOOK_CONNECTOR, WEBHOOK_SECRET, deployment_options, jira_site,
+    LOGINS,
+    WEBHOOK_CONNECTOR,
+    WEBHOOK_SECRET,
+    deployment_options,
+    jira_site,
 )
 
 BATON = "https://baton.example.com"
@@ -29,9 +34,24 @@ def baton(request, clock, tmp_path):
         env = {"BATON_JIRA_USER": login, "BATON_JIRA_SECRET": secret, "BATON_JIRA_WEBHOOK_SECRET": WEBHOOK_SECRET}
 
         def run(*args: str, **overrides):
-            return CliRunner().invoke(cli, ["--config", str(config), "--db", str(tmp_path / "ledger.db"), "jira",
-                                            "webhooks", *args, "--instance", "jira", "--url", BATON],
-                                      env={**env, **overrides})
+            return CliRunner().invoke(
+                cli,
+                [
+                    "--config",
+                    str(config),
+                    "--db",
+                    str(tmp_path / "ledger.db"),
+                    "jira",
+                    "webhooks",
+                    *args,
+                    "--instance",
+                    "jira",
+                    "--url",
+                    BATON,
+                ],
+                env={**env, **overrides},
+            )
+
         yield run, site
 
 
@@ -52,7 +72,8 @@ def test_register_twice_is_one_webhook_with_the_secret_and_the_projects_jql(bato
 
     listed = run("list")
     assert listed.exit_code == 0 and listed.output.splitlines() == [
-        '1\tBaton (jira)\thttps://baton.example.com/hooks/jira/jira\tproject in ("SD")\tenabled']
+        '1\tBaton (jira)\thttps://baton.example.com/hooks/jira/jira\tproject in ("SD")\tenabled'
+    ]
 
 
 def test_delete_removes_it_and_deleting_again_removes_nothing(baton):

@@ -5,6 +5,7 @@ signed and read by the RT 5 profile's webhook parser; the poll's event is what t
 transaction once read (timeline.to_events, the transactions search of tests/connectors/rest/fixtures/rt5). Both
 name the change by its transaction id, so the real intake and ledger store take it once: one rule decision, one request, one revert.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,17 +32,31 @@ PUSHED_AT = datetime(2026, 3, 2, 8, 59, 30, tzinfo=UTC)
 def scrip_delivery() -> tuple[dict, bytes]:
     """Alice gives ticket 1 to bob (transaction 57, as RT's transactions search shows it, names resolved)."""
     (item,) = captured("transactions_owner_search.json")["items"]
-    item = {**item, "OldValue": "alice", "NewValue": "bob", "Creator": {"id": "alice"},
-            "Created": PUSHED_AT.strftime("%Y-%m-%dT%H:%M:%SZ")}
-    body = json.dumps({"transaction": item, "ticket": {"id": 1, "Queue": {"id": SD}, "Owner": {"id": "bob"},
-                                                       "Status": "open"}}).encode()
+    item = {
+        **item,
+        "OldValue": "alice",
+        "NewValue": "bob",
+        "Creator": {"id": "alice"},
+        "Created": PUSHED_AT.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    body = json.dumps(
+        {"transaction": item, "ticket": {"id": 1, "Queue": {"id": SD}, "Owner": {"id": "bob"}, "Status": "open"}}
+    ).encode()
     return {"X-Baton-Signature": "sha256=" + signature(SECRET, body)}, body
 
 
 def polled() -> list:
     """The same transaction as a poll reads it: its id, the Owner change, the ticket as the search shows it."""
-    change = NamedChange(event_id="57", ticket_id="1", at=PUSHED_AT, actor="alice",
-                         kind=ToolEventKind.HOLDER_CHANGED, part="person", old="alice", new="bob")
+    change = NamedChange(
+        event_id="57",
+        ticket_id="1",
+        at=PUSHED_AT,
+        actor="alice",
+        kind=ToolEventKind.HOLDER_CHANGED,
+        part="person",
+        old="alice",
+        new="bob",
+    )
     return to_events("rt", [change], {"1": TicketNow(SD, "bob", {"status": "open"})})
 
 

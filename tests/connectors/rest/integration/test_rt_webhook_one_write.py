@@ -8,6 +8,7 @@ and read by the RT 5 profile's webhook parser and kept and handled by the real i
 arriving in order, in reverse order, and with a poll of the same write before, between or after them (`mode:
 both`): the ledger reads one change either way, the rules decide once, and the requester hears the right team.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,27 +52,57 @@ ARRIVALS = {
 def scrip_delivery(half: tuple, actor: str) -> tuple[dict, bytes]:
     """What the shipped Scrip posts for one transaction: names resolved, the ticket as that transaction left it."""
     txn, field, old, new, queue = half
-    body = json.dumps({
-        "transaction": {"id": txn, "Type": "Set", "Field": field, "OldValue": old, "NewValue": new,
-                        "Created": WRITTEN_AT.strftime("%Y-%m-%dT%H:%M:%SZ"), "Creator": {"id": actor},
-                        "ObjectType": "RT::Ticket", "ObjectId": "1"},
-        "ticket": {"id": 1, "Queue": {"id": queue}, "Owner": {"id": "carol"}, "Status": "open",
-                   "Subject": "VPN down", "Priority": "0", "Requestor": [REQUESTER]}}).encode()
+    body = json.dumps(
+        {
+            "transaction": {
+                "id": txn,
+                "Type": "Set",
+                "Field": field,
+                "OldValue": old,
+                "NewValue": new,
+                "Created": WRITTEN_AT.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "Creator": {"id": actor},
+                "ObjectType": "RT::Ticket",
+                "ObjectId": "1",
+            },
+            "ticket": {
+                "id": 1,
+                "Queue": {"id": queue},
+                "Owner": {"id": "carol"},
+                "Status": "open",
+                "Subject": "VPN down",
+                "Priority": "0",
+                "Requestor": [REQUESTER],
+            },
+        }
+    ).encode()
     return {"X-Baton-Signature": "sha256=" + signature(SECRET, body)}, body
 
 
 def polled(actor: str, halves=(OWNER_HALF, QUEUE_HALF)) -> list:
     """The same transactions as the poll reads them (timeline.to_events, the ticket as the search shows it now)."""
     parts = {"Owner": "person", "Queue": "group"}
-    changes = [NamedChange(event_id=txn, ticket_id="1", at=WRITTEN_AT, actor=actor, kind=ToolEventKind.HOLDER_CHANGED,
-                           part=parts[field], old=old, new=new) for txn, field, old, new, _ in halves]
-    return to_events("rt", changes, {"1": TicketNow(NET, "carol", {"status": "open",
-                                                                   "requester": "jo@example.test"})})
+    changes = [
+        NamedChange(
+            event_id=txn,
+            ticket_id="1",
+            at=WRITTEN_AT,
+            actor=actor,
+            kind=ToolEventKind.HOLDER_CHANGED,
+            part=parts[field],
+            old=old,
+            new=new,
+        )
+        for txn, field, old, new, _ in halves
+    ]
+    return to_events("rt", changes, {"1": TicketNow(NET, "carol", {"status": "open", "requester": "jo@example.test"})})
 
 
 @pytest.fixture
 def intake(store, clock, directory):
-    return intake_with_ticket(store, clock, directory, WRITTEN_AT.replace(second=0), {"status": "new", "requester": "jo@example.test"})
+    return intake_with_ticket(
+        store, clock, directory, WRITTEN_AT.replace(second=0), {"status": "new", "requester": "jo@example.test"}
+    )
 
 
 def arrive(intake, clock, arrivals: list[str], actor: str) -> list[str]:
@@ -98,8 +129,13 @@ def arrive(intake, clock, arrivals: list[str], actor: str) -> list[str]:
 def requester_notices(store, clock) -> list[tuple[str, str]]:
     """(holder before, holder after) of each ownership notice for the requester: what their email tells them."""
     with store.unit_of_work(clock.now()) as uow:
-        payloads = uow.connection.execute(select(outbox.c.payload).where(
-            outbox.c.idempotency_key.like("%status-update%")).order_by(outbox.c.id)).scalars().all()
+        payloads = (
+            uow.connection.execute(
+                select(outbox.c.payload).where(outbox.c.idempotency_key.like("%status-update%")).order_by(outbox.c.id)
+            )
+            .scalars()
+            .all()
+        )
     return [(p["previous_holder"], p["holder"]) for p in payloads if p["to_requester"]]
 
 
@@ -128,8 +164,12 @@ def test_alice_pushing_the_ticket_to_carol_in_network_is_one_push_reverted_whole
     assert entries == ["rule", "requested"]
     with store.unit_of_work(clock.now()) as uow:
         assert uow.load_ticket(KEY).open_handoff().to_holder == Holder(NET, None)
-        tool_actions = uow.connection.execute(select(outbox.c.payload).where(
-            outbox.c.idempotency_key.like("revert:rt:1:%"))).scalars().all()
+        tool_actions = (
+            uow.connection.execute(select(outbox.c.payload).where(outbox.c.idempotency_key.like("revert:rt:1:%")))
+            .scalars()
+            .all()
+        )
     # back to alice in Service Desk, written only while RT still shows what alice's write left: carol in Network
     assert [(a["holder"], a["expected_holder"]) for a in tool_actions] == [
-        ({"group": SD, "person": "alice"}, {"group": NET, "person": "carol"})]
+        ({"group": SD, "person": "alice"}, {"group": NET, "person": "carol"})
+    ]

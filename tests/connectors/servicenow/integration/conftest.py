@@ -7,6 +7,7 @@ is rewritten. Cassettes show the instance as https://baton-test.service-now.com 
 or cookies. What the tool's people do (create, reassign) goes through the Table API too, as themselves,
 so it is in the cassette; whatever a test does to the instance directly happens only when recording.
 """
+
 from __future__ import annotations
 
 import os
@@ -46,9 +47,13 @@ def _without_cookies(response):
 
 
 RECORDER = vcr.VCR(
-    cassette_library_dir=str(CASSETTES), record_mode="all" if RECORD else "none", serializer="yaml",
-    filter_headers=["authorization", "cookie"], before_record_request=_canonical,
-    before_record_response=_without_cookies, decode_compressed_response=True,
+    cassette_library_dir=str(CASSETTES),
+    record_mode="all" if RECORD else "none",
+    serializer="yaml",
+    filter_headers=["authorization", "cookie"],
+    before_record_request=_canonical,
+    before_record_response=_without_cookies,
+    decode_compressed_response=True,
     match_on=["method", "scheme", "host", "port", "path", "query", "body"],  # the body: a write must be the same
 )
 
@@ -66,9 +71,15 @@ class Tool:
             change(self.server)
 
     def connector(self, mode: str = "poll", **options) -> ServiceNowConnector:
-        config = ConnectorConfig(type="servicenow", url=self.url, account="baton", mode=mode,
-                                 auth={"username_env": "SN_USER", "password_env": "SN_PASSWORD"},
-                                 webhook_secret_env="SN_WEBHOOK_SECRET", options=options)
+        config = ConnectorConfig(
+            type="servicenow",
+            url=self.url,
+            account="baton",
+            mode=mode,
+            auth={"username_env": "SN_USER", "password_env": "SN_PASSWORD"},
+            webhook_secret_env="SN_WEBHOOK_SECRET",
+            options=options,
+        )
         connector = ServiceNowConnector.from_config(instance="sn", config=config, environ=ENV)
         connector.http.sleep = lambda seconds: None  # nobody waits in tests; a test that cares records the waits
         return connector
@@ -85,16 +96,25 @@ class Agent:
     name: str
 
     def _call(self, method: str, path: str, **kwargs) -> requests.Response:
-        answer = requests.request(method, f"{self.tool.url}/api/now/table/{path}", timeout=10,
-                                  auth=(self.name, PASSWORDS[self.name]), headers={"Accept": "application/json"},
-                                  **kwargs)
+        answer = requests.request(
+            method,
+            f"{self.tool.url}/api/now/table/{path}",
+            timeout=10,
+            auth=(self.name, PASSWORDS[self.name]),
+            headers={"Accept": "application/json"},
+            **kwargs,
+        )
         answer.raise_for_status()
         return answer
 
     def create(self, group: str, person: str | None = None, subject: str = "a ticket", **fields) -> str:
-        body = {"short_description": subject, "assignment_group": sys_id("group", group),
-                "assigned_to": sys_id("user", person) if person else "", "caller_id": sys_id("user", "dana"),
-                **fields}
+        body = {
+            "short_description": subject,
+            "assignment_group": sys_id("group", group),
+            "assigned_to": sys_id("user", person) if person else "",
+            "caller_id": sys_id("user", "dana"),
+            **fields,
+        }
         return self._call("POST", "incident", json=body).json()["result"]["number"]
 
     def assign(self, number: str, group: str | None = None, person: str | None = "") -> None:

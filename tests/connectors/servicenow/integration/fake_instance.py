@@ -28,6 +28,7 @@ exist"): `refused_assignees` are users a data policy will not take as assigned_t
 out of their queries without a word, 404 on the record itself, as for a record that does not exist); a deleted
 record (DELETE, 204) is gone from queries and answers 404, its sys_audit rows stay.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,8 +42,12 @@ from tests.reference import FIXTURES, reference_payloads
 
 HOST = "https://baton-test.service-now.com"  # what cassettes show; the recorder rewrites the loopback URL to it
 SHARED = reference_payloads("servicenow")
-REFERENCES = {"assignment_group": "sys_user_group", "assigned_to": "sys_user", "caller_id": "sys_user",
-              "opened_by": "sys_user"}
+REFERENCES = {
+    "assignment_group": "sys_user_group",
+    "assigned_to": "sys_user",
+    "caller_id": "sys_user",
+    "opened_by": "sys_user",
+}
 SLA_REFERENCES = {"task": "task", "sla": "contract_sla"}  # task_sla's references (its `task` points at the task table)
 SLA_FIXTURE = FIXTURES / "servicenow" / "task_sla_list_in_progress.json"
 JOURNALS = ("comments", "work_notes")
@@ -50,7 +55,7 @@ JOURNALS = ("comments", "work_notes")
 
 def sys_id(kind: str, name: str) -> str:
     """A stable 32-hex sys_id, so tests can name records without asking the instance."""
-    return hashlib.md5(f"{kind}:{name}".encode()).hexdigest()  # noqa: S324 - an id, not a secret
+    return hashlib.md5(f"{kind}:{name}".encode()).hexdigest()
 
 
 class Refused(Exception):
@@ -62,9 +67,20 @@ class Refused(Exception):
 @dataclass
 class FakeInstance:
     now: datetime
-    tables: dict[str, dict[str, dict]] = field(default_factory=lambda: {
-        t: {} for t in ("incident", "sys_user", "sys_user_group", "sys_audit", "sys_journal_field", "task_sla",
-                        "contract_sla")})
+    tables: dict[str, dict[str, dict]] = field(
+        default_factory=lambda: {
+            t: {}
+            for t in (
+                "incident",
+                "sys_user",
+                "sys_user_group",
+                "sys_audit",
+                "sys_journal_field",
+                "task_sla",
+                "contract_sla",
+            )
+        }
+    )
     passwords: dict[str, str] = field(default_factory=dict)
     forbidden: set[str] = field(default_factory=set)  # tables Baton's account may not read
     refused_assignees: set[str] = field(default_factory=set)  # user_names a data policy refuses as assigned_to
@@ -76,8 +92,13 @@ class FakeInstance:
     # --- people and groups ---------------------------------------------------------------------
     def add_user(self, user_name: str, password: str = "pw") -> str:
         sid = sys_id("user", user_name)
-        self.tables["sys_user"][sid] = {"sys_id": sid, "user_name": user_name, "name": user_name.title(),
-                                        "email": f"{user_name}@example.com", "active": "true"}
+        self.tables["sys_user"][sid] = {
+            "sys_id": sid,
+            "user_name": user_name,
+            "name": user_name.title(),
+            "email": f"{user_name}@example.com",
+            "active": "true",
+        }
         self.passwords[user_name] = password
         return sid
 
@@ -103,10 +124,22 @@ class FakeInstance:
         self.numbers += 1
         at = self._tick()
         number = f"INC{self.numbers:07d}"
-        record = {**_template(), "number": number, "sys_id": sys_id("incident", number), "sys_created_on": at,
-                  "sys_created_by": by, "sys_updated_on": at, "sys_updated_by": by, "sys_mod_count": "0",
-                  "reassignment_count": "0", "state": "1", "opened_at": at, "opened_by": sys_id("user", by),
-                  "active": "true", "sys_class_name": "incident"}
+        record = {
+            **_template(),
+            "number": number,
+            "sys_id": sys_id("incident", number),
+            "sys_created_on": at,
+            "sys_created_by": by,
+            "sys_updated_on": at,
+            "sys_updated_by": by,
+            "sys_mod_count": "0",
+            "reassignment_count": "0",
+            "state": "1",
+            "opened_at": at,
+            "opened_by": sys_id("user", by),
+            "active": "true",
+            "sys_class_name": "incident",
+        }
         for name, value in values.items():
             if name not in JOURNALS:
                 record[name] = str(value)
@@ -122,8 +155,9 @@ class FakeInstance:
             raise Refused(404, "No Record found", "Record doesn't exist or ACL restricts the record retrieval")
         refused = {sys_id("user", u) for u in self.refused_assignees}
         if values.get("assigned_to") in refused:
-            raise Refused(403, "Operation Failed", "Data Policy Exception: \n The following fields are invalid: "
-                                                   "Assigned to")
+            raise Refused(
+                403, "Operation Failed", "Data Policy Exception: \n The following fields are invalid: Assigned to"
+            )
         at = self._tick()
         update = int(record["sys_mod_count"]) + 1  # this update's count: every row it writes carries it
         for name, value in values.items():
@@ -158,8 +192,17 @@ class FakeInstance:
         return record
 
     # --- Task SLAs (the SLA engine's records; the test sets what the engine would have computed) --------------
-    def set_sla(self, number: str, name: str, *, started: datetime, goal: timedelta, used: timedelta,
-                paused: bool = False, cycle: str = "1") -> None:
+    def set_sla(
+        self,
+        number: str,
+        name: str,
+        *,
+        started: datetime,
+        goal: timedelta,
+        used: timedelta,
+        paused: bool = False,
+        cycle: str = "1",
+    ) -> None:
         """The incident's active task_sla as ServiceNow's SLA engine last computed it (now), on a 24x7 schedule."""
         task = sys_id("incident", number)
         definition = sys_id("contract_sla", name)
@@ -168,16 +211,27 @@ class FakeInstance:
             if row["task"] == task:
                 row["active"] = "false"  # a new cycle: the old record is done
         left, epoch = goal - used, datetime(1970, 1, 1, tzinfo=UTC)
-        row = {**_sla_template(), "sys_id": sys_id("task_sla", f"{number}:{name}:{cycle}"), "task": task,
-               "sla": definition, "stage": "paused" if paused else "in_progress", "active": "true",
-               "has_breached": "true" if used > goal else "false", "start_time": format_time(started),
-               "planned_end_time": format_time(self.now + left), "original_breach_time": format_time(started + goal),
-               "business_duration": format_time(epoch + used), "duration": format_time(epoch + used),
-               "business_time_left": format_time(epoch + max(left, timedelta())),
-               "time_left": format_time(epoch + max(left, timedelta())),
-               "business_percentage": f"{100 * used / goal:.2f}", "percentage": f"{100 * used / goal:.2f}",
-               "pause_time": format_time(self.now) if paused else "", "sys_updated_on": format_time(self.now),
-               "sys_created_on": format_time(started)}
+        row = {
+            **_sla_template(),
+            "sys_id": sys_id("task_sla", f"{number}:{name}:{cycle}"),
+            "task": task,
+            "sla": definition,
+            "stage": "paused" if paused else "in_progress",
+            "active": "true",
+            "has_breached": "true" if used > goal else "false",
+            "start_time": format_time(started),
+            "planned_end_time": format_time(self.now + left),
+            "original_breach_time": format_time(started + goal),
+            "business_duration": format_time(epoch + used),
+            "duration": format_time(epoch + used),
+            "business_time_left": format_time(epoch + max(left, timedelta())),
+            "time_left": format_time(epoch + max(left, timedelta())),
+            "business_percentage": f"{100 * used / goal:.2f}",
+            "percentage": f"{100 * used / goal:.2f}",
+            "pause_time": format_time(self.now) if paused else "",
+            "sys_updated_on": format_time(self.now),
+            "sys_created_on": format_time(started),
+        }
         self.tables["task_sla"][row["sys_id"]] = row
 
     def _audit(self, record: dict, name: str, old: str, new: str, by: str, at: str, update: int) -> None:
@@ -185,17 +239,33 @@ class FakeInstance:
         sid = sys_id("audit", f"{record['sys_id']}:{name}:{update}")
         self.audits += 1
         millis = int(datetime.strptime(at, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC).timestamp() * 1000)
-        self.tables["sys_audit"][sid] = {"sys_id": sid, "sys_created_on": at, "sys_created_by": by,
-                                         "tablename": "incident", "fieldname": name, "documentkey": record["sys_id"],
-                                         "user": by, "oldvalue": old, "newvalue": new, "reason": "",
-                                         "record_checkpoint": str(update),
-                                         "internal_checkpoint": f"{millis:x}{self.audits:07d}"}
+        self.tables["sys_audit"][sid] = {
+            "sys_id": sid,
+            "sys_created_on": at,
+            "sys_created_by": by,
+            "tablename": "incident",
+            "fieldname": name,
+            "documentkey": record["sys_id"],
+            "user": by,
+            "oldvalue": old,
+            "newvalue": new,
+            "reason": "",
+            "record_checkpoint": str(update),
+            "internal_checkpoint": f"{millis:x}{self.audits:07d}",
+        }
 
     def _journal(self, record: dict, element: str, value: str, by: str, at: str) -> None:
         sid = sys_id("journal", f"{record['sys_id']}:{element}:{at}")
-        self.tables["sys_journal_field"][sid] = {"sys_id": sid, "sys_created_on": at, "name": "incident",
-                                                 "element_id": record["sys_id"], "sys_tags": "", "value": value,
-                                                 "sys_created_by": by, "element": element}
+        self.tables["sys_journal_field"][sid] = {
+            "sys_id": sid,
+            "sys_created_on": at,
+            "name": "incident",
+            "element_id": record["sys_id"],
+            "sys_tags": "",
+            "value": value,
+            "sys_created_by": by,
+            "element": element,
+        }
 
     # --- reading ----------------------------------------------------------------------------------
     def select(self, table: str, query: str, user: str | None = None) -> list[dict]:
@@ -204,8 +274,9 @@ class FakeInstance:
         if table in self.forbidden:  # the fixture's 403 body, as when an ACL denies reading a table
             raise Refused(403, "Insufficient rights", "Insufficient rights to query records")
         conditions, order = parse_query(query)
-        rows = [r for r in self.tables[table].values()
-                if all(c(r) for c in conditions) and self.readable(table, r, user)]
+        rows = [
+            r for r in self.tables[table].values() if all(c(r) for c in conditions) and self.readable(table, r, user)
+        ]
         for name, descending in reversed(order):
             rows.sort(key=lambda r, n=name: r.get(n, ""), reverse=descending)
         return rows
@@ -243,10 +314,10 @@ def parse_query(query: str):
         if not term:
             continue
         if term.startswith("ORDERBYDESC"):
-            order.append((term[len("ORDERBYDESC"):], True))
+            order.append((term[len("ORDERBYDESC") :], True))
             continue
         if term.startswith("ORDERBY"):
-            order.append((term[len("ORDERBY"):], False))
+            order.append((term[len("ORDERBY") :], False))
             continue
         match = _TERM.match(term)
         if not match:
@@ -262,11 +333,16 @@ def _condition(name: str, op: str, value: str):
     def key(text: str):
         """Integer columns (sys_mod_count, record_checkpoint) compare as numbers; the rest, times too, as text."""
         return (0, int(text), "") if text.isdigit() and value.isdigit() else (1, 0, text)
+
     return {
-        "=": lambda r: r.get(name, "") == value, "!=": lambda r: r.get(name, "") != value,
-        ">=": lambda r: key(r.get(name, "")) >= key(value), "<=": lambda r: key(r.get(name, "")) <= key(value),
-        ">": lambda r: key(r.get(name, "")) > key(value), "<": lambda r: key(r.get(name, "")) < key(value),
-        "IN": lambda r: r.get(name, "") in listed, "NOT IN": lambda r: r.get(name, "") not in listed,
+        "=": lambda r: r.get(name, "") == value,
+        "!=": lambda r: r.get(name, "") != value,
+        ">=": lambda r: key(r.get(name, "")) >= key(value),
+        "<=": lambda r: key(r.get(name, "")) <= key(value),
+        ">": lambda r: key(r.get(name, "")) > key(value),
+        "<": lambda r: key(r.get(name, "")) < key(value),
+        "IN": lambda r: r.get(name, "") in listed,
+        "NOT IN": lambda r: r.get(name, "") not in listed,
     }[op]
 
 

@@ -4,6 +4,7 @@ Headers follow the captured responses (sn_real_swimlane_*.json): `application/js
 X-Total-Count and a comma-joined Link header on lists of more than one page, with rel="prev" on the
 first page too (sysparm_offset=-LIMIT, the real quirk), Set-Cookie glide_* (filtered from cassettes).
 """
+
 from __future__ import annotations
 
 import base64
@@ -12,8 +13,8 @@ import threading
 from collections import deque
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from tests.integration.loopback import LoopbackServer
 from tests.connectors.servicenow.integration.fake_instance import HOST, FakeInstance, Refused
+from tests.integration.loopback import LoopbackServer
 
 API = "/api/now/table/"
 DEFAULT_LIMIT = 10000  # ServiceNow's cap when sysparm_limit is not given
@@ -39,8 +40,10 @@ class FakeServer(LoopbackServer):
 
     def handle(self, method: str, path: str, request_headers: dict, payload: bytes) -> tuple[int, object, dict]:
         self.transactions += 1
-        headers = {"X-Transaction-ID": f"{self.transactions:012x}",
-                   "Strict-Transport-Security": "max-age=63072000; includeSubDomains"}
+        headers = {
+            "X-Transaction-ID": f"{self.transactions:012x}",
+            "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+        }
         try:
             user = self.instance.login(*_basic(request_headers.get("Authorization")))
             if self.queued:
@@ -49,10 +52,17 @@ class FakeServer(LoopbackServer):
             status, body, extra = self._route(method, path, payload, user)
         except Refused as refused:
             return refused.status, refused.body, {**headers, "Content-Type": "application/json;charset=UTF-8"}
-        headers.update({"Cache-Control": "no-cache,no-store,must-revalidate,max-age=-1", "Pragma": "no-store,no-cache",
-                        "Expires": "0", "X-Is-Logged-In": "true", "X-Content-Type-Options": "nosniff",
-                        "Set-Cookie": "glide_user_route=glide.0; Path=/; HttpOnly; Secure, "
-                                      "glide_session_store=0; Max-Age=1800; Path=/; HttpOnly; Secure"})
+        headers.update(
+            {
+                "Cache-Control": "no-cache,no-store,must-revalidate,max-age=-1",
+                "Pragma": "no-store,no-cache",
+                "Expires": "0",
+                "X-Is-Logged-In": "true",
+                "X-Content-Type-Options": "nosniff",
+                "Set-Cookie": "glide_user_route=glide.0; Path=/; HttpOnly; Secure, "
+                "glide_session_store=0; Max-Age=1800; Path=/; HttpOnly; Secure",
+            }
+        )
         if body is not None:
             headers["Content-Type"] = "application/json;charset=UTF-8"
         return status, body, {**headers, **extra}
@@ -62,7 +72,7 @@ class FakeServer(LoopbackServer):
         params = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         if not parts.path.startswith(API):
             raise Refused(400, "Requested URI does not represent any resource", parts.path)
-        table, _, sid = parts.path[len(API):].partition("/")
+        table, _, sid = parts.path[len(API) :].partition("/")
         fields = [f for f in params.get("sysparm_fields", "").split(",") if f] or None
         instance = self.instance
         if method == "GET" and not sid:
@@ -74,8 +84,11 @@ class FakeServer(LoopbackServer):
             return 204, None, {}
         if method == "POST" and not sid:
             record = instance.insert(table, json.loads(payload or b"{}"), user)
-            return 201, {"result": instance.render(table, record, fields)}, {
-                "Location": f"{HOST}{API}{table}/{record['sys_id']}"}
+            return (
+                201,
+                {"result": instance.render(table, record, fields)},
+                {"Location": f"{HOST}{API}{table}/{record['sys_id']}"},
+            )
         if method == "PATCH" and sid:
             # one PATCH is one update, however many fields it changes: one sys_mod_count step, and one
             # sys_audit row per changed field sharing that count, user and time (see FakeInstance.update)
@@ -89,7 +102,7 @@ class FakeServer(LoopbackServer):
         rows = self.instance.select(table, params.get("sysparm_query", ""), user)
         limit = int(params.get("sysparm_limit") or DEFAULT_LIMIT)
         offset = int(params.get("sysparm_offset") or 0)
-        page = rows[offset:offset + limit]
+        page = rows[offset : offset + limit]
         headers = {"X-Total-Count": str(len(rows))}
         if len(rows) > limit:
             base = f"{HOST}{API}{table}"
@@ -97,6 +110,7 @@ class FakeServer(LoopbackServer):
 
             def link(at: int, rel: str) -> str:
                 return f'<{base}?{urlencode({**kept, "sysparm_offset": at})}>;rel="{rel}"'
+
             last = (len(rows) - 1) // limit * limit
             links = [link(0, "first"), link(offset - limit, "prev")]
             if offset + limit < len(rows):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from baton_itsm.connectors.servicenow.history.incidents import (
-    derive_reassignments, group_incidents, reported_reassignments,
+    derive_reassignments,
+    group_incidents,
+    reported_reassignments,
 )
 from baton_itsm.connectors.servicenow.history.log_reader import LogReader
 from tests.reference import INCIDENT_LOG
@@ -37,9 +38,7 @@ def test_incidents_and_no_duplicate_snapshots(reader_and_updates) -> None:
 
 def agreement(groups) -> tuple[float, list[str]]:
     disagree = [
-        number
-        for number, updates in groups.items()
-        if derive_reassignments(updates) != reported_reassignments(updates)
+        number for number, updates in groups.items() if derive_reassignments(updates) != reported_reassignments(updates)
     ]
     return 1 - len(disagree) / len(groups), disagree
 
@@ -53,9 +52,7 @@ def test_derived_reassignments_agree_with_servicenow(reader_and_updates) -> None
     assert len(disagree) == 84
 
 
-def test_by_time_every_disagreement_is_a_counter_move_the_log_does_not_show(
-    reader_and_updates,
-) -> None:
+def test_by_time_every_disagreement_is_a_counter_move_the_log_does_not_show(reader_and_updates) -> None:
     _, updates = reader_and_updates
     groups = group_incidents(updates, order="updated_at")
     share, disagree = agreement(groups)
@@ -67,8 +64,7 @@ def test_by_time_every_disagreement_is_a_counter_move_the_log_does_not_show(
         unexplained = [
             (a, b)
             for a, b in steps
-            if b.reassignment_count - a.reassignment_count
-            != int(a.assignment_group != b.assignment_group)
+            if b.reassignment_count - a.reassignment_count != int(a.assignment_group != b.assignment_group)
         ]
         # ServiceNow's counter rose by one on a step where the logged group did not change.
         assert unexplained, number

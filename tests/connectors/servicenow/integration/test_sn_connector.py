@@ -1,4 +1,5 @@
 """The ServiceNow connector's calls, replayed from ../cassettes/ (see conftest.py for recording)."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,13 @@ SD, NET = "Service Desk", "Network"
 INCIDENTS, AUDIT = ("GET", "/api/now/table/incident"), ("GET", "/api/now/table/sys_audit")
 GROUPS, USERS = ("GET", "/api/now/table/sys_user_group"), ("GET", "/api/now/table/sys_user")
 PATCH = ("PATCH", "/api/now/table/incident/{sys_id}")
-RATE_LIMITED = {"error": {"message": "Rate limit exceeded",  # sn_doc_error_429_rate_limit.json
-                          "detail": "Rate limit of 100 requests per hour for Table API exceeded"}, "status": "failure"}
+RATE_LIMITED = {
+    "error": {
+        "message": "Rate limit exceeded",  # sn_doc_error_429_rate_limit.json
+        "detail": "Rate limit of 100 requests per hour for Table API exceeded",
+    },
+    "status": "failure",
+}
 
 
 def watching(tool, **options):
@@ -34,8 +40,11 @@ def pushed(tool, subject: str):
 
 def journal(tool, number: str) -> list:
     """The ticket's journal entries, read by a person with the rights to (Baton itself never reads them)."""
-    answer = tool.agent("dana")._call("GET", "sys_journal_field", params={
-        "sysparm_query": f"element_id={sys_id('incident', number)}^ORDERBYsys_created_on"})
+    answer = tool.agent("dana")._call(
+        "GET",
+        "sys_journal_field",
+        params={"sysparm_query": f"element_id={sys_id('incident', number)}^ORDERBYsys_created_on"},
+    )
     return [read_journal(row) for row in answer.json()["result"]]
 
 
@@ -73,9 +82,11 @@ def test_who_moved_a_ticket_is_read_from_sys_audit_in_one_batched_query(tool):
 
     events = sn.changes_since(point).events
     seen = [(e.ticket.ticket_id, e.kind, e.actor, e.old_holder, e.new_holder) for e in events]
-    assert seen == [(first, ToolEventKind.HOLDER_CHANGED, "bob", Holder(SD, "alice"), Holder(NET)),
-                    (second, ToolEventKind.HOLDER_CHANGED, "bob", Holder(SD, "alice"), Holder(SD, "bob")),
-                    (first, ToolEventKind.UPDATED, "alice", None, None)]
+    assert seen == [
+        (first, ToolEventKind.HOLDER_CHANGED, "bob", Holder(SD, "alice"), Holder(NET)),
+        (second, ToolEventKind.HOLDER_CHANGED, "bob", Holder(SD, "alice"), Holder(SD, "bob")),
+        (first, ToolEventKind.UPDATED, "alice", None, None),
+    ]
     assert events[-1].fields["priority"] == "2"
     # ServiceNow's own count (group changes) beside each event, for comparing with Baton's bounce count
     assert [e.fields["reassignment_count"] for e in events] == ["1", "0", "1"]
@@ -138,8 +149,12 @@ def test_a_reply_is_a_comment_the_requester_sees(tool):
     sn = tool.connector()
     sn.reply(number, "carol has your ticket now")
     (entry,) = journal(tool, number)
-    assert (entry.element, entry.internal, entry.value, entry.by) == ("comments", False, "carol has your ticket now",
-                                                                     "baton")
+    assert (entry.element, entry.internal, entry.value, entry.by) == (
+        "comments",
+        False,
+        "carol has your ticket now",
+        "baton",
+    )
 
 
 def test_a_note_is_a_work_note_even_when_the_instance_answers_an_empty_200(tool):
@@ -156,9 +171,18 @@ def test_a_rate_limited_call_waits_as_long_as_servicenow_asked_then_succeeds(too
     sn = tool.connector()
     waits = []
     sn.http.sleep = waits.append
-    tool.recording(lambda server: server.queue(429, RATE_LIMITED, {
-        "Retry-After": "3", "X-RateLimit-Limit": "100", "X-RateLimit-Reset": "1772442000",
-        "X-RateLimit-Rule": sys_id("rule", "table-api")}))
+    tool.recording(
+        lambda server: server.queue(
+            429,
+            RATE_LIMITED,
+            {
+                "Retry-After": "3",
+                "X-RateLimit-Limit": "100",
+                "X-RateLimit-Reset": "1772442000",
+                "X-RateLimit-Rule": sys_id("rule", "table-api"),
+            },
+        )
+    )
 
     assert sn.changes_since(None).checkpoint is not None
     assert waits == [3.0] and sn.http.counts[INCIDENTS] == 2
@@ -191,9 +215,11 @@ def test_updates_in_one_second_are_one_holder_change_each_in_the_order_serviceno
 
     events = sn.changes_since(point).events
     seen = [(e.kind, e.actor, e.old_holder, e.new_holder) for e in events]
-    assert seen == [(ToolEventKind.HOLDER_CHANGED, "bob", Holder(SD, "alice"), Holder(NET, "carol")),
-                    (ToolEventKind.HOLDER_CHANGED, "dana", Holder(NET, "carol"), Holder(SD, "alice")),
-                    (ToolEventKind.HOLDER_CHANGED, "carol", Holder(SD, "alice"), Holder(SD, "carol"))]
+    assert seen == [
+        (ToolEventKind.HOLDER_CHANGED, "bob", Holder(SD, "alice"), Holder(NET, "carol")),
+        (ToolEventKind.HOLDER_CHANGED, "dana", Holder(NET, "carol"), Holder(SD, "alice")),
+        (ToolEventKind.HOLDER_CHANGED, "carol", Holder(SD, "alice"), Holder(SD, "carol")),
+    ]
     incident = sys_id("incident", number)
     assert [e.event_id for e in events] == [f"{incident}#1", f"{incident}#2", f"{incident}#3"]  # stable, distinct
     assert sn.changes_since(point).events == events  # read again: the same events, the same ids

@@ -5,6 +5,7 @@ makes them). Baton is its own composition root with a SQLite ledger; the push is
 polled, in both orders, and the ledger holds one holder change, one rule decision and one revert, as if only one
 path had seen it.
 """
+
 from __future__ import annotations
 
 import copy
@@ -18,11 +19,11 @@ from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.holders import Holder
 from baton_itsm.core.store.schema import outbox
 from baton_itsm.core.web import create_app
-from tests.desk import DESK, ledger_readers
 from tests.connectors.servicenow.integration import business_rule
 from tests.connectors.servicenow.integration.conftest import ENV, GROUPS, PASSWORDS, START, Tool
 from tests.connectors.servicenow.integration.fake_instance import FakeInstance
 from tests.connectors.servicenow.integration.fake_server import FakeServer
+from tests.desk import DESK, ledger_readers
 
 SD = "Service Desk"
 CONNECTOR = """\
@@ -65,9 +66,14 @@ def record(instance: FakeInstance, number: str) -> dict:
 
 
 def post(client, app, instance, number, previous, actor) -> str:
-    headers, body = business_rule.delivery(instance, number, previous, actor=actor,
-                                           secret=ENV["SN_WEBHOOK_SECRET"].encode(),
-                                           signed_at=int(app.clock.now().timestamp()))
+    headers, body = business_rule.delivery(
+        instance,
+        number,
+        previous,
+        actor=actor,
+        secret=ENV["SN_WEBHOOK_SECRET"].encode(),
+        signed_at=int(app.clock.now().timestamp()),
+    )
     answer = client.post("/hooks/servicenow/sn", content=body, headers=headers)
     assert answer.status_code == 200, answer.text
     return answer.json()["outcome"]

@@ -3,6 +3,7 @@ writing through the Table API as themselves, Baton built by its composition root
 
 See tests/integration/model_run.py for the run and the invariants, protocol_model.py for the prediction.
 """
+
 from __future__ import annotations
 
 import random
@@ -13,12 +14,12 @@ import requests
 from baton_itsm.core.app import build_app
 from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.holders import Holder
-from tests.integration.model_run import KEEP, Change, play_and_check
-from tests.integration.protocol_model import DEPLOYMENT, NET, PEOPLE, REFUSED_ASSIGNEE, SD
 from tests.connectors.servicenow.integration.conftest import START
 from tests.connectors.servicenow.integration.fake_instance import FakeInstance, sys_id
 from tests.connectors.servicenow.integration.fake_server import FakeServer
 from tests.connectors.servicenow.integration.test_sn_scenarios import CONNECTOR
+from tests.integration.model_run import KEEP, Change, play_and_check
+from tests.integration.protocol_model import DEPLOYMENT, NET, PEOPLE, REFUSED_ASSIGNEE, SD
 
 STATES = ("1", "2", "3", "6", "2")  # New, In Progress, On Hold, Resolved, and reopened
 RESOLVED = "6"
@@ -34,8 +35,14 @@ class ServiceNowDriver:
         self.users = {sys_id("user", p): p for p in [*PEOPLE, "baton"]}
 
     def _call(self, method: str, path: str, by: str, **kwargs) -> requests.Response:
-        return requests.request(method, f"{self.url}/api/now/table/{path}", timeout=10, auth=(by, f"{by}-pw"),
-                                headers={"Accept": "application/json"}, **kwargs)
+        return requests.request(
+            method,
+            f"{self.url}/api/now/table/{path}",
+            timeout=10,
+            auth=(by, f"{by}-pw"),
+            headers={"Accept": "application/json"},
+            **kwargs,
+        )
 
     def _record(self, number: str) -> dict | None:
         return next((r for r in self.fake.tables["incident"].values() if r["number"] == number), None)
@@ -50,9 +57,12 @@ class ServiceNowDriver:
         app.clock.set(self.fake.now)
 
     def create(self, holder: Holder, by: str) -> str:
-        body = {"short_description": "model ticket", "assignment_group": sys_id("group", holder.group),
-                "assigned_to": sys_id("user", holder.person) if holder.person else "",
-                "caller_id": sys_id("user", "dana")}
+        body = {
+            "short_description": "model ticket",
+            "assignment_group": sys_id("group", holder.group),
+            "assigned_to": sys_id("user", holder.person) if holder.person else "",
+            "caller_id": sys_id("user", "dana"),
+        }
         answer = self._call("POST", "incident", by, json=body)
         answer.raise_for_status()
         return answer.json()["result"]["number"]
@@ -114,8 +124,14 @@ class ServiceNowDriver:
                     group = row["newvalue"]
                 else:
                     person = row["newvalue"]
-            changes.append(Change(batch[0]["user"], datetime.strptime(batch[0]["sys_created_on"], "%Y-%m-%d %H:%M:%S")
-                                  .replace(tzinfo=START.tzinfo), before, self._holder(group, person)))
+            changes.append(
+                Change(
+                    batch[0]["user"],
+                    datetime.strptime(batch[0]["sys_created_on"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=START.tzinfo),
+                    before,
+                    self._holder(group, person),
+                )
+            )
         return changes
 
     def _holder(self, group: str | None, person: str | None) -> Holder | None:
@@ -123,9 +139,11 @@ class ServiceNowDriver:
 
     def notes_by_baton(self, ticket: str) -> list[str]:
         sid = sys_id("incident", ticket)
-        return [j["value"] for j in sorted(self.fake.tables["sys_journal_field"].values(),
-                                           key=lambda j: j["sys_created_on"])
-                if j["element_id"] == sid and j["element"] == "work_notes" and j["sys_created_by"] == "baton"]
+        return [
+            j["value"]
+            for j in sorted(self.fake.tables["sys_journal_field"].values(), key=lambda j: j["sys_created_on"])
+            if j["element_id"] == sid and j["element"] == "work_notes" and j["sys_created_by"] == "baton"
+        ]
 
 
 def test_baton_and_servicenow_agree_after_a_random_day_of_handoffs(tmp_path, monkeypatch):

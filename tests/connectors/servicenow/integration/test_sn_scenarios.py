@@ -4,6 +4,7 @@ Baton is its own composition root (build_app: the real Intake, RulesEngine, Outb
 Poller on a SQLite ledger) on a clock the test moves. People act in ServiceNow as themselves through the
 Table API (in the cassettes too); what ServiceNow shows is read back through the connector.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -18,8 +19,8 @@ from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.commands import AcceptHandoff
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from tests.connectors.servicenow.integration.conftest import ENV, START
-from tests.desk import DESK, ledger_readers
 from tests.connectors.servicenow.integration.test_sn_connector import journal
+from tests.desk import DESK, ledger_readers
 
 SD, NETWORK = "Service Desk", "Network"
 CONNECTOR = """\
@@ -190,8 +191,11 @@ def test_6_a_queue_and_person_push_in_one_write_is_one_push_and_batons_revert_is
     (request,) = requests_to(baton, number)
     assert request.to_holder == Holder(NETWORK)  # queue-first: Network's queue is asked, not carol
     assert len(notes_by_baton(tool, number)) == 1
-    moves = [(e.by, e.from_holder, e.to_holder) for e in entries
-             if e.entry_type == "holder-changed" and e.from_holder is not None]  # (the creation is first-seen)
+    moves = [
+        (e.by, e.from_holder, e.to_holder)
+        for e in entries
+        if e.entry_type == "holder-changed" and e.from_holder is not None
+    ]  # (the creation is first-seen)
     # Baton's revert is its own write, not a push to fight; carol's take is one pull; no in-between holder
     assert moves == [("carol", Holder(SD, "alice"), Holder(SD, "carol"))], moves
     assert holder_in_sn(baton, number) == holder_in_ledger(baton, number) == Holder(SD, "carol")

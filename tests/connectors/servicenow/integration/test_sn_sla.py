@@ -5,6 +5,7 @@ email on a real SMTP server while the work notes in ServiceNow say what Baton di
 Baton is its own composition root (build_app) on a clock the test moves; the fake instance plays ServiceNow's SLA
 engine while recording (it sets the task_sla the engine would have computed; see fake_instance.set_sla).
 """
+
 from __future__ import annotations
 
 import json
@@ -18,9 +19,9 @@ from baton_itsm.core.cli.main import cli
 from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.errors import ToolRefused
-from tests.desk import ledger_readers
 from tests.connectors.servicenow.integration.conftest import ENV, START
 from tests.connectors.servicenow.integration.test_sn_scenarios import notes_by_baton
+from tests.desk import ledger_readers
 
 SD, NETWORK = "Service Desk", "Network"
 DESK = """\
@@ -74,16 +75,23 @@ def later(app, tool, minutes: int) -> None:
 
 
 def sla_entries(app, number: str) -> list[tuple[str, str]]:
-    return [(e.outcome, e.source_event_id.rsplit("@", 1)[1]) for e in ledger(app, number)
-            if e.entry_type == "rule" and e.rule == "sla"]
+    return [
+        (e.outcome, e.source_event_id.rsplit("@", 1)[1])
+        for e in ledger(app, number)
+        if e.entry_type == "rule" and e.rule == "sla"
+    ]
 
 
-def test_the_tickets_sla_reminds_at_half_and_escalates_at_three_quarters(tool, baton, mail_server, tmp_path,
-                                                                           monkeypatch):
+def test_the_tickets_sla_reminds_at_half_and_escalates_at_three_quarters(
+    tool, baton, mail_server, tmp_path, monkeypatch
+):
     # an 8-hour P2 resolution SLA starts with the ticket; ServiceNow's SLA engine has measured 1 hour of it
     number = tool.agent("alice").create(SD, "alice", "Mail server slow")
-    tool.recording(lambda server: server.instance.set_sla(
-        number, "Priority 2 resolution (8 hour)", started=START, goal=timedelta(hours=8), used=timedelta(hours=1)))
+    tool.recording(
+        lambda server: server.instance.set_sla(
+            number, "Priority 2 resolution (8 hour)", started=START, goal=timedelta(hours=8), used=timedelta(hours=1)
+        )
+    )
     tool.agent("alice").update(number, description="users in building B too")  # the ticket changes: Baton reads it
     assert baton.poller.run_once().ok
     assert sla_entries(baton, number) == []
@@ -103,8 +111,10 @@ def test_the_tickets_sla_reminds_at_half_and_escalates_at_three_quarters(tool, b
     assert len(sla_entries(baton, number)) == 2
 
     notes = [n.value for n in notes_by_baton(tool, number)]
-    assert any(n.startswith("SLA reminder to alice (Service Desk): 50 % of SLA 'Priority 2 resolution (8 hour)'")
-               for n in notes), notes
+    assert any(
+        n.startswith("SLA reminder to alice (Service Desk): 50 % of SLA 'Priority 2 resolution (8 hour)'")
+        for n in notes
+    ), notes
     assert any(n.startswith("SLA escalation: 75 % of SLA 'Priority 2 resolution (8 hour)' used") for n in notes)
     (reminder,) = [m for m in mail_server.to("alice@example.com") if "SLA" in m.message["Subject"]]
     assert "50 % of the SLA used" in reminder.message["Subject"] and "Mail server slow" in reminder.part("plain")
@@ -114,25 +124,39 @@ def test_the_tickets_sla_reminds_at_half_and_escalates_at_three_quarters(tool, b
     assert mail_server.to("carol@example.com"), "the Network queue hears of the request"
     # the requester (dana, the caller) was told when to expect news: the SLA's breach, 7 hours after it was read
     (status,) = [m for m in mail_server.to("dana@example.com") if "SLA" not in m.message["Subject"]][:1]
-    assert "When to expect news: by Mon 2 Mar 2026, 16:00 UTC (the service level agreed for your ticket)." \
+    assert (
+        "When to expect news: by Mon 2 Mar 2026, 16:00 UTC (the service level agreed for your ticket)."
         in status.part("plain")
+    )
 
     # the report counts the SLA steps as it counts every rule
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("BATON_CONFIG", raising=False)
-    report = CliRunner().invoke(cli, ["--db", str(tmp_path / "ledger.db"), "report", "--format", "json",
-                                      "--no-charts", "--out", "out"], catch_exceptions=False)
+    report = CliRunner().invoke(
+        cli,
+        ["--db", str(tmp_path / "ledger.db"), "report", "--format", "json", "--no-charts", "--out", "out"],
+        catch_exceptions=False,
+    )
     metrics = json.loads(report.output)
     assert {k: v for k, v in metrics["rule_outcomes"].items() if k.startswith("sla")} == {
-        "sla: reminded": 1, "sla: escalated": 1}
+        "sla: reminded": 1,
+        "sla: escalated": 1,
+    }
     assert {"rule": "sla: escalated", "count": 1} in metrics["escalations_by_rule"]
 
 
 def test_a_paused_sla_waits_and_a_ticket_without_one_has_no_sla_step(tool, baton):
     paused = tool.agent("alice").create(SD, "alice", "Waiting for the user")
-    tool.recording(lambda server: server.instance.set_sla(
-        paused, "Priority 3 resolution (2 day)", started=START, goal=timedelta(hours=16), used=timedelta(hours=10),
-        paused=True))
+    tool.recording(
+        lambda server: server.instance.set_sla(
+            paused,
+            "Priority 3 resolution (2 day)",
+            started=START,
+            goal=timedelta(hours=16),
+            used=timedelta(hours=10),
+            paused=True,
+        )
+    )
     plain = tool.agent("alice").create(SD, "alice", "No SLA on this one")
     tool.agent("alice").update(paused, state="3")  # on hold: ServiceNow pauses the SLA
     assert baton.poller.run_once().ok

@@ -6,6 +6,7 @@ requests, accepts and declines handoffs through the REST message's methods, with
 and Baton answers each call (never 404). Each REST call is resolved as ServiceNow would: the method's endpoint
 from the update set, its ${variables} filled in, its query parameters added.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,13 +27,15 @@ from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.store.api_tokens import ApiTokens
 from baton_itsm.core.web import create_app
-from tests.desk import DESK
 from tests.connectors.servicenow.integration.test_sn_webhook_receiver import CONNECTORS
 from tests.connectors.servicenow.test_sn_business_rule import HARNESS as RULE_HARNESS
 from tests.connectors.servicenow.test_sn_business_rule import REFS, SENT_AT, ticket
+from tests.desk import DESK
 
 BATON = "https://baton.example.test"
 INCLUDE_HARNESS = Path(__file__).with_name("sn_script_include_harness.js")
+
+
 def node() -> str:
     found = shutil.which("node")
     if found is None:
@@ -60,8 +63,10 @@ def installed(tmp_path, monkeypatch):
     rule.write_text(records["sys_script"][0].findtext("script"))
     include = tmp_path / "include.js"
     include.write_text(records["sys_script_include"][0].findtext("script"))
-    methods = {fn.findtext("function_name"): (fn.findtext("http_method").upper(), fn.findtext("rest_endpoint"))
-               for fn in records["sys_rest_message_fn"]}
+    methods = {
+        fn.findtext("function_name"): (fn.findtext("http_method").upper(), fn.findtext("rest_endpoint"))
+        for fn in records["sys_rest_message_fn"]
+    }
     (tmp_path / "baton.yaml").write_text(DESK + CONNECTORS)
     app = build_app(str(tmp_path / "baton.yaml"), str(tmp_path / "ledger.db"), clock=FixedClock(SENT_AT))
     app.connectors["sn"].clock = FixedClock(SENT_AT)
@@ -84,24 +89,60 @@ class Installed:
         return self.client.request(verb, path, headers=call["headers"], content=call["body"])
 
     def rule_delivers(self, operation: str, current: dict, previous: dict | None, user: str) -> dict:
-        spec = {"table": "incident", "operation": operation, "current": current, "previous": previous, "refs": REFS,
-                "guid": f"{operation}0c2ad7b84d5fa0c3e6b9d1a2f4c8"[:32], "user": user, "secret": "webhook-secret",
-                "now_ms": int(SENT_AT.timestamp() * 1000)}
-        sent = json.loads(subprocess.run([node(), str(RULE_HARNESS), str(self.rule), json.dumps(spec)],
-                                         capture_output=True, text=True, timeout=30, check=True).stdout)
+        spec = {
+            "table": "incident",
+            "operation": operation,
+            "current": current,
+            "previous": previous,
+            "refs": REFS,
+            "guid": f"{operation}0c2ad7b84d5fa0c3e6b9d1a2f4c8"[:32],
+            "user": user,
+            "secret": "webhook-secret",
+            "now_ms": int(SENT_AT.timestamp() * 1000),
+        }
+        sent = json.loads(
+            subprocess.run(
+                [node(), str(RULE_HARNESS), str(self.rule), json.dumps(spec)],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=True,
+            ).stdout
+        )
         assert sent["message"] == ["Baton", "post_holder_change"]
-        return self.send({"method": "post_holder_change", "variables": {}, "query": {}, "headers": sent["headers"],
-                          "body": sent["body"]})
+        return self.send(
+            {
+                "method": "post_holder_change",
+                "variables": {},
+                "query": {},
+                "headers": sent["headers"],
+                "body": sent["body"],
+            }
+        )
 
     def click(self, person: str, groups: list[str], call: str, args: list | None = None, **parameters) -> tuple:
         """A button's server side as `person` (with their Baton token): (its answer, Baton's answers)."""
         token = ApiTokens(self.app.store).create(person, SENT_AT).token
         answers, statuses = [], []
         while True:  # each run stops at the first call not answered yet; Baton answers it; run again
-            spec = {"call": call, "args": args or [], "user": person, "groups": groups, "answers": answers,
-                    "preferences": {"baton.api_token": token}, "parameters": parameters}
-            ran = json.loads(subprocess.run([node(), str(INCLUDE_HARNESS), str(self.include), json.dumps(spec)],
-                                            capture_output=True, text=True, timeout=30, check=True).stdout)
+            spec = {
+                "call": call,
+                "args": args or [],
+                "user": person,
+                "groups": groups,
+                "answers": answers,
+                "preferences": {"baton.api_token": token},
+                "parameters": parameters,
+            }
+            ran = json.loads(
+                subprocess.run(
+                    [node(), str(INCLUDE_HARNESS), str(self.include), json.dumps(spec)],
+                    capture_output=True,
+                    text=True,
+                    timeout=30,
+                    check=True,
+                ).stdout
+            )
             if ran["done"]:
                 return ran["result"], statuses
             call_made = ran["calls"][-1]
@@ -116,8 +157,15 @@ def test_the_rules_deliveries_are_accepted_and_the_buttons_request_accept_and_de
     assert (created.status_code, created.json()["outcome"]) == (200, "accepted")
     installed.app.intake.process_pending()
 
-    result, calls = installed.click("alice", ["Service Desk"], "requestHandoff", sysparm_number="INC0010001",
-                                    sysparm_to="Network", sysparm_reason="the VPN concentrator", sysparm_summary="")
+    result, calls = installed.click(
+        "alice",
+        ["Service Desk"],
+        "requestHandoff",
+        sysparm_number="INC0010001",
+        sysparm_to="Network",
+        sysparm_reason="the VPN concentrator",
+        sysparm_summary="",
+    )
     assert calls == [("request_handoff", 201)] and json.loads(result)["ok"], result
 
     # carol is in Network: the Accept button shows for her, and not for bob (not in Network, not named)
@@ -131,10 +179,18 @@ def test_the_rules_deliveries_are_accepted_and_the_buttons_request_accept_and_de
     accepted = [e.event for e in installed.app.handoffs.ledger(key) if e.event.entry_type == "accepted"]
     assert accepted and accepted[0].by == "carol" and accepted[0].handoff_id == shown
 
-    installed.click("alice", ["Service Desk"], "requestHandoff", sysparm_number="INC0010001", sysparm_to="Network",
-                    sysparm_reason="again", sysparm_summary="")
-    result, calls = installed.click("carol", ["Network"], "declineHandoff", sysparm_number="INC0010001",
-                                    sysparm_reason="not a network fault")
+    installed.click(
+        "alice",
+        ["Service Desk"],
+        "requestHandoff",
+        sysparm_number="INC0010001",
+        sysparm_to="Network",
+        sysparm_reason="again",
+        sysparm_summary="",
+    )
+    result, calls = installed.click(
+        "carol", ["Network"], "declineHandoff", sysparm_number="INC0010001", sysparm_reason="not a network fault"
+    )
     assert calls == [("pending_handoffs", 200), ("decline_handoff", 200)] and json.loads(result)["ok"], result
     declined = [e.event for e in installed.app.handoffs.ledger(key) if e.event.entry_type == "declined"]
     assert declined[0].by == "carol" and declined[0].reason == "not a network fault"
@@ -143,8 +199,15 @@ def test_the_rules_deliveries_are_accepted_and_the_buttons_request_accept_and_de
 def test_baton_refusing_a_button_is_shown_in_batons_words(installed):
     installed.rule_delivers("insert", ticket(assigned_to="u1"), None, user="dana")
     installed.app.intake.process_pending()
-    result, calls = installed.click("alice", ["Service Desk"], "requestHandoff", sysparm_number="INC0010001",
-                                    sysparm_to="Nowhere", sysparm_reason="x", sysparm_summary="")
+    result, calls = installed.click(
+        "alice",
+        ["Service Desk"],
+        "requestHandoff",
+        sysparm_number="INC0010001",
+        sysparm_to="Nowhere",
+        sysparm_reason="x",
+        sysparm_summary="",
+    )
     said = json.loads(result)
     assert calls[0][0] == "request_handoff" and calls[0][1] not in (201, 404)
     assert not said["ok"] and said["message"].startswith(f"Baton answered {calls[0][1]}: ")

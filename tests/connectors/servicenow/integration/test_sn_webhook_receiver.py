@@ -4,6 +4,7 @@ A signed delivery is kept and answered 200, then handled by the intake: a push b
 revert. A wrong, missing or stale signature is refused (400) and nothing is kept; a delivery id seen before
 is acknowledged (200, so the sender stops) and not taken again.
 """
+
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
@@ -12,22 +13,29 @@ from sqlalchemy import func, select
 from baton_itsm.core.app import build_app
 from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.holders import Holder, TicketKey
-from baton_itsm.core.runtime.group_commit import GroupCommit
-from baton_itsm.core.usecases.intake import Intake
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.rules.policy import Policy
+from baton_itsm.core.runtime.group_commit import GroupCommit
 from baton_itsm.core.store.schema import inbox, outbox
-from baton_itsm.core.web import create_app
+from baton_itsm.core.usecases.intake import Intake
 from baton_itsm.core.usecases.receive_webhook import receive_webhook
-from tests.desk import DESK
+from baton_itsm.core.web import create_app
 from tests.connectors.servicenow.sn import NOW, SIGNATURE, SIGNED_AT, connector, delivery, payload
+from tests.desk import DESK
 
 KEY = TicketKey("sn", "INC0010001")
-CREATED = payload(delivery_id="c0ffee00c0ffee00c0ffee00c0ffee00", operation="insert", sys_updated_by="dana",
-                  actor="dana",
-                  assigned_to={"old": {"value": "", "user_name": ""}, "new": {"value": "u1", "user_name": "alice"}})
-PUSHED = payload(actor="alice", sys_updated_by="alice",  # alice pushes it to bob, who never asked for it
-                 assigned_to={"old": {"value": "u1", "user_name": "alice"}, "new": {"value": "u2", "user_name": "bob"}})
+CREATED = payload(
+    delivery_id="c0ffee00c0ffee00c0ffee00c0ffee00",
+    operation="insert",
+    sys_updated_by="dana",
+    actor="dana",
+    assigned_to={"old": {"value": "", "user_name": ""}, "new": {"value": "u1", "user_name": "alice"}},
+)
+PUSHED = payload(
+    actor="alice",
+    sys_updated_by="alice",  # alice pushes it to bob, who never asked for it
+    assigned_to={"old": {"value": "u1", "user_name": "alice"}, "new": {"value": "u2", "user_name": "bob"}},
+)
 
 
 def setup(store, clock, directory):
@@ -56,7 +64,8 @@ def test_a_signed_delivery_is_kept_and_handled_and_a_replay_is_not_taken_again(s
         ticket = uow.load_ticket(KEY)
         actions = uow.connection.execute(select(outbox.c.idempotency_key)).scalars().all()
     assert ticket.holder == Holder("Service Desk", "alice") and ticket.open_handoff().to_holder == Holder(
-        "Service Desk", "bob")
+        "Service Desk", "bob"
+    )
     assert sum(key.startswith("revert:sn:INC0010001:") for key in actions) == 1
 
 
@@ -100,6 +109,7 @@ def test_deliveries_over_http_are_kept_once_and_handled_by_the_intake(tmp_path, 
     app = build_app(str(tmp_path / "baton.yaml"), str(tmp_path / "ledger.db"), clock=clock)
     app.connectors["sn"].clock = FixedClock(NOW)
     with TestClient(create_app(app)) as client:
+
         def post(instance: str, headers: dict, body: bytes):
             return client.post(f"/hooks/servicenow/{instance}", headers=headers, content=body)
 
