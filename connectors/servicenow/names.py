@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from baton_itsm.connectors.common import MalformedPayload
 from baton_itsm.connectors.servicenow.client import TableClient
 from baton_itsm.connectors.servicenow.values import Ref, quote, text
 from baton_itsm.core.errors import ToolRefused
@@ -97,6 +98,9 @@ class Names:
                     f"ServiceNow has no {'group' if table == GROUPS else 'user'} {name!r} "
                     f"({table}.{column}); check the names in Baton's config"
                 )
+            sys_id = text(record.get("sys_id"))
+            if sys_id is None:  # else None would be written as the holder, clearing the field
+                raise MalformedPayload(f"ServiceNow answered for {table}.{column}={name!r} without a sys_id")
             self._remember(table, record)
-            known.setdefault(name, text(record.get("sys_id")))
+            known.setdefault(name, sys_id)
         return known[name]
