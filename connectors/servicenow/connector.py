@@ -18,19 +18,18 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from baton_itsm.connectors.http import HttpClient, RetryPolicy, credentials
+from baton_itsm.connectors.servicenow.audit import holder_changes, newer_holder_change
 from baton_itsm.connectors.servicenow.changes import HolderStep, TicketView, holder_steps, ticket_events
 from baton_itsm.connectors.servicenow.checkpoint import Checkpoint, seen_as
 from baton_itsm.connectors.servicenow.client import TableClient
 from baton_itsm.connectors.servicenow.facts import ticket_fields
 from baton_itsm.connectors.servicenow.mapping import (
-    AUDIT_FIELDS,
     GROUP_FIELD,
     HOLDER_FIELDS,
     PERSON_FIELD,
     TICKET_FIELDS,
     AuditRow,
     SnTicket,
-    read_audit,
     read_ticket,
 )
 from baton_itsm.connectors.servicenow.names import Names
@@ -44,7 +43,6 @@ from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.errors import ConfigError, ToolConflict, ToolNotFound, ToolRefused
 
 EMPTY_TABLE_MARGIN = timedelta(days=1)
-AUDIT_PAGE = 1000  # sys_audit rows per page: small records, and one page covers a ticket page's changes
 
 
 @dataclass
@@ -130,16 +128,17 @@ class ServiceNowConnector:
                 self.options.table, query=f"numberIN{numbers}", fields=self._ticket_fields, limit=self.options.page_size
             ):
                 record = read_ticket(raw, self.options.requester_field)
-                found[record.number] = record
+                if record.number is not None:  # asked for by number, so each answer has one
+                    found[record.number] = record
         self._learn_names(list(found.values()))
         seen: dict[str, Observation] = {}
         for number in wanted:
-            record = found.get(number)
-            if record is None:
+            ticket = found.get(number)
+            if ticket is None:
                 seen[number] = self._unseen(number)
-            elif not _unread(point, record):
-                self._sys_ids[number] = record.sys_id
-                seen[number] = Observation(_holder(self._named(record)))
+            elif not _unread(point, ticket):
+                self._sys_ids[number] = ticket.sys_id
+                seen[number] = Observation(_holder(self._named(ticket)))
         return seen
 
     def ticket_of(self, record: SnTicket, sla: Mapping[str, str] | None = None) -> ToolTicket:
@@ -257,7 +256,7 @@ class ServiceNowConnector:
     def _events(self, records: Sequence[SnTicket], *, audit_since: str, origin: str) -> list:
         if not records:
             return []
-        rows = self._audit(records, audit_since) if self.holders_from_audit else []
+        rows = holder_changes(self.client, self.options.table, records, audit_since) if self.holders_from_audit else []
         by_record: dict[str, list[AuditRow]] = defaultdict(list)
         for row in rows:
             by_record[row.document].append(row)
@@ -275,16 +274,6 @@ class ServiceNowConnector:
             )
             self._remember(record)
         return events
-
-    def _audit(self, records: Sequence[SnTicket], since: str) -> list[AuditRow]:
-        """Holder changes of a whole page of tickets in one query (paged only past AUDIT_PAGE rows)."""
-        query = (
-            f"tablename={self.options.table}^documentkeyIN{','.join(r.sys_id for r in records)}"
-            f"^fieldnameIN{','.join(HOLDER_FIELDS)}^sys_created_on>={since}^ORDERBYsys_created_on"
-        )
-        return [
-            read_audit(r) for r in self.client.query("sys_audit", query=query, fields=AUDIT_FIELDS, limit=AUDIT_PAGE)
-        ]
 
     def _slas(self, records: Sequence[SnTicket]) -> dict[str, dict[str, str]]:
         """With `read_slas`: each record's active task_sla as the `sla` fact ("" for none), in one query per page."""
@@ -343,19 +332,13 @@ class ServiceNowConnector:
         """Never write over a holder change Baton has not read yet, even one that came back to `expected`.
 
         ServiceNow has no conditional write. The ticket's update counter says whether anything changed since
-        Baton last reported it; only then is sys_audit asked whether that was a holder change: one of the
-        updates after the one Baton read (record_checkpoint), which may share its second.
+        Baton last reported it; only then is sys_audit asked whether that was a holder change.
         """
         seen = self._seen.get(number)
         if not self.holders_from_audit or seen is None or record.mod_count is None or record.mod_count <= seen[0]:
             return
-        query = (
-            f"tablename={self.options.table}^documentkey={record.sys_id}^fieldnameIN{','.join(HOLDER_FIELDS)}"
-            f"^sys_created_on>={seen[1]}^record_checkpoint>{seen[0]}"
-        )
-        newer = self.client.first("sys_audit", query=query, fields=AUDIT_FIELDS)
-        if newer is not None:
-            row = read_audit(newer)
+        row = newer_holder_change(self.client, self.options.table, record, seen)
+        if row is not None:
             raise ToolConflict(
                 f"{self.instance}:{number}: {row.user or 'someone'} changed its {row.field} at "
                 f"{row.at:%Y-%m-%d %H:%M:%S} UTC, after what Baton decided on; Baton decides again "
