@@ -1,7 +1,8 @@
 """Outbound HTTP for connectors: one status-to-error mapping, timeouts always, retries that honour Retry-After.
 
-Retries sleep, so they happen only where waiting is allowed (`core/runtime/no_waiting.py`): a poller or a command may wait
-for its own tool; the outbox dispatcher never does, it gets the error at once and stores the time of the next try.
+Retries sleep, so they happen only where waiting is allowed (`core/runtime/no_waiting.py`): a poller or a command
+may wait for its own tool; the outbox dispatcher never does, it gets the error at once and stores the time of the
+next try.
 
 Messages name the method and path, never credentials or query strings (a query can carry a token).
 """
@@ -10,10 +11,10 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
@@ -92,6 +93,19 @@ class RetryPolicy:
         return max(backoff, asked)
 
 
+class Session(Protocol):
+    """What HttpClient uses of a session: a requests.Session, or a library's (jira/client.py's LibrarySession)."""
+
+    auth: Any
+
+    @property
+    def headers(self) -> MutableMapping[str, Any]: ...
+
+    def request(
+        self, method: str, url: str, *, params: Any, json: Any, headers: Any, timeout: float, allow_redirects: bool
+    ) -> requests.Response: ...
+
+
 @dataclass
 class HttpClient:
     """A requests session bound to one base URL, with a timeout on every call and counted requests."""
@@ -102,7 +116,7 @@ class HttpClient:
     timeout: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] = time.sleep  # injected by tests: nobody waits for real time there
-    session: requests.Session = field(default_factory=requests.Session)
+    session: Session = field(default_factory=requests.Session)
     counts: Counter = field(default_factory=Counter)  # (method, path template) -> requests sent
     # Reads the tool's reason from an error answer (Jira: errorMessages/errors); default: `message` or the text.
     describe: Callable[[requests.Response], str] | None = None

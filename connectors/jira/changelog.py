@@ -37,11 +37,12 @@ def _name(item: Mapping) -> set[str]:
 
 def rewind(
     reader: Reader, fields: Mapping, after: ToolHolder, items: Iterable[Mapping]
-) -> tuple[ToolHolder, str | None]:
+) -> tuple[ToolHolder, ToolEventKind | None]:
     """The holder before a history whose result is `after`, and `resolved`/`reopened` if it did that."""
     spec = reader.group_spec(fields)
     project = fields.get("project") or {}
-    before, lifecycle, group_items = after, None, 0
+    lifecycle: ToolEventKind | None = None
+    before, group_items = after, 0
     for item in items:
         names = _name(item)
         if "assignee" in names:
@@ -161,7 +162,8 @@ def issue_events(reader: Reader, instance: str, issue: Mapping, since: datetime)
     reader.people.learn(issue)
     key, facts = TicketKey(instance, str(issue["id"])), reader.facts(issue)
     created = parse_time(fields["created"]) if fields.get("created") else None
-    state, events = reader.tool_holder(fields), []
+    state = reader.tool_holder(fields)
+    events: list[ToolEvent] = []
     for history in reversed(histories_of(issue)):
         at = parse_time(history["created"])
         if at < since or (created is not None and at - created < CREATION):

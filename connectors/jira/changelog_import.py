@@ -123,7 +123,8 @@ def issue_ticket(issue: dict, group_field: str = "project") -> ImportedTicket:
                 was_resolved = resolved
         if moved:  # one snapshot per changelog entry: a group and assignee changed together are one move
             snapshots.append((at, author, group, person, history_id))
-    steps, last = [], (None, None)
+    steps = []
+    last: tuple[str | None, str | None] = (None, None)
     for at, actor, snap_group, snap_person, source_id in snapshots:
         if snap_group is None or (snap_group, snap_person) == last:
             continue

@@ -151,7 +151,8 @@ class JiraClient:
 
     def slas(self, issue_id: str) -> list[dict]:
         """The request's SLAs (Service Management pages as start/limit/isLastPage)."""
-        found, start = [], 0
+        found: list[dict] = []
+        start = 0
         while True:
             page = self._json(
                 "GET",

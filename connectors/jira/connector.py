@@ -22,6 +22,7 @@ from baton_itsm.connectors.jira.webhook import parse_webhook, verify_signature
 from baton_itsm.core.clock import Clock, SystemClock
 from baton_itsm.core.connector import Changes, Observation, ToolTicket, WebhookResult
 from baton_itsm.core.domain.holders import Holder, TicketKey
+from baton_itsm.core.domain.tool_events import ToolEvent
 from baton_itsm.core.errors import ConfigError, ToolConflict, ToolNotFound, ToolRefused
 
 # Cloud's /search/jql is eventually consistent: each read reaches back this far before its checkpoint,
@@ -90,11 +91,12 @@ class JiraConnector:
     # --- reading ----------------------------------------------------------------------------
     def changes_since(self, checkpoint: str | None) -> Changes:
         if checkpoint is None:  # from now on: the newest update Jira has is where reading starts
-            newest = next(self.client.search_pages(self._jql(order="DESC"), ["updated"], ""))[0]
-            return Changes([], (fields_of(newest[0]).get("updated") if newest else None) or BEGINNING)
+            latest = next(self.client.search_pages(self._jql(order="DESC"), ["updated"], ""))[0]
+            return Changes([], (fields_of(latest[0]).get("updated") if latest else None) or BEGINNING)
         window = parse_time(checkpoint).replace(second=0, microsecond=0) - OVERLAP
         jql = self._jql(f'updated >= "{self._jql_time(window)}"')
-        events, newest, more = [], checkpoint, False
+        events: list[ToolEvent] = []
+        newest, more = checkpoint, False
         for page, (issues, more) in enumerate(self.client.search_pages(jql, self._fields()), start=1):
             for issue in issues:
                 events += issue_events(self.reader, self.instance, self._complete(issue, window), window)
@@ -133,7 +135,8 @@ class JiraConnector:
         """
         if not ticket_ids or checkpoint is None:
             return {}
-        wanted, found = sorted(set(ticket_ids), key=lambda t: (len(t), t)), {}
+        wanted = sorted(set(ticket_ids), key=lambda t: (len(t), t))
+        found: dict[str, dict] = {}  # issue id -> the issue
         fields = ["assignee", "project", "updated", *self._group_fields()]
         try:
             for start in range(0, len(wanted), self.options.page_size):

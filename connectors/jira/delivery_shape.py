@@ -45,9 +45,11 @@ def _kind(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def _object(value: Any, path: str, optional: bool = True) -> Mapping | None:
-    if value is None and optional:
-        return None
+def _object(value: Any, path: str) -> Mapping | None:
+    return None if value is None else _required_object(value, path)
+
+
+def _required_object(value: Any, path: str) -> Mapping:
     if not isinstance(value, Mapping):
         raise MalformedPayload(f"{path} is {_kind(value)}, not an object")
     return value
@@ -71,8 +73,9 @@ def _id(value: Any, path: str) -> None:
 
 def _user(value: Any, path: str) -> None:
     user = _object(value, path)
-    for name in USER_NAMES if user is not None else ():
-        _text(user.get(name), f"{path}.{name}")
+    if user is not None:
+        for name in USER_NAMES:
+            _text(user.get(name), f"{path}.{name}")
 
 
 def check_timestamp(value: Any) -> int | float:
@@ -99,7 +102,7 @@ def check_delivery(payload: Mapping) -> None:
         if items is not None and not isinstance(items, list):
             raise MalformedPayload(f"changelog.items is {_kind(items)}, not a list")
         for index, item in enumerate(items or []):
-            item = _object(item, f"changelog.items.{index}", optional=False)
+            item = _required_object(item, f"changelog.items.{index}")
             for name in ITEM_VALUES:
                 _text(item.get(name), f"changelog.items.{index}.{name}", limit=None)  # may be a long text
     comment = _object(payload.get("comment"), "comment")
@@ -110,7 +113,7 @@ def check_delivery(payload: Mapping) -> None:
 def _check_issue(issue: Mapping) -> None:
     _id(issue.get("id"), "issue.id")
     _text(issue.get("key"), "issue.key")
-    fields = _object(issue.get("fields"), "issue.fields", optional=False)
+    fields = _required_object(issue.get("fields"), "issue.fields")
     project = _object(fields.get("project"), "issue.fields.project")
     if project is not None:
         key = project.get("key")

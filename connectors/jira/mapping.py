@@ -51,10 +51,15 @@ def display_name(user: Any) -> str | None:
     return str(user["displayName"]) if isinstance(user, Mapping) and user.get("displayName") else None
 
 
-def fields_of(issue: Any) -> dict:
+def issue_of(issue: Any) -> Mapping:
+    """`issue` if it is an issue with an id and fields; else MalformedPayload."""
     if not isinstance(issue, Mapping) or not isinstance(issue.get("fields"), Mapping) or not issue.get("id"):
         raise MalformedPayload(f"an issue without an id or fields: {str(issue)[:200]}")
-    return dict(issue["fields"])
+    return issue
+
+
+def fields_of(issue: Any) -> dict:
+    return dict(issue_of(issue)["fields"])
 
 
 @dataclass(frozen=True)

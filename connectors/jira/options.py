@@ -38,7 +38,8 @@ class GroupField(_Strict):
     def resolved_kind(self) -> GroupKind:
         if self.kind:
             return self.kind
-        return {"project": "project", "components": "component"}.get(self.field, "group")
+        kinds: dict[str, GroupKind] = {"project": "project", "components": "component"}
+        return kinds.get(self.field, "group")
 
     def names(self) -> frozenset[str]:
         """How a changelog item of this field may be named (fieldId on Cloud, the field's label on DC)."""

@@ -21,7 +21,7 @@ from datetime import datetime
 from baton_itsm.connectors.common import MalformedPayload, header
 from baton_itsm.connectors.jira.changelog import Moment, change_events, comment_event, rewind
 from baton_itsm.connectors.jira.delivery_shape import check_delivery, check_timestamp
-from baton_itsm.connectors.jira.mapping import Reader, fields_of, parse_time
+from baton_itsm.connectors.jira.mapping import Reader, fields_of, issue_of, parse_time
 from baton_itsm.core.connector import WebhookOutcome, WebhookResult
 from baton_itsm.core.delivery_json import MalformedBody, load
 from baton_itsm.core.domain.holders import TicketKey
@@ -65,9 +65,9 @@ def delivery_id(payload: Mapping) -> str:
     """The delivery's identity, from what the signature covers: the kind of event, its issue, its changelog
     history or comment, and Jira's timestamp. A retry, or the same body posted again under any
     X-Atlassian-Webhook-Identifier or none, has the same identity; two events never do."""
-    issue = payload.get("issue") if isinstance(payload.get("issue"), Mapping) else {}
-    changelog = payload.get("changelog") if isinstance(payload.get("changelog"), Mapping) else {}
-    comment = payload.get("comment") if isinstance(payload.get("comment"), Mapping) else {}
+    issue = found if isinstance(found := payload.get("issue"), Mapping) else {}
+    changelog = found if isinstance(found := payload.get("changelog"), Mapping) else {}
+    comment = found if isinstance(found := payload.get("comment"), Mapping) else {}
     parts = [
         payload.get("webhookEvent"),
         issue.get("id"),
@@ -124,7 +124,7 @@ def _read(instance: str, reader: Reader, kind: str, payload: dict) -> tuple[Webh
         return _comment_created(instance, reader, payload)
     if kind not in ("jira:issue_created", "jira:issue_updated"):
         return WebhookOutcome.UNSUPPORTED, [], f"unknown delivery {kind}"
-    issue = payload.get("issue")
+    issue = issue_of(payload.get("issue"))
     fields = fields_of(issue)
     unwatched = _unwatched(reader, fields)
     if unwatched:

@@ -48,7 +48,7 @@ def scope_jql(projects: Sequence[str]) -> str:
 
 
 def _read(item: Mapping) -> Webhook:
-    filters = item.get("filters") if isinstance(item.get("filters"), Mapping) else {}
+    filters = found if isinstance(found := item.get("filters"), Mapping) else {}
     return Webhook(
         id=str(item.get("self", "")).rstrip("/").rsplit("/", 1)[-1],
         name=str(item.get("name", "")),

@@ -81,14 +81,15 @@ class RestConnector:
     def observe(self, ticket_ids: Collection[str], checkpoint: str | None) -> dict[str, Observation]:
         """The tickets' holders now (or why Baton cannot see them), leaving out any ticket with a watched change after
         `checkpoint` not yet read: the next read brings that change first."""
-        if not ticket_ids or self.profile.changes.ticket_clause is None or checkpoint is None:
+        clause = self.profile.changes.ticket_clause
+        if not ticket_ids or clause is None or checkpoint is None:
             return {}
         now = self._tickets_now(set(ticket_ids))
         seen = {t: Observation(Holder(s.group, s.person) if s.group else None) for t, s in now.items()}
         for ticket_id in ticket_ids:
             if ticket_id not in seen:  # not found by a search: deleted, hidden from Baton, or gone
                 seen[ticket_id] = self._unseen(ticket_id)
-        unread = {c.ticket_id for c in self._changes_of(seen, checkpoint)}
+        unread = {c.ticket_id for c in self._changes_of(clause, seen, checkpoint)}
         return {t: o for t, o in seen.items() if t not in unread}
 
     def read_ticket(self, ticket_id: str) -> ToolTicket:
@@ -111,7 +112,7 @@ class RestConnector:
                 f"{self.instance}:{ticket_id} is held by {current.holder or 'nobody'} now, "
                 f"not {expected}; Baton will decide again on the change"
             )
-        body = {}
+        body: dict[str, str | None] = {}
         if current.holder is None or current.holder.group != holder.group:
             body[spec.group] = holder.group
         if current.holder is None or current.holder.person != holder.person:
@@ -225,14 +226,13 @@ class RestConnector:
         watched = [(raw, rule) for raw in raws if (rule := classify(raw, spec.kinds)) is not None]
         return [self._with_text(self._named(raw, rule)) for raw, rule in watched]
 
-    def _changes_of(self, ticket_ids: Collection[str], checkpoint: str) -> list[NamedChange]:
-        """Watched changes of these tickets after `checkpoint` (one page per 100 tickets: a hint, not a history)."""
+    def _changes_of(self, clause: str, ticket_ids: Collection[str], checkpoint: str) -> list[NamedChange]:
+        """Watched changes of these tickets after `checkpoint` (one page per 100 tickets: a hint, not a history);
+        `clause` is the profile's ticket_clause."""
         spec, found = self.profile.changes, []
         ordered = sorted(ticket_ids, key=lambda t: (len(t), t))
         for start in range(0, len(ordered), self.profile.paging.size):
-            tickets = " OR ".join(
-                spec.ticket_clause.format(id=t) for t in ordered[start : start + self.profile.paging.size]
-            )
+            tickets = " OR ".join(clause.format(id=t) for t in ordered[start : start + self.profile.paging.size])
             params = {k: v.format(cursor=int(checkpoint)) for k, v in spec.params.items()}
             params["query"] = f"({params['query']}) AND ({tickets})"
             answer = _json(
@@ -252,10 +252,11 @@ class RestConnector:
         for change in changes:
             by_ticket.setdefault(change.ticket_id, []).append(change)
         odd = {t for t, own in by_ticket.items() if t in now and disagrees_with_now(own, now[t])}
-        if not odd or self.profile.changes.ticket_clause is None:
+        clause = self.profile.changes.ticket_clause
+        if not odd or clause is None:
             return [], {}, []
-        later = self._changes_of(odd, cursor)
-        first_later = {}
+        later = self._changes_of(clause, odd, cursor)
+        first_later: dict[str, NamedChange] = {}
         for change in later:
             first_later.setdefault(change.ticket_id, change)
         held_back = {

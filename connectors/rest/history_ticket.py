@@ -44,7 +44,7 @@ def imported_ticket(
     tid = ticket.ticket_id
     odd = _gaps(changes)
     events = to_events(instance, changes, {tid: ticket.now})
-    snapshots = []
+    snapshots: list[tuple[str, str | None, str | None, str | None, str]] = []
     if not events or events[0].kind is not ToolEventKind.CREATED:
         # RT writes a Create transaction for every ticket; without it the first holder is the first move's "from".
         first = next((e.old_holder for e in events if e.kind is ToolEventKind.HOLDER_CHANGED), None)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from baton_itsm.connectors.common import MalformedPayload, header
 from baton_itsm.connectors.rest.mapping import classify, dig, read_change, read_ticket
-from baton_itsm.connectors.rest.profile import Profile
+from baton_itsm.connectors.rest.profile import Profile, Webhook
 from baton_itsm.connectors.rest.timeline import NamedChange, TicketNow, to_events
 from baton_itsm.core.connector import WebhookOutcome, WebhookResult
 from baton_itsm.core.delivery_json import MalformedBody, load
@@ -53,7 +53,7 @@ def parse_webhook(
         return WebhookResult(
             WebhookOutcome.ANOMALOUS, reason=f"expected objects at {spec.change!r} and {spec.ticket!r}"
         )
-    if not_plain := _not_plain(profile, item, ticket_item):
+    if not_plain := _not_plain(spec, profile, item, ticket_item):
         return WebhookResult(WebhookOutcome.ANOMALOUS, reason=not_plain)
     if spec.object_type and dig(item, spec.object_type.path) != spec.object_type.equals:
         return WebhookResult(WebhookOutcome.IGNORED, reason=f"not a {spec.object_type.equals} change")
@@ -88,9 +88,9 @@ def parse_webhook(
     )
 
 
-def _not_plain(profile: Profile, item: dict, ticket_item: dict) -> str:
+def _not_plain(spec: Webhook, profile: Profile, item: dict, ticket_item: dict) -> str:
     """Where the delivery has an object or a list in place of a value the profile reads ("" if nowhere)."""
-    spec, shape = profile.webhook, profile.ticket
+    shape = profile.ticket
     paths = [(spec.change, item, p) for p in profile.changes.item.model_dump().values()]
     paths += [(spec.ticket, ticket_item, p) for p in (shape.id, shape.group, shape.person, *shape.fields.values())]
     for prefix, data, path in paths:

@@ -66,21 +66,22 @@ def holder_steps(
     for batch in batches.values():
         users = {r.user for r in batch}
         actor = users.pop() if len(users) == 1 else None  # several people in one second: who came last is unknown
-
-        def pair(field: str, name: Callable) -> Pair | None:
-            found = _chain([r for r in batch if r.field == field])
-            return (name(found[0]), name(found[1])) if found else None
-
         steps.append(
             HolderStep(
                 min(r.at for r in batch),
                 actor,
-                pair(GROUP_FIELD, group_name),
-                pair(PERSON_FIELD, user_name),
+                _pair(batch, GROUP_FIELD, group_name),
+                _pair(batch, PERSON_FIELD, user_name),
                 batch[0].update if certain else None,
             )
         )
     return steps
+
+
+def _pair(batch: Sequence[AuditRow], field: str, name: Callable[[str | None], str | None]) -> Pair | None:
+    """(old, new) of `field` over one update's rows, named; None if the update left it alone."""
+    found = _chain([r for r in batch if r.field == field])
+    return (name(found[0]), name(found[1])) if found else None
 
 
 def _chain(rows: Sequence[AuditRow]) -> tuple[str | None, str | None] | None:

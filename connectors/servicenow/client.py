@@ -59,8 +59,8 @@ class TableClient:
         records = result_of(_json(response))
         if not isinstance(records, list):
             raise MalformedPayload(f"GET {table}: expected a list of records, got {str(records)[:200]}")
-        total = response.headers.get("X-Total-Count")
-        total = int(total) if total and total.isdigit() else None
+        total_header = response.headers.get("X-Total-Count")
+        total = int(total_header) if total_header and total_header.isdigit() else None
         return Page(records, offset, total, next_offset(response.links, total, offset, len(records)))
 
     def query(self, table: str, *, query: str, fields: Sequence[str], limit: int) -> Iterator[dict]:

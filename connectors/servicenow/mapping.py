@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from baton_itsm.connectors.common import MalformedPayload
-from baton_itsm.connectors.servicenow.values import Ref, count, parse_time, ref, text
+from baton_itsm.connectors.servicenow.values import Ref, count, parse_raw_time, parse_time, ref, text
 
 GROUP_FIELD, PERSON_FIELD = "assignment_group", "assigned_to"
 HOLDER_FIELDS = (GROUP_FIELD, PERSON_FIELD)
@@ -82,18 +82,21 @@ class SnTicket:
         return parse_time(self.created_on)
 
 
-def _required(record: Any, table: str, *columns: str) -> Mapping:
-    """`record`, if it is an object with a value in each of `columns`; else the answer is not what Baton reads."""
-    if not isinstance(record, Mapping) or not all(text(record.get(c)) for c in columns):
+def _required(record: Any, table: str, *columns: str) -> dict[str, str]:
+    """The text of each of `columns`, if `record` is an object with a value in each; else the answer is not what
+    Baton reads."""
+    found = {c: text(record.get(c)) for c in columns} if isinstance(record, Mapping) else {}
+    values = {c: value for c, value in found.items() if value}
+    if len(values) < len(columns):
         raise MalformedPayload(f"a {table} record without {', '.join(columns)}: {str(record)[:200]}")
-    return record
+    return values
 
 
 def read_ticket(record: Any, requester_field: str = "caller_id") -> SnTicket:
     """A task record in any of the three reference forms; the requester is in `requester_field`."""
-    _required(record, "task", "sys_id")
+    required = _required(record, "task", "sys_id")
     return SnTicket(
-        sys_id=text(record["sys_id"]),
+        sys_id=required["sys_id"],
         number=text(record.get("number")),
         group=ref(record.get(GROUP_FIELD)),
         person=ref(record.get(PERSON_FIELD)),
@@ -128,16 +131,16 @@ class AuditRow:
 
 def read_audit(record: Any) -> AuditRow:
     """A sys_audit row. No captured JSON exists: the shape follows the documented columns (see the test cassettes)."""
-    _required(record, "sys_audit", "sys_id", "documentkey", "fieldname", "sys_created_on")
+    required = _required(record, "sys_audit", "sys_id", "documentkey", "fieldname", "sys_created_on")
     # sys_audit stores values as text, so a reference is a plain sys_id even when links are not excluded
     return AuditRow(
-        text(record["sys_id"]),
-        text(record["documentkey"]),
-        text(record["fieldname"]),
+        required["sys_id"],
+        required["documentkey"],
+        required["fieldname"],
         text(record.get("user")),
         text(record.get("oldvalue")),
         text(record.get("newvalue")),
-        parse_time(record["sys_created_on"]),
+        parse_raw_time(required["sys_created_on"]),
         count(record.get("record_checkpoint")),
     )
 
@@ -159,14 +162,14 @@ class JournalEntry:
 
 
 def read_journal(record: Any) -> JournalEntry:
-    _required(record, "sys_journal_field", "sys_id", "element_id", "element", "sys_created_on")
+    required = _required(record, "sys_journal_field", "sys_id", "element_id", "element", "sys_created_on")
     return JournalEntry(
-        text(record["sys_id"]),
-        text(record["element_id"]),
-        text(record["element"]),
+        required["sys_id"],
+        required["element_id"],
+        required["element"],
         text(record.get("value")) or "",
         text(record.get("sys_created_by")),
-        parse_time(record["sys_created_on"]),
+        parse_raw_time(required["sys_created_on"]),
     )
 
 

@@ -86,4 +86,5 @@ def slas_by_task(records: Iterable[Mapping]) -> dict[str, Sla]:
             found.setdefault(task, []).append(read_task_sla(record))
         except MalformedPayload as error:  # one odd task_sla (not yet computed) must not stop the poll of a page
             log.warning("task %s: %s; that SLA is left out", task, error)
-    return {task: first_due(slas) for task, slas in found.items()}
+    # every list holds at least one SLA, so each task has a first one
+    return {task: due for task, slas in found.items() if (due := first_due(slas)) is not None}

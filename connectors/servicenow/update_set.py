@@ -151,7 +151,9 @@ def _fields(parent: ET.Element, values: Mapping[str, str | Ref]) -> None:
     for name in sorted(values):  # an instance exports fields in name order
         value = values[name]
         if isinstance(value, Ref):
-            ET.SubElement(parent, name, display_value=value.display, **value.attributes).text = value.sys_id or None
+            ET.SubElement(parent, name, {"display_value": value.display, **value.attributes}).text = (
+                value.sys_id or None
+            )
         else:
             ET.SubElement(parent, name).text = value or None
 

@@ -63,6 +63,11 @@ def parse_time(value: Any) -> datetime | None:
     raw = text(value)
     if raw is None:
         return None
+    return parse_raw_time(raw)
+
+
+def parse_raw_time(raw: str) -> datetime:
+    """A raw date-time (UTC, `YYYY-MM-DD HH:MM:SS`) as an aware datetime."""
     return parse_tool_time(raw, what="a ServiceNow date-time (UTC YYYY-MM-DD HH:MM:SS)", layout=TIME_FORMAT)
 
 

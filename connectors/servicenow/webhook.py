@@ -4,8 +4,9 @@ The rule signs `TIMESTAMP.BODY` with HMAC-SHA256 (GlideCertificateEncryption.gen
 base64) and sends three headers: the delivery id, the timestamp (Unix seconds) and the signature. A
 signature that does not match, is missing, or was made longer ago than the tolerance makes the delivery
 anomalous (400): an old delivery replayed with its own valid signature is refused by its age, a recent one
-by its delivery id, which the intake keeps (core/usecases/receive_webhook.py). The delivery's event is named as the poll names
-the same change (`change_id`), so that with `mode: both` the intake takes it once, whichever path brings it first.
+by its delivery id, which the intake keeps (core/usecases/receive_webhook.py). The delivery's event is named as
+the poll names the same change (`change_id`), so that with `mode: both` the intake takes it once, whichever path
+brings it first.
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def _event(
         subject=text(payload.get("short_description")),
     )
     group, person = _pair(payload, "assignment_group", "name"), _pair(payload, "assigned_to", "user_name")
-    caller = payload.get("caller") if isinstance(payload.get("caller"), dict) else {}
+    caller = found if isinstance(found := payload.get("caller"), dict) else {}
     fields = ticket_fields(
         record,
         requester=text(caller.get("email")) or text(caller.get("user_name")),

@@ -30,14 +30,15 @@ def thread_id(ticket: TicketKey, domain: str) -> str:
     return f"<baton.ticket.{_digest(str(ticket), 24)}@{domain}>"
 
 
-def email_payload(message: Message, smtp: SmtpConfig, now: datetime) -> dict[str, Any]:
+def email_payload(message: Message, address: str, smtp: SmtpConfig, now: datetime) -> dict[str, Any]:
+    """The email of `message` to `address` (its recipient's)."""
     domain = smtp.from_address.rpartition("@")[2]
     return {
         "message_id": message_id(message.key, domain),
         "thread": thread_id(message.ticket, domain),
         "ticket": str(message.ticket),
         "from": formataddr((smtp.from_name, smtp.from_address)),
-        "to": formataddr((message.recipient.name or "", message.recipient.email)),
+        "to": formataddr((message.recipient.name or "", address)),
         "subject": message.subject,
         "text": message.text,
         "html": message.html,

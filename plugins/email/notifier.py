@@ -23,10 +23,11 @@ class EmailNotifier:
         return cls(context, SmtpSender(context.settings.smtp, context.environ))
 
     def compose(self, message: Message) -> list[Outgoing]:
-        if not message.recipient.email:
+        address = message.recipient.email
+        if not address:
             log.info("%s: %s has no email address; not emailed", message.key, message.recipient.label)
             return []
-        payload = email_payload(message, self.context.settings.smtp, self.context.clock.now())
+        payload = email_payload(message, address, self.context.settings.smtp, self.context.clock.now())
         return [Outgoing(payload["message_id"], EMAIL_CHANNEL, payload)]
 
     @property

@@ -140,7 +140,7 @@ class SmtpSender:
     def _secure_and_log_in(self, smtp: smtplib.SMTP) -> None:
         if self.config.security is SmtpSecurity.STARTTLS:
             smtp.starttls(context=self.tls_context())
-        if self.config.username_env:
+        if self.config.username_env and self.config.password_env:  # the settings require both or neither
             user, password = (self.environ.get(self.config.username_env), self.environ.get(self.config.password_env))
             if not user or not password:
                 # Retryable: the message waits while the administrator sets the variables and restarts.

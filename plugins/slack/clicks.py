@@ -156,7 +156,7 @@ class SlackClicks:
         """The request is closed (answered, expired, withdrawn): the message says so instead of its buttons."""
         key = self.handoffs.ticket_of(click.handoff_id)
         with self.handoffs.store.unit_of_work(self.clock.now()) as uow:
-            request = uow.load_ticket(key).handoff(click.handoff_id)
+            request = uow.load_ticket(key).known_handoff(click.handoff_id)  # the ledger named its ticket
             what = CLOSED.get(request.state, str(request.state))
             who = f" by {self.display_name(request.decided_by)}" if request.decided_by else ""
             line = f"This request {what}{who}; these buttons are stale, there is nothing left to answer."

@@ -50,14 +50,23 @@ def incident_events(instance: str, updates: list[IncidentUpdate]) -> list[ToolEv
             kind = ToolEventKind.UPDATED
         before = _holder(previous) if previous else None
         moved = holder is not None and holder != before
-        pulled = moved and before is not None and before.person is None and before.group == holder.group
+        # a person taking a ticket that sat with their group, unassigned: the taker is the actor
+        taker = (
+            holder
+            if holder is not None
+            and moved
+            and before is not None
+            and before.person is None
+            and before.group == holder.group
+            else None
+        )
         events.append(
             ToolEvent(
                 ticket=key,
                 event_id=f"{update.number}#{update.mod_count}@{update.updated_at.isoformat()}",
                 kind=kind,
                 at=update.updated_at.replace(tzinfo=UTC),
-                actor=holder.person if pulled else update.updated_by,
+                actor=taker.person if taker is not None else update.updated_by,
                 old_holder=before,
                 new_holder=holder if moved else None,
                 fields={

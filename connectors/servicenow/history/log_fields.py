@@ -163,7 +163,7 @@ def _column_positions(header: list[str], source: str) -> list[int]:
 
 def _diagnose(row: list[str], positions: list[int], caches: dict[str, dict]) -> str:
     """Why a row failed: the first column whose value cannot be read, with the value."""
-    for (_, column, kind), i in zip(_COLUMNS, positions):
+    for (_, column, kind), i in zip(_COLUMNS, positions, strict=True):  # one position per column
         raw = row[i]
         try:
             caches[kind][raw]

@@ -7,9 +7,9 @@ given their ids up front (log_import.ServiceNowLogImport._halves, core/history/l
 
 from __future__ import annotations
 
-import io
 import operator
 import re
+from typing import IO
 
 CHUNK = 1 << 20  # decoded characters per read: big enough to amortise, small enough to stay lean
 
@@ -17,7 +17,7 @@ CHUNK = 1 << 20  # decoded characters per read: big enough to amortise, small en
 class Limited:
     """A text stream's next `remaining` characters, for read(n) only: the first half of a log."""
 
-    def __init__(self, text: io.TextIOBase, remaining: int):
+    def __init__(self, text: IO[str], remaining: int):
         self.text, self.remaining = text, remaining
 
     def read(self, size: int) -> str:
@@ -26,7 +26,7 @@ class Limited:
         return block
 
 
-def skip(text: io.TextIOBase, characters: int) -> None:
+def skip(text: IO[str], characters: int) -> None:
     while characters > 0:
         block = text.read(min(CHUNK, characters))
         if not block:
@@ -39,7 +39,7 @@ def skip(text: io.TextIOBase, characters: int) -> None:
 _FIRST_FIELDS = re.compile(r"\n([^,\n]*),")
 
 
-def middle_of(text: io.TextIOBase, middle: int, done: int) -> tuple[int, int, int] | None:
+def middle_of(text: IO[str], middle: int, done: int) -> tuple[int, int, int] | None:
     """Where the log's second half starts: (its character offset in the text, its line number, how many incidents
     start before it, at most), at the first row past `middle` characters whose number is not the row before's.
     `done` characters (the header) are read already. None when no incident starts past the middle."""

@@ -4,7 +4,7 @@ log_reader.LogReader turns every row into a full IncidentUpdate; that is right f
 back-tests but costs a second for the 120k-row UCI log. An import needs a dozen columns, so this
 reader splits each line only as far as the last column it needs, keeps an incident's rows only until
 the incident ends (the log holds each incident's rows together, so memory stays flat), and converts
-values once per incident instead of once per row. Every value goes through a cache keyed by the raw
+values once per incident instead of once per row. Every value goes through a cache (log_caches.py) keyed by the raw
 text (a hit is one C-level dict lookup); a distinct timestamp is parsed once, by slicing, with the
 same day-first parsers as LogReader. A row with quotes, the wrong width or a value that does not
 read leaves the fast loop for _checked_row, which rejects it with its line and reason. If an
@@ -27,19 +27,16 @@ import io
 import os
 import zipfile
 from collections.abc import Iterator
+from itertools import pairwise
+from typing import IO
 
-from baton_itsm.connectors.servicenow.history.log_fields import (
-    LogFormatError,
-    _only_csv_member,
-    _parse_clock,
-    _parse_date,
-)
+from baton_itsm.connectors.servicenow.history.log_caches import _EMPTY, _Counts, _Required, _Timestamps
+from baton_itsm.connectors.servicenow.history.log_fields import LogFormatError, _only_csv_member
 from baton_itsm.connectors.servicenow.history.log_halves import CHUNK, Limited, middle_of, skip
 from baton_itsm.core.history.imported import Halves, HistoryReading, ImportedTicket, NotGrouped, Progress, Rejection
 
 KIND = "servicenow-log"
 RESOLVED_STATES = frozenset({"Resolved", "Closed"})
-_EMPTY = ("?", "")
 _BLANK = ("", "\r")  # a blank line (of a CRLF file, too); any other line is a row, read or rejected
 # The columns an import reads, by name; positions come from the header.
 _NEEDED = (
@@ -58,9 +55,11 @@ _NEEDED = (
     "caller_id",
 )
 SPLIT_FROM = 4 << 20  # characters of text from which a log is read in two halves, on two cores (ledger_import)
+# A readable row: (updated_at as `YYYY-MM-DD HH:MM:SS`, mod_count, line number, fields split as far as needed)
+_Row = tuple[str, int, int, list[str]]
 
 
-def open_log_text(path: str) -> tuple[io.TextIOBase, int]:
+def open_log_text(path: str) -> tuple[IO[str], int]:
     """A log file's decoded text (.csv, .csv.gz, or a .zip holding one .csv) and its size (for progress)."""
     if zipfile.is_zipfile(path):
         archive = zipfile.ZipFile(path)
@@ -73,69 +72,6 @@ def open_log_text(path: str) -> tuple[io.TextIOBase, int]:
         size = os.path.getsize(path) * 8  # a guess at the text size: progress only
         return gzip.open(path, "rt", encoding="utf-8-sig", newline=""), size
     return open(path, encoding="utf-8-sig", newline=""), os.path.getsize(path)
-
-
-class _Timestamps(dict):
-    """Raw day-first timestamp -> `YYYY-MM-DD HH:MM:SS`; '?' -> None. Raises ValueError on bad text.
-
-    A hit is one C-level dict lookup; a miss joins the day and the clock, each parsed once.
-    """
-
-    __slots__ = ("_clocks", "_dates")
-
-    def __init__(self) -> None:
-        super().__init__(dict.fromkeys(_EMPTY))
-        self._dates: dict[str, str] = {}
-        self._clocks: dict[str, str] = {}
-
-    def __missing__(self, raw: str) -> str:
-        date, _, clock = raw.partition(" ")
-        try:
-            day = self._dates.get(date) or self._dates.setdefault(date, _day_text(date))
-            time = self._clocks.get(clock) or self._clocks.setdefault(clock, _clock_text(clock))
-        except ValueError:
-            raise ValueError(f"not a day-first timestamp (d/m/yyyy hh:mm): {raw!r}") from None
-        value = self[raw] = f"{day} {time}"
-        return value
-
-
-def _day_text(raw: str) -> str:
-    parsed = _parse_date(raw)
-    return f"{parsed.year:04d}-{parsed.month:02d}-{parsed.day:02d}"
-
-
-def _clock_text(raw: str) -> str:
-    seconds = int(_parse_clock(raw).total_seconds())
-    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-
-
-class _Counts(dict):
-    """Raw counter -> int; '?' -> None. Raises ValueError on anything but digits."""
-
-    __slots__ = ()
-
-    def __missing__(self, raw: str) -> int:
-        if not (raw.isascii() and raw.isdigit()):
-            raise ValueError(f"not a non-negative integer: {raw!r}")
-        value = self[raw] = int(raw)
-        return value
-
-
-class _Required(dict):
-    """A required column's values through an optional column's cache: empty is an error here."""
-
-    __slots__ = ("_optional",)
-
-    def __init__(self, optional: dict) -> None:
-        super().__init__()
-        self._optional = optional
-
-    def __missing__(self, raw: str):
-        value = self._optional[raw]
-        if value is None:
-            raise ValueError(f"required, but empty ({raw!r})")
-        self[raw] = value
-        return value
 
 
 def _text(raw: str) -> str | None:
@@ -164,7 +100,7 @@ class ServiceNowLogImport:
         )
 
     # --- the file ------------------------------------------------------------------------------
-    def _open(self) -> tuple[io.TextIOBase, int]:
+    def _open(self) -> tuple[IO[str], int]:
         """The decoded text and its size in characters, roughly (for progress)."""
         return open_log_text(self.path)
 
@@ -179,9 +115,10 @@ class ServiceNowLogImport:
             self._layout(next(csv.reader([header_line])))
             start, end = max(span[0], len(header_line)), span[1]
             skip(text, start - len(header_line))
+            body: IO[str] | Limited = text
             if end is not None:
-                text, size = Limited(text, end - start), end - start
-            yield from self._incidents(text, size, start - len(header_line) if end is None else 0, first_line)
+                body, size = Limited(text, end - start), end - start
+            yield from self._incidents(body, size, start - len(header_line) if end is None else 0, first_line)
 
     def _halves(self) -> Halves | None:
         """The file as two readings, parted at the first incident to start past the middle of its text, and how
@@ -201,7 +138,9 @@ class ServiceNowLogImport:
         first.reading.halves = second.reading.halves = None
         return first.reading, incidents, second.reading
 
-    def _incidents(self, text: io.TextIOBase, size: int, done: int, first_line: int = 1) -> Iterator[ImportedTicket]:
+    def _incidents(
+        self, text: IO[str] | Limited, size: int, done: int, first_line: int = 1
+    ) -> Iterator[ImportedTicket]:
         # One loop over every row, with locals only: this is where an import spends its time. A row is
         # split, checked and kept as (updated_at, mod_count, line, fields) until its incident ends;
         # anything unusual (quotes, a wrong width, a value that does not read) goes to _checked_row.
@@ -214,31 +153,35 @@ class ServiceNowLogImport:
         )
         stamps, counts = self._timestamps, self._counts
         seen: set[str] = set()
-        grouped: dict[str, list] | None = {} if self.grouped else None
-        current, run, line_no, tail = None, [], first_line, ""
+        grouped: dict[str, list[_Row]] | None = {} if self.grouped else None
+        current: str | None = None
+        run: list[_Row] = []
+        line_no, tail = first_line, ""
         while True:
             block = text.read(CHUNK)
             lines = (tail + block).split("\n")
             tail = lines.pop() if block else ""
             reading.rows_read += len(lines) - sum(map(lines.count, _BLANK))  # blank lines are no rows
-            for line_no, line in enumerate(lines, line_no + 1):
+            next_line = line_no + 1
+            for line_no, line in enumerate(lines, next_line):
                 fields = line.split(",", limit)
                 try:
                     if len(fields) != width or fields[limit].count(",") != tail_commas or '"' in line:
                         raise ValueError
-                    row = (updated_at[fields[i_at]], mod_count[fields[i_mod]], line_no, fields)
+                    row: _Row = (updated_at[fields[i_at]], mod_count[fields[i_mod]], line_no, fields)
                     stamps[fields[opened]], counts[fields[reassign]], counts[fields[reopen]]
                 except ValueError:
-                    row = self._checked_row(line, line_no)
-                    if row is None:
+                    checked = self._checked_row(line, line_no)
+                    if checked is None:
                         continue
+                    row = checked
                     fields = row[3]
                 number = fields[i_number]
                 if number != current:
                     if number in _EMPTY:  # rejected without ending the incident around it
                         reading.rejected.append(Rejection(line_no, f"number: required, but empty ({number!r})"))
                         continue
-                    if run:
+                    if run and current is not None:
                         if grouped is not None:
                             grouped.setdefault(current, []).extend(run)
                         else:
@@ -253,7 +196,7 @@ class ServiceNowLogImport:
                 self.progress(min(done, size), size)
             if not block:
                 break
-        if run:
+        if run and current is not None:
             if grouped is not None:
                 grouped.setdefault(current, []).extend(run)
             else:
@@ -261,7 +204,7 @@ class ServiceNowLogImport:
         for number, rows in (grouped or {}).items():
             yield self._derive(number, rows)
 
-    def _checked_row(self, line: str, line_no: int) -> tuple | None:
+    def _checked_row(self, line: str, line_no: int) -> _Row | None:
         """A row the fast path did not take, read carefully: (updated_at, mod_count, line, fields), or None
         when it is blank or rejected (then with its line and the reason)."""
         if line in _BLANK:
@@ -308,7 +251,7 @@ class ServiceNowLogImport:
         self._limit = max(self._pos.values()) + 1  # fields past the last needed column stay joined
         self._resolved = where["resolved_at"]
 
-    def _derive(self, number: str, rows: list) -> ImportedTicket:
+    def _derive(self, number: str, rows: list[_Row]) -> ImportedTicket:
         """The incident's ImportedTicket from its readable rows, (at, mod_count, line, fields)."""
         if len(rows) > 1:
             rows.sort()  # by (at, mod_count), then line: the fields lists are never compared
@@ -393,10 +336,10 @@ def _which_column(fields: list[str], pos: dict[str, int], checks: tuple[tuple[st
     return None
 
 
-def _mismatch(rows: list[tuple], pos: dict[str, int], counts: _Counts) -> str:
+def _mismatch(rows: list[_Row], pos: dict[str, int], counts: _Counts) -> str:
     """Which kind of step made ServiceNow's counter and Baton's count part (the first such step)."""
     i_group, i_count = pos["assignment_group"], pos["reassignment_count"]
-    for (_, mod_a, _, a), (_, mod_b, _, b) in zip(rows, rows[1:]):
+    for (_, mod_a, _, a), (_, mod_b, _, b) in pairwise(rows):
         moved = (counts[b[i_count]] or 0) - (counts[a[i_count]] or 0)
         changed = a[i_group] != b[i_group]
         if moved == int(changed):

@@ -27,10 +27,10 @@ import itertools
 import os
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, fields, make_dataclass
 from datetime import datetime
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
 __all__ = ["IncidentUpdate", "LogFormatError", "LogReader", "RejectedRow", "read_incident_log"]
 
@@ -83,7 +83,7 @@ class RejectedRow:
 # a fifth of the whole read). The reader therefore builds each update as this mutable twin, whose
 # slots are the same, and then turns it into an IncidentUpdate by assigning __class__: the result
 # is an ordinary, immutable IncidentUpdate (same type, equality, hash), made at a fraction of the cost.
-_Builder = make_dataclass(
+_Builder: type[Any] = make_dataclass(
     "_IncidentUpdateBuilder",
     [(f.name, f.type) for f in fields(IncidentUpdate)],
     slots=True,
@@ -129,7 +129,7 @@ class LogReader:
         self.member = member
         self.rows_read = 0
         self.rejected: list[RejectedRow] = []
-        self._rows = self._generate()
+        self._rows: Generator[IncidentUpdate, None, None] = self._generate()
 
     @property
     def rows_accepted(self) -> int:
@@ -151,12 +151,12 @@ class LogReader:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _generate(self) -> Iterator[IncidentUpdate]:
+    def _generate(self) -> Generator[IncidentUpdate, None, None]:
         source = self.source
-        if hasattr(source, "read"):
-            yield from self._read(source, getattr(source, "name", "<stream>"))  # type: ignore[arg-type]
+        if not isinstance(source, str | os.PathLike):  # an open text stream
+            yield from self._read(source, getattr(source, "name", "<stream>"))
             return
-        path = os.fspath(source)  # type: ignore[arg-type]
+        path = os.fspath(source)
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as archive:
                 name = self.member or _only_csv_member(archive, path)

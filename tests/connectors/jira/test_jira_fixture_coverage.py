@@ -1,4 +1,5 @@
-"""Every recorded Jira payload in tests/connectors/jira/reference is read by some test: a new fixture without one fails."""
+"""Every recorded Jira payload in tests/connectors/jira/reference is read by some test: a new fixture without one
+fails."""
 
 from __future__ import annotations
 

@@ -205,7 +205,7 @@ def test_strict_reader_raises_at_the_first_bad_row(tmp_path: Path) -> None:
 def test_a_file_that_is_not_an_event_log_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "other.csv"
     path.write_text("number,state\nINC1,New\n")
-    with pytest.raises(LogFormatError, match="header lacks .*sys_mod_count"):
+    with pytest.raises(LogFormatError, match=r"header lacks .*sys_mod_count"):
         list(LogReader(path))
     empty = tmp_path / "empty.csv"
     empty.write_text("")

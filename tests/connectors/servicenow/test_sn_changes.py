@@ -31,6 +31,9 @@ def at(minute: int, second: int = 0) -> datetime:
     return datetime(2026, 3, 2, 9, minute, second, tzinfo=UTC)
 
 
+AT_0, AT_5 = at(0), at(5)
+
+
 def row(n: int, field: str, old: str, new: str, when: datetime, user: str = "bob") -> AuditRow:
     return AuditRow(f"a{n}", "t1", field, user, old or None, new or None, when)
 
@@ -39,7 +42,7 @@ def named(value):
     return NAMES.get(value, value)
 
 
-def record(updated: datetime, created: datetime = at(0), by: str = "bob", state: str = "2", mods: int = 3) -> SnTicket:
+def record(updated: datetime, created: datetime = AT_0, by: str = "bob", state: str = "2", mods: int = 3) -> SnTicket:
     return SnTicket(
         "t1",
         "INC0010001",
@@ -87,7 +90,7 @@ def test_a_group_and_person_moved_in_one_update_are_one_step():
     assert start == (SD, "alice") and around == [((SD, "alice"), (NET, None)), ((NET, None), (NET, "carol"))]
 
 
-def counted(n: int, field: str, old: str, new: str, update: int, user: str = "bob", when: datetime = at(5)) -> AuditRow:
+def counted(n: int, field: str, old: str, new: str, update: int, user: str = "bob", when: datetime = AT_5) -> AuditRow:
     """A row as the instance writes it: with record_checkpoint, the record's update count after its update."""
     return AuditRow(f"a{n}", "t1", field, user, old or None, new or None, when, update)
 

@@ -118,7 +118,7 @@ def test_the_configured_table_and_requester_field_are_used():
 def test_its_layout_is_that_of_a_real_exported_update_set():
     real, ours = ET.parse(REAL).getroot(), made()
     assert (ours.tag, set(ours.attrib)) == (real.tag, set(real.attrib)) == ("unload", {"unload_date"})
-    assert [c.tag for c in ours][0] == [c.tag for c in real][0] == "sys_remote_update_set"
+    assert ours[0].tag == real[0].tag == "sys_remote_update_set"
     assert {c.tag for c in ours[1:]} == {c.tag for c in real[1:]} == {"sys_update_xml"}
     [real_header], [our_header] = real.findall("sys_remote_update_set"), ours.findall("sys_remote_update_set")
     assert [c.tag for c in our_header] == [c.tag for c in real_header]

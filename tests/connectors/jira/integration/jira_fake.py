@@ -215,7 +215,8 @@ class FakeJira:
         history as `changelog` {id, items}, or jira:issue_created while it has none. Shapes: the captured Cloud
         deliveries tests/connectors/jira/reference/jira_webhook_mattermost_issue-updated-assigned.json (timestamp in
         epoch milliseconds, webhookEvent, issue_event_type_name, user, issue with its fields, changelog {id, items}) and
-        ..._issue-created.json (no changelog); the items are the history's own, as in ..._issue-updated-resolved.json."""
+        ..._issue-created.json (no changelog); the items are the history's own, as in
+        ..._issue-updated-resolved.json."""
         issue = self.issues[issue_id]
         body = {
             "timestamp": int(self.clock.now().timestamp() * 1000),

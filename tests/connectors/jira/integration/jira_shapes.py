@@ -30,7 +30,8 @@ def jsm_date(moment: datetime, zone: str) -> dict:
 
 
 def account_id(name: str) -> str:
-    """A Cloud accountId in the current `712020:<uuid>` form (jira_webhook_real_cloud_2025_issue_created_TM-100.json)."""
+    """A Cloud accountId in the current `712020:<uuid>` form
+    (jira_webhook_real_cloud_2025_issue_created_TM-100.json)."""
     return "712020:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"baton-test/{name}"))
 
 

@@ -33,8 +33,8 @@ connectors:
     mode: webhook
     auth: {username_env: JIRA_USER, password_env: JIRA_TOKEN}
     webhook_secret_env: JIRA_WEBHOOK_SECRET
-    options: {deployment: cloud, group_names: {TES: Service Desk}, users: %s}
-""" % json.dumps(ACCOUNTS)
+    options: {deployment: cloud, group_names: {TES: Service Desk}, users: ACCOUNTS}
+""".replace("ACCOUNTS", json.dumps(ACCOUNTS))
 TICKET = TicketKey("jira", "10040")
 
 

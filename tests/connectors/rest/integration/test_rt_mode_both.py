@@ -3,7 +3,8 @@
 The delivery is the Scrip's (one transaction, names resolved, the ticket as it is now: docs/request-tracker5.md),
 signed and read by the RT 5 profile's webhook parser; the poll's event is what the connector makes of the same
 transaction once read (timeline.to_events, the transactions search of tests/connectors/rest/fixtures/rt5). Both
-name the change by its transaction id, so the real intake and ledger store take it once: one rule decision, one request, one revert.
+name the change by its transaction id, so the real intake and ledger store take it once: one rule decision, one
+request, one revert.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from baton_itsm.connectors.servicenow.history.incidents import (
@@ -58,7 +60,7 @@ def test_by_time_every_disagreement_is_a_counter_move_the_log_does_not_show(read
     share, disagree = agreement(groups)
     assert len(disagree) == 81 and share > 0.996
     for number in disagree:
-        steps = list(zip(groups[number], groups[number][1:]))
+        steps = list(pairwise(groups[number]))
         assert derive_reassignments(groups[number]) < reported_reassignments(groups[number])
         assert groups[number][0].reassignment_count == 0
         unexplained = [

@@ -201,7 +201,7 @@ def test_check_says_when_baton_may_not_read_sys_audit(tool):
     sn = tool.connector()
     assert sn.check().endswith(" as baton, reading incident")
     tool.recording(lambda server: server.instance.forbidden.add("sys_audit"))
-    with pytest.raises(ToolRefused, match="sys_audit: not allowed .*Insufficient rights"):
+    with pytest.raises(ToolRefused, match=r"sys_audit: not allowed .*Insufficient rights"):
         sn.check()
 
 

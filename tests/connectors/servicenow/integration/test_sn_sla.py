@@ -170,5 +170,5 @@ def test_check_says_when_baton_may_not_read_task_sla(tool):
     sn = tool.connector(read_slas=True)
     assert sn.check().endswith(" as baton, reading incident and its task_sla")
     tool.recording(lambda server: server.instance.forbidden.add("task_sla"))
-    with pytest.raises(ToolRefused, match="task_sla: not allowed .*Insufficient rights"):
+    with pytest.raises(ToolRefused, match=r"task_sla: not allowed .*Insufficient rights"):
         sn.check()
