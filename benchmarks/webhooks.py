@@ -32,11 +32,9 @@ import hashlib
 import hmac
 import json
 import os
-import re
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -46,7 +44,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from webhooks_handling import Handling, wait_handled
 from webhooks_postgres import postgres_processes
+from webhooks_wrk import WrkResult, run_wrk
 
 HERE = Path(__file__).resolve().parent / "webhooks"
 SECRET = "bench-webhook-secret-0123456789"
@@ -64,24 +64,6 @@ connectors:
     auth: {username_env: BATON_BENCH_RT_USER, password_env: BATON_BENCH_RT_PASSWORD}
     options: {profile: request-tracker5}
 """
-
-
-@dataclass
-class WrkResult:
-    requests: int
-    rate: float  # requests/s
-    p50_ms: float
-    p99_ms: float
-    non_2xx: int
-    socket_errors: int
-    answered: int  # deliveries of the burst answered (the script stops each thread at its last one)
-    output: str
-    started: float = 0.0  # wall-clock time wrk was started (time.time())
-
-    @property
-    def seconds(self) -> float:
-        """The burst's duration as wrk measured it."""
-        return self.requests / self.rate
 
 
 def free_port() -> int:
@@ -146,67 +128,6 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(10)
 
 
-def _ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
-
-
-def parse_wrk(output: str) -> WrkResult:
-    def find(pattern: str, default: str | None = None) -> str:
-        match = re.search(pattern, output, re.MULTILINE)
-        if match is None:
-            if default is None:
-                sys.exit(f"could not read {pattern!r} from wrk's output:\n{output}")
-            return default
-        return match.group(1)
-
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    return WrkResult(
-        requests=int(find(r"^\s*(\d+) requests in")),
-        rate=float(find(r"^Requests/sec:\s+([\d.]+)")),
-        p50_ms=_ms(find(r"^\s+50%\s+(\S+)")),
-        p99_ms=_ms(find(r"^\s+99%\s+(\S+)")),
-        non_2xx=int(find(r"Non-2xx or 3xx responses: (\d+)", "0")),
-        socket_errors=sum(int(n) for n in errors.groups()) if errors else 0,
-        answered=int(find(r"^deliveries answered: (\d+)", "0")),
-        output=output,
-    )
-
-
-def run_wrk(wrk: str, url: str, bodies: Path, args: argparse.Namespace) -> WrkResult:
-    """Send the burst; wrk is interrupted (SIGINT: it stops and reports) once each thread has sent its share."""
-    started = time.time()
-    command = [
-        wrk,
-        f"-t{args.threads}",
-        f"-c{args.connections}",
-        f"-d{args.max_seconds}s",
-        "--latency",
-        "--timeout",
-        "5s",
-        "-s",
-        str(HERE / "deliveries.lua"),
-        url,
-        "--",
-        str(bodies),
-        str(args.threads),
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines, finished = [], 0
-    for line in process.stdout:
-        lines.append(line)
-        finished += line.strip() == "burst sent"
-        if finished == args.threads:
-            process.send_signal(signal.SIGINT)
-            break
-    lines += process.stdout.readlines()
-    if process.wait() != 0:
-        sys.exit(f"wrk failed ({process.returncode}):\n{''.join(lines)}")
-    result = parse_wrk("".join(lines))
-    result.started = started
-    return result
-
-
 def serve(command: list[str], port: int, env: dict, log: Path) -> subprocess.Popen:
     with log.open("w") as sink:
         process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
@@ -243,72 +164,6 @@ def measure(
     if args.verbose:
         print(result.output)
     return result, waited
-
-
-@dataclass
-class Handling:
-    """What the inbox worker did with the burst, read from the store once every delivery was done (or time ran
-    out): times are the store's own (received_at when kept, processed_at when its decisions were committed)."""
-
-    kept: int
-    handled: int
-    ledger_entries: int
-    outbox_rows: int
-    first_received: float  # seconds after wrk started
-    last_done: float  # seconds after wrk started: when the last delivery's decisions were committed
-    last_waited: float  # the last delivery kept: seconds from its receipt to its decisions committed
-    longest_wait: float  # the longest any delivery waited
-
-    @property
-    def rate(self) -> float:
-        return self.handled / max(self.last_done - self.first_received, 1e-9)
-
-
-def wait_handled(db: Path, expected: int, burst: WrkResult, patience: float) -> Handling:
-    """Poll the store (read-only) until every kept delivery is done, or `patience` seconds after the burst."""
-    deadline = time.time() + patience
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as connection:
-        while time.time() < deadline:
-            pending = connection.execute("SELECT count(*) FROM inbox WHERE status NOT IN ('done', 'taken')").fetchone()[
-                0
-            ]
-            if pending == 0:
-                break
-            time.sleep(0.05)
-        return _handling(connection, burst)
-
-
-def _handling(connection, burst: WrkResult) -> Handling:
-    def epoch(text: str | None) -> float:
-        return 0.0 if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
-
-    kept, handled, first, last_done = connection.execute(
-        "SELECT count(*), count(*) FILTER (WHERE status = 'done'), min(received_at), max(processed_at) "
-        "FROM inbox WHERE source = 'rt' AND status != 'taken'"
-    ).fetchone()
-    last = connection.execute(
-        "SELECT received_at, processed_at FROM inbox WHERE source = 'rt' AND status != 'taken' ORDER BY id DESC LIMIT 1"
-    ).fetchone()
-    longest = (
-        connection.execute(
-            "SELECT max(julianday(processed_at) - julianday(received_at)) * 86400 FROM inbox "
-            "WHERE source = 'rt' AND status = 'done'"
-        ).fetchone()[0]
-        or 0.0
-    )
-    entries = connection.execute("SELECT count(*) FROM ledger_entries").fetchone()[0]
-    outbox_rows = connection.execute("SELECT count(*) FROM outbox").fetchone()[0]
-    last_waited = epoch(last[1]) - epoch(last[0]) if last and last[1] else float("inf")
-    return Handling(
-        kept,
-        handled,
-        entries,
-        outbox_rows,
-        epoch(first) - burst.started,
-        epoch(last_done) - burst.started if handled == kept else float("inf"),
-        last_waited,
-        longest,
-    )
 
 
 def main() -> int:
