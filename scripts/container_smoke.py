@@ -42,6 +42,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from container_buildah import buildah_run, image_config, main_process  # noqa: E402
+
 from baton_itsm.connectors.servicenow.webhook import DELIVERY, SIGNATURE, TIMESTAMP, sign  # noqa: E402
 from tests.connectors.servicenow.integration.fake_instance import FakeInstance, sys_id  # noqa: E402
 from tests.connectors.servicenow.integration.fake_server import FakeServer  # noqa: E402
@@ -65,25 +67,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def image_config(image: str) -> dict:
-    """The image's run-time config (Cmd, Env, Healthcheck), from buildah's docker-format view of it."""
-    info = json.loads(
-        subprocess.run(
-            ["buildah", "inspect", "--type", "image", image], check=True, capture_output=True, text=True
-        ).stdout
-    )
-    return info["Docker"]["config"]
-
-
-def buildah_run(container: str, mounts: dict[str, str], env: dict[str, str], command: list[str]) -> list[str]:
-    args = ["buildah", "run", "--isolation", "chroot"]
-    for host, inside in mounts.items():
-        args += ["-v", f"{host}:{inside}"]
-    for name, value in env.items():
-        args += ["--env", f"{name}={value}"]
-    return [*args, container, "--", *command]
 
 
 def delivery(record: dict, operation: str, actor: str, old: str, new: str) -> tuple[dict, bytes]:
@@ -120,28 +103,6 @@ def delivery(record: dict, operation: str, actor: str, old: str, new: str) -> tu
         "Content-Type": "application/json",
         SIGNATURE: sign(SECRETS["SN_WEBHOOK_SECRET"].encode(), signed_at, data),
     }, data
-
-
-def main_process(buildah_pid: int) -> int:
-    """The pid of `baton run` under a `buildah run` process (its descendant whose command line says so)."""
-    children = {}
-    for status in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            pid, rest = status.read_text().split(" (", 1)
-            children.setdefault(int(rest.rsplit(") ", 1)[1].split()[1]), []).append(int(pid))
-        except (OSError, ValueError, IndexError):
-            continue
-    todo = list(children.get(buildah_pid, []))
-    while todo:
-        pid = todo.pop(0)
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if any(part.endswith(b"/baton") or part == b"baton" for part in command) and b"run" in command:
-            return pid
-        todo += children.get(pid, [])
-    raise SystemExit(f"FAIL: no `baton run` process under buildah run ({buildah_pid})")
 
 
 def http(method: str, url: str, headers: dict | None = None, data: bytes | None = None) -> tuple[int, bytes]:
