@@ -151,7 +151,14 @@ def measure(
     process = serve(command, port, env, log)
     waited = None
     try:
-        result = run_wrk(wrk, f"http://127.0.0.1:{port}{path}", bodies, args)
+        result = run_wrk(
+            wrk,
+            f"http://127.0.0.1:{port}{path}",
+            bodies,
+            threads=args.threads,
+            connections=args.connections,
+            max_seconds=args.max_seconds,
+        )
         if after is not None:
             waited = after(result)
     finally:

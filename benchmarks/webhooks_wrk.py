@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import re
 import signal
 import subprocess
@@ -59,14 +58,14 @@ def parse_wrk(output: str) -> WrkResult:
     )
 
 
-def run_wrk(wrk: str, url: str, bodies: Path, args: argparse.Namespace) -> WrkResult:
+def run_wrk(wrk: str, url: str, bodies: Path, *, threads: int, connections: int, max_seconds: int) -> WrkResult:
     """Send the burst; wrk is interrupted (SIGINT: it stops and reports) once each thread has sent its share."""
     started = time.time()
     command = [
         wrk,
-        f"-t{args.threads}",
-        f"-c{args.connections}",
-        f"-d{args.max_seconds}s",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max_seconds}s",
         "--latency",
         "--timeout",
         "5s",
@@ -75,14 +74,14 @@ def run_wrk(wrk: str, url: str, bodies: Path, args: argparse.Namespace) -> WrkRe
         url,
         "--",
         str(bodies),
-        str(args.threads),
+        str(threads),
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines, finished = [], 0
     for line in process.stdout:
         lines.append(line)
         finished += line.strip() == "burst sent"
-        if finished == args.threads:
+        if finished == threads:
             process.send_signal(signal.SIGINT)
             break
     lines += process.stdout.readlines()
