@@ -27,8 +27,8 @@ from baton_itsm.core.web import create_app
 log = logging.getLogger(__name__)
 AVAILABILITY_SECONDS = 60.0  # between looks at ICS feeds due a read and people back from leave
 # Deliveries per claim of an inbox worker with a process to itself; a claim is handled in a few transactions of up
-# to that many (core/usecases/intake_batches.py). On SQLite each one holds the store's one write lock, which the receiver
-# needs to keep a delivery before it answers: 20 hold it for about 10-20 ms. A server store has no such lock.
+# to that many (core/usecases/intake_batches.py). On SQLite each one holds the store's one write lock, which the
+# receiver needs to keep a delivery before it answers: 20 hold it for about 10-20 ms. A server store has no such lock.
 CLAIM = {"sqlite": 20}
 SERVER_CLAIM = 200
 

@@ -13,8 +13,8 @@ from baton_itsm.core.store.schema import inbox
 # A delivery is about one ticket: its first event's, kept in its own column (inbox_payload.delivery_ticket).
 DELIVERY_TICKET = inbox.c.ticket
 # An event a webhook delivery brought is also kept under its own id, so that the same change coming by poll (or
-# the other half of a write, core/usecases/joined_deliveries.py) is not taken again (core/usecases/intake.py). Such a row is a marker:
-# not a delivery, never handled on its own, not counted as taken in nor as inbox depth.
+# the other half of a write, core/usecases/joined_deliveries.py) is not taken again (core/usecases/intake.py). Such a
+# row is a marker: not a delivery, never handled on its own, not counted as taken in nor as inbox depth.
 TAKEN = "taken"
 DELIVERIES = inbox.c.status != TAKEN
 

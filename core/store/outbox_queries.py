@@ -1,5 +1,5 @@
-"""The outbox's statements: the dispatcher's claim, begin, finish and pauses (core/usecases/dispatcher.py), the rows of a lane
-and of a destination (core/usecases/dispatch_lanes.py), and `baton outbox list` / `retry`.
+"""The outbox's statements: the dispatcher's claim, begin, finish and pauses (core/usecases/dispatcher.py), the rows
+of a lane and of a destination (core/usecases/dispatch_lanes.py), and `baton outbox list` / `retry`.
 
 A lane here is anything with `channels`, `instance` and `other_than` (core/outbox_lanes.Lane)."""
 

@@ -75,7 +75,8 @@ class DispatchReport:
     failed: int = 0
     uncertain: int = 0
     errors: list[str] = field(default_factory=list)
-    # Failed for good, each recorded against its decision and told (core/usecases/action_failures.py): handled, not lost.
+    # Failed for good, each recorded against its decision and told (core/usecases/action_failures.py): handled, not
+    # lost.
     handled: int = 0
 
 
