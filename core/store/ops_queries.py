@@ -3,6 +3,7 @@ the store and of destinations retrying (core/web/health.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,9 +16,9 @@ from baton_itsm.core.store.schema import inbox, ledger_entries, outbox, timers
 
 @dataclass(frozen=True)
 class Counts:
-    events: list[Row]  # (source, status, count) of inbox deliveries
-    decisions: list[Row]  # (entry type, count) of ledger entries
-    outbox: list[Row]  # (channel, status, retrying, count): retrying is a pending row tried before
+    events: Sequence[Row]  # (source, status, count) of inbox deliveries
+    decisions: Sequence[Row]  # (entry type, count) of ledger entries
+    outbox: Sequence[Row]  # (channel, status, retrying, count): retrying is a pending row tried before
     due: int  # timers due at `now`
     waiting: int  # every live timer
 
@@ -45,7 +46,7 @@ def ping(connection: Connection) -> None:
     connection.execute(text("select 1"))
 
 
-def retried_rows(connection: Connection, limit: int) -> list[Row]:
+def retried_rows(connection: Connection, limit: int) -> Sequence[Row]:
     """The newest pending rows already tried: (channel, instance of a tool row, last error)."""
     return connection.execute(
         select(outbox.c.channel, tool_instance().label("instance"), outbox.c.last_error)
