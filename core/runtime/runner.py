@@ -83,7 +83,7 @@ def _inbox_round(app: App, options: RunOptions, backlog: InboxBacklog):
 def inbox_round(app: App, backlog: InboxBacklog | None = None):
     """The inbox worker's round where no receiver shares its process: one claim, handled at full speed."""
     limit = CLAIM.get(app.store.engine.dialect.name, SERVER_CLAIM)
-    backlog = backlog or InboxBacklog()
+    backlog = backlog or InboxBacklog(lambda: float("-inf"))  # no receiver: nothing arrives here
 
     def round_() -> int:
         return backlog.saw(app.intake.process_pending(limit=limit), limit)
