@@ -81,9 +81,10 @@ class Connector(Protocol):
     def read_ticket(self, ticket_id: str) -> ToolTicket:
         """The ticket's holder, facts and concurrency token, read now."""
 
-    def set_holder(self, ticket_id: str, holder: Holder, expected: Holder | None = None) -> None:
+    def set_holder(self, ticket_id: str, holder: Holder, expected: Holder | None = None) -> bool | None:
         """Make `holder` hold the ticket. With `expected`, refuse (ToolConflict) if the ticket's holder is
-        no longer that; the tool's own optimistic concurrency guards the write where it has one."""
+        no longer that; the tool's own optimistic concurrency guards the write where it has one. False when the
+        ticket had that holder already and nothing was written (True or None: written)."""
 
     def add_note(self, ticket_id: str, text: str) -> None:
         """Add an internal note agents see and requesters do not."""

@@ -61,7 +61,7 @@ _LAZY = {
     "OutboxItem": "baton_itsm.core.usecases.dispatcher",
 }
 
-__all__ = [
+__all__ = [  # noqa: RUF022 - grouped by what a plugin registers or speaks in, each group under its comment
     "PROJECT",
     "hookimpl",
     # the connector contract (core/connector.py) and what it speaks in

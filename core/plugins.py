@@ -11,6 +11,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
+from typing import Generic, TypeVar
 
 import pluggy
 
@@ -18,6 +19,7 @@ from baton_itsm.core import hookspecs
 from baton_itsm.core.errors import ConfigError
 
 DISTRIBUTION = "baton-itsm"
+T = TypeVar("T")
 
 
 def built_in_entry_points() -> list[metadata.EntryPoint]:
@@ -42,16 +44,16 @@ def build_plugin_manager(extra: tuple[object, ...] = ()) -> pluggy.PluginManager
 
 
 @dataclass
-class Registry:
-    """Named factories collected through a `register_*` hook."""
+class Registry(Generic[T]):
+    """Named factories (or "module:attribute" specs of them) collected through a `register_*` hook."""
 
     what: str
-    factories: dict[str, Callable] = field(default_factory=dict)
+    factories: dict[str, T] = field(default_factory=dict)
 
-    def register(self, name: str, factory: Callable) -> None:
+    def register(self, name: str, factory: T) -> None:
         self.factories.setdefault(name, factory)  # first wins: user plugins run before trylast built-ins
 
-    def get(self, name: str) -> Callable:
+    def get(self, name: str) -> T:
         try:
             return self.factories[name]
         except KeyError:
@@ -59,14 +61,14 @@ class Registry:
             raise ConfigError([f"unknown {self.what} {name!r} (known: {known})"]) from None
 
 
-def connector_registry(manager: pluggy.PluginManager) -> Registry:
-    registry = Registry("connector type")
+def connector_registry(manager: pluggy.PluginManager) -> Registry[Callable]:
+    registry: Registry[Callable] = Registry("connector type")
     manager.hook.register_connectors(register=registry.register)
     return registry
 
 
-def notifier_registry(manager: pluggy.PluginManager) -> Registry:
-    registry = Registry("notification channel")
+def notifier_registry(manager: pluggy.PluginManager) -> Registry[Callable]:
+    registry: Registry[Callable] = Registry("notification channel")
     manager.hook.register_notifiers(register=registry.register)
     return registry
 
@@ -86,6 +88,6 @@ def load_spec(spec: str):
 
 def history_reader(name: str, manager: pluggy.PluginManager | None = None):
     """The HistoryReader (core/history/readers.py) registered as `name`; ConfigError naming the known ones."""
-    specs = Registry("history format")
+    specs: Registry[str] = Registry("history format")
     (manager or build_plugin_manager()).hook.register_history_readers(register=specs.register)
     return load_spec(specs.get(name))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterable
+from typing import Any
 
 import click
 
@@ -30,7 +32,7 @@ class BatonGroup(click.Group):
     Subcommands may be registered lazily ("module:attribute"), so that a command imports only what it uses.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lazy_commands: dict[str, str] = {}
 
@@ -63,7 +65,7 @@ def output_masker(ctx: click.Context | None = None) -> Masker:
     """Masks what the CLI prints: URL credentials, and secret environment variables' values, including those
     the deployment names (when it was read)."""
     built = getattr(ctx, "obj", None).__dict__.get("app") if ctx is not None and ctx.obj is not None else None
-    names = ()
+    names: Iterable[str] = ()
     if built is not None:
         from baton_itsm.core.settings.loader import secret_variables
 

@@ -4,8 +4,8 @@ from the holder before the first to the holder after the last, never the in-betw
 
 Consecutive holder changes of one ticket by one actor within a second, each changing a part (group or person)
 the others did not, are taken as one write. The poll (connectors/rest/timeline.py) and the intake, for webhook
-deliveries of one transaction each (core/usecases/joined_deliveries.py), group by this one rule, so both paths read a write
-the same way and name it by its first change.
+deliveries of one transaction each (core/usecases/joined_deliveries.py), group by this one rule, so both paths read a
+write the same way and name it by its first change.
 """
 
 from __future__ import annotations

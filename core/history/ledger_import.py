@@ -12,7 +12,8 @@ SHA-256 (for history read from a live tool, of what was read), so the same file 
 anything is written; and every entry carries a stable source id (ServiceNow: number, sys_mod_count
 and time; Jira and RT: the connector's own event id), so another file overlapping this one
 appends only the entries the ledger does not hold yet, after the ticket's last version.
-Everything is written in one transaction: an import lands whole or not at all.
+Everything is written in one transaction: an import lands whole or not at all. New tickets are made ready in
+batches (core/history/import_batches.py); tickets the ledger holds are extended by core/history/ledger_extend.py.
 """
 
 from __future__ import annotations
@@ -20,45 +21,21 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections import Counter, namedtuple
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from dataclasses import asdict
 from itertools import islice
 
-from baton_itsm.core.domain.bounces import BounceCounter, count_bounces
-from baton_itsm.core.domain.history_events import IMPORT_CAUSE, MOVES
 from baton_itsm.core.domain.ownership import OwnershipPolicy
-from baton_itsm.core.history.imported import HistoryReading, ImportedTicket, NotGrouped, Rejection, reasons_of
+from baton_itsm.core.history.import_batches import BATCH, Batch, prepare_batch
+from baton_itsm.core.history.import_outcome import ImportOutcome
+from baton_itsm.core.history.imported import HistoryReading, ImportedTicket, NotGrouped, reasons_of
+from baton_itsm.core.history.ledger_extend import extend_tickets
 from baton_itsm.core.runtime.in_child import run_in_child, run_in_children
-from baton_itsm.core.store.bulk import LEDGER_COLUMNS, TICKET_COLUMNS, BulkConnection
+from baton_itsm.core.store.bulk import TICKET_COLUMNS, BulkConnection
 
 FACT_COLUMNS = ("subject", "url")  # ticket facts only some readers have
-BATCH = 1000  # tickets per executemany and per message from a reading child: ~0.7 MB, within its pipe (in_child)
 # What a new ticket's one entry fills besides entry_type and recorded_at (the same in every row: SQL literals).
 _SUMMARY_COLUMNS = ("ticket_id", "version", "at", "data")
-_Holder = namedtuple("_Holder", "group person")  # what count_bounces and owner() read, cheaper than Holder
-
-
-@dataclass
-class ImportOutcome:
-    source: str
-    kind: str
-    instance: str
-    digest: str
-    already_imported: bool = False
-    rows_read: int = 0
-    rejected: list[Rejection] = field(default_factory=list)
-    rejected_reasons: dict[str, int] = field(default_factory=dict)
-    odd: list[Rejection] = field(default_factory=list)
-    tickets_new: int = 0
-    tickets_extended: int = 0  # tickets already in the ledger that got new entries
-    entries: int = 0
-    entries_known: int = 0  # entries of this file the ledger held already
-    entries_older: int = 0  # moves older than what the ledger already holds for their ticket: left out
-    compared: int = 0  # tickets with the tool's own reassignment counter
-    agreeing: int = 0
-    mismatches: Counter = field(default_factory=Counter)
 
 
 def file_digest(path) -> str:
@@ -101,61 +78,6 @@ def import_history(
         return writer().run(read, digest, grouped=True)
 
 
-def _json_text(value: str | None) -> str:
-    """A JSON string literal, without json.dumps' cost for the plain text that ids and times are."""
-    if value is None:
-        return "null"
-    if '"' in value or "\\" in value or not value.isprintable():
-        return json.dumps(value)
-    return f'"{value}"'
-
-
-def _json_int(value: int | None) -> str:
-    return "null" if value is None else str(value)
-
-
-def summary_data(ticket: ImportedTicket, with_moves: bool = False) -> str:
-    """The HistorySummary entry's data (its fields besides the ledger columns), as JSON text; `with_moves` adds
-    the ticket's holder changes (a compact entry, history_events.MOVES)."""
-    moves = f', "{MOVES}": {moves_json(ticket)}' if with_moves and ticket.steps else ""
-    return (
-        f'{{"source_event_id": {_json_text(ticket.source_event_id)}, '
-        f'"opened_at": {_json_text(ticket.opened_at)}, "resolved_at": {_json_text(ticket.resolved_at)}, '
-        f'"reopen_count": {_json_int(ticket.reopen_count)}, '
-        f'"tool_reassignments": {_json_int(ticket.tool_reassignments)}, '
-        f'"derived_reassignments": {_json_int(ticket.derived_reassignments)}, '
-        f'"updates": {ticket.updates}, "mismatch": {_json_text(ticket.mismatch)}{moves}}}'
-    )
-
-
-def moves_json(ticket: ImportedTicket) -> str:
-    """The ticket's holder changes as a JSON array of [at, actor, group, person, source_event_id]."""
-    return (
-        "["
-        + ", ".join(
-            f"[{_json_text(at)}, {_json_text(actor)}, {_json_text(group)}, {_json_text(person)}, "
-            f"{_json_text(source_id)}]"
-            for at, actor, group, person, source_id in ticket.steps
-        )
-        + "]"
-    )
-
-
-@dataclass
-class _Batch:
-    """A batch of tickets made ready for the database (by the reading process, when there are two): the rows
-    of the new tickets, the tickets the ledger holds already, and what the outcome counts of them."""
-
-    new: list[str] = field(default_factory=list)  # their external ids
-    ticket_rows: list[tuple] = field(default_factory=list)  # the tickets row, less id and instance
-    entry_rows: list[tuple] = field(default_factory=list)  # (version, at, data) of each one's compact entry
-    entries: int = 0  # the entries a reader sees in them: each move, each summary
-    known: list[ImportedTicket] = field(default_factory=list)
-    compared: int = 0
-    agreeing: int = 0
-    mismatches: Counter = field(default_factory=Counter)
-
-
 class _Writer:
     def __init__(
         self,
@@ -170,6 +92,11 @@ class _Writer:
         self.now = bulk.timestamp(now)
         self.source = f"import:{instance}"
         self.in_child = in_child
+        self.existing: dict[str, tuple[int, int]] = {}  # the instance's tickets: external id -> (row id, version)
+        # The next ticket ids, and the first id not theirs, per half of the file (one half unless read in two).
+        self.next_ids: list[int] = []
+        self.limits: list[int | None] = []
+        self.known_ids: list[set[str]] = [set(), set()]  # tickets of each half the ledger held already
 
     def run(self, read: Callable[[bool], HistoryReading], digest: str, *, grouped: bool) -> ImportOutcome:
         bulk = self.bulk
@@ -185,9 +112,7 @@ class _Writer:
                     "SELECT id, external_id, version FROM tickets WHERE instance = ?", (self.instance,)
                 )
             }
-            # The next ticket ids, and the first id not theirs, per half of the file (one half unless read in two).
             self.next_ids, self.limits = [(bulk.query("SELECT MAX(id) FROM tickets")[0][0] or 0) + 1], [None]
-            self.known_ids: list[set[str]] = [set(), set()]  # tickets of each half the ledger held already
             for part in self._write_all(reading):
                 outcome.rows_read += part.rows_read
                 outcome.rejected += part.rejected
@@ -202,90 +127,59 @@ class _Writer:
         if halves is None:  # one reading: here, or in one child while this process writes
             batches = self._batches(reading)
             items = run_in_child(batches) if self.in_child else batches
-            return [item for item in items if self._write_or_keep(item, 0)]
+            return [final for item in items if (final := self._write_or_keep(item, 0)) is not None]
         # Two halves, each read in its own child; the first half's tickets get the ids before the second's,
         # reserved up front, so their order is the file's whichever half's batch comes first.
         first, most, second = halves
         start = self.next_ids[0]
         self.next_ids, self.limits = [start, start + most], [start + most, None]
-        finals = [None, None]
+        finals: dict[int, HistoryReading] = {}
         for half, item in run_in_children(self._batches(first), self._batches(second)):
-            if self._write_or_keep(item, half):
-                finals[half] = item
+            if (final := self._write_or_keep(item, half)) is not None:
+                finals[half] = final
         if self.known_ids[0] & self.known_ids[1]:
             raise NotGrouped(f"{reading.source}: a ticket's rows are in both halves of the file")
-        return finals
+        return [finals[0], finals[1]]  # each half's reading ends with its final counters
 
-    def _write_or_keep(self, item: _Batch | HistoryReading, half: int) -> bool:
-        """Write a batch (False); keep the final counters (True)."""
+    def _write_or_keep(self, item: Batch | HistoryReading, half: int) -> HistoryReading | None:
+        """Write a batch (None); keep the final counters (the reading they are of)."""
         if isinstance(item, HistoryReading):
-            return True
+            return item
         self.known_ids[half].update(ticket.ticket_id for ticket in item.known)
         self._write_batch(item, half)
-        return False
+        return None
 
-    # --- reading: tickets made ready for the database, in batches (no database access) -----------
-    def _batches(self, reading: HistoryReading) -> Iterator[_Batch | HistoryReading]:
-        """The reading's tickets as _Batches, then the reading itself, its counters final (tickets emptied)."""
+    def _batches(self, reading: HistoryReading) -> Iterator[Batch | HistoryReading]:
+        """The reading's tickets as Batches (core/history/import_batches.py), then the reading itself, its counters
+        final (tickets emptied)."""
         tickets = iter(reading.tickets)
         while tickets_read := list(islice(tickets, BATCH)):
-            yield self._prepare(tickets_read)
+            yield prepare_batch(
+                tickets_read,
+                existing=self.existing,
+                timestamp=self.bulk.timestamp,
+                owner_of=self.ownership.owner_of,
+                intake_groups=self.intake_groups,
+                now=self.now,
+            )
         yield HistoryReading(reading.source, reading.kind, iter(()), reading.rows_read, reading.rejected, reading.odd)
 
-    def _prepare(self, tickets: list[ImportedTicket]) -> _Batch:
-        batch = _Batch()
-        ts, intake, owner, existing = self.bulk.timestamp, self.intake_groups, self.ownership.owner_of, self.existing
-        for ticket in tickets:
-            if ticket.tool_reassignments is not None:
-                batch.compared += 1
-                batch.agreeing += ticket.tool_reassignments == ticket.derived_reassignments
-                if ticket.mismatch:
-                    batch.mismatches[ticket.mismatch] += 1
-            if ticket.ticket_id in existing:
-                batch.known.append(ticket)
-                continue
-            steps = ticket.steps
-            holders = [(group, person) for _, _, group, person, _ in steps]
-            counter = BounceCounter(intake)
-            for group, person in holders:
-                counter.step(group, person)
-            last = holders[-1] if holders else (None, None)
-            batch.new.append(ticket.ticket_id)
-            batch.ticket_rows.append(
-                (
-                    ticket.ticket_id,
-                    last[0],
-                    last[1],
-                    owner(holders),
-                    len(steps) + 1,
-                    counter.bounces,
-                    ts(steps[0][0]) if steps else None,
-                    ts(steps[-1][0]) if steps else None,
-                    self.now,
-                    ticket.requester,
-                    ticket.priority,
-                    ticket.category,
-                    ticket.status,
-                    ticket.tool_group,
-                    ticket.tool_person,
-                    ts(ticket.last_activity_at),
-                    ticket.subject,
-                    ticket.url,
-                )
-            )
-            # One compact entry: the moves inside, at the summary's version (core/domain/history_events).
-            batch.entry_rows.append((len(steps) + 1, ts(ticket.last_activity_at), summary_data(ticket, True)))
-            batch.entries += len(steps) + 1
-        return batch
-
     # --- writing: new tickets, one ticket row and one entry each, in bulk ---------------------------
-    def _write_batch(self, batch: _Batch, half: int = 0) -> None:
+    def _write_batch(self, batch: Batch, half: int = 0) -> None:
         outcome = self.outcome
         outcome.compared += batch.compared
         outcome.agreeing += batch.agreeing
         outcome.mismatches.update(batch.mismatches)
-        if batch.known:
-            self._extend(batch.known)
+        if batch.known:  # core/history/ledger_extend.py
+            extend_tickets(
+                self.bulk,
+                batch.known,
+                self.existing,
+                outcome,
+                ownership=self.ownership,
+                intake_groups=self.intake_groups,
+                now=self.now,
+            )
         if not batch.new:
             return
         ids = self._insert_tickets(batch.new, batch.ticket_rows, half)
@@ -293,7 +187,7 @@ class _Writer:
         # The columns every row of a statement shares are SQL literals: fewer values to bind per row.
         bulk.executemany(
             bulk.insert_sql("ledger_entries", _SUMMARY_COLUMNS, entry_type="history", recorded_at=self.now),
-            ((row_id, *entry) for row_id, entry in zip(ids, batch.entry_rows)),
+            ((row_id, *entry) for row_id, entry in zip(ids, batch.entry_rows, strict=True)),
         )
         outcome.tickets_new += len(batch.new)
         outcome.entries += batch.entries
@@ -327,110 +221,6 @@ class _Writer:
             )
         )
         return [found[external] for external in external_ids]
-
-    # --- tickets the ledger holds already: append what it does not have ---------------------------
-    def _extend(self, tickets: Iterable[ImportedTicket]) -> None:
-        bulk, ts, outcome = self.bulk, self.bulk.timestamp, self.outcome
-        for ticket in tickets:
-            row_id, version = self.existing[ticket.ticket_id]
-            known, holders, newest = set(), [], None
-            for entry_type, at, group, person, data in bulk.query(
-                "SELECT entry_type, at, to_group, to_person, data FROM ledger_entries WHERE ticket_id = ? "
-                "ORDER BY version",
-                (row_id,),
-            ):
-                data = json.loads(data) if isinstance(data, str) else (data or {})
-                for _, _, moved_to, moved_person, source_id in data.get(MOVES) or ():  # a compact entry's moves
-                    known.add(source_id)
-                    holders.append(_Holder(moved_to, moved_person))
-                known.add(data.get("source_event_id", ""))
-                if entry_type in ("holder-changed", "applied") and group:
-                    holders.append(_Holder(group, person))
-                newest = max(filter(None, (newest, bulk.as_datetime(at))), default=None)
-            entries = []
-            for at, actor, group, person, source_id in ticket.steps:
-                current = holders[-1] if holders else _Holder(None, None)
-                if source_id in known:
-                    outcome.entries_known += 1
-                    continue
-                if newest is not None and datetime.fromisoformat(at) < newest:
-                    # The ledger already goes further (Baton watched the ticket live): an older move appended
-                    # now would make a past holder the present one. Left out, and counted.
-                    outcome.entries_older += 1
-                    continue
-                if current == (group, person):
-                    continue
-                version += 1
-                entries.append(
-                    (
-                        row_id,
-                        version,
-                        "holder-changed",
-                        ts(at),
-                        actor,
-                        None,
-                        current.group,
-                        current.person,
-                        group,
-                        person,
-                        None,
-                        None,
-                        f'{{"source_event_id": {_json_text(source_id)}, "cause": "{IMPORT_CAUSE}"}}',
-                        self.now,
-                    )
-                )
-                holders.append(_Holder(group, person))
-            if ticket.source_event_id in known:
-                outcome.entries_known += 1
-            else:
-                version += 1
-                entries.append(
-                    (
-                        row_id,
-                        version,
-                        "history",
-                        ts(ticket.last_activity_at),
-                        None,
-                        None,
-                        None,
-                        None,
-                        None,
-                        None,
-                        None,
-                        None,
-                        summary_data(ticket),
-                        self.now,
-                    )
-                )
-            if not entries:
-                continue
-            bulk.executemany(bulk.insert_sql("ledger_entries", LEDGER_COLUMNS), entries)
-            last = holders[-1] if holders else _Holder(None, None)
-            bulk.executemany(
-                "UPDATE tickets SET holder_group = ?, holder_person = ?, owner = ?, version = ?, bounces = ?, "
-                "status = ?, priority = ?, category = ?, tool_group = ?, tool_person = ?, last_activity_at = ?, "
-                "subject = COALESCE(?, subject), url = COALESCE(?, url) WHERE id = ?".replace("?", bulk.placeholder),
-                [
-                    (
-                        last.group,
-                        last.person,
-                        self.ownership.owner(holders),
-                        version,
-                        count_bounces(holders, self.intake_groups),
-                        ticket.status,
-                        ticket.priority,
-                        ticket.category,
-                        ticket.tool_group,
-                        ticket.tool_person,
-                        ts(ticket.last_activity_at),
-                        ticket.subject,
-                        ticket.url,
-                        row_id,
-                    )
-                ],
-            )
-            outcome.entries += len(entries)
-            outcome.tickets_extended += 1
 
     def _record_import(self, outcome: ImportOutcome) -> None:
         payload = json.dumps(

@@ -43,10 +43,10 @@ def server(app, host: str, port: int, http: HttpConfig) -> uvicorn.Server:
             app,
             host=host,
             port=port,
-            http=protocol,
+            http=protocol,  # type: ignore[arg-type]
             ws="none",
             log_config=None,
-            access_log=False,  # type: ignore[arg-type]
+            access_log=False,
             timeout_keep_alive=http.keep_alive_seconds,  # type: ignore[arg-type]
             h11_max_incomplete_event_size=http.max_header_bytes,
             timeout_graceful_shutdown=10,

@@ -27,8 +27,8 @@ from baton_itsm.core.web import create_app
 log = logging.getLogger(__name__)
 AVAILABILITY_SECONDS = 60.0  # between looks at ICS feeds due a read and people back from leave
 # Deliveries per claim of an inbox worker with a process to itself; a claim is handled in a few transactions of up
-# to that many (core/usecases/intake_batches.py). On SQLite each one holds the store's one write lock, which the receiver
-# needs to keep a delivery before it answers: 20 hold it for about 10-20 ms. A server store has no such lock.
+# to that many (core/usecases/intake_batches.py). On SQLite each one holds the store's one write lock, which the
+# receiver needs to keep a delivery before it answers: 20 hold it for about 10-20 ms. A server store has no such lock.
 CLAIM = {"sqlite": 20}
 SERVER_CLAIM = 200
 
@@ -83,7 +83,7 @@ def _inbox_round(app: App, options: RunOptions, backlog: InboxBacklog):
 def inbox_round(app: App, backlog: InboxBacklog | None = None):
     """The inbox worker's round where no receiver shares its process: one claim, handled at full speed."""
     limit = CLAIM.get(app.store.engine.dialect.name, SERVER_CLAIM)
-    backlog = backlog or InboxBacklog()
+    backlog = backlog or InboxBacklog(lambda: float("-inf"))  # no receiver: nothing arrives here
 
     def round_() -> int:
         return backlog.saw(app.intake.process_pending(limit=limit), limit)

@@ -48,8 +48,9 @@ class AwayPeriods:
         if period.deputy == period.person:
             raise BatonError(f"{period.person} cannot deputise for themselves")
         with self.store.unit_of_work(now) as uow:
-            row_id = uow.connection.execute(
-                insert(away_periods).values(
+            row_id: int = uow.connection.execute(
+                insert(away_periods)
+                .values(
                     person=period.person,
                     starts_at=period.start,
                     ends_at=period.end,
@@ -58,7 +59,8 @@ class AwayPeriods:
                     set_by=set_by,
                     created_at=now,
                 )
-            ).inserted_primary_key[0]
+                .returning(away_periods.c.id)
+            ).scalar_one()
         return StoredAway(row_id, period, set_by, now, None)
 
     def cancel(self, period_id: int, now: datetime) -> StoredAway:

@@ -3,6 +3,7 @@ the tickets that concern a person while they were away."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, Row, and_, insert, or_, select
@@ -21,7 +22,7 @@ def mark_return(connection: Connection, period_key: str, person: str, now: datet
     return True
 
 
-def entries_while_away(connection: Connection, person: str, start: datetime, end: datetime) -> list[Row]:
+def entries_while_away(connection: Connection, person: str, start: datetime, end: datetime) -> Sequence[Row]:
     """The entries from `start` to `end` of each ticket the person holds now or that moved from or to them then,
     by ticket and in ledger order, with the ticket's instance, external id, subject, url and holder."""
     within = and_(ledger_entries.c.at >= start, ledger_entries.c.at < end)

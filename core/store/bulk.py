@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from baton_itsm.core.store.location import sqlite_path, sqlite_pragmas
 from baton_itsm.core.store.snapshot import create_from_snapshot
@@ -75,6 +75,12 @@ class BulkConnection:
         self._suffix = ".000000" if dialect == "sqlite" else "+00:00"
         self._streams = 0  # names server-side cursors apart
 
+    @overload
+    def timestamp(self, text: str) -> str: ...
+    @overload
+    def timestamp(self, text: None) -> None: ...
+    @overload
+    def timestamp(self, text: str | None) -> str | None: ...
     def timestamp(self, text: str | None) -> str | None:
         """`YYYY-MM-DD HH:MM:SS` (UTC) as this database's column value."""
         return None if text is None else text + self._suffix

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from baton_itsm.core.errors import StoreError
+from baton_itsm.core.errors import BatonError, StoreError
+
+
+class ConcurrentChange(BatonError):
+    """Someone else changed the ticket at the same moment; the command can be tried again."""
 
 
 def unanswered(error: BaseException, database_url: str | None = None) -> StoreError | None:

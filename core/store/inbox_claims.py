@@ -4,7 +4,7 @@ core/usecases/joined_deliveries.py say why each is so)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Row, bindparam, func, select, tuple_, update
@@ -25,7 +25,7 @@ def claim_pending(connection: Connection, now: datetime, lease: timedelta, limit
         .limit(limit)
     )
 
-    def in_ticket_order(rows: list[Row]) -> list[Row]:
+    def in_ticket_order(rows: Sequence[Row]) -> Sequence[Row]:
         keep = _in_ticket_order(connection, dict(rows))
         return [row for row in rows if row[0] in keep]
 
@@ -41,7 +41,7 @@ def _in_ticket_order(connection: Connection, candidates: dict[int, str | None]) 
     wanted = {ticket for ticket in candidates.values() if ticket is not None}
     if not wanted:
         return candidates
-    blocked_from = dict(
+    blocked_from: dict[str, int] = dict(
         connection.execute(
             select(DELIVERY_TICKET, func.min(inbox.c.id))
             .where(
@@ -64,7 +64,7 @@ def pending_delivery(connection: Connection, row_id: int) -> Row | None:
     ).first()
 
 
-def pending_deliveries(connection: Connection, row_ids: list[int]) -> list[Row]:
+def pending_deliveries(connection: Connection, row_ids: list[int]) -> Sequence[Row]:
     """Those of these deliveries still pending, oldest first, locked (a process whose lease ran out may hold them)."""
     query = select(inbox).where(inbox.c.id.in_(row_ids), inbox.c.status == "pending").order_by(inbox.c.id)
     return connection.execute(locked(connection, query)).all()
@@ -126,6 +126,6 @@ def pending_near(
         .order_by(inbox.c.id)
     )
     found: dict[str, list] = {}
-    for row_id, event_id, payload, ticket in connection.execute(locked(connection, query)).all():
-        found.setdefault(ticket, []).append((row_id, event_id, payload))
+    for row in connection.execute(locked(connection, query)).all():
+        found.setdefault(row.ticket, []).append((row.id, row.event_id, row.payload))
     return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.engine import Connection
 
 from baton_itsm.core.store.schema import inbox
@@ -13,8 +13,8 @@ from baton_itsm.core.store.schema import inbox
 # A delivery is about one ticket: its first event's, kept in its own column (inbox_payload.delivery_ticket).
 DELIVERY_TICKET = inbox.c.ticket
 # An event a webhook delivery brought is also kept under its own id, so that the same change coming by poll (or
-# the other half of a write, core/usecases/joined_deliveries.py) is not taken again (core/usecases/intake.py). Such a row is a marker:
-# not a delivery, never handled on its own, not counted as taken in nor as inbox depth.
+# the other half of a write, core/usecases/joined_deliveries.py) is not taken again (core/usecases/intake.py). Such a
+# row is a marker: not a delivery, never handled on its own, not counted as taken in nor as inbox depth.
 TAKEN = "taken"
 DELIVERIES = inbox.c.status != TAKEN
 
@@ -31,11 +31,12 @@ class InboxRow:
     last_error: str | None
 
 
-def _columns():
+def _columns() -> Select:
+    """InboxRow's fields, by name."""
     return select(
         inbox.c.id,
         inbox.c.source,
-        inbox.c.event_id,
+        inbox.c.event_id.label("delivery_id"),
         DELIVERY_TICKET,
         inbox.c.status,
         inbox.c.attempts,
@@ -49,7 +50,7 @@ def list_deliveries(connection: Connection, status: str | None, limit: int) -> l
     query = _columns().where(DELIVERIES).order_by(inbox.c.id.desc()).limit(limit)
     if status:
         query = query.where(inbox.c.status == status)
-    return [InboxRow(*row) for row in connection.execute(query).all()]
+    return [InboxRow(**row._mapping) for row in connection.execute(query).all()]
 
 
 def put_back(connection: Connection, row_id: int) -> InboxRow | None:
@@ -63,7 +64,7 @@ def put_back(connection: Connection, row_id: int) -> InboxRow | None:
 
 
 def _one(connection: Connection, row_id: int) -> InboxRow:
-    return InboxRow(*connection.execute(_columns().where(inbox.c.id == row_id)).one())
+    return InboxRow(**connection.execute(_columns().where(inbox.c.id == row_id)).one()._mapping)
 
 
 def handled_since(connection: Connection, row: InboxRow) -> int:
@@ -73,5 +74,5 @@ def handled_since(connection: Connection, row: InboxRow) -> int:
     return connection.execute(
         select(func.count())
         .select_from(inbox)
-        .where(inbox.c.id > row.id, inbox.c.status == "done", row.ticket == DELIVERY_TICKET)
+        .where(inbox.c.id > row.id, inbox.c.status == "done", inbox.c.ticket == row.ticket)
     ).scalar_one()

@@ -52,7 +52,9 @@ class SqliteInboxWriter:
     """One driver connection, used by one thread at a time."""
 
     def __init__(self, store: Store, path, wait: bool = True):
-        self._lock = store.write_lock  # the same in-process queue as every unit of work (see Store)
+        if store.sqlite_lock is None:
+            raise ValueError(f"not a SQLite store: {path}")
+        self._lock = store.sqlite_lock  # the same in-process queue as every unit of work (see Store)
         self._wal = store.wal
         self._wait = wait
         # Never SQLite's busy handler: it sleeps 1, 2, 5 ... 100 ms and is not woken when the lock frees, so behind

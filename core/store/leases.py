@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, Table, or_, update
 
-Keep = Callable[[list[Row]], list[Row]]
+Keep = Callable[[Sequence[Row]], Sequence[Row]]
 
 
 def postgresql(connection: Connection) -> bool:
@@ -42,7 +42,7 @@ def unclaimed(table: Table, now: datetime):
 
 def claim_under_lease(
     connection: Connection, table: Table, query: Select, now: datetime, lease: timedelta, keep: Keep | None = None
-) -> list[Row]:
+) -> Sequence[Row]:
     """Read the rows `query` selects (it selects the table's `id` first), skipping rows another process holds,
     keep those `keep` keeps (all by default), and claim them until `now + lease`: the rows claimed."""
     rows = connection.execute(skip_locked(connection, query)).all()

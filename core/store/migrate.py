@@ -24,7 +24,10 @@ def _config() -> Config:
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    if head is None:  # only a broken installation lacks the migrations shipped with the package
+        raise StoreError(f"no schema migrations found in {MIGRATIONS}")
+    return head
 
 
 def current_revision(engine: Engine) -> str | None:

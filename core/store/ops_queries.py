@@ -3,10 +3,11 @@ the store and of destinations retrying (core/web/health.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Row, func, select, text
+from sqlalchemy import Connection, func, select, text
 
 from baton_itsm.core.store.inbox_queries import DELIVERIES
 from baton_itsm.core.store.outbox_queries import tool_instance
@@ -15,9 +16,10 @@ from baton_itsm.core.store.schema import inbox, ledger_entries, outbox, timers
 
 @dataclass(frozen=True)
 class Counts:
-    events: list[Row]  # (source, status, count) of inbox deliveries
-    decisions: list[Row]  # (entry type, count) of ledger entries
-    outbox: list[Row]  # (channel, status, retrying, count): retrying is a pending row tried before
+    events: Sequence[tuple[str, str, int]]  # (source, status, count) of inbox deliveries
+    decisions: Sequence[tuple[str, int]]  # (entry type, count) of ledger entries
+    # (channel, status, retrying, count): retrying is a pending row tried before
+    outbox: Sequence[tuple[str, str, bool, int]]
     due: int  # timers due at `now`
     waiting: int  # every live timer
 
@@ -45,7 +47,7 @@ def ping(connection: Connection) -> None:
     connection.execute(text("select 1"))
 
 
-def retried_rows(connection: Connection, limit: int) -> list[Row]:
+def retried_rows(connection: Connection, limit: int) -> Sequence[tuple[str, str | None, str | None]]:
     """The newest pending rows already tried: (channel, instance of a tool row, last error)."""
     return connection.execute(
         select(outbox.c.channel, tool_instance().label("instance"), outbox.c.last_error)

@@ -1,11 +1,11 @@
-"""The outbox's statements: the dispatcher's claim, begin, finish and pauses (core/usecases/dispatcher.py), the rows of a lane
-and of a destination (core/usecases/dispatch_lanes.py), and `baton outbox list` / `retry`.
+"""The outbox's statements: the dispatcher's claim, begin, finish and pauses (core/usecases/dispatcher.py), the rows
+of a lane and of a destination (core/usecases/dispatch_lanes.py), and `baton outbox list` / `retry`.
 
 A lane here is anything with `channels`, `instance` and `other_than` (core/outbox_lanes.Lane)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,7 +15,7 @@ from baton_itsm.core.store.leases import claim_under_lease, locked, skip_locked,
 from baton_itsm.core.store.schema import outbox
 
 TOOL = "tool"  # the channel of tool actions, whose payload names the instance (core/usecases/dispatch_lanes.py)
-# What the dispatcher reads of a row: OutboxItem's fields, in order (core/usecases/dispatcher.py).
+# What the dispatcher reads of a row: OutboxItem's fields, by name (core/usecases/dispatcher.py).
 ITEM_COLUMNS = (
     outbox.c.id,
     outbox.c.idempotency_key,
@@ -32,7 +32,7 @@ def tool_instance() -> ColumnElement:
 
 
 def in_lane(lane: Any) -> ColumnElement:
-    condition = outbox.c.channel.in_(sorted(lane.channels))
+    condition: ColumnElement[bool] = outbox.c.channel.in_(sorted(lane.channels))
     if lane.instance is not None:
         condition = and_(condition, tool_instance() == lane.instance)
     if lane.other_than is not None:
@@ -50,7 +50,7 @@ def same_destination(channel: str, instance: str | None) -> ColumnElement:
     return outbox.c.channel == channel
 
 
-def interrupted(connection: Connection, now: datetime, channels: Iterable[str], lane: Any) -> list[Row]:
+def interrupted(connection: Connection, now: datetime, channels: Iterable[str], lane: Any) -> Sequence[Row]:
     """Rows left `sending` whose claim ran out, of these channels in `lane`; skipping rows another process holds."""
     query = select(*ITEM_COLUMNS).where(
         outbox.c.status == "sending", outbox.c.claimed_until < now, outbox.c.channel.in_(list(channels)), in_lane(lane)
@@ -66,7 +66,7 @@ def settle_interrupted(connection: Connection, row_id: int, status: str, error: 
 
 def claim_due(
     connection: Connection, now: datetime, lease: timedelta, channels: list[str], lane: Any, limit: int
-) -> list[Row]:
+) -> Sequence[Row]:
     """Claim up to `limit` due pending rows of these channels in `lane`. Among rows due at the same time, the one
     tried most goes first: after a pause it is the one that meets the destination's answer, and its growing
     back-off paces the others."""
@@ -129,7 +129,7 @@ def finish(connection: Connection, row_id: int, **values: Any) -> None:
     )
 
 
-def newest(connection: Connection, status: str | None, limit: int) -> list[Row]:
+def newest(connection: Connection, status: str | None, limit: int) -> Sequence[Row]:
     """The newest rows, in one status or all (`baton outbox list`)."""
     query = select(outbox).order_by(outbox.c.id.desc()).limit(limit)
     if status:

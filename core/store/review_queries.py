@@ -3,7 +3,7 @@ keeps in step with the reviews' entries) and the handoff_id index, not by loadin
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection, Row, select
 
@@ -24,7 +24,7 @@ def review_entries(
     state: str | None = None,
     ticket: TicketKey | None = None,
     handoff_ids: Iterable[str] | None = None,
-) -> list[Row]:
+) -> Sequence[Row]:
     """Every entry of the handoffs whose review is in `state` (or of these handoffs), optionally of one ticket, by
     ticket and version, each with its ticket's instance, external id, subject and url."""
     ids = review_ids(state) if handoff_ids is None else list(handoff_ids)

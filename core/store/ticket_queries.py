@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Connection, Row, select
 
 from baton_itsm.core.domain.holders import TicketKey
@@ -16,7 +18,9 @@ def known(connection: Connection, key: TicketKey) -> bool:
     return connection.execute(query).first() is not None
 
 
-def open_requests(connection: Connection, to_group: str | None = None, ticket: TicketKey | None = None) -> list[Row]:
+def open_requests(
+    connection: Connection, to_group: str | None = None, ticket: TicketKey | None = None
+) -> Sequence[Row]:
     """The `requested` entries no closing entry answered, oldest first, with their ticket's instance and external
     id (optionally only those to one group, or of one ticket)."""
     closed = select(ledger_entries.c.handoff_id).where(ledger_entries.c.entry_type.in_(CLOSING))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, Row, delete, select
@@ -15,7 +16,7 @@ def due_timer_ids(connection: Connection, now: datetime, limit: int) -> list[int
     return list(connection.execute(query).scalars())
 
 
-def take_due(connection: Connection, now: datetime, limit: int) -> list[Row]:
+def take_due(connection: Connection, now: datetime, limit: int) -> Sequence[Row]:
     """Up to `limit` due timers, soonest first, with their ticket's instance and external id, deleted in this
     transaction (a timer that fails is set again by the caller). On PostgreSQL the timer's and its ticket's rows are
     locked, and a timer whose ticket another transaction holds is skipped: it fires at the next tick."""

@@ -7,17 +7,17 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from baton_itsm.core.domain.events import LedgerEvent
-from baton_itsm.core.domain.facts import TicketFacts, replies_from_json, replies_to_json
-from baton_itsm.core.domain.holders import Holder, TicketKey
+from baton_itsm.core.domain.facts import TicketFacts
+from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.domain.ownership import OwnershipPolicy
 from baton_itsm.core.domain.review_events import (
     EscalationReviewClosed,
@@ -25,19 +25,17 @@ from baton_itsm.core.domain.review_events import (
     EscalationReviewReopened,
 )
 from baton_itsm.core.domain.ticket import Ticket
-from baton_itsm.core.errors import BatonError
 from baton_itsm.core.store.codec import event_to_row, row_to_entries
 from baton_itsm.core.store.dialects import insert_or_nothing
+from baton_itsm.core.store.errors import ConcurrentChange
 from baton_itsm.core.store.leases import locked
 from baton_itsm.core.store.schema import escalation_reviews, inbox, ledger_entries, outbox, tickets, timers
 from baton_itsm.core.store.settling import settles_at
 from baton_itsm.core.store.ticket_cache import TicketCache
+from baton_itsm.core.store.ticket_columns import facts_columns, facts_of, projection_columns
 from baton_itsm.core.store.wal import WalCheckpoints
+from baton_itsm.core.store.write_batch import WriteBatch
 from baton_itsm.core.usecases.inbox_payload import delivery_ticket
-
-
-class ConcurrentChange(BatonError):
-    """Someone else changed the ticket at the same moment; the command can be tried again."""
 
 
 @dataclass(frozen=True)
@@ -48,17 +46,6 @@ class LedgerEntry:
     version: int
     recorded_at: datetime
     event: LedgerEvent
-
-
-@dataclass
-class _Buffer:
-    """Writes held back until the batch ends, then sent as a few executemany statements."""
-
-    ledger: list[dict] = field(default_factory=list)
-    projections: dict[int, dict] = field(default_factory=dict)
-    outbox: list[dict] = field(default_factory=list)
-    timers: dict[str, dict | None] = field(default_factory=dict)  # None: cancelled
-    facts: dict[int, dict] = field(default_factory=dict)
 
 
 class UnitOfWork:
@@ -78,16 +65,16 @@ class UnitOfWork:
         self._row_ids: dict[TicketKey, int] = {}
         self._tickets: dict[TicketKey, Ticket] = {}
         self._facts: dict[TicketKey, TicketFacts] = {}
-        self._buffer: _Buffer | None = None
+        self._buffer: WriteBatch | None = None  # while batched (core/store/write_batch.py)
 
     # --- batches: many tickets in one transaction, for the scheduler -----------------------------
     @contextmanager
     def batched(self) -> Iterator[None]:
         """Hold writes back and send them together at the end (loads hit what `preload` read)."""
-        self._buffer = _Buffer()
+        self._buffer = buffer = WriteBatch()
         try:
             yield
-            self._flush()
+            buffer.flush(self.connection)
         finally:
             self._buffer = None
 
@@ -100,7 +87,7 @@ class UnitOfWork:
         for row in self.connection.execute(select(tickets).where(tickets.c.id.in_(ids))):
             key = tickets_by_row_id[row.id]
             self._row_ids[key] = row.id
-            self._facts[key] = _facts_of(row)
+            self._facts[key] = facts_of(row)
             kept = self.cache.get(key, row.version) if self.cache is not None else None
             if kept is not None:  # as this process committed it, and nobody wrote since (store/ticket_cache.py)
                 self._tickets[key] = kept
@@ -149,18 +136,7 @@ class UnitOfWork:
                 {**event_to_row(event), "ticket_id": row_id, "version": ticket.version, "recorded_at": self.now}
             )
         self._escalation_review_states(row_id, events)
-        holder = ticket.holder
-        projection = dict(
-            holder_group=holder.group if holder else None,
-            holder_person=holder.person if holder else None,
-            owner=self.ownership.owner(ticket.holders),
-            version=ticket.version,
-            bounces=ticket.bounces,
-            first_assigned_at=ticket.first_assigned_at,
-            holder_since=ticket.holder_since,
-            lost=ticket.lost,
-            open_handoff=open_handoff.handoff_id if (open_handoff := ticket.open_handoff()) else None,
-        )
+        projection = projection_columns(ticket, self.ownership)
         if self._buffer is not None:
             self._buffer.ledger += rows
             self._buffer.projections[row_id] = projection
@@ -175,25 +151,11 @@ class UnitOfWork:
         if key in self._facts:
             return self._facts[key]
         row = self.ticket_summary(key)
-        return TicketFacts() if row is None else _facts_of(row)
+        return TicketFacts() if row is None else facts_of(row)
 
     def save_facts(self, key: TicketKey, facts: TicketFacts) -> None:
         row_id = self._ticket_row_id(key) or self._create_ticket(key)
-        holder = facts.tool_holder
-        values = dict(
-            subject=facts.subject,
-            requester=facts.requester,
-            priority=facts.priority,
-            category=facts.category,
-            status=facts.status,
-            url=facts.url,
-            tool_group=holder.group if holder else None,
-            tool_person=holder.person if holder else None,
-            last_activity_at=facts.last_activity_at,
-            requester_name=facts.requester_name,
-            replies=replies_to_json(facts.replies),
-            unverified=facts.unverified,
-        )
+        values = facts_columns(facts)
         self._facts[key] = facts
         if self._buffer is not None:
             self._buffer.facts[row_id] = values
@@ -299,31 +261,6 @@ class UnitOfWork:
             return
         self.connection.execute(delete(timers).where(timers.c.timer_key == timer_key))
 
-    def _flush(self) -> None:
-        buffer, connection = self._buffer, self.connection
-        if buffer.ledger:
-            try:
-                connection.execute(insert(ledger_entries), buffer.ledger)
-            except IntegrityError:
-                raise ConcurrentChange("a ticket changed while this batch ran; it will be tried again") from None
-        for row_id, facts in buffer.facts.items():
-            buffer.projections.setdefault(row_id, {}).update(facts)
-        by_columns: dict[tuple, list[dict]] = {}
-        for row_id, projection in buffer.projections.items():
-            by_columns.setdefault(tuple(sorted(projection)), []).append({"_row_id": row_id, **projection})
-        for columns, rows in by_columns.items():
-            statement = (
-                update(tickets).where(tickets.c.id == bindparam("_row_id")).values({c: bindparam(c) for c in columns})
-            )
-            connection.execute(statement, rows)
-        if buffer.outbox:
-            connection.execute(insert_or_nothing(connection.dialect.name, outbox, ["idempotency_key"]), buffer.outbox)
-        if buffer.timers:
-            connection.execute(delete(timers).where(timers.c.timer_key.in_(list(buffer.timers))))
-            started = [{"timer_key": k, **v} for k, v in buffer.timers.items() if v is not None]
-            if started:
-                connection.execute(insert(timers), started)
-
     # --- internals ---------------------------------------------------------------------------
     def _escalation_review_states(self, row_id: int, events: Sequence[LedgerEvent]) -> None:
         """Keep escalation_reviews in step with the reviews' entries (rare: written at once, even in a batch)."""
@@ -371,7 +308,10 @@ class UnitOfWork:
             },
             ["instance", "external_id"],
         )
-        return self._ticket_row_id(key, lock=True)
+        row_id = self._ticket_row_id(key, lock=True)
+        if row_id is None:  # inserted just now, by this or another writer; a ticket's row is never deleted
+            raise ConcurrentChange(f"{key} has no row right after it was created; try again")
+        return row_id
 
     def _entries(self, row_id: int, key: TicketKey) -> list[LedgerEntry]:
         rows = self.connection.execute(
@@ -388,23 +328,6 @@ class UnitOfWork:
 def _insert_once_statement(dialect_name: str, table, conflict_columns: tuple[str, ...]):
     """Built once per table, values bound per call: building `.values(...)` each time cost more than the insert."""
     return insert_or_nothing(dialect_name, table, list(conflict_columns)).returning(table.c.id)
-
-
-def _facts_of(row: Any) -> TicketFacts:
-    tool_holder = Holder(row.tool_group, row.tool_person) if row.tool_group else None
-    return TicketFacts(
-        subject=row.subject,
-        requester=row.requester,
-        priority=row.priority,
-        category=row.category,
-        status=row.status,
-        url=row.url,
-        tool_holder=tool_holder,
-        last_activity_at=row.last_activity_at,
-        requester_name=row.requester_name,
-        replies=replies_from_json(row.replies),
-        unverified=bool(row.unverified),
-    )
 
 
 # The connection of the unit of work this thread is in, if any: what the rules read lazily while deciding (who is
@@ -426,7 +349,8 @@ class Store:
         # most time went to sleeping. This process's units of work queue here instead and get the database
         # at once; other processes still meet SQLite's own lock and busy timeout. The webhook receiver's
         # inbox writer (store/inbox_writer.py) queues here too.
-        self.write_lock = threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
+        self.sqlite_lock = threading.RLock() if engine.dialect.name == "sqlite" else None
+        self.write_lock = self.sqlite_lock or nullcontext()
         self.wal = WalCheckpoints(engine) if engine.dialect.name == "sqlite" else None
         # Seconds this process leaves SQLite's write lock free after each unit of work: set by a process that
         # writes flat out beside a receiver in another process (core/runtime/worker_process.py), which would

@@ -75,7 +75,8 @@ class DispatchReport:
     failed: int = 0
     uncertain: int = 0
     errors: list[str] = field(default_factory=list)
-    # Failed for good, each recorded against its decision and told (core/usecases/action_failures.py): handled, not lost.
+    # Failed for good, each recorded against its decision and told (core/usecases/action_failures.py): handled, not
+    # lost.
     handled: int = 0
 
 
@@ -119,7 +120,7 @@ class OutboxDispatcher:
         now = self.clock.now()
         with self.store.unit_of_work(now) as uow:
             for row in outbox_queries.interrupted(uow.connection, now, self.handlers, lane):
-                item = OutboxItem(*row)
+                item = OutboxItem(**row._mapping)
                 if is_repeatable(self.handlers[item.channel], item):
                     status, error = "pending", "interrupted; repeated (a repeat is harmless)"
                 else:
@@ -146,7 +147,7 @@ class OutboxDispatcher:
         now = self.clock.now()
         with self.store.unit_of_work(now) as uow:
             claimed = outbox_queries.claim_due(uow.connection, now, self.lease, channels, lane, limit)
-        return [OutboxItem(*row) for row in claimed]
+        return [OutboxItem(**row._mapping) for row in claimed]
 
     def _deliver(self, item: OutboxItem, report: DispatchReport) -> None:
         attempts = item.attempts + 1

@@ -89,9 +89,9 @@ class Intake:
             return uow.record_incoming(source, delivery_id, payload)
 
     def process_pending(self, limit: int = 100) -> IntakeReport:
-        """Handle kept deliveries, oldest first, many to a transaction (core/usecases/intake_batches.py). If a transaction
-        fails, the rest are handled one by one, each in its own; once one fails, its ticket's later deliveries in
-        this claim wait: they are taken again, in order, when it is done or parked."""
+        """Handle kept deliveries, oldest first, many to a transaction (core/usecases/intake_batches.py). If a
+        transaction fails, the rest are handled one by one, each in its own; once one fails, its ticket's later
+        deliveries in this claim wait: they are taken again, in order, when it is done or parked."""
         report = IntakeReport()
         claimed = self._claim_with_tickets(limit)
         report.claimed = len(claimed)

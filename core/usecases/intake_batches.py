@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from baton_itsm.core.domain.holders import TicketKey
+from baton_itsm.core.domain.tool_events import ToolEvent
 from baton_itsm.core.store.inbox_claims import mark_done, pending_deliveries, ticket_rows
 from baton_itsm.core.store.settling import SETTLE
 from baton_itsm.core.store.unit_of_work import Store, UnitOfWork
@@ -49,10 +51,10 @@ def rounds_of(claimed: dict[int, str | None]) -> list[list[int]]:
 
 def handle_round(
     store: Store,
-    now,
+    now: datetime,
     row_ids: list[int],
-    handle: Callable[[UnitOfWork, object], list[str]],
-    first_sight: Callable[[UnitOfWork, str, object], bool],
+    handle: Callable[[UnitOfWork, ToolEvent], list[str]],
+    first_sight: Callable[[UnitOfWork, str, ToolEvent], bool],
 ) -> tuple[int, int, list[str]]:
     """Handle these deliveries (one per ticket) in one transaction: (deliveries done, duplicate events, entry
     types written). Raises, with nothing kept, when any of them fails."""
@@ -88,10 +90,10 @@ def _preload(uow: UnitOfWork, rows) -> None:
     uow.preload(ticket_rows(uow.connection, keys))
 
 
-def _waiting(uow: UnitOfWork, rows) -> dict[tuple[str, str], list]:
+def _waiting(uow: UnitOfWork, rows) -> dict[tuple[str, str | None], list]:
     """The pending deliveries of the tickets whose deliveries wait for the rest of their write, read at once."""
     settling = [row for row in rows if row.payload.get(SETTLE) and len(row.payload["events"]) == 1]
-    found: dict[tuple[str, str], list] = {}
+    found: dict[tuple[str, str | None], list] = {}  # looked up with None too: a delivery of no ticket
     for source in {row.source for row in settling}:
         ours = [row for row in settling if row.source == source]
         tickets = sorted({row.payload["events"][0]["ticket"] for row in ours})

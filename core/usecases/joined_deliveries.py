@@ -82,8 +82,8 @@ def waiting_for(
 ) -> dict[str, list]:
     """The pending deliveries of these tickets kept within `settle_seconds` of deliveries kept from `earliest` to
     `latest`, by ticket, oldest first: [(id, event_id, payload)]; locked on PostgreSQL (no other process takes them
-    meanwhile: a ticket's deliveries are claimed in order, core/usecases/intake.py). One query for many tickets: the inbox
-    worker reads a whole batch's at once.
+    meanwhile: a ticket's deliveries are claimed in order, core/usecases/intake.py). One query for many tickets: the
+    inbox worker reads a whole batch's at once.
 
     Only deliveries kept that close can be the rest of a write: the tool posts a write's changes together, and a
     delivery is not handled before its settle delay has passed, so one kept later than that was never awaited.

@@ -26,7 +26,12 @@ from baton_itsm.core.usecases.handoffs import new_handoff_id
 from baton_itsm.core.web.api_auth import Authenticated, caller
 from baton_itsm.core.web.api_tickets import require_instance, require_reachable
 
-STATUS = {UnknownHandoff: 404, NotAllowed: 403, InvalidTransition: 409, InvalidRequest: 422}
+STATUS: dict[type[BatonError], int] = {
+    UnknownHandoff: 404,
+    NotAllowed: 403,
+    InvalidTransition: 409,
+    InvalidRequest: 422,
+}
 BY = Field(None, description="left out: the token's person; another name is refused (403)")
 
 router = APIRouter(prefix="/api", tags=["handoffs"], dependencies=[Depends(caller)])

@@ -1,4 +1,5 @@
-"""The API's answer for a ticket Baton cannot reach (core/usecases/ticket_reach.py): 404, or 503 while the tool is silent."""
+"""The API's answer for a ticket Baton cannot reach (core/usecases/ticket_reach.py): 404, or 503 while the tool is
+silent."""
 
 from __future__ import annotations
 

@@ -125,7 +125,7 @@ def test_each_lane_takes_only_its_destination(store, clock):
             uow.queue_outgoing(key, channel, payload)
     lanes = {lane.name: lane for lane in lanes_for(handlers, ["sn", "rt"])}
     assert set(lanes) == {"local", "tool:rt", "tool:sn", "email"}
-    for name, lane in lanes.items():
+    for lane in lanes.values():
         dispatcher.run_once(lane=lane)
     assert handlers["tool"].done == ["gone-1", "rt-1", "sn-1"]  # local (an unconfigured instance), rt, sn
     assert handlers["email"].done == ["mail-1"] and handlers["notify"].done == ["notice-1"]

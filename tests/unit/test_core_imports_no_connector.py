@@ -33,9 +33,12 @@ def connector_references(source: str) -> list[tuple[int, str]]:
                 found += [
                     (node.lineno, "from baton_itsm import connectors") for a in node.names if a.name == "connectors"
                 ]
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if any(_names_connectors(word) for word in node.value.replace('"', " ").replace("'", " ").split()):
-                found.append((node.lineno, f"string {node.value[:80]!r}"))
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and any(_names_connectors(word) for word in node.value.replace('"', " ").replace("'", " ").split())
+        ):
+            found.append((node.lineno, f"string {node.value[:80]!r}"))
     return sorted(found)
 
 

@@ -21,8 +21,12 @@ from tests.integration.notify.slack_fake import TOKEN, FakeSlack
 WORKFLOW_SHAPE = json.loads((Path(__file__).parents[2] / "fixtures" / "teams" / "workflow_message.json").read_text())
 # Network's notices go by email and to its Teams channel; frank wants only Slack, whatever his group chose.
 ROUTED = {
-    "Network: {{members: [carol, frank], managers: [erin]}}": "Network: {{members: [carol, frank], managers: [erin], notify: [email, teams]}}",
-    "frank: {{name: Frank Field, email: frank@example.com}}": "frank: {{name: Frank Field, email: frank@example.com, notify: [slack]}}",
+    "Network: {{members: [carol, frank], managers: [erin]}}": (
+        "Network: {{members: [carol, frank], managers: [erin], notify: [email, teams]}}"
+    ),
+    "frank: {{name: Frank Field, email: frank@example.com}}": (
+        "frank: {{name: Frank Field, email: frank@example.com, notify: [slack]}}"
+    ),
 }
 EXTRA = """\
   slack: {{api_url: "{api_url}"}}

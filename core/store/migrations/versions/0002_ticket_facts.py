@@ -14,7 +14,7 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-COLUMNS = [
+COLUMNS: list[tuple[str, type[sa.types.TypeEngine] | sa.types.TypeEngine]] = [
     ("subject", sa.Text),
     ("requester", sa.String(320)),
     ("priority", sa.String(64)),

@@ -1,0 +1,53 @@
+"""The writes a unit of work holds back while it handles a batch, sent at the end as a few executemany statements.
+
+The scheduler and the inbox worker handle many tickets in one transaction (UnitOfWork.batched). Written one by one,
+each ticket's projection update, outbox row and timer cost a statement; held here, the batch's writes of each kind
+go out together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, bindparam, delete, insert, update
+from sqlalchemy.exc import IntegrityError
+
+from baton_itsm.core.store.dialects import insert_or_nothing
+from baton_itsm.core.store.errors import ConcurrentChange
+from baton_itsm.core.store.schema import ledger_entries, outbox, tickets, timers
+
+
+@dataclass
+class WriteBatch:
+    ledger: list[dict] = field(default_factory=list)
+    projections: dict[int, dict] = field(default_factory=dict)  # by ticket row id
+    outbox: list[dict] = field(default_factory=list)
+    timers: dict[str, dict | None] = field(default_factory=dict)  # None: cancelled
+    facts: dict[int, dict] = field(default_factory=dict)  # by ticket row id
+
+    def flush(self, connection: Connection) -> None:
+        """The ledger rows (refused as a ConcurrentChange if another writer got there first), the tickets' rows
+        (projection and facts, one statement per set of columns), the outbox rows (a repeated idempotency key
+        dropped without telling), then the timers (each cancelled or started anew)."""
+        if self.ledger:
+            try:
+                connection.execute(insert(ledger_entries), self.ledger)
+            except IntegrityError:
+                raise ConcurrentChange("a ticket changed while this batch ran; it will be tried again") from None
+        for row_id, facts in self.facts.items():
+            self.projections.setdefault(row_id, {}).update(facts)
+        by_columns: dict[tuple, list[dict]] = {}
+        for row_id, projection in self.projections.items():
+            by_columns.setdefault(tuple(sorted(projection)), []).append({"_row_id": row_id, **projection})
+        for columns, rows in by_columns.items():
+            statement = (
+                update(tickets).where(tickets.c.id == bindparam("_row_id")).values({c: bindparam(c) for c in columns})
+            )
+            connection.execute(statement, rows)
+        if self.outbox:
+            connection.execute(insert_or_nothing(connection.dialect.name, outbox, ["idempotency_key"]), self.outbox)
+        if self.timers:
+            connection.execute(delete(timers).where(timers.c.timer_key.in_(list(self.timers))))
+            started = [{"timer_key": k, **v} for k, v in self.timers.items() if v is not None]
+            if started:
+                connection.execute(insert(timers), started)
