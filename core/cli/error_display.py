@@ -17,7 +17,9 @@ from baton_itsm.core.store.errors import unanswered
 class UserFacingError(click.ClickException):
     def __init__(self, message: str, exit_code: int = 1):
         super().__init__(message)
-        self.exit_code = exit_code
+        # click reads the exit code from the instance, but declares it a class variable since 8.5: set per instance
+        # all the same (2 for usage mistakes, a store's own code), the way click itself reads it
+        setattr(self, "exit_code", exit_code)  # noqa: B010
 
     def show(self, file=None) -> None:
         lines = self.format_message().splitlines() or [""]
