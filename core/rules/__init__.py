@@ -7,7 +7,7 @@
 | 1. accept-before-reassign | `accept_before_reassign.py` |
 | 2. queue-first | `queue_first.py` |
 | 3. acceptance timeout | `acceptance_timeout.py` |
-| 4. stale escalation | `stale_escalation.py` |
+| 4. stale escalation | `stale_escalation.py`; the step along the path, shared with SLA steps: `escalation_path.py` |
 | 5. category routing | `category_routing.py` |
 | 6. keep the user informed | `consequences.py` (requester emails), `report_back.py` (the original analyst) |
 | ping-pong and bounce limits | `bounce_rules.py` |

@@ -11,17 +11,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from baton_itsm.core.domain.commands import RequestHandoff
 from baton_itsm.core.domain.holders import Holder
-from baton_itsm.core.domain.kinds import HandoffKind
 from baton_itsm.core.domain.rule_events import RuleFired
 from baton_itsm.core.domain.sla import Sla
 from baton_itsm.core.domain.ticket import SLA_RULE, Ticket
 from baton_itsm.core.rules.actions import notify
 from baton_itsm.core.rules.decisions import Decisions, TimerRequest
+from baton_itsm.core.rules.escalation_path import escalate_one_step
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.rules.policy import Policy, SlaStep
-from baton_itsm.core.rules.scratch import Scratch, handoff_id_for
+from baton_itsm.core.rules.scratch import Scratch
 from baton_itsm.core.rules.timers import TimerKind
 
 SLA_TIMER = TimerKind.SLA_STEP
@@ -133,36 +132,7 @@ def _act(
                 )
             ]
         )
-    next_group = policy.escalates_to.get(holder.group)
-    handoff_id = None
-    if next_group is not None and ticket.open_handoff() is None:
-        handoff_id = handoff_id_for(str(ticket.key), SLA_RULE, mark)
-        scratch.try_run(
-            RequestHandoff(
-                ticket=ticket.key,
-                handoff_id=handoff_id,
-                to_holder=Holder(next_group),
-                by="rule:sla",
-                reason=f"{reason}: escalated one step along {holder.group}'s path",
-                kind=HandoffKind.TECHNICAL,
-            )
-        )
-    scratch.record(
-        [
-            RuleFired(
-                ticket=ticket.key,
-                at=now,
-                by=None,
-                rule=SLA_RULE,
-                outcome="escalated",
-                from_holder=holder,
-                to_holder=Holder(next_group) if next_group else None,
-                handoff_id=handoff_id,
-                reason=reason,
-                source_event_id=mark,
-            )
-        ]
-    )
+    next_group = escalate_one_step(policy, scratch, holder, SLA_RULE, mark, reason, source_event_id=mark)
     return Decisions(
         outgoing=[
             notify(

@@ -4,16 +4,14 @@ holder's ticket escalates at the first reminder, since nobody would read it."""
 
 from __future__ import annotations
 
-from baton_itsm.core.domain.commands import RequestHandoff
-from baton_itsm.core.domain.holders import Holder
-from baton_itsm.core.domain.kinds import HandoffKind
 from baton_itsm.core.domain.rule_events import RuleFired
 from baton_itsm.core.rules.actions import notify
 from baton_itsm.core.rules.availability import AWAY
 from baton_itsm.core.rules.decisions import Decisions, TimerRequest
+from baton_itsm.core.rules.escalation_path import escalate_one_step
 from baton_itsm.core.rules.facts import TicketFacts
 from baton_itsm.core.rules.policy import Policy
-from baton_itsm.core.rules.scratch import Scratch, handoff_id_for
+from baton_itsm.core.rules.scratch import Scratch
 from baton_itsm.core.rules.timers import DueTimer, TimerKind, stale_key
 
 
@@ -76,36 +74,8 @@ def stale_timer(policy: Policy, scratch: Scratch, facts: TicketFacts, timer: Due
                 TimerRequest(stale_key(ticket), TimerKind.STALE_ESCALATE, due, payload={"since": since.isoformat()})
             )
         return decisions
-    next_group = policy.escalates_to.get(holder.group)
-    handoff_id = None
     stale_for = f"no update since {since.isoformat()}" + (f" and {away.words()}" if away else "")
-    if next_group is not None and ticket.open_handoff() is None:
-        handoff_id = handoff_id_for(str(ticket.key), "stale", since.isoformat())
-        scratch.try_run(
-            RequestHandoff(
-                ticket=ticket.key,
-                handoff_id=handoff_id,
-                to_holder=Holder(next_group),
-                by="rule:stale",
-                reason=f"{stale_for}: escalated one step along {holder.group}'s path",
-                kind=HandoffKind.TECHNICAL,
-            )
-        )
-    scratch.record(
-        [
-            RuleFired(
-                ticket=ticket.key,
-                at=now,
-                by=None,
-                rule="stale",
-                outcome="escalated",
-                from_holder=holder,
-                to_holder=Holder(next_group) if next_group else None,
-                handoff_id=handoff_id,
-                reason=stale_for,
-            )
-        ]
-    )
+    next_group = escalate_one_step(policy, scratch, holder, "stale", since.isoformat(), stale_for)
     return Decisions(
         outgoing=[
             notify(
