@@ -10,6 +10,7 @@ left out). Keeping is left out too: this measures how handling scales with proce
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from datetime import timedelta
@@ -61,7 +62,6 @@ def postgres_processes(admin_url: str, work: Path, bodies: Path, baton: Path, en
 
 def _keep(config: Path, url: str, bodies: Path, env: dict) -> int:
     """Keep every delivery of the burst through the receiver's own reading and writing."""
-    import os
 
     os.environ.update({k: v for k, v in env.items() if k.startswith("BATON_BENCH_")})
     from baton_itsm.core.app import build_app
@@ -86,7 +86,7 @@ def _keep(config: Path, url: str, bodies: Path, env: dict) -> int:
 def _handle(url: str, work: Path, baton: Path, env: dict, processes: int, kept: int) -> tuple[float, str]:
     engine = create_engine(url)
     logs = [work / f"postgres-{processes}-{n}.log" for n in range(processes)]
-    started = time.monotonic()
+    started, cpu_before = time.monotonic(), _machine_cpu()
     running = [
         subprocess.Popen(
             [
@@ -122,6 +122,7 @@ def _handle(url: str, work: Path, baton: Path, env: dict, processes: int, kept: 
                     "(SELECT count(*) FROM outbox) FROM inbox WHERE status = 'done'"
                 )
             ).one()
+        busy = _busy_cores(cpu_before, _machine_cpu())
     finally:
         for process in running:
             process.terminate()
@@ -132,7 +133,8 @@ def _handle(url: str, work: Path, baton: Path, env: dict, processes: int, kept: 
     rate = done / seconds if seconds else 0.0
     print(
         f"PostgreSQL, {processes} process{'es' if processes > 1 else ''}: {done:,} of {kept:,} deliveries handled "
-        f"({entries:,} ledger entries, {outbox_rows:,} outbox rows) in {seconds:.1f} s: {rate:,.0f} deliveries/s"
+        f"({entries:,} ledger entries, {outbox_rows:,} outbox rows) in {seconds:.1f} s: {rate:,.0f} deliveries/s; "
+        f"the machine kept {busy:.2f} of its {os.cpu_count()} cores busy meanwhile (Baton and PostgreSQL together)"
     )
     problem = (
         ""
@@ -143,3 +145,15 @@ def _handle(url: str, work: Path, baton: Path, env: dict, processes: int, kept: 
         )
     )
     return rate, problem
+
+
+def _machine_cpu() -> tuple[int, int]:
+    """The machine's CPU time so far, all of it and idle, in clock ticks (/proc/stat): two processes can only be
+    faster than one while cores are idle, and PostgreSQL runs on the same cores here."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields), fields[3] + fields[4]
+
+
+def _busy_cores(before: tuple[int, int], after: tuple[int, int]) -> float:
+    total, idle = after[0] - before[0], after[1] - before[1]
+    return (1 - idle / total) * (os.cpu_count() or 1) if total else 0.0
