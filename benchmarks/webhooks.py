@@ -6,7 +6,9 @@
 
 Rounds (3 by default), one server after the other in each, on this machine: first a bare FastAPI app whose one
 POST route only answers 200 (benchmarks/webhooks/bare_app.py), then `baton run` on a fresh SQLite store with one
-generic REST instance (Request Tracker 5 profile, `mode: webhook`). Both get the same burst from wrk
+generic REST instance (Request Tracker 5 profile, `mode: webhook`), as it runs by default: the web server in one
+process keeping deliveries in its spool beside the ledger, the workers in another moving them into the inbox and
+handling them (docs/operations.md, "Webhook bursts"). Both get the same burst from wrk
 (benchmarks/webhooks/deliveries.lua), each delivery sent once, as fast as the server answers: distinct RT owner
 changes on 1,000 tickets, each signed with X-Baton-Signature and each a push (bob moves the ticket between alice
 and carol) that Baton must handle: ledger entries (the change, the rule's finding) and an outbox row (the

@@ -31,17 +31,26 @@ class Handling:
 
 
 def wait_handled(db: Path, expected: int, burst: WrkResult, patience: float) -> Handling:
-    """Poll the store (read-only) until every kept delivery is done, or `patience` seconds after the burst."""
+    """Poll the store (read-only) until every kept delivery is done, or `patience` seconds after the burst. A
+    delivery still in the receiver's spool (core/store/inbox_spool.py, beside the ledger) is kept, not done."""
     deadline = time.time() + patience
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as connection:
         while time.time() < deadline:
             pending = connection.execute("SELECT count(*) FROM inbox WHERE status NOT IN ('done', 'taken')").fetchone()[
                 0
             ]
-            if pending == 0:
+            if pending == 0 and _spooled(db) == 0:
                 break
             time.sleep(0.05)
         return _handling(connection, burst)
+
+
+def _spooled(db: Path) -> int:
+    spool = db.with_name(db.name + ".spool")
+    if not spool.exists():
+        return 0
+    with sqlite3.connect(f"file:{spool}?mode=ro", uri=True, timeout=30) as connection:
+        return connection.execute("SELECT count(*) FROM spool").fetchone()[0]
 
 
 def _handling(connection, burst: WrkResult) -> Handling:

@@ -22,6 +22,7 @@ from baton_itsm.core.settings.models import BatonConfig
 from baton_itsm.core.store.away_periods import AwayPeriods
 from baton_itsm.core.store.checkpoints import Checkpoints
 from baton_itsm.core.store.database import make_engine, resolve_database_url
+from baton_itsm.core.store.inbox_spool import SpoolDrain, SpoolWriter
 from baton_itsm.core.store.inbox_writer import open_inbox_writer, open_quick_inbox_writer
 from baton_itsm.core.store.migrate import ensure_current
 from baton_itsm.core.store.unit_of_work import Store
@@ -46,6 +47,9 @@ class App:
     config_path: Path | None
     database_url: str
     clock: Clock = field(default_factory=SystemClock)
+    # Whether the receiver keeps deliveries in the spool (SQLite, the workers in their own process): set by
+    # `baton run` before the first delivery (core/store/inbox_spool.py).
+    inbox_spooled: bool = False
 
     @property
     def lease(self) -> timedelta:
@@ -98,9 +102,16 @@ class App:
     @cached_property
     def deliveries(self) -> GroupCommit:
         """Keeps webhook deliveries, many requests to a transaction."""
+        if self.inbox_spooled:
+            return GroupCommit(lambda: SpoolWriter(self.store), self.clock, lambda: SpoolWriter(self.store, wait=False))
         return GroupCommit(
             lambda: open_inbox_writer(self.store), self.clock, lambda: open_quick_inbox_writer(self.store)
         )
+
+    @cached_property
+    def inbox_spool(self) -> SpoolDrain:
+        """Moves what the receiver spooled into the inbox; the inbox worker's first step of every round."""
+        return SpoolDrain(self.store)
 
     @cached_property
     def scheduler(self) -> Scheduler:

@@ -21,16 +21,16 @@ from baton_itsm.core.runtime.worker_process import ChildSettings, WorkerProcess
 from baton_itsm.core.runtime.workers import Worker, WorkerPool
 from baton_itsm.core.settings.loader import secret_variables
 from baton_itsm.core.settings.models import ConnectorMode
+from baton_itsm.core.store.inbox_spool import spool_path
 from baton_itsm.core.usecases.dispatch_lanes import LOCAL_LANE, Lane, lanes_for
 from baton_itsm.core.web import create_app
 
 log = logging.getLogger(__name__)
 AVAILABILITY_SECONDS = 60.0  # between looks at ICS feeds due a read and people back from leave
 # Deliveries per claim of an inbox worker with a process to itself; a claim is handled in a few transactions of up
-# to that many (core/usecases/intake_batches.py). On SQLite each one holds the store's one write lock, which the
-# receiver needs to keep a delivery before it answers: 20 hold it for about 10-20 ms. A server store has no such lock.
-CLAIM = {"sqlite": 20}
-SERVER_CLAIM = 200
+# to that many (core/usecases/intake_batches.py). The receiver never waits for them: on SQLite it keeps deliveries
+# in a spool of its own (core/store/inbox_spool.py).
+CLAIM = 200
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,11 @@ class RunOptions:
 
 
 def workers_in_own_process(app: App, options: RunOptions) -> bool:
-    """Whether the workers run in a child process: beside a web server, as configured, by default on a server
-    store only (on SQLite the receiver would wait behind them for the one write lock: docs/operations.md)."""
+    """Whether the workers run in a child process: beside a web server, as configured, by default yes, except on
+    a SQLite database that is no file (nothing another process could open, nor a spool beside it)."""
     chosen = app.config.service.worker_process
-    return options.http and (chosen if chosen is not None else app.store.engine.dialect.name != "sqlite")
+    sqlite = app.store.engine.dialect.name == "sqlite"
+    return options.http and (chosen if chosen is not None else not sqlite or spool_path(app.store) is not None)
 
 
 def build_workers(app: App, options: RunOptions) -> list[Worker]:
@@ -75,18 +76,21 @@ def _inbox_round(app: App, options: RunOptions, backlog: InboxBacklog):
 
     def round_() -> int:
         limit = idle_first.batch()
+        app.inbox_spool.drain()  # left by an earlier run with the workers in their own process
         return backlog.saw(app.intake.process_pending(limit=limit), limit)
 
     return round_
 
 
 def inbox_round(app: App, backlog: InboxBacklog | None = None):
-    """The inbox worker's round where no receiver shares its process: one claim, handled at full speed."""
-    limit = CLAIM.get(app.store.engine.dialect.name, SERVER_CLAIM)
+    """The inbox worker's round where no receiver shares its process: what the receiver spooled moved into the
+    inbox (SQLite, core/store/inbox_spool.py), then one claim, handled at full speed."""
+    limit = CLAIM
     backlog = backlog or InboxBacklog(lambda: float("-inf"))  # no receiver: nothing arrives here
 
     def round_() -> int:
-        return backlog.saw(app.intake.process_pending(limit=limit), limit)
+        moved = app.inbox_spool.drain()
+        return backlog.saw(app.intake.process_pending(limit=limit), limit) + moved
 
     return round_
 
@@ -131,6 +135,7 @@ def _worker_process(app: App, options: RunOptions) -> WorkerProcess:
 def run(app: App, options: RunOptions) -> None:
     app.store  # noqa: B018 - fail fast on an unreachable or outdated store, before taking any work
     child = workers_in_own_process(app, options)
+    app.inbox_spooled = child and spool_path(app.store) is not None
     pool = WorkerPool([] if child else build_workers(app, options))
     # uvicorn hands SIGTERM/SIGINT back to the handler it found once it has shut down: this one, which
     # only asks the workers to stop, so the graceful stop below always runs and the exit code is 0.

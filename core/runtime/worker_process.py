@@ -22,7 +22,6 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT = 30.0
-PAUSE_AFTER_WRITE = 0.002  # seconds; the receiver retries a locked store every 0.5 ms (store/database.py)
 
 
 @dataclass(frozen=True)
@@ -73,8 +72,6 @@ def _main(settings: ChildSettings, stopping, parent: int) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     configure_logging(settings.log_format, settings.log_level, settings.secret_names)
     app = build_app(str(settings.config_path) if settings.config_path else None, settings.database_url)
-    if app.store.engine.dialect.name == "sqlite":
-        app.store.pause_after_write = PAUSE_AFTER_WRITE  # the receiver's next write goes first
     pool = WorkerPool(build_workers(app, RunOptions(http=False, idle_seconds=settings.idle_seconds)))
     pool.start()
     log.info("baton workers running in process %s: %s", os.getpid(), ", ".join(w.name for w in pool.workers))

@@ -95,8 +95,8 @@ class ServiceConfig(Strict):
     inbox_max_attempts: int = Field(5, ge=1)
     # Whether `baton run`, when it serves HTTP, runs its workers (inbox, scheduler, dispatchers, pollers) in a
     # process of their own, so handling uses another core than receiving and a burst of webhook deliveries is
-    # handled while it lasts. Unset: yes on PostgreSQL; no on SQLite, whose one write lock the receiver would then
-    # wait for behind the workers (docs/operations.md, "Webhook bursts").
+    # handled while it lasts. Unset: yes, except on a SQLite database that is no file. On SQLite the receiver then
+    # keeps deliveries in a spool beside the ledger (docs/operations.md, "Webhook bursts").
     worker_process: bool | None = None
     http: HttpConfig = HttpConfig()  # the web server's deadlines and size limits
 

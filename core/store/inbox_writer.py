@@ -59,7 +59,7 @@ class SqliteInboxWriter:
         self._wait = wait
         # Never SQLite's busy handler: it sleeps 1, 2, 5 ... 100 ms and is not woken when the lock frees, so behind
         # the workers' process (core/runtime/worker_process.py) each delivery waited far longer than that
-        # process held the lock. A waiting writer tries again every RETRY_SECONDS instead (`_begin`).
+        # process held the lock. A waiting writer tries again every RETRY_SECONDS instead (`begin_immediate`).
         self._raw = sqlite3.connect(path, timeout=0, check_same_thread=False)
         sqlite_pragmas(self._raw)
         # A commit that checkpointed the WAL (an fsync) stalled every request for milliseconds: the Store
@@ -67,24 +67,16 @@ class SqliteInboxWriter:
         self._raw.execute("PRAGMA wal_autocheckpoint=0")
 
     def write(self, rows: Sequence[tuple[str, str, dict]], now: datetime) -> list[bool]:
-        received_at = now.astimezone(UTC).strftime(_SQLITE_TIME)
-        values = [
-            (
-                source,
-                delivery,
-                received_at,
-                json.dumps(payload),
-                delivery_ticket(payload),
-                _sqlite_time(settles_at(payload, now)),
-            )
-            for source, delivery, payload in rows
-        ]
+        return self.copy(sqlite_inbox_rows(rows, now))
+
+    def copy(self, values: Sequence[tuple]) -> list[bool]:
+        """Insert rows already in the inbox's stored form (`sqlite_inbox_rows`), as `write` does."""
         if not self._lock.acquire(blocking=self._wait):
             raise StoreBusy("another thread of this process is writing")
         try:
             cursor = self._raw.cursor()
             try:
-                self._begin(cursor)
+                begin_immediate(cursor, self._wait)
                 kept = []
                 for row in values:
                     cursor.execute(_SQLITE_INSERT, row)
@@ -104,20 +96,38 @@ class SqliteInboxWriter:
             self._wal.now_and_then()  # never on the event loop, whose writer does not wait
         return kept
 
-    def _begin(self, cursor) -> None:
-        """Take SQLite's write lock; a waiting writer retries every RETRY_SECONDS, for up to WAIT_SECONDS."""
-        deadline = time.monotonic() + WAIT_SECONDS
-        while True:
-            try:
-                cursor.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as error:
-                if not self._wait or "locked" not in str(error) or time.monotonic() > deadline:
-                    raise
-                time.sleep(RETRY_SECONDS)
-
     def close(self) -> None:
         self._raw.close()
+
+
+def sqlite_inbox_rows(rows: Sequence[tuple[str, str, dict]], now: datetime) -> list[tuple]:
+    """(source, delivery id, payload) as the inbox's SQLite columns: source, event_id, received_at, payload,
+    ticket, claimed_until (the end of its settle delay)."""
+    received_at = now.astimezone(UTC).strftime(_SQLITE_TIME)
+    return [
+        (
+            source,
+            delivery,
+            received_at,
+            json.dumps(payload),
+            delivery_ticket(payload),
+            _sqlite_time(settles_at(payload, now)),
+        )
+        for source, delivery, payload in rows
+    ]
+
+
+def begin_immediate(cursor, wait: bool) -> None:
+    """Take SQLite's write lock; a waiting writer retries every RETRY_SECONDS, for up to WAIT_SECONDS."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if not wait or "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(RETRY_SECONDS)
 
 
 def _sqlite_time(at: datetime | None) -> str | None:

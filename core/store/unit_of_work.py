@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
@@ -352,10 +351,6 @@ class Store:
         self.sqlite_lock = threading.RLock() if engine.dialect.name == "sqlite" else None
         self.write_lock = self.sqlite_lock or nullcontext()
         self.wal = WalCheckpoints(engine) if engine.dialect.name == "sqlite" else None
-        # Seconds this process leaves SQLite's write lock free after each unit of work: set by a process that
-        # writes flat out beside a receiver in another process (core/runtime/worker_process.py), which would
-        # otherwise take the lock again before the receiver, retrying every half millisecond, saw it free.
-        self.pause_after_write = 0.0
         self.tickets = TicketCache()  # as this process last committed them (store/ticket_cache.py)
 
     @contextmanager
@@ -370,5 +365,3 @@ class Store:
         self.tickets.keep(uow.tickets_held())  # committed: the next batch may start from these
         if self.wal is not None:
             self.wal.now_and_then()  # the lock is free again: store/wal.py
-        if self.pause_after_write:
-            time.sleep(self.pause_after_write)

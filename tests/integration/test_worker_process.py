@@ -83,12 +83,23 @@ def served_with_workers_apart(tmp_path: Path, config: str) -> None:
                     headers={"Content-Type": "application/json", "X-Baton-Signature": signature},
                 )
                 assert answer.status_code == 200, answer.text
+                if n == 0:
+                    first = (body, signature)
         deadline = time.monotonic() + 60
         while handled(tmp_path / "ledger.db")[0] < 40 and time.monotonic() < deadline:
             time.sleep(0.2)  # waiting for the other process, not for time: the settle delay is 1 s
         done, entries, rows = handled(tmp_path / "ledger.db")
         assert done == 40, served.log.read_text()[-3000:]
         assert entries >= 40 and rows >= 40, "each push leads to a ledger entry and an outbox row"
+        with sqlite3.connect(tmp_path / "ledger.db.spool") as spool:  # where the receiver kept them (SQLite)
+            assert spool.execute("SELECT count(*) FROM spool").fetchone()[0] == 0, "all moved into the inbox"
+        again = requests.post(  # the first delivery again, long moved on
+            f"{served.base}/hooks/rest/rt",
+            data=first[0],
+            timeout=10,
+            headers={"Content-Type": "application/json", "X-Baton-Signature": first[1]},
+        )
+        assert again.status_code == 200 and "duplicate" in again.text, again.text
         served.process.terminate()
         assert served.process.wait(30) == 0
     deadline = time.monotonic() + 10

@@ -75,6 +75,7 @@ def test_an_inbox_round_without_a_backlog_given_counts_as_one_with_no_receiver()
     app = SimpleNamespace(
         store=SimpleNamespace(engine=SimpleNamespace(dialect=SimpleNamespace(name="sqlite"))),
         intake=SimpleNamespace(process_pending=process_pending),
+        inbox_spool=SimpleNamespace(drain=lambda: 0),
     )
-    round_ = inbox_round(app)  # type: ignore[arg-type]  # the two attributes a round reads, not a whole App
+    round_ = inbox_round(app)  # type: ignore[arg-type]  # the attributes a round reads, not a whole App
     assert round_() == 2 and len(claims) == 1
