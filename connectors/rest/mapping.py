@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from baton_itsm.connectors.common import MalformedPayload, parse_time
@@ -16,14 +17,20 @@ from baton_itsm.core.rules.facts import PUBLIC, VISIBILITY
 
 def dig(data: Any, path: str) -> Any:
     """The value at a dotted path (`Owner.id`, `Requestor.0.id`); None where the path leads nowhere."""
-    for step in path.split("."):
+    for step, index in _steps(path):
         if isinstance(data, dict):
             data = data.get(step)
-        elif isinstance(data, list) and step.isdigit() and int(step) < len(data):
-            data = data[int(step)]
+        elif isinstance(data, list) and index is not None and index < len(data):
+            data = data[index]
         else:
             return None
     return data
+
+
+@lru_cache(maxsize=1024)
+def _steps(path: str) -> tuple[tuple[str, int | None], ...]:
+    """A path's steps, each with its list index if it is one: a profile's few paths, read ~35 times a delivery."""
+    return tuple((step, int(step) if step.isdecimal() else None) for step in path.split("."))
 
 
 def text(value: Any) -> str | None:

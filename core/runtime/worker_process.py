@@ -22,6 +22,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT = 30.0
+NICENESS = 10  # added to the workers' process's: under contention the web server gets most of a core
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,10 @@ def _main(settings: ChildSettings, stopping, parent: int) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent says when to stop
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    if hasattr(os, "nice"):
+        # Where cores are short, the receiver goes first: the tool waits for its answer (and retries or gives up
+        # when it is slow), while handling is asynchronous anyway and catches up as soon as the burst eases.
+        os.nice(NICENESS)
     configure_logging(settings.log_format, settings.log_level, settings.secret_names)
     app = build_app(str(settings.config_path) if settings.config_path else None, settings.database_url)
     pool = WorkerPool(build_workers(app, RunOptions(http=False, idle_seconds=settings.idle_seconds)))
