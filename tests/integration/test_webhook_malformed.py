@@ -44,6 +44,22 @@ def test_deeply_nested_json_is_refused(service, instance):
     assert refused(answer, "nests deeper than 32 levels"), answer.text
 
 
+@pytest.mark.parametrize("instance", ["sn", "jira", "rt"])
+@pytest.mark.parametrize("body", [b'{"a": [[[[1e999]]]]}', b'{"a": -1e999}'])
+def test_a_number_too_large_for_a_float_is_refused(service, instance, body):
+    _, client = service
+    assert refused(post(client, tools()[instance], body), "a number too large to read")
+
+
+@pytest.mark.parametrize("instance", ["sn", "jira", "rt"])
+def test_json_33_levels_deep_is_refused_and_32_is_read(service, instance):
+    _, client = service
+    answer = post(client, tools()[instance], b"[" * 33 + b"]" * 33)
+    assert refused(answer, "nests deeper than 32 levels"), answer.text
+    answer = post(client, tools()[instance], b"[" * 32 + b"]" * 32)
+    assert "nests deeper" not in answer.text, answer.text
+
+
 def jira_payload(**changes) -> dict:
     payload = fixture("jira_webhook_mattermost_issue-updated-assigned.json")
     payload["timestamp"] = int(NOW.timestamp() * 1000) - 1000
