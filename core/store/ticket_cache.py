@@ -3,8 +3,10 @@
 Rebuilding a ticket reads and decodes every ledger entry it has; during a webhook burst the inbox worker did that
 for every ticket of every round, which took 40 % of its time (the longer a ticket's ledger, the more). A ticket's
 row carries the version of its newest entry, and every writer (a unit of work, the history import) moves it with
-the entries, so a copy kept here at the version the row shows is the ticket the ledger would give: a row at
-another version (another process wrote since, or this one rolled back) means the ledger is read as before.
+the entries, so a copy kept here at the version the row shows is the ticket the ledger would give. A row at a
+later version means another process wrote since (several `baton run` on one PostgreSQL take turns on a ticket's
+deliveries): only the entries after the kept version are read and applied to the copy, since a ticket is its
+entries applied in order. Anything else is read from the ledger as before.
 """
 
 from __future__ import annotations
@@ -31,6 +33,16 @@ class TicketCache:
         with self._lock:
             ticket = self._tickets.get(key)
             if ticket is None or ticket.version != version:
+                return None
+            self._tickets.move_to_end(key)
+            return ticket.clone()
+
+    def older(self, key: TicketKey, version: int) -> Ticket | None:
+        """A copy of the ticket if it is kept at a version before `version` (another process wrote it since): the
+        ledger's newer entries, applied to it, make the ticket at `version` (UnitOfWork.preload)."""
+        with self._lock:
+            ticket = self._tickets.get(key)
+            if ticket is None or ticket.version >= version:
                 return None
             self._tickets.move_to_end(key)
             return ticket.clone()

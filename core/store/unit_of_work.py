@@ -82,28 +82,40 @@ class UnitOfWork:
         ids = list(tickets_by_row_id)
         if not ids:
             return
-        to_read = set(ids)
+        to_read, behind, versions = set(ids), {}, {}
         for row in self.connection.execute(select(tickets).where(tickets.c.id.in_(ids))):
             key = tickets_by_row_id[row.id]
             self._row_ids[key] = row.id
             self._facts[key] = facts_of(row)
+            versions[row.id] = row.version
             kept = self.cache.get(key, row.version) if self.cache is not None else None
             if kept is not None:  # as this process committed it, and nobody wrote since (store/ticket_cache.py)
                 self._tickets[key] = kept
                 to_read.discard(row.id)
+            elif self.cache is not None and (older := self.cache.older(key, row.version)) is not None:
+                behind[row.id] = older  # another process wrote since: only its entries are read
         if not to_read:
             return
+        since = {row_id: behind[row_id].version if row_id in behind else 0 for row_id in to_read}
         events: dict[int, list] = {row_id: [] for row_id in to_read}
         entries = (
             select(ledger_entries)
-            .where(ledger_entries.c.ticket_id.in_(sorted(to_read)))
+            .where(ledger_entries.c.ticket_id.in_(sorted(to_read)), ledger_entries.c.version > min(since.values()))
             .order_by(ledger_entries.c.ticket_id, ledger_entries.c.version)
         )
         for row in self.connection.execute(entries):
-            events[row.ticket_id] += (event for _, event in row_to_entries(row, tickets_by_row_id[row.ticket_id]))
+            start = since[row.ticket_id]
+            if row.version > start:  # a compact history row ends at its version and may start before `start`
+                key = tickets_by_row_id[row.ticket_id]
+                events[row.ticket_id] += (event for version, event in row_to_entries(row, key) if version > start)
         for row_id in to_read:
             key = tickets_by_row_id[row_id]
-            self._tickets[key] = Ticket.from_events(key, events[row_id], self.intake_groups)
+            ticket = behind.get(row_id) or Ticket(key, intake_groups=self.intake_groups)
+            for event in events[row_id]:
+                ticket.apply(event)
+            if ticket.version != versions.get(row_id, ticket.version):  # never expected: the ledger decides
+                ticket = Ticket.from_events(key, (e.event for e in self._entries(row_id, key)), self.intake_groups)
+            self._tickets[key] = ticket
 
     def tickets_held(self) -> list[Ticket]:
         """The tickets this unit of work preloaded or batched, as its writes left them."""

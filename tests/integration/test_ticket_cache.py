@@ -83,3 +83,34 @@ def test_a_rolled_back_round_leaves_the_ticket_as_committed(store, clock, direct
     with pytest.raises(RuntimeError):
         move(store, clock, directory, BOB, fail=True)
     assert holder_seen_by(store, clock) == (ALICE, 1, False)
+
+
+def test_a_ticket_another_process_wrote_is_caught_up_from_its_newer_entries_only(
+    store, other_process, clock, directory
+):
+    move(store, clock, directory, ALICE)
+    move(store, clock, directory, BOB)  # kept here at version 2
+    move(other_process, clock, directory, CAROL)  # version 3, written elsewhere
+    asked = []
+
+    def seen(conn, cursor, statement, parameters, *args):
+        if "ledger_entries" in statement:
+            asked.append(parameters)
+
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        with store.unit_of_work(clock.now()) as uow:
+            uow.preload(ticket_rows(uow.connection, [KEY]))
+            ticket = uow.load_ticket(KEY)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    assert len(asked) == 1 and 2 in (asked[0].values() if isinstance(asked[0], dict) else asked[0]), asked
+    with other_process.unit_of_work(clock.now()) as uow:  # the same ticket, rebuilt from its whole ledger
+        whole = uow.load_ticket(KEY)
+    assert (ticket.holder, ticket.version, ticket.holders, ticket.bounces) == (
+        whole.holder,
+        whole.version,
+        whole.holders,
+        whole.bounces,
+    )
+    assert (ticket.holder, ticket.version) == (CAROL, 3)
