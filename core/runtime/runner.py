@@ -18,6 +18,7 @@ from baton_itsm.core.runtime import http_server
 from baton_itsm.core.runtime.idle_first import IdleFirst
 from baton_itsm.core.runtime.inbox_backlog import InboxBacklog
 from baton_itsm.core.runtime.worker_process import ChildSettings, WorkerProcess
+from baton_itsm.core.runtime.worker_supervisor import WorkerSupervisor
 from baton_itsm.core.runtime.workers import Worker, WorkerPool
 from baton_itsm.core.settings.loader import secret_variables
 from baton_itsm.core.settings.models import ConnectorMode
@@ -117,19 +118,24 @@ def _poll_round(app: App, instance: str):
     return round_
 
 
-def _worker_process(app: App, options: RunOptions) -> WorkerProcess:
-    process = WorkerProcess(
-        ChildSettings(
-            app.config_path,
-            app.database_url,
-            options.log_format,
-            options.log_level,
-            tuple(secret_variables(app.config)),
-            options.idle_seconds,
-        )
+def _worker_process(app: App, options: RunOptions) -> WorkerSupervisor:
+    settings = ChildSettings(
+        app.config_path,
+        app.database_url,
+        options.log_format,
+        options.log_level,
+        tuple(secret_variables(app.config)),
+        options.idle_seconds,
     )
-    process.start()
-    return process
+
+    def start() -> WorkerProcess:
+        process = WorkerProcess(settings)
+        process.start()
+        return process
+
+    supervisor = WorkerSupervisor(start)  # started again if it ends unasked: core/runtime/worker_supervisor.py
+    supervisor.start()
+    return supervisor
 
 
 def run(app: App, options: RunOptions) -> None:
@@ -151,6 +157,7 @@ def run(app: App, options: RunOptions) -> None:
         if options.http:
             web = create_app(app)
             web.state.workers = pool.workers
+            web.state.worker_process = workers  # /healthz says when it is not running
             # What start-up built (modules, config, tables, routes) lives as long as the process; the cyclic
             # collector re-scanned all of it in every full collection, a 30-75 ms pause under webhook load.
             gc.collect()

@@ -52,6 +52,15 @@ class WorkerProcess:
     def alive(self) -> bool:
         return self._process.is_alive()
 
+    @property
+    def exitcode(self) -> int | None:
+        """How it ended (a negative number: the signal that ended it); None while it runs."""
+        return self._process.exitcode
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
     def stop(self, timeout: float = STOP_TIMEOUT) -> bool:
         """Ask it to stop after its workers' current rounds; True when it did within `timeout`."""
         self._stopping.set()

@@ -2,7 +2,8 @@
 
 /healthz answers 200 when Baton works (`ok`, or `degraded`: deliveries waiting to be retried, e.g. a mail server
 refusing Baton's login; the service still takes and keeps work, so a load balancer keeps it) and 503 when it cannot
-(the store unreachable, a tool failing), never 500: every check reports its own failure (core/web/health.py).
+(the store unreachable, a tool failing, the workers' process not running: core/runtime/worker_supervisor.py),
+never 500: every check reports its own failure (core/web/health.py).
 
 Metrics are read from the store at scrape time, so every process sharing a database reports the same queue depths;
 each process adds its own workers' counters. With BATON_METRICS_TOKEN set, /metrics wants it as a bearer token.
@@ -39,11 +40,13 @@ def healthz(request: Request) -> JSONResponse:
     except Exception as error:
         log.exception("/healthz: a check failed unexpectedly")
         return JSONResponse({"status": "failing", "error": type(error).__name__}, status_code=503)
-    failing = store != "ok" or any(not state.startswith("ok") for state in tools.values())
+    supervisor = getattr(request.app.state, "worker_process", None)  # only beside a workers' process
+    workers = {"workers": supervisor.health} if supervisor is not None else {}
+    failing = store != "ok" or any(not state.startswith("ok") for state in (*tools.values(), *workers.values()))
     degraded = any(state.startswith("degraded") for state in deliveries.values())
     status = "failing" if failing else "degraded" if degraded else "ok"
     return JSONResponse(
-        {"status": status, "store": store, "tools": tools, "deliveries": deliveries},
+        {"status": status, "store": store, "tools": tools, "deliveries": deliveries, **workers},
         status_code=503 if failing else 200,
     )
 

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import os
+import signal
 import sqlite3
 import time
 from datetime import UTC, datetime
@@ -119,3 +120,49 @@ def running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state != "Z"
+
+
+def workers_of(pid: int) -> list[int]:
+    return [p for p in children(pid) if running(p) and b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
+
+
+def test_a_workers_process_that_dies_is_said_in_healthz_and_started_again(tmp_path):
+    """The kernel's OOM killer, say: deliveries must not pile up unhandled while /healthz says ok."""
+    with (
+        LoopbackServer(lambda method, path, headers, body: (200, {}, b"{}")) as tool,
+        Served(
+            tmp_path, webhook_instance(tool.url + "/REST/2.0"), env={"BATON_TEST_WEBHOOK_SECRET": SECRET.decode()}
+        ) as served,
+    ):
+        (first,) = workers_of(served.pid)
+        os.kill(first, signal.SIGKILL)
+        health = until(lambda: requests.get(f"{served.base}/healthz", timeout=10), lambda r: r.status_code == 503)
+        assert health.json()["status"] == "failing", health.text
+        assert health.json()["workers"].startswith("failing: the workers' process was killed by signal 9"), health.text
+        health = until(
+            lambda: requests.get(f"{served.base}/healthz", timeout=10),
+            lambda r: "workers" in r.json() and r.json()["workers"] == "ok",
+        )
+        (second,) = workers_of(served.pid)
+        assert second != first
+        body, signature = push(300000, 1, "carol", "alice")
+        answer = requests.post(
+            f"{served.base}/hooks/rest/rt",
+            data=body,
+            timeout=10,
+            headers={"Content-Type": "application/json", "X-Baton-Signature": signature},
+        )
+        assert answer.status_code == 200, answer.text
+        until(lambda: handled(tmp_path / "ledger.db"), lambda counts: counts[0] == 1)
+        log = served.log.read_text()
+        assert "the workers' process" in log and "was killed by signal 9" in log and "started again" in log, log
+
+
+def until(read, done, seconds: float = 60.0):
+    """Read until `done(value)`: waiting for the other processes, bounded, never a fixed sleep for time to pass."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = read()
+        if done(value) or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
