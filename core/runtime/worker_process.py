@@ -93,3 +93,8 @@ def _main(settings: ChildSettings, stopping, parent: int) -> None:
         pass
     if not pool.stop(STOP_TIMEOUT):
         log.warning("some workers did not stop within %.0f s; their work stays in the store", STOP_TIMEOUT)
+        return
+    # The web server stopped first, its requests finished: what it spooled goes into the inbox now, so a stopped
+    # service leaves its spool empty (core/store/inbox_spool.py). Unhandled, the deliveries wait for the next start.
+    while app.inbox_spool.drain():
+        pass

@@ -105,8 +105,23 @@ def served_with_workers_apart(tmp_path: Path, config: str) -> None:
             headers={"Content-Type": "application/json", "X-Baton-Signature": first[1]},
         )
         assert again.status_code == 200 and "duplicate" in again.text, again.text
+        with requests.Session() as session:  # acknowledged just before the stop: kept, whatever the stop cuts short
+            for n in range(10):
+                body, signature = push(250000 + n, 11 + n, "carol", "alice")
+                answer = session.post(
+                    f"{served.base}/hooks/rest/rt",
+                    data=body,
+                    timeout=10,
+                    headers={"Content-Type": "application/json", "X-Baton-Signature": signature},
+                )
+                assert answer.status_code == 200, answer.text
         served.process.terminate()
         assert served.process.wait(30) == 0
+    with sqlite3.connect(tmp_path / "ledger.db.spool") as spool:
+        assert spool.execute("SELECT count(*) FROM spool").fetchone()[0] == 0, "a stop leaves the spool empty"
+    with sqlite3.connect(tmp_path / "ledger.db") as ledger:
+        kept = ledger.execute("SELECT count(*) FROM inbox WHERE source = 'rt' AND status != 'taken'").fetchone()[0]
+        assert kept == 50, "every delivery acknowledged is in the inbox, the duplicate once"
     deadline = time.monotonic() + 10
     while any(running(child) for child in everything) and time.monotonic() < deadline:
         time.sleep(0.1)  # the resource tracker leaves once its parent's pipe closes
