@@ -118,6 +118,19 @@ def _poll_round(app: App, instance: str):
     return round_
 
 
+def _first_polls(app: App) -> None:
+    """Where following a polled tool starts, set before the web server answers: a tool polled for the first time is
+    followed from its newest change, and the workers' process takes a second or two to start, so a change made as
+    soon as `baton run` is up would have come before that start and been skipped."""
+    for instance, connector in app.config.connectors.items():
+        if connector.mode in (ConnectorMode.POLL, ConnectorMode.BOTH) and not app.checkpoints.get(
+            instance, app.clock.now()
+        ):
+            report = app.poller.poll(instance)
+            if report.error:
+                log.warning("%s", report.line())
+
+
 def _worker_process(app: App, options: RunOptions) -> WorkerSupervisor:
     settings = ChildSettings(
         app.config_path,
@@ -148,6 +161,8 @@ def run(app: App, options: RunOptions) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: pool.stopping.set())
     pool.start()
+    if child:
+        _first_polls(app)
     workers = _worker_process(app, options) if child else None
     log.info(
         "baton running: %s",

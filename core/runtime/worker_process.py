@@ -13,12 +13,14 @@ and whatever it has not done stays in the store. Its log lines go where the pare
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
 import signal
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT = 30.0
@@ -37,13 +39,33 @@ class ChildSettings:
     idle_seconds: float
 
 
+class WorkerCount(NamedTuple):
+    """A worker's rounds and failed rounds so far, for /metrics."""
+
+    name: str
+    rounds: int
+    errors: int
+
+
 class WorkerProcess:
     def __init__(self, settings: ChildSettings):
         context = multiprocessing.get_context("spawn")  # a fresh interpreter: no threads or connections copied
         self._stopping = context.Event()
+        self._counts, counts = context.Pipe(duplex=False)  # the child's workers' counters, once a second
+        self._last: list[WorkerCount] = []
         self._process = context.Process(
-            target=_main, args=(settings, self._stopping, os.getpid()), name="baton-workers", daemon=True
+            target=_main, args=(settings, self._stopping, os.getpid(), counts), name="baton-workers", daemon=True
         )
+
+    def counters(self) -> list[WorkerCount]:
+        """Its workers' counters as it last sent them ([] before the first). Read at least every second or so (the
+        supervisor does): a full pipe would hold the child up."""
+        try:
+            while self._counts.poll():
+                self._last = [WorkerCount(*each) for each in self._counts.recv()]
+        except (EOFError, OSError):  # it ended: what it sent last stands
+            pass
+        return self._last
 
     def start(self) -> None:
         self._process.start()
@@ -72,7 +94,7 @@ class WorkerProcess:
         return True
 
 
-def _main(settings: ChildSettings, stopping, parent: int) -> None:
+def _main(settings: ChildSettings, stopping, parent: int, counts) -> None:
     from baton_itsm.core.app import build_app
     from baton_itsm.core.runtime.logs import configure_logging
     from baton_itsm.core.runtime.runner import RunOptions, build_workers
@@ -90,11 +112,18 @@ def _main(settings: ChildSettings, stopping, parent: int) -> None:
     pool.start()
     log.info("baton workers running in process %s: %s", os.getpid(), ", ".join(w.name for w in pool.workers))
     while not stopping.wait(1.0) and os.getppid() == parent:
-        pass
-    if not pool.stop(STOP_TIMEOUT):
+        _send_counts(counts, pool)
+    stopped = pool.stop(STOP_TIMEOUT)
+    _send_counts(counts, pool)
+    if not stopped:
         log.warning("some workers did not stop within %.0f s; their work stays in the store", STOP_TIMEOUT)
         return
     # The web server stopped first, its requests finished: what it spooled goes into the inbox now, so a stopped
     # service leaves its spool empty (core/store/inbox_spool.py). Unhandled, the deliveries wait for the next start.
     while app.inbox_spool.drain():
         pass
+
+
+def _send_counts(counts, pool) -> None:
+    with contextlib.suppress(OSError):  # the web server's process is gone; the loop sees it
+        counts.send([(w.name, w.rounds, w.errors) for w in pool.workers])

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from baton_itsm.core.runtime.worker_process import STOP_TIMEOUT, WorkerProcess
+from baton_itsm.core.runtime.worker_process import STOP_TIMEOUT, WorkerCount, WorkerProcess
 
 log = logging.getLogger(__name__)
 CHECK_SECONDS = 1.0
@@ -38,6 +38,7 @@ class WorkerSupervisor:
         self._ended_in_a_row = 0
         self._restart_at: float | None = None
         self._last_end = ""
+        self._carried: dict[str, tuple[int, int]] = {}  # counters of the processes that ended: they only go up
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._watch, name="baton-workers-watch", daemon=True)
@@ -59,12 +60,19 @@ class WorkerSupervisor:
             when = max(0.0, (self._restart_at or now) - now)
             return f"failing: the workers' process {self._last_end}; started again in {when:.0f} s"
 
+    def counters(self) -> list[WorkerCount]:
+        """Each worker's rounds and errors since `baton run` started, across the processes it took."""
+        with self._lock:
+            current = self._process.counters() if self._process is not None else []
+            return _added(self._carried, current)
+
     def check(self) -> None:
         """One look: note a process that ended, start a new one when its delay has passed."""
         with self._lock:
             if self._stopping.is_set() or self._process is None:
                 return
             now = self._clock()
+            self._process.counters()  # read often: the child's pipe never fills
             self._note_end_locked(now)
             if self._restart_at is not None and now >= self._restart_at:
                 self._launch_locked()
@@ -73,6 +81,7 @@ class WorkerSupervisor:
         """Once per ending: how it ended, logged, and when it is started again."""
         if self._process is None or self._restart_at is not None or self._process.alive:
             return
+        self._carried = {c.name: (c.rounds, c.errors) for c in _added(self._carried, self._process.counters())}
         ran = now - self._started_at
         self._ended_in_a_row = 1 if ran >= STEADY_SECONDS else self._ended_in_a_row + 1
         self._last_end = _ended(self._process.exitcode, ran)
@@ -115,3 +124,11 @@ class WorkerSupervisor:
 def _ended(exitcode: int | None, ran: float) -> str:
     how = f"was killed by signal {-exitcode}" if exitcode is not None and exitcode < 0 else f"exited ({exitcode})"
     return f"{how} after {ran:.0f} s"
+
+
+def _added(carried: dict[str, tuple[int, int]], current: list[WorkerCount]) -> list[WorkerCount]:
+    totals = dict(carried)
+    for count in current:
+        rounds, errors = totals.get(count.name, (0, 0))
+        totals[count.name] = (rounds + count.rounds, errors + count.errors)
+    return [WorkerCount(name, rounds, errors) for name, (rounds, errors) in totals.items()]

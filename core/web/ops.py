@@ -6,7 +6,8 @@ refusing Baton's login; the service still takes and keeps work, so a load balanc
 never 500: every check reports its own failure (core/web/health.py).
 
 Metrics are read from the store at scrape time, so every process sharing a database reports the same queue depths;
-each process adds its own workers' counters. With BATON_METRICS_TOKEN set, /metrics wants it as a bearer token.
+each `baton run` adds its own workers' counters (its workers' process's included, sent once a second).
+With BATON_METRICS_TOKEN set, /metrics wants it as a bearer token.
 """
 
 from __future__ import annotations
@@ -131,19 +132,20 @@ def metrics(request: Request) -> PlainTextResponse:
         "Seconds since each instance's poll checkpoint last moved",
         [({"instance": i}, round((now - at).total_seconds(), 3)) for i, at in _checkpoint_times(app)],
     )
-    workers = getattr(request.app.state, "workers", [])
+    supervisor = getattr(request.app.state, "worker_process", None)  # the workers' process's, sent each second
+    workers = [*getattr(request.app.state, "workers", []), *(supervisor.counters() if supervisor else [])]
     family(
         lines,
         "baton_worker_rounds_total",
         "counter",
-        "Rounds each worker of this process has run",
+        "Rounds each worker of this baton run has run (its workers' process included)",
         [({"worker": w.name}, w.rounds) for w in workers],
     )
     family(
         lines,
         "baton_worker_errors_total",
         "counter",
-        "Rounds that failed, by worker (this process)",
+        "Rounds that failed, by worker (this baton run, its workers' process included)",
         [({"worker": w.name}, w.errors) for w in workers],
     )
     return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")

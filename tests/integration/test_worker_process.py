@@ -93,6 +93,11 @@ def served_with_workers_apart(tmp_path: Path, config: str) -> None:
         done, entries, rows = handled(tmp_path / "ledger.db")
         assert done == 40, served.log.read_text()[-3000:]
         assert entries >= 40 and rows >= 40, "each push leads to a ledger entry and an outbox row"
+        rounds = until(
+            lambda: requests.get(f"{served.base}/metrics", timeout=10).text,
+            lambda text: 'baton_worker_rounds_total{worker="inbox"}' in text,
+        )
+        assert 'baton_worker_rounds_total{worker="inbox"}' in rounds, "the workers' process's counters, in /metrics"
         # the workers have handled the burst: their process set its priority at start
         niceness = os.getpriority(os.PRIO_PROCESS, workers[0]) - os.getpriority(os.PRIO_PROCESS, served.pid)
         assert niceness == 10, "where cores are short, the web server's acknowledgements go first"

@@ -1,11 +1,12 @@
 """When the workers' process ends unasked: how long before it is started again, and what /healthz says meanwhile
-(core/runtime/worker_supervisor.py). The process here is a stand-in with the four things the supervisor reads;
+(core/runtime/worker_supervisor.py). The process here is a stand-in with the five things the supervisor reads;
 tests/integration/test_worker_process.py kills a real one under a real `baton run`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from baton_itsm.core.runtime.worker_process import WorkerCount
 from baton_itsm.core.runtime.worker_supervisor import WorkerSupervisor, restart_delay
 
 
@@ -13,6 +14,10 @@ from baton_itsm.core.runtime.worker_supervisor import WorkerSupervisor, restart_
 class Process:
     pid: int
     exitcode: int | None = None
+    rounds: int = 0
+
+    def counters(self) -> list[WorkerCount]:
+        return [WorkerCount("inbox", self.rounds, 1)]
 
     @property
     def alive(self) -> bool:
@@ -85,3 +90,18 @@ def test_stopping_stops_the_process_and_starts_nothing_more():
     clock.now += 120
     supervisor.check()
     assert len(started) == 1
+
+
+def test_the_counters_only_go_up_across_the_processes_it_took():
+    clock, started = Clock(), []
+    supervisor = WorkerSupervisor(lambda: started.append(Process(pid=len(started))) or started[-1], clock)
+    supervisor.start(watch=False)
+    started[-1].rounds = 40
+    assert supervisor.counters() == [WorkerCount("inbox", 40, 1)]
+    started[-1].exitcode = -9
+    clock.now += 5
+    supervisor.check()
+    clock.now += 1
+    supervisor.check()  # a new process, counting from 0
+    started[-1].rounds = 3
+    assert supervisor.counters() == [WorkerCount("inbox", 43, 2)]
