@@ -50,7 +50,8 @@ def _spooled(db: Path) -> int:
     if not spool.exists():
         return 0
     with sqlite3.connect(f"file:{spool}?mode=ro", uri=True, timeout=30) as connection:
-        return connection.execute("SELECT count(*) FROM spool").fetchone()[0]
+        waiting = "SELECT count(*) FROM spool WHERE id > coalesce((SELECT up_to FROM drained), 0)"
+        return connection.execute(waiting).fetchone()[0]
 
 
 def _handling(connection, burst: WrkResult) -> Handling:

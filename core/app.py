@@ -111,7 +111,7 @@ class App:
     @cached_property
     def inbox_spool(self) -> SpoolDrain:
         """Moves what the receiver spooled into the inbox; the inbox worker's first step of every round."""
-        return SpoolDrain(self.store)
+        return SpoolDrain(self.store, self.clock)
 
     @cached_property
     def scheduler(self) -> Scheduler:

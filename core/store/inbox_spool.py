@@ -5,15 +5,17 @@ SQLite lets one connection write a file at a time. With the workers in their own
 every acknowledgement waited behind the inbox worker's transactions: the receiver kept 671 deliveries a second
 where it kept 1,575 sharing a process with them (benchmarks/webhooks.py). So the receiver writes another file,
 the spool beside the ledger (`ledger.db.spool`), which nothing else writes but for a moment now and then, and
-the inbox worker moves what it finds there into the inbox before each claim (`SpoolDrain`).
+the inbox worker moves what it finds there into the inbox before each claim (`SpoolDrain`). The receiver never
+reads or writes the ledger's file.
 
 - **Nothing lost, nothing twice.** A delivery is answered 2xx once it is committed in the spool. The worker
-  copies spooled rows into the inbox (insert-or-ignore on source and delivery id, one transaction) and deletes
-  them from the spool only after that commit: a crash in between copies them again, and the copies are
-  ignored. Inbox rows are never deleted, so that holds however late the copy comes.
-- **Duplicates still answered as such.** Before keeping a delivery the receiver looks it up in the inbox (a
-  read: on a WAL file it never waits for the writer), then keeps it in the spool unless it is there; a delivery
-  sent again after it moved on is answered "duplicate" as before.
+  copies the rows after the spool's `drained` mark into the inbox (insert-or-ignore on source and delivery id,
+  one transaction) and moves the mark only after that commit: a crash in between copies them again, and the
+  copies are ignored. Inbox rows are never deleted, so that holds however late the copy comes. Row ids are
+  never reused (AUTOINCREMENT), so a row kept after the mark is always after it.
+- **Duplicates answered as such for an hour.** Drained rows stay in the spool for KEEP_SECONDS, so a delivery
+  sent again meets its first copy there and is answered "duplicate". One sent again later than that is answered
+  "accepted", and the inbox ignores it: it is never handled twice.
 - **Order and timing.** Spool rows carry the inbox's own columns, the time of receipt and the end of the settle
   delay included, and are copied in the order they were kept.
 """
@@ -21,23 +23,29 @@ the inbox worker moves what it finds there into the inbox before each claim (`Sp
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from baton_itsm.core.clock import Clock
 from baton_itsm.core.store.inbox_writer import SqliteInboxWriter, StoreBusy, begin_immediate, sqlite_inbox_rows
 from baton_itsm.core.store.location import sqlite_path, sqlite_pragmas
 from baton_itsm.core.store.unit_of_work import Store
 
 COLUMNS = "source, event_id, received_at, payload, ticket, claimed_until"
 _CREATE = (
-    "CREATE TABLE IF NOT EXISTS spool (id INTEGER PRIMARY KEY, source TEXT NOT NULL, event_id TEXT NOT NULL, "
-    "received_at TEXT NOT NULL, payload TEXT NOT NULL, ticket TEXT, claimed_until TEXT, UNIQUE (source, event_id))"
+    "CREATE TABLE IF NOT EXISTS spool (id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, "
+    "event_id TEXT NOT NULL, received_at TEXT NOT NULL, payload TEXT NOT NULL, ticket TEXT, claimed_until TEXT, "
+    "UNIQUE (source, event_id))",
+    "CREATE TABLE IF NOT EXISTS drained (one INTEGER PRIMARY KEY CHECK (one = 1), up_to INTEGER NOT NULL)",
 )
 _INSERT = f"INSERT INTO spool ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source, event_id) DO NOTHING"
+_UP_TO = "SELECT coalesce((SELECT up_to FROM drained), 0)"
+_MARK = "INSERT INTO drained (one, up_to) VALUES (1, ?) ON CONFLICT (one) DO UPDATE SET up_to = excluded.up_to"
 DRAIN_ROWS = 2000  # rows moved per transaction: a few milliseconds of the ledger's write lock
-CHECKPOINT_EVERY = 5.0  # seconds between the drain's WAL checkpoints of the spool (the receiver never checkpoints)
+KEEP_SECONDS = 3600.0  # how long a drained row stays to answer a repeat "duplicate"
+TIDY_EVERY = 60.0  # seconds between the drain's deletes of rows past KEEP_SECONDS and WAL checkpoints of the spool
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # received_at as the inbox keeps it (store/inbox_writer.py)
 
 
 def spool_path(store: Store) -> Path | None:
@@ -48,65 +56,48 @@ def spool_path(store: Store) -> Path | None:
 
 
 def _open(path: Path) -> sqlite3.Connection:
-    raw = sqlite3.connect(path, timeout=30, check_same_thread=False)  # waits only while the table is created
+    raw = sqlite3.connect(path, timeout=30, check_same_thread=False)  # waits only while the tables are created
     sqlite_pragmas(raw)
-    raw.execute(_CREATE)
+    for statement in _CREATE:
+        raw.execute(statement)
     raw.execute("PRAGMA busy_timeout=0")  # from here on, begin_immediate retries every half millisecond
     return raw
 
 
 class SpoolWriter:
-    """The receiver's InboxWriter on SQLite beside a workers' process: one spool connection and one read-only
-    look at the inbox, used by one thread at a time. `wait=False` raises StoreBusy instead of waiting."""
+    """The receiver's InboxWriter on SQLite beside a workers' process: one spool connection, used by one thread
+    at a time. `wait=False` raises StoreBusy instead of waiting."""
 
     def __init__(self, store: Store, wait: bool = True):
-        path, ledger = spool_path(store), sqlite_path(store.engine.url.render_as_string(hide_password=False))
-        if path is None or ledger is None:
+        path = spool_path(store)
+        if path is None:
             raise ValueError("the spool is for a SQLite store")
         self._wait = wait
         self._raw = _open(path)
         self._raw.execute("PRAGMA wal_autocheckpoint=0")  # the drain checkpoints: never an fsync on the event loop
-        self._inbox = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=0, check_same_thread=False)
-        self._inbox.isolation_level = None
 
     def write(self, rows: Sequence[tuple[str, str, dict]], now: datetime) -> list[bool]:
         values = sqlite_inbox_rows(rows, now)
-        in_inbox = self._in_inbox([row[:2] for row in values])
-        moved_on = [row[:2] in in_inbox for row in values]
         cursor = self._raw.cursor()
         try:
             begin_immediate(cursor, self._wait)
             kept = []
-            for row, known in zip(values, moved_on, strict=True):
-                if not known:
-                    cursor.execute(_INSERT, row)
-                kept.append(not known and cursor.rowcount == 1)
+            for row in values:
+                cursor.execute(_INSERT, row)
+                kept.append(cursor.rowcount == 1)
             cursor.execute("COMMIT")
         except BaseException as error:
             if self._raw.in_transaction:
                 self._raw.rollback()
-            if not self._wait and isinstance(error, sqlite3.OperationalError):  # the drain is deleting
+            if not self._wait and isinstance(error, sqlite3.OperationalError):  # the drain is marking
                 raise StoreBusy(str(error)) from None
             raise
         finally:
             cursor.close()
         return kept
 
-    def _in_inbox(self, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
-        """Which of these (source, delivery id) the inbox holds: a query per 1,000 (SQLite takes 32,766 values)."""
-        found: set[tuple[str, str]] = set()
-        for source in {source for source, _ in keys}:
-            ids = [delivery for each, delivery in keys if each == source]
-            for start in range(0, len(ids), 1000):
-                chunk = ids[start : start + 1000]  # `source = ? AND event_id IN (...)` is an index lookup each
-                marks = ", ".join("?" * len(chunk))
-                query = f"SELECT source, event_id FROM inbox WHERE source = ? AND event_id IN ({marks})"
-                found.update(self._inbox.execute(query, [source, *chunk]).fetchall())
-        return found
-
     def close(self) -> None:
         self._raw.close()
-        self._inbox.close()
 
 
 class SpoolDrain:
@@ -114,12 +105,13 @@ class SpoolDrain:
     runs the inbox worker on SQLite drains, so deliveries left in the spool by a run with the workers in their
     own process are handled by the next run, however it is set up."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, clock: Clock):
         self._path = spool_path(store)
         ledger = sqlite_path(store.engine.url.render_as_string(hide_password=False))
         self._inbox = SqliteInboxWriter(store, ledger) if self._path is not None else None
         self._raw: sqlite3.Connection | None = None
-        self._checkpoint_due = 0.0
+        self._clock = clock
+        self._tidy_due: datetime | None = None
 
     def drain(self, most: int = DRAIN_ROWS) -> int:
         """Move up to `most` spooled deliveries into the inbox; how many were moved (0 without a spool)."""
@@ -129,40 +121,50 @@ class SpoolDrain:
             if not self._path.exists():
                 return 0
             self._raw = _open(self._path)
-        rows = self._raw.execute(f"SELECT id, {COLUMNS} FROM spool ORDER BY id LIMIT ?", (most,)).fetchall()
-        if not rows:
-            return 0
-        self._inbox.copy([row[1:] for row in rows])
-        cursor = self._raw.cursor()
-        try:
-            begin_immediate(cursor, wait=True)
-            # Every row kept after the SELECT has a larger id: SQLite gives a new row the largest id plus one.
-            cursor.execute("DELETE FROM spool WHERE id <= ?", (rows[-1][0],))
-            cursor.execute("COMMIT")
-        except BaseException:
-            if self._raw.in_transaction:
-                self._raw.rollback()
-            raise  # the rows are in the inbox; the next drain copies them again, and the copies are ignored
-        finally:
-            cursor.close()
-        self._checkpoint()
+        up_to = self._raw.execute(_UP_TO).fetchone()[0]
+        rows = self._raw.execute(
+            f"SELECT id, {COLUMNS} FROM spool WHERE id > ? ORDER BY id LIMIT ?", (up_to, most)
+        ).fetchall()
+        if rows:
+            self._inbox.copy([row[1:] for row in rows])
+            _write(self._raw, _MARK, (rows[-1][0],))  # a crash before this copies them again; they are ignored
+        self._tidy(self._raw)
         return len(rows)
 
     def waiting(self) -> int:
         """Deliveries in the spool, not yet in the inbox."""
         if self._raw is None:
             return 0
-        return self._raw.execute("SELECT count(*) FROM spool").fetchone()[0]
-
-    def _checkpoint(self) -> None:
-        """Keep the spool's WAL short, here rather than in one of the receiver's commits (an fsync on its loop)."""
-        now = time.monotonic()
-        if self._raw is not None and now >= self._checkpoint_due:
-            self._checkpoint_due = now + CHECKPOINT_EVERY
-            self._raw.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+        return self._raw.execute(f"SELECT count(*) FROM spool WHERE id > ({_UP_TO})").fetchone()[0]
 
     def close(self) -> None:
         if self._raw is not None:
             self._raw.close()
         if self._inbox is not None:
             self._inbox.close()
+
+    def _tidy(self, raw: sqlite3.Connection) -> None:
+        """Now and then: forget drained rows past KEEP_SECONDS, and keep the spool's WAL short (here rather than in
+        one of the receiver's commits, an fsync on its event loop)."""
+        now = self._clock.now()
+        if self._tidy_due is not None and now < self._tidy_due:
+            return
+        self._tidy_due = now + timedelta(seconds=TIDY_EVERY)
+        before = (now - timedelta(seconds=KEEP_SECONDS)).astimezone(UTC).strftime(_SQLITE_TIME)
+        _write(raw, f"DELETE FROM spool WHERE id <= ({_UP_TO}) AND received_at < ?", (before,))
+        raw.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+
+
+def _write(raw: sqlite3.Connection, statement: str, values: tuple) -> None:
+    """One statement in a transaction of its own, waiting for the receiver's commit in progress if need be."""
+    cursor = raw.cursor()
+    try:
+        begin_immediate(cursor, wait=True)
+        cursor.execute(statement, values)
+        cursor.execute("COMMIT")
+    except BaseException:
+        if raw.in_transaction:
+            raw.rollback()
+        raise
+    finally:
+        cursor.close()

@@ -2,18 +2,19 @@
 
 What a desk relies on: a delivery answered 2xx is handled exactly once, in the order it came, with its time of
 receipt and settle delay as if the receiver had written the inbox itself; one sent again is answered "duplicate"
-before and after it moved on; the receiver never waits for the inbox worker, and deliveries left in the spool by
-one run are handled by the next, however that one is set up.
+for an hour, before and after it moved on, and is never handled twice; the receiver never waits for the inbox
+worker, and deliveries left in the spool by one run are handled by the next, however that one is set up.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.rules.engine import RulesEngine
@@ -48,8 +49,10 @@ def inbox_rows(store) -> list[tuple]:
 
 
 def spooled(store) -> list[str]:
+    """The deliveries in the spool not yet moved into the inbox."""
     with sqlite3.connect(spool_path(store)) as connection:
-        return [row[0] for row in connection.execute("SELECT event_id FROM spool ORDER BY id")]
+        query = "SELECT event_id FROM spool WHERE id > coalesce((SELECT up_to FROM drained), 0) ORDER BY id"
+        return [row[0] for row in connection.execute(query)]
 
 
 def test_what_the_spool_keeps_reaches_the_inbox_as_the_inbox_writer_would_have_kept_it(sqlite_store, clock, tmp_path):
@@ -66,7 +69,7 @@ def test_what_the_spool_keeps_reaches_the_inbox_as_the_inbox_writer_would_have_k
         False,  # still in the spool: the same delivery
     ]
     assert inbox_rows(sqlite_store) == [], "the receiver never writes the ledger's file"
-    assert SpoolDrain(sqlite_store).drain() == 3
+    assert SpoolDrain(sqlite_store, clock).drain() == 3
     assert spooled(sqlite_store) == []
     assert inbox_rows(sqlite_store) == [
         ("rt", "d1", first, None, "rt:7"),
@@ -82,7 +85,7 @@ def test_the_inbox_worker_handles_what_was_spooled(sqlite_store, clock, director
     writer = SpoolWriter(sqlite_store)
     writer.write([("rt", "d1", payload(clock, "e1"))], clock.now())
     writer.close()
-    SpoolDrain(sqlite_store).drain()
+    SpoolDrain(sqlite_store, clock).drain()
     policy = Policy(directory=directory, instances=frozenset({"rt"}), accounts={"rt": "baton"})
     report = Intake(sqlite_store, RulesEngine(policy), clock).process_pending()
     assert (report.new, report.failed) == (1, 0)
@@ -91,16 +94,12 @@ def test_the_inbox_worker_handles_what_was_spooled(sqlite_store, clock, director
 def test_a_drain_cut_off_between_its_two_commits_moves_nothing_twice(sqlite_store, clock):
     writer = SpoolWriter(sqlite_store)
     writer.write([("rt", f"d{n}", payload(clock, f"e{n}", str(n))) for n in range(5)], clock.now())
+    SpoolDrain(sqlite_store, clock).drain()
+    # The state a crash after the inbox's commit and before the spool's mark leaves: the rows in both files.
     with sqlite3.connect(spool_path(sqlite_store)) as connection:
-        left_behind = connection.execute("SELECT source, event_id, received_at, payload, ticket FROM spool").fetchall()
-    SpoolDrain(sqlite_store).drain()
-    # The state a crash after the inbox's commit and before the spool's delete leaves: the rows in both files.
-    with sqlite3.connect(spool_path(sqlite_store)) as connection:
-        connection.executemany(
-            "INSERT INTO spool (source, event_id, received_at, payload, ticket) VALUES (?, ?, ?, ?, ?)", left_behind
-        )
+        connection.execute("UPDATE drained SET up_to = 0")
     assert spooled(sqlite_store) == [f"d{n}" for n in range(5)]
-    assert SpoolDrain(sqlite_store).drain() == 5
+    assert SpoolDrain(sqlite_store, clock).drain() == 5
     assert [row[1] for row in inbox_rows(sqlite_store)] == [f"d{n}" for n in range(5)], "each kept once"
     assert spooled(sqlite_store) == []
     writer.close()
@@ -110,7 +109,7 @@ def test_the_drain_moves_the_oldest_first_a_bounded_number_at_a_time(sqlite_stor
     writer = SpoolWriter(sqlite_store)
     for n in range(7):
         writer.write([("rt", f"d{n}", payload(clock, f"e{n}"))], clock.now())
-    drain = SpoolDrain(sqlite_store)
+    drain = SpoolDrain(sqlite_store, clock)
     assert drain.drain(most=3) == 3 and drain.waiting() == 4
     writer.write([("rt", "d7", payload(clock, "e7"))], clock.now())  # kept while the spool had rows left
     assert drain.drain(most=3) == 3 and drain.drain(most=3) == 2 and drain.drain() == 0
@@ -118,8 +117,8 @@ def test_the_drain_moves_the_oldest_first_a_bounded_number_at_a_time(sqlite_stor
     writer.close()
 
 
-def test_no_spool_file_means_nothing_to_drain_and_none_is_made(sqlite_store):
-    assert SpoolDrain(sqlite_store).drain() == 0
+def test_no_spool_file_means_nothing_to_drain_and_none_is_made(sqlite_store, clock):
+    assert SpoolDrain(sqlite_store, clock).drain() == 0
     assert not spool_path(sqlite_store).exists()
 
 
@@ -151,17 +150,49 @@ def test_a_server_store_has_no_spool(postgres_store):
     assert spool_path(postgres_store) is None
     with pytest.raises(ValueError, match="SQLite"):
         SpoolWriter(postgres_store)
-    assert SpoolDrain(postgres_store).drain() == 0
+    assert SpoolDrain(postgres_store, FixedClock(datetime(2026, 3, 2, tzinfo=UTC))).drain() == 0
 
 
-def test_deliveries_the_inbox_writer_kept_are_duplicates_for_the_spool(sqlite_store, clock):
-    """A run with the workers in the process writes the inbox; the next, spooling, must still know them."""
+def test_a_delivery_the_inbox_holds_already_is_never_handled_twice(sqlite_store, clock):
+    """Kept by a run with the workers in the web server's process, then sent again to a spooling one: the spool
+    does not know it (the receiver never reads the ledger), the inbox does."""
     writer = open_inbox_writer(sqlite_store)
     writer.write([("rt", "d1", payload(clock, "e1"))], clock.now())
     writer.close()
     spool = SpoolWriter(sqlite_store)
     assert spool.write([("rt", "d1", payload(clock, "e1")), ("rt", "d2", payload(clock, "e2"))], clock.now()) == [
-        False,
+        True,
         True,
     ]
+    assert SpoolDrain(sqlite_store, clock).drain() == 2
+    assert [row[1] for row in inbox_rows(sqlite_store)] == ["d1", "d2"]
+    spool.close()
+
+
+def test_a_drained_delivery_is_a_duplicate_for_an_hour_then_forgotten_and_still_handled_once(sqlite_store, clock):
+    spool, drain = SpoolWriter(sqlite_store), SpoolDrain(sqlite_store, clock)
+    spool.write([("rt", "d1", payload(clock, "e1"))], clock.now())
+    drain.drain()
+    clock.advance(minutes=59)
+    drain.drain()
+    assert spool.write([("rt", "d1", payload(clock, "e1"))], clock.now()) == [False], "within the hour"
+    clock.advance(minutes=2)
+    drain.drain()  # its tidying forgets the row kept over an hour ago
+    assert spool.write([("rt", "d1", payload(clock, "e1"))], clock.now()) == [True], "answered as new"
+    assert drain.drain() == 1
+    assert [row[1] for row in inbox_rows(sqlite_store)] == ["d1"], "and handled once"
+    spool.close()
+
+
+def test_an_emptied_spool_never_gives_a_new_delivery_an_id_already_drained(sqlite_store, clock):
+    """Were an id reused after every row was forgotten, the new row would sit below the drained mark for ever."""
+    spool, drain = SpoolWriter(sqlite_store), SpoolDrain(sqlite_store, clock)
+    spool.write([("rt", f"d{n}", payload(clock, f"e{n}")) for n in range(3)], clock.now())
+    drain.drain()
+    clock.advance(hours=2)
+    drain.drain()  # forgets all three
+    with sqlite3.connect(spool_path(sqlite_store)) as connection:
+        assert connection.execute("SELECT count(*) FROM spool").fetchone()[0] == 0
+    spool.write([("rt", "d9", payload(clock, "e9"))], clock.now())
+    assert drain.drain() == 1 and [row[1] for row in inbox_rows(sqlite_store)] == ["d0", "d1", "d2", "d9"]
     spool.close()
