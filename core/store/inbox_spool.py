@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from baton_itsm.core.clock import Clock
-from baton_itsm.core.store.inbox_writer import SqliteInboxWriter, StoreBusy, begin_immediate, sqlite_inbox_rows
+from baton_itsm.core.store.inbox_writer import SqliteInboxWriter, begin_immediate, insert_each, sqlite_inbox_rows
 from baton_itsm.core.store.location import sqlite_path, sqlite_pragmas
 from baton_itsm.core.store.unit_of_work import Store
 
@@ -77,24 +77,7 @@ class SpoolWriter:
         self._raw.execute("PRAGMA wal_autocheckpoint=0")  # the drain checkpoints: never an fsync on the event loop
 
     def write(self, rows: Sequence[tuple[str, str, dict]], now: datetime) -> list[bool]:
-        values = sqlite_inbox_rows(rows, now)
-        cursor = self._raw.cursor()
-        try:
-            begin_immediate(cursor, self._wait)
-            kept = []
-            for row in values:
-                cursor.execute(_INSERT, row)
-                kept.append(cursor.rowcount == 1)
-            cursor.execute("COMMIT")
-        except BaseException as error:
-            if self._raw.in_transaction:
-                self._raw.rollback()
-            if not self._wait and isinstance(error, sqlite3.OperationalError):  # the drain is marking
-                raise StoreBusy(str(error)) from None
-            raise
-        finally:
-            cursor.close()
-        return kept
+        return insert_each(self._raw, _INSERT, sqlite_inbox_rows(rows, now), self._wait)
 
     def close(self) -> None:
         self._raw.close()

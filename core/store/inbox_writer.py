@@ -74,22 +74,7 @@ class SqliteInboxWriter:
         if not self._lock.acquire(blocking=self._wait):
             raise StoreBusy("another thread of this process is writing")
         try:
-            cursor = self._raw.cursor()
-            try:
-                begin_immediate(cursor, self._wait)
-                kept = []
-                for row in values:
-                    cursor.execute(_SQLITE_INSERT, row)
-                    kept.append(cursor.rowcount == 1)
-                cursor.execute("COMMIT")
-            except BaseException as error:
-                if self._raw.in_transaction:
-                    self._raw.rollback()
-                if not self._wait and isinstance(error, sqlite3.OperationalError):  # locked by another process
-                    raise StoreBusy(str(error)) from None
-                raise
-            finally:
-                cursor.close()
+            kept = insert_each(self._raw, _SQLITE_INSERT, values, self._wait)
         finally:
             self._lock.release()
         if self._wait and self._wal is not None:
@@ -115,6 +100,28 @@ def sqlite_inbox_rows(rows: Sequence[tuple[str, str, dict]], now: datetime) -> l
         )
         for source, delivery, payload in rows
     ]
+
+
+def insert_each(raw: sqlite3.Connection, insert: str, values: Sequence[tuple], wait: bool) -> list[bool]:
+    """Each row through an insert-or-ignore, in one transaction: whether each was new. Nothing is kept if any
+    fails; a writer that does not wait raises StoreBusy when another connection is writing."""
+    cursor = raw.cursor()
+    try:
+        begin_immediate(cursor, wait)
+        kept = []
+        for row in values:
+            cursor.execute(insert, row)
+            kept.append(cursor.rowcount == 1)
+        cursor.execute("COMMIT")
+        return kept
+    except BaseException as error:
+        if raw.in_transaction:
+            raw.rollback()
+        if not wait and isinstance(error, sqlite3.OperationalError):  # locked by another process
+            raise StoreBusy(str(error)) from None
+        raise
+    finally:
+        cursor.close()
 
 
 def begin_immediate(cursor, wait: bool) -> None:

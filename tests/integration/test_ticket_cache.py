@@ -35,12 +35,12 @@ def move(store: Store, clock, directory, to: Holder, *, fail: bool = False) -> N
             raise RuntimeError("the round failed after its writes")
 
 
-def holder_seen_by(store: Store, clock) -> tuple[Holder | None, int, bool]:
-    """The ticket a round would start from, its version, and whether the ledger was read for it."""
+def round_start(store: Store, clock):
+    """The ticket a round would start from, and the statements (with their parameters) reading it took."""
     statements = []
 
-    def seen(conn, cursor, statement, *args):
-        statements.append(statement)
+    def seen(conn, cursor, statement, parameters, *args):
+        statements.append((statement, parameters))
 
     event.listen(store.engine, "before_cursor_execute", seen)
     try:
@@ -49,7 +49,13 @@ def holder_seen_by(store: Store, clock) -> tuple[Holder | None, int, bool]:
             ticket = uow.load_ticket(KEY)
     finally:
         event.remove(store.engine, "before_cursor_execute", seen)
-    return ticket.holder, ticket.version, any("ledger_entries" in s for s in statements)
+    return ticket, statements
+
+
+def holder_seen_by(store: Store, clock) -> tuple[Holder | None, int, bool]:
+    """The ticket a round would start from, its version, and whether the ledger was read for it."""
+    ticket, statements = round_start(store, clock)
+    return ticket.holder, ticket.version, any("ledger_entries" in statement for statement, _ in statements)
 
 
 @pytest.fixture
@@ -91,19 +97,8 @@ def test_a_ticket_another_process_wrote_is_caught_up_from_its_newer_entries_only
     move(store, clock, directory, ALICE)
     move(store, clock, directory, BOB)  # kept here at version 2
     move(other_process, clock, directory, CAROL)  # version 3, written elsewhere
-    asked = []
-
-    def seen(conn, cursor, statement, parameters, *args):
-        if "ledger_entries" in statement:
-            asked.append(parameters)
-
-    event.listen(store.engine, "before_cursor_execute", seen)
-    try:
-        with store.unit_of_work(clock.now()) as uow:
-            uow.preload(ticket_rows(uow.connection, [KEY]))
-            ticket = uow.load_ticket(KEY)
-    finally:
-        event.remove(store.engine, "before_cursor_execute", seen)
+    ticket, statements = round_start(store, clock)
+    asked = [parameters for statement, parameters in statements if "ledger_entries" in statement]
     assert len(asked) == 1 and 2 in (asked[0].values() if isinstance(asked[0], dict) else asked[0]), asked
     with other_process.unit_of_work(clock.now()) as uow:  # the same ticket, rebuilt from its whole ledger
         whole = uow.load_ticket(KEY)

@@ -49,6 +49,12 @@ def push(transaction: int, ticket: int, old: str, new: str) -> tuple[bytes, str]
     return body, "sha256=" + hmac.new(SECRET, body, hashlib.sha256).hexdigest()
 
 
+def deliver(http, base: str, body: bytes, signature: str) -> requests.Response:
+    """POST one signed delivery, through `requests` or a session of it."""
+    headers = {"Content-Type": "application/json", "X-Baton-Signature": signature}
+    return http.post(f"{base}/hooks/rest/rt", data=body, timeout=10, headers=headers)
+
+
 def children(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
@@ -80,12 +86,7 @@ def served_with_workers_apart(tmp_path: Path, config: str) -> None:
                 body, signature = push(
                     200000 + n, 1 + n % 10, *(("carol", "alice") if n // 10 % 2 == 0 else ("alice", "carol"))
                 )
-                answer = session.post(
-                    f"{served.base}/hooks/rest/rt",
-                    data=body,
-                    timeout=10,
-                    headers={"Content-Type": "application/json", "X-Baton-Signature": signature},
-                )
+                answer = deliver(session, served.base, body, signature)
                 assert answer.status_code == 200, answer.text
                 if n == 0:
                     first = (body, signature)
@@ -105,22 +106,11 @@ def served_with_workers_apart(tmp_path: Path, config: str) -> None:
         assert niceness == 10, "where cores are short, the web server's acknowledgements go first"
         with sqlite3.connect(tmp_path / "ledger.db.spool") as spool:  # where the receiver kept them (SQLite)
             assert spool.execute(SPOOL_WAITING).fetchone()[0] == 0, "all moved into the inbox"
-        again = requests.post(  # the first delivery again, long moved on
-            f"{served.base}/hooks/rest/rt",
-            data=first[0],
-            timeout=10,
-            headers={"Content-Type": "application/json", "X-Baton-Signature": first[1]},
-        )
+        again = deliver(requests, served.base, *first)  # the first delivery again, long moved on
         assert again.status_code == 200 and "duplicate" in again.text, again.text
         with requests.Session() as session:  # acknowledged just before the stop: kept, whatever the stop cuts short
             for n in range(10):
-                body, signature = push(250000 + n, 11 + n, "carol", "alice")
-                answer = session.post(
-                    f"{served.base}/hooks/rest/rt",
-                    data=body,
-                    timeout=10,
-                    headers={"Content-Type": "application/json", "X-Baton-Signature": signature},
-                )
+                answer = deliver(session, served.base, *push(250000 + n, 11 + n, "carol", "alice"))
                 assert answer.status_code == 200, answer.text
         served.process.terminate()
         assert served.process.wait(30) == 0
@@ -167,13 +157,7 @@ def test_a_workers_process_that_dies_is_said_in_healthz_and_started_again(tmp_pa
         )
         (second,) = workers_of(served.pid)
         assert second != first
-        body, signature = push(300000, 1, "carol", "alice")
-        answer = requests.post(
-            f"{served.base}/hooks/rest/rt",
-            data=body,
-            timeout=10,
-            headers={"Content-Type": "application/json", "X-Baton-Signature": signature},
-        )
+        answer = deliver(requests, served.base, *push(300000, 1, "carol", "alice"))
         assert answer.status_code == 200, answer.text
         until(lambda: handled(tmp_path / "ledger.db"), lambda counts: counts[0] == 1)
         log = served.log.read_text()
