@@ -23,8 +23,10 @@ DATABASE = "baton_bench_webhooks"
 GOAL_SPEEDUP = 1.6
 
 
-def postgres_processes(admin_url: str, work: Path, bodies: Path, baton: Path, env: dict) -> list[str]:
-    """Print the rates with one and two processes and whether two reach GOAL_SPEEDUP; problems of the run."""
+def postgres_processes(admin_url: str, work: Path, bodies: Path, baton: Path, env: dict, rounds: int = 3) -> list[str]:
+    """Print the rates with one and two processes, round by round, and whether two reach GOAL_SPEEDUP in the median
+    round; problems of the run. Rounds, because one pair's ratio moved from 1.45x to 1.79x between two runs of the
+    same code here: how two processes split a burst's tickets between them changes from run to run."""
     try:
         admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
         admin.connect().close()
@@ -35,27 +37,32 @@ def postgres_processes(admin_url: str, work: Path, bodies: Path, baton: Path, en
         )
         return []
     url = make_url(admin_url).set(database=DATABASE).render_as_string(hide_password=False)
-    rates, broken = {}, []
-    for processes in (1, 2):
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-            connection.execute(text(f"CREATE DATABASE {DATABASE}"))
-        subprocess.run(
-            [str(baton), "--config", str(work / "baton.yaml"), "--db", url, "db", "upgrade"],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        kept = _keep(work / "baton.yaml", url, bodies, env)
-        rate, problem = _handle(url, work, baton, env, processes, kept)
-        rates[processes] = rate
-        if problem:
-            broken.append(problem)
+    speedups, broken = [], []
+    for number in range(1, rounds + 1):  # interleaved, as the SQLite rounds: a busy moment of the machine hits both
+        print(f"PostgreSQL round {number} of {rounds}")
+        rates = {}
+        for processes in (1, 2):
+            with admin.connect() as connection:
+                connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+                connection.execute(text(f"CREATE DATABASE {DATABASE}"))
+            subprocess.run(
+                [str(baton), "--config", str(work / "baton.yaml"), "--db", url, "db", "upgrade"],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            kept = _keep(work / "baton.yaml", url, bodies, env)
+            rate, problem = _handle(url, work, baton, env, processes, kept)
+            rates[processes] = rate
+            if problem:
+                broken.append(problem)
+        speedups.append(rates[2] / rates[1] if rates[1] else 0.0)
     admin.dispose()
-    speedup = rates[2] / rates[1] if rates[1] else 0.0
+    median = sorted(speedups)[len(speedups) // 2]
     print(
-        f"PostgreSQL: two processes handle the burst {speedup:.2f}x as fast as one; goal >= {GOAL_SPEEDUP}x: "
-        f"{'met' if speedup >= GOAL_SPEEDUP else 'NOT met'}"
+        f"PostgreSQL: two processes handle the burst {', '.join(f'{s:.2f}x' for s in speedups)} as fast as one by "
+        f"round; goal >= {GOAL_SPEEDUP}x (median round): {'met' if median >= GOAL_SPEEDUP else 'NOT met'} "
+        f"({median:.2f}x)"
     )
     return broken
 
