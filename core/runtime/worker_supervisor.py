@@ -114,11 +114,18 @@ class WorkerSupervisor:
             self._launch_locked()
 
     def _launch_locked(self) -> None:
-        self._restart_at = None
-        self._started_at = self._clock()
-        self._process = self._start()
+        started_at = self._clock()
+        try:
+            process = self._start()
+        except Exception:
+            if self._process is None:
+                raise  # the first start: `baton run` cannot run, and says why
+            self._ended_in_a_row += 1  # tried again after the next delay; what ended is counted once
+            self._restart_at = started_at + restart_delay(self._ended_in_a_row)
+            raise
+        self._process, self._started_at, self._restart_at = process, started_at, None
         if self._ended_in_a_row:
-            log.warning("the workers' process started again (pid %s)", self._process.pid)
+            log.warning("the workers' process started again (pid %s)", process.pid)
 
 
 def _ended(exitcode: int | None, ran: float) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
+
 from baton_itsm.core.runtime.worker_process import WorkerCount
 from baton_itsm.core.runtime.worker_supervisor import WorkerSupervisor, restart_delay
 
@@ -105,3 +107,31 @@ def test_the_counters_only_go_up_across_the_processes_it_took():
     supervisor.check()  # a new process, counting from 0
     started[-1].rounds = 3
     assert supervisor.counters() == [WorkerCount("inbox", 43, 2)]
+
+
+def test_a_start_that_fails_is_tried_again_later_and_what_ended_is_counted_once():
+    clock, started, failing = Clock(), [], [True]
+
+    def start() -> Process:
+        if len(started) == 1 and failing[0]:
+            failing[0] = False
+            raise OSError("no more processes")
+        started.append(Process(pid=len(started), rounds=7))
+        return started[-1]
+
+    supervisor = WorkerSupervisor(start, clock)
+    supervisor.start(watch=False)
+    started[-1].exitcode = -9
+    clock.now += 5
+    supervisor.check()
+    clock.now += 1
+    with pytest.raises(OSError):  # the watching thread logs it and looks again
+        supervisor.check()
+    assert supervisor.health.startswith("failing: the workers' process was killed by signal 9")
+    clock.now += 1.5
+    supervisor.check()
+    assert supervisor.health == "failing: the workers' process was killed by signal 9 after 5 s; started again in 0 s"
+    clock.now += 0.5
+    supervisor.check()
+    assert supervisor.health == "ok" and len(started) == 2
+    assert supervisor.counters() == [WorkerCount("inbox", 14, 2)], "the first process's 7 rounds, once"
