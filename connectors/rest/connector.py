@@ -25,7 +25,14 @@ from baton_itsm.connectors.rest.mapping import (
     unaccepted_messages,
 )
 from baton_itsm.connectors.rest.profile import Profile, load_profile
-from baton_itsm.connectors.rest.timeline import NamedChange, TicketNow, continues_write, disagrees_with_now, to_events
+from baton_itsm.connectors.rest.timeline import (
+    NamedChange,
+    TicketNow,
+    continues_write,
+    disagrees_with_now,
+    named_change,
+    to_events,
+)
 from baton_itsm.connectors.rest.webhook import parse_webhook, verify_signature
 from baton_itsm.core.connector import Changes, Observation, ToolTicket, WebhookResult
 from baton_itsm.core.domain.holders import Holder, TicketKey
@@ -292,16 +299,7 @@ class RestConnector:
 
     def _named(self, raw: RawChange, rule) -> NamedChange:
         lookup = self.profile.changes.values.get(rule.part) if rule.part else None
-        return NamedChange(
-            event_id=raw.event_id,
-            ticket_id=raw.ticket_id,
-            at=raw.at,
-            actor=raw.actor,
-            kind=rule.kind,
-            part=rule.part,
-            old=self._name(lookup, raw.old, rule.part),
-            new=self._name(lookup, raw.new, rule.part),
-        )
+        return named_change(raw, rule, lambda value, part: self._name(lookup, value, part))
 
     def _with_text(self, change: NamedChange) -> NamedChange:
         """A comment with its body read, unless it is Baton's own note (Baton never answers itself)."""

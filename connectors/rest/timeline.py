@@ -12,11 +12,13 @@ id in `joined_ids`, so that neither path (poll or webhook) takes it again as a c
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from baton_itsm.connectors.rest.mapping import RawChange
+from baton_itsm.connectors.rest.profile import KindRule
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.domain.writes import continues, writes
@@ -37,6 +39,21 @@ class NamedChange:
     old: str | None = None
     new: str | None = None
     text: str = ""  # a comment's body
+
+
+def named_change(raw: RawChange, rule: KindRule, name: Callable[[str | None, Part | None], str | None]) -> NamedChange:
+    """A watched change as the rule classifies it, its old and new values through `name` (an id looked up in the
+    tool, a profile's no-person value as None): the poller's and the webhook's one way of making it."""
+    return NamedChange(
+        event_id=raw.event_id,
+        ticket_id=raw.ticket_id,
+        at=raw.at,
+        actor=raw.actor,
+        kind=rule.kind,
+        part=rule.part,
+        old=name(raw.old, rule.part),
+        new=name(raw.new, rule.part),
+    )
 
 
 @dataclass(frozen=True)

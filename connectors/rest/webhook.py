@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from baton_itsm.connectors.common import MalformedPayload, header
 from baton_itsm.connectors.rest.mapping import classify, dig, read_change, read_ticket
 from baton_itsm.connectors.rest.profile import Profile, Webhook
-from baton_itsm.connectors.rest.timeline import NamedChange, TicketNow, to_events
+from baton_itsm.connectors.rest.timeline import TicketNow, named_change, to_events
 from baton_itsm.core.connector import WebhookOutcome, WebhookResult
 from baton_itsm.core.delivery_json import MalformedBody, load
 
@@ -72,16 +72,7 @@ def parse_webhook(
     def named(value: str | None, part: str | None) -> str | None:
         return None if part == "person" and value in no_person else value
 
-    change = NamedChange(
-        event_id=raw.event_id,
-        ticket_id=raw.ticket_id,
-        at=raw.at,
-        actor=raw.actor,
-        kind=rule.kind,
-        part=rule.part,
-        old=named(raw.old, rule.part),
-        new=named(raw.new, rule.part),
-    )
+    change = named_change(raw, rule, named)
     now = TicketNow(ticket.group, named(ticket.person, "person"), ticket.fields)
     return WebhookResult(
         WebhookOutcome.ACCEPTED, to_events(instance, [change], {raw.ticket_id: now}), settle_seconds=spec.settle_seconds
