@@ -30,9 +30,6 @@ processes, in as many rounds: two should handle it at >= 1.6x the rate of one in
 from __future__ import annotations
 
 import argparse
-import hashlib
-import hmac
-import json
 import os
 import shutil
 import signal
@@ -46,9 +43,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # the repository: the tests' delivery builder
 from webhooks_handling import Handling, wait_handled
 from webhooks_postgres import postgres_processes
 from webhooks_wrk import WrkResult, run_wrk
+
+from tests.connectors.rest.rt_deliveries import owner_change, signature
 
 HERE = Path(__file__).resolve().parent / "webhooks"
 SECRET = "bench-webhook-secret-0123456789"
@@ -76,31 +76,13 @@ def free_port() -> int:
 
 def write_bodies(path: Path, count: int) -> None:
     """One signed delivery a line: a distinct RT owner change (its own transaction id) on one of 1,000 tickets."""
-    key = SECRET.encode()
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # now: no staleness timer is due during the run
     with path.open("w") as out:
         for i in range(count):
             ticket, turn = 1 + i % 1000, i // 1000  # the ticket's first delivery, its second, ...
             old, new = ("alice", "carol") if turn % 2 else ("carol", "alice")
-            body = json.dumps(
-                {
-                    "transaction": {
-                        "id": str(100000 + i),
-                        "Type": "Set",
-                        "Field": "Owner",
-                        "OldValue": old,
-                        "NewValue": new,
-                        "Created": created,
-                        "Creator": {"id": "bob"},
-                        "ObjectType": "RT::Ticket",
-                        "ObjectId": str(ticket),
-                    },
-                    "ticket": {"id": ticket, "Queue": {"id": "Service Desk"}, "Owner": {"id": new}, "Status": "open"},
-                },
-                separators=(",", ":"),
-            ).encode()
-            sig = hmac.new(key, body, hashlib.sha256).hexdigest()
-            out.write(f"sha256={sig}\t{body.decode()}\n")
+            body = owner_change(100000 + i, ticket, old, new, "bob", created)
+            out.write(f"{signature(body, SECRET.encode())}\t{body.decode()}\n")
 
 
 def wait_ready(port: int, process: subprocess.Popen, timeout: float = 30.0) -> None:

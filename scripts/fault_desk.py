@@ -6,13 +6,12 @@ Shared by the disturbed run (`baton run` processes, killed at random) and the un
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.connectors.rest.rt_deliveries import owner_change, signature
 from tests.mail import free_port
 
 SECRET = "fault-test-webhook-secret-0123456789"
@@ -123,25 +122,6 @@ class Tool:
         self.server.server_close()
 
 
-def delivery(transaction: int, ticket: int, old: str, new: str, by: str, at: str) -> bytes:
-    return json.dumps(
-        {
-            "transaction": {
-                "id": str(transaction),
-                "Type": "Set",
-                "Field": "Owner",
-                "OldValue": old,
-                "NewValue": new,
-                "Created": at,
-                "Creator": {"id": by},
-                "ObjectType": "RT::Ticket",
-                "ObjectId": str(ticket),
-            },
-            "ticket": {"id": ticket, "Queue": {"id": "Service Desk"}, "Owner": {"id": new}, "Status": "open"},
-        }
-    ).encode()
-
-
 def ticket_deliveries(events: int, at: str) -> list[list[bytes]]:
     """Two deliveries per ticket, in the tool's order: alice takes it, then bob pushes it to carol, at `at`.
 
@@ -150,11 +130,13 @@ def ticket_deliveries(events: int, at: str) -> list[list[bytes]]:
     long ago make the stale reminder and escalation fire at once, between or after a ticket's two events.
     """
     return [
-        [delivery(2 * t - 1, t, "Nobody", "alice", "alice", at), delivery(2 * t, t, "alice", "carol", "bob", at)]
+        [
+            owner_change(2 * t - 1, t, "Nobody", "alice", "alice", at),
+            owner_change(2 * t, t, "alice", "carol", "bob", at),
+        ]
         for t in range(1, events // 2 + 1)
     ]
 
 
 def signed_headers(body: bytes) -> dict[str, str]:
-    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    return {"X-Baton-Signature": signature, "Content-Type": "application/json"}
+    return {"X-Baton-Signature": signature(body, SECRET.encode()), "Content-Type": "application/json"}

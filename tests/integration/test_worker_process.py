@@ -8,9 +8,6 @@ own handles them (ledger entries, outbox rows), and SIGTERM stops both, nothing 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import os
 import signal
 import sqlite3
@@ -20,6 +17,7 @@ from pathlib import Path
 
 import requests
 
+from tests.connectors.rest.rt_deliveries import owner_change, signature
 from tests.connectors.rest.test_rest_webhook import SECRET
 from tests.integration.loopback import LoopbackServer
 from tests.integration.served import Served, webhook_instance
@@ -30,23 +28,9 @@ SPOOL_WAITING = "SELECT count(*) FROM spool WHERE id > coalesce((SELECT up_to FR
 
 
 def push(transaction: int, ticket: int, old: str, new: str) -> tuple[bytes, str]:
-    body = json.dumps(
-        {
-            "transaction": {
-                "id": str(transaction),
-                "Type": "Set",
-                "Field": "Owner",
-                "OldValue": old,
-                "NewValue": new,
-                "Created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "Creator": {"id": "bob"},
-                "ObjectType": "RT::Ticket",
-                "ObjectId": str(ticket),
-            },
-            "ticket": {"id": ticket, "Queue": {"id": "Service Desk"}, "Owner": {"id": new}, "Status": "open"},
-        }
-    ).encode()
-    return body, "sha256=" + hmac.new(SECRET, body, hashlib.sha256).hexdigest()
+    """bob moves the ticket from `old` to `new`, now: the signed body."""
+    body = owner_change(transaction, ticket, old, new, "bob", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return body, signature(body, SECRET)
 
 
 def deliver(http, base: str, body: bytes, signature: str) -> requests.Response:
