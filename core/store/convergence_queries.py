@@ -30,6 +30,25 @@ def awaiting_holder_write(uow: UnitOfWork, key: TicketKey) -> bool:
     return bool(uow.connection.execute(query).scalar())
 
 
+def holder_writes_under_way(uow: UnitOfWork, instance: str, ticket_ids: list[str]) -> set[str]:
+    """Which of `ticket_ids` have a holder write of Baton's still to be done (awaiting_holder_write, for many)."""
+    if not ticket_ids:
+        return set()
+    query = (
+        select(tickets.c.external_id)
+        .join(outbox, outbox.c.ticket_id == tickets.c.id)
+        .where(
+            tickets.c.instance == instance,
+            tickets.c.external_id.in_(ticket_ids),
+            outbox.c.channel == "tool",
+            or_(*(outbox.c.idempotency_key.like(p) for p in HOLDER_WRITES)),
+            outbox.c.status.in_(UNDER_WAY),
+        )
+        .distinct()
+    )
+    return set(uow.connection.execute(query).scalars())
+
+
 def newer_holder_write(uow: UnitOfWork, key: TicketKey, outbox_id: int) -> bool:
     """Whether a later holder write for the ticket was decided after row `outbox_id`: that one supersedes it."""
     row_id = uow.ticket_row_id(key)

@@ -15,7 +15,7 @@ from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.errors import ToolError
 from baton_itsm.core.store.checkpoints import Checkpoints
-from baton_itsm.core.store.convergence_queries import tickets_to_look_at
+from baton_itsm.core.store.convergence_queries import holder_writes_under_way, tickets_to_look_at
 from baton_itsm.core.usecases.dispatcher import DispatchReport, OutboxDispatcher
 from baton_itsm.core.usecases.intake import Intake
 
@@ -90,7 +90,12 @@ class Poller:
         return report
 
     def _observations(self, instance: str, connector: Connector, checkpoint: str | None) -> list[ToolEvent]:
-        """OBSERVED events for the tickets whose state in the tool the ledger must confirm, where it differs."""
+        """OBSERVED events for the tickets whose state in the tool the ledger must confirm, where it differs.
+
+        A look is named by the ledger's version of the ticket and what the tool shows, not by the time: one that
+        comes again with nothing changed on either side is a duplicate (a held push, looked at every poll, is
+        taken in once), and one after the ledger moved is new. A ticket with a holder write of Baton's still to
+        be done is not looked at (the tool shows it before that write); the write's failure moves the version."""
         observe = getattr(connector, "observe", None)
         if observe is None or checkpoint is None:
             return []
@@ -98,6 +103,7 @@ class Poller:
         with self.intake.store.unit_of_work(now) as uow:
             ids = tickets_to_look_at(uow, instance, sweep=self._cycles % self.sweep_every == 0)
             known = {i: uow.ticket_summary(TicketKey(instance, i)) for i in ids}
+            writing = holder_writes_under_way(uow, instance, ids)
         events = []
         for ticket_id, seen in observe(ids, checkpoint).items():
             row = known[ticket_id]
@@ -105,14 +111,15 @@ class Poller:
             unverified = bool(row and row.unverified)
             if seen.lost is None and (seen.holder is None or (seen.holder == ledger_holder and not unverified)):
                 continue  # as the ledger says, or no holder to follow: nothing to record
+            if seen.lost is None and ticket_id in writing:
+                continue
             what = seen.lost or str(seen.holder)
             events.append(
                 ToolEvent(
                     ticket=TicketKey(instance, ticket_id),
                     kind=ToolEventKind.OBSERVED,
                     at=now,
-                    # the time too: a look the ledger skipped (a write was under way) comes again
-                    event_id=f"observed:{ticket_id}@{checkpoint}:{what}:{now.isoformat()}",
+                    event_id=f"observed:{ticket_id}@v{row.version if row else 0}:{what}",
                     new_holder=seen.holder,
                     fields={"lost": seen.lost} if seen.lost else {},
                 )

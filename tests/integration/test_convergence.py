@@ -15,7 +15,7 @@ from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.rules.policy import Policy
 from baton_itsm.core.store.checkpoints import Checkpoints
-from baton_itsm.core.store.schema import outbox
+from baton_itsm.core.store.schema import inbox, outbox
 from baton_itsm.core.usecases.action_failures import FailedActions
 from baton_itsm.core.usecases.dispatcher import OutboxDispatcher
 from baton_itsm.core.usecases.handoffs import HandoffService
@@ -44,8 +44,8 @@ def change(n: int, by: str, to: Holder | None, kind=ToolEventKind.HOLDER_CHANGED
     )
 
 
-def desk(store, clock, tool):
-    engine = RulesEngine(POLICY)
+def desk(store, clock, tool, policy=POLICY):
+    engine = RulesEngine(policy)
     actions = ToolActions(
         {"rt": tool},
         written=remember_tool_holder(store, clock),
@@ -53,7 +53,7 @@ def desk(store, clock, tool):
         superseded=superseded_writes(store, clock),
         note_after_write=notes_after_writes(store, clock),
     )
-    dispatcher = OutboxDispatcher(store, {"tool": actions}, clock, on_failed=FailedActions(store, POLICY, clock))
+    dispatcher = OutboxDispatcher(store, {"tool": actions}, clock, on_failed=FailedActions(store, policy, clock))
     poller = Poller({"rt": tool}, Intake(store, engine, clock), Checkpoints(store), dispatcher, clock)
     return poller, HandoffService(store, DIRECTORY, clock, engine)
 
@@ -92,6 +92,46 @@ def test_an_accept_the_tool_refuses_is_recorded_told_logged_and_the_ledger_follo
     ticket, entries = ledger(store, clock)
     assert ticket.holder == tool.holders["7"] == Holder(SD, "alice")
     assert entries[-1].entry_type == "holder-changed" and entries[-1].cause == "reconciled"
+
+
+def test_a_refused_accept_is_followed_at_the_next_poll_even_when_a_look_came_while_it_was_under_way(store, clock):
+    """Found by the Jira model test (seed 166992): a sweep looked at the ticket while the accept's write was still
+    to be done, and the ledger rightly skipped that look; the write was refused, and the next poll's look, in the
+    same instant on the test's clock, was named like the skipped one and dropped as a duplicate. The ledger kept
+    the holder the tool had refused, and Baton's next revert wrote it again."""
+    tool = FakeConnector(
+        log=[change(1, "root", Holder(SD, "alice"), ToolEventKind.CREATED), change(2, "bob", Holder(NETWORK))],
+        holders={"7": Holder(NETWORK)},
+        refused_people={"dave"},
+    )
+    poller, handoffs = desk(store, clock, tool)
+    poller.sweep_every = 1  # every poll looks at every open ticket
+    poller.run_once()
+    ticket, _ = ledger(store, clock)
+    handoffs.execute(AcceptHandoff(ticket=KEY, handoff_id=ticket.open_handoff().handoff_id, by="dave"))
+    assert poller.poll("rt").observed == 0  # the tool shows alice, before the accept's write: not taken as news
+    poller.dispatcher.run_once()  # the tool refuses dave
+    poller.run_once()  # no time has passed
+    ticket, entries = ledger(store, clock)
+    assert ticket.holder == tool.holders["7"] == Holder(SD, "alice")
+    assert [e.entry_type for e in entries][-2:] == ["action-failed", "holder-changed"]
+
+
+def test_a_held_push_looked_at_every_poll_is_taken_in_once(store, clock):
+    tool = FakeConnector(
+        log=[change(1, "root", Holder(SD, "alice"), ToolEventKind.CREATED), change(2, "bob", Holder(NETWORK))],
+        holders={"7": Holder(NETWORK)},
+    )
+    held = Policy(**{**POLICY.__dict__, "push_mode": "hold"})
+    poller, _ = desk(store, clock, tool, held)
+    for _ in range(5):
+        poller.run_once()
+        clock.advance(minutes=1)
+    ticket, _ = ledger(store, clock)
+    assert ticket.open_handoff().to_holder == Holder(NETWORK) and tool.holders["7"] == Holder(NETWORK)
+    with store.engine.connect() as connection:
+        looks = connection.execute(select(inbox.c.event_id).where(inbox.c.event_id.like("observed:%"))).all()
+    assert len(looks) == 1  # the tool and the ledger each the same at every look: one row, not one per poll
 
 
 def test_a_ticket_with_an_open_request_that_vanishes_loses_the_request(store, clock):
