@@ -50,7 +50,8 @@ class RulesEngine:
         awaiting_write: bool = False,
     ) -> Decisions:
         """`facts` are the ticket's facts including this event; `previous` those before it. `awaiting_write`: a
-        holder write Baton decided for this ticket is still to be done (the tool may differ from the ledger)."""
+        holder write Baton decided for this ticket is still to be done (the tool may differ from the ledger); the
+        intake says so for an observation, and for any event on a ticket whose last write failed (`unverified`)."""
         facts = facts or TicketFacts().updated_from(event)
         scratch = Scratch(ticket, self.policy, now, lambda: self.availability(now))
         decisions = Decisions()
@@ -63,7 +64,13 @@ class RulesEngine:
             if event.new_holder is not None and not self.policy.is_baton(ticket.key.instance, event.actor):
                 follow_tool(scratch, replace(event, kind=ToolEventKind.OBSERVED), awaiting_write=False)  # seen again
         elif event.new_holder is not None and event.new_holder != scratch.ticket.holder:
-            decisions.extend(holder_change(self.policy, scratch, event, event.new_holder, noted))
+            if previous is not None and previous.unverified and event.old_holder is not None:
+                # A write of Baton's failed and the poll has not looked since: the change says where the tool had
+                # the ticket, and that, not the holder Baton failed to write, is what the change moved it from.
+                where_it_was = replace(event, kind=ToolEventKind.OBSERVED, new_holder=event.old_holder, fields={})
+                follow_tool(scratch, where_it_was, awaiting_write=awaiting_write)
+            if event.new_holder != scratch.ticket.holder:
+                decisions.extend(holder_change(self.policy, scratch, event, event.new_holder, noted))
         if event.kind is ToolEventKind.CREATED or (previous is not None and previous.category != facts.category):
             route_by_category(self.policy, scratch, facts, event)
         if event.kind is ToolEventKind.COMMENTED and not self.policy.is_baton(ticket.key.instance, event.actor):

@@ -157,7 +157,9 @@ class Intake:
         )
         facts = previous if own_note else previous.updated_from(event)
         # An observation of the tool while a write of Baton's is under way shows the tool before that write.
-        awaiting = event.kind is ToolEventKind.OBSERVED and awaiting_holder_write(uow, event.ticket)
+        awaiting = (event.kind is ToolEventKind.OBSERVED or previous.unverified) and awaiting_holder_write(
+            uow, event.ticket
+        )
         decisions = self.engine.on_tool_event(
             ticket, event, uow.now, facts=facts, previous=previous, awaiting_write=awaiting
         )

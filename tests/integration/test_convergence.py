@@ -117,6 +117,49 @@ def test_a_refused_accept_is_followed_at_the_next_poll_even_when_a_look_came_whi
     assert [e.entry_type for e in entries][-2:] == ["action-failed", "holder-changed"]
 
 
+def test_a_change_made_before_the_poll_after_a_refused_write_is_decided_from_where_the_tool_had_the_ticket(
+    store, clock
+):
+    """The ledger holds the holder the tool refused until the next poll looks; a change someone makes before that
+    look says where the tool had the ticket. Found by the Jira model test: decided from the refused holder, alice's
+    push was reverted to dave, whom the tool refused again, and the ticket's notes named a holder it never had."""
+    tool = FakeConnector(
+        log=[change(1, "root", Holder(SD, "alice"), ToolEventKind.CREATED), change(2, "bob", Holder(NETWORK))],
+        holders={"7": Holder(NETWORK)},
+        refused_people={"dave"},
+    )
+    poller, handoffs = desk(store, clock, tool)
+    poller.run_once()
+    ticket, _ = ledger(store, clock)
+    handoffs.execute(AcceptHandoff(ticket=KEY, handoff_id=ticket.open_handoff().handoff_id, by="dave"))
+    poller.run_once()  # the tool refuses dave; the ledger has Network/dave until a look or a change says otherwise
+    tool.holders["7"] = Holder(SD, "carol")  # alice gives it to carol, who is not in Service Desk: a push
+    tool.log.append(
+        ToolEvent(
+            ticket=KEY,
+            event_id="3",
+            kind=ToolEventKind.HOLDER_CHANGED,
+            at=datetime(2026, 3, 2, 8, 3, tzinfo=UTC),
+            actor="alice",
+            old_holder=Holder(SD, "alice"),
+            new_holder=Holder(SD, "carol"),
+        )
+    )
+    cycle = poller.run_once()
+
+    ticket, entries = ledger(store, clock)
+    assert cycle.dispatch.failed == 0, "the revert goes back to alice, not to dave again"
+    assert tool.holders["7"] == ticket.holder == Holder(SD, "alice")
+    after_failure = [(e.entry_type, getattr(e, "cause", None)) for e in entries][-4:]
+    assert after_failure == [
+        ("action-failed", None),
+        ("holder-changed", "reconciled"),
+        ("rule", None),
+        ("requested", None),
+    ]
+    assert ticket.open_handoff().to_holder == Holder(SD) and ticket.open_handoff().from_holder == Holder(SD, "alice")
+
+
 def test_a_held_push_looked_at_every_poll_is_taken_in_once(store, clock):
     tool = FakeConnector(
         log=[change(1, "root", Holder(SD, "alice"), ToolEventKind.CREATED), change(2, "bob", Holder(NETWORK))],
