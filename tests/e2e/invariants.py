@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from baton_itsm.connectors.rest.mapping import parse_time
 from baton_itsm.core.domain.bounces import count_bounces
+from baton_itsm.core.domain.facts import RESOLVED_STATUSES
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.store.schema import outbox, tickets
 from tests.e2e.model import BATON, RTChange, TicketModel
@@ -116,35 +117,44 @@ class Names:
         return None if name == "Nobody" else name
 
 
-def merged(changes: Sequence[tuple[str, Holder, bool]]) -> list[tuple[str, Holder, bool]]:
+def merged(changes: Sequence[tuple[str, Holder, bool, bool | None]]) -> list[tuple[str, Holder, bool, bool | None]]:
     """Baton's consecutive writes as one (two in the same second are one in RT's history)."""
-    out: list[tuple[str, Holder, bool]] = []
-    for actor, after, counts in changes:
-        if out and actor == BATON and out[-1][0] == BATON:
+    out: list[tuple[str, Holder, bool, bool | None]] = []
+    for change in changes:
+        if out and change[0] == BATON and out[-1][0] == BATON:
             out.pop()
-        out.append((actor, after, counts))
+        out.append(change)
     return out
 
 
 def recount(record: RTRecord, predicted: list[RTChange] | None) -> tuple[int, bool]:
-    """The bounce count of RT's history; (count, whether the model's prediction of the history held)."""
-    changes = merged([(c.actor, c.after, True) for c in record.changes])
+    """The bounce count of RT's history; (count, whether the model's prediction of the history held).
+
+    Where the prediction held, the model says which of Baton's writes were reverts: a write of an accepted request
+    that puts the ticket back with the holder before someone's pull is a move of its own, not a revert. Where it
+    did not, a write of Baton's back to the holder before the change just made is taken for a revert."""
+    changes = merged([(c.actor, c.after, True, None) for c in record.changes])
     aligned = False
     if predicted is not None:
-        model = merged([(c.actor, c.after, c.counts) for c in predicted])
-        aligned = [(a, h) for a, h, _ in model] == [(a, h) for a, h, _ in changes]
+        model = merged([(c.actor, c.after, c.counts, c.revert) for c in predicted])
+        aligned = [(a, h) for a, h, _, _ in model] == [(a, h) for a, h, _, _ in changes]
         if aligned:
             changes = model
     kept: list[tuple[str, Holder, Holder, bool]] = []  # (actor, before, after, counts)
     before = record.initial
-    for actor, after, counts in changes:
-        if actor == BATON and kept and kept[-1][0] != BATON and after == kept[-1][1]:
+    for actor, after, counts, revert in changes:
+        undoes = kept and kept[-1][0] != BATON and after == kept[-1][1]
+        if actor == BATON and undoes and revert is not False:
             kept.pop()  # Baton's revert, dropped with the push it undoes
         else:
             kept.append((actor, before, after, counts))
         before = after
     holders = [record.initial] + [after for _, _, after, counts in kept if counts]
     return count_bounces(holders), aligned
+
+
+def resolved_in_rt(ticket: str) -> bool:
+    return Person("root").ticket(ticket)["Status"] in RESOLVED_STATUSES
 
 
 def check_ticket(
@@ -161,7 +171,11 @@ def check_ticket(
     entries = [e.event for e in app.handoffs.ledger(key)]
     rt_now = record.changes[-1].after if record.changes else record.initial
     if t.lost:
-        if not any(e.entry_type == "ticket-lost" and t.lost in (getattr(e, "reason", "") or "") for e in entries):
+        noticed = any(e.entry_type == "ticket-lost" and t.lost in (getattr(e, "reason", "") or "") for e in entries)
+        # Baton's sweep reads open tickets only: one hidden while resolved, with no request open, is not looked at
+        # again (as in the in-process model, tests/integration/model_run.py)
+        unswept = ledger.open_handoff() is None and t.lost == "hidden" and resolved_in_rt(t.ticket_id)
+        if not noticed and not unswept:
             problem("lost ticket", f"no ticket-lost entry (reason {t.lost})")
         if ledger.open_handoff() is not None:
             problem("lost ticket", f"request {ledger.open_handoff().handoff_id} still open on a {t.lost} ticket")
@@ -195,10 +209,13 @@ def check_ticket(
         problem(
             "failure", f"RT refused {t.failures} of Baton's writes (owner dave), {len(failures)} action-failed entries"
         )
+    # A note refused on a ticket moved where Baton may not write cannot be followed by a note there either: the
+    # people concerned are emailed (core/usecases/action_failures.py). Any other failure is noted in the ticket.
+    to_note = [f for f in failures if not (t.lost and f.to_holder is None)]
     if failures:
         failure_notes = [text for _, text in record.notes if FAILURE_WORDS.search(text)]
-        if len(failure_notes) < len(failures):
-            problem("failure", f"{len(failures)} action-failed entries, {len(failure_notes)} notes saying so")
+        if len(failure_notes) < len(to_note):
+            problem("failure", f"{len(to_note)} action-failed entries to note, {len(failure_notes)} notes saying so")
         named = re.compile(
             rf"\brt:{t.ticket_id}\b|"
             + "|".join(re.escape(f.handoff_id) for f in failures if getattr(f, "handoff_id", None))

@@ -81,6 +81,7 @@ class RTChange:
     actor: str
     after: Holder
     counts: bool = True  # False for a push: the ledger never held it, reverted or not
+    revert: bool = False  # Baton's write putting a push back (not its write of an accepted request)
 
 
 @dataclass
@@ -218,15 +219,15 @@ class Model:
                     self._refused(t, write.target)
                 else:
                     outcome = "written"
-                    self._written(t, write.target)
+                    self._written(t, write.target, revert=write.why == "revert")
                 done[f"{write.why} {outcome}"] = done.get(f"{write.why} {outcome}", 0) + 1
             t.writes.clear()
         return done
 
-    def _written(self, t: TicketModel, holder: Holder) -> None:
+    def _written(self, t: TicketModel, holder: Holder, revert: bool = False) -> None:
         if holder != t.rt:
             t.rt = holder
-            t.history.append(RTChange(BATON, holder))
+            t.history.append(RTChange(BATON, holder, revert=revert))
 
     def _refused(self, t: TicketModel, holder: Holder) -> None:
         """RT applies the queue and refuses the owner; the ledger records the failure and follows RT."""

@@ -1,17 +1,25 @@
 """One model-based run against the real RT: the deployment, the seeded action sequence interleaved with Baton's
 poll+dispatch cycles, the model's predictions checked after each cycle, and the figures.
 
+With `webhook=True` the deployment is `mode: both` and RT's Scrip (connectors/rest/rt_scrip/) posts every change
+to Baton's own receiver, served here on the Scrip's port with the spool `baton run` uses on SQLite (the workers
+in a process of their own, core/store/inbox_spool.py). A cycle then first moves the spool into the inbox and
+handles the deliveries, as the workers' inbox round does, and polls after: the webhook decides, the poll finds
+its changes taken already and brings what the Scrip does not post (comments, so `/baton` commands).
+
 Shared by tests/e2e/test_rt5_model.py (CI: 150+ actions) and scripts/rt_model_run.py (long runs).
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from click.testing import CliRunner
 from sqlalchemy import func, select
@@ -20,8 +28,10 @@ from baton_itsm.core.app import App, build_app
 from baton_itsm.core.cli.main import cli
 from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.holders import Holder, TicketKey
-from baton_itsm.core.store.schema import outbox
+from baton_itsm.core.runtime import http_server
+from baton_itsm.core.store.schema import inbox, outbox
 from baton_itsm.core.usecases.poller import CycleReport
+from baton_itsm.core.web import create_app
 from tests.e2e import rt5
 from tests.e2e.conftest import CONNECTOR
 from tests.e2e.model import Groups, Model, Request
@@ -64,11 +74,39 @@ START = [
 ]
 
 
-def write_deployment(folder: Path, smtp_port: int) -> tuple[str, str]:
-    """(config path, ledger path); the RT credentials come from BATON_E2E_RT_USER/PASSWORD."""
+WEBHOOK_SECRET_ENV = "BATON_E2E_WEBHOOK_SECRET"
+SEVERAL_AT_ONCE = 500  # deliveries handled per inbox round, as the workers' claim
+
+
+def write_deployment(folder: Path, smtp_port: int, webhook: bool = False) -> tuple[str, str]:
+    """(config path, ledger path); the RT credentials come from BATON_E2E_RT_USER/PASSWORD, with `webhook` the
+    Scrip's secret from BATON_E2E_WEBHOOK_SECRET."""
     config = folder / "baton.yaml"
-    config.write_text(DEPLOYMENT.format(smtp_port=smtp_port) + CONNECTOR.format(url=rt5.URL))
+    connector = CONNECTOR.format(url=rt5.URL)
+    if webhook:
+        connector += f"    mode: both\n    webhook_secret_env: {WEBHOOK_SECRET_ENV}\n"
+    config.write_text(DEPLOYMENT.format(smtp_port=smtp_port) + connector)
     return str(config), str(folder / "ledger.db")
+
+
+class Receiver:
+    """Baton's web server for `app` on the Scrip's port, in a thread, keeping deliveries in the spool."""
+
+    def __init__(self, app: App):
+        app.inbox_spooled = True  # as `baton run` on SQLite with its workers in a process of their own
+        port = urlsplit(rt5.HOOK_URL).port
+        assert port is not None, rt5.HOOK_URL
+        self.server = http_server.server(create_app(app), "127.0.0.1", port, app.config.service.http)
+        self.thread = threading.Thread(target=self.server.run, name="receiver", daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:  # waiting for the server to listen, not for time
+            assert self.thread.is_alive() and time.monotonic() < deadline, "Baton's receiver did not start"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
 
 
 @dataclass
@@ -96,19 +134,27 @@ class ModelRun:
     dispatch_failed: int = 0
     actions: int = 0
     started: float = field(default_factory=time.monotonic)
+    receiver: Receiver | None = None  # with the webhook: deliveries come first, the poll after
+    delivered: int = 0  # deliveries the inbox handled (webhook)
+    polled: int = 0  # changes the poll took first
     _queues: dict[str, str] = field(default_factory=dict)
     _unsettled: set[str] = field(default_factory=set)
 
     @classmethod
-    def start(cls, config: str, db: str, seed: int) -> ModelRun:
+    def start(cls, config: str, db: str, seed: int, webhook: bool = False) -> ModelRun:
         app = build_app(config, db, clock=FixedClock(datetime.now(UTC)))
         app.poller.run_once()  # the first poll only sets the checkpoint: Baton watches from now on
+        receiver = Receiver(app) if webhook else None
 
         def run_cli(*args: str):
             return CliRunner().invoke(cli, ["--config", config, "--db", db, *args], catch_exceptions=False)
 
         desk = Desk(Model(Groups.of(GROUPS)), random.Random(seed), run_cli)
-        return cls(app, desk, config, db, seed)
+        return cls(app, desk, config, db, seed, receiver=receiver)
+
+    def stop(self) -> None:
+        if self.receiver is not None:
+            self.receiver.stop()
 
     @property
     def model(self) -> Model:
@@ -143,7 +189,10 @@ class ModelRun:
         touched = {t for t, s in self.desk.seen.items() if s.unpolled or s.frozen} | self._unsettled
         clock: FixedClock = self.app.clock  # type: ignore[assignment]
         clock.set(max(clock.now() + timedelta(seconds=2), datetime.now(UTC)))  # CLI rows carry real time
+        if self.receiver is not None:
+            self.delivered += self.handle_deliveries()
         report = self.app.poller.run_once()
+        self.polled += sum(p.new for p in report.polls)
         self.cycles += 1
         if report.dispatch:
             self.dispatch_failed += report.dispatch.failed
@@ -156,6 +205,33 @@ class ModelRun:
         self._unsettled = refused_now  # a refused write is reconciled by the next cycle at the latest
         self.desk.cycle_ran()
         return report
+
+    def handle_deliveries(self) -> int:
+        """What the workers' inbox round does: the spool moved into the inbox, then every delivery handled (each
+        has waited its write's settle time: the clock moved two seconds on since the last cycle)."""
+        handled = 0
+        while True:
+            self.app.inbox_spool.drain()
+            report = self.app.intake.process_pending(limit=SEVERAL_AT_ONCE)
+            handled += report.new
+            if report.claimed < SEVERAL_AT_ONCE:  # it took all there was
+                return handled
+
+    def first_taken_by_poll(self) -> list[str]:
+        """Holder changes of people the poll took before any delivery brought them (ids and kinds): with the webhook
+        there should be none, the Scrip posting each change as RT records it."""
+        with self.app.store.unit_of_work(self.app.clock.now()) as uow:
+            rows = uow.connection.execute(
+                select(inbox.c.event_id, inbox.c.payload).where(inbox.c.status != "taken", inbox.c.payload.is_not(None))
+            ).all()
+        polled = []
+        for event_id, payload in rows:
+            if event_id.startswith("sha256:"):  # a delivery, kept under the SHA-256 of its body
+                continue
+            for event in (payload or {}).get("events", []):
+                if event.get("kind") == "holder-changed" and event.get("actor") != "baton":
+                    polled.append(f"{event_id} ({event.get('ticket')})")
+        return polled
 
     def settle(self, most: int = 20) -> bool:
         """Cycles until a poll reads nothing new and nothing waits in the outbox; False if it never settles.
@@ -252,6 +328,8 @@ class ModelRun:
             "writes RT refused (model)": sum(m.failures for m in tickets.values()),
             "dispatch failures (Baton)": self.dispatch_failed,
             "bounces (model)": sum(m.bounces for m in tickets.values() if not m.lost),
+            **({"deliveries handled": self.delivered} if self.receiver else {}),
+            "changes the poll took first": self.polled,
             "mismatches": len(self.mismatches),
             "CLI disagreements": len(self.desk.disagreements),
             "wall time s": round(time.monotonic() - self.started, 1),

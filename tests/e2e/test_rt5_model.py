@@ -20,7 +20,7 @@ import os
 
 from tests.e2e import rt5
 from tests.e2e.invariants import check_all, describe
-from tests.e2e.model_run import DEFAULT_SEED, ModelRun, write_deployment
+from tests.e2e.model_run import DEFAULT_SEED, WEBHOOK_SECRET_ENV, ModelRun, write_deployment
 
 SEED = int(os.environ.get("BATON_MODEL_SEED", DEFAULT_SEED))
 ACTIONS = int(os.environ.get("BATON_MODEL_ACTIONS", 150))
@@ -59,3 +59,34 @@ def test_a_seeded_random_desk_keeps_the_ledger_on_rt_and_the_protocol(rt, tmp_pa
     assert settled and not run.mismatches and not run.desk.disagreements and not problems, report(
         run, problems, records, settled
     )
+
+
+def test_the_same_desk_through_rts_webhook_and_the_spool(rt, tmp_path, monkeypatch, caplog, mail):
+    """The run above with RT's Scrip posting every change to Baton's receiver (`mode: both`, the spool of `baton
+    run` on SQLite): the webhook path decides, the poll brings comments and finds the rest taken already. The same
+    predictions and end checks hold, and no change of a person reached Baton by the poll first."""
+    rt5.server("scrip")
+    monkeypatch.setenv("BATON_E2E_RT_USER", "baton")
+    monkeypatch.setenv("BATON_E2E_RT_PASSWORD", rt5.PASSWORDS["baton"])
+    monkeypatch.setenv(WEBHOOK_SECRET_ENV, rt5.WEBHOOK_SECRET)
+    for var in ("BATON_CONFIG", "BATON_DATABASE_URL", "BATON_USER"):
+        monkeypatch.delenv(var, raising=False)
+    caplog.set_level(logging.ERROR)
+    print(f"model seed {SEED} (replay: BATON_MODEL_SEED={SEED})")
+    config, db = write_deployment(tmp_path, mail.port, webhook=True)
+    run = ModelRun.start(config, db, SEED, webhook=True)
+    try:
+        run.play(ACTIONS)
+        settled = run.settle()
+        problems, records = check_all(run.app, run.model.tickets, caplog.records)
+        polled_first = run.first_taken_by_poll()
+    finally:
+        run.stop()
+    print(run.figures())
+
+    assert run.actions >= min(ACTIONS, 150) and len(run.model.tickets) >= 10
+    assert settled and not run.mismatches and not run.desk.disagreements and not problems, report(
+        run, problems, records, settled
+    )
+    assert run.delivered >= run.actions // 2, f"the webhook brought {run.delivered} deliveries in {run.actions} acts"
+    assert not polled_first, f"changes the poll took before the Scrip's delivery: {polled_first}"
