@@ -96,7 +96,7 @@ def failure_notices(
     words = WORDS.get(action, action)
     target = f" ({holder})" if holder else ""
     next_step = (
-        "Baton looks at the ticket again at its next poll and follows what the tool shows; "
+        "Baton follows what the tool shows at its next poll or the ticket's next change, whichever comes first; "
         "nothing else is moved until someone decides."
     )
     groups = {h.group for h in (holder, ticket.holder, tool_holder) if h is not None}
