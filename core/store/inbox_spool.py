@@ -55,6 +55,22 @@ def spool_path(store: Store) -> Path | None:
     return None if ledger is None else ledger.with_name(ledger.name + ".spool")
 
 
+def spooled(store: Store) -> list[tuple[str, int]]:
+    """Deliveries kept in the spool and not yet moved into the inbox, by source (for /metrics; read-only, so the
+    receiver's process may count them while the workers' process drains)."""
+    path = spool_path(store)
+    if path is None or not path.exists():
+        return []
+    raw = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    try:
+        query = f"SELECT source, count(*) FROM spool WHERE id > ({_UP_TO}) GROUP BY source ORDER BY source"
+        return [(source, n) for source, n in raw.execute(query)]
+    except sqlite3.OperationalError:  # created, its tables not yet: nothing spooled
+        return []
+    finally:
+        raw.close()
+
+
 def _open(path: Path) -> sqlite3.Connection:
     raw = sqlite3.connect(path, timeout=30, check_same_thread=False)  # waits only while the tables are created
     sqlite_pragmas(raw)

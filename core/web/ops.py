@@ -20,6 +20,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from baton_itsm.core.store.inbox_spool import spooled
 from baton_itsm.core.store.ops_queries import counts
 from baton_itsm.core.web.health import HealthCache, delivery_health, store_health, tool_health
 from baton_itsm.core.web.prometheus import family
@@ -70,6 +71,7 @@ def metrics(request: Request) -> PlainTextResponse:
     try:
         with app.store.engine.connect() as connection:
             read = counts(connection, now)
+        in_spool = spooled(app.store)
     except Exception as error:  # noqa: BLE001 - a scrape of an unreachable store is a 503, not a 500
         raise HTTPException(503, f"the store cannot be read ({type(error).__name__})") from None
     events, decisions, rows, due, waiting = read.events, read.decisions, read.outbox, read.due, read.waiting
@@ -108,8 +110,9 @@ def metrics(request: Request) -> PlainTextResponse:
         lines,
         "baton_inbox_items",
         "gauge",
-        "Inbox rows now, by source and status",
-        [({"source": s, "status": st}, n) for s, st, n in events],
+        "Inbox rows now, by source and status; `spooled`: deliveries kept on SQLite, not yet moved into the inbox",
+        [({"source": s, "status": st}, n) for s, st, n in events]
+        + [({"source": s, "status": "spooled"}, n) for s, n in in_spool],
     )
     family(
         lines,

@@ -13,9 +13,11 @@ from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.settings.loader import parse_config
 from baton_itsm.core.store.database import make_engine
+from baton_itsm.core.store.inbox_spool import SpoolWriter
 from baton_itsm.core.store.migrate import upgrade
 from baton_itsm.core.usecases.dispatcher import OutboxDispatcher
 from baton_itsm.core.web import create_app
+from tests.integration.test_inbox_spool import payload as spooled_payload
 
 CONFIG = """
 groups:
@@ -142,6 +144,23 @@ def test_counters_only_go_up_and_depths_are_gauges(tmp_path, clock):
     assert before[("baton_inbox_items", (("source", "rt"), ("status", "pending")))] == 1
     assert by_name["baton_inbox_items"] == {(("source", "rt"), ("status", "done")): 1}
     assert by_name["baton_events_total"] == {(("source", "rt"),): 1}
+
+
+def test_metrics_count_the_deliveries_still_in_the_spool_as_inbox_items_spooled(tmp_path, clock):
+    """On SQLite the receiver keeps deliveries in the spool until the workers' process moves them into the inbox:
+    a burst's backlog is there, so the inbox gauge says how many wait in it."""
+    app = make_app(tmp_path, clock)
+    writer = SpoolWriter(app.store)
+    writer.write([("rt", f"d{n}", spooled_payload(clock, f"e{n}")) for n in range(3)], clock.now())
+    writer.close()
+    with serve(app) as client:
+        _, before = parse(client.get("/metrics").text)
+        assert app.inbox_spool.drain() == 3
+        _, after = parse(client.get("/metrics").text)
+
+    assert before[("baton_inbox_items", (("source", "rt"), ("status", "spooled")))] == 3
+    assert ("baton_inbox_items", (("source", "rt"), ("status", "spooled"))) not in after
+    assert after[("baton_inbox_items", (("source", "rt"), ("status", "pending")))] == 3
 
 
 def test_metrics_can_ask_for_their_own_token(tmp_path, clock, monkeypatch):
