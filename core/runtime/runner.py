@@ -32,6 +32,7 @@ AVAILABILITY_SECONDS = 60.0  # between looks at ICS feeds due a read and people 
 # to that many (core/usecases/intake_batches.py). The receiver never waits for them: on SQLite it keeps deliveries
 # in a spool of its own (core/store/inbox_spool.py).
 CLAIM = 200
+STOP_CHECK_SECONDS = 0.2  # how soon `baton run --no-http` notices SIGTERM or Ctrl-C
 
 
 @dataclass(frozen=True)
@@ -156,10 +157,12 @@ def run(app: App, options: RunOptions) -> None:
     child = workers_in_own_process(app, options)
     app.inbox_spooled = child and spool_path(app.store) is not None
     pool = WorkerPool([] if child else build_workers(app, options))
-    # uvicorn hands SIGTERM/SIGINT back to the handler it found once it has shut down: this one, which
-    # only asks the workers to stop, so the graceful stop below always runs and the exit code is 0.
+    # uvicorn hands SIGTERM/SIGINT back to the handler it found once it has shut down: this one, which only notes
+    # it, so the graceful stop below always runs and the exit code is 0. (Setting an Event in a signal handler can
+    # deadlock with the wait it interrupts: the main thread below looks at the note instead.)
+    asked: list[int] = []
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: pool.stopping.set())
+        signal.signal(signum, lambda number, _: asked.append(number))
     pool.start()
     if child:
         _first_polls(app)
@@ -180,7 +183,8 @@ def run(app: App, options: RunOptions) -> None:
             server = http_server.server(web, options.host, options.port, app.config.service.http)
             server.run()  # returns on SIGTERM / SIGINT, after in-flight requests finish
         else:
-            pool.stopping.wait()
+            while not asked and not pool.stopping.wait(STOP_CHECK_SECONDS):
+                pass
     finally:
         log.info("stopping: workers finish their current round")
         if not pool.stop(timeout=30):

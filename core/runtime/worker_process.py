@@ -8,7 +8,8 @@ another core and handle a burst while it lasts, and the web server keeps its own
 
 The child builds its own App from the same configuration and store and runs what `baton run --no-http` runs;
 it stops after the workers' current rounds when the parent asks (or dies: it checks its parent every second),
-and whatever it has not done stays in the store. Its log lines go where the parent's go, formatted the same.
+and whatever it has not done stays in the store. It ignores SIGINT and SIGTERM, which a terminal or a service
+manager sends the whole process group: the parent decides. Its log lines go where the parent's go, formatted the same.
 """
 
 from __future__ import annotations
@@ -100,8 +101,12 @@ def _main(settings: ChildSettings, stopping, parent: int, counts) -> None:
     from baton_itsm.core.runtime.runner import RunOptions, build_workers
     from baton_itsm.core.runtime.workers import WorkerPool
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent says when to stop
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    # Ctrl-C, and a service manager's stop (systemd signals every process of the unit), reach the whole group: the
+    # parent says when to stop, once its web server has finished its requests, so the last drain of the spool
+    # comes after the last delivery; without a parent the loop below ends within a second. (A handler setting
+    # `stopping` here deadlocked: it ran inside `stopping.wait`, whose Condition then waited for itself to wake.)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if hasattr(os, "nice"):
         # Where cores are short, the receiver goes first: the tool waits for its answer (and retries or gives up
         # when it is slow), while handling is asynchronous anyway and catches up as soon as the burst eases.

@@ -8,6 +8,7 @@ to the current RSS (Linux's clear_refs), so a test measures the peak of what it 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -62,6 +63,7 @@ class Served:
                 env=environment,
                 stdout=sink,
                 stderr=sink,
+                start_new_session=True,  # a group of its own, as a service manager runs it (stop_group)
             )
         self.pid = self.process.pid
 
@@ -79,6 +81,11 @@ class Served:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+    def stop_group(self, signum: int = signal.SIGTERM) -> None:
+        """Signal every process of `baton run`, as systemd stops a unit (KillMode=control-group) and a terminal's
+        Ctrl-C interrupts a foreground job."""
+        os.killpg(self.pid, signum)
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+import subprocess
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -107,6 +108,33 @@ def served_with_workers_apart(tmp_path: Path, config: str) -> None:
     while any(running(child) for child in everything) and time.monotonic() < deadline:
         time.sleep(0.1)  # the resource tracker leaves once its parent's pipe closes
     assert not any(running(child) for child in everything), "nothing of baton run is left running"
+
+
+def test_sigterm_to_the_whole_group_stops_baton_run_cleanly_as_systemd_stops_it(tmp_path):
+    """deploy/systemd/baton.service stops `baton run` as systemd does by default: SIGTERM to every process of the
+    unit. The workers' process handled its own SIGTERM by setting the Event its main loop was waiting on, which
+    deadlocked it; the web server then hung setting that Event too, until systemd's SIGKILL 30 s later. Now the
+    workers' process leaves the stop to the web server's process, which finishes its requests first."""
+    with LoopbackServer(lambda method, path, headers, body: (200, {}, b"{}")) as tool:
+        config = webhook_instance(tool.url + "/REST/2.0") + WORKERS_APART
+        with Served(tmp_path, config, env={"BATON_TEST_WEBHOOK_SECRET": SECRET.decode()}) as served:
+            (workers,) = until(lambda: workers_of(served.pid), bool)
+            until(lambda: served.log.read_text(), lambda log: "baton workers running in process" in log)
+            answer = deliver(requests, served.base, *push(300000, 1, "carol", "alice"))
+            assert answer.status_code == 200, answer.text
+            served.stop_group(signal.SIGTERM)
+            try:
+                code = served.process.wait(30)
+            except subprocess.TimeoutExpired:
+                served.process.kill()
+                raise AssertionError(f"baton run hung on SIGTERM:\n{served.log.read_text()[-3000:]}") from None
+    log = served.log.read_text()
+    assert code == 0 and "baton stopped" in log, log[-3000:]
+    assert not running(workers), "the workers' process ended with it"
+    assert "leaked semaphore" not in log, log[-3000:]
+    with sqlite3.connect(tmp_path / "ledger.db") as ledger:
+        kept = ledger.execute("SELECT count(*) FROM inbox WHERE source = 'rt' AND status != 'taken'").fetchone()[0]
+        assert kept == 1, "the delivery acknowledged before the stop is in the inbox"
 
 
 def running(pid: int) -> bool:
