@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from baton_itsm.core.store.inbox_spool import spooled
 from baton_itsm.core.store.ops_queries import counts
 from baton_itsm.core.web.health import HealthCache, delivery_health, store_health, tool_health
-from baton_itsm.core.web.prometheus import family
+from baton_itsm.core.web.prometheus import Sample, family
 
 log = logging.getLogger(__name__)
 METRICS_TOKEN_ENV = "BATON_METRICS_TOKEN"
@@ -76,6 +76,8 @@ def metrics(request: Request) -> PlainTextResponse:
         raise HTTPException(503, f"the store cannot be read ({type(error).__name__})") from None
     events, decisions, rows, due, waiting = read.events, read.decisions, read.outbox, read.due, read.waiting
     taken_in, queued, sent = _sums(events, 0), _sums(rows, 0), _sums([r for r in rows if r[1] == "sent"], 0)
+    inbox_samples: list[Sample] = [({"source": s, "status": st}, n) for s, st, n in events]
+    inbox_samples += [({"source": s, "status": "spooled"}, n) for s, n in in_spool]
     # Counters: rows are kept, and a row never leaves `sent` (nor the inbox, nor the ledger): these only go up.
     family(
         lines,
@@ -111,8 +113,7 @@ def metrics(request: Request) -> PlainTextResponse:
         "baton_inbox_items",
         "gauge",
         "Inbox rows now, by source and status; `spooled`: deliveries kept on SQLite, not yet moved into the inbox",
-        [({"source": s, "status": st}, n) for s, st, n in events]
-        + [({"source": s, "status": "spooled"}, n) for s, n in in_spool],
+        inbox_samples,
     )
     family(
         lines,
