@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT = 30.0
+GROUP_SIGNALS = {signal.SIGINT, signal.SIGTERM}  # what a terminal's Ctrl-C and a service manager's stop send
 NICENESS = 10  # added to the workers' process's: under contention the web server gets most of a core
 
 
@@ -69,7 +70,17 @@ class WorkerProcess:
         return self._last
 
     def start(self) -> None:
-        self._process.start()
+        # Blocked while it is made, so the child starts with them blocked (a mask survives fork and exec): a stop
+        # signalled to the whole group in its first second waits until it has chosen to ignore them, instead of
+        # ending it before it has moved the spool into the inbox.
+        if not hasattr(signal, "pthread_sigmask"):  # not POSIX
+            self._process.start()
+            return
+        before = signal.pthread_sigmask(signal.SIG_BLOCK, GROUP_SIGNALS)
+        try:
+            self._process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
     @property
     def alive(self) -> bool:
@@ -105,8 +116,10 @@ def _main(settings: ChildSettings, stopping, parent: int, counts) -> None:
     # parent says when to stop, once its web server has finished its requests, so the last drain of the spool
     # comes after the last delivery; without a parent the loop below ends within a second. (A handler setting
     # `stopping` here deadlocked: it ran inside `stopping.wait`, whose Condition then waited for itself to wake.)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    for signum in GROUP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, GROUP_SIGNALS)  # one that came since the start is dropped now
     if hasattr(os, "nice"):
         # Where cores are short, the receiver goes first: the tool waits for its answer (and retries or gives up
         # when it is slow), while handling is asynchronous anyway and catches up as soon as the burst eases.

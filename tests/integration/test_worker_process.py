@@ -118,8 +118,7 @@ def test_sigterm_to_the_whole_group_stops_baton_run_cleanly_as_systemd_stops_it(
     with LoopbackServer(lambda method, path, headers, body: (200, {}, b"{}")) as tool:
         config = webhook_instance(tool.url + "/REST/2.0") + WORKERS_APART
         with Served(tmp_path, config, env={"BATON_TEST_WEBHOOK_SECRET": SECRET.decode()}) as served:
-            (workers,) = until(lambda: workers_of(served.pid), bool)
-            until(lambda: served.log.read_text(), lambda log: "baton workers running in process" in log)
+            (workers,) = until(lambda: workers_of(served.pid), bool)  # just started: stopped in its first second
             answer = deliver(requests, served.base, *push(300000, 1, "carol", "alice"))
             assert answer.status_code == 200, answer.text
             served.stop_group(signal.SIGTERM)
