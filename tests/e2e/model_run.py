@@ -29,6 +29,7 @@ from baton_itsm.core.cli.main import cli
 from baton_itsm.core.clock import FixedClock
 from baton_itsm.core.domain.holders import Holder, TicketKey
 from baton_itsm.core.runtime import http_server
+from baton_itsm.core.runtime.runner import inbox_round
 from baton_itsm.core.store.schema import inbox, outbox
 from baton_itsm.core.usecases.poller import CycleReport
 from baton_itsm.core.web import create_app
@@ -75,7 +76,6 @@ START = [
 
 
 WEBHOOK_SECRET_ENV = "BATON_E2E_WEBHOOK_SECRET"
-SEVERAL_AT_ONCE = 500  # deliveries handled per inbox round, as the workers' claim
 
 
 def write_deployment(folder: Path, smtp_port: int, webhook: bool = False) -> tuple[str, str]:
@@ -135,7 +135,6 @@ class ModelRun:
     actions: int = 0
     started: float = field(default_factory=time.monotonic)
     receiver: Receiver | None = None  # with the webhook: deliveries come first, the poll after
-    delivered: int = 0  # deliveries the inbox handled (webhook)
     polled: int = 0  # changes the poll took first
     _queues: dict[str, str] = field(default_factory=dict)
     _unsettled: set[str] = field(default_factory=set)
@@ -190,7 +189,7 @@ class ModelRun:
         clock: FixedClock = self.app.clock  # type: ignore[assignment]
         clock.set(max(clock.now() + timedelta(seconds=2), datetime.now(UTC)))  # CLI rows carry real time
         if self.receiver is not None:
-            self.delivered += self.handle_deliveries()
+            self.handle_deliveries()
         report = self.app.poller.run_once()
         self.polled += sum(p.new for p in report.polls)
         self.cycles += 1
@@ -206,20 +205,22 @@ class ModelRun:
         self.desk.cycle_ran()
         return report
 
-    def handle_deliveries(self) -> int:
-        """What the workers' inbox round does: the spool moved into the inbox, then every delivery handled (each
-        has waited its write's settle time: the clock moved two seconds on since the last cycle)."""
-        handled = 0
-        while True:
-            self.app.inbox_spool.drain()
-            report = self.app.intake.process_pending(limit=SEVERAL_AT_ONCE)
-            handled += report.new
-            if report.claimed < SEVERAL_AT_ONCE:  # it took all there was
-                return handled
+    def handle_deliveries(self) -> None:
+        """The workers' inbox rounds (the spool moved into the inbox, then a claim handled) until one finds nothing:
+        each delivery has waited its write's settle time, the clock having moved two seconds since the last cycle."""
+        one_round = inbox_round(self.app)
+        while one_round():
+            pass
+
+    def deliveries_handled(self) -> int:
+        """Webhook deliveries the inbox holds as handled (kept under the SHA-256 of their body)."""
+        with self.app.store.unit_of_work(self.app.clock.now()) as uow:
+            query = select(func.count()).where(inbox.c.event_id.like("sha256:%"), inbox.c.status == "done")
+            return uow.connection.execute(query).scalar_one()
 
     def first_taken_by_poll(self) -> list[str]:
-        """Holder changes of people the poll took before any delivery brought them (ids and kinds): with the webhook
-        there should be none, the Scrip posting each change as RT records it."""
+        """Holder changes of people the poll took before any delivery brought them (event id and ticket): with the
+        webhook there should be none, the Scrip posting each change as RT records it."""
         with self.app.store.unit_of_work(self.app.clock.now()) as uow:
             rows = uow.connection.execute(
                 select(inbox.c.event_id, inbox.c.payload).where(inbox.c.status != "taken", inbox.c.payload.is_not(None))
@@ -328,7 +329,7 @@ class ModelRun:
             "writes RT refused (model)": sum(m.failures for m in tickets.values()),
             "dispatch failures (Baton)": self.dispatch_failed,
             "bounces (model)": sum(m.bounces for m in tickets.values() if not m.lost),
-            **({"deliveries handled": self.delivered} if self.receiver else {}),
+            **({"deliveries handled": self.deliveries_handled()} if self.receiver else {}),
             "changes the poll took first": self.polled,
             "mismatches": len(self.mismatches),
             "CLI disagreements": len(self.desk.disagreements),
