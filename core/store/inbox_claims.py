@@ -98,6 +98,12 @@ def mark_done(connection: Connection, deliveries: list[tuple[str, str]], now: da
     )
 
 
+def kept_event_ids(connection: Connection, source: str, event_ids: Sequence[str]) -> list[str]:
+    """Those of these event ids the inbox keeps for `source` (as a delivery or as taken)."""
+    query = select(inbox.c.event_id).where(inbox.c.source == source, inbox.c.event_id.in_(list(event_ids)))
+    return list(connection.execute(query).scalars())
+
+
 def ticket_rows(connection: Connection, keys: Iterable[TicketKey]) -> dict[int, TicketKey]:
     """The row ids of these tickets the ledger knows, locked on PostgreSQL in id order (as every process locks
     them, so two transactions never wait for each other in a circle)."""
@@ -110,19 +116,29 @@ def ticket_rows(connection: Connection, keys: Iterable[TicketKey]) -> dict[int, 
 
 
 def pending_near(
-    connection: Connection, source: str, tickets_of: list[str], earliest: datetime, latest: datetime, window: timedelta
+    connection: Connection,
+    source: str,
+    tickets_of: list[str],
+    earliest: datetime,
+    latest: datetime,
+    window: timedelta,
+    besides: Sequence[int] = (),
 ) -> dict[str, list]:
-    """The pending deliveries of these tickets kept from `earliest - window` to `latest + window`, by ticket, oldest
-    first: [(id, event_id, payload)]; locked on PostgreSQL. Reads a stretch of the (status, received_at) index."""
+    """The pending deliveries of these tickets kept from `earliest - window` to `latest + window`, but those of the
+    ids `besides` (read already), by ticket, oldest first: [(id, event_id, payload)]; locked on PostgreSQL. Reads a
+    stretch of the (status, received_at) index."""
+    conditions = [
+        inbox.c.status == "pending",
+        inbox.c.received_at >= earliest - window,
+        inbox.c.received_at <= latest + window,
+        inbox.c.source == source,
+        DELIVERY_TICKET.in_(tickets_of),
+    ]
+    if besides:
+        conditions.append(inbox.c.id.not_in(list(besides)))
     query = (
         select(inbox.c.id, inbox.c.event_id, inbox.c.payload, DELIVERY_TICKET.label("ticket"))
-        .where(
-            inbox.c.status == "pending",
-            inbox.c.received_at >= earliest - window,
-            inbox.c.received_at <= latest + window,
-            inbox.c.source == source,
-            DELIVERY_TICKET.in_(tickets_of),
-        )
+        .where(*conditions)
         .order_by(inbox.c.id)
     )
     found: dict[str, list] = {}

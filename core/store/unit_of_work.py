@@ -27,6 +27,7 @@ from baton_itsm.core.domain.ticket import Ticket
 from baton_itsm.core.store.codec import event_to_row, row_to_entries
 from baton_itsm.core.store.dialects import insert_or_nothing
 from baton_itsm.core.store.errors import ConcurrentChange
+from baton_itsm.core.store.inbox_claims import kept_event_ids
 from baton_itsm.core.store.leases import locked
 from baton_itsm.core.store.schema import escalation_reviews, inbox, ledger_entries, outbox, tickets, timers
 from baton_itsm.core.store.settling import settles_at
@@ -196,21 +197,28 @@ class UnitOfWork:
         """Keep an incoming tool event; False when that (source, event id) was already kept. With another status
         than pending (`taken`, core/usecases/intake.py) it is kept as handled already, in the same one statement."""
         pending = status == "pending"
-        return self._insert_once(
-            inbox,
-            {
-                "source": source,
-                "event_id": event_id,
-                "received_at": self.now,
-                "payload": payload,
-                "ticket": delivery_ticket(payload),
-                "status": status,
-                "attempts": 0 if pending else 1,
-                "processed_at": None if pending else self.now,
-                "claimed_until": settles_at(payload, self.now) if pending else None,
-            },
-            ["source", "event_id"],
-        )
+        row = {
+            "source": source,
+            "event_id": event_id,
+            "received_at": self.now,
+            "payload": payload,
+            "ticket": delivery_ticket(payload),
+            "status": status,
+            "attempts": 0 if pending else 1,
+            "processed_at": None if pending else self.now,
+            "claimed_until": settles_at(payload, self.now) if pending else None,
+        }
+        if not pending and self._buffer is not None and (source, event_id) in self._buffer.looked_up:
+            return self._buffer.take(row)
+        return self._insert_once(inbox, row, ["source", "event_id"])
+
+    def look_up_incoming(self, source: str, event_ids: Sequence[str]) -> None:
+        """While batched: read at once which of these ids are kept, so that keeping one of them as taken
+        (`record_incoming`) is a row written with the batch's others at its end, not a statement of its own."""
+        if self._buffer is None or not event_ids:
+            return
+        self._buffer.looked_up.update((source, event_id) for event_id in event_ids)
+        self._buffer.kept.update((source, event_id) for event_id in kept_event_ids(self.connection, source, event_ids))
 
     def mark_incoming_done(self, source: str, event_id: str, status: str = "done") -> None:
         """`done`: handled; `taken`: an event a delivery brought, kept under its own id (core/usecases/intake.py)."""

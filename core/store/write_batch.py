@@ -14,21 +14,41 @@ from sqlalchemy.exc import IntegrityError
 
 from baton_itsm.core.store.dialects import insert_or_nothing
 from baton_itsm.core.store.errors import ConcurrentChange
-from baton_itsm.core.store.schema import ledger_entries, outbox, tickets, timers
+from baton_itsm.core.store.schema import inbox, ledger_entries, outbox, tickets, timers
 
 
 @dataclass
 class WriteBatch:
+    # Tool events kept as taken (core/usecases/intake.py, `_first_sight`): those looked up at the batch's start,
+    # the ones kept already or queued here, and the rows queued.
+    looked_up: set[tuple[str, str]] = field(default_factory=set)
+    kept: set[tuple[str, str]] = field(default_factory=set)
+    taken: list[dict] = field(default_factory=list)
     ledger: list[dict] = field(default_factory=list)
     projections: dict[int, dict] = field(default_factory=dict)  # by ticket row id
     outbox: list[dict] = field(default_factory=list)
     timers: dict[str, dict | None] = field(default_factory=dict)  # None: cancelled
     facts: dict[int, dict] = field(default_factory=dict)  # by ticket row id
 
+    def take(self, row: dict) -> bool:
+        """Queue an inbox row of a looked-up event id; False when that id is kept already (then nothing is queued)."""
+        key = (row["source"], row["event_id"])
+        if key in self.kept:
+            return False
+        self.kept.add(key)
+        self.taken.append(row)
+        return True
+
     def flush(self, connection: Connection) -> None:
-        """The ledger rows (refused as a ConcurrentChange if another writer got there first), the tickets' rows
-        (projection and facts, one statement per set of columns), the outbox rows (a repeated idempotency key
-        dropped without telling), then the timers (each cancelled or started anew)."""
+        """In order: the taken events' inbox rows (refused as a ConcurrentChange when another writer kept one of
+        them after it was looked up: the batch decided on that event as new), the ledger rows (refused so if another
+        writer got there first), the tickets' rows (projection and facts, one statement per set of columns), the
+        outbox rows (a repeated idempotency key dropped without telling), then the timers (each cancelled or
+        started anew)."""
+        if self.taken:
+            statement = insert_or_nothing(connection.dialect.name, inbox, ["source", "event_id"]).returning(inbox.c.id)
+            if len(connection.execute(statement, self.taken).all()) < len(self.taken):
+                raise ConcurrentChange("an event of this batch was kept by another writer meanwhile; tried again")
         if self.ledger:
             try:
                 connection.execute(insert(ledger_entries), self.ledger)

@@ -3,8 +3,9 @@
 Handled one by one, a delivery cost a dozen statements and a commit of its own, and the worker fell behind the
 receiver as soon as a tool sent a mass update (a bulk reassignment, a major incident). Here the deliveries one
 claim took are handled in rounds, each round one transaction: the round's tickets and ledgers are read in two
-queries (`UnitOfWork.preload`), what the rules decide is written in a few statements at its end
-(`UnitOfWork.batched`), and its deliveries are marked done in one.
+queries (`UnitOfWork.preload`), whether its events were kept before (by the poll, in `mode: both`) in one, what
+the rules decide and each event's first sight are written in a few statements at its end (`UnitOfWork.batched`),
+and its deliveries are marked done in one.
 
 A round holds at most one delivery per ticket, the oldest: a ticket's next delivery is in the next round and
 sees everything the round before committed, exactly as when handled one by one, so the decisions are the same
@@ -67,9 +68,12 @@ def handle_round(
         with uow.batched():
             _preload(uow, rows)
             waiting = _waiting(uow, rows)
+            read = []
             for row in rows:
                 ticket = row.payload["events"][0]["ticket"] if row.payload["events"] else None
-                events, joined_deliveries = joined(uow, row, waiting.get((row.source, ticket), []))
+                read.append((row, *joined(uow, row, waiting.get((row.source, ticket), []))))
+            _look_up_events(uow, read)
+            for row, events, joined_deliveries in read:
                 for event in events:
                     if event.event_id != row.event_id and not first_sight(uow, row.source, event):
                         duplicates += 1
@@ -90,6 +94,16 @@ def _preload(uow: UnitOfWork, rows) -> None:
     uow.preload(ticket_rows(uow.connection, keys))
 
 
+def _look_up_events(uow: UnitOfWork, read: list[tuple]) -> None:
+    """Read at once which of the round's events are kept under their own ids already, so keeping each one's
+    first sight is written with the round's other rows (UnitOfWork.look_up_incoming)."""
+    by_source: dict[str, list[str]] = {}
+    for row, events, _ in read:
+        by_source.setdefault(row.source, []).extend(e.event_id for e in events if e.event_id != row.event_id)
+    for source, event_ids in by_source.items():
+        uow.look_up_incoming(source, event_ids)
+
+
 def _waiting(uow: UnitOfWork, rows) -> dict[tuple[str, str | None], list]:
     """The pending deliveries of the tickets whose deliveries wait for the rest of their write, read at once."""
     settling = [row for row in rows if row.payload.get(SETTLE) and len(row.payload["events"]) == 1]
@@ -104,6 +118,7 @@ def _waiting(uow: UnitOfWork, rows) -> dict[tuple[str, str | None], list]:
             min(r.received_at for r in ours),
             max(r.received_at for r in ours),
             max(float(r.payload[SETTLE]) for r in ours),
+            besides=[r.id for r in ours],
         ).items():
             found[(source, ticket)] = waiting
     return found

@@ -12,6 +12,7 @@ other deliveries of that write are done with it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -78,17 +79,25 @@ def joined(uow: UnitOfWork, row, waiting: list | None = None) -> tuple[list[Tool
 
 
 def waiting_for(
-    uow: UnitOfWork, source: str, tickets: list[str], earliest: datetime, latest: datetime, settle_seconds: float
+    uow: UnitOfWork,
+    source: str,
+    tickets: list[str],
+    earliest: datetime,
+    latest: datetime,
+    settle_seconds: float,
+    besides: Sequence[int] = (),
 ) -> dict[str, list]:
     """The pending deliveries of these tickets kept within `settle_seconds` of deliveries kept from `earliest` to
-    `latest`, by ticket, oldest first: [(id, event_id, payload)]; locked on PostgreSQL (no other process takes them
+    `latest`, by ticket, oldest first: [(id, event_id, payload)], but the deliveries `besides` (the batch's own, read
+    already: none of them is of a ticket of another); locked on PostgreSQL (no other process takes them
     meanwhile: a ticket's deliveries are claimed in order, core/usecases/intake.py). One query for many tickets: the
     inbox worker reads a whole batch's at once.
 
     Only deliveries kept that close can be the rest of a write: the tool posts a write's changes together, and a
     delivery is not handled before its settle delay has passed, so one kept later than that was never awaited.
     Bounded so, the query reads a stretch of the inbox's (status, received_at) index, not a burst's whole backlog."""
-    return pending_near(uow.connection, source, tickets, earliest, latest, timedelta(seconds=float(settle_seconds)))
+    window = timedelta(seconds=float(settle_seconds))
+    return pending_near(uow.connection, source, tickets, earliest, latest, window, besides)
 
 
 def _in_tool_order(delivered: _Delivered):

@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import event, select
 
 from baton_itsm.core.domain.holders import TicketKey
+from baton_itsm.core.store import unit_of_work
 from baton_itsm.core.store.schema import inbox, outbox
 from tests.integration.test_intake_and_scheduler import make_desk
-from tests.integration.test_intake_order import IN_ORDER, shape, take_then_push
+from tests.integration.test_intake_order import IN_ORDER, change, shape, take_then_push
 
 TICKETS = [TicketKey("rt", str(n)) for n in range(1, 11)]
 
@@ -86,3 +87,54 @@ def test_the_inbox_keeps_each_delivery_s_ticket_in_its_own_column(desk, clock):
     with intake.store.engine.connect() as connection:
         tickets = connection.execute(select(inbox.c.event_id, inbox.c.ticket).order_by(inbox.c.id)).all()
     assert [tuple(row) for row in tickets] == [("t1-take", "rt:1"), ("t1-push", "rt:1")]
+
+
+def test_a_round_writes_its_events_first_sights_together_and_still_skips_a_change_the_poll_took(desk, clock):
+    intake, _, service = desk
+    for key in TICKETS[:3]:
+        take_then_push(intake, clock, key, f"t{key.ticket_id}")
+    polled = change(clock, TICKETS[1], "t2-1", "alice", None, "Service Desk/alice")
+    assert intake.ingest("rt", [polled]).new == 1  # mode both: the poll read rt:2's take before its delivery
+    inserts = statements(intake.store.engine, "INSERT INTO inbox")
+
+    report = intake.process_pending()
+
+    assert (report.new, report.duplicates) == (6, 1)
+    # The first round's three first sights in one statement, the second round's in another: not one per delivery.
+    assert len(inserts) == 2
+    for key in TICKETS[:3]:
+        assert shape(service, key) == IN_ORDER, f"{key}: the take is in the ledger once, the push reverted"
+
+
+def test_an_event_kept_by_another_writer_after_the_round_looked_it_up_is_not_handled_twice(desk, clock, monkeypatch):
+    """On PostgreSQL the poll of another process may commit a change between the round's look-up of its events and
+    the round's end: the round must not decide on it as new. Here the look-up misses it, as it would then."""
+    intake, _, service = desk
+    take_then_push(intake, clock, TICKETS[0], "t1")
+    assert intake.ingest("rt", [change(clock, TICKETS[0], "t1-1", "alice", None, "Service Desk/alice")]).new == 1
+    monkeypatch.setattr(unit_of_work, "kept_event_ids", lambda connection, source, event_ids: [])
+
+    report = intake.process_pending()
+
+    assert (report.new, report.duplicates, report.failed) == (2, 1, 0)
+    assert shape(service, TICKETS[0]) == IN_ORDER, "the take once, though the round first took it for new"
+    with intake.store.engine.connect() as connection:
+        statuses = connection.execute(select(inbox.c.event_id, inbox.c.status).order_by(inbox.c.event_id)).all()
+    assert [tuple(s) for s in statuses] == [
+        ("t1-1", "done"),  # the poll's own row: it handled the take
+        ("t1-2", "taken"),
+        ("t1-push", "done"),
+        ("t1-take", "done"),
+    ]
+
+
+def statements(engine, starting: str) -> list[str]:
+    """A list that grows by each statement starting so that runs on `engine` (an executemany counts once)."""
+    seen: list[str] = []
+
+    def before(connection, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(starting.upper()):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    return seen
