@@ -26,6 +26,12 @@ class BounceCounter:
         self._last_person: str | None = None
         self.bounces = 0
 
+    def copy(self) -> BounceCounter:
+        twin = BounceCounter.__new__(BounceCounter)
+        for name in self.__slots__:
+            setattr(twin, name, getattr(self, name))
+        return twin
+
     @property
     def assigned(self) -> bool:
         """Whether the first assignment has happened (the ticket left intake)."""

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 Span = tuple[int, int]  # minutes from local midnight: (480, 1080) is 08:00-18:00; 1440 is the end of the day
 MAX_DAYS_SEARCHED = 3 * 366
+DAYS_KEPT = 4 * 366  # days whose spans a calendar keeps computed: a few hundred KiB at most
 
 
 class ClosedCalendar(ValueError):
@@ -30,8 +31,21 @@ class BusinessCalendar:
     def always_open(cls) -> BusinessCalendar:
         return cls()
 
+    def __post_init__(self) -> None:
+        # Each timer a rule sets walks a few days of spans: computed once a day, not once per timer.
+        object.__setattr__(self, "_spans_of_day", {})
+
     def open_spans(self, day: date) -> list[tuple[datetime, datetime]]:
         """The day's open spans, as aware UTC datetimes."""
+        known: dict[date, list[tuple[datetime, datetime]]] = self._spans_of_day  # type: ignore[attr-defined]
+        spans = known.get(day)
+        if spans is None:
+            if len(known) >= DAYS_KEPT:
+                known.clear()
+            spans = known[day] = self._compute_spans(day)
+        return list(spans)
+
+    def _compute_spans(self, day: date) -> list[tuple[datetime, datetime]]:
         if day in self.holidays:
             return []
         midnight = datetime(day.year, day.month, day.day, tzinfo=self.timezone)
