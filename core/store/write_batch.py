@@ -2,19 +2,20 @@
 
 The scheduler and the inbox worker handle many tickets in one transaction (UnitOfWork.batched). Written one by one,
 each ticket's projection update, outbox row and timer cost a statement; held here, the batch's writes of each kind
-go out together.
+go out together (on SQLite through the driver, as SQLAlchemy would store them: store/sqlite_rows.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, bindparam, delete, insert, update
+from sqlalchemy import Connection, Table, bindparam, delete, insert, update
 from sqlalchemy.exc import IntegrityError
 
 from baton_itsm.core.store.dialects import insert_or_nothing
 from baton_itsm.core.store.errors import ConcurrentChange
 from baton_itsm.core.store.schema import inbox, ledger_entries, outbox, tickets, timers
+from baton_itsm.core.store.sqlite_rows import insert_rows, update_rows
 
 
 @dataclass
@@ -45,29 +46,47 @@ class WriteBatch:
         writer got there first), the tickets' rows (projection and facts, one statement per set of columns), the
         outbox rows (a repeated idempotency key dropped without telling), then the timers (each cancelled or
         started anew)."""
-        if self.taken:
-            statement = insert_or_nothing(connection.dialect.name, inbox, ["source", "event_id"]).returning(inbox.c.id)
-            if len(connection.execute(statement, self.taken).all()) < len(self.taken):
-                raise ConcurrentChange("an event of this batch was kept by another writer meanwhile; tried again")
+        sqlite = connection.dialect.name == "sqlite"
+        if self.taken and _insert(connection, inbox, self.taken, ("source", "event_id")) < len(self.taken):
+            raise ConcurrentChange("an event of this batch was kept by another writer meanwhile; tried again")
         if self.ledger:
             try:
-                connection.execute(insert(ledger_entries), self.ledger)
+                _insert(connection, ledger_entries, self.ledger)
             except IntegrityError:
                 raise ConcurrentChange("a ticket changed while this batch ran; it will be tried again") from None
         for row_id, facts in self.facts.items():
             self.projections.setdefault(row_id, {}).update(facts)
         by_columns: dict[tuple, list[dict]] = {}
         for row_id, projection in self.projections.items():
-            by_columns.setdefault(tuple(sorted(projection)), []).append({"_row_id": row_id, **projection})
+            by_columns.setdefault(tuple(sorted(projection)), []).append({"id": row_id, **projection})
         for columns, rows in by_columns.items():
-            statement = (
-                update(tickets).where(tickets.c.id == bindparam("_row_id")).values({c: bindparam(c) for c in columns})
-            )
-            connection.execute(statement, rows)
-        if self.outbox:
-            connection.execute(insert_or_nothing(connection.dialect.name, outbox, ["idempotency_key"]), self.outbox)
+            if sqlite:
+                update_rows(connection, tickets, "id", rows)
+                continue
+            values = {c: bindparam(c) for c in columns}
+            statement = update(tickets).where(tickets.c.id == bindparam("_id")).values(values)
+            connection.execute(statement, _renamed_id(rows))
+        _insert(connection, outbox, self.outbox, ("idempotency_key",))
         if self.timers:
             connection.execute(delete(timers).where(timers.c.timer_key.in_(list(self.timers))))
-            started = [{"timer_key": k, **v} for k, v in self.timers.items() if v is not None]
-            if started:
-                connection.execute(insert(timers), started)
+            _insert(connection, timers, [{"timer_key": k, **v} for k, v in self.timers.items() if v is not None])
+
+
+def _insert(connection: Connection, table: Table, rows: list[dict], conflict: tuple[str, ...] = ()) -> int:
+    """Insert the rows (skipping those whose `conflict` columns are taken); how many were inserted. On SQLite through
+    the driver (store/sqlite_rows.py); on a server through SQLAlchemy, counting with RETURNING where rows may be
+    skipped."""
+    if not rows:
+        return 0
+    if connection.dialect.name == "sqlite":
+        return insert_rows(connection, table, rows, conflict)
+    if not conflict:
+        connection.execute(insert(table), rows)
+        return len(rows)
+    statement = insert_or_nothing(connection.dialect.name, table, list(conflict))
+    return len(connection.execute(statement.returning(table.c.id), rows).all())
+
+
+def _renamed_id(rows: list[dict]) -> list[dict]:
+    """Rows keyed by "id" as an UPDATE's bound parameters, which may not share a column's name."""
+    return [{"_id" if name == "id" else name: value for name, value in row.items()} for row in rows]
