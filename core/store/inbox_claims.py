@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Row, bindparam, func, select, tuple_, update
+from sqlalchemy import Connection, Row, func, select, tuple_, update
 
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.store.inbox_queries import DELIVERY_TICKET
@@ -88,13 +88,12 @@ def record_attempt(
     )
 
 
-def mark_done(connection: Connection, deliveries: list[tuple[str, str]], now: datetime) -> None:
-    """Mark these (source, delivery id) done in one statement."""
+def mark_done(connection: Connection, row_ids: list[int], now: datetime) -> None:
+    """Mark these deliveries (inbox row ids) done in one statement."""
     connection.execute(
         update(inbox)
-        .where(inbox.c.source == bindparam("_source"), inbox.c.event_id == bindparam("_event_id"))
-        .values(status="done", processed_at=now, attempts=inbox.c.attempts + 1),
-        [{"_source": source, "_event_id": delivery_id} for source, delivery_id in deliveries],
+        .where(inbox.c.id.in_(row_ids))
+        .values(status="done", processed_at=now, attempts=inbox.c.attempts + 1)
     )
 
 

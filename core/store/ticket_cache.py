@@ -48,10 +48,11 @@ class TicketCache:
             return ticket.clone()
 
     def keep(self, tickets: list[Ticket]) -> None:
-        """Copies of tickets as a transaction that just committed left them."""
-        copies = [ticket.clone() for ticket in tickets]
+        """Tickets as a transaction that just committed left them, kept as they are: that unit of work is over, and
+        nothing changes a ticket but a unit of work (a ledger entry applied) or the engine's own copy of it. Every
+        reader gets a copy (`get`, `older`), so a copy here too only cost the inbox worker a clone per delivery."""
         with self._lock:
-            for ticket in copies:
+            for ticket in tickets:
                 self._tickets[ticket.key] = ticket
                 self._tickets.move_to_end(ticket.key)
             while len(self._tickets) > self.size:

@@ -64,23 +64,26 @@ def handle_round(
         rows = pending_deliveries(uow.connection, row_ids)  # locked: see Intake.process
         if not rows:
             return 0, 0, []
-        finished: list[tuple[str, str]] = []
+        finished: list[int] = []
         with uow.batched():
             _preload(uow, rows)
             waiting = _waiting(uow, rows)
             read = []
             for row in rows:
                 ticket = row.payload["events"][0]["ticket"] if row.payload["events"] else None
-                read.append((row, *joined(uow, row, waiting.get((row.source, ticket), []))))
+                neighbours = waiting.get((row.source, ticket), [])
+                events, joined_deliveries = joined(uow, row, neighbours)
+                row_ids = {event_id: row_id for row_id, event_id, _ in neighbours}
+                read.append((row, events, [row.id, *(row_ids[d] for d in joined_deliveries)]))
             _look_up_events(uow, read)
-            for row, events, joined_deliveries in read:
+            for row, events, deliveries in read:
                 for event in events:
                     if event.event_id != row.event_id and not first_sight(uow, row.source, event):
                         duplicates += 1
                         continue
                     entries += handle(uow, event)
-                finished += [(row.source, d) for d in (row.event_id, *joined_deliveries)]
-                done += 1 + len(joined_deliveries)
+                finished += deliveries
+                done += len(deliveries)
         mark_done(uow.connection, finished, now)
     return done, duplicates, entries
 
