@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Row, func, select, tuple_, update
+from sqlalchemy import Connection, Row, Text, func, select, tuple_, type_coerce, update
 
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.store.inbox_queries import DELIVERY_TICKET
@@ -124,8 +124,8 @@ def pending_near(
     besides: Sequence[int] = (),
 ) -> dict[str, list]:
     """The pending deliveries of these tickets kept from `earliest - window` to `latest + window`, but those of the
-    ids `besides` (read already), by ticket, oldest first: [(id, event_id, payload)]; locked on PostgreSQL. Reads a
-    stretch of the (status, received_at) index."""
+    ids `besides` (read already), by ticket, oldest first: [(id, event_id, payload as stored: JSON text, or what the
+    driver made of it)]; locked on PostgreSQL. Reads a stretch of the (status, received_at) index."""
     conditions = [
         inbox.c.status == "pending",
         inbox.c.received_at >= earliest - window,
@@ -135,8 +135,11 @@ def pending_near(
     ]
     if besides:
         conditions.append(inbox.c.id.not_in(list(besides)))
+    # The payload as the driver gives it (text on SQLite): the caller reads it through a cache, since a delivery is
+    # read here again for each delivery of its ticket near it (core/usecases/joined_deliveries.py).
+    payload = type_coerce(inbox.c.payload, Text).label("payload")
     query = (
-        select(inbox.c.id, inbox.c.event_id, inbox.c.payload, DELIVERY_TICKET.label("ticket"))
+        select(inbox.c.id, inbox.c.event_id, payload, DELIVERY_TICKET.label("ticket"))
         .where(*conditions)
         .order_by(inbox.c.id)
     )

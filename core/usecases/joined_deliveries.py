@@ -12,9 +12,11 @@ other deliveries of that write are done with it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.domain.writes import writes
@@ -66,9 +68,9 @@ def joined(uow: UnitOfWork, row, waiting: list | None = None) -> tuple[list[Tool
             ticket, []
         )
     others = [
-        _Delivered(event_id, tool_event_from_payload(payload["events"][0]))
+        _Delivered(event_id, change)
         for row_id, event_id, payload in waiting
-        if row_id != row.id and payload.get(SETTLE) and len(payload["events"]) == 1
+        if row_id != row.id and (change := _waiting_change(payload)) is not None
     ]
     own = sorted([_Delivered(row.event_id, events[0]), *others], key=_in_tool_order)
     write = next(w for w in writes(own) if any(own[p].delivery_id == row.event_id for p in w))
@@ -88,8 +90,8 @@ def waiting_for(
     besides: Sequence[int] = (),
 ) -> dict[str, list]:
     """The pending deliveries of these tickets kept within `settle_seconds` of deliveries kept from `earliest` to
-    `latest`, by ticket, oldest first: [(id, event_id, payload)], but the deliveries `besides` (the batch's own, read
-    already: none of them is of a ticket of another); locked on PostgreSQL (no other process takes them
+    `latest`, by ticket, oldest first: [(id, event_id, payload as stored)], but the deliveries `besides` (the batch's
+    own, read already: none of them is of a ticket of another); locked on PostgreSQL (no other process takes them
     meanwhile: a ticket's deliveries are claimed in order, core/usecases/intake.py). One query for many tickets: the
     inbox worker reads a whole batch's at once.
 
@@ -98,6 +100,25 @@ def waiting_for(
     Bounded so, the query reads a stretch of the inbox's (status, received_at) index, not a burst's whole backlog."""
     window = timedelta(seconds=float(settle_seconds))
     return pending_near(uow.connection, source, tickets, earliest, latest, window, besides)
+
+
+def _waiting_change(payload: str | dict) -> ToolEvent | None:
+    """The change of a delivery that waits for the rest of its write (one event, a settle delay), else None, from its
+    payload as `waiting_for` read it: JSON text (SQLite) or what the driver made of it."""
+    return _change_in_text(payload) if isinstance(payload, str) else _change_in(payload)
+
+
+@lru_cache(maxsize=8192)
+def _change_in_text(payload: str) -> ToolEvent | None:
+    # Keyed by the payload itself: a burst's delivery is read as a neighbour of each of its ticket's deliveries
+    # near it, two or three times, and its JSON decoded each time was the inbox worker's largest single cost.
+    return _change_in(json.loads(payload))
+
+
+def _change_in(payload: dict) -> ToolEvent | None:
+    if not payload.get(SETTLE) or len(payload["events"]) != 1:
+        return None
+    return tool_event_from_payload(payload["events"][0])
 
 
 def _in_tool_order(delivered: _Delivered):

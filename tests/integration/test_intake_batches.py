@@ -14,6 +14,7 @@ from sqlalchemy import event, select
 from baton_itsm.core.domain.holders import TicketKey
 from baton_itsm.core.store import unit_of_work
 from baton_itsm.core.store.schema import inbox, outbox
+from baton_itsm.core.usecases.inbox_payload import delivery_payload
 from tests.integration.test_intake_and_scheduler import make_desk
 from tests.integration.test_intake_order import IN_ORDER, change, shape, take_then_push
 
@@ -138,3 +139,31 @@ def statements(engine, starting: str) -> list[str]:
 
     event.listen(engine, "before_cursor_execute", before)
     return seen
+
+
+def test_two_deliveries_of_one_write_are_read_as_one_change_in_a_round_on_either_store(desk, clock):
+    """RT posts a PUT of Owner and Queue as two deliveries, each waiting for the other; the round reads the second
+    as the first's neighbour (from the inbox as the store gives it back) and handles them as one change: the ledger
+    is the one a tool posting the write as one change gives."""
+    intake, _, service = desk
+    split, whole = TICKETS[0], TICKETS[1]
+    deliveries = [
+        ("s-take", change(clock, split, "s-1", "alice", None, "Service Desk/alice")),
+        ("s-owner", change(clock, split, "s-2", "bob", "Service Desk/alice", "Service Desk/carol")),
+        ("s-queue", change(clock, split, "s-3", "bob", "Service Desk/carol", "Network/carol")),
+        ("w-take", change(clock, whole, "w-1", "alice", None, "Service Desk/alice")),
+        ("w-push", change(clock, whole, "w-2", "bob", "Service Desk/alice", "Network/carol")),
+    ]
+    for delivery, tool_event in deliveries:
+        assert intake.keep("rt", delivery, delivery_payload([tool_event], settle_seconds=1))
+    clock.advance(seconds=2)
+
+    while intake.process_pending().claimed:
+        pass
+
+    assert shape(service, split) == shape(service, whole) == IN_ORDER
+    assert [e.event.to_holder for e in service.ledger(split)] == [e.event.to_holder for e in service.ledger(whole)]
+    with intake.store.engine.connect() as connection:
+        statuses = dict(connection.execute(select(inbox.c.event_id, inbox.c.status)).all())
+    assert statuses["s-owner"] == statuses["s-queue"] == "done"
+    assert statuses["s-3"] == "taken", "the write's second change is kept under its own id, as the poll would"
