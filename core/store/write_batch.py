@@ -8,6 +8,7 @@ go out together (on SQLite through the driver, as SQLAlchemy would store them: s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, insert, update
 from sqlalchemy.exc import IntegrityError
@@ -63,7 +64,7 @@ class WriteBatch:
             if sqlite:
                 update_rows(connection, tickets, "id", rows)
                 continue
-            values = {c: bindparam(c) for c in columns}
+            values: dict[str, Any] = {c: bindparam(c) for c in columns}
             statement = update(tickets).where(tickets.c.id == bindparam("_id")).values(values)
             connection.execute(statement, _renamed_id(rows))
         _insert(connection, outbox, self.outbox, ("idempotency_key",))

@@ -73,8 +73,8 @@ def handle_round(
                 ticket = row.payload["events"][0]["ticket"] if row.payload["events"] else None
                 neighbours = waiting.get((row.source, ticket), [])
                 events, joined_deliveries = joined(uow, row, neighbours)
-                row_ids = {event_id: row_id for row_id, event_id, _ in neighbours}
-                read.append((row, events, [row.id, *(row_ids[d] for d in joined_deliveries)]))
+                id_of = {event_id: row_id for row_id, event_id, _ in neighbours}
+                read.append((row, events, [row.id, *(id_of[d] for d in joined_deliveries)]))
             _look_up_events(uow, read)
             for row, events, deliveries in read:
                 for event in events:
