@@ -153,3 +153,27 @@ def test_built_ins_are_this_distributions_entry_points_registered_first_like_thi
     registered = [name for name, _ in manager.list_name_plugin()]
     assert registered[: len(names)] == names  # before any third-party plugin, as they always were
     assert all(manager.get_plugin(name).__name__ == name for name in names)
+
+
+def test_an_installed_third_party_plugin_is_registered_after_the_built_ins_and_its_commands_win(tmp_path, monkeypatch):
+    """A plugin installed as a distribution with a `baton` entry point (docs/plugins.md), read from the same one
+    look at the installed distributions as the built-ins: registered after them, its same-named command wins."""
+    (tmp_path / "acme_baton.py").write_text(
+        "from baton_itsm.core.plugin_api import hookimpl\n\n"
+        "@hookimpl\n"
+        "def register_cli_commands(register):\n"
+        '    register("import servicenow-log", "acme_baton:servicenow_log")\n'
+        '    register("acme", "acme_baton:acme")\n'
+    )
+    info = tmp_path / "acme_baton-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-baton\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[baton]\nacme = acme_baton\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    manager = build_plugin_manager()
+
+    registered = [name for name, _ in manager.list_name_plugin()]
+    assert registered[-1] == "acme" and len(registered) == len(built_in_entry_points()) + 1
+    assert cli_commands(manager)["import servicenow-log"] == "acme_baton:servicenow_log"
+    assert cli_commands(manager)["acme"] == "acme_baton:acme"
