@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -94,12 +93,13 @@ def build_metrics(
 def write_and_show(
     metrics: dict, folder: Path, *, fmt: str = "text", charts: bool = True, extra: dict | None = None
 ) -> None:
-    from baton_itsm.core.metrics.summary import json_ready, summary_lines
+    from baton_itsm.core.metrics.summary import summary_lines
     from baton_itsm.core.report.files import write_report
 
     written = write_report(metrics, folder, charts=charts, extra=extra)
     if fmt == "json":
-        click.echo(json.dumps({**json_ready(metrics), **(extra or {})}, indent=2, default=str))
+        # The report.json just written, not encoded a second time: indented, json encodes in Python, not in C.
+        click.echo(written["json"].read_text(encoding="utf-8"))
         return
     for line in summary_lines(metrics):
         click.echo(line)
