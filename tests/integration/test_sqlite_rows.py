@@ -20,14 +20,7 @@ ON_THE_SECOND = datetime(2026, 3, 29, 1, 59, 59, tzinfo=PARIS)
 
 
 def ticket_rows(row_id: int) -> dict:
-    return {
-        "id": row_id,
-        "instance": "rt",
-        "external_id": str(row_id),
-        "version": 0,
-        "bounces": 0,
-        "created_at": AT,
-    }
+    return {"id": row_id, "instance": "rt", "external_id": str(row_id), "version": 0, "bounces": 0, "created_at": AT}
 
 
 def ledger_row(ticket_id: int) -> dict:
@@ -43,7 +36,7 @@ def ledger_row(ticket_id: int) -> dict:
         "to_group": "Network",
         "to_person": None,
         "kind": None,
-        "reason": "é, \u2603 and a quote \"",
+        "reason": 'é, \u2603 and a quote "',
         "data": {"cause": "first-seen", "fields": {"priority": None, "tags": ["a", 1, 2.5, True]}},
         "recorded_at": AT,
     }
