@@ -8,6 +8,8 @@ order (core/usecases/intake_batches.py), and the inbox keeps each delivery's tic
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from sqlalchemy import event, select
 
@@ -57,7 +59,9 @@ def test_a_claim_of_many_tickets_is_handled_in_one_transaction_per_round(desk, c
     assert statuses == {"done"}
 
 
-def test_a_round_that_fails_is_kept_by_nothing_and_its_deliveries_are_handled_one_by_one(desk, clock, monkeypatch):
+def test_a_round_that_fails_is_kept_by_nothing_and_its_deliveries_are_handled_one_by_one(
+    desk, clock, monkeypatch, caplog
+):
     intake, _, service = desk
     for key in TICKETS[:3]:
         take_then_push(intake, clock, key, f"t{key.ticket_id}")
@@ -69,9 +73,12 @@ def test_a_round_that_fails_is_kept_by_nothing_and_its_deliveries_are_handled_on
         return handle(ticket, tool_event, *args, **kwargs)
 
     monkeypatch.setattr(intake.engine, "on_tool_event", failing)
-    report = intake.process_pending()
+    with caplog.at_level(logging.INFO):
+        report = intake.process_pending()
 
     assert (report.new, report.failed) == (5, 1)
+    failed_rounds = [r for r in caplog.records if "a batch of" in r.getMessage()]
+    assert [r.levelno for r in failed_rounds] == [logging.WARNING], "a fault, not another writer: said at WARNING"
     assert shape(service, TICKETS[0]) == IN_ORDER
     assert shape(service, TICKETS[1]) == ["holder-changed first-seen"], "its push failed alone and waits"
     assert shape(service, TICKETS[2]) == IN_ORDER
@@ -107,7 +114,9 @@ def test_a_round_writes_its_events_first_sights_together_and_still_skips_a_chang
         assert shape(service, key) == IN_ORDER, f"{key}: the take is in the ledger once, the push reverted"
 
 
-def test_an_event_kept_by_another_writer_after_the_round_looked_it_up_is_not_handled_twice(desk, clock, monkeypatch):
+def test_an_event_kept_by_another_writer_after_the_round_looked_it_up_is_not_handled_twice(
+    desk, clock, monkeypatch, caplog
+):
     """On PostgreSQL the poll of another process may commit a change between the round's look-up of its events and
     the round's end: the round must not decide on it as new. Here the look-up misses it, as it would then."""
     intake, _, service = desk
@@ -115,10 +124,13 @@ def test_an_event_kept_by_another_writer_after_the_round_looked_it_up_is_not_han
     assert intake.ingest("rt", [change(clock, TICKETS[0], "t1-1", "alice", None, "Service Desk/alice")]).new == 1
     monkeypatch.setattr(unit_of_work, "kept_event_ids", lambda connection, source, event_ids: [])
 
-    report = intake.process_pending()
+    with caplog.at_level(logging.INFO):
+        report = intake.process_pending()
 
     assert (report.new, report.duplicates, report.failed) == (2, 1, 0)
     assert shape(service, TICKETS[0]) == IN_ORDER, "the take once, though the round first took it for new"
+    failed_rounds = [r for r in caplog.records if "a batch of" in r.getMessage()]
+    assert [r.levelno for r in failed_rounds] == [logging.INFO], "another writer got there first: expected, not a fault"
     with intake.store.engine.connect() as connection:
         statuses = connection.execute(select(inbox.c.event_id, inbox.c.status).order_by(inbox.c.event_id)).all()
     assert [tuple(s) for s in statuses] == [
