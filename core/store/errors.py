@@ -11,6 +11,13 @@ class ConcurrentChange(BatonError):
     """Someone else changed the ticket at the same moment; the command can be tried again."""
 
 
+def another_writer(error: BaseException) -> bool:
+    """Whether `error` is another writer getting there first: a ConcurrentChange, or SQLAlchemy's OperationalError (on
+    PostgreSQL a deadlock or a lock not granted; on SQLite the write lock held past the wait)."""
+    operational = getattr(sys.modules.get("sqlalchemy.exc"), "OperationalError", None)
+    return isinstance(error, ConcurrentChange) or (operational is not None and isinstance(error, operational))
+
+
 def unanswered(error: BaseException, database_url: str | None = None) -> StoreError | None:
     """A StoreError saying the ledger store did not answer, when `error` is SQLAlchemy's OperationalError (the
     database unreachable, locked past the wait, refusing the login); None for any other error.

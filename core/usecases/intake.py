@@ -29,14 +29,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy.exc import OperationalError
-
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.domain.tool_events import ToolEvent, ToolEventKind
 from baton_itsm.core.rules.decisions import Decisions
 from baton_itsm.core.rules.engine import RulesEngine
 from baton_itsm.core.store.convergence_queries import awaiting_holder_write
-from baton_itsm.core.store.errors import ConcurrentChange
+from baton_itsm.core.store.errors import another_writer
 from baton_itsm.core.store.inbox_claims import claim_pending, pending_attempts, pending_delivery, record_attempt
 from baton_itsm.core.store.inbox_queries import TAKEN
 from baton_itsm.core.store.unit_of_work import Store, UnitOfWork
@@ -108,9 +106,8 @@ class Intake:
                 # Another writer got there first (PostgreSQL: a ticket, an event, a deadlock): expected now and then.
                 # Anything else is a fault of the batched path itself, which one-by-one handling may never meet: said
                 # at WARNING, or every burst would run ten times slower with nobody told.
-                contention = isinstance(error, (ConcurrentChange, OperationalError))
                 log.log(
-                    logging.INFO if contention else logging.WARNING,
+                    logging.INFO if another_writer(error) else logging.WARNING,
                     "inbox: a batch of %d deliveries failed; handling them one by one",
                     len(row_ids),
                     exc_info=True,
