@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from baton_itsm.core.clock import Clock
 from baton_itsm.core.store.inbox_writer import SqliteInboxWriter, begin_immediate, insert_each, sqlite_inbox_rows
 from baton_itsm.core.store.location import sqlite_path, sqlite_pragmas
+from baton_itsm.core.store.sqlite_rows import sqlite_time
 from baton_itsm.core.store.unit_of_work import Store
 
 COLUMNS = "source, event_id, received_at, payload, ticket, claimed_until"
@@ -45,7 +46,6 @@ _MARK = "INSERT INTO drained (one, up_to) VALUES (1, ?) ON CONFLICT (one) DO UPD
 DRAIN_ROWS = 2000  # rows moved per transaction: a few milliseconds of the ledger's write lock
 KEEP_SECONDS = 3600.0  # how long a drained row stays to answer a repeat "duplicate"
 TIDY_EVERY = 60.0  # seconds between the drain's deletes of rows past KEEP_SECONDS and WAL checkpoints of the spool
-_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # received_at as the inbox keeps it (store/inbox_writer.py)
 
 
 def spool_path(store: Store) -> Path | None:
@@ -149,7 +149,7 @@ class SpoolDrain:
         if self._tidy_due is not None and now < self._tidy_due:
             return
         self._tidy_due = now + timedelta(seconds=TIDY_EVERY)
-        before = (now - timedelta(seconds=KEEP_SECONDS)).astimezone(UTC).strftime(_SQLITE_TIME)
+        before = sqlite_time(now - timedelta(seconds=KEEP_SECONDS))
         _write(raw, f"DELETE FROM spool WHERE id <= ({_UP_TO}) AND received_at < ?", (before,))
         raw.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
 

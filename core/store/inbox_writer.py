@@ -20,12 +20,13 @@ import json
 import sqlite3
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from baton_itsm.core.store.database import RETRY_SECONDS, WAIT_SECONDS
 from baton_itsm.core.store.location import sqlite_path, sqlite_pragmas
 from baton_itsm.core.store.settling import settles_at
+from baton_itsm.core.store.sqlite_rows import sqlite_time
 from baton_itsm.core.store.unit_of_work import Store
 from baton_itsm.core.usecases.inbox_payload import delivery_ticket
 
@@ -33,7 +34,6 @@ _SQLITE_INSERT = (
     "INSERT INTO inbox (source, event_id, received_at, payload, ticket, status, attempts, claimed_until) "
     "VALUES (?, ?, ?, ?, ?, 'pending', 0, ?) ON CONFLICT (source, event_id) DO NOTHING"
 )
-_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy's DateTime keeps a UTC time in SQLite
 
 
 class StoreBusy(Exception):
@@ -88,7 +88,7 @@ class SqliteInboxWriter:
 def sqlite_inbox_rows(rows: Sequence[tuple[str, str, dict]], now: datetime) -> list[tuple]:
     """(source, delivery id, payload) as the inbox's SQLite columns: source, event_id, received_at, payload,
     ticket, claimed_until (the end of its settle delay)."""
-    received_at = now.astimezone(UTC).strftime(_SQLITE_TIME)
+    received_at = sqlite_time(now)
     return [
         (
             source,
@@ -96,7 +96,7 @@ def sqlite_inbox_rows(rows: Sequence[tuple[str, str, dict]], now: datetime) -> l
             received_at,
             json.dumps(payload),
             delivery_ticket(payload),
-            _sqlite_time(settles_at(payload, now)),
+            sqlite_time(settles_at(payload, now)),
         )
         for source, delivery, payload in rows
     ]
@@ -135,10 +135,6 @@ def begin_immediate(cursor, wait: bool) -> None:
             if not wait or "locked" not in str(error) or time.monotonic() > deadline:
                 raise
             time.sleep(RETRY_SECONDS)
-
-
-def _sqlite_time(at: datetime | None) -> str | None:
-    return None if at is None else at.astimezone(UTC).strftime(_SQLITE_TIME)
 
 
 class UnitOfWorkInboxWriter:

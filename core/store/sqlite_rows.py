@@ -86,7 +86,7 @@ def _no_defaults_missing(table: Table, columns: tuple[str, ...]) -> None:
 def _converter(table: Table, name: str) -> Callable[[Any], Any] | None:
     kind = table.c[name].type
     if isinstance(kind, UTCDateTime):
-        return _time
+        return sqlite_time
     if isinstance(kind, JSON):
         return json.dumps
     if isinstance(kind, Boolean):
@@ -97,7 +97,9 @@ def _converter(table: Table, name: str) -> Callable[[Any], Any] | None:
 
 
 @lru_cache(maxsize=4096)  # a round writes the same few times (its `now`, its events' times) many times over
-def _time(value: datetime | None) -> str | None:
+def sqlite_time(value: datetime | None) -> str | None:
+    """An aware time as SQLAlchemy's DateTime keeps it in SQLite (UTC, YYYY-MM-DD HH:MM:SS.ffffff), for every
+    writer that bypasses SQLAlchemy (this module, the receiver's inbox writer and spool)."""
     if value is None:
         return None
     if value.tzinfo is None:
