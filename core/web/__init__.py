@@ -57,8 +57,9 @@ def create_app(app: App) -> FastAPI:
     )
     web.state.baton = app  # routers read the composition root from the request: no globals
     web.state.health = HealthCache()
-    web.lane = WebhookLane(app, Limits.from_config(app.config.service.http))
-    web.add_middleware(RequestLimits, limits=Limits.from_config(app.config.service.http))  # before routes read
+    limits = Limits.from_config(app.config.service.http)
+    web.lane = WebhookLane(app, limits)  # deliveries: the same limits, in their own lane
+    web.add_middleware(RequestLimits, limits=limits)  # before routes read
     web.include_router(link_pages, include_in_schema=False)
     web.include_router(ask_pages, include_in_schema=False)
     web.include_router(review_pages, include_in_schema=False)
