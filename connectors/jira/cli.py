@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from baton_itsm.core.cli.history_import import file_argument, import_file, quiet_option
+from baton_itsm.core.cli.report_after_import import ReportAfter, report_options
 from baton_itsm.core.errors import ConfigError
 
 
@@ -27,13 +28,14 @@ from baton_itsm.core.errors import ConfigError
     help="What makes the holder's group: `project`, or a field id (e.g. customfield_10010) or name.",
 )
 @quiet_option
+@report_options
 @click.pass_obj
-def jira_changelog(state, file: Path, instance: str, group_field: str, quiet: bool) -> None:
+def jira_changelog(state, file: Path, instance: str, group_field: str, quiet: bool, report: ReportAfter | None) -> None:
     """Import Jira issues fetched with expand=changelog (a search response, a list of issues, or one issue)."""
     from baton_itsm.connectors.jira.changelog_import import read_jira_changelog
 
     import_file(
-        state, file, instance, quiet, lambda grouped, progress: read_jira_changelog(file, group_field, progress)
+        state, file, instance, quiet, lambda grouped, progress: read_jira_changelog(file, group_field, progress), report
     )
 
 

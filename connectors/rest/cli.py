@@ -14,6 +14,7 @@ import click
 from baton_itsm.core.cli.history_import import import_and_tell, quiet_option
 from baton_itsm.core.cli.history_settings import history_settings
 from baton_itsm.core.cli.progress import ProgressBar
+from baton_itsm.core.cli.report_after_import import ReportAfter, report_options
 from baton_itsm.core.errors import ConfigError, ToolError
 
 
@@ -50,6 +51,7 @@ def scrip() -> None:
 @click.option("--from-id", type=click.IntRange(min=1), help="Only tickets with this id or a higher one.")
 @click.option("--to-id", type=click.IntRange(min=1), help="Only tickets with this id or a lower one.")
 @quiet_option
+@report_options
 @click.pass_obj
 def request_tracker(
     state,
@@ -59,6 +61,7 @@ def request_tracker(
     from_id: int | None,
     to_id: int | None,
     quiet: bool,
+    report: ReportAfter | None,
 ) -> None:
     """Import Request Tracker 5 history through the REST connector the deployment file configures.
 
@@ -74,10 +77,10 @@ def request_tracker(
     from baton_itsm.connectors.rest.history_search import HistorySearch
 
     since = created_since.replace(tzinfo=UTC) if created_since else None
-    import_rt(state, instance, HistorySearch(queues, since, from_id, to_id), quiet)
+    import_rt(state, instance, HistorySearch(queues, since, from_id, to_id), quiet, report)
 
 
-def import_rt(state, instance: str | None, search, quiet: bool) -> None:
+def import_rt(state, instance: str | None, search, quiet: bool, report: ReportAfter | None = None) -> None:
     from baton_itsm.connectors.rest.history import read_rt_history
     from baton_itsm.core.history.ledger_import import tickets_digest
 
@@ -93,7 +96,13 @@ def import_rt(state, instance: str | None, search, quiet: bool) -> None:
     tickets = list(reading.tickets)
     reading.tickets = iter(tickets)
     import_and_tell(
-        state, reading.source, connector.instance, tickets_digest(tickets), lambda grouped: reading, settings=settings
+        state,
+        reading.source,
+        connector.instance,
+        tickets_digest(tickets),
+        lambda grouped: reading,
+        settings=settings,
+        report=report,
     )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from baton_itsm.core.cli.history_import import file_argument, import_file, quiet_option
+from baton_itsm.core.cli.report_after_import import ReportAfter, report_options
 from baton_itsm.core.errors import ConfigError
 
 
@@ -15,13 +16,19 @@ from baton_itsm.core.errors import ConfigError
 @file_argument
 @click.option("--instance", default="sn-log", show_default=True, help="The instance name its tickets get.")
 @quiet_option
+@report_options
 @click.pass_obj
-def servicenow_log(state, file: Path, instance: str, quiet: bool) -> None:
+def servicenow_log(state, file: Path, instance: str, quiet: bool, report: ReportAfter | None) -> None:
     """Import a ServiceNow incident event log (.csv, or a .zip holding one .csv)."""
     from baton_itsm.connectors.servicenow.history.log_import import read_servicenow_log
 
     import_file(
-        state, file, instance, quiet, lambda grouped, progress: read_servicenow_log(file, progress, grouped=grouped)
+        state,
+        file,
+        instance,
+        quiet,
+        lambda grouped, progress: read_servicenow_log(file, progress, grouped=grouped),
+        report,
     )
 
 

@@ -11,6 +11,7 @@ import click
 from baton_itsm.core.cli.history_settings import HistorySettings, history_settings, utc_now_text
 from baton_itsm.core.cli.plugin_commands import PluginGroup
 from baton_itsm.core.cli.progress import ProgressBar
+from baton_itsm.core.cli.report_after_import import ReportAfter
 from baton_itsm.core.history.imported import HistoryReading, Progress
 
 REJECTED_SHOWN = 5
@@ -29,24 +30,29 @@ quiet_option = click.option(
 
 
 def import_file(
-    state, file: Path, instance: str, quiet: bool, read: Callable[[bool, Progress], HistoryReading]
+    state,
+    file: Path,
+    instance: str,
+    quiet: bool,
+    read: Callable[[bool, Progress], HistoryReading],
+    report: ReportAfter | None = None,
 ) -> None:
-    """Import `file`, read by `read(grouped, progress)`, and tell what was imported."""
+    """Import `file`, read by `read(grouped, progress)`, and tell what was imported; then the report, if asked."""
     from baton_itsm.core.errors import BatonError
     from baton_itsm.core.history.ledger_import import file_digest
     from baton_itsm.core.history.readers import HistoryFormatError
-    from baton_itsm.core.runtime.gcpause import paused_gc
 
     bar = ProgressBar(f"importing {file.name}", quiet=quiet)
 
     def read_file(grouped: bool) -> HistoryReading:
         return _closing(read(grouped, bar), bar.close)
 
-    with paused_gc():  # a file's rows make no reference cycles (a live tool's HTTP reads may: not paused)
-        try:  # the file is read in a child process while this one writes the ledger (core/runtime/in_child)
-            import_and_tell(state, str(file), instance, file_digest(file), read_file, bar.close, in_child=True)
-        except HistoryFormatError as error:  # not a file this reader reads: said in one line, nothing written
-            raise BatonError(str(error)) from None
+    try:  # the file is read in a child process while this one writes the ledger (core/runtime/in_child)
+        import_and_tell(
+            state, str(file), instance, file_digest(file), read_file, bar.close, in_child=True, report=report
+        )
+    except HistoryFormatError as error:  # not a file this reader reads: said in one line, nothing written
+        raise BatonError(str(error)) from None
 
 
 def _closing(reading: HistoryReading, close: Callable[[], None]) -> HistoryReading:
@@ -79,32 +85,42 @@ def import_and_tell(
     settings: HistorySettings | None = None,
     *,
     in_child: bool = False,
+    report: ReportAfter | None = None,
 ) -> None:
     """Write what `read` yields into the ledger as `instance`, recorded under `digest`, and tell the outcome;
-    `in_child`: read in a child process (files only: never HTTP reads, whose connections are not forked)."""
+    `in_child`: read in a child process (files only: never HTTP reads, whose connections are not forked);
+    `report`: then write and show the report of the whole ledger (core/cli/report_after_import)."""
+    from contextlib import nullcontext
+
     from baton_itsm.core.history.ledger_import import import_history
+    from baton_itsm.core.runtime.gcpause import paused_gc
     from baton_itsm.core.store.bulk import open_bulk
 
     settings = settings or history_settings(state)
     bulk = open_bulk(settings.database_url)
+    # A file's rows make no reference cycles, so the collector is paused for them (a live tool's HTTP reads may
+    # make some); for the import only: the report's charts (matplotlib) make cycles.
     try:
-        outcome = import_history(
-            bulk,
-            read,
-            instance=instance,
-            digest=digest,
-            now=utc_now_text(),
-            intake_groups=settings.intake_groups,
-            ownership=settings.ownership,
-            in_child=in_child,
-        )
+        with paused_gc() if in_child else nullcontext():
+            outcome = import_history(
+                bulk,
+                read,
+                instance=instance,
+                digest=digest,
+                now=utc_now_text(),
+                intake_groups=settings.intake_groups,
+                ownership=settings.ownership,
+                in_child=in_child,
+            )
     finally:
         done()
         bulk.close()
-    tell(outcome, what)
+    tell(outcome, what, report_next=report is None)
+    if report is not None:
+        report.write(state, settings)
 
 
-def tell(outcome, what: str) -> None:
+def tell(outcome, what: str, *, report_next: bool = True) -> None:
     rows, where = UNITS.get(outcome.kind, ("rows", "line"))
     if outcome.already_imported:
         click.echo(f"{what} was imported already (same content, SHA-256 {outcome.digest[:12]}): nothing added")
@@ -139,7 +155,8 @@ def tell(outcome, what: str) -> None:
         )
         for mismatch, count in outcome.mismatches.most_common():
             click.echo(f"    {count:5,}  {mismatch}")
-    click.echo("next: `baton report` for the handoff metrics")
+    if report_next:
+        click.echo("next: `baton report` for the handoff metrics")
 
 
 def _list(rejections, where: str) -> None:

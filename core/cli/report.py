@@ -6,11 +6,10 @@ from pathlib import Path
 
 import click
 
-from baton_itsm.core.cli.history_settings import history_settings
+from baton_itsm.core.cli.history_settings import HistorySettings, history_settings
 from baton_itsm.core.metrics.periods import DEFAULT_PERIOD, PERIODS
 from baton_itsm.core.metrics.timing import DEFAULT_LATE_WITHIN_MINUTES
-
-DEFAULT_FOLDER = "baton-report"
+from baton_itsm.core.report import DEFAULT_FOLDER
 
 
 @click.command()
@@ -63,6 +62,7 @@ def build_metrics(
     instances: tuple[str, ...] = (),
     late_within: float = DEFAULT_LATE_WITHIN_MINUTES,
     period: str = DEFAULT_PERIOD,
+    settings: HistorySettings | None = None,
 ) -> dict:
     from functools import partial
 
@@ -71,7 +71,7 @@ def build_metrics(
     from baton_itsm.core.runtime.gcpause import paused_gc
     from baton_itsm.core.store.bulk import open_bulk
 
-    settings = history_settings(state)
+    settings = settings or history_settings(state)
     bulk = open_bulk(settings.database_url)
     try:
         with paused_gc():  # the tickets in two halves, on two cores (core/metrics/two_parts)

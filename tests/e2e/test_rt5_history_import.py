@@ -58,13 +58,17 @@ def holders(baton, ticket: str) -> list[str]:
     return [f"{r['to_group']}/{r['to_person'] or '-'}" for r in rows if r["entry_type"] == "holder-changed"]
 
 
-def test_import_derives_holders_and_the_report_counts_them(baton, desk_history):
+def test_import_derives_holders_and_the_report_counts_them(baton, desk_history, tmp_path):
     first, last, t = desk_history
-    output = baton("import", "rt", "--from-id", first, "--to-id", last, "--quiet").output
+    out = tmp_path / "report"
+    output = baton("import", "rt", "--from-id", first, "--to-id", last, "--quiet", "--report", "--out", str(out)).output
     assert "as rt: " in output and "0 rejected" in output
     # 7 holder changes (alice's one PUT of Queue and Owner is one change, not two), 3 summaries
     assert "3 tickets (3 new" in output and "10 ledger entries written" in output
     assert "11 transactions read" in output
+    assert "3 tickets (rt)" in output  # --report: the report's summary follows the import's
+    whole_ledger = json.loads(baton("report", "--format", "json", "--no-charts").output)
+    assert json.loads((out / "report.json").read_text()) == whole_ledger
 
     assert holders(baton, t["printer"]) == [f"{SD}/-", f"{SD}/alice", f"{NETWORK}/-"]
     assert holders(baton, t["vpn"]) == [f"{SD}/carol"]

@@ -49,6 +49,31 @@ def test_import_a_small_log_counts_and_explains_rejected_rows(workdir):
     assert metrics["reopen"] == {"tickets": 4, "reopened": 1, "rate": 0.25}
 
 
+def test_import_with_report_writes_and_shows_what_baton_report_would(workdir):
+    output = baton("import", "servicenow-log", str(SMALL_LOG), "--quiet", "--report", "--no-charts").output
+    assert "19 rows read, 2 rejected" in output
+    assert "4 tickets (sn-log)" in output and "bounces: mean 0.75 per ticket" in output  # the report's summary
+    assert "report: baton-report/report.html" in output and "next: `baton report`" not in output
+    assert not (workdir / "baton-report" / "charts").exists()
+    written = json.loads((workdir / "baton-report" / "report.json").read_text())
+    assert written == report_json() and written["bounces"]["total"] == 3
+
+
+def test_import_with_report_reports_the_whole_ledger_and_draws_charts_unless_told(workdir):
+    baton("import", "jira-changelog", str(JIRA), "--group-field", "customfield_10010", "--quiet")
+    output = baton("import", "servicenow-log", str(SMALL_LOG), "--quiet", "--report", "--out", "both").output
+    assert "6 tickets (jira, sn-log)" in output
+    assert sorted(json.loads((workdir / "both" / "report.json").read_text())["instances"]) == ["jira", "sn-log"]
+    assert list((workdir / "both" / "charts").glob("*.png"))
+
+
+def test_report_options_without_report_are_refused_before_anything_is_imported(workdir):
+    for option in (["--out", "elsewhere"], ["--no-charts"]):
+        result = CliRunner().invoke(cli, ["import", "servicenow-log", str(SMALL_LOG), *option])
+        assert result.exit_code == 2 and "--out and --no-charts are the report's: add --report" in result.output
+    assert "no tickets yet" in CliRunner().invoke(cli, ["report", "--no-charts", "--instance", "sn-log"]).output
+
+
 def test_a_report_of_an_instance_the_ledger_lacks_says_so(workdir):
     baton("import", "servicenow-log", str(SMALL_LOG), "--quiet")
     result = CliRunner().invoke(cli, ["report", "--no-charts", "--instance", "sn-lgo"])
