@@ -51,7 +51,7 @@ def postgres_processes(admin_url: str, work: Path, bodies: Path, baton: Path, en
                 check=True,
                 capture_output=True,
             )
-            kept = _keep(work / "baton.yaml", url, bodies, env)
+            kept = keep_burst(work / "baton.yaml", url, bodies, env)
             rate, problem = _handle(url, work, baton, env, processes, kept)
             rates[processes] = rate
             if problem:
@@ -67,8 +67,9 @@ def postgres_processes(admin_url: str, work: Path, bodies: Path, baton: Path, en
     return broken
 
 
-def _keep(config: Path, url: str, bodies: Path, env: dict) -> int:
-    """Keep every delivery of the burst through the receiver's own reading and writing."""
+def keep_burst(config: Path, url: str, bodies: Path, env: dict) -> int:
+    """Keep every delivery of the burst through the receiver's own reading and writing, a settle delay ago (every
+    delivery may be handled at once); how many were kept. Also benchmarks/inbox_worker.py's."""
 
     os.environ.update({k: v for k, v in env.items() if k.startswith("BATON_BENCH_")})
     from baton_itsm.core.app import build_app
