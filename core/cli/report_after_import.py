@@ -22,6 +22,8 @@ from baton_itsm.core.report import DEFAULT_FOLDER
 
 @dataclass(frozen=True)
 class ReportAfter:
+    """What `--report` asked for: where the report goes, and whether it draws the charts."""
+
     folder: Path
     charts: bool = True
 
