@@ -2,8 +2,8 @@
 
 For each run: a fresh database, the burst kept in its inbox as the receiver keeps it (the same writer, the
 same rows; received at RECEIVED_PER_SECOND as a burst arrives, the last a settle delay ago, so every delivery
-may be handled at once), then N `baton run --no-http`
-processes started together on that store, and the time until every delivery is done. The rate is deliveries
+may be handled at once), then N `baton run --no-http` processes started together on that store, and the
+time until every delivery is done. The rate is deliveries
 handled per second, from the first delivery's decisions committed to the last's (the processes' start-up is
 left out). Keeping is left out too: this measures how handling scales with processes sharing the store
 (claims with FOR UPDATE SKIP LOCKED), the receiver's side is measured on SQLite.
@@ -26,6 +26,7 @@ GOAL_SPEEDUP = 1.6
 # of a ticket would be in the settle window of each of its deliveries (core/usecases/joined_deliveries.py): a
 # backlog a real burst never gives (a quarter of the handling's time on SQLite, a tenth on PostgreSQL here).
 RECEIVED_PER_SECOND = 2_500
+KEPT_TOGETHER = 50  # deliveries per inbox transaction: about what the receiver's group commit gathers
 
 
 def postgres_processes(admin_url: str, work: Path, bodies: Path, baton: Path, env: dict, rounds: int = 3) -> list[str]:
@@ -72,11 +73,11 @@ def postgres_processes(admin_url: str, work: Path, bodies: Path, baton: Path, en
     return broken
 
 
-def keep_burst(config: Path, url: str, bodies: Path, env: dict, per_second: float | None = None) -> int:
-    """Keep every delivery of the burst through the receiver's own reading and writing, the last a settle delay ago
-    (every delivery may be handled at once); how many were kept. All at one instant, or `per_second` as a burst
-    arrives: the settle window around a delivery then holds the neighbours a real burst gives it (a ticket's
-    deliveries a fraction of a second apart), not its ticket's whole backlog. Also benchmarks/inbox_worker.py's."""
+def keep_burst(config: Path, url: str, bodies: Path, env: dict, per_second: float) -> int:
+    """Keep every delivery of the burst through the receiver's own reading and writing, received `per_second` as a
+    burst arrives, the last a settle delay ago (every delivery may be handled at once); how many were kept. The
+    settle window around a delivery then holds the neighbours a real burst gives it (its ticket's deliveries a
+    fraction of a second apart), not its ticket's whole backlog. Also benchmarks/inbox_worker.py's."""
 
     os.environ.update({k: v for k, v in env.items() if k.startswith("BATON_BENCH_")})
     from baton_itsm.core.app import build_app
@@ -91,10 +92,8 @@ def keep_burst(config: Path, url: str, bodies: Path, env: dict, per_second: floa
         assert isinstance(read, Delivery), read
         rows.append(("rt", read.delivery_id, read.payload))
     writer, last = open_inbox_writer(app.store), app.clock.now() - timedelta(seconds=2)
-    together = 500 if per_second is None else 50  # per transaction; 50 is about the receiver's group commit
-    for start in range(0, len(rows), together):
-        before_last = 0.0 if per_second is None else (len(rows) - start) / per_second
-        writer.write(rows[start : start + together], last - timedelta(seconds=before_last))
+    for start in range(0, len(rows), KEPT_TOGETHER):
+        writer.write(rows[start : start + KEPT_TOGETHER], last - timedelta(seconds=(len(rows) - start) / per_second))
     writer.close()
     app.engine.dispose()
     return len(rows)
