@@ -25,7 +25,7 @@ T = TypeVar("T")
 def built_in_entry_points(found: list[metadata.EntryPoint] | None = None) -> list[metadata.EntryPoint]:
     """Baton's own plugins (by name: each registers names of its own, so their order changes nothing), of the entry
     points `found` (by default, read now)."""
-    return [ep for ep in (found or _entry_points()) if _built_in(ep)]
+    return [ep for ep in (_entry_points() if found is None else found) if _built_in(ep)]
 
 
 def _entry_points() -> list[metadata.EntryPoint]:
