@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from webhooks import CONFIG, SECRET, write_bodies
-from webhooks_postgres import RECEIVED_PER_SECOND, keep_burst
+from webhooks_postgres import RECEIVED_PER_SECOND, keep_burst, recreate_database
 
 DATABASE = "baton_bench_inbox"
 
@@ -87,18 +87,15 @@ def handle_round(config: Path, url: str, bodies: Path, baton: Path, env: dict) -
 @contextmanager
 def postgres_database(admin_url: str) -> Iterator[str]:
     """A fresh database on the server of `admin_url`, dropped afterwards: its URL."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-            connection.execute(text(f"CREATE DATABASE {DATABASE}"))
+        recreate_database(admin, DATABASE)
         yield make_url(admin_url).set(database=DATABASE).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+        recreate_database(admin, DATABASE, create=False)
         admin.dispose()
 
 

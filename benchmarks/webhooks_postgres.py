@@ -17,7 +17,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 DATABASE = "baton_bench_webhooks"
@@ -48,9 +48,7 @@ def postgres_processes(admin_url: str, work: Path, bodies: Path, baton: Path, en
         print(f"PostgreSQL round {number} of {rounds}")
         rates = {}
         for processes in (1, 2):
-            with admin.connect() as connection:
-                connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-                connection.execute(text(f"CREATE DATABASE {DATABASE}"))
+            recreate_database(admin, DATABASE)
             subprocess.run(
                 [str(baton), "--config", str(work / "baton.yaml"), "--db", url, "db", "upgrade"],
                 env=env,
@@ -71,6 +69,15 @@ def postgres_processes(admin_url: str, work: Path, bodies: Path, baton: Path, en
         f"({median:.2f}x)"
     )
     return broken
+
+
+def recreate_database(admin: Engine, name: str, *, create: bool = True) -> None:
+    """Drop the database `name` (its sessions ended) on `admin`'s server, and create it again, empty, unless not
+    `create`. Also benchmarks/inbox_worker.py's."""
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        if create:
+            connection.execute(text(f"CREATE DATABASE {name}"))
 
 
 def keep_burst(config: Path, url: str, bodies: Path, env: dict, per_second: float) -> int:
